@@ -1,0 +1,224 @@
+"""Public conversion API: :class:`Converter`, :func:`convert` and the :class:`OpenCC` drop-in."""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Union
+
+from .config import load_config, normalize_config_name
+from .dictionary import Dictionary, load_user_dict
+from .engine import HAVE_FAST_PATH, Engine, compile_trie, make_engine
+
+__all__ = ["Converter", "OpenCC", "ProtectPattern", "UserDict", "convert"]
+
+UserDict = Union[Mapping[str, str], str, "os.PathLike[str]"]
+ProtectPattern = Union[str, "re.Pattern[str]"]
+
+# A frozen span of the input: (start, end, replacement) -- converted by nobody else.
+_Span = tuple[int, int, str]
+
+
+def _require_str(text: object, what: str = "text") -> str:
+    if not isinstance(text, str):
+        raise TypeError(f"{what} must be str, not {type(text).__name__}")
+    return text
+
+
+class Converter:
+    """Convert text with one of the 16 official OpenCC configurations.
+
+    ``user_dict`` (a mapping or a TSV file) takes precedence over the built-in
+    dictionaries: its matches (forward maximum matching on the input) are replaced by
+    the user's value and left alone by every later step.  ``protect`` holds strings or
+    compiled regular expressions whose matches pass through unconverted.
+
+    >>> Converter("s2twp").convert("鼠标和软件")
+    '滑鼠和軟體'
+    """
+
+    def __init__(
+        self,
+        config: str = "s2t",
+        *,
+        user_dict: UserDict | None = None,
+        protect: Iterable[ProtectPattern] | ProtectPattern | None = None,
+    ) -> None:
+        self.config = normalize_config_name(config)
+        self._user: Dictionary | None = None
+        if user_dict is not None:
+            self._user = load_user_dict(user_dict)
+        if protect is None:
+            patterns: list[ProtectPattern] = []
+        elif isinstance(protect, (str, re.Pattern)):
+            patterns = [protect]
+        else:
+            patterns = list(protect)
+        self._protect: tuple[re.Pattern[str], ...] = tuple(_compile_protect(p) for p in patterns)
+        self._engine: Engine = make_engine(load_config(self.config))
+        self._user_trie: Any = None
+        if self._user is not None and self._user.entries and HAVE_FAST_PATH:
+            self._user_trie = _user_trie(self._user)
+
+    # -- pickling: rebuild from parameters (dictionaries load once per process) ------
+    def __reduce__(self) -> tuple[Any, ...]:
+        user = dict(self._user.entries) if self._user is not None else None
+        return (_rebuild, (self.config, user, self._protect))
+
+    def __repr__(self) -> str:
+        extra = ""
+        if self._user is not None:
+            extra += f", user_dict=<{len(self._user.entries)} entries>"
+        if self._protect:
+            extra += f", protect={[p.pattern for p in self._protect]!r}"
+        return f"Converter({self.config!r}{extra})"
+
+    # -- conversion -----------------------------------------------------------------
+    def convert(self, text: str) -> str:
+        """Convert one string."""
+        _require_str(text)
+        if not self._protect and self._user is None:
+            return self._engine.convert(text)
+        pieces: list[str] = []
+        cursor = 0
+        for start, end, replacement in self._frozen_spans(text):
+            pieces.append(self._engine.convert(text[cursor:start]))
+            pieces.append(replacement)
+            cursor = end
+        pieces.append(self._engine.convert(text[cursor:]))
+        return "".join(pieces)
+
+    def convert_with_offsets(self, text: str) -> tuple[str, list[int]]:
+        """Convert and map output code points back to the input.
+
+        Returns ``(output, offsets)`` with ``len(offsets) == len(output) + 1``:
+        ``offsets[i]`` is the input offset of the text that produced ``output[i]``
+        (for a phrase replaced by one of the same length, the matching character;
+        otherwise the start of the phrase) and ``offsets[-1] == len(text)``.
+        """
+        _require_str(text)
+        pieces: list[str] = []
+        offsets: list[int] = []
+        cursor = 0
+        for start, end, replacement in [*self._frozen_spans(text), (len(text), len(text), "")]:
+            converted, gap_offsets = self._engine.convert_with_offsets(text[cursor:start])
+            pieces.append(converted)
+            offsets.extend(o + cursor for o in gap_offsets[:-1])
+            pieces.append(replacement)
+            if len(replacement) == end - start:
+                offsets.extend(range(start, end))
+            else:
+                offsets.extend([start] * len(replacement))
+            cursor = end
+        offsets.append(len(text))
+        return "".join(pieces), offsets
+
+    def convert_batch(self, texts: Iterable[str], workers: int = 1) -> list[str]:
+        """Convert many strings, in order.  ``workers > 1`` converts on that many threads
+        (the compiled engine runs without the GIL, so threads scale)."""
+        items: Sequence[str] = texts if isinstance(texts, Sequence) else list(texts)
+        for index, text in enumerate(items):
+            _require_str(text, f"texts[{index}]")
+        if workers < 1:
+            raise ValueError(f"workers must be >= 1, got {workers}")
+        if workers == 1 or len(items) < 2:
+            return [self.convert(t) for t in items]
+        n_chunks = min(len(items), workers * 4)
+        bounds = [len(items) * k // n_chunks for k in range(n_chunks + 1)]
+        chunks = [items[bounds[k] : bounds[k + 1]] for k in range(n_chunks)]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            parts = pool.map(lambda chunk: [self.convert(t) for t in chunk], chunks)
+            return [converted for part in parts for converted in part]
+
+    # -- frozen spans -----------------------------------------------------------------
+    def _frozen_spans(self, text: str) -> list[_Span]:
+        protected: list[tuple[int, int]] = []
+        for pattern in self._protect:
+            protected.extend(m.span() for m in pattern.finditer(text) if m.end() > m.start())
+        protected.sort(key=lambda span: (span[0], -span[1]))
+        spans: list[_Span] = []
+        cursor = 0
+        for start, end in protected:
+            if start < cursor:
+                continue  # overlaps an earlier protected span
+            spans.extend(self._user_matches(text, cursor, start))
+            spans.append((start, end, text[start:end]))
+            cursor = end
+        spans.extend(self._user_matches(text, cursor, len(text)))
+        return spans
+
+    def _user_matches(self, text: str, start: int, end: int) -> list[_Span]:
+        if self._user is None or start >= end:
+            return []
+        if self._user_trie is not None:
+            trie, values = self._user_trie
+            return [(start + a, start + b, values[v]) for a, b, v in trie.matches(text[start:end])]
+        spans: list[_Span] = []
+        i = start
+        while i < end:
+            found = self._user.longest_prefix(text, i, end)
+            if found is None:
+                i += 1
+                continue
+            spans.append((i, i + found[0], found[1]))
+            i += found[0]
+        return spans
+
+
+def _compile_protect(pattern: ProtectPattern) -> re.Pattern[str]:
+    if isinstance(pattern, re.Pattern):
+        return pattern
+    if isinstance(pattern, str):
+        if not pattern:
+            raise ValueError("protect strings must not be empty")
+        return re.compile(re.escape(pattern))
+    raise TypeError(f"protect items must be str or re.Pattern, not {type(pattern).__name__}")
+
+
+def _user_trie(user: Dictionary) -> tuple[Any, list[str]]:
+    return compile_trie(user)
+
+
+def _rebuild(
+    config: str, user: dict[str, str] | None, protect: tuple[re.Pattern[str], ...]
+) -> Converter:
+    return Converter(config, user_dict=user, protect=protect)
+
+
+@functools.lru_cache(maxsize=32)
+def _default_converter(config: str) -> Converter:
+    return Converter(config)
+
+
+def convert(text: str, config: str = "s2t") -> str:
+    """Convert ``text`` with an official OpenCC configuration (default ``"s2t"``).
+
+    >>> convert("汉字")
+    '漢字'
+    """
+    _require_str(text)
+    return _default_converter(normalize_config_name(config)).convert(text)
+
+
+class OpenCC:
+    """Drop-in for ``opencc.OpenCC`` and opencc-python-reimplemented's ``OpenCC``.
+
+    >>> OpenCC("t2s.json").convert("漢字")
+    '汉字'
+    """
+
+    def __init__(self, config: str = "t2s") -> None:
+        self.set_conversion(config)
+
+    def set_conversion(self, config: str) -> None:
+        self.config = normalize_config_name(config)
+        self._converter = _default_converter(self.config)
+
+    def convert(self, text: str) -> str:
+        return self._converter.convert(text)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (OpenCC, (self.config,))
