@@ -1,0 +1,71 @@
+"""Value types shared by every fixer: an :class:`Edit` is one explainable change."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Edit", "apply_edits"]
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace ``original == text[start:end]`` with ``replacement``.
+
+    Offsets are code-point offsets into the text the fixer was given.  ``reason`` says
+    why in words; ``detail`` holds JSON-serialisable facts needed to explain or replay
+    the edit (codec pair, pinyin syllable, restored byte, ...).  ``lossy`` is set when
+    the edit could not restore everything (a character is marked unrecoverable).
+    """
+
+    start: int
+    end: int
+    original: str
+    replacement: str
+    reason: str
+    lossy: bool = False
+    detail: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "original": self.original,
+            "replacement": self.replacement,
+            "reason": self.reason,
+            "lossy": self.lossy,
+            "detail": self.detail,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Edit:
+        return cls(
+            int(data["start"]),
+            int(data["end"]),
+            str(data["original"]),
+            str(data["replacement"]),
+            str(data.get("reason", "")),
+            bool(data.get("lossy", False)),
+            dict(data.get("detail", {})),
+        )
+
+
+def apply_edits(text: str, edits: Iterable[Edit]) -> str:
+    """Apply sorted, non-overlapping edits; each must match the text it replaces."""
+    ordered: Sequence[Edit] = sorted(edits, key=lambda e: (e.start, e.end))
+    pieces: list[str] = []
+    cursor = 0
+    for edit in ordered:
+        if edit.start < cursor or edit.end < edit.start or edit.end > len(text):
+            raise ValueError(f"edit {edit.start}:{edit.end} overlaps or lies outside the text")
+        if text[edit.start : edit.end] != edit.original:
+            raise ValueError(
+                f"edit {edit.start}:{edit.end} expects {edit.original!r}, "
+                f"found {text[edit.start : edit.end]!r}"
+            )
+        pieces.append(text[cursor : edit.start])
+        pieces.append(edit.replacement)
+        cursor = edit.end
+    pieces.append(text[cursor:])
+    return "".join(pieces)
