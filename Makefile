@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml setup.py src/zhnorm/script/_fmm.c
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/zhnorm demo seeds
+	$(BIN)/zhnorm summary seeds
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
