@@ -1,0 +1,355 @@
+"""Tests for the leaked-ruby-annotation fixer (``zhnorm.repair.ruby``)."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from zhnorm.repair.ruby import MIN_ANNOTATIONS, find_ruby, fix_ruby
+from zhnorm.repair.types import Edit, apply_edits
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+SEED_001 = REPO / "seeds" / "001_32a35c23f3667b8e.txt"
+EXAMPLES = DATA / "pinyin-paren-garble" / "examples.jsonl"
+CLEAN_CORPORA = [
+    DATA / "thucnews-cnews-sample" / "cnews_val_1000.jsonl",
+    DATA / "drcd-zh-tw" / "drcd_paragraphs.jsonl",
+]
+
+# A toned pinyin group anywhere: what must not be left behind after a fix.
+TONED_GROUP = re.compile(r"[(（]\s*[a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]*\s*[)）]")
+REMOVED_SHAPE = re.compile(r"[ \u3000]?[(（][ \u3000]?[^()（）]+[ \u3000]?[)）]")
+
+# Enough leaked annotations on traditional-only characters to pass the document gate.
+LEAK = "成都網(wǎng)站建設(shè)公司_創(chuàng)新互聯(lián),"
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def _jsonl_texts(path: Path) -> list[str]:
+    with path.open(encoding="utf-8") as handle:
+        return [str(json.loads(line)["text"]) for line in handle]
+
+
+def _check_edits(text: str, edits: list[Edit]) -> None:
+    """Edits are sorted, disjoint, deletions of one parenthesised group each."""
+    cursor = 0
+    for edit in edits:
+        assert cursor <= edit.start < edit.end
+        assert text[edit.start : edit.end] == edit.original
+        assert edit.replacement == ""
+        assert REMOVED_SHAPE.fullmatch(edit.original), edit
+        assert edit.reason
+        assert {"char", "syllable"} <= edit.detail.keys()
+        cursor = edit.end
+
+
+# --- seed 001 -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seed() -> str:
+    return _read(SEED_001)
+
+
+def test_seed_counts(seed: str) -> None:
+    edits = find_ruby(seed)
+    _check_edits(seed, edits)
+    assert len(edits) == 329
+    normal = [e for e in edits if not e.lossy]
+    mangled = [e for e in edits if e.lossy]
+    assert len(normal) == 323
+    # The GBK trail byte left in place of the annotated character, and the character
+    # recovered by re-pairing the bytes (reported, not applied).
+    assert Counter(e.detail["char"] for e in mangled) == {"^": 4, "M": 1, "l": 1}
+    assert Counter(e.detail["gbk_candidate"] for e in mangled) == {"區": 4, "進": 1, "發": 1}
+    assert all(e.detail["annotated_char"] is None for e in mangled)
+    # Every normal annotation is on a traditional-only character.
+    assert all(e.detail["simplified"] != e.detail["char"] for e in normal)
+
+
+def test_seed_specific_spans(seed: str) -> None:
+    edits = find_ruby(seed)
+    first = edits[0]
+    assert (first.start, first.end, first.original) == (1, 7, "(xiàn)")
+    assert first.detail["char"] == "現"
+    assert first.detail["tone3"] == "xian4"
+    assert "xiàn" in first.detail["readings"]
+    by_start = {e.start: e for e in edits}
+    at = seed.index("產(chǎn)業(yè)園")
+    assert by_start[at + 1].original == "(chǎn)"
+    assert by_start[at + 8].original == "(yè)"
+    fixed = fix_ruby(seed)
+    assert fixed.startswith("現代快報訊 兔年伊始,位于南通市通州區的恒力(南通)產業園")
+    assert "恒力(南通)" in fixed  # a real parenthetical
+    assert TONED_GROUP.search(fixed) is None
+    # Garble remnants stay for the garble fixer; only their annotation went.
+    assert "輩^委副書記" in fixed
+    assert "磥戆l展充滿信心" in fixed
+
+
+def test_seed_only_annotations_removed(seed: str) -> None:
+    fixed = fix_ruby(seed)
+    stripped = re.sub(r"\((?:[a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]*)\)", "", seed)
+    assert fixed == stripped
+    assert len(seed) - len(fixed) == sum(e.end - e.start for e in find_ruby(seed))
+    assert fix_ruby(fixed) == fixed
+
+
+def _simulate_garble_fix(text: str, *, recover: bool) -> str:
+    """Stand-in for the GBK byte-shift fixer: each ``?!run`` (the lost bytes of "。" and
+    a shifted GBK run) becomes "。" plus the run re-decoded one byte later, or, when
+    ``recover`` is false, the run's last character becomes U+FFFD."""
+
+    def repair(match: re.Match[str]) -> str:
+        run = match.group(1)
+        if recover:
+            return "。" + (b"\xa1" + run.encode("gbk")).decode("gbk", errors="replace")
+        return match.group(0)[:-1] + "\ufffd"
+
+    return re.sub(r"\?!([^\x00-\x7f(（]*[\x40-\x7e]?)", repair, text)
+
+
+@pytest.mark.parametrize("recover", [True, False])
+def test_seed_after_garble_fixer(seed: str, recover: bool) -> None:
+    text = _simulate_garble_fix(seed, recover=recover)
+    assert text != seed
+    edits = find_ruby(text)
+    _check_edits(text, edits)
+    assert len(edits) == 329
+    lossy = sum(e.lossy for e in edits)
+    if recover:
+        assert lossy == 0
+        assert "。”通州區委副書記" in fix_ruby(text)
+    else:
+        assert lossy == 6
+        assert {e.detail["char"] for e in edits if e.lossy} == {"\ufffd"}
+    assert TONED_GROUP.search(fix_ruby(text)) is None
+
+
+# --- real excerpts ------------------------------------------------------------------
+
+
+def test_pinyin_paren_examples() -> None:
+    texts = _jsonl_texts(EXAMPLES)
+    assert texts
+    for text in texts:
+        edits = find_ruby(text)
+        _check_edits(text, edits)
+        assert len(edits) >= MIN_ANNOTATIONS
+        assert not any(e.lossy for e in edits)
+        fixed = fix_ruby(text)
+        assert TONED_GROUP.search(fixed) is None, fixed
+        assert fix_ruby(fixed) == fixed
+    first = fix_ruby(texts[0])
+    assert "分類: 網站建設" in first
+    assert "成都網站建設公司_創新互聯,為您提供" in first
+
+
+# --- clean text ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", CLEAN_CORPORA, ids=lambda p: p.parent.name)
+def test_clean_corpora_untouched(path: Path) -> None:
+    texts = _jsonl_texts(path)
+    assert len(texts) >= 1000
+    for text in texts:
+        assert find_ruby(text) == []
+        assert find_ruby(text, aggressive=True) == []
+
+
+def test_clean_throughput() -> None:
+    texts = _jsonl_texts(CLEAN_CORPORA[0])
+    chars = sum(map(len, texts))
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        for text in texts:
+            find_ruby(text)
+        best = min(best, time.perf_counter() - started)
+    assert chars / best >= 12e6, f"{chars / best / 1e6:.1f} M chars/s"
+
+
+# --- the gate and what is never touched ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "他蹓(liù)跶到河边，看了一会儿。",
+        "我去银行(háng)取钱。",
+        "你(nǐ)好(hǎo)，我(wǒ)是(shì)学(xué)生(shēng)。",  # learner ruby, simplified
+        "網(wǎng)站建設(shè)",  # two leaked annotations are not yet a pattern
+    ],
+)
+def test_deliberate_or_sparse_ruby_survives(text: str) -> None:
+    assert find_ruby(text) == []
+    assert fix_ruby(text) == text
+
+
+def test_aggressive_removes_single_annotation() -> None:
+    assert fix_ruby("他蹓(liù)跶到河边。", aggressive=True) == "他蹓跶到河边。"
+    assert fix_ruby("我去银行(háng)取钱。", aggressive=True) == "我去银行取钱。"
+    assert fix_ruby("你(nǐ)好(hǎo)", aggressive=True) == "你好"
+    # decomposed tone marks pass the pre-filter too
+    assert fix_ruby("綠(lu\u0308\u0300)色", aggressive=True) == "綠色"
+
+
+@pytest.mark.parametrize("aggressive", [False, True])
+@pytest.mark.parametrize(
+    "kept",
+    [
+        "愛金卡(icash)",
+        "(部分)",
+        "代(xiàn)",  # not a reading of 代
+        "現(xiān)",  # wrong tone: comparison is tone-exact
+        "現(xian)",  # toneless = neutral tone, which 現 does not have
+        "選項(A)",
+        "蘋果(apple)",
+        "現(xiàndài)",  # not a single syllable
+        "現(Xiàn)",  # upper case is not the leak
+        "現((xiàn))",
+    ],
+)
+def test_non_readings_never_touched(kept: str, aggressive: bool) -> None:
+    text = LEAK + kept + "。"
+    fixed = fix_ruby(text, aggressive=aggressive)
+    assert fixed == "成都網站建設公司_創新互聯," + kept + "。"
+
+
+@pytest.mark.parametrize(
+    ("annotated", "expected"),
+    [
+        ("產（chǎn）業", "產業"),  # full-width parentheses
+        ("產(chan3)業", "產業"),  # tone number
+        ("產( chǎn )業", "產業"),  # spaces inside
+        ("產 (chǎn)業", "產業"),  # space before
+        ("綠(lǜ)色", "綠色"),
+        ("綠(lv4)色", "綠色"),
+        ("綠(lü4)色", "綠色"),
+        ("綠(lu:4)色", "綠色"),
+        ("綠(lu\u0308\u0300)色", "綠色"),  # decomposed combining marks
+        ("我們(men)", "我們"),  # neutral tone, no mark
+        ("我們(men5)", "我們"),
+        ("乾(gàn)部", "乾部"),  # reading of the simplified form 干 only
+        ("現(xiàn)(xiàn)代", "現代"),  # chained: the second one is adjacent after removal
+    ],
+)
+def test_variants_in_leaky_document(annotated: str, expected: str) -> None:
+    fixed = fix_ruby(LEAK + annotated)
+    assert fixed == "成都網站建設公司_創新互聯," + expected
+    assert fix_ruby(fixed) == fixed
+
+
+def test_edit_detail() -> None:
+    edits = find_ruby(LEAK + "綠(lv4)")
+    last = edits[-1]
+    assert last.original == "(lv4)"
+    assert last.detail["char"] == "綠"
+    assert last.detail["simplified"] == "绿"
+    assert last.detail["tone3"] == "lv4"
+    assert "lǜ" in last.detail["readings"]
+    assert "reading" in last.reason
+    json.dumps([e.to_dict() for e in edits], ensure_ascii=False)
+
+
+def test_mangled_annotation_only_in_leaky_document() -> None:
+    garbled = "李波對未磥戆l(fā)展充滿信心"
+    assert find_ruby(garbled) == []
+    assert find_ruby(garbled, aggressive=True) == []
+    assert find_ruby("abc^(qū)" * 5) == []
+    edits = find_ruby(LEAK + garbled)
+    assert edits[-1].lossy
+    assert edits[-1].original == "(fā)"
+    assert edits[-1].detail["gbk_candidate"] == "發"
+    # A Latin letter inside a word is not a garble remnant.
+    assert fix_ruby(LEAK + "word(fā)") == "成都網站建設公司_創新互聯,word(fā)"
+    # Tone-less or invalid syllables after a remnant are kept.
+    assert fix_ruby(LEAK + "戆l(fa)") == "成都網站建設公司_創新互聯,戆l(fa)"
+    assert fix_ruby(LEAK + "戆l(fǎi)") == "成都網站建設公司_創新互聯,戆l(fǎi)"
+
+
+def test_rejects_non_str() -> None:
+    with pytest.raises(TypeError):
+        find_ruby(b"abc")  # type: ignore[arg-type]
+
+
+# --- properties ---------------------------------------------------------------------
+
+PIECES = [
+    "現",
+    "產",
+    "網",
+    "業",
+    "代",
+    "银",
+    "們",
+    "戆",
+    "輩",
+    "l",
+    "^",
+    "\ufffd",
+    " ",
+    "\n",
+    "，",
+    "(xiàn)",
+    "（chǎn）",
+    "(wǎng)",
+    "(yè)",
+    "(ye4)",
+    "(men)",
+    "(fā)",
+    "(qū)",
+    "(háng)",
+    "(icash)",
+    "(部分)",
+    "(",
+    ")",
+    "xiàn",
+    " (xiàn)",
+    "(A)",
+]
+mixed_text = st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=3)), max_size=40).map(
+    "".join
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_never_raises_on_any_str(text: str) -> None:
+    for aggressive in (False, True):
+        edits = find_ruby(text, aggressive=aggressive)
+        _check_edits(text, edits)
+        assert fix_ruby(text, aggressive=aggressive) == apply_edits(text, edits)
+
+
+@settings(max_examples=400, deadline=None)
+@given(mixed_text, st.booleans())
+def test_idempotent_and_deletion_only(text: str, aggressive: bool) -> None:
+    edits = find_ruby(text, aggressive=aggressive)
+    _check_edits(text, edits)
+    fixed = fix_ruby(text, aggressive=aggressive)
+    assert fix_ruby(fixed, aggressive=aggressive) == fixed
+    # Only the annotation groups are gone: everything else survives in order.
+    kept = iter(range(len(text)))
+    removed = {i for e in edits for i in range(e.start, e.end)}
+    assert fixed == "".join(text[i] for i in kept if i not in removed)
+
+
+@settings(max_examples=200, deadline=None)
+@given(mixed_text)
+def test_idempotent_in_leaky_document(text: str) -> None:
+    doc = LEAK + text + LEAK
+    fixed = fix_ruby(doc)
+    assert fix_ruby(fixed) == fixed
+    assert "成都網站建設公司_創新互聯," in fixed
