@@ -4,8 +4,7 @@ Script conversion exactly as OpenCC does it, script detection, and (in later
 modules) repair of garbled text and corpus overlap detection.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
+from ._version import __version__
 from .script import (
     CONFIG_NAMES,
     Converter,
@@ -15,11 +14,6 @@ from .script import (
     convert,
     detect_script,
 )
-
-try:
-    __version__ = version("zhnorm")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
 
 __all__ = [
     "CONFIG_NAMES",

@@ -402,6 +402,50 @@ done:
     return result;
 }
 
+/* convert_many(stages, texts: list[str]) -> list[str]: one GIL release for the batch. */
+static PyObject *fmm_convert_many(PyObject *module, PyObject *args) {
+    PyObject *stages, *texts;
+    if (!PyArg_ParseTuple(args, "OO!", &stages, &PyList_Type, &texts)) return NULL;
+    StagePlan *plans = NULL;
+    Py_ssize_t nplans = 0;
+    if (parse_stages(stages, &plans, &nplans) < 0) return NULL;
+    Py_ssize_t count = PyList_GET_SIZE(texts);
+    Buf *bufs = calloc(count ? count : 1, sizeof(Buf));
+    PyObject *result = NULL;
+    int rc = 0;
+    if (!bufs) { PyErr_NoMemory(); goto done; }
+    for (Py_ssize_t k = 0; k < count; k++) {
+        PyObject *text = PyList_GET_ITEM(texts, k);
+        if (!PyUnicode_Check(text)) {
+            PyErr_Format(PyExc_TypeError, "texts[%zd] must be str", k);
+            goto done;
+        }
+        Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+        bufs[k].text = malloc(sizeof(Py_UCS4) * (n + 1));
+        if (!bufs[k].text) { PyErr_NoMemory(); goto done; }
+        if (!PyUnicode_AsUCS4(text, bufs[k].text, n + 1, 1)) goto done;
+        bufs[k].len = bufs[k].cap = n;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t k = 0; k < count && rc == 0; k++) rc = run_stages(plans, nplans, &bufs[k]);
+    Py_END_ALLOW_THREADS
+    if (rc < 0) { PyErr_NoMemory(); goto done; }
+    result = PyList_New(count);
+    for (Py_ssize_t k = 0; result && k < count; k++) {
+        PyObject *out = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, bufs[k].text, bufs[k].len);
+        if (!out) { Py_CLEAR(result); break; }
+        PyList_SET_ITEM(result, k, out);
+    }
+done:
+    if (bufs) {
+        for (Py_ssize_t k = 0; k < count; k++) buf_free(&bufs[k]);
+        free(bufs);
+    }
+    for (Py_ssize_t k = 0; k < nplans; k++) free((void *)plans[k].chain);
+    free(plans);
+    return result;
+}
+
 /* Trie.matches(text) -> list[(start, end, value_index)], forward maximum matching. */
 static PyObject *Trie_matches(Trie *self, PyObject *arg) {
     if (!PyUnicode_Check(arg)) {
@@ -460,6 +504,8 @@ static PyTypeObject TrieType = {
 static PyMethodDef module_methods[] = {
     {"convert", fmm_convert, METH_VARARGS,
      "convert(stages, text, with_offsets=False): run a compiled configuration."},
+    {"convert_many", fmm_convert_many, METH_VARARGS,
+     "convert_many(stages, texts): convert a list of str with one GIL release."},
     {NULL, NULL, 0, NULL},
 };
 

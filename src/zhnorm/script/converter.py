@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Union
 
@@ -117,21 +117,26 @@ class Converter:
         return "".join(pieces), offsets
 
     def convert_batch(self, texts: Iterable[str], workers: int = 1) -> list[str]:
-        """Convert many strings, in order.  ``workers > 1`` converts on that many threads
-        (the compiled engine runs without the GIL, so threads scale)."""
-        items: Sequence[str] = texts if isinstance(texts, Sequence) else list(texts)
+        """Convert many strings, in order.  ``workers > 1`` converts on that many threads;
+        the compiled engine converts a whole chunk of texts without holding the GIL."""
+        items = list(texts)
         for index, text in enumerate(items):
             _require_str(text, f"texts[{index}]")
         if workers < 1:
             raise ValueError(f"workers must be >= 1, got {workers}")
+        convert_chunk: Callable[[list[str]], list[str]] = self._engine.convert_many
+        if self._protect or self._user is not None:
+            convert_chunk = self._convert_each
         if workers == 1 or len(items) < 2:
-            return [self.convert(t) for t in items]
+            return convert_chunk(items)
         n_chunks = min(len(items), workers * 4)
         bounds = [len(items) * k // n_chunks for k in range(n_chunks + 1)]
         chunks = [items[bounds[k] : bounds[k + 1]] for k in range(n_chunks)]
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            parts = pool.map(lambda chunk: [self.convert(t) for t in chunk], chunks)
-            return [converted for part in parts for converted in part]
+            return [converted for part in pool.map(convert_chunk, chunks) for converted in part]
+
+    def _convert_each(self, texts: list[str]) -> list[str]:
+        return [self.convert(text) for text in texts]
 
     def iter_convert(self, chunks: Iterable[str]) -> Iterator[str]:
         """Convert a stream of text chunks with bounded memory.

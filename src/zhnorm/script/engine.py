@@ -47,6 +47,8 @@ Match = tuple[int, str]
 class Engine(Protocol):
     def convert(self, text: str) -> str: ...
 
+    def convert_many(self, texts: list[str]) -> list[str]: ...
+
     def convert_with_offsets(self, text: str) -> tuple[str, list[int]]: ...
 
 
@@ -102,6 +104,9 @@ class ReferenceEngine:
 
     def convert(self, text: str) -> str:
         return self.convert_with_offsets(text)[0]
+
+    def convert_many(self, texts: list[str]) -> list[str]:
+        return [self.convert(text) for text in texts]
 
     def convert_with_offsets(self, text: str) -> tuple[str, list[int]]:
         input_length = len(text)
@@ -343,6 +348,9 @@ class CompiledEngine:
 
     def convert_with_offsets(self, text: str) -> tuple[str, list[int]]:
         return _fmm.convert(self._plan, text, True)
+
+    def convert_many(self, texts: list[str]) -> list[str]:
+        return _fmm.convert_many(self._plan, texts)
 
 
 @functools.lru_cache(maxsize=64)
