@@ -145,4 +145,46 @@ def test_summary_on_seeds(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["summary", str(SEEDS), "-o", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "script: simplified" in result.output and "script: traditional" in result.output
-    assert sorted(p.name.split(".")[1] for p in tmp_path.iterdir()) == ["s2t", "t2s"]
+    assert "ruby 329" in result.output and "byteshift " in result.output
+    assert "reported, kept: furniture" in result.output
+    names = sorted(p.name.split(".", 1)[1] for p in tmp_path.iterdir())
+    assert names == ["fixed.s2t.txt", "fixed.t2s.txt", "fixed.txt", "fixed.txt"]
+    simplified = (tmp_path / f"{SEED001.stem}.fixed.t2s.txt").read_text("utf-8")
+    assert "(xiàn)" not in simplified and "?!蹦" not in simplified
+    assert "南通市委常委" in simplified
+
+
+def test_fix_command_repairs_and_explains(tmp_path: Path) -> None:
+    out = tmp_path / "fixed.txt"
+    result = run("fix", str(SEED001), "-o", str(out), "--explain")
+    assert result.returncode == 0, result.stderr
+    fixed = out.read_text("utf-8")
+    assert "現(xiàn)" not in fixed and "現代快報" in fixed
+    steps = [json.loads(line) for line in (tmp_path / "fixed.txt.explain.jsonl").open()]
+    fixers = [s["fixer"] for s in steps if "fixer" in s]
+    assert fixers[:2] == ["byteshift", "ruby"]
+    ruby = next(s for s in steps if s.get("fixer") == "ruby")
+    assert len(ruby["edits"]) == 329
+    first = ruby["edits"][0]
+    source = SEED001.read_text("utf-8")
+    assert first["original"] == "(xiàn)" and first["replacement"] == ""
+    assert first["start"] == source.index("(xiàn)")
+
+
+def test_fix_command_jsonl_with_conversion_and_rejects(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        '{"id": 1, "text": "中&#x6587;字"}\n{"id": 2}\n{"id": 3, "text": "漢字"}\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.jsonl"
+    result = run("fix", "--jsonl", str(source), "-o", str(out), "--to", "simplified", "--skip-bad")
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert [r["text"] for r in records] == ["中文字", "汉字"]
+    assert "3 records in, 2 out, 1 rejected" in result.stderr.decode()
+
+
+def test_fix_command_rejects_unknown_fixer() -> None:
+    result = CliRunner().invoke(main, ["fix", "--disable", "nope"], input="x")
+    assert result.exit_code == 2 and "valid:" in result.output

@@ -1,10 +1,22 @@
 """zhnorm: Chinese text normalisation.
 
-Script conversion exactly as OpenCC does it, script detection, and (in later
-modules) repair of garbled text and corpus overlap detection.
+Script conversion exactly as OpenCC does it, script detection, and repair of text
+damaged by encodings, converters and page layouts (corpus overlap detection to come).
 """
 
 from ._version import __version__
+from .repair import (
+    Edit,
+    Explained,
+    FixConfig,
+    Step,
+    apply_plan,
+    fix_and_explain,
+    fix_batch,
+    fix_text,
+    normalize,
+    normalize_batch,
+)
 from .script import (
     CONFIG_NAMES,
     Converter,
@@ -19,9 +31,19 @@ __all__ = [
     "CONFIG_NAMES",
     "Converter",
     "DictionaryFormatError",
+    "Edit",
+    "Explained",
+    "FixConfig",
     "OpenCC",
     "ScriptReport",
+    "Step",
     "__version__",
+    "apply_plan",
     "convert",
     "detect_script",
+    "fix_and_explain",
+    "fix_batch",
+    "fix_text",
+    "normalize",
+    "normalize_batch",
 ]

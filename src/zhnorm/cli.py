@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -130,8 +131,17 @@ def convert(
     try:
         with AtomicOutput(output) as out:
             if jsonl:
-                _convert_jsonl(
-                    converter, inputs, out, field, errors, skip_bad, rejects, output, counts
+                _map_jsonl(
+                    lambda text: (converter.convert(text), []),
+                    None,
+                    inputs,
+                    out,
+                    field,
+                    errors,
+                    skip_bad,
+                    rejects,
+                    output,
+                    counts,
                 )
             else:
                 for _name, chunks in _text_chunks(inputs, errors):
@@ -143,8 +153,9 @@ def convert(
         click.echo(counts.summary("convert"), err=True)
 
 
-def _convert_jsonl(
-    converter: Converter,
+def _map_jsonl(
+    transform: Callable[[str], tuple[str, list[dict[str, Any]]]],
+    record_steps: Callable[[str, int | None, list[dict[str, Any]]], None] | None,
     inputs: tuple[str, ...],
     out: AtomicOutput,
     field: str,
@@ -154,6 +165,7 @@ def _convert_jsonl(
     output: str | None,
     counts: Counts,
 ) -> None:
+    """Stream JSONL records through ``transform`` (applied to ``field``)."""
     if skip_bad and rejects is None:
         rejects = (
             (output + ".rejects.jsonl") if output and output != "-" else "zhnorm.rejects.jsonl"
@@ -167,7 +179,7 @@ def _convert_jsonl(
             name, stream = open_input(path)
             if path != "-":
                 stack.callback(stream.close)
-            for item in read_jsonl(stream, name, field=field, errors=errors):
+            for lineno, item in read_jsonl(stream, name, field=field, errors=errors):
                 counts.read += 1
                 if isinstance(item, BadRecord):
                     if reject_out is None:
@@ -178,10 +190,156 @@ def _convert_jsonl(
                     reject_out.write(dumps_record(item.to_dict()))
                     counts.rejected += 1
                     continue
-                item[field] = converter.convert(item[field])
+                item[field], steps = transform(item[field])
+                if record_steps is not None:
+                    record_steps(name, lineno, steps)
                 out.write(dumps_record(item))
                 counts.written += 1
     assert counts.read == counts.written + counts.rejected
+
+
+def _fix_config(disable: tuple[str, ...], aggressive_ruby: bool) -> Any:
+    from .repair import FIXER_ORDER, FixConfig
+
+    unknown = set(disable) - set(FIXER_ORDER)
+    if unknown:
+        raise click.UsageError(
+            f"unknown fixer(s) {', '.join(sorted(unknown))}; valid: {', '.join(FIXER_ORDER)}"
+        )
+    switches: dict[str, Any] = {name: False for name in disable}
+    return FixConfig.from_dict({**switches, "ruby_aggressive": aggressive_ruby})
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Output file (default stdout), written atomically.",
+)
+@click.option("--jsonl", is_flag=True, help="Inputs are JSONL; repair one field per record.")
+@click.option("--field", default="text", show_default=True, help="Field to repair with --jsonl.")
+@click.option(
+    "--explain", is_flag=True, help="Write every repair step as a JSON line to --explain-file."
+)
+@click.option(
+    "--explain-file",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Where --explain writes (default OUTPUT.explain.jsonl, or stderr).",
+)
+@click.option(
+    "--to",
+    "target",
+    metavar="SCRIPT",
+    help="After repair, convert to simplified/traditional/tw/hk or an OpenCC config.",
+)
+@click.option(
+    "--disable",
+    multiple=True,
+    metavar="FIXER",
+    help="Switch a fixer off (repeatable): clutter, mojibake, byteshift, ruby, layout.",
+)
+@click.option(
+    "--aggressive-ruby",
+    is_flag=True,
+    help="Remove pinyin readings even where the document-level gate does not fire.",
+)
+@click.option("--errors", type=ERRORS, default="strict", show_default=True)
+@click.option("--skip-bad", is_flag=True, help="With --jsonl: reject bad lines instead of failing.")
+@click.option(
+    "--rejects",
+    type=click.Path(dir_okay=False),
+    help="Where --skip-bad writes rejected lines (default OUTPUT.rejects.jsonl).",
+)
+def fix(
+    inputs: tuple[str, ...],
+    output: str | None,
+    jsonl: bool,
+    field: str,
+    explain: bool,
+    explain_file: str | None,
+    target: str | None,
+    disable: tuple[str, ...],
+    aggressive_ruby: bool,
+    errors: str,
+    skip_bad: bool,
+    rejects: str | None,
+) -> None:
+    """Repair damaged Chinese text: mojibake, GBK byte-shift garble, leaked pinyin,
+    HTML/Unicode clutter, broken layout.  A text file is one document; with --jsonl
+    each record is one and the run streams.
+
+    \b
+    Examples:
+      zhnorm fix seeds/001_*.txt --to simplified
+      zhnorm fix --jsonl in.jsonl -o out.jsonl --explain
+    """
+    from .repair import fix_and_explain
+    from .script.converter import Converter
+
+    config = _fix_config(disable, aggressive_ruby)
+    if target is not None:
+        from .repair.fix import _conversion_for
+
+        try:
+            _conversion_for("", target)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from exc
+
+    def repair(text: str) -> tuple[str, list[dict[str, Any]]]:
+        explained = fix_and_explain(text, config)
+        result = explained.text
+        if target is not None:
+            from .repair.fix import _conversion_for
+
+            conversion = _conversion_for(result, target)
+            if conversion is not None:
+                result = Converter(conversion).convert(result)
+        lines = [step.to_dict() for step in explained.steps]
+        lines += [{"note": note.to_dict()} for note in explained.notes]
+        return result, lines
+
+    if explain and explain_file is None and output not in (None, "-"):
+        explain_file = f"{output}.explain.jsonl"
+    counts = Counts()
+    try:
+        with ExitStack() as stack:
+            out = stack.enter_context(AtomicOutput(output))
+            explain_out = None
+            if explain and explain_file not in (None, "-"):
+                explain_out = stack.enter_context(AtomicOutput(explain_file))
+
+            def record_steps(source: str, line: int | None, steps: list[dict[str, Any]]) -> None:
+                for step in steps:
+                    text = dumps_record({"source": source, "line": line, **step})
+                    if explain_out is not None:
+                        explain_out.write(text)
+                    elif explain:
+                        click.echo(text, nl=False, err=True)
+
+            if jsonl:
+                _map_jsonl(
+                    repair,
+                    record_steps,
+                    inputs,
+                    out,
+                    field,
+                    errors,
+                    skip_bad,
+                    rejects,
+                    output,
+                    counts,
+                )
+            else:
+                for name, chunks in _text_chunks(inputs, errors):
+                    fixed, steps = repair("".join(chunks))
+                    record_steps(name, None, steps)
+                    out.write(fixed)
+    except InputError as exc:
+        _fail(str(exc))
+    if jsonl:
+        click.echo(counts.summary("fix"), err=True)
 
 
 @main.command()
@@ -216,9 +374,14 @@ def detect(inputs: tuple[str, ...], as_json: bool, errors: str) -> None:
     help="Where the converted copies are written.",
 )
 def summary(inputs: tuple[str, ...], output_dir: str) -> None:
-    """Summarise documents: script detected, and a copy converted to the other script.
+    """Summarise documents: script detected, repairs made, and copies repaired and
+    converted to the other script.
 
     INPUTS are files or directories (their *.txt files)."""
+    from collections import Counter
+
+    from .repair import fix_and_explain
+
     files: list[Path] = []
     for item in map(Path, inputs):
         files.extend(sorted(item.glob("*.txt")) if item.is_dir() else [item])
@@ -231,30 +394,45 @@ def summary(inputs: tuple[str, ...], output_dir: str) -> None:
         except InputError as exc:
             _fail(str(exc))
         report = detect_script(text)
-        config = {"simplified": "s2t", "traditional": "t2s"}.get(report.script)
-        click.echo(f"{path.name}")
+        click.echo(f"{path.name}  ({len(text)} characters)")
         click.echo(
             f"  script: {report.script}  (simplified-only chars {report.simplified}, "
             f"traditional-only {report.traditional}, Han {report.han}, "
             f"confidence {report.confidence:.3f})"
         )
+        started = time.perf_counter()
+        explained = fix_and_explain(text)
+        elapsed = time.perf_counter() - started
+        edits = Counter[str]()
+        lossy = 0
+        for step in explained.steps:
+            edits[step.fixer] += len(step.edits)
+            lossy += sum(edit.lossy for edit in step.edits)
+        done = ", ".join(f"{fixer} {n}" for fixer, n in edits.items()) or "nothing to repair"
+        click.echo(f"  repair: {done} edits ({lossy} lossy) in {elapsed * 1000:.1f} ms")
+        for note in explained.notes:
+            click.echo(f"    reported, kept: {note.kind} {note.text!r}")
+        fixed = explained.text
+        fixed_path = target / f"{path.stem}.fixed.txt"
+        with AtomicOutput(str(fixed_path)) as out:
+            out.write(fixed)
+        config = {"simplified": "s2t", "traditional": "t2s"}.get(detect_script(fixed).script)
         if config is None:
             click.echo("  no conversion: the script is not clear-cut")
             continue
-        converter = Converter(config)
         started = time.perf_counter()
-        converted = converter.convert(text)
+        converted = Converter(config).convert(fixed)
         elapsed = time.perf_counter() - started
-        changed = sum(a != b for a, b in zip(text, converted, strict=False))
-        out_path = target / f"{path.stem}.{config}.txt"
+        changed = sum(a != b for a, b in zip(fixed, converted, strict=False))
+        out_path = target / f"{path.stem}.fixed.{config}.txt"
         with AtomicOutput(str(out_path)) as out:
             out.write(converted)
-        first = next((line for line in converted.splitlines() if line.strip()), "")
         click.echo(
-            f"  {config}: {changed} of {len(text)} characters changed in {elapsed * 1000:.1f} ms"
-            f" -> {out_path}"
+            f"  {config}: {changed} of {len(fixed)} characters changed in {elapsed * 1000:.1f} ms"
         )
+        first = next((line for line in converted.splitlines() if line.strip()), "")
         click.echo(f"  first line: {first[:60]}")
+        click.echo(f"  written: {fixed_path}, {out_path}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -87,19 +87,23 @@ def read_text_chunks(
 
 def read_jsonl(
     stream: BinaryIO, name: str, *, field: str, errors: str = "strict"
-) -> Iterator[dict[str, Any] | BadRecord]:
-    """Records of a JSONL stream whose ``field`` is a string, or :class:`BadRecord`.
+) -> Iterator[tuple[int, dict[str, Any] | BadRecord]]:
+    """``(line number, record)`` for each record of a JSONL stream whose ``field`` is a
+    string, or ``(line number, BadRecord)``.
 
     Blank lines are skipped (they are not records)."""
     for lineno, raw in enumerate(stream, 1):
         try:
             line = raw.decode("utf-8", errors)
         except UnicodeDecodeError as exc:
-            yield BadRecord(
-                name,
+            yield (
                 lineno,
-                f"invalid UTF-8 at byte {exc.start} of the line",
-                raw.decode("utf-8", "replace"),
+                BadRecord(
+                    name,
+                    lineno,
+                    f"invalid UTF-8 at byte {exc.start} of the line",
+                    raw.decode("utf-8", "replace"),
+                ),
             )
             continue
         if not line.strip():
@@ -107,17 +111,23 @@ def read_jsonl(
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield BadRecord(name, lineno, f"malformed JSON: {exc.msg} (column {exc.colno})", line)
+            yield (
+                lineno,
+                BadRecord(name, lineno, f"malformed JSON: {exc.msg} (column {exc.colno})", line),
+            )
             continue
         if not isinstance(record, dict):
-            yield BadRecord(name, lineno, "record is not a JSON object", line)
+            yield lineno, BadRecord(name, lineno, "record is not a JSON object", line)
         elif field not in record:
-            yield BadRecord(name, lineno, f"record has no field {field!r}", line)
+            yield lineno, BadRecord(name, lineno, f"record has no field {field!r}", line)
         elif not isinstance(record[field], str):
             kind = type(record[field]).__name__
-            yield BadRecord(name, lineno, f"field {field!r} is {kind}, expected a string", line)
+            yield (
+                lineno,
+                BadRecord(name, lineno, f"field {field!r} is {kind}, expected a string", line),
+            )
         else:
-            yield record
+            yield lineno, record
 
 
 class AtomicOutput:

@@ -1,0 +1,401 @@
+"""The public repair API: a registry of named fixers, a config of switches, a plan.
+
+Design (after ftfy's, not its code): each fixer is a pure function ``text -> [Edit]``
+registered under a name; :class:`FixConfig` switches fixers on and off;
+:func:`fix_and_explain` returns the repaired text *and* the plan - one :class:`Step`
+per fixer that changed something, holding its edits with offsets into that step's
+input - and :func:`apply_plan` replays a plan on the original text, checking every
+edit's ``original``.  Plans serialise to JSON (``to_dict``/``from_dict``) for the CLI's
+``zhnorm fix --explain``.
+
+Order (:data:`FIXER_ORDER`) matters:
+
+1. ``clutter`` - entities, look-alike ideographs, invisible characters.  First, because
+   ``&#x4E2D;`` or a ZWSP inside a mojibake run would hide the damage from the others.
+2. ``mojibake`` - codec mix-ups.
+3. ``byteshift`` - GBK one-byte-shift garble; it must still see the ruby annotations,
+   which anchor its re-pairing.
+4. ``ruby`` - leaked pinyin ``現(xiàn)代``.
+5. ``layout`` - rejoin sentences broken by column layout (after the character-level
+   fixers, so their edits never straddle a join).
+6. ``style`` - opt-in folds that change legitimate text.
+
+Idempotence: a fixer's output can expose new work (``&&#110;bsp;`` decodes to
+``&nbsp;``; a join makes a longer line for the next layout decision), so the pipeline
+is re-run while it changes the text, at most :data:`MAX_ROUNDS` times.  Clean text costs
+one round: every fixer has a compiled pre-filter and returns ``[]`` without work.
+
+Defaults: every *repair* is on; every style fold is off.  ``layout`` is on because its
+policy (:mod:`zhnorm.repair.layout`) only joins a line that stops mid-sentence to a
+prose line across exactly one blank line; on THUCNews and DRCD (single paragraphs,
+and also re-assembled into multi-paragraph articles in the tests) it makes no join.
+``ruby_aggressive`` is off: it removes readings even from documents that do not look
+like a simplified->traditional rewriter's leak (textbook glosses would go).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from ..script import convert, detect_script
+from ..script.config import normalize_config_name
+from .clutter import find_clutter
+from .layout import LayoutNote, find_layout, layout_notes
+from .style import PunctuationProfile, find_style
+from .types import Edit, apply_edits
+
+__all__ = [
+    "FIXER_ORDER",
+    "MAX_ROUNDS",
+    "Explained",
+    "FixConfig",
+    "Step",
+    "apply_plan",
+    "explain_batch",
+    "fix_and_explain",
+    "fix_batch",
+    "fix_text",
+    "normalize",
+    "normalize_batch",
+]
+
+MAX_ROUNDS = 3
+
+
+@dataclass(frozen=True)
+class FixConfig:
+    """Which fixers :func:`fix_text` runs.  Repairs default on, style folds off.
+
+    ``clutter``            HTML references, look-alike ideographs, invisible characters.
+    ``mojibake``           text decoded with the wrong codec.
+    ``byteshift``          GBK text decoded one byte out of step.
+    ``ruby``               leaked pinyin readings ``現(xiàn)代``, per-document gate.
+    ``ruby_aggressive``    drop the ruby gate (off: textbook glosses are legitimate).
+    ``layout``             rejoin sentences broken by column layout.
+    ``fullwidth_ascii``    style: ``ＶＩＰ２０１２`` -> ``VIP2012``.
+    ``halfwidth_katakana`` style: ``ｶﾞｲﾄﾞ`` -> ``ガイド``.
+    ``spaces``             style: U+3000/U+00A0/typographic spaces -> ASCII space.
+    ``punctuation``        style: ``None``, ``"cjk"`` or ``"ascii"`` (see ``style``).
+    """
+
+    clutter: bool = True
+    mojibake: bool = True
+    byteshift: bool = True
+    ruby: bool = True
+    ruby_aggressive: bool = False
+    layout: bool = True
+    fullwidth_ascii: bool = False
+    halfwidth_katakana: bool = False
+    spaces: bool = False
+    punctuation: PunctuationProfile | None = None
+
+    def __post_init__(self) -> None:
+        if self.punctuation not in (None, "cjk", "ascii"):
+            raise ValueError(
+                f"punctuation must be None, 'cjk' or 'ascii', not {self.punctuation!r}"
+            )
+
+    @property
+    def any_style(self) -> bool:
+        return (
+            self.fullwidth_ascii
+            or self.halfwidth_katakana
+            or self.spaces
+            or self.punctuation is not None
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FixConfig:
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - names
+        if unknown:
+            raise ValueError(f"unknown FixConfig fields: {', '.join(sorted(unknown))}")
+        return cls(**data)
+
+
+DEFAULT_CONFIG = FixConfig()
+
+
+@dataclass(frozen=True)
+class Step:
+    """One fixer's edits, with offsets into the text that fixer was given."""
+
+    fixer: str
+    edits: tuple[Edit, ...]
+
+    def apply(self, text: str) -> str:
+        """Apply this step; raises ``ValueError`` if an edit's ``original`` mismatches."""
+        return apply_edits(text, self.edits)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"fixer": self.fixer, "edits": [e.to_dict() for e in self.edits]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Step:
+        return cls(str(data["fixer"]), tuple(Edit.from_dict(e) for e in data["edits"]))
+
+    def to_json(self) -> str:
+        """One JSON line (no newline inside), as ``zhnorm fix --explain`` writes it."""
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class Explained:
+    """Result of :func:`fix_and_explain`: the text, the replayable plan, and notes.
+
+    ``notes`` are layout problems reported but not repaired (stray fragments, page
+    furniture), with offsets into the *repaired* ``text``.
+    """
+
+    text: str
+    steps: tuple[Step, ...]
+    notes: tuple[LayoutNote, ...] = field(default=())
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.steps)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "steps": [s.to_dict() for s in self.steps],
+            "notes": [n.to_dict() for n in self.notes],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Explained:
+        return cls(
+            str(data["text"]),
+            tuple(Step.from_dict(s) for s in data.get("steps", ())),
+            tuple(LayoutNote.from_dict(n) for n in data.get("notes", ())),
+        )
+
+
+# --- the registry -------------------------------------------------------------------
+#
+# Adapters import the other engineers' fixers lazily: importing zhnorm.repair stays
+# cheap (no pinyin tables loaded until a ruby candidate is seen).
+
+
+def _clutter(text: str, config: FixConfig) -> list[Edit]:
+    return find_clutter(text)
+
+
+def _mojibake(text: str, config: FixConfig) -> list[Edit]:
+    from .mojibake import find_mojibake
+
+    return find_mojibake(text)
+
+
+def _byteshift(text: str, config: FixConfig) -> list[Edit]:
+    from .byteshift import find_byteshift
+
+    return find_byteshift(text)
+
+
+def _ruby(text: str, config: FixConfig) -> list[Edit]:
+    from .ruby import find_ruby
+
+    return find_ruby(text, aggressive=config.ruby_aggressive)
+
+
+def _layout(text: str, config: FixConfig) -> list[Edit]:
+    return find_layout(text)
+
+
+def _style(text: str, config: FixConfig) -> list[Edit]:
+    return find_style(
+        text,
+        fullwidth_ascii=config.fullwidth_ascii,
+        halfwidth_katakana=config.halfwidth_katakana,
+        spaces=config.spaces,
+        punctuation=config.punctuation,
+    )
+
+
+_Finder = Callable[[str, FixConfig], list[Edit]]
+_Enabled = Callable[[FixConfig], bool]
+
+_REGISTRY: tuple[tuple[str, _Enabled, _Finder], ...] = (
+    ("clutter", lambda c: c.clutter, _clutter),
+    ("mojibake", lambda c: c.mojibake, _mojibake),
+    ("byteshift", lambda c: c.byteshift, _byteshift),
+    ("ruby", lambda c: c.ruby, _ruby),
+    ("layout", lambda c: c.layout, _layout),
+    ("style", lambda c: c.any_style, _style),
+)
+
+#: Fixer names in the order they run.
+FIXER_ORDER: tuple[str, ...] = tuple(name for name, _, _ in _REGISTRY)
+
+
+def _check_text(text: object) -> str:
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, not {type(text).__name__}")
+    return text
+
+
+def _run(text: str, config: FixConfig) -> tuple[str, list[Step]]:
+    steps: list[Step] = []
+    active = [(name, find) for name, enabled, find in _REGISTRY if enabled(config)]
+    for _ in range(MAX_ROUNDS):
+        changed = False
+        for name, find in active:
+            edits = find(text, config)
+            if not edits:
+                continue
+            ordered = tuple(sorted(edits, key=lambda e: (e.start, e.end)))
+            result = apply_edits(text, ordered)
+            if result != text:
+                steps.append(Step(name, ordered))
+                text = result
+                changed = True
+        if not changed:
+            break
+    return text, steps
+
+
+def fix_text(text: str, config: FixConfig | None = None) -> str:
+    """Repair ``text`` with the fixers ``config`` enables (default :class:`FixConfig`).
+
+    Clean text is returned unchanged (the same object).
+    """
+    return _run(_check_text(text), config if config is not None else DEFAULT_CONFIG)[0]
+
+
+def fix_and_explain(text: str, config: FixConfig | None = None) -> Explained:
+    """Repair ``text`` and return the plan that does it (see :class:`Explained`)."""
+    fixed, steps = _run(_check_text(text), config if config is not None else DEFAULT_CONFIG)
+    return Explained(fixed, tuple(steps), tuple(layout_notes(fixed)))
+
+
+def apply_plan(text: str, steps: Iterable[Step | dict[str, Any]]) -> str:
+    """Replay ``steps`` (objects or their ``to_dict`` form) on ``text``.
+
+    Every edit's ``original`` must match the text it replaces, else ``ValueError``:
+    a plan only replays on the text it was made from.
+    """
+    _check_text(text)
+    for item in steps:
+        step = Step.from_dict(item) if isinstance(item, dict) else item
+        text = step.apply(text)
+    return text
+
+
+# --- script conversion ----------------------------------------------------------------
+
+_TARGETS = ("simplified", "traditional", "tw", "hk")
+
+
+def _conversion_for(text: str, to: str) -> str | None:
+    """OpenCC configuration that takes ``text`` to ``to``, or ``None`` for no change.
+
+    Script targets pick the configuration from :func:`zhnorm.detect_script`:
+    ``simplified`` uses ``t2s`` on traditional or mixed text (OpenCC's standard; not
+    ``tw2s``, whose variant table also rewrites ``土著`` to ``土着``) and leaves
+    simplified text alone (``t2s`` would turn a legitimate ``乾隆`` into ``干隆``).
+    ``traditional``/``tw``/``hk`` use ``s2t``/``s2tw``/``s2hk`` on simplified or mixed
+    text; on traditional text, ``traditional`` is a no-op and ``tw``/``hk`` use
+    ``t2tw``/``t2hk`` to adopt the regional variants.  Text without Han is left alone.
+    Any OpenCC configuration name (``"s2twp"``, ``"hk2s.json"``) is applied as given.
+    """
+    if to not in _TARGETS:
+        return normalize_config_name(to)
+    script = detect_script(text).script
+    if script == "none":
+        return None
+    if to == "simplified":
+        return None if script == "simplified" else "t2s"
+    if script == "traditional":
+        return {"traditional": None, "tw": "t2tw", "hk": "t2hk"}[to]
+    return {"traditional": "s2t", "tw": "s2tw", "hk": "s2hk"}[to]
+
+
+def normalize(
+    text: str,
+    *,
+    to: str | None = None,
+    fix: bool = True,
+    config: FixConfig | None = None,
+) -> str:
+    """Repair ``text`` (unless ``fix=False``), then convert it to the script ``to``.
+
+    ``to`` is ``None`` (no conversion), ``"simplified"``, ``"traditional"``, ``"tw"``,
+    ``"hk"`` or an OpenCC configuration name (one of :data:`zhnorm.CONFIG_NAMES`).
+    Repair comes first because mojibake and leaked pinyin defeat conversion.
+    """
+    _check_text(text)
+    if to is not None and to not in _TARGETS:
+        normalize_config_name(to)  # fail fast on a bad name, before any work
+    result = fix_text(text, config) if fix else text
+    if to is None:
+        return result
+    conversion = _conversion_for(result, to)
+    return result if conversion is None else convert(result, conversion)
+
+
+# --- batches --------------------------------------------------------------------------
+
+_T = TypeVar("_T")
+
+
+def _batch(func: Callable[[str], _T], texts: Iterable[str], workers: int) -> list[_T]:
+    items: Sequence[str] = texts if isinstance(texts, Sequence) else list(texts)
+    if workers <= 1 or len(items) < 2:
+        return [func(t) for t in items]
+    chunk = max(1, len(items) // (workers * 4))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(func, items, chunksize=chunk))
+
+
+@dataclass(frozen=True)
+class _Bound:
+    """A picklable ``text -> result`` callable for process pools."""
+
+    op: str
+    config: FixConfig | None
+    to: str | None = None
+    fix: bool = True
+
+    def __call__(self, text: str) -> Any:
+        if self.op == "fix":
+            return fix_text(text, self.config)
+        if self.op == "explain":
+            return fix_and_explain(text, self.config)
+        return normalize(text, to=self.to, fix=self.fix, config=self.config)
+
+
+def fix_batch(
+    texts: Iterable[str], config: FixConfig | None = None, *, workers: int = 1
+) -> list[str]:
+    """:func:`fix_text` over many texts; ``workers > 1`` uses a process pool."""
+    return _batch(_Bound("fix", config), texts, workers)
+
+
+def explain_batch(
+    texts: Iterable[str], config: FixConfig | None = None, *, workers: int = 1
+) -> list[Explained]:
+    """:func:`fix_and_explain` over many texts."""
+    return _batch(_Bound("explain", config), texts, workers)
+
+
+def normalize_batch(
+    texts: Iterable[str],
+    *,
+    to: str | None = None,
+    fix: bool = True,
+    config: FixConfig | None = None,
+    workers: int = 1,
+) -> list[str]:
+    """:func:`normalize` over many texts."""
+    if to is not None and to not in _TARGETS:
+        normalize_config_name(to)
+    return _batch(_Bound("normalize", config, to, fix), texts, workers)
