@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -60,6 +60,51 @@ def _text_chunks(inputs: tuple[str, ...], errors: str) -> Iterator[tuple[str, It
                 stream.close()
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _record_io_options(verb: str) -> Callable[[F], F]:
+    """INPUTS, -o, --jsonl/--field, --errors, --skip-bad/--rejects: shared by the
+    commands that stream documents to an output."""
+    options = [
+        click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True)),
+        click.option(
+            "-o",
+            "--output",
+            type=click.Path(dir_okay=False, allow_dash=True),
+            help="Output file (default stdout). Written atomically: it appears only on success.",
+        ),
+        click.option(
+            "--jsonl", is_flag=True, help=f"Inputs are JSONL; {verb} one field per record."
+        ),
+        click.option(
+            "--field", default="text", show_default=True, help=f"Field to {verb} with --jsonl."
+        ),
+        click.option(
+            "--errors",
+            type=ERRORS,
+            default="strict",
+            show_default=True,
+            help="Undecodable input bytes: fail with file and byte offset, or substitute U+FFFD.",
+        ),
+        click.option(
+            "--skip-bad", is_flag=True, help="With --jsonl: reject bad lines instead of failing."
+        ),
+        click.option(
+            "--rejects",
+            type=click.Path(dir_okay=False),
+            help="Where --skip-bad writes rejected lines (default OUTPUT.rejects.jsonl).",
+        ),
+    ]
+
+    def decorate(command: F) -> F:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
 @main.command()
 @click.option(
     "-c",
@@ -68,15 +113,7 @@ def _text_chunks(inputs: tuple[str, ...], errors: str) -> Iterator[tuple[str, It
     show_default=True,
     help=f"OpenCC configuration: {', '.join(CONFIG_NAMES)} (a .json suffix is accepted).",
 )
-@click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, allow_dash=True),
-    help="Output file (default stdout). Written atomically: it appears only on success.",
-)
-@click.option("--jsonl", is_flag=True, help="Inputs are JSONL; convert one field per record.")
-@click.option("--field", default="text", show_default=True, help="Field to convert with --jsonl.")
+@_record_io_options("convert")
 @click.option(
     "--user-dict",
     type=click.Path(exists=True, dir_okay=False),
@@ -87,19 +124,6 @@ def _text_chunks(inputs: tuple[str, ...], errors: str) -> Iterator[tuple[str, It
     multiple=True,
     metavar="REGEX",
     help="Regular expression whose matches pass through unconverted (repeatable).",
-)
-@click.option(
-    "--errors",
-    type=ERRORS,
-    default="strict",
-    show_default=True,
-    help="Undecodable input bytes: fail with file and byte offset, or substitute U+FFFD.",
-)
-@click.option("--skip-bad", is_flag=True, help="With --jsonl: reject bad lines instead of failing.")
-@click.option(
-    "--rejects",
-    type=click.Path(dir_okay=False),
-    help="Where --skip-bad writes rejected lines (default OUTPUT.rejects.jsonl).",
 )
 def convert(
     config: str,
@@ -211,15 +235,7 @@ def _fix_config(disable: tuple[str, ...], aggressive_ruby: bool) -> Any:
 
 
 @main.command()
-@click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, allow_dash=True),
-    help="Output file (default stdout), written atomically.",
-)
-@click.option("--jsonl", is_flag=True, help="Inputs are JSONL; repair one field per record.")
-@click.option("--field", default="text", show_default=True, help="Field to repair with --jsonl.")
+@_record_io_options("repair")
 @click.option(
     "--explain", is_flag=True, help="Write every repair step as a JSON line to --explain-file."
 )
@@ -244,13 +260,6 @@ def _fix_config(disable: tuple[str, ...], aggressive_ruby: bool) -> Any:
     "--aggressive-ruby",
     is_flag=True,
     help="Remove pinyin readings even where the document-level gate does not fire.",
-)
-@click.option("--errors", type=ERRORS, default="strict", show_default=True)
-@click.option("--skip-bad", is_flag=True, help="With --jsonl: reject bad lines instead of failing.")
-@click.option(
-    "--rejects",
-    type=click.Path(dir_okay=False),
-    help="Where --skip-bad writes rejected lines (default OUTPUT.rejects.jsonl).",
 )
 def fix(
     inputs: tuple[str, ...],
