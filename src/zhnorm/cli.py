@@ -284,15 +284,12 @@ def fix(
       zhnorm fix seeds/001_*.txt --to simplified
       zhnorm fix --jsonl in.jsonl -o out.jsonl --explain
     """
-    from .repair import fix_and_explain
-    from .script.converter import Converter
+    from .repair import fix_and_explain, normalize
 
     config = _fix_config(disable, aggressive_ruby)
     if target is not None:
-        from .repair.fix import _conversion_for
-
         try:
-            _conversion_for("", target)
+            normalize("", to=target, fix=False)  # validates the target name
         except ValueError as exc:
             raise click.UsageError(str(exc)) from exc
 
@@ -300,11 +297,7 @@ def fix(
         explained = fix_and_explain(text, config)
         result = explained.text
         if target is not None:
-            from .repair.fix import _conversion_for
-
-            conversion = _conversion_for(result, target)
-            if conversion is not None:
-                result = Converter(conversion).convert(result)
+            result = normalize(result, to=target, fix=False)
         lines = [step.to_dict() for step in explained.steps]
         lines += [{"note": note.to_dict()} for note in explained.notes]
         return result, lines
