@@ -51,8 +51,10 @@ _TO_CJK = {",": "，", "!": "！", "?": "？", ";": "；", ":": "："}
 _TO_CJK_SCAN = re.compile(
     f"(?<=[{_HAN}])[,!?;:](?![0-9/])"  # "：" but not "10:30", "http://"
     f"|(?<=[{_HAN}])\\.(?=[{_HAN}]|\\n|$)"
-    f"|\\((?=[^()\\n]*[{_HAN}][^()\\n]*\\))[^()\\n]*\\)"
 )
+# A parenthesised aside holding Han; only its two brackets are edited here, so the
+# punctuation inside is left to _TO_CJK_SCAN (one pass does all: idempotent).
+_CJK_PARENS = re.compile(f"\\((?=[^()\\n]*[{_HAN}][^()\\n]*\\))[^()\\n]*\\)")
 _TO_ASCII = {"，": ",", "。": ".", "！": "!", "？": "?", "；": ";", "：": ":", "（": "(", "）": ")"}
 _ASCII_TABLE = str.maketrans(_TO_ASCII)
 _TO_ASCII_SCAN = re.compile("[，。！？；：（）]")
@@ -83,13 +85,12 @@ def _punctuation(text: str, profile: PunctuationProfile) -> list[Edit]:
             ch = match.group()
             edits.append(Edit(match.start(), match.end(), ch, _TO_ASCII[ch], "punctuation-ascii"))
         return edits
+    for match in _CJK_PARENS.finditer(text):
+        start, end = match.span()
+        edits.append(Edit(start, start + 1, "(", "（", "punctuation-cjk"))
+        edits.append(Edit(end - 1, end, ")", "）", "punctuation-cjk"))
     for match in _TO_CJK_SCAN.finditer(text):
         original = match.group()
-        if original.startswith("("):
-            start, end = match.span()
-            edits.append(Edit(start, start + 1, "(", "（", "punctuation-cjk"))
-            edits.append(Edit(end - 1, end, ")", "）", "punctuation-cjk"))
-            continue
         replacement = "。" if original == "." else _TO_CJK[original]
         edits.append(Edit(match.start(), match.end(), original, replacement, "punctuation-cjk"))
     return edits
