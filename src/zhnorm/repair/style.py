@@ -54,7 +54,7 @@ _TO_CJK_SCAN = re.compile(
 )
 # A parenthesised aside holding Han; only its two brackets are edited here, so the
 # punctuation inside is left to _TO_CJK_SCAN (one pass does all: idempotent).
-_CJK_PARENS = re.compile(f"\\((?=[^()\\n]*[{_HAN}][^()\\n]*\\))[^()\\n]*\\)")
+_CJK_PARENS = re.compile(f"\\((?=[^()（）\\n]*[{_HAN}][^()（）\\n]*\\))[^()（）\\n]*\\)")
 _TO_ASCII = {"，": ",", "。": ".", "！": "!", "？": "?", "；": ";", "：": ":", "（": "(", "）": ")"}
 _ASCII_TABLE = str.maketrans(_TO_ASCII)
 _TO_ASCII_SCAN = re.compile("[，。！？；：（）]")
