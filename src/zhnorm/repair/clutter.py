@@ -284,11 +284,25 @@ def _invisible(text: str, start: int, end: int) -> Edit | None:
     return Edit(start, end, original, kept, "invisible", detail=_codepoints(original))
 
 
+def _removable(ch: str) -> bool:
+    """Invisible and control characters: this pass may delete them."""
+    return ch in _INVISIBLE or _CONTROL_RUN.match(ch) is not None
+
+
 def _bullet(text: str, start: int) -> Edit | None:
-    """A symbol-font bullet in bullet position: not after a letter, before a space."""
-    if start > 0 and _WORD.match(text, start - 1):
+    """A symbol-font bullet in bullet position: not after a letter, before a space.
+
+    Invisible and control characters around it are looked through (they are removed in the same
+    pass, so the decision must not depend on them: idempotence)."""
+    before = start - 1
+    while before >= 0 and _removable(text[before]):
+        before -= 1
+    after = start + 1
+    while after < len(text) and _removable(text[after]):
+        after += 1
+    if before >= 0 and _WORD.match(text, before):
         return None
-    if not _SPACE.match(text, start + 1):
+    if not _SPACE.match(text, after):
         return None
     ch = text[start]
     return Edit(start, start + 1, ch, PUA_BULLETS[ch], "symbol-font-bullet", detail=_codepoints(ch))
