@@ -61,7 +61,7 @@ class Converter:
         self._engine: Engine = make_engine(load_config(self.config))
         self._user_trie: Any = None
         if self._user is not None and self._user.entries and HAVE_FAST_PATH:
-            self._user_trie = _user_trie(self._user)
+            self._user_trie = compile_trie(self._user)
 
     # -- pickling: rebuild from parameters (dictionaries load once per process) ------
     def __reduce__(self) -> tuple[Any, ...]:
@@ -235,10 +235,6 @@ def _compile_protect(pattern: ProtectPattern) -> re.Pattern[str]:
             raise ValueError("protect strings must not be empty")
         return re.compile(re.escape(pattern))
     raise TypeError(f"protect items must be str or re.Pattern, not {type(pattern).__name__}")
-
-
-def _user_trie(user: Dictionary) -> tuple[Any, list[str]]:
-    return compile_trie(user)
 
 
 def _rebuild(

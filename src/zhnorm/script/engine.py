@@ -149,12 +149,6 @@ def _ref_fmm(node: DictNode, text: str, origin: list[int]) -> tuple[str, list[in
 # --------------------------------------------------------------------------- compiled
 
 
-def _leaf_dicts(node: DictNode) -> list[Dictionary]:
-    if isinstance(node, DictLeaf):
-        return [load_builtin(node.file)]
-    return [d for child in node.children for d in _leaf_dicts(child)]
-
-
 Resolver = Callable[[list[Match | None]], Match | None]
 
 
@@ -210,7 +204,7 @@ def trie_arrays(node: DictNode | Dictionary) -> TrieArrays:
         dicts = [node]
         tree = DictLeaf(node.name)
     else:
-        dicts = _leaf_dicts(node)
+        dicts = [load_builtin(file) for file in leaves(node)]
         tree = node
     children: dict[tuple[int, str], int] = {}
     parent = array("i", [0])
@@ -354,8 +348,8 @@ class CompiledEngine:
 
 
 @functools.lru_cache(maxsize=64)
-def make_engine(stages: tuple[Stage, ...], *, reference: bool = False) -> Engine:
+def make_engine(stages: tuple[Stage, ...]) -> Engine:
     """The fastest available engine for ``stages`` (cached: one per process)."""
-    if reference or _fmm is None:
+    if _fmm is None:
         return ReferenceEngine(stages)
     return CompiledEngine(stages)
