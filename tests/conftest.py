@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -8,7 +9,17 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO / "seeds"
-SHARED_DATA = REPO.parent / "shared" / "data"
+# The research corpora live beside the checkout (../shared/data), not in the repository.
+SHARED_DATA = Path(os.environ.get("ZHNORM_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not (SHARED_DATA / "thucnews-cnews-sample").is_dir():
+        pytest.exit(
+            f"the evaluation corpora were not found at {SHARED_DATA}: check out the project "
+            "beside its shared/data folder or set ZHNORM_SHARED_DATA to that folder",
+            returncode=2,
+        )
 
 
 def read_jsonl_texts(path: Path, field: str = "text") -> Iterator[tuple[str, str]]:

@@ -26,7 +26,8 @@ from zhnorm.repair import (
     normalize_batch,
 )
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+from .conftest import SHARED_DATA as DATA
+
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 THUCNEWS = DATA / "thucnews-cnews-sample" / "cnews_val_1000.jsonl"
 DRCD = DATA / "drcd-zh-tw" / "drcd_paragraphs.jsonl"

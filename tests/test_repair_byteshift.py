@@ -8,8 +8,9 @@ from hypothesis import strategies as st
 
 from zhnorm.repair.byteshift import find_byteshift, fix_byteshift
 
+from .conftest import SHARED_DATA as DATA
+
 ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SEED = ROOT / "seeds" / "001_32a35c23f3667b8e.txt"
 
 # Ground truth derived by hand (GBK bytes re-aligned; confirmed against seed 000 and

@@ -9,7 +9,8 @@ from pathlib import Path
 from zhnorm.repair.layout import LayoutNote, find_layout, layout_notes
 from zhnorm.repair.types import apply_edits
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+from .conftest import SHARED_DATA as DATA
+
 SEED_000 = Path(__file__).resolve().parents[1] / "seeds" / "000_4282e08e67390612.txt"
 
 SEED_000_JOINS = [

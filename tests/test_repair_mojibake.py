@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 
 from zhnorm.repair.mojibake import find_mojibake, fix_mojibake
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+from .conftest import SHARED_DATA as DATA
+
 ROWS = [
     json.loads(line)
     for line in (DATA / "mojibake-examples" / "mojibake_examples.jsonl").open(encoding="utf-8")

@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 from zhnorm.repair.ruby import MIN_ANNOTATIONS, find_ruby, fix_ruby
 from zhnorm.repair.types import Edit, apply_edits
 
+from .conftest import SHARED_DATA as DATA
+
 REPO = Path(__file__).resolve().parents[1]
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SEED_001 = REPO / "seeds" / "001_32a35c23f3667b8e.txt"
 EXAMPLES = DATA / "pinyin-paren-garble" / "examples.jsonl"
 CLEAN_CORPORA = [
