@@ -13,11 +13,11 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__
-from .io import AtomicOutput, BadRecord, InputError, dumps_record, open_input, read_jsonl
-from .io import read_text_chunks as _read_chunks
-from .script import CONFIG_NAMES, Converter, detect_script
-from .script.dictionary import DictionaryFormatError
+from .. import __version__
+from ..io import AtomicOutput, BadRecord, InputError, dumps_record, open_input, read_jsonl
+from ..io import read_text_chunks as _read_chunks
+from ..script import CONFIG_NAMES, Converter, detect_script
+from ..script.dictionary import DictionaryFormatError
 
 ERRORS = click.Choice(["strict", "replace"])
 
@@ -223,7 +223,7 @@ def _map_jsonl(
 
 
 def _fix_config(disable: tuple[str, ...], aggressive_ruby: bool) -> Any:
-    from .repair import FIXER_ORDER, FixConfig
+    from ..repair import FIXER_ORDER, FixConfig
 
     unknown = set(disable) - set(FIXER_ORDER)
     if unknown:
@@ -284,7 +284,7 @@ def fix(
       zhnorm fix seeds/001_*.txt --to simplified
       zhnorm fix --jsonl in.jsonl -o out.jsonl --explain
     """
-    from .repair import fix_and_explain, normalize
+    from ..repair import fix_and_explain, normalize
 
     config = _fix_config(disable, aggressive_ruby)
     if target is not None:
@@ -382,7 +382,7 @@ def summary(inputs: tuple[str, ...], output_dir: str) -> None:
     INPUTS are files or directories (their *.txt files)."""
     from collections import Counter
 
-    from .repair import fix_and_explain
+    from ..repair import fix_and_explain
 
     files: list[Path] = []
     for item in map(Path, inputs):
