@@ -5,6 +5,7 @@ damaged by encodings, converters and page layouts (corpus overlap detection to c
 """
 
 from ._version import __version__
+from .key import KeyConfig, Keyed, keyed, match_key, match_keys
 from .repair import (
     Edit,
     Explained,
@@ -34,6 +35,8 @@ __all__ = [
     "Edit",
     "Explained",
     "FixConfig",
+    "KeyConfig",
+    "Keyed",
     "OpenCC",
     "ScriptReport",
     "Step",
@@ -44,6 +47,9 @@ __all__ = [
     "fix_and_explain",
     "fix_batch",
     "fix_text",
+    "keyed",
+    "match_key",
+    "match_keys",
     "normalize",
     "normalize_batch",
 ]

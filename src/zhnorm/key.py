@@ -1,0 +1,195 @@
+"""Matching keys: the form in which two reports of the same text compare equal.
+
+:func:`match_key` = repair (:func:`zhnorm.fix_text`) -> fold to one script (OpenCC
+``t2s`` by default) -> fold width and compatibility forms (NFKC, per character) and
+case -> keep only letters and digits (punctuation, symbols and whitespace dropped).
+So ``現(xiàn)代快報訊：產(chǎn)業(yè)園`` and ``现代快报讯,产业园`` share a key.
+
+:func:`keyed` does the same and also maps every key character back to the span of the
+*raw* input that produced it, through every repair edit and every conversion phrase, so
+a match found on keys can be reported in offsets of the text the user passed in.
+
+>>> match_key("現(xiàn)代快報訊：產(chǎn)業(yè)園 ＡＢＣ")
+'现代快报讯产业园abc'
+>>> k = keyed("產(chǎn)業(yè)，發(fā)展")
+>>> k.key
+'产业发展'
+>>> start, end = k.raw_span(2, 4)
+>>> k.raw[start:end]
+'發(fā)展'
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .repair import FixConfig, fix_and_explain, fix_text
+from .script import Converter
+
+__all__ = ["KeyConfig", "Keyed", "keyed", "match_key", "match_keys"]
+
+
+@dataclass(frozen=True)
+class KeyConfig:
+    """How :func:`match_key` folds text.
+
+    ``fix``     run the repair pipeline first (``None``: skip it; default: a
+                :class:`FixConfig` with every repair on, style folds off).
+    ``script``  the OpenCC configuration that folds both scripts into one (``None``:
+                keep the script).
+    ``fold``    NFKC + lower case, and drop everything that is not a letter or a digit.
+    """
+
+    fix: FixConfig | None = field(default_factory=FixConfig)
+    script: str | None = "t2s"
+    fold: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "fix": None if self.fix is None else self.fix.to_dict(),
+            "script": self.script,
+            "fold": self.fold,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> KeyConfig:
+        fix = data.get("fix", FixConfig().to_dict())
+        return cls(
+            fix=None if fix is None else FixConfig.from_dict(fix),
+            script=data.get("script", "t2s"),
+            fold=bool(data.get("fold", True)),
+        )
+
+
+DEFAULT = KeyConfig()
+
+
+def _fold_char(char: str) -> str:
+    folded = unicodedata.normalize("NFKC", char).lower()
+    return "".join(c for c in folded if unicodedata.category(c)[0] in "LN")
+
+
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table that folds each code point on first sight."""
+
+    def __missing__(self, code: int) -> str:
+        folded = self[code] = _fold_char(chr(code))
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
+def _converter(config: KeyConfig) -> Converter | None:
+    return None if config.script is None else Converter(config.script)
+
+
+def match_key(text: str, config: KeyConfig | None = None) -> str:
+    """The matching key of ``text`` (see the module docstring)."""
+    config = config or DEFAULT
+    if config.fix is not None:
+        text = fix_text(text, config.fix)
+    converter = _converter(config)
+    if converter is not None:
+        text = converter.convert(text)
+    return text.translate(_FOLD) if config.fold else text
+
+
+def match_keys(texts: Iterable[str], config: KeyConfig | None = None) -> list[str]:
+    """:func:`match_key` of each text, in order (conversion in one batch)."""
+    config = config or DEFAULT
+    items = list(texts)
+    if config.fix is not None:
+        items = [fix_text(text, config.fix) for text in items]
+    converter = _converter(config)
+    if converter is not None:
+        items = converter.convert_batch(items)
+    return [text.translate(_FOLD) for text in items] if config.fold else items
+
+
+@dataclass(frozen=True)
+class Keyed:
+    """A key with, for each key character ``i``, the raw span ``starts[i]:ends[i]``
+    of the input that produced it."""
+
+    raw: str
+    key: str
+    starts: Sequence[int]
+    ends: Sequence[int]
+
+    def raw_span(self, start: int, end: int) -> tuple[int, int]:
+        """Raw ``(start, end)`` covering key characters ``start:end`` (``start < end``)."""
+        if not 0 <= start < end <= len(self.key):
+            raise IndexError(f"key span {start}:{end} outside 0:{len(self.key)}")
+        return self.starts[start], self.ends[end - 1]
+
+
+def _through_edits(
+    text: str, starts: list[int], ends: list[int], edits: Iterable[Any]
+) -> tuple[list[int], list[int]]:
+    """Carry per-character raw spans through edits on ``text`` (sorted, disjoint)."""
+    new_starts: list[int] = []
+    new_ends: list[int] = []
+    cursor = 0
+    for edit in edits:
+        new_starts += starts[cursor : edit.start]
+        new_ends += ends[cursor : edit.start]
+        width = len(edit.replacement)
+        if width == edit.end - edit.start:
+            new_starts += starts[edit.start : edit.end]
+            new_ends += ends[edit.start : edit.end]
+        elif edit.end > edit.start:
+            new_starts += [starts[edit.start]] * width
+            new_ends += [ends[edit.end - 1]] * width
+        else:  # pure insertion: an empty raw span at the insertion point
+            at = starts[edit.start] if edit.start < len(text) else (ends[-1] if ends else 0)
+            new_starts += [at] * width
+            new_ends += [at] * width
+        cursor = edit.end
+    new_starts += starts[cursor:]
+    new_ends += ends[cursor:]
+    return new_starts, new_ends
+
+
+def keyed(text: str, config: KeyConfig | None = None) -> Keyed:
+    """The key of ``text`` with an exact map from key characters back to ``text``."""
+    config = config or DEFAULT
+    if not isinstance(text, str):
+        raise TypeError(f"text must be str, not {type(text).__name__}")
+    current = text
+    starts = list(range(len(text)))
+    ends = list(range(1, len(text) + 1))
+    if config.fix is not None:
+        for step in fix_and_explain(text, config.fix).steps:
+            starts, ends = _through_edits(current, starts, ends, step.edits)
+            current = step.apply(current)
+    converter = _converter(config)
+    if converter is not None:
+        converted, offsets = converter.convert_with_offsets(current)
+        conv_starts: list[int] = []
+        conv_ends: list[int] = []
+        # Output characters of one phrase share its start; the phrase ends where the
+        # next phrase (or the sentinel) starts.
+        following = len(current)
+        for i in range(len(converted) - 1, -1, -1):
+            if offsets[i + 1] != offsets[i]:
+                following = offsets[i + 1]
+            conv_starts.append(starts[offsets[i]])
+            conv_ends.append(ends[following - 1])
+        conv_starts.reverse()
+        conv_ends.reverse()
+        current, starts, ends = converted, conv_starts, conv_ends
+    if not config.fold:
+        return Keyed(text, current, starts, ends)
+    key: list[str] = []
+    key_starts: list[int] = []
+    key_ends: list[int] = []
+    for char, start, end in zip(current, starts, ends, strict=True):
+        folded = char.translate(_FOLD)
+        key.append(folded)
+        key_starts += [start] * len(folded)
+        key_ends += [end] * len(folded)
+    return Keyed(text, "".join(key), key_starts, key_ends)

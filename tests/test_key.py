@@ -1,0 +1,71 @@
+"""Matching keys and their map back to the raw text."""
+
+from __future__ import annotations
+
+import pickle
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from zhnorm import FixConfig
+from zhnorm.key import KeyConfig, keyed, match_key, match_keys
+
+from .conftest import SEEDS
+
+RAW_TEXT = st.lists(
+    st.sampled_from(
+        [
+            *"产業發展头髮乾隆皇帝的（）()，。 \n\u3000ＡＢab12&#;xiànchǎn",
+            *["現(xiàn)", "業(yè)", "發(fā)", "&amp;", "\u200b"],
+        ]
+    ),
+    max_size=40,
+).map("".join)
+
+
+def test_scripts_width_punctuation_and_ruby_fold_to_one_key() -> None:
+    assert match_key("現(xiàn)代快報訊：產(chǎn)業(yè)園，ＶＩＰ") == match_key(
+        "现代快报讯 产业园 vip"
+    )
+    assert match_keys(["頭髮", "头发"]) == ["头发", "头发"]
+
+
+def test_config_switches() -> None:
+    raw = "頭髮，Ａ"
+    assert match_key(raw, KeyConfig(script=None)) == "頭髮a"
+    assert match_key(raw, KeyConfig(fold=False)) == "头发，Ａ"
+    assert KeyConfig.from_dict(KeyConfig(fix=None).to_dict()) == KeyConfig(fix=None)
+    assert pickle.loads(pickle.dumps(KeyConfig())) == KeyConfig()
+
+
+@settings(max_examples=150, deadline=None)
+@given(RAW_TEXT)
+def test_keyed_agrees_with_match_key_and_spans_are_ordered(raw: str) -> None:
+    k = keyed(raw)
+    assert k.key == match_key(raw)
+    assert len(k.starts) == len(k.ends) == len(k.key)
+    for i, (start, end) in enumerate(zip(k.starts, k.ends, strict=True)):
+        assert 0 <= start <= end <= len(raw)
+        if i:
+            assert k.starts[i - 1] <= start and k.ends[i - 1] <= end
+
+
+@settings(max_examples=150, deadline=None)
+@given(RAW_TEXT)
+def test_without_repair_every_key_character_comes_from_its_raw_span(raw: str) -> None:
+    config = KeyConfig(fix=None)
+    k = keyed(raw, config)
+    for i, (start, end) in enumerate(zip(k.starts, k.ends, strict=True)):
+        assert start < end
+        assert k.key[i] in match_key(raw[start:end], KeyConfig(fix=None, script="t2s"))
+
+
+def test_seed_001_key_spans_cover_the_annotated_characters() -> None:
+    raw = next(SEEDS.glob("001_*.txt")).read_text(encoding="utf-8")
+    k = keyed(raw)
+    assert "(" not in k.key and "xian" not in k.key
+    at = k.key.index("现代快报")
+    start, end = k.raw_span(at, at + 4)
+    assert raw[start:end].startswith("現(xiàn)代快報")
+    # A slice is too short for the document-level ruby gate; the aggressive mode reads it.
+    assert match_key(raw[start:end], KeyConfig(fix=FixConfig(ruby_aggressive=True))) == "现代快报"
