@@ -6,25 +6,37 @@
 * :class:`AtomicOutput` writes to a temporary file and moves it into place only when
   the whole job succeeded, so an interrupted run never leaves a truncated output that
   looks complete (for stdout, the output is spooled and copied at the end).
+* :func:`iter_records` reads documents from JSONL (also ``.gz`` / ``.zst``), Parquet,
+  ``.txt`` files and directories of them, as :class:`Record` or :class:`BadRecord`;
+  :class:`RecordWriter` writes records back as JSONL or Parquet, atomically.
+* :class:`Progress` shows documents per second on a terminal.
 """
 
 from __future__ import annotations
 
 import codecs
+import gzip
+import io
 import json
 import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, BinaryIO
+from typing import IO, Any, BinaryIO, cast
 
 __all__ = [
     "AtomicOutput",
     "BadRecord",
     "InputError",
+    "Progress",
+    "Record",
+    "RecordWriter",
+    "iter_records",
     "open_input",
     "read_jsonl",
     "read_text_chunks",
@@ -86,7 +98,7 @@ def read_text_chunks(
 
 
 def read_jsonl(
-    stream: BinaryIO, name: str, *, field: str, errors: str = "strict"
+    stream: BinaryIO, name: str, *, field: str | None, errors: str = "strict"
 ) -> Iterator[tuple[int, dict[str, Any] | BadRecord]]:
     """``(line number, record)`` for each record of a JSONL stream whose ``field`` is a
     string, or ``(line number, BadRecord)``.
@@ -118,6 +130,8 @@ def read_jsonl(
             continue
         if not isinstance(record, dict):
             yield lineno, BadRecord(name, lineno, "record is not a JSON object", line)
+        elif field is None:
+            yield lineno, record
         elif field not in record:
             yield lineno, BadRecord(name, lineno, f"record has no field {field!r}", line)
         elif not isinstance(record[field], str):
@@ -180,3 +194,208 @@ class AtomicOutput:
 
 def dumps_record(record: dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False) + "\n"
+
+
+# --- records: documents with an id, a text and every original field -----------------
+
+
+@dataclass
+class Record:
+    """One document: where it came from, its id, its text and all its original fields
+    (``data``, which writers emit unchanged apart from what the caller sets)."""
+
+    source: str
+    line: int
+    id: str
+    text: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def _optional(module: str, extra: str, what: str) -> Any:
+    try:
+        return __import__(module, fromlist=["_"])
+    except ImportError:
+        raise InputError(
+            f"{what} needs the optional package {module!r}: pip install 'zhnorm[{extra}]'"
+        ) from None
+
+
+def _jsonl_stream(path: str) -> tuple[str, BinaryIO]:
+    name, stream = open_input(path)
+    if path.endswith(".gz"):
+        return name, cast(BinaryIO, gzip.GzipFile(fileobj=stream))
+    if path.endswith(".zst"):
+        zstandard = _optional("zstandard", "zstd", f"{path}: reading .zst")
+        reader = zstandard.ZstdDecompressor().stream_reader(stream, read_across_frames=True)
+        return name, cast(BinaryIO, io.BufferedReader(reader))
+    return name, stream
+
+
+def _check_record(
+    record: dict[str, Any], name: str, line: int, text_field: str, id_field: str | None
+) -> Record | BadRecord:
+    raw = json.dumps(record, ensure_ascii=False, default=str)
+    if text_field not in record or record[text_field] is None:
+        return BadRecord(name, line, f"record has no field {text_field!r}", raw)
+    text = record[text_field]
+    if not isinstance(text, str):
+        kind = type(text).__name__
+        return BadRecord(name, line, f"field {text_field!r} is {kind}, expected a string", raw)
+    if id_field is None:
+        return Record(name, line, f"{name}:{line}", text, record)
+    if record.get(id_field) is None:
+        return BadRecord(name, line, f"record has no id field {id_field!r}", raw)
+    return Record(name, line, str(record[id_field]), text, record)
+
+
+def _parquet_records(
+    path: str, text_field: str, id_field: str | None
+) -> Iterator[Record | BadRecord]:
+    parquet = _optional("pyarrow.parquet", "parquet", f"{path}: reading Parquet")
+    try:
+        handle = parquet.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises several types for unreadable files
+        raise InputError(f"{path}: not a readable Parquet file: {exc}") from None
+    row = 0
+    for batch in handle.iter_batches():
+        for record in batch.to_pylist():
+            row += 1
+            yield _check_record(record, path, row, text_field, id_field)
+
+
+def _txt_record(path: Path, name: str, errors: str) -> Record | BadRecord:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8", errors)
+    except UnicodeDecodeError as exc:
+        return BadRecord(name, 0, f"invalid UTF-8 at byte offset {exc.start}", "")
+    return Record(name, 0, name, text, {"id": name, "text": text})
+
+
+def iter_records(
+    paths: Iterable[str],
+    *,
+    text_field: str = "text",
+    id_field: str | None = None,
+    errors: str = "strict",
+) -> Iterator[Record | BadRecord]:
+    """Every document of ``paths``, in order, as :class:`Record` or :class:`BadRecord`.
+
+    * ``*.jsonl`` / ``*.json`` / ``-`` (stdin): one JSON object per line; ``.gz`` and
+      ``.zst`` (extra ``zstd``) are decompressed on the fly.
+    * ``*.parquet`` (extra ``parquet``): one record per row.
+    * ``*.txt``: the whole file is one document, id = its path;  a directory: every
+      ``*.txt`` below it, sorted, id = the path relative to the directory.
+
+    Records whose ``text_field`` is missing or not a string, or (with ``id_field``)
+    whose id is missing, and malformed lines are yielded as :class:`BadRecord` with
+    ``file:line`` and the reason; the caller decides whether that is fatal.  Records
+    without ``id_field`` get the id ``file:line``.
+    """
+    for path in paths:
+        if path != "-" and os.path.isdir(path):
+            root = Path(path)
+            for file in sorted(root.rglob("*.txt")):
+                yield _txt_record(file, file.relative_to(root).as_posix(), errors)
+        elif path.endswith(".parquet"):
+            yield from _parquet_records(path, text_field, id_field)
+        elif path.endswith(".txt"):
+            try:
+                yield _txt_record(Path(path), path, errors)
+            except OSError as exc:
+                raise InputError(f"{path}: cannot open: {exc.strerror}") from None
+        else:
+            name, stream = _jsonl_stream(path)
+            try:
+                for lineno, item in read_jsonl(stream, name, field=None, errors=errors):
+                    if isinstance(item, BadRecord):
+                        yield item
+                    else:
+                        yield _check_record(item, name, lineno, text_field, id_field)
+            except (OSError, EOFError) as exc:
+                raise InputError(f"{name}: cannot decompress: {exc}") from None
+            finally:
+                if path != "-":
+                    stream.close()
+
+
+class RecordWriter:
+    """Write records (dicts) atomically as JSONL, or Parquet for a ``.parquet`` path.
+
+    Parquet output is collected in memory and written when the job succeeds."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self.count = 0
+        self._rows: list[dict[str, Any]] | None = None
+        self._text: AtomicOutput | None = None
+        if path and path.endswith(".parquet"):
+            _optional("pyarrow.parquet", "parquet", f"{path}: writing Parquet")
+            self._rows = []
+        else:
+            self._text = AtomicOutput(path)
+
+    def write(self, record: dict[str, Any]) -> None:
+        self.count += 1
+        if self._rows is not None:
+            self._rows.append(record)
+        else:
+            assert self._text is not None
+            self._text.write(dumps_record(record))
+
+    def __enter__(self) -> RecordWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._text is not None:
+            self._text.__exit__(exc_type, exc, tb)
+            return
+        if exc_type is not None:
+            return
+        assert self.path is not None and self._rows is not None
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        directory = os.path.dirname(os.path.abspath(self.path))
+        fd, temp = tempfile.mkstemp(prefix=".zhnorm-", suffix=".partial", dir=directory)
+        os.close(fd)
+        try:
+            pq.write_table(pa.Table.from_pylist(self._rows), temp)
+            os.replace(temp, self.path)
+        except BaseException:
+            os.unlink(temp)
+            raise
+
+
+class Progress:
+    """``label: N docs, R docs/s`` on stderr, refreshed twice a second, only when
+    stderr is a terminal and not ``quiet``."""
+
+    def __init__(self, label: str, *, quiet: bool = False, stream: IO[str] | None = None):
+        self.label = label
+        self.stream = stream or sys.stderr
+        self.enabled = not quiet and self.stream.isatty()
+        self.count = 0
+        self._started = self._shown = time.monotonic()
+
+    def update(self, n: int = 1) -> None:
+        self.count += n
+        now = time.monotonic()
+        if self.enabled and now - self._shown >= 0.5:
+            self._shown = now
+            self._show(now)
+
+    def _show(self, now: float) -> None:
+        rate = self.count / max(now - self._started, 1e-9)
+        self.stream.write(f"\r{self.label}: {self.count} docs, {rate:,.0f} docs/s")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self._show(time.monotonic())
+            self.stream.write("\n")

@@ -1,0 +1,106 @@
+"""Record readers and writers: formats, bad records with file:line, atomic output."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import zstandard
+
+from zhnorm.io import BadRecord, InputError, Progress, Record, RecordWriter, iter_records
+
+ROWS = [{"id": "a", "text": "头发", "site": "x"}, {"id": "b", "text": "軟體", "site": "y"}]
+
+
+def _jsonl(rows: list[object]) -> bytes:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".jsonl.gz", ".jsonl.zst", ".parquet"])
+def test_every_format_yields_the_same_records(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"in{suffix}"
+    if suffix == ".parquet":
+        pq.write_table(pa.Table.from_pylist(ROWS), path)
+    elif suffix.endswith(".gz"):
+        path.write_bytes(gzip.compress(_jsonl(ROWS)))
+    elif suffix.endswith(".zst"):
+        path.write_bytes(zstandard.ZstdCompressor().compress(_jsonl(ROWS)))
+    else:
+        path.write_bytes(_jsonl(ROWS))
+    records = list(iter_records([str(path)], id_field="id"))
+    assert all(isinstance(r, Record) for r in records)
+    assert [(r.id, r.text, r.data) for r in records if isinstance(r, Record)] == [
+        (row["id"], row["text"], row) for row in ROWS
+    ]
+
+
+def test_bad_records_name_file_line_and_reason(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    rows: list[object] = [
+        {"id": 1, "text": "好"},
+        {"id": 2},
+        {"id": 3, "text": 7},
+        [1],
+        {"text": "x"},
+    ]
+    path.write_bytes(_jsonl(rows) + b"{oops\n\n")
+    out = list(iter_records([str(path)], id_field="id"))
+    assert isinstance(out[0], Record) and out[0].id == "1"
+    reasons = [(r.line, r.reason) for r in out if isinstance(r, BadRecord)]
+    assert reasons == [
+        (2, "record has no field 'text'"),
+        (3, "field 'text' is int, expected a string"),
+        (4, "record is not a JSON object"),
+        (5, "record has no id field 'id'"),
+        (6, "malformed JSON: Expecting property name enclosed in double quotes (column 2)"),
+    ]
+
+
+def test_text_files_and_directories_are_one_document_each(tmp_path: Path) -> None:
+    (tmp_path / "d" / "sub").mkdir(parents=True)
+    (tmp_path / "d" / "b.txt").write_text("乙", encoding="utf-8")
+    (tmp_path / "d" / "sub" / "a.txt").write_text("甲", encoding="utf-8")
+    (tmp_path / "d" / "bad.txt").write_bytes(b"ok\xff")
+    out = list(iter_records([str(tmp_path / "d")]))
+    assert [(r.id, r.text) for r in out if isinstance(r, Record)] == [
+        ("b.txt", "乙"),
+        ("sub/a.txt", "甲"),
+    ]
+    [bad] = [r for r in out if isinstance(r, BadRecord)]
+    assert bad.source == "bad.txt" and "byte offset 2" in bad.reason
+
+
+def test_missing_input_and_corrupt_archives_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"nope\.jsonl: cannot open"):
+        list(iter_records([str(tmp_path / "nope.jsonl")]))
+    broken = tmp_path / "x.jsonl.gz"
+    broken.write_bytes(b"not gzip")
+    with pytest.raises(InputError, match=r"x\.jsonl\.gz: cannot decompress"):
+        list(iter_records([str(broken)]))
+
+
+@pytest.mark.parametrize("name", ["out.jsonl", "out.parquet"])
+def test_writer_is_atomic_and_round_trips(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    with pytest.raises(RuntimeError), RecordWriter(str(path)) as writer:
+        writer.write(ROWS[0])
+        raise RuntimeError("interrupted")
+    assert not path.exists() and not list(tmp_path.iterdir())
+    with RecordWriter(str(path)) as writer:
+        for row in ROWS:
+            writer.write(row)
+    back = [r for r in iter_records([str(path)], id_field="id") if isinstance(r, Record)]
+    assert [r.data for r in back] == ROWS
+
+
+def test_progress_is_silent_off_a_terminal() -> None:
+    stream = io.StringIO()
+    progress = Progress("dedup", stream=stream)
+    progress.update(5)
+    progress.close()
+    assert progress.count == 5 and stream.getvalue() == ""
