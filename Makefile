@@ -21,7 +21,7 @@ browser:
 		|| ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium)
 
 demo: $(STAMP)
-	$(BIN)/zhnorm summary seeds
+	$(BIN)/zhnorm summary seeds --reuse
 
 test: $(STAMP) browser
 	$(BIN)/ruff check

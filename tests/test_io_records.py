@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 from pathlib import Path
 
 import pyarrow as pa
@@ -104,3 +105,14 @@ def test_progress_is_silent_off_a_terminal() -> None:
     progress.update(5)
     progress.close()
     assert progress.count == 5 and stream.getvalue() == ""
+
+
+@pytest.mark.parametrize("name", ["out.jsonl", "out.parquet"])
+def test_outputs_get_the_usual_permissions(tmp_path: Path, name: str) -> None:
+    umask = os.umask(0o022)
+    try:
+        with RecordWriter(str(tmp_path / name)) as writer:
+            writer.write(ROWS[0])
+    finally:
+        os.umask(umask)
+    assert (tmp_path / name).stat().st_mode & 0o777 == 0o644

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from zhnorm.repair import byteshift as B
 from zhnorm.repair.byteshift import find_byteshift, fix_byteshift
 
 from .conftest import SHARED_DATA as DATA
@@ -111,3 +112,60 @@ def test_clean_corpora_untouched(name: str) -> None:
 def test_never_raises_and_idempotent(s: str) -> None:
     fixed = fix_byteshift(s)
     assert fix_byteshift(fixed) == fixed
+
+
+# --- the fast scoring agrees with the plain lattice search ------------------------------
+
+
+def _positions(text: str) -> list[tuple[B._Position, list[B._Run]]]:
+    doc = B._Doc(text)
+    out = []
+    pos = text.find("?")
+    while pos != -1:
+        scan, runs = B._hypotheses(text, pos)
+        if runs:
+            out.append((B._Position(text, scan, pos, doc), runs))
+        pos = text.find("?", pos + 1)
+    return out
+
+
+def _shift_samples() -> list[str]:
+    rng = random.Random(7)
+    sentences = _texts("drcd-zh-tw/drcd_paragraphs.jsonl")[:300:7]
+    sentences += _texts("thucnews-cnews-sample/cnews_val_1000.jsonl")[:300:7]
+    out = [SEED.read_text(encoding="utf-8")]
+    for text in sentences:
+        piece = text[: rng.randint(12, 60)]
+        try:
+            data = piece.encode("gbk")
+        except UnicodeEncodeError:
+            continue
+        cuts, i = [], 0  # right after a lead byte
+        while i < len(data):
+            if data[i] >= 0x81:
+                cuts.append(i + 1)
+            i += 2 if data[i] >= 0x81 else 1
+        if cuts:
+            out.append(text[:20] + _shift(piece, rng.choice(cuts)))
+    return out
+
+
+def test_fast_scores_equal_lattice_search() -> None:
+    """Hypotheses are scored from shared pieces and bounds (B._Position); the numbers,
+    paths and resolution verdicts must be those of the plain lattice search."""
+    checked = stripped = 0
+    for text in _shift_samples():
+        for position, runs in _positions(text):
+            for run in runs:
+                lat = position.lattice(run)
+                B._search(lat, position.doc)
+                assert position.score(run) == lat.score == B._value(lat, position.doc)
+                assert position.score(run, lat.score - 0.5) >= lat.score  # bound or value
+                if run.stripped_pair:
+                    stripped += 1
+                    lost = B._render(lat, position.doc)[1]
+                    assert position.resolved(run) == (lost == 0)
+                else:
+                    assert position.solve(run).path == lat.path
+                checked += 1
+    assert checked > 200 and stripped > 50, (checked, stripped)

@@ -1,11 +1,30 @@
 """zhnorm: Chinese text normalisation.
 
-Script conversion exactly as OpenCC does it, script detection, and repair of text
-damaged by encodings, converters and page layouts (corpus overlap detection to come).
+Script conversion exactly as OpenCC does it, script detection, repair of text
+damaged by encodings, converters and page layouts, and near-duplicate detection
+(MinHash + LSH with exact verification).
 """
 
 from ._version import __version__
+from .dedup import (
+    DedupIndex,
+    DedupResult,
+    DuplicatePair,
+    IndexMatch,
+    MinHashParams,
+    band_hashes,
+    choose_kept,
+    cluster_pairs,
+    dedup,
+    exact_similarity,
+    from_lean_minhash,
+    lsh_bands,
+    shingles,
+    signatures,
+    to_lean_minhash,
+)
 from .key import KeyConfig, Keyed, keyed, match_key, match_keys
+from .pipeline import Pipeline, PipelineConfigError
 from .repair import (
     Edit,
     Explained,
@@ -17,6 +36,20 @@ from .repair import (
     fix_text,
     normalize,
     normalize_batch,
+)
+from .reuse import (
+    Occurrence,
+    Paragraph,
+    Passage,
+    RepeatGroup,
+    ReuseResult,
+    Story,
+    align,
+    align_batch,
+    paragraphs,
+    paragraphs_batch,
+    repeated_paragraphs,
+    reuse,
 )
 from .script import (
     CONFIG_NAMES,
@@ -31,25 +64,54 @@ from .script import (
 __all__ = [
     "CONFIG_NAMES",
     "Converter",
+    "DedupIndex",
+    "DedupResult",
     "DictionaryFormatError",
+    "DuplicatePair",
     "Edit",
     "Explained",
     "FixConfig",
+    "IndexMatch",
     "KeyConfig",
     "Keyed",
+    "MinHashParams",
+    "Occurrence",
     "OpenCC",
+    "Paragraph",
+    "Passage",
+    "Pipeline",
+    "PipelineConfigError",
+    "RepeatGroup",
+    "ReuseResult",
     "ScriptReport",
     "Step",
+    "Story",
     "__version__",
+    "align",
+    "align_batch",
     "apply_plan",
+    "band_hashes",
+    "choose_kept",
+    "cluster_pairs",
     "convert",
+    "dedup",
     "detect_script",
+    "exact_similarity",
     "fix_and_explain",
     "fix_batch",
     "fix_text",
+    "from_lean_minhash",
     "keyed",
+    "lsh_bands",
     "match_key",
     "match_keys",
     "normalize",
     "normalize_batch",
+    "paragraphs",
+    "paragraphs_batch",
+    "repeated_paragraphs",
+    "reuse",
+    "shingles",
+    "signatures",
+    "to_lean_minhash",
 ]

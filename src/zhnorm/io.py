@@ -186,10 +186,15 @@ class AtomicOutput:
             finally:
                 os.unlink(name)
         else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(name, 0o666 & ~umask)
-            os.replace(name, self.path)
+            _publish(name, self.path)
+
+
+def _publish(temp: str, path: str) -> None:
+    """Give a finished temporary file the usual permissions and move it into place."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temp, 0o666 & ~umask)
+    os.replace(temp, path)
 
 
 def dumps_record(record: dict[str, Any]) -> str:
@@ -366,7 +371,7 @@ class RecordWriter:
         os.close(fd)
         try:
             pq.write_table(pa.Table.from_pylist(self._rows), temp)
-            os.replace(temp, self.path)
+            _publish(temp, self.path)
         except BaseException:
             os.unlink(temp)
             raise

@@ -375,9 +375,16 @@ def detect(inputs: tuple[str, ...], as_json: bool, errors: str) -> None:
     show_default=True,
     help="Where the converted copies are written.",
 )
-def summary(inputs: tuple[str, ...], output_dir: str) -> None:
+@click.option(
+    "--reuse",
+    is_flag=True,
+    help="Also find repeated paragraphs and the passages the documents share; write "
+    "report.html, repeats.jsonl and passages.jsonl to the output directory.",
+)
+def summary(inputs: tuple[str, ...], output_dir: str, reuse: bool) -> None:
     """Summarise documents: script detected, repairs made, and copies repaired and
-    converted to the other script.
+    converted to the other script; with --reuse, also what the documents repeat and
+    share (repeated paragraphs, passages aligned across scripts, an HTML report).
 
     INPUTS are files or directories (their *.txt files)."""
     from collections import Counter
@@ -389,12 +396,14 @@ def summary(inputs: tuple[str, ...], output_dir: str) -> None:
         files.extend(sorted(item.glob("*.txt")) if item.is_dir() else [item])
     target = Path(output_dir)
     target.mkdir(parents=True, exist_ok=True)
+    texts: dict[str, str] = {}
     for path in files:
         try:
             with path.open("rb") as stream:
                 text = "".join(_read_chunks(stream, str(path)))
         except InputError as exc:
             _fail(str(exc))
+        texts[path.name] = text
         report = detect_script(text)
         click.echo(f"{path.name}  ({len(text)} characters)")
         click.echo(
@@ -435,6 +444,51 @@ def summary(inputs: tuple[str, ...], output_dir: str) -> None:
         first = next((line for line in converted.splitlines() if line.strip()), "")
         click.echo(f"  first line: {first[:60]}")
         click.echo(f"  written: {fixed_path}, {out_path}")
+    if reuse:
+        _summarise_reuse(texts, target)
+
+
+def _summarise_reuse(texts: dict[str, str], target: Path, *, shown: int = 6) -> None:
+    """The --reuse part of ``summary``: repeated paragraphs, shared passages (the
+    longest ``shown`` printed), and the files written."""
+    from ..reuse import repeated_paragraphs
+    from ..reuse import reuse as find_reuse
+    from ..reuse.report import render_report
+
+    groups = repeated_paragraphs(texts)
+    boilerplate = sum(g.boilerplate for g in groups)
+    click.echo(f"repeated paragraphs: {len(groups)} groups ({boilerplate} boilerplate)")
+    for group in groups[:shown]:
+        where = ", ".join(
+            f"{o.doc} ¶{o.paragraph} [{o.start}:{o.end}]" for o in group.occurrences[:4]
+        )
+        click.echo(f"  {group.count}x {group.kind}: {group.text[:40]}…")
+        click.echo(f"      at {where}")
+    result = find_reuse(texts)
+    pairs = sorted({(p.a_id, p.b_id) for p in result.passages})
+    click.echo(
+        f"shared passages: {len(result.passages)} between {len(pairs)} document pairs "
+        f"({len(result.stories)} stories)"
+    )
+    for passage in sorted(result.passages, key=lambda p: -p.length)[:shown]:
+        click.echo(
+            f"  {passage.score:.2f}  {passage.a_id}[{passage.a_start}:{passage.a_end}] ~ "
+            f"{passage.b_id}[{passage.b_start}:{passage.b_end}]"
+        )
+        click.echo(f"      A: {passage.a_text[:50]}")
+        click.echo(f"      B: {passage.b_text[:50]}")
+    paths = [target / "report.html", target / "repeats.jsonl", target / "passages.jsonl"]
+    with AtomicOutput(str(paths[0])) as out:
+        note = "Made by zhnorm summary --reuse."
+        out.write(render_report(texts, result.passages, repeats=groups, note=note))
+    with AtomicOutput(str(paths[1])) as out:
+        for group in groups:
+            out.write(dumps_record(group.to_dict()))
+    with AtomicOutput(str(paths[2])) as out:
+        for passage in result.passages:
+            out.write(dumps_record(passage.to_dict()))
+    click.echo(f"written: {', '.join(map(str, paths))}")
+    click.echo(f"open {paths[0].resolve().as_uri()} in a browser to compare them side by side")
 
 
 if __name__ == "__main__":  # pragma: no cover

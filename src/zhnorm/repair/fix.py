@@ -47,7 +47,7 @@ from ..script.config import normalize_config_name
 from .clutter import find_clutter
 from .layout import LayoutNote, find_layout, layout_notes
 from .style import PunctuationProfile, find_style
-from .types import Edit, apply_edits
+from .types import _SPAN, Edit, apply_edits
 
 __all__ = [
     "FIXER_ORDER",
@@ -252,7 +252,7 @@ def _run(text: str, config: FixConfig) -> tuple[str, list[Step]]:
             edits = find(text, config)
             if not edits:
                 continue
-            ordered = tuple(sorted(edits, key=lambda e: (e.start, e.end)))
+            ordered = tuple(sorted(edits, key=_SPAN))
             result = apply_edits(text, ordered)
             if result != text:
                 steps.append(Step(name, ordered))

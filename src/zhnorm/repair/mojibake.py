@@ -45,7 +45,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from .plausibility import char_score, is_common, lexicon_bigrams, plausibility
+from .plausibility import char_score, is_common, lexicon_bigrams, lexicon_index, plausibility
 from .types import Edit, apply_edits
 
 __all__ = ["PAIRS", "find_mojibake", "fix_mojibake"]
@@ -149,30 +149,30 @@ def _fluency(s: str) -> float:
     p = plausibility(core)
     if len(core) < 2 or core.isascii():
         return p
-    lex = lexicon_bigrams()
-    hits = sum(1 for i in range(len(core) - 1) if core[i : i + 2] in lex)
+    rights = lexicon_index()[1]
+    hits = sum(1 for i in range(len(core) - 1) if core[i + 1] in rights.get(core[i]))
     return p + 2.0 * hits / (len(core) - 1)
 
 
 def _complete_utf8(prefix: bytes, left: str) -> str | None:
-    """Best completion of a truncated UTF-8 sequence, or None without evidence."""
+    """Best completion of a truncated UTF-8 sequence, or None without evidence.
+
+    The evidence is a phrase-list bigram with the left neighbour, so only the right
+    neighbours of ``left`` in those bigrams are tried (in code point order, which is
+    the order of their UTF-8 bytes: the first of equally scored completions wins)."""
     need = 3 - len(prefix) if 0xE0 <= prefix[0] <= 0xEF else 0
-    if need <= 0 or need > 2:
+    if need <= 0 or need > 2 or not left:
         return None
-    lex = lexicon_bigrams()
     best: tuple[float, str] | None = None
-    tails = [bytes((a,)) for a in range(0x80, 0xC0)]
-    if need == 2:
-        tails = [bytes((a, b)) for a in range(0x80, 0xC0) for b in range(0x80, 0xC0)]
-    for tail in tails:
-        try:
-            ch = (prefix + tail).decode("utf-8")
-        except UnicodeDecodeError:
+    for ch in sorted(lexicon_index()[1].get(left)):
+        if "\ud800" <= ch <= "\udfff":
+            continue  # (not UTF-8)
+        encoded = ch.encode("utf-8")
+        if len(encoded) != 3 or not encoded.startswith(prefix) or char_score(ch) <= 0:
             continue
-        if left and left + ch in lex and char_score(ch) > 0:
-            score = lex[left + ch] + char_score(ch)
-            if best is None or score > best[0]:
-                best = (score, ch)
+        score = lexicon_bigrams()[left + ch] + char_score(ch)
+        if best is None or score > best[0]:
+            best = (score, ch)
     return best[1] if best else None
 
 

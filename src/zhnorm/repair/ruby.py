@@ -83,10 +83,10 @@ _PREFILTER = re.compile(
 )
 """Cheap test: is there any opening parenthesis followed by a toned pinyin spelling?"""
 
-_GROUP = re.compile(
-    f"{_SPACE}?[(（]{_SPACE}?(?P<syl>[{_SYLLABLE_CHARS}]{{1,8}}[1-5]?){_SPACE}?[)）]"
-)
-"""One candidate group, with at most one space in front of it."""
+_GROUP = re.compile(f"[(（]{_SPACE}?(?P<syl>[{_SYLLABLE_CHARS}]{{1,8}}[1-5]?){_SPACE}?[)）]")
+"""One candidate group; at most one space in front of it belongs to it too (added in
+:func:`_scan`: a leading optional space in the pattern would defeat the regex engine's
+fast scan for the opening parenthesis)."""
 
 _TONE_OF_MARK = {"\u0304": 1, "\u0301": 2, "\u030c": 3, "\u0300": 4}
 _GARBLE_REMNANT = frozenset(
@@ -105,6 +105,8 @@ _HAN_RANGES = (
 
 
 def _is_han(ch: str) -> bool:
+    if "\u4e00" <= ch <= "\u9fff":
+        return True
     code = ord(ch)
     return any(lo <= code <= hi for lo, hi in _HAN_RANGES)
 
@@ -117,6 +119,7 @@ class _Syllable:
     explicit_tone: bool
 
 
+@lru_cache(maxsize=4096)
 def _parse_syllable(written: str) -> _Syllable | None:
     """Parse a written syllable into TONE3 form, or ``None`` if it is not pinyin-shaped.
 
@@ -200,6 +203,22 @@ def _gbk_candidate(before: str, remnant: str) -> str | None:
     return candidate if len(candidate) == 1 and _is_han(candidate) else None
 
 
+@lru_cache(maxsize=1 << 14)
+def _annotation(char: str, written: str) -> tuple[str, dict[str, object]]:
+    """Reason and detail (without ``readings``; copy before use) of removing the reading
+    ``written`` of ``char``: a document repeats the same few pairs hundreds of times."""
+    _keys, _shown, simplified = _readings(char)
+    syllable = _parse_syllable(written)
+    assert syllable is not None
+    detail: dict[str, object] = {
+        "char": char,
+        "simplified": simplified,
+        "syllable": written,
+        "tone3": syllable.key,
+    }
+    return f"leaked ruby annotation: {written!r} is a reading of {char!r}", detail
+
+
 def _scan(text: str, *, allow_mangled: bool) -> tuple[list[Edit], int, int]:
     """Classify every candidate group; return the edits that would be made plus the
     number of toned annotations and how many of those are on traditional-only chars."""
@@ -213,33 +232,32 @@ def _scan(text: str, *, allow_mangled: bool) -> tuple[list[Edit], int, int]:
             index = back[index]
         return index - 1
 
+    last = 0
     for match in _GROUP.finditer(text):
-        syllable = _parse_syllable(match.group("syl"))
+        # One space in front of the parenthesis, if not in the previous group, is part of
+        # the group (as if the pattern began with an optional space).
+        start, end = match.span()
+        if start > last and text[start - 1] in " \u3000":
+            start -= 1
+        last = end
+        written = match.group("syl")
+        syllable = _parse_syllable(written)
         if syllable is None:
             continue
-        at = preceding(match.start())
+        at = start
+        while at in back:
+            at = back[at]
+        at -= 1
         if at < 0:
             continue
         char = text[at]
-        written = match.group("syl")
         edit: Edit | None = None
-        if _is_han(char):
+        if "\u4e00" <= char <= "\u9fff" or _is_han(char):
             keys, shown, simplified = _readings(char)
             if syllable.key in keys:
-                edit = Edit(
-                    match.start(),
-                    match.end(),
-                    match.group(),
-                    "",
-                    f"leaked ruby annotation: {written!r} is a reading of {char!r}",
-                    detail={
-                        "char": char,
-                        "simplified": simplified,
-                        "syllable": written,
-                        "tone3": syllable.key,
-                        "readings": list(shown),
-                    },
-                )
+                reason, base = _annotation(char, written)
+                edit = Edit(start, end, text[start:end], "", reason, False, dict(base))
+                edit.detail["readings"] = list(shown)
                 if syllable.explicit_tone:
                     toned += 1
                     traditional += simplified != char
@@ -263,9 +281,9 @@ def _scan(text: str, *, allow_mangled: bool) -> tuple[list[Edit], int, int]:
                 if candidate and syllable.key in _readings(candidate)[0]:
                     detail["gbk_candidate"] = candidate
                 edit = Edit(
-                    match.start(),
-                    match.end(),
-                    match.group(),
+                    start,
+                    end,
+                    text[start:end],
                     "",
                     f"leaked ruby annotation {written!r} after a garbled character "
                     f"{char!r}; the annotated character is unrecoverable here",

@@ -1,0 +1,63 @@
+"""Near-duplicate documents: MinHash + LSH with exact verification, clusters, and an
+incremental SQLite index.
+
+One job per module:
+
+* :mod:`.params`     :class:`MinHashParams` - what every signature depends on.
+* :mod:`.keys`       matching keys for a batch (:func:`zhnorm.match_keys`, faster).
+* :mod:`.shingles`   character n-grams of a key, hashed to 32 bits.
+* :mod:`.minhash`    signatures in one vectorised pass; datasketch interop.
+* :mod:`.lsh`        banding for a threshold, band hashes, candidate pairs.
+* :mod:`.similarity` exact Jaccard of shingle sets (the verification).
+* :mod:`.verify`     verification with cached shingle sets.
+* :mod:`.cluster`    union-find clusters and keep policies.
+* :mod:`.sketch`     text -> key -> signature -> bands, on a process pool.
+* :mod:`.api`        :func:`dedup` and its result.
+* :mod:`.index`      :class:`DedupIndex`, persisted in SQLite.
+* :mod:`.synthetic`  a seeded corpus with planted near-duplicates and ground truth.
+"""
+
+from .api import DedupResult, DuplicatePair, dedup
+from .cluster import KEEP_POLICIES, choose_kept, cluster_pairs
+from .index import DedupIndex, IndexMatch
+from .keys import DEDUP_KEY_CONFIG, dedup_keys
+from .lsh import band_hashes, candidate_pairs, lsh_bands
+from .minhash import (
+    EMPTY,
+    estimated_similarity,
+    from_lean_minhash,
+    signature,
+    signatures,
+    to_lean_minhash,
+)
+from .params import DEFAULT_NGRAM, SHINGLE_HASH, MinHashParams
+from .shingles import shingle_hash, shingles
+from .similarity import exact_similarity
+
+__all__ = [
+    "DEDUP_KEY_CONFIG",
+    "DEFAULT_NGRAM",
+    "EMPTY",
+    "KEEP_POLICIES",
+    "SHINGLE_HASH",
+    "DedupIndex",
+    "DedupResult",
+    "DuplicatePair",
+    "IndexMatch",
+    "MinHashParams",
+    "band_hashes",
+    "candidate_pairs",
+    "choose_kept",
+    "cluster_pairs",
+    "dedup",
+    "dedup_keys",
+    "estimated_similarity",
+    "exact_similarity",
+    "from_lean_minhash",
+    "lsh_bands",
+    "shingle_hash",
+    "shingles",
+    "signature",
+    "signatures",
+    "to_lean_minhash",
+]

@@ -1,0 +1,249 @@
+"""``dedup``: near-duplicate documents of a batch, with clusters and the reasons.
+
+Pipeline: matching key (:func:`~zhnorm.dedup.keys.dedup_keys`) -> character n-gram
+shingles -> MinHash signatures -> LSH bands (:func:`~zhnorm.dedup.lsh.lsh_bands`,
+chosen for recall) -> candidate pairs -> **exact** Jaccard of the shingle sets, so only
+pairs at or above the threshold are reported and merged -> union-find clusters -> one
+kept member per cluster (:func:`~zhnorm.dedup.cluster.choose_kept`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..io import Record
+from ..key import KeyConfig
+from .cluster import KEEP_POLICIES, choose_kept, cluster_pairs
+from .lsh import candidate_pairs, lsh_bands
+from .params import MinHashParams
+from .sketch import Sketch, sketch_chunks
+from .verify import ShingleSets
+
+__all__ = ["DedupResult", "DuplicatePair", "assign_clusters", "dedup", "verified_pairs"]
+
+CHUNK_DOCS = 2048
+"""Documents per sketching chunk (the unit a worker process gets)."""
+
+
+@dataclass(frozen=True)
+class DuplicatePair:
+    """Why two documents were merged: ``a < b`` (document indices), the MinHash
+    ``estimated`` Jaccard similarity, the ``exact`` one (>= the threshold) and the LSH
+    ``band`` that first proposed the pair."""
+
+    a: int
+    b: int
+    estimated: float
+    exact: float
+    band: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "a": self.a,
+            "b": self.b,
+            "estimated": self.estimated,
+            "exact": self.exact,
+            "band": self.band,
+        }
+
+
+@dataclass
+class DedupResult:
+    """Per document ``i``: ``cluster[i]`` (the cluster's smallest member index),
+    ``duplicate_of[i]`` (index of the kept member, ``None`` for kept documents) and
+    ``similarity[i]`` (exact Jaccard with the kept member, ``None`` for kept ones; with
+    chains of pairs it can be below the threshold).  ``pairs``: every verified pair."""
+
+    cluster: list[int]
+    duplicate_of: list[int | None]
+    similarity: list[float | None]
+    pairs: list[DuplicatePair]
+    params: MinHashParams
+    threshold: float
+    bands: int
+    rows: int
+    ids: list[str] | None = None
+    candidates: int = 0
+    """Candidate pairs LSH proposed (verified or not)."""
+    keys: list[str] = field(default_factory=list, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.cluster)
+
+    @property
+    def kept(self) -> list[int]:
+        """Indices of the kept documents, in order."""
+        return [i for i, of in enumerate(self.duplicate_of) if of is None]
+
+    @property
+    def removed(self) -> list[int]:
+        """Indices of the documents removed as duplicates, in order."""
+        return [i for i, of in enumerate(self.duplicate_of) if of is not None]
+
+    def clusters(self) -> dict[int, list[int]]:
+        """Cluster id -> member indices, for clusters of two or more documents."""
+        groups: dict[int, list[int]] = {}
+        for index, cluster in enumerate(self.cluster):
+            groups.setdefault(cluster, []).append(index)
+        return {c: m for c, m in groups.items() if len(m) > 1}
+
+
+def _estimated(signatures: npt.NDArray[np.uint32], a: int, b: int) -> float:
+    return int(np.count_nonzero(signatures[a] == signatures[b])) / int(signatures.shape[1])
+
+
+def verified_pairs(
+    a: npt.NDArray[np.int64],
+    b: npt.NDArray[np.int64],
+    band: npt.NDArray[np.int64],
+    key_of: Callable[[int], str],
+    signatures: npt.NDArray[np.uint32],
+    params: MinHashParams,
+    threshold: float,
+) -> list[DuplicatePair]:
+    """The candidate pairs whose exact similarity is at least ``threshold``."""
+    sets = ShingleSets(key_of, params.ngram)
+    found: list[DuplicatePair] = []
+    for x, y, z in zip(a.tolist(), b.tolist(), band.tolist(), strict=True):
+        exact = sets.similarity(x, y)
+        if exact >= threshold:
+            found.append(DuplicatePair(x, y, _estimated(signatures, x, y), exact, z))
+    return found
+
+
+def assign_clusters(
+    n: int,
+    pairs: Sequence[DuplicatePair],
+    similarity_of: Callable[[int, int], float],
+    keep: str = "first",
+    lengths: Sequence[int] | None = None,
+    values: Sequence[Any] | None = None,
+) -> tuple[list[int], list[int | None], list[float | None]]:
+    """``(cluster, duplicate_of, similarity)`` from verified pairs and a keep policy."""
+    cluster = cluster_pairs(n, ((p.a, p.b) for p in pairs))
+    members: dict[int, list[int]] = {}
+    for index, root in enumerate(cluster):
+        if root != index:
+            members.setdefault(root, [root]).append(index)
+    known = {(p.a, p.b): p.exact for p in pairs}
+    duplicate_of: list[int | None] = [None] * n
+    similarity: list[float | None] = [None] * n
+    for group in members.values():
+        kept = choose_kept(group, keep, lengths, values)
+        for index in group:
+            if index != kept:
+                duplicate_of[index] = kept
+                pair = (min(index, kept), max(index, kept))
+                exact = known.get(pair)
+                similarity[index] = exact if exact is not None else similarity_of(*pair)
+    return cluster, duplicate_of, similarity
+
+
+def _texts_ids_values(
+    items: Sequence[str] | Sequence[Record] | Sequence[Mapping[str, Any]],
+    keep: str,
+    text_field: str,
+    id_field: str | None,
+) -> tuple[list[str], list[str] | None, list[Any] | None]:
+    texts: list[str] = []
+    ids: list[str] | None = []
+    values: list[Any] | None = [] if keep not in KEEP_POLICIES else None
+    for index, item in enumerate(items):
+        if isinstance(item, str):
+            texts.append(item)
+            ids = None
+            if values is not None:
+                raise ValueError(f"keep={keep!r} names a field: pass records, not strings")
+            continue
+        data: Mapping[str, Any]
+        text: Any
+        if isinstance(item, Record):
+            text, record_id, data = item.text, item.id, item.data
+        elif isinstance(item, Mapping):
+            text, data = item.get(text_field), item
+            record_id = str(item[id_field]) if id_field else str(index)
+        else:
+            raise TypeError(f"items[{index}] is {type(item).__name__}: expected str or record")
+        if not isinstance(text, str):
+            raise TypeError(f"items[{index}]: text field {text_field!r} is not a string")
+        texts.append(text)
+        if ids is not None:
+            ids.append(record_id)
+        if values is not None:
+            values.append(data.get(keep))
+    return texts, ids, values
+
+
+def dedup(
+    items: Sequence[str] | Sequence[Record] | Sequence[Mapping[str, Any]],
+    *,
+    threshold: float = 0.8,
+    params: MinHashParams | None = None,
+    keep: str = "first",
+    key_config: KeyConfig | None = None,
+    workers: int = 1,
+    text_field: str = "text",
+    id_field: str | None = None,
+) -> DedupResult:
+    """Find near-duplicate documents among ``items`` (strings, :class:`zhnorm.io.Record`
+    or mappings holding ``text_field``).
+
+    Documents whose matching keys (``key_config``, default
+    :data:`~zhnorm.dedup.keys.DEDUP_KEY_CONFIG`) have a character n-gram Jaccard
+    similarity of at least ``threshold`` are merged (transitively); each cluster keeps
+    one member by ``keep`` (``"first"``, ``"longest"`` or a field name: smallest value,
+    e.g. the earliest date).  ``workers > 1`` computes keys and signatures on that many
+    processes (identical result).
+    """
+    params = params or MinHashParams()
+    texts, ids, values = _texts_ids_values(items, keep, text_field, id_field)
+    bands, rows = lsh_bands(threshold, params.num_perm)
+    chunks = (texts[i : i + CHUNK_DOCS] for i in range(0, len(texts), CHUNK_DOCS))
+    sketches = list(sketch_chunks(chunks, params, key_config, bands, rows, workers))
+    sketch = _concatenate(sketches, params, bands)
+    a, b, band = candidate_pairs(sketch.bands, ~sketch.empty)
+    keys = sketch.keys
+
+    def key_of(index: int) -> str:
+        return keys[index]
+
+    pairs = verified_pairs(a, b, band, key_of, sketch.signatures, params, threshold)
+    sets = ShingleSets(key_of, params.ngram)
+    cluster, duplicate_of, similarity = assign_clusters(
+        len(texts), pairs, sets.similarity, keep, [len(t) for t in texts], values
+    )
+    return DedupResult(
+        cluster,
+        duplicate_of,
+        similarity,
+        pairs,
+        params,
+        threshold,
+        bands,
+        rows,
+        ids,
+        candidates=len(a),
+        keys=sketch.keys,
+    )
+
+
+def _concatenate(sketches: Iterable[Sketch], params: MinHashParams, bands: int) -> Sketch:
+    parts = list(sketches)
+    if not parts:
+        return Sketch(
+            [],
+            np.empty((0, params.num_perm), dtype=np.uint32),
+            np.empty((0, bands), dtype=np.uint64),
+            np.empty(0, dtype=bool),
+        )
+    return Sketch(
+        [key for part in parts for key in part.keys],
+        np.concatenate([part.signatures for part in parts]),
+        np.concatenate([part.bands for part in parts]),
+        np.concatenate([part.empty for part in parts]),
+    )

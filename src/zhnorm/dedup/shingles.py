@@ -1,0 +1,114 @@
+"""Shingles: the character n-grams of a matching key, hashed to 32 bits.
+
+The hash (:data:`~zhnorm.dedup.params.SHINGLE_HASH`) of a shingle with code points
+``c1 .. ck`` is FNV-1a over the code points widened to 64 bits (``h = 0xcbf29ce484222325;
+h = (h ^ c) * 0x100000001b3 mod 2**64`` for each ``c``), then MurmurHash3's ``fmix64``
+finaliser, keeping the high 32 bits.  :func:`shingle_hash` computes it for one shingle
+(``str``, or UTF-8 ``bytes`` - the form datasketch's ``hashfunc`` receives);
+:func:`batch_shingles` computes it for every n-gram of many keys in one numpy pass.
+
+A key shorter than ``n`` is one shingle (the whole key); an empty key has none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["batch_shingles", "shingle_hash", "shingle_set", "shingles"]
+
+_MASK64 = (1 << 64) - 1
+_FNV_OFFSET = 0xCBF29CE484222325
+_FNV_PRIME = 0x100000001B3
+_FMIX_1 = 0xFF51AFD7ED558CCD
+_FMIX_2 = 0xC4CEB9FE1A85EC53
+
+U32 = npt.NDArray[np.uint32]
+I64 = npt.NDArray[np.int64]
+
+
+def shingle_hash(shingle: str | bytes) -> int:
+    """The 32-bit hash of one shingle (``bytes`` are decoded as UTF-8).
+
+    Pass it as ``datasketch.MinHash(hashfunc=shingle_hash)`` to make datasketch hash
+    shingles exactly as zhnorm does."""
+    if isinstance(shingle, (bytes, bytearray, memoryview)):
+        shingle = bytes(shingle).decode("utf-8", "surrogatepass")
+    h = _FNV_OFFSET
+    for char in shingle:
+        h = ((h ^ ord(char)) * _FNV_PRIME) & _MASK64
+    h ^= h >> 33
+    h = (h * _FMIX_1) & _MASK64
+    h ^= h >> 33
+    h = (h * _FMIX_2) & _MASK64
+    h ^= h >> 33
+    return h >> 32
+
+
+def _code_points(text: str) -> U32:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4").astype(
+        np.uint32, copy=False
+    )
+
+
+def _ngram_hashes(points: U32, n: int) -> U32:
+    """Hash of the n-gram starting at every position ``0 .. len(points) - n``."""
+    count = len(points) - n + 1
+    with np.errstate(over="ignore"):
+        h = np.full(count, _FNV_OFFSET, dtype=np.uint64)
+        prime = np.uint64(_FNV_PRIME)
+        for offset in range(n):
+            h ^= points[offset : offset + count]
+            h *= prime
+        h ^= h >> np.uint64(33)
+        h *= np.uint64(_FMIX_1)
+        h ^= h >> np.uint64(33)
+        h *= np.uint64(_FMIX_2)
+        h ^= h >> np.uint64(33)
+    return (h >> np.uint64(32)).astype(np.uint32)
+
+
+def batch_shingles(keys: Sequence[str], ngram: int) -> tuple[U32, I64]:
+    """``(hashes, offsets)``: the shingle hashes of every key, concatenated (in
+    position order, repeats kept), and ``offsets`` (length ``len(keys) + 1``) such that
+    key ``i`` owns ``hashes[offsets[i]:offsets[i + 1]]``.  One numpy pass over the
+    whole batch."""
+    if ngram < 1:
+        raise ValueError(f"ngram must be >= 1, got {ngram}")
+    lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
+    counts = np.where(lengths >= ngram, lengths - ngram + 1, np.minimum(lengths, 1))
+    offsets = np.zeros(len(keys) + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    total = int(lengths.sum())
+    if total < ngram:
+        hashes = np.empty(0, dtype=np.uint32)
+    else:
+        hashes = _ngram_hashes(_code_points("".join(keys)), ngram)
+        if len(keys) > 1 or total != lengths[0]:
+            # Keep the n-grams that start at least n-1 characters before their key ends.
+            starts = np.zeros(len(keys), dtype=np.int64)
+            np.cumsum(lengths[:-1], out=starts[1:])
+            last_start = starts + lengths - ngram  # per key; < start when too short
+            owner = np.repeat(np.arange(len(keys)), lengths)[: len(hashes)]
+            hashes = hashes[np.arange(len(hashes)) <= last_start[owner]]
+    short = np.flatnonzero((lengths > 0) & (lengths < ngram))
+    if len(short):
+        whole = np.fromiter((shingle_hash(keys[i]) for i in short.tolist()), np.uint32, len(short))
+        # Insert each short key's single shingle where its block starts.
+        hashes = np.insert(hashes, offsets[short] - np.arange(len(short)), whole)
+    return hashes, offsets
+
+
+def shingles(key: str, ngram: int) -> U32:
+    """The unique 32-bit hashes (sorted) of the character n-grams of ``key``."""
+    hashes, _ = batch_shingles([key], ngram)
+    return np.unique(hashes)
+
+
+def shingle_set(key: str, ngram: int) -> frozenset[str]:
+    """The character n-grams of ``key`` as strings (exact, no hashing)."""
+    if len(key) < ngram:
+        return frozenset((key,)) if key else frozenset()
+    return frozenset(key[i : i + ngram] for i in range(len(key) - ngram + 1))

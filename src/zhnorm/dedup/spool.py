@@ -1,0 +1,67 @@
+"""``KeySpool``: matching keys kept in a temporary file instead of memory.
+
+A million 900-character keys are ~1.8 GB as Python strings; deduplication reads back
+only the keys of candidate pairs, so the command line appends keys here (UTF-16, one
+offset per key in memory) and reads them with ``os.pread``.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from array import array
+from collections.abc import Iterable
+from types import TracebackType
+
+__all__ = ["KeySpool"]
+
+
+class KeySpool:
+    """Append-only list of strings in a temporary file (deleted on :meth:`close`)."""
+
+    def __init__(self, directory: str | None = None) -> None:
+        fd, self.path = tempfile.mkstemp(prefix=".zhnorm-keys-", suffix=".tmp", dir=directory)
+        self._file = os.fdopen(fd, "w+b")
+        self._ends = array("q", [0])
+        self._unflushed = False
+
+    def extend(self, keys: Iterable[str]) -> None:
+        chunk = bytearray()
+        end = self._ends[-1]
+        for key in keys:
+            encoded = key.encode("utf-16-le", "surrogatepass")
+            chunk += encoded
+            end += len(encoded)
+            self._ends.append(end)
+        self._file.seek(0, os.SEEK_END)
+        self._file.write(chunk)
+        self._unflushed = True
+
+    def __len__(self) -> int:
+        return len(self._ends) - 1
+
+    def __getitem__(self, index: int) -> str:
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        if self._unflushed:
+            self._file.flush()
+            self._unflushed = False
+        start, end = self._ends[index], self._ends[index + 1]
+        data = os.pread(self._file.fileno(), end - start, start)
+        return data.decode("utf-16-le", "surrogatepass")
+
+    def close(self) -> None:
+        if not self._file.closed:
+            self._file.close()
+            os.unlink(self.path)
+
+    def __enter__(self) -> KeySpool:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,35 @@
+"""Text reuse: repeated paragraphs, shared passages between two texts, and reuse
+across a corpus grouped into overlapping stories, with offsets into the raw inputs."""
+
+from __future__ import annotations
+
+from .align import AlignOptions, Passage, align, align_batch, similarity
+from .corpus import ReuseResult, Story, reuse
+from .document import DocKey, doc_key
+from .paragraphs import (
+    Occurrence,
+    Paragraph,
+    RepeatGroup,
+    paragraphs,
+    paragraphs_batch,
+    repeated_paragraphs,
+)
+
+__all__ = [
+    "AlignOptions",
+    "DocKey",
+    "Occurrence",
+    "Paragraph",
+    "Passage",
+    "RepeatGroup",
+    "ReuseResult",
+    "Story",
+    "align",
+    "align_batch",
+    "doc_key",
+    "paragraphs",
+    "paragraphs_batch",
+    "repeated_paragraphs",
+    "reuse",
+    "similarity",
+]

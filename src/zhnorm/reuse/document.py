@@ -1,0 +1,137 @@
+"""One document prepared for comparison: its matching key, the repaired text, and
+exact maps from both back to the raw input.
+
+:class:`DocKey` runs the repair pipeline once: :func:`zhnorm.keyed` without conversion
+gives the repaired text with a map to the raw text; :func:`zhnorm.keyed` without repair
+then keys the repaired text, and the two maps compose.  So every key character ``i``
+knows the raw span ``key_starts[i]:key_ends[i]`` that produced it, through repair
+edits (a leaked ``現(xiàn)`` is one raw span for one key character) and conversion
+phrases.  Maps are stored as ``int32`` arrays: compact and cheap to pickle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Union
+
+import numpy as np
+import numpy.typing as npt
+
+from ..key import DEFAULT as DEFAULT_KEY_CONFIG
+from ..key import KeyConfig, keyed
+
+__all__ = ["DocKey", "Documents", "as_documents", "doc_key"]
+
+IntArray = npt.NDArray[np.int32]
+
+
+@dataclass(frozen=True, eq=False)
+class DocKey:
+    """A document's key and repaired text, each mapped back to ``raw``.
+
+    ``key_starts[i]:key_ends[i]`` is the raw span behind key character ``i``;
+    ``rep_starts[j]:rep_ends[j]`` the raw span behind repaired character ``j``;
+    ``key_rep_starts[i]`` the repaired character where key character ``i`` starts;
+    ``dropped`` marks raw characters that repair removed (``None``: none were).
+    """
+
+    raw: str
+    repaired: str
+    key: str
+    key_starts: IntArray
+    key_ends: IntArray
+    rep_starts: IntArray
+    rep_ends: IntArray
+    key_rep_starts: IntArray
+    dropped: npt.NDArray[np.bool_] | None = None
+
+    def snap(self, start: int, end: int) -> tuple[int, int]:
+        """Widen key span ``start:end`` so that it does not split the key characters of
+        one raw character or conversion phrase (they share a raw span)."""
+        starts, ends = self.key_starts, self.key_ends
+        while start > 0 and starts[start - 1] == starts[start]:
+            start -= 1
+        while end < len(self.key) and ends[end] == ends[end - 1]:
+            end += 1
+        return start, end
+
+    def raw_span(self, start: int, end: int) -> tuple[int, int]:
+        """Raw ``(start, end)`` behind key characters ``start:end`` (``start < end``).
+
+        The end takes in raw text that repair removed right after the last character
+        unless it is only white space: a leaked reading ``題(tí)`` belongs to ``題``,
+        a line break that layout repair joined does not.
+        """
+        if not 0 <= start < end <= len(self.key):
+            raise IndexError(f"key span {start}:{end} outside 0:{len(self.key)}")
+        raw_start, raw_end = int(self.key_starts[start]), int(self.key_ends[end - 1])
+        dropped = self.dropped
+        if dropped is not None and raw_end < len(dropped) and dropped[raw_end]:
+            tail = raw_end
+            while tail < len(dropped) and dropped[tail]:
+                tail += 1
+            if self.raw[raw_end:tail].strip():
+                raw_end = tail
+        return raw_start, raw_end
+
+    def raw_span_of_repaired(self, start: int, end: int) -> tuple[int, int]:
+        """Raw ``(start, end)`` behind repaired characters ``start:end``."""
+        if not 0 <= start < end <= len(self.repaired):
+            raise IndexError(f"span {start}:{end} outside 0:{len(self.repaired)}")
+        return int(self.rep_starts[start]), int(self.rep_ends[end - 1])
+
+
+def _array(values: object) -> IntArray:
+    return np.asarray(values, dtype=np.int32)
+
+
+def doc_key(text: str, config: KeyConfig | None = None) -> DocKey:
+    """Key ``text`` (a whole document: repair decisions are document-level)."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be str, not {type(text).__name__}")
+    config = config or DEFAULT_KEY_CONFIG
+    if config.fix is None:
+        repaired = text
+        rs = np.arange(len(text), dtype=np.int32)
+        re_ = rs + 1
+    else:
+        fixed = keyed(text, KeyConfig(fix=config.fix, script=None, fold=False))
+        repaired, rs, re_ = fixed.key, _array(fixed.starts), _array(fixed.ends)
+    key = keyed(repaired, KeyConfig(fix=None, script=config.script, fold=config.fold))
+    if key.key:
+        krs = _array(key.starts)
+        ks = rs[krs]
+        ke = re_[_array(key.ends) - 1]
+    else:
+        krs = ks = ke = np.zeros(0, dtype=np.int32)
+    dropped = None
+    if repaired != text:
+        depth = np.zeros(len(text) + 1, dtype=np.int32)
+        np.add.at(depth, rs, 1)
+        np.add.at(depth, re_, -1)
+        dropped = np.cumsum(depth[:-1]) == 0
+    return DocKey(text, repaired, key.key, ks, ke, rs, re_, krs, dropped)
+
+
+Documents = Union[str, Mapping[str, str], Iterable[str], Iterable[tuple[str, str]]]  # noqa: UP007
+
+
+def as_documents(docs: Documents) -> list[tuple[str, str]]:
+    """``(id, text)`` pairs from one text (id ``"0"``), a mapping ``id -> text``, texts
+    (ids ``"0"``, ``"1"``, ...) or ``(id, text)`` pairs."""
+    if isinstance(docs, str):
+        return [("0", docs)]
+    if isinstance(docs, Mapping):
+        items = [(str(key), value) for key, value in docs.items()]
+    else:
+        items = []
+        for index, item in enumerate(docs):
+            if isinstance(item, tuple) and len(item) == 2:
+                items.append((str(item[0]), item[1]))
+            else:
+                items.append((str(index), item))
+    for doc_id, text in items:
+        if not isinstance(text, str):
+            raise TypeError(f"document {doc_id!r}: text must be str, not {type(text).__name__}")
+    return items

@@ -1,0 +1,168 @@
+"""``zhnorm dedup``: click runner and the installed console script."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from zhnorm.cli import main
+from zhnorm.dedup.synthetic import make_corpus
+
+
+@pytest.fixture(scope="module")
+def docs(simplified_corpus: list[str]) -> list[str]:
+    return make_corpus(simplified_corpus, 400, seed=5).texts
+
+
+def write_input(path: Path, docs: list[str], bad: bool = True) -> Path:
+    with path.open("w", encoding="utf-8") as out:
+        for i, text in enumerate(docs):
+            date = f"2020-02-{1 + (len(docs) - i) % 28:02d}"
+            out.write(json.dumps({"id": f"d{i}", "text": text, "date": date}, ensure_ascii=False))
+            out.write("\n")
+        if bad:
+            out.write("{not json\n")
+            out.write(json.dumps({"id": "n1", "text": 7}) + "\n")
+            out.write(json.dumps({"id": "n2"}) + "\n")
+    return path
+
+
+def read_jsonl(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+
+
+SUMMARY = re.compile(r"(\d+) records in, (\d+) kept, (\d+) removed as duplicates, (\d+) rejected")
+
+
+def test_dedup_jsonl_with_clusters_and_rejects(tmp_path: Path, docs: list[str]) -> None:
+    source = write_input(tmp_path / "in.jsonl", docs)
+    out, clusters = tmp_path / "kept.jsonl", tmp_path / "clusters.jsonl"
+    result = CliRunner().invoke(
+        main, ["dedup", str(source), "-o", str(out), "--clusters", str(clusters), "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    counts = SUMMARY.search(result.stderr)
+    assert counts, result.stderr
+    total, kept, removed, rejected = map(int, counts.groups())
+    assert (total, rejected) == (len(docs) + 3, 3) and total == kept + removed + rejected
+    assert 0 < removed < len(docs) // 2
+    kept_rows = read_jsonl(out)
+    assert len(kept_rows) == kept and set(kept_rows[0]) == {"id", "text", "date"}
+    lines = read_jsonl(clusters)
+    assert [line["id"] for line in lines] == [f"d{i}" for i in range(len(docs))]
+    by_id = {line["id"]: line for line in lines}
+    for line in lines:
+        if line["duplicate_of"] is None:
+            assert line["similarity"] is None
+        else:
+            assert line["cluster"] == line["duplicate_of"]
+            assert by_id[line["duplicate_of"]]["duplicate_of"] is None
+            assert 0.0 < line["similarity"] <= 1.0
+    assert {row["id"] for row in kept_rows} == {
+        line["id"] for line in lines if line["duplicate_of"] is None
+    }
+    rejects = read_jsonl(tmp_path / "kept.jsonl.rejects.jsonl")
+    assert [r["line"] for r in rejects] == [len(docs) + 1, len(docs) + 2, len(docs) + 3]
+    assert "malformed JSON" in rejects[0]["reason"] and "expected a string" in rejects[1]["reason"]
+    assert "no field 'text'" in rejects[2]["reason"]
+
+
+def test_workers_parquet_keep_field_and_pairs(tmp_path: Path, docs: list[str]) -> None:
+    source = write_input(tmp_path / "in.jsonl", docs * 3, bad=False)  # > 1 chunk of work
+    runner = CliRunner()
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    args = ["dedup", str(source), "--keep", "date", "-q"]
+    assert (
+        runner.invoke(main, [*args, "-o", str(one), "--clusters", str(one) + ".c"]).exit_code == 0
+    )
+    done = runner.invoke(
+        main,
+        [*args, "-o", str(two), "--clusters", str(two) + ".c", "--workers", "2"],
+    )
+    assert done.exit_code == 0, done.output
+    assert one.read_bytes() == two.read_bytes()
+    assert Path(str(one) + ".c").read_bytes() == Path(str(two) + ".c").read_bytes()
+    kept = read_jsonl(one)
+    dates = {row["id"]: (row["date"], i) for i, row in enumerate(read_jsonl(source))}
+    members: dict[object, list[object]] = {}
+    for line in read_jsonl(Path(str(one) + ".c")):
+        members.setdefault(line["cluster"], []).append(line["id"])
+    for cluster, ids in members.items():  # the kept member has the earliest date
+        assert cluster == min(ids, key=dates.__getitem__)
+    parquet = tmp_path / "kept.parquet"
+    pairs = tmp_path / "pairs.jsonl"
+    done = runner.invoke(
+        main, ["dedup", str(source), "-o", str(parquet), "--pairs", str(pairs), "-q"]
+    )
+    assert done.exit_code == 0, done.output
+    table = pq.read_table(parquet)
+    assert table.column_names == ["id", "text", "date"] and table.num_rows == len(kept)
+    why = read_jsonl(pairs)
+    assert why and {"a", "b", "id_a", "id_b", "estimated", "exact", "band"} <= set(why[0])
+
+
+def test_index_across_runs_and_mismatch(tmp_path: Path, docs: list[str]) -> None:
+    source = write_input(tmp_path / "in.jsonl", docs, bad=False)
+    index = tmp_path / "seen.sqlite"
+    runner = CliRunner()
+    first = runner.invoke(main, ["dedup", str(source), "-o", str(tmp_path / "1.jsonl"),
+                                 "--index", str(index), "-q"])  # fmt: skip
+    assert first.exit_code == 0, first.output
+    again = runner.invoke(main, ["dedup", str(source), "-o", str(tmp_path / "2.jsonl"),
+                                 "--index", str(index), "--clusters", str(tmp_path / "c.jsonl"),
+                                 "-q"])  # fmt: skip
+    assert again.exit_code == 0, again.output
+    assert (tmp_path / "2.jsonl").read_text() == ""  # everything was seen before
+    assert "0 kept" in again.stderr and f"{len(docs)} matched the index" in again.stderr
+    line = read_jsonl(tmp_path / "c.jsonl")[0]
+    assert line == {"id": "d0", "cluster": "d0", "duplicate_of": "d0", "similarity": 1.0}
+    wrong = runner.invoke(main, ["dedup", str(source), "-o", str(tmp_path / "3.jsonl"),
+                                 "--index", str(index), "--ngram", "5"])  # fmt: skip
+    assert wrong.exit_code != 0 and "ngram: 3 != 5" in wrong.output
+    assert not (tmp_path / "3.jsonl").exists()
+
+
+def test_text_directory_and_failure_leaves_no_output(tmp_path: Path, docs: list[str]) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for i, text in enumerate(docs[:20]):
+        (folder / f"{i:02d}.txt").write_text(text, encoding="utf-8")
+    (folder / "copy.txt").write_text(docs[3], encoding="utf-8")
+    out = tmp_path / "kept.jsonl"
+    done = CliRunner().invoke(main, ["dedup", str(folder), "-o", str(out), "-q"])
+    assert done.exit_code == 0, done.output
+    assert "21 records in" in done.stderr
+    missing = CliRunner().invoke(
+        main, ["dedup", str(tmp_path / "nope.jsonl"), "-o", str(tmp_path / "x.jsonl")]
+    )
+    assert missing.exit_code != 0 and "cannot open" in missing.output
+    assert not (tmp_path / "x.jsonl").exists()
+    assert not list(tmp_path.glob(".zhnorm-*"))  # no temporary files left behind
+
+
+def test_console_script_reads_stdin(tmp_path: Path, docs: list[str]) -> None:
+    exe = shutil.which("zhnorm", path=str(Path(sys.executable).parent))
+    assert exe, "the zhnorm entry point is installed with the package"
+    lines = [json.dumps({"text": t}, ensure_ascii=False) for t in [*docs[:30], docs[2], docs[7]]]
+    out = tmp_path / "kept.jsonl"
+    done = subprocess.run(
+        [exe, "dedup", "-", "-o", str(out), "--clusters", str(tmp_path / "c.jsonl")],
+        input="\n".join(lines).encode(),
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "32 records in" in done.stderr.decode()
+    clusters = read_jsonl(tmp_path / "c.jsonl")
+    assert clusters[30]["id"] == "<stdin>:31" and clusters[30]["duplicate_of"] is not None
+    assert clusters[30]["cluster"] == clusters[2]["cluster"]
+    assert clusters[31]["cluster"] == clusters[7]["cluster"]
+    assert len(read_jsonl(out)) <= 30

@@ -1,0 +1,115 @@
+"""DedupIndex: SQLite persistence across processes, refusing mismatched parameters,
+incremental add/query, pickling."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from zhnorm.dedup import DedupIndex, IndexMatch, MinHashParams
+from zhnorm.dedup.synthetic import make_corpus
+
+
+@pytest.fixture(scope="module")
+def texts(simplified_corpus: list[str]) -> list[str]:
+    corpus = make_corpus(simplified_corpus, 300, seed=11, dup_fraction=0.0)
+    return corpus.texts
+
+
+def _edited(text: str) -> str:
+    return text[:-12] + "，补充一句话。"
+
+
+def test_add_query_and_within_batch_duplicates(tmp_path: Path, texts: list[str]) -> None:
+    with DedupIndex(tmp_path / "seen.sqlite") as index:
+        first = index.add([f"a{i}" for i in range(100)], texts[:100])
+        assert first == [[] for _ in range(100)]
+        assert len(index) == 100
+        found = index.query([_edited(texts[3]), texts[150], ""])
+        assert [m.id for m in found[0]] == ["a3"] and found[1] == [] and found[2] == []
+        match = found[0][0]
+        assert isinstance(match, IndexMatch) and match.exact >= 0.8 and match.doc == 3
+        assert 0.5 <= match.estimated <= 1.0 and 0 <= match.band < index.bands
+        # add() reports earlier documents of the same batch too.
+        second = index.add(["b0", "b1", "b2"], [texts[200], _edited(texts[200]), texts[5]])
+        assert second[0] == [] and [m.id for m in second[1]] == ["b0"]
+        assert [m.id for m in second[2]] == ["a5"] and second[2][0].exact == 1.0
+        assert index.query_one(texts[200])[0].id in {"b0", "b1"}
+        assert index.add_one("c0", "") == []
+        assert len(index) == 104
+
+
+def test_survives_a_process_restart(tmp_path: Path, texts: list[str]) -> None:
+    path = tmp_path / "seen.sqlite"
+    script = (
+        "import sys, json\n"
+        "from zhnorm.dedup import DedupIndex\n"
+        "texts = json.load(sys.stdin)\n"
+        f"index = DedupIndex({str(path)!r}, threshold=0.7)\n"
+        "index.add([f'doc{i}' for i in range(len(texts))], texts)\n"
+        "index.close()\n"
+    )
+    import json
+
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        input=json.dumps(texts[:50]),
+        text=True,
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    reopened = DedupIndex(path)  # parameters come from the file
+    assert reopened.threshold == 0.7 and len(reopened) == 50
+    assert [m.id for m in reopened.query_one(_edited(texts[42]))] == ["doc42"]
+
+
+def test_refuses_mismatching_parameters(tmp_path: Path) -> None:
+    path = tmp_path / "seen.sqlite"
+    DedupIndex(path, MinHashParams(ngram=4), threshold=0.9).close()
+    with pytest.raises(ValueError, match=r"ngram: 4 != 3"):
+        DedupIndex(path, MinHashParams())
+    with pytest.raises(ValueError, match=r"threshold: 0.9 != 0.8"):
+        DedupIndex(path, threshold=0.8)
+    same = DedupIndex(path, MinHashParams(ngram=4), threshold=0.9)
+    assert same.params.ngram == 4 and same.bands * same.rows <= 128
+    bad = tmp_path / "not-an-index.sqlite"
+    bad.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(ValueError, match="not a zhnorm dedup index"):
+        DedupIndex(bad)
+
+
+def _query_in_worker(args: tuple[DedupIndex, str]) -> list[str]:
+    index, text = args
+    return [m.id for m in index.query_one(text)]
+
+
+def test_pickles_and_reconnects_in_worker_processes(tmp_path: Path, texts: list[str]) -> None:
+    index = DedupIndex(tmp_path / "seen.sqlite")
+    index.add([f"d{i}" for i in range(30)], texts[:30])
+    clone = pickle.loads(pickle.dumps(index))
+    assert clone.params == index.params and len(clone) == 30
+    jobs = [(index, _edited(texts[i])) for i in (1, 2, 29)]
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        assert list(pool.map(_query_in_worker, jobs)) == [["d1"], ["d2"], ["d29"]]
+
+
+def test_key_spool_round_trips_strings(tmp_path: Path) -> None:
+    from zhnorm.dedup.spool import KeySpool
+
+    keys = ["", "现代快报", "a\ud800b", "𠀀" * 3, "x" * 5000]
+    with KeySpool(str(tmp_path)) as spool:
+        spool.extend(keys[:2])
+        assert spool[1] == "现代快报"
+        spool.extend(keys[2:])
+        assert [spool[i] for i in range(len(spool))] == keys
+        with pytest.raises(IndexError):
+            spool[len(keys)]
+        path = Path(spool.path)
+        assert path.exists()
+    assert not path.exists()

@@ -1,0 +1,112 @@
+"""Paragraphs after layout repair, with raw offsets; repeated paragraphs within a
+document and across a corpus; boilerplate reported as such."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from zhnorm import Paragraph, RepeatGroup, paragraphs, paragraphs_batch, repeated_paragraphs
+
+from .conftest import SEEDS
+
+SEED000 = next(SEEDS.glob("000_*.txt")).read_text("utf-8")
+SEED001 = next(SEEDS.glob("001_*.txt")).read_text("utf-8")
+REPEATED = "区委副书记、政法委书记徐林锋宣读2022年度表彰决定。"
+
+
+def test_a_paragraph_broken_across_columns_is_one_paragraph() -> None:
+    paras = paragraphs(SEED000)
+    broken = next(p for p in paras if p.text.startswith("张建华指出,通州要争当全市高"))
+    assert broken.text == SEED000[broken.start : broken.end]
+    assert "\n\n" in broken.text  # the raw span covers the column break
+    assert broken.repaired.startswith("张建华指出,通州要争当全市高质量发展排头兵,关键靠项目。")
+    assert broken.key.startswith("张建华指出通州要争当全市高质量发展排头兵关键靠项目")
+    for p in paras:
+        assert SEED000[p.start : p.end] == p.text and p.text.strip() == p.text
+    assert [p.index for p in paras] == list(range(len(paras)))
+
+
+def test_furniture_and_fragments_are_noted() -> None:
+    paras = paragraphs(SEED000)
+    furniture = [p for p in paras if p.furniture]
+    assert [p.text for p in furniture] == ["详见A2版"]
+    fragment = next(p for p in paras if "fragment" in p.notes)
+    assert fragment.text.startswith("益。区委副书记、区长王少勇")
+
+
+def test_damaged_traditional_paragraphs_keep_raw_offsets() -> None:
+    paras = paragraphs(SEED001)
+    first = paras[0]
+    assert first.text.startswith("現(xiàn)代快報訊") and first.key.startswith("现代快报讯")
+    assert all(SEED001[p.start : p.end] == p.text for p in paras)
+    assert len(paras) == len([line for line in SEED001.splitlines() if line.strip()])
+
+
+def test_seed_000_repeated_paragraph_is_found() -> None:
+    groups = repeated_paragraphs(SEED000)
+    group = next(g for g in groups if g.text.startswith(REPEATED))
+    assert (group.kind, group.count, group.documents, group.boilerplate) == ("exact", 2, 1, False)
+    first, second = group.occurrences
+    assert first.start < second.start
+    for occurrence in group.occurrences:
+        assert SEED000[occurrence.start : occurrence.end].startswith(REPEATED)
+        assert occurrence.score == 1.0 and occurrence.doc == "0"
+
+
+def test_near_duplicates_across_a_corpus() -> None:
+    lead = "康源电路项目计划总投资50亿元，建成后预计年产封装基板86万平方米，应税销售50亿元。"
+    edited = lead.replace("预计", "预期")
+    docs = {
+        "x": f"标题一\n\n{lead}\n\n结尾甲。",
+        "y": f"標題二\n{edited}\n結尾乙。",
+        "z": "毫不相干的段落内容，什么也不重复。",
+    }
+    [group] = repeated_paragraphs(docs)
+    assert group.kind == "near" and group.count == 2 and group.documents == 2
+    assert [o.doc for o in group.occurrences] == ["x", "y"]
+    assert 0.9 <= group.occurrences[1].score < 1.0
+    assert repeated_paragraphs(docs, threshold=1.0) == []
+
+
+def test_boilerplate_lines_repeated_across_many_documents() -> None:
+    docs = [
+        f"第{i}篇报道的正文内容各不相同，编号{i}号。\n\n徐浩翔 摄\n\n详见A2版" for i in range(5)
+    ]
+    groups = repeated_paragraphs(docs)
+    by_text = {g.text: g for g in groups}
+    assert by_text["徐浩翔 摄"].boilerplate and by_text["徐浩翔 摄"].documents == 5
+    furniture = by_text["详见A2版"]
+    assert furniture.boilerplate and furniture.furniture
+    assert all(not g.boilerplate for g in repeated_paragraphs(docs[:2]))
+
+
+@pytest.mark.parametrize(
+    "docs",
+    [[], [""], ["", "  \n\n "], ["!!!\n\n???", "!!!\n\n???"], ["abc\n\nabc"], [SEED000, SEED000]],
+)
+def test_bad_inputs_give_no_error(docs: list[str]) -> None:
+    groups = repeated_paragraphs(docs)
+    assert all(g.count >= 2 for g in groups)
+
+
+def test_identical_documents_repeat_every_paragraph() -> None:
+    groups = repeated_paragraphs([SEED000, SEED000])
+    assert sum(g.count for g in groups) >= 2 * len({p.key for p in paragraphs(SEED000)}) - 2
+
+
+def test_one_text_and_a_batch_and_pickling() -> None:
+    single = paragraphs(SEED001)
+    assert paragraphs_batch([SEED001, SEED000])[0] == single
+    groups = repeated_paragraphs([SEED000, SEED001])
+    restored = pickle.loads(pickle.dumps((single, groups)))
+    assert restored == (single, groups)
+    assert isinstance(restored[0][0], Paragraph) and isinstance(restored[1][0], RepeatGroup)
+    assert groups[0].to_dict()["occurrences"][0]["id"] == "0"
+
+
+def test_many_paragraphs_do_not_blow_up(simplified_corpus: list[str]) -> None:
+    docs = simplified_corpus[:300]
+    groups = repeated_paragraphs(docs)
+    assert all(g.count >= 2 for g in groups)
