@@ -80,17 +80,19 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     """Apply sorted, non-overlapping edits; each must match the text it replaces."""
     ordered: Sequence[Edit] = sorted(edits, key=_SPAN)
     pieces: list[str] = []
+    append = pieces.append
     cursor = 0
+    size = len(text)
     for edit in ordered:
-        if edit.start < cursor or edit.end < edit.start or edit.end > len(text):
-            raise ValueError(f"edit {edit.start}:{edit.end} overlaps or lies outside the text")
-        if text[edit.start : edit.end] != edit.original:
+        start, end = edit.start, edit.end
+        if start < cursor or end < start or end > size:
+            raise ValueError(f"edit {start}:{end} overlaps or lies outside the text")
+        if text[start:end] != edit.original:
             raise ValueError(
-                f"edit {edit.start}:{edit.end} expects {edit.original!r}, "
-                f"found {text[edit.start : edit.end]!r}"
+                f"edit {start}:{end} expects {edit.original!r}, found {text[start:end]!r}"
             )
-        pieces.append(text[cursor : edit.start])
-        pieces.append(edit.replacement)
-        cursor = edit.end
-    pieces.append(text[cursor:])
+        append(text[cursor:start])
+        append(edit.replacement)
+        cursor = end
+    append(text[cursor:])
     return "".join(pieces)
