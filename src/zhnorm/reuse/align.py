@@ -7,21 +7,22 @@ source share a key.  On the keys:
 1. **Seeds** (:mod:`.seeds`): maximal exact matches of at least ``seed_len``
    characters, from hashed k-grams; k-grams repeated more than ``max_repeat`` times in
    a document (or common in a corpus) do not seed.
-2. **Passages** grow greedily from the longest unused seed: a nearby seed (both gaps at
-   most ``max_gap`` and at most ``3 x`` its own length, so a short chance match must sit
-   close) joins when the passage stays at least ``threshold`` dense.  Seeds need not
-   be in the same order on both sides: reporters reorder the clauses of a sentence
-   they reuse.
+2. **Passages** grow greedily from the seed with the most evidence: a nearby seed
+   (both gaps at most ``max_gap`` and at most ``3 x`` its own length, so a short chance
+   match must sit close) joins when the passage stays at least ``threshold`` dense.
+   Seeds need not be in the same order on both sides: reporters reorder the clauses of
+   a sentence they reuse.
 3. **Score** = density: the share of the two key spans covered by the passage's seeds,
    ``(covered_a + covered_b) / (len_a + len_b)`` - 1.0 for identical text, about the
    normalised edit similarity for copies with a few substitutions.
-4. A passage is reported when both sides have at least ``min_len`` covered key
-   characters, it holds one exact match of at least ``anchor`` characters (a few
-   short common phrases near one another are not a passage), and the score is at
-   least ``threshold``.  Its ends are extended across isolated one-character edits,
-   its key span is widened to whole raw characters and mapped to raw offsets through
-   :class:`.DocKey` (taking in leaked readings after its last character and identical
-   punctuation around it).
+4. A passage is reported when it has at least ``min_len`` shared key characters on
+   each side in k-grams that are not common (in a corpus, the dateline
+   ``新浪体育讯北京时间`` does not count, so a shared date after it is no passage), one
+   exact match of at least ``anchor`` such characters (a few short common phrases near
+   one another are not a passage), and a score of at least ``threshold``.  Its ends are
+   extended across isolated one-character edits, its key span is widened to whole raw
+   characters and mapped to raw offsets through :class:`.DocKey` (taking in leaked
+   readings after its last character and identical punctuation around it).
 
 Measured choice (``benchmarks/bench_reuse.py --compare``, ``docs/benchmarks.md``): the
 rapidfuzz alternative - ``Levenshtein.opcodes`` of the two keys, equal blocks joined
@@ -74,10 +75,11 @@ class Passage:
 
     ``a_start:a_end`` and ``b_start:b_end`` are code-point offsets into the original,
     unrepaired inputs; ``a_text``/``b_text`` are those slices.  ``score`` is the density
-    of shared text (module docstring), ``length`` the shorter side's covered key
-    characters.  ``a_key``/``b_key`` are the matching keys of the two spans.  In a
-    corpus run (:func:`zhnorm.reuse`) ``a_id``/``b_id`` name the documents and
-    ``story`` is the overlapping-story cluster.
+    of shared text (module docstring), ``length`` the evidence: shared key characters
+    in k-grams that are not common (at most the shorter side's covered characters).
+    ``a_key``/``b_key`` are the matching keys of the two spans.  In a corpus run
+    (:func:`zhnorm.reuse`) ``a_id``/``b_id`` name the documents and ``story`` is the
+    overlapping-story cluster.
     """
 
     a_start: int
@@ -184,7 +186,8 @@ class _Group:
         self.a0, self.a1, self.b0, self.b1 = seed.a_start, seed.a_end, seed.b_start, seed.b_end
         self.union_a = _Union(seed.a_start, seed.a_end)
         self.union_b = _Union(seed.b_start, seed.b_end)
-        self.longest = seed.length
+        self.longest = seed.core
+        self.core = seed.core
 
     @property
     def cov_a(self) -> int:
@@ -230,7 +233,8 @@ class _Group:
         )
 
     def add(self, seed: Seed) -> None:
-        self.longest = max(self.longest, seed.length)
+        self.longest = max(self.longest, seed.core)
+        self.core += seed.core
         self.union_a.add(seed.a_start, seed.a_end)
         self.union_b.add(seed.b_start, seed.b_end)
         self.a0, self.a1 = min(self.a0, seed.a_start), max(self.a1, seed.a_end)
@@ -255,7 +259,9 @@ def _grow(seeds: list[Seed], options: AlignOptions) -> list[_Group]:
     ends = [seeds[x].a_end for x in by_end]
     used = [False] * len(seeds)
     groups: list[_Group] = []
-    order = sorted(range(len(seeds)), key=lambda x: (-seeds[x].length, seeds[x].a_start))
+    order = sorted(
+        range(len(seeds)), key=lambda x: (-seeds[x].core, -seeds[x].length, seeds[x].a_start)
+    )
     for origin in order:
         if used[origin]:
             continue
@@ -384,7 +390,7 @@ def align_keys(
     )
     passages: list[Passage] = []
     for group in _grow(seeds, options):
-        length = min(group.cov_a, group.cov_b)
+        length = min(group.cov_a, group.cov_b, group.core)
         if (
             length < options.min_len
             or group.longest < min(options.anchor, options.min_len)

@@ -30,12 +30,15 @@ _P = np.uint64(0x100000001B3)  # FNV prime: odd, so the map mod 2**64 mixes well
 
 @dataclass(frozen=True)
 class Seed:
-    """``a[a_start:a_end] == b[b_start:b_end]`` (key offsets), a maximal exact match."""
+    """``a[a_start:a_end] == b[b_start:b_end]`` (key offsets), a maximal exact match;
+    ``core`` of its characters lie in usable k-grams (the rest is common phrasing the
+    match was extended over): the evidence it brings."""
 
     a_start: int
     a_end: int
     b_start: int
     b_end: int
+    core: int = 0
 
     @property
     def length(self) -> int:
@@ -144,7 +147,7 @@ def find_seeds(
     breaks = np.flatnonzero((np.diff(diagonal) != 0) | (np.diff(i) != 1)) + 1
     run_starts = np.concatenate(([0], breaks))
     run_ends = np.concatenate((breaks, [len(i)])) - 1
-    seeds: list[Seed] = []
+    found: list[list[int]] = []  # [a_start, a_end, diagonal, core, core_end]
     previous_d: int | None = None
     floor = 0  # on this diagonal, no extension reaches back before this a-offset
     for first, last in zip(run_starts.tolist(), run_ends.tolist(), strict=True):
@@ -153,14 +156,19 @@ def find_seeds(
         a1 = int(i[last]) + k
         if d != previous_d:
             previous_d, floor = d, 0
-        if a0 < floor:
-            continue  # inside the previous seed of this diagonal, extended over it
+        if a0 < floor:  # inside the previous seed of this diagonal: more evidence
+            seed = found[-1]
+            seed[3] += max(0, a1 - max(a0, seed[4]))
+            seed[4] = max(seed[4], a1)
+            continue
         if a[a0:a1] != b[a0 - d : a1 - d]:  # a hash collision: not a match
             continue
-        back = _backward(a, a0, b, a0 - d, a0 - floor)
-        a0 -= back
+        core = a1 - a0
+        core_end = a1
+        a0 -= _backward(a, a0, b, a0 - d, a0 - floor)
         a1 += _forward(a, a1, b, a1 - d)
-        seeds.append(Seed(a0, a1, a0 - d, a1 - d))
+        found.append([a0, a1, d, core, core_end])
         floor = a1
+    seeds = [Seed(a0, a1, a0 - d, a1 - d, core) for a0, a1, d, core, _ in found]
     seeds.sort(key=lambda s: (s.a_start, s.b_start))
     return seeds
