@@ -14,11 +14,14 @@ $(STAMP): pyproject.toml setup.py src/zhnorm/script/_fmm.c
 
 setup: $(STAMP)
 
-# The HTML report is tested in headless Chromium (Debian's package; root or sudo).
+# The HTML report is tested in headless Chromium (Debian's packages, with a CJK font so
+# the test's screenshot shows the text; root or sudo).
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+BROWSER_PACKAGES := chromium fonts-wqy-zenhei
 browser:
-	@command -v chromium >/dev/null || $(SUDO) apt-get install -y -q chromium \
-		|| ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium)
+	@dpkg -s $(BROWSER_PACKAGES) >/dev/null 2>&1 \
+		|| $(SUDO) apt-get install -y -q $(BROWSER_PACKAGES) \
+		|| ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q $(BROWSER_PACKAGES))
 
 demo: $(STAMP)
 	$(BIN)/zhnorm summary seeds --reuse
