@@ -36,6 +36,7 @@ __all__ = [
     "Progress",
     "Record",
     "RecordWriter",
+    "check_record",
     "iter_records",
     "open_input",
     "read_jsonl",
@@ -236,9 +237,11 @@ def _jsonl_stream(path: str) -> tuple[str, BinaryIO]:
     return name, stream
 
 
-def _check_record(
+def check_record(
     record: dict[str, Any], name: str, line: int, text_field: str, id_field: str | None
 ) -> Record | BadRecord:
+    """``record`` (a parsed JSON object or Parquet row from ``name`` at ``line``) as a
+    :class:`Record`, or a :class:`BadRecord` saying why it is not a document."""
     raw = json.dumps(record, ensure_ascii=False, default=str)
     if text_field not in record or record[text_field] is None:
         return BadRecord(name, line, f"record has no field {text_field!r}", raw)
@@ -265,7 +268,7 @@ def _parquet_records(
     for batch in handle.iter_batches():
         for record in batch.to_pylist():
             row += 1
-            yield _check_record(record, path, row, text_field, id_field)
+            yield check_record(record, path, row, text_field, id_field)
 
 
 def _txt_record(path: Path, name: str, errors: str) -> Record | BadRecord:
@@ -316,7 +319,7 @@ def iter_records(
                     if isinstance(item, BadRecord):
                         yield item
                     else:
-                        yield _check_record(item, name, lineno, text_field, id_field)
+                        yield check_record(item, name, lineno, text_field, id_field)
             except (OSError, EOFError) as exc:
                 raise InputError(f"{name}: cannot decompress: {exc}") from None
             finally:

@@ -36,7 +36,7 @@ from pyspark.sql import types as T
 
 from ..dedup.cluster import KEEP_POLICIES
 from ..dedup.params import MinHashParams
-from ..io import BadRecord, InputError, Record, _check_record
+from ..io import BadRecord, InputError, Record, check_record
 from ._common import session
 from ._dedup import BROADCAST_LIMIT, dedup_result
 from ._frame import with_row_index
@@ -177,7 +177,7 @@ def _parse_jsonl(
                     item = BadRecord(name, line_no, reason, line)
                 else:
                     if isinstance(record, dict):
-                        item = _check_record(record, name, line_no, text_field, id_field)
+                        item = check_record(record, name, line_no, text_field, id_field)
                     else:
                         item = BadRecord(name, line_no, "record is not a JSON object", line)
             if isinstance(item, BadRecord):
