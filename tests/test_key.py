@@ -53,11 +53,14 @@ def test_keyed_agrees_with_match_key_and_spans_are_ordered(raw: str) -> None:
 @settings(max_examples=150, deadline=None)
 @given(RAW_TEXT)
 def test_without_repair_every_key_character_comes_from_its_raw_span(raw: str) -> None:
-    config = KeyConfig(fix=None)
+    # Conversion is context-dependent (乾隆 keeps 乾, 乾 alone becomes 干), so the
+    # character-level property is checked on the fold alone; conversion offsets have
+    # their own tests (test_converter_api).
+    config = KeyConfig(fix=None, script=None)
     k = keyed(raw, config)
     for i, (start, end) in enumerate(zip(k.starts, k.ends, strict=True)):
         assert start < end
-        assert k.key[i] in match_key(raw[start:end], KeyConfig(fix=None, script="t2s"))
+        assert k.key[i] in match_key(raw[start:end], config)
 
 
 def test_seed_001_key_spans_cover_the_annotated_characters() -> None:
