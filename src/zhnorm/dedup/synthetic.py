@@ -40,13 +40,17 @@ _FULLWIDTH_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９"
 _ASCII_PUNCT = str.maketrans({"，": ",", "。": ".", "：": ":", "“": '"', "”": '"'})
 
 
-def split_sentences(texts: Iterable[str], min_chars: int = 6) -> list[str]:
-    """Distinct sentences (ending at 。！？!?；;) of ``texts``, in first-seen order."""
+def split_sentences(texts: Iterable[str], min_chars: int = 6, max_chars: int = 200) -> list[str]:
+    """Distinct sentences (ending at 。！？!?；;) of ``texts``, in first-seen order.
+
+    Longer runs without sentence punctuation (tables, lists, whole unpunctuated
+    articles) are left out: a base document made of one of them would duplicate every
+    other base that drew it."""
     seen: dict[str, None] = {}
     for text in texts:
         for match in _SENTENCE.finditer(text):
             sentence = match.group().strip()
-            if len(sentence) >= min_chars:
+            if min_chars <= len(sentence) <= max_chars:
                 seen.setdefault(sentence, None)
     return list(seen)
 
