@@ -481,3 +481,42 @@ def test_docs_examples_run(spark: SparkSession) -> None:
             else:
                 exec(compile(ast.Module([statement], []), "spark.md", "exec"), namespace)
     assert checked >= 6
+
+
+def test_cli_engine_spark_equals_local_engine(
+    spark: SparkSession, corpus: list[str], tmp_path: Any
+) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from zhnorm.cli import main
+
+    source = tmp_path / "in.jsonl"
+    with source.open("w", encoding="utf-8") as out:
+        for i, text in enumerate(corpus[:300]):
+            out.write(json.dumps({"id": f"d{i}", "text": text}, ensure_ascii=False) + "\n")
+    outputs = {}
+    for engine in ("local", "spark"):
+        kept, clusters = tmp_path / engine / "kept.jsonl", tmp_path / engine / "c.jsonl"
+        kept.parent.mkdir()
+        ran = CliRunner().invoke(
+            main,
+            [
+                *("dedup", str(source), "-o", str(kept), "--clusters", str(clusters)),
+                *("--id-field", "id", "--engine", engine, "-q"),
+            ],
+        )
+        assert ran.exit_code == 0, ran.output
+        read = _part_lines if engine == "spark" else lambda p: p.read_text("utf-8").splitlines()
+        outputs[engine] = (read(kept), [json.loads(line) for line in read(clusters)])
+    assert outputs["spark"] == outputs["local"]
+    assert len(outputs["local"][0]) < 300  # the corpus holds planted duplicates
+    refused = CliRunner().invoke(
+        main,
+        [
+            *("dedup", str(source), "-o", str(tmp_path / "x.jsonl"), "--engine", "spark"),
+            *("--index", str(tmp_path / "i.sqlite")),
+        ],
+    )
+    assert refused.exit_code == 2 and "--index works with the local engine only" in refused.output

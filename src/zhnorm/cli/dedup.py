@@ -236,6 +236,20 @@ def _assign(
     help="Where bad records go, with the reason (default OUTPUT.rejects.jsonl).",
 )
 @click.option("--errors", type=ERRORS, default="strict", show_default=True)
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "spark"]),
+    default="local",
+    show_default=True,
+    help="local: this process (--workers, --index); spark: Apache Spark (extra 'spark'), "
+    "JSONL or Parquet files or directories in, directories of part files out.",
+)
+@click.option(
+    "--master",
+    default="local[2]",
+    show_default=True,
+    help="Spark master for --engine spark: local[N], spark://HOST:PORT, yarn, k8s://...",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress display.")
 def dedup(
     inputs: tuple[str, ...],
@@ -254,6 +268,8 @@ def dedup(
     rejects: str | None,
     errors: str,
     quiet: bool,
+    engine: str,
+    master: str,
 ) -> None:
     """Remove near-duplicate documents: MinHash + LSH candidates, exact verification,
     clusters.  INPUTS are JSONL (.gz/.zst), Parquet, .txt files or directories of them.
@@ -264,6 +280,8 @@ def dedup(
       zhnorm dedup part-*.parquet -o kept.parquet --keep date --workers 2
       zhnorm dedup today.jsonl -o new.jsonl --index seen.sqlite
     """
+    if engine == "spark" and index_path is not None:
+        raise click.UsageError("--index works with the local engine only")
     chosen = {"num_perm": num_perm, "ngram": ngram, "seed": seed}
     explicit = {name: value for name, value in chosen.items() if value is not None}
     try:
@@ -277,6 +295,28 @@ def dedup(
             threshold = 0.8 if threshold is None else threshold
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
+    if engine == "spark":
+        try:
+            from ..spark import dedup_files
+
+            counts = dedup_files(
+                inputs,
+                output,
+                clusters,
+                master=master,
+                threshold=threshold,
+                params=params,
+                keep=keep,
+                id_field=id_field,
+                text_field=text_field,
+                rejects=rejects,
+                pairs=pairs,
+                errors=errors,
+            )
+        except (ImportError, InputError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(counts.summary(), err=True)
+        return
     bands, rows = lsh_bands(threshold, params.num_perm)
     if rejects is None:
         rejects = f"{output}.rejects.jsonl" if output != "-" else "zhnorm.rejects.jsonl"
