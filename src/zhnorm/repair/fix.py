@@ -207,6 +207,12 @@ def _ruby(text: str, config: FixConfig) -> list[Edit]:
     return find_ruby(text, aggressive=config.ruby_aggressive)
 
 
+def _ruby_text(text: str, config: FixConfig) -> str:
+    from .ruby import fix_ruby
+
+    return fix_ruby(text, aggressive=config.ruby_aggressive)
+
+
 def _layout(text: str, config: FixConfig) -> list[Edit]:
     return find_layout(text)
 
@@ -222,19 +228,23 @@ def _style(text: str, config: FixConfig) -> list[Edit]:
 
 
 _Finder = Callable[[str, FixConfig], list[Edit]]
+_Fixer = Callable[[str, FixConfig], str]
 _Enabled = Callable[[FixConfig], bool]
 
-_REGISTRY: tuple[tuple[str, _Enabled, _Finder], ...] = (
-    ("clutter", lambda c: c.clutter, _clutter),
-    ("mojibake", lambda c: c.mojibake, _mojibake),
-    ("byteshift", lambda c: c.byteshift, _byteshift),
-    ("ruby", lambda c: c.ruby, _ruby),
-    ("layout", lambda c: c.layout, _layout),
-    ("style", lambda c: c.any_style, _style),
+# name, switch, edit finder, and optionally a fixer computing the same text without
+# building explanations (for :func:`fix_text`; a leaked-pinyin document has hundreds
+# of edits, and their explanations cost more than finding them).
+_REGISTRY: tuple[tuple[str, _Enabled, _Finder, _Fixer | None], ...] = (
+    ("clutter", lambda c: c.clutter, _clutter, None),
+    ("mojibake", lambda c: c.mojibake, _mojibake, None),
+    ("byteshift", lambda c: c.byteshift, _byteshift, None),
+    ("ruby", lambda c: c.ruby, _ruby, _ruby_text),
+    ("layout", lambda c: c.layout, _layout, None),
+    ("style", lambda c: c.any_style, _style, None),
 )
 
 #: Fixer names in the order they run.
-FIXER_ORDER: tuple[str, ...] = tuple(name for name, _, _ in _REGISTRY)
+FIXER_ORDER: tuple[str, ...] = tuple(entry[0] for entry in _REGISTRY)
 
 
 def _check_text(text: object) -> str:
@@ -243,9 +253,26 @@ def _check_text(text: object) -> str:
     return text
 
 
+def _run_text(text: str, config: FixConfig) -> str:
+    """:func:`_run`'s text alone."""
+    active = [(find, fix) for _, enabled, find, fix in _REGISTRY if enabled(config)]
+    for _ in range(MAX_ROUNDS):
+        before = text
+        for find, fix in active:
+            if fix is not None:
+                text = fix(text, config)
+            else:
+                edits = find(text, config)
+                if edits:
+                    text = apply_edits(text, edits)
+        if text == before:
+            break
+    return text
+
+
 def _run(text: str, config: FixConfig) -> tuple[str, list[Step]]:
     steps: list[Step] = []
-    active = [(name, find) for name, enabled, find in _REGISTRY if enabled(config)]
+    active = [(name, find) for name, enabled, find, _ in _REGISTRY if enabled(config)]
     for _ in range(MAX_ROUNDS):
         changed = False
         for name, find in active:
@@ -268,7 +295,7 @@ def fix_text(text: str, config: FixConfig | None = None) -> str:
 
     Clean text is returned unchanged (the same object).
     """
-    return _run(_check_text(text), config if config is not None else DEFAULT_CONFIG)[0]
+    return _run_text(_check_text(text), config if config is not None else DEFAULT_CONFIG)
 
 
 def fix_and_explain(text: str, config: FixConfig | None = None) -> Explained:

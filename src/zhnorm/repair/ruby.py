@@ -60,13 +60,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from pypinyin import Style, pinyin
 from pypinyin.pinyin_dict import pinyin_dict
 
 from zhnorm import convert
 
-from .types import Edit, apply_edits
+from .types import Edit
 
 __all__ = ["MIN_ANNOTATIONS", "find_ruby", "fix_ruby"]
 
@@ -203,11 +204,109 @@ def _gbk_candidate(before: str, remnant: str) -> str | None:
     return candidate if len(candidate) == 1 and _is_han(candidate) else None
 
 
+@lru_cache(maxsize=1 << 16)
+def _verdict(char: str, written: str) -> tuple[bool, bool] | None:
+    """Is ``written`` (a group's syllable) a reading of the Han character ``char``?
+    ``None`` if not, else (explicit tone, ``char`` is traditional-only).  Cached: a
+    document repeats the same few pairs hundreds of times."""
+    syllable = _parse_syllable(written)
+    if syllable is None:
+        return None
+    keys, _shown, simplified = _readings(char)
+    if syllable.key not in keys:
+        return None
+    return syllable.explicit_tone, simplified != char
+
+
+def _mangled(text: str, at: int, before_at: int, written: str) -> bool:
+    """Does the group with syllable ``written`` follow a garble remnant at ``at``?"""
+    syllable = _parse_syllable(written)
+    if syllable is None or not syllable.explicit_tone or text[at] not in _GARBLE_REMNANT:
+        return False
+    before = text[before_at] if before_at >= 0 else ""
+    return (
+        bool(before)
+        and (before == "\ufffd" or _is_han(before))
+        and syllable.key in _valid_syllables()
+    )
+
+
+class _Group(NamedTuple):
+    """A group to remove: ``text[start:end]``, after the character at ``at``
+    (``before`` is the character in front of that one, for mangled groups)."""
+
+    start: int
+    end: int
+    at: int
+    before: int
+    mangled: bool
+
+
+def _scan(text: str, *, allow_mangled: bool) -> tuple[list[_Group], int, int]:
+    """Classify every candidate group; return those that would be removed plus the
+    number of toned annotations and how many of those are on traditional-only chars."""
+    groups: list[_Group] = []
+    back: dict[int, int] = {}  # end of a removed span -> its start (output view)
+    toned = traditional = 0
+    last = 0
+    for match in _GROUP.finditer(text):
+        # One space in front of the parenthesis, if not in the previous group, is part of
+        # the group (as if the pattern began with an optional space).
+        start, end = match.span()
+        if start > last and text[start - 1] in " \u3000":
+            start -= 1
+        last = end
+        at = start
+        while at in back:
+            at = back[at]
+        at -= 1
+        if at < 0:
+            continue
+        char = text[at]
+        written = match.group("syl")
+        if "\u4e00" <= char <= "\u9fff" or _is_han(char):
+            verdict = _verdict(char, written)
+            if verdict is None:
+                continue
+            if verdict[0]:
+                toned += 1
+                traditional += verdict[1]
+            groups.append(_Group(start, end, at, -1, False))
+        elif allow_mangled:
+            before_at = at
+            while before_at in back:
+                before_at = back[before_at]
+            before_at -= 1
+            if not _mangled(text, at, before_at, written):
+                continue
+            groups.append(_Group(start, end, at, before_at, True))
+        else:
+            continue
+        back[end] = start
+    return groups, toned, traditional
+
+
+def _gate(toned: int, traditional: int) -> bool:
+    """Does the document show the leak repeatedly, on traditional-only characters?"""
+    return toned >= MIN_ANNOTATIONS and 2 * traditional >= toned
+
+
+def _removed(text: str, aggressive: bool) -> list[_Group]:
+    if _PREFILTER.search(text) is None:
+        return []
+    groups, toned, traditional = _scan(text, allow_mangled=True)
+    if _gate(toned, traditional):
+        return groups
+    if not aggressive:
+        return []
+    return _scan(text, allow_mangled=False)[0]
+
+
 @lru_cache(maxsize=1 << 14)
 def _annotation(char: str, written: str) -> tuple[str, dict[str, object]]:
-    """Reason and detail (without ``readings``; copy before use) of removing the reading
-    ``written`` of ``char``: a document repeats the same few pairs hundreds of times."""
-    _keys, _shown, simplified = _readings(char)
+    """Reason and detail of removing the reading ``written`` of ``char`` (the detail is
+    shared by every such edit: copy it before use)."""
+    simplified = _readings(char)[2]
     syllable = _parse_syllable(written)
     assert syllable is not None
     detail: dict[str, object] = {
@@ -219,86 +318,42 @@ def _annotation(char: str, written: str) -> tuple[str, dict[str, object]]:
     return f"leaked ruby annotation: {written!r} is a reading of {char!r}", detail
 
 
-def _scan(text: str, *, allow_mangled: bool) -> tuple[list[Edit], int, int]:
-    """Classify every candidate group; return the edits that would be made plus the
-    number of toned annotations and how many of those are on traditional-only chars."""
-    edits: list[Edit] = []
-    back: dict[int, int] = {}  # end of a removed span -> its start (output view)
-    toned = traditional = 0
-
-    def preceding(index: int) -> int:
-        """Index of the character in front of ``index`` once removed spans are gone."""
-        while index in back:
-            index = back[index]
-        return index - 1
-
-    last = 0
-    for match in _GROUP.finditer(text):
-        # One space in front of the parenthesis, if not in the previous group, is part of
-        # the group (as if the pattern began with an optional space).
-        start, end = match.span()
-        if start > last and text[start - 1] in " \u3000":
-            start -= 1
-        last = end
-        written = match.group("syl")
-        syllable = _parse_syllable(written)
-        if syllable is None:
-            continue
-        at = start
-        while at in back:
-            at = back[at]
-        at -= 1
-        if at < 0:
-            continue
-        char = text[at]
-        edit: Edit | None = None
-        if "\u4e00" <= char <= "\u9fff" or _is_han(char):
-            keys, shown, simplified = _readings(char)
-            if syllable.key in keys:
-                reason, base = _annotation(char, written)
-                edit = Edit(start, end, text[start:end], "", reason, False, dict(base))
-                edit.detail["readings"] = list(shown)
-                if syllable.explicit_tone:
-                    toned += 1
-                    traditional += simplified != char
-        elif allow_mangled and char in _GARBLE_REMNANT and syllable.explicit_tone:
-            before_at = preceding(at)
-            before = text[before_at] if before_at >= 0 else ""
-            if (
-                before
-                and (before == "\ufffd" or _is_han(before))
-                and syllable.key in _valid_syllables()
-            ):
-                detail: dict[str, object] = {
-                    "char": char,
-                    "syllable": written,
-                    "tone3": syllable.key,
-                    "annotated_char": None,
-                    "note": "the annotated character was destroyed by an upstream "
-                    "(GBK byte-shift) garble and is unrecoverable here",
-                }
-                candidate = _gbk_candidate(before, char)
-                if candidate and syllable.key in _readings(candidate)[0]:
-                    detail["gbk_candidate"] = candidate
-                edit = Edit(
-                    start,
-                    end,
-                    text[start:end],
-                    "",
-                    f"leaked ruby annotation {written!r} after a garbled character "
-                    f"{char!r}; the annotated character is unrecoverable here",
-                    lossy=True,
-                    detail=detail,
-                )
-        if edit is not None:
-            edits.append(edit)
-            back[edit.end] = edit.start
-    return edits, toned, traditional
-
-
-def _gate(toned: int, traditional: int) -> bool:
-    """Does the document show the leak repeatedly, on traditional-only characters?"""
-    return toned >= MIN_ANNOTATIONS and 2 * traditional >= toned
+def _edit(text: str, group: _Group) -> Edit:
+    """The explained edit removing ``group``."""
+    original = text[group.start : group.end]
+    match = _GROUP.search(original)
+    assert match is not None
+    written = match.group("syl")
+    char = text[group.at]
+    if not group.mangled:
+        reason, base = _annotation(char, written)
+        detail = dict(base)
+        detail["readings"] = list(_readings(char)[1])
+        return Edit(group.start, group.end, original, "", reason, False, detail)
+    syllable = _parse_syllable(written)
+    assert syllable is not None
+    mangled: dict[str, object] = {
+        "char": char,
+        "syllable": written,
+        "tone3": syllable.key,
+        "annotated_char": None,
+        "note": "the annotated character was destroyed by an upstream "
+        "(GBK byte-shift) garble and is unrecoverable here",
+    }
+    before = text[group.before] if group.before >= 0 else ""
+    candidate = _gbk_candidate(before, char)
+    if candidate and syllable.key in _readings(candidate)[0]:
+        mangled["gbk_candidate"] = candidate
+    return Edit(
+        group.start,
+        group.end,
+        original,
+        "",
+        f"leaked ruby annotation {written!r} after a garbled character "
+        f"{char!r}; the annotated character is unrecoverable here",
+        lossy=True,
+        detail=mangled,
+    )
 
 
 def find_ruby(text: str, *, aggressive: bool = False) -> list[Edit]:
@@ -309,16 +364,20 @@ def find_ruby(text: str, *, aggressive: bool = False) -> list[Edit]:
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be str, not {type(text).__name__}")
-    if _PREFILTER.search(text) is None:
-        return []
-    edits, toned, traditional = _scan(text, allow_mangled=True)
-    if _gate(toned, traditional):
-        return edits
-    if not aggressive:
-        return []
-    return _scan(text, allow_mangled=False)[0]
+    return [_edit(text, group) for group in _removed(text, aggressive)]
 
 
 def fix_ruby(text: str, *, aggressive: bool = False) -> str:
-    """``text`` with leaked pinyin annotations removed (see :func:`find_ruby`)."""
-    return apply_edits(text, find_ruby(text, aggressive=aggressive))
+    """``text`` with leaked pinyin annotations removed (see :func:`find_ruby`); the
+    same result as applying those edits, without building their explanations."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be str, not {type(text).__name__}")
+    pieces: list[str] = []
+    cursor = 0
+    for group in _removed(text, aggressive):
+        pieces.append(text[cursor : group.start])
+        cursor = group.end
+    if not pieces:
+        return text
+    pieces.append(text[cursor:])
+    return "".join(pieces)
