@@ -21,13 +21,16 @@ a match found on keys can be reported in offsets of the text the user passed in.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .repair import FixConfig, fix_and_explain, fix_text
 from .script import Converter
+from .script.native import native as _fmm
 
 __all__ = ["KeyConfig", "Keyed", "keyed", "match_key", "match_keys"]
 
@@ -81,6 +84,35 @@ class _FoldTable(dict[int, str]):
 
 
 _FOLD = _FoldTable()
+_SEVERAL = 0xFFFFFFFF
+
+
+@functools.lru_cache(maxsize=1)
+def _bmp_fold_table() -> array[int]:
+    """The fold of every BMP code point, for the C fast path: the folded code point,
+    0 when it is dropped, :data:`_SEVERAL` when it folds to several (``㎏`` -> ``kg``)."""
+    table = array("I", bytes(4 * 0x10000))
+    for code in range(0x10000):
+        folded = _fold_char(chr(code))
+        if len(folded) == 1:
+            table[code] = ord(folded)
+        elif folded:
+            table[code] = _SEVERAL
+    return table
+
+
+def fold_texts(texts: list[str]) -> list[str]:
+    """The final fold of the key (NFKC, lower case, letters and digits only) of each
+    text.  With the C extension, one table lookup per character (the table is built
+    from the same per-character fold on first use); a text holding a character that
+    folds to several, or one outside the BMP, takes ``str.translate``."""
+    if _fmm is None:
+        return [text.translate(_FOLD) for text in texts]
+    folded = _fmm.fold_many(_bmp_fold_table(), texts)
+    return [
+        text.translate(_FOLD) if fast is None else fast
+        for text, fast in zip(texts, folded, strict=True)
+    ]
 
 
 def _converter(config: KeyConfig) -> Converter | None:
@@ -95,7 +127,7 @@ def match_key(text: str, config: KeyConfig | None = None) -> str:
     converter = _converter(config)
     if converter is not None:
         text = converter.convert(text)
-    return text.translate(_FOLD) if config.fold else text
+    return fold_texts([text])[0] if config.fold else text
 
 
 def match_keys(texts: Iterable[str], config: KeyConfig | None = None) -> list[str]:
@@ -107,7 +139,7 @@ def match_keys(texts: Iterable[str], config: KeyConfig | None = None) -> list[st
     converter = _converter(config)
     if converter is not None:
         items = converter.convert_batch(items)
-    return [text.translate(_FOLD) for text in items] if config.fold else items
+    return fold_texts(items) if config.fold else items
 
 
 @dataclass(frozen=True)

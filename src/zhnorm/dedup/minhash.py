@@ -36,6 +36,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from ..script.native import native as _fmm
 from .params import MinHashParams
 from .shingles import batch_shingles
 
@@ -217,13 +218,55 @@ def _block_minima(rows: U32, kernel: _Kernel, buffer: U32, out: U32) -> npt.NDAr
     return tie
 
 
+def _exceptional_at(hashes: U32, kernel: _Kernel) -> I64:
+    """Positions in ``hashes`` of the exceptional hashes (cheap pre-filter on the top
+    16 bits, exact test on the few suspects)."""
+    if not len(kernel.exceptional):
+        return np.empty(0, dtype=np.int64)
+    suspects = np.flatnonzero(kernel.buckets[hashes >> np.uint32(16)])
+    at = np.searchsorted(kernel.exceptional, hashes[suspects])
+    found = kernel.exceptional[np.minimum(at, len(kernel.exceptional) - 1)]
+    marked: I64 = suspects[found == hashes[suspects]]
+    return marked
+
+
 def signatures_from_shingles(hashes: U32, offsets: I64, params: MinHashParams) -> U32:
     """Signatures (``uint32``, shape ``(len(offsets) - 1, num_perm)``) of documents
     given as concatenated shingle hashes and offsets (see
     :func:`~zhnorm.dedup.shingles.batch_shingles`)."""
     kernel = _kernel(params.num_perm, params.seed)
+    if _fmm is not None:
+        return _signatures_c(hashes, offsets, kernel)
+    return _signatures_numpy(hashes, offsets, kernel)
+
+
+def _signatures_c(hashes: U32, offsets: I64, kernel: _Kernel) -> U32:
+    """The C kernel (``zhnorm.script._fmm.minhash_many``): the same two bounds as the
+    numpy kernel, per document and permutation, in two vectorised 32-bit passes."""
+    assert _fmm is not None
     n_docs = len(offsets) - 1
-    k = params.num_perm
+    out = np.full((n_docs, len(kernel.a)), EMPTY, dtype=np.uint32)
+    exact_doc = np.zeros(n_docs, dtype=np.uint8)
+    marked = _exceptional_at(hashes, kernel)
+    exact_doc[np.searchsorted(offsets, marked, side="right") - 1] = 1
+    exact_perm = np.zeros(len(kernel.a), dtype=np.uint8)
+    exact_perm[kernel.dense] = 1
+    _fmm.minhash_many(
+        np.ascontiguousarray(hashes, dtype=np.uint32),
+        np.ascontiguousarray(offsets, dtype=np.int64),
+        kernel.a,
+        kernel.b,
+        exact_doc,
+        exact_perm,
+        out,
+    )
+    return out
+
+
+def _signatures_numpy(hashes: U32, offsets: I64, kernel: _Kernel) -> U32:
+    """The numpy kernel (see the module docstring), used without the C extension."""
+    n_docs = len(offsets) - 1
+    k = len(kernel.a)
     out = np.full((n_docs, k), EMPTY, dtype=np.uint32)
     if int(offsets[-1]) == 0:
         return out
@@ -255,16 +298,11 @@ def signatures_from_shingles(hashes: U32, offsets: I64, params: MinHashParams) -
         every = np.arange(len(doc), dtype=np.int64)
         for j in kernel.dense.tolist():
             unsure.append((every, np.full(len(doc), j, dtype=np.int64)))
-    if len(kernel.exceptional):
-        # Cheap pre-filter on the top 16 bits, exact test on the few suspects.
-        suspects = np.flatnonzero(kernel.buckets[hashes >> np.uint32(16)])
-        at = np.searchsorted(kernel.exceptional, hashes[suspects])
-        found = kernel.exceptional[np.minimum(at, len(kernel.exceptional) - 1)]
-        marked = suspects[found == hashes[suspects]]
-        if len(marked):
-            piece = np.unique(np.searchsorted(start, marked, side="right") - 1)
-            every_perm = np.arange(k, dtype=np.int64)
-            unsure.append((np.repeat(piece, k), np.tile(every_perm, len(piece))))
+    marked = _exceptional_at(hashes, kernel)
+    if len(marked):
+        piece = np.unique(np.searchsorted(start, marked, side="right") - 1)
+        every_perm = np.arange(k, dtype=np.int64)
+        unsure.append((np.repeat(piece, k), np.tile(every_perm, len(piece))))
     if unsure:
         piece = np.concatenate([u[0] for u in unsure])
         perm = np.concatenate([u[1] for u in unsure])

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from ..script.native import native as _fmm
+
 __all__ = ["batch_shingles", "shingle_hash", "shingle_set", "shingles"]
 
 _MASK64 = (1 << 64) - 1
@@ -73,14 +75,23 @@ def _ngram_hashes(points: U32, n: int) -> U32:
 def batch_shingles(keys: Sequence[str], ngram: int) -> tuple[U32, I64]:
     """``(hashes, offsets)``: the shingle hashes of every key, concatenated (in
     position order, repeats kept), and ``offsets`` (length ``len(keys) + 1``) such that
-    key ``i`` owns ``hashes[offsets[i]:offsets[i + 1]]``.  One numpy pass over the
-    whole batch."""
+    key ``i`` owns ``hashes[offsets[i]:offsets[i + 1]]``.  One C call (or one numpy
+    pass) over the whole batch."""
     if ngram < 1:
         raise ValueError(f"ngram must be >= 1, got {ngram}")
     lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
     counts = np.where(lengths >= ngram, lengths - ngram + 1, np.minimum(lengths, 1))
     offsets = np.zeros(len(keys) + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
+    if _fmm is not None:
+        hashes = np.empty(int(offsets[-1]), dtype=np.uint32)
+        _fmm.shingle_hashes(list(keys), ngram, hashes)
+        return hashes, offsets
+    return _hashes_numpy(keys, ngram, lengths, offsets), offsets
+
+
+def _hashes_numpy(keys: Sequence[str], ngram: int, lengths: I64, offsets: I64) -> U32:
+    """:func:`batch_shingles`' hashes without the C extension."""
     total = int(lengths.sum())
     if total < ngram:
         hashes = np.empty(0, dtype=np.uint32)
@@ -98,7 +109,7 @@ def batch_shingles(keys: Sequence[str], ngram: int) -> tuple[U32, I64]:
         whole = np.fromiter((shingle_hash(keys[i]) for i in short.tolist()), np.uint32, len(short))
         # Insert each short key's single shingle where its block starts.
         hashes = np.insert(hashes, offsets[short] - np.arange(len(short)), whole)
-    return hashes, offsets
+    return hashes
 
 
 def shingles(key: str, ngram: int) -> U32:

