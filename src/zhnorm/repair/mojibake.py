@@ -1,65 +1,109 @@
 """Find and undo codec mojibake in Chinese text, span by span.
 
 A mis-decoded span is bytes that were written in one codec (``encoded_as``) and
-read in another (``decoded_as``).  Evidence used:
+read in another (``decoded_as``); :data:`PAIRS` lists the pairs handled: UTF-8 read
+as GBK, GB18030 or Big5; UTF-8 read as a single-byte code page (cp1252, latin-1,
+ptcp154, cp1251, koi8-r, cp1250, mac-roman and the DOS pages cp437, cp850, cp866);
+GBK read as cp1252, latin-1, cp437 or cp850 (zip file names from Chinese Windows,
+``╓╨╬─`` = 中文); Big5 read as cp1252 or latin-1.
 
-1. *Pre-filter* (:func:`_trigger`): one compiled regex that fires only on the
-   shapes mojibake of Chinese takes, never on rare hanzi as such:
+1. *Pre-filter* (:func:`_trigger`, one regex compiled once per process; clean text
+   returns ``[]`` after that single scan, and every edit must overlap a hit):
 
-   * UTF-8 of CJK read as GBK/GB18030 or Big5: three or more consecutive
-     characters whose double-byte codes are exactly the byte pattern of UTF-8
-     ``[E4-E9][80-BF] | [80-BF][E4-E9] | [80-BF][80-BF]`` (e.g. ``鍙戝竷``) and whose
-     bytes decode as UTF-8 to two *common* hanzi (rare hanzi alone never fire);
-   * UTF-8 read as cp1252/latin-1: a lead ``â``-``ï`` followed by two
-     continuation-byte characters (``æµ‹``);
-   * GBK/Big5 read as cp1252/latin-1: four high Latin-1 characters in a row
-     (``ËùÊô``); the repair also needs half of the span to be Latin letters, so
-     symbol runs like ``××××`` stay;
+   * UTF-8 of CJK read as GBK/GB18030 or Big5: three characters whose double-byte
+     codes follow the UTF-8 byte pattern (``鍙戝竷``) and whose bytes decode as UTF-8
+     to common hanzi (rare hanzi alone never fire);
+   * UTF-8 read as a single-byte code page: the code page's character for a lead byte
+     E4-E9 followed by two of its characters for continuation bytes (``æµ‹``,
+     ``иҝҷ``, ``ф╕н``); the classes come from each codec's own byte table, and
+     outside cp1252/latin-1 the three bytes must be UTF-8 of a common hanzi, so
+     Cyrillic or Greek words that happen to fit the shape (``дії``) do not count;
+   * GBK read as cp1252/latin-1 (``ËùÊô``) or as cp437/cp850 (``╓╨╬─``): four high
+     characters in a row; for the DOS pages they must be GBK of two common hanzi and
+     not one repeated rule character;
    * ``锟斤拷``.
 
-   Clean text returns ``[]`` after that one scan; edits must overlap a match.
+   Several hits of one long run widen a single window over it.
 2. *Round trip*: inside a window, maximal runs of characters encodable in
-   ``decoded_as`` are re-encoded; the sub-spans whose bytes strictly decode in
-   ``encoded_as`` and start/end on character boundaries of both readings are
-   candidates.
-3. *Plausibility*: a candidate is accepted only when the repaired text is clearly
-   more plausible (character-frequency class plus phrase-list bigram share) than
-   the garbled one.  Layered mojibake (UTF-8 read as cp1252 twice) is undone by
-   repeating the step on the replacement.
+   ``decoded_as`` (plus lost marks ``?``/U+FFFD) are re-encoded and walked from
+   each non-ASCII character boundary.  The strict reading is the longest sub-span
+   whose bytes decode in ``encoded_as``; single-byte readers that cannot show some
+   continuation bytes (cp1252, cp1250, cp1251) get those bytes re-inserted.
+3. *Hole-tolerant UTF-8* (lossy readers): a reader that dropped bytes it could not
+   decode, or replaced them by ``?``/U+FFFD, leaves holes.  The walk then accepts
+   a truncated sequence (lead byte with missing continuation bytes) ending on a
+   character boundary of the garbled text or on a lost mark, and stray continuation
+   bytes starting on one, as long as holes are isolated (at least two decoded
+   non-ASCII characters between two holes, twice as many decoded characters as
+   holes, never stray bytes first): clean GBK text read as UTF-8 is a dense chain of
+   holes and never qualifies.  A run may also end inside a character, leaving a
+   truncated tail, when the rest of that character's bytes make up clean garbled
+   characters (``鎽樿。``: the A1 A3 of ``。`` would otherwise complete ``衣``), so a
+   truncated tail stays one edit with the run it ends.  Each hole is filled
+   (:func:`_fill_hole`) with the three-byte character matching the known bytes
+   that forms phrase-list bigrams with its decoded left and/or right neighbour and
+   whose missing bytes the reader could not have shown (a hard rule inside a run, a
+   preference at its end, which may be a plain truncation); when the evidence does
+   not single one candidate out, the hole becomes U+FFFD.  The strict and lossy
+   readings of a start are compared on the same stretch of text, and a lossy one
+   must be clearly better.  Lossy edits carry ``lossy=True`` and say how many
+   characters were guessed and how many were left U+FFFD.
+4. *Plausibility gates* (:func:`_acceptable`, applied to the whole garbled run,
+   holes and lost marks included): the repaired text must be clearly more plausible
+   (character-frequency class plus phrase-list bigram share; GB2312 symbols such as
+   ``◆`` count as punctuation) than the garbled one; hanzi-looking mojibake must be
+   mostly hanzi, visibly rare and at least three characters; GBK read as Latin-1
+   must be half letters (``××××`` stays); GBK read as a DOS page must be varied and
+   repair to common hanzi with phrase-list bigrams (box-drawing rules stay).  For
+   every single-byte reading, a span that reads as alphabetic prose
+   (:func:`_reads_as_words`: words of one script, cased as words are, punctuation
+   only between them) is left alone, so Russian, Ukrainian, Kazakh, Greek or
+   accented Latin text next to Chinese is never touched.  Layered mojibake (UTF-8
+   read as cp1252 twice) is undone by repeating the step on the replacement.
 
-Lossy inputs are repaired as far as possible and flagged ``lossy=True``:
-a UTF-8 character cut short at the end of a span (odd byte count, trailing ``?``
-or U+FFFD) is completed with the candidate that forms a known bigram with its
-left neighbour, else replaced by U+FFFD; bytes that cp1252 cannot display
-(0x81, 0x8D, 0x8F, 0x90, 0x9D) and that were dropped are re-inserted;
 ``锟斤拷`` (UTF-8 of U+FFFD read as GBK) becomes U+FFFD.
 
-The pairs Big5<->GBK (Big5 bytes read as GBK and vice versa) were *dropped*: both
-readings are hanzi of similar frequency, no gate separated them from clean
-traditional text (DRCD: ``禮物的特展──``, ``大使───``), and no real example of them
-was at hand.  Box-drawing runs such as ``──`` are legitimate text.
+Big5<->GBK (Big5 bytes read as GBK and vice versa) is not handled.  On phrases from
+THUCNews and DRCD a strict gate (six or more hanzi, almost no phrase-list bigrams
+and many rare characters in the garbled reading, a high bigram share in the
+repaired one) separated them, but a reader of the other codec loses bytes on most
+real sentences (user-defined and unmapped pairs), there is no cheap pre-filter for
+hanzi-looking text made of common traditional characters, and box-drawing runs
+such as ``──`` in clean traditional text (``禮物的特展──``) are legitimate.
 """
 
 from __future__ import annotations
 
+import codecs
+import itertools
 import re
+import unicodedata
 from functools import lru_cache
 
-from .plausibility import char_score, is_common, lexicon_bigrams, lexicon_index, plausibility
+from .plausibility import char_score, is_common, lexicon_bigrams, lexicon_index
 from .types import Edit, apply_edits
 
 __all__ = ["PAIRS", "find_mojibake", "fix_mojibake"]
+
+# Single-byte codecs a UTF-8 byte stream gets read in: Western Windows/ISO, Cyrillic
+# and Kazakh Windows, KOI8, Central European, classic Mac, and the DOS code pages that
+# consoles and zip tools still use for file names.
+_LATIN = ("cp1252", "latin-1")
+_SINGLE = (*_LATIN, "ptcp154", "cp1251", "koi8-r", "cp1250", "mac-roman", "cp437", "cp850", "cp866")
+_NEW_SINGLE = _SINGLE[2:]
+_DOS = ("cp437", "cp850")
+_DOUBLE = ("gbk", "gb18030", "big5")
 
 # (encoded_as, decoded_as): bytes written in the first codec were read in the second.
 PAIRS: tuple[tuple[str, str], ...] = (
     ("utf-8", "gbk"),
     ("utf-8", "gb18030"),
     ("utf-8", "big5"),
-    ("utf-8", "cp1252"),
-    ("utf-8", "latin-1"),
-    ("utf-8", "ptcp154"),
+    *(("utf-8", codec) for codec in _SINGLE),
     ("gbk", "cp1252"),
     ("gbk", "latin-1"),
+    ("gbk", "cp437"),
+    ("gbk", "cp850"),
     ("big5", "cp1252"),
     ("big5", "latin-1"),
 )
@@ -69,11 +113,18 @@ _CONT_LATIN = (
     "\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
     "\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122"
 )
+_CONT_LATIN_SET = frozenset(
+    [chr(c) for c in range(0x80, 0x100)]
+    + [bytes((b,)).decode("cp1252", "ignore") for b in range(0x80, 0xC0)]
+) - {""}
 _SPACE = frozenset(" \t\n\r\f\v\u3000")
 _KUNKUN = re.compile("(?:锟斤拷)+")
-_CP1252_HOLES = (0x81, 0x8D, 0x8F, 0x90, 0x9D)
 _WINDOW_CAP = 40
+_RUN_CAP = 240
 _LOST_MARKS = "?\ufffd"
+_LOST = -1  # a lost-mark character in the byte stream of a segment
+_APOSTROPHES = frozenset("'\u2019\u02bc")
+_PROSE_SYMBOLS = frozenset("\u2116\u00a7\u00b0")  # numero, section, degree
 
 
 @lru_cache(maxsize=262144)
@@ -82,6 +133,21 @@ def _enc(ch: str, codec: str) -> bytes | None:
         return ch.encode(codec)
     except UnicodeEncodeError:
         return None
+
+
+def _class_of(cps: list[int]) -> str:
+    """Regex character class (without brackets) of the given code points."""
+    cps = sorted(set(cps))
+    parts: list[str] = []
+    start = prev = cps[0]
+    for cp in [*cps[1:], -2]:
+        if cp == prev + 1:
+            prev = cp
+            continue
+        a, b = re.escape(chr(start)), re.escape(chr(prev))
+        parts.append(a if start == prev else f"{a}-{b}")
+        start = prev = cp
+    return "".join(parts)
 
 
 def _codec_class(codec: str, leads: range, trails: range) -> str:
@@ -95,17 +161,20 @@ def _codec_class(codec: str, leads: range, trails: range) -> str:
                 continue
             if len(ch) == 1 and not 0xE000 <= ord(ch) <= 0xF8FF:
                 cps.append(ord(ch))
-    cps.sort()
-    parts: list[str] = []
-    start = prev = cps[0]
-    for cp in [*cps[1:], -2]:
-        if cp == prev + 1:
-            prev = cp
+    return "[" + _class_of(cps) + "]"
+
+
+def _byte_chars(codec: str, byte_values: range) -> list[int]:
+    """Code points a single-byte codec shows for the given bytes (non-ASCII only)."""
+    cps: list[int] = []
+    for value in byte_values:
+        try:
+            ch = bytes((value,)).decode(codec)
+        except UnicodeDecodeError:
             continue
-        a, b = re.escape(chr(start)), re.escape(chr(prev))
-        parts.append(a if start == prev else f"{a}-{b}")
-        start = prev = cp
-    return "[" + "".join(parts) + "]"
+        if len(ch) == 1 and ord(ch) >= 0x80:
+            cps.append(ord(ch))
+    return cps
 
 
 @lru_cache(maxsize=1)
@@ -114,39 +183,106 @@ def _trigger() -> re.Pattern[str]:
     lead, cont = range(0xE4, 0xEA), range(0x80, 0xC0)
     # Every alternative starts with one character class and checks the rest after a
     # one-character look-behind, so the regex engine scans with a fast charset test.
-    firsts: list[str] = ["\u00a1-\u00ff", "锟"]
+    firsts: list[int] = [*range(0xA1, 0x100), ord("锟")]
+    first_classes: list[str] = []
     alts: list[str] = []
     for codec in ("gbk", "big5"):
         a = _codec_class(codec, lead, cont)
         b = _codec_class(codec, cont, lead)
         c = _codec_class(codec, cont, cont)
-        firsts.append(a[1:-1])
+        first_classes.append(a[1:-1])
         alts.append(f"(?<={a}){b}{c}")
     alts.append(f"(?<=[\u00e2-\u00ef])[{_CONT_LATIN}]{{2}}")
     alts.append("(?<=[\u00a1-\u00ff])[\u00a1-\u00ff]{3}")
+    # UTF-8 of CJK read in the other single-byte codecs: the codec's own characters
+    # for a lead byte E4-E9 followed by two for continuation bytes.
+    for codec in _NEW_SINGLE:
+        leads = _byte_chars(codec, lead)
+        firsts += leads
+        alts.append(f"(?<=[{_class_of(leads)}])[{_class_of(_byte_chars(codec, cont))}]{{2}}")
+    # GBK read as a DOS code page (zip file names): four high characters in a row.
+    high = [cp for codec in _DOS for cp in _byte_chars(codec, range(0x81, 0xFF))]
+    firsts += high
+    alts.append(f"(?<=[{_class_of(high)}])[{_class_of(high)}]{{3}}")
     alts.append("(?<=锟)斤拷")
-    return re.compile("[" + "".join(firsts) + "](?:" + "|".join(alts) + ")")
+    first = "[" + _class_of(firsts) + "".join(first_classes) + "]"
+    return re.compile(first + "(?:" + "|".join(alts) + ")")
 
 
 def _hit_ok(hit: str) -> bool:
-    """A GBK/Big5-shaped hit counts only if its bytes are UTF-8 of common hanzi."""
-    if not 0x4E00 <= ord(hit[0]) <= 0x9FFF:
+    """Whether a pre-filter hit is evidence of mojibake.
+
+    Hanzi-shaped hits (GBK/Big5 readings of UTF-8) and the shapes of the new
+    single-byte and DOS readings count only if their bytes decode to common hanzi, so
+    rare hanzi, Cyrillic or Greek words and box-drawing rules never fire on their own.
+    """
+    if hit == "锟斤拷":
         return True
-    for codec in ("gbk", "big5"):
-        try:
-            decoded = hit.encode(codec).decode("utf-8")
-        except UnicodeError:
-            continue
-        if all(is_common(c) for c in decoded):
-            return True
+    if 0x4E00 <= ord(hit[0]) <= 0x9FFF:
+        for codec in ("gbk", "big5"):
+            try:
+                decoded = hit.encode(codec).decode("utf-8")
+            except UnicodeError:
+                continue
+            if all(is_common(c) for c in decoded):
+                return True
+        return False
+    if all(c in _CONT_LATIN_SET or "\u00a1" <= c <= "\u00ff" for c in hit):
+        return True  # the cp1252/latin-1 shapes
+    if len(hit) == 3:
+        for codec in _NEW_SINGLE:
+            try:
+                decoded = hit.encode(codec).decode("utf-8")
+            except UnicodeError:
+                continue
+            if len(decoded) == 1 and is_common(decoded):
+                return True
+    elif len(hit) == 4 and len(set(hit)) > 2:
+        for codec in _DOS:
+            try:
+                decoded = hit.encode(codec).decode("gbk")
+            except UnicodeError:
+                continue
+            if len(decoded) == 2 and all(is_common(c) for c in decoded):
+                return True
     return False
+
+
+@lru_cache(maxsize=1)
+def _gb_symbols() -> frozenset[str]:
+    """Symbols and numerals of GB2312 rows A1-A2 (``◆``, ``※``, ``①``): ordinary in
+    Chinese text, so a repaired reading is not penalised for them."""
+    out: set[str] = set()
+    for lead in (0xA1, 0xA2):
+        for trail in range(0xA1, 0xFF):
+            try:
+                ch = bytes((lead, trail)).decode("gb2312")
+            except UnicodeDecodeError:
+                continue
+            if unicodedata.category(ch)[0] in "PSN":
+                out.add(ch)
+    return frozenset(out)
+
+
+def _plaus(s: str) -> float:
+    """:func:`plausibility`, with the GB2312 symbols scored as punctuation."""
+    syms = _gb_symbols()
+    total = 0.0
+    n = 0
+    for ch in s:
+        if ch.isspace():
+            continue
+        score = char_score(ch)
+        total += max(score, 1.5) if ch in syms else score
+        n += 1
+    return total / n if n else 0.0
 
 
 def _fluency(s: str) -> float:
     core = s.replace("\ufffd", "")
     if not core:
         return -6.0
-    p = plausibility(core)
+    p = _plaus(core)
     if len(core) < 2 or core.isascii():
         return p
     rights = lexicon_index()[1]
@@ -154,42 +290,115 @@ def _fluency(s: str) -> float:
     return p + 2.0 * hits / (len(core) - 1)
 
 
-def _complete_utf8(prefix: bytes, left: str) -> str | None:
-    """Best completion of a truncated UTF-8 sequence, or None without evidence.
+def _is_han(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or ch >= "\U00020000"
 
-    The evidence is a phrase-list bigram with the left neighbour, so only the right
-    neighbours of ``left`` in those bigrams are tried (in code point order, which is
-    the order of their UTF-8 bytes: the first of equally scored completions wins)."""
-    need = 3 - len(prefix) if 0xE0 <= prefix[0] <= 0xEF else 0
-    if need <= 0 or need > 2 or not left:
+
+def _bigram_share(s: str) -> float:
+    """Share of adjacent hanzi pairs of ``s`` that are phrase-list bigrams."""
+    rights = lexicon_index()[1]
+    pairs = [(a, b) for a, b in itertools.pairwise(s) if _is_han(a) and _is_han(b)]
+    if not pairs:
+        return 0.0
+    return sum(1 for a, b in pairs if b in rights.get(a)) / len(pairs)
+
+
+def _reader_drops(missing: bytes, decoded_as: str) -> bool:
+    """Whether a reader in ``decoded_as`` fails at the first of ``missing`` (and so may
+    have dropped or replaced those bytes instead of showing a character)."""
+    try:
+        missing.decode(decoded_as)
+    except UnicodeDecodeError as err:
+        return err.start == 0
+    return False
+
+
+@lru_cache(maxsize=4096)
+def _fill_hole(
+    known: bytes, is_prefix: bool, left: str, right: str, decoded_as: str, dropped: bool
+) -> str | None:
+    """The character lost in a hole of a UTF-8 run, or None without clear evidence.
+
+    ``known`` are the bytes of the lost character still present (its first bytes if
+    ``is_prefix``, else its last ones).  Only three-byte characters (BMP hanzi and CJK
+    punctuation) are tried, and only those forming a phrase-list bigram with the
+    decoded neighbour on the left and/or right.  With ``dropped`` (a hole inside a run,
+    or one whose bytes the reader replaced by a mark) the missing bytes must also be
+    ones the reader in ``decoded_as`` cannot show, else it would have shown them; for a
+    hole at the end of a run, which may be a plain truncation, that is a preference.
+    Candidates are ranked by bigram sides, then that reader consistency; a candidate is
+    returned only if no other one of the same rank comes within a third of its phrase
+    count (``内外`` against ``内容``, or ``备查`` against ``审查``, is a coin toss: U+FFFD)."""
+    if not known or len(known) > 2:
         return None
-    best: tuple[float, str] | None = None
-    for ch in sorted(lexicon_index()[1].get(left)):
-        if "\ud800" <= ch <= "\udfff":
-            continue  # (not UTF-8)
-        encoded = ch.encode("utf-8")
-        if len(encoded) != 3 or not encoded.startswith(prefix) or char_score(ch) <= 0:
+    lefts, rights = lexicon_index()
+    pool: set[str] = set()
+    if left:
+        pool |= rights.get(left)
+    if right:
+        pool |= lefts.get(right)
+    bigrams = lexicon_bigrams()
+    ranked: list[tuple[int, bool, int, str]] = []
+    for ch in pool:
+        if "\ud800" <= ch <= "\udfff" or char_score(ch) <= 0:
             continue
-        score = lexicon_bigrams()[left + ch] + char_score(ch)
-        if best is None or score > best[0]:
-            best = (score, ch)
-    return best[1] if best else None
+        encoded = ch.encode("utf-8")
+        if len(encoded) != 3:
+            continue
+        if is_prefix:
+            if not encoded.startswith(known):
+                continue
+            missing = encoded[len(known) :]
+        else:
+            if not encoded.endswith(known):
+                continue
+            missing = encoded[: -len(known)]
+        consistent = _reader_drops(missing, decoded_as)
+        if dropped and not consistent:
+            continue
+        hit_l = bigrams.get(left + ch, 0) if left else 0
+        hit_r = bigrams.get(ch + right, 0) if right else 0
+        ranked.append(((hit_l > 0) + (hit_r > 0), consistent, hit_l + hit_r, ch))
+    if not ranked:
+        return None
+    ranked.sort(key=lambda t: (-t[0], -t[1], -t[2], t[3]))
+    top = ranked[0]
+    rivals = [t for t in ranked[1:] if t[:2] == top[:2]]
+    if rivals and top[2] < 3 * rivals[0][2]:
+        return None
+    return top[3]
+
+
+@lru_cache(maxsize=32)
+def _undisplayable(codec: str) -> tuple[int, ...]:
+    """Continuation bytes a single-byte codec cannot show (cp1252: 81 8D 8F 90 9D)."""
+    out: list[int] = []
+    for value in range(0x80, 0xC0):
+        try:
+            bytes((value,)).decode(codec)
+        except UnicodeDecodeError:
+            out.append(value)
+    return tuple(out)
 
 
 def _decode_dropped(data: bytes, encoded_as: str, decoded_as: str) -> tuple[str, int] | None:
-    """Strict decode; for cp1252 retry by re-inserting bytes cp1252 cannot show."""
+    """Strict decode; for a single-byte reader that cannot show some continuation
+    bytes (cp1252, cp1250, cp1251), retry by re-inserting such bytes."""
     try:
         return data.decode(encoded_as), 0
     except UnicodeDecodeError:
-        if decoded_as != "cp1252" or encoded_as != "utf-8":
+        if encoded_as != "utf-8" or decoded_as not in _SINGLE:
             return None
+    holes = _undisplayable(decoded_as)
+    if not holes:
+        return None
     inserted = 0
     while inserted < 4:
         try:
             return data.decode("utf-8"), inserted
         except UnicodeDecodeError as err:
             best: bytes | None = None
-            for hole in _CP1252_HOLES:
+            for hole in holes:
                 trial = data[: err.end] + bytes((hole,)) + data[err.end :]
                 try:
                     trial.decode("utf-8")
@@ -205,58 +414,250 @@ def _decode_dropped(data: bytes, encoded_as: str, decoded_as: str) -> tuple[str,
     return None
 
 
-def _spans(segment: str, encoded_as: str, decoded_as: str) -> list[tuple[int, int, str, int]]:
-    """Candidate (start, end, repaired, lossy_count) inside one encodable segment."""
-    offs = [0]
-    chunks: list[bytes] = []
+# One unit of a hole-tolerant UTF-8 decode: (character, None, False, False) for a
+# decoded character, ("", known bytes, is_prefix, marked) for a hole, where ``marked``
+# says that a ``?``/U+FFFD of the garbled text stands for the missing bytes.
+_Unit = tuple[str, bytes | None, bool, bool]
+_prefix_decoder = codecs.getincrementaldecoder("utf-8")
+
+
+def _utf8_prefix_ok(data: bytes) -> bool:
+    try:
+        _prefix_decoder().decode(data, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _lenient(
+    segment: str, stream: list[int], bchar: dict[int, int], p: int, pmax: int
+) -> list[tuple[int, list[_Unit]]]:
+    """Hole-tolerant UTF-8 decode of ``stream[p:pmax]`` (bytes, or ``_LOST`` for a
+    lost mark).  Returns the possible run ends: (segment character index, units).
+
+    A hole is a truncated sequence (lead byte with too few continuation bytes) ending
+    on a character boundary of the garbled text or on a lost mark, or one or two stray
+    continuation bytes starting on such a boundary; two holes need at least two decoded
+    non-ASCII characters between them, and a run never starts with stray bytes.  A run
+    may also end inside a decoded character, on a boundary of the garbled text: the
+    bytes before that boundary become a truncated tail."""
+    units: list[_Unit] = []
+    out: list[tuple[int, list[_Unit]]] = []
+    since_hole = -1  # decoded non-ASCII characters since the last hole; -1: no hole yet
+
+    def tail_ok(k: int, q: int) -> bool:
+        # Ending inside a complete character is only an alternative when its other
+        # bytes make up whole garbled characters that read as clean text (``。`` =
+        # A1 A3 completing the E8 of ``鎽樿``); leftover continuation characters of a
+        # single-byte reading never are.
+        k_end = bchar.get(q)
+        if k_end is None or bchar.get(q - 1) is not None:
+            return False  # (in a single-byte reading every byte is a character)
+        return all(char_score(c) >= 1.5 for c in segment[k:k_end])
+
+    def record(pos: int) -> None:
+        k = bchar.get(pos)
+        if k is not None:
+            out.append((k, list(units)))
+
+    while p < pmax:
+        b = stream[p]
+        spaced = since_hole < 0 or since_hole >= 2
+        if b == _LOST:
+            if units and units[-1][1] is not None and units[-1][2] and not units[-1][3]:
+                units[-1] = ("", units[-1][1], True, True)
+                p += 1
+                record(p)
+                continue
+            break
+        if b < 0x80:
+            units.append((chr(b), None, False, False))
+            p += 1
+            record(p)
+            continue
+        if b <= 0xBF:
+            if not units or p not in bchar or not spaced:
+                break
+            q = p
+            while q < pmax and q - p < 2 and 0x80 <= stream[q] <= 0xBF:
+                q += 1
+            units.append(("", bytes(stream[p:q]), False, False))
+            since_hole = 0
+            p = q
+            record(p)
+            continue
+        need = 2 if 0xE0 <= b <= 0xEF else 1 if 0xC2 <= b <= 0xDF else 3 if 0xF0 <= b <= 0xF4 else 0
+        if need == 0:
+            break
+        q = p + 1
+        while q < pmax and q - p <= need and 0x80 <= stream[q] <= 0xBF:
+            q += 1
+        got = bytes(stream[p:q])
+        if spaced:
+            for pos in range(p + 1, q):
+                k = bchar.get(pos)
+                if k is not None and _utf8_prefix_ok(bytes(stream[p:pos])):
+                    if q - p == need + 1 and not tail_ok(k, q):
+                        continue
+                    out.append((k, [*units, ("", bytes(stream[p:pos]), True, False)]))
+        if q - p == need + 1:
+            try:
+                ch = got.decode("utf-8")
+            except UnicodeDecodeError:
+                break
+            units.append((ch, None, False, False))
+            if since_hole >= 0:
+                since_hole += 1
+            p = q
+            record(p)
+            continue
+        if not spaced or not _utf8_prefix_ok(got):
+            break
+        if q < pmax and stream[q] == _LOST:
+            units.append(("", got, True, True))
+            q += 1
+        elif q in bchar:
+            units.append(("", got, True, False))
+        else:
+            break
+        since_hole = 0
+        p = q
+        record(p)
+    return out
+
+
+def _render(units: list[_Unit], decoded_as: str) -> tuple[str, int, int]:
+    """Text of a hole-tolerant decode: (text, holes guessed, holes left U+FFFD)."""
+    parts: list[str] = []
+    guessed = unrecovered = 0
+    last = len(units) - 1
+    for x, (text, known, is_prefix, marked) in enumerate(units):
+        if known is None:
+            parts.append(text)
+            continue
+        left = units[x - 1][0] if x > 0 and units[x - 1][1] is None else ""
+        right = units[x + 1][0] if x < last and units[x + 1][1] is None else ""
+        # A prefix hole inside the run (or under a lost mark) was dropped by the reader;
+        # one at the end may also be a truncation.
+        dropped = is_prefix and (marked or x < last)
+        filled = _fill_hole(known, is_prefix, left, right, decoded_as, dropped)
+        if filled is None:
+            unrecovered += 1
+            parts.append("\ufffd")
+        else:
+            guessed += 1
+            parts.append(filled)
+    return "".join(parts), guessed, unrecovered
+
+
+# A candidate inside a segment: (start, end, repaired, detail of lost bytes or None).
+_Span = tuple[int, int, str, dict[str, int] | None]
+
+
+def _spans(segment: str, encoded_as: str, decoded_as: str) -> list[_Span]:
+    """Candidate spans inside one segment (characters encodable in ``decoded_as`` and
+    lost marks)."""
+    chunks: list[bytes | None] = []
     for ch in segment:
+        if ch in _LOST_MARKS:
+            chunks.append(None)
+            continue
         b = _enc(ch, decoded_as)
         if b is None:
             return []
         chunks.append(b)
-        offs.append(offs[-1] + len(b))
-    data = b"".join(chunks)
-    out: list[tuple[int, int, str, int]] = []
-    # Walk greedily: from each non-ASCII char boundary take the longest decodable span.
-    i = 0
     n = len(segment)
+    offs = [0]
+    for chunk in chunks:
+        offs.append(offs[-1] + (len(chunk) if chunk is not None else 0))
+    data = b"".join(chunk or b"" for chunk in chunks)
+    stream: list[int] = []
+    starts: list[int] = []
+    for chunk in chunks:
+        starts.append(len(stream))
+        stream.extend(chunk if chunk is not None else (_LOST,))
+    starts.append(len(stream))
+    bchar = {pos: k for k, pos in enumerate(starts)}
+    lenient = encoded_as == "utf-8"
+    out: list[_Span] = []
+    i = 0
     while i < n:
-        if segment[i].isascii():
+        if chunks[i] is None or segment[i].isascii():
             i += 1
             continue
-        found = False
-        for j in range(min(n, i + 80), i, -1):
-            if j - i < 2:
-                break
-            piece = data[offs[i] : offs[j]]
-            res = _decode_dropped(piece, encoded_as, decoded_as)
+        cap = min(n, i + 80)
+        stop = next((k for k in range(i, cap) if chunks[k] is None), cap)
+        strict: _Span | None = None
+        # Strict: the longest decodable span from this character boundary.
+        for j in range(stop, i + 1, -1):
+            res = _decode_dropped(data[offs[i] : offs[j]], encoded_as, decoded_as)
             if res is None or res[0] == segment[i:j] or res[0].isascii():
                 continue
-            out.append((i, j, res[0], res[1]))
-            i = j
-            found = True
+            strict = (i, j, res[0], {"restored_bytes": res[1]} if res[1] else None)
             break
-        if not found:
-            # Truncated UTF-8 at the end of the segment (lossy case).
-            if encoded_as == "utf-8" and i < n:
-                piece = data[offs[i] :]
-                try:
-                    piece.decode("utf-8")
-                except UnicodeDecodeError as err:
-                    if err.start > 0 and err.reason == "unexpected end of data":
-                        head = piece[: err.start].decode("utf-8")
-                        filled = _complete_utf8(piece[err.start :], head[-1:])
-                        out.append((i, n, head + (filled or "\ufffd"), 1))
-                        break
+        chosen = strict
+        if lenient:
+            chosen = _prefer_lossy(
+                segment, strict, _lossy_at(segment, stream, bchar, starts, i, cap, decoded_as)
+            )
+        if chosen is None:
             i += 1
+            continue
+        first, last, repl, info = chosen
+        # Trailing ASCII (``.txt`` after a file name) reads the same either way.
+        while last - first > 2 and segment[last - 1].isascii() and repl.endswith(segment[last - 1]):
+            last -= 1
+            repl = repl[:-1]
+        out.append((first, last, repl, info))
+        i = last
     return out
 
 
+def _lossy_at(
+    segment: str,
+    stream: list[int],
+    bchar: dict[int, int],
+    starts: list[int],
+    i: int,
+    cap: int,
+    decoded_as: str,
+) -> list[_Span]:
+    """Hole-tolerant candidates starting at character ``i`` (at least one hole each)."""
+    out: list[_Span] = []
+    for k, units in _lenient(segment, stream, bchar, starts[i], starts[cap]):
+        holes = sum(1 for u in units if u[1] is not None)
+        decoded = sum(1 for u in units if u[1] is None and not u[0].isascii())
+        if not holes or decoded < 2 * holes:
+            continue
+        text, guessed, unrecovered = _render(units, decoded_as)
+        out.append((i, k, text, {"guessed": guessed, "unrecovered": unrecovered}))
+    return out
+
+
+def _prefer_lossy(segment: str, strict: _Span | None, lossy: list[_Span]) -> _Span | None:
+    """Pick between the strict span and the hole-tolerant ones, all judged on the same
+    stretch of text (repaired part plus the rest left garbled); a lossy reading must be
+    clearly better than the strict one."""
+    if not lossy:
+        return strict
+    end = max([s[1] for s in lossy] + ([strict[1]] if strict else []))
+
+    def score(span: _Span) -> float:
+        core = (span[2] + segment[span[1] : end]).replace("\ufffd", "")
+        return _plaus(core) + 2.0 * _bigram_share(core)
+
+    best = max(lossy, key=lambda s: (score(s), s[1]))
+    if strict is None or score(best) > score(strict) + 0.3:
+        return best
+    return strict
+
+
 def _segments(window: str, codec: str) -> list[tuple[int, int]]:
+    """Maximal runs of characters encodable in ``codec`` or lost marks."""
     segs: list[tuple[int, int]] = []
     start = -1
     for k, ch in enumerate(window):
-        ok = _enc(ch, codec) is not None and ch not in _LOST_MARKS
+        ok = ch in _LOST_MARKS or _enc(ch, codec) is not None
         if ok and start < 0:
             start = k
         elif not ok and start >= 0:
@@ -267,23 +668,93 @@ def _segments(window: str, codec: str) -> list[tuple[int, int]]:
     return segs
 
 
+def _script(ch: str) -> str:
+    return unicodedata.name(ch, "?").split(" ", 1)[0]
+
+
+def _natural_word(word: str) -> bool:
+    letters = "".join(c for c in word if c.isalpha())
+    if len({_script(c) for c in letters}) > 1:
+        return False
+    return (
+        letters == letters.lower()
+        or letters == letters.upper()
+        or (letters[0].isupper() and letters[1:] == letters[1:].lower())
+    )
+
+
+def _reads_as_words(window: str, start: int, end: int) -> bool:
+    """Whether ``window[start:end]`` (widened to whole words) reads as alphabetic prose:
+    words of one script each, cased as words are (``дії``, ``Привет``, ``ΣΤΟ``), with
+    only punctuation between them and none glued inside a word.  Mojibake in a
+    single-byte codec mixes cases, scripts and symbols inside its "words"."""
+    while start > 0 and (window[start - 1].isalpha() or window[start - 1] in _APOSTROPHES):
+        start -= 1
+    while end < len(window) and (window[end].isalpha() or window[end] in _APOSTROPHES):
+        end += 1
+    span = window[start:end]
+    word: list[str] = []
+    for x, ch in enumerate(span):
+        inner = 0 < x < len(span) - 1 and span[x - 1].isalpha() and span[x + 1].isalpha()
+        if ch.isalpha() or (ch in _APOSTROPHES and inner):
+            word.append(ch)
+            continue
+        if word and not _natural_word("".join(word)):
+            return False
+        word = []
+        if ch.isascii():
+            continue
+        if unicodedata.category(ch)[0] not in "PZ" and ch not in _PROSE_SYMBOLS:
+            return False
+        if inner:
+            return False  # punctuation glued inside a word
+    return not word or _natural_word("".join(word))
+
+
 def _acceptable(garbled: str, repl: str, encoded_as: str, decoded_as: str) -> bool:
     """Safety gates: only clearly garbled spans with a clearly better reading."""
     core = repl.replace("\ufffd", "")
     if sum(1 for c in core if ord(c) >= 0x2E80) < 2:
         return False
-    before, after = plausibility(garbled.strip(_LOST_MARKS)), plausibility(core)
+    before, after = _plaus(garbled.strip(_LOST_MARKS)), _plaus(core)
     if after < 1.5 or _fluency(repl) - _fluency(garbled) < 1.0:
         return False
-    if encoded_as != "utf-8" and decoded_as in ("cp1252", "latin-1"):
+    if encoded_as != "utf-8" and decoded_as in _LATIN:
         letters = sum(1 for c in garbled if c.isalpha() and not c.isascii())
         if 2 * letters < len(garbled.strip(_LOST_MARKS)):
             return False  # symbol runs such as ``××××`` or ``°±`` are not mojibake
-    if decoded_as in ("gbk", "gb18030", "big5"):
+    # Box-drawing rules (``────``, ``╔══╗``) are real text: GBK read in a DOS code page
+    # must be a varied run whose repaired reading is common hanzi with phrase-list
+    # bigrams (both characters of a two-hanzi file name must form one).
+    if encoded_as != "utf-8" and decoded_as in _DOS:
+        han = sum(1 for c in core if _is_han(c))
+        share = _bigram_share(core)
+        if len(set(garbled)) < max(3, len(garbled) // 2) or after < 1.8:
+            return False
+        if share < (1.0 if han <= 2 else 0.15):
+            return False
+    if decoded_as in _DOUBLE:
         # Hanzi-looking mojibake: demand visibly rare characters and a longer span.
+        # (ASCII inside the run, such as the digits of ``瀹屾垚32绔``, and lost marks
+        # are neither evidence nor counter-evidence.)
         hanzi = sum(1 for c in garbled if 0x4E00 <= ord(c) <= 0x9FFF)
-        return before < 1.0 and hanzi >= max(3, int(0.8 * len(garbled)))
+        wide = sum(1 for c in garbled if not c.isascii() and c not in _LOST_MARKS)
+        return before < 1.0 and hanzi >= max(3, int(0.8 * wide))
     return True
+
+
+def _lossy_note(info: dict[str, int]) -> str:
+    restored = info.get("restored_bytes", 0)
+    if restored:
+        return (
+            f"{restored} byte(s) that cp1252 cannot display were dropped and have been re-inserted"
+        )
+    guessed, unrecovered = info.get("guessed", 0), info.get("unrecovered", 0)
+    return (
+        f"bytes of {guessed + unrecovered} character(s) were lost: {guessed} guessed from the "
+        f"phrase-list bigrams they form with their neighbours and their remaining bytes, "
+        f"{unrecovered} left as U+FFFD"
+    )
 
 
 def _repair_once(window: str) -> list[Edit]:
@@ -293,22 +764,22 @@ def _repair_once(window: str) -> list[Edit]:
             seg = window[s0:s1]
             if seg.isascii():
                 continue
-            for a, b, repl, lossy in _spans(seg, encoded_as, decoded_as):
+            for a, b, repl, info in _spans(seg, encoded_as, decoded_as):
                 start, end = s0 + a, s0 + b
                 garbled = window[start:end]
-                if lossy and end < len(window) and window[end] in _LOST_MARKS:
-                    end += 1
-                    garbled = window[start:end]
                 if not _acceptable(garbled, repl, encoded_as, decoded_as):
+                    continue
+                if decoded_as in _SINGLE and _reads_as_words(window, start, end):
                     continue
                 gain = _fluency(repl) - _fluency(garbled)
                 detail: dict[str, object] = {"encoded_as": encoded_as, "decoded_as": decoded_as}
-                if lossy:
-                    detail["lossy_note"] = "bytes lost; truncated or undisplayable bytes restored"
+                if info is not None:
+                    detail.update(info)
+                    detail["lossy_note"] = _lossy_note(info)
                 cands.append(
                     (
                         gain * len(garbled),
-                        Edit(start, end, garbled, repl, "codec mojibake", bool(lossy), detail),
+                        Edit(start, end, garbled, repl, "codec mojibake", info is not None, detail),
                     )
                 )
     chosen: list[Edit] = []
@@ -360,6 +831,15 @@ def find_mojibake(text: str) -> list[Edit]:
         hi = m_end
         while hi < len(text) and text[hi] not in _SPACE and hi - m_end < _WINDOW_CAP:
             hi += 1
+        # A long run holds several hits: widen the window over the later ones (up to
+        # _RUN_CAP) so that the run is not cut at the window's edge.
+        for h_start, h_end in hits:
+            if h_start < m_end or h_start >= hi or hi - lo >= _RUN_CAP:
+                continue
+            edge = h_end
+            while edge < len(text) and text[edge] not in _SPACE and edge - h_end < _WINDOW_CAP:
+                edge += 1
+            hi = max(hi, edge)
         lo = max(lo, covered)
         window = text[lo:hi]
         for e in _repair_once(window):
