@@ -2,13 +2,14 @@
 
 :func:`sketch_texts` is the unit of work (a top-level function, so process pools can
 pickle it); :func:`sketch_chunks` runs it over a stream of text chunks, in order, on
-``workers`` processes.  The result of a chunk does not depend on which process made it,
-so any number of workers gives identical sketches.
+``workers`` processes (this one included).  The result of a chunk does not depend on
+which process made it, so any number of workers gives identical sketches.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -72,8 +73,11 @@ def sketch_chunks(
     rows: int,
     workers: int = 1,
 ) -> Iterator[Sketch]:
-    """:func:`sketch_texts` of each chunk, in order; ``workers > 1`` runs chunks on that
-    many processes, keeping at most ``2 * workers`` chunks in flight."""
+    """:func:`sketch_texts` of each chunk, in order.  ``workers > 1`` shares the chunks
+    between this process and ``workers - 1`` child processes (every ``workers``-th chunk
+    is done here, when its turn comes), keeping at most ``2 * workers`` in flight:
+    this process would otherwise sit idle waiting, and each chunk it does itself is one
+    less to send to a child and back."""
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
     if workers == 1:
@@ -87,11 +91,22 @@ def sketch_chunks(
     # Build the lazily made tables (fold table, converter, permutations) here, so that
     # forked workers inherit them instead of each building its own.
     sketch_texts(list(first[:64]), params, key_config, bands, rows)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        pending: list[Future[Sketch]] = []
-        for chunk in itertools.chain([first], stream):
-            pending.append(pool.submit(sketch_texts, list(chunk), params, key_config, bands, rows))
+
+    def result(item: Future[Sketch] | Sequence[str]) -> Sketch:
+        if isinstance(item, Future):
+            return item.result()
+        return sketch_texts(item, params, key_config, bands, rows)
+
+    with ProcessPoolExecutor(max_workers=workers - 1) as pool:
+        pending: deque[Future[Sketch] | Sequence[str]] = deque()
+        for index, chunk in enumerate(itertools.chain([first], stream)):
+            if index % workers == workers - 1:
+                pending.append(chunk)
+            else:
+                pending.append(
+                    pool.submit(sketch_texts, list(chunk), params, key_config, bands, rows)
+                )
             if len(pending) >= 2 * workers:
-                yield pending.pop(0).result()
-        for future in pending:
-            yield future.result()
+                yield result(pending.popleft())
+        while pending:
+            yield result(pending.popleft())
