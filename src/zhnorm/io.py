@@ -98,6 +98,27 @@ def read_text_chunks(
             return
 
 
+def parse_jsonl_line(
+    raw: bytes, name: str, lineno: int, errors: str = "strict"
+) -> dict[str, Any] | BadRecord | None:
+    """One line of a JSONL file (``raw`` with its line break): the record, a
+    :class:`BadRecord` saying what is wrong with it, or ``None`` for a blank line."""
+    try:
+        line = raw.decode("utf-8", errors)
+    except UnicodeDecodeError as exc:
+        reason = f"invalid UTF-8 at byte {exc.start} of the line"
+        return BadRecord(name, lineno, reason, raw.decode("utf-8", "replace"))
+    if not line.strip():
+        return None
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return BadRecord(name, lineno, f"malformed JSON: {exc.msg} (column {exc.colno})", line)
+    if not isinstance(record, dict):
+        return BadRecord(name, lineno, "record is not a JSON object", line)
+    return record
+
+
 def read_jsonl(
     stream: BinaryIO, name: str, *, field: str | None, errors: str = "strict"
 ) -> Iterator[tuple[int, dict[str, Any] | BadRecord]]:
@@ -106,41 +127,19 @@ def read_jsonl(
 
     Blank lines are skipped (they are not records)."""
     for lineno, raw in enumerate(stream, 1):
-        try:
-            line = raw.decode("utf-8", errors)
-        except UnicodeDecodeError as exc:
-            yield (
-                lineno,
-                BadRecord(
-                    name,
-                    lineno,
-                    f"invalid UTF-8 at byte {exc.start} of the line",
-                    raw.decode("utf-8", "replace"),
-                ),
-            )
+        record = parse_jsonl_line(raw, name, lineno, errors)
+        if record is None:
             continue
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield (
-                lineno,
-                BadRecord(name, lineno, f"malformed JSON: {exc.msg} (column {exc.colno})", line),
-            )
-            continue
-        if not isinstance(record, dict):
-            yield lineno, BadRecord(name, lineno, "record is not a JSON object", line)
-        elif field is None:
+        if isinstance(record, BadRecord) or field is None:
             yield lineno, record
-        elif field not in record:
+            continue
+        line = raw.decode("utf-8", errors)
+        if field not in record:
             yield lineno, BadRecord(name, lineno, f"record has no field {field!r}", line)
         elif not isinstance(record[field], str):
             kind = type(record[field]).__name__
-            yield (
-                lineno,
-                BadRecord(name, lineno, f"field {field!r} is {kind}, expected a string", line),
-            )
+            reason = f"field {field!r} is {kind}, expected a string"
+            yield lineno, BadRecord(name, lineno, reason, line)
         else:
             yield lineno, record
 

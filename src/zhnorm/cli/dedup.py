@@ -38,7 +38,7 @@ from ..io import (
     dumps_record,
     iter_records,
 )
-from ._base import ERRORS
+from ._base import ERRORS, main
 
 __all__ = ["dedup"]
 
@@ -186,7 +186,7 @@ def _assign(
     return result
 
 
-@click.command("dedup")
+@main.command("dedup")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @click.option(
     "-o",

@@ -18,7 +18,7 @@ import functools
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["band_hashes", "candidate_pairs", "collision_probability", "lsh_bands"]
+__all__ = ["band_hashes", "bucket_pairs", "candidate_pairs", "collision_probability", "lsh_bands"]
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
@@ -91,7 +91,7 @@ def band_hashes(signatures: npt.NDArray[np.integer], bands: int, rows: int) -> U
     return h
 
 
-def _bucket_pairs(members: I64, sizes: I64) -> tuple[I64, I64]:
+def bucket_pairs(members: I64, sizes: I64) -> tuple[I64, I64]:
     """Pairs proposed by buckets (``members`` grouped into consecutive runs of
     ``sizes``, each run ascending): every pair of a bucket of at most
     :data:`_FULL_GROUP` documents; in a larger bucket, each member with the bucket's
@@ -148,7 +148,7 @@ def candidate_pairs(
             continue
         in_shared = np.repeat(shared, sizes)
         members = index[order[in_shared]]
-        a, b = _bucket_pairs(members, sizes[shared])
+        a, b = bucket_pairs(members, sizes[shared])
         found_a.append(a)
         found_b.append(b)
         found_band.append(np.full(len(a), band, dtype=np.int64))

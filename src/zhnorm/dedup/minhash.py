@@ -1,5 +1,6 @@
-"""MinHash signatures for a batch of keys in one vectorised numpy pass, bit-identical to
-``datasketch.MinHash``.
+"""MinHash signatures for a batch of keys in one call, bit-identical to
+``datasketch.MinHash``: the C extension's kernel, or a vectorised numpy one where the
+extension was not built (the two are tested equal).
 
 Permutations are datasketch's: for permutation ``j``, ``a_j`` and ``b_j`` are drawn in
 turn by ``np.random.RandomState(seed).randint`` from ``[1, p)`` and ``[0, p)`` with the
@@ -17,7 +18,13 @@ Hence ``v <= T <= v + 7``, except for the few hashes where that addition wraps o
 when the permutations are made (:class:`_Kernel`), and their documents are computed
 with datasketch's formula.
 
-The shingles are cut into pieces of at most :data:`_PIECE` positions, deduplicated
+The C kernel (``minhash_many`` in ``zhnorm/script/_fmm.c``) uses this bound per document
+and permutation: one 32-bit pass for ``m = min v``, one for the shingles with
+``v <= m + 7`` (usually one), then ``T`` exactly for those; documents holding an
+exceptional hash, and dense permutations, take the exact formula throughout.  Both
+32-bit passes vectorise (AVX-512/AVX2 variants chosen at load time on x86-64).
+
+The numpy kernel cuts the shingles into pieces of at most :data:`_PIECE` positions, deduplicated
 within each piece (a sorted row, repeats replaced by the row's first hash) and padded
 into blocks of equal-length rows.  Per block, in uint32: ``v`` for every permutation
 and position, ``argmin`` along the row (the minimiser ``e0`` of ``v``), then the

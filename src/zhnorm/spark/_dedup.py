@@ -34,7 +34,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.pandas.functions import pandas_udf
 
 from ..dedup.cluster import KEEP_POLICIES, choose_kept
-from ..dedup.lsh import _bucket_pairs, lsh_bands
+from ..dedup.lsh import bucket_pairs, lsh_bands
 from ..dedup.minhash import signatures
 from ..dedup.params import MinHashParams
 from ..dedup.similarity import exact_similarity
@@ -105,7 +105,7 @@ def _pairs(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         for band, group in batch.groupby("band", sort=False):
             members = [np.asarray(m, dtype=np.int64) for m in group["members"]]
             sizes = np.fromiter(map(len, members), dtype=np.int64, count=len(members))
-            a, b = _bucket_pairs(np.concatenate(members), sizes)
+            a, b = bucket_pairs(np.concatenate(members), sizes)
             yield pd.DataFrame({"a": a, "b": b, "band": np.full(len(a), band, dtype=np.int64)})
 
 

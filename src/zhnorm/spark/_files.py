@@ -36,7 +36,7 @@ from pyspark.sql import types as T
 
 from ..dedup.cluster import KEEP_POLICIES
 from ..dedup.params import MinHashParams
-from ..io import BadRecord, InputError, Record, check_record
+from ..io import BadRecord, InputError, Record, check_record, parse_jsonl_line
 from ._common import session
 from ._dedup import BROADCAST_LIMIT, dedup_result
 from ._frame import with_row_index
@@ -159,27 +159,15 @@ def _parse_jsonl(
         for raw, path, block, index, lineno in lines:
             name = names[unquote(path)]
             line_no = int(lineno) + 1
-            item: Record | BadRecord
-            try:
-                line = bytes(raw).decode("utf-8", errors)
-            except UnicodeDecodeError as exc:
-                reason = f"invalid UTF-8 at byte {exc.start} of the line"
-                shown = bytes(raw).decode("utf-8", "replace") + "\n"
-                item = BadRecord(name, line_no, reason, shown)
-            else:
-                if not line.strip():
-                    continue
-                line += "\n"  # the raw line of a reject, as zhnorm.io.read_jsonl has it
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    reason = f"malformed JSON: {exc.msg} (column {exc.colno})"
-                    item = BadRecord(name, line_no, reason, line)
-                else:
-                    if isinstance(record, dict):
-                        item = check_record(record, name, line_no, text_field, id_field)
-                    else:
-                        item = BadRecord(name, line_no, "record is not a JSON object", line)
+            # (with its line break, as zhnorm.io.read_jsonl reads it)
+            parsed = parse_jsonl_line(bytes(raw) + b"\n", name, line_no, errors)
+            if parsed is None:
+                continue
+            item: Record | BadRecord = (
+                parsed
+                if isinstance(parsed, BadRecord)
+                else check_record(parsed, name, line_no, text_field, id_field)
+            )
             if isinstance(item, BadRecord):
                 rows.append((path, block, index, False, None, None, None, _dumps(item.to_dict())))
                 continue
