@@ -75,6 +75,20 @@ def test_dedup_jsonl_with_clusters_and_rejects(tmp_path: Path, docs: list[str]) 
     assert "no field 'text'" in rejects[2]["reason"]
 
 
+def test_word_shingles_option_and_index_records_it(tmp_path: Path, docs: list[str]) -> None:
+    source = write_input(tmp_path / "in.jsonl", docs[:150], bad=False)
+    runner = CliRunner()
+    args = ["dedup", str(source), "-q", "--index", str(tmp_path / "seen.sqlite")]
+    done = runner.invoke(main, [*args, "-o", str(tmp_path / "w.jsonl"), "--words", "--ngram", "2"])
+    assert done.exit_code == 0, done.output
+    counts = SUMMARY.search(done.stderr)
+    assert counts, done.stderr
+    total, kept, removed, _ = map(int, counts.groups())
+    assert total == 150 == kept + removed and 0 < removed < 75
+    chars = runner.invoke(main, [*args, "-o", str(tmp_path / "c.jsonl"), "--ngram", "3"])
+    assert chars.exit_code == 2 and "words: True != False" in chars.output
+
+
 def test_workers_parquet_keep_field_and_pairs(tmp_path: Path, docs: list[str]) -> None:
     source = write_input(tmp_path / "in.jsonl", docs * 3, bad=False)  # > 1 chunk of work
     runner = CliRunner()

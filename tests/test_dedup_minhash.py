@@ -96,6 +96,10 @@ def test_params_defaults_roundtrip_and_compatibility() -> None:
     with pytest.raises(ValueError, match="ngram"):
         MinHashParams(ngram=0)
     assert pickle.loads(pickle.dumps(PARAMS)) == PARAMS
+    with pytest.raises(ValueError, match="words: False != True"):
+        PARAMS.check_compatible(MinHashParams(words=True))
+    # Files written before word shingles existed hold no "words": they made characters.
+    assert MinHashParams.from_dict({k: v for k, v in PARAMS.to_dict().items() if k != "words"})
 
 
 # --- shingles ------------------------------------------------------------------------
@@ -116,6 +120,23 @@ def test_batch_shingles_match_per_key(keys: list[str], kernel: str) -> None:
         for i, key in enumerate(keys):
             part = hashes[offsets[i] : offsets[i + 1]].tolist()
             assert part == [shingle_hash(g) for g in ngrams(key, n)], (n, i)
+
+
+def test_word_shingles_are_jieba_word_ngrams_and_match_datasketch() -> None:
+    key = "南通市委常委会召开会议研究部署产业项目建设"
+    words = shingles_module.word_tokens(key)
+    assert "".join(words) == key and len(words) >= 5 and "南通" in words
+    grams = ["\x1f".join(words[i : i + 2]) for i in range(len(words) - 1)]
+    assert shingle_set(key, 2, words=True) == frozenset(grams)
+    hashes, offsets = batch_shingles([key, "", "南通"], 2, words=True)
+    assert offsets.tolist() == [0, len(grams), len(grams), len(grams) + 1]
+    assert hashes.tolist() == [*map(shingle_hash, grams), shingle_hash("南通")]
+    params = MinHashParams(ngram=2, words=True)
+    m = MinHash(num_perm=params.num_perm, seed=params.seed, hashfunc=shingle_hash)
+    m.update_batch(grams)
+    assert np.array_equal(signatures([key], params)[0], m.hashvalues)
+    # Word n-grams cannot straddle: "ab|c" and "a|bc" are different shingles.
+    assert exact_similarity(key, key[:-2], 2, words=True) < 1.0
 
 
 # --- signatures ----------------------------------------------------------------------

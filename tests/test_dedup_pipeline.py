@@ -16,6 +16,7 @@ from rapidfuzz import fuzz
 import zhnorm
 from zhnorm.dedup import (
     DedupResult,
+    MinHashParams,
     band_hashes,
     candidate_pairs,
     choose_kept,
@@ -180,6 +181,19 @@ def test_cross_script_with_leaked_pinyin_lands_in_one_cluster(
     assert result.cluster[n + 1] == result.cluster[0] == result.cluster[n + 2]
     assert result.duplicate_of[n + 1] == 0 and result.similarity[n + 1] >= 0.95
     assert sum(c == result.cluster[0] for c in result.cluster) == 3
+
+
+def test_word_shingles_find_the_same_cross_script_duplicates(
+    simplified_corpus: list[str],
+) -> None:
+    article = simplified_corpus[11]
+    garbled = garble_ruby(zhnorm.convert(article, "s2t"), random.Random(1))
+    others = simplified_corpus[20:60]
+    words = MinHashParams(ngram=2, words=True)
+    result = dedup([article, *others, garbled], params=words, threshold=0.8)
+    assert result.cluster[-1] == result.cluster[0] and result.duplicate_of[-1] == 0
+    assert sum(c == result.cluster[0] for c in result.cluster) == 2
+    assert all(p.exact >= 0.8 for p in result.pairs)
 
 
 def _sohu_pairs() -> list[dict[str, str]]:

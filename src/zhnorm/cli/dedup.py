@@ -206,7 +206,15 @@ def _assign(
     type=click.FloatRange(0.0, 1.0, min_open=True, max_open=True),
     help="Exact Jaccard similarity of shingle sets at which documents merge [default 0.8].",
 )
-@click.option("--ngram", type=click.IntRange(1, 64), help="Characters per shingle [default 3].")
+@click.option(
+    "--ngram", type=click.IntRange(1, 64), help="Characters (or words) per shingle [default 3]."
+)
+@click.option(
+    "--words",
+    is_flag=True,
+    default=None,
+    help="Shingles of words (jieba, extra 'words') instead of characters.",
+)
 @click.option(
     "--num-perm", type=click.IntRange(2, 1 << 16), help="MinHash permutations [default 128]."
 )
@@ -258,6 +266,7 @@ def dedup(
     pairs: str | None,
     threshold: float | None,
     ngram: int | None,
+    words: bool | None,
     num_perm: int | None,
     seed: int | None,
     keep: str,
@@ -282,7 +291,7 @@ def dedup(
     """
     if engine == "spark" and index_path is not None:
         raise click.UsageError("--index works with the local engine only")
-    chosen = {"num_perm": num_perm, "ngram": ngram, "seed": seed}
+    chosen = {"num_perm": num_perm, "ngram": ngram, "seed": seed, "words": words}
     explicit = {name: value for name, value in chosen.items() if value is not None}
     try:
         index = None
@@ -357,7 +366,7 @@ def dedup(
                         return index.key_of(name[1])
                     return keys[name]
 
-                sets = ShingleSets(key_of, params.ngram)
+                sets = ShingleSets(key_of, params.ngram, words=params.words)
                 assignment = _assign(corpus, found, links, keep, sets, index)
                 kept = _write_outputs(
                     read, corpus, assignment, found, output, clusters, pairs, quiet, outputs

@@ -107,7 +107,7 @@ def verified_pairs(
     threshold: float,
 ) -> list[DuplicatePair]:
     """The candidate pairs whose exact similarity is at least ``threshold``."""
-    sets = ShingleSets(key_of, params.ngram)
+    sets = ShingleSets(key_of, params.ngram, words=params.words)
     found: list[DuplicatePair] = []
     for x, y, z in zip(a.tolist(), b.tolist(), band.tolist(), strict=True):
         exact = sets.similarity(x, y)
@@ -213,7 +213,7 @@ def dedup(
         return keys[index]
 
     pairs = verified_pairs(a, b, band, key_of, sketch.signatures, params, threshold)
-    sets = ShingleSets(key_of, params.ngram)
+    sets = ShingleSets(key_of, params.ngram, words=params.words)
     cluster, duplicate_of, similarity = assign_clusters(
         len(texts), pairs, sets.similarity, keep, [len(t) for t in texts], values
     )

@@ -235,7 +235,7 @@ class DedupIndex:
             side, number = name
             return sketch.keys[number] if side == "q" else stored[number][1]
 
-        sets = ShingleSets(key_of, self.params.ngram)
+        sets = ShingleSets(key_of, self.params.ngram, words=self.params.words)
         for (q, doc), band in sorted(found.items()):
             exact = sets.similarity(("q", q), ("s", doc))
             if exact >= self.threshold:
@@ -260,7 +260,7 @@ class DedupIndex:
         def key_of_batch(index: int) -> str:
             return keys[index]
 
-        batch_sets = ShingleSets(key_of_batch, self.params.ngram)
+        batch_sets = ShingleSets(key_of_batch, self.params.ngram, words=self.params.words)
         k = self.params.num_perm
         for x, y, z in zip(a.tolist(), b.tolist(), band.tolist(), strict=True):
             exact = batch_sets.similarity(x, y)

@@ -329,7 +329,7 @@ def signatures(keys: Sequence[str], params: MinHashParams | None = None) -> U64:
     ``datasketch.MinHash(num_perm, seed, hashfunc=shingle_hash)`` updated with the
     key's shingles.  A key without shingles (empty) gets :data:`EMPTY` everywhere."""
     params = params or MinHashParams()
-    hashes, offsets = batch_shingles(keys, params.ngram)
+    hashes, offsets = batch_shingles(keys, params.ngram, words=params.words)
     return signatures_from_shingles(hashes, offsets, params).astype(np.uint64)
 
 

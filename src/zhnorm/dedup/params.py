@@ -2,10 +2,11 @@
 differently are never compared.
 
 A signature is only meaningful next to signatures made with the same number of
-permutations, the same permutation seed, the same shingle size and the same shingle
-hash.  :class:`MinHashParams` holds the four, serialises them (``to_dict`` /
-``from_dict``, for index files and the Spark engine) and :meth:`check_compatible`
-refuses a mismatch with a message naming every differing field.
+permutations, the same permutation seed, the same shingles (characters or words, and
+their n-gram size) and the same shingle hash.  :class:`MinHashParams` holds them,
+serialises them (``to_dict`` / ``from_dict``, for index files and the Spark engine)
+and :meth:`check_compatible` refuses a mismatch with a message naming every differing
+field.
 """
 
 from __future__ import annotations
@@ -34,12 +35,15 @@ class MinHashParams:
     ``seed``      seed of the permutations; the permutations equal those of
                   ``datasketch.MinHash(num_perm, seed)``.
     ``hash``      name of the shingle hash (only :data:`SHINGLE_HASH` exists).
+    ``words``     shingles are n-grams of the key's *words* (jieba's segmentation, extra
+                  ``words``) instead of its characters; ``ngram`` counts words then.
     """
 
     num_perm: int = 128
     ngram: int = DEFAULT_NGRAM
     seed: int = 1
     hash: str = SHINGLE_HASH
+    words: bool = False
 
     def __post_init__(self) -> None:
         for name in ("num_perm", "ngram", "seed"):
@@ -52,6 +56,8 @@ class MinHashParams:
             raise ValueError(f"ngram must be in 1..64, got {self.ngram}")
         if not 0 <= self.seed < 1 << 32:
             raise ValueError(f"seed must be in 0..2**32-1, got {self.seed}")
+        if not isinstance(self.words, bool):
+            raise TypeError(f"words must be a bool, not {type(self.words).__name__}")
         if self.hash != SHINGLE_HASH:
             raise ValueError(f"unknown shingle hash {self.hash!r}; supported: {SHINGLE_HASH!r}")
 

@@ -8,18 +8,37 @@ finaliser, keeping the high 32 bits.  :func:`shingle_hash` computes it for one s
 :func:`batch_shingles` computes it for every n-gram of many keys in one numpy pass.
 
 A key shorter than ``n`` is one shingle (the whole key); an empty key has none.
+
+Word shingles (``words=True``, extra ``words``): the key is cut into words by jieba
+(accurate mode, deterministic) and a shingle is ``n`` consecutive words joined by
+U+001F (a separator no key holds, so ``ab|c`` and ``a|bc`` differ), hashed like a
+character shingle; a key of fewer than ``n`` words is one shingle.  Keys hold only
+letters and digits, so the words are those of the text without its punctuation.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from ..script.native import native as _fmm
 
-__all__ = ["batch_shingles", "shingle_hash", "shingle_set", "shingles"]
+__all__ = [
+    "WORD_SEPARATOR",
+    "batch_shingles",
+    "shingle_hash",
+    "shingle_set",
+    "shingles",
+    "word_tokens",
+]
+
+WORD_SEPARATOR = "\x1f"
+"""Joins the words of a word shingle."""
 
 _MASK64 = (1 << 64) - 1
 _FNV_OFFSET = 0xCBF29CE484222325
@@ -72,13 +91,46 @@ def _ngram_hashes(points: U32, n: int) -> U32:
     return (h >> np.uint64(32)).astype(np.uint32)
 
 
-def batch_shingles(keys: Sequence[str], ngram: int) -> tuple[U32, I64]:
+@functools.lru_cache(maxsize=1)
+def _segmenter() -> Any:
+    try:
+        import jieba
+    except ImportError:
+        raise ImportError(
+            "word shingles need the optional package 'jieba': pip install 'zhnorm[words]'"
+        ) from None
+    jieba.setLogLevel(logging.WARNING)
+    return jieba.Tokenizer()
+
+
+def word_tokens(key: str) -> list[str]:
+    """The words of ``key`` (jieba's accurate mode)."""
+    return list(_segmenter().cut(key, HMM=True)) if key else []
+
+
+def _word_shingles(key: str, ngram: int) -> list[str]:
+    parts = word_tokens(key)
+    if len(parts) <= ngram:
+        return [WORD_SEPARATOR.join(parts)] if parts else []
+    return [WORD_SEPARATOR.join(parts[i : i + ngram]) for i in range(len(parts) - ngram + 1)]
+
+
+def batch_shingles(keys: Sequence[str], ngram: int, *, words: bool = False) -> tuple[U32, I64]:
     """``(hashes, offsets)``: the shingle hashes of every key, concatenated (in
     position order, repeats kept), and ``offsets`` (length ``len(keys) + 1``) such that
     key ``i`` owns ``hashes[offsets[i]:offsets[i + 1]]``.  One C call (or one numpy
     pass) over the whole batch."""
     if ngram < 1:
         raise ValueError(f"ngram must be >= 1, got {ngram}")
+    if words:
+        per_key = [_word_shingles(key, ngram) for key in keys]
+        offsets = np.zeros(len(keys) + 1, dtype=np.int64)
+        np.cumsum([len(grams) for grams in per_key], out=offsets[1:])
+        # Each word shingle is hashed whole: a "key" shorter than its n-gram size.
+        grams = [gram for key_grams in per_key for gram in key_grams]
+        longest = max(map(len, grams), default=0) + 1
+        hashes, _ = batch_shingles(grams, longest)
+        return hashes, offsets
     lengths = np.fromiter(map(len, keys), dtype=np.int64, count=len(keys))
     counts = np.where(lengths >= ngram, lengths - ngram + 1, np.minimum(lengths, 1))
     offsets = np.zeros(len(keys) + 1, dtype=np.int64)
@@ -112,14 +164,16 @@ def _hashes_numpy(keys: Sequence[str], ngram: int, lengths: I64, offsets: I64) -
     return hashes
 
 
-def shingles(key: str, ngram: int) -> U32:
-    """The unique 32-bit hashes (sorted) of the character n-grams of ``key``."""
-    hashes, _ = batch_shingles([key], ngram)
+def shingles(key: str, ngram: int, *, words: bool = False) -> U32:
+    """The unique 32-bit hashes (sorted) of the character (or word) n-grams of ``key``."""
+    hashes, _ = batch_shingles([key], ngram, words=words)
     return np.unique(hashes)
 
 
-def shingle_set(key: str, ngram: int) -> frozenset[str]:
-    """The character n-grams of ``key`` as strings (exact, no hashing)."""
+def shingle_set(key: str, ngram: int, *, words: bool = False) -> frozenset[str]:
+    """The character (or word) n-grams of ``key`` as strings (exact, no hashing)."""
+    if words:
+        return frozenset(_word_shingles(key, ngram))
     if len(key) < ngram:
         return frozenset((key,)) if key else frozenset()
     return frozenset(key[i : i + ngram] for i in range(len(key) - ngram + 1))

@@ -20,11 +20,13 @@ U64 = npt.NDArray[np.uint64]
 ShingleSet = U64 | frozenset[str]
 
 
-def shingle_set_of(key: str, ngram: int) -> ShingleSet:
+def shingle_set_of(key: str, ngram: int, *, words: bool = False) -> ShingleSet:
     """The shingle set of ``key`` in the fastest exact form: a sorted array of packed
-    n-grams, or a frozenset of strings."""
+    character n-grams, or a frozenset of strings (always for word shingles)."""
     if ngram < 1:
         raise ValueError(f"ngram must be >= 1, got {ngram}")
+    if words:
+        return shingle_set(key, ngram, words=True)
     if len(key) < ngram:
         return shingle_set(key, ngram)
     bits = 64 // ngram
@@ -56,11 +58,11 @@ def jaccard(a: ShingleSet, b: ShingleSet) -> float:
     return len(set_a & set_b) / union if union else 0.0
 
 
-def exact_similarity(key_a: str, key_b: str, ngram: int) -> float:
-    """Exact Jaccard similarity of the character n-gram sets of two keys (0.0 when
-    both are empty; a key shorter than ``ngram`` is one shingle)."""
-    a = shingle_set_of(key_a, ngram)
-    b = shingle_set_of(key_b, ngram)
+def exact_similarity(key_a: str, key_b: str, ngram: int, *, words: bool = False) -> float:
+    """Exact Jaccard similarity of the character (or word) n-gram sets of two keys (0.0
+    when both are empty; a key shorter than ``ngram`` is one shingle)."""
+    a = shingle_set_of(key_a, ngram, words=words)
+    b = shingle_set_of(key_b, ngram, words=words)
     if isinstance(a, np.ndarray) != isinstance(b, np.ndarray):
         return jaccard(shingle_set(key_a, ngram), shingle_set(key_b, ngram))
     return jaccard(a, b)

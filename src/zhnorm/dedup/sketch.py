@@ -52,7 +52,7 @@ class Sketch:
 
 def sketch_keys(keys: list[str], params: MinHashParams, bands: int, rows: int) -> Sketch:
     """Sketch of documents given by their keys."""
-    hashes, offsets = batch_shingles(keys, params.ngram)
+    hashes, offsets = batch_shingles(keys, params.ngram, words=params.words)
     sig = signatures_from_shingles(hashes, offsets, params)
     return Sketch(keys, sig, band_hashes(sig, bands, rows), offsets[1:] == offsets[:-1])
 

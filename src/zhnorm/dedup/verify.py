@@ -18,11 +18,20 @@ Name = TypeVar("Name", bound=Hashable)
 
 
 class ShingleSets(Generic[Name]):
-    """Shingle sets of documents fetched by ``key_of(name)``, at most ``cache`` kept."""
+    """Shingle sets (character, or with ``words`` word n-grams) of documents fetched by
+    ``key_of(name)``, at most ``cache`` kept."""
 
-    def __init__(self, key_of: Callable[[Name], str], ngram: int, cache: int = 4096):
+    def __init__(
+        self,
+        key_of: Callable[[Name], str],
+        ngram: int,
+        *,
+        words: bool = False,
+        cache: int = 4096,
+    ):
         self.key_of = key_of
         self.ngram = ngram
+        self.words = words
         self.cache = cache
         self._sets: OrderedDict[Name, ShingleSet] = OrderedDict()
 
@@ -31,7 +40,7 @@ class ShingleSets(Generic[Name]):
         if found is not None:
             self._sets.move_to_end(name)
             return found
-        made = shingle_set_of(self.key_of(name), self.ngram)
+        made = shingle_set_of(self.key_of(name), self.ngram, words=self.words)
         self._sets[name] = made
         if len(self._sets) > self.cache:
             self._sets.popitem(last=False)

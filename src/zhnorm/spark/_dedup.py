@@ -130,7 +130,7 @@ def _verify(
                 sigs[a] = np.frombuffer(sig_a, dtype="<u4")
             if b not in sigs:
                 sigs[b] = np.frombuffer(sig_b, dtype="<u4")
-        sets = ShingleSets(keys.__getitem__, params.ngram)
+        sets = ShingleSets(keys.__getitem__, params.ngram, words=params.words)
         found: list[tuple[int, int, int, float, float]] = []
         triples = zip(batch["a"].tolist(), batch["b"].tolist(), batch["band"].tolist(), strict=True)
         for a, b, band in triples:
@@ -157,10 +157,12 @@ def _choose(frame: pd.DataFrame, keep: str) -> pd.DataFrame:
     return pd.DataFrame({"component": [int(ordered["component"].iloc[0])], "kept": [members[kept]]})
 
 
-def _similarities(batches: Iterator[pd.DataFrame], ngram: int) -> Iterator[pd.DataFrame]:
+def _similarities(
+    batches: Iterator[pd.DataFrame], ngram: int, words: bool
+) -> Iterator[pd.DataFrame]:
     for batch in batches:
         sims = [
-            exact_similarity(a, b, ngram)
+            exact_similarity(a, b, ngram, words=words)
             for a, b in zip(batch["key_lo"].tolist(), batch["key_hi"].tolist(), strict=True)
         ]
         yield pd.DataFrame({"node": batch["node"].to_numpy(dtype=np.int64), "similarity": sims})
@@ -316,7 +318,10 @@ def dedup_result(
             .join(keys.toDF("lo", "key_lo"), "lo")
             .join(keys.toDF("hi", "key_hi"), "hi")
             .select("node", "key_lo", "key_hi")
-            .mapInPandas(lambda b: _similarities(b, params.ngram), "node long, similarity double")
+            .mapInPandas(
+                lambda b: _similarities(b, params.ngram, params.words),
+                "node long, similarity double",
+            )
         )
         sims = sims.unionByName(computed)
     table = (
