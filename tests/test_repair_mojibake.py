@@ -398,6 +398,8 @@ EMBED_STYLES = [
     ("utf-8", "cp1252", "ignore", THUC, 0.25),
     ("utf-8", "cp437", "strict", THUC, 0.85),
     ("gbk", "latin-1", "strict", THUC, 0.85),
+    ("big5", "latin-1", "strict", DRCD, 0.9),
+    ("big5", "cp1252", "ignore", DRCD, 0.9),
 ]
 
 
@@ -434,3 +436,84 @@ def test_dbcs_edit_stops_at_the_sentence_end() -> None:
 def test_utf8_edit_stops_at_clean_text() -> None:
     garbled = "测试新闻很好看？".encode().decode("gb18030", errors="replace")
     assert fix_mojibake("小，" + garbled + "要的就是年轻") == "小，测试新闻很好看？要的就是年轻"
+
+
+# --- GBK / Big5 read as cp1252 / latin-1 --------------------------------------------
+
+
+def _single_byte_run(
+    enc: str, dec: str, errors: str, name: str, k: int, seed: int
+) -> dict[str, int]:
+    """Sentences written in GBK/Big5, read as a single-byte page and wrapped in clean
+    text: exact repairs, and characters an edit put in that are neither the clean ones
+    nor U+FFFD."""
+    n = exact = wrong = 0
+    for clean in _sentences(name, enc, k, seed):
+        garbled = clean.encode(enc).decode(dec, errors=errors)
+        text, want = "前文" + garbled + "后文", "前文" + clean + "后文"
+        edits = find_mojibake(text)
+        n += 1
+        exact += apply_edits(text, edits) == want
+        for e in edits:
+            assert e.start >= 2 and e.end <= len(text) - 2  # never into the clean text
+            if not _consistent(e.replacement, want):
+                wrong += sum(1 for c in e.replacement if c != "\ufffd" and c not in want)
+    return {"n": n, "exact": exact, "wrong": wrong}
+
+
+@pytest.mark.parametrize(("enc", "name", "min_exact"), [("big5", DRCD, 57), ("gbk", THUC, 57)])
+@pytest.mark.parametrize(
+    ("dec", "errors"), [("latin-1", "strict"), ("cp1252", "ignore"), ("cp1252", "replace")]
+)
+def test_dbcs_read_as_single_byte_exact(
+    enc: str, name: str, min_exact: int, dec: str, errors: str
+) -> None:
+    """Big5 trail bytes 40-7E show as ASCII inside the run (``¦b`` = 在); the whole run
+    is read in both GBK and Big5 and the better reading of the same stretch wins.
+    Measured (300 sentences, seed 7): Big5 295/300 exact (before 0, with 591 wrong
+    characters), GBK 299/300 (before 242, 26 wrong); no wrong character.  This
+    sample: 59/60 each."""
+    got = _single_byte_run(enc, dec, errors, name, 60, 5)
+    assert got["n"] == 60
+    assert got["wrong"] == 0
+    assert got["exact"] >= min_exact
+
+
+def test_big5_read_as_latin1_example() -> None:
+    clean = "在歐洲，梵語的學術研究，由德國學者陸特和漢斯於十七世紀末開始。"
+    garbled = clean.encode("big5").decode("latin-1")
+    assert "¦b" in garbled  # 在 = A6 62: its trail byte is the letter b
+    assert fix_mojibake("前文" + garbled + "后文") == "前文" + clean + "后文"
+    (edit,) = find_mojibake("前文" + garbled + "后文")
+    assert (edit.detail["encoded_as"], edit.original) == ("big5", garbled)
+
+
+def test_gbk_read_as_cp1252_with_a_replaced_byte() -> None:
+    # 丟 is GBK 81 47: cp1252 cannot show 81, a replacing reader writes U+FFFD and the
+    # G after it is the trail of the lost pair, not the start of the next one.
+    clean = "他说丟掉的东西找回来了，大家都很高兴。"
+    garbled = clean.encode("gbk").decode("cp1252", errors="replace")
+    edits = find_mojibake("前文" + garbled + "后文")
+    assert edits
+    for e in edits:
+        assert _consistent(e.replacement, "前文" + clean + "后文")
+
+
+@pytest.mark.parametrize(
+    "clean",
+    [
+        "Herr Müller wohnt in München, Straße 5.",
+        "Un café crème à côté de l'église, s'il vous plaît.",
+        "São Paulo é a maior cidade do Brasil; ação, coração, não.",
+        "El niño está aquí, mañana será otro día, ¿verdad? ¡Olé!",
+        "Ärger über Öl: Größe, Füße, Bäckerei.",
+        "Où est la bibliothèque? Très élégant, déjà vu, naïve, Noël.",
+    ],
+)
+def test_latin_prose_next_to_chinese_untouched(clean: str) -> None:
+    for text in (
+        clean,
+        "我们在" + clean + "见面了。",
+        "他说：" + clean.replace(" ", "") + "然后离开了。",
+    ):
+        assert find_mojibake(text) == []
