@@ -1403,11 +1403,13 @@ def _pick_dbcs_reading(
     return [c for ok, c in by_codec[best] if ok]
 
 
-def _repair_once(window: str) -> list[Edit]:
+def _repair_once(window: str, *, pairs: bool = True, dbcs: bool = True) -> list[Edit]:
+    """Candidate edits of :data:`PAIRS` (unless ``pairs=False``) and of GBK<->Big5
+    (unless ``dbcs=False``) in ``window``, the best non-overlapping ones."""
     cands: list[tuple[float, Edit]] = []
     # GBK/Big5 read as cp1252/latin-1: candidates per (reader, segment) and writer.
     dbcs_single: dict[tuple[str, int, int], dict[str, list[tuple[bool, tuple[float, Edit]]]]] = {}
-    for encoded_as, decoded_as in PAIRS:
+    for encoded_as, decoded_as in PAIRS if pairs else ():
         for s0, s1 in _segments(window, _enc, decoded_as):
             seg = window[s0:s1]
             if seg.isascii():
@@ -1438,7 +1440,7 @@ def _repair_once(window: str) -> list[Edit]:
                     dbcs_single.setdefault(key, {}).setdefault(encoded_as, []).append((ok, cand))
     for by_codec in dbcs_single.values():
         cands += _pick_dbcs_reading(window, by_codec)
-    for encoded_as, decoded_as in _DBCS:
+    for encoded_as, decoded_as in _DBCS if dbcs else ():
         for s0, s1 in _segments(window, _dbcs_bytes, decoded_as):
             seg = window[s0:s1]
             if seg.isascii():
@@ -1529,7 +1531,11 @@ def find_mojibake(text: str) -> list[Edit]:
             hi = max(hi, edge)
         lo = max(lo, covered)
         window = text[lo:hi]
-        for e in _repair_once(window):
+        # Only the kinds of repair this window has evidence for (a GBK<->Big5 edit
+        # needs a lost mark in its run, so a window without one has none).
+        regular = any(lo <= h0 < hi for h0, _ in hits)
+        marked = any(lo <= h0 < hi for h0, _ in dbcs_hits) and _DBCS_PROOF.search(window)
+        for e in _repair_once(window, pairs=regular, dbcs=bool(marked)):
             s, t = e.start + lo, e.end + lo
             own = dbcs_hits if (e.detail["encoded_as"], e.detail["decoded_as"]) in _DBCS else hits
             if not any(s < h1 and h0 < t for h0, h1 in own):
