@@ -1,0 +1,30 @@
+"""Find and undo codec mojibake in Chinese text, span by span.
+
+A mis-decoded span is bytes that were written in one codec (``encoded_as``) and
+read in another (``decoded_as``); :data:`PAIRS` lists the pairs handled: UTF-8 read
+as GBK, GB18030 or Big5; UTF-8 read as a single-byte code page (cp1252, latin-1,
+ptcp154, cp1251, koi8-r, cp1250, mac-roman and the DOS pages cp437, cp850, cp866);
+GBK read as cp1252, latin-1, cp437 or cp850 (zip file names from Chinese Windows,
+``╓╨╬─`` = 中文); Big5 read as cp1252 or latin-1.  GBK<->Big5 (``笢恅`` = 中文) is
+repaired only where the reader is known not to have dropped bytes silently.
+
+The steps, one submodule each:
+
+* :mod:`.prefilter`: the pre-filter regexes; clean text returns ``[]`` after one
+  scan, and every edit must overlap a hit.
+* :mod:`.driver`: windows around the hits, candidate edits of every pair, the best
+  non-overlapping ones, layered mojibake and ``锟斤拷``; :func:`find_mojibake`.
+* :mod:`.roundtrip`: a segment re-encoded and walked for decodable spans.
+* :mod:`.utf8_reading`: UTF-8 readings, strict, with cp1252's dropped bytes
+  re-inserted, or hole-tolerant with the holes filled.
+* :mod:`.dbcs_as_single_byte`: GBK or Big5 read as cp1252/latin-1, the better writer.
+* :mod:`.gbk_big5`: GBK and Big5 read as each other.
+* :mod:`.clean_text`: where the garbled side stops being mojibake (clean neighbours).
+* :mod:`.gates`: the plausibility gates every span must pass.
+* :mod:`.common`: codec lists, :data:`PAIRS` and the shared scoring helpers.
+"""
+
+from .common import PAIRS
+from .driver import find_mojibake, fix_mojibake
+
+__all__ = ["PAIRS", "find_mojibake", "fix_mojibake"]

@@ -1,0 +1,234 @@
+"""The window driver: windows around pre-filter hits, the best edits in each.
+
+Around each pre-filter hit (:mod:`.prefilter`) a window runs to the nearest ASCII or
+ideographic space (up to 40 characters either side; several hits of one long run
+widen it, up to 240).  In each window, the segments a reader can show are read for
+every pair of :data:`PAIRS` (:mod:`.roundtrip`) and for GBK<->Big5
+(:mod:`.gbk_big5`); candidates that pass the gates (:mod:`.gates`) are ranked by their
+gain in fluency times their length, and the best non-overlapping ones kept, each only
+if it overlaps a hit of its own kind.  Layered mojibake (UTF-8 read as cp1252 twice)
+is undone by repeating the step on the replacement.  ``锟斤拷`` (UTF-8 of U+FFFD read
+as GBK) becomes U+FFFD.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from ..types import Edit, apply_edits
+from .common import _LATIN, _LOST_MARKS, _RUN_CAP, _SINGLE, PAIRS, _enc, _fluency
+from .dbcs_as_single_byte import _pick_dbcs_reading
+from .gates import _acceptable, _dbcs_acceptable, _reads_as_words
+from .gbk_big5 import _DBCS, _DBCS_PROOF, _dbcs_bytes, _dbcs_spans
+from .prefilter import _dbcs_trigger, _hit_ok, _trigger
+from .roundtrip import _spans
+
+_SPACE = frozenset(" \t\n\r\f\v\u3000")
+_KUNKUN = re.compile("(?:锟斤拷)+")
+_WINDOW_CAP = 40
+
+
+def _segments(
+    window: str, shows: Callable[[str, str], object], codec: str
+) -> list[tuple[int, int]]:
+    """Maximal runs of characters a reader in ``codec`` can show (``shows(ch, codec)``
+    is not ``None``) or lost marks."""
+    segs: list[tuple[int, int]] = []
+    start = -1
+    for k, ch in enumerate(window):
+        ok = ch in _LOST_MARKS or shows(ch, codec) is not None
+        if ok and start < 0:
+            start = k
+        elif not ok and start >= 0:
+            segs.append((start, k))
+            start = -1
+    if start >= 0:
+        segs.append((start, len(window)))
+    return segs
+
+
+def _lossy_note(info: dict[str, int]) -> str:
+    restored = info.get("restored_bytes", 0)
+    if restored:
+        return (
+            f"{restored} byte(s) that cp1252 cannot display were dropped and have been re-inserted"
+        )
+    guessed, unrecovered = info.get("guessed", 0), info.get("unrecovered", 0)
+    return (
+        f"bytes of {guessed + unrecovered} character(s) were lost: {guessed} guessed from the "
+        f"phrase-list bigrams they form with their neighbours and their remaining bytes, "
+        f"{unrecovered} left as U+FFFD"
+    )
+
+
+def _repair_once(window: str, *, pairs: bool = True, dbcs: bool = True) -> list[Edit]:
+    """Candidate edits of :data:`PAIRS` (unless ``pairs=False``) and of GBK<->Big5
+    (unless ``dbcs=False``) in ``window``, the best non-overlapping ones."""
+    cands: list[tuple[float, Edit]] = []
+    # GBK/Big5 read as cp1252/latin-1: candidates per (reader, segment) and writer.
+    dbcs_single: dict[tuple[str, int, int], dict[str, list[tuple[bool, tuple[float, Edit]]]]] = {}
+    for encoded_as, decoded_as in PAIRS if pairs else ():
+        for s0, s1 in _segments(window, _enc, decoded_as):
+            seg = window[s0:s1]
+            if seg.isascii():
+                continue
+            around = (window[max(0, s0 - 8) : s0], window[s1 : s1 + 8])
+            for a, b, repl, info in _spans(seg, encoded_as, decoded_as, *around):
+                start, end = s0 + a, s0 + b
+                garbled = window[start:end]
+                ok = _acceptable(garbled, repl, encoded_as, decoded_as) and not (
+                    decoded_as in _SINGLE and _reads_as_words(window, start, end)
+                )
+                dbcs_single_pair = encoded_as != "utf-8" and decoded_as in _LATIN
+                if not ok and not dbcs_single_pair:
+                    continue
+                gain = _fluency(repl) - _fluency(garbled)
+                detail: dict[str, object] = {"encoded_as": encoded_as, "decoded_as": decoded_as}
+                if info is not None:
+                    detail.update(info)
+                    detail["lossy_note"] = _lossy_note(info)
+                cand = (
+                    gain * len(garbled),
+                    Edit(start, end, garbled, repl, "codec mojibake", info is not None, detail),
+                )
+                if not dbcs_single_pair:
+                    cands.append(cand)
+                else:
+                    key = (decoded_as, s0, s1)
+                    dbcs_single.setdefault(key, {}).setdefault(encoded_as, []).append((ok, cand))
+    for by_codec in dbcs_single.values():
+        cands += _pick_dbcs_reading(window, by_codec)
+    for encoded_as, decoded_as in _DBCS if dbcs else ():
+        for s0, s1 in _segments(window, _dbcs_bytes, decoded_as):
+            seg = window[s0:s1]
+            if seg.isascii():
+                continue
+            for a, b, repl, info in _dbcs_spans(seg, encoded_as, decoded_as):
+                start, end = s0 + a, s0 + b
+                garbled = window[start:end]
+                if not _dbcs_acceptable(garbled, repl):
+                    continue
+                gain = _fluency(repl) - _fluency(garbled)
+                detail = {"encoded_as": encoded_as, "decoded_as": decoded_as}
+                if info is not None:
+                    detail.update(info)
+                    detail["lossy_note"] = _lossy_note(info)
+                cands.append(
+                    (
+                        gain * len(garbled),
+                        Edit(start, end, garbled, repl, "codec mojibake", info is not None, detail),
+                    )
+                )
+    chosen: list[Edit] = []
+    for _g, e in sorted(cands, key=lambda t: -t[0]):
+        if all(e.end <= c.start or e.start >= c.end for c in chosen):
+            chosen.append(e)
+    return sorted(chosen, key=lambda e: e.start)
+
+
+def _layered(edit: Edit) -> Edit:
+    """Undo further layers (e.g. UTF-8 read as cp1252 twice) inside one edit."""
+    layers = [dict(edit.detail)]
+    text = edit.replacement
+    lossy = edit.lossy
+    for _ in range(2):
+        inner = _repair_once(text)
+        if len(inner) != 1 or inner[0].start != 0 or inner[0].end != len(text):
+            break
+        layers.append(dict(inner[0].detail))
+        lossy = lossy or inner[0].lossy
+        text = inner[0].replacement
+    if len(layers) == 1:
+        return edit
+    detail = dict(edit.detail)
+    detail["layers"] = layers
+    return Edit(edit.start, edit.end, edit.original, text, edit.reason, lossy, detail)
+
+
+def find_mojibake(text: str) -> list[Edit]:
+    """Return sorted, non-overlapping edits undoing codec mojibake in ``text``."""
+    if text.isascii():
+        return []
+    trig = _trigger()
+    if trig.search(text) is None:
+        return []
+    hits: list[tuple[int, int]] = []
+    proof = False
+    for m in trig.finditer(text):
+        if m.end() - m.start() == 1:
+            proof = True
+        elif _hit_ok(m.group()):
+            hits.append((m.start(), m.end()))
+    dbcs_hits: list[tuple[int, int]] = []
+    if proof:
+        dbcs_hits = [(m.start(), m.end()) for m in _dbcs_trigger().finditer(text)]
+    if not hits and not dbcs_hits:
+        return []
+    every = sorted(hits + dbcs_hits)
+    edits: list[Edit] = []
+    covered = -1
+    for m_start, m_end in every:
+        if m_start < covered:
+            continue
+        # Window boundaries: only ASCII / ideographic space.  U+00A0 and U+0085 are
+        # latin-1 readings of UTF-8 continuation bytes and belong to the run.
+        lo = m_start
+        while lo > 0 and text[lo - 1] not in _SPACE and m_start - lo < _WINDOW_CAP:
+            lo -= 1
+        hi = m_end
+        while hi < len(text) and text[hi] not in _SPACE and hi - m_end < _WINDOW_CAP:
+            hi += 1
+        # A long run holds several hits: widen the window over the later ones (up to
+        # _RUN_CAP) so that the run is not cut at the window's edge.
+        for h_start, h_end in every:
+            if h_start < m_end or h_start >= hi or hi - lo >= _RUN_CAP:
+                continue
+            edge = h_end
+            while edge < len(text) and text[edge] not in _SPACE and edge - h_end < _WINDOW_CAP:
+                edge += 1
+            hi = max(hi, edge)
+        lo = max(lo, covered)
+        window = text[lo:hi]
+        # Only the kinds of repair this window has evidence for (a GBK<->Big5 edit
+        # needs a lost mark in its run, so a window without one has none).
+        regular = any(lo <= h0 < hi for h0, _ in hits)
+        marked = any(lo <= h0 < hi for h0, _ in dbcs_hits) and _DBCS_PROOF.search(window)
+        for e in _repair_once(window, pairs=regular, dbcs=bool(marked)):
+            s, t = e.start + lo, e.end + lo
+            own = dbcs_hits if (e.detail["encoded_as"], e.detail["decoded_as"]) in _DBCS else hits
+            if not any(s < h1 and h0 < t for h0, h1 in own):
+                continue  # only spans that contain mojibake evidence of their kind are touched
+            e2 = _layered(e)
+            edits.append(
+                Edit(
+                    e2.start + lo,
+                    e2.end + lo,
+                    e2.original,
+                    e2.replacement,
+                    e2.reason,
+                    e2.lossy,
+                    e2.detail,
+                )
+            )
+        for k in _KUNKUN.finditer(window):
+            s, t = k.start() + lo, k.end() + lo
+            if all(t <= e.start or s >= e.end for e in edits):
+                edits.append(
+                    Edit(
+                        s,
+                        t,
+                        k.group(),
+                        "\ufffd" * (2 * len(k.group()) // 3),
+                        "UTF-8 replacement characters read as GBK",
+                        True,
+                        {"encoded_as": "utf-8", "decoded_as": "gbk"},
+                    )
+                )
+        covered = hi
+    return sorted(edits, key=lambda e: e.start)
+
+
+def fix_mojibake(text: str) -> str:
+    """Apply :func:`find_mojibake`."""
+    return apply_edits(text, find_mojibake(text))

@@ -1,0 +1,322 @@
+"""UTF-8 readings: strict with dropped bytes re-inserted, and hole-tolerant.
+
+*Dropped bytes*: single-byte readers that cannot show some continuation bytes
+(cp1252: 81 8D 8F 90 9D; cp1250, cp1251) get those bytes re-inserted
+(:func:`_decode_dropped`).
+
+*Hole-tolerant UTF-8* (lossy readers): a reader that dropped bytes it could not
+decode, or replaced them by ``?``/U+FFFD, leaves holes.  The walk then accepts a
+truncated sequence (lead byte with missing continuation bytes) ending on a character
+boundary of the garbled text or on a lost mark, and stray continuation bytes starting
+on one, as long as holes are isolated (at least two decoded non-ASCII characters
+between two holes, twice as many decoded characters as holes, never stray bytes
+first): clean GBK text read as UTF-8 is a dense chain of holes and never qualifies.
+A run may also end inside a character, leaving a truncated tail, when the rest of that
+character's bytes make up clean garbled characters (``鎽樿。``: the A1 A3 of ``。``
+would otherwise complete ``衣``), so a truncated tail stays one edit with the run it
+ends.  Each hole is filled (:func:`_fill_hole`) with the three-byte character
+matching the known bytes that forms phrase-list bigrams with its decoded left and/or
+right neighbour and whose missing bytes the reader could not have shown (a hard rule
+inside a run, a preference at its end, which may be a plain truncation); when the
+evidence does not single one candidate out, the hole becomes U+FFFD.  The strict and
+lossy readings of a start are compared on the same stretch of text, and a lossy one
+must be clearly better.  Lossy edits carry ``lossy=True`` and say how many characters
+were guessed and how many were left U+FFFD.
+"""
+
+from __future__ import annotations
+
+import codecs
+from functools import lru_cache
+
+from ..plausibility import char_score, lexicon_bigrams, lexicon_index
+from .clean_text import _edges_ok
+from .common import _LOST, _SINGLE, _bigram_share, _plaus, _Span
+
+
+def _reader_drops(missing: bytes, decoded_as: str) -> bool:
+    """Whether a reader in ``decoded_as`` fails at the first of ``missing`` (and so may
+    have dropped or replaced those bytes instead of showing a character)."""
+    try:
+        missing.decode(decoded_as)
+    except UnicodeDecodeError as err:
+        return err.start == 0
+    return False
+
+
+@lru_cache(maxsize=4096)
+def _fill_hole(
+    known: bytes, is_prefix: bool, left: str, right: str, decoded_as: str, dropped: bool
+) -> str | None:
+    """The character lost in a hole of a UTF-8 run, or None without clear evidence.
+
+    ``known`` are the bytes of the lost character still present (its first bytes if
+    ``is_prefix``, else its last ones).  Only three-byte characters (BMP hanzi and CJK
+    punctuation) are tried, and only those forming a phrase-list bigram with the
+    decoded neighbour on the left and/or right.  With ``dropped`` (a hole inside a run,
+    or one whose bytes the reader replaced by a mark) the missing bytes must also be
+    ones the reader in ``decoded_as`` cannot show, else it would have shown them; for a
+    hole at the end of a run, which may be a plain truncation, that is a preference.
+    Candidates are ranked by bigram sides, then that reader consistency; a candidate is
+    returned only if no other one of the same rank comes within a third of its phrase
+    count (``内外`` against ``内容``, or ``备查`` against ``审查``, is a coin toss: U+FFFD)."""
+    if not known or len(known) > 2:
+        return None
+    lefts, rights = lexicon_index()
+    pool: set[str] = set()
+    if left:
+        pool |= rights.get(left)
+    if right:
+        pool |= lefts.get(right)
+    bigrams = lexicon_bigrams()
+    ranked: list[tuple[int, bool, int, str]] = []
+    for ch in pool:
+        if "\ud800" <= ch <= "\udfff" or char_score(ch) <= 0:
+            continue
+        encoded = ch.encode("utf-8")
+        if len(encoded) != 3:
+            continue
+        if is_prefix:
+            if not encoded.startswith(known):
+                continue
+            missing = encoded[len(known) :]
+        else:
+            if not encoded.endswith(known):
+                continue
+            missing = encoded[: -len(known)]
+        consistent = _reader_drops(missing, decoded_as)
+        if dropped and not consistent:
+            continue
+        hit_l = bigrams.get(left + ch, 0) if left else 0
+        hit_r = bigrams.get(ch + right, 0) if right else 0
+        ranked.append(((hit_l > 0) + (hit_r > 0), consistent, hit_l + hit_r, ch))
+    if not ranked:
+        return None
+    ranked.sort(key=lambda t: (-t[0], -t[1], -t[2], t[3]))
+    top = ranked[0]
+    rivals = [t for t in ranked[1:] if t[:2] == top[:2]]
+    if rivals and top[2] < 3 * rivals[0][2]:
+        return None
+    return top[3]
+
+
+@lru_cache(maxsize=32)
+def _undisplayable(codec: str) -> tuple[int, ...]:
+    """Continuation bytes a single-byte codec cannot show (cp1252: 81 8D 8F 90 9D)."""
+    out: list[int] = []
+    for value in range(0x80, 0xC0):
+        try:
+            bytes((value,)).decode(codec)
+        except UnicodeDecodeError:
+            out.append(value)
+    return tuple(out)
+
+
+def _decode_dropped(data: bytes, encoded_as: str, decoded_as: str) -> tuple[str, int] | None:
+    """Strict decode; for a single-byte reader that cannot show some continuation
+    bytes (cp1252, cp1250, cp1251), retry by re-inserting such bytes."""
+    try:
+        return data.decode(encoded_as), 0
+    except UnicodeDecodeError:
+        if encoded_as != "utf-8" or decoded_as not in _SINGLE:
+            return None
+    holes = _undisplayable(decoded_as)
+    if not holes:
+        return None
+    inserted = 0
+    while inserted < 4:
+        try:
+            return data.decode("utf-8"), inserted
+        except UnicodeDecodeError as err:
+            best: bytes | None = None
+            for hole in holes:
+                trial = data[: err.end] + bytes((hole,)) + data[err.end :]
+                try:
+                    trial.decode("utf-8")
+                    best = trial
+                    break
+                except UnicodeDecodeError as err2:
+                    if err2.start > err.start + 1 and best is None:
+                        best = trial
+            if best is None:
+                return None
+            data = best
+            inserted += 1
+    return None
+
+
+# One unit of a hole-tolerant UTF-8 decode: (character, None, False, False) for a
+# decoded character, ("", known bytes, is_prefix, marked) for a hole, where ``marked``
+# says that a ``?``/U+FFFD of the garbled text stands for the missing bytes.
+_Unit = tuple[str, bytes | None, bool, bool]
+_prefix_decoder = codecs.getincrementaldecoder("utf-8")
+
+
+def _utf8_prefix_ok(data: bytes) -> bool:
+    try:
+        _prefix_decoder().decode(data, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _lenient(
+    segment: str, stream: list[int], bchar: dict[int, int], p: int, pmax: int
+) -> list[tuple[int, list[_Unit]]]:
+    """Hole-tolerant UTF-8 decode of ``stream[p:pmax]`` (bytes, or ``_LOST`` for a
+    lost mark).  Returns the possible run ends: (segment character index, units).
+
+    A hole is a truncated sequence (lead byte with too few continuation bytes) ending
+    on a character boundary of the garbled text or on a lost mark, or one or two stray
+    continuation bytes starting on such a boundary; two holes need at least two decoded
+    non-ASCII characters between them, and a run never starts with stray bytes.  A run
+    may also end inside a decoded character, on a boundary of the garbled text: the
+    bytes before that boundary become a truncated tail."""
+    units: list[_Unit] = []
+    out: list[tuple[int, list[_Unit]]] = []
+    since_hole = -1  # decoded non-ASCII characters since the last hole; -1: no hole yet
+
+    def tail_ok(k: int, q: int) -> bool:
+        # Ending inside a complete character is only an alternative when its other
+        # bytes make up whole garbled characters that read as clean text (``。`` =
+        # A1 A3 completing the E8 of ``鎽樿``); leftover continuation characters of a
+        # single-byte reading never are.
+        k_end = bchar.get(q)
+        if k_end is None or bchar.get(q - 1) is not None:
+            return False  # (in a single-byte reading every byte is a character)
+        return all(char_score(c) >= 1.5 for c in segment[k:k_end])
+
+    def record(pos: int) -> None:
+        k = bchar.get(pos)
+        if k is not None:
+            out.append((k, list(units)))
+
+    while p < pmax:
+        b = stream[p]
+        spaced = since_hole < 0 or since_hole >= 2
+        if b == _LOST:
+            if units and units[-1][1] is not None and units[-1][2] and not units[-1][3]:
+                units[-1] = ("", units[-1][1], True, True)
+                p += 1
+                record(p)
+                continue
+            break
+        if b < 0x80:
+            units.append((chr(b), None, False, False))
+            p += 1
+            record(p)
+            continue
+        if b <= 0xBF:
+            if not units or p not in bchar or not spaced:
+                break
+            q = p
+            while q < pmax and q - p < 2 and 0x80 <= stream[q] <= 0xBF:
+                q += 1
+            units.append(("", bytes(stream[p:q]), False, False))
+            since_hole = 0
+            p = q
+            record(p)
+            continue
+        need = 2 if 0xE0 <= b <= 0xEF else 1 if 0xC2 <= b <= 0xDF else 3 if 0xF0 <= b <= 0xF4 else 0
+        if need == 0:
+            break
+        q = p + 1
+        while q < pmax and q - p <= need and 0x80 <= stream[q] <= 0xBF:
+            q += 1
+        got = bytes(stream[p:q])
+        if spaced:
+            for pos in range(p + 1, q):
+                k = bchar.get(pos)
+                if k is not None and _utf8_prefix_ok(bytes(stream[p:pos])):
+                    if q - p == need + 1 and not tail_ok(k, q):
+                        continue
+                    out.append((k, [*units, ("", bytes(stream[p:pos]), True, False)]))
+        if q - p == need + 1:
+            try:
+                ch = got.decode("utf-8")
+            except UnicodeDecodeError:
+                break
+            units.append((ch, None, False, False))
+            if since_hole >= 0:
+                since_hole += 1
+            p = q
+            record(p)
+            continue
+        if not spaced or not _utf8_prefix_ok(got):
+            break
+        if q < pmax and stream[q] == _LOST:
+            units.append(("", got, True, True))
+            q += 1
+        elif q in bchar:
+            units.append(("", got, True, False))
+        else:
+            break
+        since_hole = 0
+        p = q
+        record(p)
+    return out
+
+
+def _render(units: list[_Unit], decoded_as: str) -> tuple[str, int, int]:
+    """Text of a hole-tolerant decode: (text, holes guessed, holes left U+FFFD)."""
+    parts: list[str] = []
+    guessed = unrecovered = 0
+    last = len(units) - 1
+    for x, (text, known, is_prefix, marked) in enumerate(units):
+        if known is None:
+            parts.append(text)
+            continue
+        left = units[x - 1][0] if x > 0 and units[x - 1][1] is None else ""
+        right = units[x + 1][0] if x < last and units[x + 1][1] is None else ""
+        # A prefix hole inside the run (or under a lost mark) was dropped by the reader;
+        # one at the end may also be a truncation.
+        dropped = is_prefix and (marked or x < last)
+        filled = _fill_hole(known, is_prefix, left, right, decoded_as, dropped)
+        if filled is None:
+            unrecovered += 1
+            parts.append("\ufffd")
+        else:
+            guessed += 1
+            parts.append(filled)
+    return "".join(parts), guessed, unrecovered
+
+
+def _lossy_at(
+    segment: str,
+    stream: list[int],
+    bchar: dict[int, int],
+    starts: list[int],
+    i: int,
+    cap: int,
+    decoded_as: str,
+) -> list[_Span]:
+    """Hole-tolerant candidates starting at character ``i`` (at least one hole each)."""
+    out: list[_Span] = []
+    for k, units in _lenient(segment, stream, bchar, starts[i], starts[cap]):
+        holes = sum(1 for u in units if u[1] is not None)
+        decoded = sum(1 for u in units if u[1] is None and not u[0].isascii())
+        if not holes or decoded < 2 * holes:
+            continue
+        text, guessed, unrecovered = _render(units, decoded_as)
+        if not _edges_ok(segment, i, k, text):
+            continue
+        out.append((i, k, text, {"guessed": guessed, "unrecovered": unrecovered}))
+    return out
+
+
+def _prefer_lossy(segment: str, strict: _Span | None, lossy: list[_Span]) -> _Span | None:
+    """Pick between the strict span and the hole-tolerant ones, all judged on the same
+    stretch of text (repaired part plus the rest left garbled); a lossy reading must be
+    clearly better than the strict one."""
+    if not lossy:
+        return strict
+    end = max([s[1] for s in lossy] + ([strict[1]] if strict else []))
+
+    def score(span: _Span) -> float:
+        core = (span[2] + segment[span[1] : end]).replace("\ufffd", "")
+        return _plaus(core) + 2.0 * _bigram_share(core)
+
+    best = max(lossy, key=lambda s: (score(s), s[1]))
+    if strict is None or score(best) > score(strict) + 0.3:
+        return best
+    return strict
