@@ -68,8 +68,9 @@ def kernel(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
     where the extension was not built); both must give datasketch's values."""
     if request.param == "C":
         assert native is not None, "the C extension was not built (pip install needs gcc)"
+        monkeypatch.setattr(minhash_module, "_C_KERNEL", True)  # even without AVX2
     else:
-        monkeypatch.setattr(minhash_module, "_fmm", None)
+        monkeypatch.setattr(minhash_module, "_C_KERNEL", False)
         monkeypatch.setattr(shingles_module, "_fmm", None)
     return str(request.param)
 

@@ -22,7 +22,8 @@ The C kernel (``minhash_many`` in ``zhnorm/script/_fmm.c``) uses this bound per 
 and permutation: one 32-bit pass for ``m = min v``, one for the shingles with
 ``v <= m + 7`` (usually one), then ``T`` exactly for those; documents holding an
 exceptional hash, and dense permutations, take the exact formula throughout.  Both
-32-bit passes vectorise (AVX-512/AVX2 variants chosen at load time on x86-64).
+32-bit passes vectorise (AVX-512/AVX2 variants chosen at load time on x86-64 with GCC);
+elsewhere the numpy kernel is used, which was faster than an SSE2-only build.
 
 The numpy kernel cuts the shingles into pieces of at most :data:`_PIECE` positions, deduplicated
 within each piece (a sorted row, repeats replaced by the row's first hash) and padded
@@ -60,6 +61,9 @@ __all__ = [
 ]
 
 MERSENNE_PRIME = (1 << 61) - 1
+# The C kernel where it has its AVX2/AVX-512 variant; built for SSE2 only it was slower
+# than the numpy kernel (71 vs 57 us per 900-character document, measured).
+_C_KERNEL = _fmm is not None and _fmm.minhash_simd()
 _MASK32 = (1 << 32) - 1
 EMPTY = _MASK32
 """Signature value of a document without shingles (datasketch's initial value)."""
@@ -242,7 +246,7 @@ def signatures_from_shingles(hashes: U32, offsets: I64, params: MinHashParams) -
     given as concatenated shingle hashes and offsets (see
     :func:`~zhnorm.dedup.shingles.batch_shingles`)."""
     kernel = _kernel(params.num_perm, params.seed)
-    if _fmm is not None:
+    if _C_KERNEL:
         return _signatures_c(hashes, offsets, kernel)
     return _signatures_numpy(hashes, offsets, kernel)
 

@@ -615,6 +615,18 @@ SIMD_CLONES static uint32_t fast_min(const uint32_t *h, Py_ssize_t n, uint64_t a
     return best;
 }
 
+/* minhash_simd() -> bool: whether minhash_many runs a wide-vector variant here (AVX2 or
+ * AVX-512).  Built for SSE2 only it was measured slower than the numpy kernel, which the
+ * caller then uses instead. */
+static PyObject *fmm_minhash_simd(PyObject *module, PyObject *unused) {
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+    __builtin_cpu_init();
+    return PyBool_FromLong(__builtin_cpu_supports("avx2"));
+#else
+    Py_RETURN_FALSE;
+#endif
+}
+
 /* minhash_many(hashes, offsets, a, b, exact_doc, exact_perm, out): out[d, j] = the
  * minimum of T_j over document d's shingles hashes[offsets[d]:offsets[d + 1]] (int64
  * offsets; uint64 a, b; out uint32 num_docs x num_perm, left as given for a document
@@ -741,6 +753,8 @@ static PyMethodDef module_methods[] = {
      "convert_many(stages, texts): convert a list of str with one GIL release."},
     {"minhash_many", fmm_minhash_many, METH_VARARGS,
      "minhash_many(hashes, offsets, a, b, exact_doc, exact_perm, out): MinHash signatures."},
+    {"minhash_simd", fmm_minhash_simd, METH_NOARGS,
+     "minhash_simd(): whether minhash_many has a wide-vector variant for this CPU."},
     {"shingle_hashes", fmm_shingle_hashes, METH_VARARGS,
      "shingle_hashes(keys, n, out): hashes of every character n-gram of each key."},
     {"fold_many", fmm_fold_many, METH_VARARGS,
