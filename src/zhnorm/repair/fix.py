@@ -253,36 +253,30 @@ def _check_text(text: object) -> str:
     return text
 
 
-def _run_text(text: str, config: FixConfig) -> str:
-    """:func:`_run`'s text alone."""
-    active = [(find, fix) for _, enabled, find, fix in _REGISTRY if enabled(config)]
-    for _ in range(MAX_ROUNDS):
-        before = text
-        for find, fix in active:
-            if fix is not None:
-                text = fix(text, config)
-            else:
-                edits = find(text, config)
-                if edits:
-                    text = apply_edits(text, edits)
-        if text == before:
-            break
-    return text
-
-
-def _run(text: str, config: FixConfig) -> tuple[str, list[Step]]:
+def _run(text: str, config: FixConfig, *, explain: bool = True) -> tuple[str, list[Step]]:
+    """The enabled fixers in order, in rounds while they change the text, and the steps
+    that did.  Without ``explain`` (no steps kept), a fixer's text-only function, where
+    it has one, stands in for finding and applying its edits."""
     steps: list[Step] = []
-    active = [(name, find) for name, enabled, find, _ in _REGISTRY if enabled(config)]
+    active = [
+        (name, find, None if explain else fix)
+        for name, enabled, find, fix in _REGISTRY
+        if enabled(config)
+    ]
     for _ in range(MAX_ROUNDS):
         changed = False
-        for name, find in active:
-            edits = find(text, config)
-            if not edits:
-                continue
-            ordered = tuple(sorted(edits, key=_SPAN))
-            result = apply_edits(text, ordered)
+        for name, find, fix in active:
+            if fix is not None:
+                result = fix(text, config)
+            else:
+                edits = find(text, config)
+                if not edits:
+                    continue
+                ordered = tuple(sorted(edits, key=_SPAN))
+                result = apply_edits(text, ordered)
+                if explain and result != text:
+                    steps.append(Step(name, ordered))
             if result != text:
-                steps.append(Step(name, ordered))
                 text = result
                 changed = True
         if not changed:
@@ -295,7 +289,8 @@ def fix_text(text: str, config: FixConfig | None = None) -> str:
 
     Clean text is returned unchanged (the same object).
     """
-    return _run_text(_check_text(text), config if config is not None else DEFAULT_CONFIG)
+    config = config if config is not None else DEFAULT_CONFIG
+    return _run(_check_text(text), config, explain=False)[0]
 
 
 def fix_and_explain(text: str, config: FixConfig | None = None) -> Explained:
