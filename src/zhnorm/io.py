@@ -133,15 +133,14 @@ def read_jsonl(
         if isinstance(record, BadRecord) or field is None:
             yield lineno, record
             continue
-        line = raw.decode("utf-8", errors)
         if field not in record:
-            yield lineno, BadRecord(name, lineno, f"record has no field {field!r}", line)
+            reason = f"record has no field {field!r}"
         elif not isinstance(record[field], str):
-            kind = type(record[field]).__name__
-            reason = f"field {field!r} is {kind}, expected a string"
-            yield lineno, BadRecord(name, lineno, reason, line)
+            reason = f"field {field!r} is {type(record[field]).__name__}, expected a string"
         else:
             yield lineno, record
+            continue
+        yield lineno, BadRecord(name, lineno, reason, raw.decode("utf-8", errors))
 
 
 class AtomicOutput:
