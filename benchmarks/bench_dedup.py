@@ -53,6 +53,7 @@ from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 import zhnorm
 from zhnorm.dedup import MinHashParams, dedup, dedup_keys, exact_similarity, lsh_bands
+from zhnorm.dedup.api import CHUNK_DOCS as CHUNK
 from zhnorm.dedup.lsh import collision_probability
 from zhnorm.dedup.minhash import signatures_from_shingles
 from zhnorm.dedup.shingles import batch_shingles, shingle_set
@@ -65,7 +66,6 @@ BUILD = REPO / "build" / "bench_dedup"
 ZHNORM_EXE = Path(sys.executable).with_name("zhnorm")
 SECTION_START = "<!-- bench_dedup:start -->"
 SECTION_END = "<!-- bench_dedup:end -->"
-CHUNK = 2048
 SEED = 2026
 
 

@@ -26,8 +26,10 @@ from .verify import ShingleSets
 
 __all__ = ["DedupResult", "DuplicatePair", "assign_clusters", "dedup", "verified_pairs"]
 
-CHUNK_DOCS = 2048
-"""Documents per sketching chunk (the unit a worker process gets)."""
+CHUNK_DOCS = 1024
+"""Documents per sketching chunk (the unit a worker process gets).  With two workers,
+1,024 measured 4% faster than 2,048 (less waiting for the last chunk) and 2% faster
+than 512 (less per-chunk overhead); one process is indifferent."""
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -82,9 +83,9 @@ def sketch_chunks(
     (this process would otherwise sit idle waiting, and each chunk it does itself is
     one less to send to a child and back).  At most ``2 * workers`` chunks are held.
 
-    On 2 cores, ``workers=2`` measured 1.5x one process, where two processes each
-    sketching half of the documents, with no exchange at all, reach 1.8x: the rest goes
-    to sending texts and sketches between processes and to waiting at uneven chunks
+    On 2 cores, ``workers=2`` measured 1.6-1.7x one process, where two processes each
+    sketching half of the documents, with no exchange at all, reach 1.85x: the rest goes
+    to pickling texts and sketches between processes and to waiting for the last chunk
     (docs/benchmarks.md)."""
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
@@ -108,7 +109,8 @@ def sketch_chunks(
             if index % workers == workers - 1:
                 pending.append(sketch_texts(chunk, params, key_config, bands, rows))
             else:
-                job = (list(chunk), params, key_config, bands, rows)
+                texts = _spill(spill, list(chunk))
+                job = (texts, params, key_config, bands, rows)
                 pending.append(pool.submit(_sketch_to_file, spill, *job))
             while len(pending) >= 2 * workers:
                 yield _done(pending.popleft())
@@ -116,32 +118,43 @@ def sketch_chunks(
             yield _done(pending.popleft())
 
 
+def _spill(directory: str, item: object) -> str:
+    """``item`` pickled into a new file of ``directory``; its path."""
+    fd, path = tempfile.mkstemp(dir=directory)
+    with os.fdopen(fd, "wb") as handle:
+        pickle.dump(item, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def _unspill(path: str) -> Any:
+    """The item :func:`_spill` wrote to ``path`` (the file is removed)."""
+    with open(path, "rb") as handle:
+        item = pickle.load(handle)
+    os.unlink(path)
+    return item
+
+
 def _sketch_to_file(
     directory: str,
-    texts: list[str],
+    texts_path: str,
     params: MinHashParams,
     key_config: KeyConfig | None,
     bands: int,
     rows: int,
 ) -> str:
-    """:func:`sketch_texts` in a child process, handed back through a file.
+    """:func:`sketch_texts` in a child process, texts and sketch passed through files.
 
-    A sketch is megabytes (the keys); sent back through the pool's pipe, it is read by
-    a thread of the parent that needs the GIL for every pipe-sized piece while the
-    parent's main thread is busy sketching, and the child stalls on the full pipe
-    (measured: a quarter of the child's time).  A file is read in one go."""
-    sketch = sketch_texts(texts, params, key_config, bands, rows)
-    fd, path = tempfile.mkstemp(dir=directory)
-    with os.fdopen(fd, "wb") as handle:
-        pickle.dump(sketch, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    return path
+    Both are megabytes.  Through the pool's pipes they are pickled and moved by helper
+    threads of the parent, which take the GIL from its main thread while it sketches
+    (measured: the parent's own chunks took 25% longer, and the child stalled on a full
+    pipe for a quarter of its time).  A file is written and read in one go, in the
+    thread that has the data."""
+    sketch = sketch_texts(_unspill(texts_path), params, key_config, bands, rows)
+    return _spill(directory, sketch)
 
 
 def _done(item: Future[str] | Sketch) -> Sketch:
     if isinstance(item, Sketch):
         return item
-    path = item.result()
-    with open(path, "rb") as handle:
-        sketch: Sketch = pickle.load(handle)
-    os.unlink(path)
+    sketch: Sketch = _unspill(item.result())
     return sketch
