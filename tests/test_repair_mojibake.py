@@ -1,4 +1,5 @@
 import codecs
+import difflib
 import json
 import random
 import re
@@ -208,8 +209,10 @@ def _consistent(edit_text: str, clean: str) -> bool:
 
 def _dbcs_run(enc: str, dec: str, errors: str, name: str, k: int, seed: int) -> dict[str, int]:
     """Garble sentences wrapped in clean text; count sentences, exact repairs, edited
-    ones, right characters (clean ones an edit put back) and edits putting in a wrong one."""
-    n = exact = edited = right = wrong = 0
+    ones, right characters (clean ones an edit put back), edits putting in a wrong one,
+    and wrong characters (those of a replacement outside its longest common
+    subsequence with the clean text, lost marks aside)."""
+    n = exact = edited = right = wrong = wrong_chars = 0
     for clean in _sentences(name, enc, k, seed):
         try:
             garbled = clean.encode(enc).decode(dec, errors=errors)
@@ -224,12 +227,24 @@ def _dbcs_run(enc: str, dec: str, errors: str, name: str, k: int, seed: int) -> 
         exact += apply_edits(text, edits) == want
         for e in edits:
             assert e.lossy == ("\ufffd" in e.replacement)
-            assert e.lossy == ("\ufffd" in e.original)
+            if errors != "ignore":  # a silent reader's losses show only in the repair
+                assert e.lossy == ("\ufffd" in e.original)
             if _consistent(e.replacement, want):
                 right += sum(1 for c in e.replacement if c != "\ufffd" and not c.isascii())
             else:
                 wrong += 1
-    return {"n": n, "exact": exact, "edited": edited, "right": right, "wrong": wrong}
+                matcher = difflib.SequenceMatcher(None, e.replacement, want, autojunk=False)
+                common = sum(b.size for b in matcher.get_matching_blocks())
+                right += common
+                wrong_chars += len(e.replacement) - e.replacement.count("\ufffd") - common
+    return {
+        "n": n,
+        "exact": exact,
+        "edited": edited,
+        "right": right,
+        "wrong": wrong,
+        "wrong_chars": wrong_chars,
+    }
 
 
 def test_dbcs_big5_read_as_gb18030_exact() -> None:
@@ -255,21 +270,53 @@ def test_dbcs_replace_marks_lost_pairs(enc: str, dec: str, name: str, min_edited
     assert got["edited"] >= min_edited
 
 
+def test_dbcs_gbk_read_as_big5_lossless() -> None:
+    """GBK read as Big5 with nothing lost (笢恅): re-read in step, no mark needed.
+    Measured 102/131 exact (seed 7), no wrong character; this sample: 21/25."""
+    got = _dbcs_run("gbk", "big5", "strict", THUC, 60, 9)
+    assert got["n"] >= 20 and got["wrong"] == 0
+    assert got["exact"] >= 0.7 * got["n"]
+
+
+def test_dbcs_gbk_read_as_big5_silent_drops() -> None:
+    """A Big5 reader that dropped bytes without a mark (errors='ignore'): the bytes are
+    put back where the reading after them becomes fluent, the lost pairs are U+FFFD.
+    Where two bytes went in a row the bytes around can read as a common hanzi
+    (湖人 -> 核): measured 5,308 characters right and 138 wrong (2.5%) over 169
+    sentences (seed 7); this sample: 1,069 right, 34 wrong."""
+    got = _dbcs_run("gbk", "big5", "ignore", THUC, 60, 9)
+    assert got["n"] >= 20 and got["edited"] >= 0.6 * got["n"]
+    assert got["wrong_chars"] <= 0.05 * got["right"]
+
+
+def test_dbcs_big5_read_as_gbk_silent_drops_untouched() -> None:
+    """Big5 read as GBK with silent drops is left alone: the phrase lists hold too few
+    traditional bigrams to tell where bytes went (17% wrong characters, measured)."""
+    got = _dbcs_run("big5", "gbk", "ignore", DRCD, 60, 9)
+    assert got["n"] >= 20 and got["edited"] == 0
+
+
 @pytest.mark.parametrize(
-    ("enc", "dec", "name", "errors"),
+    ("garbled", "clean"),
     [
-        ("gbk", "big5", THUC, "strict"),
-        ("gbk", "big5", THUC, "ignore"),
-        ("big5", "gbk", DRCD, "ignore"),
+        ("笢恅", "中文"),
+        ("下载笢恅版", "下载中文版"),
+        ("标题：笢恅。好的", "标题：中文。好的"),
+        ("忧心忡忡", "忧心忡忡"),  # rare characters, but a reduplication
+        ("李婧婧说", "李婧婧说"),
     ],
 )
-def test_dbcs_without_proof_untouched(enc: str, dec: str, name: str, errors: str) -> None:
-    """Without a lost mark or a private-use character the reader may have dropped bytes
-    silently (errors='ignore', iconv -c), and a shifted stretch reads as common hanzi:
-    such text is left alone, lossless or not."""
-    got = _dbcs_run(enc, dec, errors, name, 60, 9)
-    assert got["n"] >= 20
-    assert got["edited"] == 0
+def test_dbcs_short_gbk_read_as_big5(garbled: str, clean: str) -> None:
+    assert fix_mojibake(garbled) == clean
+
+
+def test_dbcs_gbk_read_as_big5_explained() -> None:
+    clean = "我们今天去北京参加会议，讨论了经济发展问题。"
+    garbled = clean.encode("gbk").decode("big5", errors="ignore")
+    (edit,) = find_mojibake(garbled)
+    assert (edit.detail["encoded_as"], edit.detail["decoded_as"]) == ("gbk", "big5")
+    assert edit.lossy and edit.replacement == "我们今天\ufffd北京参加会议，讨论了经济发展问题\ufffd"
+    assert edit.detail["unrecovered"] == 2
 
 
 def _browser(err: UnicodeError) -> tuple[str, int]:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from ..types import Edit, apply_edits
 from .common import _LATIN, _LOST_MARKS, _RUN_CAP, _SINGLE, PAIRS, _enc, _fluency
 from .dbcs_as_single_byte import _pick_dbcs_reading
+from .dbcs_shift import _SHIFT_PAIRS, _shift_spans
 from .gates import _acceptable, _dbcs_acceptable, _reads_as_words
 from .gbk_big5 import _DBCS, _DBCS_PROOF, _dbcs_bytes, _dbcs_spans
 from .prefilter import _dbcs_trigger, _hit_ok, _trigger
@@ -104,10 +105,16 @@ def _repair_once(window: str, *, pairs: bool = True, dbcs: bool = True) -> list[
             seg = window[s0:s1]
             if seg.isascii():
                 continue
-            for a, b, repl, info in _dbcs_spans(seg, encoded_as, decoded_as):
+            # A segment with a lost mark is re-read in step with the marks; one without
+            # may hide silently dropped bytes (its spans are gated where they are found).
+            marked = _DBCS_PROOF.search(seg) is not None
+            if not marked and (encoded_as, decoded_as) not in _SHIFT_PAIRS:
+                continue
+            spans = _dbcs_spans if marked else _shift_spans
+            for a, b, repl, info in spans(seg, encoded_as, decoded_as):
                 start, end = s0 + a, s0 + b
                 garbled = window[start:end]
-                if not _dbcs_acceptable(garbled, repl):
+                if marked and not _dbcs_acceptable(garbled, repl):
                     continue
                 gain = _fluency(repl) - _fluency(garbled)
                 detail = {"encoded_as": encoded_as, "decoded_as": decoded_as}
@@ -150,19 +157,13 @@ def find_mojibake(text: str) -> list[Edit]:
     """Return sorted, non-overlapping edits undoing codec mojibake in ``text``."""
     if text.isascii():
         return []
-    trig = _trigger()
-    if trig.search(text) is None:
-        return []
-    hits: list[tuple[int, int]] = []
-    proof = False
-    for m in trig.finditer(text):
-        if m.end() - m.start() == 1:
-            proof = True
-        elif _hit_ok(m.group()):
-            hits.append((m.start(), m.end()))
-    dbcs_hits: list[tuple[int, int]] = []
-    if proof:
-        dbcs_hits = [(m.start(), m.end()) for m in _dbcs_trigger().finditer(text)]
+    # A one-character pre-filter hit (a lost mark) is no evidence on its own.
+    hits = [
+        (m.start(), m.end())
+        for m in _trigger().finditer(text)
+        if m.end() - m.start() > 1 and _hit_ok(m.group())
+    ]
+    dbcs_hits = [(m.start(), m.end()) for m in _dbcs_trigger().finditer(text)]
     if not hits and not dbcs_hits:
         return []
     every = sorted(hits + dbcs_hits)
@@ -190,11 +191,10 @@ def find_mojibake(text: str) -> list[Edit]:
             hi = max(hi, edge)
         lo = max(lo, covered)
         window = text[lo:hi]
-        # Only the kinds of repair this window has evidence for (a GBK<->Big5 edit
-        # needs a lost mark in its run, so a window without one has none).
+        # Only the kinds of repair this window has evidence for.
         regular = any(lo <= h0 < hi for h0, _ in hits)
-        marked = any(lo <= h0 < hi for h0, _ in dbcs_hits) and _DBCS_PROOF.search(window)
-        for e in _repair_once(window, pairs=regular, dbcs=bool(marked)):
+        dbcs = any(lo <= h0 < hi for h0, _ in dbcs_hits)
+        for e in _repair_once(window, pairs=regular, dbcs=dbcs):
             s, t = e.start + lo, e.end + lo
             own = dbcs_hits if (e.detail["encoded_as"], e.detail["decoded_as"]) in _DBCS else hits
             if not any(s < h1 and h0 < t for h0, h1 in own):

@@ -1,14 +1,14 @@
-"""GBK<->Big5: GBK bytes read as Big5 (``笢恅`` = 中文), and Big5 read as GBK.
+"""GBK<->Big5 where the reader marked lost bytes: GBK read as Big5 (``笢恅`` = 中文)
+and Big5 read as GBK.
 
-Repaired only where the reader is known not to have dropped bytes silently.  A reader
-that drops a byte without a mark (``errors="ignore"``, iconv ``-c``) leaves the
-following pairs one byte out of step, and that shifted stretch decodes to common
-hanzi that the frequency classes and phrase-list bigrams cannot tell from real text.
-So a segment (a run of characters the reader can show) is looked at only if it holds
-a lost mark U+FFFD or a private-use character (a GBK reader that shows user-defined
-pairs as private use, as Windows, browsers and ``gb18030`` do, never loses a byte);
-text without either, lossless GBK read as Big5 included, is left alone.  (The
-pre-filter is in :mod:`.prefilter`, the gates in :mod:`.gates`.)
+This module reads a segment (a run of characters the reader can show) that holds a
+lost mark U+FFFD or a private-use character (a GBK reader that shows user-defined
+pairs as private use, as Windows, browsers and ``gb18030`` do, never loses a byte):
+the marks tell where bytes went.  A segment without either may come from a reader
+that dropped bytes silently (``errors="ignore"``, iconv ``-c``), which leaves the
+following pairs one byte out of step; :mod:`.dbcs_shift` searches for those places
+(GBK read as Big5 only).  (The pre-filter is in :mod:`.prefilter`, the gates in
+:mod:`.gates`.)
 
 * *Strict re-reading* (:func:`_dbcs_read`): the characters are turned back into the
   reader's bytes, a lost mark into one unknown byte (Python's readers replace one
@@ -39,13 +39,12 @@ in a character that is neither the clean one nor U+FFFD):
 =====================================  ==========  ===========  =====
 style                                  exact       chars right  wrong
 =====================================  ==========  ===========  =====
-GBK read as Big5, nothing lost         0/131       0% (left)    0
 GBK read as Big5, ``replace``          0/169       31%          0
-GBK read as Big5, ``ignore``           0/169       0% (left)    0
 Big5 read as ``gb18030`` (lossless)    181/300     68%          0
 Big5 read as GBK, ``replace``          0/300       10%          0
-Big5 read as GBK, ``ignore``           0/300       0% (left)    0
 =====================================  ==========  ===========  =====
+
+(GBK read as Big5 without marks: see :mod:`.dbcs_shift`.)
 
 Seed 11 (400 each way) gives the same picture (232/400 exact for ``gb18030``, no wrong
 character), and so does a reader that writes one U+FFFD for a whole pair (GBK->Big5

@@ -183,8 +183,9 @@ def _dbcs_hit_ok(hit: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _dbcs_trigger() -> re.Pattern[str]:
-    """Pre-filter of GBK<->Big5 mojibake: three rare characters within five (lost marks
-    and private-use characters count as rare), built once per process."""
+    """Pre-filter of GBK<->Big5 mojibake: two rare characters in a row, or three within
+    five (lost marks and private-use characters count as rare), built once per
+    process."""
     cps = [0xFFFD, *range(0xE000, 0xF900)]
     for codec in ("gbk", "big5"):
         for lead in range(0x81, 0xFF):
@@ -196,4 +197,4 @@ def _dbcs_trigger() -> re.Pattern[str]:
                 if _rare(ch):
                     cps.append(ord(ch))
     r = "[" + _class_of(cps) + "]"
-    return re.compile(f"{r}(?:{r}(?:{r}|.{r}|..{r})|.{r}(?:{r}|.{r})|..{r}{r})")
+    return re.compile(f"{r}(?:{r}(?:{r}|.{r}|..{r})|.{r}(?:{r}|.{r})|..{r}{r})|{r}{r}")
