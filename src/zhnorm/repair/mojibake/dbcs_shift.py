@@ -77,6 +77,21 @@ def _score(ch: str) -> float:
     return base + 2.0 * min(math.log2(1 + degree) / 10.0, 1.0)
 
 
+def _worth_searching(hit: str, enc: str, dec: str) -> bool:
+    """Whether the bytes of a pre-filter hit (rare characters) read as at least two
+    common hanzi in ``enc``, in step or one byte out of step: what mojibake does and
+    rare characters of real text (names, reduplications) seldom do."""
+    stream = b"".join(_dbcs_bytes(ch, dec) or b"" for ch in hit)
+    for offset in (0, 1):
+        common = 0
+        for p in range(offset, len(stream) - 1, 2):
+            got = _pair(stream[p], stream[p + 1], enc)
+            common += got is not None and is_common(got)
+        if common >= 2:
+            return True
+    return False
+
+
 def _shift_spans(segment: str, enc: str, dec: str) -> list[_Span]:
     """Re-read stretches of ``segment`` (shown by a reader in ``dec`` that may have
     dropped bytes silently) in the writer's codec ``enc``, with the gates passed."""

@@ -14,12 +14,12 @@ as GBK) becomes U+FFFD.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from ..types import Edit, apply_edits
 from .common import _LATIN, _LOST_MARKS, _RUN_CAP, _SINGLE, PAIRS, _enc, _fluency
 from .dbcs_as_single_byte import _pick_dbcs_reading
-from .dbcs_shift import _SHIFT_PAIRS, _shift_spans
+from .dbcs_shift import _SHIFT_PAIRS, _shift_spans, _worth_searching
 from .gates import _acceptable, _dbcs_acceptable, _reads_as_words
 from .gbk_big5 import _DBCS, _DBCS_PROOF, _dbcs_bytes, _dbcs_spans
 from .prefilter import _dbcs_trigger, _hit_ok, _trigger
@@ -63,9 +63,17 @@ def _lossy_note(info: dict[str, int]) -> str:
     )
 
 
-def _repair_once(window: str, *, pairs: bool = True, dbcs: bool = True) -> list[Edit]:
+def _repair_once(
+    window: str,
+    *,
+    pairs: bool = True,
+    dbcs: bool = True,
+    shift_at: Sequence[tuple[int, int]] = (),
+) -> list[Edit]:
     """Candidate edits of :data:`PAIRS` (unless ``pairs=False``) and of GBK<->Big5
-    (unless ``dbcs=False``) in ``window``, the best non-overlapping ones."""
+    (unless ``dbcs=False``) in ``window``, the best non-overlapping ones.  A GBK<->Big5
+    segment without a lost mark is searched for dropped bytes only where it overlaps
+    one of the pre-filter hits ``shift_at``."""
     cands: list[tuple[float, Edit]] = []
     # GBK/Big5 read as cp1252/latin-1: candidates per (reader, segment) and writer.
     dbcs_single: dict[tuple[str, int, int], dict[str, list[tuple[bool, tuple[float, Edit]]]]] = {}
@@ -108,7 +116,13 @@ def _repair_once(window: str, *, pairs: bool = True, dbcs: bool = True) -> list[
             # A segment with a lost mark is re-read in step with the marks; one without
             # may hide silently dropped bytes (its spans are gated where they are found).
             marked = _DBCS_PROOF.search(seg) is not None
-            if not marked and (encoded_as, decoded_as) not in _SHIFT_PAIRS:
+            if not marked and (
+                (encoded_as, decoded_as) not in _SHIFT_PAIRS
+                or not any(
+                    h0 < s1 and s0 < h1 and _worth_searching(window[h0:h1], encoded_as, decoded_as)
+                    for h0, h1 in shift_at
+                )
+            ):
                 continue
             spans = _dbcs_spans if marked else _shift_spans
             for a, b, repl, info in spans(seg, encoded_as, decoded_as):
@@ -193,8 +207,8 @@ def find_mojibake(text: str) -> list[Edit]:
         window = text[lo:hi]
         # Only the kinds of repair this window has evidence for.
         regular = any(lo <= h0 < hi for h0, _ in hits)
-        dbcs = any(lo <= h0 < hi for h0, _ in dbcs_hits)
-        for e in _repair_once(window, pairs=regular, dbcs=dbcs):
+        own_dbcs = [(h0 - lo, h1 - lo) for h0, h1 in dbcs_hits if lo <= h0 < hi]
+        for e in _repair_once(window, pairs=regular, dbcs=bool(own_dbcs), shift_at=own_dbcs):
             s, t = e.start + lo, e.end + lo
             own = dbcs_hits if (e.detail["encoded_as"], e.detail["decoded_as"]) in _DBCS else hits
             if not any(s < h1 and h0 < t for h0, h1 in own):

@@ -197,4 +197,4 @@ def _dbcs_trigger() -> re.Pattern[str]:
                 if _rare(ch):
                     cps.append(ord(ch))
     r = "[" + _class_of(cps) + "]"
-    return re.compile(f"{r}(?:{r}(?:{r}|.{r}|..{r})|.{r}(?:{r}|.{r})|..{r}{r})|{r}{r}")
+    return re.compile(f"{r}(?:{r}|.{r}(?:{r}|.{r})|..{r}{r})")
