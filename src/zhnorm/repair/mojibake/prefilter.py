@@ -184,8 +184,8 @@ def _dbcs_hit_ok(hit: str) -> bool:
 @lru_cache(maxsize=1)
 def _dbcs_trigger() -> re.Pattern[str]:
     """Pre-filter of GBK<->Big5 mojibake: two rare characters in a row, or three within
-    five (lost marks and private-use characters count as rare), built once per
-    process."""
+    five (lost marks and private-use characters count as rare; full-width ASCII, common
+    in mainland news as ``２０１０``, does not), built once per process."""
     cps = [0xFFFD, *range(0xE000, 0xF900)]
     for codec in ("gbk", "big5"):
         for lead in range(0x81, 0xFF):
@@ -194,7 +194,7 @@ def _dbcs_trigger() -> re.Pattern[str]:
                     ch = bytes((lead, trail)).decode(codec)
                 except UnicodeDecodeError:
                     continue
-                if _rare(ch):
+                if _rare(ch) and not "\uff01" <= ch <= "\uff5e":
                     cps.append(ord(ch))
     r = "[" + _class_of(cps) + "]"
     return re.compile(f"{r}(?:{r}|.{r}(?:{r}|.{r})|..{r}{r})")
