@@ -256,23 +256,28 @@ def test_dbcs_big5_read_as_gb18030_exact() -> None:
     assert got["exact"] >= 28
 
 
-@pytest.mark.parametrize(
-    ("enc", "dec", "name", "min_edited"),
-    [("gbk", "big5", THUC, 24), ("big5", "gbk", DRCD, 25)],
-)
-def test_dbcs_replace_marks_lost_pairs(enc: str, dec: str, name: str, min_edited: int) -> None:
-    """Python's readers replace one byte per error: the byte stream is known exactly,
-    a lost pair becomes U+FFFD and the edit is lossy.  Measured (300 sentences): GBK
-    read as Big5 31% of characters right, Big5 read as GBK 10%, no wrong character;
-    this sample: 30 of 46 and 32 of 80 lossy sentences edited."""
-    got = _dbcs_run(enc, dec, "replace", name, 80, 9)
+def test_dbcs_replace_marks_lost_pairs() -> None:
+    """Python's readers replace one byte per error.  GBK read as Big5 goes through the
+    shift-aware search, a mark standing for one byte or a whole pair: measured (169
+    sentences, seed 7) 5,476 characters right and 9 wrong (0.16%, next to lost pairs);
+    this sample: 35 of 46 sentences edited, 1,570 right, 1 wrong."""
+    got = _dbcs_run("gbk", "big5", "replace", THUC, 80, 9)
+    assert got["edited"] >= 0.6 * got["n"]
+    assert got["wrong_chars"] <= 0.01 * got["right"]
+
+
+def test_dbcs_big5_read_as_gbk_replace_marks_lost_pairs() -> None:
+    """Big5 read as GBK is re-read in step with the marks (a mark is one byte) and cut
+    where the reading stops being plausible: measured (300 sentences) 10% of the
+    characters right, none wrong; this sample: 32 of 80 lossy sentences edited."""
+    got = _dbcs_run("big5", "gbk", "replace", DRCD, 80, 9)
     assert got["wrong"] == 0
-    assert got["edited"] >= min_edited
+    assert got["edited"] >= 25
 
 
 def test_dbcs_gbk_read_as_big5_lossless() -> None:
     """GBK read as Big5 with nothing lost (笢恅): re-read in step, no mark needed.
-    Measured 102/131 exact (seed 7), no wrong character; this sample: 21/25."""
+    Measured 100/131 exact (seed 7), no wrong character; this sample: 21/25."""
     got = _dbcs_run("gbk", "big5", "strict", THUC, 60, 9)
     assert got["n"] >= 20 and got["wrong"] == 0
     assert got["exact"] >= 0.7 * got["n"]
@@ -282,7 +287,7 @@ def test_dbcs_gbk_read_as_big5_silent_drops() -> None:
     """A Big5 reader that dropped bytes without a mark (errors='ignore'): the bytes are
     put back where the reading after them becomes fluent, the lost pairs are U+FFFD.
     Where two bytes went in a row the bytes around can read as a common hanzi
-    (湖人 -> 核): measured 5,308 characters right and 138 wrong (2.5%) over 169
+    (湖人 -> 核): measured 5,292 characters right and 138 wrong (2.5%) over 169
     sentences (seed 7); this sample: 1,069 right, 34 wrong."""
     got = _dbcs_run("gbk", "big5", "ignore", THUC, 60, 9)
     assert got["n"] >= 20 and got["edited"] >= 0.6 * got["n"]
@@ -351,8 +356,11 @@ def test_dbcs_replace_example() -> None:
     edits = find_mojibake("前文" + garbled + "后文")
     assert edits and all(e.lossy for e in edits)
     assert all(_consistent(e.replacement, "前文" + clean + "后文") for e in edits)
-    assert edits[0].replacement.startswith("其中\ufffd物肖像\ufffd式结合了脸部优先技术")
-    assert edits[0].detail["unrecovered"] == 2
+    assert (
+        edits[0].replacement
+        == "其中\ufffd物肖像\ufffd式结合了脸部优先技术，可获得更为完美的\ufffd像照片\ufffd"
+    )
+    assert edits[0].detail["unrecovered"] == 4
 
 
 @pytest.mark.parametrize(

@@ -1,39 +1,54 @@
-"""GBK<->Big5 without lost marks: a re-reading that may put dropped bytes back.
+"""GBK read as Big5: a re-reading that finds where the reader lost bytes.
 
-A reader that meets a pair it cannot map and drops a byte without leaving a mark
-(Python's ``errors="ignore"``, iconv ``-c``) reads the following bytes one out of step,
-until a second drop or an ASCII byte puts it back in step; every other byte is still
-in the garbled text.  Lossless GBK read as Big5 (``笢恅`` for 中文) is the case without
-any drop.  :mod:`.gbk_big5` needs a lost mark to know where the reader lost a byte;
-here the places are found from the text itself.
+A Big5 reader that meets a pair it cannot map either drops a byte without a mark
+(Python's ``errors="ignore"``, iconv ``-c``) or shows a lost mark U+FFFD, for one byte
+(Python's ``errors="replace"``) or for the whole pair (browsers).  After a dropped or
+one-byte-marked byte it reads the following bytes one out of step, until a second
+error or an ASCII byte puts it back in step; every other byte is still in the garbled
+text.  Lossless GBK read as Big5 (``笢恅`` for 中文) is the case without any error.
 
-For one segment (a run of characters the reader can show, without lost marks) the
-characters are turned back into the reader's bytes, and the most fluent reading of
-those bytes is found by dynamic programming over byte positions (one best path per
-position and mode), with three moves:
+For one segment (a run of characters the reader can show, and lost marks) the
+characters are turned back into the reader's bytes, a mark into one unknown byte, and
+the most fluent reading of those bytes is found by dynamic programming over byte
+positions (one best path per position and mode), with these moves:
 
 * *keep* the next character as it is (clean text beside the mojibake);
 * *re-read* the next pair, or ASCII byte, in the writer's codec;
-* *put back* a byte the reader dropped: the pair it belonged to is lost (U+FFFD, the
-  edit is ``lossy``); its other byte is never guessed.
+* read a lost mark as a lost pair (U+FFFD), the mark standing for the whole pair or
+  for one of its bytes;
+* *put back* a byte the reader dropped silently: the pair it belonged to is lost.
 
-A path scores :func:`~zhnorm.repair.plausibility.char_score` per character, plus
-:data:`_LINK` per phrase-list bigram of adjacent characters, minus :data:`_SWITCH` on
-entering and on leaving a re-read stretch and :data:`_PUT_BACK` per byte put back.
-So a stretch is re-read only where its re-reading gains more than two switches over
-the text as it is, and a byte is put back only where the reading after it gains more
-than the cost.  Each re-read stretch must then pass the gates: six or more wide
-characters go through :func:`~.gates._dbcs_acceptable`; shorter ones must be
-distinct rare characters without bigrams re-read as common hanzi linked pair by pair,
-with nothing lost.
+A lost pair makes the edit ``lossy``; its other byte is never guessed.  A path scores
+:func:`~zhnorm.repair.plausibility.char_score` per character (finer: see
+:func:`_score`), plus :data:`_LINK` per phrase-list bigram of adjacent characters,
+minus :data:`_SWITCH` on entering and on leaving a re-read stretch, :data:`_MARK` per
+lost mark read and :data:`_PUT_BACK` per byte put back.  So a stretch is re-read only
+where its re-reading gains more than two switches over the text as it is, and a byte
+is put back only where the reading after it gains more than the cost.  Each re-read
+stretch must then pass the gates: six or more wide characters go through
+:func:`~.gates._dbcs_acceptable`; shorter ones must be distinct rare characters
+without bigrams re-read as common hanzi linked pair by pair, with nothing lost.
 
 Measured through :func:`find_mojibake` on THUCNews sentences wrapped in clean text
 (seed 7; wrong characters are those of a replacement outside its longest common
-subsequence with the clean text): read losslessly, 102 of 131 sentences exact, none
-wrong; read with ``errors="ignore"``, 131 of 169 edited, 5,308 characters right and
-138 wrong (2.5%), mostly where two bytes went in a row (``湖人`` -> ``核``) or a drop
-came just before the stretch (``如果`` -> ``绻``).  Seed 11 (400 sentences): 136/174
-exact, none wrong; 7,375 right, 178 wrong.  THUCNews and DRCD stay unchanged.
+subsequence with the clean text; the sentences of the last three rows all lost
+bytes):
+
+=============================  =======  =====  =====
+reader                         edited   right  wrong
+=============================  =======  =====  =====
+lossless (``strict``)          108/131  3,819  0 (100 exact)
+``replace`` (mark per byte)    132/169  5,476  9
+browser (mark per pair)        134/169  5,707  0
+``ignore`` (no mark)           130/169  5,292  138
+=============================  =======  =====  =====
+
+Before this search a mark was needed and read in step with the marks only
+(``replace``: 2,471 right; nothing without marks).  The wrong characters of the
+silent reader are mostly where two bytes went in a row (``湖人`` -> ``核``) or a drop
+came just before the stretch (``如果`` -> ``绻``); those of ``replace`` sit next to a
+lost pair.  Seed 11 (400 sentences) gives the same picture.  THUCNews and DRCD stay
+unchanged.
 """
 
 from __future__ import annotations
@@ -43,7 +58,7 @@ import math
 from functools import lru_cache
 
 from ..plausibility import char_score, is_common, lexicon_index
-from .common import _bigram_share, _is_han, _rare, _Span
+from .common import _LOST, _bigram_share, _is_han, _rare, _Span
 from .gates import _DBCS_MIN, _dbcs_acceptable
 from .gbk_big5 import _dbcs_bytes, _pair
 
@@ -55,6 +70,7 @@ hold few traditional bigrams, and on 300 DRCD sentences read with ``errors="igno
 _LINK = 3.0
 _SWITCH = 2.0
 _PUT_BACK = 3.0
+_MARK = 0.5
 _KEEP, _READ = 0, 1
 _NONE = float("-inf")
 # The punctuation of running Chinese text, as frequent as the most frequent hanzi.
@@ -98,7 +114,7 @@ def _shift_spans(segment: str, enc: str, dec: str) -> list[_Span]:
     stream: list[int] = []
     starts: list[int] = []
     for ch in segment:
-        got = _dbcs_bytes(ch, dec)
+        got = (_LOST,) if ch == "\ufffd" else _dbcs_bytes(ch, dec)
         if got is None:
             return []
         starts.append(len(stream))
@@ -139,11 +155,18 @@ def _shift_spans(segment: str, enc: str, dec: str) -> list[_Span]:
             continue
         before = last[_READ][p]
         b = stream[p]
+        if b == _LOST:  # a lost mark: for a whole pair, or for one byte of it
+            offer(_READ, p + 1, base - _MARK, "\ufffd", p, _READ)
+            if p + 1 < n and stream[p + 1] >= 0x40:
+                offer(_READ, p + 2, base - _MARK, "\ufffd", p, _READ)
+            continue
         if b < 0x80:
             ch = chr(b)
             offer(_READ, p + 1, base + _score(ch), ch, p, _READ)
             continue
-        if p + 1 < n:
+        if p + 1 < n and stream[p + 1] == _LOST:  # a mark for the pair's second byte
+            offer(_READ, p + 2, base - _MARK, "\ufffd", p, _READ)
+        elif p + 1 < n:
             pair = _pair(b, stream[p + 1], enc)
             if pair is not None:
                 offer(_READ, p + 2, base + _score(pair) + link(before, pair), pair, p, _READ)

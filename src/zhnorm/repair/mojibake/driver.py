@@ -113,23 +113,25 @@ def _repair_once(
             seg = window[s0:s1]
             if seg.isascii():
                 continue
-            # A segment with a lost mark is re-read in step with the marks; one without
-            # may hide silently dropped bytes (its spans are gated where they are found).
+            # GBK read as Big5 is searched for lost bytes, marked or not (its spans are
+            # gated where they are found); Big5 read as GBK is re-read in step with its
+            # lost marks, and only if it has some.
             marked = _DBCS_PROOF.search(seg) is not None
-            if not marked and (
-                (encoded_as, decoded_as) not in _SHIFT_PAIRS
-                or not any(
+            if (encoded_as, decoded_as) in _SHIFT_PAIRS:
+                hit = any(
                     h0 < s1 and s0 < h1 and _worth_searching(window[h0:h1], encoded_as, decoded_as)
                     for h0, h1 in shift_at
                 )
-            ):
-                continue
-            spans = _dbcs_spans if marked else _shift_spans
-            for a, b, repl, info in spans(seg, encoded_as, decoded_as):
+                spans = _shift_spans(seg, encoded_as, decoded_as) if marked or hit else []
+            else:
+                spans = [
+                    (a, b, repl, info)
+                    for a, b, repl, info in _dbcs_spans(seg, encoded_as, decoded_as)
+                    if _dbcs_acceptable(seg[a:b], repl)
+                ]
+            for a, b, repl, info in spans:
                 start, end = s0 + a, s0 + b
                 garbled = window[start:end]
-                if marked and not _dbcs_acceptable(garbled, repl):
-                    continue
                 gain = _fluency(repl) - _fluency(garbled)
                 detail = {"encoded_as": encoded_as, "decoded_as": decoded_as}
                 if info is not None:
