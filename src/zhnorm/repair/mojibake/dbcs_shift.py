@@ -64,8 +64,10 @@ from .gbk_big5 import _dbcs_bytes, _pair
 
 _SHIFT_PAIRS = frozenset({("gbk", "big5")})
 """(writer, reader) pairs repaired here.  Big5 read as GBK is not: the phrase lists
-hold few traditional bigrams, and on 300 DRCD sentences read with ``errors="ignore"``
-17% of the characters such readings put in were wrong."""
+hold few traditional bigrams, and on 300 DRCD sentences this search put in 97 wrong
+characters for 495 right with silent drops, and 46 for 400 with ``replace`` marks
+(:mod:`.gbk_big5`, in step with the marks: 1,213 right, none wrong), even with the
+bigrams looked up in simplified as well."""
 
 _LINK = 3.0
 _SWITCH = 2.0
