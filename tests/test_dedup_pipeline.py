@@ -28,6 +28,8 @@ from zhnorm.dedup import (
     signatures,
 )
 from zhnorm.dedup.lsh import collision_probability
+from zhnorm.dedup.sketch import KeyBlock, sketch_chunks
+from zhnorm.dedup.spool import KeySpool
 from zhnorm.dedup.synthetic import garble_ruby, make_corpus
 from zhnorm.io import Record
 
@@ -135,15 +137,51 @@ def test_result_structure(result: DedupResult) -> None:
 def test_workers_give_identical_results(
     corpus: zhnorm.dedup.synthetic.SyntheticCorpus, result: DedupResult
 ) -> None:
-    texts = corpus.texts[:2100]  # two chunks
+    texts = corpus.texts[:2100]  # three chunks: two to the child, one done here
     one = dedup(texts)
     two = dedup(texts, workers=2)
-    assert (two.cluster, two.duplicate_of, two.similarity, two.pairs) == (
+    assert (two.cluster, two.duplicate_of, two.similarity, two.pairs, two.keys) == (
         one.cluster,
         one.duplicate_of,
         one.similarity,
         one.pairs,
+        one.keys,
     )
+
+
+@pytest.mark.parametrize("as_sequence", [True, False])
+def test_sketch_chunks_hand_over_paths_agree(
+    corpus: zhnorm.dedup.synthetic.SyntheticCorpus, as_sequence: bool
+) -> None:
+    """Chunks given as a sequence reach the child by inheritance, a stream's through a
+    file; both give the sketches of one process, keys packed in a KeyBlock."""
+    params = MinHashParams()
+    bands, rows = lsh_bands(0.8, params.num_perm)
+    chunks = [corpus.texts[i : i + 60] for i in range(0, 360, 60)]
+    one = list(sketch_chunks(chunks, params, None, bands, rows))
+    given = chunks if as_sequence else iter(chunks)
+    two = list(sketch_chunks(given, params, None, bands, rows, workers=2))
+    assert len(two) == len(one) == 6
+    assert any(isinstance(s.keys, KeyBlock) for s in two)
+    for a, b in zip(one, two, strict=True):
+        assert list(a.keys) == list(b.keys)
+        assert np.array_equal(a.signatures, b.signatures)
+        assert np.array_equal(a.bands, b.bands) and np.array_equal(a.empty, b.empty)
+
+
+def test_key_block() -> None:
+    keys = ["中文", "", "\U00020000x", "lone \ud800 surrogate", "末"]
+    block = KeyBlock.pack(keys)
+    assert len(block) == 5 and list(block) == keys
+    assert block[2] == keys[2] and block[-1] == "末" and block[1:3] == keys[1:3]
+    with pytest.raises(IndexError):
+        block[5]
+    assert list(pickle.loads(pickle.dumps(block))) == keys
+    with KeySpool() as spool:
+        spool.extend(["前"])
+        spool.extend(block)
+        spool.extend(["后"])
+        assert [spool[i] for i in range(len(spool))] == ["前", *keys, "后"]
 
 
 def test_keep_policies_on_records(corpus: zhnorm.dedup.synthetic.SyntheticCorpus) -> None:

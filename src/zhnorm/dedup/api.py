@@ -205,11 +205,11 @@ def dedup(
     params = params or MinHashParams()
     texts, ids, values = _texts_ids_values(items, keep, text_field, id_field)
     bands, rows = lsh_bands(threshold, params.num_perm)
-    chunks = (texts[i : i + CHUNK_DOCS] for i in range(0, len(texts), CHUNK_DOCS))
+    chunks = [texts[i : i + CHUNK_DOCS] for i in range(0, len(texts), CHUNK_DOCS)]
     sketches = list(sketch_chunks(chunks, params, key_config, bands, rows, workers))
     sketch = _concatenate(sketches, params, bands)
     a, b, band = candidate_pairs(sketch.bands, ~sketch.empty)
-    keys = sketch.keys
+    keys = list(sketch.keys)
 
     def key_of(index: int) -> str:
         return keys[index]
@@ -230,7 +230,7 @@ def dedup(
         rows,
         ids,
         candidates=len(a),
-        keys=sketch.keys,
+        keys=keys,
     )
 
 

@@ -9,6 +9,7 @@ which process made it, so any number of workers gives identical sketches.
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 import os
 import pickle
 import tempfile
@@ -16,7 +17,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -28,21 +29,70 @@ from .minhash import signatures_from_shingles
 from .params import MinHashParams
 from .shingles import batch_shingles
 
-__all__ = ["Sketch", "sketch_chunks", "sketch_texts"]
+__all__ = ["KeyBlock", "Sketch", "sketch_chunks", "sketch_texts"]
+
+
+class KeyBlock(Sequence[str]):
+    """Keys packed in one UTF-16 buffer, decoded one at a time on access: how a child
+    process hands keys back.  A pickled list of a thousand 900-character keys takes
+    2.3 ms to load; this takes a copy, and :class:`~zhnorm.dedup.spool.KeySpool` (the
+    command line's key store, UTF-16 too) appends the buffer as it is."""
+
+    __slots__ = ("blob", "ends")
+
+    def __init__(self, blob: bytes, ends: npt.NDArray[np.int64]) -> None:
+        self.blob = blob
+        self.ends = ends  # byte offset where each key ends
+
+    @classmethod
+    def pack(cls, keys: Iterable[str]) -> KeyBlock:
+        parts = [key.encode("utf-16-le", "surrogatepass") for key in keys]
+        ends = np.cumsum([len(part) for part in parts], dtype=np.int64)
+        return cls(b"".join(parts), ends)
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        start = int(self.ends[index - 1]) if index else 0
+        return self.blob[start : int(self.ends[index])].decode("utf-16-le", "surrogatepass")
+
+    def __iter__(self) -> Iterator[str]:
+        view = memoryview(self.blob)
+        start = 0
+        for end in self.ends.tolist():
+            yield str(view[start:end], "utf-16-le", "surrogatepass")
+            start = end
+
+    def __reduce__(self) -> tuple[type[KeyBlock], tuple[bytes, npt.NDArray[np.int64]]]:
+        return (KeyBlock, (self.blob, self.ends))
 
 
 @dataclass(frozen=True)
 class Sketch:
     """Everything deduplication keeps about a batch of documents.
 
-    ``keys``        matching keys (for exact verification).
+    ``keys``        matching keys (for exact verification): a list, or a
+                    :class:`KeyBlock` for sketches made in a child process.
     ``signatures``  ``uint32`` ``(n, num_perm)`` (:data:`~zhnorm.dedup.minhash.EMPTY`
                     rows for documents without shingles).
     ``bands``       ``uint64`` ``(n, bands)`` band hashes.
     ``empty``       documents without shingles (they never match).
     """
 
-    keys: list[str]
+    keys: Sequence[str]
     signatures: npt.NDArray[np.uint32]
     bands: npt.NDArray[np.uint64]
     empty: npt.NDArray[np.bool_]
@@ -83,9 +133,11 @@ def sketch_chunks(
     (this process would otherwise sit idle waiting, and each chunk it does itself is
     one less to send to a child and back).  At most ``2 * workers`` chunks are held.
 
-    On 2 cores, ``workers=2`` measured 1.6-1.7x one process, where two processes each
-    sketching half of the documents, with no exchange at all, reach 1.85x: the rest goes
-    to pickling texts and sketches between processes and to waiting for the last chunk
+    Texts reach a child by inheritance when ``chunks`` is a sequence and processes are
+    forked, else through a file; keys come back packed (:class:`KeyBlock`).  On 2
+    cores, ``workers=2`` measured 1.80-1.85x one process, where two processes each
+    sketching half of the documents, with no exchange at all, reach 1.89-1.96x: the
+    rest goes to handing sketches back and to waiting for the last chunk
     (docs/benchmarks.md)."""
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
@@ -100,22 +152,35 @@ def sketch_chunks(
     # Build the lazily made tables (fold table, converter, permutations) here, so that
     # forked workers inherit them instead of each building its own.
     sketch_texts(list(first[:64]), params, key_config, bands, rows)
-    with (
-        tempfile.TemporaryDirectory(prefix="zhnorm-sketch-") as spill,
-        ProcessPoolExecutor(max_workers=workers - 1) as pool,
-    ):
-        pending: deque[Future[str] | Sketch] = deque()
-        for index, chunk in enumerate(itertools.chain([first], stream)):
-            if index % workers == workers - 1:
-                pending.append(sketch_texts(chunk, params, key_config, bands, rows))
-            else:
-                texts = _spill(spill, list(chunk))
-                job = (texts, params, key_config, bands, rows)
-                pending.append(pool.submit(_sketch_to_file, spill, *job))
-            while len(pending) >= 2 * workers:
+    # Chunks given as a sequence reach forked children by inheritance, not by a file.
+    token = None
+    if isinstance(chunks, Sequence) and multiprocessing.get_start_method() == "fork":
+        token = len(_INHERITED)
+        _INHERITED[token] = chunks
+    try:
+        with (
+            tempfile.TemporaryDirectory(prefix="zhnorm-sketch-") as spill,
+            ProcessPoolExecutor(max_workers=workers - 1) as pool,
+        ):
+            pending: deque[Future[str] | Sketch] = deque()
+            for index, chunk in enumerate(itertools.chain([first], stream)):
+                if index % workers == workers - 1:
+                    pending.append(sketch_texts(chunk, params, key_config, bands, rows))
+                else:
+                    texts = (token, index) if token is not None else _spill(spill, list(chunk))
+                    job = (texts, params, key_config, bands, rows)
+                    pending.append(pool.submit(_sketch_to_file, spill, *job))
+                while len(pending) >= 2 * workers:
+                    yield _done(pending.popleft())
+            while pending:
                 yield _done(pending.popleft())
-        while pending:
-            yield _done(pending.popleft())
+    finally:
+        if token is not None:
+            del _INHERITED[token]
+
+
+# Chunk sequences of running sketch_chunks calls, for the children they fork.
+_INHERITED: dict[int, Sequence[Sequence[str]]] = {}
 
 
 def _spill(directory: str, item: object) -> str:
@@ -136,21 +201,24 @@ def _unspill(path: str) -> Any:
 
 def _sketch_to_file(
     directory: str,
-    texts_path: str,
+    texts: str | tuple[int, int],
     params: MinHashParams,
     key_config: KeyConfig | None,
     bands: int,
     rows: int,
 ) -> str:
-    """:func:`sketch_texts` in a child process, texts and sketch passed through files.
+    """:func:`sketch_texts` in a child process, texts and sketch passed through files
+    (texts: a file's path, or a chunk inherited from the parent: (token, index)).
 
     Both are megabytes.  Through the pool's pipes they are pickled and moved by helper
     threads of the parent, which take the GIL from its main thread while it sketches
     (measured: the parent's own chunks took 25% longer, and the child stalled on a full
     pipe for a quarter of its time).  A file is written and read in one go, in the
     thread that has the data."""
-    sketch = sketch_texts(_unspill(texts_path), params, key_config, bands, rows)
-    return _spill(directory, sketch)
+    chunk = _INHERITED[texts[0]][texts[1]] if isinstance(texts, tuple) else _unspill(texts)
+    sketch = sketch_texts(chunk, params, key_config, bands, rows)
+    packed = Sketch(KeyBlock.pack(sketch.keys), sketch.signatures, sketch.bands, sketch.empty)
+    return _spill(directory, packed)
 
 
 def _done(item: Future[str] | Sketch) -> Sketch:

@@ -13,6 +13,8 @@ from array import array
 from collections.abc import Iterable
 from types import TracebackType
 
+from .sketch import KeyBlock
+
 __all__ = ["KeySpool"]
 
 
@@ -26,6 +28,12 @@ class KeySpool:
         self._unflushed = False
 
     def extend(self, keys: Iterable[str]) -> None:
+        if isinstance(keys, KeyBlock):  # already in this file's encoding
+            self._ends.extend((keys.ends + self._ends[-1]).tolist())
+            self._file.seek(0, os.SEEK_END)
+            self._file.write(keys.blob)
+            self._unflushed = True
+            return
         chunk = bytearray()
         end = self._ends[-1]
         for key in keys:
