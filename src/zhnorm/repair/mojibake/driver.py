@@ -150,12 +150,24 @@ def _repair_once(
     return sorted(chosen, key=lambda e: e.start)
 
 
+def _hits(text: str) -> list[tuple[int, int]]:
+    """Spans of the pre-filter hits that are evidence of mojibake (a one-character hit,
+    a lost mark, is none on its own)."""
+    return [
+        (m.start(), m.end())
+        for m in _trigger().finditer(text)
+        if m.end() - m.start() > 1 and _hit_ok(m.group())
+    ]
+
+
 def _layered(edit: Edit) -> Edit:
     """Undo further layers (e.g. UTF-8 read as cp1252 twice) inside one edit."""
     layers = [dict(edit.detail)]
     text = edit.replacement
     lossy = edit.lossy
     for _ in range(2):
+        if not _hits(text):
+            break  # the replacement shows no mojibake
         inner = _repair_once(text)
         if len(inner) != 1 or inner[0].start != 0 or inner[0].end != len(text):
             break
@@ -173,12 +185,7 @@ def find_mojibake(text: str) -> list[Edit]:
     """Return sorted, non-overlapping edits undoing codec mojibake in ``text``."""
     if text.isascii():
         return []
-    # A one-character pre-filter hit (a lost mark) is no evidence on its own.
-    hits = [
-        (m.start(), m.end())
-        for m in _trigger().finditer(text)
-        if m.end() - m.start() > 1 and _hit_ok(m.group())
-    ]
+    hits = _hits(text)
     dbcs_hits = [(m.start(), m.end()) for m in _dbcs_trigger().finditer(text)]
     if not hits and not dbcs_hits:
         return []

@@ -13,6 +13,7 @@ tried.  No span crosses a clean stretch of the garbled side (:mod:`.clean_text`)
 from __future__ import annotations
 
 import bisect
+import re
 
 from .clean_text import (
     _clean_stretches,
@@ -25,6 +26,11 @@ from .clean_text import (
 from .common import _LOST, _LOST_MARKS, _RUN_CAP, _enc, _Span
 from .dbcs_as_single_byte import _in_step
 from .utf8_reading import _decode_dropped, _lossy_at, _prefer_lossy
+
+# One whole UTF-8 character of two, three or four bytes.
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
 
 
 def _spans(
@@ -54,6 +60,8 @@ def _spans(
     starts.append(len(stream))
     bchar = {pos: k for k, pos in enumerate(starts)}
     lenient = encoded_as == "utf-8"
+    if lenient and _UTF8_SEQUENCE.search(data) is None:
+        return []  # not one whole UTF-8 character in these bytes: nothing to read
     # A GBK/Big5 sentence read as a single-byte page is twice as long as its hanzi.
     span_cap = 80 if lenient else _RUN_CAP
     # Where the garbled side stops being mojibake: a clean-looking stretch, or the end
