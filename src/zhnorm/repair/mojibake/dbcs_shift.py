@@ -73,10 +73,22 @@ _LINK = 3.0
 _SWITCH = 2.0
 _PUT_BACK = 3.0
 _MARK = 0.5
+_FEW = 30
 _KEEP, _READ = 0, 1
 _NONE = float("-inf")
 # The punctuation of running Chinese text, as frequent as the most frequent hanzi.
 _RUNNING_PUNCT = frozenset("，。、；：？！“”‘’（）《》—…·")
+
+
+def _linked(a: str, b: str) -> bool:
+    """Whether ``ab`` is a phrase-list bigram (a lost pair links to nothing)."""
+    return bool(a) and "\ufffd" not in (a, b) and b in lexicon_index()[1].get(a)
+
+
+def _degree(ch: str) -> int:
+    """How many phrase-list bigrams ``ch`` is part of (a frequency proxy)."""
+    lefts, rights = lexicon_index()
+    return len(lefts.get(ch)) + len(rights.get(ch))
 
 
 @lru_cache(maxsize=65536)
@@ -90,9 +102,7 @@ def _score(ch: str) -> float:
     base = char_score(ch)
     if not _is_han(ch):
         return base
-    lefts, rights = lexicon_index()
-    degree = len(lefts.get(ch)) + len(rights.get(ch))
-    return base + 2.0 * min(math.log2(1 + degree) / 10.0, 1.0)
+    return base + 2.0 * min(math.log2(1 + _degree(ch)) / 10.0, 1.0)
 
 
 def _worth_searching(hit: str, enc: str, dec: str) -> bool:
@@ -112,7 +122,8 @@ def _worth_searching(hit: str, enc: str, dec: str) -> bool:
 
 def _shift_spans(segment: str, enc: str, dec: str) -> list[_Span]:
     """Re-read stretches of ``segment`` (shown by a reader in ``dec`` that may have
-    dropped bytes silently) in the writer's codec ``enc``, with the gates passed."""
+    marked or dropped the bytes it could not read) in the writer's codec ``enc``, with
+    the gates passed."""
     stream: list[int] = []
     starts: list[int] = []
     for ch in segment:
@@ -124,10 +135,9 @@ def _shift_spans(segment: str, enc: str, dec: str) -> list[_Span]:
     starts.append(len(stream))
     char_at = {p: k for k, p in enumerate(starts)}
     n = len(stream)
-    rights = lexicon_index()[1]
 
     def link(a: str, b: str) -> float:
-        return _LINK if a and b != "\ufffd" and b in rights.get(a) else 0.0
+        return _LINK if _linked(a, b) else 0.0
 
     # Per mode and byte position: best score, last character, and the step that got
     # there (previous position, previous mode, character emitted or "" for a switch).
@@ -190,11 +200,6 @@ def _shift_spans(segment: str, enc: str, dec: str) -> list[_Span]:
     return [s for s in reversed(spans) if s[2] != segment[s[0] : s[1]]]
 
 
-def _degree(ch: str) -> int:
-    lefts, rights = lexicon_index()
-    return len(lefts.get(ch)) + len(rights.get(ch))
-
-
 def _distrust(repl: str) -> str:
     """``repl`` with the characters a dropped byte leaves in doubt marked lost.
 
@@ -205,17 +210,12 @@ def _distrust(repl: str) -> str:
     and are seldom in any: a run of such lone hanzi holding one in fewer than
     :data:`_FEW` bigrams, at either end of the stretch or next to a lost pair,
     becomes U+FFFD."""
-    rights = lexicon_index()[1]
     chars = list(repl)
     m = len(chars)
-
-    def linked(a: str, b: str) -> bool:
-        return "\ufffd" not in (a, b) and b in rights.get(a)
-
     lone = [
         _is_han(c)
-        and not (k > 0 and linked(chars[k - 1], c))
-        and not (k + 1 < m and linked(c, chars[k + 1]))
+        and not (k > 0 and _linked(chars[k - 1], c))
+        and not (k + 1 < m and _linked(c, chars[k + 1]))
         for k, c in enumerate(chars)
     ]
     k = 0
@@ -233,9 +233,6 @@ def _distrust(repl: str) -> str:
     return "".join(chars)
 
 
-_FEW = 30
-
-
 def _stretch(segment: str, start: int, end: int, repl: str) -> _Span:
     """A re-read stretch as a span, or an empty span (dropped) if a gate refuses it."""
     garbled = segment[start:end]
@@ -248,15 +245,15 @@ def _stretch(segment: str, start: int, end: int, repl: str) -> _Span:
 
 
 def _shift_acceptable(garbled: str, repl: str) -> bool:
+    """The gates of a re-read stretch (see the module docstring)."""
     wide = [c for c in garbled if not c.isascii()]
     if len(wide) >= _DBCS_MIN:
         return _dbcs_acceptable(garbled, repl)
-    rights = lexicon_index()[1]
     return (
         len(repl) >= 2
         and len(set(wide)) == len(wide)  # not a reduplication (忡忡, a name's 婧婧)
         and all(_is_han(c) and is_common(c) for c in repl)
-        and all(b in rights.get(a) for a, b in itertools.pairwise(repl))
+        and all(_linked(a, b) for a, b in itertools.pairwise(repl))
         and all(_rare(c) for c in wide)
         and _bigram_share(garbled) == 0.0
     )
