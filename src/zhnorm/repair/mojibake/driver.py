@@ -187,6 +187,9 @@ def find_mojibake(text: str) -> list[Edit]:
         return []
     hits = _hits(text)
     dbcs_hits = [(m.start(), m.end()) for m in _dbcs_trigger().finditer(text)]
+    if dbcs_hits and _DBCS_PROOF.search(text) is None:
+        # Without a lost mark only GBK read as Big5 is looked for, where a hit reads so.
+        dbcs_hits = [(a, b) for a, b in dbcs_hits if _worth_searching(text[a:b], "gbk", "big5")]
     if not hits and not dbcs_hits:
         return []
     every = sorted(hits + dbcs_hits)
