@@ -240,17 +240,19 @@ def check_record(
 ) -> Record | BadRecord:
     """``record`` (a parsed JSON object or Parquet row from ``name`` at ``line``) as a
     :class:`Record`, or a :class:`BadRecord` saying why it is not a document."""
-    raw = json.dumps(record, ensure_ascii=False, default=str)
+
+    def bad(reason: str) -> BadRecord:
+        return BadRecord(name, line, reason, json.dumps(record, ensure_ascii=False, default=str))
+
     if text_field not in record or record[text_field] is None:
-        return BadRecord(name, line, f"record has no field {text_field!r}", raw)
+        return bad(f"record has no field {text_field!r}")
     text = record[text_field]
     if not isinstance(text, str):
-        kind = type(text).__name__
-        return BadRecord(name, line, f"field {text_field!r} is {kind}, expected a string", raw)
+        return bad(f"field {text_field!r} is {type(text).__name__}, expected a string")
     if id_field is None:
         return Record(name, line, f"{name}:{line}", text, record)
     if record.get(id_field) is None:
-        return BadRecord(name, line, f"record has no id field {id_field!r}", raw)
+        return bad(f"record has no id field {id_field!r}")
     return Record(name, line, str(record[id_field]), text, record)
 
 
