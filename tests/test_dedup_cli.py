@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import shutil
@@ -180,3 +181,34 @@ def test_console_script_reads_stdin(tmp_path: Path, docs: list[str]) -> None:
     assert clusters[30]["cluster"] == clusters[2]["cluster"]
     assert clusters[31]["cluster"] == clusters[7]["cluster"]
     assert len(read_jsonl(out)) <= 30
+
+
+def test_dedup_copies_kept_lines_as_they_are(tmp_path: Path) -> None:
+    """JSONL in and out: kept records are their input lines byte for byte (escapes,
+    spacing, key order, number forms), blank and rejected lines are skipped, and the same
+    file given twice is read twice; compressed input takes the same path."""
+    escaped = "".join(f"\\u{ord(c):04x}" for c in "今天天气很好，我们去公园")
+    lines = [
+        '{"text": "' + escaped + '", "n": 1.50}',
+        "",
+        '{ "text" : "完全不同的另一篇文章，讲的是经济发展和城市规划。" , "tags": [1, 2] }',
+        "{broken",
+        '{"text": "今天天气很好，我们去公园", "n": 2}',
+        '{"text": 3}',
+    ]
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(lines), encoding="utf-8")  # no final line break
+    packed = tmp_path / "in.jsonl.gz"
+    packed.write_bytes(gzip.compress(source.read_bytes()))
+    for given, counts in (
+        ([source], (5, 2, 1, 2)),
+        ([source, source], (10, 2, 4, 4)),  # the second copy: all duplicates
+        ([packed], (5, 2, 1, 2)),
+    ):
+        out = tmp_path / "kept.jsonl"
+        args = ["dedup", *map(str, given), "-o", str(out), "-q", "--threshold", "0.5"]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        assert out.read_text("utf-8").splitlines() == [lines[0], lines[2]]
+        summary = SUMMARY.search(result.stderr)
+        assert summary and tuple(map(int, summary.groups())) == counts

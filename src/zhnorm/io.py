@@ -37,7 +37,9 @@ __all__ = [
     "Record",
     "RecordWriter",
     "check_record",
+    "is_jsonl_path",
     "iter_records",
+    "jsonl_lines",
     "open_input",
     "read_jsonl",
     "read_text_chunks",
@@ -235,6 +237,25 @@ def _jsonl_stream(path: str) -> tuple[str, BinaryIO]:
     return name, stream
 
 
+def is_jsonl_path(path: str) -> bool:
+    """Whether :func:`iter_records` reads ``path`` as JSONL lines (not stdin, a directory,
+    Parquet or a ``.txt`` document)."""
+    return path != "-" and not path.endswith((".parquet", ".txt")) and not os.path.isdir(path)
+
+
+def jsonl_lines(path: str) -> Iterator[tuple[str, int, bytes]]:
+    """``(name, line number, raw line)`` for every line of a JSONL file (also ``.gz`` /
+    ``.zst``), unparsed: how a second pass copies records it has already read."""
+    name, stream = _jsonl_stream(path)
+    try:
+        for lineno, raw in enumerate(stream, 1):
+            yield name, lineno, raw
+    except (OSError, EOFError) as exc:
+        raise InputError(f"{name}: cannot decompress: {exc}") from None
+    finally:
+        stream.close()
+
+
 def check_record(
     record: dict[str, Any], name: str, line: int, text_field: str, id_field: str | None
 ) -> Record | BadRecord:
@@ -343,6 +364,10 @@ class RecordWriter:
         else:
             self._text = AtomicOutput(path)
 
+    @property
+    def writes_jsonl(self) -> bool:
+        return self._text is not None
+
     def write(self, record: dict[str, Any]) -> None:
         self.count += 1
         if self._rows is not None:
@@ -350,6 +375,12 @@ class RecordWriter:
         else:
             assert self._text is not None
             self._text.write(dumps_record(record))
+
+    def write_line(self, line: str) -> None:
+        """One JSONL line as it was read (JSONL output only), line break added."""
+        assert self._text is not None
+        self.count += 1
+        self._text.write(line.rstrip("\r\n") + "\n")
 
     def __enter__(self) -> RecordWriter:
         return self

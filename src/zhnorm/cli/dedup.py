@@ -5,12 +5,14 @@ reason) and sketches the rest - matching key, MinHash signature, LSH band hashes
 ``--workers`` processes, keeping keys in a temporary file and signatures in memory.
 Candidate pairs are then verified exactly, clustered and, with ``--index``, matched
 against every document indexed by earlier runs.  The second pass re-reads the inputs
-(stdin is held in memory instead) and writes the kept records unchanged, and the
+(stdin is held in memory instead) and writes the kept records unchanged - from JSONL
+to JSONL their lines are copied byte for byte, without parsing them again - and the
 clusters file.  Outputs are atomic; the index is updated only after they are in place.
 """
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -36,7 +38,9 @@ from ..io import (
     Record,
     RecordWriter,
     dumps_record,
+    is_jsonl_path,
     iter_records,
+    jsonl_lines,
 )
 from ._base import ERRORS, main
 
@@ -49,6 +53,10 @@ class _Corpus:
 
     ids: list[str] = field(default_factory=list)
     lengths: list[int] = field(default_factory=list)
+    # Where each record was read (source number, line), for copying its line later.
+    sources: list[str] = field(default_factory=list)
+    source_of: array[int] = field(default_factory=lambda: array("I"))
+    line_of: array[int] = field(default_factory=lambda: array("q"))
     values: list[Any] = field(default_factory=list)
     parts: list[Sketch] = field(default_factory=list)  # pass 1, without keys
     signatures: npt.NDArray[np.uint32] = field(default_factory=lambda: np.empty((0, 0), np.uint32))
@@ -109,6 +117,10 @@ def _first_pass(
             continue
         corpus.ids.append(_record_id(item, id_field))
         corpus.lengths.append(len(item.text))
+        if not corpus.sources or corpus.sources[-1] != item.source:
+            corpus.sources.append(item.source)
+        corpus.source_of.append(len(corpus.sources) - 1)
+        corpus.line_of.append(item.line)
         if keep not in KEEP_POLICIES:
             corpus.values.append(item.data.get(keep))
         if corpus.held is not None:
@@ -369,7 +381,17 @@ def dedup(
                 sets = ShingleSets(key_of, params.ngram, words=params.words)
                 assignment = _assign(corpus, found, links, keep, sets, index)
                 kept = _write_outputs(
-                    read, corpus, assignment, found, output, clusters, pairs, quiet, outputs
+                    read,
+                    inputs,
+                    errors,
+                    corpus,
+                    assignment,
+                    found,
+                    output,
+                    clusters,
+                    pairs,
+                    quiet,
+                    outputs,
                 )
             if index is not None:
                 index.store(_batches(corpus, keys))
@@ -396,8 +418,25 @@ def _batches(corpus: _Corpus, keys: KeySpool) -> Iterator[tuple[list[str], Sketc
         yield corpus.ids[first : first + len(sketch)], sketch
 
 
+def _record_lines(inputs: tuple[str, ...], corpus: _Corpus, errors: str) -> Iterator[str]:
+    """The JSONL lines of this run's records, in order, read again without parsing
+    (blank and rejected lines are not theirs)."""
+    position, n = 0, len(corpus.ids)
+    for path in inputs:
+        for name, lineno, raw in jsonl_lines(path):
+            if (
+                position < n
+                and corpus.line_of[position] == lineno
+                and corpus.sources[corpus.source_of[position]] == name
+            ):
+                yield raw.decode("utf-8", errors)
+                position += 1
+
+
 def _write_outputs(
     read: Any,
+    inputs: tuple[str, ...],
+    errors: str,
     corpus: _Corpus,
     assignment: _Assignment,
     found: list[DuplicatePair],
@@ -419,7 +458,13 @@ def _write_outputs(
                     )
                 )
     progress = Progress("zhnorm dedup: writing", quiet=quiet)
-    source: Iterable[Record | BadRecord] = corpus.held if corpus.held is not None else read()
+    source: Iterable[Record | BadRecord | str]
+    if corpus.held is not None:
+        source = corpus.held
+    elif writer.writes_jsonl and all(is_jsonl_path(path) for path in inputs):
+        source = _record_lines(inputs, corpus, errors)  # copied as they are, unparsed
+    else:
+        source = read()
     position = 0
     kept = 0
     for item in source:
@@ -428,7 +473,10 @@ def _write_outputs(
         if position >= len(corpus.ids):
             raise InputError("the inputs changed during the run (more records on re-reading)")
         if assignment.duplicate_of[position] is None:
-            writer.write(item.data)
+            if isinstance(item, str):
+                writer.write_line(item)
+            else:
+                writer.write(item.data)
             kept += 1
         if cluster_out is not None:
             cluster_out.write(
