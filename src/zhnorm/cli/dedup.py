@@ -418,7 +418,7 @@ def _batches(corpus: _Corpus, keys: KeySpool) -> Iterator[tuple[list[str], Sketc
         yield corpus.ids[first : first + len(sketch)], sketch
 
 
-def _record_lines(inputs: tuple[str, ...], corpus: _Corpus, errors: str) -> Iterator[str]:
+def _record_lines(inputs: tuple[str, ...], corpus: _Corpus) -> Iterator[bytes]:
     """The JSONL lines of this run's records, in order, read again without parsing
     (blank and rejected lines are not theirs)."""
     position, n = 0, len(corpus.ids)
@@ -429,7 +429,7 @@ def _record_lines(inputs: tuple[str, ...], corpus: _Corpus, errors: str) -> Iter
                 and corpus.line_of[position] == lineno
                 and corpus.sources[corpus.source_of[position]] == name
             ):
-                yield raw.decode("utf-8", errors)
+                yield raw
                 position += 1
 
 
@@ -458,11 +458,11 @@ def _write_outputs(
                     )
                 )
     progress = Progress("zhnorm dedup: writing", quiet=quiet)
-    source: Iterable[Record | BadRecord | str]
+    source: Iterable[Record | BadRecord | bytes]
     if corpus.held is not None:
         source = corpus.held
     elif writer.writes_jsonl and all(is_jsonl_path(path) for path in inputs):
-        source = _record_lines(inputs, corpus, errors)  # copied as they are, unparsed
+        source = _record_lines(inputs, corpus)  # copied as they are, unparsed
     else:
         source = read()
     position = 0
@@ -473,8 +473,8 @@ def _write_outputs(
         if position >= len(corpus.ids):
             raise InputError("the inputs changed during the run (more records on re-reading)")
         if assignment.duplicate_of[position] is None:
-            if isinstance(item, str):
-                writer.write_line(item)
+            if isinstance(item, bytes):
+                writer.write_line(item.decode("utf-8", errors))
             else:
                 writer.write(item.data)
             kept += 1
