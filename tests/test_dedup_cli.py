@@ -141,7 +141,7 @@ def test_index_across_runs_and_mismatch(tmp_path: Path, docs: list[str]) -> None
     assert line == {"id": "d0", "cluster": "d0", "duplicate_of": "d0", "similarity": 1.0}
     wrong = runner.invoke(main, ["dedup", str(source), "-o", str(tmp_path / "3.jsonl"),
                                  "--index", str(index), "--ngram", "5"])  # fmt: skip
-    assert wrong.exit_code != 0 and "ngram: 3 != 5" in wrong.output
+    assert wrong.exit_code != 0 and "ngram: 2 != 5" in wrong.output
     assert not (tmp_path / "3.jsonl").exists()
 
 

@@ -72,7 +72,7 @@ def test_survives_a_process_restart(tmp_path: Path, texts: list[str]) -> None:
 def test_refuses_mismatching_parameters(tmp_path: Path) -> None:
     path = tmp_path / "seen.sqlite"
     DedupIndex(path, MinHashParams(ngram=4), threshold=0.9).close()
-    with pytest.raises(ValueError, match=r"ngram: 4 != 3"):
+    with pytest.raises(ValueError, match=r"ngram: 4 != 2"):
         DedupIndex(path, MinHashParams())
     with pytest.raises(ValueError, match=r"threshold: 0.9 != 0.8"):
         DedupIndex(path, threshold=0.8)

@@ -85,10 +85,10 @@ def keys(simplified_corpus: list[str], traditional_corpus: list[str]) -> list[st
 
 
 def test_params_defaults_roundtrip_and_compatibility() -> None:
-    assert (PARAMS.num_perm, PARAMS.ngram, PARAMS.seed) == (128, 3, 1)
+    assert (PARAMS.num_perm, PARAMS.ngram, PARAMS.seed) == (128, 2, 1)
     assert MinHashParams.from_dict(PARAMS.to_dict()) == PARAMS
     PARAMS.check_compatible(MinHashParams())
-    with pytest.raises(ValueError, match=r"num_perm: 128 != 64.*ngram: 3 != 5"):
+    with pytest.raises(ValueError, match=r"num_perm: 128 != 64.*ngram: 2 != 5"):
         PARAMS.check_compatible(MinHashParams(num_perm=64, ngram=5))
     with pytest.raises(ValueError, match="unknown MinHashParams fields: bogus"):
         MinHashParams.from_dict({"bogus": 1})
@@ -240,7 +240,7 @@ def test_lean_minhash_roundtrip_and_minhashlsh(keys: list[str]) -> None:
     assert isinstance(lean, LeanMinHash) and lean.seed == PARAMS.seed
     assert np.array_equal(from_lean_minhash(lean, PARAMS), sig[0])
     ds = MinHash(num_perm=128, seed=1, hashfunc=shingle_hash)
-    ds.update_batch(ngrams(keys[0], 3))
+    ds.update_batch(ngrams(keys[0], PARAMS.ngram))
     assert LeanMinHash(ds) == lean
     with pytest.raises(ValueError, match="seed"):
         from_lean_minhash(lean, MinHashParams(seed=2))
@@ -251,7 +251,7 @@ def test_lean_minhash_roundtrip_and_minhashlsh(keys: list[str]) -> None:
         assert f"doc{i}" in lsh.query(to_lean_minhash(row, PARAMS))
     # A near copy made by datasketch itself is found among zhnorm's signatures.
     near = MinHash(num_perm=128, seed=1, hashfunc=shingle_hash)
-    near.update_batch(ngrams(keys[5][:-2] + "末尾", 3))
+    near.update_batch(ngrams(keys[5][:-2] + "末尾", PARAMS.ngram))
     assert "doc5" in lsh.query(near)
 
 

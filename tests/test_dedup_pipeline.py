@@ -116,8 +116,10 @@ def test_recall_and_precision_on_the_synthetic_corpus(
     assert below and not (found & set(below))
     # Base documents share nothing much: every reported pair is a planted one.
     assert all(corpus.family[p.a] == corpus.family[p.b] for p in result.pairs)
-    # Clusters contain every true pair.
-    assert all(result.cluster[a] == result.cluster[b] for a, b in truth)
+    # Clusters hold the true pairs (LSH misses some just above the threshold, where
+    # P(candidate) is 0.98; a cluster may still join them through other members).
+    together = sum(result.cluster[a] == result.cluster[b] for a, b in truth)
+    assert together >= 0.98 * len(truth)
 
 
 def test_result_structure(result: DedupResult) -> None:
@@ -248,14 +250,11 @@ def test_sohu2021_near_verbatim_pairs_are_found() -> None:
     # characters (rapidfuzz's normalised Indel similarity >= 95).
     near = [i for i in range(len(rows)) if fuzz.ratio(keys[2 * i], keys[2 * i + 1]) >= 95]
     assert len(near) >= 15
+    # With the default bigrams every one is found, titles included: one changed
+    # character of a 22-character title leaves bigram Jaccard at 0.83 (trigrams: 0.75).
     default = dedup(texts)
     for i in near:
-        if min(len(keys[2 * i]), len(keys[2 * i + 1])) >= 40:
-            assert default.cluster[2 * i] == default.cluster[2 * i + 1], rows[i]
-    # On titles of ~20 characters one changed character removes 3 of ~20 trigrams
-    # (Jaccard ~0.75): at 0.7 every near-verbatim pair is found.
-    loose = dedup(texts, threshold=0.7)
-    assert all(loose.cluster[2 * i] == loose.cluster[2 * i + 1] for i in near)
+        assert default.cluster[2 * i] == default.cluster[2 * i + 1], rows[i]
     # Nothing labelled "different topic" is merged.
     for p in default.pairs:
         if p.a // 2 == p.b // 2:

@@ -219,7 +219,7 @@ def _assign(
     help="Exact Jaccard similarity of shingle sets at which documents merge [default 0.8].",
 )
 @click.option(
-    "--ngram", type=click.IntRange(1, 64), help="Characters (or words) per shingle [default 3]."
+    "--ngram", type=click.IntRange(1, 64), help="Characters (or words) per shingle [default 2]."
 )
 @click.option(
     "--words",

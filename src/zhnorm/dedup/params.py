@@ -21,9 +21,12 @@ SHINGLE_HASH = "fnv1a64-fmix64-cp"
 """Name of the shingle hash (see :mod:`zhnorm.dedup.shingles`): FNV-1a over the 64-bit
 widened code points of the shingle, MurmurHash3's ``fmix64`` finaliser, high 32 bits."""
 
-DEFAULT_NGRAM = 3
-"""Character n-gram size of the default shingles (chosen by measurement: see
-``docs/benchmarks.md``, section *Dedup*)."""
+DEFAULT_NGRAM = 2
+"""Character n-gram size of the default shingles, chosen by measurement (see
+``docs/benchmarks.md``, section *Dedup*): with bigrams every lightly edited copy of a
+news article and every near-verbatim pair of sohu2021 reaches Jaccard 0.8, titles
+included (one changed character of a 22-character title leaves trigram Jaccard at 0.75,
+bigram Jaccard at 0.83), while distinct articles of one category stay below 0.21."""
 
 
 @dataclass(frozen=True)

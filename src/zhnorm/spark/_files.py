@@ -173,7 +173,10 @@ def _parse_jsonl(
                 continue
             value = None if keep_field is None else json.dumps(item.data.get(keep_field))
             record_id = _record_id(item, id_field)
-            rows.append((path, block, index, True, record_id, item.text, value, _dumps(item.data)))
+            # The line itself is the record's payload: kept JSONL lines are copied as they
+            # are, as the local command does.
+            line = bytes(raw).decode("utf-8", errors).rstrip("\r")
+            rows.append((path, block, index, True, record_id, item.text, value, line))
         yield pd.DataFrame(rows, columns=columns)
 
 
