@@ -56,6 +56,7 @@ from zhnorm.dedup import MinHashParams, dedup, dedup_keys, exact_similarity, lsh
 from zhnorm.dedup.api import CHUNK_DOCS as CHUNK
 from zhnorm.dedup.lsh import collision_probability
 from zhnorm.dedup.minhash import signatures_from_shingles
+from zhnorm.dedup.params import DEFAULT_NGRAM
 from zhnorm.dedup.shingles import batch_shingles, shingle_set
 from zhnorm.dedup.sketch import sketch_chunks
 from zhnorm.dedup.synthetic import SyntheticCorpus, make_corpus
@@ -424,7 +425,8 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
         f"datasketch {datasketch.__version__}, numpy {np.__version__}",
         f"- Corpus: `make_corpus(THUCNews sample, {args.docs:,}, seed={SEED})`: "
         f"{results['chars'] / args.docs:.0f} characters per document on average, "
-        f"{results['variants']:,} planted variants; MinHash 128 permutations, 3-grams",
+        f"{results['variants']:,} planted variants; MinHash 128 permutations, "
+        f"{DEFAULT_NGRAM}-grams",
         f"- Timing: best of {args.repeats} after a warm-up; sketching throughput on the first "
         f"{args.sketch_docs:,} documents of the corpus, and on its first {args.sketch_docs:,} "
         "base (unvaried) documents, both tools on the same documents in the same run",
@@ -500,7 +502,8 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> str:
             f">= 0.98 / 1.0 | "
             f"{'pass' if good else 'FAIL'} |"
         )
-    lines += ["", "N-gram study (the default `ngram=3`): share of light planted variants "
+    lines += ["", f"N-gram study (the default `ngram={DEFAULT_NGRAM}`): share of light planted "
+              "variants "
               "(copies, punctuation noise, Traditional, leaked pinyin, <= 2 % edits, a sentence "
               "changed) at Jaccard >= 0.8, their 2nd percentile, and the 99.9th percentile of "
               "distinct same-category THUCNews articles (5,000 pairs):", "",

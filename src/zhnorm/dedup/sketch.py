@@ -153,14 +153,15 @@ def sketch_chunks(
     # forked workers inherit them instead of each building its own.
     sketch_texts(list(first[:64]), params, key_config, bands, rows)
     # Chunks given as a sequence reach forked children by inheritance, not by a file.
+    context = multiprocessing.get_context()
     token = None
-    if isinstance(chunks, Sequence) and multiprocessing.get_start_method() == "fork":
-        token = len(_INHERITED)
+    if isinstance(chunks, Sequence) and context.get_start_method() == "fork":
+        token = next(_TOKENS)
         _INHERITED[token] = chunks
     try:
         with (
             tempfile.TemporaryDirectory(prefix="zhnorm-sketch-") as spill,
-            ProcessPoolExecutor(max_workers=workers - 1) as pool,
+            ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as pool,
         ):
             pending: deque[Future[str] | Sketch] = deque()
             for index, chunk in enumerate(itertools.chain([first], stream)):
@@ -181,6 +182,7 @@ def sketch_chunks(
 
 # Chunk sequences of running sketch_chunks calls, for the children they fork.
 _INHERITED: dict[int, Sequence[Sequence[str]]] = {}
+_TOKENS = itertools.count()
 
 
 def _spill(directory: str, item: object) -> str:
