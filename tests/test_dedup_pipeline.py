@@ -31,6 +31,7 @@ from zhnorm.dedup.lsh import collision_probability
 from zhnorm.dedup.sketch import KeyBlock, sketch_chunks
 from zhnorm.dedup.spool import KeySpool
 from zhnorm.dedup.synthetic import garble_ruby, make_corpus
+from zhnorm.dedup.verify import pair_similarities
 from zhnorm.io import Record
 
 from .conftest import SHARED_DATA
@@ -270,3 +271,20 @@ def test_dedup_runs_in_worker_processes(corpus: zhnorm.dedup.synthetic.Synthetic
     with ProcessPoolExecutor(max_workers=2) as pool:
         got = list(pool.map(_dedup_in_worker, batches))
     assert got == [dedup(b).cluster for b in batches]
+
+
+def test_pair_similarities_shared_with_forked_workers(
+    corpus: zhnorm.dedup.synthetic.SyntheticCorpus, result: DedupResult
+) -> None:
+    """Enough pairs to be split over processes: the same similarities as one process,
+    in order, from a key list and from the command line's key file."""
+    rng = np.random.default_rng(3)
+    a = np.sort(rng.integers(0, len(result.keys), 3000)).astype(np.int64)
+    b = rng.integers(0, len(result.keys), 3000).astype(np.int64)
+    one = pair_similarities(a, b, result.keys.__getitem__, 2)
+    assert np.array_equal(pair_similarities(a, b, result.keys.__getitem__, 2, workers=2), one)
+    with KeySpool() as spool:
+        spool.extend(result.keys)
+        spool.flush()
+        assert np.array_equal(pair_similarities(a, b, spool.__getitem__, 2, workers=3), one)
+    assert one[a == b].tolist() == [1.0] * int(np.count_nonzero(a == b))

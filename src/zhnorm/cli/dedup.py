@@ -249,7 +249,13 @@ def _assign(
     "--id-field",
     help="Field holding the record id [default: the 'id' field when present, else file:line].",
 )
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 256))
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Processes for keys, signatures and exact verification (the result is the same).",
+)
 @click.option(
     "--rejects",
     type=click.Path(dir_okay=False),
@@ -367,8 +373,9 @@ def dedup(
                 n = len(corpus.ids)
                 corpus.stack(params.num_perm, bands)
                 a, b, band = candidate_pairs(corpus.bands, ~corpus.empty)
+                keys.flush()  # forked verifiers read the key file
                 found = verified_pairs(
-                    a, b, band, keys.__getitem__, corpus.signatures, params, threshold
+                    a, b, band, keys.__getitem__, corpus.signatures, params, threshold, workers
                 )
                 links = _index_links(index, corpus, keys) if index is not None else {}
 

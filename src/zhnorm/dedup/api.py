@@ -22,7 +22,7 @@ from .cluster import KEEP_POLICIES, choose_kept, cluster_pairs
 from .lsh import candidate_pairs, lsh_bands
 from .params import MinHashParams
 from .sketch import Sketch, sketch_chunks
-from .verify import ShingleSets
+from .verify import ShingleSets, pair_similarities
 
 __all__ = ["DedupResult", "DuplicatePair", "assign_clusters", "dedup", "verified_pairs"]
 
@@ -107,15 +107,17 @@ def verified_pairs(
     signatures: npt.NDArray[np.uint32],
     params: MinHashParams,
     threshold: float,
+    workers: int = 1,
 ) -> list[DuplicatePair]:
-    """The candidate pairs whose exact similarity is at least ``threshold``."""
-    sets = ShingleSets(key_of, params.ngram, words=params.words)
-    found: list[DuplicatePair] = []
-    for x, y, z in zip(a.tolist(), b.tolist(), band.tolist(), strict=True):
-        exact = sets.similarity(x, y)
-        if exact >= threshold:
-            found.append(DuplicatePair(x, y, _estimated(signatures, x, y), exact, z))
-    return found
+    """The candidate pairs whose exact similarity is at least ``threshold`` (computed on
+    ``workers`` processes, see :func:`~zhnorm.dedup.verify.pair_similarities`)."""
+    exact = pair_similarities(a, b, key_of, params.ngram, words=params.words, workers=workers)
+    found = exact >= threshold
+    rows = (a[found], b[found], band[found], exact[found])
+    return [
+        DuplicatePair(x, y, _estimated(signatures, x, y), e, z)
+        for x, y, z, e in zip(*(column.tolist() for column in rows), strict=True)
+    ]
 
 
 def assign_clusters(
@@ -199,8 +201,8 @@ def dedup(
     :data:`~zhnorm.dedup.keys.DEDUP_KEY_CONFIG`) have a character n-gram Jaccard
     similarity of at least ``threshold`` are merged (transitively); each cluster keeps
     one member by ``keep`` (``"first"``, ``"longest"`` or a field name: smallest value,
-    e.g. the earliest date).  ``workers > 1`` computes keys and signatures on that many
-    processes (identical result).
+    e.g. the earliest date).  ``workers > 1`` computes keys, signatures and the exact
+    verification on that many processes (identical result).
     """
     params = params or MinHashParams()
     texts, ids, values = _texts_ids_values(items, keep, text_field, id_field)
@@ -214,7 +216,7 @@ def dedup(
     def key_of(index: int) -> str:
         return keys[index]
 
-    pairs = verified_pairs(a, b, band, key_of, sketch.signatures, params, threshold)
+    pairs = verified_pairs(a, b, band, key_of, sketch.signatures, params, threshold, workers)
     sets = ShingleSets(key_of, params.ngram, words=params.words)
     cluster, duplicate_of, similarity = assign_clusters(
         len(texts), pairs, sets.similarity, keep, [len(t) for t in texts], values

@@ -48,12 +48,16 @@ class KeySpool:
     def __len__(self) -> int:
         return len(self._ends) - 1
 
-    def __getitem__(self, index: int) -> str:
-        if not 0 <= index < len(self):
-            raise IndexError(index)
+    def flush(self) -> None:
+        """Write what is buffered to the file (before forking readers of it)."""
         if self._unflushed:
             self._file.flush()
             self._unflushed = False
+
+    def __getitem__(self, index: int) -> str:
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        self.flush()
         start, end = self._ends[index], self._ends[index + 1]
         data = os.pread(self._file.fileno(), end - start, start)
         return data.decode("utf-16-le", "surrogatepass")

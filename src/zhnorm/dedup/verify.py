@@ -1,18 +1,23 @@
 """Exact verification of candidate pairs, with the shingle sets of recently seen
-documents cached (candidate pairs arrive sorted by their first document)."""
+documents cached (candidate pairs arrive sorted by their first document), on one core
+or shared with forked processes."""
 
 from __future__ import annotations
 
+import itertools
+import multiprocessing
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, Generic, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 from .shingles import shingle_set
 from .similarity import ShingleSet, jaccard, shingle_set_of
 
-__all__ = ["ShingleSets"]
+__all__ = ["ShingleSets", "pair_similarities"]
 
 Name = TypeVar("Name", bound=Hashable)
 
@@ -54,3 +59,55 @@ class ShingleSets(Generic[Name]):
             set_a = shingle_set(self.key_of(a), self.ngram)
             set_b = shingle_set(self.key_of(b), self.ngram)
         return jaccard(set_a, set_b)
+
+
+_I64 = npt.NDArray[np.int64]
+_F64 = npt.NDArray[np.float64]
+# Verification jobs of running pair_similarities calls, for the children they fork.
+_JOBS: dict[int, tuple[_I64, _I64, Callable[[Any], str], int, bool]] = {}
+_TOKENS = itertools.count()
+_MIN_SHARED = 2048  # fewer pairs than this are verified here (a fork costs more)
+
+
+def pair_similarities(
+    a: _I64,
+    b: _I64,
+    key_of: Callable[[Any], str],
+    ngram: int,
+    *,
+    words: bool = False,
+    workers: int = 1,
+) -> _F64:
+    """Exact Jaccard similarity of each candidate pair ``(a[i], b[i])``.
+
+    ``workers > 1`` splits the pairs into contiguous parts, one done here and the
+    others in forked children that inherit ``key_of`` (a key list, or the command
+    line's key file) and return only the similarities; the result is the same.  Where
+    processes are not forked, or for few pairs, everything is done here."""
+    context = multiprocessing.get_context()
+    if workers < 2 or len(a) < _MIN_SHARED or context.get_start_method() != "fork":
+        return _similarities(a, b, key_of, ngram, words)
+    token = next(_TOKENS)
+    _JOBS[token] = (a, b, key_of, ngram, words)
+    bounds = np.linspace(0, len(a), workers + 1).astype(int).tolist()
+    try:
+        with ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as pool:
+            futures = [
+                pool.submit(_similarities_of_part, token, lo, hi)
+                for lo, hi in itertools.pairwise(bounds[1:])
+            ]
+            here = _similarities(a[: bounds[1]], b[: bounds[1]], key_of, ngram, words)
+            return np.concatenate([here, *(future.result() for future in futures)])
+    finally:
+        del _JOBS[token]
+
+
+def _similarities(a: _I64, b: _I64, key_of: Callable[[Any], str], ngram: int, words: bool) -> _F64:
+    sets = ShingleSets(key_of, ngram, words=words)
+    return np.array([sets.similarity(x, y) for x, y in zip(a.tolist(), b.tolist(), strict=True)])
+
+
+def _similarities_of_part(token: int, lo: int, hi: int) -> _F64:
+    """In a forked child: the similarities of pairs ``lo:hi`` of an inherited job."""
+    a, b, key_of, ngram, words = _JOBS[token]
+    return _similarities(a[lo:hi], b[lo:hi], key_of, ngram, words)
