@@ -4,14 +4,16 @@ incremental SQLite index.
 One job per module:
 
 * :mod:`.params`     :class:`MinHashParams` - what every signature depends on.
-* :mod:`.keys`       matching keys for a batch (:func:`zhnorm.match_keys`, faster).
+* :mod:`.keys`       the default matching key (:func:`zhnorm.match_keys`).
 * :mod:`.shingles`   character n-grams of a key, hashed to 32 bits.
 * :mod:`.minhash`    signatures in one vectorised pass; datasketch interop.
 * :mod:`.lsh`        banding for a threshold, band hashes, candidate pairs.
 * :mod:`.similarity` exact Jaccard of shingle sets (the verification).
-* :mod:`.verify`     verification with cached shingle sets.
+* :mod:`.verify`     verification with cached shingle sets, on forked processes.
 * :mod:`.cluster`    union-find clusters and keep policies.
 * :mod:`.sketch`     text -> key -> signature -> bands, on a process pool.
+* :mod:`.spool`      keys kept in a temporary file (the command line).
+* :mod:`.inherit`    values handed to forked children without pickling.
 * :mod:`.api`        :func:`dedup` and its result.
 * :mod:`.index`      :class:`DedupIndex`, persisted in SQLite.
 * :mod:`.synthetic`  a seeded corpus with planted near-duplicates and ground truth.

@@ -16,6 +16,7 @@ import tempfile
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, overload
 
@@ -23,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..key import KeyConfig
+from .inherit import handed_down, inherited
 from .keys import dedup_keys
 from .lsh import band_hashes
 from .minhash import signatures_from_shingles
@@ -154,35 +156,24 @@ def sketch_chunks(
     sketch_texts(list(first[:64]), params, key_config, bands, rows)
     # Chunks given as a sequence reach forked children by inheritance, not by a file.
     context = multiprocessing.get_context()
-    token = None
-    if isinstance(chunks, Sequence) and context.get_start_method() == "fork":
-        token = next(_TOKENS)
-        _INHERITED[token] = chunks
-    try:
-        with (
-            tempfile.TemporaryDirectory(prefix="zhnorm-sketch-") as spill,
-            ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as pool,
-        ):
-            pending: deque[Future[str] | Sketch] = deque()
-            for index, chunk in enumerate(itertools.chain([first], stream)):
-                if index % workers == workers - 1:
-                    pending.append(sketch_texts(chunk, params, key_config, bands, rows))
-                else:
-                    texts = (token, index) if token is not None else _spill(spill, list(chunk))
-                    job = (texts, params, key_config, bands, rows)
-                    pending.append(pool.submit(_sketch_to_file, spill, *job))
-                while len(pending) >= 2 * workers:
-                    yield _done(pending.popleft())
-            while pending:
+    inherit = isinstance(chunks, Sequence) and context.get_start_method() == "fork"
+    with (
+        handed_down(chunks) if inherit else nullcontext() as token,
+        tempfile.TemporaryDirectory(prefix="zhnorm-sketch-") as spill,
+        ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as pool,
+    ):
+        pending: deque[Future[str] | Sketch] = deque()
+        for index, chunk in enumerate(itertools.chain([first], stream)):
+            if index % workers == workers - 1:
+                pending.append(sketch_texts(chunk, params, key_config, bands, rows))
+            else:
+                texts = (token, index) if token is not None else _spill(spill, list(chunk))
+                job = (texts, params, key_config, bands, rows)
+                pending.append(pool.submit(_sketch_to_file, spill, *job))
+            while len(pending) >= 2 * workers:
                 yield _done(pending.popleft())
-    finally:
-        if token is not None:
-            del _INHERITED[token]
-
-
-# Chunk sequences of running sketch_chunks calls, for the children they fork.
-_INHERITED: dict[int, Sequence[Sequence[str]]] = {}
-_TOKENS = itertools.count()
+        while pending:
+            yield _done(pending.popleft())
 
 
 def _spill(directory: str, item: object) -> str:
@@ -217,7 +208,7 @@ def _sketch_to_file(
     (measured: the parent's own chunks took 25% longer, and the child stalled on a full
     pipe for a quarter of its time).  A file is written and read in one go, in the
     thread that has the data."""
-    chunk = _INHERITED[texts[0]][texts[1]] if isinstance(texts, tuple) else _unspill(texts)
+    chunk = inherited(texts[0])[texts[1]] if isinstance(texts, tuple) else _unspill(texts)
     sketch = sketch_texts(chunk, params, key_config, bands, rows)
     packed = Sketch(KeyBlock.pack(sketch.keys), sketch.signatures, sketch.bands, sketch.empty)
     return _spill(directory, packed)

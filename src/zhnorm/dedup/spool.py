@@ -28,21 +28,10 @@ class KeySpool:
         self._unflushed = False
 
     def extend(self, keys: Iterable[str]) -> None:
-        if isinstance(keys, KeyBlock):  # already in this file's encoding
-            self._ends.extend((keys.ends + self._ends[-1]).tolist())
-            self._file.seek(0, os.SEEK_END)
-            self._file.write(keys.blob)
-            self._unflushed = True
-            return
-        chunk = bytearray()
-        end = self._ends[-1]
-        for key in keys:
-            encoded = key.encode("utf-16-le", "surrogatepass")
-            chunk += encoded
-            end += len(encoded)
-            self._ends.append(end)
+        block = keys if isinstance(keys, KeyBlock) else KeyBlock.pack(keys)
+        self._ends.extend((block.ends + self._ends[-1]).tolist())
         self._file.seek(0, os.SEEK_END)
-        self._file.write(chunk)
+        self._file.write(block.blob)
         self._unflushed = True
 
     def __len__(self) -> int:

@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from .inherit import handed_down, inherited
 from .shingles import shingle_set
 from .similarity import ShingleSet, jaccard, shingle_set_of
 
@@ -63,9 +64,6 @@ class ShingleSets(Generic[Name]):
 
 _I64 = npt.NDArray[np.int64]
 _F64 = npt.NDArray[np.float64]
-# Verification jobs of running pair_similarities calls, for the children they fork.
-_JOBS: dict[int, tuple[_I64, _I64, Callable[[Any], str], int, bool]] = {}
-_TOKENS = itertools.count()
 _MIN_SHARED = 2048  # fewer pairs than this are verified here (a fork costs more)
 
 
@@ -87,19 +85,17 @@ def pair_similarities(
     context = multiprocessing.get_context()
     if workers < 2 or len(a) < _MIN_SHARED or context.get_start_method() != "fork":
         return _similarities(a, b, key_of, ngram, words)
-    token = next(_TOKENS)
-    _JOBS[token] = (a, b, key_of, ngram, words)
     bounds = np.linspace(0, len(a), workers + 1).astype(int).tolist()
-    try:
-        with ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as pool:
-            futures = [
-                pool.submit(_similarities_of_part, token, lo, hi)
-                for lo, hi in itertools.pairwise(bounds[1:])
-            ]
-            here = _similarities(a[: bounds[1]], b[: bounds[1]], key_of, ngram, words)
-            return np.concatenate([here, *(future.result() for future in futures)])
-    finally:
-        del _JOBS[token]
+    with (
+        handed_down((a, b, key_of, ngram, words)) as token,
+        ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as pool,
+    ):
+        futures = [
+            pool.submit(_similarities_of_part, token, lo, hi)
+            for lo, hi in itertools.pairwise(bounds[1:])
+        ]
+        here = _similarities(a[: bounds[1]], b[: bounds[1]], key_of, ngram, words)
+        return np.concatenate([here, *(future.result() for future in futures)])
 
 
 def _similarities(a: _I64, b: _I64, key_of: Callable[[Any], str], ngram: int, words: bool) -> _F64:
@@ -109,5 +105,5 @@ def _similarities(a: _I64, b: _I64, key_of: Callable[[Any], str], ngram: int, wo
 
 def _similarities_of_part(token: int, lo: int, hi: int) -> _F64:
     """In a forked child: the similarities of pairs ``lo:hi`` of an inherited job."""
-    a, b, key_of, ngram, words = _JOBS[token]
+    a, b, key_of, ngram, words = inherited(token)
     return _similarities(a[lo:hi], b[lo:hi], key_of, ngram, words)
