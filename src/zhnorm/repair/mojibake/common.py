@@ -117,6 +117,12 @@ def _is_han(ch: str) -> bool:
     return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or ch >= "\U00020000"
 
 
+def _linked(a: str, b: str) -> bool:
+    """Whether ``ab`` is a phrase-list bigram (a lost pair, or nothing, links to
+    nothing)."""
+    return bool(a) and "\ufffd" not in (a, b) and b in lexicon_index()[1].get(a)
+
+
 def _bigram_share(s: str) -> float:
     """Share of adjacent hanzi pairs of ``s`` that are phrase-list bigrams."""
     rights = lexicon_index()[1]

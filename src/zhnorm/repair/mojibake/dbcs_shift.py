@@ -58,7 +58,7 @@ import math
 from functools import lru_cache
 
 from ..plausibility import char_score, is_common, lexicon_index
-from .common import _LOST, _bigram_share, _is_han, _rare, _Span
+from .common import _LOST, _bigram_share, _is_han, _linked, _rare, _Span
 from .gates import _DBCS_MIN, _dbcs_acceptable
 from .gbk_big5 import _dbcs_bytes, _pair
 
@@ -78,11 +78,6 @@ _KEEP, _READ = 0, 1
 _NONE = float("-inf")
 # The punctuation of running Chinese text, as frequent as the most frequent hanzi.
 _RUNNING_PUNCT = frozenset("，。、；：？！“”‘’（）《》—…·")
-
-
-def _linked(a: str, b: str) -> bool:
-    """Whether ``ab`` is a phrase-list bigram (a lost pair links to nothing)."""
-    return bool(a) and "\ufffd" not in (a, b) and b in lexicon_index()[1].get(a)
 
 
 def _degree(ch: str) -> int:

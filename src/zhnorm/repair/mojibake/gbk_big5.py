@@ -55,7 +55,7 @@ from functools import lru_cache
 
 from ..plausibility import char_score, is_common, lexicon_index
 from .clean_text import _CLOSERS, _SENTENCE_END, _clean_stretches, _fine_after, _garbled_rare
-from .common import _LOST, _enc, _is_han, _Span
+from .common import _LOST, _enc, _is_han, _linked, _Span
 
 # (encoded_as, decoded_as) pairs of the two double-byte codecs read as each other.
 _DBCS: tuple[tuple[str, str], ...] = (("gbk", "big5"), ("big5", "gbk"))
@@ -128,10 +128,6 @@ def _dbcs_keep(units: list[_DUnit], complete: bool, segment: str, clean_at: int)
     followed by text that reads fine; see the module docstring)."""
     chars = [u[1] for u in units]
     m = len(units)
-    rights = lexicon_index()[1]
-
-    def linked(a: str, b: str) -> bool:
-        return "\ufffd" not in (a, b) and b in rights.get(a)
 
     def lone(k: int) -> bool:
         ch = chars[k]
@@ -143,7 +139,7 @@ def _dbcs_keep(units: list[_DUnit], complete: bool, segment: str, clean_at: int)
         if not _is_han(ch) and char_score(ch) >= 1.5:
             return False  # Chinese punctuation
         return not (
-            (k > 0 and linked(chars[k - 1], ch)) or (k + 1 < m and linked(ch, chars[k + 1]))
+            (k > 0 and _linked(chars[k - 1], ch)) or (k + 1 < m and _linked(ch, chars[k + 1]))
         )
 
     lones = [lone(k) for k in range(m)]
