@@ -20,7 +20,7 @@ import unicodedata
 from functools import cache
 
 import pytest
-from hypothesis import HealthCheck, Phase, find, given, settings
+from hypothesis import HealthCheck, Phase, example, find, given, settings
 from hypothesis import strategies as st
 from pypinyin import Style, pinyin
 
@@ -220,6 +220,7 @@ def test_plan_replays_and_fix_is_idempotent(text: str) -> None:
 
 @_PROPERTY
 @given(st.lists(st.one_of(garbled, st.text()), min_size=1, max_size=4).map("".join))
+@example("À¡ª‘¨€¤@®@ºÀÀÀ§Â¡Ü¡0¤¡ÀÀ")  # four pieces, repaired one per round
 def test_never_raises_on_arbitrary_mixtures(text: str) -> None:
     explained = fix_and_explain(text)
     assert apply_plan(text, explained.steps) == explained.text

@@ -64,7 +64,11 @@ __all__ = [
     "normalize_batch",
 ]
 
-MAX_ROUNDS = 3
+MAX_ROUNDS = 16
+"""Rounds of the pipeline at most.  Usually one (clean text) or two; a run of several
+garbled pieces can take one round each, since a piece's repair can be what lets its
+neighbour read as mojibake beside clean text (found by hypothesis: four pieces of
+Big5/GBK read as Latin-1, repaired right to left, needed five rounds with three)."""
 
 
 @dataclass(frozen=True)
