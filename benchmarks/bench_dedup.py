@@ -1,6 +1,6 @@
 """Near-duplicate detection: zhnorm against datasketch, same documents, same run.
 
-Corpus: :func:`zhnorm.dedup.synthetic.make_corpus` over the THUCNews sample (real
+Corpus: :func:`zhnorm.neardup.synthetic.make_corpus` over the THUCNews sample (real
 sentences, ~900-character documents, ~30 % planted near-duplicates: edits, sentence
 changes, truncation, punctuation noise, Simplified->Traditional, leaked pinyin), seeded.
 
@@ -52,14 +52,14 @@ import psutil
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 import zhnorm
-from zhnorm.dedup import MinHashParams, dedup, dedup_keys, exact_similarity, lsh_bands
-from zhnorm.dedup.api import CHUNK_DOCS as CHUNK
-from zhnorm.dedup.lsh import collision_probability
-from zhnorm.dedup.minhash import signatures_from_shingles
-from zhnorm.dedup.params import DEFAULT_NGRAM
-from zhnorm.dedup.shingles import batch_shingles, shingle_set
-from zhnorm.dedup.sketch import sketch_chunks
-from zhnorm.dedup.synthetic import SyntheticCorpus, make_corpus
+from zhnorm.neardup import MinHashParams, dedup, dedup_keys, exact_similarity, lsh_bands
+from zhnorm.neardup.api import CHUNK_DOCS as CHUNK
+from zhnorm.neardup.lsh import collision_probability
+from zhnorm.neardup.minhash import signatures_from_shingles
+from zhnorm.neardup.params import DEFAULT_NGRAM
+from zhnorm.neardup.shingling import batch_shingles, shingle_set
+from zhnorm.neardup.sketch import sketch_chunks
+from zhnorm.neardup.synthetic import SyntheticCorpus, make_corpus
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = REPO.parent / "shared" / "data"

@@ -42,9 +42,9 @@ from rapidfuzz.distance import Levenshtein
 
 import zhnorm
 from zhnorm import Converter, align, match_key
-from zhnorm.reuse import DocKey, ReuseResult, doc_key, reuse
-from zhnorm.reuse.corpus import candidate_pairs
-from zhnorm.reuse.seeds import kgram_hashes
+from zhnorm.textreuse import DocKey, ReuseResult, doc_key, reuse
+from zhnorm.textreuse.corpus import candidate_pairs
+from zhnorm.textreuse.seeds import kgram_hashes
 
 REPO = Path(__file__).resolve().parents[1]
 _SENTENCE = re.compile(r"[^。！？!?]*[。！？!?]+[”’」』\"]?|[^。！？!?]+$")

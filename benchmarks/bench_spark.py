@@ -1,12 +1,12 @@
 """zhnorm on Spark ``local[2]`` against one process, same corpus, same run.
 
-Corpus: :func:`zhnorm.dedup.synthetic.make_corpus` over the THUCNews sample (real
+Corpus: :func:`zhnorm.neardup.synthetic.make_corpus` over the THUCNews sample (real
 sentences, ~900-character documents, ~30 % planted near-duplicates), seeded; written
 to ``build/bench_spark/corpus.jsonl`` for the end-to-end runs.
 
 Measured (wall clock; best of ``--repeats`` runs after the first unless said):
 
-* ``dedup``: :func:`zhnorm.dedup.dedup` (one process, ``workers=1``) against
+* ``dedup``: :func:`zhnorm.neardup.dedup` (one process, ``workers=1``) against
   :func:`zhnorm.spark.dedup_result` on a cached DataFrame, output forced with a
   ``noop`` write; the first Spark run (Python workers starting, dictionaries loading)
   is reported separately as *cold*;  the two results are checked to be identical;
@@ -92,7 +92,7 @@ def timed(into: list[float]) -> Iterator[None]:
 
 
 def make_texts(docs: int, doc_chars: int) -> list[str]:
-    from zhnorm.dedup.synthetic import make_corpus
+    from zhnorm.neardup.synthetic import make_corpus
 
     path = DATA / "thucnews-cnews-sample" / "cnews_val_1000.jsonl"
     with path.open(encoding="utf-8") as handle:
@@ -121,7 +121,7 @@ def main() -> None:
     os.environ["PYSPARK_PYTHON"] = sys.executable
     import zhnorm
     import zhnorm.spark as zs
-    from zhnorm.dedup import dedup
+    from zhnorm.neardup import dedup
 
     texts = make_texts(args.docs, args.doc_chars)
     n = len(texts)
@@ -145,7 +145,7 @@ def main() -> None:
         with timed(local_times):
             local = dedup(texts)
     results["local_dedup_s"] = min(local_times)
-    print("one process, zhnorm.dedup.dedup:", rate(n, min(local_times)), flush=True)
+    print("one process, zhnorm.neardup.dedup:", rate(n, min(local_times)), flush=True)
 
     spark = zs.session(
         f"local[{2}]",
@@ -174,8 +174,8 @@ def main() -> None:
     print("identical clusters:", results["identical_clusters"], flush=True)
 
     # The sketch table alone, as dedup caches it.
-    from zhnorm.dedup.lsh import lsh_bands
-    from zhnorm.dedup.params import MinHashParams
+    from zhnorm.neardup.lsh import lsh_bands
+    from zhnorm.neardup.params import MinHashParams
     from zhnorm.spark._dedup import _SKETCH_SCHEMA, _sketch
 
     params = MinHashParams()

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import zhnorm
 from zhnorm import FixConfig, KeyConfig, Passage, align, align_batch, match_key
-from zhnorm.reuse import AlignOptions, doc_key, similarity
+from zhnorm.textreuse import AlignOptions, doc_key, similarity
 
 from .conftest import SEEDS
 

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from zhnorm.cli import main
-from zhnorm.dedup.synthetic import make_corpus
+from zhnorm.neardup.synthetic import make_corpus
 
 
 @pytest.fixture(scope="module")

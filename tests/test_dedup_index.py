@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from zhnorm.dedup import DedupIndex, IndexMatch, MinHashParams
-from zhnorm.dedup.synthetic import make_corpus
+from zhnorm.neardup import DedupIndex, IndexMatch, MinHashParams
+from zhnorm.neardup.synthetic import make_corpus
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,7 @@ def test_survives_a_process_restart(tmp_path: Path, texts: list[str]) -> None:
     path = tmp_path / "seen.sqlite"
     script = (
         "import sys, json\n"
-        "from zhnorm.dedup import DedupIndex\n"
+        "from zhnorm.neardup import DedupIndex\n"
         "texts = json.load(sys.stdin)\n"
         f"index = DedupIndex({str(path)!r}, threshold=0.7)\n"
         "index.add([f'doc{i}' for i in range(len(texts))], texts)\n"
@@ -100,7 +100,7 @@ def test_pickles_and_reconnects_in_worker_processes(tmp_path: Path, texts: list[
 
 
 def test_key_spool_round_trips_strings(tmp_path: Path) -> None:
-    from zhnorm.dedup.spool import KeySpool
+    from zhnorm.neardup.spool import KeySpool
 
     keys = ["", "现代快报", "a\ud800b", "𠀀" * 3, "x" * 5000]
     with KeySpool(str(tmp_path)) as spool:

@@ -3,7 +3,6 @@ the fast key, and pickling."""
 
 from __future__ import annotations
 
-import importlib
 import pickle
 from concurrent.futures import ProcessPoolExecutor
 
@@ -13,7 +12,7 @@ from datasketch import LeanMinHash, MinHash, MinHashLSH
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zhnorm.dedup import (
+from zhnorm.neardup import (
     EMPTY,
     MinHashParams,
     dedup_keys,
@@ -22,17 +21,16 @@ from zhnorm.dedup import (
     from_lean_minhash,
     shingle_hash,
     shingles,
+    shingling,
     signature,
     signatures,
     to_lean_minhash,
 )
-from zhnorm.dedup import minhash as minhash_module
-from zhnorm.dedup.shingles import batch_shingles, shingle_set
+from zhnorm.neardup import minhash as minhash_module
+from zhnorm.neardup.shingling import batch_shingles, shingle_set
 from zhnorm.script.native import native
 
 PARAMS = MinHashParams()
-# (``zhnorm.dedup.shingles`` is also the name of a function the package exports)
-shingles_module = importlib.import_module("zhnorm.dedup.shingles")
 
 
 def ngrams(key: str, n: int) -> list[str]:
@@ -71,7 +69,7 @@ def kernel(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
         monkeypatch.setattr(minhash_module, "_C_KERNEL", True)  # even without AVX2
     else:
         monkeypatch.setattr(minhash_module, "_C_KERNEL", False)
-        monkeypatch.setattr(shingles_module, "_fmm", None)
+        monkeypatch.setattr(shingling, "_fmm", None)
     return str(request.param)
 
 
@@ -125,7 +123,7 @@ def test_batch_shingles_match_per_key(keys: list[str], kernel: str) -> None:
 
 def test_word_shingles_are_jieba_word_ngrams_and_match_datasketch() -> None:
     key = "南通市委常委会召开会议研究部署产业项目建设"
-    words = shingles_module.word_tokens(key)
+    words = shingling.word_tokens(key)
     assert "".join(words) == key and len(words) >= 5 and "南通" in words
     grams = ["\x1f".join(words[i : i + 2]) for i in range(len(words) - 1)]
     assert shingle_set(key, 2, words=True) == frozenset(grams)

@@ -14,7 +14,8 @@ import pytest
 from rapidfuzz import fuzz
 
 import zhnorm
-from zhnorm.dedup import (
+from zhnorm.io import Record
+from zhnorm.neardup import (
     DedupResult,
     MinHashParams,
     band_hashes,
@@ -27,23 +28,22 @@ from zhnorm.dedup import (
     lsh_bands,
     signatures,
 )
-from zhnorm.dedup.lsh import collision_probability
-from zhnorm.dedup.sketch import KeyBlock, sketch_chunks
-from zhnorm.dedup.spool import KeySpool
-from zhnorm.dedup.synthetic import garble_ruby, make_corpus
-from zhnorm.dedup.verify import pair_similarities
-from zhnorm.io import Record
+from zhnorm.neardup.lsh import collision_probability
+from zhnorm.neardup.sketch import KeyBlock, sketch_chunks
+from zhnorm.neardup.spool import KeySpool
+from zhnorm.neardup.synthetic import garble_ruby, make_corpus
+from zhnorm.neardup.verify import pair_similarities
 
 from .conftest import SHARED_DATA
 
 
 @pytest.fixture(scope="module")
-def corpus(simplified_corpus: list[str]) -> zhnorm.dedup.synthetic.SyntheticCorpus:
+def corpus(simplified_corpus: list[str]) -> zhnorm.neardup.synthetic.SyntheticCorpus:
     return make_corpus(simplified_corpus, 2500, seed=7)
 
 
 @pytest.fixture(scope="module")
-def result(corpus: zhnorm.dedup.synthetic.SyntheticCorpus) -> DedupResult:
+def result(corpus: zhnorm.neardup.synthetic.SyntheticCorpus) -> DedupResult:
     return dedup(corpus.texts)
 
 
@@ -95,7 +95,7 @@ def test_cluster_pairs_and_keep_policies() -> None:
 
 
 def test_recall_and_precision_on_the_synthetic_corpus(
-    corpus: zhnorm.dedup.synthetic.SyntheticCorpus, result: DedupResult
+    corpus: zhnorm.neardup.synthetic.SyntheticCorpus, result: DedupResult
 ) -> None:
     keys = result.keys
     threshold, n = result.threshold, result.params.ngram
@@ -138,7 +138,7 @@ def test_result_structure(result: DedupResult) -> None:
 
 
 def test_workers_give_identical_results(
-    corpus: zhnorm.dedup.synthetic.SyntheticCorpus, result: DedupResult
+    corpus: zhnorm.neardup.synthetic.SyntheticCorpus, result: DedupResult
 ) -> None:
     texts = corpus.texts[:2100]  # three chunks: two to the child, one done here
     one = dedup(texts)
@@ -154,7 +154,7 @@ def test_workers_give_identical_results(
 
 @pytest.mark.parametrize("as_sequence", [True, False])
 def test_sketch_chunks_hand_over_paths_agree(
-    corpus: zhnorm.dedup.synthetic.SyntheticCorpus, as_sequence: bool
+    corpus: zhnorm.neardup.synthetic.SyntheticCorpus, as_sequence: bool
 ) -> None:
     """Chunks given as a sequence reach the child by inheritance, a stream's through a
     file; both give the sketches of one process, keys packed in a KeyBlock."""
@@ -187,7 +187,7 @@ def test_key_block() -> None:
         assert [spool[i] for i in range(len(spool))] == ["前", *keys, "后"]
 
 
-def test_keep_policies_on_records(corpus: zhnorm.dedup.synthetic.SyntheticCorpus) -> None:
+def test_keep_policies_on_records(corpus: zhnorm.neardup.synthetic.SyntheticCorpus) -> None:
     texts = corpus.texts[:400]
     records = [
         Record("mem", i, f"r{i}", t, {"text": t, "date": f"2020-01-{1 + (400 - i) % 28:02d}"})
@@ -266,7 +266,7 @@ def _dedup_in_worker(texts: list[str]) -> list[int]:
     return dedup(texts).cluster
 
 
-def test_dedup_runs_in_worker_processes(corpus: zhnorm.dedup.synthetic.SyntheticCorpus) -> None:
+def test_dedup_runs_in_worker_processes(corpus: zhnorm.neardup.synthetic.SyntheticCorpus) -> None:
     batches = [corpus.texts[:200], corpus.texts[200:400]]
     with ProcessPoolExecutor(max_workers=2) as pool:
         got = list(pool.map(_dedup_in_worker, batches))
@@ -274,7 +274,7 @@ def test_dedup_runs_in_worker_processes(corpus: zhnorm.dedup.synthetic.Synthetic
 
 
 def test_pair_similarities_shared_with_forked_workers(
-    corpus: zhnorm.dedup.synthetic.SyntheticCorpus, result: DedupResult
+    corpus: zhnorm.neardup.synthetic.SyntheticCorpus, result: DedupResult
 ) -> None:
     """Enough pairs to be split over processes: the same similarities as one process,
     in order, from a key list and from the command line's key file."""

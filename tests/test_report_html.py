@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from zhnorm.cli import main
-from zhnorm.reuse.report import PALETTE
+from zhnorm.textreuse.report import PALETTE
 
 from .conftest import SEEDS
 

@@ -197,7 +197,7 @@ def _tricky_graphs() -> tuple[int, list[tuple[int, int]]]:
 
 
 def test_connected_components_equal_union_find(spark: SparkSession) -> None:
-    from zhnorm.dedup.cluster import cluster_pairs
+    from zhnorm.neardup.cluster import cluster_pairs
 
     n, edges = _tricky_graphs()
     frame = spark.createDataFrame(edges, "src long, dst long")
@@ -221,7 +221,7 @@ def test_connected_components_reports_non_convergence(spark: SparkSession) -> No
 
 
 def test_repeated_paragraphs_equal_local_exact_groups(spark: SparkSession) -> None:
-    from zhnorm.reuse import repeated_paragraphs
+    from zhnorm.textreuse import repeated_paragraphs
 
     seeds = [p.read_text("utf-8") for p in sorted(SEEDS.glob("*.txt"))]
     byline = "本报记者 张三"
@@ -267,7 +267,7 @@ def corpus() -> list[str]:
     (more than the 64 of a fully paired LSH bucket)."""
     import random
 
-    from zhnorm.dedup.synthetic import garble_ruby, make_corpus
+    from zhnorm.neardup.synthetic import garble_ruby, make_corpus
 
     paragraphs = [text for _, text in read_jsonl_texts(THUCNEWS)]
     texts = make_corpus(paragraphs, 3000, seed=6, dup_fraction=0.25, doc_chars=300).texts
@@ -278,7 +278,7 @@ def corpus() -> list[str]:
 
 
 def test_dedup_same_answer_as_local(spark: SparkSession, corpus: list[str]) -> None:
-    from zhnorm.dedup import dedup
+    from zhnorm.neardup import dedup
 
     local = dedup(corpus, threshold=0.8)
     frame = spark.createDataFrame(
@@ -310,7 +310,7 @@ def test_dedup_same_answer_as_local(spark: SparkSession, corpus: list[str]) -> N
 
 
 def test_dedup_keep_longest_same_as_local(spark: SparkSession, corpus: list[str]) -> None:
-    from zhnorm.dedup import dedup
+    from zhnorm.neardup import dedup
 
     texts = corpus[-600:]  # the 70 near-identical copies of different lengths among them
     local = dedup(texts, keep="longest")
@@ -333,7 +333,7 @@ def test_dedup_checks_its_arguments(spark: SparkSession) -> None:
 
 
 def test_signature_column_equals_signatures(spark: SparkSession, corpus: list[str]) -> None:
-    from zhnorm.dedup import MinHashParams, signatures
+    from zhnorm.neardup import MinHashParams, signatures
 
     params = MinHashParams(num_perm=64, ngram=3, seed=7)
     keys = [zhnorm.match_key(t) for t in corpus[:200]]

@@ -3,63 +3,128 @@
 Script conversion exactly as OpenCC does it, script detection, repair of text
 damaged by encodings, converters and page layouts, and near-duplicate detection
 (MinHash + LSH with exact verification).
+
+Names are imported on first use (``import zhnorm`` loads nothing else), so a script that
+only converts never loads numpy, the repair models or the dedup engine.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
-from .dedup import (
-    DedupIndex,
-    DedupResult,
-    DuplicatePair,
-    IndexMatch,
-    MinHashParams,
-    band_hashes,
-    choose_kept,
-    cluster_pairs,
-    dedup,
-    exact_similarity,
-    from_lean_minhash,
-    lsh_bands,
-    shingles,
-    signatures,
-    to_lean_minhash,
-)
-from .key import KeyConfig, Keyed, keyed, match_key, match_keys
-from .pipeline import Pipeline, PipelineConfigError
-from .repair import (
-    Edit,
-    Explained,
-    FixConfig,
-    Step,
-    apply_plan,
-    fix_and_explain,
-    fix_batch,
-    fix_text,
-    normalize,
-    normalize_batch,
-)
-from .reuse import (
-    Occurrence,
-    Paragraph,
-    Passage,
-    RepeatGroup,
-    ReuseResult,
-    Story,
-    align,
-    align_batch,
-    paragraphs,
-    paragraphs_batch,
-    repeated_paragraphs,
-    reuse,
-)
-from .script import (
-    CONFIG_NAMES,
-    Converter,
-    DictionaryFormatError,
-    OpenCC,
-    ScriptReport,
-    convert,
-    detect_script,
-)
+
+if TYPE_CHECKING:
+    from .key import KeyConfig, Keyed, keyed, match_key, match_keys
+    from .neardup import (
+        DedupIndex,
+        DedupResult,
+        DuplicatePair,
+        IndexMatch,
+        MinHashParams,
+        band_hashes,
+        choose_kept,
+        cluster_pairs,
+        dedup,
+        exact_similarity,
+        from_lean_minhash,
+        lsh_bands,
+        shingles,
+        signatures,
+        to_lean_minhash,
+    )
+    from .pipeline import Pipeline, PipelineConfigError
+    from .repair import (
+        Edit,
+        Explained,
+        FixConfig,
+        Step,
+        apply_plan,
+        fix_and_explain,
+        fix_batch,
+        fix_text,
+        normalize,
+        normalize_batch,
+    )
+    from .script import (
+        CONFIG_NAMES,
+        Converter,
+        DictionaryFormatError,
+        OpenCC,
+        ScriptReport,
+        convert,
+        detect_script,
+    )
+    from .textreuse import (
+        Occurrence,
+        Paragraph,
+        Passage,
+        RepeatGroup,
+        ReuseResult,
+        Story,
+        align,
+        align_batch,
+        paragraphs,
+        paragraphs_batch,
+        repeated_paragraphs,
+        reuse,
+    )
+
+# Public name -> the subpackage that defines it, imported when the name is first used.
+_LAZY = {
+    "DedupIndex": "neardup",
+    "DedupResult": "neardup",
+    "DuplicatePair": "neardup",
+    "IndexMatch": "neardup",
+    "MinHashParams": "neardup",
+    "band_hashes": "neardup",
+    "choose_kept": "neardup",
+    "cluster_pairs": "neardup",
+    "dedup": "neardup",
+    "exact_similarity": "neardup",
+    "from_lean_minhash": "neardup",
+    "lsh_bands": "neardup",
+    "shingles": "neardup",
+    "signatures": "neardup",
+    "to_lean_minhash": "neardup",
+    "KeyConfig": "key",
+    "Keyed": "key",
+    "keyed": "key",
+    "match_key": "key",
+    "match_keys": "key",
+    "Pipeline": "pipeline",
+    "PipelineConfigError": "pipeline",
+    "Edit": "repair",
+    "Explained": "repair",
+    "FixConfig": "repair",
+    "Step": "repair",
+    "apply_plan": "repair",
+    "fix_and_explain": "repair",
+    "fix_batch": "repair",
+    "fix_text": "repair",
+    "normalize": "repair",
+    "normalize_batch": "repair",
+    "Occurrence": "textreuse",
+    "Paragraph": "textreuse",
+    "Passage": "textreuse",
+    "RepeatGroup": "textreuse",
+    "ReuseResult": "textreuse",
+    "Story": "textreuse",
+    "align": "textreuse",
+    "align_batch": "textreuse",
+    "paragraphs": "textreuse",
+    "paragraphs_batch": "textreuse",
+    "repeated_paragraphs": "textreuse",
+    "reuse": "textreuse",
+    "CONFIG_NAMES": "script",
+    "Converter": "script",
+    "DictionaryFormatError": "script",
+    "OpenCC": "script",
+    "ScriptReport": "script",
+    "convert": "script",
+    "detect_script": "script",
+}
 
 __all__ = [
     "CONFIG_NAMES",
@@ -115,3 +180,16 @@ __all__ = [
     "signatures",
     "to_lean_minhash",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    package = _LAZY.get(name)
+    if package is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{package}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(__all__) | set(globals()))

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
-from .. import __version__
+from .._version import __version__
 from ..io import AtomicOutput, BadRecord, InputError, dumps_record, open_input, read_jsonl
 from ..io import read_text_chunks as _read_chunks
 from ..script import CONFIG_NAMES, Converter, detect_script
@@ -451,9 +451,9 @@ def summary(inputs: tuple[str, ...], output_dir: str, reuse: bool) -> None:
 def _summarise_reuse(texts: dict[str, str], target: Path, *, shown: int = 6) -> None:
     """The --reuse part of ``summary``: repeated paragraphs, shared passages (the
     longest ``shown`` printed), and the files written."""
-    from ..reuse import repeated_paragraphs
-    from ..reuse import reuse as find_reuse
-    from ..reuse.report import render_report
+    from ..textreuse import repeated_paragraphs
+    from ..textreuse import reuse as find_reuse
+    from ..textreuse.report import render_report
 
     groups = repeated_paragraphs(texts)
     boilerplate = sum(g.boilerplate for g in groups)

@@ -22,14 +22,6 @@ import click
 import numpy as np
 import numpy.typing as npt
 
-from ..dedup.api import CHUNK_DOCS, DuplicatePair, verified_pairs
-from ..dedup.cluster import KEEP_POLICIES, choose_kept, cluster_pairs
-from ..dedup.index import DedupIndex, IndexMatch
-from ..dedup.lsh import candidate_pairs, lsh_bands
-from ..dedup.params import MinHashParams
-from ..dedup.sketch import Sketch, sketch_chunks
-from ..dedup.spool import KeySpool
-from ..dedup.verify import ShingleSets
 from ..io import (
     AtomicOutput,
     BadRecord,
@@ -42,6 +34,14 @@ from ..io import (
     iter_records,
     jsonl_lines,
 )
+from ..neardup.api import CHUNK_DOCS, DuplicatePair, verified_pairs
+from ..neardup.cluster import KEEP_POLICIES, choose_kept, cluster_pairs
+from ..neardup.index import DedupIndex, IndexMatch
+from ..neardup.lsh import candidate_pairs, lsh_bands
+from ..neardup.params import MinHashParams
+from ..neardup.sketch import Sketch, sketch_chunks
+from ..neardup.spool import KeySpool
+from ..neardup.verify import ShingleSets
 from ._base import ERRORS, main
 
 __all__ = ["dedup"]

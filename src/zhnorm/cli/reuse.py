@@ -24,11 +24,11 @@ from ..io import (
     open_input,
     read_text_chunks,
 )
-from ..reuse.align import AlignOptions, Passage, align_keys
-from ..reuse.corpus import ReuseOptions, reuse_keys
-from ..reuse.document import DocKey, doc_key
-from ..reuse.paragraphs import Paragraph, RepeatGroup, find_repeats, paragraphs_of
-from ..reuse.report import render_report
+from ..textreuse.alignment import AlignOptions, Passage, align_keys
+from ..textreuse.corpus import ReuseOptions, reuse_keys
+from ..textreuse.document import DocKey, doc_key
+from ..textreuse.repeats import Paragraph, RepeatGroup, find_repeats, paragraphs_of
+from ..textreuse.report import render_report
 from ._base import ERRORS, Counts, main
 
 __all__ = ["align_command", "paragraphs_command", "reuse_command"]

@@ -65,8 +65,7 @@ from typing import NamedTuple
 from pypinyin import Style, pinyin
 from pypinyin.pinyin_dict import pinyin_dict
 
-from zhnorm import convert
-
+from ..script.converter import convert
 from .types import Edit
 
 __all__ = ["MIN_ANNOTATIONS", "find_ruby", "fix_ruby"]

@@ -555,7 +555,7 @@ static PyObject *fmm_fold_many(PyObject *module, PyObject *args) {
     return result;
 }
 
-/* MinHash kernel (see zhnorm/dedup/minhash.py for the arithmetic).  Per permutation
+/* MinHash kernel (see zhnorm/neardup/minhash.py for the arithmetic).  Per permutation
  * (a, b) and shingle hash h, datasketch's value is T(h) = ((a*h + b) mod 2**64 mod p)
  * & 0xFFFFFFFF with p = 2**61 - 1, and v(h) = low 32 bits of a*h + b is a 32-bit
  * multiply-add with v <= T <= v + 7 for every h outside a precomputed exceptional set.
@@ -692,7 +692,7 @@ done:
 /* shingle_hashes(keys, n, out): the hash of every character n-gram of each key (a key
  * shorter than n is one shingle, an empty key none), concatenated into out (uint32,
  * exactly that many): FNV-1a over the code points widened to 64 bits, then the fmix64
- * finaliser, high 32 bits (see zhnorm/dedup/shingles.py). */
+ * finaliser, high 32 bits (see zhnorm/neardup/shingling.py). */
 static inline uint32_t fnv_fmix(int kind, const void *data, Py_ssize_t at, Py_ssize_t len) {
     uint64_t h = 0xCBF29CE484222325ULL;
     for (Py_ssize_t i = at; i < at + len; i++) {

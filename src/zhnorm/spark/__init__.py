@@ -11,11 +11,11 @@ imports pyspark.
   :func:`match_key_column`, :func:`pipeline_column` (any :class:`zhnorm.Pipeline`) and
   :func:`pipeline_annotated_column` (its filters' annotation columns too),
   :func:`batch_column` (any ``list[str] -> list[str]`` function) and
-  :func:`signature_column` (MinHash signatures, :func:`zhnorm.dedup.signatures`).
+  :func:`signature_column` (MinHash signatures, :func:`zhnorm.neardup.signatures`).
 * :func:`dedup`: MinHash per partition, LSH banding, exact verification, connected
   components (:func:`connected_components`, large-star / small-star) and the keep
   policy; returns the input DataFrame with ``cluster``, ``duplicate_of`` and
-  ``similarity`` columns, the same as :func:`zhnorm.dedup.dedup` gives.
+  ``similarity`` columns, the same as :func:`zhnorm.neardup.dedup` gives.
 * :func:`paragraph_occurrences` / :func:`repeated_paragraphs`: paragraphs exploded and
   grouped by matching key, with counts and locations.
 * :func:`dedup_files`: the engine behind ``zhnorm dedup --engine spark``.

@@ -13,7 +13,7 @@ Both preserve connectivity and never increase the label a node points to.  The l
 stops when the edges form a *star forest* -- every ``hi`` has exactly one ``lo`` and no
 ``lo`` is itself a ``hi`` -- at which point each star is one component and its centre
 is the component's smallest node (the cluster id the local union-find,
-:func:`zhnorm.dedup.cluster_pairs`, gives).  The number of rounds is ``O(log^2 n)``.
+:func:`zhnorm.neardup.cluster_pairs`, gives).  The number of rounds is ``O(log^2 n)``.
 """
 
 from __future__ import annotations

@@ -1,21 +1,21 @@
-"""Near-duplicate documents on Spark, on the code paths of :func:`zhnorm.dedup.dedup`.
+"""Near-duplicate documents on Spark, on the code paths of :func:`zhnorm.neardup.dedup`.
 
 1. **Row index**: documents are numbered ``0 .. n-1`` in DataFrame order (or by a given
    index column); cluster ids and ``duplicate_of`` are these numbers, as locally.
 2. **Sketch** per Arrow batch (``mapInPandas``) with
-   :func:`zhnorm.dedup.sketch.sketch_texts`: matching key, MinHash signature and band
+   :func:`zhnorm.neardup.sketch.sketch_texts`: matching key, MinHash signature and band
    hashes -- the same vectorised numpy code, so the same numbers.
 3. **LSH**: one row per ``(band, band hash, document)``; grouping by ``(band, band
    hash)`` gives the buckets, and the bucket rule of
-   :func:`zhnorm.dedup.lsh.candidate_pairs` (all pairs in a bucket of at most 64
+   :func:`zhnorm.neardup.lsh.candidate_pairs` (all pairs in a bucket of at most 64
    documents, otherwise each member with the first and with its predecessor) gives
    the candidate pairs, each with the first band that proposed it.
 4. **Exact verification**: the keys of both documents are joined to each candidate
-   and compared with :class:`zhnorm.dedup.verify.ShingleSets`; only pairs at or above
+   and compared with :class:`zhnorm.neardup.verify.ShingleSets`; only pairs at or above
    the threshold remain.
 5. **Clusters**: connected components of the verified pairs (:mod:`._components`,
    large-star / small-star); the cluster id is the smallest member index.
-6. **Keep**: :func:`zhnorm.dedup.choose_kept` per cluster (``first``, ``longest`` or a
+6. **Keep**: :func:`zhnorm.neardup.choose_kept` per cluster (``first``, ``longest`` or a
    field); ``similarity`` is the exact similarity with the kept member.
 """
 
@@ -33,14 +33,14 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.pandas.functions import pandas_udf
 
-from ..dedup.cluster import KEEP_POLICIES, choose_kept
-from ..dedup.lsh import bucket_pairs, lsh_bands
-from ..dedup.minhash import signatures
-from ..dedup.params import MinHashParams
-from ..dedup.similarity import exact_similarity
-from ..dedup.sketch import sketch_texts
-from ..dedup.verify import ShingleSets
 from ..key import KeyConfig
+from ..neardup.cluster import KEEP_POLICIES, choose_kept
+from ..neardup.lsh import bucket_pairs, lsh_bands
+from ..neardup.minhash import signatures
+from ..neardup.params import MinHashParams
+from ..neardup.similarity import exact_similarity
+from ..neardup.sketch import sketch_texts
+from ..neardup.verify import ShingleSets
 from ._components import connected_components
 from ._frame import with_row_index
 
@@ -59,7 +59,7 @@ _VERIFIED_SCHEMA = "a long, b long, band long, estimated double, exact double"
 
 def signature_column(column: Column | str, params: MinHashParams | None = None) -> Column:
     """MinHash signatures (``array<long>``, values ``< 2**32``) of a column of matching
-    keys, made per Arrow batch by :func:`zhnorm.dedup.signatures`."""
+    keys, made per Arrow batch by :func:`zhnorm.neardup.signatures`."""
     params = params or MinHashParams()
 
     def run(batches: Iterator[pd.Series]) -> Iterator[pd.Series]:
@@ -379,7 +379,7 @@ def dedup(
     index_col: str | None = None,
 ) -> DataFrame:
     """Near-duplicate documents of ``frame``: the same clusters, kept documents and
-    similarities as :func:`zhnorm.dedup.dedup` on the same documents in the same order.
+    similarities as :func:`zhnorm.neardup.dedup` on the same documents in the same order.
 
     Returns ``frame``'s columns plus ``row_index`` (``0 .. n-1`` in DataFrame order;
     not added when ``index_col`` names an existing dense index), ``cluster`` (smallest

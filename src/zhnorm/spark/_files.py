@@ -34,9 +34,9 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from ..dedup.cluster import KEEP_POLICIES
-from ..dedup.params import MinHashParams
 from ..io import BadRecord, InputError, Record, check_record, parse_jsonl_line
+from ..neardup.cluster import KEEP_POLICIES
+from ..neardup.params import MinHashParams
 from ._common import session
 from ._dedup import BROADCAST_LIMIT, dedup_result
 from ._frame import with_row_index

@@ -1,6 +1,6 @@
 """Repeated paragraphs on Spark: explode paragraphs, group by paragraph key.
 
-Paragraphs are cut by :func:`zhnorm.reuse.paragraphs` (after repair, with raw offsets)
+Paragraphs are cut by :func:`zhnorm.textreuse.repeats` (after repair, with raw offsets)
 on the executors, one Arrow batch at a time; grouping by matching key gives the
 *exact* repeat groups of :func:`zhnorm.repeated_paragraphs` (same counts, documents,
 occurrences and group order).  Near-duplicate paragraph groups (``threshold < 1``)
@@ -28,7 +28,7 @@ _INDEX = "_zh_doc"
 
 
 def _explode(batches: Iterator[pd.DataFrame], config: KeyConfig | None) -> Iterator[pd.DataFrame]:
-    from ..reuse import paragraphs
+    from ..textreuse import paragraphs
 
     columns = [name.split()[0] for name in OCCURRENCE_SCHEMA.split(", ")]
     for batch in batches:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ..unionfind import components
+
 __all__ = ["KEEP_POLICIES", "choose_kept", "cluster_pairs"]
 
 KEEP_POLICIES = ("first", "longest")
@@ -14,26 +16,7 @@ KEEP_POLICIES = ("first", "longest")
 def cluster_pairs(n: int, pairs: Iterable[tuple[int, int]]) -> list[int]:
     """Cluster id of each of ``n`` items, merging every pair (transitively).  A
     cluster's id is its smallest member index, so singletons are their own id."""
-    parent = list(range(n))
-
-    def find(item: int) -> int:
-        root = item
-        while parent[root] != root:
-            root = parent[root]
-        while parent[item] != root:  # path compression
-            parent[item], item = root, parent[item]
-        return root
-
-    for a, b in pairs:
-        if not (0 <= a < n and 0 <= b < n):
-            raise IndexError(f"pair ({a}, {b}) outside 0..{n - 1}")
-        root_a, root_b = find(a), find(b)
-        if root_a != root_b:  # the smaller index becomes the root
-            if root_a < root_b:
-                parent[root_b] = root_a
-            else:
-                parent[root_a] = root_b
-    return [find(item) for item in range(n)]
+    return components(n, pairs)
 
 
 def _value_order(value: Any) -> tuple[int, Any]:

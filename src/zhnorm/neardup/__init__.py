@@ -5,7 +5,7 @@ One job per module:
 
 * :mod:`.params`     :class:`MinHashParams` - what every signature depends on.
 * :mod:`.keys`       the default matching key (:func:`zhnorm.match_keys`).
-* :mod:`.shingles`   character n-grams of a key, hashed to 32 bits.
+* :mod:`.shingling`  character n-grams of a key, hashed to 32 bits.
 * :mod:`.minhash`    signatures in one vectorised pass; datasketch interop.
 * :mod:`.lsh`        banding for a threshold, band hashes, candidate pairs.
 * :mod:`.similarity` exact Jaccard of shingle sets (the verification).
@@ -33,7 +33,7 @@ from .minhash import (
     to_lean_minhash,
 )
 from .params import DEFAULT_NGRAM, SHINGLE_HASH, MinHashParams
-from .shingles import shingle_hash, shingles
+from .shingling import shingle_hash, shingles
 from .similarity import exact_similarity
 
 __all__ = [

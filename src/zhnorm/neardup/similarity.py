@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from .shingles import shingle_set
+from .shingling import shingle_set
 
 __all__ = ["ShingleSet", "exact_similarity", "jaccard", "shingle_set_of"]
 

@@ -46,7 +46,7 @@ import numpy.typing as npt
 
 from ..script.native import native as _fmm
 from .params import MinHashParams
-from .shingles import batch_shingles
+from .shingling import batch_shingles
 
 __all__ = [
     "EMPTY",
@@ -244,7 +244,7 @@ def _exceptional_at(hashes: U32, kernel: _Kernel) -> I64:
 def signatures_from_shingles(hashes: U32, offsets: I64, params: MinHashParams) -> U32:
     """Signatures (``uint32``, shape ``(len(offsets) - 1, num_perm)``) of documents
     given as concatenated shingle hashes and offsets (see
-    :func:`~zhnorm.dedup.shingles.batch_shingles`)."""
+    :func:`~zhnorm.neardup.shingling.batch_shingles`)."""
     kernel = _kernel(params.num_perm, params.seed)
     if _C_KERNEL:
         return _signatures_c(hashes, offsets, kernel)

@@ -3,10 +3,10 @@ across a corpus grouped into overlapping stories, with offsets into the raw inpu
 
 from __future__ import annotations
 
-from .align import AlignOptions, Passage, align, align_batch, similarity
+from .alignment import AlignOptions, Passage, align, align_batch, similarity
 from .corpus import ReuseResult, Story, reuse
 from .document import DocKey, doc_key
-from .paragraphs import (
+from .repeats import (
     Occurrence,
     Paragraph,
     RepeatGroup,

@@ -1,10 +1,10 @@
 """``dedup``: near-duplicate documents of a batch, with clusters and the reasons.
 
-Pipeline: matching key (:func:`~zhnorm.dedup.keys.dedup_keys`) -> character n-gram
-shingles -> MinHash signatures -> LSH bands (:func:`~zhnorm.dedup.lsh.lsh_bands`,
+Pipeline: matching key (:func:`~zhnorm.neardup.keys.dedup_keys`) -> character n-gram
+shingles -> MinHash signatures -> LSH bands (:func:`~zhnorm.neardup.lsh.lsh_bands`,
 chosen for recall) -> candidate pairs -> **exact** Jaccard of the shingle sets, so only
 pairs at or above the threshold are reported and merged -> union-find clusters -> one
-kept member per cluster (:func:`~zhnorm.dedup.cluster.choose_kept`).
+kept member per cluster (:func:`~zhnorm.neardup.cluster.choose_kept`).
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ def verified_pairs(
     workers: int = 1,
 ) -> list[DuplicatePair]:
     """The candidate pairs whose exact similarity is at least ``threshold`` (computed on
-    ``workers`` processes, see :func:`~zhnorm.dedup.verify.pair_similarities`)."""
+    ``workers`` processes, see :func:`~zhnorm.neardup.verify.pair_similarities`)."""
     exact = pair_similarities(a, b, key_of, params.ngram, words=params.words, workers=workers)
     found = exact >= threshold
     rows = (a[found], b[found], band[found], exact[found])
@@ -198,7 +198,7 @@ def dedup(
     or mappings holding ``text_field``).
 
     Documents whose matching keys (``key_config``, default
-    :data:`~zhnorm.dedup.keys.DEDUP_KEY_CONFIG`) have a character n-gram Jaccard
+    :data:`~zhnorm.neardup.keys.DEDUP_KEY_CONFIG`) have a character n-gram Jaccard
     similarity of at least ``threshold`` are merged (transitively); each cluster keeps
     one member by ``keep`` (``"first"``, ``"longest"`` or a field name: smallest value,
     e.g. the earliest date).  ``workers > 1`` computes keys, signatures and the exact

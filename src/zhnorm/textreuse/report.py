@@ -22,8 +22,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from ..repair import fix_and_explain
-from .align import Passage
-from .paragraphs import RepeatGroup
+from .alignment import Passage
+from .repeats import RepeatGroup
 
 __all__ = ["PALETTE", "render_report"]
 

@@ -60,7 +60,7 @@ def _reading(char: str) -> str | None:
     """A tone-marked pinyin reading of ``char`` (via its simplified form), if any."""
     from pypinyin import Style, pinyin
 
-    from .. import convert
+    from ..script.converter import convert
 
     syllable = pinyin(convert(char, "t2s"), style=Style.TONE)[0][0]
     return syllable if syllable.isalpha() and not syllable.isascii() else None
@@ -69,7 +69,7 @@ def _reading(char: str) -> str | None:
 def garble_ruby(traditional: str, rng: random.Random, rate: float = 0.6) -> str:
     """``traditional`` with ``(pinyin)`` after a share ``rate`` of the characters that
     ``t2s`` changes - the leaked-ruby damage of seed 001."""
-    from .. import convert
+    from ..script.converter import convert
 
     simplified = convert(traditional, "t2s")
     if len(simplified) != len(traditional):
@@ -153,7 +153,7 @@ def _variant(
         text = _noise(text, rng)
         steps.append("noise")
     if rng.random() < 0.35:
-        from .. import convert
+        from ..script.converter import convert
 
         text = convert(text, "s2t")
         steps.append("s2t")

@@ -18,7 +18,7 @@ from typing import Any
 __all__ = ["DEFAULT_NGRAM", "SHINGLE_HASH", "MinHashParams"]
 
 SHINGLE_HASH = "fnv1a64-fmix64-cp"
-"""Name of the shingle hash (see :mod:`zhnorm.dedup.shingles`): FNV-1a over the 64-bit
+"""Name of the shingle hash (see :mod:`zhnorm.neardup.shingling`): FNV-1a over the 64-bit
 widened code points of the shingle, MurmurHash3's ``fmix64`` finaliser, high 32 bits."""
 
 DEFAULT_NGRAM = 2

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .inherit import handed_down, inherited
-from .shingles import shingle_set
+from .shingling import shingle_set
 from .similarity import ShingleSet, jaccard, shingle_set_of
 
 __all__ = ["ShingleSets", "pair_similarities"]

@@ -31,7 +31,8 @@ import numpy as np
 import numpy.typing as npt
 
 from ..key import KeyConfig
-from .align import AlignOptions, Passage, align_keys
+from ..unionfind import components
+from .alignment import AlignOptions, Passage, align_keys
 from .document import DocKey, Documents, as_documents, doc_key
 from .seeds import U64, kgram_hashes
 
@@ -121,19 +122,7 @@ def candidate_pairs(
 
 
 def _stories(n: int, passages: list[Passage], index: dict[str, int]) -> list[int]:
-    parent = list(range(n))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for p in passages:
-        a, b = find(index[p.a_id]), find(index[p.b_id])
-        if a != b:
-            parent[max(a, b)] = min(a, b)
-    return [find(x) for x in range(n)]
+    return components(n, ((index[p.a_id], index[p.b_id]) for p in passages))
 
 
 def reuse_keys(

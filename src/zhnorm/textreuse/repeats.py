@@ -28,6 +28,7 @@ from rapidfuzz import fuzz
 
 from ..key import KeyConfig
 from ..repair import layout_notes
+from ..unionfind import components
 from .document import DocKey, Documents, as_documents, doc_key
 
 __all__ = [
@@ -230,22 +231,10 @@ def find_repeats(
             if len(para.key) >= min_len:
                 by_key[para.key].append((d, para))
     keys = list(by_key)
-    parent = list(range(len(keys)))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    if threshold < 1.0:
-        for u, v, _ in _near_pairs(keys, threshold, near_min_len, max_df):
-            ru, rv = find(u), find(v)
-            if ru != rv:
-                parent[max(ru, rv)] = min(ru, rv)
+    near = _near_pairs(keys, threshold, near_min_len, max_df) if threshold < 1.0 else []
     members: dict[int, list[int]] = defaultdict(list)
-    for index in range(len(keys)):
-        members[find(index)].append(index)
+    for index, root in enumerate(components(len(keys), ((u, v) for u, v, _ in near))):
+        members[root].append(index)
     groups: list[RepeatGroup] = []
     for indices in members.values():
         found = sorted(

@@ -1,6 +1,6 @@
 """Shingles: the character n-grams of a matching key, hashed to 32 bits.
 
-The hash (:data:`~zhnorm.dedup.params.SHINGLE_HASH`) of a shingle with code points
+The hash (:data:`~zhnorm.neardup.params.SHINGLE_HASH`) of a shingle with code points
 ``c1 .. ck`` is FNV-1a over the code points widened to 64 bits (``h = 0xcbf29ce484222325;
 h = (h ^ c) * 0x100000001b3 mod 2**64`` for each ``c``), then MurmurHash3's ``fmix64``
 finaliser, keeping the high 32 bits.  :func:`shingle_hash` computes it for one shingle

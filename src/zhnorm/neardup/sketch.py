@@ -29,7 +29,7 @@ from .keys import dedup_keys
 from .lsh import band_hashes
 from .minhash import signatures_from_shingles
 from .params import MinHashParams
-from .shingles import batch_shingles
+from .shingling import batch_shingles
 
 __all__ = ["KeyBlock", "Sketch", "sketch_chunks", "sketch_texts"]
 
@@ -37,7 +37,7 @@ __all__ = ["KeyBlock", "Sketch", "sketch_chunks", "sketch_texts"]
 class KeyBlock(Sequence[str]):
     """Keys packed in one UTF-16 buffer, decoded one at a time on access: how a child
     process hands keys back.  A pickled list of a thousand 900-character keys takes
-    2.3 ms to load; this takes a copy, and :class:`~zhnorm.dedup.spool.KeySpool` (the
+    2.3 ms to load; this takes a copy, and :class:`~zhnorm.neardup.spool.KeySpool` (the
     command line's key store, UTF-16 too) appends the buffer as it is."""
 
     __slots__ = ("blob", "ends")
@@ -88,7 +88,7 @@ class Sketch:
 
     ``keys``        matching keys (for exact verification): a list, or a
                     :class:`KeyBlock` for sketches made in a child process.
-    ``signatures``  ``uint32`` ``(n, num_perm)`` (:data:`~zhnorm.dedup.minhash.EMPTY`
+    ``signatures``  ``uint32`` ``(n, num_perm)`` (:data:`~zhnorm.neardup.minhash.EMPTY`
                     rows for documents without shingles).
     ``bands``       ``uint64`` ``(n, bands)`` band hashes.
     ``empty``       documents without shingles (they never match).
@@ -117,7 +117,7 @@ def sketch_texts(
     bands: int,
     rows: int,
 ) -> Sketch:
-    """Keys (see :func:`~zhnorm.dedup.keys.dedup_keys`), signatures and band hashes."""
+    """Keys (see :func:`~zhnorm.neardup.keys.dedup_keys`), signatures and band hashes."""
     return sketch_keys(dedup_keys(texts, key_config), params, bands, rows)
 
 
