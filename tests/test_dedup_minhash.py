@@ -253,29 +253,6 @@ def test_lean_minhash_roundtrip_and_minhashlsh(keys: list[str]) -> None:
     assert "doc5" in lsh.query(near)
 
 
-# --- keys ----------------------------------------------------------------------------
-
-
-@settings(max_examples=100, deadline=None)
-@given(
-    st.lists(st.integers(0, (1 << 32) - 1), max_size=300),
-    st.lists(st.integers(0, 300), max_size=6),
-    st.sampled_from([(16, 1), (128, 1), (64, 99)]),
-)
-def test_c_and_numpy_kernels_agree(
-    values: list[int], cuts: list[int], shape: tuple[int, int]
-) -> None:
-    assert dispatch.fingerprint is not None
-    tables = minhash_module._kernel(*shape)
-    # Mix in the exceptional hashes, where the 32-bit bound does not hold.
-    hashes = np.array(values + tables.exceptional[: len(values) // 10].tolist(), dtype=np.uint32)
-    offsets = np.array([0, *sorted(min(c, len(hashes)) for c in cuts), len(hashes)], np.int64)
-    assert np.array_equal(
-        minhash_module._signatures_c(hashes, offsets, tables),
-        minhash_module._signatures_numpy(hashes, offsets, tables),
-    )
-
-
 # --- exact similarity ----------------------------------------------------------------
 
 
