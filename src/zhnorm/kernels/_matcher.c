@@ -21,7 +21,9 @@
 
 typedef struct {
     PyObject_HEAD
-    int32_t *root;      /* child of the root for each code point, -1 if none */
+    int32_t *root;      /* child of the root for each code point, 0 if none (node 0 is the
+                           root itself); zero-filled on allocation, so the pages of code
+                           points no key starts with are never written */
     uint64_t *hkeys;    /* open addressing: (node << 21 | cp) + 1, 0 = empty slot */
     int32_t *hvals;
     uint64_t hmask;
@@ -40,7 +42,10 @@ static inline uint64_t slot_of(const Trie *t, uint64_t key) {
 }
 
 static inline int32_t trie_child(const Trie *t, int32_t node, Py_UCS4 cp) {
-    if (node == 0) return cp < ROOT_SIZE ? t->root[cp] : -1;
+    if (node == 0) {
+        int32_t child = cp < ROOT_SIZE ? t->root[cp] : 0;
+        return child ? child : -1;
+    }
     uint64_t key = (((uint64_t)node << 21) | (uint64_t)cp) + 1;
     uint64_t s = slot_of(t, key);
     for (;;) {
@@ -106,7 +111,7 @@ static int Trie_init(Trie *self, PyObject *args, PyObject *kwds) {
     while (cap < (uint64_t)n * 2) { cap <<= 1; bits++; }
     self->nnodes = n;
     self->nvalues = nv;
-    self->root = malloc(sizeof(int32_t) * ROOT_SIZE);
+    self->root = calloc(ROOT_SIZE, sizeof(int32_t));
     self->hkeys = calloc(cap, sizeof(uint64_t));
     self->hvals = malloc(sizeof(int32_t) * cap);
     self->mlen = malloc(sizeof(int32_t) * n);
@@ -120,7 +125,6 @@ static int Trie_init(Trie *self, PyObject *args, PyObject *kwds) {
         PyErr_NoMemory();
         goto done;
     }
-    memset(self->root, 0xff, sizeof(int32_t) * ROOT_SIZE);
     for (Py_ssize_t k = 0; k < n; k++) {
         if (mlen[k] < 0 || (mlen[k] > 0 && (mval[k] < 0 || mval[k] >= nv))) {
             PyErr_Format(PyExc_ValueError, "node %zd has an invalid match", k);
@@ -219,8 +223,8 @@ static void buf_free(Buf *b) {
 static inline int32_t longest_match(const Trie *t, const Py_UCS4 *text, Py_ssize_t i,
                                     Py_ssize_t end, int32_t *value) {
     Py_UCS4 c = text[i];
-    int32_t node = c < ROOT_SIZE ? t->root[c] : -1;
-    if (node < 0) return 0;
+    int32_t node = c < ROOT_SIZE ? t->root[c] : 0;
+    if (node == 0) return 0;
     for (Py_ssize_t j = i + 1; j < end; j++) {
         int32_t next = trie_child(t, node, text[j]);
         if (next < 0) break;
