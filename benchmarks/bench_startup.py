@@ -55,11 +55,11 @@ CHILD = """
 import time
 t0 = time.perf_counter()
 {imports}
-t1 = time.perf_counter()
+t1, c1 = time.perf_counter(), time.process_time()
 out = {convert}
-t2 = time.perf_counter()
+t2, c2 = time.perf_counter(), time.process_time()
 import json
-print(json.dumps([t1 - t0, t2 - t1, out]))
+print(json.dumps([t1 - t0, t2 - t1, c2 - c1, out]))
 """
 
 
@@ -76,6 +76,7 @@ class Anchor:
 class Samples:
     import_s: list[float]
     convert_s: list[float]
+    convert_cpu_s: list[float]
     process_s: list[float]
     output: str = ""
 
@@ -110,7 +111,7 @@ def make_anchors(before: Path | None) -> tuple[list[Anchor], list[str]]:
     return anchors, missing
 
 
-def run_once(anchor: Anchor) -> tuple[float, float, float, str]:
+def run_once(anchor: Anchor) -> tuple[float, float, float, float, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE",)}
     env.pop("ZHNORM_IMPLEMENTATION", None)
     env.update(anchor.env)
@@ -124,20 +125,21 @@ def run_once(anchor: Anchor) -> tuple[float, float, float, str]:
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )
     process_s = time.perf_counter() - start
-    import_s, convert_s, output = json.loads(done.stdout)
-    return import_s, convert_s, process_s, output
+    import_s, convert_s, convert_cpu_s, output = json.loads(done.stdout)
+    return import_s, convert_s, convert_cpu_s, process_s, output
 
 
 def measure(anchors: list[Anchor], repeats: int) -> dict[str, Samples]:
     for anchor in anchors:
         run_once(anchor)  # discarded: writes bytecode and trie caches
-    samples = {a.name: Samples([], [], []) for a in anchors}
+    samples = {a.name: Samples([], [], [], []) for a in anchors}
     for _ in range(repeats):
         for anchor in anchors:
-            import_s, convert_s, process_s, output = run_once(anchor)
+            import_s, convert_s, convert_cpu_s, process_s, output = run_once(anchor)
             got = samples[anchor.name]
             got.import_s.append(import_s)
             got.convert_s.append(convert_s)
+            got.convert_cpu_s.append(convert_cpu_s)
             got.process_s.append(process_s)
             got.output = output
     return samples
@@ -173,22 +175,25 @@ def report(
         "after one discarded run (which writes the bytecode and trie caches), anchors "
         "interleaved round by round. *import* and *first convert* are timed inside the "
         "process (only `time` imported before the clock; the first convert includes "
-        "building the converter); *whole process* is timed by the parent and includes "
+        "building the converter; *CPU* is its process time, less disturbed by other "
+        "processes than wall time); *whole process* is timed by the parent and includes "
         "the interpreter's own start-up.",
         f"- Input: `{SAMPLE}` converted with s2t (zhconv-rs: `zh-hant`).",
         "",
-        "| Anchor | import, ms | first convert, ms | import + first convert, ms "
-        "| whole process, ms | output |",
-        "|---|---:|---:|---:|---:|---|",
+        "| Anchor | import, ms | first convert, ms | first convert, CPU ms "
+        "| import + first convert, ms | whole process, ms | output |",
+        "|---|---:|---:|---:|---:|---:|---|",
     ]
     for name, got in samples.items():
         total = [a + b for a, b in zip(got.import_s, got.convert_s, strict=True)]
         lines.append(
-            f"| {name} | {ms(got.import_s):.1f} | {ms(got.convert_s):.1f} | {ms(total):.1f} "
-            f"| {ms(got.process_s):.1f} | {got.output} |"
+            f"| {name} | {ms(got.import_s):.1f} | {ms(got.convert_s):.1f} "
+            f"| {ms(got.convert_cpu_s):.1f} | {ms(total):.1f} | {ms(got.process_s):.1f} "
+            f"| {got.output} |"
         )
     zhnorm = samples["zhnorm"]
     import_ms, convert_ms = ms(zhnorm.import_s), ms(zhnorm.convert_s)
+    convert_cpu_ms = ms(zhnorm.convert_cpu_s)
 
     def verdict(value: float, target: float) -> str:
         return "met" if value <= target else "NOT met"
@@ -197,8 +202,10 @@ def report(
         "",
         f"- Targets (issue 14): `import zhnorm` ≤ {TARGET_IMPORT_MS:.0f} ms — "
         f"**{verdict(import_ms, TARGET_IMPORT_MS)}** ({import_ms:.1f} ms); first "
-        f"`zhnorm.convert` ≤ {TARGET_FIRST_CONVERT_MS:.0f} ms — "
-        f"**{verdict(convert_ms, TARGET_FIRST_CONVERT_MS)}** ({convert_ms:.1f} ms).",
+        f"`zhnorm.convert` ≤ {TARGET_FIRST_CONVERT_MS:.0f} ms of process time (the "
+        f"issue's measure) — **{verdict(convert_cpu_ms, TARGET_FIRST_CONVERT_MS)}** "
+        f"({convert_cpu_ms:.1f} ms; wall {convert_ms:.1f} ms, "
+        f"**{verdict(convert_ms, TARGET_FIRST_CONVERT_MS)}** on this run's wall time).",
     ]
     return lines
 
