@@ -22,7 +22,8 @@ after the first one.
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/bench_startup.py [--repeats 15] [--before OLD/src]
+    .venv/bin/python benchmarks/bench_startup.py [--repeats 15]
+    .venv/bin/python benchmarks/bench_startup.py --before OLD/src --before-label "commit abc"
     .venv/bin/python benchmarks/bench_startup.py --write docs/benchmarks.md
 """
 
@@ -157,7 +158,11 @@ def version(distribution: str) -> str:
 
 
 def report(
-    samples: dict[str, Samples], missing: list[str], repeats: int, command: str
+    samples: dict[str, Samples],
+    missing: list[str],
+    repeats: int,
+    command: str,
+    before_label: str | None,
 ) -> list[str]:
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
@@ -179,6 +184,7 @@ def report(
         "processes than wall time); *whole process* is timed by the parent and includes "
         "the interpreter's own start-up.",
         f"- Input: `{SAMPLE}` converted with s2t (zhconv-rs: `zh-hant`).",
+        *([f"- *zhnorm, before*: {before_label}."] if before_label else []),
         "",
         "| Anchor | import, ms | first convert, ms | first convert, CPU ms "
         "| import + first convert, ms | whole process, ms | output |",
@@ -229,16 +235,20 @@ def main() -> None:
     parser.add_argument(
         "--before", type=Path, help="another checkout's src folder, measured as 'zhnorm, before'"
     )
+    parser.add_argument(
+        "--before-label", help="what the --before checkout is, for the notes (e.g. a commit)"
+    )
     parser.add_argument("--write", type=Path, help="replace this script's section of a file")
     args = parser.parse_args()
     anchors, missing = make_anchors(args.before)
     samples = measure(anchors, args.repeats)
     command = " ".join(
         [".venv/bin/python", "benchmarks/bench_startup.py", f"--repeats {args.repeats}"]
-        + (["--before OLD/src"] if args.before else [])
+        + (["--before OLD/src --before-label ..."] if args.before else [])
         + ([f"--write {args.write}"] if args.write else [])
     )
-    lines = report(samples, missing, args.repeats, command)
+    label = args.before_label or (str(args.before) if args.before else None)
+    lines = report(samples, missing, args.repeats, command, label)
     if args.write:
         write_section(args.write, lines)
     print("\n".join(lines))
