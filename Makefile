@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup browser demo test lint bench clean
 
-$(STAMP): pyproject.toml setup.py src/zhnorm/script/_fmm.c
+$(STAMP): pyproject.toml setup.py $(wildcard src/zhnorm/kernels/*.c)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
@@ -41,4 +41,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_convert.py
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info src/zhnorm/script/*.so
+	rm -rf $(VENV) build src/*.egg-info src/zhnorm/kernels/*.so

@@ -133,3 +133,25 @@ def test_public_api_is_typed_and_exported() -> None:
     for name in ("convert", "Converter", "OpenCC", "detect_script", "ScriptReport"):
         assert name in zhnorm.__all__
     assert (Path(zhnorm.__file__).parent / "py.typed").exists()
+
+
+def test_trie_cache_round_trip_and_stale_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from zhnorm.script import engine
+    from zhnorm.script.config import load_config
+
+    monkeypatch.setenv("ZHNORM_CACHE_DIR", str(tmp_path))
+    node = load_config("s2twp")[-1].chain[-1]  # the TW phrases: a small tree
+    entry = engine._cache_entry(node)
+    assert entry is not None
+    path, stamp = entry
+    built = engine.trie_arrays(node)
+    engine._store_cached(path, stamp, built)
+    assert engine._load_cached(path, stamp) == built
+    # A file made for another stamp (other dictionary files), or cut short, is not used.
+    assert engine._load_cached(path, stamp + b"|other") is None
+    Path(path).write_bytes(Path(path).read_bytes()[:100])
+    assert engine._load_cached(path, stamp) is None
+    monkeypatch.setenv("ZHNORM_CACHE_DIR", "")
+    assert engine._cache_entry(node) is None

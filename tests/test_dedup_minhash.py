@@ -12,6 +12,7 @@ from datasketch import LeanMinHash, MinHash, MinHashLSH
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from zhnorm.kernels import dispatch
 from zhnorm.neardup import (
     EMPTY,
     MinHashParams,
@@ -28,7 +29,6 @@ from zhnorm.neardup import (
 )
 from zhnorm.neardup import minhash as minhash_module
 from zhnorm.neardup.shingling import batch_shingles, shingle_set
-from zhnorm.script.native import native
 
 PARAMS = MinHashParams()
 
@@ -62,14 +62,14 @@ def reference_signatures(keys: list[str], params: MinHashParams) -> np.ndarray:
 
 @pytest.fixture(params=["C", "numpy"])
 def kernel(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run a test with the C extension's kernels and with the numpy ones (the path taken
-    where the extension was not built); both must give datasketch's values."""
+    """Run a test with the compiled kernels and with the numpy ones (the pure-Python
+    build); both must give datasketch's values."""
     if request.param == "C":
-        assert native is not None, "the C extension was not built (pip install needs gcc)"
+        assert dispatch.fingerprint is not None, "the kernels were not built (needs gcc)"
         monkeypatch.setattr(minhash_module, "_C_KERNEL", True)  # even without AVX2
     else:
+        monkeypatch.setattr(dispatch, "fingerprint", None)
         monkeypatch.setattr(minhash_module, "_C_KERNEL", False)
-        monkeypatch.setattr(shingling, "_fmm", None)
     return str(request.param)
 
 
@@ -251,29 +251,6 @@ def test_lean_minhash_roundtrip_and_minhashlsh(keys: list[str]) -> None:
     near = MinHash(num_perm=128, seed=1, hashfunc=shingle_hash)
     near.update_batch(ngrams(keys[5][:-2] + "末尾", PARAMS.ngram))
     assert "doc5" in lsh.query(near)
-
-
-# --- keys ----------------------------------------------------------------------------
-
-
-@settings(max_examples=100, deadline=None)
-@given(
-    st.lists(st.integers(0, (1 << 32) - 1), max_size=300),
-    st.lists(st.integers(0, 300), max_size=6),
-    st.sampled_from([(16, 1), (128, 1), (64, 99)]),
-)
-def test_c_and_numpy_kernels_agree(
-    values: list[int], cuts: list[int], shape: tuple[int, int]
-) -> None:
-    assert native is not None
-    tables = minhash_module._kernel(*shape)
-    # Mix in the exceptional hashes, where the 32-bit bound does not hold.
-    hashes = np.array(values + tables.exceptional[: len(values) // 10].tolist(), dtype=np.uint32)
-    offsets = np.array([0, *sorted(min(c, len(hashes)) for c in cuts), len(hashes)], np.int64)
-    assert np.array_equal(
-        minhash_module._signatures_c(hashes, offsets, tables),
-        minhash_module._signatures_numpy(hashes, offsets, tables),
-    )
 
 
 # --- exact similarity ----------------------------------------------------------------

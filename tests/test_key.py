@@ -8,8 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zhnorm import FixConfig
-from zhnorm.key import _FOLD, KeyConfig, fold_texts, keyed, match_key, match_keys
-from zhnorm.script.native import native
+from zhnorm.key import KeyConfig, keyed, match_key, match_keys
 
 from .conftest import SEEDS
 
@@ -73,11 +72,3 @@ def test_seed_001_key_spans_cover_the_annotated_characters() -> None:
     assert raw[start:end].startswith("現(xiàn)代快報")
     # A slice is too short for the document-level ruby gate; the aggressive mode reads it.
     assert match_key(raw[start:end], KeyConfig(fix=FixConfig(ruby_aggressive=True))) == "现代快报"
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.text(max_size=30), max_size=5))
-def test_c_fold_equals_the_per_character_fold(texts: list[str]) -> None:
-    assert native is not None, "the C extension was not built (pip install needs gcc)"
-    texts += ["㎏ＡＢＣ𠀀x\u3000e\u0301", "\ud800a", "", "中文，ＡＢ１２ a-b"]
-    assert fold_texts(texts) == [t.translate(_FOLD) for t in texts]

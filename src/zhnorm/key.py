@@ -28,9 +28,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .kernels import dispatch
 from .repair import FixConfig, fix_and_explain, fix_text
 from .script import Converter
-from .script.native import native as _fmm
 
 __all__ = ["KeyConfig", "Keyed", "keyed", "match_key", "match_keys"]
 
@@ -89,7 +89,7 @@ _SEVERAL = 0xFFFFFFFF
 
 @functools.lru_cache(maxsize=1)
 def _bmp_fold_table() -> array[int]:
-    """The fold of every BMP code point, for the C fast path: the folded code point,
+    """The fold of every BMP code point, for the compiled kernel: the folded code point,
     0 when it is dropped, :data:`_SEVERAL` when it folds to several (``㎏`` -> ``kg``)."""
     table = array("I", bytes(4 * 0x10000))
     for code in range(0x10000):
@@ -103,12 +103,13 @@ def _bmp_fold_table() -> array[int]:
 
 def fold_texts(texts: list[str]) -> list[str]:
     """The final fold of the key (NFKC, lower case, letters and digits only) of each
-    text.  With the C extension, one table lookup per character (the table is built
-    from the same per-character fold on first use); a text holding a character that
-    folds to several, or one outside the BMP, takes ``str.translate``."""
-    if _fmm is None:
+    text.  With the compiled kernel (:mod:`zhnorm.kernels.dispatch`), one table lookup per
+    character (the table is built from the same per-character fold on first use); a
+    text holding a character that folds to several, or one outside the BMP, and every
+    text in the pure-Python build, takes ``str.translate``."""
+    if dispatch.fingerprint is None:
         return [text.translate(_FOLD) for text in texts]
-    folded = _fmm.fold_many(_bmp_fold_table(), texts)
+    folded = dispatch.fingerprint.fold_many(_bmp_fold_table(), texts)
     return [
         text.translate(_FOLD) if fast is None else fast
         for text, fast in zip(texts, folded, strict=True)

@@ -1,6 +1,6 @@
 """MinHash signatures for a batch of keys in one call, bit-identical to
-``datasketch.MinHash``: the C extension's kernel, or a vectorised numpy one where the
-extension was not built (the two are tested equal).
+``datasketch.MinHash``: the compiled kernel, or a vectorised numpy one in the pure-Python
+build (:mod:`zhnorm.kernels.dispatch`; the two are tested equal).
 
 Permutations are datasketch's: for permutation ``j``, ``a_j`` and ``b_j`` are drawn in
 turn by ``np.random.RandomState(seed).randint`` from ``[1, p)`` and ``[0, p)`` with the
@@ -18,7 +18,7 @@ Hence ``v <= T <= v + 7``, except for the few hashes where that addition wraps o
 when the permutations are made (:class:`_Kernel`), and their documents are computed
 with datasketch's formula.
 
-The C kernel (``minhash_many`` in ``zhnorm/script/_fmm.c``) uses this bound per document
+The C kernel (``minhash_many`` in ``zhnorm/kernels/_fingerprint.c``) uses this bound per document
 and permutation: one 32-bit pass for ``m = min v``, one for the shingles with
 ``v <= m + 7`` (usually one), then ``T`` exactly for those; documents holding an
 exceptional hash, and dense permutations, take the exact formula throughout.  Both
@@ -44,7 +44,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from ..script.native import native as _fmm
+from ..kernels import dispatch
 from .params import MinHashParams
 from .shingling import batch_shingles
 
@@ -63,7 +63,7 @@ __all__ = [
 MERSENNE_PRIME = (1 << 61) - 1
 # The C kernel where it has its AVX2/AVX-512 variant; built for SSE2 only it was slower
 # than the numpy kernel (71 vs 57 us per 900-character document, measured).
-_C_KERNEL = _fmm is not None and _fmm.minhash_simd()
+_C_KERNEL = dispatch.fingerprint is not None and dispatch.fingerprint.minhash_simd()
 _MASK32 = (1 << 32) - 1
 EMPTY = _MASK32
 """Signature value of a document without shingles (datasketch's initial value)."""
@@ -252,9 +252,9 @@ def signatures_from_shingles(hashes: U32, offsets: I64, params: MinHashParams) -
 
 
 def _signatures_c(hashes: U32, offsets: I64, kernel: _Kernel) -> U32:
-    """The C kernel (``zhnorm.script._fmm.minhash_many``): the same two bounds as the
-    numpy kernel, per document and permutation, in two vectorised 32-bit passes."""
-    assert _fmm is not None
+    """The C kernel (``zhnorm.kernels._fingerprint.minhash_many``): the same two bounds
+    as the numpy kernel, per document and permutation, in two vectorised 32-bit passes."""
+    assert dispatch.fingerprint is not None
     n_docs = len(offsets) - 1
     out = np.full((n_docs, len(kernel.a)), EMPTY, dtype=np.uint32)
     exact_doc = np.zeros(n_docs, dtype=np.uint8)
@@ -262,7 +262,7 @@ def _signatures_c(hashes: U32, offsets: I64, kernel: _Kernel) -> U32:
     exact_doc[np.searchsorted(offsets, marked, side="right") - 1] = 1
     exact_perm = np.zeros(len(kernel.a), dtype=np.uint8)
     exact_perm[kernel.dense] = 1
-    _fmm.minhash_many(
+    dispatch.fingerprint.minhash_many(
         np.ascontiguousarray(hashes, dtype=np.uint32),
         np.ascontiguousarray(offsets, dtype=np.int64),
         kernel.a,
@@ -275,7 +275,8 @@ def _signatures_c(hashes: U32, offsets: I64, kernel: _Kernel) -> U32:
 
 
 def _signatures_numpy(hashes: U32, offsets: I64, kernel: _Kernel) -> U32:
-    """The numpy kernel (see the module docstring), used without the C extension."""
+    """The numpy kernel (see the module docstring): the C kernel's twin, used in the
+    pure-Python build and where the C kernel has no wide-vector variant."""
     n_docs = len(offsets) - 1
     k = len(kernel.a)
     out = np.full((n_docs, k), EMPTY, dtype=np.uint32)

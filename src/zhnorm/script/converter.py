@@ -6,7 +6,6 @@ import functools
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Union
 
 from .config import leaves, load_config, normalize_config_name
@@ -129,6 +128,8 @@ class Converter:
             convert_chunk = self._convert_each
         if workers == 1 or len(items) < 2:
             return convert_chunk(items)
+        from concurrent.futures import ThreadPoolExecutor  # not on every start
+
         n_chunks = min(len(items), workers * 4)
         bounds = [len(items) * k // n_chunks for k in range(n_chunks + 1)]
         chunks = [items[bounds[k] : bounds[k + 1]] for k in range(n_chunks)]

