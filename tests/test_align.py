@@ -109,6 +109,20 @@ def test_options_are_checked() -> None:
         align(b"bytes", "b")  # type: ignore[arg-type]
 
 
+def test_options_object_and_keyword_overrides_agree() -> None:
+    a, b = "頭條：康源電路項目計劃總投資50億元。", "康源电路项目计划总投资50亿元，规划用地197亩。"
+    expected = align(a, b, min_len=12, threshold=0.6)
+    assert expected
+    assert align(a, b, AlignOptions(min_len=12, threshold=0.6)) == expected
+    assert align(a, b, AlignOptions(min_len=12), threshold=0.6) == expected
+    assert align_batch([(a, b)], AlignOptions(threshold=0.6), min_len=12) == [expected]
+    assert align(a, b, min_len=20) == []
+    plain = KeyConfig(script=None)
+    assert align(a, b, key_options=plain) == align(a, b, config=plain) == []
+    with pytest.raises(TypeError, match="unknown option 'min_length'"):
+        align(a, b, min_length=3)
+
+
 @pytest.mark.parametrize(
     ("a", "b"),
     [("", ""), ("", SEED000), ("!!! ??? ...", "--- ,,,"), ("abc def 123", "abc def 123")],

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pickle
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zhnorm import FixConfig
-from zhnorm.key import KeyConfig, keyed, match_key, match_keys
+from zhnorm.key import KeyConfig, KeyOptions, keyed, match_key, match_keys
 
 from .conftest import SEEDS
 
@@ -36,6 +37,21 @@ def test_config_switches() -> None:
     assert match_key(raw, KeyConfig(fold=False)) == "头发，Ａ"
     assert KeyConfig.from_dict(KeyConfig(fix=None).to_dict()) == KeyConfig(fix=None)
     assert pickle.loads(pickle.dumps(KeyConfig())) == KeyConfig()
+
+
+def test_key_options_as_an_object_as_keywords_and_by_the_former_names() -> None:
+    raw = "頭髮，Ａ"
+    assert KeyConfig is KeyOptions
+    expected = "頭髮a"
+    assert match_key(raw, KeyOptions(script=None)) == expected
+    assert match_key(raw, script=None) == expected
+    assert match_key(raw, config=KeyOptions(script=None)) == expected
+    assert match_keys([raw], KeyOptions(script=None), fold=False) == ["頭髮，Ａ"]
+    assert keyed(raw, fix=None, script=None).key == match_key(raw, fix=None, script=None)
+    with pytest.raises(TypeError, match="not both"):
+        match_key(raw, KeyOptions(), config=KeyOptions())
+    with pytest.raises(TypeError, match="unknown option 'fold_width'"):
+        match_key(raw, fold_width=False)
 
 
 @settings(max_examples=150, deadline=None)

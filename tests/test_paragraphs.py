@@ -7,7 +7,15 @@ import pickle
 
 import pytest
 
-from zhnorm import Paragraph, RepeatGroup, paragraphs, paragraphs_batch, repeated_paragraphs
+from zhnorm import (
+    KeyConfig,
+    Paragraph,
+    RepeatGroup,
+    paragraphs,
+    paragraphs_batch,
+    repeated_paragraphs,
+)
+from zhnorm.textreuse import RepeatOptions
 
 from .conftest import SEEDS
 
@@ -80,6 +88,18 @@ def test_boilerplate_lines_repeated_across_many_documents() -> None:
     furniture = by_text["详见A2版"]
     assert furniture.boilerplate and furniture.furniture
     assert all(not g.boilerplate for g in repeated_paragraphs(docs[:2]))
+
+
+def test_repeat_options_as_an_object_and_as_keywords() -> None:
+    docs = [f"第{i}篇正文各不相同，编号{i}号。\n\n徐浩翔 摄" for i in range(3)]
+    expected = repeated_paragraphs(docs, threshold=1.0, boilerplate_docs=4)
+    assert [g.boilerplate for g in expected] == [False]
+    assert repeated_paragraphs(docs, RepeatOptions(threshold=1.0), boilerplate_docs=4) == expected
+    with pytest.raises(ValueError, match="threshold"):
+        repeated_paragraphs(docs, threshold=0.0)
+    plain = KeyConfig(script=None)
+    assert paragraphs("頭髮", key_options=plain) == paragraphs("頭髮", config=plain)
+    assert paragraphs("頭髮", key_options=plain)[0].key == "頭髮"
 
 
 @pytest.mark.parametrize(

@@ -136,6 +136,21 @@ def test_map_batch_shape() -> None:
         pipe.map_batch(batch)
 
 
+def test_text_field_names_the_column_and_column_still_works() -> None:
+    pipe = Pipeline(FULL)
+    batch = {"id": [1, 2], "body": [RUBY, "頭髮"]}
+    assert pipe.map_batch(batch, text_field="body") == pipe.map_batch(batch, column="body")
+    assert pipe.map_batch(batch, "body") == pipe.map_batch(batch, column="body")
+
+
+def test_fix_step_holds_fix_options_and_keeps_config() -> None:
+    step = FixStep(FixConfig(layout=False))
+    assert step == FixStep(fix_options=FixConfig(layout=False)) == FixStep(config=step.config)
+    assert step.config is step.fix_options and FixStep().fix_options == FixConfig()
+    with pytest.raises(TypeError, match="not both"):
+        FixStep(FixConfig(), config=FixConfig())
+
+
 def test_unknown_step_or_option_names_it_and_lists_valid_ones() -> None:
     with pytest.raises(PipelineConfigError) as info:
         Pipeline(["fix", {"step": "fixx"}])

@@ -13,6 +13,8 @@ from click.testing import CliRunner
 import zhnorm
 from zhnorm import KeyConfig, ReuseResult, reuse
 from zhnorm.cli import main
+from zhnorm.textreuse import AlignOptions, ReuseOptions, doc_key
+from zhnorm.textreuse.corpus import reuse_keys
 
 from .conftest import SEEDS
 
@@ -119,6 +121,21 @@ def test_bad_inputs_and_one_string() -> None:
 def test_worker_processes_give_the_same_result(planted: dict[str, str]) -> None:
     small = {k: planted[k] for k in ("n1", "n3", "n7", "n9", "n12")}
     assert reuse(small, workers=2).passages == reuse(small).passages
+
+
+def test_reuse_options_hold_the_alignment_and_search_defaults(planted: dict[str, str]) -> None:
+    small = {k: planted[k] for k in ("n1", "n3", "n7", "n9", "n12")}
+    assert issubclass(ReuseOptions, AlignOptions)
+    assert ReuseOptions().min_len == AlignOptions().min_len
+    assert reuse(small, ReuseOptions()).passages == reuse(small).passages
+    strict = reuse(small, min_len=30, max_df=3)
+    assert reuse(small, ReuseOptions(min_len=30), max_df=3).passages == strict.passages
+    # The older split form: alignment options, and the search's in ``corpus``.
+    keys = [doc_key(text) for text in small.values()]
+    split = reuse_keys(
+        list(small), keys, options=AlignOptions(min_len=30), corpus=ReuseOptions(max_df=3)
+    )
+    assert split.passages == strict.passages
 
 
 # --- command line ----------------------------------------------------------------------

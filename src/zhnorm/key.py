@@ -11,6 +11,8 @@ a match found on keys can be reported in offsets of the text the user passed in.
 
 >>> match_key("現(xiàn)代快報訊：產(chǎn)業(yè)園 ＡＢＣ")
 '现代快报讯产业园abc'
+>>> match_key("頭髮，Ａ", script=None)
+'頭髮a'
 >>> k = keyed("產(chǎn)業(yè)，發(fā)展")
 >>> k.key
 '产业发展'
@@ -29,15 +31,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .kernels import dispatch
+from .options import resolve
 from .repair import FixConfig, fix_and_explain, fix_text
 from .script import Converter
 
-__all__ = ["KeyConfig", "Keyed", "keyed", "match_key", "match_keys"]
+__all__ = [
+    "KeyConfig",
+    "KeyOptions",
+    "Keyed",
+    "keyed",
+    "match_key",
+    "match_keys",
+    "resolve_key_options",
+]
 
 
 @dataclass(frozen=True)
-class KeyConfig:
-    """How :func:`match_key` folds text.
+class KeyOptions:
+    """How :func:`match_key` folds text (also importable as ``KeyConfig``, its former name).
 
     ``fix``     run the repair pipeline first (``None``: skip it; default: a
                 :class:`FixConfig` with every repair on, style folds off).
@@ -58,16 +69,38 @@ class KeyConfig:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> KeyConfig:
+    def from_dict(cls, data: dict[str, Any]) -> KeyOptions:
         fix = data.get("fix", FixConfig().to_dict())
         return cls(
             fix=None if fix is None else FixConfig.from_dict(fix),
-            script=data.get("script", "t2s"),
-            fold=bool(data.get("fold", True)),
+            script=data.get("script", cls.script),
+            fold=bool(data.get("fold", cls.fold)),
         )
 
 
-DEFAULT = KeyConfig()
+KeyConfig = KeyOptions
+"""The former name of :class:`KeyOptions` (the same class)."""
+
+DEFAULT = KeyOptions()
+
+
+def resolve_key_options(
+    options: KeyOptions | None = None, *, config: KeyOptions | None = None, **overrides: Any
+) -> KeyOptions:
+    """The :class:`KeyOptions` a function was given: ``options`` (or ``config``, the
+    keyword it had before) with single fields overridden by keyword; the defaults when
+    nothing is given.
+
+    >>> resolve_key_options(script=None) == KeyOptions(script=None)
+    True
+    """
+    if config is not None:
+        if options is not None:
+            raise TypeError("give the key options as options or as config, not both")
+        options = config
+    if options is None and not overrides:
+        return DEFAULT
+    return resolve(KeyOptions, options, overrides)
 
 
 def _fold_char(char: str) -> str:
@@ -116,31 +149,44 @@ def fold_texts(texts: list[str]) -> list[str]:
     ]
 
 
-def _converter(config: KeyConfig) -> Converter | None:
-    return None if config.script is None else Converter(config.script)
+def _converter(options: KeyOptions) -> Converter | None:
+    return None if options.script is None else Converter(options.script)
 
 
-def match_key(text: str, config: KeyConfig | None = None) -> str:
-    """The matching key of ``text`` (see the module docstring)."""
-    config = config or DEFAULT
-    if config.fix is not None:
-        text = fix_text(text, config.fix)
-    converter = _converter(config)
+def match_key(
+    text: str,
+    options: KeyOptions | None = None,
+    *,
+    config: KeyOptions | None = None,
+    **overrides: Any,
+) -> str:
+    """The matching key of ``text`` (see the module docstring); ``options`` or single
+    :class:`KeyOptions` fields as keywords (``match_key(text, fold=False)``)."""
+    options = resolve_key_options(options, config=config, **overrides)
+    if options.fix is not None:
+        text = fix_text(text, options.fix)
+    converter = _converter(options)
     if converter is not None:
         text = converter.convert(text)
-    return fold_texts([text])[0] if config.fold else text
+    return fold_texts([text])[0] if options.fold else text
 
 
-def match_keys(texts: Iterable[str], config: KeyConfig | None = None) -> list[str]:
+def match_keys(
+    texts: Iterable[str],
+    options: KeyOptions | None = None,
+    *,
+    config: KeyOptions | None = None,
+    **overrides: Any,
+) -> list[str]:
     """:func:`match_key` of each text, in order (conversion in one batch)."""
-    config = config or DEFAULT
+    options = resolve_key_options(options, config=config, **overrides)
     items = list(texts)
-    if config.fix is not None:
-        items = [fix_text(text, config.fix) for text in items]
-    converter = _converter(config)
+    if options.fix is not None:
+        items = [fix_text(text, options.fix) for text in items]
+    converter = _converter(options)
     if converter is not None:
         items = converter.convert_batch(items)
-    return fold_texts(items) if config.fold else items
+    return fold_texts(items) if options.fold else items
 
 
 @dataclass(frozen=True)
@@ -187,19 +233,26 @@ def _through_edits(
     return new_starts, new_ends
 
 
-def keyed(text: str, config: KeyConfig | None = None) -> Keyed:
-    """The key of ``text`` with an exact map from key characters back to ``text``."""
-    config = config or DEFAULT
+def keyed(
+    text: str,
+    options: KeyOptions | None = None,
+    *,
+    config: KeyOptions | None = None,
+    **overrides: Any,
+) -> Keyed:
+    """The key of ``text`` with an exact map from key characters back to ``text``
+    (options as in :func:`match_key`)."""
+    options = resolve_key_options(options, config=config, **overrides)
     if not isinstance(text, str):
         raise TypeError(f"text must be str, not {type(text).__name__}")
     current = text
     starts = list(range(len(text)))
     ends = list(range(1, len(text) + 1))
-    if config.fix is not None:
-        for step in fix_and_explain(text, config.fix).steps:
+    if options.fix is not None:
+        for step in fix_and_explain(text, options.fix).steps:
             starts, ends = _through_edits(current, starts, ends, step.edits)
             current = step.apply(current)
-    converter = _converter(config)
+    converter = _converter(options)
     if converter is not None:
         converted, offsets = converter.convert_with_offsets(current)
         conv_starts: list[int] = []
@@ -215,7 +268,7 @@ def keyed(text: str, config: KeyConfig | None = None) -> Keyed:
         conv_starts.reverse()
         conv_ends.reverse()
         current, starts, ends = converted, conv_starts, conv_ends
-    if not config.fold:
+    if not options.fold:
         return Keyed(text, current, starts, ends)
     key: list[str] = []
     key_starts: list[int] = []

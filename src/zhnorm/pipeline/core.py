@@ -199,21 +199,23 @@ class Pipeline:
     def map_batch(
         self,
         batch: Mapping[str, Sequence[Any]],
-        column: str = "text",
+        text_field: str = "text",
         *,
         annotate: bool = True,
         provenance: bool = False,
+        column: str | None = None,
     ) -> dict[str, list[Any]]:
         """For ``datasets.Dataset.map(pipe.map_batch, batched=True)``: returns the
-        normalised ``column`` plus the annotation columns (with ``annotate``) and
-        ``zhnorm_fingerprint`` (with ``provenance``).  Other columns are not returned;
-        ``datasets`` keeps them."""
-        if column not in batch:
+        normalised ``text_field`` column (``column`` is its former keyword) plus the
+        annotation columns (with ``annotate``) and ``zhnorm_fingerprint`` (with
+        ``provenance``).  Other columns are not returned; ``datasets`` keeps them."""
+        text_field = column if column is not None else text_field
+        if text_field not in batch:
             raise KeyError(
-                f"column {column!r} is not in the batch; columns: {', '.join(map(str, batch))}"
+                f"column {text_field!r} is not in the batch; columns: {', '.join(map(str, batch))}"
             )
-        result = self._run(list(batch[column]), annotate=annotate)
-        out: dict[str, list[Any]] = {column: result.texts, **result.annotations}
+        result = self._run(list(batch[text_field]), annotate=annotate)
+        out: dict[str, list[Any]] = {text_field: result.texts, **result.annotations}
         if provenance:
             out[FINGERPRINT_COLUMN] = [self._fingerprint] * len(result.texts)
         return out
@@ -369,7 +371,7 @@ def _check_order(steps: Sequence[PipelineStep]) -> None:
             columns.add(step.column[0])
         if isinstance(step, FixStep):
             seen_fix = True
-            ruby_removed = ruby_removed or step.config.ruby
+            ruby_removed = ruby_removed or step.fix_options.ruby
         elif isinstance(step, RepairShareFilter) and not seen_fix:
             raise PipelineConfigError(
                 f"{where}: measures what a 'fix' step changed; put a 'fix' step before it"

@@ -155,37 +155,53 @@ _FIX_FIELDS: dict[str, tuple[type, ...]] = {
 }
 
 
-def _fix_config(options: Mapping[str, Any], where: str) -> FixConfig:
+def _build_fix_options(options: Mapping[str, Any], where: str) -> FixConfig:
     try:
         return FixConfig.from_dict(dict(options))
     except ValueError as exc:
         raise PipelineConfigError(f"{where}: {exc}") from None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class FixStep(PipelineStep):
     """Repair with :func:`zhnorm.fix_text`; options are the :class:`~zhnorm.FixConfig`
-    fields (repairs on, style folds off by default)."""
+    fields (repairs on, style folds off by default), held as ``fix_options``
+    (``FixStep(FixConfig(layout=False))``; ``config`` is the former name, as a keyword
+    and as an attribute)."""
 
     name: ClassVar[str] = "fix"
-    config: FixConfig = field(default_factory=FixConfig)
+    fix_options: FixConfig = field(default_factory=FixConfig)
+
+    def __init__(
+        self, fix_options: FixConfig | None = None, *, config: FixConfig | None = None
+    ) -> None:
+        if config is not None:
+            if fix_options is not None:
+                raise TypeError("give the repair options as fix_options or as config, not both")
+            fix_options = config
+        object.__setattr__(self, "fix_options", FixConfig() if fix_options is None else fix_options)
+
+    @property
+    def config(self) -> FixConfig:
+        """The former name of :attr:`fix_options`."""
+        return self.fix_options
 
     def options(self) -> dict[str, Any]:
-        return self.config.to_dict()
+        return self.fix_options.to_dict()
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any], where: str = "") -> FixStep:
         where = _where(where, cls.name)
         check_options(where, options, _FIX_FIELDS)
-        return cls(_fix_config(options, where))
+        return cls(_build_fix_options(options, where))
 
     def apply(self, texts: list[str], context: BatchContext) -> list[str]:
         if not context.explain:
-            return [fix_text(text, self.config) for text in texts]
+            return [fix_text(text, self.fix_options) for text in texts]
         fixed: list[str] = []
         shares: list[float] = []
         for text in texts:
-            explained = fix_and_explain(text, self.config)
+            explained = fix_and_explain(text, self.fix_options)
             touched = sum(
                 max(len(edit.original), 1) for step in explained.steps for edit in step.edits
             )
@@ -209,12 +225,12 @@ class StyleStep(PipelineStep):
     halfwidth_katakana: bool = False
     spaces: bool = False
     punctuation: Literal["cjk", "ascii"] | None = None
-    _config: FixConfig = field(init=False, repr=False, compare=False)
+    _fix_options: FixConfig = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         options = {name: getattr(self, name) for name in STYLE_OPTIONS}
-        config = _fix_config({**_NO_REPAIR, "layout": False, **options}, "step 'style'")
-        object.__setattr__(self, "_config", config)
+        fix_options = _build_fix_options({**_NO_REPAIR, "layout": False, **options}, "step 'style'")
+        object.__setattr__(self, "_fix_options", fix_options)
 
     def options(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in STYLE_OPTIONS}
@@ -229,7 +245,7 @@ class StyleStep(PipelineStep):
             raise PipelineConfigError(str(exc).replace("step 'style'", where)) from None
 
     def apply(self, texts: list[str], context: BatchContext) -> list[str]:
-        return [fix_text(text, self._config) for text in texts]
+        return [fix_text(text, self._fix_options) for text in texts]
 
 
 _CONVERT_FIELDS: dict[str, tuple[type, ...]] = {
@@ -450,15 +466,15 @@ class LeakedPinyinFilter(PipelineStep):
     column: ClassVar[tuple[str, str] | None] = ("zhnorm_leaked_pinyin", "int64")
     min_readings: int = 1
     aggressive: bool = False
-    _config: FixConfig = field(init=False, repr=False, compare=False)
+    _fix_options: FixConfig = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.min_readings < 1:
             raise PipelineConfigError(
                 f"step 'leaked_pinyin': min_readings must be at least 1, not {self.min_readings}"
             )
-        config = FixConfig.from_dict({**_RUBY_ONLY, "ruby_aggressive": self.aggressive})
-        object.__setattr__(self, "_config", config)
+        fix_options = FixConfig.from_dict({**_RUBY_ONLY, "ruby_aggressive": self.aggressive})
+        object.__setattr__(self, "_fix_options", fix_options)
 
     def options(self) -> dict[str, Any]:
         return {"min_readings": self.min_readings, "aggressive": self.aggressive}
@@ -475,7 +491,7 @@ class LeakedPinyinFilter(PipelineStep):
     def apply(self, texts: list[str], context: BatchContext) -> list[str]:
         counts = []
         for text in texts:
-            explained = fix_and_explain(text, self._config)
+            explained = fix_and_explain(text, self._fix_options)
             counts.append(sum(len(s.edits) for s in explained.steps if s.fixer == "ruby"))
         context.columns["zhnorm_leaked_pinyin"] = counts
         _mark(context, self.name, [n >= self.min_readings for n in counts])

@@ -6,6 +6,10 @@ batch functions as in a single process (:func:`zhnorm.fix_batch`,
 :meth:`zhnorm.Converter.convert_batch`, :func:`zhnorm.normalize_batch`,
 :func:`zhnorm.match_keys`, ``Pipeline.batch``), one Arrow batch at a time, so a Spark
 job gives exactly the strings the local call gives.
+
+Options as in the local functions: an options object as ``options`` (``config`` is
+the former keyword of a :class:`~zhnorm.FixConfig` or :class:`~zhnorm.key.KeyOptions`;
+alone, ``config`` names an OpenCC configuration) and single fields as keywords.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from ._common import require_spark
 if TYPE_CHECKING:
     from pyspark.sql import Column
 
-    from ..key import KeyConfig
+    from ..key import KeyOptions
     from ..repair import FixConfig
 
 __all__ = [
@@ -55,12 +59,35 @@ def batch_column(column: Column | str, func: BatchFunction) -> Column:
     return string_batch_udf(func)(column)
 
 
-def fix_text_column(column: Column | str, config: FixConfig | None = None) -> Column:
-    """:func:`zhnorm.fix_text` of each value."""
+def _fix_options(
+    options: FixConfig | None, config: FixConfig | None, overrides: Mapping[str, Any]
+) -> FixConfig | None:
+    """The repair options of a column function: ``options`` (or the former ``config``)
+    with ``overrides``; ``None`` (the defaults) when nothing is given."""
+    from ..options import resolve
+    from ..repair import FixConfig
+
+    if config is not None:
+        if options is not None:
+            raise TypeError("give the repair options as options or as config, not both")
+        options = config
+    return options if not overrides else resolve(FixConfig, options, overrides)
+
+
+def fix_text_column(
+    column: Column | str,
+    options: FixConfig | None = None,
+    *,
+    config: FixConfig | None = None,
+    **overrides: Any,
+) -> Column:
+    """:func:`zhnorm.fix_text` of each value (``fix_text_column(col, ruby=False)``)."""
     from ..repair import fix_batch
 
+    fix_options = _fix_options(options, config, overrides)
+
     def run(texts: list[str]) -> list[str]:
-        return fix_batch(texts, config)
+        return fix_batch(texts, fix_options)
 
     return batch_column(column, run)
 
@@ -89,25 +116,37 @@ def normalize_column(
     *,
     to: str | None = None,
     fix: bool = True,
+    options: FixConfig | None = None,
     config: FixConfig | None = None,
+    **overrides: Any,
 ) -> Column:
-    """:func:`zhnorm.normalize` of each value (repair, then conversion to ``to``)."""
+    """:func:`zhnorm.normalize` of each value (repair with ``options``, then conversion
+    to ``to``)."""
     from ..repair import normalize, normalize_batch
 
     normalize("", to=to, fix=False)  # validates ``to`` before the job starts
+    fix_options = _fix_options(options, config, overrides)
 
     def run(texts: list[str]) -> list[str]:
-        return normalize_batch(texts, to=to, fix=fix, config=config)
+        return normalize_batch(texts, to=to, fix=fix, config=fix_options)
 
     return batch_column(column, run)
 
 
-def match_key_column(column: Column | str, config: KeyConfig | None = None) -> Column:
+def match_key_column(
+    column: Column | str,
+    options: KeyOptions | None = None,
+    *,
+    config: KeyOptions | None = None,
+    **overrides: Any,
+) -> Column:
     """:func:`zhnorm.match_key` of each value (the dedup matching key)."""
-    from ..key import match_keys
+    from ..key import match_keys, resolve_key_options
+
+    key_options = resolve_key_options(options, config=config, **overrides)
 
     def run(texts: list[str]) -> list[str]:
-        return match_keys(texts, config)
+        return match_keys(texts, key_options)
 
     return batch_column(column, run)
 
@@ -120,13 +159,17 @@ def pipeline_column(column: Column | str, pipeline: _Batcher) -> Column:
 
 
 def pipeline_annotated_column(
-    column: Column | str, pipeline: _Annotator, *, text_name: str = "text"
+    column: Column | str,
+    pipeline: _Annotator,
+    *,
+    text_field: str = "text",
+    text_name: str | None = None,
 ) -> Column:
     """``pipeline.annotate_batch`` of each value, as a struct: the normalised text
-    (field ``text_name``) and the pipeline's annotation columns (its filters' values
-    and ``zhnorm_flags``; records are marked, never dropped).  Expand it with
-    ``.select("*", "col.*")``."""
+    (field ``text_field``; ``text_name`` is its former keyword) and the pipeline's
+    annotation columns (its filters' values and ``zhnorm_flags``; records are marked,
+    never dropped).  Expand it with ``.select("*", "col.*")``."""
     require_spark()
     from ._udf import annotate_udf
 
-    return annotate_udf(pipeline, text_name)(column)
+    return annotate_udf(pipeline, text_name if text_name is not None else text_field)(column)

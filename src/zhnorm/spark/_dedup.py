@@ -204,10 +204,10 @@ class SparkDedupResult:
         self.cached.clear()
 
 
-def _check_columns(frame: DataFrame, text_col: str, index_col: str | None, keep: str) -> None:
+def _check_columns(frame: DataFrame, text_field: str, index_col: str | None, keep: str) -> None:
     names = set(frame.columns)
-    if text_col not in names:
-        raise ValueError(f"no text column {text_col!r} in {sorted(names)}")
+    if text_field not in names:
+        raise ValueError(f"no text column {text_field!r} in {sorted(names)}")
     if index_col is not None and index_col not in names:
         raise ValueError(f"no index column {index_col!r} in {sorted(names)}")
     if keep not in KEEP_POLICIES and keep not in names:
@@ -227,15 +227,17 @@ def dedup_result(
     params: MinHashParams | None = None,
     keep: str = "first",
     key_config: KeyConfig | None = None,
-    text_col: str = "text",
+    text_field: str = "text",
     index_col: str | None = None,
     keep_json: bool = False,
+    text_col: str | None = None,
 ) -> SparkDedupResult:
     """:func:`dedup` with the verified pairs and counts (:class:`SparkDedupResult`).
 
     ``keep_json``: the ``keep`` column holds JSON-encoded values (as the file engine
     stores fields of JSONL records), decoded before comparison."""
-    _check_columns(frame, text_col, index_col, keep)
+    text_field = text_col if text_col is not None else text_field
+    _check_columns(frame, text_field, index_col, keep)
     params = params or MinHashParams()
     bands, rows = lsh_bands(threshold, params.num_perm)
     cached: list[DataFrame] = []
@@ -245,7 +247,7 @@ def dedup_result(
         index_col = ROW_INDEX
     idx = F.col(index_col).cast("long")
 
-    docs = frame.select(idx.alias("idx"), F.col(text_col).cast("string").alias("text"))
+    docs = frame.select(idx.alias("idx"), F.col(text_field).cast("string").alias("text"))
     sketch = docs.mapInPandas(
         lambda b: _sketch(b, params, key_config, bands, rows), _SKETCH_SCHEMA
     ).persist(StorageLevel.MEMORY_AND_DISK)
@@ -375,8 +377,9 @@ def dedup(
     params: MinHashParams | None = None,
     keep: str = "first",
     key_config: KeyConfig | None = None,
-    text_col: str = "text",
+    text_field: str = "text",
     index_col: str | None = None,
+    text_col: str | None = None,
 ) -> DataFrame:
     """Near-duplicate documents of ``frame``: the same clusters, kept documents and
     similarities as :func:`zhnorm.neardup.dedup` on the same documents in the same order.
@@ -389,6 +392,7 @@ def dedup(
 
     ``keep``: ``"first"``, ``"longest"`` (longest text) or a column name (smallest
     value kept; nulls never win).  A null text is an empty document: never a duplicate.
+    ``text_field`` names the text column (``text_col``: its former keyword).
     """
     return dedup_result(
         frame,
@@ -396,6 +400,6 @@ def dedup(
         params=params,
         keep=keep,
         key_config=key_config,
-        text_col=text_col,
+        text_field=text_col if text_col is not None else text_field,
         index_col=index_col,
     ).frame

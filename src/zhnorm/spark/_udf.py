@@ -45,20 +45,21 @@ _SPARK_TYPES = {
 }
 
 
-def annotate_udf(pipeline: Any, text_name: str = "text") -> Callable[[Column | str], Column]:
+def annotate_udf(pipeline: Any, text_field: str = "text") -> Callable[[Column | str], Column]:
     """A scalar-iterator pandas UDF returning ``struct<text, annotation columns...>``
-    from ``pipeline.annotate_batch`` (types from ``pipeline.annotation_columns``)."""
+    (the text in field ``text_field``) from ``pipeline.annotate_batch`` (types from
+    ``pipeline.annotation_columns``)."""
     kinds = dict(pipeline.annotation_columns)
-    names = [text_name, *kinds]
+    names = [text_field, *kinds]
     schema = ", ".join(
-        [f"`{text_name}` string", *(f"`{n}` {_SPARK_TYPES[k]}" for n, k in kinds.items())]
+        [f"`{text_field}` string", *(f"`{n}` {_SPARK_TYPES[k]}" for n, k in kinds.items())]
     )
 
     def run(batches: Iterator[pd.Series]) -> Iterator[pd.DataFrame]:
         for series in batches:
             texts = [v if isinstance(v, str) else None for v in series.tolist()]
             done = pipeline.annotate_batch(texts)
-            data = {text_name: done.texts, **done.annotations}
+            data = {text_field: done.texts, **done.annotations}
             yield pd.DataFrame({n: pd.Series(data[n], dtype=object) for n in names})
 
     udf: Callable[[Column | str], Column] = pandas_udf(run, schema)  # type: ignore[call-overload]

@@ -24,12 +24,14 @@ source share a key.  On the keys:
    characters and mapped to raw offsets through :class:`.DocKey` (taking in leaked
    readings after its last character and identical punctuation around it).
 
-Measured choice (``benchmarks/bench_reuse.py --compare``, ``docs/benchmarks.md``): the
-rapidfuzz alternative - ``Levenshtein.opcodes`` of the two keys, equal blocks joined
-across small edits - is 20x faster per pair but is one monotone alignment of the whole
-documents: on the same candidate pairs it finds 91% of planted passages in short
-documents and 61% in long ones (this module: 99.4% and 98.5%), and 0 of the 8 shared
-seed sentences, which the seed outlets reorder (this module: 8).
+Seeds rather than one edit-distance alignment of the whole documents: a monotone
+alignment (``Levenshtein.opcodes`` of the two keys) is faster per pair but cannot
+follow passages whose clauses or sentences the two documents order differently, as
+the seed outlets do; the comparison is in ``docs/reuse-measurements.md``.
+
+The six parameters have their defaults in one place, :class:`AlignOptions`; every
+function takes the object as ``options`` and single parameters as keywords
+(``align(a, b, min_len=20)``), through :func:`zhnorm.options.resolve`.
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..key import KeyConfig
+from ..key import KeyOptions, resolve_key_options
+from ..options import resolve
 from .document import DocKey, doc_key
 from .seeds import U64, Bool, Seed, find_seeds
 
@@ -49,7 +52,14 @@ __all__ = ["AlignOptions", "Passage", "align", "align_batch", "align_keys", "sim
 
 @dataclass(frozen=True)
 class AlignOptions:
-    """Parameters of :func:`align` (see the module docstring)."""
+    """Parameters of :func:`align` (see the module docstring), with their defaults.
+
+    ``min_len``: covered key characters each side must have; ``threshold``: minimum
+    density score; ``seed_len``: shortest exact match used as evidence; ``max_gap``:
+    key characters a passage may skip; ``max_repeat``: k-grams repeated more often in
+    one text are common phrases and no evidence; ``anchor``: a passage holds an exact
+    match at least this long (or ``min_len``).
+    """
 
     min_len: int = 10
     threshold: float = 0.5
@@ -377,7 +387,7 @@ def align_keys(
 ) -> list[Passage]:
     """:func:`align` on prepared documents (the corpus search reuses the keys, the
     k-gram hashes and the corpus-common k-gram masks)."""
-    options = options or AlignOptions()
+    options = resolve(AlignOptions, options, {})
     seeds = find_seeds(
         a.key,
         b.key,
@@ -429,48 +439,44 @@ def align_keys(
 def align(
     a: str,
     b: str,
+    options: AlignOptions | None = None,
     *,
-    min_len: int = 10,
-    threshold: float = 0.5,
-    seed_len: int = 5,
-    max_gap: int = 40,
-    max_repeat: int = 8,
-    anchor: int = 7,
-    config: KeyConfig | None = None,
+    key_options: KeyOptions | None = None,
+    config: KeyOptions | None = None,
+    **overrides: Any,
 ) -> list[Passage]:
     """Passages shared by texts ``a`` and ``b``, in offsets of the raw inputs.
 
     >>> a, b = "頭條：康源電路項目計劃總投資50億元。", "康源电路项目计划总投资50亿元"
     >>> [(p.a_start, p.a_end, p.a_text) for p in align(a, b)]
     [(3, 18, '康源電路項目計劃總投資50億元')]
+    >>> align(a, b, min_len=20)
+    []
 
-    ``min_len``: covered key characters each side must have; ``threshold``: minimum
-    density score; ``seed_len``: shortest exact match used as evidence; ``max_gap``:
-    key characters a passage may skip; ``max_repeat``: k-grams repeated more often in
-    one text are common phrases and no evidence; ``anchor``: a passage holds an exact
-    match at least this long (or ``min_len``); ``config``: how texts are keyed.
+    ``options``: an :class:`AlignOptions`; single fields as keywords override it.
+    ``key_options``: how the texts are keyed (:class:`zhnorm.key.KeyOptions`;
+    ``config`` is its former keyword).
     """
-    options = AlignOptions(min_len, threshold, seed_len, max_gap, max_repeat, anchor)
-    return align_keys(doc_key(a, config), doc_key(b, config), options)
+    options = resolve(AlignOptions, options, overrides)
+    keying = resolve_key_options(key_options, config=config)
+    return align_keys(doc_key(a, keying), doc_key(b, keying), options)
 
 
 def align_batch(
     pairs: Iterable[tuple[str, str]],
+    options: AlignOptions | None = None,
     *,
-    min_len: int = 10,
-    threshold: float = 0.5,
-    seed_len: int = 5,
-    max_gap: int = 40,
-    max_repeat: int = 8,
-    anchor: int = 7,
-    config: KeyConfig | None = None,
+    key_options: KeyOptions | None = None,
+    config: KeyOptions | None = None,
+    **overrides: Any,
 ) -> list[list[Passage]]:
-    """:func:`align` over many ``(a, b)`` pairs, in order."""
-    options = AlignOptions(min_len, threshold, seed_len, max_gap, max_repeat, anchor)
-    return [align_keys(doc_key(a, config), doc_key(b, config), options) for a, b in pairs]
+    """:func:`align` over many ``(a, b)`` pairs, in order (the same arguments)."""
+    options = resolve(AlignOptions, options, overrides)
+    keying = resolve_key_options(key_options, config=config)
+    return [align_keys(doc_key(a, keying), doc_key(b, keying), options) for a, b in pairs]
 
 
-def similarity(a_key: str, b_key: str, *, seed_len: int = 5) -> float:
+def similarity(a_key: str, b_key: str, *, seed_len: int = AlignOptions.seed_len) -> float:
     """Density of two keys: the share of their characters covered by exact matches of
     at least ``seed_len`` characters (order-free; 1.0 for equal non-empty keys).
 

@@ -16,22 +16,26 @@ With ``sources``, passages between documents of the same source can be skipped
 (``cross_source=True``): one outlet repeating itself is not reuse across outlets.
 
 The index is exact - a pair sharing a rare shingle is always a candidate - where
-MinHash over passages would be approximate and would need per-passage signatures; on
-the benchmark the whole candidate stage costs well under a second (``docs/benchmarks.md``).
+MinHash over passages would be approximate and would need per-passage signatures (the
+candidate stage's cost is measured in ``docs/reuse-measurements.md``).
+
+:class:`ReuseOptions` holds every parameter with its default: the alignment ones of
+:class:`.AlignOptions` (it extends that class) and the candidate search's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from ..key import KeyConfig
+from ..key import KeyOptions, resolve_key_options
+from ..options import resolve
 from ..unionfind import components
+from ..workers import map_ordered
 from .alignment import AlignOptions, Passage, align_keys
 from .document import DocKey, Documents, as_documents, doc_key
 from .seeds import U64, kgram_hashes
@@ -40,8 +44,12 @@ __all__ = ["ReuseOptions", "ReuseResult", "Story", "candidate_pairs", "reuse", "
 
 
 @dataclass(frozen=True)
-class ReuseOptions:
-    """Parameters of :func:`reuse` beyond :class:`.AlignOptions` (module docstring)."""
+class ReuseOptions(AlignOptions):
+    """Parameters of :func:`reuse`: those of :class:`.AlignOptions` and the candidate
+    search's (module docstring): ``shingle`` (k-gram length of the index),
+    ``max_df`` (a shingle in more documents is common and links nothing),
+    ``min_shared`` (rare shingles a pair must share to be aligned) and
+    ``cross_source`` (only pairs of different outlets, when sources are given)."""
 
     shingle: int = 8
     max_df: int = 64
@@ -125,23 +133,39 @@ def _stories(n: int, passages: list[Passage], index: dict[str, int]) -> list[int
     return components(n, ((index[p.a_id], index[p.b_id]) for p in passages))
 
 
+def _reuse_options(
+    options: AlignOptions | None, corpus: ReuseOptions | None, overrides: Mapping[str, Any]
+) -> ReuseOptions:
+    """One :class:`ReuseOptions` from ``options`` and ``overrides``.  The older split
+    form is accepted: ``options`` an :class:`.AlignOptions` for the alignment and
+    ``corpus`` a :class:`ReuseOptions` for the candidate search."""
+    if corpus is None and (options is None or isinstance(options, ReuseOptions)):
+        return resolve(ReuseOptions, options, overrides)
+    base = corpus if corpus is not None else ReuseOptions()
+    if options is not None:
+        base = replace(base, **{f.name: getattr(options, f.name) for f in fields(AlignOptions)})
+    return resolve(ReuseOptions, base, overrides)
+
+
 def reuse_keys(
     ids: Sequence[str],
     keys: Sequence[DocKey],
+    options: AlignOptions | None = None,
     *,
     sources: Sequence[str | None] | None = None,
-    options: AlignOptions | None = None,
     corpus: ReuseOptions | None = None,
+    **overrides: Any,
 ) -> ReuseResult:
-    """:func:`reuse` on prepared documents (``ids[i]`` names ``keys[i]``)."""
+    """:func:`reuse` on prepared documents (``ids[i]`` names ``keys[i]``): ``options``
+    a :class:`ReuseOptions` and single fields as keywords (or, as before, an
+    :class:`.AlignOptions` with the search's fields in ``corpus``)."""
     import time
 
-    options = options or AlignOptions()
-    corpus = corpus or ReuseOptions()
+    options = _reuse_options(options, corpus, overrides)
     started = time.perf_counter()
-    shingles = [kgram_hashes(k.key, corpus.shingle) for k in keys]
-    pairs = candidate_pairs(shingles, corpus.max_df, corpus.min_shared)
-    if corpus.cross_source and sources is not None:
+    shingles = [kgram_hashes(k.key, options.shingle) for k in keys]
+    pairs = candidate_pairs(shingles, options.max_df, options.min_shared)
+    if options.cross_source and sources is not None:
         pairs = [(i, j, s) for i, j, s in pairs if sources[i] is None or sources[i] != sources[j]]
     candidate_time = time.perf_counter() - started
     seed_hashes = [kgram_hashes(k.key, options.seed_len) for k in keys]
@@ -151,7 +175,7 @@ def reuse_keys(
     for i, j, _ in pairs:
         for d in (i, j):
             if d not in usable:
-                usable[d] = _usable(seed_hashes[d], values, counts, corpus.max_df)
+                usable[d] = _usable(seed_hashes[d], values, counts, options.max_df)
         passages += align_keys(
             keys[i],
             keys[j],
@@ -187,45 +211,38 @@ def reuse_keys(
 
 def reuse(
     docs: Documents,
+    options: ReuseOptions | None = None,
     *,
     sources: Mapping[str, str | None] | Sequence[str | None] | None = None,
-    cross_source: bool = False,
-    min_len: int = 10,
-    threshold: float = 0.5,
-    seed_len: int = 5,
-    max_gap: int = 40,
-    max_repeat: int = 8,
-    anchor: int = 7,
-    shingle: int = 8,
-    max_df: int = 64,
-    min_shared: int = 2,
-    config: KeyConfig | None = None,
+    key_options: KeyOptions | None = None,
+    config: KeyOptions | None = None,
     workers: int = 1,
+    **overrides: Any,
 ) -> ReuseResult:
     """Passages shared between documents of ``docs``, grouped into story clusters.
 
     ``docs``: one text, texts, a mapping ``id -> text`` or ``(id, text)`` pairs (ids
-    must be unique).  ``sources``: each document's outlet (by id, or in order);
-    ``cross_source``: only pairs of different outlets.  Alignment options as in
-    :func:`zhnorm.align`; ``shingle``, ``max_df``, ``min_shared``: candidate search
-    (module docstring); ``workers > 1`` keys documents in a process pool.
+    must be unique).  ``sources``: each document's outlet (by id, or in order).
+    ``options``: a :class:`ReuseOptions` - the alignment parameters of
+    :func:`zhnorm.align`, the candidate search (``shingle``, ``max_df``,
+    ``min_shared``) and ``cross_source`` (only pairs of different outlets); single
+    fields as keywords override it (``reuse(docs, min_len=20)``).  ``key_options``:
+    how documents are keyed (``config``: its former keyword); ``workers > 1`` keys
+    documents in a process pool.
 
     >>> docs = {"x": "頭條：康源電路項目計劃總投資50億元。", "y": "康源电路项目计划总投资50亿元"}
     >>> result = reuse(docs)
     >>> [(p.a_id, p.b_id, p.a_text, p.story) for p in result.passages]
     [('x', 'y', '康源電路項目計劃總投資50億元', 0)]
     """
+    options = resolve(ReuseOptions, options, overrides)
     items = as_documents(docs)
     ids = [doc_id for doc_id, _ in items]
     if len(set(ids)) != len(ids):
         raise ValueError("document ids must be unique")
     texts = [text for _, text in items]
-    if workers > 1 and len(texts) > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            chunk = max(1, len(texts) // (workers * 8))
-            keys = list(pool.map(_key_with(config), texts, chunksize=chunk))
-    else:
-        keys = [doc_key(text, config) for text in texts]
+    keying = _KeyWith(resolve_key_options(key_options, config=config))
+    keys = map_ordered(keying, texts, workers, chunks_per_worker=8)
     source_list: list[str | None] | None = None
     if isinstance(sources, Mapping):
         source_list = [sources.get(doc_id) for doc_id in ids]
@@ -233,14 +250,14 @@ def reuse(
         source_list = list(sources)
         if len(source_list) != len(ids):
             raise ValueError("sources must name one source per document")
-    options = AlignOptions(min_len, threshold, seed_len, max_gap, max_repeat, anchor)
-    corpus = ReuseOptions(shingle, max_df, min_shared, cross_source)
-    return reuse_keys(ids, keys, sources=source_list, options=options, corpus=corpus)
+    return reuse_keys(ids, keys, options, sources=source_list)
 
 
 @dataclass(frozen=True)
-class _key_with:  # a picklable partial
-    config: KeyConfig | None
+class _KeyWith:
+    """:func:`.doc_key` with fixed options, picklable for worker processes."""
+
+    options: KeyOptions
 
     def __call__(self, text: str) -> DocKey:
-        return doc_key(text, self.config)
+        return doc_key(text, self.options)

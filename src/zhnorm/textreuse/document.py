@@ -13,13 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Union
+from typing import Any, Union
 
 import numpy as np
 import numpy.typing as npt
 
-from ..key import DEFAULT as DEFAULT_KEY_CONFIG
-from ..key import KeyConfig, keyed
+from ..key import KeyOptions, keyed, resolve_key_options
 
 __all__ = ["DocKey", "Documents", "as_documents", "doc_key"]
 
@@ -86,19 +85,26 @@ def _array(values: object) -> IntArray:
     return np.asarray(values, dtype=np.int32)
 
 
-def doc_key(text: str, config: KeyConfig | None = None) -> DocKey:
-    """Key ``text`` (a whole document: repair decisions are document-level)."""
+def doc_key(
+    text: str,
+    options: KeyOptions | None = None,
+    *,
+    config: KeyOptions | None = None,
+    **overrides: Any,
+) -> DocKey:
+    """Key ``text`` (a whole document: repair decisions are document-level); ``options``
+    as in :func:`zhnorm.match_key` (``config``: their former keyword)."""
     if not isinstance(text, str):
         raise TypeError(f"text must be str, not {type(text).__name__}")
-    config = config or DEFAULT_KEY_CONFIG
-    if config.fix is None:
+    options = resolve_key_options(options, config=config, **overrides)
+    if options.fix is None:
         repaired = text
         rs = np.arange(len(text), dtype=np.int32)
         re_ = rs + 1
     else:
-        fixed = keyed(text, KeyConfig(fix=config.fix, script=None, fold=False))
+        fixed = keyed(text, KeyOptions(fix=options.fix, script=None, fold=False))
         repaired, rs, re_ = fixed.key, _array(fixed.starts), _array(fixed.ends)
-    key = keyed(repaired, KeyConfig(fix=None, script=config.script, fold=config.fold))
+    key = keyed(repaired, KeyOptions(fix=None, script=options.script, fold=options.fold))
     if key.key:
         krs = _array(key.starts)
         ks = rs[krs]

@@ -12,7 +12,8 @@ keys), within one document and across documents.  Near-duplicate candidates come
 inverted index of key 3-grams: at ``threshold >= 0.9`` any two keys of 10+ characters
 that similar share a 3-gram, so no pair is missed for want of a candidate, and no
 all-pairs comparison is made.  A group found in at least ``boilerplate_docs`` documents
-is *boilerplate* (bylines, disclaimers, ``详见A2版``): reported as such.
+is *boilerplate* (bylines, disclaimers, ``详见A2版``): reported as such.  The parameters
+and their defaults are :class:`RepeatOptions`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz
 
-from ..key import KeyConfig
+from ..key import KeyOptions
+from ..options import resolve
 from ..repair import layout_notes
 from ..unionfind import components
 from .document import DocKey, Documents, as_documents, doc_key
@@ -35,6 +37,7 @@ __all__ = [
     "Occurrence",
     "Paragraph",
     "RepeatGroup",
+    "RepeatOptions",
     "find_repeats",
     "paragraphs",
     "paragraphs_batch",
@@ -42,6 +45,27 @@ __all__ = [
 ]
 
 _LINE = re.compile(r"[^\n]+")
+
+
+@dataclass(frozen=True)
+class RepeatOptions:
+    """Parameters of :func:`repeated_paragraphs` (module docstring), with their defaults.
+
+    ``threshold``: key similarity for near-duplicates (1.0: exact only); ``min_len``:
+    shortest key considered; ``near_min_len``: shortest key matched approximately;
+    ``boilerplate_docs``: documents a group must reach to be boilerplate; ``max_df``:
+    3-grams in more keys are not counted by the near-duplicate candidate filter.
+    """
+
+    threshold: float = 0.9
+    min_len: int = 2
+    near_min_len: int = 10
+    boilerplate_docs: int = 3
+    max_df: int = 200
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold <= 1.0:
+            raise ValueError(f"threshold must be within (0, 1], not {self.threshold}")
 
 
 @dataclass(frozen=True)
@@ -95,21 +119,27 @@ def paragraphs_of(doc: DocKey) -> list[Paragraph]:
     return found
 
 
-def paragraphs(text: str, *, config: KeyConfig | None = None) -> list[Paragraph]:
-    """The paragraphs of ``text`` after repair, with raw offsets (module docstring).
+def paragraphs(
+    text: str, *, key_options: KeyOptions | None = None, config: KeyOptions | None = None
+) -> list[Paragraph]:
+    """The paragraphs of ``text`` after repair, with raw offsets (module docstring);
+    ``key_options``: how paragraphs are keyed (``config``: its former keyword).
 
     >>> text = "標題\\n\\n現(xiàn)代快報訊，\\n\\n產(chǎn)業(yè)園。"
     >>> [(p.start, p.end, p.key) for p in paragraphs(text)]
     [(0, 2, '标题'), (4, 32, '现代快报讯产业园')]
     """
-    return paragraphs_of(doc_key(text, config))
+    return paragraphs_of(doc_key(text, key_options, config=config))
 
 
 def paragraphs_batch(
-    texts: Iterable[str], *, config: KeyConfig | None = None
+    texts: Iterable[str],
+    *,
+    key_options: KeyOptions | None = None,
+    config: KeyOptions | None = None,
 ) -> list[list[Paragraph]]:
     """:func:`paragraphs` of each text, in order."""
-    return [paragraphs(text, config=config) for text in texts]
+    return [paragraphs(text, key_options=key_options, config=config) for text in texts]
 
 
 @dataclass(frozen=True)
@@ -215,23 +245,22 @@ def _near_pairs(
 
 def find_repeats(
     docs: Sequence[tuple[str, Sequence[Paragraph]]],
-    *,
-    threshold: float = 0.9,
-    min_len: int = 2,
-    near_min_len: int = 10,
-    boilerplate_docs: int = 3,
-    max_df: int = 200,
+    options: RepeatOptions | None = None,
+    **overrides: Any,
 ) -> list[RepeatGroup]:
     """:func:`repeated_paragraphs` over documents already split into paragraphs."""
-    if not 0.0 < threshold <= 1.0:
-        raise ValueError(f"threshold must be within (0, 1], not {threshold}")
+    options = resolve(RepeatOptions, options, overrides)
     by_key: dict[str, list[tuple[int, Paragraph]]] = defaultdict(list)
     for d, (_, paras) in enumerate(docs):
         for para in paras:
-            if len(para.key) >= min_len:
+            if len(para.key) >= options.min_len:
                 by_key[para.key].append((d, para))
     keys = list(by_key)
-    near = _near_pairs(keys, threshold, near_min_len, max_df) if threshold < 1.0 else []
+    near = (
+        _near_pairs(keys, options.threshold, options.near_min_len, options.max_df)
+        if options.threshold < 1.0
+        else []
+    )
     members: dict[int, list[int]] = defaultdict(list)
     for index, root in enumerate(components(len(keys), ((u, v) for u, v, _ in near))):
         members[root].append(index)
@@ -264,7 +293,7 @@ def find_repeats(
                 first.repaired,
                 len(found),
                 n_docs,
-                n_docs >= boilerplate_docs,
+                n_docs >= options.boilerplate_docs,
                 all(para.furniture for _, para in found),
                 occurrences,
             )
@@ -288,30 +317,26 @@ def find_repeats(
 
 def repeated_paragraphs(
     docs: Documents,
+    options: RepeatOptions | None = None,
     *,
-    threshold: float = 0.9,
-    min_len: int = 2,
-    near_min_len: int = 10,
-    boilerplate_docs: int = 3,
-    config: KeyConfig | None = None,
+    key_options: KeyOptions | None = None,
+    config: KeyOptions | None = None,
+    **overrides: Any,
 ) -> list[RepeatGroup]:
     """Paragraphs repeated within a document or across ``docs`` (module docstring).
 
     ``docs``: one text, texts, a mapping ``id -> text`` or ``(id, text)`` pairs.
-    ``threshold``: key similarity for near-duplicates (1.0: exact only); ``min_len``:
-    shortest key considered; ``near_min_len``: shortest key matched approximately;
-    ``boilerplate_docs``: documents a group must reach to be boilerplate.
+    ``options``: a :class:`RepeatOptions`; single fields as keywords override it
+    (``repeated_paragraphs(docs, threshold=1.0)``: exact repeats only).
+    ``key_options``: how paragraphs are keyed (``config``: its former keyword).
 
     >>> text = "甲乙丙丁戊己。\\n\\n庚。\\n\\n甲乙丙丁戊己。"
     >>> [(g.kind, g.count) for g in repeated_paragraphs(text)]
     [('exact', 2)]
     """
-    items = as_documents(docs)
-    split = [(doc_id, paragraphs(text, config=config)) for doc_id, text in items]
-    return find_repeats(
-        split,
-        threshold=threshold,
-        min_len=min_len,
-        near_min_len=near_min_len,
-        boilerplate_docs=boilerplate_docs,
-    )
+    options = resolve(RepeatOptions, options, overrides)
+    split = [
+        (doc_id, paragraphs(text, key_options=key_options, config=config))
+        for doc_id, text in as_documents(docs)
+    ]
+    return find_repeats(split, options)
