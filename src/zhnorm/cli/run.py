@@ -4,7 +4,7 @@ streaming, with the rejects and atomic-output rules of the other record commands
 from __future__ import annotations
 
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Executor, Future
 from contextlib import ExitStack
 from typing import Any
@@ -18,10 +18,11 @@ from ..io import (
     Progress,
     Record,
     RecordWriter,
-    Rejects,
     RunCounts,
     TextWriter,
     iter_records,
+    record_batches,
+    with_text,
     write_format,
 )
 from ..pipeline import FINGERPRINT_COLUMN, FLAGS_COLUMN, Annotated, Pipeline, PipelineConfigError
@@ -58,23 +59,6 @@ def _print_default_config(ctx: click.Context, _param: click.Parameter, value: bo
     ctx.exit()
 
 
-def _batches(
-    items: Iterable[Record | BadRecord], size: int, rejects: Rejects
-) -> Iterator[list[Record | BadRecord]]:
-    """Batches of ``size`` items; a bad record is fatal here, before any work is sent
-    out, unless bad records are written to rejects."""
-    batch: list[Record | BadRecord] = []
-    for item in items:
-        if isinstance(item, BadRecord) and rejects.path is None:
-            rejects.add(item)  # raises
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def _in_order(
     pipe: Pipeline,
     pool: Executor | None,
@@ -97,19 +81,6 @@ def _in_order(
     while window:
         done, future = window.popleft()
         yield done, future.result()
-
-
-def _output_record(
-    record: Record, text_field: str, text: str, row: dict[str, Any], pipe: Pipeline | None
-) -> dict[str, Any]:
-    """The record with its text normalised, the annotations added and (``pipe``) the
-    pipeline's fingerprint."""
-    data = dict(record.data)
-    data[text_field if text_field in data else "text"] = text
-    data.update(row)
-    if pipe is not None:
-        data[FINGERPRINT_COLUMN] = pipe.fingerprint
-    return data
 
 
 @click.command("run")
@@ -217,7 +188,7 @@ def run(
                     process_pool(workers, initializer=_init_worker, initargs=(pipe,))
                 )
             records = iter_records(inputs or ("-",), text_field=text_field, errors=errors)
-            batches = _batches(records, batch_size, bad)
+            batches = record_batches(records, batch_size, bad)
             for batch, result in _in_order(pipe, pool, workers, batches, annotate):
                 good = 0
                 for item in batch:
@@ -234,11 +205,9 @@ def run(
                     if fmt == "txt":
                         writer.write(text)
                     else:
-                        writer.write(
-                            _output_record(
-                                item, text_field, text, row, pipe if provenance else None
-                            )
-                        )
+                        if provenance:
+                            row[FINGERPRINT_COLUMN] = pipe.fingerprint
+                        writer.write({**with_text(item, text_field, text), **row})
                     counts.written += 1
                 progress.update(len(batch))
     except InputError as exc:

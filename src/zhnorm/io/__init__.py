@@ -36,7 +36,9 @@ from .records import (
     map_jsonl,
     parse_jsonl_line,
     read_jsonl,
+    record_batches,
     record_id,
+    with_text,
     write_format,
 )
 from .rejects import BadRecord, Rejects, rejects_path
@@ -64,8 +66,10 @@ __all__ = [
     "read_jsonl",
     "read_text",
     "read_text_chunks",
+    "record_batches",
     "record_id",
     "rejects_path",
     "text_inputs",
+    "with_text",
     "write_format",
 ]

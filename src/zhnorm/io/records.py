@@ -43,7 +43,9 @@ __all__ = [
     "map_jsonl",
     "parse_jsonl_line",
     "read_jsonl",
+    "record_batches",
     "record_id",
+    "with_text",
     "write_format",
 ]
 
@@ -76,6 +78,18 @@ def record_id(record: Record, id_field: str | None) -> str:
     if id_field is None and isinstance(record.data.get("id"), (str, int)):
         return str(record.data["id"])
     return record.id
+
+
+def with_text(record: Record, text_field: str, text: str) -> dict[str, Any]:
+    """A copy of the record's fields with ``text`` as its text: in ``text_field``, or in
+    ``text`` for a record without that field (a text file's).
+
+    >>> with_text(Record("a.txt", 0, "a.txt", "x", {"id": "a.txt", "text": "x"}), "body", "y")
+    {'id': 'a.txt', 'text': 'y'}
+    """
+    data = dict(record.data)
+    data[text_field if text_field in data else "text"] = text
+    return data
 
 
 def parse_jsonl_line(
@@ -158,6 +172,23 @@ def map_jsonl(
             if path != "-":
                 stream.close()
     counts.check()
+
+
+def record_batches(
+    items: Iterable[Record | BadRecord], size: int, rejects: Rejects
+) -> Iterator[list[Record | BadRecord]]:
+    """``items`` in lists of ``size``; where bad records are fatal (``rejects`` has no
+    path), the first one stops the run here, before its batch is handed on."""
+    batch: list[Record | BadRecord] = []
+    for item in items:
+        if isinstance(item, BadRecord) and rejects.path is None:
+            rejects.add(item)  # raises InputError
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def check_record(

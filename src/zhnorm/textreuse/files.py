@@ -26,6 +26,7 @@ from ..io import (
     iter_records,
     record_id,
     rejects_path,
+    with_text,
 )
 from ..io.rejects import duplicate_id
 from .alignment import AlignOptions
@@ -198,10 +199,8 @@ def paragraphs_files(
                 drop = set()
             dropped += len(drop)
             if writer is not None:
-                data = dict(doc.record.data)
-                field = text_field if text_field in data else "text"
-                data[field] = without_paragraphs(doc.record.text, paras, drop)
-                writer.write(data)
+                text = without_paragraphs(doc.record.text, paras, drop)
+                writer.write(with_text(doc.record, text_field, text))
             counts.written += 1
     counts.check()
     boilerplate = sum(g.boilerplate for g in groups)
