@@ -6,10 +6,10 @@ import re
 
 import click
 
-from ..io import AtomicOutput, InputError, RunCounts, map_jsonl, text_inputs
+from ..io import AtomicOutput, InputError, RunCounts, map_jsonl, rejects_for, text_inputs
 from ..script import CONFIG_NAMES, Converter
 from ..script.dictionary import DictionaryFormatError
-from .options import record_stream_options, rejects_for
+from .options import record_stream_options
 
 __all__ = ["convert"]
 
@@ -58,7 +58,7 @@ def convert(
         converter = Converter(config, user_dict=user_dict, protect=patterns)
     except (ValueError, DictionaryFormatError, re.error) as exc:
         raise click.UsageError(str(exc)) from exc
-    bad = rejects_for(skip_bad and jsonl, rejects, output)
+    bad = rejects_for(skip_bad and jsonl, output, rejects)
     counts = RunCounts("convert", rejects_path=bad.path)
     try:
         with AtomicOutput(output) as out, bad:

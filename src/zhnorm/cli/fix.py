@@ -7,8 +7,16 @@ from typing import Any
 
 import click
 
-from ..io import AtomicOutput, InputError, RunCounts, dumps_record, map_jsonl, text_inputs
-from .options import record_stream_options, rejects_for
+from ..io import (
+    AtomicOutput,
+    InputError,
+    RunCounts,
+    dumps_record,
+    map_jsonl,
+    rejects_for,
+    text_inputs,
+)
+from .options import record_stream_options
 
 __all__ = ["fix"]
 
@@ -85,7 +93,7 @@ def fix(
             raise click.UsageError(str(exc)) from exc
     if explain and explain_file is None and output not in (None, "-"):
         explain_file = f"{output}.explain.jsonl"
-    bad = rejects_for(skip_bad and jsonl, rejects, output)
+    bad = rejects_for(skip_bad and jsonl, output, rejects)
     counts = RunCounts("fix", rejects_path=bad.path)
     try:
         with ExitStack() as stack:

@@ -1,9 +1,9 @@
 """Click options shared by the commands: one spelling and one help text each.
 
 ``--text-field`` (with the older ``--field`` as a hidden alias), ``--id-field``,
-``--errors``, ``--skip-bad`` / ``--rejects``, ``--quiet``; and :func:`rejects_for`,
-which turns ``--skip-bad`` / ``--rejects`` into the :class:`~zhnorm.io.Rejects` of the
-run.
+``--errors``, ``--skip-bad`` / ``--rejects`` (which :func:`zhnorm.io.rejects_for`
+turns into the run's :class:`~zhnorm.io.Rejects`), ``--quiet``, and the passage options
+of ``reuse`` and ``align``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from typing import Any, TypeVar
 
 import click
 
-from ..io import Rejects, rejects_path
 from ..textreuse.alignment import AlignOptions
 
 __all__ = [
@@ -27,7 +26,6 @@ __all__ = [
     "quiet_option",
     "record_options",
     "record_stream_options",
-    "rejects_for",
     "skip_bad_options",
     "text_field_option",
 ]
@@ -117,12 +115,6 @@ def record_stream_options(verb: str) -> Callable[[F], F]:
             "Where --skip-bad writes rejected lines (default OUTPUT.rejects.jsonl).",
         ),
     )
-
-
-def rejects_for(skip_bad: bool, rejects: str | None, output: str | None) -> Rejects:
-    """Bad records fatal, or with ``--skip-bad`` written to ``--rejects`` (default
-    beside the output)."""
-    return Rejects(rejects_path(output, rejects) if skip_bad else None)
 
 
 def record_options(command: F) -> F:

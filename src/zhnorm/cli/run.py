@@ -22,13 +22,14 @@ from ..io import (
     TextWriter,
     iter_records,
     record_batches,
+    rejects_for,
     with_text,
     write_format,
 )
 from ..pipeline import FINGERPRINT_COLUMN, FLAGS_COLUMN, Annotated, Pipeline, PipelineConfigError
 from ..pipeline.files import default_config_toml
 from ..workers import process_pool
-from .options import errors_option, quiet_option, rejects_for, skip_bad_options, text_field_option
+from .options import errors_option, quiet_option, skip_bad_options, text_field_option
 
 __all__ = ["run"]
 
@@ -172,7 +173,7 @@ def run(
     if fmt == "parquet" and output in (None, "-"):
         raise click.UsageError("Parquet output needs a file: -o OUTPUT.parquet")
     annotate = annotations and fmt != "txt" and bool(pipe.annotation_columns)
-    bad = rejects_for(skip_bad, rejects, output)
+    bad = rejects_for(skip_bad, output, rejects)
     counts = RunCounts("run", rejects_path=bad.path)
     flagged: Counter[str] = Counter()
     progress = Progress("zhnorm run", quiet=quiet)

@@ -41,7 +41,7 @@ from .records import (
     with_text,
     write_format,
 )
-from .rejects import BadRecord, Rejects, rejects_path
+from .rejects import BadRecord, Rejects, rejects_for, rejects_path
 
 __all__ = [
     "WRITE_FORMATS",
@@ -68,6 +68,7 @@ __all__ = [
     "read_text_chunks",
     "record_batches",
     "record_id",
+    "rejects_for",
     "rejects_path",
     "text_inputs",
     "with_text",

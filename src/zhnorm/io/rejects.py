@@ -26,6 +26,7 @@ __all__ = [
     "no_text_field",
     "not_a_json_object",
     "not_a_string",
+    "rejects_for",
     "rejects_path",
 ]
 
@@ -128,3 +129,9 @@ class Rejects:
     ) -> None:
         if self._out is not None:
             self._out.__exit__(exc_type, exc, tb)
+
+
+def rejects_for(skip_bad: bool, output: str | None, rejects: str | None = None) -> Rejects:
+    """The :class:`Rejects` of a run: fatal, or with ``skip_bad`` written to ``rejects``
+    (default :func:`rejects_path` beside ``output``)."""
+    return Rejects(rejects_path(output, rejects) if skip_bad else None)

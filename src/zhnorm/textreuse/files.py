@@ -25,7 +25,7 @@ from ..io import (
     dumps_record,
     iter_records,
     record_id,
-    rejects_path,
+    rejects_for,
     with_text,
 )
 from ..io.rejects import duplicate_id
@@ -93,10 +93,6 @@ def read_documents(
     return docs
 
 
-def _rejects(skip_bad: bool, rejects: str | None, output: str | None) -> Rejects:
-    return Rejects(rejects_path(output, rejects) if skip_bad else None)
-
-
 # --- repeated paragraphs --------------------------------------------------------------
 
 
@@ -158,7 +154,7 @@ def paragraphs_files(
     (stdout for ``None``); with ``clean_output``, the records without their repeated
     paragraphs (first occurrences kept; a document that would lose every paragraph is
     written unchanged and reported as kept whole)."""
-    bad = _rejects(skip_bad, rejects, output)
+    bad = rejects_for(skip_bad, output, rejects)
     counts = RunCounts("paragraphs", rejects_path=bad.path)
     dropped = kept_whole = 0
     with ExitStack() as stack:
@@ -239,7 +235,7 @@ def reuse_files(
     ``output`` (stdout for ``None``), the story clusters to ``stories``, an HTML
     report to ``html``.  ``source_field``: each record's outlet; only passages across
     different outlets are reported."""
-    bad = _rejects(skip_bad, rejects, output)
+    bad = rejects_for(skip_bad, output, rejects)
     counts = RunCounts("reuse", rejects_path=bad.path)
     with AtomicOutput(output) as out, bad:
         docs = read_documents(
