@@ -212,3 +212,51 @@ def test_dedup_copies_kept_lines_as_they_are(tmp_path: Path) -> None:
         assert out.read_text("utf-8").splitlines() == [lines[0], lines[2]]
         summary = SUMMARY.search(result.stderr)
         assert summary and tuple(map(int, summary.groups())) == counts
+
+
+def test_library_engine_is_what_the_command_runs(tmp_path: Path, docs: list[str]) -> None:
+    """``zhnorm.neardup.files.dedup_files`` writes the command's outputs byte for byte and
+    returns the counts of its summary line, also with an index."""
+    from zhnorm.neardup.files import dedup_files
+
+    source = write_input(tmp_path / "in.jsonl", docs)
+    cli, lib = tmp_path / "cli", tmp_path / "lib"
+    cli.mkdir()
+    lib.mkdir()
+    outputs = ("kept.jsonl", "clusters.jsonl", "pairs.jsonl")
+    done = CliRunner().invoke(
+        main,
+        ["dedup", str(source), "-o", str(cli / outputs[0]), "--clusters", str(cli / outputs[1]),
+         "--pairs", str(cli / outputs[2]), "--index", str(cli / "seen.sqlite"), "-q"],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    counts = dedup_files(
+        [str(source)],
+        str(lib / outputs[0]),
+        str(lib / outputs[1]),
+        pairs=str(lib / outputs[2]),
+        index=lib / "seen.sqlite",
+        quiet=True,
+    )
+    for name in (*outputs, "kept.jsonl.rejects.jsonl"):
+        assert (lib / name).read_bytes() == (cli / name).read_bytes(), name
+    summary = counts.summary()
+    assert summary == done.stderr.strip().replace(str(cli), str(lib))
+    assert counts.read == counts.kept + counts.removed + counts.rejected == len(docs) + 3
+    assert counts.index == str(lib / "seen.sqlite") and counts.matched == 0
+
+
+def test_text_field_option_and_its_old_name(tmp_path: Path, docs: list[str]) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        "".join(json.dumps({"body": t}, ensure_ascii=False) + "\n" for t in docs[:20]), "utf-8"
+    )
+    runner = CliRunner()
+    new = runner.invoke(main, ["dedup", str(source), "-o", str(tmp_path / "a.jsonl"),
+                               "--text-field", "body", "-q"])  # fmt: skip
+    assert new.exit_code == 0 and "20 records in" in new.stderr and "0 rejected" in new.stderr
+    old = runner.invoke(main, ["dedup", str(source), "-o", str(tmp_path / "b.jsonl"),
+                               "--field", "body", "-q"])  # fmt: skip
+    assert old.exit_code == 0 and old.stderr == new.stderr.replace("a.jsonl", "b.jsonl")
+    help_text = runner.invoke(main, ["dedup", "--help"]).output
+    assert "--text-field" in help_text and "--field " not in help_text

@@ -13,7 +13,19 @@ import pyarrow.parquet as pq
 import pytest
 import zstandard
 
-from zhnorm.io import BadRecord, InputError, Progress, Record, RecordWriter, iter_records
+from zhnorm.io import (
+    BadRecord,
+    DedupCounts,
+    InputError,
+    Progress,
+    Record,
+    RecordWriter,
+    Rejects,
+    RunCounts,
+    iter_records,
+    record_id,
+    rejects_path,
+)
 
 ROWS = [{"id": "a", "text": "头发", "site": "x"}, {"id": "b", "text": "軟體", "site": "y"}]
 
@@ -116,3 +128,54 @@ def test_outputs_get_the_usual_permissions(tmp_path: Path, name: str) -> None:
     finally:
         os.umask(umask)
     assert (tmp_path / name).stat().st_mode & 0o777 == 0o644
+
+
+def test_one_id_rule_and_one_rejects_path() -> None:
+    def record(data: dict[str, object]) -> Record:
+        return Record("in.jsonl", 3, "in.jsonl:3", "好", data)
+
+    assert record_id(record({"id": "a"}), None) == "a"
+    assert record_id(record({"id": 7}), None) == "7"
+    assert record_id(record({"id": 1.5}), None) == "in.jsonl:3"  # not a string or integer
+    assert record_id(record({}), None) == "in.jsonl:3"
+    given = Record("in.jsonl", 3, "u1", "好", {"url": "u1", "id": "a"})
+    assert record_id(given, "url") == "u1"  # the id field the record was read with
+    assert rejects_path("out.jsonl") == "out.jsonl.rejects.jsonl"
+    assert rejects_path("out/", None) == "out.rejects.jsonl"  # a Spark output directory
+    assert rejects_path(None) == rejects_path("-") == "zhnorm.rejects.jsonl"
+    assert rejects_path("out.jsonl", "bad.jsonl") == "bad.jsonl"
+
+
+def test_rejects_are_fatal_or_written_and_counted(tmp_path: Path) -> None:
+    bad = BadRecord("in.jsonl", 2, "record is not a JSON object", "[1]")
+    with pytest.raises(
+        InputError, match=r"^in\.jsonl:2: record is not a JSON object \(use --skip-bad"
+    ):
+        Rejects(None).add(bad)
+    lazy = tmp_path / "lazy.jsonl"
+    with Rejects(str(lazy), eager=False):
+        pass
+    assert not lazy.exists()  # only for a first reject
+    path = tmp_path / "rejects.jsonl"
+    with Rejects(str(path)) as rejects:
+        rejects.add(bad)
+    assert rejects.count == 1
+    assert json.loads(path.read_text("utf-8")) == bad.to_dict()
+
+
+def test_summary_line_accounts_for_every_record() -> None:
+    counts = RunCounts("run", read=5, written=3, rejected=2, rejects_path="r.jsonl")
+    counts.check()
+    counts.notes.append("pipeline abc")
+    assert counts.summary() == (
+        "zhnorm run: 5 records in, 3 out, 2 rejected (see r.jsonl); pipeline abc"
+    )
+    dedup = DedupCounts(read=6, written=3, removed=2, rejected=1, candidates=4, verified=3)
+    dedup.check()
+    dedup.matched, dedup.index = 1, "seen.sqlite"
+    assert dedup.kept == 3 and dedup.summary() == (
+        "zhnorm dedup: 6 records in, 3 kept, 2 removed as duplicates, 1 rejected; "
+        "4 candidate pairs, 3 verified; 1 matched the index (seen.sqlite)"
+    )
+    with pytest.raises(AssertionError):
+        RunCounts("fix", read=2, written=1).check()

@@ -1,13 +1,13 @@
 """The ``zhnorm`` command line: a thin shell over the library.
 
-:mod:`._base` holds the group, the shared input/output options and the conversion and
-repair commands; each further capability registers its commands on the group from its
-own module, imported here.
+:mod:`.app` holds the group and registers every command; each command lives in its
+own module (:mod:`.convert`, :mod:`.fix`, :mod:`.detect`, :mod:`.summary`,
+:mod:`.dedup`, :mod:`.paragraphs`, :mod:`.reuse`, :mod:`.align`, :mod:`.run`) and the
+options they share in :mod:`.options`.
 """
 
 from __future__ import annotations
 
-from . import dedup, reuse, run  # noqa: F401  (register dedup; paragraphs, reuse, align; run)
-from ._base import main
+from .app import main
 
 __all__ = ["main"]

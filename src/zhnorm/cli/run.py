@@ -4,30 +4,34 @@ streaming, with the rejects and atomic-output rules of the other record commands
 from __future__ import annotations
 
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import Executor, Future
 from contextlib import ExitStack
 from typing import Any
 
 import click
 
 from ..io import (
-    AtomicOutput,
+    WRITE_FORMATS,
     BadRecord,
     InputError,
     Progress,
     Record,
     RecordWriter,
-    dumps_record,
+    RunCounts,
+    TextWriter,
     iter_records,
+    record_batches,
+    rejects_for,
+    with_text,
+    write_format,
 )
 from ..pipeline import FINGERPRINT_COLUMN, FLAGS_COLUMN, Annotated, Pipeline, PipelineConfigError
 from ..pipeline.files import default_config_toml
-from ._base import ERRORS, Counts, main
+from ..workers import process_pool
+from .options import errors_option, quiet_option, skip_bad_options, text_field_option
 
 __all__ = ["run"]
-
-FORMATS = ("jsonl", "parquet", "txt")
 
 # The pipeline of a worker process of ``--workers``, set once by the pool initializer
 # (so it is unpickled once per process, not once per batch).
@@ -39,7 +43,14 @@ def _init_worker(pipe: Pipeline) -> None:
 
 
 def _annotate_in_worker(texts: list[str], annotate: bool) -> Annotated:
-    return _annotate_local(_worker["pipe"], texts, annotate)
+    return _annotate(_worker["pipe"], texts, annotate)
+
+
+def _annotate(pipe: Pipeline, texts: list[str], annotate: bool) -> Annotated:
+    if annotate:
+        return pipe.annotate_batch(texts)
+    done: list[str | None] = [*pipe.batch(texts)]
+    return Annotated(done, {})
 
 
 def _print_default_config(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -49,53 +60,31 @@ def _print_default_config(ctx: click.Context, _param: click.Parameter, value: bo
     ctx.exit()
 
 
-def _chunks(
-    items: Iterable[Record | BadRecord], size: int, skip_bad: bool
-) -> Iterator[list[Record | BadRecord]]:
-    """Batches of ``size`` items; a bad record is fatal here, before any work is sent
-    out, unless ``skip_bad``."""
-    chunk: list[Record | BadRecord] = []
-    for item in items:
-        if isinstance(item, BadRecord) and not skip_bad:
-            raise InputError(
-                f"{item.source}:{item.line}: {item.reason} "
-                "(use --skip-bad to write bad records to a rejects file)"
-            )
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+def _in_order(
+    pipe: Pipeline,
+    pool: Executor | None,
+    workers: int,
+    batches: Iterator[list[Record | BadRecord]],
+    annotate: bool,
+) -> Iterator[tuple[list[Record | BadRecord], Annotated]]:
+    """``(batch, result)`` in input order; with a pool, at most ``2 * workers``
+    batches are in flight, so memory stays bounded."""
+    window: deque[tuple[list[Record | BadRecord], Future[Annotated]]] = deque()
+    for batch in batches:
+        texts = [item.text for item in batch if isinstance(item, Record)]
+        if pool is None:
+            yield batch, _annotate(pipe, texts, annotate)
+            continue
+        window.append((batch, pool.submit(_annotate_in_worker, texts, annotate)))
+        if len(window) >= 2 * workers:
+            done, future = window.popleft()
+            yield done, future.result()
+    while window:
+        done, future = window.popleft()
+        yield done, future.result()
 
 
-def _output_format(output: str | None, chosen: str | None) -> str:
-    if chosen is not None:
-        return chosen
-    if output and output.endswith(".parquet"):
-        return "parquet"
-    if output and output.endswith(".txt"):
-        return "txt"
-    return "jsonl"
-
-
-class _TextWriter:
-    """Each document's text, ending with a newline (added when missing)."""
-
-    def __init__(self, path: str | None) -> None:
-        self._out = AtomicOutput(path)
-
-    def write(self, text: str) -> None:
-        self._out.write(text if text.endswith("\n") else text + "\n")
-
-    def __enter__(self) -> _TextWriter:
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self._out.__exit__(*exc_info)
-
-
-@main.command("run")
+@click.command("run")
 @click.argument("pipeline_file", metavar="PIPELINE", type=click.Path(dir_okay=False))
 @click.argument("inputs", nargs=-1, type=click.Path(allow_dash=True))
 @click.option(
@@ -107,27 +96,12 @@ class _TextWriter:
 @click.option(
     "--format",
     "out_format",
-    type=click.Choice(FORMATS),
+    type=click.Choice(WRITE_FORMATS),
     help="Output format (default: .parquet/.txt suffix of -o, else jsonl).",
 )
-@click.option(
-    "--field", default="text", show_default=True, help="Text field of JSONL/Parquet records."
-)
-@click.option(
-    "--errors",
-    type=ERRORS,
-    default="strict",
-    show_default=True,
-    help="Undecodable input bytes: fail with file and offset, or substitute U+FFFD.",
-)
-@click.option(
-    "--skip-bad", is_flag=True, help="Reject bad records (with the reason) instead of failing."
-)
-@click.option(
-    "--rejects",
-    type=click.Path(dir_okay=False),
-    help="Where --skip-bad writes rejected records (default OUTPUT.rejects.jsonl).",
-)
+@text_field_option()
+@errors_option()
+@skip_bad_options()
 @click.option(
     "--annotations/--no-annotations",
     default=True,
@@ -152,7 +126,7 @@ class _TextWriter:
     show_default=True,
     help="Worker processes (output order is kept).",
 )
-@click.option("-q", "--quiet", is_flag=True, help="No progress display.")
+@quiet_option()
 @click.option(
     "--print-default-config",
     is_flag=True,
@@ -166,7 +140,7 @@ def run(
     inputs: tuple[str, ...],
     output: str | None,
     out_format: str | None,
-    field: str,
+    text_field: str,
     errors: str,
     skip_bad: bool,
     rejects: str | None,
@@ -195,36 +169,34 @@ def run(
         pipe = Pipeline.from_file(pipeline_file)
     except PipelineConfigError as exc:
         raise click.UsageError(str(exc)) from exc
-    fmt = _output_format(output, out_format)
+    fmt = write_format(output, out_format)
     if fmt == "parquet" and output in (None, "-"):
         raise click.UsageError("Parquet output needs a file: -o OUTPUT.parquet")
     annotate = annotations and fmt != "txt" and bool(pipe.annotation_columns)
-    if skip_bad and rejects is None:
-        rejects = f"{output}.rejects.jsonl" if output not in (None, "-") else "zhnorm.rejects.jsonl"
-    counts = Counts(rejects_path=rejects)
+    bad = rejects_for(skip_bad, output, rejects)
+    counts = RunCounts("run", rejects_path=bad.path)
     flagged: Counter[str] = Counter()
     progress = Progress("zhnorm run", quiet=quiet)
     try:
         with ExitStack() as stack:
             writer: Any = stack.enter_context(
-                _TextWriter(output) if fmt == "txt" else RecordWriter(output)
+                TextWriter(output) if fmt == "txt" else RecordWriter(output)
             )
-            reject_out = stack.enter_context(AtomicOutput(rejects)) if skip_bad else None
+            stack.enter_context(bad)
             pool = None
             if workers > 1:
                 pool = stack.enter_context(
-                    ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(pipe,))
+                    process_pool(workers, initializer=_init_worker, initargs=(pipe,))
                 )
-            records = iter_records(inputs or ("-",), text_field=field, errors=errors)
-            chunks = _chunks(records, batch_size, skip_bad)
-            for chunk, result in _process(pipe, pool, workers, chunks, annotate):
+            records = iter_records(inputs or ("-",), text_field=text_field, errors=errors)
+            batches = record_batches(records, batch_size, bad)
+            for batch, result in _in_order(pipe, pool, workers, batches, annotate):
                 good = 0
-                for item in chunk:
+                for item in batch:
                     counts.read += 1
                     if isinstance(item, BadRecord):
+                        bad.add(item)
                         counts.rejected += 1
-                        assert reject_out is not None
-                        reject_out.write(dumps_record(item.to_dict()))
                         continue
                     text = result.texts[good]
                     assert text is not None
@@ -234,63 +206,18 @@ def run(
                     if fmt == "txt":
                         writer.write(text)
                     else:
-                        writer.write(_output_record(item, field, text, row, provenance, pipe))
+                        if provenance:
+                            row[FINGERPRINT_COLUMN] = pipe.fingerprint
+                        writer.write({**with_text(item, text_field, text), **row})
                     counts.written += 1
-                progress.update(len(chunk))
+                progress.update(len(batch))
     except InputError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
         progress.close()
-    assert counts.read == counts.written + counts.rejected
-    summary = counts.summary("run")
+    counts.check()
     if pipe.annotation_columns:
         detail = ", ".join(f"{name} {n}" for name, n in sorted(flagged.items()))
-        summary += f"; flags: {detail or 'none'}"
-    click.echo(f"{summary}; pipeline {pipe.fingerprint}", err=True)
-
-
-def _output_record(
-    record: Record,
-    field: str,
-    text: str,
-    annotations: dict[str, Any],
-    provenance: bool,
-    pipe: Pipeline,
-) -> dict[str, Any]:
-    data = dict(record.data)
-    data[field if field in data else "text"] = text
-    data.update(annotations)
-    if provenance:
-        data[FINGERPRINT_COLUMN] = pipe.fingerprint
-    return data
-
-
-def _process(
-    pipe: Pipeline,
-    pool: ProcessPoolExecutor | None,
-    workers: int,
-    chunks: Iterator[list[Record | BadRecord]],
-    annotate: bool,
-) -> Iterator[tuple[list[Record | BadRecord], Annotated]]:
-    """``(chunk, result)`` in input order; with a pool, at most ``2 * workers``
-    batches are in flight, so memory stays bounded."""
-    window: deque[tuple[list[Record | BadRecord], Future[Annotated]]] = deque()
-    for chunk in chunks:
-        texts = [item.text for item in chunk if isinstance(item, Record)]
-        if pool is None:
-            yield chunk, _annotate_local(pipe, texts, annotate)
-            continue
-        window.append((chunk, pool.submit(_annotate_in_worker, texts, annotate)))
-        if len(window) >= 2 * workers:
-            done, future = window.popleft()
-            yield done, future.result()
-    while window:
-        done, future = window.popleft()
-        yield done, future.result()
-
-
-def _annotate_local(pipe: Pipeline, texts: list[str], annotate: bool) -> Annotated:
-    if annotate:
-        return pipe.annotate_batch(texts)
-    done: list[str | None] = [*pipe.batch(texts)]
-    return Annotated(done, {})
+        counts.notes.append(f"flags: {detail or 'none'}")
+    counts.notes.append(f"pipeline {pipe.fingerprint}")
+    click.echo(counts.summary(), err=True)

@@ -127,25 +127,40 @@ def assign_clusters(
     keep: str = "first",
     lengths: Sequence[int] | None = None,
     values: Sequence[Any] | None = None,
+    *,
+    kept_before: int = 0,
+    links: Sequence[tuple[int, int, float]] = (),
 ) -> tuple[list[int], list[int | None], list[float | None]]:
-    """``(cluster, duplicate_of, similarity)`` from verified pairs and a keep policy."""
-    cluster = cluster_pairs(n, ((p.a, p.b) for p in pairs))
-    members: dict[int, list[int]] = {}
-    for index, root in enumerate(cluster):
-        if root != index:
-            members.setdefault(root, [root]).append(index)
+    """``(cluster, duplicate_of, similarity)`` of documents ``0 .. n-1`` from verified
+    pairs and a keep policy.
+
+    ``kept_before`` documents already kept by an earlier run (numbered ``n ..
+    n+kept_before-1``) take part through ``links``, ``(document, earlier document,
+    exact similarity)``: a cluster holding one is represented by the smallest such
+    number, otherwise by the keep policy over its members.  ``similarity_of(a, b)``
+    (``a < b``) gives the exact similarity of a member and its representative when no
+    verified pair joins them directly."""
+    edges = [(p.a, p.b) for p in pairs] + [(doc, earlier) for doc, earlier, _ in links]
+    root = cluster_pairs(n + kept_before, edges)
+    members: dict[int, list[int]] = {}  # clusters of two or more (a root is its smallest)
+    for index, r in enumerate(root):
+        if r != index:
+            members.setdefault(r, [r]).append(index)
     known = {(p.a, p.b): p.exact for p in pairs}
+    known.update({(doc, earlier): exact for doc, earlier, exact in links})
     duplicate_of: list[int | None] = [None] * n
     similarity: list[float | None] = [None] * n
     for group in members.values():
-        kept = choose_kept(group, keep, lengths, values)
-        for index in group:
+        earlier = [index for index in group if index >= n]
+        here = [index for index in group if index < n]
+        kept = min(earlier) if earlier else choose_kept(here, keep, lengths, values)
+        for index in here:
             if index != kept:
                 duplicate_of[index] = kept
                 pair = (min(index, kept), max(index, kept))
                 exact = known.get(pair)
                 similarity[index] = exact if exact is not None else similarity_of(*pair)
-    return cluster, duplicate_of, similarity
+    return root[:n], duplicate_of, similarity
 
 
 def _texts_ids_values(

@@ -3,7 +3,7 @@
 A value registered with :func:`handed_down` is found again by :func:`inherited`, in
 this process and in any process forked while it is registered (a process pool forks its
 children at its first task), without ever being pickled.  Only where the pool's
-processes are forked: callers check ``context.get_start_method() == "fork"``.
+processes are forked: callers check :func:`zhnorm.workers.forks`.
 """
 
 from __future__ import annotations

@@ -9,13 +9,12 @@ which process made it, so any number of workers gives identical sketches.
 from __future__ import annotations
 
 import itertools
-import multiprocessing
 import os
 import pickle
 import tempfile
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, overload
@@ -24,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..key import KeyConfig
+from ..workers import forks, process_pool
 from .inherit import handed_down, inherited
 from .keys import dedup_keys
 from .lsh import band_hashes
@@ -38,7 +38,8 @@ class KeyBlock(Sequence[str]):
     """Keys packed in one UTF-16 buffer, decoded one at a time on access: how a child
     process hands keys back.  A pickled list of a thousand 900-character keys takes
     2.3 ms to load; this takes a copy, and :class:`~zhnorm.neardup.spool.KeySpool` (the
-    command line's key store, UTF-16 too) appends the buffer as it is."""
+    key store of :func:`~zhnorm.neardup.files.dedup_files`, UTF-16 too) appends the buffer
+    as it is."""
 
     __slots__ = ("blob", "ends")
 
@@ -155,12 +156,11 @@ def sketch_chunks(
     # forked workers inherit them instead of each building its own.
     sketch_texts(list(first[:64]), params, key_config, bands, rows)
     # Chunks given as a sequence reach forked children by inheritance, not by a file.
-    context = multiprocessing.get_context()
-    inherit = isinstance(chunks, Sequence) and context.get_start_method() == "fork"
+    inherit = isinstance(chunks, Sequence) and forks()
     with (
         handed_down(chunks) if inherit else nullcontext() as token,
         tempfile.TemporaryDirectory(prefix="zhnorm-sketch-") as spill,
-        ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as pool,
+        process_pool(workers - 1) as pool,
     ):
         pending: deque[Future[str] | Sketch] = deque()
         for index, chunk in enumerate(itertools.chain([first], stream)):

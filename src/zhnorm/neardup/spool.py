@@ -1,8 +1,8 @@
 """``KeySpool``: matching keys kept in a temporary file instead of memory.
 
 A million 900-character keys are ~1.8 GB as Python strings; deduplication reads back
-only the keys of candidate pairs, so the command line appends keys here (UTF-16, one
-offset per key in memory) and reads them with ``os.pread``.
+only the keys of candidate pairs, so :func:`~zhnorm.neardup.files.dedup_files` appends
+keys here (UTF-16, one offset per key in memory) and reads them with ``os.pread``.
 """
 
 from __future__ import annotations

@@ -5,15 +5,14 @@ or shared with forked processes."""
 from __future__ import annotations
 
 import itertools
-import multiprocessing
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
+from ..workers import forks, process_pool
 from .inherit import handed_down, inherited
 from .shingling import shingle_set
 from .similarity import ShingleSet, jaccard, shingle_set_of
@@ -79,16 +78,16 @@ def pair_similarities(
     """Exact Jaccard similarity of each candidate pair ``(a[i], b[i])``.
 
     ``workers > 1`` splits the pairs into contiguous parts, one done here and the
-    others in forked children that inherit ``key_of`` (a key list, or the command
-    line's key file) and return only the similarities; the result is the same.  Where
-    processes are not forked, or for few pairs, everything is done here."""
-    context = multiprocessing.get_context()
-    if workers < 2 or len(a) < _MIN_SHARED or context.get_start_method() != "fork":
+    others in forked children that inherit ``key_of`` (a key list, or the key file of
+    :func:`~zhnorm.neardup.files.dedup_files`) and return only the similarities; the
+    result is the same.  Where processes are not forked, or for few pairs, everything is
+    done here."""
+    if workers < 2 or len(a) < _MIN_SHARED or not forks():
         return _similarities(a, b, key_of, ngram, words)
     bounds = np.linspace(0, len(a), workers + 1).astype(int).tolist()
     with (
         handed_down((a, b, key_of, ngram, words)) as token,
-        ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as pool,
+        process_pool(workers - 1) as pool,
     ):
         futures = [
             pool.submit(_similarities_of_part, token, lo, hi)

@@ -1,13 +1,14 @@
 """``zhnorm dedup --engine spark``: deduplicate JSONL or Parquet files on Spark.
 
-The records, ids, rejects and outputs follow the single-process command
-(:mod:`zhnorm.cli.dedup`): records are read in input order (the files in the order
-given, a directory's files sorted by path, lines in file order) and numbered densely,
-so ``first`` keeps the same record; a record's id is ``--id-field``, else its ``id``
-field when that is a string or an integer, else ``file:line``; bad records (malformed
-JSON, invalid UTF-8, text missing or not a string, id missing) go to the rejects with
-the reason; the clusters file has one line per good record, ``{"id", "cluster",
-"duplicate_of", "similarity"}``, ``cluster`` being the id of the kept member.
+The records, ids, rejects and outputs follow the local engine
+(:func:`zhnorm.neardup.files.dedup_files`) and the record contract of :mod:`zhnorm.io`:
+records are read in input order (the files in the order given, a directory's files
+sorted by path, lines in file order) and numbered densely, so ``first`` keeps the same
+record; a record's id follows :func:`zhnorm.io.record_id`; bad records (malformed JSON,
+invalid UTF-8, text missing or not a string, id missing) go to the rejects with the
+reason; the clusters file has one line per good record, ``{"id", "cluster",
+"duplicate_of", "similarity"}``, ``cluster`` being the id of the kept member; the
+counts are a :class:`zhnorm.io.DedupCounts`.
 
 Inputs are files or directories (a directory's files whose names do not start with
 ``_`` or ``.``, recursively), on any file system Spark reads (local, ``hdfs://``,
@@ -34,7 +35,17 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from ..io import BadRecord, InputError, Record, check_record, parse_jsonl_line
+from ..io import (
+    BadRecord,
+    DedupCounts,
+    InputError,
+    Record,
+    check_record,
+    parse_jsonl_line,
+    record_id,
+    rejects_path,
+)
+from ..io import rejects as reasons
 from ..neardup.cluster import KEEP_POLICIES
 from ..neardup.params import MinHashParams
 from ._common import session
@@ -47,29 +58,6 @@ _PARSED_SCHEMA = (
     "_zh_file string, _zh_block long, _zh_line long, _zh_ok boolean, _zh_id string, "
     "_zh_text string, _zh_value string, _zh_payload string"
 )
-
-
-@dataclass
-class DedupCounts:
-    """What a run did: ``read == kept + removed + rejected``."""
-
-    read: int
-    kept: int
-    removed: int
-    rejected: int
-    candidates: int
-    verified: int
-    rejects_path: str | None = None
-
-    def summary(self) -> str:
-        """The closing line of ``zhnorm dedup``."""
-        text = (
-            f"zhnorm dedup: {self.read} records in, {self.kept} kept, {self.removed} removed "
-            f"as duplicates, {self.rejected} rejected"
-        )
-        if self.rejected and self.rejects_path:
-            text += f" (see {self.rejects_path})"
-        return text + f"; {self.candidates} candidate pairs, {self.verified} verified"
 
 
 # --- inputs ----------------------------------------------------------------------------
@@ -125,13 +113,6 @@ def _list_inputs(spark: SparkSession, inputs: Sequence[str]) -> list[_File]:
     return files
 
 
-def _record_id(record: Record, id_field: str | None) -> str:
-    """The id rule of ``zhnorm dedup`` (:func:`zhnorm.cli.dedup._record_id`)."""
-    if id_field is None and isinstance(record.data.get("id"), (str, int)):
-        return str(record.data["id"])
-    return record.id
-
-
 def _dumps(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False)
 
@@ -172,11 +153,11 @@ def _parse_jsonl(
                 rows.append((path, block, index, False, None, None, None, _dumps(item.to_dict())))
                 continue
             value = None if keep_field is None else json.dumps(item.data.get(keep_field))
-            record_id = _record_id(item, id_field)
+            doc_id = record_id(item, id_field)
             # The line itself is the record's payload: kept JSONL lines are copied as they
             # are, as the local command does.
             line = bytes(raw).decode("utf-8", errors).rstrip("\r")
-            rows.append((path, block, index, True, record_id, item.text, value, line))
+            rows.append((path, block, index, True, doc_id, item.text, value, line))
         yield pd.DataFrame(rows, columns=columns)
 
 
@@ -263,17 +244,17 @@ def _read_parquet(
     )
     line = F.col("_zh_lineno") + 1
     if text_field not in types:
-        reason: Any = F.lit(f"record has no field {text_field!r}")
+        reason: Any = F.lit(reasons.no_text_field(text_field))
     elif not isinstance(types[text_field], T.StringType):
         kind = _python_type(types[text_field])
         reason = F.when(
-            F.col(text_field).isNull(), F.lit(f"record has no field {text_field!r}")
-        ).otherwise(F.lit(f"field {text_field!r} is {kind}, expected a string"))
+            F.col(text_field).isNull(), F.lit(reasons.no_text_field(text_field))
+        ).otherwise(F.lit(reasons.not_a_string(text_field, kind)))
     else:
-        reason = F.when(F.col(text_field).isNull(), F.lit(f"record has no field {text_field!r}"))
+        reason = F.when(F.col(text_field).isNull(), F.lit(reasons.no_text_field(text_field)))
     file_line = F.concat_ws(":", F.col("_zh_name"), line.cast("string"))
     if id_field is not None:
-        missing = F.lit(f"record has no id field {id_field!r}")
+        missing = F.lit(reasons.no_id_field(id_field))
         if id_field not in types:
             reason = F.coalesce(reason, missing)
             record_id: Any = F.lit(None).cast("string")
@@ -328,11 +309,11 @@ def _clusters_json(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
             batch["similarity"].tolist(),
             strict=True,
         )
-        for record_id, cluster, duplicate_of, similarity in rows:
+        for doc_id, cluster, duplicate_of, similarity in rows:
             lines.append(
                 _dumps(
                     {
-                        "id": record_id,
+                        "id": doc_id,
                         "cluster": cluster,
                         "duplicate_of": _string(duplicate_of),
                         "similarity": _number(similarity),
@@ -407,8 +388,7 @@ def dedup_files(
     from pyspark.sql import SparkSession as _Session
 
     params = params or MinHashParams()
-    if rejects is None:
-        rejects = f"{output.rstrip('/')}.rejects.jsonl"
+    rejects = rejects_path(output, rejects)
     owned = spark is None and _Session.getActiveSession() is None
     spark = spark or session(master, app_name="zhnorm dedup")
     outputs = _Outputs(spark)
@@ -531,7 +511,7 @@ def _run(
     removed = result.duplicates
     return DedupCounts(
         read=n_good + n_bad,
-        kept=n_good - removed,
+        written=n_good - removed,
         removed=removed,
         rejected=n_bad,
         candidates=result.candidates,

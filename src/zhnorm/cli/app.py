@@ -1,0 +1,30 @@
+"""The ``zhnorm`` group and the one place its commands are registered."""
+
+from __future__ import annotations
+
+import click
+
+from .._version import __version__
+from . import align, convert, dedup, detect, fix, paragraphs, reuse, run, summary
+
+__all__ = ["main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="zhnorm")
+def main() -> None:
+    """Chinese text normalisation: OpenCC-exact script conversion and script detection."""
+
+
+for command in (
+    convert.convert,
+    fix.fix,
+    detect.detect,
+    summary.summary,
+    dedup.dedup,
+    paragraphs.paragraphs_command,
+    reuse.reuse_command,
+    align.align_command,
+    run.run,
+):
+    main.add_command(command)

@@ -1,0 +1,146 @@
+"""Click options shared by the commands: one spelling and one help text each.
+
+``--text-field`` (with the older ``--field`` as a hidden alias), ``--id-field``,
+``--errors``, ``--skip-bad`` / ``--rejects`` (which :func:`zhnorm.io.rejects_for`
+turns into the run's :class:`~zhnorm.io.Rejects`), ``--quiet``, and the passage options
+of ``reuse`` and ``align``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from ..textreuse.alignment import AlignOptions
+
+__all__ = [
+    "ERRORS",
+    "MIN_LEN",
+    "PASSAGE_THRESHOLD",
+    "errors_option",
+    "id_field_option",
+    "options",
+    "quiet_option",
+    "record_options",
+    "record_stream_options",
+    "skip_bad_options",
+    "text_field_option",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ERRORS = click.Choice(["strict", "replace"])
+
+
+def options(*decorators: Callable[[F], F]) -> Callable[[F], F]:
+    """Several click decorators as one, applied in the order listed (top to bottom)."""
+
+    def decorate(command: F) -> F:
+        for decorator in reversed(decorators):
+            command = decorator(command)
+        return command
+
+    return decorate
+
+
+def text_field_option(help: str = "Text field of JSONL/Parquet records.") -> Callable[[F], F]:
+    """``--text-field`` (default ``text``), also accepted as the hidden ``--field``."""
+
+    def decorate(command: F) -> F:
+        @functools.wraps(command)
+        def merged(*args: Any, field_alias: str | None = None, **kwargs: Any) -> Any:
+            if field_alias is not None:
+                kwargs["text_field"] = field_alias
+            return command(*args, **kwargs)
+
+        hidden = click.option(
+            "--field", "field_alias", hidden=True, help="Old name of --text-field."
+        )
+        shown = click.option("--text-field", default="text", show_default=True, help=help)
+        return shown(hidden(merged))  # type: ignore[return-value]
+
+    return decorate
+
+
+def id_field_option(
+    help: str = "Id field of the records (default: 'id' when present, else FILE:LINE).",
+) -> Callable[[F], F]:
+    return click.option("--id-field", help=help)
+
+
+def errors_option(
+    help: str | None = "Undecodable input bytes: fail with file and offset, or substitute U+FFFD.",
+) -> Callable[[F], F]:
+    return click.option("--errors", type=ERRORS, default="strict", show_default=True, help=help)
+
+
+def skip_bad_options(
+    skip_help: str = "Reject bad records (with the reason) instead of failing.",
+    rejects_help: str = "Where --skip-bad writes rejected records (default OUTPUT.rejects.jsonl).",
+) -> Callable[[F], F]:
+    """``--skip-bad`` and ``--rejects``."""
+    return options(
+        click.option("--skip-bad", is_flag=True, help=skip_help),
+        click.option("--rejects", type=click.Path(dir_okay=False), help=rejects_help),
+    )
+
+
+def quiet_option(*names: str) -> Callable[[F], F]:
+    return click.option(*(names or ("-q", "--quiet")), is_flag=True, help="No progress display.")
+
+
+def record_stream_options(verb: str) -> Callable[[F], F]:
+    """INPUTS, -o, --jsonl/--text-field, --errors, --skip-bad/--rejects: the commands
+    that stream text files or JSONL records to an output (``convert``, ``fix``)."""
+    return options(
+        click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True)),
+        click.option(
+            "-o",
+            "--output",
+            type=click.Path(dir_okay=False, allow_dash=True),
+            help="Output file (default stdout). Written atomically: it appears only on success.",
+        ),
+        click.option(
+            "--jsonl", is_flag=True, help=f"Inputs are JSONL; {verb} one field per record."
+        ),
+        text_field_option(f"Field to {verb} with --jsonl."),
+        errors_option(
+            "Undecodable input bytes: fail with file and byte offset, or substitute U+FFFD."
+        ),
+        skip_bad_options(
+            "With --jsonl: reject bad lines instead of failing.",
+            "Where --skip-bad writes rejected lines (default OUTPUT.rejects.jsonl).",
+        ),
+    )
+
+
+def record_options(command: F) -> F:
+    """INPUTS, --text-field, --id-field, --errors, --skip-bad/--rejects, --quiet: the
+    commands that read whole record sets (``paragraphs``, ``reuse``)."""
+    return options(
+        click.argument("inputs", nargs=-1, type=click.Path(allow_dash=True)),
+        text_field_option(),
+        id_field_option(),
+        errors_option(),
+        skip_bad_options(),
+        quiet_option(),
+    )(command)
+
+
+MIN_LEN = click.option(
+    "--min-len",
+    type=click.IntRange(min=1),
+    default=AlignOptions.min_len,
+    show_default=True,
+    help="Shared key characters a passage needs on each side.",
+)
+PASSAGE_THRESHOLD = click.option(
+    "--threshold",
+    type=click.FloatRange(0.0, 1.0),
+    default=AlignOptions.threshold,
+    show_default=True,
+    help="Minimum passage score (share of both spans covered by exact matches).",
+)

@@ -1,0 +1,93 @@
+"""``zhnorm paragraphs``: repeated paragraphs of JSONL, Parquet or text records."""
+
+from __future__ import annotations
+
+import click
+
+from ..io import InputError
+from ..textreuse.files import paragraphs_files
+from .options import record_options
+
+__all__ = ["paragraphs_command"]
+
+
+@click.command("paragraphs")
+@record_options
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Report (JSONL, default stdout): one line per repeat group, furniture paragraph "
+    "and document kept whole.",
+)
+@click.option(
+    "--drop-repeats",
+    is_flag=True,
+    help="Write the records without repeated paragraphs (first occurrences kept) to -O.",
+)
+@click.option(
+    "-O",
+    "--clean-output",
+    type=click.Path(dir_okay=False),
+    help="Where --drop-repeats writes the records (JSONL, or Parquet for .parquet).",
+)
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0.5, 1.0),
+    default=0.9,
+    show_default=True,
+    help="Key similarity of near-duplicate paragraphs (1.0: exact repeats only).",
+)
+@click.option(
+    "--boilerplate-docs",
+    type=click.IntRange(min=2),
+    default=3,
+    show_default=True,
+    help="A paragraph in at least this many documents is reported as boilerplate.",
+)
+def paragraphs_command(
+    inputs: tuple[str, ...],
+    text_field: str,
+    id_field: str | None,
+    errors: str,
+    skip_bad: bool,
+    rejects: str | None,
+    quiet: bool,
+    output: str | None,
+    drop_repeats: bool,
+    clean_output: str | None,
+    threshold: float,
+    boilerplate_docs: int,
+) -> None:
+    """Find paragraphs repeated within documents and across INPUTS (JSONL, .gz/.zst,
+    Parquet, .txt files or directories of them; stdin JSONL by default).
+
+    Paragraphs are split after repair (a paragraph broken across columns is one) and
+    compared on their matching keys.  With --drop-repeats, every repeat after its first
+    occurrence is removed; a document that would lose every paragraph is written
+    unchanged and reported ("kept-whole"), never emptied silently.
+
+    \b
+    Examples:
+      zhnorm paragraphs seeds/ -o repeats.jsonl
+      zhnorm paragraphs corpus.jsonl -o repeats.jsonl --drop-repeats -O clean.jsonl
+    """
+    if drop_repeats and not clean_output:
+        raise click.UsageError("--drop-repeats needs -O CLEAN.jsonl")
+    try:
+        counts = paragraphs_files(
+            inputs,
+            output,
+            clean_output=clean_output if drop_repeats else None,
+            threshold=threshold,
+            boilerplate_docs=boilerplate_docs,
+            text_field=text_field,
+            id_field=id_field,
+            errors=errors,
+            skip_bad=skip_bad,
+            rejects=rejects,
+            quiet=quiet,
+        )
+    except InputError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(counts.summary(), err=True)

@@ -1,0 +1,76 @@
+"""Input and output: the record contract every command and the Spark engine follow.
+
+* :mod:`.files` - opening inputs, strict streaming decoding, compressed JSONL, atomic
+  outputs (:class:`AtomicOutput`);
+* :mod:`.records` - :class:`Record`, the readers (:func:`iter_records`), the record and
+  id rules (:func:`check_record`, :func:`record_id`), :class:`RecordWriter`;
+* :mod:`.rejects` - :class:`BadRecord`, the wording of every reject reason, the default
+  rejects path (:func:`rejects_path`) and :class:`Rejects`, fatal or written;
+* :mod:`.counts` - :class:`RunCounts` / :class:`DedupCounts` and the summary line
+  (``in = out + removed + rejected``);
+* :mod:`.progress` - :class:`Progress` on a terminal.
+"""
+
+from __future__ import annotations
+
+from .counts import DedupCounts, RunCounts
+from .files import (
+    AtomicOutput,
+    InputError,
+    dumps_record,
+    is_jsonl_path,
+    jsonl_lines,
+    open_input,
+    read_text,
+    read_text_chunks,
+    text_inputs,
+)
+from .progress import Progress
+from .records import (
+    WRITE_FORMATS,
+    Record,
+    RecordWriter,
+    TextWriter,
+    check_record,
+    iter_records,
+    map_jsonl,
+    parse_jsonl_line,
+    read_jsonl,
+    record_batches,
+    record_id,
+    with_text,
+    write_format,
+)
+from .rejects import BadRecord, Rejects, rejects_for, rejects_path
+
+__all__ = [
+    "WRITE_FORMATS",
+    "AtomicOutput",
+    "BadRecord",
+    "DedupCounts",
+    "InputError",
+    "Progress",
+    "Record",
+    "RecordWriter",
+    "Rejects",
+    "RunCounts",
+    "TextWriter",
+    "check_record",
+    "dumps_record",
+    "is_jsonl_path",
+    "iter_records",
+    "jsonl_lines",
+    "map_jsonl",
+    "open_input",
+    "parse_jsonl_line",
+    "read_jsonl",
+    "read_text",
+    "read_text_chunks",
+    "record_batches",
+    "record_id",
+    "rejects_for",
+    "rejects_path",
+    "text_inputs",
+    "with_text",
+    "write_format",
+]

@@ -1,0 +1,206 @@
+"""Files in and out: strict streaming decoding, compressed JSONL, atomic output.
+
+* :func:`open_input` opens a path (``-`` is stdin) and :func:`read_text_chunks` decodes
+  it incrementally, reporting the file and byte offset of the first undecodable byte.
+* :func:`jsonl_stream` / :func:`jsonl_lines` read JSONL, also ``.gz`` and ``.zst``.
+* :class:`AtomicOutput` writes to a temporary file and moves it into place only when
+  the whole job succeeded, so an interrupted run never leaves a truncated output that
+  looks complete (for stdout, the output is spooled and copied at the end).
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import io
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from types import TracebackType
+from typing import IO, Any, BinaryIO, cast
+
+__all__ = [
+    "CHUNK_BYTES",
+    "AtomicOutput",
+    "InputError",
+    "dumps_record",
+    "is_jsonl_path",
+    "jsonl_lines",
+    "jsonl_stream",
+    "open_input",
+    "optional_module",
+    "publish",
+    "read_text",
+    "read_text_chunks",
+    "text_inputs",
+]
+
+CHUNK_BYTES = 1 << 20
+
+
+class InputError(Exception):
+    """Input that cannot be processed; the message names the file and position."""
+
+
+def optional_module(module: str, extra: str, what: str) -> Any:
+    """``module`` imported, or :class:`InputError` naming the extra that installs it."""
+    try:
+        return __import__(module, fromlist=["_"])
+    except ImportError:
+        raise InputError(
+            f"{what} needs the optional package {module!r}: pip install 'zhnorm[{extra}]'"
+        ) from None
+
+
+def open_input(path: str) -> tuple[str, BinaryIO]:
+    """``(display name, binary stream)`` for a path, ``-`` meaning stdin."""
+    if path == "-":
+        return "<stdin>", sys.stdin.buffer
+    try:
+        return path, open(path, "rb")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot open: {exc.strerror}") from exc
+
+
+def read_text_chunks(
+    stream: BinaryIO, name: str, *, errors: str = "strict", chunk_bytes: int = CHUNK_BYTES
+) -> Iterator[str]:
+    """Decode UTF-8 incrementally; an undecodable byte raises :class:`InputError`
+    naming ``name`` and the absolute byte offset (unless ``errors="replace"``).
+    A leading byte-order mark is kept as U+FEFF (the text is not altered)."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors)
+    consumed = 0
+    while True:
+        block = stream.read(chunk_bytes)
+        pending = len(decoder.getstate()[0])
+        try:
+            text = decoder.decode(block, final=not block)
+        except UnicodeDecodeError as exc:
+            offset = consumed - pending + exc.start
+            bad = exc.object[exc.start : exc.start + 4]
+            raise InputError(
+                f"{name}: byte offset {offset}: invalid UTF-8 ({bad!r}: {exc.reason}); "
+                "use --errors replace to substitute U+FFFD"
+            ) from None
+        consumed += len(block)
+        if text:
+            yield text
+        if not block:
+            return
+
+
+def read_text(path: str, errors: str = "strict") -> str:
+    """The whole text of ``path`` (``-``: stdin), decoded as :func:`read_text_chunks`."""
+    name, stream = open_input(path)
+    try:
+        return "".join(read_text_chunks(stream, name, errors=errors))
+    finally:
+        if path != "-":
+            stream.close()
+
+
+def text_inputs(
+    paths: Sequence[str], errors: str = "strict"
+) -> Iterator[tuple[str, Iterator[str]]]:
+    """``(display name, decoded chunks)`` of each path in turn (stdin when there are
+    none); each file is closed once the next one is asked for."""
+    for path in paths or ("-",):
+        name, stream = open_input(path)
+        try:
+            yield name, read_text_chunks(stream, name, errors=errors)
+        finally:
+            if path != "-":
+                stream.close()
+
+
+def jsonl_stream(path: str) -> tuple[str, BinaryIO]:
+    """``(display name, binary stream)`` of a JSONL file, ``.gz`` / ``.zst``
+    decompressed on the fly."""
+    name, stream = open_input(path)
+    if path.endswith(".gz"):
+        return name, cast(BinaryIO, gzip.GzipFile(fileobj=stream))
+    if path.endswith(".zst"):
+        zstandard = optional_module("zstandard", "zstd", f"{path}: reading .zst")
+        reader = zstandard.ZstdDecompressor().stream_reader(stream, read_across_frames=True)
+        return name, cast(BinaryIO, io.BufferedReader(reader))
+    return name, stream
+
+
+def is_jsonl_path(path: str) -> bool:
+    """Whether :func:`~zhnorm.io.records.iter_records` reads ``path`` as JSONL lines
+    (not stdin, a directory, Parquet or a ``.txt`` document)."""
+    return path != "-" and not path.endswith((".parquet", ".txt")) and not os.path.isdir(path)
+
+
+def jsonl_lines(path: str) -> Iterator[tuple[str, int, bytes]]:
+    """``(name, line number, raw line)`` for every line of a JSONL file (also ``.gz`` /
+    ``.zst``), unparsed: how a second pass copies records it has already read."""
+    name, stream = jsonl_stream(path)
+    try:
+        for lineno, raw in enumerate(stream, 1):
+            yield name, lineno, raw
+    except (OSError, EOFError) as exc:
+        raise InputError(f"{name}: cannot decompress: {exc}") from None
+    finally:
+        stream.close()
+
+
+class AtomicOutput:
+    """A text file that appears at ``path`` (or on stdout) only when the job succeeds."""
+
+    def __init__(self, path: str | None, *, encoding: str = "utf-8") -> None:
+        self.path = None if path in (None, "-") else path
+        directory = os.path.dirname(os.path.abspath(self.path)) if self.path else None
+        self._handle: IO[str] = tempfile.NamedTemporaryFile(  # noqa: SIM115
+            "w",
+            encoding=encoding,
+            errors="surrogatepass",
+            newline="",
+            dir=directory,
+            prefix=".zhnorm-",
+            suffix=".partial",
+            delete=False,
+        )
+
+    def write(self, text: str) -> None:
+        self._handle.write(text)
+
+    def __enter__(self) -> AtomicOutput:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._handle.close()
+        name = self._handle.name
+        if exc_type is not None:
+            os.unlink(name)
+            return
+        if self.path is None:
+            try:
+                with open(name, "rb") as spooled:
+                    shutil.copyfileobj(spooled, sys.stdout.buffer)
+                sys.stdout.buffer.flush()
+            finally:
+                os.unlink(name)
+        else:
+            publish(name, self.path)
+
+
+def publish(temp: str, path: str) -> None:
+    """Give a finished temporary file the usual permissions and move it into place."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temp, 0o666 & ~umask)
+    os.replace(temp, path)
+
+
+def dumps_record(record: dict[str, Any]) -> str:
+    """One JSONL line (UTF-8 as it is, line break included)."""
+    return json.dumps(record, ensure_ascii=False) + "\n"

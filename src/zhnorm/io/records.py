@@ -1,0 +1,379 @@
+"""Records: documents with an id, a text and every original field.
+
+* :func:`iter_records` reads documents from JSONL (also ``.gz`` / ``.zst``), Parquet,
+  ``.txt`` files and directories of them, as :class:`Record` or
+  :class:`~zhnorm.io.rejects.BadRecord`; :func:`read_jsonl` and
+  :func:`parse_jsonl_line` are its JSONL reader, line by line.
+* :func:`check_record` is the record rule (a text that is a string; with an id field,
+  an id) and :func:`record_id` the id rule, for every command and the Spark engine.
+* :class:`RecordWriter` writes records back as JSONL or Parquet, atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any, BinaryIO
+
+from . import rejects as reasons
+from .counts import RunCounts
+from .files import (
+    AtomicOutput,
+    InputError,
+    dumps_record,
+    jsonl_stream,
+    open_input,
+    optional_module,
+    publish,
+)
+from .rejects import BadRecord, Rejects
+
+__all__ = [
+    "WRITE_FORMATS",
+    "Record",
+    "RecordWriter",
+    "TextWriter",
+    "check_record",
+    "iter_records",
+    "map_jsonl",
+    "parse_jsonl_line",
+    "read_jsonl",
+    "record_batches",
+    "record_id",
+    "with_text",
+    "write_format",
+]
+
+
+@dataclass
+class Record:
+    """One document: where it came from, its id, its text and all its original fields
+    (``data``, which writers emit unchanged apart from what the caller sets).
+
+    ``id`` is the ``id_field`` it was read with, else ``file:line`` (a text file's
+    name); :func:`record_id` is the id the commands report."""
+
+    source: str
+    line: int
+    id: str
+    text: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def record_id(record: Record, id_field: str | None) -> str:
+    """The id rule of every command: the ``id_field`` the record was read with (already
+    checked by the reader), else its ``id`` field when that is a string or an integer,
+    else ``file:line``.
+
+    >>> record_id(Record("a.jsonl", 3, "a.jsonl:3", "", {"id": 7}), None)
+    '7'
+    >>> record_id(Record("a.jsonl", 3, "a.jsonl:3", "", {"id": 1.5}), None)
+    'a.jsonl:3'
+    """
+    if id_field is None and isinstance(record.data.get("id"), (str, int)):
+        return str(record.data["id"])
+    return record.id
+
+
+def with_text(record: Record, text_field: str, text: str) -> dict[str, Any]:
+    """A copy of the record's fields with ``text`` as its text: in ``text_field``, or in
+    ``text`` for a record without that field (a text file's).
+
+    >>> with_text(Record("a.txt", 0, "a.txt", "x", {"id": "a.txt", "text": "x"}), "body", "y")
+    {'id': 'a.txt', 'text': 'y'}
+    """
+    data = dict(record.data)
+    data[text_field if text_field in data else "text"] = text
+    return data
+
+
+def parse_jsonl_line(
+    raw: bytes, name: str, lineno: int, errors: str = "strict"
+) -> dict[str, Any] | BadRecord | None:
+    """One line of a JSONL file (``raw`` with its line break): the record, a
+    :class:`BadRecord` saying what is wrong with it, or ``None`` for a blank line."""
+    try:
+        line = raw.decode("utf-8", errors)
+    except UnicodeDecodeError as exc:
+        reason = reasons.invalid_utf8_in_line(exc.start)
+        return BadRecord(name, lineno, reason, raw.decode("utf-8", "replace"))
+    if not line.strip():
+        return None
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return BadRecord(name, lineno, reasons.malformed_json(exc.msg, exc.colno), line)
+    if not isinstance(record, dict):
+        return BadRecord(name, lineno, reasons.not_a_json_object(), line)
+    return record
+
+
+def _text_problem(record: dict[str, Any], text_field: str) -> str | None:
+    """Why ``record`` has no text in ``text_field``, or ``None``."""
+    if record.get(text_field) is None:
+        return reasons.no_text_field(text_field)
+    if not isinstance(record[text_field], str):
+        return reasons.not_a_string(text_field, type(record[text_field]).__name__)
+    return None
+
+
+def read_jsonl(
+    stream: BinaryIO, name: str, *, field: str | None, errors: str = "strict"
+) -> Iterator[tuple[int, dict[str, Any] | BadRecord]]:
+    """``(line number, record)`` for each record of a JSONL stream whose ``field`` is a
+    string, or ``(line number, BadRecord)``.
+
+    Blank lines are skipped (they are not records)."""
+    for lineno, raw in enumerate(stream, 1):
+        record = parse_jsonl_line(raw, name, lineno, errors)
+        if record is None:
+            continue
+        if isinstance(record, BadRecord) or field is None:
+            yield lineno, record
+            continue
+        problem = _text_problem(record, field)
+        if problem is None:
+            yield lineno, record
+        else:
+            yield lineno, BadRecord(name, lineno, problem, raw.decode("utf-8", errors))
+
+
+def map_jsonl(
+    transform: Callable[[str, str, int], str],
+    inputs: Sequence[str],
+    out: AtomicOutput,
+    *,
+    text_field: str,
+    errors: str,
+    rejects: Rejects,
+    counts: RunCounts,
+) -> None:
+    """Stream the JSONL records of ``inputs`` (stdin when there are none) to ``out``,
+    ``transform(text, file, line)`` applied to their ``text_field``, every other field
+    unchanged; bad records go to ``rejects`` (:func:`read_jsonl` says which)."""
+    for path in inputs or ("-",):
+        name, stream = open_input(path)
+        try:
+            for lineno, item in read_jsonl(stream, name, field=text_field, errors=errors):
+                counts.read += 1
+                if isinstance(item, BadRecord):
+                    rejects.add(item)
+                    counts.rejected += 1
+                    continue
+                item[text_field] = transform(item[text_field], name, lineno)
+                out.write(dumps_record(item))
+                counts.written += 1
+        finally:
+            if path != "-":
+                stream.close()
+    counts.check()
+
+
+def record_batches(
+    items: Iterable[Record | BadRecord], size: int, rejects: Rejects
+) -> Iterator[list[Record | BadRecord]]:
+    """``items`` in lists of ``size``; where bad records are fatal (``rejects`` has no
+    path), the first one stops the run here, before its batch is handed on."""
+    batch: list[Record | BadRecord] = []
+    for item in items:
+        if isinstance(item, BadRecord) and rejects.path is None:
+            rejects.add(item)  # raises InputError
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def check_record(
+    record: dict[str, Any], name: str, line: int, text_field: str, id_field: str | None
+) -> Record | BadRecord:
+    """``record`` (a parsed JSON object or Parquet row from ``name`` at ``line``) as a
+    :class:`Record`, or a :class:`BadRecord` saying why it is not a document."""
+    problem = _text_problem(record, text_field)
+    if problem is None and id_field is not None and record.get(id_field) is None:
+        problem = reasons.no_id_field(id_field)
+    if problem is not None:
+        raw = json.dumps(record, ensure_ascii=False, default=str)
+        return BadRecord(name, line, problem, raw)
+    text = record[text_field]
+    if id_field is None:
+        return Record(name, line, f"{name}:{line}", text, record)
+    return Record(name, line, str(record[id_field]), text, record)
+
+
+def _parquet_records(
+    path: str, text_field: str, id_field: str | None
+) -> Iterator[Record | BadRecord]:
+    parquet = optional_module("pyarrow.parquet", "parquet", f"{path}: reading Parquet")
+    try:
+        handle = parquet.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises several types for unreadable files
+        raise InputError(f"{path}: not a readable Parquet file: {exc}") from None
+    row = 0
+    for batch in handle.iter_batches():
+        for record in batch.to_pylist():
+            row += 1
+            yield check_record(record, path, row, text_field, id_field)
+
+
+def _txt_record(path: Path, name: str, errors: str) -> Record | BadRecord:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8", errors)
+    except UnicodeDecodeError as exc:
+        return BadRecord(name, 0, reasons.invalid_utf8_in_file(exc.start), "")
+    return Record(name, 0, name, text, {"id": name, "text": text})
+
+
+def iter_records(
+    paths: Iterable[str],
+    *,
+    text_field: str = "text",
+    id_field: str | None = None,
+    errors: str = "strict",
+) -> Iterator[Record | BadRecord]:
+    """Every document of ``paths``, in order, as :class:`Record` or :class:`BadRecord`.
+
+    * ``*.jsonl`` / ``*.json`` / ``-`` (stdin): one JSON object per line; ``.gz`` and
+      ``.zst`` (extra ``zstd``) are decompressed on the fly.
+    * ``*.parquet`` (extra ``parquet``): one record per row.
+    * ``*.txt``: the whole file is one document, id = its path;  a directory: every
+      ``*.txt`` below it, sorted, id = the path relative to the directory.
+
+    Records whose ``text_field`` is missing or not a string, or (with ``id_field``)
+    whose id is missing, and malformed lines are yielded as :class:`BadRecord` with
+    ``file:line`` and the reason; the caller decides whether that is fatal.  Records
+    without ``id_field`` get the id ``file:line``.
+    """
+    for path in paths:
+        if path != "-" and os.path.isdir(path):
+            root = Path(path)
+            for file in sorted(root.rglob("*.txt")):
+                yield _txt_record(file, file.relative_to(root).as_posix(), errors)
+        elif path.endswith(".parquet"):
+            yield from _parquet_records(path, text_field, id_field)
+        elif path.endswith(".txt"):
+            try:
+                yield _txt_record(Path(path), path, errors)
+            except OSError as exc:
+                raise InputError(f"{path}: cannot open: {exc.strerror}") from None
+        else:
+            name, stream = jsonl_stream(path)
+            try:
+                for lineno, item in read_jsonl(stream, name, field=None, errors=errors):
+                    if isinstance(item, BadRecord):
+                        yield item
+                    else:
+                        yield check_record(item, name, lineno, text_field, id_field)
+            except (OSError, EOFError) as exc:
+                raise InputError(f"{name}: cannot decompress: {exc}") from None
+            finally:
+                if path != "-":
+                    stream.close()
+
+
+class RecordWriter:
+    """Write records (dicts) atomically as JSONL, or Parquet for a ``.parquet`` path.
+
+    Parquet output is collected in memory and written when the job succeeds."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self.count = 0
+        self._rows: list[dict[str, Any]] | None = None
+        self._text: AtomicOutput | None = None
+        if path and path.endswith(".parquet"):
+            optional_module("pyarrow.parquet", "parquet", f"{path}: writing Parquet")
+            self._rows = []
+        else:
+            self._text = AtomicOutput(path)
+
+    @property
+    def writes_jsonl(self) -> bool:
+        return self._text is not None
+
+    def write(self, record: dict[str, Any]) -> None:
+        self.count += 1
+        if self._rows is not None:
+            self._rows.append(record)
+        else:
+            assert self._text is not None
+            self._text.write(dumps_record(record))
+
+    def write_line(self, line: str) -> None:
+        """One JSONL line as it was read (JSONL output only), line break added."""
+        assert self._text is not None
+        self.count += 1
+        self._text.write(line.rstrip("\r\n") + "\n")
+
+    def __enter__(self) -> RecordWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._text is not None:
+            self._text.__exit__(exc_type, exc, tb)
+            return
+        if exc_type is not None:
+            return
+        assert self.path is not None and self._rows is not None
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        directory = os.path.dirname(os.path.abspath(self.path))
+        fd, temp = tempfile.mkstemp(prefix=".zhnorm-", suffix=".partial", dir=directory)
+        os.close(fd)
+        try:
+            pq.write_table(pa.Table.from_pylist(self._rows), temp)
+            publish(temp, self.path)
+        except BaseException:
+            os.unlink(temp)
+            raise
+
+
+class TextWriter:
+    """Each document's text, ending with a newline (added when missing), atomically."""
+
+    def __init__(self, path: str | None) -> None:
+        self._out = AtomicOutput(path)
+
+    def write(self, text: str) -> None:
+        self._out.write(text if text.endswith("\n") else text + "\n")
+
+    def __enter__(self) -> TextWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._out.__exit__(exc_type, exc, tb)
+
+
+WRITE_FORMATS = ("jsonl", "parquet", "txt")
+"""What :class:`RecordWriter` (``jsonl``, ``parquet``) and :class:`TextWriter` write."""
+
+
+def write_format(output: str | None, chosen: str | None = None) -> str:
+    """``chosen``, else the format the name of ``output`` says (``.parquet``, ``.txt``),
+    else ``jsonl``."""
+    if chosen is not None:
+        return chosen
+    if output and output.endswith(".parquet"):
+        return "parquet"
+    if output and output.endswith(".txt"):
+        return "txt"
+    return "jsonl"

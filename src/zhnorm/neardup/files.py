@@ -1,0 +1,359 @@
+"""``dedup_files``: near-duplicate removal over JSONL, Parquet or text files, streaming,
+in this process and ``workers`` more - the local twin of :func:`zhnorm.spark.dedup_files`.
+
+One block per stage (:func:`dedup_files`):
+
+1. **read and sketch** - stream the records (bad ones go to the rejects, with their
+   reason), keep each good record's id, length, place and keep value, and sketch the
+   texts (matching key, MinHash signature, LSH band hashes) on ``workers`` processes;
+   keys go to a temporary file (:class:`~zhnorm.neardup.spool.KeySpool`), signatures
+   stay in memory;
+2. **candidates** - documents sharing an LSH band;
+3. **verify** - the exact Jaccard similarity of every candidate pair;
+4. **match the index** - with ``index``, the documents earlier runs kept that each one
+   duplicates;
+5. **cluster** - one kept member per cluster (:func:`~zhnorm.neardup.api.assign_clusters`);
+6. **write** - re-read the inputs (stdin is held in memory instead) and write the kept
+   records unchanged - from JSONL to JSONL their lines are copied byte for byte,
+   without parsing them again - the clusters and the pairs; outputs are atomic;
+7. **update the index** - only once the outputs are in place.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..io import (
+    AtomicOutput,
+    BadRecord,
+    DedupCounts,
+    InputError,
+    Progress,
+    Record,
+    RecordWriter,
+    Rejects,
+    dumps_record,
+    is_jsonl_path,
+    iter_records,
+    jsonl_lines,
+    record_id,
+    rejects_path,
+)
+from .api import CHUNK_DOCS, DuplicatePair, assign_clusters, verified_pairs
+from .cluster import KEEP_POLICIES
+from .index import DedupIndex, IndexMatch
+from .lsh import candidate_pairs, lsh_bands
+from .params import MinHashParams
+from .sketch import Sketch, sketch_chunks
+from .spool import KeySpool
+from .verify import ShingleSets
+
+__all__ = ["dedup_files"]
+
+
+@dataclass
+class _Corpus:
+    """What the first pass keeps about the good records, by position."""
+
+    ids: list[str] = field(default_factory=list)
+    lengths: list[int] = field(default_factory=list)
+    # Where each record was read (source number, line), for copying its line later.
+    sources: list[str] = field(default_factory=list)
+    source_of: array[int] = field(default_factory=lambda: array("I"))
+    line_of: array[int] = field(default_factory=lambda: array("q"))
+    values: list[Any] = field(default_factory=list)
+    parts: list[Sketch] = field(default_factory=list)  # pass 1, without keys
+    signatures: npt.NDArray[np.uint32] = field(default_factory=lambda: np.empty((0, 0), np.uint32))
+    bands: npt.NDArray[np.uint64] = field(default_factory=lambda: np.empty((0, 0), np.uint64))
+    empty: npt.NDArray[np.bool_] = field(default_factory=lambda: np.empty(0, bool))
+    held: list[Record] | None = None  # the records themselves, when reading stdin
+
+    def add(self, record: Record, id_field: str | None, keep: str) -> None:
+        self.ids.append(record_id(record, id_field))
+        self.lengths.append(len(record.text))
+        if not self.sources or self.sources[-1] != record.source:
+            self.sources.append(record.source)
+        self.source_of.append(len(self.sources) - 1)
+        self.line_of.append(record.line)
+        if keep not in KEEP_POLICIES:
+            self.values.append(record.data.get(keep))
+        if self.held is not None:
+            self.held.append(record)
+
+    def stack(self, num_perm: int, n_bands: int) -> None:
+        """Join the pass-1 parts into single arrays (and drop the parts)."""
+        if self.parts:
+            self.signatures = np.concatenate([p.signatures for p in self.parts])
+            self.bands = np.concatenate([p.bands for p in self.parts])
+            self.empty = np.concatenate([p.empty for p in self.parts])
+        else:
+            self.signatures = np.empty((0, num_perm), np.uint32)
+            self.bands = np.empty((0, n_bands), np.uint64)
+        self.parts = []
+
+    def sketches(self, keys: KeySpool) -> Iterator[tuple[int, Sketch]]:
+        """``(first position, sketch)`` per chunk, keys read back from ``keys``."""
+        for first in range(0, len(self.ids), CHUNK_DOCS):
+            span = range(first, min(first + CHUNK_DOCS, len(self.ids)))
+            yield (
+                first,
+                Sketch(
+                    [keys[i] for i in span],
+                    self.signatures[span.start : span.stop],
+                    self.bands[span.start : span.stop],
+                    self.empty[span.start : span.stop],
+                ),
+            )
+
+
+class _RunKeys:
+    """The matching key of a document of the run: ``0 .. n-1`` this run's (from the
+    spool), then ``n ..`` the indexed documents they matched (``earlier``, by index
+    document number), read from the index."""
+
+    def __init__(self, spool: KeySpool, index: DedupIndex | None, earlier: Sequence[int]):
+        self.spool = spool
+        self.index = index
+        self.earlier = earlier
+
+    def __call__(self, node: int) -> str:
+        n = len(self.spool)
+        if node < n:
+            return self.spool[node]
+        assert self.index is not None
+        return self.index.key_of(self.earlier[node - n])
+
+
+def dedup_files(
+    inputs: Sequence[str],
+    output: str,
+    clusters: str | None = None,
+    *,
+    pairs: str | None = None,
+    index: str | os.PathLike[str] | DedupIndex | None = None,
+    threshold: float | None = None,
+    params: MinHashParams | None = None,
+    keep: str = "first",
+    id_field: str | None = None,
+    text_field: str = "text",
+    workers: int = 1,
+    rejects: str | None = None,
+    errors: str = "strict",
+    quiet: bool = False,
+) -> DedupCounts:
+    """Remove near-duplicates from ``inputs`` (JSONL, also ``.gz`` / ``.zst``, Parquet,
+    ``.txt`` files, directories of them, ``-`` for stdin) and write the kept records,
+    unchanged, to ``output`` (JSONL, or Parquet for ``.parquet``); one line per good
+    record to ``clusters`` (``{"id", "cluster", "duplicate_of", "similarity"}``); every
+    verified pair to ``pairs``; bad records, with their reason, to ``rejects`` (default
+    ``OUTPUT.rejects.jsonl``; only when there are some).  Stages: module docstring.
+
+    ``index``: a :class:`~zhnorm.neardup.index.DedupIndex` (or its path) of earlier
+    runs: documents matching it are removed, this run's are added to it; ``params`` and
+    ``threshold`` default to the index's (else ``MinHashParams()`` and 0.8).  Ids follow
+    :func:`zhnorm.io.record_id`.  ``workers``: processes for keys, signatures and exact
+    verification (the result is the same).  ``quiet=False`` shows progress on a terminal.
+    Returns the counts; :meth:`~zhnorm.io.DedupCounts.summary` is the command's line."""
+    if index is not None and not isinstance(index, DedupIndex):
+        index = DedupIndex(index, params, threshold)
+    if index is not None:
+        params, threshold = index.params, index.threshold
+    params = params or MinHashParams()
+    threshold = 0.8 if threshold is None else threshold
+    bands, rows = lsh_bands(threshold, params.num_perm)
+    read = functools.partial(
+        iter_records, inputs, text_field=text_field, id_field=id_field, errors=errors
+    )
+    corpus = _Corpus(held=[] if "-" in inputs else None)
+    counts = DedupCounts(rejects_path=rejects_path(output, rejects))
+    with KeySpool() as spool:
+        with ExitStack() as outputs:  # committed (renamed into place) on success
+            bad = outputs.enter_context(Rejects(counts.rejects_path, eager=False))
+
+            # 1. Read and sketch.
+            progress = Progress("zhnorm dedup: sketching", quiet=quiet)
+            texts = _good_texts(read(), corpus, bad, id_field, keep, progress)
+            for sketch in sketch_chunks(texts, params, None, bands, rows, workers):
+                spool.extend(sketch.keys)
+                corpus.parts.append(Sketch([], sketch.signatures, sketch.bands, sketch.empty))
+            progress.close()
+            corpus.stack(params.num_perm, bands)
+
+            # 2. Candidates.
+            a, b, band = candidate_pairs(corpus.bands, ~corpus.empty)
+
+            # 3. Verify.
+            spool.flush()  # forked verifiers read the key file
+            found = verified_pairs(
+                a, b, band, spool.__getitem__, corpus.signatures, params, threshold, workers
+            )
+
+            # 4. Match the index.
+            matched = _index_matches(index, corpus, spool) if index is not None else {}
+            earlier = sorted({m.doc for ms in matched.values() for m in ms})
+            number = {doc: len(corpus.ids) + i for i, doc in enumerate(earlier)}
+            links = [(q, number[m.doc], m.exact) for q, ms in matched.items() for m in ms]
+            id_of = {m.doc: m.id for ms in matched.values() for m in ms}
+
+            # 5. Cluster.
+            sets = ShingleSets(_RunKeys(spool, index, earlier), params.ngram, words=params.words)
+            _, duplicate_of, similarity = assign_clusters(
+                len(corpus.ids),
+                found,
+                sets.similarity,
+                keep,
+                corpus.lengths,
+                corpus.values if keep not in KEEP_POLICIES else None,
+                kept_before=len(earlier),
+                links=links,
+            )
+            node_ids = corpus.ids + [id_of[doc] for doc in earlier]
+            kept_by = [None if of is None else node_ids[of] for of in duplicate_of]
+
+            # 6. Write.
+            if pairs:
+                _write_pairs(pairs, found, corpus.ids)
+            written = _write_records(
+                read, inputs, errors, corpus, kept_by, similarity, output, clusters, quiet, outputs
+            )
+        # 7. Update the index.
+        if index is not None:
+            index.store(_batches(corpus, spool))
+    counts.read = len(corpus.ids) + bad.count
+    counts.written = written
+    counts.removed = len(corpus.ids) - written
+    counts.rejected = bad.count
+    counts.candidates, counts.verified = len(a), len(found)
+    if index is not None:
+        counts.matched, counts.index = len(matched), index.path
+    counts.check()
+    return counts
+
+
+def _good_texts(
+    records: Iterable[Record | BadRecord],
+    corpus: _Corpus,
+    bad: Rejects,
+    id_field: str | None,
+    keep: str,
+    progress: Progress,
+) -> Iterator[list[str]]:
+    """Texts of the good records in chunks (noted in ``corpus``); bad ones to ``bad``."""
+    chunk: list[str] = []
+    for item in records:
+        progress.update()
+        if isinstance(item, BadRecord):
+            bad.add(item)
+            continue
+        corpus.add(item, id_field, keep)
+        chunk.append(item.text)
+        if len(chunk) >= CHUNK_DOCS:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _index_matches(
+    index: DedupIndex, corpus: _Corpus, keys: KeySpool
+) -> dict[int, list[IndexMatch]]:
+    """Position -> indexed documents it duplicates."""
+    matched: dict[int, list[IndexMatch]] = {}
+    for first, sketch in corpus.sketches(keys):
+        for offset, matches in enumerate(index.query_sketch(sketch)):
+            if matches:
+                matched[first + offset] = matches
+    return matched
+
+
+def _batches(corpus: _Corpus, keys: KeySpool) -> Iterator[tuple[list[str], Sketch]]:
+    """This run's documents, chunk by chunk, for :meth:`DedupIndex.store`."""
+    for first, sketch in corpus.sketches(keys):
+        yield corpus.ids[first : first + len(sketch)], sketch
+
+
+def _write_pairs(path: str, found: list[DuplicatePair], ids: list[str]) -> None:
+    with AtomicOutput(path) as out:
+        for pair in found:
+            out.write(dumps_record({**pair.to_dict(), "id_a": ids[pair.a], "id_b": ids[pair.b]}))
+
+
+def _record_lines(inputs: Sequence[str], corpus: _Corpus) -> Iterator[bytes]:
+    """The JSONL lines of this run's records, in order, read again without parsing
+    (blank and rejected lines are not theirs)."""
+    position, n = 0, len(corpus.ids)
+    for path in inputs:
+        for name, lineno, raw in jsonl_lines(path):
+            if (
+                position < n
+                and corpus.line_of[position] == lineno
+                and corpus.sources[corpus.source_of[position]] == name
+            ):
+                yield raw
+                position += 1
+
+
+def _write_records(
+    read: Callable[[], Iterator[Record | BadRecord]],
+    inputs: Sequence[str],
+    errors: str,
+    corpus: _Corpus,
+    kept_by: list[str | None],
+    similarity: list[float | None],
+    output: str,
+    clusters: str | None,
+    quiet: bool,
+    stack: ExitStack,
+) -> int:
+    """Second pass: kept records to ``output``, one line per record to ``clusters``;
+    the number of records kept."""
+    writer = stack.enter_context(RecordWriter(output))
+    cluster_out = stack.enter_context(AtomicOutput(clusters)) if clusters else None
+    progress = Progress("zhnorm dedup: writing", quiet=quiet)
+    source: Iterable[Record | BadRecord | bytes]
+    if corpus.held is not None:
+        source = corpus.held
+    elif writer.writes_jsonl and all(is_jsonl_path(path) for path in inputs):
+        source = _record_lines(inputs, corpus)  # copied as they are, unparsed
+    else:
+        source = read()
+    position = 0
+    kept = 0
+    for item in source:
+        if isinstance(item, BadRecord):
+            continue
+        if position >= len(corpus.ids):
+            raise InputError("the inputs changed during the run (more records on re-reading)")
+        if kept_by[position] is None:
+            if isinstance(item, bytes):
+                writer.write_line(item.decode("utf-8", errors))
+            else:
+                writer.write(item.data)
+            kept += 1
+        if cluster_out is not None:
+            own = corpus.ids[position]
+            cluster_out.write(
+                dumps_record(
+                    {
+                        "id": own,
+                        "cluster": own if kept_by[position] is None else kept_by[position],
+                        "duplicate_of": kept_by[position],
+                        "similarity": similarity[position],
+                    }
+                )
+            )
+        position += 1
+        progress.update()
+    progress.close()
+    if position != len(corpus.ids):
+        raise InputError("the inputs changed during the run (fewer records on re-reading)")
+    return kept
