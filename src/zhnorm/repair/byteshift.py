@@ -70,66 +70,43 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .plausibility import char_score, lexicon_index, plausibility
+from ..chardata import (
+    GBK_LEADS,
+    GBK_TRAILS,
+    GBK_USER_LEADS,
+    LOST_MARK,
+    QUOTES,
+    SENTENCE_END,
+    gbk_pair,
+    gbk_rows,
+)
+from .plausibility import char_score, lexicon_index, pair_fluency, plausibility
 from .types import Edit, apply_edits
 
 __all__ = ["find_byteshift", "fix_byteshift"]
 
-REPLACEMENT = "\ufffd"
 _MAX_RUN = 160
 _MAX_STRIPPED_BODY = 24  # bytes; longer runs are not searched for a stripped pair
 _MIN_CHARS = 3  # a run (and its repair) needs at least this many characters
-_SENT_END = frozenset("。！？!?")
-_QUOTES = frozenset("”“’‘」「』『")
-# Leads whose two-byte codes lie in a GBK user-defined area (decoded to private use).
-_USER_LEADS = tuple(range(0xAA, 0xB0)) + tuple(range(0xF8, 0xFF)) + tuple(range(0xA1, 0xA8))
-_ALL_LEADS = tuple(range(0x81, 0xFF))
-_ALL_TRAILS = tuple(b for b in range(0x40, 0xFF) if b != 0x7F)
 _FULLWIDTH_ASCII = frozenset("!,;:")
 
 # A slot is one byte of the re-aligned stream: 0-255 when known, else a negative code
 # naming the set of bytes it may be.
 _LEADS, _USER, _TRAILS = -1, -2, -3
 _SLOT_SETS: dict[int, tuple[int, ...]] = {
-    _LEADS: _ALL_LEADS,
-    _USER: _USER_LEADS,
-    _TRAILS: _ALL_TRAILS,
+    _LEADS: GBK_LEADS,
+    _USER: GBK_USER_LEADS,
+    _TRAILS: GBK_TRAILS,
 }
 
 _Pair = tuple[int, int]
 
 
-@lru_cache(maxsize=1)
-def _gbk_rows() -> tuple[str, ...]:
-    """Every GBK double-byte code decoded once: ``rows[lead][trail]`` is the character,
-    or NUL when the pair does not decode to one character outside the private-use area
-    (so does every pair with a lead byte below 0x81 or 0xFF).  About 15 ms, once."""
-    rows = []
-    for lead in range(256):
-        row = ["\0"] * 256
-        if 0x81 <= lead <= 0xFE:
-            for trail in range(256):
-                try:
-                    ch = bytes((lead, trail)).decode("gbk")
-                except UnicodeDecodeError:
-                    continue
-                if len(ch) == 1 and not 0xE000 <= ord(ch) <= 0xF8FF:
-                    row[trail] = ch
-        rows.append("".join(row))
-    return tuple(rows)
-
-
 @lru_cache(maxsize=256)
 def _column(trail: int) -> str:
-    """``rows[lead][trail]`` for the lead bytes 0x81-0xFE, in order (see _gbk_rows)."""
-    rows = _gbk_rows()
+    """``rows[lead][trail]`` for the lead bytes 0x81-0xFE, in order (see gbk_rows)."""
+    rows = gbk_rows()
     return "".join(rows[lead][trail] for lead in range(0x81, 0xFF))
-
-
-def _pair(lead: int, trail: int) -> str | None:
-    """Decode one GBK double-byte code, rejecting private-use results."""
-    ch = _gbk_rows()[lead][trail]
-    return None if ch == "\0" else ch
 
 
 @lru_cache(maxsize=65536)
@@ -167,8 +144,8 @@ class _Opts:
         self.pos: dict[str, int] = dict(zip(self.chars, range(len(self.chars)), strict=True))
         self.charset = frozenset(self.chars)
         self.top = max(self.scores)
-        self.has_end = not _SENT_END.isdisjoint(self.charset)
-        self.has_quote = not _QUOTES.isdisjoint(self.charset)
+        self.has_end = not SENTENCE_END.isdisjoint(self.charset)
+        self.has_quote = not QUOTES.isdisjoint(self.charset)
         self._hist: dict[float, int] | None = None
         self._order: list[int] | None = None
 
@@ -209,12 +186,12 @@ def _opts(a: int, b: int, tail_next: int = -1) -> _Opts | None:
         base = _opts(a, b)
         found = base
         if base is not None:
-            kept = [c for c in base.chars if _pair((_gbk(c) or b"\x00")[-1], tail_next) is None]
+            kept = [c for c in base.chars if gbk_pair((_gbk(c) or b"\x00")[-1], tail_next) is None]
             if kept and len(kept) != len(base.chars):
                 found = _Opts(kept, base.unknown, key)
     else:
         # Every decoding in (lead, trail) order, each character once (first place).
-        rows = _gbk_rows()
+        rows = gbk_rows()
         if a >= 0 and b == _LEADS:
             decoded: Iterable[str] = rows[a][0x81:0xFF]
         elif a >= 0:
@@ -235,7 +212,7 @@ def _opts(a: int, b: int, tail_next: int = -1) -> _Opts | None:
 def _fixed(a: int, b: int) -> bool:
     """Cheap structural test: can the slot pair ``(a, b)`` be a character at all?"""
     if a >= 0 and b >= 0:
-        return _pair(a, b) is not None
+        return gbk_pair(a, b) is not None
     return _opts(a, b) is not None
 
 
@@ -271,7 +248,7 @@ class _LexPairs:
         self.quotes: list[tuple[int, int]] = []
         if a.has_end and b.has_quote:
             self.quotes = [
-                (a.pos[p], b.pos[q]) for p in a.charset & _SENT_END for q in b.charset & _QUOTES
+                (a.pos[p], b.pos[q]) for p in a.charset & SENTENCE_END for q in b.charset & QUOTES
             ]
         self.hits: list[_Hit] = [(k, j, 1.5) for k, j in pairs]
         self.hits += [(k, j, 3.0) for k, j in self.quotes]
@@ -349,7 +326,7 @@ class _Doc:
         self.lex_lefts, self.lex_rights = lexicon_index()
 
     def bonus(self, a: str, b: str) -> float:
-        if a in _SENT_END and b in _QUOTES:
+        if a in SENTENCE_END and b in QUOTES:
             return 3.0
         if b in self.doc_rights(a):
             return 2.5
@@ -395,8 +372,8 @@ class _Doc:
         out = [(pos[q], 1.5) for q in o.charset.intersection(self.lex_rights.get(p, _EMPTY))]
         if p in self.chars:
             out += [(pos[q], 2.5) for q in o.charset.intersection(self.doc_rights(p))]
-        if p in _SENT_END and o.has_quote:
-            out += [(pos[q], 3.0) for q in o.charset & _QUOTES]
+        if p in SENTENCE_END and o.has_quote:
+            out += [(pos[q], 3.0) for q in o.charset & QUOTES]
         return out
 
     def before(self, o: _Opts, q: str) -> list[tuple[int, float]]:
@@ -407,8 +384,8 @@ class _Doc:
         out = [(pos[p], 1.5) for p in o.charset.intersection(self.lex_lefts.get(q, _EMPTY))]
         if q in self.chars:
             out += [(pos[p], 2.5) for p in o.charset.intersection(self.doc_lefts(q))]
-        if q in _QUOTES and o.has_end:
-            out += [(pos[p], 3.0) for p in o.charset & _SENT_END]
+        if q in QUOTES and o.has_end:
+            out += [(pos[p], 3.0) for p in o.charset & SENTENCE_END]
         return out
 
     def shared(self, o: _Opts) -> frozenset[str]:
@@ -422,7 +399,7 @@ class _Doc:
         """``max(bonus(p, q) for q in o)``, without listing the ``q``."""
         if not p:
             return 0.0
-        if p in _SENT_END and o.has_quote:
+        if p in SENTENCE_END and o.has_quote:
             return 3.0
         if p in self.chars and not o.charset.isdisjoint(self.doc_rights(p)):
             return 2.5
@@ -432,7 +409,7 @@ class _Doc:
         """``max(bonus(p, q) for p in o)``, without listing the ``p``."""
         if not q:
             return 0.0
-        if q in _QUOTES and o.has_end:
+        if q in QUOTES and o.has_end:
             return 3.0
         if q in self.chars and not o.charset.isdisjoint(self.doc_lefts(q)):
             return 2.5
@@ -572,7 +549,7 @@ def _scan(text: str, qpos: int) -> _Scan:
         i += 1
         while 2 * checked + 2 < len(body):
             checked += 1
-            if _pair(body[2 * checked - 1], body[2 * checked]) is None:
+            if gbk_pair(body[2 * checked - 1], body[2 * checked]) is None:
                 bad.append(checked)
         if len(bad) > 1 or (bad and len(body) > _MAX_STRIPPED_BODY):
             return _Scan(body, resync, bad, -1)
@@ -612,7 +589,7 @@ def _hypotheses(text: str, qpos: int) -> tuple[_Scan, list[_Run]]:
     if not head:
         return scan, []  # every hypothesis needs the head pair
     for m, byte, stop in resync:
-        if first_bad >= m // 2 and _pair(body[m - 1], byte) is not None:
+        if first_bad >= m // 2 and gbk_pair(body[m - 1], byte) is not None:
             runs.append(_Run(qpos, stop, body, "resync", m, byte))
     if end < 0:
         return scan, runs
@@ -1238,7 +1215,7 @@ def _render(lat: _Lattice, doc: _Doc) -> tuple[str, int]:
     for idx, ch in enumerate(lat.path):
         o = lat.opts[idx]
         if o.unknown and len(o.chars) > 1 and not _confident(idx, lat, doc):
-            out.append(REPLACEMENT)
+            out.append(LOST_MARK)
             lost += 1
         else:
             out.append(ch)
@@ -1246,20 +1223,15 @@ def _render(lat: _Lattice, doc: _Doc) -> tuple[str, int]:
 
 
 def _fluency(s: str, doc: _Doc) -> float:
-    """Character plausibility plus twice the share of phrase-list bigrams."""
-    if len(s) < 2:
-        return plausibility(s)
-    hits = sum(1 for i in range(len(s) - 1) if doc.bonus(s[i], s[i + 1]) in (3.0, 1.5))
-    return plausibility(s) + 2.0 * hits / (len(s) - 1)
+    """Character plausibility plus twice the share of bigrams the document or the phrase
+    lists vouch for (:func:`zhnorm.repair.plausibility.pair_fluency`)."""
+    return pair_fluency(s, plausibility, lambda a, b: doc.bonus(a, b) in (3.0, 1.5))
 
 
 def _text_fluency(s: str) -> float:
     """:func:`_fluency` of a piece of the document itself: each of its bigrams occurs in
     the document (bonus 2.5, not a hit) unless it is a quote after a sentence end."""
-    if len(s) < 2:
-        return plausibility(s)
-    hits = sum(1 for i in range(len(s) - 1) if s[i] in _SENT_END and s[i + 1] in _QUOTES)
-    return plausibility(s) + 2.0 * hits / (len(s) - 1)
+    return pair_fluency(s, plausibility, lambda a, b: a in SENTENCE_END and b in QUOTES)
 
 
 def _may_hit(a: _Opts, b: _Opts) -> bool:
@@ -1267,7 +1239,7 @@ def _may_hit(a: _Opts, b: _Opts) -> bool:
     :func:`_fluency` (a phrase-list bigram or a quote after a sentence end)?"""
     if len(a.chars) == 1 and len(b.chars) == 1:
         x, y = a.chars[0], b.chars[0]
-        return (x in _SENT_END and y in _QUOTES) or y in lexicon_index()[1].get(x, _EMPTY)
+        return (x in SENTENCE_END and y in QUOTES) or y in lexicon_index()[1].get(x, _EMPTY)
     return bool(_lex_pairs(a, b).hits)
 
 
@@ -1376,7 +1348,7 @@ def find_byteshift(text: str) -> list[Edit]:
                 lat, repl, lost = found
                 run = lat.run
                 garbled = text[run.start : run.end]
-                known = repl.replace(REPLACEMENT, "")
+                known = repl.replace(LOST_MARK, "")
                 core = garbled.strip("?")
                 if (
                     len(known) >= _MIN_CHARS

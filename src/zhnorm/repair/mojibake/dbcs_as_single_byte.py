@@ -11,7 +11,7 @@ bigram share of that same stretch) wins, and only its accepted spans are kept: a
 writer never wins with garbage because the right reading failed a gate.  After a lost
 mark (cp1252 has no character for 81 8D 8F 90 9D, which a reader may replace) the
 next character may be a lead or the trail of the lost lead; both alignments are read
-and compared on the same stretch (:func:`_in_step`).
+and compared on the same stretch (:func:`reading_in_step`).
 
 Measured through :func:`find_mojibake` (300 sentences each, seed 7, THUCNews for GBK,
 DRCD for Big5, read as latin-1 and as cp1252 with ``ignore`` and ``replace``; wrapped
@@ -35,20 +35,21 @@ wrong characters before, 141 now): not handled.
 
 from __future__ import annotations
 
+from ..plausibility import bigram_share, lenient_plausibility
 from ..types import Edit
-from .common import _bigram_share, _plaus, _Span
+from .common import Span
 
 
-def _in_step(segment: str, here: _Span | None, shifted: _Span | None) -> _Span | None:
+def reading_in_step(segment: str, here: Span | None, shifted: Span | None) -> Span | None:
     """The reading from the character after a lost mark or from the one after it,
     compared on the same stretch (plausibility plus twice the bigram share)."""
     if here is None or shifted is None:
         return here or shifted
     end = max(here[1], shifted[1])
 
-    def score(span: _Span) -> float:
+    def score(span: Span) -> float:
         core = (span[2] + segment[span[1] : end]).replace("\ufffd", "")
-        return _plaus(core) + 2.0 * _bigram_share(core)
+        return lenient_plausibility(core) + 2.0 * bigram_share(core)
 
     return shifted if score(shifted) > score(here) else here
 
@@ -63,10 +64,10 @@ def _run_score(window: str, lo: int, hi: int, edits: list[Edit]) -> float:
         pos = e.end
     parts.append(window[pos:hi])
     core = "".join(parts).replace("\ufffd", "")
-    return _plaus(core) + 2.0 * _bigram_share(core)
+    return lenient_plausibility(core) + 2.0 * bigram_share(core)
 
 
-def _pick_dbcs_reading(
+def pick_dbcs_reading(
     window: str, by_codec: dict[str, list[tuple[bool, tuple[float, Edit]]]]
 ) -> list[tuple[float, Edit]]:
     """GBK and Big5 readings of one single-byte segment: the codec whose spans (all of
