@@ -4,11 +4,11 @@ Around each pre-filter hit (:mod:`.prefilter`) a window runs to the nearest ASCI
 ideographic space (up to 40 characters either side; several hits of one long run
 widen it, up to 240).  In each window, the segments a reader can show are read for
 every pair of :data:`PAIRS` (:mod:`.roundtrip`) and for GBK<->Big5
-(:mod:`.gbk_big5`); candidates that pass the gates (:mod:`.gates`) are ranked by their
-gain in fluency times their length, and the best non-overlapping ones kept, each only
-if it overlaps a hit of its own kind.  Layered mojibake (UTF-8 read as cp1252 twice)
-is undone by repeating the step on the replacement.  ``锟斤拷`` (UTF-8 of U+FFFD read
-as GBK) becomes U+FFFD.
+(:mod:`.big5_read_as_gbk`, :mod:`.gbk_read_as_big5`); candidates that pass the gates
+(:mod:`.gates`) are ranked by their gain in fluency times their length, and the best
+non-overlapping ones kept, each only if it overlaps a hit of its own kind.  Layered
+mojibake (UTF-8 read as cp1252 twice) is undone by repeating the step on the
+replacement.  ``锟斤拷`` (UTF-8 of U+FFFD read as GBK) becomes U+FFFD.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from collections.abc import Callable, Sequence
 from ...chardata import LOST_MARKS, encode_char
 from ..plausibility import fluency
 from ..types import Edit, apply_edits
+from .big5_read_as_gbk import DBCS_PAIRS, DBCS_PROOF, dbcs_bytes, dbcs_spans
 from .common import LATIN_CODECS, PAIRS, RUN_CAP, SINGLE_BYTE_CODECS
 from .dbcs_as_single_byte import pick_dbcs_reading
-from .dbcs_shift import SHIFT_PAIRS, shift_spans, worth_searching
 from .gates import acceptable, dbcs_acceptable, reads_as_words
-from .gbk_big5 import DBCS_PAIRS, DBCS_PROOF, dbcs_bytes, dbcs_spans
+from .gbk_read_as_big5 import SHIFT_PAIRS, shift_spans, worth_searching
 from .prefilter import dbcs_trigger, hit_ok, trigger
 from .roundtrip import roundtrip_spans
 

@@ -66,15 +66,15 @@ from ..plausibility import (
     lexicon_index,
     phrase_linked,
 )
+from .big5_read_as_gbk import dbcs_bytes, decode_pair
 from .common import LOST_BYTE, Span
 from .gates import DBCS_MIN, dbcs_acceptable
-from .gbk_big5 import dbcs_bytes, decode_pair
 
 SHIFT_PAIRS = frozenset({("gbk", "big5")})
 """(writer, reader) pairs repaired here.  Big5 read as GBK is not: the phrase lists
 hold few traditional bigrams, and on 300 DRCD sentences this search put in 97 wrong
 characters for 495 right with silent drops, and 46 for 400 with ``replace`` marks
-(:mod:`.gbk_big5`, in step with the marks: 1,213 right, none wrong), even with the
+(:mod:`.big5_read_as_gbk`, in step with the marks: 1,213 right, none wrong), even with the
 bigrams looked up in simplified as well."""
 
 _LINK = 3.0

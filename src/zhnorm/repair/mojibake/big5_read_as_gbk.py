@@ -1,13 +1,13 @@
 """Big5 read as GBK where the reader marked lost bytes (GBK read as Big5, ``笢恅`` =
-中文, is re-read by :mod:`.dbcs_shift`).
+中文, is re-read by :mod:`.gbk_read_as_big5`).
 
 This module reads a segment (a run of characters the reader can show) that holds a
 lost mark U+FFFD or a private-use character (a GBK reader that shows user-defined
 pairs as private use, as Windows, browsers and ``gb18030`` do, never loses a byte):
 the marks tell where bytes went.  A segment without either may come from a reader
 that dropped bytes silently; Big5 read as GBK is then left alone (see
-:data:`.dbcs_shift._SHIFT_PAIRS`).  (The pre-filter is in :mod:`.prefilter`, the gates
-in :mod:`.gates`.)
+:data:`.gbk_read_as_big5.SHIFT_PAIRS`).  (The pre-filter is in :mod:`.prefilter`, the
+gates in :mod:`.gates`.)
 
 * *Strict re-reading* (:func:`_dbcs_read`): the characters are turned back into the
   reader's bytes, a lost mark into one unknown byte (Python's readers replace one
