@@ -27,6 +27,7 @@ from zhnorm.repair import (
 )
 
 from .conftest import SHARED_DATA as DATA
+from .repair_cases import cases
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 THUCNEWS = DATA / "thucnews-cnews-sample" / "cnews_val_1000.jsonl"
@@ -109,11 +110,10 @@ def test_damaged_documents_explained() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["愛金卡(icash)", "合作院校(部分)：", "(部分)", "恒力(南通)產業園", "台北(Taipei)"]
+    "text", [pytest.param(c.original, id=c.label) for c in cases("pipeline", "parentheticals")]
 )
 def test_parentheticals_never_touched(text: str) -> None:
     assert fix_text(text) == text
-    assert fix_text("這是一張" + text + "的說明。") == "這是一張" + text + "的說明。"
 
 
 def test_seed_000_layout_and_notes() -> None:

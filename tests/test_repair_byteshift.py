@@ -17,6 +17,7 @@ from zhnorm.repair.byteshift.position import Position
 from zhnorm.repair.byteshift.segments import lattice_value
 
 from .conftest import SHARED_DATA as DATA
+from .repair_cases import cases
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "001_32a35c23f3667b8e.txt"
@@ -150,10 +151,12 @@ def test_sogou_rows_with_document_context() -> None:
 @pytest.mark.xfail(reason="without document context the gain gate rejects this run", strict=False)
 def test_synthetic_shift_with_ascii_resync() -> None:
     # 進 = DF 4D: its ASCII trail byte brings the stream back in step.
-    text = "工作順利。“按照目前進度完成任務"
+    (case,) = cases("byteshift", "ascii-resync")
+    text = case.fixed
     data = text.encode("gbk")
     cut = data.index("。".encode("gbk")) + 1
     garbled = _shift(text, cut)
+    assert garbled == case.original
     assert fix_byteshift(garbled) == text
 
 
