@@ -36,13 +36,14 @@ Document gate (why a textbook's ``蹓(liù)跶`` survives)
     :data:`MIN_ANNOTATIONS` (3) toned annotations *and* at least half of them sit on
     characters that only exist in traditional script (``t2s`` changes them).  The leak
     is produced by a simplified->traditional rewriter, so it annotates converted
-    characters, repeatedly (every real sample has >= 4 on a short excerpt; seed 001 has
-    300+).  Deliberate ruby - a textbook glossing ``银行(háng)`` or a learner text
-    ``你(nǐ)好(hǎo)`` - is one or two rare characters, or characters common to both
-    scripts, and is kept.  A count alone would remove learner-text ruby; a density alone
-    would fire on a short sentence with one gloss.  ``aggressive=True`` skips the gate
-    for annotations on Han characters; mangled annotations still require the gate,
-    since without it nothing shows the document is garbled.
+    characters, repeatedly (real samples have several on a short excerpt, counted in
+    ``docs/repair-measurements.md``).  Deliberate ruby - a textbook glossing
+    ``银行(háng)`` or a learner text ``你(nǐ)好(hǎo)`` - is one or two rare characters,
+    or characters common to both scripts, and is kept.  A count alone would remove
+    learner-text ruby; a density alone would fire on a short sentence with one gloss.
+    ``aggressive=True`` skips the gate for annotations on Han characters; mangled
+    annotations still require the gate, since without it nothing shows the document is
+    garbled.
 
 Never touched: parentheses holding anything that is not one syllable (``(部分)``,
 ``(icash)``, ``(A)``, ``(xiàndài)``), syllables that are not a reading of the preceding

@@ -26,29 +26,11 @@ lost mark read and :data:`_PUT_BACK` per byte put back.  So a stretch is re-read
 where its re-reading gains more than two switches over the text as it is, and a byte
 is put back only where the reading after it gains more than the cost.  Each re-read
 stretch must then pass the gates: six or more wide characters go through
-:func:`~.gates._dbcs_acceptable`; shorter ones must be distinct rare characters
+:func:`~.gates.dbcs_acceptable`; shorter ones must be distinct rare characters
 without bigrams re-read as common hanzi linked pair by pair, with nothing lost.
 
-Measured through :func:`find_mojibake` on THUCNews sentences wrapped in clean text
-(seed 7; wrong characters are those of a replacement outside its longest common
-subsequence with the clean text; the sentences of the last three rows all lost
-bytes):
-
-=============================  =======  =====  =====
-reader                         edited   right  wrong
-=============================  =======  =====  =====
-lossless (``strict``)          108/131  3,819  0 (100 exact)
-``replace`` (mark per byte)    132/169  5,476  9
-browser (mark per pair)        134/169  5,707  0
-``ignore`` (no mark)           130/169  5,280  137
-=============================  =======  =====  =====
-
-Before this search a mark was needed and read in step with the marks only
-(``replace``: 2,471 right; nothing without marks).  The wrong characters of the
-silent reader are mostly where two bytes went in a row (``湖人`` -> ``核``) or a drop
-came just before the stretch (``如果`` -> ``绻``); those of ``replace`` sit next to a
-lost pair.  Seed 11 (400 sentences) gives the same picture.  THUCNews and DRCD stay
-unchanged.
+What it restores and what it gets wrong with each kind of reader is measured in
+``docs/repair-measurements.md``.
 """
 
 from __future__ import annotations
@@ -72,10 +54,9 @@ from .gates import DBCS_MIN, dbcs_acceptable
 
 SHIFT_PAIRS = frozenset({("gbk", "big5")})
 """(writer, reader) pairs repaired here.  Big5 read as GBK is not: the phrase lists
-hold few traditional bigrams, and on 300 DRCD sentences this search put in 97 wrong
-characters for 495 right with silent drops, and 46 for 400 with ``replace`` marks
-(:mod:`.big5_read_as_gbk`, in step with the marks: 1,213 right, none wrong), even with the
-bigrams looked up in simplified as well."""
+hold few traditional bigrams, and on DRCD sentences this search put in many wrong
+characters where the in-step reading of :mod:`.big5_read_as_gbk` puts in none (the
+numbers are in ``docs/repair-measurements.md``)."""
 
 _LINK = 3.0
 _SWITCH = 2.0

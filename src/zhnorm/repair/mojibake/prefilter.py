@@ -20,19 +20,15 @@ after that single scan, and every edit must overlap a hit:
   common hanzi in GBK or Big5 (``Müller`` reads ``M黮ler`` and does not);
 * ``锟斤拷``.
 
-Several hits of one long run widen a single window over it.  The extra GBK/Big5
-shape costs nothing measurable: find_mojibake over all 3000 THUCNews and DRCD
-documents, best of 5, took 8.3 ms before and 8.2 ms after (no document edited), and
-Latin-script prose (``Müller``, ``café crème``, ``São Paulo``, ``El niño está
-aquí``) next to Chinese stays untouched.
+Several hits of one long run widen a single window over it.  Latin-script prose
+(``Müller``, ``café crème``, ``São Paulo``, ``El niño está aquí``) next to Chinese
+stays untouched.
 
 GBK<->Big5: the regex above also matches a lost mark or a private-use character
 alone; only then is a second regex (:func:`dbcs_trigger`) run, three rare
 characters (lost marks and private use included) within five, and a GBK<->Big5 edit
-must overlap one of its hits.  It costs nothing measurable on clean text
-(find_mojibake over all of THUCNews and DRCD, best of 5, the same before and after
-within 2%), and none of their 3000 documents is edited, even with a U+FFFD put into
-the middle of each.
+must overlap one of its hits.  (Both shapes cost nothing measurable on clean text:
+``docs/repair-measurements.md``.)
 """
 
 from __future__ import annotations
