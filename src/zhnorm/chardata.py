@@ -1,7 +1,8 @@
 """Character and codec facts the fixers share: one home for each.
 
 * What a Han character is (:data:`HAN_RANGES`, :func:`is_han`, :data:`HAN_CLASS` for
-  regular expressions), and the wider set a pinyin reading may annotate
+  regular expressions); the basic block alone, where double-byte mojibake falls
+  (:func:`is_basic_han`); and the wider set a pinyin reading may annotate
   (:func:`is_han_or_zero`: Han plus the ideographic zero ``〇``).
 * Marks a reader leaves for bytes it could not read (:data:`LOST_MARK`,
   :data:`LOST_MARKS`).
@@ -40,6 +41,7 @@ __all__ = [
     "gb_symbols",
     "gbk_pair",
     "gbk_rows",
+    "is_basic_han",
     "is_han",
     "is_han_or_zero",
 ]
@@ -83,6 +85,17 @@ def is_han(ch: str) -> bool:
         return False
     code = ord(ch)
     return any(lo <= code <= hi for lo, hi in _ASTRAL_HAN)
+
+
+def is_basic_han(ch: str) -> bool:
+    """Whether ``ch`` is in the basic block of Han characters, CJK Unified Ideographs
+    (U+4E00-U+9FFF), without the extensions and compatibility ideographs: where the
+    double-byte readings of mojibake fall.
+
+    >>> [is_basic_han(c) for c in "漢\u3400\uf900"]
+    [True, False, False]
+    """
+    return "\u4e00" <= ch <= "\u9fff"
 
 
 def is_han_or_zero(ch: str) -> bool:

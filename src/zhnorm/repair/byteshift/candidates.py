@@ -19,6 +19,7 @@ from ...chardata import (
     GBK_USER_LEADS,
     QUOTES,
     SENTENCE_END,
+    encode_char,
     gbk_pair,
     gbk_rows,
 )
@@ -34,7 +35,6 @@ __all__ = [
     "LexPairs",
     "Opts",
     "fixed_pair",
-    "gbk_bytes",
     "lex_linked",
     "lex_pairs",
     "slot_options",
@@ -55,14 +55,6 @@ def _column(trail: int) -> str:
     """``rows[lead][trail]`` for the lead bytes 0x81-0xFE, in order (see gbk_rows)."""
     rows = gbk_rows()
     return "".join(rows[lead][trail] for lead in range(0x81, 0xFF))
-
-
-@lru_cache(maxsize=65536)
-def gbk_bytes(ch: str) -> bytes | None:
-    try:
-        return ch.encode("gbk")
-    except UnicodeEncodeError:
-        return None
 
 
 class Opts:
@@ -135,7 +127,9 @@ def slot_options(a: int, b: int, tail_next: int = -1) -> Opts | None:
         found = base
         if base is not None:
             kept = [
-                c for c in base.chars if gbk_pair((gbk_bytes(c) or b"\x00")[-1], tail_next) is None
+                c
+                for c in base.chars
+                if gbk_pair((encode_char(c, "gbk") or b"\x00")[-1], tail_next) is None
             ]
             if kept and len(kept) != len(base.chars):
                 found = Opts(kept, base.unknown, key)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...chardata import gbk_pair
-from .candidates import ANY_LEAD, ANY_TRAIL, USER_LEAD, fixed_pair, gbk_bytes
+from ...chardata import encode_char, gbk_pair
+from .candidates import ANY_LEAD, ANY_TRAIL, USER_LEAD, fixed_pair
 
 __all__ = ["FULLWIDTH_ASCII", "MIN_CHARS", "Pair", "Run", "Scan", "hypotheses"]
 
@@ -110,7 +110,7 @@ def _scan(text: str, qpos: int) -> Scan:
         ch = text[i]
         o = ord(ch)
         if o >= 0x80:
-            enc = gbk_bytes(ch)
+            enc = encode_char(ch, "gbk")
             if enc is None or len(enc) != 2:
                 break
             body.extend(enc)

@@ -4,8 +4,8 @@ out (:func:`sure`), else it is rendered as U+FFFD (:func:`render_lattice`).
 
 from __future__ import annotations
 
-from ...chardata import LOST_MARK
-from .candidates import Opts, gbk_bytes
+from ...chardata import LOST_MARK, encode_char
+from .candidates import Opts
 from .evidence import Doc
 from .lattice import Lattice
 from .segments import incoming, outgoing
@@ -16,7 +16,7 @@ __all__ = ["confident", "next_lead", "render_lattice", "sure"]
 def next_lead(right: str) -> int:
     """First byte of the right context when it is a GBK double-byte character, else -1."""
     if right:
-        enc = gbk_bytes(right)
+        enc = encode_char(right, "gbk")
         if enc is not None and len(enc) == 2:
             return enc[0]
     return -1

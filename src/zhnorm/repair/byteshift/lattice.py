@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .candidates import Opts, gbk_bytes, slot_options
+from ...chardata import encode_char
+from .candidates import Opts, slot_options
 from .evidence import Doc
 from .hypotheses import Run
 
@@ -33,7 +34,7 @@ def build_lattice(text: str, run: Run) -> Lattice | None:
     for k, (a, b) in enumerate(run.pairs):
         nxt = -1
         if k == last and run.unknown_tail and right:
-            enc = gbk_bytes(right)
+            enc = encode_char(right, "gbk")
             if enc is not None and len(enc) == 2:
                 nxt = enc[0]
         found = slot_options(a, b, nxt)

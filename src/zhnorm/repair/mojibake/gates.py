@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from ...chardata import LOST_MARKS, is_han
+from ...chardata import LOST_MARKS, is_basic_han, is_han
 from ..plausibility import bigram_share, fluency, is_rare, lenient_plausibility
 from .common import DOS_CODECS, DOUBLE_BYTE_CODECS, LATIN_CODECS
 
@@ -129,7 +129,7 @@ def acceptable(garbled: str, repl: str, encoded_as: str, decoded_as: str) -> boo
         # Hanzi-looking mojibake: demand visibly rare characters and a longer span.
         # (ASCII inside the run, such as the digits of ``瀹屾垚32绔``, and lost marks
         # are neither evidence nor counter-evidence.)
-        hanzi = sum(1 for c in garbled if 0x4E00 <= ord(c) <= 0x9FFF)
+        hanzi = sum(1 for c in garbled if is_basic_han(c))
         wide = sum(1 for c in garbled if not c.isascii() and c not in LOST_MARKS)
         return before < 1.0 and hanzi >= max(3, int(0.8 * wide))
     return True

@@ -36,7 +36,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ...chardata import encode_text, is_han
+from ...chardata import encode_text, is_basic_han, is_han
 from ..plausibility import is_common, is_rare
 from .common import DOS_CODECS, LATIN_CODECS, OTHER_SINGLE_BYTE_CODECS, char_class
 
@@ -129,7 +129,7 @@ def hit_ok(hit: str) -> bool:
     """
     if hit == "锟斤拷":
         return True
-    if 0x4E00 <= ord(hit[0]) <= 0x9FFF:
+    if is_basic_han(hit[0]):
         for codec in ("gbk", "big5"):
             try:
                 decoded = hit.encode(codec).decode("utf-8")
