@@ -43,7 +43,7 @@ def may_pass(text: str, lat: Lattice, doc: Doc) -> bool:
 
     A sound upper bound of the repair's fluency: its fixed characters score what they
     score, an inferred one at most the best score among its candidates (if it is kept at
-    all: a stripped-pair hypothesis keeps all, see :func:`_best`), and every bigram that
+    all: a stripped-pair hypothesis keeps all, see :func:`.finder._best`), and every bigram that
     some candidate pair could make a hit, plus one per droppable inner character, is a
     hit.  On clean text after a real question mark the re-aligned characters that do
     decode are mostly rare ones, so this rejects the position without a search.
