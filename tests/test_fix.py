@@ -27,6 +27,7 @@ from zhnorm.repair import (
 )
 
 from .conftest import SHARED_DATA as DATA
+from .repair_cases import cases
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 THUCNEWS = DATA / "thucnews-cnews-sample" / "cnews_val_1000.jsonl"
@@ -109,11 +110,10 @@ def test_damaged_documents_explained() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["愛金卡(icash)", "合作院校(部分)：", "(部分)", "恒力(南通)產業園", "台北(Taipei)"]
+    "text", [pytest.param(c.original, id=c.label) for c in cases("pipeline", "parentheticals")]
 )
 def test_parentheticals_never_touched(text: str) -> None:
     assert fix_text(text) == text
-    assert fix_text("這是一張" + text + "的說明。") == "這是一張" + text + "的說明。"
 
 
 def test_seed_000_layout_and_notes() -> None:
@@ -320,3 +320,37 @@ def test_style_config_idempotent(text: str) -> None:
     )
     once = fix_text(text, config)
     assert fix_text(once, config) == once
+
+
+# --- options: an object, keyword overrides, the former name --------------------------
+
+
+def test_fix_options_keyword_overrides() -> None:
+    from zhnorm.repair import FixOptions
+
+    assert FixConfig is FixOptions
+    text = "中&#x6587;"
+    assert fix_text(text, clutter=False) == fix_text(text, FixOptions(clutter=False)) == text
+    assert fix_text(text, FixOptions(clutter=False), clutter=True) == "中文"
+    assert fix_text(text, config=FixOptions(clutter=False)) == text
+    assert fix_and_explain(text, clutter=False).text == text
+    assert fix_and_explain(text, config=FixOptions(clutter=False)).text == text
+    styled = fix_text("ＶＩＰ２０１２", fullwidth_ascii=True)
+    assert styled == "VIP2012"
+    assert normalize(text, clutter=False) == text
+    assert normalize(text, config=FixOptions(clutter=False)) == text
+    assert fix_batch([text, "x"], clutter=False) == [text, "x"]
+    assert [e.text for e in explain_batch([text], clutter=False)] == [text]
+    assert normalize_batch([text], FixOptions(clutter=False)) == [text]
+    assert normalize_batch([text], config=FixOptions(clutter=False)) == [text]
+
+
+def test_fix_options_errors() -> None:
+    from zhnorm.repair import FixOptions
+
+    with pytest.raises(TypeError, match="unknown option 'colour'"):
+        fix_text("x", colour=True)
+    with pytest.raises(TypeError, match="not both"):
+        fix_text("x", FixOptions(), config=FixOptions())
+    with pytest.raises(TypeError, match="must be a FixOptions"):
+        fix_text("x", {"ruby": False})  # type: ignore[arg-type]

@@ -8,10 +8,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zhnorm.repair import byteshift as B
 from zhnorm.repair.byteshift import find_byteshift, fix_byteshift
+from zhnorm.repair.byteshift.evidence import Doc
+from zhnorm.repair.byteshift.hypotheses import Run, hypotheses
+from zhnorm.repair.byteshift.keeping import render_lattice
+from zhnorm.repair.byteshift.lattice import search_lattice
+from zhnorm.repair.byteshift.position import Position
+from zhnorm.repair.byteshift.segments import lattice_value
 
 from .conftest import SHARED_DATA as DATA
+from .repair_cases import cases
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "seeds" / "001_32a35c23f3667b8e.txt"
@@ -145,10 +151,12 @@ def test_sogou_rows_with_document_context() -> None:
 @pytest.mark.xfail(reason="without document context the gain gate rejects this run", strict=False)
 def test_synthetic_shift_with_ascii_resync() -> None:
     # 進 = DF 4D: its ASCII trail byte brings the stream back in step.
-    text = "工作順利。“按照目前進度完成任務"
+    (case,) = cases("byteshift", "ascii-resync")
+    text = case.fixed
     data = text.encode("gbk")
     cut = data.index("。".encode("gbk")) + 1
     garbled = _shift(text, cut)
+    assert garbled == case.original
     assert fix_byteshift(garbled) == text
 
 
@@ -267,14 +275,14 @@ def test_never_raises_and_idempotent(s: str) -> None:
 # --- the fast scoring agrees with the plain lattice search ------------------------------
 
 
-def _positions(text: str) -> list[tuple[B._Position, list[B._Run]]]:
-    doc = B._Doc(text)
+def _positions(text: str) -> list[tuple[Position, list[Run]]]:
+    doc = Doc(text)
     out = []
     pos = text.find("?")
     while pos != -1:
-        scan, runs = B._hypotheses(text, pos)
+        scan, runs = hypotheses(text, pos)
         if runs:
-            out.append((B._Position(text, scan, pos, doc), runs))
+            out.append((Position(text, scan, pos, doc), runs))
         pos = text.find("?", pos + 1)
     return out
 
@@ -301,19 +309,19 @@ def _shift_samples() -> list[str]:
 
 
 def test_fast_scores_equal_lattice_search() -> None:
-    """Hypotheses are scored from shared pieces and bounds (B._Position); the numbers,
+    """Hypotheses are scored from shared pieces and bounds (Position); the numbers,
     paths and resolution verdicts must be those of the plain lattice search."""
     checked = stripped = 0
     for text in _shift_samples():
         for position, runs in _positions(text):
             for run in runs:
                 lat = position.lattice(run)
-                B._search(lat, position.doc)
-                assert position.score(run) == lat.score == B._value(lat, position.doc)
+                search_lattice(lat, position.doc)
+                assert position.score(run) == lat.score == lattice_value(lat, position.doc)
                 assert position.score(run, lat.score - 0.5) >= lat.score  # bound or value
                 if run.stripped_pair:
                     stripped += 1
-                    lost = B._render(lat, position.doc)[1]
+                    lost = render_lattice(lat, position.doc)[1]
                     assert position.resolved(run) == (lost == 0)
                 else:
                     assert position.solve(run).path == lat.path

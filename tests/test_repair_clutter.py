@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 from zhnorm.repair.clutter import PUA_BULLETS, RADICAL_SUPPLEMENT, _compat_table, find_clutter
 from zhnorm.repair.types import apply_edits
 
+from .repair_cases import cases
+
 
 def clean(text: str) -> str:
     return apply_edits(text, find_clutter(text))
@@ -16,36 +18,14 @@ def clean(text: str) -> str:
 
 @pytest.mark.parametrize(
     ("source", "expected"),
-    [
-        ("甜美or熟女&nbsp;白T", "甜美or熟女\u00a0白T"),
-        ("AT&amp;T", "AT&T"),
-        ("&#20013;&#x4E2D;&#X4e2d;文", "中中中文"),
-        ("&lt;b&gt;&ldquo;好&rdquo;", "<b>“好”"),
-        ("&amp;lt;", "<"),  # double escaped, undone in one pass
-        ("&amp;amp;nbsp;", "\u00a0"),
-        ("&#38;amp;", "&"),
-        ("&amp;foo;", "&foo;"),  # only the escaping of "&" is undone
-        ("&#150;", "\u2013"),  # HTML maps C1 references through windows-1252
-        ("零宽&#8203;空格", "零宽空格"),  # decoded clutter is cleaned too
-    ],
+    [pytest.param(c.original, c.fixed, id=c.label) for c in cases("clutter", "entities")],
 )
 def test_entities(source: str, expected: str) -> None:
     assert clean(source) == expected
 
 
 @pytest.mark.parametrize(
-    "text",
-    [
-        "H&M和R&B",
-        "mix&match",
-        "ct=listall&forumId=4787",
-        "a=1&copy=2",  # legacy entity without semicolon is not decoded
-        "&foo; &bar",
-        "&#0; &#xD800; &#x110000; &#1;",
-        "&#;",
-        "& nbsp;",
-        "&nbsp",
-    ],
+    "text", [pytest.param(c.original, id=c.label) for c in cases("clutter", "non-entities")]
 )
 def test_non_entities_left_alone(text: str) -> None:
     assert find_clutter(text) == []

@@ -13,6 +13,7 @@ from zhnorm.repair.mojibake import find_mojibake, fix_mojibake
 from zhnorm.repair.types import apply_edits
 
 from .conftest import SHARED_DATA as DATA
+from .repair_cases import cases
 
 ROWS = [
     json.loads(line)
@@ -25,10 +26,7 @@ ROWS = [
 # are equally good bigrams with the right neighbour (章审 / 章备 are none), and both
 # fit the byte evidence.  The honest output marks those places with U+FFFD (lossy);
 # the other lost character of that row (告, from E5 91 + "?") is singled out by 报告.
-HONEST = {
-    "鏂囩珷鍐呭": "文章内\ufffd",
-    "瀹屾垚32绔犲鏌ユ姤鍛?": "完成32章\ufffd查报告",
-}
+HONEST = {c.original: c.fixed for c in cases("mojibake", "honest-lossy")}
 
 
 @pytest.mark.parametrize("row", [r for r in ROWS if not r["kind"].startswith("gbk_byte")])
@@ -57,12 +55,15 @@ def test_lossy_counts_guessed_and_unrecovered() -> None:
     )
 
 
-def test_lossy_run_keeps_clean_neighbours() -> None:
+@pytest.mark.parametrize(
+    ("garbled", "clean"),
+    [pytest.param(c.original, c.fixed, id=c.label) for c in cases("mojibake", "clean-neighbours")],
+)
+def test_lossy_run_keeps_clean_neighbours(garbled: str, clean: str) -> None:
     # The bytes A1 A3 of "。" would complete the truncated E8 of 樿 into 衣; the lossy
-    # reading 文章摘要 + "。" wins on the same stretch, so the clean "。" survives.
-    assert fix_mojibake("鏂囩珷鎽樿。好的") == "文章摘要。好的"
-    # A "?" not standing for lost bytes of a hole stays a question mark.
-    assert fix_mojibake("鍙戝竷?") == "发布?"
+    # reading 文章摘要 + "。" wins on the same stretch, so the clean "。" survives.  A "?"
+    # not standing for lost bytes of a hole stays a question mark.
+    assert fix_mojibake(garbled) == clean
 
 
 SENTENCES = ["测试新闻", "所属讨论区", "对中文编码", "今天天气很好", "中华人民共和国"]
@@ -115,23 +116,7 @@ def test_gbk_zip_names_read_as_dos(clean: str, codec: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "clean",
-    [
-        "Привет, как дела? Это тест.",
-        "Съешь же ещё этих мягких французских булок, да выпей чаю.",
-        "Щучье чешуйчатое шоссе, шифр «Чайхана» и щи.",
-        "ШКОЛА №5 ФИЗИКИ, Ёжик и ёлочка",
-        "Ми обговорили дії уряду щодо з’їзду; її думка.",
-        "Қазақстан Республикасының астанасы — Астана, ол әдемі қала.",
-        "Біз қазақша сөйлейміз, үй, құс, ғылым, өнер, һәм.",
-        "Η Ελλάδα είναι μια χώρα στη νότια Ευρώπη.",
-        "Στο σχολείο, τα παιδιά μαθαίνουν επτά γλώσσες: σπίτι, φίλοι.",
-        "他说：“Привет, как дела?”然后离开了。",
-        "哈萨克语“Қазақстан”和希腊语“Ευχαριστώ”都出现在中文里。",
-        "乌克兰语的дії与中文混排，俄语шоссе也是。",
-        "Český Krumlov, Łódź, Ślęża; Ärger über Öl; Ça va? Très bien, señor.",
-        "╔══════╗ ────────── │表格│ ┌──┬──┐",
-    ],
+    "clean", [pytest.param(c.original, id=c.label) for c in cases("mojibake", "foreign-text")]
 )
 def test_real_foreign_text_untouched(clean: str) -> None:
     assert find_mojibake(clean) == []
@@ -157,22 +142,18 @@ def test_never_raises_and_idempotent(s: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "clean",
-    [
-        "禮物的特展──在洛杉磯",
-        "美國大使───史都華",
-        "××××公司於2008年成立",
-        "溫度為25°—30°之間",
-        "Café 與 naïve 咖啡館",
-        "矶快船猕猴都羁绊。",
-    ],
+    "clean", [pytest.param(c.original, id=c.label) for c in cases("mojibake", "lookalikes")]
 )
 def test_clean_lookalikes_untouched(clean: str) -> None:
     assert find_mojibake(clean) == []
 
 
-def test_gbk_tell_before_clean_text() -> None:
-    assert fix_mojibake("鍙戝竷新闻") == "发布新闻"
+@pytest.mark.parametrize(
+    ("garbled", "clean"),
+    [pytest.param(c.original, c.fixed, id=c.label) for c in cases("mojibake", "gbk-tell")],
+)
+def test_gbk_tell_before_clean_text(garbled: str, clean: str) -> None:
+    assert fix_mojibake(garbled) == clean
 
 
 def test_seed_000_untouched() -> None:
@@ -304,11 +285,8 @@ def test_dbcs_big5_read_as_gbk_silent_drops_untouched() -> None:
 @pytest.mark.parametrize(
     ("garbled", "clean"),
     [
-        ("笢恅", "中文"),
-        ("下载笢恅版", "下载中文版"),
-        ("标题：笢恅。好的", "标题：中文。好的"),
-        ("忧心忡忡", "忧心忡忡"),  # rare characters, but a reduplication
-        ("李婧婧说", "李婧婧说"),
+        pytest.param(c.original, c.fixed, id=c.label)
+        for c in cases("mojibake", "gbk-read-as-big5-short")
     ],
 )
 def test_dbcs_short_gbk_read_as_big5(garbled: str, clean: str) -> None:
@@ -364,12 +342,7 @@ def test_dbcs_replace_example() -> None:
 
 
 @pytest.mark.parametrize(
-    "clean",
-    [
-        "台灣的「資訊」與大陆的“信息”是同一个词，軟體和软件也是。\ufffd",
-        "禮物的特展──在洛杉磯，美國大使───史都華说：中文繁簡混排很常見。\ufffd",
-        "《紅樓夢》又名《石头记》，作者曹雪芹；★★★★★ 五星推薦\ue000",
-    ],
+    "clean", [pytest.param(c.original, id=c.label) for c in cases("mojibake", "dbcs-clean-mixed")]
 )
 def test_dbcs_clean_mixed_scripts_untouched(clean: str) -> None:
     assert find_mojibake(clean) == []

@@ -16,6 +16,7 @@ from zhnorm.repair.ruby import MIN_ANNOTATIONS, find_ruby, fix_ruby
 from zhnorm.repair.types import Edit, apply_edits
 
 from .conftest import SHARED_DATA as DATA
+from .repair_cases import Case, cases
 
 REPO = Path(__file__).resolve().parents[1]
 SEED_001 = REPO / "seeds" / "001_32a35c23f3667b8e.txt"
@@ -185,13 +186,7 @@ def test_clean_throughput() -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
-    [
-        "他蹓(liù)跶到河边，看了一会儿。",
-        "我去银行(háng)取钱。",
-        "你(nǐ)好(hǎo)，我(wǒ)是(shì)学(xué)生(shēng)。",  # learner ruby, simplified
-        "網(wǎng)站建設(shè)",  # two leaked annotations are not yet a pattern
-    ],
+    "text", [pytest.param(c.original, id=c.label) for c in cases("ruby", "sparse")]
 )
 def test_deliberate_or_sparse_ruby_survives(text: str) -> None:
     assert find_ruby(text) == []
@@ -206,49 +201,22 @@ def test_aggressive_removes_single_annotation() -> None:
     assert fix_ruby("綠(lu\u0308\u0300)色", aggressive=True) == "綠色"
 
 
-@pytest.mark.parametrize("aggressive", [False, True])
 @pytest.mark.parametrize(
-    "kept",
-    [
-        "愛金卡(icash)",
-        "(部分)",
-        "代(xiàn)",  # not a reading of 代
-        "現(xiān)",  # wrong tone: comparison is tone-exact
-        "現(xian)",  # toneless = neutral tone, which 現 does not have
-        "選項(A)",
-        "蘋果(apple)",
-        "現(xiàndài)",  # not a single syllable
-        "現(Xiàn)",  # upper case is not the leak
-        "現((xiàn))",
-    ],
+    "case", [pytest.param(c, id=c.label) for c in cases("ruby", "non-readings")]
 )
-def test_non_readings_never_touched(kept: str, aggressive: bool) -> None:
-    text = LEAK + kept + "。"
-    fixed = fix_ruby(text, aggressive=aggressive)
-    assert fixed == "成都網站建設公司_創新互聯," + kept + "。"
+def test_non_readings_never_touched(case: Case) -> None:
+    aggressive = bool(case.options.get("ruby_aggressive", False))
+    fixed = fix_ruby(case.original, aggressive=aggressive)
+    assert fixed == case.fixed
 
 
 @pytest.mark.parametrize(
     ("annotated", "expected"),
-    [
-        ("產（chǎn）業", "產業"),  # full-width parentheses
-        ("產(chan3)業", "產業"),  # tone number
-        ("產( chǎn )業", "產業"),  # spaces inside
-        ("產 (chǎn)業", "產業"),  # space before
-        ("綠(lǜ)色", "綠色"),
-        ("綠(lv4)色", "綠色"),
-        ("綠(lü4)色", "綠色"),
-        ("綠(lu:4)色", "綠色"),
-        ("綠(lu\u0308\u0300)色", "綠色"),  # decomposed combining marks
-        ("我們(men)", "我們"),  # neutral tone, no mark
-        ("我們(men5)", "我們"),
-        ("乾(gàn)部", "乾部"),  # reading of the simplified form 干 only
-        ("現(xiàn)(xiàn)代", "現代"),  # chained: the second one is adjacent after removal
-    ],
+    [pytest.param(c.original, c.fixed, id=c.label) for c in cases("ruby", "variants")],
 )
 def test_variants_in_leaky_document(annotated: str, expected: str) -> None:
-    fixed = fix_ruby(LEAK + annotated)
-    assert fixed == "成都網站建設公司_創新互聯," + expected
+    fixed = fix_ruby(annotated)
+    assert fixed == expected
     assert fix_ruby(fixed) == fixed
 
 

@@ -4,10 +4,12 @@
 >>> fix_text("中&#x6587;\u200b字")
 '中文字'
 
-:func:`fix_text` runs the fixers in :data:`FIXER_ORDER` as :class:`FixConfig` switches
-them; :func:`fix_and_explain` also returns the replayable plan (:class:`Step` per
-fixer, each a list of :class:`Edit`) that :func:`apply_plan` replays; :func:`normalize`
-repairs and then converts to a target script.  Each has a batch form.
+:func:`fix_text` runs the fixers in :data:`FIXER_ORDER` as :class:`FixOptions` switches
+them (``FixConfig`` is its former name; single switches also as keywords,
+``fix_text(text, ruby=False)``); :func:`fix_and_explain` also returns the replayable
+plan (:class:`Step` per fixer, each a list of :class:`Edit`) that :func:`apply_plan`
+replays; :func:`normalize` repairs and then converts to a target script.  Each has a
+batch form.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from .fix import (
     MAX_ROUNDS,
     Explained,
     FixConfig,
+    FixOptions,
     Step,
     apply_plan,
     explain_batch,
@@ -37,6 +40,7 @@ __all__ = [
     "Edit",
     "Explained",
     "FixConfig",
+    "FixOptions",
     "LayoutNote",
     "PunctuationProfile",
     "Step",

@@ -1,7 +1,8 @@
-"""The public repair API: a registry of named fixers, a config of switches, a plan.
+"""The public repair API: a registry of named fixers, options that switch them, a plan.
 
 Design (after ftfy's, not its code): each fixer is a pure function ``text -> [Edit]``
-registered under a name; :class:`FixConfig` switches fixers on and off;
+registered under a name; :class:`FixOptions` switches fixers on and off (passed as
+``options``, single switches as keyword overrides, :func:`zhnorm.options.resolve`);
 :func:`fix_and_explain` returns the repaired text *and* the plan - one :class:`Step`
 per fixer that changed something, holding its edits with offsets into that step's
 input - and :func:`apply_plan` replays a plan on the original text, checking every
@@ -37,23 +38,25 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
+from ..options import resolve
 from ..script import convert, detect_script
 from ..script.config import normalize_config_name
+from ..workers import map_ordered
 from .clutter import find_clutter
 from .layout import LayoutNote, find_layout, layout_notes
 from .style import PunctuationProfile, find_style
-from .types import _SPAN, Edit, apply_edits
+from .types import Edit, apply_edits, edit_span
 
 __all__ = [
     "FIXER_ORDER",
     "MAX_ROUNDS",
     "Explained",
     "FixConfig",
+    "FixOptions",
     "Step",
     "apply_plan",
     "explain_batch",
@@ -72,7 +75,7 @@ Big5/GBK read as Latin-1, repaired right to left, needed five rounds with three)
 
 
 @dataclass(frozen=True)
-class FixConfig:
+class FixOptions:
     """Which fixers :func:`fix_text` runs.  Repairs default on, style folds off.
 
     ``clutter``            HTML references, look-alike ideographs, invisible characters.
@@ -117,7 +120,7 @@ class FixConfig:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> FixConfig:
+    def from_dict(cls, data: dict[str, Any]) -> FixOptions:
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = set(data) - names
         if unknown:
@@ -125,7 +128,20 @@ class FixConfig:
         return cls(**data)
 
 
-DEFAULT_CONFIG = FixConfig()
+FixConfig = FixOptions
+"""The former name of :class:`FixOptions` (the same class)."""
+
+
+def _options(
+    options: FixOptions | None, config: FixOptions | None, overrides: dict[str, Any]
+) -> FixOptions:
+    """The options a call asked for: ``options`` (or its keyword alias ``config=``, the
+    former name) with ``overrides`` applied, through :func:`zhnorm.options.resolve`."""
+    if config is not None:
+        if options is not None:
+            raise TypeError("pass options or config=, not both")
+        options = config
+    return resolve(FixOptions, options, overrides)
 
 
 @dataclass(frozen=True)
@@ -189,51 +205,51 @@ class Explained:
 # cheap (no pinyin tables loaded until a ruby candidate is seen).
 
 
-def _clutter(text: str, config: FixConfig) -> list[Edit]:
+def _clutter(text: str, options: FixOptions) -> list[Edit]:
     return find_clutter(text)
 
 
-def _mojibake(text: str, config: FixConfig) -> list[Edit]:
+def _mojibake(text: str, options: FixOptions) -> list[Edit]:
     from .mojibake import find_mojibake
 
     return find_mojibake(text)
 
 
-def _byteshift(text: str, config: FixConfig) -> list[Edit]:
+def _byteshift(text: str, options: FixOptions) -> list[Edit]:
     from .byteshift import find_byteshift
 
     return find_byteshift(text)
 
 
-def _ruby(text: str, config: FixConfig) -> list[Edit]:
+def _ruby(text: str, options: FixOptions) -> list[Edit]:
     from .ruby import find_ruby
 
-    return find_ruby(text, aggressive=config.ruby_aggressive)
+    return find_ruby(text, aggressive=options.ruby_aggressive)
 
 
-def _ruby_text(text: str, config: FixConfig) -> str:
+def _ruby_text(text: str, options: FixOptions) -> str:
     from .ruby import fix_ruby
 
-    return fix_ruby(text, aggressive=config.ruby_aggressive)
+    return fix_ruby(text, aggressive=options.ruby_aggressive)
 
 
-def _layout(text: str, config: FixConfig) -> list[Edit]:
+def _layout(text: str, options: FixOptions) -> list[Edit]:
     return find_layout(text)
 
 
-def _style(text: str, config: FixConfig) -> list[Edit]:
+def _style(text: str, options: FixOptions) -> list[Edit]:
     return find_style(
         text,
-        fullwidth_ascii=config.fullwidth_ascii,
-        halfwidth_katakana=config.halfwidth_katakana,
-        spaces=config.spaces,
-        punctuation=config.punctuation,
+        fullwidth_ascii=options.fullwidth_ascii,
+        halfwidth_katakana=options.halfwidth_katakana,
+        spaces=options.spaces,
+        punctuation=options.punctuation,
     )
 
 
-_Finder = Callable[[str, FixConfig], list[Edit]]
-_Fixer = Callable[[str, FixConfig], str]
-_Enabled = Callable[[FixConfig], bool]
+_Finder = Callable[[str, FixOptions], list[Edit]]
+_Fixer = Callable[[str, FixOptions], str]
+_Enabled = Callable[[FixOptions], bool]
 
 # name, switch, edit finder, and optionally a fixer computing the same text without
 # building explanations (for :func:`fix_text`; a leaked-pinyin document has hundreds
@@ -257,7 +273,7 @@ def _check_text(text: object) -> str:
     return text
 
 
-def _run(text: str, config: FixConfig, *, explain: bool = True) -> tuple[str, list[Step]]:
+def _run(text: str, options: FixOptions, *, explain: bool = True) -> tuple[str, list[Step]]:
     """The enabled fixers in order, in rounds while they change the text, and the steps
     that did.  Without ``explain`` (no steps kept), a fixer's text-only function, where
     it has one, stands in for finding and applying its edits."""
@@ -265,18 +281,18 @@ def _run(text: str, config: FixConfig, *, explain: bool = True) -> tuple[str, li
     active = [
         (name, find, None if explain else fix)
         for name, enabled, find, fix in _REGISTRY
-        if enabled(config)
+        if enabled(options)
     ]
     for _ in range(MAX_ROUNDS):
         changed = False
         for name, find, fix in active:
             if fix is not None:
-                result = fix(text, config)
+                result = fix(text, options)
             else:
-                edits = find(text, config)
+                edits = find(text, options)
                 if not edits:
                     continue
-                ordered = tuple(sorted(edits, key=_SPAN))
+                ordered = tuple(sorted(edits, key=edit_span))
                 result = apply_edits(text, ordered)
                 if explain and result != text:
                     steps.append(Step(name, ordered))
@@ -288,18 +304,35 @@ def _run(text: str, config: FixConfig, *, explain: bool = True) -> tuple[str, li
     return text, steps
 
 
-def fix_text(text: str, config: FixConfig | None = None) -> str:
-    """Repair ``text`` with the fixers ``config`` enables (default :class:`FixConfig`).
+def fix_text(
+    text: str,
+    options: FixOptions | None = None,
+    *,
+    config: FixOptions | None = None,
+    **overrides: Any,
+) -> str:
+    """Repair ``text`` with the fixers ``options`` enables (default :class:`FixOptions`;
+    keywords override single fields, e.g. ``fix_text(text, ruby=False)``; ``config=`` is
+    the former name of ``options``).
 
     Clean text is returned unchanged (the same object).
+
+    >>> fix_text("中&#x6587;", clutter=False)
+    '中&#x6587;'
     """
-    config = config if config is not None else DEFAULT_CONFIG
-    return _run(_check_text(text), config, explain=False)[0]
+    return _run(_check_text(text), _options(options, config, overrides), explain=False)[0]
 
 
-def fix_and_explain(text: str, config: FixConfig | None = None) -> Explained:
-    """Repair ``text`` and return the plan that does it (see :class:`Explained`)."""
-    fixed, steps = _run(_check_text(text), config if config is not None else DEFAULT_CONFIG)
+def fix_and_explain(
+    text: str,
+    options: FixOptions | None = None,
+    *,
+    config: FixOptions | None = None,
+    **overrides: Any,
+) -> Explained:
+    """Repair ``text`` and return the plan that does it (see :class:`Explained`);
+    ``options``, ``config=`` and keyword overrides as in :func:`fix_text`."""
+    fixed, steps = _run(_check_text(text), _options(options, config, overrides))
     return Explained(fixed, tuple(steps), tuple(layout_notes(fixed)))
 
 
@@ -347,21 +380,25 @@ def _conversion_for(text: str, to: str) -> str | None:
 
 def normalize(
     text: str,
+    options: FixOptions | None = None,
     *,
     to: str | None = None,
     fix: bool = True,
-    config: FixConfig | None = None,
+    config: FixOptions | None = None,
+    **overrides: Any,
 ) -> str:
     """Repair ``text`` (unless ``fix=False``), then convert it to the script ``to``.
 
     ``to`` is ``None`` (no conversion), ``"simplified"``, ``"traditional"``, ``"tw"``,
     ``"hk"`` or an OpenCC configuration name (one of :data:`zhnorm.CONFIG_NAMES`).
-    Repair comes first because mojibake and leaked pinyin defeat conversion.
+    Repair comes first because mojibake and leaked pinyin defeat conversion.  The
+    repair takes ``options``, ``config=`` and keyword overrides as :func:`fix_text` does.
     """
     _check_text(text)
+    resolved = _options(options, config, overrides)
     if to is not None and to not in _TARGETS:
         normalize_config_name(to)  # fail fast on a bad name, before any work
-    result = fix_text(text, config) if fix else text
+    result = fix_text(text, resolved) if fix else text
     if to is None:
         return result
     conversion = _conversion_for(result, to)
@@ -370,58 +407,66 @@ def normalize(
 
 # --- batches --------------------------------------------------------------------------
 
-_T = TypeVar("_T")
-
-
-def _batch(func: Callable[[str], _T], texts: Iterable[str], workers: int) -> list[_T]:
-    items: Sequence[str] = texts if isinstance(texts, Sequence) else list(texts)
-    if workers <= 1 or len(items) < 2:
-        return [func(t) for t in items]
-    chunk = max(1, len(items) // (workers * 4))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(func, items, chunksize=chunk))
-
 
 @dataclass(frozen=True)
 class _Bound:
     """A picklable ``text -> result`` callable for process pools."""
 
     op: str
-    config: FixConfig | None
+    options: FixOptions
     to: str | None = None
     fix: bool = True
 
     def __call__(self, text: str) -> Any:
         if self.op == "fix":
-            return fix_text(text, self.config)
+            return fix_text(text, self.options)
         if self.op == "explain":
-            return fix_and_explain(text, self.config)
-        return normalize(text, to=self.to, fix=self.fix, config=self.config)
+            return fix_and_explain(text, self.options)
+        return normalize(text, self.options, to=self.to, fix=self.fix)
 
 
 def fix_batch(
-    texts: Iterable[str], config: FixConfig | None = None, *, workers: int = 1
+    texts: Iterable[str],
+    options: FixOptions | None = None,
+    *,
+    workers: int = 1,
+    config: FixOptions | None = None,
+    **overrides: Any,
 ) -> list[str]:
-    """:func:`fix_text` over many texts; ``workers > 1`` uses a process pool."""
-    return _batch(_Bound("fix", config), texts, workers)
+    """:func:`fix_text` over many texts; ``workers > 1`` uses a process pool
+    (:func:`zhnorm.workers.map_ordered`)."""
+    bound = _Bound("fix", _options(options, config, overrides))
+    result: list[str] = map_ordered(bound, texts, workers)
+    return result
 
 
 def explain_batch(
-    texts: Iterable[str], config: FixConfig | None = None, *, workers: int = 1
+    texts: Iterable[str],
+    options: FixOptions | None = None,
+    *,
+    workers: int = 1,
+    config: FixOptions | None = None,
+    **overrides: Any,
 ) -> list[Explained]:
     """:func:`fix_and_explain` over many texts."""
-    return _batch(_Bound("explain", config), texts, workers)
+    bound = _Bound("explain", _options(options, config, overrides))
+    result: list[Explained] = map_ordered(bound, texts, workers)
+    return result
 
 
 def normalize_batch(
     texts: Iterable[str],
+    options: FixOptions | None = None,
     *,
     to: str | None = None,
     fix: bool = True,
-    config: FixConfig | None = None,
     workers: int = 1,
+    config: FixOptions | None = None,
+    **overrides: Any,
 ) -> list[str]:
     """:func:`normalize` over many texts."""
+    resolved = _options(options, config, overrides)
     if to is not None and to not in _TARGETS:
         normalize_config_name(to)
-    return _batch(_Bound("normalize", config, to, fix), texts, workers)
+    result: list[str] = map_ordered(_Bound("normalize", resolved, to, fix), texts, workers)
+    return result

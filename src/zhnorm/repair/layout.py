@@ -43,14 +43,14 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ..chardata import HAN_CLASS
 from .types import Edit
 
 __all__ = ["LayoutNote", "find_layout", "layout_notes"]
 
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _BREAK = re.compile(r"\n[^\S\n]*\n")
-_A_TAIL = re.compile(f"[{_HAN}，、；,;]")  # matched against A's last character
-_B_HEAD = re.compile(f"[{_HAN}]")
+_A_TAIL = re.compile(f"[{HAN_CLASS}，、；,;]")  # matched against A's last character
+_B_HEAD = re.compile(f"[{HAN_CLASS}]")
 _PUNCT = re.compile(r"[，、；：。！？,;:!?…]")
 _FINAL = re.compile(r"[。！？!?…]")
 _CLAUSE = re.compile(r"[，、；,;]")
@@ -70,7 +70,7 @@ _OPENER = re.compile(
     r"|由[於于]|因[為为]|[總总]之|例如|另一方面"
 )
 _PUNCT_SET = frozenset("，、；：。！？,;:!?…")
-_COUPLET = re.compile(rf"([{_HAN}\w]{{2,12}})[，,\s]([{_HAN}\w]{{2,12}})")
+_COUPLET = re.compile(rf"([{HAN_CLASS}\w]{{2,12}})[，,\s]([{HAN_CLASS}\w]{{2,12}})")
 _FURNITURE = re.compile(
     r"[（(]?(?:详见|下转|上接|转|接|见)第?[A-Za-z]?\d{1,3}版[）)]?|[（(]?(?:下转|上接|转|接)第?[A-Za-z]?[一二三四五六七八九十]{1,3}版[）)]?"
 )
@@ -208,4 +208,4 @@ def layout_notes(text: str) -> list[LayoutNote]:
 
 # A paragraph (after a blank line) that opens with one or two Han
 # characters and sentence-final punctuation, followed by more text or line end.
-_PARAGRAPH_FRAGMENT = re.compile(rf"\n[^\S\n]*\n([{_HAN}]{{1,2}}[。！？])")
+_PARAGRAPH_FRAGMENT = re.compile(rf"\n[^\S\n]*\n([{HAN_CLASS}]{{1,2}}[。！？])")

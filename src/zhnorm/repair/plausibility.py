@@ -18,6 +18,12 @@ Chinese prose scores about 1.6-2.0, clean traditional prose about 1.5-2.0,
 English 0.5-1.0, and mojibake below about 0.5 (often negative).  The empty string
 scores 0.0.  Only differences between candidate readings of the same bytes are
 meaningful; the absolute value is not a probability.
+
+Fluency adds phrase evidence to plausibility: :func:`pair_fluency` is the one shape of
+it (plausibility plus twice the share of adjacent pairs that are linked), which the
+mojibake gates use with phrase-list bigrams (:func:`fluency`) and the byte-shift repair
+with bigrams of the document itself.  The character facts the scores rest on are in
+:mod:`zhnorm.chardata`.
 """
 
 from __future__ import annotations
@@ -25,21 +31,31 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib.util
+import itertools
 import json
 import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+
+from ..chardata import CJK_PUNCT, LOST_MARK, gb_symbols, is_han
 
 __all__ = [
     "SUSPICIOUS_RE",
     "Neighbours",
+    "bigram_share",
     "char_score",
+    "fluency",
     "is_common",
+    "is_rare",
+    "lenient_plausibility",
     "lexicon_bigrams",
     "lexicon_index",
+    "pair_fluency",
+    "phrase_linked",
     "plausibility",
 ]
 
@@ -52,8 +68,6 @@ RARE_SYMBOL = -3.0
 EXT_HANZI = -4.0
 PRIVATE_USE = -6.0
 
-# Punctuation normal in Chinese text (GB2312 row A1/A3 style and their Big5 peers).
-_CJK_PUNCT = set("。，、；：？！“”‘’（）《》〈〉【】「」『』—…·　～﹏．％＋－／＝＃＠＆＊")
 _PINYIN_VOWELS = set("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňḿ")
 
 
@@ -94,7 +108,7 @@ def char_score(ch: str) -> float:
     common, less, every = _tables()
     if ch in common:
         return COMMON_HANZI
-    if ch in _CJK_PUNCT or ch in "“”‘’…—–·":
+    if ch in CJK_PUNCT or ch in "“”‘’…—–·":
         return PUNCT
     if ch in less:
         return LESS_COMMON_HANZI
@@ -139,6 +153,28 @@ def plausibility(text: str) -> float:
     return total / n if n else 0.0
 
 
+def lenient_plausibility(text: str) -> float:
+    """:func:`plausibility`, with the GB2312 symbols (``◆``, ``※``, ``①``,
+    :func:`zhnorm.chardata.gb_symbols`) scored at least as punctuation."""
+    syms = gb_symbols()
+    total = 0.0
+    n = 0
+    for ch in text:
+        if ch.isspace():
+            continue
+        score = char_score(ch)
+        total += max(score, 1.5) if ch in syms else score
+        n += 1
+    return total / n if n else 0.0
+
+
+def is_rare(ch: str) -> bool:
+    """A non-ASCII character rare in clean Chinese text (lost marks included)."""
+    return ch == LOST_MARK or (
+        not ch.isascii() and not ch.isspace() and lenient_plausibility(ch) < 1.5
+    )
+
+
 def is_common(ch: str) -> bool:
     """True for frequent hanzi (GB2312 level 1 or common Big5)."""
     return ch in _tables()[0]
@@ -151,7 +187,7 @@ def _build_suspicious() -> re.Pattern[str]:
     a match, mojibake nearly always does.
     """
     common, _, _ = _tables()
-    safe = set(common) | _CJK_PUNCT | set("“”‘’…—–·") | _PINYIN_VOWELS
+    safe = set(common) | CJK_PUNCT | set("“”‘’…—–·") | _PINYIN_VOWELS
     cps = sorted(ord(c) for c in safe)
     parts: list[str] = ["\\x00-\\x7f", "\\uff01-\\uff5e"]
     start = prev = cps[0]
@@ -350,3 +386,44 @@ def lexicon_index() -> tuple[Neighbours, Neighbours]:
     :func:`lexicon_bigrams`, as :class:`Neighbours` maps."""
     lex = _lexicon()
     return Neighbours(lex.lefts), Neighbours(lex.rights)
+
+
+# --- fluency: plausibility plus phrase evidence -------------------------------------
+
+
+def pair_fluency(
+    text: str, score: Callable[[str], float], linked: Callable[[str, str], bool]
+) -> float:
+    """``score(text)`` plus twice the share of adjacent character pairs ``a, b`` of
+    ``text`` for which ``linked(a, b)``; just ``score(text)`` below two characters."""
+    if len(text) < 2:
+        return score(text)
+    hits = sum(1 for i in range(len(text) - 1) if linked(text[i], text[i + 1]))
+    return score(text) + 2.0 * hits / (len(text) - 1)
+
+
+def fluency(text: str) -> float:
+    """:func:`lenient_plausibility` plus twice the share of phrase-list bigrams
+    (:func:`pair_fluency`), lost marks left out; -6.0 when nothing else is left."""
+    core = text.replace(LOST_MARK, "")
+    if not core:
+        return -6.0
+    if core.isascii():
+        return lenient_plausibility(core)
+    rights = lexicon_index()[1]
+    return pair_fluency(core, lenient_plausibility, lambda a, b: b in rights.get(a))
+
+
+def phrase_linked(a: str, b: str) -> bool:
+    """Whether ``ab`` is a phrase-list bigram (a lost pair, or nothing, links to
+    nothing)."""
+    return bool(a) and LOST_MARK not in (a, b) and b in lexicon_index()[1].get(a)
+
+
+def bigram_share(text: str) -> float:
+    """Share of adjacent hanzi pairs of ``text`` that are phrase-list bigrams."""
+    rights = lexicon_index()[1]
+    pairs = [(a, b) for a, b in itertools.pairwise(text) if is_han(a) and is_han(b)]
+    if not pairs:
+        return 0.0
+    return sum(1 for a, b in pairs if b in rights.get(a)) / len(pairs)

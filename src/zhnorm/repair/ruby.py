@@ -36,13 +36,14 @@ Document gate (why a textbook's ``蹓(liù)跶`` survives)
     :data:`MIN_ANNOTATIONS` (3) toned annotations *and* at least half of them sit on
     characters that only exist in traditional script (``t2s`` changes them).  The leak
     is produced by a simplified->traditional rewriter, so it annotates converted
-    characters, repeatedly (every real sample has >= 4 on a short excerpt; seed 001 has
-    300+).  Deliberate ruby - a textbook glossing ``银行(háng)`` or a learner text
-    ``你(nǐ)好(hǎo)`` - is one or two rare characters, or characters common to both
-    scripts, and is kept.  A count alone would remove learner-text ruby; a density alone
-    would fire on a short sentence with one gloss.  ``aggressive=True`` skips the gate
-    for annotations on Han characters; mangled annotations still require the gate,
-    since without it nothing shows the document is garbled.
+    characters, repeatedly (real samples have several on a short excerpt, counted in
+    ``docs/repair-measurements.md``).  Deliberate ruby - a textbook glossing
+    ``银行(háng)`` or a learner text ``你(nǐ)好(hǎo)`` - is one or two rare characters,
+    or characters common to both scripts, and is kept.  A count alone would remove
+    learner-text ruby; a density alone would fire on a short sentence with one gloss.
+    ``aggressive=True`` skips the gate for annotations on Han characters; mangled
+    annotations still require the gate, since without it nothing shows the document is
+    garbled.
 
 Never touched: parentheses holding anything that is not one syllable (``(部分)``,
 ``(icash)``, ``(A)``, ``(xiàndài)``), syllables that are not a reading of the preceding
@@ -65,6 +66,7 @@ from typing import NamedTuple
 from pypinyin import Style, pinyin
 from pypinyin.pinyin_dict import pinyin_dict
 
+from ..chardata import is_han_or_zero
 from ..script.converter import convert
 from .types import Edit
 
@@ -92,23 +94,6 @@ _TONE_OF_MARK = {"\u0304": 1, "\u0301": 2, "\u030c": 3, "\u0300": 4}
 _GARBLE_REMNANT = frozenset(
     [chr(c) for c in range(0x40, 0x7F) if chr(c) not in "[]{}"] + ["?", "\ufffd"]
 )
-_HAN_RANGES = (
-    (0x3007, 0x3007),
-    (0x3400, 0x4DBF),
-    (0x4E00, 0x9FFF),
-    (0xF900, 0xFAFF),
-    (0x20000, 0x2A6DF),
-    (0x2A700, 0x2EBEF),
-    (0x2F800, 0x2FA1F),
-    (0x30000, 0x323AF),
-)
-
-
-def _is_han(ch: str) -> bool:
-    if "\u4e00" <= ch <= "\u9fff":
-        return True
-    code = ord(ch)
-    return any(lo <= code <= hi for lo, hi in _HAN_RANGES)
 
 
 @dataclass(frozen=True)
@@ -200,7 +185,7 @@ def _gbk_candidate(before: str, remnant: str) -> str | None:
         candidate = bytes([encoded[1], ord(remnant)]).decode("gbk")
     except (UnicodeError, ValueError):
         return None
-    return candidate if len(candidate) == 1 and _is_han(candidate) else None
+    return candidate if len(candidate) == 1 and is_han_or_zero(candidate) else None
 
 
 @lru_cache(maxsize=1 << 16)
@@ -225,7 +210,7 @@ def _mangled(text: str, at: int, before_at: int, written: str) -> bool:
     before = text[before_at] if before_at >= 0 else ""
     return (
         bool(before)
-        and (before == "\ufffd" or _is_han(before))
+        and (before == "\ufffd" or is_han_or_zero(before))
         and syllable.key in _valid_syllables()
     )
 
@@ -263,7 +248,7 @@ def _scan(text: str, *, allow_mangled: bool) -> tuple[list[_Group], int, int]:
             continue
         char = text[at]
         written = match.group("syl")
-        if "\u4e00" <= char <= "\u9fff" or _is_han(char):
+        if is_han_or_zero(char):
             verdict = _verdict(char, written)
             if verdict is None:
                 continue

@@ -36,25 +36,25 @@ import re
 import unicodedata
 from typing import Literal
 
+from ..chardata import HAN_CLASS
 from .types import Edit
 
 __all__ = ["PunctuationProfile", "find_style"]
 
 PunctuationProfile = Literal["cjk", "ascii"]
 
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _FULLWIDTH_ALNUM = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]+")
 _HALFWIDTH_KANA = re.compile("[\uff61-\uff9f]+")
 _SPACES = re.compile("[\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 _TO_CJK = {",": "，", "!": "！", "?": "？", ";": "；", ":": "："}
 _TO_CJK_SCAN = re.compile(
-    f"(?<=[{_HAN}])[,!?;:](?![0-9/])"  # "：" but not "10:30", "http://"
-    f"|(?<=[{_HAN}])\\.(?=[{_HAN}]|\\n|$)"
+    f"(?<=[{HAN_CLASS}])[,!?;:](?![0-9/])"  # "：" but not "10:30", "http://"
+    f"|(?<=[{HAN_CLASS}])\\.(?=[{HAN_CLASS}]|\\n|$)"
 )
 # A parenthesised aside holding Han; only its two brackets are edited here, so the
 # punctuation inside is left to _TO_CJK_SCAN (one pass does all: idempotent).
-_CJK_PARENS = re.compile(f"\\((?=[^()（）\\n]*[{_HAN}][^()（）\\n]*\\))[^()（）\\n]*\\)")
+_CJK_PARENS = re.compile(f"\\((?=[^()（）\\n]*[{HAN_CLASS}][^()（）\\n]*\\))[^()（）\\n]*\\)")
 _TO_ASCII = {"，": ",", "。": ".", "！": "!", "？": "?", "；": ";", "：": ":", "（": "(", "）": ")"}
 _ASCII_TABLE = str.maketrans(_TO_ASCII)
 _TO_ASCII_SCAN = re.compile("[，。！？；：（）]")

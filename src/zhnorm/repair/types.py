@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 
-__all__ = ["Edit", "apply_edits"]
+__all__ = ["Edit", "apply_edits", "edit_span"]
 
-_SPAN = attrgetter("start", "end")  # sort key of edits
+edit_span = attrgetter("start", "end")
+"""Sort key of edits: by start, then end."""
 
 
 @dataclass(frozen=True, init=False)
@@ -78,7 +79,7 @@ class Edit:
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     """Apply sorted, non-overlapping edits; each must match the text it replaces."""
-    ordered: Sequence[Edit] = sorted(edits, key=_SPAN)
+    ordered: Sequence[Edit] = sorted(edits, key=edit_span)
     pieces: list[str] = []
     append = pieces.append
     cursor = 0

@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ..chardata import is_han
 from .dictionary import builtin_entries
 
 __all__ = ["ScriptReport", "detect_script", "script_character_sets"]
@@ -80,16 +81,6 @@ def script_character_sets() -> tuple[frozenset[str], frozenset[str]]:
     return only(st, ts), only(ts, st)
 
 
-def _is_han(ch: str) -> bool:
-    cp = ord(ch)
-    return (
-        0x4E00 <= cp <= 0x9FFF
-        or 0x3400 <= cp <= 0x4DBF
-        or 0x20000 <= cp <= 0x3134F
-        or 0xF900 <= cp <= 0xFAFF
-    )
-
-
 def detect_script(text: str) -> ScriptReport:
     """Count simplified-only and traditional-only characters and name the script.
 
@@ -106,7 +97,7 @@ def detect_script(text: str) -> ScriptReport:
     t_counts = {c: n for c, n in counts.items() if c in traditional_only}
     s_total = sum(s_counts.values())
     t_total = sum(t_counts.values())
-    han = sum(n for c, n in counts.items() if _is_han(c))
+    han = sum(n for c, n in counts.items() if is_han(c))
     total = s_total + t_total
     script: Script
     if total == 0:

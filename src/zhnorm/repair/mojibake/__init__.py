@@ -18,10 +18,14 @@ The steps, one submodule each:
 * :mod:`.utf8_reading`: UTF-8 readings, strict, with cp1252's dropped bytes
   re-inserted, or hole-tolerant with the holes filled.
 * :mod:`.dbcs_as_single_byte`: GBK or Big5 read as cp1252/latin-1, the better writer.
-* :mod:`.gbk_big5`: GBK and Big5 read as each other.
+* :mod:`.big5_read_as_gbk`: Big5 read as GBK where the reader marked lost bytes
+  (and the byte helpers both GBK<->Big5 directions share).
+* :mod:`.gbk_read_as_big5`: GBK read as Big5, in step or one byte out of step after
+  a lost byte.
 * :mod:`.clean_text`: where the garbled side stops being mojibake (clean neighbours).
 * :mod:`.gates`: the plausibility gates every span must pass.
-* :mod:`.common`: codec lists, :data:`PAIRS` and the shared scoring helpers.
+* :mod:`.common`: codec lists, :data:`PAIRS` and the candidate span type (character
+  facts are in :mod:`zhnorm.chardata`, scores in :mod:`zhnorm.repair.plausibility`).
 """
 
 from .common import PAIRS

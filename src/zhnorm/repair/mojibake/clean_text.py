@@ -12,10 +12,8 @@ UTF-8 read as GB18030 ``？要`` gave ``？Ҫ``).  An edge character of a span t
 as clean Chinese must not re-read into a hole or a letter of another script (``小，``
 -> ``С�``); for GBK/Big5 read as a single-byte page, an edge character for a byte
 80-A0 (``”``, no-break space: only part of rare GBK extension pairs) next to Chinese
-text belongs to that text.  Measured with paragraph embeds (a sentence of a
-THUCNews/DRCD document garbled among its clean sentences, first, middle or last, seed
-7): edits reaching into the clean text went from 8 in 1800 GBK<->Big5 cases and 74 in
-6080 cases of the other pairs to 0, and repair rates stayed or rose.
+text belongs to that text.  (With these rules no edit reaches into the clean text of a
+paragraph with one sentence garbled: measured in ``docs/repair-measurements.md``.)
 """
 
 from __future__ import annotations
@@ -24,28 +22,28 @@ import itertools
 from collections.abc import Iterable
 from functools import lru_cache
 
-from ..plausibility import char_score, lexicon_index
-from .common import _enc, _is_han, _rare
+from ...chardata import CLOSERS, SENTENCE_END, WIDE_SENTENCE_END, encode_char, is_han
+from ..plausibility import char_score, is_rare, lexicon_index
 
 
-def _edge_byte(ch: str, codec: str) -> bool:
+def edge_byte(ch: str, codec: str) -> bool:
     """Whether ``ch`` is a single-byte reader's character for a byte 80-A0."""
-    got = _enc(ch, codec)
+    got = encode_char(ch, codec)
     return got is not None and len(got) == 1 and 0x80 <= got[0] <= 0xA0
 
 
 def _reads_clean(ch: str) -> bool:
     """A garbled-side character that reads as clean Chinese: a hanzi or punctuation,
     neither rare nor private use."""
-    return not ch.isascii() and not _garbled_rare(ch) and (_is_han(ch) or char_score(ch) >= 1.5)
+    return not ch.isascii() and not garbled_rare(ch) and (is_han(ch) or char_score(ch) >= 1.5)
 
 
 def _chinese(ch: str) -> bool:
     """A repaired character that belongs in Chinese text (hanzi or Chinese punctuation)."""
-    return _is_han(ch) or (ch != "\ufffd" and not ch.isascii() and char_score(ch) >= 1.5)
+    return is_han(ch) or (ch != "\ufffd" and not ch.isascii() and char_score(ch) >= 1.5)
 
 
-def _edges_ok(segment: str, i: int, j: int, repl: str) -> bool:
+def edges_ok(segment: str, i: int, j: int, repl: str) -> bool:
     """A span's edge character that reads as clean Chinese on the garbled side must not
     re-read into a hole or a letter of another script (``小，`` -> ``С�``): it is the
     clean text next to the mojibake."""
@@ -56,16 +54,13 @@ def _edges_ok(segment: str, i: int, j: int, repl: str) -> bool:
     return not (_reads_clean(segment[j - 1]) and not _chinese(repl[-1]))
 
 
-_SENTENCE_END = frozenset("。！？!?")
-_WIDE_END = frozenset("。！？")  # on the garbled side ("?" may be a lost mark)
-_CLOSERS = frozenset("”’」』）)》〉】")
 _FINE_LOOKAHEAD = 4  # wide characters looked at next to a sentence-final mark
 _CLEAN_RUN = 3  # common hanzi in a row, each in a phrase-list bigram, on the garbled side
 
 
-def _garbled_rare(ch: str) -> bool:
+def garbled_rare(ch: str) -> bool:
     """A garbled-side character that shows mojibake: rare, a lost mark or private use."""
-    return _rare(ch) or "\ue000" <= ch <= "\uf8ff"
+    return is_rare(ch) or "\ue000" <= ch <= "\uf8ff"
 
 
 def _reads_fine(chars: Iterable[str]) -> bool:
@@ -83,12 +78,12 @@ def _reads_fine(chars: Iterable[str]) -> bool:
     return True
 
 
-def _fine_next(text: str) -> bool:
+def fine_next(text: str) -> bool:
     """Whether ``text`` starts with Chinese that reads fine (at least one wide character)."""
     return any(not c.isascii() for c in text[:8]) and _reads_fine(text[:8])
 
 
-def _fine_after(segment: str, pos: int) -> bool:
+def fine_after(segment: str, pos: int) -> bool:
     return _reads_fine(itertools.islice(segment, pos, None))
 
 
@@ -96,14 +91,14 @@ def _fine_before(segment: str, pos: int) -> bool:
     return pos > 0 and not segment[pos - 1].isascii() and _reads_fine(reversed(segment[:pos]))
 
 
-def _clean_stretches(segment: str) -> list[int]:
+def clean_stretches(segment: str) -> list[int]:
     """Sorted indices of a segment where the garbled side is clean text, not mojibake:
     the characters of runs of at least :data:`_CLEAN_RUN` common hanzi each forming a
     phrase-list bigram with a neighbour (mojibake shows at most two in a row), and a
     sentence-final mark next to text that reads fine.  An edit never covers one."""
     rights = lexicon_index()[1]
     n = len(segment)
-    ok = [_is_han(c) and not _garbled_rare(c) for c in segment]
+    ok = [is_han(c) and not garbled_rare(c) for c in segment]
     out: list[int] = []
     run = 0
     for k in range(n):
@@ -115,7 +110,8 @@ def _clean_stretches(segment: str) -> list[int]:
         if run == _CLEAN_RUN:
             out.extend(range(k - _CLEAN_RUN + 1, k + 1))
         elif run > _CLEAN_RUN or (
-            segment[k] in _WIDE_END and (_fine_after(segment, k + 1) or _fine_before(segment, k))
+            segment[k] in WIDE_SENTENCE_END
+            and (fine_after(segment, k + 1) or _fine_before(segment, k))
         ):
             out.append(k)
     return out
@@ -124,12 +120,12 @@ def _clean_stretches(segment: str) -> list[int]:
 @lru_cache(maxsize=16)
 def _end_bytes(codec: str) -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:
     """Bytes of the sentence-final marks and of the closing quotes in ``codec``."""
-    marks = tuple(b for b in (_enc(c, codec) for c in sorted(_SENTENCE_END)) if b)
-    closers = tuple(b for b in (_enc(c, codec) for c in sorted(_CLOSERS)) if b)
+    marks = tuple(b for b in (encode_char(c, codec) for c in sorted(SENTENCE_END)) if b)
+    closers = tuple(b for b in (encode_char(c, codec) for c in sorted(CLOSERS)) if b)
     return marks, closers
 
 
-def _ends_sentence(data: bytes, end: int, codec: str) -> bool:
+def ends_sentence(data: bytes, end: int, codec: str) -> bool:
     """Whether ``data[:end]`` read in ``codec`` ends with a sentence-final mark and
     optional closing quotes."""
     marks, closers = _end_bytes(codec)

@@ -11,44 +11,29 @@ bigram share of that same stretch) wins, and only its accepted spans are kept: a
 writer never wins with garbage because the right reading failed a gate.  After a lost
 mark (cp1252 has no character for 81 8D 8F 90 9D, which a reader may replace) the
 next character may be a lead or the trail of the lost lead; both alignments are read
-and compared on the same stretch (:func:`_in_step`).
+and compared on the same stretch (:func:`reading_in_step`).
 
-Measured through :func:`find_mojibake` (300 sentences each, seed 7, THUCNews for GBK,
-DRCD for Big5, read as latin-1 and as cp1252 with ``ignore`` and ``replace``; wrapped
-in clean text and embedded among the same document's clean sentences; the numbers are
-the same for all six ways, as no sentence of either corpus has a byte cp1252 lacks):
-
-=======================  =============  ==========  ===========  ==============
-writer                   exact          chars right wrong chars  into neighbours
-=======================  =============  ==========  ===========  ==============
-Big5, before             0/300          0.3%        591          0
-Big5, now                295/300        99.2%       0            0
-GBK, before              242/300        91.8%       26           0
-GBK, now                 299/300        99.8%       0            0
-=======================  =============  ==========  ===========  ==============
-
-A GBK sentence with one extension character holding such a byte (synthetic, 100
-sentences): with ``replace`` 104 wrong characters before, 1 now; with ``ignore`` the
-reader drops the byte silently and the rest of the run is read a byte out of step (153
-wrong characters before, 141 now): not handled.
+How often each writer's reading wins, and how right it is, is measured in
+``docs/repair-measurements.md``.
 """
 
 from __future__ import annotations
 
+from ..plausibility import bigram_share, lenient_plausibility
 from ..types import Edit
-from .common import _bigram_share, _plaus, _Span
+from .common import Span
 
 
-def _in_step(segment: str, here: _Span | None, shifted: _Span | None) -> _Span | None:
+def reading_in_step(segment: str, here: Span | None, shifted: Span | None) -> Span | None:
     """The reading from the character after a lost mark or from the one after it,
     compared on the same stretch (plausibility plus twice the bigram share)."""
     if here is None or shifted is None:
         return here or shifted
     end = max(here[1], shifted[1])
 
-    def score(span: _Span) -> float:
+    def score(span: Span) -> float:
         core = (span[2] + segment[span[1] : end]).replace("\ufffd", "")
-        return _plaus(core) + 2.0 * _bigram_share(core)
+        return lenient_plausibility(core) + 2.0 * bigram_share(core)
 
     return shifted if score(shifted) > score(here) else here
 
@@ -63,10 +48,10 @@ def _run_score(window: str, lo: int, hi: int, edits: list[Edit]) -> float:
         pos = e.end
     parts.append(window[pos:hi])
     core = "".join(parts).replace("\ufffd", "")
-    return _plaus(core) + 2.0 * _bigram_share(core)
+    return lenient_plausibility(core) + 2.0 * bigram_share(core)
 
 
-def _pick_dbcs_reading(
+def pick_dbcs_reading(
     window: str, by_codec: dict[str, list[tuple[bool, tuple[float, Edit]]]]
 ) -> list[tuple[float, Edit]]:
     """GBK and Big5 readings of one single-byte segment: the codec whose spans (all of

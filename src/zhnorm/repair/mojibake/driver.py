@@ -4,11 +4,11 @@ Around each pre-filter hit (:mod:`.prefilter`) a window runs to the nearest ASCI
 ideographic space (up to 40 characters either side; several hits of one long run
 widen it, up to 240).  In each window, the segments a reader can show are read for
 every pair of :data:`PAIRS` (:mod:`.roundtrip`) and for GBK<->Big5
-(:mod:`.gbk_big5`); candidates that pass the gates (:mod:`.gates`) are ranked by their
-gain in fluency times their length, and the best non-overlapping ones kept, each only
-if it overlaps a hit of its own kind.  Layered mojibake (UTF-8 read as cp1252 twice)
-is undone by repeating the step on the replacement.  ``锟斤拷`` (UTF-8 of U+FFFD read
-as GBK) becomes U+FFFD.
+(:mod:`.big5_read_as_gbk`, :mod:`.gbk_read_as_big5`); candidates that pass the gates
+(:mod:`.gates`) are ranked by their gain in fluency times their length, and the best
+non-overlapping ones kept, each only if it overlaps a hit of its own kind.  Layered
+mojibake (UTF-8 read as cp1252 twice) is undone by repeating the step on the
+replacement.  ``锟斤拷`` (UTF-8 of U+FFFD read as GBK) becomes U+FFFD.
 """
 
 from __future__ import annotations
@@ -16,14 +16,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from ...chardata import LOST_MARKS, encode_char
+from ..plausibility import fluency
 from ..types import Edit, apply_edits
-from .common import _LATIN, _LOST_MARKS, _RUN_CAP, _SINGLE, PAIRS, _enc, _fluency
-from .dbcs_as_single_byte import _pick_dbcs_reading
-from .dbcs_shift import _SHIFT_PAIRS, _shift_spans, _worth_searching
-from .gates import _acceptable, _dbcs_acceptable, _reads_as_words
-from .gbk_big5 import _DBCS, _DBCS_PROOF, _dbcs_bytes, _dbcs_spans
-from .prefilter import _dbcs_trigger, _hit_ok, _trigger
-from .roundtrip import _spans
+from .big5_read_as_gbk import DBCS_PAIRS, DBCS_PROOF, dbcs_bytes, dbcs_spans
+from .common import LATIN_CODECS, PAIRS, RUN_CAP, SINGLE_BYTE_CODECS
+from .dbcs_as_single_byte import pick_dbcs_reading
+from .gates import acceptable, dbcs_acceptable, reads_as_words
+from .gbk_read_as_big5 import SHIFT_PAIRS, shift_spans, worth_searching
+from .prefilter import dbcs_trigger, hit_ok, trigger
+from .roundtrip import roundtrip_spans
 
 _SPACE = frozenset(" \t\n\r\f\v\u3000")
 _KUNKUN = re.compile("(?:锟斤拷)+")
@@ -38,7 +40,7 @@ def _segments(
     segs: list[tuple[int, int]] = []
     start = -1
     for k, ch in enumerate(window):
-        ok = ch in _LOST_MARKS or shows(ch, codec) is not None
+        ok = ch in LOST_MARKS or shows(ch, codec) is not None
         if ok and start < 0:
             start = k
         elif not ok and start >= 0:
@@ -78,21 +80,21 @@ def _repair_once(
     # GBK/Big5 read as cp1252/latin-1: candidates per (reader, segment) and writer.
     dbcs_single: dict[tuple[str, int, int], dict[str, list[tuple[bool, tuple[float, Edit]]]]] = {}
     for encoded_as, decoded_as in PAIRS if pairs else ():
-        for s0, s1 in _segments(window, _enc, decoded_as):
+        for s0, s1 in _segments(window, encode_char, decoded_as):
             seg = window[s0:s1]
             if seg.isascii():
                 continue
             around = (window[max(0, s0 - 8) : s0], window[s1 : s1 + 8])
-            for a, b, repl, info in _spans(seg, encoded_as, decoded_as, *around):
+            for a, b, repl, info in roundtrip_spans(seg, encoded_as, decoded_as, *around):
                 start, end = s0 + a, s0 + b
                 garbled = window[start:end]
-                ok = _acceptable(garbled, repl, encoded_as, decoded_as) and not (
-                    decoded_as in _SINGLE and _reads_as_words(window, start, end)
+                ok = acceptable(garbled, repl, encoded_as, decoded_as) and not (
+                    decoded_as in SINGLE_BYTE_CODECS and reads_as_words(window, start, end)
                 )
-                dbcs_single_pair = encoded_as != "utf-8" and decoded_as in _LATIN
+                dbcs_single_pair = encoded_as != "utf-8" and decoded_as in LATIN_CODECS
                 if not ok and not dbcs_single_pair:
                     continue
-                gain = _fluency(repl) - _fluency(garbled)
+                gain = fluency(repl) - fluency(garbled)
                 detail: dict[str, object] = {"encoded_as": encoded_as, "decoded_as": decoded_as}
                 if info is not None:
                     detail.update(info)
@@ -107,32 +109,32 @@ def _repair_once(
                     key = (decoded_as, s0, s1)
                     dbcs_single.setdefault(key, {}).setdefault(encoded_as, []).append((ok, cand))
     for by_codec in dbcs_single.values():
-        cands += _pick_dbcs_reading(window, by_codec)
-    for encoded_as, decoded_as in _DBCS if dbcs else ():
-        for s0, s1 in _segments(window, _dbcs_bytes, decoded_as):
+        cands += pick_dbcs_reading(window, by_codec)
+    for encoded_as, decoded_as in DBCS_PAIRS if dbcs else ():
+        for s0, s1 in _segments(window, dbcs_bytes, decoded_as):
             seg = window[s0:s1]
             if seg.isascii():
                 continue
             # GBK read as Big5 is searched for lost bytes, marked or not (its spans are
             # gated where they are found); Big5 read as GBK is re-read in step with its
             # lost marks, and only if it has some.
-            marked = _DBCS_PROOF.search(seg) is not None
-            if (encoded_as, decoded_as) in _SHIFT_PAIRS:
+            marked = DBCS_PROOF.search(seg) is not None
+            if (encoded_as, decoded_as) in SHIFT_PAIRS:
                 hit = any(
-                    h0 < s1 and s0 < h1 and _worth_searching(window[h0:h1], encoded_as, decoded_as)
+                    h0 < s1 and s0 < h1 and worth_searching(window[h0:h1], encoded_as, decoded_as)
                     for h0, h1 in shift_at
                 )
-                spans = _shift_spans(seg, encoded_as, decoded_as) if marked or hit else []
+                spans = shift_spans(seg, encoded_as, decoded_as) if marked or hit else []
             else:
                 spans = [
                     (a, b, repl, info)
-                    for a, b, repl, info in _dbcs_spans(seg, encoded_as, decoded_as)
-                    if _dbcs_acceptable(seg[a:b], repl)
+                    for a, b, repl, info in dbcs_spans(seg, encoded_as, decoded_as)
+                    if dbcs_acceptable(seg[a:b], repl)
                 ]
             for a, b, repl, info in spans:
                 start, end = s0 + a, s0 + b
                 garbled = window[start:end]
-                gain = _fluency(repl) - _fluency(garbled)
+                gain = fluency(repl) - fluency(garbled)
                 detail = {"encoded_as": encoded_as, "decoded_as": decoded_as}
                 if info is not None:
                     detail.update(info)
@@ -155,8 +157,8 @@ def _hits(text: str) -> list[tuple[int, int]]:
     a lost mark, is none on its own)."""
     return [
         (m.start(), m.end())
-        for m in _trigger().finditer(text)
-        if m.end() - m.start() > 1 and _hit_ok(m.group())
+        for m in trigger().finditer(text)
+        if m.end() - m.start() > 1 and hit_ok(m.group())
     ]
 
 
@@ -186,10 +188,10 @@ def find_mojibake(text: str) -> list[Edit]:
     if text.isascii():
         return []
     hits = _hits(text)
-    dbcs_hits = [(m.start(), m.end()) for m in _dbcs_trigger().finditer(text)]
-    if dbcs_hits and _DBCS_PROOF.search(text) is None:
+    dbcs_hits = [(m.start(), m.end()) for m in dbcs_trigger().finditer(text)]
+    if dbcs_hits and DBCS_PROOF.search(text) is None:
         # Without a lost mark only GBK read as Big5 is looked for, where a hit reads so.
-        dbcs_hits = [(a, b) for a, b in dbcs_hits if _worth_searching(text[a:b], "gbk", "big5")]
+        dbcs_hits = [(a, b) for a, b in dbcs_hits if worth_searching(text[a:b], "gbk", "big5")]
     if not hits and not dbcs_hits:
         return []
     every = sorted(hits + dbcs_hits)
@@ -207,9 +209,9 @@ def find_mojibake(text: str) -> list[Edit]:
         while hi < len(text) and text[hi] not in _SPACE and hi - m_end < _WINDOW_CAP:
             hi += 1
         # A long run holds several hits: widen the window over the later ones (up to
-        # _RUN_CAP) so that the run is not cut at the window's edge.
+        # RUN_CAP) so that the run is not cut at the window's edge.
         for h_start, h_end in every:
-            if h_start < m_end or h_start >= hi or hi - lo >= _RUN_CAP:
+            if h_start < m_end or h_start >= hi or hi - lo >= RUN_CAP:
                 continue
             edge = h_end
             while edge < len(text) and text[edge] not in _SPACE and edge - h_end < _WINDOW_CAP:
@@ -222,7 +224,11 @@ def find_mojibake(text: str) -> list[Edit]:
         own_dbcs = [(h0 - lo, h1 - lo) for h0, h1 in dbcs_hits if lo <= h0 < hi]
         for e in _repair_once(window, pairs=regular, dbcs=bool(own_dbcs), shift_at=own_dbcs):
             s, t = e.start + lo, e.end + lo
-            own = dbcs_hits if (e.detail["encoded_as"], e.detail["decoded_as"]) in _DBCS else hits
+            own = (
+                dbcs_hits
+                if (e.detail["encoded_as"], e.detail["decoded_as"]) in DBCS_PAIRS
+                else hits
+            )
             if not any(s < h1 and h0 < t for h0, h1 in own):
                 continue  # only spans that contain mojibake evidence of their kind are touched
             e2 = _layered(e)

@@ -1,6 +1,6 @@
 """Plausibility gates: which candidate spans are accepted.
 
-:func:`_acceptable` is applied to the whole garbled run, holes and lost marks
+:func:`acceptable` is applied to the whole garbled run, holes and lost marks
 included: the repaired text must be clearly more plausible (character-frequency class
 plus phrase-list bigram share; GB2312 symbols such as ``◆`` count as punctuation) than
 the garbled one; hanzi-looking mojibake must be mostly hanzi, visibly rare and at
@@ -11,11 +11,11 @@ Big5's common leads A4-C6 read as symbols ``¤``-``Æ``, so Big5 runs are rarely
 letters, and the phrase list knows few traditional names); GBK read as a DOS page
 must be varied and repair to common hanzi with phrase-list bigrams (box-drawing rules
 stay).  For every single-byte reading, a span that reads as alphabetic prose
-(:func:`_reads_as_words`: words of one script, cased as words are, punctuation only
+(:func:`reads_as_words`: words of one script, cased as words are, punctuation only
 between them) is left alone, so Russian, Ukrainian, Kazakh, Greek or accented Latin
 text next to Chinese is never touched.
 
-GBK<->Big5 (:func:`_dbcs_acceptable`): six or more non-ASCII garbled characters, 20%
+GBK<->Big5 (:func:`dbcs_acceptable`): six or more non-ASCII garbled characters, 20%
 rare, garbled bigram share <= 0.1; repaired bigram share >= 0.3, plausibility >= 1.8,
 at most a quarter U+FFFD.
 """
@@ -24,40 +24,32 @@ from __future__ import annotations
 
 import unicodedata
 
-from .common import (
-    _DOS,
-    _DOUBLE,
-    _LATIN,
-    _LOST_MARKS,
-    _bigram_share,
-    _fluency,
-    _is_han,
-    _plaus,
-    _rare,
-)
+from ...chardata import LOST_MARKS, is_basic_han, is_han
+from ..plausibility import bigram_share, fluency, is_rare, lenient_plausibility
+from .common import DOS_CODECS, DOUBLE_BYTE_CODECS, LATIN_CODECS
 
 _APOSTROPHES = frozenset("'\u2019\u02bc")
 _PROSE_SYMBOLS = frozenset("\u2116\u00a7\u00b0")  # numero, section, degree
 
 
-def _dbcs_acceptable(garbled: str, repl: str) -> bool:
+def dbcs_acceptable(garbled: str, repl: str) -> bool:
     """Gates for GBK<->Big5: the garbled stretch is hanzi-looking, visibly rare and
     without phrase-list bigrams; the repaired one is common text full of them."""
     core = repl.replace("\ufffd", "")
     wide = [c for c in garbled if not c.isascii()]
-    han = sum(1 for c in core if _is_han(c))
-    if len(wide) < _DBCS_MIN or han < _DBCS_MIN:
+    han = sum(1 for c in core if is_han(c))
+    if len(wide) < DBCS_MIN or han < DBCS_MIN:
         return False
     if 4 * repl.count("\ufffd") > len(repl):
         return False
-    if sum(1 for c in wide if _rare(c)) < _DBCS_RARE * len(wide):
+    if sum(1 for c in wide if is_rare(c)) < _DBCS_RARE * len(wide):
         return False
-    if _bigram_share(garbled) > _DBCS_GARBLED_SHARE:
+    if bigram_share(garbled) > _DBCS_GARBLED_SHARE:
         return False
-    return _bigram_share(core) >= _DBCS_SHARE and _plaus(core) >= _DBCS_PLAUS
+    return bigram_share(core) >= _DBCS_SHARE and lenient_plausibility(core) >= _DBCS_PLAUS
 
 
-_DBCS_MIN = 6
+DBCS_MIN = 6
 _DBCS_RARE = 0.2
 _DBCS_GARBLED_SHARE = 0.1
 _DBCS_SHARE = 0.3
@@ -79,7 +71,7 @@ def _natural_word(word: str) -> bool:
     )
 
 
-def _reads_as_words(window: str, start: int, end: int) -> bool:
+def reads_as_words(window: str, start: int, end: int) -> bool:
     """Whether ``window[start:end]`` (widened to whole words) reads as alphabetic prose:
     words of one script each, cased as words are (``дії``, ``Привет``, ``ΣΤΟ``), with
     only punctuation between them and none glued inside a word.  Mojibake in a
@@ -107,38 +99,38 @@ def _reads_as_words(window: str, start: int, end: int) -> bool:
     return not word or _natural_word("".join(word))
 
 
-def _acceptable(garbled: str, repl: str, encoded_as: str, decoded_as: str) -> bool:
+def acceptable(garbled: str, repl: str, encoded_as: str, decoded_as: str) -> bool:
     """Safety gates: only clearly garbled spans with a clearly better reading."""
     core = repl.replace("\ufffd", "")
     if sum(1 for c in core if ord(c) >= 0x2E80) < 2:
         return False
-    before, after = _plaus(garbled.strip(_LOST_MARKS)), _plaus(core)
-    if after < 1.5 or _fluency(repl) - _fluency(garbled) < 1.0:
+    before, after = lenient_plausibility(garbled.strip(LOST_MARKS)), lenient_plausibility(core)
+    if after < 1.5 or fluency(repl) - fluency(garbled) < 1.0:
         return False
-    if encoded_as != "utf-8" and decoded_as in _LATIN:
+    if encoded_as != "utf-8" and decoded_as in LATIN_CODECS:
         # Symbol runs such as ``××××`` or ``°±`` are not mojibake: the garbled run must
         # be half letters (GBK's leads B0-F7 read as À-÷), or its reading must be a
         # Chinese sentence, three hanzi or more with phrase-list bigrams (Big5's leads
         # A4-C6 read as symbols ¤-Æ, its trails 40-7E as ASCII inside the run).
         letters = sum(1 for c in garbled if c.isalpha() and not c.isascii())
-        if 2 * letters < len(garbled.strip(_LOST_MARKS)) and not _reads_chinese(core):
+        if 2 * letters < len(garbled.strip(LOST_MARKS)) and not _reads_chinese(core):
             return False
     # Box-drawing rules (``────``, ``╔══╗``) are real text: GBK read in a DOS code page
     # must be a varied run whose repaired reading is common hanzi with phrase-list
     # bigrams (both characters of a two-hanzi file name must form one).
-    if encoded_as != "utf-8" and decoded_as in _DOS:
-        han = sum(1 for c in core if _is_han(c))
-        share = _bigram_share(core)
+    if encoded_as != "utf-8" and decoded_as in DOS_CODECS:
+        han = sum(1 for c in core if is_han(c))
+        share = bigram_share(core)
         if len(set(garbled)) < max(3, len(garbled) // 2) or after < 1.8:
             return False
         if share < (1.0 if han <= 2 else 0.15):
             return False
-    if decoded_as in _DOUBLE:
+    if decoded_as in DOUBLE_BYTE_CODECS:
         # Hanzi-looking mojibake: demand visibly rare characters and a longer span.
         # (ASCII inside the run, such as the digits of ``瀹屾垚32绔``, and lost marks
         # are neither evidence nor counter-evidence.)
-        hanzi = sum(1 for c in garbled if 0x4E00 <= ord(c) <= 0x9FFF)
-        wide = sum(1 for c in garbled if not c.isascii() and c not in _LOST_MARKS)
+        hanzi = sum(1 for c in garbled if is_basic_han(c))
+        wide = sum(1 for c in garbled if not c.isascii() and c not in LOST_MARKS)
         return before < 1.0 and hanzi >= max(3, int(0.8 * wide))
     return True
 
@@ -150,13 +142,13 @@ def _reads_chinese(core: str) -> bool:
     a run of :data:`_SB_LONG` hanzi or more that are nearly all common needs no
     bigram (the phrase list knows few traditional or transliterated names)."""
     wide = "".join(c for c in core if not c.isascii())  # ASCII reads the same either way
-    han = sum(1 for c in wide if _is_han(c))
+    han = sum(1 for c in wide if is_han(c))
     if han < 3 or 2 * han < len(wide):
         return False
-    plaus = _plaus(wide)
+    plaus = lenient_plausibility(wide)
     if plaus >= _SB_ALL_COMMON and han >= _SB_LONG:
         return True  # a long run of common hanzi only (names, transliterations)
-    return plaus >= _DBCS_PLAUS and _bigram_share(core) >= _SB_SHARE
+    return plaus >= _DBCS_PLAUS and bigram_share(core) >= _SB_SHARE
 
 
 _SB_SHARE = 0.1

@@ -1,6 +1,6 @@
 """Pre-filter: the regexes that find evidence of mojibake, and whether a hit counts.
 
-:func:`_trigger` is one regex compiled once per process; clean text returns ``[]``
+:func:`trigger` is one regex compiled once per process; clean text returns ``[]``
 after that single scan, and every edit must overlap a hit:
 
 * UTF-8 of CJK read as GBK/GB18030 or Big5: three characters whose double-byte
@@ -20,19 +20,15 @@ after that single scan, and every edit must overlap a hit:
   common hanzi in GBK or Big5 (``Müller`` reads ``M黮ler`` and does not);
 * ``锟斤拷``.
 
-Several hits of one long run widen a single window over it.  The extra GBK/Big5
-shape costs nothing measurable: find_mojibake over all 3000 THUCNews and DRCD
-documents, best of 5, took 8.3 ms before and 8.2 ms after (no document edited), and
-Latin-script prose (``Müller``, ``café crème``, ``São Paulo``, ``El niño está
-aquí``) next to Chinese stays untouched.
+Several hits of one long run widen a single window over it.  Latin-script prose
+(``Müller``, ``café crème``, ``São Paulo``, ``El niño está aquí``) next to Chinese
+stays untouched.
 
 GBK<->Big5: the regex above also matches a lost mark or a private-use character
-alone; only then is a second regex (:func:`_dbcs_trigger`) run, three rare
+alone; only then is a second regex (:func:`dbcs_trigger`) run, three rare
 characters (lost marks and private use included) within five, and a GBK<->Big5 edit
-must overlap one of its hits.  It costs nothing measurable on clean text
-(find_mojibake over all of THUCNews and DRCD, best of 5, the same before and after
-within 2%), and none of their 3000 documents is edited, even with a U+FFFD put into
-the middle of each.
+must overlap one of its hits.  (Both shapes cost nothing measurable on clean text:
+``docs/repair-measurements.md``.)
 """
 
 from __future__ import annotations
@@ -40,8 +36,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from ..plausibility import is_common
-from .common import _DOS, _LATIN, _NEW_SINGLE, _class_of, _enc_text, _is_han, _rare
+from ...chardata import encode_text, is_basic_han, is_han
+from ..plausibility import is_common, is_rare
+from .common import DOS_CODECS, LATIN_CODECS, OTHER_SINGLE_BYTE_CODECS, char_class
 
 # Characters cp1252/latin-1 show for bytes 0x80-0xBF (UTF-8 continuation bytes).
 _CONT_LATIN = (
@@ -65,7 +62,7 @@ def _codec_class(codec: str, leads: range, trails: range) -> str:
                 continue
             if len(ch) == 1 and not 0xE000 <= ord(ch) <= 0xF8FF:
                 cps.append(ord(ch))
-    return "[" + _class_of(cps) + "]"
+    return "[" + char_class(cps) + "]"
 
 
 def _byte_chars(codec: str, byte_values: range) -> list[int]:
@@ -82,7 +79,7 @@ def _byte_chars(codec: str, byte_values: range) -> list[int]:
 
 
 @lru_cache(maxsize=1)
-def _trigger() -> re.Pattern[str]:
+def trigger() -> re.Pattern[str]:
     """The pre-filter regex (see the module docstring), built once per process."""
     lead, cont = range(0xE4, 0xEA), range(0x80, 0xC0)
     # Every alternative starts with one character class and checks the rest after a
@@ -101,29 +98,29 @@ def _trigger() -> re.Pattern[str]:
     # GBK/Big5 read as cp1252/latin-1 with trail bytes 40-7E showing as ASCII inside
     # the run (``¦b¼Ú¬w`` = 在歐洲): three pairs, each a lead A1-FE (every GB2312 and
     # common Big5 character) and a trail 40-7E or 80-FE.
-    trail = _class_of(
+    trail = char_class(
         [*range(0x40, 0x7F), *range(0x80, 0xFF), *_byte_chars("cp1252", range(0x80, 0xA0))]
     )
     alts.append(f"(?<=[\u00a1-\u00fe])[{trail}](?:[\u00a1-\u00fe][{trail}]){{2}}")
     # UTF-8 of CJK read in the other single-byte codecs: the codec's own characters
     # for a lead byte E4-E9 followed by two for continuation bytes.
-    for codec in _NEW_SINGLE:
+    for codec in OTHER_SINGLE_BYTE_CODECS:
         leads = _byte_chars(codec, lead)
         firsts += leads
-        alts.append(f"(?<=[{_class_of(leads)}])[{_class_of(_byte_chars(codec, cont))}]{{2}}")
+        alts.append(f"(?<=[{char_class(leads)}])[{char_class(_byte_chars(codec, cont))}]{{2}}")
     # GBK read as a DOS code page (zip file names): four high characters in a row.
-    high = [cp for codec in _DOS for cp in _byte_chars(codec, range(0x81, 0xFF))]
+    high = [cp for codec in DOS_CODECS for cp in _byte_chars(codec, range(0x81, 0xFF))]
     firsts += high
-    alts.append(f"(?<=[{_class_of(high)}])[{_class_of(high)}]{{3}}")
+    alts.append(f"(?<=[{char_class(high)}])[{char_class(high)}]{{3}}")
     alts.append("(?<=锟)斤拷")
     # A lost mark or private-use character alone: the proof GBK<->Big5 repair needs.
     firsts += [0xFFFD, *range(0xE000, 0xF900)]
     alts.append("(?<=[\ufffd\ue000-\uf8ff])")
-    first = "[" + _class_of(firsts) + "".join(first_classes) + "]"
+    first = "[" + char_class(firsts) + "".join(first_classes) + "]"
     return re.compile(first + "(?:" + "|".join(alts) + ")")
 
 
-def _hit_ok(hit: str) -> bool:
+def hit_ok(hit: str) -> bool:
     """Whether a pre-filter hit is evidence of mojibake.
 
     Hanzi-shaped hits (GBK/Big5 readings of UTF-8) and the shapes of the new
@@ -132,7 +129,7 @@ def _hit_ok(hit: str) -> bool:
     """
     if hit == "锟斤拷":
         return True
-    if 0x4E00 <= ord(hit[0]) <= 0x9FFF:
+    if is_basic_han(hit[0]):
         for codec in ("gbk", "big5"):
             try:
                 decoded = hit.encode(codec).decode("utf-8")
@@ -146,7 +143,7 @@ def _hit_ok(hit: str) -> bool:
     if all(c in _CONT_LATIN_SET or "\u00a1" <= c <= "\u00ff" for c in hit):
         return True  # the cp1252/latin-1 shapes
     if len(hit) == 3:
-        for codec in _NEW_SINGLE:
+        for codec in OTHER_SINGLE_BYTE_CODECS:
             try:
                 decoded = hit.encode(codec).decode("utf-8")
             except UnicodeError:
@@ -154,7 +151,7 @@ def _hit_ok(hit: str) -> bool:
             if len(decoded) == 1 and is_common(decoded):
                 return True
     elif len(hit) == 4 and len(set(hit)) > 2:
-        for codec in _DOS:
+        for codec in DOS_CODECS:
             try:
                 decoded = hit.encode(codec).decode("gbk")
             except UnicodeError:
@@ -167,8 +164,8 @@ def _hit_ok(hit: str) -> bool:
 def _dbcs_hit_ok(hit: str) -> bool:
     """A three-pair hit with ASCII trail bytes counts if its bytes read as GBK or Big5
     give three common hanzi (``M黮ler`` from ``Müller`` does not)."""
-    for single in _LATIN:
-        data = _enc_text(hit, single)
+    for single in LATIN_CODECS:
+        data = encode_text(hit, single)
         if data is None:
             continue
         for codec in ("gbk", "big5"):
@@ -176,13 +173,13 @@ def _dbcs_hit_ok(hit: str) -> bool:
                 decoded = data.decode(codec)
             except UnicodeDecodeError:
                 continue
-            if len(decoded) == 3 and all(_is_han(c) and is_common(c) for c in decoded):
+            if len(decoded) == 3 and all(is_han(c) and is_common(c) for c in decoded):
                 return True
     return False
 
 
 @lru_cache(maxsize=1)
-def _dbcs_trigger() -> re.Pattern[str]:
+def dbcs_trigger() -> re.Pattern[str]:
     """Pre-filter of GBK<->Big5 mojibake: two rare characters in a row, or three within
     five (lost marks and private-use characters count as rare; full-width ASCII, common
     in mainland news as ``２０１０``, does not), built once per process."""
@@ -194,7 +191,7 @@ def _dbcs_trigger() -> re.Pattern[str]:
                     ch = bytes((lead, trail)).decode(codec)
                 except UnicodeDecodeError:
                     continue
-                if _rare(ch) and not "\uff01" <= ch <= "\uff5e":
+                if is_rare(ch) and not "\uff01" <= ch <= "\uff5e":
                     cps.append(ord(ch))
-    r = "[" + _class_of(cps) + "]"
+    r = "[" + char_class(cps) + "]"
     return re.compile(f"{r}(?:{r}|.{r}(?:{r}|.{r})|..{r}{r})")

@@ -15,17 +15,11 @@ from __future__ import annotations
 import bisect
 import re
 
-from .clean_text import (
-    _clean_stretches,
-    _edge_byte,
-    _edges_ok,
-    _ends_sentence,
-    _fine_after,
-    _fine_next,
-)
-from .common import _LOST, _LOST_MARKS, _RUN_CAP, _enc, _Span
-from .dbcs_as_single_byte import _in_step
-from .utf8_reading import _decode_dropped, _lossy_at, _prefer_lossy
+from ...chardata import LOST_MARKS, encode_char
+from .clean_text import clean_stretches, edge_byte, edges_ok, ends_sentence, fine_after, fine_next
+from .common import LOST_BYTE, RUN_CAP, Span
+from .dbcs_as_single_byte import reading_in_step
+from .utf8_reading import decode_dropped, lossy_at, prefer_lossy
 
 # One whole UTF-8 character of two, three or four bytes.
 _UTF8_SEQUENCE = re.compile(
@@ -33,17 +27,17 @@ _UTF8_SEQUENCE = re.compile(
 )
 
 
-def _spans(
+def roundtrip_spans(
     segment: str, encoded_as: str, decoded_as: str, before: str = "", after: str = ""
-) -> list[_Span]:
+) -> list[Span]:
     """Candidate spans inside one segment (characters encodable in ``decoded_as`` and
     lost marks); ``before`` and ``after`` are the window text around it."""
     chunks: list[bytes | None] = []
     for ch in segment:
-        if ch in _LOST_MARKS:
+        if ch in LOST_MARKS:
             chunks.append(None)
             continue
-        b = _enc(ch, decoded_as)
+        b = encode_char(ch, decoded_as)
         if b is None:
             return []
         chunks.append(b)
@@ -56,23 +50,23 @@ def _spans(
     starts: list[int] = []
     for chunk in chunks:
         starts.append(len(stream))
-        stream.extend(chunk if chunk is not None else (_LOST,))
+        stream.extend(chunk if chunk is not None else (LOST_BYTE,))
     starts.append(len(stream))
     bchar = {pos: k for k, pos in enumerate(starts)}
     lenient = encoded_as == "utf-8"
     if lenient and _UTF8_SEQUENCE.search(data) is None:
         return []  # not one whole UTF-8 character in these bytes: nothing to read
     # A GBK/Big5 sentence read as a single-byte page is twice as long as its hanzi.
-    span_cap = 80 if lenient else _RUN_CAP
+    span_cap = 80 if lenient else RUN_CAP
     # Where the garbled side stops being mojibake: a clean-looking stretch, or the end
     # of a sentence of the reading followed by text that reads fine.  No span crosses.
-    clean = _clean_stretches(segment)
+    clean = clean_stretches(segment)
     clean.extend(
         k
         for k in range(1, n)
         if chunks[k - 1] is not None
-        and _ends_sentence(data, offs[k], encoded_as)
-        and _fine_after(segment, k)
+        and ends_sentence(data, offs[k], encoded_as)
+        and fine_after(segment, k)
     )
     clean.sort()
 
@@ -82,11 +76,11 @@ def _spans(
         # pair; at an edge, next to Chinese text, it is that text's own.
         if encoded_as == "utf-8":
             return True
-        if _edge_byte(segment[j - 1], decoded_as) and _fine_next(segment[j:] + after):
+        if edge_byte(segment[j - 1], decoded_as) and fine_next(segment[j:] + after):
             return False
-        return not (_edge_byte(segment[i], decoded_as) and _fine_next((before + segment[:i])[::-1]))
+        return not (edge_byte(segment[i], decoded_as) and fine_next((before + segment[:i])[::-1]))
 
-    def strict_at(i: int, cap: int) -> _Span | None:
+    def strict_at(i: int, cap: int) -> Span | None:
         """The longest strictly decodable span from character ``i`` (up to ``cap``)."""
         stop = next((k for k in range(i, cap) if chunks[k] is None), cap)
         if not lenient:
@@ -97,15 +91,15 @@ def _spans(
             except UnicodeDecodeError as err:
                 stop = max(i, bisect.bisect_right(offs, offs[i] + err.start) - 1)
         for j in range(stop, i + 1, -1):
-            res = _decode_dropped(data[offs[i] : offs[j]], encoded_as, decoded_as)
+            res = decode_dropped(data[offs[i] : offs[j]], encoded_as, decoded_as)
             if res is None or res[0] == segment[i:j] or res[0].isascii():
                 continue
-            if not _edges_ok(segment, i, j, res[0]) or not glued(i, j):
+            if not edges_ok(segment, i, j, res[0]) or not glued(i, j):
                 continue
             return (i, j, res[0], {"restored_bytes": res[1]} if res[1] else None)
         return None
 
-    out: list[_Span] = []
+    out: list[Span] = []
     i = 0
     while i < n:
         if chunks[i] is None or segment[i].isascii():
@@ -127,11 +121,11 @@ def _spans(
         ):
             # A double-byte stream after a lost byte: the character here is a lead, or
             # the trail of a lost lead; the better reading of the same stretch decides.
-            strict = _in_step(segment, strict, strict_at(i + 1, cap))
+            strict = reading_in_step(segment, strict, strict_at(i + 1, cap))
         chosen = strict
         if lenient:
-            chosen = _prefer_lossy(
-                segment, strict, _lossy_at(segment, stream, bchar, starts, i, cap, decoded_as)
+            chosen = prefer_lossy(
+                segment, strict, lossy_at(segment, stream, bchar, starts, i, cap, decoded_as)
             )
         if chosen is None:
             i += 1

@@ -2,7 +2,7 @@
 
 *Dropped bytes*: single-byte readers that cannot show some continuation bytes
 (cp1252: 81 8D 8F 90 9D; cp1250, cp1251) get those bytes re-inserted
-(:func:`_decode_dropped`).
+(:func:`decode_dropped`).
 
 *Hole-tolerant UTF-8* (lossy readers): a reader that dropped bytes it could not
 decode, or replaced them by ``?``/U+FFFD, leaves holes.  The walk then accepts a
@@ -29,9 +29,15 @@ from __future__ import annotations
 import codecs
 from functools import lru_cache
 
-from ..plausibility import char_score, lexicon_bigrams, lexicon_index
-from .clean_text import _edges_ok
-from .common import _LOST, _SINGLE, _bigram_share, _plaus, _Span
+from ..plausibility import (
+    bigram_share,
+    char_score,
+    lenient_plausibility,
+    lexicon_bigrams,
+    lexicon_index,
+)
+from .clean_text import edges_ok
+from .common import LOST_BYTE, SINGLE_BYTE_CODECS, Span
 
 
 def _reader_drops(missing: bytes, decoded_as: str) -> bool:
@@ -112,13 +118,13 @@ def _undisplayable(codec: str) -> tuple[int, ...]:
     return tuple(out)
 
 
-def _decode_dropped(data: bytes, encoded_as: str, decoded_as: str) -> tuple[str, int] | None:
+def decode_dropped(data: bytes, encoded_as: str, decoded_as: str) -> tuple[str, int] | None:
     """Strict decode; for a single-byte reader that cannot show some continuation
     bytes (cp1252, cp1250, cp1251), retry by re-inserting such bytes."""
     try:
         return data.decode(encoded_as), 0
     except UnicodeDecodeError:
-        if encoded_as != "utf-8" or decoded_as not in _SINGLE:
+        if encoded_as != "utf-8" or decoded_as not in SINGLE_BYTE_CODECS:
             return None
     holes = _undisplayable(decoded_as)
     if not holes:
@@ -163,7 +169,7 @@ def _utf8_prefix_ok(data: bytes) -> bool:
 def _lenient(
     segment: str, stream: list[int], bchar: dict[int, int], p: int, pmax: int
 ) -> list[tuple[int, list[_Unit]]]:
-    """Hole-tolerant UTF-8 decode of ``stream[p:pmax]`` (bytes, or ``_LOST`` for a
+    """Hole-tolerant UTF-8 decode of ``stream[p:pmax]`` (bytes, or ``LOST_BYTE`` for a
     lost mark).  Returns the possible run ends: (segment character index, units).
 
     A hole is a truncated sequence (lead byte with too few continuation bytes) ending
@@ -194,7 +200,7 @@ def _lenient(
     while p < pmax:
         b = stream[p]
         spaced = since_hole < 0 or since_hole >= 2
-        if b == _LOST:
+        if b == LOST_BYTE:
             if units and units[-1][1] is not None and units[-1][2] and not units[-1][3]:
                 units[-1] = ("", units[-1][1], True, True)
                 p += 1
@@ -244,7 +250,7 @@ def _lenient(
             continue
         if not spaced or not _utf8_prefix_ok(got):
             break
-        if q < pmax and stream[q] == _LOST:
+        if q < pmax and stream[q] == LOST_BYTE:
             units.append(("", got, True, True))
             q += 1
         elif q in bchar:
@@ -281,7 +287,7 @@ def _render(units: list[_Unit], decoded_as: str) -> tuple[str, int, int]:
     return "".join(parts), guessed, unrecovered
 
 
-def _lossy_at(
+def lossy_at(
     segment: str,
     stream: list[int],
     bchar: dict[int, int],
@@ -289,22 +295,22 @@ def _lossy_at(
     i: int,
     cap: int,
     decoded_as: str,
-) -> list[_Span]:
+) -> list[Span]:
     """Hole-tolerant candidates starting at character ``i`` (at least one hole each)."""
-    out: list[_Span] = []
+    out: list[Span] = []
     for k, units in _lenient(segment, stream, bchar, starts[i], starts[cap]):
         holes = sum(1 for u in units if u[1] is not None)
         decoded = sum(1 for u in units if u[1] is None and not u[0].isascii())
         if not holes or decoded < 2 * holes:
             continue
         text, guessed, unrecovered = _render(units, decoded_as)
-        if not _edges_ok(segment, i, k, text):
+        if not edges_ok(segment, i, k, text):
             continue
         out.append((i, k, text, {"guessed": guessed, "unrecovered": unrecovered}))
     return out
 
 
-def _prefer_lossy(segment: str, strict: _Span | None, lossy: list[_Span]) -> _Span | None:
+def prefer_lossy(segment: str, strict: Span | None, lossy: list[Span]) -> Span | None:
     """Pick between the strict span and the hole-tolerant ones, all judged on the same
     stretch of text (repaired part plus the rest left garbled); a lossy reading must be
     clearly better than the strict one."""
@@ -312,9 +318,9 @@ def _prefer_lossy(segment: str, strict: _Span | None, lossy: list[_Span]) -> _Sp
         return strict
     end = max([s[1] for s in lossy] + ([strict[1]] if strict else []))
 
-    def score(span: _Span) -> float:
+    def score(span: Span) -> float:
         core = (span[2] + segment[span[1] : end]).replace("\ufffd", "")
-        return _plaus(core) + 2.0 * _bigram_share(core)
+        return lenient_plausibility(core) + 2.0 * bigram_share(core)
 
     best = max(lossy, key=lambda s: (score(s), s[1]))
     if strict is None or score(best) > score(strict) + 0.3:

@@ -1,13 +1,13 @@
 """Big5 read as GBK where the reader marked lost bytes (GBK read as Big5, ``笢恅`` =
-中文, is re-read by :mod:`.dbcs_shift`).
+中文, is re-read by :mod:`.gbk_read_as_big5`).
 
 This module reads a segment (a run of characters the reader can show) that holds a
 lost mark U+FFFD or a private-use character (a GBK reader that shows user-defined
 pairs as private use, as Windows, browsers and ``gb18030`` do, never loses a byte):
 the marks tell where bytes went.  A segment without either may come from a reader
 that dropped bytes silently; Big5 read as GBK is then left alone (see
-:data:`.dbcs_shift._SHIFT_PAIRS`).  (The pre-filter is in :mod:`.prefilter`, the gates
-in :mod:`.gates`.)
+:data:`.gbk_read_as_big5.SHIFT_PAIRS`).  (The pre-filter is in :mod:`.prefilter`, the
+gates in :mod:`.gates`.)
 
 * *Strict re-reading* (:func:`_dbcs_read`): the characters are turned back into the
   reader's bytes, a lost mark into one unknown byte (Python's readers replace one
@@ -31,20 +31,8 @@ in :mod:`.gates`.)
   may start a new span only where the reader is in step.  Lost pairs are never
   guessed: edits with U+FFFD are ``lossy``.
 
-Measured through :func:`find_mojibake` (sentences wrapped in clean text, THUCNews for
-GBK and DRCD for Big5, seed 7, 300 sentences each way; "wrong" counts edits that put
-in a character that is neither the clean one nor U+FFFD):
-
-=====================================  ==========  ===========  =====
-style                                  exact       chars right  wrong
-=====================================  ==========  ===========  =====
-Big5 read as ``gb18030`` (lossless)    181/300     68%          0
-Big5 read as GBK, ``replace``          0/300       10%          0
-=====================================  ==========  ===========  =====
-
-Seed 11 (400 sentences) gives the same picture (232/400 exact for ``gb18030``, no
-wrong character), and so does a reader that writes one U+FFFD for a whole pair (5% of
-the characters right, none wrong).
+How much it restores, and that it puts in no wrong character, is measured in
+``docs/repair-measurements.md``.
 """
 
 from __future__ import annotations
@@ -53,32 +41,33 @@ import bisect
 import re
 from functools import lru_cache
 
-from ..plausibility import char_score, is_common, lexicon_index
-from .clean_text import _CLOSERS, _SENTENCE_END, _clean_stretches, _fine_after, _garbled_rare
-from .common import _LOST, _enc, _is_han, _linked, _Span
+from ...chardata import CLOSERS, SENTENCE_END, encode_char, is_han
+from ..plausibility import char_score, is_common, lexicon_index, phrase_linked
+from .clean_text import clean_stretches, fine_after, garbled_rare
+from .common import LOST_BYTE, Span
 
 # (encoded_as, decoded_as) pairs of the two double-byte codecs read as each other.
-_DBCS: tuple[tuple[str, str], ...] = (("gbk", "big5"), ("big5", "gbk"))
+DBCS_PAIRS: tuple[tuple[str, str], ...] = (("gbk", "big5"), ("big5", "gbk"))
 # Characters that show the reader did not drop bytes silently: a lost mark, or a
 # private-use character of a GBK reader that maps user-defined pairs (never loses).
-_DBCS_PROOF = re.compile("[\ufffd\ue000-\uf8ff]")
+DBCS_PROOF = re.compile("[\ufffd\ue000-\uf8ff]")
 
 
 @lru_cache(maxsize=65536)
-def _dbcs_bytes(ch: str, codec: str) -> bytes | None:
+def dbcs_bytes(ch: str, codec: str) -> bytes | None:
     """The one or two bytes a reader in ``codec`` showed as ``ch``.  A GBK reader that
     maps user-defined pairs to private use (Windows, browsers) counts: those characters
     are re-encoded through GB18030's two-byte private-use table."""
-    got = _enc(ch, codec)
+    got = encode_char(ch, codec)
     if got is None and codec == "gbk" and "\ue000" <= ch <= "\uf8ff":
-        got = _enc(ch, "gb18030")
+        got = encode_char(ch, "gb18030")
     if got is None or len(got) > 2:
         return None
     return got
 
 
 @lru_cache(maxsize=262144)
-def _pair(lead: int, trail: int, codec: str) -> str | None:
+def decode_pair(lead: int, trail: int, codec: str) -> str | None:
     """The character of a double-byte pair in ``codec``, or None."""
     try:
         ch = bytes((lead, trail)).decode(codec)
@@ -107,12 +96,12 @@ def _dbcs_read(stream: list[int], p: int, bchar: dict[int, int], enc: str) -> li
         if p + 1 >= n:
             break
         t = stream[p + 1]
-        if b == _LOST or t == _LOST:
-            if t != _LOST and not 0x40 <= t <= 0xFE:
+        if b == LOST_BYTE or t == LOST_BYTE:
+            if t != LOST_BYTE and not 0x40 <= t <= 0xFE:
                 break
             ch, lost = "\ufffd", True
         else:
-            got = _pair(b, t, enc)
+            got = decode_pair(b, t, enc)
             if got is None:
                 break
             ch, lost = got, False
@@ -136,10 +125,11 @@ def _dbcs_keep(units: list[_DUnit], complete: bool, segment: str, clean_at: int)
         if ch.isascii():  # a letter glued between wide characters: a stray trail byte
             inner = 0 < k < m - 1 and not chars[k - 1].isascii() and not chars[k + 1].isascii()
             return inner and not ch.isdigit() and not ch.isspace()
-        if not _is_han(ch) and char_score(ch) >= 1.5:
+        if not is_han(ch) and char_score(ch) >= 1.5:
             return False  # Chinese punctuation
         return not (
-            (k > 0 and _linked(chars[k - 1], ch)) or (k + 1 < m and _linked(ch, chars[k + 1]))
+            (k > 0 and phrase_linked(chars[k - 1], ch))
+            or (k + 1 < m and phrase_linked(ch, chars[k + 1]))
         )
 
     lones = [lone(k) for k in range(m)]
@@ -162,7 +152,7 @@ def _dbcs_keep(units: list[_DUnit], complete: bool, segment: str, clean_at: int)
             k > 0
             and not units[k - 1][2]
             and k + 1 < m
-            and _is_han(chars[k + 1])
+            and is_han(chars[k + 1])
             and not lones[k + 1]
         ):
             cut = k
@@ -177,11 +167,11 @@ def _dbcs_keep(units: list[_DUnit], complete: bool, segment: str, clean_at: int)
             while cut > 0 and lones[cut - 1] and not _rare_garbled(segment, units, cut - 1):
                 cut -= 1
             break
-        if chars[k] in _SENTENCE_END and not units[k][2]:
+        if chars[k] in SENTENCE_END and not units[k][2]:
             j = k + 1
-            while j < m and chars[j] in _CLOSERS and not units[j][2]:
+            while j < m and chars[j] in CLOSERS and not units[j][2]:
                 j += 1
-            if j < cut and units[j - 1][0] >= 0 and _fine_after(segment, units[j - 1][0]):
+            if j < cut and units[j - 1][0] >= 0 and fine_after(segment, units[j - 1][0]):
                 cut = j
                 break
     while cut > 0 and (units[cut - 1][2] or units[cut - 1][0] < 0):
@@ -196,25 +186,25 @@ def _rare_garbled(segment: str, units: list[_DUnit], k: int) -> bool:
     if end < 0:
         return True
     start = next((units[q][0] for q in range(k - 1, -1, -1) if units[q][0] >= 0), end - 1)
-    return any(_garbled_rare(c) for c in segment[max(start, 0) : end])
+    return any(garbled_rare(c) for c in segment[max(start, 0) : end])
 
 
-def _dbcs_spans(segment: str, enc: str, dec: str) -> list[_Span]:
+def dbcs_spans(segment: str, enc: str, dec: str) -> list[Span]:
     """Strict re-readings of one segment (characters a reader in ``dec`` can show, and
     lost marks), cut where they stop being plausible (see the module docstring)."""
-    if _DBCS_PROOF.search(segment) is None:
+    if DBCS_PROOF.search(segment) is None:
         return []
     stream: list[int] = []
     starts: list[int] = []
     for ch in segment:
         starts.append(len(stream))
-        got = None if ch == "\ufffd" else _dbcs_bytes(ch, dec)
-        stream.extend(got if got is not None else (_LOST,))
+        got = None if ch == "\ufffd" else dbcs_bytes(ch, dec)
+        stream.extend(got if got is not None else (LOST_BYTE,))
     starts.append(len(stream))
     bchar = {pos: k for k, pos in enumerate(starts)}
     n = len(segment)
-    clean = _clean_stretches(segment)
-    out: list[_Span] = []
+    clean = clean_stretches(segment)
+    out: list[Span] = []
     i = 0
     in_step = True  # the reader is known to be in step with the pairs at ``i``
     while i < n:
@@ -234,7 +224,7 @@ def _dbcs_spans(segment: str, enc: str, dec: str) -> list[_Span]:
         # The first character must be a linked hanzi, or a common one read from a rare one.
         start_ok = (
             cut > 0
-            and _is_han(first)
+            and is_han(first)
             and (
                 (len(units) > 1 and units[1][1] in rights.get(first))
                 or (is_common(first) and char_score(ch) < 1.5)

@@ -26,29 +26,11 @@ lost mark read and :data:`_PUT_BACK` per byte put back.  So a stretch is re-read
 where its re-reading gains more than two switches over the text as it is, and a byte
 is put back only where the reading after it gains more than the cost.  Each re-read
 stretch must then pass the gates: six or more wide characters go through
-:func:`~.gates._dbcs_acceptable`; shorter ones must be distinct rare characters
+:func:`~.gates.dbcs_acceptable`; shorter ones must be distinct rare characters
 without bigrams re-read as common hanzi linked pair by pair, with nothing lost.
 
-Measured through :func:`find_mojibake` on THUCNews sentences wrapped in clean text
-(seed 7; wrong characters are those of a replacement outside its longest common
-subsequence with the clean text; the sentences of the last three rows all lost
-bytes):
-
-=============================  =======  =====  =====
-reader                         edited   right  wrong
-=============================  =======  =====  =====
-lossless (``strict``)          108/131  3,819  0 (100 exact)
-``replace`` (mark per byte)    132/169  5,476  9
-browser (mark per pair)        134/169  5,707  0
-``ignore`` (no mark)           130/169  5,280  137
-=============================  =======  =====  =====
-
-Before this search a mark was needed and read in step with the marks only
-(``replace``: 2,471 right; nothing without marks).  The wrong characters of the
-silent reader are mostly where two bytes went in a row (``湖人`` -> ``核``) or a drop
-came just before the stretch (``如果`` -> ``绻``); those of ``replace`` sit next to a
-lost pair.  Seed 11 (400 sentences) gives the same picture.  THUCNews and DRCD stay
-unchanged.
+What it restores and what it gets wrong with each kind of reader is measured in
+``docs/repair-measurements.md``.
 """
 
 from __future__ import annotations
@@ -57,17 +39,24 @@ import itertools
 import math
 from functools import lru_cache
 
-from ..plausibility import char_score, is_common, lexicon_index
-from .common import _LOST, _bigram_share, _is_han, _linked, _rare, _Span
-from .gates import _DBCS_MIN, _dbcs_acceptable
-from .gbk_big5 import _dbcs_bytes, _pair
+from ...chardata import RUNNING_PUNCT, is_han
+from ..plausibility import (
+    bigram_share,
+    char_score,
+    is_common,
+    is_rare,
+    lexicon_index,
+    phrase_linked,
+)
+from .big5_read_as_gbk import dbcs_bytes, decode_pair
+from .common import LOST_BYTE, Span
+from .gates import DBCS_MIN, dbcs_acceptable
 
-_SHIFT_PAIRS = frozenset({("gbk", "big5")})
+SHIFT_PAIRS = frozenset({("gbk", "big5")})
 """(writer, reader) pairs repaired here.  Big5 read as GBK is not: the phrase lists
-hold few traditional bigrams, and on 300 DRCD sentences this search put in 97 wrong
-characters for 495 right with silent drops, and 46 for 400 with ``replace`` marks
-(:mod:`.gbk_big5`, in step with the marks: 1,213 right, none wrong), even with the
-bigrams looked up in simplified as well."""
+hold few traditional bigrams, and on DRCD sentences this search put in many wrong
+characters where the in-step reading of :mod:`.big5_read_as_gbk` puts in none (the
+numbers are in ``docs/repair-measurements.md``)."""
 
 _LINK = 3.0
 _SWITCH = 2.0
@@ -76,8 +65,6 @@ _MARK = 0.5
 _FEW = 30
 _KEEP, _READ = 0, 1
 _NONE = float("-inf")
-# The punctuation of running Chinese text, as frequent as the most frequent hanzi.
-_RUNNING_PUNCT = frozenset("，。、；：？！“”‘’（）《》—…·")
 
 
 def _degree(ch: str) -> int:
@@ -92,37 +79,37 @@ def _score(ch: str) -> float:
     耍 with 人, so a hanzi gets up to 2 more by the number of phrase-list bigrams it
     is part of (a frequency proxy: 人 992, 耍 24, 绾 1), and ，。 count as the most
     frequent hanzi."""
-    if ch in _RUNNING_PUNCT:
+    if ch in RUNNING_PUNCT:
         return 4.0
     base = char_score(ch)
-    if not _is_han(ch):
+    if not is_han(ch):
         return base
     return base + 2.0 * min(math.log2(1 + _degree(ch)) / 10.0, 1.0)
 
 
-def _worth_searching(hit: str, enc: str, dec: str) -> bool:
+def worth_searching(hit: str, enc: str, dec: str) -> bool:
     """Whether the bytes of a pre-filter hit (rare characters) read as at least two
     common hanzi in ``enc``, in step or one byte out of step: what mojibake does and
     rare characters of real text (names, reduplications) seldom do."""
-    stream = b"".join(_dbcs_bytes(ch, dec) or b"" for ch in hit)
+    stream = b"".join(dbcs_bytes(ch, dec) or b"" for ch in hit)
     for offset in (0, 1):
         common = 0
         for p in range(offset, len(stream) - 1, 2):
-            got = _pair(stream[p], stream[p + 1], enc)
+            got = decode_pair(stream[p], stream[p + 1], enc)
             common += got is not None and is_common(got)
         if common >= 2:
             return True
     return False
 
 
-def _shift_spans(segment: str, enc: str, dec: str) -> list[_Span]:
+def shift_spans(segment: str, enc: str, dec: str) -> list[Span]:
     """Re-read stretches of ``segment`` (shown by a reader in ``dec`` that may have
     marked or dropped the bytes it could not read) in the writer's codec ``enc``, with
     the gates passed."""
     stream: list[int] = []
     starts: list[int] = []
     for ch in segment:
-        got = (_LOST,) if ch == "\ufffd" else _dbcs_bytes(ch, dec)
+        got = (LOST_BYTE,) if ch == "\ufffd" else dbcs_bytes(ch, dec)
         if got is None:
             return []
         starts.append(len(stream))
@@ -132,7 +119,7 @@ def _shift_spans(segment: str, enc: str, dec: str) -> list[_Span]:
     n = len(stream)
 
     def link(a: str, b: str) -> float:
-        return _LINK if _linked(a, b) else 0.0
+        return _LINK if phrase_linked(a, b) else 0.0
 
     # Per mode and byte position: best score, last character, and the step that got
     # there (previous position, previous mode, character emitted or "" for a switch).
@@ -162,7 +149,7 @@ def _shift_spans(segment: str, enc: str, dec: str) -> list[_Span]:
             continue
         before = last[_READ][p]
         b = stream[p]
-        if b == _LOST:  # a lost mark: for a whole pair, or for one byte of it
+        if b == LOST_BYTE:  # a lost mark: for a whole pair, or for one byte of it
             offer(_READ, p + 1, base - _MARK, "\ufffd", p, _READ)
             if p + 1 < n and stream[p + 1] >= 0x40:
                 offer(_READ, p + 2, base - _MARK, "\ufffd", p, _READ)
@@ -171,16 +158,16 @@ def _shift_spans(segment: str, enc: str, dec: str) -> list[_Span]:
             ch = chr(b)
             offer(_READ, p + 1, base + _score(ch), ch, p, _READ)
             continue
-        if p + 1 < n and stream[p + 1] == _LOST:  # a mark for the pair's second byte
+        if p + 1 < n and stream[p + 1] == LOST_BYTE:  # a mark for the pair's second byte
             offer(_READ, p + 2, base - _MARK, "\ufffd", p, _READ)
         elif p + 1 < n:
-            pair = _pair(b, stream[p + 1], enc)
+            pair = decode_pair(b, stream[p + 1], enc)
             if pair is not None:
                 offer(_READ, p + 2, base + _score(pair) + link(before, pair), pair, p, _READ)
         offer(_READ, p + 1, base - _PUT_BACK, "\ufffd", p, _READ)  # a byte put back
     offer(_KEEP, n, score[_READ][n] - _SWITCH, last[_READ][n], n, _READ)
     # Walk back, collecting the re-read stretches as (first char, end char, emitted).
-    spans: list[_Span] = []
+    spans: list[Span] = []
     mode, p = _KEEP, n
     end, emitted = -1, list[str]()
     while p > 0 or mode == _READ:
@@ -208,9 +195,9 @@ def _distrust(repl: str) -> str:
     chars = list(repl)
     m = len(chars)
     lone = [
-        _is_han(c)
-        and not (k > 0 and _linked(chars[k - 1], c))
-        and not (k + 1 < m and _linked(c, chars[k + 1]))
+        is_han(c)
+        and not (k > 0 and phrase_linked(chars[k - 1], c))
+        and not (k + 1 < m and phrase_linked(c, chars[k + 1]))
         for k, c in enumerate(chars)
     ]
     k = 0
@@ -228,7 +215,7 @@ def _distrust(repl: str) -> str:
     return "".join(chars)
 
 
-def _stretch(segment: str, start: int, end: int, repl: str) -> _Span:
+def _stretch(segment: str, start: int, end: int, repl: str) -> Span:
     """A re-read stretch as a span, or an empty span (dropped) if a gate refuses it."""
     garbled = segment[start:end]
     if "\ufffd" in repl:  # the reader dropped bytes: more may be in doubt
@@ -242,13 +229,13 @@ def _stretch(segment: str, start: int, end: int, repl: str) -> _Span:
 def _shift_acceptable(garbled: str, repl: str) -> bool:
     """The gates of a re-read stretch (see the module docstring)."""
     wide = [c for c in garbled if not c.isascii()]
-    if len(wide) >= _DBCS_MIN:
-        return _dbcs_acceptable(garbled, repl)
+    if len(wide) >= DBCS_MIN:
+        return dbcs_acceptable(garbled, repl)
     return (
         len(repl) >= 2
         and len(set(wide)) == len(wide)  # not a reduplication (忡忡, a name's 婧婧)
-        and all(_is_han(c) and is_common(c) for c in repl)
-        and all(_linked(a, b) for a, b in itertools.pairwise(repl))
-        and all(_rare(c) for c in wide)
-        and _bigram_share(garbled) == 0.0
+        and all(is_han(c) and is_common(c) for c in repl)
+        and all(phrase_linked(a, b) for a, b in itertools.pairwise(repl))
+        and all(is_rare(c) for c in wide)
+        and bigram_share(garbled) == 0.0
     )
