@@ -1,9 +1,7 @@
 from __future__ import annotations
 
-import inspect
 import json
 import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -37,41 +35,30 @@ def needs_shared_data(path: Path) -> Path:
     return path
 
 
-def _uses_shared_data(item: pytest.Item) -> bool:
-    """Whether a test reads the corpora: through a corpus fixture, or by naming a
-    module-level path inside them in its own source."""
-    function = getattr(item, "function", None)
-    module = getattr(item, "module", None)
-    if function is None or module is None:
-        return False
-    names = [
-        name
-        for name, value in vars(module).items()
-        if isinstance(value, Path) and value.is_relative_to(SHARED_DATA)
-    ]
-    try:
-        source = inspect.getsource(function)
-    except (OSError, TypeError):
-        return False
-    return any(re.search(rf"\b{re.escape(name)}\b", source) for name in names)
+def _missing_corpus(error: BaseException | None) -> bool:
+    return (
+        isinstance(error, FileNotFoundError)
+        and error.filename is not None
+        and Path(error.filename).is_relative_to(SHARED_DATA)
+    )
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if HAVE_SHARED_DATA:
-        return
-    skip = pytest.mark.skip(reason=MISSING)
-    for item in items:
-        if CORPUS_FIXTURES & set(getattr(item, "fixturenames", ())) or _uses_shared_data(item):
-            item.add_marker(skip)
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Without the corpora, a test (or its fixture) that fails because a file of the
+    corpora is missing is reported as skipped, with the reason."""
+    outcome = yield
+    error = call.excinfo.value if call.excinfo is not None else None
+    if not HAVE_SHARED_DATA and _missing_corpus(error):
+        report = outcome.get_result()  # type: ignore[attr-defined]
+        report.outcome = "skipped"
+        report.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: {MISSING}")
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if not HAVE_SHARED_DATA:
         skipped = len(terminalreporter.stats.get("skipped", []))
         terminalreporter.write_line(f"zhnorm: {skipped} tests skipped: {MISSING}")
-
-
-CORPUS_FIXTURES = {"simplified_corpus", "traditional_corpus"}
 
 
 def read_jsonl_texts(path: Path, field: str = "text") -> Iterator[tuple[str, str]]:

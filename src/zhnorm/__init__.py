@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from .key import KeyConfig, Keyed, keyed, match_key, match_keys
+    from .key import KeyConfig, Keyed, KeyOptions, keyed, match_key, match_keys
     from .neardup import (
         DedupIndex,
         DedupResult,
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         choose_kept,
         cluster_pairs,
         dedup,
+        dedup_files,
         exact_similarity,
         from_lean_minhash,
         lsh_bands,
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
         Edit,
         Explained,
         FixConfig,
+        FixOptions,
         Step,
         apply_plan,
         fix_and_explain,
@@ -57,10 +59,13 @@ if TYPE_CHECKING:
         detect_script,
     )
     from .textreuse import (
+        AlignOptions,
         Occurrence,
         Paragraph,
         Passage,
         RepeatGroup,
+        RepeatOptions,
+        ReuseOptions,
         ReuseResult,
         Story,
         align,
@@ -82,6 +87,7 @@ _LAZY = {
     "choose_kept": "neardup",
     "cluster_pairs": "neardup",
     "dedup": "neardup",
+    "dedup_files": "neardup",
     "exact_similarity": "neardup",
     "from_lean_minhash": "neardup",
     "lsh_bands": "neardup",
@@ -89,6 +95,7 @@ _LAZY = {
     "signatures": "neardup",
     "to_lean_minhash": "neardup",
     "KeyConfig": "key",
+    "KeyOptions": "key",
     "Keyed": "key",
     "keyed": "key",
     "match_key": "key",
@@ -98,6 +105,7 @@ _LAZY = {
     "Edit": "repair",
     "Explained": "repair",
     "FixConfig": "repair",
+    "FixOptions": "repair",
     "Step": "repair",
     "apply_plan": "repair",
     "fix_and_explain": "repair",
@@ -105,7 +113,10 @@ _LAZY = {
     "fix_text": "repair",
     "normalize": "repair",
     "normalize_batch": "repair",
+    "AlignOptions": "textreuse",
     "Occurrence": "textreuse",
+    "RepeatOptions": "textreuse",
+    "ReuseOptions": "textreuse",
     "Paragraph": "textreuse",
     "Passage": "textreuse",
     "RepeatGroup": "textreuse",
@@ -128,6 +139,7 @@ _LAZY = {
 
 __all__ = [
     "CONFIG_NAMES",
+    "AlignOptions",
     "Converter",
     "DedupIndex",
     "DedupResult",
@@ -136,8 +148,10 @@ __all__ = [
     "Edit",
     "Explained",
     "FixConfig",
+    "FixOptions",
     "IndexMatch",
     "KeyConfig",
+    "KeyOptions",
     "Keyed",
     "MinHashParams",
     "Occurrence",
@@ -147,6 +161,8 @@ __all__ = [
     "Pipeline",
     "PipelineConfigError",
     "RepeatGroup",
+    "RepeatOptions",
+    "ReuseOptions",
     "ReuseResult",
     "ScriptReport",
     "Step",
@@ -160,6 +176,7 @@ __all__ = [
     "cluster_pairs",
     "convert",
     "dedup",
+    "dedup_files",
     "detect_script",
     "exact_similarity",
     "fix_and_explain",

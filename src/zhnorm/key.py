@@ -94,13 +94,9 @@ def resolve_key_options(
     >>> resolve_key_options(script=None) == KeyOptions(script=None)
     True
     """
-    if config is not None:
-        if options is not None:
-            raise TypeError("give the key options as options or as config, not both")
-        options = config
-    if options is None and not overrides:
+    if options is None and config is None and not overrides:
         return DEFAULT
-    return resolve(KeyOptions, options, overrides)
+    return resolve(KeyOptions, options, overrides, config=config)
 
 
 def _fold_char(char: str) -> str:

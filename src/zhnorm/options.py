@@ -23,9 +23,13 @@ __all__ = ["resolve"]
 T = TypeVar("T")
 
 
-def resolve(cls: type[T], options: T | None, overrides: Mapping[str, Any]) -> T:
+def resolve(
+    cls: type[T], options: T | None, overrides: Mapping[str, Any], *, config: T | None = None
+) -> T:
     """``options`` (or the defaults of ``cls``) with the fields named in ``overrides``
     replaced; an unknown name raises :class:`TypeError` listing the valid ones.
+    ``config`` is the keyword the repair and key functions took the object by before
+    it was ``options``; it is accepted in its place.
 
     >>> from dataclasses import dataclass
     >>> @dataclass(frozen=True)
@@ -40,6 +44,10 @@ def resolve(cls: type[T], options: T | None, overrides: Mapping[str, Any]) -> T:
     Traceback (most recent call last):
     TypeError: unknown option 'colour' for Opts; valid: name, size
     """
+    if config is not None:
+        if options is not None:
+            raise TypeError(f"give the {cls.__name__} as options or as config=, not both")
+        options = config
     if options is not None and not isinstance(options, cls):
         raise TypeError(f"options must be a {cls.__name__}, not {type(options).__name__}")
     base = cls() if options is None else options

