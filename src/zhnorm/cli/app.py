@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from .._version import __version__
+from ..io import InputError
 from . import align, convert, dedup, detect, fix, paragraphs, reuse, run, summary
 
 __all__ = ["main"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """The ``zhnorm`` group: an :class:`~zhnorm.io.InputError` from any command (bad
+    input, named by file and position) is a one-line error, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="zhnorm")
 def main() -> None:
     """Chinese text normalisation: OpenCC-exact script conversion and script detection."""

@@ -6,7 +6,7 @@ import re
 
 import click
 
-from ..io import AtomicOutput, InputError, RunCounts, map_jsonl, rejects_for, text_inputs
+from ..io import AtomicOutput, RunCounts, map_jsonl, rejects_for, text_inputs
 from ..script import CONFIG_NAMES, Converter
 from ..script.dictionary import DictionaryFormatError
 from .options import record_stream_options
@@ -60,23 +60,20 @@ def convert(
         raise click.UsageError(str(exc)) from exc
     bad = rejects_for(skip_bad and jsonl, output, rejects)
     counts = RunCounts("convert", rejects_path=bad.path)
-    try:
-        with AtomicOutput(output) as out, bad:
-            if jsonl:
-                map_jsonl(
-                    lambda text, _file, _line: converter.convert(text),
-                    inputs,
-                    out,
-                    text_field=text_field,
-                    errors=errors,
-                    rejects=bad,
-                    counts=counts,
-                )
-            else:
-                for _name, chunks in text_inputs(inputs, errors):
-                    for converted in converter.iter_convert(chunks):
-                        out.write(converted)
-    except InputError as exc:
-        raise click.ClickException(str(exc)) from exc
+    with AtomicOutput(output) as out, bad:
+        if jsonl:
+            map_jsonl(
+                lambda text, _file, _line: converter.convert(text),
+                inputs,
+                out,
+                text_field=text_field,
+                errors=errors,
+                rejects=bad,
+                counts=counts,
+            )
+        else:
+            for _name, chunks in text_inputs(inputs, errors):
+                for converted in converter.iter_convert(chunks):
+                    out.write(converted)
     if jsonl:
         click.echo(counts.summary(), err=True)

@@ -9,7 +9,7 @@ import click
 from ..io import InputError
 from ..neardup.files import dedup_files
 from ..neardup.index import DedupIndex
-from ..neardup.params import MinHashParams
+from ..neardup.params import DEFAULT_THRESHOLD, MinHashParams
 from .options import errors_option, id_field_option, quiet_option, text_field_option
 
 __all__ = ["dedup"]
@@ -33,7 +33,8 @@ __all__ = ["dedup"]
 @click.option(
     "--threshold",
     type=click.FloatRange(0.0, 1.0, min_open=True, max_open=True),
-    help="Exact Jaccard similarity of shingle sets at which documents merge [default 0.8].",
+    help="Exact Jaccard similarity of shingle sets at which documents merge "
+    f"[default {DEFAULT_THRESHOLD}].",
 )
 @click.option(
     "--ngram", type=click.IntRange(1, 64), help="Characters (or words) per shingle [default 2]."
@@ -140,7 +141,7 @@ def dedup(
 
             counts = spark_dedup_files(
                 inputs, output, clusters, master=master, pairs=pairs, keep=keep,
-                threshold=0.8 if threshold is None else threshold, params=params,
+                threshold=DEFAULT_THRESHOLD if threshold is None else threshold, params=params,
                 text_field=text_field, id_field=id_field, rejects=rejects, errors=errors,
             )  # fmt: skip
         else:

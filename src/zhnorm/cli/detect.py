@@ -6,7 +6,7 @@ import json
 
 import click
 
-from ..io import InputError, text_inputs
+from ..io import text_inputs
 from ..script import detect_script
 from .options import errors_option
 
@@ -19,16 +19,13 @@ __all__ = ["detect"]
 @errors_option(None)
 def detect(inputs: tuple[str, ...], as_json: bool, errors: str) -> None:
     """Detect the script (simplified / traditional / mixed / none) of each input."""
-    try:
-        for name, chunks in text_inputs(inputs, errors):
-            report = detect_script("".join(chunks))
-            if as_json:
-                click.echo(json.dumps({"input": name, **report.to_dict()}, ensure_ascii=False))
-            else:
-                click.echo(
-                    f"{name}\t{report.script}\tsimplified-only={report.simplified}"
-                    f"\ttraditional-only={report.traditional}\than={report.han}"
-                    f"\tconfidence={report.confidence:.3f}"
-                )
-    except InputError as exc:
-        raise click.ClickException(str(exc)) from exc
+    for name, chunks in text_inputs(inputs, errors):
+        report = detect_script("".join(chunks))
+        if as_json:
+            click.echo(json.dumps({"input": name, **report.to_dict()}, ensure_ascii=False))
+        else:
+            click.echo(
+                f"{name}\t{report.script}\tsimplified-only={report.simplified}"
+                f"\ttraditional-only={report.traditional}\than={report.han}"
+                f"\tconfidence={report.confidence:.3f}"
+            )

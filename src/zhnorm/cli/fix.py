@@ -9,7 +9,6 @@ import click
 
 from ..io import (
     AtomicOutput,
-    InputError,
     RunCounts,
     dumps_record,
     map_jsonl,
@@ -95,43 +94,40 @@ def fix(
         explain_file = f"{output}.explain.jsonl"
     bad = rejects_for(skip_bad and jsonl, output, rejects)
     counts = RunCounts("fix", rejects_path=bad.path)
-    try:
-        with ExitStack() as stack:
-            out = stack.enter_context(AtomicOutput(output))
-            explain_out = None
-            if explain and explain_file not in (None, "-"):
-                explain_out = stack.enter_context(AtomicOutput(explain_file))
+    with ExitStack() as stack:
+        out = stack.enter_context(AtomicOutput(output))
+        explain_out = None
+        if explain and explain_file not in (None, "-"):
+            explain_out = stack.enter_context(AtomicOutput(explain_file))
 
-            def repair(text: str, source: str, line: int | None) -> str:
-                explained = fix_and_explain(text, config)
-                result = explained.text
-                if target is not None:
-                    result = normalize(result, to=target, fix=False)
-                steps = [step.to_dict() for step in explained.steps]
-                steps += [{"note": note.to_dict()} for note in explained.notes]
-                for step in steps:
-                    line_text = dumps_record({"source": source, "line": line, **step})
-                    if explain_out is not None:
-                        explain_out.write(line_text)
-                    elif explain:
-                        click.echo(line_text, nl=False, err=True)
-                return result
+        def repair(text: str, source: str, line: int | None) -> str:
+            explained = fix_and_explain(text, config)
+            result = explained.text
+            if target is not None:
+                result = normalize(result, to=target, fix=False)
+            steps = [step.to_dict() for step in explained.steps]
+            steps += [{"note": note.to_dict()} for note in explained.notes]
+            for step in steps:
+                line_text = dumps_record({"source": source, "line": line, **step})
+                if explain_out is not None:
+                    explain_out.write(line_text)
+                elif explain:
+                    click.echo(line_text, nl=False, err=True)
+            return result
 
-            if jsonl:
-                stack.enter_context(bad)
-                map_jsonl(
-                    repair,
-                    inputs,
-                    out,
-                    text_field=text_field,
-                    errors=errors,
-                    rejects=bad,
-                    counts=counts,
-                )
-            else:
-                for name, chunks in text_inputs(inputs, errors):
-                    out.write(repair("".join(chunks), name, None))
-    except InputError as exc:
-        raise click.ClickException(str(exc)) from exc
+        if jsonl:
+            stack.enter_context(bad)
+            map_jsonl(
+                repair,
+                inputs,
+                out,
+                text_field=text_field,
+                errors=errors,
+                rejects=bad,
+                counts=counts,
+            )
+        else:
+            for name, chunks in text_inputs(inputs, errors):
+                out.write(repair("".join(chunks), name, None))
     if jsonl:
         click.echo(counts.summary(), err=True)

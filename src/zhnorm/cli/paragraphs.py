@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ..io import InputError
 from ..textreuse.files import paragraphs_files
+from ..textreuse.repeats import RepeatOptions
 from .options import record_options
 
 __all__ = ["paragraphs_command"]
@@ -34,14 +34,14 @@ __all__ = ["paragraphs_command"]
 @click.option(
     "--threshold",
     type=click.FloatRange(0.5, 1.0),
-    default=0.9,
+    default=RepeatOptions.threshold,
     show_default=True,
     help="Key similarity of near-duplicate paragraphs (1.0: exact repeats only).",
 )
 @click.option(
     "--boilerplate-docs",
     type=click.IntRange(min=2),
-    default=3,
+    default=RepeatOptions.boilerplate_docs,
     show_default=True,
     help="A paragraph in at least this many documents is reported as boilerplate.",
 )
@@ -74,20 +74,17 @@ def paragraphs_command(
     """
     if drop_repeats and not clean_output:
         raise click.UsageError("--drop-repeats needs -O CLEAN.jsonl")
-    try:
-        counts = paragraphs_files(
-            inputs,
-            output,
-            clean_output=clean_output if drop_repeats else None,
-            threshold=threshold,
-            boilerplate_docs=boilerplate_docs,
-            text_field=text_field,
-            id_field=id_field,
-            errors=errors,
-            skip_bad=skip_bad,
-            rejects=rejects,
-            quiet=quiet,
-        )
-    except InputError as exc:
-        raise click.ClickException(str(exc)) from exc
+    counts = paragraphs_files(
+        inputs,
+        output,
+        clean_output=clean_output if drop_repeats else None,
+        threshold=threshold,
+        boilerplate_docs=boilerplate_docs,
+        text_field=text_field,
+        id_field=id_field,
+        errors=errors,
+        skip_bad=skip_bad,
+        rejects=rejects,
+        quiet=quiet,
+    )
     click.echo(counts.summary(), err=True)

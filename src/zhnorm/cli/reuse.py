@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from ..io import InputError
 from ..textreuse.alignment import AlignOptions
 from ..textreuse.corpus import ReuseOptions
 from ..textreuse.files import reuse_files
@@ -70,22 +69,19 @@ def reuse_command(
       zhnorm reuse corpus.jsonl -o passages.jsonl --html report.html
       zhnorm reuse a.jsonl b.jsonl --id-field url --source-field site -o passages.jsonl
     """
-    try:
-        counts = reuse_files(
-            inputs,
-            output,
-            html=html_path,
-            stories=stories_path,
-            source_field=source_field,
-            options=AlignOptions(min_len=min_len, threshold=threshold),
-            max_df=max_df,
-            text_field=text_field,
-            id_field=id_field,
-            errors=errors,
-            skip_bad=skip_bad,
-            rejects=rejects,
-            quiet=quiet,
-        )
-    except InputError as exc:
-        raise click.ClickException(str(exc)) from exc
+    counts = reuse_files(
+        inputs,
+        output,
+        html=html_path,
+        stories=stories_path,
+        source_field=source_field,
+        options=AlignOptions(min_len=min_len, threshold=threshold),
+        max_df=max_df,
+        text_field=text_field,
+        id_field=id_field,
+        errors=errors,
+        skip_bad=skip_bad,
+        rejects=rejects,
+        quiet=quiet,
+    )
     click.echo(counts.summary(), err=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ..io import AtomicOutput, InputError, read_text
+from ..io import AtomicOutput, read_text
 from ..script import Converter, detect_script
 
 __all__ = ["summary"]
@@ -44,10 +44,7 @@ def summary(inputs: tuple[str, ...], output_dir: str, reuse: bool) -> None:
     target.mkdir(parents=True, exist_ok=True)
     texts: dict[str, str] = {}
     for path in files:
-        try:
-            text = read_text(str(path))
-        except InputError as exc:
-            raise click.ClickException(str(exc)) from exc
+        text = read_text(str(path))
         texts[path.name] = text
         _summarise(path, text, target)
     if reuse:

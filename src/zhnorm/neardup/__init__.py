@@ -36,13 +36,14 @@ from .minhash import (
     signatures,
     to_lean_minhash,
 )
-from .params import DEFAULT_NGRAM, SHINGLE_HASH, MinHashParams
+from .params import DEFAULT_NGRAM, DEFAULT_THRESHOLD, SHINGLE_HASH, MinHashParams
 from .shingling import shingle_hash, shingles
 from .similarity import exact_similarity
 
 __all__ = [
     "DEDUP_KEY_CONFIG",
     "DEFAULT_NGRAM",
+    "DEFAULT_THRESHOLD",
     "EMPTY",
     "KEEP_POLICIES",
     "SHINGLE_HASH",

@@ -20,7 +20,7 @@ from ..io import Record
 from ..key import KeyConfig
 from .cluster import KEEP_POLICIES, choose_kept, cluster_pairs
 from .lsh import candidate_pairs, lsh_bands
-from .params import MinHashParams
+from .params import DEFAULT_THRESHOLD, MinHashParams
 from .sketch import Sketch, sketch_chunks
 from .verify import ShingleSets, pair_similarities
 
@@ -201,7 +201,7 @@ def _texts_ids_values(
 def dedup(
     items: Sequence[str] | Sequence[Record] | Sequence[Mapping[str, Any]],
     *,
-    threshold: float = 0.8,
+    threshold: float = DEFAULT_THRESHOLD,
     params: MinHashParams | None = None,
     keep: str = "first",
     key_config: KeyConfig | None = None,

@@ -52,7 +52,7 @@ from .api import CHUNK_DOCS, DuplicatePair, assign_clusters, verified_pairs
 from .cluster import KEEP_POLICIES
 from .index import DedupIndex, IndexMatch
 from .lsh import candidate_pairs, lsh_bands
-from .params import MinHashParams
+from .params import DEFAULT_THRESHOLD, MinHashParams
 from .sketch import Sketch, sketch_chunks
 from .spool import KeySpool
 from .verify import ShingleSets
@@ -168,7 +168,7 @@ def dedup_files(
     if index is not None:
         params, threshold = index.params, index.threshold
     params = params or MinHashParams()
-    threshold = 0.8 if threshold is None else threshold
+    threshold = DEFAULT_THRESHOLD if threshold is None else threshold
     bands, rows = lsh_bands(threshold, params.num_perm)
     read = functools.partial(
         iter_records, inputs, text_field=text_field, id_field=id_field, errors=errors

@@ -25,7 +25,7 @@ import numpy as np
 from ..key import KeyConfig
 from .keys import DEDUP_KEY_CONFIG
 from .lsh import candidate_pairs, lsh_bands
-from .params import MinHashParams
+from .params import DEFAULT_THRESHOLD, MinHashParams
 from .sketch import Sketch, sketch_texts
 from .verify import ShingleSets
 
@@ -67,7 +67,7 @@ class DedupIndex:
         stored = self._read_meta()
         if stored is None:
             self.params = params or MinHashParams()
-            self.threshold = 0.8 if threshold is None else float(threshold)
+            self.threshold = DEFAULT_THRESHOLD if threshold is None else float(threshold)
             self.key_config = key_config or DEDUP_KEY_CONFIG
             self.bands, self.rows = lsh_bands(self.threshold, self.params.num_perm)
             self._write_meta()

@@ -21,6 +21,10 @@ SHINGLE_HASH = "fnv1a64-fmix64-cp"
 """Name of the shingle hash (see :mod:`zhnorm.neardup.shingling`): FNV-1a over the 64-bit
 widened code points of the shingle, MurmurHash3's ``fmix64`` finaliser, high 32 bits."""
 
+DEFAULT_THRESHOLD = 0.8
+"""Exact Jaccard similarity of shingle sets at which two documents are duplicates, when
+the caller (or the index) names none."""
+
 DEFAULT_NGRAM = 2
 """Character n-gram size of the default shingles, chosen by measurement (see
 ``docs/benchmarks.md``, section *Dedup*): with bigrams every lightly edited copy of a

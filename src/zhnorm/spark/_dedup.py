@@ -37,7 +37,7 @@ from ..key import KeyConfig
 from ..neardup.cluster import KEEP_POLICIES, choose_kept
 from ..neardup.lsh import bucket_pairs, lsh_bands
 from ..neardup.minhash import signatures
-from ..neardup.params import MinHashParams
+from ..neardup.params import DEFAULT_THRESHOLD, MinHashParams
 from ..neardup.similarity import exact_similarity
 from ..neardup.sketch import sketch_texts
 from ..neardup.verify import ShingleSets
@@ -223,7 +223,7 @@ def _check_columns(frame: DataFrame, text_field: str, index_col: str | None, kee
 def dedup_result(
     frame: DataFrame,
     *,
-    threshold: float = 0.8,
+    threshold: float = DEFAULT_THRESHOLD,
     params: MinHashParams | None = None,
     keep: str = "first",
     key_config: KeyConfig | None = None,
@@ -373,7 +373,7 @@ def _decode_values(group: pd.DataFrame, keep_json: bool) -> pd.DataFrame:
 def dedup(
     frame: DataFrame,
     *,
-    threshold: float = 0.8,
+    threshold: float = DEFAULT_THRESHOLD,
     params: MinHashParams | None = None,
     keep: str = "first",
     key_config: KeyConfig | None = None,
