@@ -41,9 +41,9 @@ from pypinyin import Style, pinyin
 from rapidfuzz.distance import Levenshtein
 
 import zhnorm
-from zhnorm import Converter, align, match_key
+from zhnorm import AlignOptions, Converter, align, match_key
 from zhnorm.textreuse import DocKey, ReuseResult, doc_key, reuse
-from zhnorm.textreuse.corpus import candidate_pairs
+from zhnorm.textreuse.corpus import ReuseOptions, candidate_pairs
 from zhnorm.textreuse.seeds import kgram_hashes
 
 REPO = Path(__file__).resolve().parents[1]
@@ -310,7 +310,7 @@ def seed_check() -> tuple[int, int]:
     a, b = doc_key(texts[0]), doc_key(texts[1])
     ours = [(p.a_key, p.b_key) for p in align(texts[0], texts[1])]
     theirs = []
-    for a0, a1, b0, b1 in rapidfuzz_passages(a, b, 10):
+    for a0, a1, b0, b1 in rapidfuzz_passages(a, b, AlignOptions.min_len):
         theirs.append((match_key(texts[0][a0:a1]), match_key(texts[1][b0:b1])))
 
     def covered(found: list[tuple[str, str]]) -> int:
@@ -343,9 +343,11 @@ def run(args: argparse.Namespace, n_docs: int, n_plants: int) -> dict[str, objec
     }
     if args.compare:
         keys = [doc_key(t) for t in texts]
-        pairs = candidate_pairs([kgram_hashes(k.key, 8) for k in keys], 64, 2)
+        search = ReuseOptions()  # the same candidate search as zhnorm.reuse's defaults
+        shingles = [kgram_hashes(k.key, search.shingle) for k in keys]
+        pairs = candidate_pairs(shingles, search.max_df, search.min_shared)
         started = time.perf_counter()
-        found = {(i, j): rapidfuzz_passages(keys[i], keys[j], 10) for i, j, _ in pairs}
+        found = {(i, j): rapidfuzz_passages(keys[i], keys[j], search.min_len) for i, j, _ in pairs}
         row["rf_align_seconds"] = time.perf_counter() - started
         row["rf_recall"], row["rf_precision"] = evaluate_spans(found, plants, args.tolerance)
     if args.show:
