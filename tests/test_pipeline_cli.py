@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from zhnorm import Pipeline
 from zhnorm.cli import main
+from zhnorm.pipeline import run_files
 
 from .conftest import SEEDS
 
@@ -78,6 +79,28 @@ def test_run_bad_record_fails_and_writes_nothing(tmp_path: Path) -> None:
     assert f"{source}:3: record is not a JSON object" in result.output
     assert "--skip-bad" in result.output
     assert not out.exists() and not list(tmp_path.glob(".zhnorm-*"))
+
+
+def test_run_files_writes_what_the_command_writes(tmp_path: Path) -> None:
+    config, source = _setup(tmp_path, ("not json",))
+    by_command, by_library = tmp_path / "command.jsonl", tmp_path / "library.jsonl"
+    args = ["run", str(config), str(source), "-o", str(by_command), "--skip-bad", "--provenance"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    counts = run_files(
+        Pipeline.from_file(config),
+        [str(source)],
+        str(by_library),
+        skip_bad=True,
+        provenance=True,
+        batch_size=1,
+        workers=2,
+    )
+    assert by_library.read_bytes() == by_command.read_bytes()
+    rejected = tmp_path / "library.jsonl.rejects.jsonl"
+    assert rejected.read_bytes() == (tmp_path / "command.jsonl.rejects.jsonl").read_bytes()
+    # The same summary line, but for the name of the rejects file.
+    assert counts.summary() == result.stderr.strip().replace("command.jsonl", "library.jsonl")
 
 
 def test_run_parquet_workers_and_no_annotations(tmp_path: Path) -> None:

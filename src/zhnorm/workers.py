@@ -5,6 +5,8 @@
 * :func:`forks` - whether pool workers are forked, so they inherit this process's
   memory (:mod:`zhnorm.neardup.inherit` relies on it).
 * :func:`map_ordered` - ``func`` over items, results in input order, in chunks.
+* :func:`imap_ordered` - ``func`` over a stream of items on a given pool, lazily,
+  results in input order, with a bounded number of calls in flight.
 
 Results never depend on ``workers``: a pool only changes where the work runs.
 """
@@ -12,11 +14,12 @@ Results never depend on ``workers``: a pool only changes where the work runs.
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
-__all__ = ["forks", "map_ordered", "process_pool"]
+__all__ = ["forks", "imap_ordered", "map_ordered", "process_pool"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -58,3 +61,33 @@ def map_ordered(
     chunk = max(1, len(listed) // (workers * chunks_per_worker))
     with process_pool(workers) as pool:
         return list(pool.map(func, listed, chunksize=chunk))
+
+
+def imap_ordered(
+    func: Callable[[T], R], items: Iterable[T], pool: Executor | None, *, window: int
+) -> Iterator[R]:
+    """``func(item)`` for each of ``items``, lazily, in input order.
+
+    With a ``pool`` the calls run there (``func`` and the items must pickle), and at
+    most ``window`` (at least 1) are submitted and not yet yielded, so a long stream of
+    items keeps memory bounded; the items are read only as far ahead as that.  With
+    ``None`` each call runs here, when its result is asked for.  Calls not yet started
+    are cancelled when the iteration stops early.
+
+    >>> list(imap_ordered(abs, iter([-2, 3, -4]), None, window=2))
+    [2, 3, 4]
+    """
+    if pool is None:
+        yield from map(func, items)
+        return
+    pending: deque[Future[R]] = deque()
+    try:
+        for item in items:
+            pending.append(pool.submit(func, item))
+            if len(pending) >= window:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        for future in pending:
+            future.cancel()
