@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import click
 
-from ..io import WRITE_FORMATS, InputError, write_format
+from ..io import WRITE_FORMATS, write_format
 from ..pipeline import FINGERPRINT_COLUMN, Pipeline, PipelineConfigError, run_files
 from ..pipeline.files import default_config_toml
 from .options import errors_option, quiet_option, skip_bad_options, text_field_option
@@ -107,12 +107,9 @@ def run(
         raise click.UsageError(str(exc)) from exc
     if write_format(output, out_format) == "parquet" and output in (None, "-"):
         raise click.UsageError("Parquet output needs a file: -o OUTPUT.parquet")
-    try:
-        counts = run_files(
-            pipe, inputs, output, out_format=out_format, text_field=text_field, errors=errors,
-            skip_bad=skip_bad, rejects=rejects, annotations=annotations, provenance=provenance,
-            batch_size=batch_size, workers=workers, quiet=quiet,
-        )  # fmt: skip
-    except InputError as exc:
-        raise click.ClickException(str(exc)) from exc
+    counts = run_files(
+        pipe, inputs, output, out_format=out_format, text_field=text_field, errors=errors,
+        skip_bad=skip_bad, rejects=rejects, annotations=annotations, provenance=provenance,
+        batch_size=batch_size, workers=workers, quiet=quiet,
+    )  # fmt: skip
     click.echo(counts.summary(), err=True)

@@ -92,9 +92,12 @@ def run_files(
     records raise :class:`zhnorm.io.InputError`, or with ``skip_bad`` go to ``rejects``
     (default beside ``output``, :func:`zhnorm.io.rejects_path`).  ``batch_size``
     records go to the pipeline at a time, on ``workers`` processes (the output is the
-    same).  ``quiet=False`` shows progress on a terminal.  Returns the counts;
+    same).  ``quiet=False`` shows progress on a terminal.  Parquet output needs a file
+    (:class:`ValueError` otherwise).  Returns the counts;
     :meth:`~zhnorm.io.RunCounts.summary` is the command's line."""
     fmt = write_format(output, out_format)
+    if fmt == "parquet" and output in (None, "-"):
+        raise ValueError("Parquet output needs a file: output='NAME.parquet'")
     annotate = annotations and fmt != "txt" and bool(pipe.annotation_columns)
     bad = rejects_for(skip_bad, output, rejects)
     counts = RunCounts("run", rejects_path=bad.path)
