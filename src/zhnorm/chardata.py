@@ -8,8 +8,13 @@
   :data:`LOST_MARKS`).
 * Punctuation of Chinese text: :data:`CJK_PUNCT`, :data:`RUNNING_PUNCT`,
   :data:`SENTENCE_END`, :data:`WIDE_SENTENCE_END`, :data:`QUOTES`, :data:`CLOSERS`.
-* GBK's byte ranges (:data:`GBK_LEADS`, :data:`GBK_TRAILS`, :data:`GBK_USER_LEADS`),
-  its double-byte codes decoded once (:func:`gbk_rows`, :func:`gbk_pair`), the GB2312
+* The byte ranges of the double-byte codecs: GBK (:data:`GBK_LEADS`, :data:`GBK_TRAILS`,
+  :data:`GBK_USER_LEADS`), GB2312 (:data:`GB2312_BYTES`, :data:`GB2312_LEVEL1_LEADS`,
+  :data:`GB2312_LEVEL2_LEADS`, :data:`GB2312_FULLWIDTH_LEAD`), Big5 (:data:`BIG5_LEADS`,
+  :data:`BIG5_TRAILS`, :data:`BIG5_COMMON_CODES`, :data:`BIG5_LESS_COMMON_LEADS`), what
+  they share (:data:`DBCS_TRAIL_SPAN`, :data:`DBCS_ASCII_TRAILS`) and what neither GB2312
+  nor Big5 uses (:data:`HIGH_BYTES_OUTSIDE_GB2312_BIG5`).
+* GBK's double-byte codes decoded once (:func:`gbk_rows`, :func:`gbk_pair`), the GB2312
   symbols (:func:`gb_symbols`), and encoding that answers ``None`` instead of raising
   (:func:`encode_char`, :func:`encode_text`).
 
@@ -22,13 +27,24 @@ import unicodedata
 from functools import lru_cache
 
 __all__ = [
+    "BIG5_COMMON_CODES",
+    "BIG5_LEADS",
+    "BIG5_LESS_COMMON_LEADS",
+    "BIG5_TRAILS",
     "CJK_PUNCT",
     "CLOSERS",
+    "DBCS_ASCII_TRAILS",
+    "DBCS_TRAIL_SPAN",
+    "GB2312_BYTES",
+    "GB2312_FULLWIDTH_LEAD",
+    "GB2312_LEVEL1_LEADS",
+    "GB2312_LEVEL2_LEADS",
     "GBK_LEADS",
     "GBK_TRAILS",
     "GBK_USER_LEADS",
     "HAN_CLASS",
     "HAN_RANGES",
+    "HIGH_BYTES_OUTSIDE_GB2312_BIG5",
     "IDEOGRAPHIC_ZERO",
     "LOST_MARK",
     "LOST_MARKS",
@@ -132,13 +148,51 @@ QUOTES = frozenset("”“’‘」「』『")
 CLOSERS = frozenset("”’」』）)》〉】")
 """Closing quotes and brackets, which may follow a sentence end."""
 
-# --- GBK -----------------------------------------------------------------------------
+# --- byte ranges of the double-byte codecs -------------------------------------------
+
+DBCS_TRAIL_SPAN = range(0x40, 0xFF)
+"""The span of the trail bytes of GBK and Big5 (0x40-0xFE), of which each codec uses a
+part (:data:`GBK_TRAILS`, :data:`BIG5_TRAILS`): a byte outside it is the trail of no
+double-byte character."""
+
+DBCS_ASCII_TRAILS = range(0x40, 0x7F)
+"""The trail bytes of GBK and Big5 that are ASCII characters (``@``-``~``): what is left
+showing of a double-byte character cut in two."""
 
 GBK_LEADS = tuple(range(0x81, 0xFF))
 """GBK lead bytes."""
 
-GBK_TRAILS = tuple(b for b in range(0x40, 0xFF) if b != 0x7F)
+GBK_TRAILS = tuple(b for b in DBCS_TRAIL_SPAN if b != 0x7F)
 """GBK trail bytes."""
+
+GB2312_BYTES = range(0xA1, 0xFF)
+"""The lead and the trail bytes of GB2312 (EUC-CN): rows and cells 1-94 as A1-FE."""
+
+GB2312_LEVEL1_LEADS = range(0xB0, 0xD8)
+"""The lead bytes of GB2312's level-1 hanzi (rows 16-55: the 3755 common ones)."""
+
+GB2312_LEVEL2_LEADS = range(0xD8, 0xF8)
+"""The lead bytes of GB2312's level-2 hanzi (rows 56-87: the 3008 less common ones)."""
+
+GB2312_FULLWIDTH_LEAD = 0xA3
+"""The lead byte of GB2312's row of full-width ASCII: ``！``-``～`` are A3A1-A3FE, the
+ASCII byte with its high bit set as trail."""
+
+BIG5_LEADS = range(0xA1, 0xFA)
+"""Big5 lead bytes (as Python's ``big5`` codec reads them)."""
+
+BIG5_TRAILS = tuple(DBCS_ASCII_TRAILS) + tuple(range(0xA1, 0xFF))
+"""Big5 trail bytes."""
+
+BIG5_COMMON_CODES = range(0xA440, 0xC67F)
+"""The double-byte codes (``lead << 8 | trail``) of Big5's common hanzi, A440-C67E."""
+
+BIG5_LESS_COMMON_LEADS = range(0xC9, 0xFA)
+"""The lead bytes of Big5's less common hanzi (C940-F9D5)."""
+
+HIGH_BYTES_OUTSIDE_GB2312_BIG5 = range(0x80, 0xA1)
+"""The high bytes 0x80-0xA0, none of them a GB2312 or a Big5 byte: in GBK text only part
+of a rare extension pair."""
 
 GBK_USER_LEADS = tuple(range(0xAA, 0xB0)) + tuple(range(0xF8, 0xFF)) + tuple(range(0xA1, 0xA8))
 """Lead bytes whose two-byte codes lie in a GBK user-defined area (decoded to private
@@ -153,7 +207,7 @@ def gbk_rows() -> tuple[str, ...]:
     rows = []
     for lead in range(256):
         row = ["\0"] * 256
-        if 0x81 <= lead <= 0xFE:
+        if lead in GBK_LEADS:
             for trail in range(256):
                 try:
                     ch = bytes((lead, trail)).decode("gbk")
@@ -177,7 +231,7 @@ def gb_symbols() -> frozenset[str]:
     Chinese text, so a repaired reading is not penalised for them."""
     out: set[str] = set()
     for lead in (0xA1, 0xA2):
-        for trail in range(0xA1, 0xFF):
+        for trail in GB2312_BYTES:
             try:
                 ch = bytes((lead, trail)).decode("gb2312")
             except UnicodeDecodeError:

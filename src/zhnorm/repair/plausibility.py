@@ -37,12 +37,26 @@ import os
 import re
 import tempfile
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 
 from ..cache import cache_dir
-from ..chardata import CJK_PUNCT, LOST_MARK, gb_symbols, is_basic_han, is_han
+from ..chardata import (
+    BIG5_COMMON_CODES,
+    BIG5_LESS_COMMON_LEADS,
+    BIG5_TRAILS,
+    CJK_PUNCT,
+    GB2312_BYTES,
+    GB2312_LEVEL1_LEADS,
+    GB2312_LEVEL2_LEADS,
+    GBK_LEADS,
+    GBK_TRAILS,
+    LOST_MARK,
+    gb_symbols,
+    is_basic_han,
+    is_han,
+)
 from ..script.dictionary import data_file
 
 __all__ = [
@@ -73,27 +87,29 @@ PRIVATE_USE = -6.0
 _PINYIN_VOWELS = set("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňḿ")
 
 
-def _range_chars(codec: str, leads: range, trails: range) -> set[str]:
+def _code_chars(codec: str, codes: Iterable[int]) -> set[str]:
+    """The characters the double-byte ``codes`` (``lead << 8 | trail``) decode to."""
     out: set[str] = set()
-    for lead in leads:
-        for trail in trails:
-            with contextlib.suppress(UnicodeDecodeError):
-                out.add(bytes((lead, trail)).decode(codec))
+    for code in codes:
+        with contextlib.suppress(UnicodeDecodeError):
+            out.add(code.to_bytes(2, "big").decode(codec))
     return out
+
+
+def _range_chars(codec: str, leads: Iterable[int], trails: Iterable[int]) -> set[str]:
+    """The characters the double-byte codes ``leads x trails`` decode to."""
+    return _code_chars(codec, (lead << 8 | trail for lead in leads for trail in trails))
 
 
 @lru_cache(maxsize=1)
 def _tables() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """Return (common, less common, all GBK/Big5) character sets, built from codecs."""
-    common = _range_chars("gb2312", range(0xB0, 0xD8), range(0xA1, 0xFF))
-    big5_common = _range_chars("big5", range(0xA4, 0xC7), range(0x40, 0xFF))
-    # A440-C67E only: drop the tail of row C6 beyond 7E.
-    big5_common -= _range_chars("big5", range(0xC6, 0xC7), range(0x7F, 0xFF))
-    common |= big5_common
-    less = _range_chars("gb2312", range(0xD8, 0xF8), range(0xA1, 0xFF))
-    less |= _range_chars("big5", range(0xC9, 0xFA), range(0x40, 0xFF))
+    common = _range_chars("gb2312", GB2312_LEVEL1_LEADS, GB2312_BYTES)
+    common |= _code_chars("big5", BIG5_COMMON_CODES)
+    less = _range_chars("gb2312", GB2312_LEVEL2_LEADS, GB2312_BYTES)
+    less |= _range_chars("big5", BIG5_LESS_COMMON_LEADS, BIG5_TRAILS)
     less -= common
-    every = _range_chars("gbk", range(0x81, 0xFF), range(0x40, 0xFF))
+    every = _range_chars("gbk", GBK_LEADS, GBK_TRAILS)
     return frozenset(common), frozenset(less), frozenset(every)
 
 

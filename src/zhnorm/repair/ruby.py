@@ -66,7 +66,7 @@ from typing import NamedTuple
 from pypinyin import Style, pinyin
 from pypinyin.pinyin_dict import pinyin_dict
 
-from ..chardata import is_han_or_zero
+from ..chardata import DBCS_ASCII_TRAILS, is_han_or_zero
 from ..script.converter import convert
 from .types import Edit
 
@@ -92,7 +92,7 @@ fast scan for the opening parenthesis)."""
 
 _TONE_OF_MARK = {"\u0304": 1, "\u0301": 2, "\u030c": 3, "\u0300": 4}
 _GARBLE_REMNANT = frozenset(
-    [chr(c) for c in range(0x40, 0x7F) if chr(c) not in "[]{}"] + ["?", "\ufffd"]
+    [chr(c) for c in DBCS_ASCII_TRAILS if chr(c) not in "[]{}"] + ["?", "\ufffd"]
 )
 
 
@@ -176,7 +176,7 @@ def _valid_syllables() -> frozenset[str]:
 def _gbk_candidate(before: str, remnant: str) -> str | None:
     """Re-pair the last GBK byte of ``before`` with the ASCII ``remnant`` (the trail byte
     left by a byte-shift garble) and return the character that spells, if any."""
-    if not ("\x40" <= remnant <= "\x7e"):
+    if ord(remnant) not in DBCS_ASCII_TRAILS:
         return None
     try:
         encoded = before.encode("gbk")

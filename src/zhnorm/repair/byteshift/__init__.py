@@ -49,11 +49,11 @@ lattice search, :func:`.lattice.search_lattice`, which the tests check):
    re-aligned characters that do decode are rare ones and the position is dropped;
 3. scoring without lattices (:class:`.position.Position`): single-candidate layers
    split a lattice into independent segments; the hypotheses of a run share a
-   prefix/suffix chain, each differs in one short segment, and a segment of one or two
-   multi-candidate layers has a closed form over the few candidates that earn a bigram
-   bonus (:func:`.segments.segment1`, :func:`.segments._segment2`); a stripped-pair
-   hypothesis is first bounded (:func:`.segments.segment_bound`) against the best
-   score so far;
+   prefix/suffix chain (:class:`.position.Chain`), each differs in one short segment,
+   and a segment of one or two multi-candidate layers has a closed form over the few
+   candidates that earn a bigram bonus (:func:`.segments.segment1`,
+   :func:`.segments._segment2`); a stripped-pair hypothesis is first bounded
+   (:func:`.segments.segment_bound`) against the best score so far;
 4. only the winner gets its path and rendering (for a stripped pair, the contenders
    above the best plain hypothesis are checked for full resolution best first).
 

@@ -52,9 +52,9 @@ _SLOT_SETS: dict[int, tuple[int, ...]] = {
 
 @lru_cache(maxsize=256)
 def _column(trail: int) -> str:
-    """``rows[lead][trail]`` for the lead bytes 0x81-0xFE, in order (see gbk_rows)."""
+    """``rows[lead][trail]`` for the GBK lead bytes, in order (see gbk_rows)."""
     rows = gbk_rows()
-    return "".join(rows[lead][trail] for lead in range(0x81, 0xFF))
+    return "".join(rows[lead][trail] for lead in GBK_LEADS)
 
 
 class Opts:
@@ -136,9 +136,8 @@ def slot_options(a: int, b: int, tail_next: int = -1) -> Opts | None:
     else:
         # Every decoding in (lead, trail) order, each character once (first place).
         rows = gbk_rows()
-        if a >= 0 and b == ANY_LEAD:
-            decoded: Iterable[str] = rows[a][0x81:0xFF]
-        elif a >= 0:
+        decoded: Iterable[str]
+        if a >= 0:
             decoded = map(rows[a].__getitem__, _SLOT_SETS.get(b, (b,)))
         elif b >= 0 and a in (ANY_LEAD, ANY_TRAIL):
             decoded = _column(b)  # (lead bytes below 0x81 decode to nothing)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...chardata import encode_char, gbk_pair
+from ...chardata import DBCS_ASCII_TRAILS, GB2312_FULLWIDTH_LEAD, encode_char, gbk_pair
 from .candidates import ANY_LEAD, ANY_TRAIL, USER_LEAD, fixed_pair
 
 __all__ = ["FULLWIDTH_ASCII", "MIN_CHARS", "Pair", "Run", "Scan", "hypotheses"]
@@ -114,14 +114,14 @@ def _scan(text: str, qpos: int) -> Scan:
             if enc is None or len(enc) != 2:
                 break
             body.extend(enc)
-        elif 0x40 <= o <= 0x7E and body:
+        elif o in DBCS_ASCII_TRAILS and body:
             # Either a real trail byte (stream back in step) ...
             if len(body) % 2 == 0:
                 resync.append((len(body), o, i + 1))
             # ... or a normalised full-width letter inside the run.
-            body.extend((0xA3, o | 0x80))
+            body.extend((GB2312_FULLWIDTH_LEAD, o | 0x80))
         elif ch in FULLWIDTH_ASCII:
-            body.extend((0xA3, o | 0x80))
+            body.extend((GB2312_FULLWIDTH_LEAD, o | 0x80))
         else:
             break
         i += 1

@@ -41,7 +41,7 @@ import bisect
 import re
 from functools import lru_cache
 
-from ...chardata import CLOSERS, SENTENCE_END, encode_char, is_han
+from ...chardata import CLOSERS, DBCS_TRAIL_SPAN, SENTENCE_END, encode_char, is_han
 from ..plausibility import char_score, is_common, lexicon_index, phrase_linked
 from .clean_text import clean_stretches, fine_after, garbled_rare
 from .common import LOST_BYTE, Span
@@ -97,7 +97,7 @@ def _dbcs_read(stream: list[int], p: int, bchar: dict[int, int], enc: str) -> li
             break
         t = stream[p + 1]
         if b == LOST_BYTE or t == LOST_BYTE:
-            if t != LOST_BYTE and not 0x40 <= t <= 0xFE:
+            if t != LOST_BYTE and t not in DBCS_TRAIL_SPAN:
                 break
             ch, lost = "\ufffd", True
         else:

@@ -22,14 +22,22 @@ import itertools
 from collections.abc import Iterable
 from functools import lru_cache
 
-from ...chardata import CLOSERS, SENTENCE_END, WIDE_SENTENCE_END, encode_char, is_han
+from ...chardata import (
+    CLOSERS,
+    HIGH_BYTES_OUTSIDE_GB2312_BIG5,
+    SENTENCE_END,
+    WIDE_SENTENCE_END,
+    encode_char,
+    is_han,
+)
 from ..plausibility import char_score, is_rare, lexicon_index
 
 
 def edge_byte(ch: str, codec: str) -> bool:
-    """Whether ``ch`` is a single-byte reader's character for a byte 80-A0."""
+    """Whether ``ch`` is a single-byte reader's character for a byte 80-A0
+    (:data:`~zhnorm.chardata.HIGH_BYTES_OUTSIDE_GB2312_BIG5`)."""
     got = encode_char(ch, codec)
-    return got is not None and len(got) == 1 and 0x80 <= got[0] <= 0xA0
+    return got is not None and len(got) == 1 and got[0] in HIGH_BYTES_OUTSIDE_GB2312_BIG5
 
 
 def _reads_clean(ch: str) -> bool:

@@ -39,7 +39,7 @@ import itertools
 import math
 from functools import lru_cache
 
-from ...chardata import RUNNING_PUNCT, is_han
+from ...chardata import DBCS_TRAIL_SPAN, RUNNING_PUNCT, is_han
 from ..plausibility import (
     bigram_share,
     char_score,
@@ -151,7 +151,7 @@ def shift_spans(segment: str, enc: str, dec: str) -> list[Span]:
         b = stream[p]
         if b == LOST_BYTE:  # a lost mark: for a whole pair, or for one byte of it
             offer(_READ, p + 1, base - _MARK, "\ufffd", p, _READ)
-            if p + 1 < n and stream[p + 1] >= 0x40:
+            if p + 1 < n and stream[p + 1] in DBCS_TRAIL_SPAN:
                 offer(_READ, p + 2, base - _MARK, "\ufffd", p, _READ)
             continue
         if b < 0x80:

@@ -34,9 +34,19 @@ must overlap one of its hits.  (Both shapes cost nothing measurable on clean tex
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
-from ...chardata import encode_text, is_basic_han, is_han
+from ...chardata import (
+    BIG5_LEADS,
+    BIG5_TRAILS,
+    GB2312_BYTES,
+    GBK_LEADS,
+    GBK_TRAILS,
+    encode_text,
+    is_basic_han,
+    is_han,
+)
 from ..plausibility import is_common, is_rare
 from .common import DOS_CODECS, LATIN_CODECS, OTHER_SINGLE_BYTE_CODECS, char_class
 
@@ -65,7 +75,7 @@ def _codec_class(codec: str, leads: range, trails: range) -> str:
     return "[" + char_class(cps) + "]"
 
 
-def _byte_chars(codec: str, byte_values: range) -> list[int]:
+def _byte_chars(codec: str, byte_values: Iterable[int]) -> list[int]:
     """Code points a single-byte codec shows for the given bytes (non-ASCII only)."""
     cps: list[int] = []
     for value in byte_values:
@@ -97,11 +107,10 @@ def trigger() -> re.Pattern[str]:
     alts.append("(?<=[\u00a1-\u00ff])[\u00a1-\u00ff]{3}")
     # GBK/Big5 read as cp1252/latin-1 with trail bytes 40-7E showing as ASCII inside
     # the run (``¦b¼Ú¬w`` = 在歐洲): three pairs, each a lead A1-FE (every GB2312 and
-    # common Big5 character) and a trail 40-7E or 80-FE.
-    trail = char_class(
-        [*range(0x40, 0x7F), *range(0x80, 0xFF), *_byte_chars("cp1252", range(0x80, 0xA0))]
-    )
-    alts.append(f"(?<=[\u00a1-\u00fe])[{trail}](?:[\u00a1-\u00fe][{trail}]){{2}}")
+    # common Big5 character) and a GBK trail (40-7E or 80-FE).
+    lead_class = char_class(list(GB2312_BYTES))
+    trail = char_class([*GBK_TRAILS, *_byte_chars("cp1252", range(0x80, 0xA0))])
+    alts.append(f"(?<=[{lead_class}])[{trail}](?:[{lead_class}][{trail}]){{2}}")
     # UTF-8 of CJK read in the other single-byte codecs: the codec's own characters
     # for a lead byte E4-E9 followed by two for continuation bytes.
     for codec in OTHER_SINGLE_BYTE_CODECS:
@@ -109,7 +118,7 @@ def trigger() -> re.Pattern[str]:
         firsts += leads
         alts.append(f"(?<=[{char_class(leads)}])[{char_class(_byte_chars(codec, cont))}]{{2}}")
     # GBK read as a DOS code page (zip file names): four high characters in a row.
-    high = [cp for codec in DOS_CODECS for cp in _byte_chars(codec, range(0x81, 0xFF))]
+    high = [cp for codec in DOS_CODECS for cp in _byte_chars(codec, GBK_LEADS)]
     firsts += high
     alts.append(f"(?<=[{char_class(high)}])[{char_class(high)}]{{3}}")
     alts.append("(?<=锟)斤拷")
@@ -184,9 +193,9 @@ def dbcs_trigger() -> re.Pattern[str]:
     five (lost marks and private-use characters count as rare; full-width ASCII, common
     in mainland news as ``２０１０``, does not), built once per process."""
     cps = [0xFFFD, *range(0xE000, 0xF900)]
-    for codec in ("gbk", "big5"):
-        for lead in range(0x81, 0xFF):
-            for trail in range(0x40, 0xFF):
+    for codec, leads, trails in (("gbk", GBK_LEADS, GBK_TRAILS), ("big5", BIG5_LEADS, BIG5_TRAILS)):
+        for lead in leads:
+            for trail in trails:
                 try:
                     ch = bytes((lead, trail)).decode(codec)
                 except UnicodeDecodeError:
