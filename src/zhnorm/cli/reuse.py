@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from ..textreuse.alignment import AlignOptions
 from ..textreuse.corpus import ReuseOptions
 from ..textreuse.files import reuse_files
 from .options import MIN_LEN, PASSAGE_THRESHOLD, record_options
@@ -75,7 +74,8 @@ def reuse_command(
         html=html_path,
         stories=stories_path,
         source_field=source_field,
-        options=AlignOptions(min_len=min_len, threshold=threshold),
+        min_len=min_len,
+        threshold=threshold,
         max_df=max_df,
         text_field=text_field,
         id_field=id_field,

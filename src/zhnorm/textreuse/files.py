@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +29,17 @@ from ..io import (
     with_text,
 )
 from ..io.rejects import duplicate_id
-from .alignment import AlignOptions
+from ..options import resolve
 from .corpus import ReuseOptions, ReuseResult, reuse, reuse_keys
 from .document import DocKey, doc_key
-from .repeats import Paragraph, RepeatGroup, find_repeats, paragraphs_of, repeated_paragraphs
+from .repeats import (
+    Paragraph,
+    RepeatGroup,
+    RepeatOptions,
+    find_repeats,
+    paragraphs_of,
+    repeated_paragraphs,
+)
 from .report import render_report
 
 __all__ = [
@@ -140,20 +147,21 @@ def paragraphs_files(
     output: str | None,
     *,
     clean_output: str | None = None,
-    threshold: float = 0.9,
-    boilerplate_docs: int = 3,
+    options: RepeatOptions | None = None,
     text_field: str = "text",
     id_field: str | None = None,
     errors: str = "strict",
     skip_bad: bool = False,
     rejects: str | None = None,
     quiet: bool = False,
+    **overrides: Any,
 ) -> RunCounts:
     """Paragraphs repeated within and across the records of ``inputs``: one JSONL line
     per repeat group, furniture paragraph and document kept whole to ``output``
     (stdout for ``None``); with ``clean_output``, the records without their repeated
     paragraphs (first occurrences kept; a document that would lose every paragraph is
-    written unchanged and reported as kept whole)."""
+    written unchanged and reported as kept whole).  ``options``: a
+    :class:`~zhnorm.textreuse.RepeatOptions`, single fields as keyword overrides."""
     bad = rejects_for(skip_bad, output, rejects)
     counts = RunCounts("paragraphs", rejects_path=bad.path)
     dropped = kept_whole = 0
@@ -165,7 +173,7 @@ def paragraphs_files(
             counts=counts, quiet=quiet,
         )  # fmt: skip
         split = [(doc.id, paragraphs_of(doc.key)) for doc in docs]
-        groups = find_repeats(split, threshold=threshold, boilerplate_docs=boilerplate_docs)
+        groups = find_repeats(split, options, **overrides)
         for group in groups:
             report.write(dumps_record({"type": "repeat", **group.to_dict()}))
         for doc_id, paras in split:
@@ -222,19 +230,21 @@ def reuse_files(
     html: str | None = None,
     stories: str | None = None,
     source_field: str | None = None,
-    options: AlignOptions | None = None,
-    max_df: int = ReuseOptions.max_df,
+    options: ReuseOptions | None = None,
     text_field: str = "text",
     id_field: str | None = None,
     errors: str = "strict",
     skip_bad: bool = False,
     rejects: str | None = None,
     quiet: bool = False,
+    **overrides: Any,
 ) -> RunCounts:
     """Passages shared between the records of ``inputs``: one JSONL line per passage to
     ``output`` (stdout for ``None``), the story clusters to ``stories``, an HTML
     report to ``html``.  ``source_field``: each record's outlet; only passages across
-    different outlets are reported."""
+    different outlets are reported.  ``options``: a
+    :class:`~zhnorm.textreuse.ReuseOptions`, single fields as keyword overrides."""
+    search = resolve(ReuseOptions, options, overrides)
     bad = rejects_for(skip_bad, output, rejects)
     counts = RunCounts("reuse", rejects_path=bad.path)
     with AtomicOutput(output) as out, bad:
@@ -249,9 +259,8 @@ def reuse_files(
         result = reuse_keys(
             [doc.id for doc in docs],
             [doc.key for doc in docs],
+            replace(search, cross_source=sources is not None),
             sources=sources,
-            options=options,
-            corpus=ReuseOptions(max_df=max_df, cross_source=sources is not None),
         )
         for passage in result.passages:
             out.write(dumps_record(passage.to_dict()))
