@@ -37,12 +37,13 @@ from ..io import (
     BadRecord,
     DedupCounts,
     InputError,
+    InputFile,
     Progress,
     Record,
     RecordWriter,
     Rejects,
     dumps_record,
-    is_jsonl_path,
+    input_files,
     iter_records,
     jsonl_lines,
     record_id,
@@ -287,12 +288,12 @@ def _write_pairs(path: str, found: list[DuplicatePair], ids: list[str]) -> None:
             out.write(dumps_record({**pair.to_dict(), "id_a": ids[pair.a], "id_b": ids[pair.b]}))
 
 
-def _record_lines(inputs: Sequence[str], corpus: _Corpus) -> Iterator[bytes]:
+def _record_lines(files: Sequence[InputFile], corpus: _Corpus) -> Iterator[bytes]:
     """The JSONL lines of this run's records, in order, read again without parsing
     (blank and rejected lines are not theirs)."""
     position, n = 0, len(corpus.ids)
-    for path in inputs:
-        for name, lineno, raw in jsonl_lines(path):
+    for file in files:
+        for name, lineno, raw in jsonl_lines(file.path, file.name):
             if (
                 position < n
                 and corpus.line_of[position] == lineno
@@ -320,10 +321,11 @@ def _write_records(
     cluster_out = stack.enter_context(AtomicOutput(clusters)) if clusters else None
     progress = Progress("zhnorm dedup: writing", quiet=quiet)
     source: Iterable[Record | BadRecord | bytes]
+    files = [] if corpus.held is not None else list(input_files(inputs))
     if corpus.held is not None:
         source = corpus.held
-    elif writer.writes_jsonl and all(is_jsonl_path(path) for path in inputs):
-        source = _record_lines(inputs, corpus)  # copied as they are, unparsed
+    elif writer.writes_jsonl and all(file.kind == "jsonl" for file in files):
+        source = _record_lines(files, corpus)  # copied as they are, unparsed
     else:
         source = read()
     position = 0
