@@ -10,7 +10,7 @@ from ..io import InputError
 from ..neardup.files import dedup_files
 from ..neardup.index import DedupIndex
 from ..neardup.params import DEFAULT_THRESHOLD, MinHashParams
-from .options import errors_option, id_field_option, quiet_option, text_field_option
+from .options import errors_option, finish, id_field_option, quiet_option, text_field_option
 
 __all__ = ["dedup"]
 
@@ -152,4 +152,4 @@ def dedup(
             )  # fmt: skip
     except (ImportError, InputError) as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(counts.summary(), err=True)
+    finish(counts)

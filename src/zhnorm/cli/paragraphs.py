@@ -6,7 +6,7 @@ import click
 
 from ..textreuse.files import paragraphs_files
 from ..textreuse.repeats import RepeatOptions
-from .options import record_options
+from .options import finish, record_options
 
 __all__ = ["paragraphs_command"]
 
@@ -87,4 +87,4 @@ def paragraphs_command(
         rejects=rejects,
         quiet=quiet,
     )
-    click.echo(counts.summary(), err=True)
+    finish(counts)

@@ -7,7 +7,7 @@ import click
 from ..textreuse.alignment import AlignOptions
 from ..textreuse.corpus import ReuseOptions
 from ..textreuse.files import reuse_files
-from .options import MIN_LEN, PASSAGE_THRESHOLD, record_options
+from .options import MIN_LEN, PASSAGE_THRESHOLD, finish, record_options
 
 __all__ = ["reuse_command"]
 
@@ -84,4 +84,4 @@ def reuse_command(
         rejects=rejects,
         quiet=quiet,
     )
-    click.echo(counts.summary(), err=True)
+    finish(counts)
