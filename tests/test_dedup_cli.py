@@ -298,3 +298,37 @@ def test_a_truncated_zst_is_an_error_not_half_the_records(tmp_path: Path) -> Non
     done = CliRunner().invoke(main, ["dedup", str(path), "-o", str(out), "-q"])
     assert done.exit_code == 1 and "in.jsonl.zst: cannot decompress: truncated zstd" in done.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize("out_name", ["out.jsonl", "out.parquet"])
+def test_duplicate_ids_are_an_error_or_rejects(tmp_path: Path, out_name: str) -> None:
+    texts = [
+        "第一篇独立的文章内容",
+        "第二篇毫不相干的文字",
+        "第三篇又是另一回事了",
+        "第四篇还有别的",
+    ]
+    rows = [{"id": i, "text": text} for i, text in zip("abac", texts, strict=True)]
+    first, second = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    first.write_text(json.dumps(rows[0], ensure_ascii=False) + "\n", encoding="utf-8")
+    second.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows[1:]), encoding="utf-8"
+    )
+    out, clusters = tmp_path / out_name, tmp_path / "clusters.jsonl"
+    args = ["dedup", str(first), str(second), "-o", str(out), "--clusters", str(clusters), "-q"]
+    fatal = CliRunner().invoke(main, args)
+    assert fatal.exit_code == 1
+    assert f"{second}:2: duplicate id 'a' (first at {first}:1)" in fatal.stderr
+    assert not out.exists() and not clusters.exists()
+    done = CliRunner().invoke(main, [*args, "--skip-bad"])
+    assert done.exit_code == 0, done.output
+    assert SUMMARY.search(done.stderr).groups() == ("4", "3", "0", "1")  # type: ignore[union-attr]
+    [reject] = read_jsonl(Path(f"{out}.rejects.jsonl"))
+    assert reject["file"] == str(second) and reject["line"] == 2
+    assert reject["reason"] == f"duplicate id 'a' (first at {first}:1)"
+    assert [c["id"] for c in read_jsonl(clusters)] == ["a", "b", "c"]
+    if out_name.endswith(".jsonl"):
+        kept = [r["text"] for r in read_jsonl(out)]
+    else:
+        kept = [r["text"] for r in pq.read_table(out).to_pylist()]
+    assert kept == [rows[0]["text"], rows[1]["text"], rows[3]["text"]]

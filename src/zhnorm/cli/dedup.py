@@ -78,6 +78,12 @@ __all__ = ["dedup"]
     type=click.Path(dir_okay=False),
     help="Where bad records go, with the reason (default OUTPUT.rejects.jsonl).",
 )
+@click.option(
+    "--skip-bad",
+    is_flag=True,
+    help="Reject a record repeating an earlier id (to the rejects file, with the reason) "
+    "instead of failing; other bad records always go there.",
+)
 @errors_option(None)
 @click.option(
     "--engine",
@@ -110,6 +116,7 @@ def dedup(
     id_field: str | None,
     workers: int,
     rejects: str | None,
+    skip_bad: bool,
     errors: str,
     quiet: bool,
     engine: str,
@@ -148,7 +155,7 @@ def dedup(
             counts = dedup_files(
                 inputs, output, clusters, pairs=pairs, keep=keep, index=index,
                 threshold=threshold, params=params, text_field=text_field, id_field=id_field,
-                workers=workers, rejects=rejects, errors=errors, quiet=quiet,
+                workers=workers, rejects=rejects, skip_bad=skip_bad, errors=errors, quiet=quiet,
             )  # fmt: skip
     except (ImportError, InputError) as exc:
         raise click.ClickException(str(exc)) from exc

@@ -32,6 +32,7 @@ __all__ = [
     "RecordWriter",
     "TextWriter",
     "check_record",
+    "given_id",
     "iter_records",
     "map_jsonl",
     "parse_jsonl_line",
@@ -68,9 +69,24 @@ def record_id(record: Record, id_field: str | None) -> str:
     >>> record_id(Record("a.jsonl", 3, "a.jsonl:3", "", {"id": 1.5}), None)
     'a.jsonl:3'
     """
-    if id_field is None and isinstance(record.data.get("id"), (str, int)):
+    given = given_id(record, id_field)
+    return record.id if given is None else given
+
+
+def given_id(record: Record, id_field: str | None) -> str | None:
+    """The id :func:`record_id` takes from the record itself, or ``None`` when its id
+    is only its place (``file:line``, which repeats when a file is read twice).
+
+    >>> given_id(Record("a.jsonl", 3, "a.jsonl:3", "", {"id": 7}), None)
+    '7'
+    >>> given_id(Record("a.jsonl", 3, "a.jsonl:3", "", {}), None) is None
+    True
+    """
+    if id_field is not None:
+        return record.id
+    if isinstance(record.data.get("id"), (str, int)):
         return str(record.data["id"])
-    return record.id
+    return None
 
 
 def with_text(record: Record, text_field: str, text: str) -> dict[str, Any]:
