@@ -123,7 +123,8 @@ def dedup(
     master: str,
 ) -> None:
     """Remove near-duplicate documents: MinHash + LSH candidates, exact verification,
-    clusters.  INPUTS are JSONL (.gz/.zst), Parquet, .txt files or directories of them.
+    clusters.  INPUTS are JSONL (.gz/.zst/.bz2/.xz), Parquet, .txt files or directories
+    of them (read recursively; Spark part-* files are JSONL).
 
     \b
     Examples:

@@ -59,7 +59,7 @@ def paragraphs_command(
     threshold: float,
     boilerplate_docs: int,
 ) -> None:
-    """Find paragraphs repeated within documents and across INPUTS (JSONL, .gz/.zst,
+    """Find paragraphs repeated within documents and across INPUTS (JSONL, .gz/.zst/.bz2/.xz,
     Parquet, .txt files or directories of them; stdin JSONL by default).
 
     Paragraphs are split after repair (a paragraph broken across columns is one) and

@@ -56,7 +56,7 @@ def reuse_command(
     threshold: float,
     max_df: int,
 ) -> None:
-    """Find passages shared between documents of INPUTS (JSONL, .gz/.zst, Parquet, .txt
+    """Find passages shared between documents of INPUTS (JSONL, .gz/.zst/.bz2/.xz, Parquet, .txt
     files or directories; stdin JSONL by default), across scripts and repairs, and
     group the documents into overlapping-story clusters.
 

@@ -87,8 +87,8 @@ def run(
     quiet: bool,
 ) -> None:
     """Run the PIPELINE configuration (TOML, YAML or JSON) over INPUTS: JSONL files
-    (.gz/.zst too), Parquet files, .txt files (one document each) or directories of
-    .txt files; stdin (JSONL) when no INPUTS are given.
+    (.gz/.zst/.bz2/.xz too), Parquet files, .txt files (one document each) or
+    directories of them; stdin (JSONL) when no INPUTS are given.
 
     Every record is written, normalised, with its other fields unchanged; filters add
     zhnorm_* columns and zhnorm_flags, they never drop a record.  Bad records stop the

@@ -170,14 +170,15 @@ def dedup_files(
     errors: str = "strict",
     quiet: bool = False,
 ) -> DedupCounts:
-    """Remove near-duplicates from ``inputs`` (JSONL, also ``.gz`` / ``.zst``, Parquet,
-    ``.txt`` files, directories of them, ``-`` for stdin) and write the kept records,
-    unchanged, to ``output`` (JSONL, or Parquet for ``.parquet``); one line per good
-    record to ``clusters`` (``{"id", "cluster", "duplicate_of", "similarity"}``); every
-    verified pair to ``pairs``; bad records, with their reason, to ``rejects`` (default
-    ``OUTPUT.rejects.jsonl``; only when there are some).  Ids must be unique: a record
-    repeating an earlier id is an :class:`~zhnorm.io.InputError` naming both places, or
-    with ``skip_bad`` a reject (the first one is kept).  Stages: module docstring.
+    """Remove near-duplicates from ``inputs`` (JSONL, also compressed, Parquet, ``.txt``
+    files, directories of them, ``-`` for stdin: :func:`zhnorm.io.iter_records`) and
+    write the kept records, unchanged, to ``output`` (JSONL, or Parquet for
+    ``.parquet``); one line per good record to ``clusters`` (``{"id", "cluster",
+    "duplicate_of", "similarity"}``); every verified pair to ``pairs``; bad records,
+    with their reason, to ``rejects`` (default ``OUTPUT.rejects.jsonl``; only when there
+    are some).  Ids must be unique: a record repeating an earlier record's own id is an
+    :class:`~zhnorm.io.InputError` naming both places, or with ``skip_bad`` a reject
+    (the first one is kept).  Stages: module docstring.
 
     ``index``: a :class:`~zhnorm.neardup.index.DedupIndex` (or its path) of earlier
     runs: documents matching it are removed, this run's are added to it; ``params`` and
