@@ -188,3 +188,54 @@ def test_fix_command_jsonl_with_conversion_and_rejects(tmp_path: Path) -> None:
 def test_fix_command_rejects_unknown_fixer() -> None:
     result = CliRunner().invoke(main, ["fix", "--disable", "nope"], input="x")
     assert result.exit_code == 2 and "valid:" in result.output
+
+
+# --- exit status: a run that rejected every record failed (issue 15) --------------------
+
+
+def _record_commands(tmp_path: Path) -> dict[str, list[str]]:
+    """Each record command over ``in.jsonl``, writing into ``tmp_path``."""
+    pipeline = tmp_path / "pipeline.toml"
+    pipeline.write_text(CliRunner().invoke(main, ["run", "--print-default-config"]).output)
+    source = str(tmp_path / "in.jsonl")
+    return {
+        "convert": ["convert", "--jsonl", source, "-o", str(tmp_path / "c.jsonl")],
+        "fix": ["fix", "--jsonl", source, "-o", str(tmp_path / "f.jsonl")],
+        "dedup": ["dedup", source, "-o", str(tmp_path / "d.jsonl"), "-q"],
+        "paragraphs": ["paragraphs", source, "-o", str(tmp_path / "p.jsonl"), "-q"],
+        "reuse": ["reuse", source, "-o", str(tmp_path / "r.jsonl"), "-q"],
+        "run": ["run", str(pipeline), source, "-o", str(tmp_path / "run.jsonl"), "-q"],
+    }
+
+
+def test_every_record_rejected_is_a_failure_even_with_skip_bad(tmp_path: Path) -> None:
+    rows = [{"id": i, "body": f"第{i}篇正文。"} for i in range(5)]
+    (tmp_path / "in.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
+    for name, args in _record_commands(tmp_path).items():
+        skip = [] if name == "dedup" else ["--skip-bad"]  # dedup always writes its rejects
+        result = CliRunner().invoke(main, [*args, *skip])
+        assert result.exit_code == 1, (name, result.output)
+        assert f"zhnorm {name}: 5 records in" in result.stderr, name  # the summary line
+        assert "5 rejected" in result.stderr, name
+        assert "every record was rejected (5 of 5; see " in result.stderr, name
+        fatal = CliRunner().invoke(main, args)  # without --skip-bad: the first one stops it
+        if name != "dedup":
+            assert fatal.exit_code == 1 and "in.jsonl:1: record has no field 'text'" in (
+                fatal.stderr
+            ), name
+        with_field = CliRunner().invoke(main, [*args, *skip, "--text-field", "body"])
+        assert with_field.exit_code == 0, (name, with_field.output)
+
+
+def test_some_records_rejected_with_skip_bad_is_a_success(tmp_path: Path) -> None:
+    rows = [{"id": 0, "text": "正文甲。"}, {"id": 1, "body": "没有text"}, {"id": 2, "text": "乙"}]
+    (tmp_path / "in.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+    )
+    for name, args in _record_commands(tmp_path).items():
+        skip = [] if name == "dedup" else ["--skip-bad"]
+        result = CliRunner().invoke(main, [*args, *skip])
+        assert result.exit_code == 0, (name, result.output)
+        assert "3 records in" in result.stderr and "1 rejected" in result.stderr, name

@@ -260,3 +260,75 @@ def test_text_field_option_and_its_old_name(tmp_path: Path, docs: list[str]) -> 
     assert old.exit_code == 0 and old.stderr == new.stderr.replace("a.jsonl", "b.jsonl")
     help_text = runner.invoke(main, ["dedup", "--help"]).output
     assert "--text-field" in help_text and "--field " not in help_text
+
+
+def _shard_rows(start: int, n: int) -> bytes:
+    rows = [{"id": f"r{i}", "text": f"第{i}篇：" + "各不相同的内容" * (1 + i % 5) + str(i * 7919)}
+            for i in range(start, start + n)]  # fmt: skip
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()
+
+
+def test_a_folder_of_shards_is_read_whole(tmp_path: Path) -> None:
+    shards = tmp_path / "shards"
+    shards.mkdir()
+    (shards / "a.jsonl").write_bytes(b"\xef\xbb\xbf" + _shard_rows(0, 100))  # with a BOM
+    (shards / "b.jsonl.gz").write_bytes(gzip.compress(_shard_rows(100, 100)))
+    (shards / "part-00000").write_bytes(_shard_rows(200, 100))
+    (shards / "_SUCCESS").write_bytes(b"")
+    out = tmp_path / "out.jsonl"
+    done = CliRunner().invoke(main, ["dedup", str(shards), "-o", str(out), "-q"])
+    assert done.exit_code == 0, done.output
+    read, kept, removed, rejected = map(int, SUMMARY.search(done.stderr).groups())  # type: ignore[union-attr]
+    assert (read, rejected) == (300, 0) and kept + removed == 300
+    lines = out.read_bytes().splitlines()
+    assert lines[0].startswith(b'{"id": "r0"')  # copied without the BOM
+    (shards / "notes.csv").write_bytes(b"x\n")
+    bad = CliRunner().invoke(main, ["dedup", str(shards), "-o", str(tmp_path / "x.jsonl")])
+    assert bad.exit_code == 1 and "notes.csv: not a file zhnorm reads" in bad.output
+    assert not (tmp_path / "x.jsonl").exists()
+
+
+def test_a_truncated_zst_is_an_error_not_half_the_records(tmp_path: Path) -> None:
+    import zstandard
+
+    whole = zstandard.ZstdCompressor().compress(_shard_rows(0, 3000))
+    path = tmp_path / "in.jsonl.zst"
+    path.write_bytes(whole[: len(whole) // 2])
+    out = tmp_path / "out.jsonl"
+    done = CliRunner().invoke(main, ["dedup", str(path), "-o", str(out), "-q"])
+    assert done.exit_code == 1 and "in.jsonl.zst: cannot decompress: truncated zstd" in done.output
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("out_name", ["out.jsonl", "out.parquet"])
+def test_duplicate_ids_are_an_error_or_rejects(tmp_path: Path, out_name: str) -> None:
+    texts = [
+        "第一篇独立的文章内容",
+        "第二篇毫不相干的文字",
+        "第三篇又是另一回事了",
+        "第四篇还有别的",
+    ]
+    rows = [{"id": i, "text": text} for i, text in zip("abac", texts, strict=True)]
+    first, second = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    first.write_text(json.dumps(rows[0], ensure_ascii=False) + "\n", encoding="utf-8")
+    second.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows[1:]), encoding="utf-8"
+    )
+    out, clusters = tmp_path / out_name, tmp_path / "clusters.jsonl"
+    args = ["dedup", str(first), str(second), "-o", str(out), "--clusters", str(clusters), "-q"]
+    fatal = CliRunner().invoke(main, args)
+    assert fatal.exit_code == 1
+    assert f"{second}:2: duplicate id 'a' (first at {first}:1)" in fatal.stderr
+    assert not out.exists() and not clusters.exists()
+    done = CliRunner().invoke(main, [*args, "--skip-bad"])
+    assert done.exit_code == 0, done.output
+    assert SUMMARY.search(done.stderr).groups() == ("4", "3", "0", "1")  # type: ignore[union-attr]
+    [reject] = read_jsonl(Path(f"{out}.rejects.jsonl"))
+    assert reject["file"] == str(second) and reject["line"] == 2
+    assert reject["reason"] == f"duplicate id 'a' (first at {first}:1)"
+    assert [c["id"] for c in read_jsonl(clusters)] == ["a", "b", "c"]
+    if out_name.endswith(".jsonl"):
+        kept = [r["text"] for r in read_jsonl(out)]
+    else:
+        kept = [r["text"] for r in pq.read_table(out).to_pylist()]
+    assert kept == [rows[0]["text"], rows[1]["text"], rows[3]["text"]]

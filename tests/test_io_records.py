@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import io
 import json
+import lzma
 import os
 from pathlib import Path
 
@@ -179,3 +181,114 @@ def test_summary_line_accounts_for_every_record() -> None:
     )
     with pytest.raises(AssertionError):
         RunCounts("fix", read=2, written=1).check()
+
+
+# --- inputs: directories, codecs, truncated streams, BOM (issue 15) ---------------------
+
+COMPRESS = {
+    ".gz": gzip.compress,
+    ".zst": lambda data: zstandard.ZstdCompressor().compress(data),
+    ".bz2": bz2.compress,
+    ".xz": lzma.compress,
+}
+
+
+def _rows(prefix: str, n: int = 2) -> list[object]:
+    return [{"id": f"{prefix}{i}", "text": f"文本{prefix}{i}"} for i in range(n)]
+
+
+def test_a_directory_is_read_recursively_by_kind(tmp_path: Path) -> None:
+    shards = tmp_path / "shards"
+    (shards / "sub").mkdir(parents=True)
+    (shards / "_temporary").mkdir()
+    (shards / ".cache").mkdir()
+    (shards / "a.jsonl").write_bytes(_jsonl(_rows("a")))
+    (shards / "b.json.gz").write_bytes(gzip.compress(_jsonl(_rows("b"))))
+    (shards / "c.NDJSON.zst").write_bytes(COMPRESS[".zst"](_jsonl(_rows("c"))))
+    (shards / "d.jsonl.bz2").write_bytes(bz2.compress(_jsonl(_rows("d"))))
+    (shards / "e.jsonl.XZ").write_bytes(lzma.compress(_jsonl(_rows("e"))))
+    pq.write_table(pa.Table.from_pylist(_rows("f")), shards / "f.parquet")
+    (shards / "G.TXT").write_text("大写", encoding="utf-8")
+    (shards / "sub" / "part-00000").write_bytes(_jsonl(_rows("p")))
+    (shards / "sub" / "part-00001.gz").write_bytes(gzip.compress(_jsonl(_rows("q"))))
+    for ignored in ["_SUCCESS", ".part-00000.crc", "_temporary/x.jsonl", ".cache/y.csv"]:
+        (shards / ignored).write_bytes(b"not read")
+    records = list(iter_records([str(shards)]))
+    assert all(isinstance(r, Record) for r in records)
+    got = [(record_id(r, None), r.source) for r in records if isinstance(r, Record)]
+    expected = [("G.TXT", "G.TXT")]  # a text file's id: its path in the directory
+    for prefix, name in [("a", "a.jsonl"), ("b", "b.json.gz"), ("c", "c.NDJSON.zst"),
+                         ("d", "d.jsonl.bz2"), ("e", "e.jsonl.XZ")]:  # fmt: skip
+        expected += [(f"{prefix}{i}", f"{shards}/{name}") for i in range(2)]
+    expected += [("f0", f"{shards}/f.parquet"), ("f1", f"{shards}/f.parquet")]
+    expected += [(f"p{i}", f"{shards}/sub/part-00000") for i in range(2)]
+    expected += [(f"q{i}", f"{shards}/sub/part-00001.gz") for i in range(2)]
+    assert got == expected  # sorted by path ("G" < "a")
+    # Without an id field, records of a file in a directory are named by file:line.
+    (shards / "sub" / "part-00000").write_bytes(_jsonl([{"text": "无id"}]))
+    named = [r for r in iter_records([str(shards / "sub")]) if isinstance(r, Record)]
+    assert named[0].id == f"{shards}/sub/part-00000:1"
+
+
+def test_unknown_files_are_errors_never_skips(tmp_path: Path) -> None:
+    shards = tmp_path / "shards"
+    shards.mkdir()
+    (shards / "a.jsonl").write_bytes(_jsonl(_rows("a")))
+    (shards / "notes.csv").write_text("a,b\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"shards/notes\.csv: not a file zhnorm reads"):
+        list(iter_records([str(shards)]))
+    named = tmp_path / "corpus.data"
+    named.write_bytes(_jsonl(_rows("a")))
+    with pytest.raises(InputError, match=r"corpus\.data: not a file zhnorm reads"):
+        list(iter_records([str(named)]))
+    with pytest.raises(InputError, match=r"gone\.data: cannot open"):
+        list(iter_records([str(tmp_path / "gone.data")]))
+
+
+@pytest.mark.parametrize("codec", list(COMPRESS))
+def test_every_codec_reads_named_files(tmp_path: Path, codec: str) -> None:
+    path = tmp_path / f"in.jsonl{codec}"
+    path.write_bytes(COMPRESS[codec](_jsonl(ROWS)))
+    assert [r.data for r in iter_records([str(path)]) if isinstance(r, Record)] == ROWS
+
+
+def test_zstd_frames_are_read_one_after_another(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl.zst"
+    path.write_bytes(COMPRESS[".zst"](_jsonl(_rows("a"))) + COMPRESS[".zst"](_jsonl(_rows("b"))))
+    assert [r.id for r in iter_records([str(path)], id_field="id")] == ["a0", "a1", "b0", "b1"]
+
+
+@pytest.mark.parametrize("codec", list(COMPRESS))
+def test_truncated_compressed_streams_are_errors(tmp_path: Path, codec: str) -> None:
+    rows = [{"id": i, "text": f"第{i}篇文章的正文，内容各不相同。"} for i in range(3000)]
+    whole = COMPRESS[codec](_jsonl(rows))
+    path = tmp_path / f"in.jsonl{codec}"
+    path.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(InputError, match=rf"in\.jsonl\{codec}: cannot decompress: truncated"):
+        list(iter_records([str(path)]))
+
+
+@pytest.mark.parametrize("codec", list(COMPRESS))
+def test_corrupt_compressed_streams_are_errors(tmp_path: Path, codec: str) -> None:
+    rows = [{"id": i, "text": f"第{i}篇"} for i in range(3000)]
+    whole = bytearray(COMPRESS[codec](_jsonl(rows)))
+    middle = len(whole) // 2
+    whole[middle : middle + 64] = bytes(64)
+    path = tmp_path / f"in.jsonl{codec}"
+    path.write_bytes(bytes(whole))
+    with pytest.raises(InputError, match=rf"in\.jsonl\{codec}: cannot decompress"):
+        list(iter_records([str(path)]))
+
+
+def test_a_bom_never_costs_a_record(tmp_path: Path) -> None:
+    bom = b"\xef\xbb\xbf"
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(bom + _jsonl(ROWS))
+    assert [r.data for r in iter_records([str(path)])] == ROWS
+    packed = tmp_path / "in.jsonl.gz"
+    packed.write_bytes(gzip.compress(bom + _jsonl(ROWS)))
+    assert [r.data for r in iter_records([str(packed)])] == ROWS
+    text = tmp_path / "doc.txt"
+    text.write_bytes(bom + "正文".encode())
+    [record] = iter_records([str(text)])
+    assert isinstance(record, Record) and record.text == "正文"

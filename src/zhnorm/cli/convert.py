@@ -9,7 +9,7 @@ import click
 from ..io import AtomicOutput, RunCounts, map_jsonl, rejects_for, text_inputs
 from ..script import CONFIG_NAMES, Converter
 from ..script.dictionary import DictionaryFormatError
-from .options import record_stream_options
+from .options import finish, record_stream_options
 
 __all__ = ["convert"]
 
@@ -76,4 +76,4 @@ def convert(
                 for converted in converter.iter_convert(chunks):
                     out.write(converted)
     if jsonl:
-        click.echo(counts.summary(), err=True)
+        finish(counts)

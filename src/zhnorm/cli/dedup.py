@@ -10,7 +10,7 @@ from ..io import InputError
 from ..neardup.files import dedup_files
 from ..neardup.index import DedupIndex
 from ..neardup.params import DEFAULT_THRESHOLD, MinHashParams
-from .options import errors_option, id_field_option, quiet_option, text_field_option
+from .options import errors_option, finish, id_field_option, quiet_option, text_field_option
 
 __all__ = ["dedup"]
 
@@ -78,6 +78,12 @@ __all__ = ["dedup"]
     type=click.Path(dir_okay=False),
     help="Where bad records go, with the reason (default OUTPUT.rejects.jsonl).",
 )
+@click.option(
+    "--skip-bad",
+    is_flag=True,
+    help="Reject a record repeating an earlier id (to the rejects file, with the reason) "
+    "instead of failing; other bad records always go there.",
+)
 @errors_option(None)
 @click.option(
     "--engine",
@@ -110,13 +116,15 @@ def dedup(
     id_field: str | None,
     workers: int,
     rejects: str | None,
+    skip_bad: bool,
     errors: str,
     quiet: bool,
     engine: str,
     master: str,
 ) -> None:
     """Remove near-duplicate documents: MinHash + LSH candidates, exact verification,
-    clusters.  INPUTS are JSONL (.gz/.zst), Parquet, .txt files or directories of them.
+    clusters.  INPUTS are JSONL (.gz/.zst/.bz2/.xz), Parquet, .txt files or directories
+    of them (read recursively; Spark part-* files are JSONL).
 
     \b
     Examples:
@@ -148,8 +156,8 @@ def dedup(
             counts = dedup_files(
                 inputs, output, clusters, pairs=pairs, keep=keep, index=index,
                 threshold=threshold, params=params, text_field=text_field, id_field=id_field,
-                workers=workers, rejects=rejects, errors=errors, quiet=quiet,
+                workers=workers, rejects=rejects, skip_bad=skip_bad, errors=errors, quiet=quiet,
             )  # fmt: skip
     except (ImportError, InputError) as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(counts.summary(), err=True)
+    finish(counts)

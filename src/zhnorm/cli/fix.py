@@ -15,7 +15,7 @@ from ..io import (
     rejects_for,
     text_inputs,
 )
-from .options import record_stream_options
+from .options import finish, record_stream_options
 
 __all__ = ["fix"]
 
@@ -130,4 +130,4 @@ def fix(
             for name, chunks in text_inputs(inputs, errors):
                 out.write(repair("".join(chunks), name, None))
     if jsonl:
-        click.echo(counts.summary(), err=True)
+        finish(counts)

@@ -3,7 +3,7 @@
 ``--text-field`` (with the older ``--field`` as a hidden alias), ``--id-field``,
 ``--errors``, ``--skip-bad`` / ``--rejects`` (which :func:`zhnorm.io.rejects_for`
 turns into the run's :class:`~zhnorm.io.Rejects`), ``--quiet``, and the passage options
-of ``reuse`` and ``align``.
+of ``reuse`` and ``align``; :func:`finish`, the closing line of a record command.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
+from ..io import RunCounts
 from ..textreuse.alignment import AlignOptions
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "MIN_LEN",
     "PASSAGE_THRESHOLD",
     "errors_option",
+    "finish",
     "id_field_option",
     "options",
     "quiet_option",
@@ -33,6 +35,15 @@ __all__ = [
 F = TypeVar("F", bound=Callable[..., Any])
 
 ERRORS = click.Choice(["strict", "replace"])
+
+
+def finish(counts: RunCounts) -> None:
+    """Print the summary line of a record command on stderr, then fail (exit 1) when
+    :meth:`RunCounts.failure <zhnorm.io.RunCounts.failure>` says the run failed."""
+    click.echo(counts.summary(), err=True)
+    problem = counts.failure()
+    if problem is not None:
+        raise click.ClickException(problem)
 
 
 def options(*decorators: Callable[[F], F]) -> Callable[[F], F]:

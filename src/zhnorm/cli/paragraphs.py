@@ -6,7 +6,7 @@ import click
 
 from ..textreuse.files import paragraphs_files
 from ..textreuse.repeats import RepeatOptions
-from .options import record_options
+from .options import finish, record_options
 
 __all__ = ["paragraphs_command"]
 
@@ -59,7 +59,7 @@ def paragraphs_command(
     threshold: float,
     boilerplate_docs: int,
 ) -> None:
-    """Find paragraphs repeated within documents and across INPUTS (JSONL, .gz/.zst,
+    """Find paragraphs repeated within documents and across INPUTS (JSONL, .gz/.zst/.bz2/.xz,
     Parquet, .txt files or directories of them; stdin JSONL by default).
 
     Paragraphs are split after repair (a paragraph broken across columns is one) and
@@ -87,4 +87,4 @@ def paragraphs_command(
         rejects=rejects,
         quiet=quiet,
     )
-    click.echo(counts.summary(), err=True)
+    finish(counts)

@@ -6,7 +6,7 @@ import click
 
 from ..textreuse.corpus import ReuseOptions
 from ..textreuse.files import reuse_files
-from .options import MIN_LEN, PASSAGE_THRESHOLD, record_options
+from .options import MIN_LEN, PASSAGE_THRESHOLD, finish, record_options
 
 __all__ = ["reuse_command"]
 
@@ -55,7 +55,7 @@ def reuse_command(
     threshold: float,
     max_df: int,
 ) -> None:
-    """Find passages shared between documents of INPUTS (JSONL, .gz/.zst, Parquet, .txt
+    """Find passages shared between documents of INPUTS (JSONL, .gz/.zst/.bz2/.xz, Parquet, .txt
     files or directories; stdin JSONL by default), across scripts and repairs, and
     group the documents into overlapping-story clusters.
 
@@ -84,4 +84,4 @@ def reuse_command(
         rejects=rejects,
         quiet=quiet,
     )
-    click.echo(counts.summary(), err=True)
+    finish(counts)

@@ -8,7 +8,7 @@ import click
 from ..io import WRITE_FORMATS, write_format
 from ..pipeline import FINGERPRINT_COLUMN, Pipeline, PipelineConfigError, run_files
 from ..pipeline.files import default_config_toml
-from .options import errors_option, quiet_option, skip_bad_options, text_field_option
+from .options import errors_option, finish, quiet_option, skip_bad_options, text_field_option
 
 __all__ = ["run"]
 
@@ -87,8 +87,8 @@ def run(
     quiet: bool,
 ) -> None:
     """Run the PIPELINE configuration (TOML, YAML or JSON) over INPUTS: JSONL files
-    (.gz/.zst too), Parquet files, .txt files (one document each) or directories of
-    .txt files; stdin (JSONL) when no INPUTS are given.
+    (.gz/.zst/.bz2/.xz too), Parquet files, .txt files (one document each) or
+    directories of them; stdin (JSONL) when no INPUTS are given.
 
     Every record is written, normalised, with its other fields unchanged; filters add
     zhnorm_* columns and zhnorm_flags, they never drop a record.  Bad records stop the
@@ -112,4 +112,4 @@ def run(
         skip_bad=skip_bad, rejects=rejects, annotations=annotations, provenance=provenance,
         batch_size=batch_size, workers=workers, quiet=quiet,
     )  # fmt: skip
-    click.echo(counts.summary(), err=True)
+    finish(counts)

@@ -1,7 +1,9 @@
 """Input and output: the record contract every command and the Spark engine follow.
 
-* :mod:`.files` - opening inputs, strict streaming decoding, compressed JSONL, atomic
-  outputs (:class:`AtomicOutput`);
+* :mod:`.inputs` - what an input is: the kinds of file read, the codecs, directories,
+  the raw lines of JSONL (:func:`input_files`, :func:`jsonl_stream`);
+* :mod:`.files` - opening inputs, strict streaming decoding, atomic outputs
+  (:class:`AtomicOutput`);
 * :mod:`.records` - :class:`Record`, the readers (:func:`iter_records`), the record and
   id rules (:func:`check_record`, :func:`record_id`), :class:`RecordWriter`;
 * :mod:`.rejects` - :class:`BadRecord`, the wording of every reject reason, the default
@@ -18,13 +20,12 @@ from .files import (
     AtomicOutput,
     InputError,
     dumps_record,
-    is_jsonl_path,
-    jsonl_lines,
     open_input,
     read_text,
     read_text_chunks,
     text_inputs,
 )
+from .inputs import InputFile, input_files, input_kind, jsonl_lines, jsonl_stream
 from .progress import Progress
 from .records import (
     WRITE_FORMATS,
@@ -49,6 +50,7 @@ __all__ = [
     "BadRecord",
     "DedupCounts",
     "InputError",
+    "InputFile",
     "Progress",
     "Record",
     "RecordWriter",
@@ -57,9 +59,11 @@ __all__ = [
     "TextWriter",
     "check_record",
     "dumps_record",
-    "is_jsonl_path",
+    "input_files",
+    "input_kind",
     "iter_records",
     "jsonl_lines",
+    "jsonl_stream",
     "map_jsonl",
     "open_input",
     "parse_jsonl_line",

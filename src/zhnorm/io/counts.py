@@ -1,7 +1,10 @@
 """What a run did with its records, and the summary line every command ends with.
 
 Every record read is written, rejected (with its reason) or - by ``zhnorm dedup`` -
-removed as a duplicate: ``read == written + removed + rejected``.
+removed as a duplicate: ``read == written + removed + rejected``.  A run that read
+records and rejected every one of them failed, even where rejects are allowed
+(:meth:`RunCounts.failure`): that is how a wrong ``--text-field`` or an undecodable
+file shows.
 """
 
 from __future__ import annotations
@@ -29,6 +32,21 @@ class RunCounts:
     def check(self) -> None:
         """Every record is accounted for."""
         assert self.read == self.written + (self.removed or 0) + self.rejected, self
+
+    def failure(self) -> str | None:
+        """Why the run failed although it went to the end, or ``None``: the one rule
+        for the exit status of every record command - every record read was rejected
+        (rejects being fatal without ``--skip-bad`` is :class:`~zhnorm.io.Rejects`).
+
+        >>> RunCounts("fix", 3, 0, 3, "r.jsonl").failure()
+        'every record was rejected (3 of 3; see r.jsonl)'
+        >>> RunCounts("fix", 3, 1, 2).failure() is None and RunCounts("fix").failure() is None
+        True
+        """
+        if not self.read or self.rejected < self.read:
+            return None
+        where = f"; see {self.rejects_path}" if self.rejects_path else ""
+        return f"every record was rejected ({self.rejected} of {self.read}{where})"
 
     def summary(self) -> str:
         """``zhnorm COMMAND: N records in, M out, R rejected (see PATH); notes``.

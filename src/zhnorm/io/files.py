@@ -2,7 +2,6 @@
 
 * :func:`open_input` opens a path (``-`` is stdin) and :func:`read_text_chunks` decodes
   it incrementally, reporting the file and byte offset of the first undecodable byte.
-* :func:`jsonl_stream` / :func:`jsonl_lines` read JSONL, also ``.gz`` and ``.zst``.
 * :class:`AtomicOutput` writes to a temporary file and moves it into place only when
   the whole job succeeded, so an interrupted run never leaves a truncated output that
   looks complete (for stdout, the output is spooled and copied at the end).
@@ -11,8 +10,6 @@
 from __future__ import annotations
 
 import codecs
-import gzip
-import io
 import json
 import os
 import shutil
@@ -20,16 +17,13 @@ import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from types import TracebackType
-from typing import IO, Any, BinaryIO, cast
+from typing import IO, Any, BinaryIO
 
 __all__ = [
     "CHUNK_BYTES",
     "AtomicOutput",
     "InputError",
     "dumps_record",
-    "is_jsonl_path",
-    "jsonl_lines",
-    "jsonl_stream",
     "open_input",
     "optional_module",
     "publish",
@@ -114,38 +108,6 @@ def text_inputs(
         finally:
             if path != "-":
                 stream.close()
-
-
-def jsonl_stream(path: str) -> tuple[str, BinaryIO]:
-    """``(display name, binary stream)`` of a JSONL file, ``.gz`` / ``.zst``
-    decompressed on the fly."""
-    name, stream = open_input(path)
-    if path.endswith(".gz"):
-        return name, cast(BinaryIO, gzip.GzipFile(fileobj=stream))
-    if path.endswith(".zst"):
-        zstandard = optional_module("zstandard", "zstd", f"{path}: reading .zst")
-        reader = zstandard.ZstdDecompressor().stream_reader(stream, read_across_frames=True)
-        return name, cast(BinaryIO, io.BufferedReader(reader))
-    return name, stream
-
-
-def is_jsonl_path(path: str) -> bool:
-    """Whether :func:`~zhnorm.io.records.iter_records` reads ``path`` as JSONL lines
-    (not stdin, a directory, Parquet or a ``.txt`` document)."""
-    return path != "-" and not path.endswith((".parquet", ".txt")) and not os.path.isdir(path)
-
-
-def jsonl_lines(path: str) -> Iterator[tuple[str, int, bytes]]:
-    """``(name, line number, raw line)`` for every line of a JSONL file (also ``.gz`` /
-    ``.zst``), unparsed: how a second pass copies records it has already read."""
-    name, stream = jsonl_stream(path)
-    try:
-        for lineno, raw in enumerate(stream, 1):
-            yield name, lineno, raw
-    except (OSError, EOFError) as exc:
-        raise InputError(f"{name}: cannot decompress: {exc}") from None
-    finally:
-        stream.close()
 
 
 class AtomicOutput:

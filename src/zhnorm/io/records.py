@@ -1,7 +1,7 @@
 """Records: documents with an id, a text and every original field.
 
-* :func:`iter_records` reads documents from JSONL (also ``.gz`` / ``.zst``), Parquet,
-  ``.txt`` files and directories of them, as :class:`Record` or
+* :func:`iter_records` reads documents from the inputs :mod:`.inputs` lists (JSONL, also
+  compressed, Parquet, ``.txt`` files and directories of them), as :class:`Record` or
   :class:`~zhnorm.io.rejects.BadRecord`; :func:`read_jsonl` and
   :func:`parse_jsonl_line` are its JSONL reader, line by line.
 * :func:`check_record` is the record rule (a text that is a string; with an id field,
@@ -22,15 +22,8 @@ from typing import Any, BinaryIO
 
 from . import rejects as reasons
 from .counts import RunCounts
-from .files import (
-    AtomicOutput,
-    InputError,
-    dumps_record,
-    jsonl_stream,
-    open_input,
-    optional_module,
-    publish,
-)
+from .files import AtomicOutput, InputError, dumps_record, optional_module, publish
+from .inputs import BOM, input_files, jsonl_stream, raw_lines
 from .rejects import BadRecord, Rejects
 
 __all__ = [
@@ -39,6 +32,7 @@ __all__ = [
     "RecordWriter",
     "TextWriter",
     "check_record",
+    "given_id",
     "iter_records",
     "map_jsonl",
     "parse_jsonl_line",
@@ -75,9 +69,24 @@ def record_id(record: Record, id_field: str | None) -> str:
     >>> record_id(Record("a.jsonl", 3, "a.jsonl:3", "", {"id": 1.5}), None)
     'a.jsonl:3'
     """
-    if id_field is None and isinstance(record.data.get("id"), (str, int)):
+    given = given_id(record, id_field)
+    return record.id if given is None else given
+
+
+def given_id(record: Record, id_field: str | None) -> str | None:
+    """The id :func:`record_id` takes from the record itself, or ``None`` when its id
+    is only its place (``file:line``, which repeats when a file is read twice).
+
+    >>> given_id(Record("a.jsonl", 3, "a.jsonl:3", "", {"id": 7}), None)
+    '7'
+    >>> given_id(Record("a.jsonl", 3, "a.jsonl:3", "", {}), None) is None
+    True
+    """
+    if id_field is not None:
+        return record.id
+    if isinstance(record.data.get("id"), (str, int)):
         return str(record.data["id"])
-    return record.id
+    return None
 
 
 def with_text(record: Record, text_field: str, text: str) -> dict[str, Any]:
@@ -128,8 +137,9 @@ def read_jsonl(
     """``(line number, record)`` for each record of a JSONL stream whose ``field`` is a
     string, or ``(line number, BadRecord)``.
 
-    Blank lines are skipped (they are not records)."""
-    for lineno, raw in enumerate(stream, 1):
+    Blank lines are skipped (they are not records); a UTF-8 BOM before the first line
+    is dropped (:func:`~zhnorm.io.inputs.raw_lines`)."""
+    for lineno, raw in raw_lines(stream):
         record = parse_jsonl_line(raw, name, lineno, errors)
         if record is None:
             continue
@@ -153,11 +163,12 @@ def map_jsonl(
     rejects: Rejects,
     counts: RunCounts,
 ) -> None:
-    """Stream the JSONL records of ``inputs`` (stdin when there are none) to ``out``,
+    """Stream the JSONL records of ``inputs`` (also compressed; stdin when there are
+    none) to ``out``,
     ``transform(text, file, line)`` applied to their ``text_field``, every other field
     unchanged; bad records go to ``rejects`` (:func:`read_jsonl` says which)."""
     for path in inputs or ("-",):
-        name, stream = open_input(path)
+        name, stream = jsonl_stream(path)
         try:
             for lineno, item in read_jsonl(stream, name, field=text_field, errors=errors):
                 counts.read += 1
@@ -224,7 +235,12 @@ def _parquet_records(
 
 
 def _txt_record(path: Path, name: str, errors: str) -> Record | BadRecord:
-    raw = path.read_bytes()
+    """A text file as one document (a leading UTF-8 BOM dropped)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot open: {exc.strerror}") from None
+    raw = raw[len(BOM) :] if raw.startswith(BOM) else raw
     try:
         text = raw.decode("utf-8", errors)
     except UnicodeDecodeError as exc:
@@ -241,41 +257,38 @@ def iter_records(
 ) -> Iterator[Record | BadRecord]:
     """Every document of ``paths``, in order, as :class:`Record` or :class:`BadRecord`.
 
-    * ``*.jsonl`` / ``*.json`` / ``-`` (stdin): one JSON object per line; ``.gz`` and
-      ``.zst`` (extra ``zstd``) are decompressed on the fly.
-    * ``*.parquet`` (extra ``parquet``): one record per row.
-    * ``*.txt``: the whole file is one document, id = its path;  a directory: every
-      ``*.txt`` below it, sorted, id = the path relative to the directory.
+    Which files are read, and how, is :func:`~zhnorm.io.inputs.input_files`:
+
+    * JSONL (``.jsonl`` / ``.json`` / ``.ndjson``, also ``.gz`` / ``.zst`` (extra
+      ``zstd``) / ``.bz2`` / ``.xz``; Spark ``part-*`` files; ``-``: stdin): one JSON
+      object per line;
+    * ``*.parquet`` (extra ``parquet``): one record per row;
+    * ``*.txt``: the whole file is one document, id = its path (in a directory: the
+      path relative to the directory);
+    * a directory: all of these below it, sorted, hidden and ``_`` files ignored; any
+      other file is an :class:`InputError` naming it, as is a truncated or corrupt
+      compressed stream.
 
     Records whose ``text_field`` is missing or not a string, or (with ``id_field``)
     whose id is missing, and malformed lines are yielded as :class:`BadRecord` with
     ``file:line`` and the reason; the caller decides whether that is fatal.  Records
     without ``id_field`` get the id ``file:line``.
     """
-    for path in paths:
-        if path != "-" and os.path.isdir(path):
-            root = Path(path)
-            for file in sorted(root.rglob("*.txt")):
-                yield _txt_record(file, file.relative_to(root).as_posix(), errors)
-        elif path.endswith(".parquet"):
-            yield from _parquet_records(path, text_field, id_field)
-        elif path.endswith(".txt"):
-            try:
-                yield _txt_record(Path(path), path, errors)
-            except OSError as exc:
-                raise InputError(f"{path}: cannot open: {exc.strerror}") from None
+    for file in list(input_files(paths)):
+        if file.kind == "parquet":
+            yield from _parquet_records(file.path, text_field, id_field)
+        elif file.kind == "txt":
+            yield _txt_record(Path(file.path), file.name, errors)
         else:
-            name, stream = jsonl_stream(path)
+            name, stream = jsonl_stream(file.path, file.name)
             try:
                 for lineno, item in read_jsonl(stream, name, field=None, errors=errors):
                     if isinstance(item, BadRecord):
                         yield item
                     else:
                         yield check_record(item, name, lineno, text_field, id_field)
-            except (OSError, EOFError) as exc:
-                raise InputError(f"{name}: cannot decompress: {exc}") from None
             finally:
-                if path != "-":
+                if file.path != "-":
                     stream.close()
 
 

@@ -79,8 +79,14 @@ def no_id_field(field: str) -> str:
     return f"record has no id field {field!r}"
 
 
-def duplicate_id(record_id: str) -> str:
-    return f"duplicate id {record_id!r}"
+def duplicate_id(record_id: str, first: str | None = None) -> str:
+    """A record repeating an earlier one's id; ``first``: where that one was read.
+
+    >>> duplicate_id("a7", "in.jsonl:3")
+    "duplicate id 'a7' (first at in.jsonl:3)"
+    """
+    where = f" (first at {first})" if first is not None else ""
+    return f"duplicate id {record_id!r}{where}"
 
 
 # --- where they go --------------------------------------------------------------------

@@ -37,17 +37,20 @@ from ..io import (
     BadRecord,
     DedupCounts,
     InputError,
+    InputFile,
     Progress,
     Record,
     RecordWriter,
     Rejects,
     dumps_record,
-    is_jsonl_path,
+    input_files,
     iter_records,
     jsonl_lines,
     record_id,
     rejects_path,
 )
+from ..io.records import given_id
+from ..io.rejects import SKIP_BAD_HINT, duplicate_id
 from .api import CHUNK_DOCS, DuplicatePair, assign_clusters, verified_pairs
 from .cluster import KEEP_POLICIES
 from .index import DedupIndex, IndexMatch
@@ -76,9 +79,12 @@ class _Corpus:
     bands: npt.NDArray[np.uint64] = field(default_factory=lambda: np.empty((0, 0), np.uint64))
     empty: npt.NDArray[np.bool_] = field(default_factory=lambda: np.empty(0, bool))
     held: list[Record] | None = None  # the records themselves, when reading stdin
+    position_of: dict[str, int] = field(default_factory=dict)  # id -> position
+    repeated: set[tuple[str, int]] = field(default_factory=set)  # (file, line) rejected
 
-    def add(self, record: Record, id_field: str | None, keep: str) -> None:
-        self.ids.append(record_id(record, id_field))
+    def add(self, record: Record, doc_id: str, keep: str) -> None:
+        self.position_of.setdefault(doc_id, len(self.ids))
+        self.ids.append(doc_id)
         self.lengths.append(len(record.text))
         if not self.sources or self.sources[-1] != record.source:
             self.sources.append(record.source)
@@ -88,6 +94,19 @@ class _Corpus:
             self.values.append(record.data.get(keep))
         if self.held is not None:
             self.held.append(record)
+
+    def place(self, position: int) -> str:
+        """``file:line`` of the record at ``position``."""
+        return f"{self.sources[self.source_of[position]]}:{self.line_of[position]}"
+
+    def is_at(self, position: int, source: str, line: int) -> bool:
+        """Whether the record read at ``source``:``line`` is the one at ``position`` (on
+        re-reading, rejected records are not)."""
+        return (
+            position < len(self.ids)
+            and self.line_of[position] == line
+            and self.sources[self.source_of[position]] == source
+        )
 
     def stack(self, num_perm: int, n_bands: int) -> None:
         """Join the pass-1 parts into single arrays (and drop the parts)."""
@@ -147,15 +166,19 @@ def dedup_files(
     text_field: str = "text",
     workers: int = 1,
     rejects: str | None = None,
+    skip_bad: bool = False,
     errors: str = "strict",
     quiet: bool = False,
 ) -> DedupCounts:
-    """Remove near-duplicates from ``inputs`` (JSONL, also ``.gz`` / ``.zst``, Parquet,
-    ``.txt`` files, directories of them, ``-`` for stdin) and write the kept records,
-    unchanged, to ``output`` (JSONL, or Parquet for ``.parquet``); one line per good
-    record to ``clusters`` (``{"id", "cluster", "duplicate_of", "similarity"}``); every
-    verified pair to ``pairs``; bad records, with their reason, to ``rejects`` (default
-    ``OUTPUT.rejects.jsonl``; only when there are some).  Stages: module docstring.
+    """Remove near-duplicates from ``inputs`` (JSONL, also compressed, Parquet, ``.txt``
+    files, directories of them, ``-`` for stdin: :func:`zhnorm.io.iter_records`) and
+    write the kept records, unchanged, to ``output`` (JSONL, or Parquet for
+    ``.parquet``); one line per good record to ``clusters`` (``{"id", "cluster",
+    "duplicate_of", "similarity"}``); every verified pair to ``pairs``; bad records,
+    with their reason, to ``rejects`` (default ``OUTPUT.rejects.jsonl``; only when there
+    are some).  Ids must be unique: a record repeating an earlier record's own id is an
+    :class:`~zhnorm.io.InputError` naming both places, or with ``skip_bad`` a reject
+    (the first one is kept).  Stages: module docstring.
 
     ``index``: a :class:`~zhnorm.neardup.index.DedupIndex` (or its path) of earlier
     runs: documents matching it are removed, this run's are added to it; ``params`` and
@@ -181,7 +204,7 @@ def dedup_files(
 
             # 1. Read and sketch.
             progress = Progress("zhnorm dedup: sketching", quiet=quiet)
-            texts = _good_texts(read(), corpus, bad, id_field, keep, progress)
+            texts = _good_texts(read(), corpus, bad, id_field, keep, skip_bad, progress)
             for sketch in sketch_chunks(texts, params, None, bands, rows, workers):
                 spool.extend(sketch.keys)
                 corpus.parts.append(Sketch([], sketch.signatures, sketch.bands, sketch.empty))
@@ -245,16 +268,29 @@ def _good_texts(
     bad: Rejects,
     id_field: str | None,
     keep: str,
+    skip_bad: bool,
     progress: Progress,
 ) -> Iterator[list[str]]:
-    """Texts of the good records in chunks (noted in ``corpus``); bad ones to ``bad``."""
+    """Texts of the good records in chunks (noted in ``corpus``); bad ones to ``bad``.
+    A record repeating an earlier record's own id (:func:`~zhnorm.io.records.given_id`;
+    not a ``file:line`` of a file given twice) is an :class:`InputError`, or with
+    ``skip_bad`` goes to ``bad`` too."""
     chunk: list[str] = []
     for item in records:
         progress.update()
         if isinstance(item, BadRecord):
             bad.add(item)
             continue
-        corpus.add(item, id_field, keep)
+        doc_id = record_id(item, id_field)
+        first = corpus.position_of.get(doc_id) if given_id(item, id_field) else None
+        if first is not None:
+            reason = duplicate_id(doc_id, corpus.place(first))
+            if not skip_bad:
+                raise InputError(f"{item.source}:{item.line}: {reason} ({SKIP_BAD_HINT})")
+            bad.add(BadRecord(item.source, item.line, reason, dumps_record(item.data).rstrip()))
+            corpus.repeated.add((item.source, item.line))
+            continue
+        corpus.add(item, doc_id, keep)
         chunk.append(item.text)
         if len(chunk) >= CHUNK_DOCS:
             yield chunk
@@ -287,17 +323,13 @@ def _write_pairs(path: str, found: list[DuplicatePair], ids: list[str]) -> None:
             out.write(dumps_record({**pair.to_dict(), "id_a": ids[pair.a], "id_b": ids[pair.b]}))
 
 
-def _record_lines(inputs: Sequence[str], corpus: _Corpus) -> Iterator[bytes]:
+def _record_lines(files: Sequence[InputFile], corpus: _Corpus) -> Iterator[bytes]:
     """The JSONL lines of this run's records, in order, read again without parsing
     (blank and rejected lines are not theirs)."""
-    position, n = 0, len(corpus.ids)
-    for path in inputs:
-        for name, lineno, raw in jsonl_lines(path):
-            if (
-                position < n
-                and corpus.line_of[position] == lineno
-                and corpus.sources[corpus.source_of[position]] == name
-            ):
+    position = 0
+    for file in files:
+        for name, lineno, raw in jsonl_lines(file.path, file.name):
+            if corpus.is_at(position, name, lineno):
                 yield raw
                 position += 1
 
@@ -320,10 +352,11 @@ def _write_records(
     cluster_out = stack.enter_context(AtomicOutput(clusters)) if clusters else None
     progress = Progress("zhnorm dedup: writing", quiet=quiet)
     source: Iterable[Record | BadRecord | bytes]
+    files = [] if corpus.held is not None else list(input_files(inputs))
     if corpus.held is not None:
         source = corpus.held
-    elif writer.writes_jsonl and all(is_jsonl_path(path) for path in inputs):
-        source = _record_lines(inputs, corpus)  # copied as they are, unparsed
+    elif writer.writes_jsonl and all(file.kind == "jsonl" for file in files):
+        source = _record_lines(files, corpus)  # copied as they are, unparsed
     else:
         source = read()
     position = 0
@@ -331,6 +364,8 @@ def _write_records(
     for item in source:
         if isinstance(item, BadRecord):
             continue
+        if isinstance(item, Record) and (item.source, item.line) in corpus.repeated:
+            continue  # rejected in the first pass
         if position >= len(corpus.ids):
             raise InputError("the inputs changed during the run (more records on re-reading)")
         if kept_by[position] is None:

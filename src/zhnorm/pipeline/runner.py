@@ -81,8 +81,9 @@ def run_files(
     workers: int = 1,
     quiet: bool = False,
 ) -> RunCounts:
-    """Run ``pipe`` over ``inputs`` (JSONL, also ``.gz`` / ``.zst``, Parquet, ``.txt``
-    files, directories of ``.txt`` files, ``-`` for stdin; stdin when there are none)
+    """Run ``pipe`` over ``inputs`` (JSONL, also compressed, Parquet, ``.txt`` files,
+    directories of them, ``-`` for stdin; stdin when there are none; see
+    :func:`zhnorm.io.iter_records`)
     and write every record, normalised, to ``output`` (stdout for ``None`` or ``-``) in
     ``out_format`` (:data:`zhnorm.io.WRITE_FORMATS`; default from the name of
     ``output``, see :func:`zhnorm.io.write_format`).  Stages: module docstring.

@@ -46,6 +46,7 @@ from ..io import (
     rejects_path,
 )
 from ..io import rejects as reasons
+from ..io.inputs import is_ignored
 from ..neardup.cluster import KEEP_POLICIES
 from ..neardup.params import MinHashParams
 from ._common import session
@@ -95,7 +96,7 @@ def _list_inputs(spark: SparkSession, inputs: Sequence[str]) -> list[_File]:
             while listing.hasNext():
                 uri = listing.next().getPath().toString()
                 relative = uri[len(root) + 1 :]
-                if any(part.startswith(("_", ".")) for part in relative.split("/")):
+                if is_ignored(relative):
                     continue
                 found.append((uri, f"{arg.rstrip('/')}/{relative}"))
             found.sort()

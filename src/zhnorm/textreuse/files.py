@@ -75,7 +75,7 @@ def read_documents(
     """Every record of ``inputs`` (stdin when there are none), keyed; bad records, and
     records repeating an earlier id, go to ``rejects``."""
     docs: list[FileDocument] = []
-    seen: set[str] = set()
+    seen: dict[str, str] = {}  # id -> where it was first read
     progress = Progress(f"zhnorm {counts.command}", quiet=quiet)
     records = iter_records(
         inputs or ("-",), text_field=text_field, id_field=id_field, errors=errors
@@ -88,12 +88,13 @@ def read_documents(
                 doc_id = record_id(item, id_field)
                 if doc_id in seen:
                     raw = dumps_record(item.data).rstrip("\n")
-                    item = BadRecord(item.source, item.line, duplicate_id(doc_id), raw)
+                    reason = duplicate_id(doc_id, seen[doc_id])
+                    item = BadRecord(item.source, item.line, reason, raw)
             if isinstance(item, BadRecord):
                 rejects.add(item)
                 counts.rejected += 1
                 continue
-            seen.add(doc_id)
+            seen[doc_id] = f"{item.source}:{item.line}"
             docs.append(FileDocument(doc_id, item, doc_key(item.text)))
     finally:
         progress.close()
