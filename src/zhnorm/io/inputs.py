@@ -165,22 +165,23 @@ class _ZstdReader(io.RawIOBase):
         self._new = zstandard.ZstdDecompressor().decompressobj
         self._decoder = self._new()
         self._pending = b""
+        self._offset = 0  # of the first byte of _pending not handed out yet
         self._started = False  # bytes of the current frame have been read
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
-        while not self._pending:
+        while self._offset == len(self._pending):
             block = self._raw.read(1 << 16)
             if not block:
                 if self._started and not self._decoder.eof:
                     raise EOFError("the input ends inside a zstd frame")
                 return 0
-            self._pending = self._feed(block)
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
+            self._pending, self._offset = self._feed(block), 0
+        size = min(len(buffer), len(self._pending) - self._offset)
+        buffer[:size] = memoryview(self._pending)[self._offset : self._offset + size]
+        self._offset += size
         return size
 
     def _feed(self, block: bytes) -> bytes:
