@@ -45,7 +45,7 @@ from typing import Any
 from ..key import KeyOptions, resolve_key_options
 from ..options import resolve
 from .document import DocKey, doc_key
-from .seeds import U64, Bool, Seed, find_seeds
+from .seeds import U64, Bool, Seed, common_suffix, find_seeds
 
 __all__ = ["AlignOptions", "Passage", "align", "align_batch", "align_keys", "similarity"]
 
@@ -307,14 +307,6 @@ def _common_prefix(a: str, i: int, b: str, j: int, limit: int) -> int:
     return n
 
 
-def _common_suffix(a: str, i: int, b: str, j: int, limit: int) -> int:
-    """Equal characters ending just before ``a[i]`` and ``b[j]``."""
-    n = 0
-    while n < limit and i - n > 0 and j - n > 0 and a[i - n - 1] == b[j - n - 1]:
-        n += 1
-    return n
-
-
 _STEPS = ((1, 1), (1, 0), (0, 1))  # substitution, a extra, b extra
 _RESUME = 3  # equal characters needed after an isolated edit to extend across it
 
@@ -337,9 +329,9 @@ def _extend_flanks(a: str, b: str, group: _Group) -> None:
     i, j = group.a0, group.b0
     while True:
         for di, dj in _STEPS:
-            run = _common_suffix(a, i - di, b, j - dj, _RESUME)
+            run = common_suffix(a, i - di, b, j - dj, _RESUME)
             if run == _RESUME:
-                run = _common_suffix(a, i - di, b, j - dj, len(a))
+                run = common_suffix(a, i - di, b, j - dj, len(a))
                 i, j = i - di - run, j - dj - run
                 break
         else:

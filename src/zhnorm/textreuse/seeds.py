@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Seed", "find_seeds", "kgram_hashes"]
+__all__ = ["Seed", "common_suffix", "find_seeds", "kgram_hashes"]
 
 U64 = npt.NDArray[np.uint64]
 Bool = npt.NDArray[np.bool_]
@@ -109,7 +109,7 @@ def _forward(a: str, i: int, b: str, j: int) -> int:
     return n
 
 
-def _backward(a: str, i: int, b: str, j: int, limit: int) -> int:
+def common_suffix(a: str, i: int, b: str, j: int, limit: int) -> int:
     """Length (at most ``limit``) of the common suffix of ``a[:i]`` and ``b[:j]``."""
     n = 0
     while n < limit and i - n > 0 and j - n > 0 and a[i - n - 1] == b[j - n - 1]:
@@ -165,7 +165,7 @@ def find_seeds(
             continue
         core = a1 - a0
         core_end = a1
-        a0 -= _backward(a, a0, b, a0 - d, a0 - floor)
+        a0 -= common_suffix(a, a0, b, a0 - d, a0 - floor)
         a1 += _forward(a, a1, b, a1 - d)
         found.append([a0, a1, d, core, core_end])
         floor = a1
