@@ -23,6 +23,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Any
 
 from .files import InputError
 
@@ -163,23 +164,31 @@ class Terminated(KeyboardInterrupt):
         self.signum = signum
 
 
+def _restorable(handler: Any) -> Any:
+    """A handler :func:`signal.signal` accepts (``None``, one set outside Python: the default)."""
+    return signal.SIG_DFL if handler is None else handler
+
+
 @contextmanager
 def signals_unwind(
     signums: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM),
 ) -> Iterator[None]:
     """Within the block, each of ``signums`` raises :class:`Terminated` in this process
-    (a forked child gets the default action), so ``with``/``finally`` clean-ups run.
-    Outside the main thread this does nothing."""
+    (a forked worker gets the handler it had before), so ``with``/``finally`` clean-ups
+    run.  Outside the main thread this does nothing."""
     owner = os.getpid()
+    previous: dict[int, Any] = {}
 
-    def handler(signum: int, _frame: FrameType | None) -> None:
-        if os.getpid() != owner:
-            signal.signal(signum, signal.SIG_DFL)
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if os.getpid() == owner:
+            raise Terminated(signum)
+        old = _restorable(previous.get(signum))
+        signal.signal(signum, old)
+        if callable(old):
+            old(signum, frame)
+        else:
             os.kill(os.getpid(), signum)
-            return
-        raise Terminated(signum)
 
-    previous = {}
     try:
         for signum in signums:
             previous[signum] = signal.signal(signum, handler)
@@ -189,4 +198,4 @@ def signals_unwind(
         yield
     finally:
         for signum, old in previous.items():
-            signal.signal(signum, old)
+            signal.signal(signum, _restorable(old))
