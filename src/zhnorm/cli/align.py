@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import click
 
-from ..io import AtomicOutput, dumps_record, read_text
+from ..io import AtomicOutput, check_outputs, dumps_record, read_text
 from ..textreuse.alignment import AlignOptions, Passage, align_keys
 from ..textreuse.document import doc_key
 from ..textreuse.report import render_report
@@ -52,6 +52,7 @@ def align_command(
     """
     if a_path == "-" and b_path == "-":
         raise click.UsageError("only one of A and B can be stdin")
+    check_outputs([a_path, b_path], [html_path])
     a_text, b_text = read_text(a_path, errors), read_text(b_path, errors)
     options = AlignOptions(min_len=min_len, threshold=threshold)
     passages = align_keys(doc_key(a_text), doc_key(b_text), options, a_id=a_path, b_id=b_path)

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from .._version import __version__
-from ..io import InputError
+from ..io import InputError, Terminated, signals_unwind
 from . import align, convert, dedup, detect, fix, paragraphs, reuse, run, summary
 
 __all__ = ["main"]
@@ -15,13 +15,19 @@ __all__ = ["main"]
 
 class _Group(click.Group):
     """The ``zhnorm`` group: an :class:`~zhnorm.io.InputError` from any command (bad
-    input, named by file and position) is a one-line error, not a traceback."""
+    input, named by file and position, or an :class:`~zhnorm.io.OutputError`: an output
+    path it must not write) is a one-line error, not a traceback.  SIGINT and SIGTERM
+    unwind the command (its temporary files are removed) and exit with 128 + signal."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with signals_unwind():
+                return super().invoke(ctx)
         except InputError as exc:
             raise click.ClickException(str(exc)) from exc
+        except Terminated as exc:
+            click.echo(f"zhnorm: stopped by {exc}", err=True)
+            ctx.exit(128 + exc.signum)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -6,7 +6,7 @@ import re
 
 import click
 
-from ..io import AtomicOutput, RunCounts, map_jsonl, rejects_for, text_inputs
+from ..io import AtomicOutput, RunCounts, check_outputs, map_jsonl, rejects_for, text_inputs
 from ..script import CONFIG_NAMES, Converter
 from ..script.dictionary import DictionaryFormatError
 from .options import finish, record_stream_options
@@ -59,6 +59,7 @@ def convert(
     except (ValueError, DictionaryFormatError, re.error) as exc:
         raise click.UsageError(str(exc)) from exc
     bad = rejects_for(skip_bad and jsonl, output, rejects)
+    check_outputs(inputs, [output or "-", bad.path])
     counts = RunCounts("convert", rejects_path=bad.path)
     with AtomicOutput(output) as out, bad:
         if jsonl:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import click
 
 from ..io import InputError
-from ..neardup.files import dedup_files
+from ..neardup.files import check_dedup_outputs, dedup_files
 from ..neardup.index import DedupIndex
 from ..neardup.params import DEFAULT_THRESHOLD, MinHashParams
 from .options import errors_option, finish, id_field_option, quiet_option, text_field_option
@@ -136,6 +136,8 @@ def dedup(
         raise click.UsageError("--index works with the local engine only")
     chosen = {"num_perm": num_perm, "ngram": ngram, "seed": seed, "words": words}
     explicit = {name: value for name, value in chosen.items() if value is not None}
+    if engine == "local":  # before the index is opened
+        check_dedup_outputs(inputs, output, clusters, pairs, rejects, index_path)
     index = None
     try:
         params = MinHashParams(**{**MinHashParams().to_dict(), **explicit})

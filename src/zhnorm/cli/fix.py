@@ -10,6 +10,7 @@ import click
 from ..io import (
     AtomicOutput,
     RunCounts,
+    check_outputs,
     dumps_record,
     map_jsonl,
     rejects_for,
@@ -93,6 +94,8 @@ def fix(
     if explain and explain_file is None and output not in (None, "-"):
         explain_file = f"{output}.explain.jsonl"
     bad = rejects_for(skip_bad and jsonl, output, rejects)
+    explain_path = explain_file if explain and explain_file != "-" else None
+    check_outputs(inputs, [output or "-", explain_path, bad.path])
     counts = RunCounts("fix", rejects_path=bad.path)
     with ExitStack() as stack:
         out = stack.enter_context(AtomicOutput(output))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ..io import AtomicOutput, read_text
+from ..io import AtomicOutput, OutputError, check_output_dir, check_outputs, read_text
 from ..script import Converter, detect_script
 
 __all__ = ["summary"]
@@ -41,7 +41,20 @@ def summary(inputs: tuple[str, ...], output_dir: str, reuse: bool) -> None:
     for item in map(Path, inputs):
         files.extend(sorted(item.glob("*.txt")) if item.is_dir() else [item])
     target = Path(output_dir)
+    check_output_dir(target)
+    created = not target.exists()
     target.mkdir(parents=True, exist_ok=True)
+    names = [name for path in files for name in _written_names(path)]
+    if reuse:
+        from ..textreuse.files import REPORT_FILES
+
+        names += REPORT_FILES
+    try:
+        check_outputs(map(str, files), [str(target / name) for name in names])
+    except OutputError:
+        if created:
+            target.rmdir()
+        raise
     texts: dict[str, str] = {}
     for path in files:
         text = read_text(str(path))
@@ -49,6 +62,11 @@ def summary(inputs: tuple[str, ...], output_dir: str, reuse: bool) -> None:
         _summarise(path, text, target)
     if reuse:
         _summarise_reuse(texts, target)
+
+
+def _written_names(path: Path) -> list[str]:
+    """The names the summary of ``path`` may write (checked before any work)."""
+    return [f"{path.stem}.fixed.txt", f"{path.stem}.fixed.s2t.txt", f"{path.stem}.fixed.t2s.txt"]
 
 
 def _summarise(path: Path, text: str, target: Path) -> None:

@@ -10,6 +10,8 @@
   rejects path (:func:`rejects_path`) and :class:`Rejects`, fatal or written;
 * :mod:`.counts` - :class:`RunCounts` / :class:`DedupCounts` and the summary line
   (``in = out + removed + rejected``);
+* :mod:`.outputs` - where a run may write (:func:`check_outputs`, checked before any
+  work), leftovers of killed runs, SIGTERM unwinding (:func:`signals_unwind`);
 * :mod:`.progress` - :class:`Progress` on a terminal.
 """
 
@@ -26,6 +28,14 @@ from .files import (
     text_inputs,
 )
 from .inputs import InputFile, input_files, input_kind, jsonl_lines, jsonl_stream
+from .outputs import (
+    OutputError,
+    Terminated,
+    check_output_dir,
+    check_outputs,
+    remove_leftovers,
+    signals_unwind,
+)
 from .progress import Progress
 from .records import (
     WRITE_FORMATS,
@@ -51,12 +61,16 @@ __all__ = [
     "DedupCounts",
     "InputError",
     "InputFile",
+    "OutputError",
     "Progress",
     "Record",
     "RecordWriter",
     "Rejects",
     "RunCounts",
+    "Terminated",
     "TextWriter",
+    "check_output_dir",
+    "check_outputs",
     "check_record",
     "dumps_record",
     "input_files",
@@ -74,6 +88,8 @@ __all__ = [
     "record_id",
     "rejects_for",
     "rejects_path",
+    "remove_leftovers",
+    "signals_unwind",
     "text_inputs",
     "with_text",
     "write_format",

@@ -29,6 +29,7 @@ __all__ = [
     "publish",
     "read_text",
     "read_text_chunks",
+    "temp_prefix",
     "text_inputs",
 ]
 
@@ -110,8 +111,18 @@ def text_inputs(
                 stream.close()
 
 
+def temp_prefix() -> str:
+    """The name start of every temporary output file (``.zhnorm-PID-``, then a random
+    part and ``.partial``): the pid lets a later run recognise a killed run's leftovers
+    (:func:`zhnorm.io.outputs.remove_leftovers`)."""
+    return f".zhnorm-{os.getpid()}-"
+
+
 class AtomicOutput:
-    """A text file that appears at ``path`` (or on stdout) only when the job succeeds."""
+    """A text file that appears at ``path`` (or on stdout) only when the job succeeds.
+
+    The temporary file lies beside ``path`` and is removed when the block fails or is
+    interrupted (with :func:`zhnorm.io.outputs.signals_unwind`, also by SIGTERM)."""
 
     def __init__(self, path: str | None, *, encoding: str = "utf-8") -> None:
         self.path = None if path in (None, "-") else path
@@ -122,7 +133,7 @@ class AtomicOutput:
             errors="surrogatepass",
             newline="",
             dir=directory,
-            prefix=".zhnorm-",
+            prefix=temp_prefix(),
             suffix=".partial",
             delete=False,
         )

@@ -22,7 +22,14 @@ from typing import Any, BinaryIO
 
 from . import rejects as reasons
 from .counts import RunCounts
-from .files import AtomicOutput, InputError, dumps_record, optional_module, publish
+from .files import (
+    AtomicOutput,
+    InputError,
+    dumps_record,
+    optional_module,
+    publish,
+    temp_prefix,
+)
 from .inputs import BOM, input_files, jsonl_stream, raw_lines
 from .rejects import BadRecord, Rejects
 
@@ -345,7 +352,7 @@ class RecordWriter:
         import pyarrow.parquet as pq
 
         directory = os.path.dirname(os.path.abspath(self.path))
-        fd, temp = tempfile.mkstemp(prefix=".zhnorm-", suffix=".partial", dir=directory)
+        fd, temp = tempfile.mkstemp(prefix=temp_prefix(), suffix=".partial", dir=directory)
         os.close(fd)
         try:
             pq.write_table(pa.Table.from_pylist(self._rows), temp)

@@ -107,14 +107,14 @@ class Rejects:
     """Bad records, written with their reason to ``path`` (atomically, like every
     output), or - when ``path`` is ``None`` - an :class:`InputError` at the first one,
     naming its file and line.  ``eager``: the file appears even when nothing is
-    rejected (the ``--skip-bad`` commands); otherwise only for a first reject."""
+    rejected (the ``--skip-bad`` commands); otherwise only for a first reject.  Nothing
+    is created before the block is entered (so the run can check ``path`` first)."""
 
     def __init__(self, path: str | None, *, eager: bool = True) -> None:
         self.path = path
         self.count = 0
+        self.eager = eager
         self._out: AtomicOutput | None = None
-        if path is not None and eager:
-            self._out = AtomicOutput(path)
 
     def add(self, item: BadRecord) -> None:
         if self.path is None:
@@ -125,6 +125,8 @@ class Rejects:
         self.count += 1
 
     def __enter__(self) -> Rejects:
+        if self.path is not None and self.eager and self._out is None:
+            self._out = AtomicOutput(self.path)
         return self
 
     def __exit__(

@@ -42,6 +42,7 @@ from ..io import (
     Record,
     RecordWriter,
     Rejects,
+    check_outputs,
     dumps_record,
     input_files,
     iter_records,
@@ -60,7 +61,7 @@ from .sketch import Sketch, sketch_chunks
 from .spool import KeySpool
 from .verify import ShingleSets
 
-__all__ = ["dedup_files"]
+__all__ = ["check_dedup_outputs", "dedup_files"]
 
 
 @dataclass
@@ -152,6 +153,21 @@ class _RunKeys:
         return self.index.key_of(self.earlier[node - n])
 
 
+def check_dedup_outputs(
+    inputs: Sequence[str],
+    output: str,
+    clusters: str | None = None,
+    pairs: str | None = None,
+    rejects: str | None = None,
+    index: str | os.PathLike[str] | DedupIndex | None = None,
+) -> None:
+    """:func:`zhnorm.io.check_outputs` for the outputs of :func:`dedup_files` (the
+    rejects file at :func:`zhnorm.io.rejects_path`), before anything is opened."""
+    index_path = index.path if isinstance(index, DedupIndex) else index
+    outputs = [output, clusters, pairs, rejects_path(output, rejects)]
+    check_outputs(inputs, outputs, index=index_path)
+
+
 def dedup_files(
     inputs: Sequence[str],
     output: str,
@@ -185,7 +201,9 @@ def dedup_files(
     ``threshold`` default to the index's (else ``MinHashParams()`` and 0.8).  Ids follow
     :func:`zhnorm.io.record_id`.  ``workers``: processes for keys, signatures and exact
     verification (the result is the same).  ``quiet=False`` shows progress on a terminal.
+    Every output path is checked first (:func:`zhnorm.io.check_outputs`).
     Returns the counts; :meth:`~zhnorm.io.DedupCounts.summary` is the command's line."""
+    check_dedup_outputs(inputs, output, clusters, pairs, rejects, index)
     if index is not None and not isinstance(index, DedupIndex):
         index = DedupIndex(index, params, threshold)
     if index is not None:

@@ -33,6 +33,7 @@ from ..io import (
     RecordWriter,
     RunCounts,
     TextWriter,
+    check_outputs,
     iter_records,
     record_batches,
     rejects_for,
@@ -94,13 +95,15 @@ def run_files(
     (default beside ``output``, :func:`zhnorm.io.rejects_path`).  ``batch_size``
     records go to the pipeline at a time, on ``workers`` processes (the output is the
     same).  ``quiet=False`` shows progress on a terminal.  Parquet output needs a file
-    (:class:`ValueError` otherwise).  Returns the counts;
+    (:class:`ValueError` otherwise).  Every output path is checked first
+    (:func:`zhnorm.io.check_outputs`).  Returns the counts;
     :meth:`~zhnorm.io.RunCounts.summary` is the command's line."""
     fmt = write_format(output, out_format)
     if fmt == "parquet" and output in (None, "-"):
         raise ValueError("Parquet output needs a file: output='NAME.parquet'")
     annotate = annotations and fmt != "txt" and bool(pipe.annotation_columns)
     bad = rejects_for(skip_bad, output, rejects)
+    check_outputs(inputs, [output or "-", bad.path])
     counts = RunCounts("run", rejects_path=bad.path)
     flagged: Counter[str] = Counter()
     progress = Progress("zhnorm run", quiet=quiet)

@@ -22,6 +22,7 @@ from ..io import (
     RecordWriter,
     Rejects,
     RunCounts,
+    check_outputs,
     dumps_record,
     iter_records,
     record_id,
@@ -43,6 +44,7 @@ from .repeats import (
 from .report import render_report
 
 __all__ = [
+    "REPORT_FILES",
     "FileDocument",
     "ReuseReport",
     "paragraphs_files",
@@ -162,8 +164,10 @@ def paragraphs_files(
     (stdout for ``None``); with ``clean_output``, the records without their repeated
     paragraphs (first occurrences kept; a document that would lose every paragraph is
     written unchanged and reported as kept whole).  ``options``: a
-    :class:`~zhnorm.textreuse.RepeatOptions`, single fields as keyword overrides."""
+    :class:`~zhnorm.textreuse.RepeatOptions`, single fields as keyword overrides.
+    Every output path is checked first (:func:`zhnorm.io.check_outputs`)."""
     bad = rejects_for(skip_bad, output, rejects)
+    check_outputs(inputs, [output or "-", clean_output, bad.path])
     counts = RunCounts("paragraphs", rejects_path=bad.path)
     dropped = kept_whole = 0
     with ExitStack() as stack:
@@ -244,9 +248,11 @@ def reuse_files(
     ``output`` (stdout for ``None``), the story clusters to ``stories``, an HTML
     report to ``html``.  ``source_field``: each record's outlet; only passages across
     different outlets are reported.  ``options``: a
-    :class:`~zhnorm.textreuse.ReuseOptions`, single fields as keyword overrides."""
+    :class:`~zhnorm.textreuse.ReuseOptions`, single fields as keyword overrides.
+    Every output path is checked first (:func:`zhnorm.io.check_outputs`)."""
     search = resolve(ReuseOptions, options, overrides)
     bad = rejects_for(skip_bad, output, rejects)
+    check_outputs(inputs, [output or "-", html, stories, bad.path])
     counts = RunCounts("reuse", rejects_path=bad.path)
     with AtomicOutput(output) as out, bad:
         docs = read_documents(
@@ -284,6 +290,10 @@ def reuse_files(
     return counts
 
 
+REPORT_FILES = ["report.html", "repeats.jsonl", "passages.jsonl"]
+"""What :func:`reuse_report` writes to its directory, in this order."""
+
+
 @dataclass
 class ReuseReport:
     """What :func:`reuse_report` found and wrote."""
@@ -298,7 +308,7 @@ def reuse_report(texts: dict[str, str], directory: Path, *, note: str = "") -> R
     ``directory`` as ``report.html``, ``repeats.jsonl`` and ``passages.jsonl``."""
     groups = repeated_paragraphs(texts)
     result = reuse(texts)
-    paths = [directory / "report.html", directory / "repeats.jsonl", directory / "passages.jsonl"]
+    paths = [directory / name for name in REPORT_FILES]
     with AtomicOutput(str(paths[0])) as out:
         out.write(render_report(texts, result.passages, repeats=groups, note=note))
     with AtomicOutput(str(paths[1])) as out:
