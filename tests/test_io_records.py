@@ -292,3 +292,16 @@ def test_a_bom_never_costs_a_record(tmp_path: Path) -> None:
     text.write_bytes(bom + "正文".encode())
     [record] = iter_records([str(text)])
     assert isinstance(record, Record) and record.text == "正文"
+
+
+def test_text_files_read_in_the_encoding_given(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_bytes("头发和软件".encode("gbk"))
+    (tmp_path / "b.txt.gz").write_bytes(gzip.compress("頭髮".encode("big5")))
+    with pytest.raises(InputError, match="--encoding"):
+        list(iter_records([str(tmp_path / "a.txt")]))
+    (one,) = iter_records([str(tmp_path / "a.txt")], encoding="gbk")
+    assert isinstance(one, Record) and one.text == "头发和软件"
+    (two,) = iter_records([str(tmp_path / "b.txt.gz")], encoding="big5")
+    assert isinstance(two, Record) and two.text == "頭髮"
+    with pytest.raises(ValueError, match="latin-9"):
+        list(iter_records([str(tmp_path / "a.txt")], encoding="latin-9"))
