@@ -280,7 +280,7 @@ def test_not_utf8_suggests_encoding(tmp_path: Path, command: str) -> None:
 
 
 def test_records_read_with_an_encoding(tmp_path: Path) -> None:
-    path, text = _reencoded(tmp_path, "gbk")
+    path, _ = _reencoded(tmp_path, "gbk")
     out = tmp_path / "out.jsonl"
     args = ["paragraphs", str(path), "-o", str(out)]
     assert "--encoding" in CliRunner().invoke(main, args).stderr
@@ -314,7 +314,8 @@ def test_plain_text_commands_read_compressed_files(tmp_path: Path) -> None:
     detected = CliRunner().invoke(main, ["detect", str(packed)])
     assert detected.stdout.split("\t")[:2] == [str(packed), "simplified"]
     fixed = CliRunner().invoke(main, ["fix", str(packed)])
-    assert fixed.exit_code == 0 and fixed.stdout.startswith(fixed.stdout[:20])
+    assert fixed.exit_code == 0, fixed.output
+    assert fixed.stdout == CliRunner().invoke(main, ["fix", str(SEED000)]).stdout
 
 
 def test_plain_text_commands_read_directories(tmp_path: Path) -> None:
@@ -341,3 +342,19 @@ def test_detect_jsonl_reports_each_record(tmp_path: Path) -> None:
     reports = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["id"] for r in reports] == ["s", "t", f"{source}:3"]
     assert [r["script"] for r in reports] == ["simplified", "traditional", "none"]
+
+
+def test_jsonl_mode_reads_parquet_and_text_files(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    root = tmp_path / "in"
+    root.mkdir()
+    pq.write_table(pa.Table.from_pylist([{"id": "p", "text": "头发"}]), root / "a.parquet")
+    (root / "b.txt").write_bytes("软件".encode("gbk"))
+    out = tmp_path / "out.jsonl"
+    args = ["convert", "--jsonl", "--encoding", "gbk", str(root), "-o", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert records == [{"id": "p", "text": "頭髮"}, {"id": "b.txt", "text": "軟件"}]
