@@ -358,3 +358,14 @@ def test_jsonl_mode_reads_parquet_and_text_files(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
     assert records == [{"id": "p", "text": "頭髮"}, {"id": "b.txt", "text": "軟件"}]
+
+
+def test_summary_and_align_take_an_encoding(tmp_path: Path) -> None:
+    path, _ = _reencoded(tmp_path, "big5")
+    out = tmp_path / "summary"
+    result = CliRunner().invoke(main, ["summary", str(path), "-o", str(out), "--encoding", "big5"])
+    assert result.exit_code == 0, result.output
+    assert "traditional" in result.stdout
+    aligned = CliRunner().invoke(main, ["align", "--encoding", "auto", str(path), str(SEED001)])
+    assert aligned.exit_code == 0, aligned.output
+    assert f"{path}: encoding big5 (auto)" in aligned.stderr
