@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from zhnorm import Converter, __version__
@@ -239,3 +241,131 @@ def test_some_records_rejected_with_skip_bad_is_a_success(tmp_path: Path) -> Non
         result = CliRunner().invoke(main, [*args, *skip])
         assert result.exit_code == 0, (name, result.output)
         assert "3 records in" in result.stderr and "1 rejected" in result.stderr, name
+
+
+# --- issue 15: encodings and one input layer for convert / fix / detect ---------------
+
+# Real Chinese text in other encodings: the seeds re-encoded (characters a codec cannot
+# encode, such as pinyin tone marks in Big5, dropped).
+REENCODED = {"gbk": SEED000, "gb18030": SEED000, "big5": SEED001, "utf-16": SEED000}
+
+
+def _reencoded(tmp_path: Path, encoding: str) -> tuple[Path, str]:
+    raw = REENCODED[encoding].read_text("utf-8").encode(encoding, "ignore")
+    path = tmp_path / f"{encoding}.txt"
+    path.write_bytes(raw)
+    return path, raw.decode(encoding)
+
+
+@pytest.mark.parametrize("encoding", sorted(REENCODED))
+def test_encoding_option_reads_other_encodings(tmp_path: Path, encoding: str) -> None:
+    path, text = _reencoded(tmp_path, encoding)
+    result = CliRunner().invoke(main, ["convert", "--encoding", encoding, str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == Converter("s2t").convert(text.lstrip("\ufeff"))
+    script = "traditional" if REENCODED[encoding] == SEED001 else "simplified"
+    for command in (["detect"], ["fix"]):
+        done = CliRunner().invoke(main, [*command, "--encoding", encoding, str(path)])
+        assert done.exit_code == 0, done.output
+    detected = CliRunner().invoke(main, ["detect", "--encoding", encoding, str(path)])
+    assert detected.stdout.split("\t")[1] == script
+
+
+@pytest.mark.parametrize("command", ["convert", "fix", "detect"])
+def test_not_utf8_suggests_encoding(tmp_path: Path, command: str) -> None:
+    path, _ = _reencoded(tmp_path, "gbk")
+    result = CliRunner().invoke(main, [command, str(path)])
+    assert result.exit_code == 1
+    assert f"{path}: byte offset" in result.stderr and "--encoding" in result.stderr
+
+
+def test_records_read_with_an_encoding(tmp_path: Path) -> None:
+    path, _ = _reencoded(tmp_path, "gbk")
+    out = tmp_path / "out.jsonl"
+    args = ["paragraphs", str(path), "-o", str(out)]
+    assert "--encoding" in CliRunner().invoke(main, args).stderr
+    result = CliRunner().invoke(main, [*args, "--encoding", "gbk"])
+    assert result.exit_code == 0, result.output
+
+
+def test_auto_encoding_says_what_it_chose(tmp_path: Path) -> None:
+    paths = [_reencoded(tmp_path, e)[0] for e in ("gbk", "big5", "utf-16")]
+    result = CliRunner().invoke(main, ["detect", "--encoding", "auto", *map(str, paths)])
+    assert result.exit_code == 0, result.output
+    scripts = [line.split("\t")[1] for line in result.stdout.splitlines()]
+    assert scripts == ["simplified", "traditional", "simplified"]
+    for path, chosen in zip(paths, ["gb18030", "big5", "utf-16"], strict=True):
+        assert f"{path}: encoding {chosen} (auto)" in result.stderr
+    plain = CliRunner().invoke(main, ["detect", "--encoding", "auto", str(SEED000)])
+    assert f"{SEED000}: encoding utf-8 (auto)" in plain.stderr
+
+
+def test_unknown_encoding_is_a_usage_error() -> None:
+    result = CliRunner().invoke(main, ["convert", "--encoding", "latin-9"], input="x")
+    assert result.exit_code == 2 and "latin-9" in result.output
+
+
+def test_plain_text_commands_read_compressed_files(tmp_path: Path) -> None:
+    packed = tmp_path / "seed.txt.gz"
+    packed.write_bytes(gzip.compress(SEED000.read_bytes()))
+    result = CliRunner().invoke(main, ["convert", str(packed)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == Converter("s2t").convert(SEED000.read_text("utf-8"))
+    detected = CliRunner().invoke(main, ["detect", str(packed)])
+    assert detected.stdout.split("\t")[:2] == [str(packed), "simplified"]
+    fixed = CliRunner().invoke(main, ["fix", str(packed)])
+    assert fixed.exit_code == 0, fixed.output
+    assert fixed.stdout == CliRunner().invoke(main, ["fix", str(SEED000)]).stdout
+
+
+def test_plain_text_commands_read_directories(tmp_path: Path) -> None:
+    root = tmp_path / "docs"
+    (root / "sub").mkdir(parents=True)
+    shutil.copy(SEED001, root / "b.txt")
+    (root / "sub" / "a.txt.gz").write_bytes(gzip.compress(SEED000.read_bytes()))
+    (root / "_SUCCESS").write_bytes(b"")
+    result = CliRunner().invoke(main, ["detect", str(root)])
+    assert result.exit_code == 0, result.output
+    lines = [line.split("\t")[:2] for line in result.stdout.splitlines()]
+    assert lines == [["b.txt", "traditional"], ["sub/a.txt.gz", "simplified"]]
+    converted = CliRunner().invoke(main, ["convert", "-c", "t2s", str(root)])
+    expected = [Converter("t2s").convert(p.read_text("utf-8")) for p in (SEED001, SEED000)]
+    assert converted.stdout == "".join(expected)
+
+
+def test_detect_jsonl_reports_each_record(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    rows = [{"id": "s", "body": "头发和软件"}, {"id": "t", "body": "頭髮和軟體"}, {"body": "ab"}]
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    result = CliRunner().invoke(main, ["detect", "--jsonl", "--text-field", "body", str(source)])
+    assert result.exit_code == 0, result.output
+    reports = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in reports] == ["s", "t", f"{source}:3"]
+    assert [r["script"] for r in reports] == ["simplified", "traditional", "none"]
+
+
+def test_jsonl_mode_reads_parquet_and_text_files(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    root = tmp_path / "in"
+    root.mkdir()
+    pq.write_table(pa.Table.from_pylist([{"id": "p", "text": "头发"}]), root / "a.parquet")
+    (root / "b.txt").write_bytes("软件".encode("gbk"))
+    out = tmp_path / "out.jsonl"
+    args = ["convert", "--jsonl", "--encoding", "gbk", str(root), "-o", str(out)]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert records == [{"id": "p", "text": "頭髮"}, {"id": "b.txt", "text": "軟件"}]
+
+
+def test_summary_and_align_take_an_encoding(tmp_path: Path) -> None:
+    path, _ = _reencoded(tmp_path, "big5")
+    out = tmp_path / "summary"
+    result = CliRunner().invoke(main, ["summary", str(path), "-o", str(out), "--encoding", "big5"])
+    assert result.exit_code == 0, result.output
+    assert "traditional" in result.stdout
+    aligned = CliRunner().invoke(main, ["align", "--encoding", "auto", str(path), str(SEED001)])
+    assert aligned.exit_code == 0, aligned.output
+    assert f"{path}: encoding big5 (auto)" in aligned.stderr

@@ -292,3 +292,33 @@ def test_a_bom_never_costs_a_record(tmp_path: Path) -> None:
     text.write_bytes(bom + "正文".encode())
     [record] = iter_records([str(text)])
     assert isinstance(record, Record) and record.text == "正文"
+
+
+def test_text_files_read_in_the_encoding_given(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_bytes("头发和软件".encode("gbk"))
+    (tmp_path / "b.txt.gz").write_bytes(gzip.compress("頭髮".encode("big5")))
+    (bad,) = iter_records([str(tmp_path / "a.txt")])
+    assert isinstance(bad, BadRecord) and "--encoding" in bad.reason
+    (one,) = iter_records([str(tmp_path / "a.txt")], encoding="gbk")
+    assert isinstance(one, Record) and one.text == "头发和软件"
+    (two,) = iter_records([str(tmp_path / "b.txt.gz")], encoding="big5")
+    assert isinstance(two, Record) and two.text == "頭髮"
+    with pytest.raises(ValueError, match="latin-9"):
+        list(iter_records([str(tmp_path / "a.txt")], encoding="latin-9"))
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "big5", "utf-16", "auto"])
+def test_jsonl_read_in_the_encoding_given(tmp_path: Path, encoding: str) -> None:
+    rows = [{"id": "a", "text": "頭髮和軟體"}, {"id": "b", "text": "我們的電腦"}]
+    written = "big5" if encoding == "auto" else encoding
+    path = tmp_path / "in.jsonl.gz"
+    path.write_bytes(gzip.compress(_jsonl(rows).decode().encode(written)))
+    records = list(iter_records([str(path)], encoding=encoding))
+    assert [r.text for r in records if isinstance(r, Record)] == [r["text"] for r in rows]
+
+
+def test_jsonl_in_another_encoding_names_the_bad_byte(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(_jsonl(ROWS[:1]) + b'{"text": "\x80"}\n')
+    with pytest.raises(InputError, match=r"in\.jsonl: byte offset \d+: invalid big5"):
+        list(iter_records([str(path)], encoding="big5"))

@@ -10,7 +10,7 @@ from ..io import AtomicOutput, check_outputs, dumps_record, read_text
 from ..textreuse.alignment import AlignOptions, Passage, align_keys
 from ..textreuse.document import doc_key
 from ..textreuse.report import render_report
-from .options import MIN_LEN, PASSAGE_THRESHOLD, errors_option
+from .options import MIN_LEN, PASSAGE_THRESHOLD, encoding_option, errors_option
 
 __all__ = ["align_command"]
 
@@ -32,6 +32,7 @@ def _describe(number: int, passage: Passage) -> Iterator[str]:
 @MIN_LEN
 @PASSAGE_THRESHOLD
 @errors_option(None)
+@encoding_option("Encoding of A and B; auto: detect each (said on stderr).")
 def align_command(
     a_path: str,
     b_path: str,
@@ -40,6 +41,7 @@ def align_command(
     min_len: int,
     threshold: float,
     errors: str,
+    encoding: str,
 ) -> None:
     """Passages texts A and B share (text files), in offsets of the original texts:
     matched after repair, script folding (t2s) and width folding, so a Traditional
@@ -53,7 +55,8 @@ def align_command(
     if a_path == "-" and b_path == "-":
         raise click.UsageError("only one of A and B can be stdin")
     check_outputs([a_path, b_path], [html_path])
-    a_text, b_text = read_text(a_path, errors), read_text(b_path, errors)
+    a_text = read_text(a_path, errors, encoding=encoding)
+    b_text = read_text(b_path, errors, encoding=encoding)
     options = AlignOptions(min_len=min_len, threshold=threshold)
     passages = align_keys(doc_key(a_text), doc_key(b_text), options, a_id=a_path, b_id=b_path)
     for number, passage in enumerate(passages):

@@ -43,10 +43,12 @@ def convert(
     user_dict: str | None,
     protect: tuple[str, ...],
     errors: str,
+    encoding: str,
     skip_bad: bool,
     rejects: str | None,
 ) -> None:
-    """Convert INPUTS (files, or stdin) between Chinese scripts, streaming.
+    """Convert INPUTS (files, also compressed, directories of .txt files, or stdin)
+    between Chinese scripts, streaming.
 
     \b
     Examples:
@@ -71,9 +73,10 @@ def convert(
                 errors=errors,
                 rejects=bad,
                 counts=counts,
+                encoding=encoding,
             )
         else:
-            for _name, chunks in text_inputs(inputs, errors):
+            for _name, chunks in text_inputs(inputs, errors, encoding=encoding):
                 for converted in converter.iter_convert(chunks):
                     out.write(converted)
     if jsonl:

@@ -1,4 +1,4 @@
-"""``zhnorm detect``: the script of each input."""
+"""``zhnorm detect``: the script of each input, or of each record with ``--jsonl``."""
 
 from __future__ import annotations
 
@@ -6,20 +6,61 @@ import json
 
 import click
 
-from ..io import text_inputs
+from ..io import Record, Rejects, iter_records, record_id, text_inputs
 from ..script import detect_script
-from .options import errors_option
+from .options import encoding_option, errors_option, id_field_option, text_field_option
 
 __all__ = ["detect"]
 
 
 @click.command()
-@click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("inputs", nargs=-1, type=click.Path(allow_dash=True))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per input.")
+@click.option(
+    "--jsonl",
+    is_flag=True,
+    help="Inputs are records (JSONL, Parquet, .txt): one JSON line per record, with its id.",
+)
+@text_field_option("Field to detect with --jsonl.")
+@id_field_option()
 @errors_option(None)
-def detect(inputs: tuple[str, ...], as_json: bool, errors: str) -> None:
-    """Detect the script (simplified / traditional / mixed / none) of each input."""
-    for name, chunks in text_inputs(inputs, errors):
+@encoding_option()
+def detect(
+    inputs: tuple[str, ...],
+    as_json: bool,
+    jsonl: bool,
+    text_field: str,
+    id_field: str | None,
+    errors: str,
+    encoding: str,
+) -> None:
+    """Detect the script (simplified / traditional / mixed / none) of each input (files,
+    also compressed, directories of .txt files, or stdin), or with --jsonl of each
+    record; a bad record stops the run, naming its file and line.
+
+    \b
+    Examples:
+      zhnorm detect seeds/
+      zhnorm detect --jsonl --text-field body corpus.jsonl.gz
+    """
+    if jsonl:
+        records = iter_records(
+            inputs or ("-",),
+            text_field=text_field,
+            id_field=id_field,
+            errors=errors,
+            encoding=encoding,
+        )
+        fatal = Rejects(None)
+        for item in records:
+            if not isinstance(item, Record):
+                fatal.add(item)  # raises InputError
+                continue
+            found = detect_script(item.text).to_dict()
+            line = {"id": record_id(item, id_field), "input": item.source, **found}
+            click.echo(json.dumps(line, ensure_ascii=False))
+        return
+    for name, chunks in text_inputs(inputs, errors, encoding=encoding):
         report = detect_script("".join(chunks))
         if as_json:
             click.echo(json.dumps({"input": name, **report.to_dict()}, ensure_ascii=False))

@@ -71,12 +71,14 @@ def fix(
     disable: tuple[str, ...],
     aggressive_ruby: bool,
     errors: str,
+    encoding: str,
     skip_bad: bool,
     rejects: str | None,
 ) -> None:
     """Repair damaged Chinese text: mojibake, GBK byte-shift garble, leaked pinyin,
-    HTML/Unicode clutter, broken layout.  A text file is one document; with --jsonl
-    each record is one and the run streams.
+    HTML/Unicode clutter, broken layout.  A text file (also compressed; in a directory,
+    each .txt file) is one document; with --jsonl each record is one and the run
+    streams.
 
     \b
     Examples:
@@ -128,9 +130,10 @@ def fix(
                 errors=errors,
                 rejects=bad,
                 counts=counts,
+                encoding=encoding,
             )
         else:
-            for name, chunks in text_inputs(inputs, errors):
+            for name, chunks in text_inputs(inputs, errors, encoding=encoding):
                 out.write(repair("".join(chunks), name, None))
     if jsonl:
         finish(counts)

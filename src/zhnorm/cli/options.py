@@ -1,7 +1,7 @@
 """Click options shared by the commands: one spelling and one help text each.
 
 ``--text-field`` (with the older ``--field`` as a hidden alias), ``--id-field``,
-``--errors``, ``--skip-bad`` / ``--rejects`` (which :func:`zhnorm.io.rejects_for`
+``--errors``, ``--encoding``, ``--skip-bad`` / ``--rejects`` (which :func:`zhnorm.io.rejects_for`
 turns into the run's :class:`~zhnorm.io.Rejects`), ``--quiet``, and the passage options
 of ``reuse`` and ``align``; :func:`finish`, the closing line of a record command.
 """
@@ -14,13 +14,14 @@ from typing import Any, TypeVar
 
 import click
 
-from ..io import RunCounts
+from ..io import DEFAULT_ENCODING, ENCODING_NAMES, RunCounts
 from ..textreuse.alignment import AlignOptions
 
 __all__ = [
     "ERRORS",
     "MIN_LEN",
     "PASSAGE_THRESHOLD",
+    "encoding_option",
     "errors_option",
     "finish",
     "id_field_option",
@@ -88,6 +89,19 @@ def errors_option(
     return click.option("--errors", type=ERRORS, default="strict", show_default=True, help=help)
 
 
+def encoding_option(
+    help: str = "Encoding of text and JSONL inputs; auto: detect per file (said on stderr).",
+) -> Callable[[F], F]:
+    """``--encoding``: one of :data:`zhnorm.io.ENCODING_NAMES` (default UTF-8)."""
+    return click.option(
+        "--encoding",
+        type=click.Choice(ENCODING_NAMES, case_sensitive=False),
+        default=DEFAULT_ENCODING,
+        show_default=True,
+        help=help,
+    )
+
+
 def skip_bad_options(
     skip_help: str = "Reject bad records (with the reason) instead of failing.",
     rejects_help: str = "Where --skip-bad writes rejected records (default OUTPUT.rejects.jsonl).",
@@ -104,10 +118,11 @@ def quiet_option(*names: str) -> Callable[[F], F]:
 
 
 def record_stream_options(verb: str) -> Callable[[F], F]:
-    """INPUTS, -o, --jsonl/--text-field, --errors, --skip-bad/--rejects: the commands
-    that stream text files or JSONL records to an output (``convert``, ``fix``)."""
+    """INPUTS, -o, --jsonl/--text-field, --errors, --encoding, --skip-bad/--rejects: the
+    commands that stream text files or JSONL records to an output (``convert``,
+    ``fix``)."""
     return options(
-        click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True)),
+        click.argument("inputs", nargs=-1, type=click.Path(allow_dash=True)),
         click.option(
             "-o",
             "--output",
@@ -121,6 +136,7 @@ def record_stream_options(verb: str) -> Callable[[F], F]:
         errors_option(
             "Undecodable input bytes: fail with file and byte offset, or substitute U+FFFD."
         ),
+        encoding_option(),
         skip_bad_options(
             "With --jsonl: reject bad lines instead of failing.",
             "Where --skip-bad writes rejected lines (default OUTPUT.rejects.jsonl).",
@@ -129,13 +145,14 @@ def record_stream_options(verb: str) -> Callable[[F], F]:
 
 
 def record_options(command: F) -> F:
-    """INPUTS, --text-field, --id-field, --errors, --skip-bad/--rejects, --quiet: the
-    commands that read whole record sets (``paragraphs``, ``reuse``)."""
+    """INPUTS, --text-field, --id-field, --errors, --encoding, --skip-bad/--rejects,
+    --quiet: the commands that read whole record sets (``paragraphs``, ``reuse``)."""
     return options(
         click.argument("inputs", nargs=-1, type=click.Path(allow_dash=True)),
         text_field_option(),
         id_field_option(),
         errors_option(),
+        encoding_option(),
         skip_bad_options(),
         quiet_option(),
     )(command)

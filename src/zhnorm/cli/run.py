@@ -8,7 +8,14 @@ import click
 from ..io import WRITE_FORMATS, write_format
 from ..pipeline import FINGERPRINT_COLUMN, Pipeline, PipelineConfigError, run_files
 from ..pipeline.files import default_config_toml
-from .options import errors_option, finish, quiet_option, skip_bad_options, text_field_option
+from .options import (
+    encoding_option,
+    errors_option,
+    finish,
+    quiet_option,
+    skip_bad_options,
+    text_field_option,
+)
 
 __all__ = ["run"]
 
@@ -37,6 +44,7 @@ def _print_default_config(ctx: click.Context, _param: click.Parameter, value: bo
 )
 @text_field_option()
 @errors_option()
+@encoding_option()
 @skip_bad_options()
 @click.option(
     "--annotations/--no-annotations",
@@ -78,6 +86,7 @@ def run(
     out_format: str | None,
     text_field: str,
     errors: str,
+    encoding: str,
     skip_bad: bool,
     rejects: str | None,
     annotations: bool,
@@ -109,7 +118,7 @@ def run(
         raise click.UsageError("Parquet output needs a file: -o OUTPUT.parquet")
     counts = run_files(
         pipe, inputs, output, out_format=out_format, text_field=text_field, errors=errors,
-        skip_bad=skip_bad, rejects=rejects, annotations=annotations, provenance=provenance,
-        batch_size=batch_size, workers=workers, quiet=quiet,
+        encoding=encoding, skip_bad=skip_bad, rejects=rejects, annotations=annotations,
+        provenance=provenance, batch_size=batch_size, workers=workers, quiet=quiet,
     )  # fmt: skip
     finish(counts)

@@ -11,6 +11,7 @@ import click
 
 from ..io import AtomicOutput, OutputError, check_output_dir, check_outputs, read_text
 from ..script import Converter, detect_script
+from .options import encoding_option
 
 __all__ = ["summary"]
 
@@ -31,7 +32,8 @@ __all__ = ["summary"]
     help="Also find repeated paragraphs and the passages the documents share; write "
     "report.html, repeats.jsonl and passages.jsonl to the output directory.",
 )
-def summary(inputs: tuple[str, ...], output_dir: str, reuse: bool) -> None:
+@encoding_option("Encoding of the documents; auto: detect each (said on stderr).")
+def summary(inputs: tuple[str, ...], output_dir: str, reuse: bool, encoding: str) -> None:
     """Summarise documents: script detected, repairs made, and copies repaired and
     converted to the other script; with --reuse, also what the documents repeat and
     share (repeated paragraphs, passages aligned across scripts, an HTML report).
@@ -57,7 +59,7 @@ def summary(inputs: tuple[str, ...], output_dir: str, reuse: bool) -> None:
         raise
     texts: dict[str, str] = {}
     for path in files:
-        text = read_text(str(path))
+        text = read_text(str(path), encoding=encoding)
         texts[path.name] = text
         _summarise(path, text, target)
     if reuse:

@@ -1,7 +1,10 @@
 """Input and output: the record contract every command and the Spark engine follow.
 
+* :mod:`.encodings` - the encodings an input may be in (:data:`ENCODINGS`) and
+  ``auto`` (:func:`detect_encoding`);
 * :mod:`.inputs` - what an input is: the kinds of file read, the codecs, directories,
-  the raw lines of JSONL (:func:`input_files`, :func:`jsonl_stream`);
+  the raw lines of JSONL, plain-text documents (:func:`input_files`,
+  :func:`jsonl_stream`, :func:`text_inputs`);
 * :mod:`.files` - opening inputs, strict streaming decoding, atomic outputs
   (:class:`AtomicOutput`);
 * :mod:`.records` - :class:`Record`, the readers (:func:`iter_records`), the record and
@@ -18,6 +21,7 @@
 from __future__ import annotations
 
 from .counts import DedupCounts, RunCounts
+from .encodings import AUTO, DEFAULT_ENCODING, ENCODING_NAMES, ENCODINGS, detect_encoding
 from .files import (
     AtomicOutput,
     InputError,
@@ -25,9 +29,16 @@ from .files import (
     open_input,
     read_text,
     read_text_chunks,
+)
+from .inputs import (
+    InputFile,
+    input_files,
+    input_kind,
+    jsonl_lines,
+    jsonl_stream,
+    text_files,
     text_inputs,
 )
-from .inputs import InputFile, input_files, input_kind, jsonl_lines, jsonl_stream
 from .outputs import (
     OutputError,
     Terminated,
@@ -43,6 +54,7 @@ from .records import (
     RecordWriter,
     TextWriter,
     check_record,
+    file_records,
     iter_records,
     map_jsonl,
     parse_jsonl_line,
@@ -55,6 +67,10 @@ from .records import (
 from .rejects import BadRecord, Rejects, rejects_for, rejects_path
 
 __all__ = [
+    "AUTO",
+    "DEFAULT_ENCODING",
+    "ENCODINGS",
+    "ENCODING_NAMES",
     "WRITE_FORMATS",
     "AtomicOutput",
     "BadRecord",
@@ -72,7 +88,9 @@ __all__ = [
     "check_output_dir",
     "check_outputs",
     "check_record",
+    "detect_encoding",
     "dumps_record",
+    "file_records",
     "input_files",
     "input_kind",
     "iter_records",
@@ -90,6 +108,7 @@ __all__ = [
     "rejects_path",
     "remove_leftovers",
     "signals_unwind",
+    "text_files",
     "text_inputs",
     "with_text",
     "write_format",

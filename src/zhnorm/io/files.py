@@ -1,7 +1,8 @@
 """Files in and out: strict streaming decoding, compressed JSONL, atomic output.
 
 * :func:`open_input` opens a path (``-`` is stdin) and :func:`read_text_chunks` decodes
-  it incrementally, reporting the file and byte offset of the first undecodable byte.
+  it incrementally in one of :data:`~zhnorm.io.encodings.ENCODINGS` (or ``auto``),
+  reporting the file and byte offset of the first undecodable byte.
 * :class:`AtomicOutput` writes to a temporary file and moves it into place only when
   the whole job succeeded, so an interrupted run never leaves a truncated output that
   looks complete (for stdout, the output is spooled and copied at the end).
@@ -15,9 +16,18 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from types import TracebackType
 from typing import IO, Any, BinaryIO
+
+from .encodings import (
+    AUTO,
+    DEFAULT_ENCODING,
+    announce,
+    check_encoding,
+    decode_failure,
+    detect_encoding,
+)
 
 __all__ = [
     "CHUNK_BYTES",
@@ -30,7 +40,6 @@ __all__ = [
     "read_text",
     "read_text_chunks",
     "temp_prefix",
-    "text_inputs",
 ]
 
 CHUNK_BYTES = 1 << 20
@@ -61,54 +70,48 @@ def open_input(path: str) -> tuple[str, BinaryIO]:
 
 
 def read_text_chunks(
-    stream: BinaryIO, name: str, *, errors: str = "strict", chunk_bytes: int = CHUNK_BYTES
+    stream: BinaryIO,
+    name: str,
+    *,
+    errors: str = "strict",
+    encoding: str = DEFAULT_ENCODING,
+    chunk_bytes: int = CHUNK_BYTES,
 ) -> Iterator[str]:
-    """Decode UTF-8 incrementally; an undecodable byte raises :class:`InputError`
-    naming ``name`` and the absolute byte offset (unless ``errors="replace"``).
-    A leading byte-order mark is kept as U+FEFF (the text is not altered)."""
-    decoder = codecs.getincrementaldecoder("utf-8")(errors)
+    """Decode ``stream`` in ``encoding`` (:data:`~zhnorm.io.encodings.ENCODING_NAMES`;
+    ``auto`` detects it from the first block and says so on stderr) incrementally; an
+    undecodable byte raises :class:`InputError` naming ``name``, the absolute byte
+    offset and ``--encoding`` (unless ``errors="replace"``).  In UTF-8 a leading
+    byte-order mark is kept as U+FEFF (the text is not altered)."""
+    check_encoding(encoding)
+    block = stream.read(chunk_bytes)
+    if encoding == AUTO:
+        encoding = detect_encoding(block, final=len(block) < chunk_bytes)
+        announce(name, encoding)
+    decoder = codecs.getincrementaldecoder(encoding)(errors)
     consumed = 0
     while True:
-        block = stream.read(chunk_bytes)
         pending = len(decoder.getstate()[0])
         try:
             text = decoder.decode(block, final=not block)
         except UnicodeDecodeError as exc:
             offset = consumed - pending + exc.start
-            bad = exc.object[exc.start : exc.start + 4]
-            raise InputError(
-                f"{name}: byte offset {offset}: invalid UTF-8 ({bad!r}: {exc.reason}); "
-                "use --errors replace to substitute U+FFFD"
-            ) from None
+            raise InputError(decode_failure(name, encoding, offset, exc)) from None
         consumed += len(block)
         if text:
             yield text
         if not block:
             return
+        block = stream.read(chunk_bytes)
 
 
-def read_text(path: str, errors: str = "strict") -> str:
+def read_text(path: str, errors: str = "strict", *, encoding: str = DEFAULT_ENCODING) -> str:
     """The whole text of ``path`` (``-``: stdin), decoded as :func:`read_text_chunks`."""
     name, stream = open_input(path)
     try:
-        return "".join(read_text_chunks(stream, name, errors=errors))
+        return "".join(read_text_chunks(stream, name, errors=errors, encoding=encoding))
     finally:
         if path != "-":
             stream.close()
-
-
-def text_inputs(
-    paths: Sequence[str], errors: str = "strict"
-) -> Iterator[tuple[str, Iterator[str]]]:
-    """``(display name, decoded chunks)`` of each path in turn (stdin when there are
-    none); each file is closed once the next one is asked for."""
-    for path in paths or ("-",):
-        name, stream = open_input(path)
-        try:
-            yield name, read_text_chunks(stream, name, errors=errors)
-        finally:
-            if path != "-":
-                stream.close()
 
 
 def temp_prefix() -> str:

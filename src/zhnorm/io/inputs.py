@@ -3,31 +3,44 @@ raw lines of a JSONL input.
 
 * :func:`input_kind` says how a file is read from its name: JSONL (``.jsonl``,
   ``.json``, ``.ndjson``, each also compressed, see :data:`CODECS`), Parquet, a text
-  document (``.txt``), or a Spark/Hadoop ``part-*`` file (JSONL, also compressed);
+  document (``.txt``, also compressed), or a Spark/Hadoop ``part-*`` file (JSONL, also compressed);
   suffixes in any case.  Anything else is :class:`~zhnorm.io.files.InputError`,
   never a skip.
 * :func:`input_files` expands the inputs: a directory is read recursively, sorted by
   path, ignoring hidden and ``_``-prefixed names (``_SUCCESS``, ``.part-0.crc``) as
   Hadoop does.
-* :func:`jsonl_stream` opens a JSONL input, decompressing it; a truncated or corrupt
-  compressed stream is an :class:`~zhnorm.io.files.InputError` naming the file, never
-  a short read.  :func:`raw_lines` numbers its lines and drops a leading UTF-8 BOM.
+* :func:`text_inputs` is the plain-text side (``convert``, ``fix``, ``detect``): each
+  file a document, decompressed, a directory's ``.txt`` files recursively, decoded in
+  the encoding asked for (:mod:`.encodings`).
+* :func:`jsonl_stream` opens a JSONL (or text) input, decompressing it and, in another
+  encoding than UTF-8, recoding it to UTF-8; a truncated or corrupt compressed stream
+  is an :class:`~zhnorm.io.files.InputError` naming the file, never a short read.
+  :func:`raw_lines` numbers its lines and drops a leading UTF-8 BOM.
 """
 
 from __future__ import annotations
 
 import bz2
+import codecs
 import gzip
 import io
 import lzma
 import os
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Literal, cast
 
-from .files import InputError, open_input, optional_module
+from .encodings import (
+    AUTO,
+    DEFAULT_ENCODING,
+    announce,
+    check_encoding,
+    decode_failure,
+    detect_encoding,
+)
+from .files import CHUNK_BYTES, InputError, open_input, optional_module, read_text_chunks
 
 __all__ = [
     "BOM",
@@ -41,6 +54,8 @@ __all__ = [
     "jsonl_lines",
     "jsonl_stream",
     "raw_lines",
+    "text_files",
+    "text_inputs",
 ]
 
 Kind = Literal["jsonl", "parquet", "txt"]
@@ -79,8 +94,9 @@ def codec_of(name: str) -> str | None:
 def input_kind(name: str) -> Kind | None:
     """How a file called ``name`` is read, or ``None`` for a file zhnorm does not read.
 
-    >>> [input_kind(n) for n in ["a.NDJSON.xz", "b.parquet", "c.TXT", "part-00001.gz", "d.csv"]]
-    ['jsonl', 'parquet', 'txt', 'jsonl', None]
+    >>> names = ["a.NDJSON.xz", "b.parquet", "c.TXT", "c.txt.gz", "part-00001.gz", "d.csv"]
+    >>> [input_kind(n) for n in names]
+    ['jsonl', 'parquet', 'txt', 'txt', 'jsonl', None]
     """
     base = os.path.basename(name).lower()
     codec = codec_of(base)
@@ -89,7 +105,7 @@ def input_kind(name: str) -> Kind | None:
         return "jsonl"
     if codec is None and stem.endswith(PARQUET_SUFFIX):
         return "parquet"
-    if codec is None and stem.endswith(TEXT_SUFFIX):
+    if stem.endswith(TEXT_SUFFIX):
         return "txt"
     if stem.startswith(PART_PREFIX):
         return "jsonl"
@@ -151,6 +167,48 @@ def _directory_files(root: str) -> list[InputFile]:
             shown = relative if kind == "txt" else f"{root.rstrip('/')}/{relative}"
             found.append((file.relative_to(base), InputFile(str(file), shown, kind)))
     return [item for _, item in sorted(found, key=lambda pair: pair[0])]
+
+
+def text_files(paths: Iterable[str]) -> Iterator[InputFile]:
+    """The documents of ``paths`` read as plain text (``-`` is stdin): a file given by
+    name is one document whatever its name (decompressed by its codec suffix), a
+    directory's ``.txt`` files (also compressed) are one each, recursively as
+    :func:`input_files` lists them; Parquet and a directory's other files are
+    :class:`InputError` (they hold records)."""
+    for path in paths:
+        if path == "-":
+            yield InputFile(path, "<stdin>", "txt")
+        elif os.path.isdir(path):
+            files = _directory_files(path)
+            for file in files:
+                if file.kind != "txt":
+                    raise _records_in_text_mode(file.path)
+            yield from files
+        elif input_kind(path) == "parquet":
+            raise _records_in_text_mode(path)
+        else:
+            yield InputFile(path, path, "txt")
+
+
+def _records_in_text_mode(path: str) -> InputError:
+    return InputError(f"{path}: holds records, not one text: read it with --jsonl")
+
+
+def text_inputs(
+    paths: Sequence[str], errors: str = "strict", *, encoding: str = DEFAULT_ENCODING
+) -> Iterator[tuple[str, Iterator[str]]]:
+    """``(display name, decoded chunks)`` of each document of :func:`text_files` in
+    turn (stdin when there are no ``paths``), decoded in ``encoding`` as
+    :func:`~zhnorm.io.files.read_text_chunks` does; each file is closed once the next
+    one is asked for."""
+    check_encoding(encoding)
+    for file in text_files(paths or ("-",)):
+        name, stream = jsonl_stream(file.path, file.name)
+        try:
+            yield name, read_text_chunks(stream, name, errors=errors, encoding=encoding)
+        finally:
+            if file.path != "-":
+                stream.close()
 
 
 # --- compressed streams ---------------------------------------------------------------
@@ -247,17 +305,83 @@ def _codec_reader(path: str, stream: BinaryIO, codec: str) -> tuple[BinaryIO, _F
     return cast(BinaryIO, _ZstdReader(stream, zstandard)), (OSError, zstandard.ZstdError)
 
 
-def jsonl_stream(path: str, name: str | None = None) -> tuple[str, BinaryIO]:
-    """``(display name, binary stream)`` of a JSONL input (``-``: stdin), decompressed
-    on the fly when its name ends with a :data:`CODECS` suffix."""
+class _Recoded(io.RawIOBase):
+    """The UTF-8 bytes of a stream in another encoding, so that its lines split as in
+    UTF-8.  Read as ``utf-8`` (``auto`` found it), undecodable bytes pass through as
+    they are, for the line reader to reject; otherwise they are an
+    :class:`InputError` naming the file and the byte offset (or, with
+    ``errors="replace"``, U+FFFD)."""
+
+    def __init__(self, raw: BinaryIO, name: str, encoding: str, errors: str, head: bytes) -> None:
+        self._raw = raw
+        self._name = name
+        self._encoding = encoding
+        passing = encoding == "utf-8"
+        self._decoder = codecs.getincrementaldecoder(encoding)(
+            "surrogateescape" if passing else errors
+        )
+        self._encode_errors = "surrogateescape" if passing else "surrogatepass"
+        self._head = head
+        self._consumed = 0
+        self._pending = b""
+        self._offset = 0
+        self._done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while self._offset == len(self._pending):
+            if self._done:
+                return 0
+            block, self._head = self._head or self._raw.read(1 << 16), b""
+            waiting = len(self._decoder.getstate()[0])
+            try:
+                text = self._decoder.decode(block, final=not block)
+            except UnicodeDecodeError as exc:
+                offset = self._consumed - waiting + exc.start
+                raise InputError(decode_failure(self._name, self._encoding, offset, exc)) from None
+            self._consumed += len(block)
+            self._done = not block
+            self._pending, self._offset = text.encode("utf-8", self._encode_errors), 0
+        size = min(len(buffer), len(self._pending) - self._offset)
+        buffer[:size] = memoryview(self._pending)[self._offset : self._offset + size]
+        self._offset += size
+        return size
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+def jsonl_stream(
+    path: str,
+    name: str | None = None,
+    *,
+    encoding: str = DEFAULT_ENCODING,
+    errors: str = "strict",
+) -> tuple[str, BinaryIO]:
+    """``(display name, binary stream)`` of a JSONL (or text) input (``-``: stdin),
+    decompressed on the fly when its name ends with a :data:`CODECS` suffix; in another
+    ``encoding`` than UTF-8 (:mod:`.encodings`; ``auto`` detects it from the first
+    block and says so on stderr) recoded to UTF-8 with ``errors``."""
+    check_encoding(encoding)
     shown, stream = open_input(path)
     name = name or shown
     codec = codec_of(path) if path != "-" else None
-    if codec is None:
+    if codec is not None:
+        inner, failures = _codec_reader(path, stream, codec)
+        checked = _Checked(inner, stream, name, CODECS[codec], failures)
+        stream = cast(BinaryIO, io.BufferedReader(checked))
+    if encoding == DEFAULT_ENCODING:
         return name, stream
-    inner, errors = _codec_reader(path, stream, codec)
-    checked = _Checked(inner, stream, name, CODECS[codec], errors)
-    return name, cast(BinaryIO, io.BufferedReader(checked))
+    head = b""
+    if encoding == AUTO:
+        head = stream.read(CHUNK_BYTES)
+        encoding = detect_encoding(head, final=len(head) < CHUNK_BYTES)
+        announce(name, encoding)
+    recoded = _Recoded(stream, name, encoding, errors, head)
+    return name, cast(BinaryIO, io.BufferedReader(recoded))
 
 
 def raw_lines(stream: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:

@@ -16,12 +16,12 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO
 
 from . import rejects as reasons
 from .counts import RunCounts
+from .encodings import AUTO, DEFAULT_ENCODING, announce, check_encoding, detect_encoding
 from .files import (
     AtomicOutput,
     InputError,
@@ -30,7 +30,7 @@ from .files import (
     publish,
     temp_prefix,
 )
-from .inputs import BOM, input_files, jsonl_stream, raw_lines
+from .inputs import InputFile, input_files, jsonl_stream, raw_lines
 from .rejects import BadRecord, Rejects
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "RecordWriter",
     "TextWriter",
     "check_record",
+    "file_records",
     "given_id",
     "iter_records",
     "map_jsonl",
@@ -169,13 +170,29 @@ def map_jsonl(
     errors: str,
     rejects: Rejects,
     counts: RunCounts,
+    encoding: str = DEFAULT_ENCODING,
 ) -> None:
-    """Stream the JSONL records of ``inputs`` (also compressed; stdin when there are
-    none) to ``out``,
-    ``transform(text, file, line)`` applied to their ``text_field``, every other field
-    unchanged; bad records go to ``rejects`` (:func:`read_jsonl` says which)."""
-    for path in inputs or ("-",):
-        name, stream = jsonl_stream(path)
+    """Stream the records of ``inputs`` (JSONL, also compressed, Parquet, text files,
+    directories of them, as :func:`iter_records` reads them; stdin when there are
+    none) to ``out`` as JSONL, ``transform(text, file, line)`` applied to their
+    ``text_field``, every other field unchanged; bad records go to ``rejects``
+    (:func:`read_jsonl` says which)."""
+    check_encoding(encoding)
+    for file in list(input_files(inputs or ("-",))):
+        if file.kind != "jsonl":
+            for record in file_records(
+                file, text_field=text_field, errors=errors, encoding=encoding
+            ):
+                counts.read += 1
+                if isinstance(record, BadRecord):
+                    rejects.add(record)
+                    counts.rejected += 1
+                    continue
+                text = transform(record.text, record.source, record.line)
+                out.write(dumps_record(with_text(record, text_field, text)))
+                counts.written += 1
+            continue
+        name, stream = jsonl_stream(file.path, file.name, encoding=encoding, errors=errors)
         try:
             for lineno, item in read_jsonl(stream, name, field=text_field, errors=errors):
                 counts.read += 1
@@ -187,7 +204,7 @@ def map_jsonl(
                 out.write(dumps_record(item))
                 counts.written += 1
         finally:
-            if path != "-":
+            if file.path != "-":
                 stream.close()
     counts.check()
 
@@ -241,18 +258,51 @@ def _parquet_records(
             yield check_record(record, path, row, text_field, id_field)
 
 
-def _txt_record(path: Path, name: str, errors: str) -> Record | BadRecord:
-    """A text file as one document (a leading UTF-8 BOM dropped)."""
+def _txt_record(file: InputFile, errors: str, encoding: str) -> Record | BadRecord:
+    """A text file (also compressed) as one document, decoded in ``encoding``
+    (``auto``: detected and said on stderr); a leading BOM is dropped."""
+    name, stream = jsonl_stream(file.path, file.name)
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot open: {exc.strerror}") from None
-    raw = raw[len(BOM) :] if raw.startswith(BOM) else raw
+        raw = stream.read()
+    finally:
+        if file.path != "-":
+            stream.close()
+    if encoding == AUTO:
+        encoding = detect_encoding(raw)
+        announce(name, encoding)
     try:
-        text = raw.decode("utf-8", errors)
+        text = raw.decode("utf-8-sig" if encoding == "utf-8" else encoding, errors)
     except UnicodeDecodeError as exc:
-        return BadRecord(name, 0, reasons.invalid_utf8_in_file(exc.start), "")
+        return BadRecord(name, 0, reasons.invalid_utf8_in_file(exc.start, encoding), "")
+    text = text.removeprefix("\ufeff")
     return Record(name, 0, name, text, {"id": name, "text": text})
+
+
+def file_records(
+    file: InputFile,
+    *,
+    text_field: str = "text",
+    id_field: str | None = None,
+    errors: str = "strict",
+    encoding: str = DEFAULT_ENCODING,
+) -> Iterator[Record | BadRecord]:
+    """The documents of one :class:`~zhnorm.io.inputs.InputFile`, as
+    :func:`iter_records` reads them."""
+    if file.kind == "parquet":
+        yield from _parquet_records(file.path, text_field, id_field)
+    elif file.kind == "txt":
+        yield _txt_record(file, errors, encoding)
+    else:
+        name, stream = jsonl_stream(file.path, file.name, encoding=encoding, errors=errors)
+        try:
+            for lineno, item in read_jsonl(stream, name, field=None, errors=errors):
+                if isinstance(item, BadRecord):
+                    yield item
+                else:
+                    yield check_record(item, name, lineno, text_field, id_field)
+        finally:
+            if file.path != "-":
+                stream.close()
 
 
 def iter_records(
@@ -261,6 +311,7 @@ def iter_records(
     text_field: str = "text",
     id_field: str | None = None,
     errors: str = "strict",
+    encoding: str = DEFAULT_ENCODING,
 ) -> Iterator[Record | BadRecord]:
     """Every document of ``paths``, in order, as :class:`Record` or :class:`BadRecord`.
 
@@ -270,33 +321,25 @@ def iter_records(
       ``zstd``) / ``.bz2`` / ``.xz``; Spark ``part-*`` files; ``-``: stdin): one JSON
       object per line;
     * ``*.parquet`` (extra ``parquet``): one record per row;
-    * ``*.txt``: the whole file is one document, id = its path (in a directory: the
-      path relative to the directory);
+    * ``*.txt`` (also compressed): the whole file is one document, id = its path (in a
+      directory: the path relative to the directory);
     * a directory: all of these below it, sorted, hidden and ``_`` files ignored; any
       other file is an :class:`InputError` naming it, as is a truncated or corrupt
       compressed stream.
 
-    Records whose ``text_field`` is missing or not a string, or (with ``id_field``)
-    whose id is missing, and malformed lines are yielded as :class:`BadRecord` with
-    ``file:line`` and the reason; the caller decides whether that is fatal.  Records
-    without ``id_field`` get the id ``file:line``.
+    Text and JSONL files are read in ``encoding``
+    (:data:`~zhnorm.io.encodings.ENCODING_NAMES`; ``auto`` detects each file's and
+    says so on stderr).  Records whose ``text_field`` is missing or not a string, or
+    (with ``id_field``) whose id is missing, malformed lines and undecodable text files
+    are yielded as :class:`BadRecord` with ``file:line`` and the reason; the caller
+    decides whether that is fatal.  Records without ``id_field`` get the id
+    ``file:line``.
     """
+    check_encoding(encoding)
     for file in list(input_files(paths)):
-        if file.kind == "parquet":
-            yield from _parquet_records(file.path, text_field, id_field)
-        elif file.kind == "txt":
-            yield _txt_record(Path(file.path), file.name, errors)
-        else:
-            name, stream = jsonl_stream(file.path, file.name)
-            try:
-                for lineno, item in read_jsonl(stream, name, field=None, errors=errors):
-                    if isinstance(item, BadRecord):
-                        yield item
-                    else:
-                        yield check_record(item, name, lineno, text_field, id_field)
-            finally:
-                if file.path != "-":
-                    stream.close()
+        yield from file_records(
+            file, text_field=text_field, id_field=id_field, errors=errors, encoding=encoding
+        )
 
 
 class RecordWriter:

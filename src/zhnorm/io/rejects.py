@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
+from .encodings import DEFAULT_ENCODING, ENCODING_HINT, label
 from .files import AtomicOutput, InputError, dumps_record
 
 __all__ = [
@@ -55,8 +56,10 @@ def invalid_utf8_in_line(start: int) -> str:
     return f"invalid UTF-8 at byte {start} of the line"
 
 
-def invalid_utf8_in_file(start: int) -> str:
-    return f"invalid UTF-8 at byte offset {start}"
+def invalid_utf8_in_file(start: int, encoding: str = DEFAULT_ENCODING) -> str:
+    """A text file undecodable in ``encoding`` (named ``UTF-8`` for UTF-8), with the
+    hint to name its encoding."""
+    return f"invalid {label(encoding)} at byte offset {start} ({ENCODING_HINT})"
 
 
 def malformed_json(message: str, column: int) -> str:

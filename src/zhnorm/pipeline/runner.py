@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 
 from ..io import (
+    DEFAULT_ENCODING,
     BadRecord,
     Progress,
     Record,
@@ -74,6 +75,7 @@ def run_files(
     out_format: str | None = None,
     text_field: str = "text",
     errors: str = "strict",
+    encoding: str = DEFAULT_ENCODING,
     skip_bad: bool = False,
     rejects: str | None = None,
     annotations: bool = True,
@@ -84,7 +86,7 @@ def run_files(
 ) -> RunCounts:
     """Run ``pipe`` over ``inputs`` (JSONL, also compressed, Parquet, ``.txt`` files,
     directories of them, ``-`` for stdin; stdin when there are none; see
-    :func:`zhnorm.io.iter_records`)
+    :func:`zhnorm.io.iter_records`, text and JSONL in ``encoding``)
     and write every record, normalised, to ``output`` (stdout for ``None`` or ``-``) in
     ``out_format`` (:data:`zhnorm.io.WRITE_FORMATS`; default from the name of
     ``output``, see :func:`zhnorm.io.write_format`).  Stages: module docstring.
@@ -123,7 +125,9 @@ def run_files(
                 process = functools.partial(_process, pipe, annotate=annotate)
 
             # 2. Read.
-            records = iter_records(inputs or ("-",), text_field=text_field, errors=errors)
+            records = iter_records(
+                inputs or ("-",), text_field=text_field, errors=errors, encoding=encoding
+            )
             batches, to_process = itertools.tee(record_batches(records, batch_size, bad))
 
             # 3. Normalise.

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..io import (
+    DEFAULT_ENCODING,
     AtomicOutput,
     BadRecord,
     Progress,
@@ -70,17 +71,23 @@ def read_documents(
     text_field: str = "text",
     id_field: str | None = None,
     errors: str = "strict",
+    encoding: str = DEFAULT_ENCODING,
     rejects: Rejects,
     counts: RunCounts,
     quiet: bool = False,
 ) -> list[FileDocument]:
-    """Every record of ``inputs`` (stdin when there are none), keyed; bad records, and
+    """Every record of ``inputs`` (stdin when there are none; text and JSONL in
+    ``encoding``, see :func:`zhnorm.io.iter_records`), keyed; bad records, and
     records repeating an earlier id, go to ``rejects``."""
     docs: list[FileDocument] = []
     seen: dict[str, str] = {}  # id -> where it was first read
     progress = Progress(f"zhnorm {counts.command}", quiet=quiet)
     records = iter_records(
-        inputs or ("-",), text_field=text_field, id_field=id_field, errors=errors
+        inputs or ("-",),
+        text_field=text_field,
+        id_field=id_field,
+        errors=errors,
+        encoding=encoding,
     )
     try:
         for item in records:
@@ -154,6 +161,7 @@ def paragraphs_files(
     text_field: str = "text",
     id_field: str | None = None,
     errors: str = "strict",
+    encoding: str = DEFAULT_ENCODING,
     skip_bad: bool = False,
     rejects: str | None = None,
     quiet: bool = False,
@@ -175,6 +183,7 @@ def paragraphs_files(
         stack.enter_context(bad)
         docs = read_documents(
             inputs, text_field=text_field, id_field=id_field, errors=errors, rejects=bad,
+            encoding=encoding,
             counts=counts, quiet=quiet,
         )  # fmt: skip
         split = [(doc.id, paragraphs_of(doc.key)) for doc in docs]
@@ -239,6 +248,7 @@ def reuse_files(
     text_field: str = "text",
     id_field: str | None = None,
     errors: str = "strict",
+    encoding: str = DEFAULT_ENCODING,
     skip_bad: bool = False,
     rejects: str | None = None,
     quiet: bool = False,
@@ -257,6 +267,7 @@ def reuse_files(
     with AtomicOutput(output) as out, bad:
         docs = read_documents(
             inputs, text_field=text_field, id_field=id_field, errors=errors, rejects=bad,
+            encoding=encoding,
             counts=counts, quiet=quiet,
         )  # fmt: skip
         counts.written = len(docs)
