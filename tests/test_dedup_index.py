@@ -180,9 +180,11 @@ def test_one_writer_at_a_time(tmp_path: Path, texts: list[str]) -> None:
     path = tmp_path / "seen.sqlite"
     first, second = DedupIndex(path), DedupIndex(path)
     with first.writing():
-        with pytest.raises(InputError, match="in use by another writer") as raised:
-            with second.writing():
-                pass  # pragma: no cover
+        with (
+            pytest.raises(InputError, match="in use by another writer") as raised,
+            second.writing(),
+        ):
+            pass  # pragma: no cover
         assert str(path) in str(raised.value)
         assert second.query_one(texts[0]) == []  # readers are not blocked
         first.store([(["a0"], first.sketch([texts[0]]))])
