@@ -403,7 +403,7 @@ def test_key_spool_beside_the_output_or_in_tmp_dir(
     made: list[str] = []
 
     class Recording(KeySpool):
-        def __init__(self, directory: str | None = None) -> None:
+        def __init__(self, directory: str | os.PathLike[str]) -> None:
             super().__init__(directory)
             made.append(self.path)
 
