@@ -250,3 +250,12 @@ def test_key_spool_is_named_for_leftover_removal(tmp_path: Path) -> None:
     leftover.write_bytes(b"k" * 100)
     os.utime(leftover, (1, 1))
     assert remove_leftovers(tmp_path) == [str(leftover)]
+
+
+def test_writing_nests_and_does_not_travel_with_a_pickle(tmp_path: Path, texts: list[str]) -> None:
+    with DedupIndex(tmp_path / "seen.sqlite") as index, index.writing():
+        with index.writing():  # the enclosing block keeps the lock and commits
+            index.store([(["a0"], index.sketch([texts[0]]))])
+        index.store([(["a1"], index.sketch([texts[1]]))])
+        assert pickle.loads(pickle.dumps(index))._writing is False
+    assert len(DedupIndex(tmp_path / "seen.sqlite")) == 2

@@ -212,6 +212,9 @@ class DedupIndex:
         """Hold the index's writer lock for the block: taken at once or
         :class:`IndexFileError` (another writer has it); what the block stores is
         committed at its end, in one transaction, or not at all."""
+        if self._writing:  # already held by an enclosing block, which commits
+            yield
+            return
         conn = self._connection()
         if conn.in_transaction:
             conn.commit()  # only the probe's temporary rows
@@ -255,6 +258,7 @@ class DedupIndex:
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_conn"] = None
+        state["_writing"] = False  # the lock stays with this connection
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
