@@ -332,3 +332,95 @@ def test_duplicate_ids_are_an_error_or_rejects(tmp_path: Path, out_name: str) ->
     else:
         kept = [r["text"] for r in pq.read_table(out).to_pylist()]
     assert kept == [rows[0]["text"], rows[1]["text"], rows[3]["text"]]
+
+
+def test_index_rerun_adds_no_rows(tmp_path: Path, docs: list[str]) -> None:
+    import sqlite3
+
+    source = write_input(tmp_path / "in.jsonl", docs, bad=False)
+    index = tmp_path / "seen.sqlite"
+
+    def rows() -> tuple[int, int]:
+        with sqlite3.connect(index) as conn:
+            counted = tuple(
+                conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+                for table in ("docs", "bands")
+            )
+        conn.close()
+        return counted[0], counted[1]
+
+    runner = CliRunner()
+    for n in (1, 2):
+        result = runner.invoke(main, ["dedup", str(source), "-o", str(tmp_path / f"{n}.jsonl"),
+                                      "--index", str(index), "-q"])  # fmt: skip
+        assert result.exit_code == 0, result.output
+        if n == 1:
+            first = rows()
+    assert first[0] == len(docs) and rows() == first
+    assert f"{len(docs)} matched the index" in result.stderr
+
+
+def test_index_of_another_application_is_refused_untouched(tmp_path: Path, docs: list[str]) -> None:
+    import sqlite3
+
+    source = write_input(tmp_path / "in.jsonl", docs[:20], bad=False)
+    foreign = tmp_path / "app.db"
+    with sqlite3.connect(foreign) as conn:
+        conn.execute("CREATE TABLE users (name TEXT)")
+    conn.close()
+    before = foreign.read_bytes()
+    result = CliRunner().invoke(main, ["dedup", str(source), "-o", str(tmp_path / "kept.jsonl"),
+                                       "--index", str(foreign), "-q"])  # fmt: skip
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    message = result.output.strip()
+    assert "\n" not in message and str(foreign) in message and "another application" in message
+    assert foreign.read_bytes() == before and not (tmp_path / "kept.jsonl").exists()
+
+
+def test_second_writer_fails_before_writing(tmp_path: Path, docs: list[str]) -> None:
+    from zhnorm.neardup import DedupIndex
+
+    source = write_input(tmp_path / "in.jsonl", docs[:20], bad=False)
+    path = tmp_path / "seen.sqlite"
+    with DedupIndex(path) as holder, holder.writing():
+        result = CliRunner().invoke(main, ["dedup", str(source), "-o", str(tmp_path / "k.jsonl"),
+                                           "--index", str(path), "-q"])  # fmt: skip
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert "in use by another writer" in result.output.strip()
+        assert "\n" not in result.output.strip()
+        assert sorted(p.name for p in tmp_path.iterdir() if p.suffix != ".sqlite"
+                      and not p.name.startswith("seen.sqlite")) == ["in.jsonl"]  # fmt: skip
+
+
+def test_key_spool_beside_the_output_or_in_tmp_dir(
+    tmp_path: Path, docs: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    import zhnorm.neardup.files as engine
+    from zhnorm.neardup.spool import KeySpool
+
+    made: list[str] = []
+
+    class Recording(KeySpool):
+        def __init__(self, directory: str | os.PathLike[str]) -> None:
+            super().__init__(directory)
+            made.append(self.path)
+
+    monkeypatch.setattr(engine, "KeySpool", Recording)
+    source = write_input(tmp_path / "in.jsonl", docs[:20], bad=False)
+    (tmp_path / "out").mkdir()
+    (tmp_path / "scratch").mkdir()
+    leftover = tmp_path / "scratch" / ".zhnorm-999999999-keys-old.partial"
+    leftover.write_bytes(b"k" * 100)
+    os.utime(leftover, (1, 1))
+    runner = CliRunner()
+    result = runner.invoke(main, ["dedup", str(source), "-o", str(tmp_path / "out" / "k.jsonl"),
+                                  "-q"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert Path(made[-1]).parent == tmp_path / "out" and not Path(made[-1]).exists()
+    result = runner.invoke(main, ["dedup", str(source), "-o", str(tmp_path / "out" / "k2.jsonl"),
+                                  "--tmp-dir", str(tmp_path / "scratch"), "-q"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert Path(made[-1]).parent == tmp_path / "scratch" and not Path(made[-1]).exists()
+    assert not leftover.exists()  # a killed run's spool is recognised and removed

@@ -113,3 +113,149 @@ def test_key_spool_round_trips_strings(tmp_path: Path) -> None:
         path = Path(spool.path)
         assert path.exists()
     assert not path.exists()
+
+
+def test_the_same_id_twice_adds_nothing(tmp_path: Path, texts: list[str]) -> None:
+    with DedupIndex(tmp_path / "seen.sqlite") as index:
+        index.add([f"a{i}" for i in range(20)], texts[:20])
+        again = index.add([f"a{i}" for i in range(20)], texts[:20])
+        assert len(index) == 20  # a rerun leaves the index as it was ...
+        assert [[m.id for m in found][:1] for found in again] == [[f"a{i}"] for i in range(20)]
+        rows = index._connection().execute("SELECT COUNT(*) FROM bands").fetchone()[0]
+        index.add(["a3", "new"], [texts[3], texts[40]])  # ... and adds only the new id
+        assert len(index) == 21
+        assert index._connection().execute("SELECT COUNT(*) FROM bands").fetchone()[0] > rows
+
+
+def test_refuses_foreign_non_sqlite_and_corrupt_files_untouched(tmp_path: Path) -> None:
+    import sqlite3
+
+    from zhnorm.io import InputError
+
+    foreign = tmp_path / "app.sqlite"
+    with sqlite3.connect(foreign) as conn:
+        conn.execute("CREATE TABLE users (name TEXT)")
+        conn.execute("INSERT INTO users VALUES ('x')")
+    conn.close()
+    text = tmp_path / "notes.txt"
+    text.write_bytes("不是数据库\n".encode() * 200)
+    corrupt = tmp_path / "corrupt.sqlite"
+    DedupIndex(corrupt).close()
+    data = bytearray(corrupt.read_bytes())
+    data[100:4000] = b"\xff" * 3900  # the first page (schema) after the header
+    corrupt.write_bytes(bytes(data))
+    for path, reason in [
+        (foreign, "another application"),
+        (text, "not a SQLite"),
+        (corrupt, "cannot read"),
+    ]:
+        before = path.read_bytes()
+        with pytest.raises(InputError, match=reason) as raised:
+            DedupIndex(path)
+        assert str(path) in str(raised.value) and "\n" not in str(raised.value)
+        assert isinstance(raised.value, ValueError)
+        assert path.read_bytes() == before
+        assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(path.name)) == [
+            path.name
+        ]
+
+
+def test_marks_new_files_and_opens_them_again(tmp_path: Path) -> None:
+    import sqlite3
+
+    from zhnorm.neardup.index import APPLICATION_ID, SCHEMA_VERSION
+
+    path = tmp_path / "seen.sqlite"
+    DedupIndex(path).close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    conn.close()
+    assert len(DedupIndex(path)) == 0
+
+
+def test_one_writer_at_a_time(tmp_path: Path, texts: list[str]) -> None:
+    from zhnorm.io import InputError
+
+    path = tmp_path / "seen.sqlite"
+    first, second = DedupIndex(path), DedupIndex(path)
+    with first.writing():
+        with (
+            pytest.raises(InputError, match="in use by another writer") as raised,
+            second.writing(),
+        ):
+            pass  # pragma: no cover
+        assert str(path) in str(raised.value)
+        assert second.query_one(texts[0]) == []  # readers are not blocked
+        first.store([(["a0"], first.sketch([texts[0]]))])
+    with second.writing():
+        assert len(second) == 1
+    first.close()
+    second.close()
+
+
+_KILLED_DURING_STORE = """
+import os, signal, sys, json
+from zhnorm.neardup import DedupIndex
+texts = json.load(sys.stdin)
+index = DedupIndex(sys.argv[1])
+def batches():
+    for start in range(0, len(texts), 10):
+        yield [f"k{i}" for i in range(start, start + 10)], index.sketch(texts[start : start + 10])
+        if start >= 20:
+            os.kill(os.getpid(), signal.SIGKILL)
+index.store(batches())
+"""
+
+
+def test_a_kill_during_the_update_leaves_the_index_as_it_was(
+    tmp_path: Path, texts: list[str]
+) -> None:
+    import json
+    import signal
+
+    path = tmp_path / "seen.sqlite"
+    with DedupIndex(path) as index:
+        index.add([f"a{i}" for i in range(30)], texts[:30])
+        before = [[m.id for m in found] for found in index.query(texts[:60])]
+    done = subprocess.run(
+        [sys.executable, "-c", _KILLED_DURING_STORE, str(path)],
+        input=json.dumps(texts[30:90]),
+        text=True,
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    with DedupIndex(path) as index:
+        assert len(index) == 30
+        assert [[m.id for m in found] for found in index.query(texts[:60])] == before
+        index.add(["b0"], [texts[95]])  # and takes writes again
+        assert len(index) == 31
+
+
+def test_key_spool_is_named_for_leftover_removal(tmp_path: Path) -> None:
+    import os
+
+    from zhnorm.io import remove_leftovers
+    from zhnorm.neardup.spool import KeySpool
+
+    with KeySpool(str(tmp_path)) as spool:
+        spool.extend(["现代"])
+        assert Path(spool.path).parent == tmp_path
+        assert Path(spool.path).name.startswith(f".zhnorm-{os.getpid()}-")
+        assert remove_leftovers(tmp_path) == []  # this process's own spool stays
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    leftover = tmp_path / f".zhnorm-{dead.stdout.strip()}-keys-x.partial"
+    leftover.write_bytes(b"k" * 100)
+    os.utime(leftover, (1, 1))
+    assert remove_leftovers(tmp_path) == [str(leftover)]
+
+
+def test_writing_nests_and_does_not_travel_with_a_pickle(tmp_path: Path, texts: list[str]) -> None:
+    with DedupIndex(tmp_path / "seen.sqlite") as index, index.writing():
+        with index.writing():  # the enclosing block keeps the lock and commits
+            index.store([(["a0"], index.sketch([texts[0]]))])
+        index.store([(["a1"], index.sketch([texts[1]]))])
+        assert pickle.loads(pickle.dumps(index))._writing is False
+    assert len(DedupIndex(tmp_path / "seen.sqlite")) == 2

@@ -8,6 +8,7 @@ import pickle
 import random
 import re
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -172,7 +173,7 @@ def test_sketch_chunks_hand_over_paths_agree(
         assert np.array_equal(a.bands, b.bands) and np.array_equal(a.empty, b.empty)
 
 
-def test_key_block() -> None:
+def test_key_block(tmp_path: Path) -> None:
     keys = ["中文", "", "\U00020000x", "lone \ud800 surrogate", "末"]
     block = KeyBlock.pack(keys)
     assert len(block) == 5 and list(block) == keys
@@ -180,7 +181,7 @@ def test_key_block() -> None:
     with pytest.raises(IndexError):
         block[5]
     assert list(pickle.loads(pickle.dumps(block))) == keys
-    with KeySpool() as spool:
+    with KeySpool(tmp_path) as spool:
         spool.extend(["前"])
         spool.extend(block)
         spool.extend(["后"])
@@ -274,7 +275,7 @@ def test_dedup_runs_in_worker_processes(corpus: zhnorm.neardup.synthetic.Synthet
 
 
 def test_pair_similarities_shared_with_forked_workers(
-    corpus: zhnorm.neardup.synthetic.SyntheticCorpus, result: DedupResult
+    corpus: zhnorm.neardup.synthetic.SyntheticCorpus, result: DedupResult, tmp_path: Path
 ) -> None:
     """Enough pairs to be split over processes: the same similarities as one process,
     in order, from a key list and from the command line's key file."""
@@ -283,7 +284,7 @@ def test_pair_similarities_shared_with_forked_workers(
     b = rng.integers(0, len(result.keys), 3000).astype(np.int64)
     one = pair_similarities(a, b, result.keys.__getitem__, 2)
     assert np.array_equal(pair_similarities(a, b, result.keys.__getitem__, 2, workers=2), one)
-    with KeySpool() as spool:
+    with KeySpool(tmp_path) as spool:
         spool.extend(result.keys)
         spool.flush()
         assert np.array_equal(pair_similarities(a, b, spool.__getitem__, 2, workers=3), one)

@@ -84,6 +84,12 @@ __all__ = ["dedup"]
     help="Reject a record repeating an earlier id (to the rejects file, with the reason) "
     "instead of failing; other bad records always go there.",
 )
+@click.option(
+    "--tmp-dir",
+    type=click.Path(file_okay=False),
+    help="Where the matching keys are kept during a local run [default: the output's "
+    "directory]; a killed run's leftovers there are removed.",
+)
 @errors_option(None)
 @click.option(
     "--engine",
@@ -117,6 +123,7 @@ def dedup(
     workers: int,
     rejects: str | None,
     skip_bad: bool,
+    tmp_dir: str | None,
     errors: str,
     quiet: bool,
     engine: str,
@@ -137,12 +144,14 @@ def dedup(
     chosen = {"num_perm": num_perm, "ngram": ngram, "seed": seed, "words": words}
     explicit = {name: value for name, value in chosen.items() if value is not None}
     if engine == "local":  # before the index is opened
-        check_dedup_outputs(inputs, output, clusters, pairs, rejects, index_path)
+        check_dedup_outputs(inputs, output, clusters, pairs, rejects, index_path, tmp_dir)
     index = None
     try:
         params = MinHashParams(**{**MinHashParams().to_dict(), **explicit})
         if index_path is not None:
             index = DedupIndex(index_path, params if explicit else None, threshold)
+    except InputError:
+        raise  # a refused index file: one line, from the group
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     try:
@@ -159,6 +168,7 @@ def dedup(
                 inputs, output, clusters, pairs=pairs, keep=keep, index=index,
                 threshold=threshold, params=params, text_field=text_field, id_field=id_field,
                 workers=workers, rejects=rejects, skip_bad=skip_bad, errors=errors, quiet=quiet,
+                tmp_dir=tmp_dir,
             )  # fmt: skip
     except (ImportError, InputError) as exc:
         raise click.ClickException(str(exc)) from exc

@@ -6,8 +6,8 @@ One block per stage (:func:`dedup_files`):
 1. **read and sketch** - stream the records (bad ones go to the rejects, with their
    reason), keep each good record's id, length, place and keep value, and sketch the
    texts (matching key, MinHash signature, LSH band hashes) on ``workers`` processes;
-   keys go to a temporary file (:class:`~zhnorm.neardup.spool.KeySpool`), signatures
-   stay in memory;
+   keys go to a temporary file (:class:`~zhnorm.neardup.spool.KeySpool`, in ``tmp_dir``
+   or beside the output), signatures stay in memory;
 2. **candidates** - documents sharing an LSH band;
 3. **verify** - the exact Jaccard similarity of every candidate pair;
 4. **match the index** - with ``index``, the documents earlier runs kept that each one
@@ -16,7 +16,8 @@ One block per stage (:func:`dedup_files`):
 6. **write** - re-read the inputs (stdin is held in memory instead) and write the kept
    records unchanged - from JSONL to JSONL their lines are copied byte for byte,
    without parsing them again - the clusters and the pairs; outputs are atomic;
-7. **update the index** - only once the outputs are in place.
+7. **update the index** - only once the outputs are in place, in one transaction; the
+   index's writer lock is taken before stage 1, so a second writer fails before any work.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from ..io import (
     Record,
     RecordWriter,
     Rejects,
+    check_output_dir,
     check_outputs,
     dumps_record,
     input_files,
@@ -49,6 +51,7 @@ from ..io import (
     jsonl_lines,
     record_id,
     rejects_path,
+    remove_leftovers,
 )
 from ..io.records import given_id
 from ..io.rejects import SKIP_BAD_HINT, duplicate_id
@@ -160,12 +163,29 @@ def check_dedup_outputs(
     pairs: str | None = None,
     rejects: str | None = None,
     index: str | os.PathLike[str] | DedupIndex | None = None,
+    tmp_dir: str | os.PathLike[str] | None = None,
 ) -> None:
     """:func:`zhnorm.io.check_outputs` for the outputs of :func:`dedup_files` (the
-    rejects file at :func:`zhnorm.io.rejects_path`), before anything is opened."""
+    rejects file at :func:`zhnorm.io.rejects_path`), and for ``tmp_dir``
+    (:func:`zhnorm.io.check_output_dir`, then a killed run's leftovers removed from it),
+    before anything is opened."""
     index_path = index.path if isinstance(index, DedupIndex) else index
     outputs = [output, clusters, pairs, rejects_path(output, rejects)]
     check_outputs(inputs, outputs, index=index_path)
+    if tmp_dir is not None:
+        check_output_dir(tmp_dir)
+        remove_leftovers(tmp_dir)
+
+
+def spool_dir(output: str, tmp_dir: str | os.PathLike[str] | None = None) -> str:
+    """Where :func:`dedup_files` keeps its key spool: ``tmp_dir`` (made if missing),
+    else the output's directory (the current one for stdout)."""
+    if tmp_dir is not None:
+        os.makedirs(tmp_dir, exist_ok=True)
+        return os.fspath(tmp_dir)
+    if output == "-":
+        return os.getcwd()
+    return os.path.dirname(os.path.abspath(output))
 
 
 def dedup_files(
@@ -185,6 +205,7 @@ def dedup_files(
     skip_bad: bool = False,
     errors: str = "strict",
     quiet: bool = False,
+    tmp_dir: str | os.PathLike[str] | None = None,
 ) -> DedupCounts:
     """Remove near-duplicates from ``inputs`` (JSONL, also compressed, Parquet, ``.txt``
     files, directories of them, ``-`` for stdin: :func:`zhnorm.io.iter_records`) and
@@ -199,13 +220,47 @@ def dedup_files(
     ``index``: a :class:`~zhnorm.neardup.index.DedupIndex` (or its path) of earlier
     runs: documents matching it are removed, this run's are added to it; ``params`` and
     ``threshold`` default to the index's (else ``MinHashParams()`` and 0.8).  Ids follow
-    :func:`zhnorm.io.record_id`.  ``workers``: processes for keys, signatures and exact
-    verification (the result is the same).  ``quiet=False`` shows progress on a terminal.
-    Every output path is checked first (:func:`zhnorm.io.check_outputs`).
+    :func:`zhnorm.io.record_id`.  The index's writer lock is held for the whole run (a
+    second writer is an :class:`~zhnorm.neardup.index.IndexFileError` before any work),
+    and this run's documents are added in one transaction once the outputs are in place;
+    ids already in the index are not added again.
+
+    ``workers``: processes for keys, signatures and exact verification (the result is
+    the same).  ``tmp_dir``: where the matching keys are kept during the run (default:
+    the output's directory).  ``quiet=False`` shows progress on a terminal.  Every
+    output path is checked first (:func:`zhnorm.io.check_outputs`).
     Returns the counts; :meth:`~zhnorm.io.DedupCounts.summary` is the command's line."""
-    check_dedup_outputs(inputs, output, clusters, pairs, rejects, index)
-    if index is not None and not isinstance(index, DedupIndex):
-        index = DedupIndex(index, params, threshold)
+    check_dedup_outputs(inputs, output, clusters, pairs, rejects, index, tmp_dir)
+    with ExitStack() as run:
+        if index is not None and not isinstance(index, DedupIndex):
+            index = run.enter_context(DedupIndex(index, params, threshold))
+        if index is not None:
+            run.enter_context(index.writing())
+        return _dedup(
+            inputs, output, clusters, pairs, index, threshold, params, keep, id_field,
+            text_field, workers, rejects, skip_bad, errors, quiet, spool_dir(output, tmp_dir),
+        )  # fmt: skip
+
+
+def _dedup(
+    inputs: Sequence[str],
+    output: str,
+    clusters: str | None,
+    pairs: str | None,
+    index: DedupIndex | None,
+    threshold: float | None,
+    params: MinHashParams | None,
+    keep: str,
+    id_field: str | None,
+    text_field: str,
+    workers: int,
+    rejects: str | None,
+    skip_bad: bool,
+    errors: str,
+    quiet: bool,
+    spool_in: str,
+) -> DedupCounts:
+    """:func:`dedup_files` once its outputs are checked and the index's lock is held."""
     if index is not None:
         params, threshold = index.params, index.threshold
     params = params or MinHashParams()
@@ -216,7 +271,7 @@ def dedup_files(
     )
     corpus = _Corpus(held=[] if "-" in inputs else None)
     counts = DedupCounts(rejects_path=rejects_path(output, rejects))
-    with KeySpool() as spool:
+    with KeySpool(spool_in) as spool:
         with ExitStack() as outputs:  # committed (renamed into place) on success
             bad = outputs.enter_context(Rejects(counts.rejects_path, eager=False))
 

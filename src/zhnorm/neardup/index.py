@@ -15,13 +15,15 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
 import numpy as np
 
+from ..io import InputError
 from ..key import KeyConfig
 from .keys import DEDUP_KEY_CONFIG
 from .lsh import candidate_pairs, lsh_bands
@@ -29,10 +31,23 @@ from .params import DEFAULT_THRESHOLD, MinHashParams
 from .sketch import Sketch, sketch_texts
 from .verify import ShingleSets
 
-__all__ = ["DedupIndex", "IndexMatch"]
+__all__ = ["DedupIndex", "IndexFileError", "IndexMatch"]
 
-SCHEMA_VERSION = 1
+APPLICATION_ID = 0x7A686E64  # "zhnd" in the SQLite header: a zhnorm dedup index
+SCHEMA_VERSION = 2  # user_version; 1 was the unmarked format (read and upgraded)
+_LEGACY_SCHEMA = 1
+_LEGACY_TABLES = {"meta", "docs", "bands"}
+_SQLITE_HEADER = b"SQLite format 3\x00"
+_BUSY_SECONDS = 5.0  # readers wait this long for a writer's commit
 _FETCH = 500  # documents per IN (...) query
+_TABLES = (
+    "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)",
+    "CREATE TABLE IF NOT EXISTS docs (doc INTEGER PRIMARY KEY, id TEXT NOT NULL,"
+    " key TEXT NOT NULL, sig BLOB NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS bands (band INTEGER NOT NULL, hash INTEGER NOT NULL,"
+    " doc INTEGER NOT NULL, PRIMARY KEY (band, hash, doc)) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS docs_id ON docs (id)",
+)
 
 
 @dataclass(frozen=True)
@@ -48,12 +63,19 @@ class IndexMatch:
     band: int
 
 
+class IndexFileError(InputError, ValueError):
+    """A file that cannot be used as an index (not one, another application's, corrupt,
+    or locked by another writer); the message is one line naming it."""
+
+
 class DedupIndex:
     """Near-duplicate index at ``path`` (created if missing).
 
     ``params``, ``threshold`` and ``key_config`` default to those stored in an existing
     file (or to ``MinHashParams()``, 0.8 and the dedup key for a new one); values that
-    differ from the stored ones raise ``ValueError`` naming the differences."""
+    differ from the stored ones raise ``ValueError`` naming the differences.  A file
+    that is not a zhnorm index (no SQLite file, another application's database, a
+    corrupt one) raises :class:`IndexFileError` and is left untouched."""
 
     def __init__(
         self,
@@ -64,13 +86,14 @@ class DedupIndex:
     ) -> None:
         self.path = os.fspath(path)
         self._conn: sqlite3.Connection | None = None
-        stored = self._read_meta()
+        self._writing = False
+        stored = self._open()
         if stored is None:
             self.params = params or MinHashParams()
             self.threshold = DEFAULT_THRESHOLD if threshold is None else float(threshold)
             self.key_config = key_config or DEDUP_KEY_CONFIG
             self.bands, self.rows = lsh_bands(self.threshold, self.params.num_perm)
-            self._write_meta()
+            self._create()
             return
         self.params = MinHashParams.from_dict(stored["params"])
         self.threshold = float(stored["threshold"])
@@ -84,62 +107,137 @@ class DedupIndex:
         if key_config is not None and key_config.to_dict() != self.key_config.to_dict():
             problems.append("key_config differs")
         if problems:
+            self.close()
             raise ValueError(
                 f"{self.path} was built with other parameters (stored != requested: "
                 + "; ".join(problems)
                 + ")"
             )
 
-    # --- connection and metadata ---------------------------------------------------
+    # --- connection, marker and metadata -------------------------------------------
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
             try:
-                conn = sqlite3.connect(self.path)
+                conn = sqlite3.connect(self.path, timeout=_BUSY_SECONDS)
+                conn.execute("PRAGMA synchronous=NORMAL")  # a setting: writes nothing
             except sqlite3.Error as exc:
-                raise ValueError(f"{self.path}: cannot open the index ({exc})") from None
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            with conn:
-                conn.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
-                conn.execute(
-                    "CREATE TABLE IF NOT EXISTS docs (doc INTEGER PRIMARY KEY, id TEXT NOT NULL,"
-                    " key TEXT NOT NULL, sig BLOB NOT NULL)"
-                )
-                conn.execute(
-                    "CREATE TABLE IF NOT EXISTS bands (band INTEGER NOT NULL,"
-                    " hash INTEGER NOT NULL, doc INTEGER NOT NULL,"
-                    " PRIMARY KEY (band, hash, doc)) WITHOUT ROWID"
-                )
+                raise IndexFileError(f"{self.path}: cannot read the index ({exc})") from None
             self._conn = conn
         return self._conn
 
-    def _read_meta(self) -> dict[str, Any] | None:
+    def _open(self) -> dict[str, Any] | None:
+        """The stored metadata of an existing index (``None`` for a new file), after
+        checking the file's marker; nothing is written to a file that is not an index."""
+        fresh = not os.path.exists(self.path) or os.path.getsize(self.path) == 0
+        beside = [self.path + end for end in ("-wal", "-shm", "-journal")]
+        absent = [name for name in beside if not os.path.exists(name)]
+        if not fresh:
+            with open(self.path, "rb") as file:
+                if file.read(len(_SQLITE_HEADER)) != _SQLITE_HEADER:
+                    raise IndexFileError(
+                        f"{self.path}: not a zhnorm dedup index (not a SQLite file)"
+                    )
         try:
-            rows = self._connection().execute("SELECT name, value FROM meta").fetchall()
-        except sqlite3.DatabaseError as exc:
-            raise ValueError(f"{self.path}: not a zhnorm dedup index ({exc})") from None
-        if not rows:
-            return None
-        meta = {name: json.loads(value) for name, value in rows}
-        if meta.get("schema") != SCHEMA_VERSION:
-            raise ValueError(f"{self.path}: unsupported index schema {meta.get('schema')!r}")
-        return meta
+            conn = self._connection()
+            application_id = int(conn.execute("PRAGMA application_id").fetchone()[0])
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+            if fresh and application_id == 0 and not tables:
+                return None
+            if application_id == 0 and tables >= _LEGACY_TABLES:
+                meta = self._read_meta()
+                if meta.get("schema") == _LEGACY_SCHEMA:
+                    self._upgrade_legacy()
+                    return meta
+            if application_id != APPLICATION_ID:
+                raise IndexFileError(
+                    f"{self.path}: not a zhnorm dedup index (a SQLite database of another"
+                    " application); give a new file"
+                )
+            if version != SCHEMA_VERSION:
+                raise IndexFileError(
+                    f"{self.path}: unsupported index schema {version} (this zhnorm reads"
+                    f" {SCHEMA_VERSION})"
+                )
+            return self._read_meta()
+        except (sqlite3.DatabaseError, IndexFileError) as exc:
+            self.close()
+            for name in absent:  # what SQLite made beside a refused file
+                if os.path.exists(name):
+                    os.unlink(name)
+            if isinstance(exc, IndexFileError):
+                raise
+            raise IndexFileError(f"{self.path}: cannot read the index ({exc})") from None
 
-    def _write_meta(self) -> None:
+    def _read_meta(self) -> dict[str, Any]:
+        rows = self._connection().execute("SELECT name, value FROM meta").fetchall()
+        return {name: json.loads(value) for name, value in rows}
+
+    def _mark(self, conn: sqlite3.Connection) -> None:
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _create(self) -> None:
+        """Tables, metadata and marker of a new index, in one transaction."""
         meta = {
-            "schema": SCHEMA_VERSION,
             "params": self.params.to_dict(),
             "threshold": self.threshold,
             "bands": self.bands,
             "rows": self.rows,
             "key_config": self.key_config.to_dict(),
         }
-        with self._connection() as conn:
+        conn = self._connection()
+        conn.execute("PRAGMA journal_mode=WAL")
+        with self.writing():
+            for statement in _TABLES:
+                conn.execute(statement)
             conn.executemany(
                 "INSERT INTO meta (name, value) VALUES (?, ?)",
                 [(name, json.dumps(value)) for name, value in meta.items()],
             )
+            self._mark(conn)
+
+    def _upgrade_legacy(self) -> None:
+        """Mark an index written before the marker existed (schema 1), and add the id
+        index that makes adding idempotent."""
+        conn = self._connection()
+        with self.writing():
+            conn.execute(_TABLES[-1])
+            conn.execute("DELETE FROM meta WHERE name = 'schema'")
+            self._mark(conn)
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the index's writer lock for the block: taken at once or
+        :class:`IndexFileError` (another writer has it); what the block stores is
+        committed at its end, in one transaction, or not at all."""
+        if self._writing:  # already held by an enclosing block, which commits
+            yield
+            return
+        conn = self._connection()
+        if conn.in_transaction:
+            conn.commit()  # only the probe's temporary rows
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise IndexFileError(
+                f"{self.path}: the index is in use by another writer ({exc}); one run"
+                " at a time may update it"
+            ) from None
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(_BUSY_SECONDS * 1000)}")
+        self._writing = True
+        try:
+            yield
+        except BaseException:
+            conn.rollback()
+            raise
+        else:
+            conn.commit()
+        finally:
+            self._writing = False
 
     def close(self) -> None:
         if self._conn is not None:
@@ -160,6 +258,7 @@ class DedupIndex:
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_conn"] = None
+        state["_writing"] = False  # the lock stays with this connection
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -187,6 +286,7 @@ class DedupIndex:
     def _probe(self, sketch: Sketch) -> dict[tuple[int, int], int]:
         """``(query position, doc) -> first band`` for stored documents sharing a band."""
         conn = self._connection()
+        opened = not conn.in_transaction
         active = np.flatnonzero(~sketch.empty)
         signed = sketch.bands.view(np.int64)
         conn.execute(
@@ -210,6 +310,8 @@ class DedupIndex:
             if band < found.get(pair, self.bands):
                 found[pair] = band
         conn.execute("DELETE FROM probe")
+        if opened and conn.in_transaction:
+            conn.commit()  # the temporary rows' implicit transaction, not a writer's
         return found
 
     def _stored(self, docs: Sequence[int]) -> dict[int, tuple[str, str, np.ndarray]]:
@@ -248,12 +350,12 @@ class DedupIndex:
 
     def add_sketch(self, ids: Sequence[str], sketch: Sketch) -> list[list[IndexMatch]]:
         """Store documents (ids and sketch) and return, for each, the documents stored
-        before it - earlier in this batch or in the index - that it duplicates."""
+        before it - earlier in this batch or in the index - that it duplicates.  An id
+        the index already holds is not stored again (its earlier document stays)."""
         if len(ids) != len(sketch):
             raise ValueError(f"{len(ids)} ids for {len(sketch)} documents")
         matches = self.query_sketch(sketch)
-        conn = self._connection()
-        first_doc = int(conn.execute("SELECT COALESCE(MAX(doc), -1) + 1 FROM docs").fetchone()[0])
+        numbers = self._store([(ids, sketch)])
         a, b, band = candidate_pairs(sketch.bands, ~sketch.empty)
         keys = sketch.keys
 
@@ -263,43 +365,75 @@ class DedupIndex:
         batch_sets = ShingleSets(key_of_batch, self.params.ngram, words=self.params.words)
         k = self.params.num_perm
         for x, y, z in zip(a.tolist(), b.tolist(), band.tolist(), strict=True):
+            if numbers[x] == numbers[y] or any(m.doc == numbers[x] for m in matches[y]):
+                continue  # the same document, or one already found in the index
             exact = batch_sets.similarity(x, y)
             if exact >= self.threshold:
                 same = np.count_nonzero(sketch.signatures[x] == sketch.signatures[y])
-                matches[y].append(IndexMatch(str(ids[x]), first_doc + x, exact, same / k, z))
+                matches[y].append(IndexMatch(str(ids[x]), numbers[x], exact, same / k, z))
         for found in matches:
             found.sort(key=lambda m: (-m.exact, m.doc))
-        self.store([(ids, sketch)])
         return matches
 
     def store(self, batches: Iterable[tuple[Sequence[str], Sketch]]) -> None:
-        """Store documents (``(ids, sketch)`` batches) in one transaction, without
-        looking for duplicates."""
+        """Store documents (``(ids, sketch)`` batches) without looking for duplicates,
+        in one transaction: all of them or, if the run fails or is killed, none.  Ids
+        the index already holds are skipped, so storing the same documents again adds
+        nothing.  Inside :meth:`writing` the block's end commits."""
+        self._store(batches)
+
+    def _store(self, batches: Iterable[tuple[Sequence[str], Sketch]]) -> list[int]:
+        """:meth:`store`; the document number of each document given (its earlier one
+        for an id already stored)."""
+        if not self._writing:
+            with self.writing():
+                return self._store(batches)
         conn = self._connection()
-        with conn:
-            first_doc = int(
-                conn.execute("SELECT COALESCE(MAX(doc), -1) + 1 FROM docs").fetchone()[0]
+        next_doc = int(conn.execute("SELECT COALESCE(MAX(doc), -1) + 1 FROM docs").fetchone()[0])
+        numbers: list[int] = []
+        for ids, sketch in batches:
+            if len(ids) != len(sketch):
+                raise ValueError(f"{len(ids)} ids for {len(sketch)} documents")
+            names = [str(doc_id) for doc_id in ids]
+            number_of = self._numbers_of(names)
+            new: list[int] = []
+            for i, name in enumerate(names):
+                if name not in number_of:
+                    number_of[name] = next_doc
+                    next_doc += 1
+                    new.append(i)
+                numbers.append(number_of[name])
+            signed = sketch.bands.view(np.int64)
+            conn.executemany(
+                "INSERT INTO docs (doc, id, key, sig) VALUES (?, ?, ?, ?)",
+                (
+                    (number_of[names[i]], names[i], sketch.keys[i], sketch.signatures[i].tobytes())
+                    for i in new
+                ),
             )
-            for ids, sketch in batches:
-                if len(ids) != len(sketch):
-                    raise ValueError(f"{len(ids)} ids for {len(sketch)} documents")
-                signed = sketch.bands.view(np.int64)
-                conn.executemany(
-                    "INSERT INTO docs (doc, id, key, sig) VALUES (?, ?, ?, ?)",
-                    (
-                        (first_doc + i, str(ids[i]), sketch.keys[i], sketch.signatures[i].tobytes())
-                        for i in range(len(sketch))
-                    ),
-                )
-                conn.executemany(
-                    "INSERT OR IGNORE INTO bands (band, hash, doc) VALUES (?, ?, ?)",
-                    (
-                        (band, int(signed[i, band]), first_doc + i)
-                        for i in np.flatnonzero(~sketch.empty).tolist()
-                        for band in range(self.bands)
-                    ),
-                )
-                first_doc += len(sketch)
+            conn.executemany(
+                "INSERT OR IGNORE INTO bands (band, hash, doc) VALUES (?, ?, ?)",
+                (
+                    (band, int(signed[i, band]), number_of[names[i]])
+                    for i in new
+                    if not sketch.empty[i]
+                    for band in range(self.bands)
+                ),
+            )
+        return numbers
+
+    def _numbers_of(self, ids: Sequence[str]) -> dict[str, int]:
+        """Id -> document number of those of ``ids`` already stored (the first one,
+        for an index written before ids were unique)."""
+        conn = self._connection()
+        unique = list(dict.fromkeys(ids))
+        found: dict[str, int] = {}
+        for first in range(0, len(unique), _FETCH):
+            part = unique[first : first + _FETCH]
+            marks = ",".join("?" * len(part))
+            query = f"SELECT id, MIN(doc) FROM docs WHERE id IN ({marks}) GROUP BY id"
+            found.update((str(name), int(doc)) for name, doc in conn.execute(query, part))
+        return found
 
     # --- text API ------------------------------------------------------------------
 

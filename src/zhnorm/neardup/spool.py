@@ -3,6 +3,11 @@
 A million 900-character keys are ~1.8 GB as Python strings; deduplication reads back
 only the keys of candidate pairs, so :func:`~zhnorm.neardup.files.dedup_files` appends
 keys here (UTF-16, one offset per key in memory) and reads them with ``os.pread``.
+
+The file lies in a directory the caller names (beside the outputs, or ``tmp_dir``) and
+is named like every temporary output (``.zhnorm-PID-keys-*.partial``,
+:func:`zhnorm.io.files.temp_prefix`), so the leftover of a killed run is removed by the
+next run's :func:`zhnorm.io.remove_leftovers`.
 """
 
 from __future__ import annotations
@@ -13,16 +18,20 @@ from array import array
 from collections.abc import Iterable
 from types import TracebackType
 
+from ..io.files import temp_prefix
 from .sketch import KeyBlock
 
 __all__ = ["KeySpool"]
 
 
 class KeySpool:
-    """Append-only list of strings in a temporary file (deleted on :meth:`close`)."""
+    """Append-only list of strings in a temporary file in ``directory`` (deleted on
+    :meth:`close`)."""
 
-    def __init__(self, directory: str | None = None) -> None:
-        fd, self.path = tempfile.mkstemp(prefix=".zhnorm-keys-", suffix=".tmp", dir=directory)
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        fd, self.path = tempfile.mkstemp(
+            prefix=temp_prefix() + "keys-", suffix=".partial", dir=os.fspath(directory)
+        )
         self._file = os.fdopen(fd, "w+b")
         self._ends = array("q", [0])
         self._unflushed = False
