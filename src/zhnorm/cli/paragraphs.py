@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..textreuse.files import paragraphs_files
+from ..textreuse.paragraph_files import paragraphs_files
 from ..textreuse.repeats import RepeatOptions
 from .options import finish, record_options
 

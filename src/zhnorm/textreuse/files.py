@@ -1,5 +1,6 @@
-"""Repeated paragraphs and shared passages over JSONL, Parquet or text files: what
-``zhnorm paragraphs``, ``zhnorm reuse`` and ``zhnorm summary --reuse`` run.
+"""Shared passages over JSONL, Parquet or text files, and the record reader the text-reuse
+commands share: what ``zhnorm reuse`` and ``zhnorm summary --reuse`` run (``zhnorm
+paragraphs`` is in :mod:`.paragraph_files`).
 
 Records follow the contract of :mod:`zhnorm.io` (ids by :func:`zhnorm.io.record_id`,
 which must be unique here; bad records fatal, or with ``skip_bad`` written to the
@@ -9,7 +10,6 @@ rejects with their reason; atomic outputs; ``in = out + rejected``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,6 @@ from ..io import (
     BadRecord,
     Progress,
     Record,
-    RecordWriter,
     Rejects,
     RunCounts,
     check_outputs,
@@ -28,18 +27,13 @@ from ..io import (
     iter_records,
     record_id,
     rejects_for,
-    with_text,
 )
 from ..io.rejects import duplicate_id
 from ..options import resolve
 from .corpus import ReuseOptions, ReuseResult, reuse, reuse_keys
 from .document import DocKey, doc_key
 from .repeats import (
-    Paragraph,
     RepeatGroup,
-    RepeatOptions,
-    find_repeats,
-    paragraphs_of,
     repeated_paragraphs,
 )
 from .report import render_report
@@ -48,11 +42,9 @@ __all__ = [
     "REPORT_FILES",
     "FileDocument",
     "ReuseReport",
-    "paragraphs_files",
     "read_documents",
     "reuse_files",
     "reuse_report",
-    "without_paragraphs",
 ]
 
 
@@ -108,126 +100,6 @@ def read_documents(
     finally:
         progress.close()
     return docs
-
-
-# --- repeated paragraphs --------------------------------------------------------------
-
-
-def _line_start(text: str, at: int) -> int:
-    return text.rfind("\n", 0, at) + 1
-
-
-def without_paragraphs(text: str, paras: Sequence[Paragraph], drop: set[int]) -> str:
-    """``text`` without the lines of the paragraphs numbered in ``drop``."""
-    cuts: list[tuple[int, int]] = []
-    for position, para in enumerate(paras):
-        if para.index not in drop:
-            continue
-        start = _line_start(text, para.start)
-        if position + 1 < len(paras):
-            end = _line_start(text, paras[position + 1].start)
-        else:
-            line_end = text.find("\n", para.end)
-            end = len(text) if line_end < 0 else line_end
-            if position > 0:  # last paragraph: take the break before it instead
-                previous_end = text.find("\n", paras[position - 1].end)
-                start = previous_end if previous_end >= 0 else start
-        cuts.append((start, end))
-    pieces: list[str] = []
-    cursor = 0
-    for start, end in cuts:
-        start = max(start, cursor)
-        pieces.append(text[cursor:start])
-        cursor = max(cursor, end)
-    pieces.append(text[cursor:])
-    return "".join(pieces)
-
-
-def _drops(groups: Sequence[RepeatGroup], n_docs: int, index: dict[str, int]) -> list[set[int]]:
-    """Paragraph numbers to drop per document: every occurrence after the first."""
-    drops: list[set[int]] = [set() for _ in range(n_docs)]
-    for group in groups:
-        for occurrence in group.occurrences[1:]:
-            drops[index[occurrence.doc]].add(occurrence.paragraph)
-    return drops
-
-
-def paragraphs_files(
-    inputs: Sequence[str],
-    output: str | None,
-    *,
-    clean_output: str | None = None,
-    options: RepeatOptions | None = None,
-    text_field: str = "text",
-    id_field: str | None = None,
-    errors: str = "strict",
-    encoding: str = DEFAULT_ENCODING,
-    skip_bad: bool = False,
-    rejects: str | None = None,
-    quiet: bool = False,
-    **overrides: Any,
-) -> RunCounts:
-    """Paragraphs repeated within and across the records of ``inputs``: one JSONL line
-    per repeat group, furniture paragraph and document kept whole to ``output``
-    (stdout for ``None``); with ``clean_output``, the records without their repeated
-    paragraphs (first occurrences kept; a document that would lose every paragraph is
-    written unchanged and reported as kept whole).  ``options``: a
-    :class:`~zhnorm.textreuse.RepeatOptions`, single fields as keyword overrides.
-    Every output path is checked first (:func:`zhnorm.io.check_outputs`)."""
-    bad = rejects_for(skip_bad, output, rejects)
-    check_outputs(inputs, [output or "-", clean_output, bad.path])
-    counts = RunCounts("paragraphs", rejects_path=bad.path)
-    dropped = kept_whole = 0
-    with ExitStack() as stack:
-        report = stack.enter_context(AtomicOutput(output))
-        stack.enter_context(bad)
-        docs = read_documents(
-            inputs, text_field=text_field, id_field=id_field, errors=errors, rejects=bad,
-            encoding=encoding,
-            counts=counts, quiet=quiet,
-        )  # fmt: skip
-        split = [(doc.id, paragraphs_of(doc.key)) for doc in docs]
-        groups = find_repeats(split, options, **overrides)
-        for group in groups:
-            report.write(dumps_record({"type": "repeat", **group.to_dict()}))
-        for doc_id, paras in split:
-            for para in paras:
-                if para.furniture:
-                    report.write(
-                        dumps_record({"type": "furniture", "id": doc_id, **para.to_dict()})
-                    )
-        drops = _drops(groups, len(docs), {doc.id: d for d, doc in enumerate(docs)})
-        writer = stack.enter_context(RecordWriter(clean_output)) if clean_output else None
-        for d, doc in enumerate(docs):
-            paras = split[d][1]
-            drop = drops[d]
-            if drop and len(drop) == len(paras):
-                kept_whole += 1
-                report.write(
-                    dumps_record(
-                        {
-                            "type": "kept-whole",
-                            "id": doc.id,
-                            "paragraphs": len(paras),
-                            "reason": "every paragraph repeats an earlier one; "
-                            "the document is written unchanged, not emptied",
-                        }
-                    )
-                )
-                drop = set()
-            dropped += len(drop)
-            if writer is not None:
-                text = without_paragraphs(doc.record.text, paras, drop)
-                writer.write(with_text(doc.record, text_field, text))
-            counts.written += 1
-    counts.check()
-    boilerplate = sum(g.boilerplate for g in groups)
-    verb = "dropped" if clean_output else "droppable"
-    counts.notes.append(
-        f"{len(groups)} repeat groups ({boilerplate} boilerplate), {dropped} repeated "
-        f"paragraphs {verb}, {kept_whole} documents kept whole"
-    )
-    return counts
 
 
 # --- shared passages ------------------------------------------------------------------
