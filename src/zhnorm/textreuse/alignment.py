@@ -88,8 +88,10 @@ class Passage:
     of shared text (module docstring), ``length`` the evidence: shared key characters
     in k-grams that are not common (at most the shorter side's covered characters).
     ``a_key``/``b_key`` are the matching keys of the two spans.  In a corpus run
-    (:func:`zhnorm.reuse`) ``a_id``/``b_id`` name the documents and ``story`` is the
-    overlapping-story cluster.
+    (:func:`zhnorm.reuse`) ``a_id``/``b_id`` name the documents, ``story`` is the
+    story both belong to (None when they are in different stories),
+    ``significance`` how much rare text the passage holds and ``cluster`` the passage
+    cluster (:mod:`.passages`).
     """
 
     a_start: int
@@ -105,6 +107,8 @@ class Passage:
     a_id: str = "a"
     b_id: str = "b"
     story: int | None = None
+    significance: float = 0.0
+    cluster: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form ``zhnorm reuse`` writes (one line per passage); ``length``
@@ -138,6 +142,8 @@ class Passage:
             str(data.get("a_id", "a")),
             str(data.get("b_id", "b")),
             None if data.get("story") is None else int(data["story"]),
+            float(data.get("significance", 0.0)),
+            None if data.get("cluster") is None else int(data["cluster"]),
         )
 
 
