@@ -136,6 +136,47 @@ def test_background_is_built_from_jieba_when_installed() -> None:
     assert pickle.loads(pickle.dumps(weights)) is weights
 
 
+def test_without_jieba_every_term_weighs_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    from zhnorm.stories import background as module
+
+    monkeypatch.setattr(module, "_jieba_dictionary", lambda: None)
+    module.background.cache_clear()
+    try:
+        assert module.background() is UNIFORM
+        scores = story_similarity_batch([(QUAKE_A, QUAKE_B), (QUAKE_A, STOCKS), (QUAKE_A, QUAKE_A)])
+        assert scores[0] > scores[1] and scores[2] == 1.0
+        model = StoryModel.fit(TEXTS)
+        assert model.similarity(0, 1) > model.similarity(0, 4)
+    finally:
+        module.background.cache_clear()  # the next caller reads jieba again
+
+
+def test_a_damaged_cache_file_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("jieba")
+    from zhnorm.stories import background as module
+
+    monkeypatch.setenv("ZHNORM_CACHE_DIR", str(tmp_path))
+    module.background.cache_clear()
+    try:
+        first = module.background()
+        (cached,) = tmp_path.glob("story-background-*.json")
+        cached.write_text('{"magic": "ZHNSTORYBG1", "within": 3}', encoding="utf-8")
+        module.background.cache_clear()
+        again = module.background()
+        assert again.weight("花莲") == first.weight("花莲")
+    finally:
+        module.background.cache_clear()
+
+
+def test_only_max_chars_are_read() -> None:
+    long_a = QUAKE_A + STOCKS * 400
+    long_b = QUAKE_A + QUAKE_OTHER * 300
+    assert story_similarity(long_a, long_b, max_chars=40) == 1.0
+    assert story_similarity(long_a, long_b) < 0.5
+    huge = "台股" * 2_500_000  # a 5 MB text reads like its first max_chars
+    assert story_similarity(huge, "台股" * 1500) == pytest.approx(1.0)
+
+
 def test_model_scores_like_story_similarity_and_pickles() -> None:
     model = StoryModel.fit(TEXTS)
     assert len(model) == len(TEXTS)

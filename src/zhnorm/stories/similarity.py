@@ -10,11 +10,12 @@ reports, and damaged copies, meet on one form.  A key becomes a weighted bag of 
 * **characters**: each non-ASCII character alone, which still matches when one outlet
   abbreviates a name or a place the other spells out (``台北市长`` / ``北市长``).
 
-A term's frequency counts ``lead_weight`` times for an occurrence in the lead (the
-first ``lead_chars`` key characters: a news article states its event there; a title
-passed first is in it) and is dampened (``1 + log tf``); it is multiplied by the term's
-weight (below).  Each of the two blocks is scaled to unit length and the blocks are
-weighted ``1 - char_share`` and ``char_share``, so a document is one unit vector and
+Only the first ``max_chars`` key characters are read. A term's frequency counts
+``lead_weight`` times for an occurrence in the lead (the first ``lead_chars`` key
+characters: a news article states its event there; a title passed first is in it) and is
+dampened (``1 + log tf``); it is multiplied by the term's weight (below). Each of the
+two blocks is scaled to unit length and the blocks are weighted ``1 - char_share`` and
+``char_share``, so a document is one unit vector and
 
     score(a, b) = (1 - char_share) * cos(grams) + char_share * cos(characters)
 
@@ -64,6 +65,8 @@ class StoryOptions:
     ``lead_chars``     key characters counted as the lead (title first, if any).
     ``lead_weight``    how many times a lead occurrence of a term counts.
     ``char_share``     the share of the single-character block in the score.
+    ``max_chars``      key characters read per text (``0``: all): an article states its
+                       event early, and a 5 MB text costs no more than a long article.
     ``key``            the :class:`~zhnorm.KeyOptions` of the matching key.
 
     Candidate search of :meth:`StoryModel.candidates` (see there):
@@ -74,6 +77,7 @@ class StoryOptions:
     lead_chars: int = 120
     lead_weight: float = 2.0
     char_share: float = 0.3
+    max_chars: int = 3000
     key: KeyOptions = field(default_factory=KeyOptions)
     prior_documents: float = 100.0
     index_terms: int = 32
@@ -82,6 +86,8 @@ class StoryOptions:
     def __post_init__(self) -> None:
         if self.lead_chars < 0:
             raise ValueError(f"lead_chars must be >= 0, not {self.lead_chars}")
+        if self.max_chars < 0:
+            raise ValueError(f"max_chars must be >= 0, not {self.max_chars}")
         if self.lead_weight < 1:
             raise ValueError(f"lead_weight must be >= 1, not {self.lead_weight}")
         if not 0 <= self.char_share <= 1:
@@ -121,6 +127,8 @@ def key_terms(
     grams: dict[str, float] = {}
     chars: dict[str, float] = {}
     lead, boost = options.lead_chars, options.lead_weight
+    if options.max_chars:
+        key = key[: options.max_chars]
     for run in _RUNS.finditer(key):
         text, start = run.group(), run.start()
         if text[0].isascii() or len(text) == 1:
