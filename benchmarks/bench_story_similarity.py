@@ -17,10 +17,14 @@ smoothed IDF, ``log((N + 1) / (df + 1)) + 1``, fitted on the texts of the same s
 (sohu: every text of the file; Taiwan: the articles, or the titles), on the same
 matching keys (repair, t2s, folds) so that both read the same characters.
 
+Scale (``--scale``): the THUCNews sample and the DRCD paragraphs cut at sentence ends
+into documents of about 150 characters; ``StoryModel.fit`` and ``candidates(0.3, 10)``
+timed on growing prefixes, to show the cost per document staying flat.
+
 Also printed: the score distribution of positives and negatives and the precision and
 recall at a few thresholds, to choose a clustering threshold.
 
-    .venv/bin/python benchmarks/bench_story_similarity.py [--data ../shared/data]
+    .venv/bin/python benchmarks/bench_story_similarity.py [--data ../shared/data] [--scale]
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import argparse
 import json
 import math
 import os
+import re
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -175,15 +180,52 @@ def taiwan(data: Path, detail: bool) -> None:
         )
 
 
+_SENTENCE = re.compile(r"[^。！？!?]*[。！？!?]+[”’」』\"]?|[^。！？!?]+$")
+
+
+def scale(data: Path) -> None:
+    texts = [
+        str(r["text"]) for r in read_jsonl(data / "thucnews-cnews-sample" / "cnews_val_1000.jsonl")
+    ]
+    texts += [str(r["text"]) for r in read_jsonl(data / "drcd-zh-tw" / "drcd_paragraphs.jsonl")]
+    docs: list[str] = []
+    for text in texts:
+        current = ""
+        for sentence in _SENTENCE.findall(text):
+            current += sentence
+            if len(current) >= 150:
+                docs.append(current)
+                current = ""
+    keys = match_keys(docs)
+    print(f"scale: {len(docs)} documents of ~150 characters (THUCNews + DRCD), keys made once")
+    size = 2500
+    while size <= len(keys):
+        started = time.perf_counter()
+        model = StoryModel.from_keys(keys[:size])
+        fitted = time.perf_counter() - started
+        started = time.perf_counter()
+        found = model.candidates(0.3, 10)
+        searched = time.perf_counter() - started
+        print(
+            f"  {size:6d} documents: fit {fitted:6.2f} s ({1e3 * fitted / size:.2f} ms/doc), "
+            f"candidates {searched:6.2f} s ({1e3 * searched / size:.2f} ms/doc), "
+            f"{len(found)} pairs >= 0.3, {model.matrix.nnz / size:.0f} terms/doc"
+        )
+        size *= 2
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     default = os.environ.get("ZHNORM_SHARED_DATA", str(REPO.parent / "shared" / "data"))
     parser.add_argument("--data", type=Path, default=Path(default))
     parser.add_argument("--brief", action="store_true", help="AUC only, no distributions")
+    parser.add_argument("--scale", action="store_true", help="also time fit and candidates")
     args = parser.parse_args()
     print(f"background weights: {background().name}")
     sohu(args.data, not args.brief)
     taiwan(args.data, not args.brief)
+    if args.scale:
+        scale(args.data)
 
 
 if __name__ == "__main__":

@@ -30,15 +30,15 @@ for every term without it).  :class:`StoryModel` fits ``p`` on the corpus being
 processed - ``(df + m * p_background) / (N + m)``, the background acting as ``m =
 prior_documents`` documents - so the week's generic words and each outlet's furniture
 weigh little, and scores its documents with the very same vectors
-(:func:`document_vector`): :func:`story_similarity` is the model of an empty corpus.
+(:meth:`TermCounts.unit_rows`): :func:`story_similarity` is the model of an empty corpus.
 """
 
 from __future__ import annotations
 
-import math
 import re
+from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,7 +52,9 @@ from .background import CHAR_PREFIX, background
 __all__ = [
     "StoryModel",
     "StoryOptions",
-    "document_vector",
+    "TermCounts",
+    "key_terms",
+    "pair_scores",
     "story_similarity",
     "story_similarity_batch",
 ]
@@ -118,73 +120,131 @@ def resolve_story_options(options: StoryOptions | None = None, **overrides: Any)
 
 _RUNS = re.compile(r"[0-9a-z]+|[^0-9a-z]+")
 
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
-def key_terms(
-    key: str, options: StoryOptions = DEFAULT
-) -> tuple[dict[str, float], dict[str, float]]:
-    """The lead-weighted term frequencies of ``key``: ``(grams, characters)``, each
-    character term being :data:`~.background.CHAR_PREFIX` + the character."""
-    grams: dict[str, float] = {}
-    chars: dict[str, float] = {}
-    lead, boost = options.lead_chars, options.lead_weight
+
+def key_terms(key: str, options: StoryOptions = DEFAULT) -> dict[str, float]:
+    """The lead-weighted frequencies of the terms of ``key`` (module docstring): the
+    grams, and the characters as :data:`~.background.CHAR_PREFIX` + the character."""
     if options.max_chars:
         key = key[: options.max_chars]
+    lead = options.lead_chars
+    in_lead: list[str] = []
+    after: list[str] = []
     for run in _RUNS.finditer(key):
         text, start = run.group(), run.start()
         if text[0].isascii() or len(text) == 1:
-            grams[text] = grams.get(text, 0.0) + (boost if start < lead else 1.0)
+            (in_lead if start < lead else after).append(text)
             if text[0].isascii():
                 continue
-        for i in range(len(text)):
-            count = boost if start + i < lead else 1.0
-            char = CHAR_PREFIX + text[i]
-            chars[char] = chars.get(char, 0.0) + count
-            if i + 1 < len(text):
-                gram = text[i : i + 2]
-                grams[gram] = grams.get(gram, 0.0) + count
-    return grams, chars
+        cut = min(len(text), max(0, lead - start))
+        chars = [CHAR_PREFIX + char for char in text]
+        grams = [text[i : i + 2] for i in range(len(text) - 1)]
+        in_lead += chars[:cut]
+        in_lead += grams[:cut]
+        after += chars[cut:]
+        after += grams[cut:]
+    counts: dict[str, float] = dict(Counter(after))
+    boost = options.lead_weight
+    for term, count in Counter(in_lead).items():
+        counts[term] = counts.get(term, 0.0) + boost * count
+    return counts
 
 
-Weight = Callable[[str], float]
-"""A term's weight (``-ln`` of the probability that a document holds it)."""
+@dataclass(frozen=True, eq=False)
+class TermCounts:
+    """The term frequencies of many keys as sparse rows: ``vocabulary`` (term -> column),
+    ``indptr`` / ``indices`` / ``frequencies`` in CSR layout."""
+
+    vocabulary: dict[str, int]
+    indptr: IntArray
+    indices: IntArray
+    frequencies: FloatArray
+
+    @classmethod
+    def of(cls, keys: Iterable[str], options: StoryOptions = DEFAULT) -> TermCounts:
+        vocabulary: dict[str, int] = {}
+        indptr = array("q", [0])
+        indices = array("q")
+        frequencies = array("d")
+        for key in keys:
+            counts = key_terms(key, options)
+            indices.extend(vocabulary.setdefault(term, len(vocabulary)) for term in counts)
+            frequencies.extend(counts.values())
+            indptr.append(len(indices))
+        # Columns in term order, so that a pair's dot product sums its terms in the same
+        # order whatever else was counted with it (a batch scores as its pairs alone).
+        terms = sorted(vocabulary)
+        rank = np.empty(len(terms), dtype=np.int64)
+        rank[np.fromiter((vocabulary[t] for t in terms), np.int64, len(terms))] = np.arange(
+            len(terms)
+        )
+        return cls(
+            {term: n for n, term in enumerate(terms)},
+            np.frombuffer(indptr, dtype=np.int64),
+            rank[np.frombuffer(indices, dtype=np.int64)],
+            np.frombuffer(frequencies, dtype=np.float64),
+        )
+
+    @property
+    def documents(self) -> int:
+        return len(self.indptr) - 1
+
+    def document_frequency(self) -> IntArray:
+        return np.bincount(self.indices, minlength=len(self.vocabulary)).astype(np.int64)
+
+    def background_probability(self) -> FloatArray:
+        """Each column's background probability (:mod:`.background`)."""
+        probability = background().probability
+        return np.fromiter(
+            (probability(term) for term in self.vocabulary),
+            dtype=np.float64,
+            count=len(self.vocabulary),
+        )
+
+    def unit_rows(self, weights: FloatArray, options: StoryOptions = DEFAULT) -> Any:
+        """The documents' unit vectors (module docstring) under the column ``weights``
+        (``-ln p``), as a ``scipy.sparse.csr_matrix``: the one representation every
+        score is a dot product of."""
+        from scipy import sparse
+
+        size = self.documents
+        is_char = np.zeros(len(self.vocabulary), dtype=np.int64)
+        for term, column in self.vocabulary.items():
+            if term.startswith(CHAR_PREFIX):
+                is_char[column] = 1
+        values = (1.0 + np.log(self.frequencies)) * weights[self.indices]
+        rows = np.repeat(np.arange(size, dtype=np.int64), np.diff(self.indptr))
+        slot = 2 * rows + is_char[self.indices]  # (document, block): grams 0, characters 1
+        squares = np.bincount(slot, weights=values * values, minlength=2 * size)
+        chars_present = np.bincount(slot, minlength=2 * size)[1::2] > 0
+        # A key with no character term (ASCII only) puts its whole score on the grams.
+        gram_share = np.where(chars_present, 1.0 - options.char_share, 1.0)
+        share = np.stack([gram_share, 1.0 - gram_share], axis=1).ravel()
+        factor = np.zeros(2 * size, dtype=np.float64)
+        positive = squares > 0
+        factor[positive] = np.sqrt(share[positive] / squares[positive])
+        matrix = sparse.csr_matrix(
+            (values * factor[slot], self.indices, self.indptr),
+            shape=(size, len(self.vocabulary)),
+        )
+        matrix.sort_indices()
+        return matrix
 
 
-def _unit(counts: dict[str, float], weight: Weight, scale: float) -> dict[str, float]:
-    vector = {term: (1.0 + math.log(tf)) * weight(term) for term, tf in counts.items()}
-    norm = math.sqrt(sum(value * value for value in vector.values()))
-    if norm == 0.0 or scale == 0.0:
-        return {}
-    factor = math.sqrt(scale) / norm
-    return {term: value * factor for term, value in vector.items()}
-
-
-def document_vector(key: str, weight: Weight, options: StoryOptions = DEFAULT) -> dict[str, float]:
-    """The unit vector of one key (module docstring): the one representation both
-    :func:`story_similarity` and :class:`StoryModel` score with.  Empty for a key with
-    no term."""
-    grams, chars = key_terms(key, options)
-    gram_share = 1.0 - options.char_share
-    if not grams or not chars:  # a key of ASCII only: the grams carry the whole score
-        gram_share = 0.0 if not grams else 1.0
-    vector = _unit(grams, weight, gram_share)
-    vector.update(_unit(chars, weight, 1.0 - gram_share))
-    return vector
-
-
-def vector_score(u: dict[str, float], v: dict[str, float]) -> float:
-    """The score of two :func:`document_vector` results: their dot product, in [0, 1]."""
-    if len(v) < len(u):
-        u, v = v, u
-    total = sum(value * v.get(term, 0.0) for term, value in u.items())
-    return min(1.0, max(0.0, total))
-
-
-def _score_keys(a: str, b: str, weight: Weight, options: StoryOptions) -> float:
-    if not a or not b:
-        return 0.0
-    if a == b:
-        return 1.0
-    return vector_score(document_vector(a, weight, options), document_vector(b, weight, options))
+def pair_scores(matrix: Any, left: IntArray, right: IntArray) -> FloatArray:
+    """The scores of rows ``left[n]`` and ``right[n]`` of :meth:`TermCounts.unit_rows`:
+    their dot product, in ``[0, 1]``; a non-empty row with itself scores exactly 1."""
+    out = np.zeros(len(left), dtype=np.float64)
+    step = 65536
+    for start in range(0, len(left), step):
+        a = matrix[left[start : start + step]]
+        b = matrix[right[start : start + step]]
+        out[start : start + step] = np.asarray(a.multiply(b).sum(axis=1)).ravel()
+    out = np.clip(out, 0.0, 1.0)
+    out[out > 1.0 - 1e-9] = 1.0  # a unit vector with itself, up to rounding
+    return out
 
 
 def story_similarity(
@@ -217,13 +277,15 @@ def story_similarity_batch(
         for text in pair:
             if not isinstance(text, str):
                 raise TypeError(f"pair {n}: expected str, not {type(text).__name__}")
+    if not items:
+        return []
     keys = match_keys([text for pair in items for text in pair], resolved.key)
-    weight = background().weight
-    return [_score_keys(keys[2 * n], keys[2 * n + 1], weight, resolved) for n in range(len(items))]
-
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
+    row: dict[str, int] = {}
+    rows = np.fromiter((row.setdefault(key, len(row)) for key in keys), dtype=np.int64)
+    counts = TermCounts.of(row, resolved)
+    matrix = counts.unit_rows(-np.log(counts.background_probability()), resolved)
+    scores: list[float] = pair_scores(matrix, rows[0::2], rows[1::2]).tolist()
+    return scores
 
 
 class StoryModel:
@@ -236,8 +298,10 @@ class StoryModel:
     each outlet's furniture (in many documents) weigh little, a name or a number few
     documents share weighs much; in a small corpus the background weights prevail.
     Documents are then the same unit vectors as in :func:`story_similarity`
-    (:func:`document_vector`), kept as one sparse matrix, so ``model.similarity(i, j)``
-    has the same scale and meaning.
+    (:meth:`TermCounts.unit_rows`), kept as one sparse matrix ``matrix`` (a row per
+    document, a column per term of ``vocabulary``), so ``model.similarity(i, j)`` has
+    the same scale and meaning: :func:`story_similarity` is this model on an empty
+    corpus.
 
     :meth:`candidates` finds the pairs worth scoring without comparing all pairs.
     The model pickles (numpy / scipy arrays and a vocabulary).
@@ -249,14 +313,12 @@ class StoryModel:
         weights: FloatArray,
         document_frequency: IntArray,
         matrix: Any,
-        empty: npt.NDArray[np.bool_],
         options: StoryOptions,
     ) -> None:
         self.vocabulary = vocabulary
         self.weights = weights  # per vocabulary column
         self.document_frequency = document_frequency
         self.matrix = matrix  # scipy.sparse.csr_matrix, one unit row per document
-        self.empty = empty
         self.options = options
 
     @classmethod
@@ -285,45 +347,18 @@ class StoryModel:
 
     @classmethod
     def from_keys(
-        cls, keys: Sequence[str], options: StoryOptions | None = None, **overrides: Any
+        cls, keys: Iterable[str], options: StoryOptions | None = None, **overrides: Any
     ) -> StoryModel:
         """Fit on matching keys already made (:func:`zhnorm.match_key` with
         ``options.key``; a title first when there is one)."""
-        from scipy import sparse
-
         resolved = resolve_story_options(options, **overrides)
-        terms = [key_terms(key, resolved) for key in keys]
-        frequency: Counter[str] = Counter()
-        for grams, chars in terms:
-            frequency.update(grams.keys())
-            frequency.update(chars.keys())
-        vocabulary = {term: n for n, term in enumerate(sorted(frequency))}
-        size = len(keys)
-        df = np.zeros(len(vocabulary), dtype=np.int64)
-        for term, count in frequency.items():
-            df[vocabulary[term]] = count
-        prior = background()
-        expected = resolved.prior_documents * np.fromiter(
-            (prior.probability(term) for term in vocabulary), dtype=np.float64, count=len(df)
-        )
-        weights = -np.log((df + expected) / (size + resolved.prior_documents))
-        table = dict(zip(vocabulary, weights.tolist(), strict=True))
-        indptr = [0]
-        indices: list[int] = []
-        data: list[float] = []
-        empty = np.zeros(size, dtype=bool)
-        for n, key in enumerate(keys):
-            vector = document_vector(key, table.__getitem__, resolved)
-            empty[n] = not vector
-            columns = sorted((vocabulary[term], value) for term, value in vector.items())
-            indices.extend(column for column, _ in columns)
-            data.extend(value for _, value in columns)
-            indptr.append(len(indices))
-        matrix = sparse.csr_matrix(
-            (np.asarray(data, dtype=np.float64), np.asarray(indices, dtype=np.int64), indptr),
-            shape=(size, len(vocabulary)),
-        )
-        return cls(vocabulary, weights, df, matrix, empty, resolved)
+        counts = TermCounts.of(keys, resolved)
+        df = counts.document_frequency()
+        prior = resolved.prior_documents
+        expected = prior * counts.background_probability()
+        weights = -np.log((df + expected) / (counts.documents + prior))
+        matrix = counts.unit_rows(weights, resolved)
+        return cls(counts.vocabulary, weights, df, matrix, resolved)
 
     def __len__(self) -> int:
         return int(self.matrix.shape[0])
@@ -344,16 +379,7 @@ class StoryModel:
         index = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
         if index.size and (index.min() < 0 or index.max() >= len(self)):
             raise IndexError(f"a document index is outside 0:{len(self)}")
-        left, right = index[:, 0], index[:, 1]
-        out = np.zeros(len(index), dtype=np.float64)
-        for start in range(0, len(index), 65536):
-            a = self.matrix[left[start : start + 65536]]
-            b = self.matrix[right[start : start + 65536]]
-            out[start : start + 65536] = np.asarray(a.multiply(b).sum(axis=1)).ravel()
-        out = np.clip(out, 0.0, 1.0)
-        same = left == right
-        out[same] = np.where(self.empty[left[same]], 0.0, 1.0)
-        return out
+        return pair_scores(self.matrix, index[:, 0], index[:, 1])
 
     def candidates(self, min_score: float = 0.2, k: int = 10) -> list[tuple[int, int, float]]:
         """Pairs ``(i, j, score)`` (``i < j``) with ``score >= min_score`` among each
