@@ -178,6 +178,19 @@ def taiwan(data: Path, detail: bool) -> None:
             f"  candidates(k=10): {len(found)} pairs in {elapsed:.2f} s (fit {fitted:.2f} s); "
             f"{len(wanted & got)} of {len(wanted)} same_event pairs among them"
         )
+        everything = (model.matrix @ model.matrix.T).toarray()
+        for threshold in (0.2, 0.3):
+            above = {
+                (int(i), int(j))
+                for i, j in zip(*(everything >= threshold).nonzero(), strict=True)
+                if i < j
+            }
+            found = model.candidates(min_score=threshold, k=len(model))
+            got = {(i, j) for i, j, _ in found}
+            print(
+                f"  all pairs >= {threshold}: {len(above)}; candidates(k=all) found "
+                f"{len(above & got)} ({len(got - above)} others)"
+            )
 
 
 _SENTENCE = re.compile(r"[^。！？!?]*[。！？!?]+[”’」』\"]?|[^。！？!?]+$")
@@ -198,8 +211,7 @@ def scale(data: Path) -> None:
                 current = ""
     keys = match_keys(docs)
     print(f"scale: {len(docs)} documents of ~150 characters (THUCNews + DRCD), keys made once")
-    size = 2500
-    while size <= len(keys):
+    for size in (len(keys) // 4, len(keys) // 2, len(keys)):
         started = time.perf_counter()
         model = StoryModel.from_keys(keys[:size])
         fitted = time.perf_counter() - started
@@ -211,7 +223,6 @@ def scale(data: Path) -> None:
             f"candidates {searched:6.2f} s ({1e3 * searched / size:.2f} ms/doc), "
             f"{len(found)} pairs >= 0.3, {model.matrix.nnz / size:.0f} terms/doc"
         )
-        size *= 2
 
 
 def main() -> None:

@@ -399,76 +399,55 @@ class StoryModel:
         if k < 1:
             raise ValueError(f"k must be >= 1, not {k}")
         index = self._index_matrix()
-        shortlist = 4 * k
-        rows: list[IntArray] = []
-        cols: list[IntArray] = []
         transposed = index.T.tocsr()
+        lefts: list[IntArray] = []
+        rights: list[IntArray] = []
         for start in range(0, len(self), 2048):
-            block = (index[start : start + 2048] @ transposed).tocsr()
-            for offset in range(block.shape[0]):
-                i = start + offset
-                lo, hi = block.indptr[offset], block.indptr[offset + 1]
-                partners = block.indices[lo:hi]
-                values = block.data[lo:hi]
-                keep = partners != i
-                partners, values = partners[keep], values[keep]
-                if len(partners) > shortlist:
-                    top = np.argpartition(-values, shortlist - 1)[:shortlist]
-                    partners = partners[top]
-                if len(partners):
-                    rows.append(np.full(len(partners), i, dtype=np.int64))
-                    cols.append(partners.astype(np.int64))
-        if not rows:
-            return []
-        left, right = np.concatenate(rows), np.concatenate(cols)
+            block = (index[start : start + 2048] @ transposed).tocoo()
+            left = block.row.astype(np.int64) + start
+            right = block.col.astype(np.int64)
+            other = left != right
+            keep = _top_per_row(left[other], block.data[other], 4 * k)
+            lefts.append(left[other][keep])
+            rights.append(right[other][keep])
+        left = np.concatenate(lefts) if lefts else np.zeros(0, dtype=np.int64)
+        right = np.concatenate(rights) if rights else np.zeros(0, dtype=np.int64)
         scores = self.similarities(np.stack([left, right], axis=1))
-        best: dict[tuple[int, int], float] = {}
-        order = np.lexsort((-scores, left))
-        taken: Counter[int] = Counter()
-        for n in order.tolist():
-            i, j, score = int(left[n]), int(right[n]), float(scores[n])
-            if score < min_score or taken[i] >= k:
-                continue
-            taken[i] += 1
-            best[(min(i, j), max(i, j))] = score
-        return sorted(
-            ((i, j, score) for (i, j), score in best.items()), key=lambda t: (-t[2], t[0], t[1])
-        )
+        good = scores >= min_score
+        left, right, scores = left[good], right[good], scores[good]
+        keep = _top_per_row(left, scores, k)
+        left, right, scores = left[keep], right[keep], scores[keep]
+        low, high = np.minimum(left, right), np.maximum(left, right)
+        pairs, first = np.unique(np.stack([low, high], axis=1), axis=0, return_index=True)
+        order = np.lexsort((pairs[:, 1], pairs[:, 0], -scores[first]))
+        return [
+            (int(pairs[n, 0]), int(pairs[n, 1]), float(scores[first[n]])) for n in order.tolist()
+        ]
 
     def _index_matrix(self) -> Any:
         """The documents' rows restricted to their indexed gram terms (see
         :meth:`candidates`)."""
         from scipy import sparse
 
-        usable = (self.document_frequency >= 2) & (
-            self.document_frequency <= self.options.max_postings
-        )
-        is_char = np.zeros(len(self.vocabulary), dtype=bool)
+        df = self.document_frequency
+        usable = (df >= 2) & (df <= self.options.max_postings)
         for term, column in self.vocabulary.items():
             if term.startswith(CHAR_PREFIX):
-                is_char[column] = True
-        usable &= ~is_char
-        matrix = self.matrix
-        indptr = [0]
-        indices: list[IntArray] = []
-        data: list[FloatArray] = []
-        limit = self.options.index_terms
-        for n in range(len(self)):
-            lo, hi = matrix.indptr[n], matrix.indptr[n + 1]
-            columns, values = matrix.indices[lo:hi], matrix.data[lo:hi]
-            keep = usable[columns]
-            columns, values = columns[keep], values[keep]
-            if len(columns) > limit:
-                top = np.argpartition(-values, limit - 1)[:limit]
-                columns, values = columns[top], values[top]
-            indices.append(columns)
-            data.append(values)
-            indptr.append(indptr[-1] + len(columns))
-        return sparse.csr_matrix(
-            (
-                np.concatenate(data) if data else np.zeros(0),
-                np.concatenate(indices) if indices else np.zeros(0, dtype=np.int64),
-                indptr,
-            ),
-            shape=matrix.shape,
-        )
+                usable[column] = False
+        matrix = self.matrix.tocoo()
+        keep = usable[matrix.col]
+        rows, cols, values = matrix.row[keep], matrix.col[keep], matrix.data[keep]
+        top = _top_per_row(rows.astype(np.int64), values, self.options.index_terms)
+        return sparse.csr_matrix((values[top], (rows[top], cols[top])), shape=matrix.shape)
+
+
+def _top_per_row(rows: IntArray, values: FloatArray, limit: int) -> IntArray:
+    """Positions of the ``limit`` largest ``values`` of each row (ties: first seen)."""
+    if not len(rows):
+        return np.zeros(0, dtype=np.int64)
+    order = np.lexsort((-values, rows))
+    sorted_rows = rows[order]
+    starts = np.flatnonzero(np.r_[True, sorted_rows[1:] != sorted_rows[:-1]])
+    run_start = np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    rank = np.arange(len(order)) - run_start
+    return np.asarray(order[rank < limit], dtype=np.int64)
