@@ -58,6 +58,7 @@ if TYPE_CHECKING:
         convert,
         detect_script,
     )
+    from .stories import story_similarity
     from .textreuse import (
         AlignOptions,
         Occurrence,
@@ -135,6 +136,7 @@ _LAZY = {
     "ScriptReport": "script",
     "convert": "script",
     "detect_script": "script",
+    "story_similarity": "stories",
 }
 
 __all__ = [
@@ -195,6 +197,7 @@ __all__ = [
     "reuse",
     "shingles",
     "signatures",
+    "story_similarity",
     "to_lean_minhash",
 ]
 
