@@ -198,19 +198,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--out", type=Path, required=True, help="JSON lines: a, b, sample")
     args = parser.parse_args(argv)
+    from zhnorm.io.files import AtomicOutput
+    from zhnorm.io.outputs import OutputError, check_outputs
+
+    try:
+        check_outputs([args.data_dir / "articles.jsonl"], [args.out])
+    except OutputError as error:
+        sys.exit(f"--out: {error}")
 
     articles = read_articles(args.data_dir / "articles.jsonl")
     ids = [article["id"] for article in articles]
     sites = [article["site"] for article in articles]
     titles = [article["title"] for article in articles]
     texts = [article["text"] for article in articles]
-    days = [parse_day(article["date"]) for article in articles]
+    days = []
+    for line_no, article in enumerate(articles, 1):
+        try:
+            days.append(parse_day(article["date"]))
+        except ValueError as error:
+            sys.exit(f"{args.data_dir / 'articles.jsonl'}:{line_no}: {error}")
 
     taken: set[Pair] = set()
-    with (args.data_dir / "story_pairs.jsonl").open(encoding="utf-8") as handle:
-        for line in handle:
-            labelled = json.loads(line)
-            taken.add(ordered(labelled["a"], labelled["b"]))
+    labelled_path = args.data_dir / "story_pairs.jsonl"
+    with labelled_path.open(encoding="utf-8") as handle:
+        for line_no, line in enumerate(handle, 1):
+            try:
+                labelled = json.loads(line)
+                taken.add(ordered(str(labelled["a"]), str(labelled["b"])))
+            except (json.JSONDecodeError, KeyError, TypeError) as error:
+                sys.exit(
+                    f"{labelled_path}:{line_no}: expected a JSON object with a and b ({error})"
+                )
 
     vectors = tfidf_matrix([f"{title}\n{text}" for title, text in zip(titles, texts, strict=True)])
     cosine = vectors @ vectors.T
@@ -227,9 +245,9 @@ def main(argv: list[str] | None = None) -> int:
         chosen = draw(pools[stratum], quota, taken, rng)
         print(f"{stratum}: pool {len(pools[stratum])}, drawn {len(chosen)}", file=sys.stderr)
         rows.extend({"a": a, "b": b, "sample": stratum} for a, b in chosen)
-    args.out.write_text(
-        "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8"
-    )
+    with AtomicOutput(str(args.out)) as out:
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
     return 0
 
 
