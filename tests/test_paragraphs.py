@@ -130,3 +130,43 @@ def test_many_paragraphs_do_not_blow_up(simplified_corpus: list[str]) -> None:
     docs = simplified_corpus[:300]
     groups = repeated_paragraphs(docs)
     assert all(g.count >= 2 for g in groups)
+
+
+def test_text_without_line_breaks_is_split_into_sentences() -> None:
+    """Scraped news has no line breaks: a share line and a repeated sentence are found."""
+    bodies = ["第一篇講颱風來襲的消息。", "第二篇說的是選舉結果。", "第三篇報導股市大漲。"]
+    shared = "中央氣象局提醒民眾注意強風豪雨。"
+    docs = [f"{body}{shared}圖／本報資料照片   分享       facebook" for body in bodies]
+    groups = {g.key: g for g in repeated_paragraphs(docs)}
+    assert groups["中央气象局提醒民众注意强风豪雨"].documents == 3
+    assert groups["facebook"].boilerplate and groups["分享"].count == 3
+    for g in groups.values():
+        for o in g.occurrences:
+            assert docs[int(o.doc)][o.start : o.end] == o.text
+
+
+def test_a_lone_carriage_return_is_a_break() -> None:
+    text = "甲乙丙丁戊己庚。\r另一段落的文字。\r甲乙丙丁戊己庚。"
+    assert [p.text for p in paragraphs(text)] == [
+        "甲乙丙丁戊己庚。",
+        "另一段落的文字。",
+        "甲乙丙丁戊己庚。",
+    ]
+    [group] = repeated_paragraphs(text)
+    assert group.count == 2
+
+
+def test_dropping_a_sentence_keeps_the_rest_of_its_line() -> None:
+    from zhnorm.textreuse.paragraph_files import without_paragraphs
+
+    text = "第一句。重複的句子。第三句。\n\n下一段。"
+    paras = paragraphs(text)
+    assert [p.text for p in paras] == [text.split("\n")[0], "下一段。"]
+    unbroken = "第一句。重複的句子。 第三句。  分享"
+    paras = paragraphs(unbroken)
+    assert [p.text for p in paras] == ["第一句。", "重複的句子。", "第三句。", "分享"]
+    assert without_paragraphs(unbroken, paras, {1}) == "第一句。第三句。  分享"
+    assert without_paragraphs(unbroken, paras, {3}) == "第一句。重複的句子。 第三句。  "
+    lines = "甲段。\n乙段。\n丙段。"
+    assert without_paragraphs(lines, paragraphs(lines), {1}) == "甲段。\n丙段。"
+    assert without_paragraphs(lines, paragraphs(lines), {2}) == "甲段。\n乙段。"

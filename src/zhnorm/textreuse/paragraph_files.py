@@ -19,29 +19,35 @@ from ..io import (
 )
 from .files import read_documents
 from .repeats import Paragraph, RepeatGroup, RepeatOptions, find_repeats, paragraphs_of
+from .segments import line_of, line_starts
 
 __all__ = ["paragraphs_files", "without_paragraphs"]
 
 
-def _line_start(text: str, at: int) -> int:
-    return text.rfind("\n", 0, at) + 1
-
-
 def without_paragraphs(text: str, paras: Sequence[Paragraph], drop: set[int]) -> str:
-    """``text`` without the lines of the paragraphs numbered in ``drop``."""
+    """``text`` without the paragraphs numbered in ``drop``.  A paragraph that is a whole
+    line goes with its line (and, last in the text, with the break before it); a sentence
+    of a longer line goes with the white space after it, and the line stays."""
+    starts = line_starts(text)
     cuts: list[tuple[int, int]] = []
     for position, para in enumerate(paras):
         if para.index not in drop:
             continue
-        start = _line_start(text, para.start)
-        if position + 1 < len(paras):
-            end = _line_start(text, paras[position + 1].start)
+        line_start, line_end = line_of(text, starts, para.start)
+        whole_line = not text[line_start : para.start].strip()
+        following = paras[position + 1].start if position + 1 < len(paras) else None
+        if following is not None and following < line_end:  # more of this line follows
+            start, end = (line_start if whole_line else para.start), following
+        elif whole_line and not text[para.end : line_end].strip():
+            start = line_start
+            end = line_of(text, starts, following)[0] if following is not None else line_end
+            if following is None and position > 0:  # last: take the break before it
+                start = paras[position - 1].end
+                start = max(start, line_of(text, starts, start)[1])
         else:
-            line_end = text.find("\n", para.end)
-            end = len(text) if line_end < 0 else line_end
-            if position > 0:  # last paragraph: take the break before it instead
-                previous_end = text.find("\n", paras[position - 1].end)
-                start = previous_end if previous_end >= 0 else start
+            start, end = para.start, para.end
+            while end < line_end and text[end].isspace():
+                end += 1
         cuts.append((start, end))
     pieces: list[str] = []
     cursor = 0

@@ -2,9 +2,12 @@
 
 :func:`paragraphs` splits a document *after* repair, so a paragraph that column layout
 broke mid-sentence is one paragraph (:mod:`zhnorm.repair.layout`): every non-blank line
-of the repaired text is a paragraph, reported with offsets into the raw input (a joined
-paragraph's raw span covers the break).  Page furniture and stray fragments that layout
-repair reports are attached to their paragraph as ``notes``.
+of the repaired text is a paragraph (any line break counts: ``\r``, U+2028...), reported
+with offsets into the raw input (a joined paragraph's raw span covers the break).  A
+text without line breaks (most scraped news) is split into sentences instead, and so is
+a line longer than ``long_line`` characters (:func:`~.segments.unit_spans`).  Page
+furniture and stray fragments that layout repair reports are attached to their paragraph
+as ``notes``.
 
 :func:`repeated_paragraphs` groups paragraphs whose matching keys are equal (*exact*)
 or at least ``threshold`` similar (*near*: rapidfuzz's normalised Indel similarity of the
@@ -18,7 +21,7 @@ and their defaults are :class:`RepeatOptions`.
 
 from __future__ import annotations
 
-import re
+import bisect
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -32,6 +35,7 @@ from ..options import resolve
 from ..repair import layout_notes
 from ..unionfind import components
 from .document import DocKey, Documents, as_documents, doc_key
+from .segments import LONG_LINE, unit_spans
 
 __all__ = [
     "Occurrence",
@@ -43,8 +47,6 @@ __all__ = [
     "paragraphs_batch",
     "repeated_paragraphs",
 ]
-
-_LINE = re.compile(r"[^\n]+")
 
 
 @dataclass(frozen=True)
@@ -99,23 +101,28 @@ class Paragraph:
         }
 
 
-def paragraphs_of(doc: DocKey) -> list[Paragraph]:
+def paragraphs_of(doc: DocKey, long_line: int = LONG_LINE) -> list[Paragraph]:
     """:func:`paragraphs` of a prepared document."""
-    notes = layout_notes(doc.repaired)
+    notes = sorted(layout_notes(doc.repaired), key=lambda n: n.start)
+    note_starts = [n.start for n in notes]
+    spans = unit_spans(doc.repaired, long_line)
+    if not spans:
+        return []
+    key_bounds = np.searchsorted(doc.key_rep_starts, np.asarray(spans).ravel()).tolist()
     found: list[Paragraph] = []
-    for match in _LINE.finditer(doc.repaired):
-        line = match.group()
-        stripped = line.strip()
-        if not stripped:
-            continue
-        lo = match.start() + (len(line) - len(line.lstrip()))
-        hi = lo + len(stripped)
+    for i, (lo, hi) in enumerate(spans):
         start, end = doc.raw_span_of_repaired(lo, hi)
-        k0, k1 = np.searchsorted(doc.key_rep_starts, [lo, hi]).tolist()
-        kinds = tuple(n.kind for n in notes if lo <= n.start and n.end <= hi)
-        found.append(
-            Paragraph(len(found), start, end, doc.raw[start:end], stripped, doc.key[k0:k1], kinds)
+        k0, k1 = key_bounds[2 * i], key_bounds[2 * i + 1]
+        first = bisect.bisect_left(note_starts, lo)
+        kinds = tuple(
+            n.kind for n in notes[first : bisect.bisect_right(note_starts, hi)] if n.end <= hi
         )
+        found.append(
+            Paragraph(
+                len(found), start, end, doc.raw[start:end], doc.repaired[lo:hi],
+                doc.key[k0:k1], kinds,
+            )
+        )  # fmt: skip
     return found
 
 

@@ -32,14 +32,16 @@ from collections.abc import Iterable, Iterator
 __all__ = [
     "LONG_LINE",
     "has_line_breaks",
+    "line_of",
     "line_spans",
+    "line_starts",
     "segments",
     "sentence_spans",
     "unit_spans",
     "unit_spans_batch",
 ]
 
-LONG_LINE = 400
+LONG_LINE = 1000
 """A line longer than this (code points) is split into sentences by :func:`unit_spans`."""
 
 _BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
@@ -90,6 +92,21 @@ def _sentences(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     span = _strip(text, cursor, end)
     if span:
         yield span
+
+
+def line_of(text: str, starts: list[int], at: int) -> tuple[int, int]:
+    """The line holding position ``at``: ``(start, end)`` without its break; ``starts``
+    are the line starts of ``text`` (:func:`line_starts`)."""
+    import bisect
+
+    start = starts[bisect.bisect_right(starts, at) - 1]
+    match = _LINE_BREAK.search(text, at)
+    return start, len(text) if match is None else match.start()
+
+
+def line_starts(text: str) -> list[int]:
+    """Where each line of ``text`` starts (0 and after every break)."""
+    return [0, *(m.end() for m in _LINE_BREAK.finditer(text))]
 
 
 def line_spans(text: str) -> list[tuple[int, int]]:
