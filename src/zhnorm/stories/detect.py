@@ -2,9 +2,11 @@
 combined, and the clustering that cannot chain (:mod:`.clustering`).
 
 A pair's **story weight** is the larger of its story similarity
-(:mod:`.similarity`: the wording of title, lead and body) and the evidence of the
-significant passages the two articles share (a long rare passage is strong evidence of
-one event; a short one is not).  Pairs dated further apart than the window weigh 0.
+(:mod:`.similarity`: the wording of title, lead and body) and the significance of the
+most significant passage the two articles share (:mod:`zhnorm.textreuse.passages`: a
+long rare passage is strong evidence of one event; a short or common one is not).
+Candidate pairs are each document's best-scoring partners (:meth:`.StoryModel.candidates`)
+and the pairs sharing a passage; pairs dated further apart than the window are dropped.
 Stories are the clusters of :func:`.average_linkage` over those weights with at least
 two members; each member's score is its mean weight to the other members.
 """
@@ -48,9 +50,14 @@ def story_weights(
 ) -> dict[tuple[int, int], float]:
     """The weight of every candidate pair (``i < j``, module docstring): the story
     model's neighbours and the pairs sharing significant passages."""
+    from ..key import match_keys
     from .similarity import StoryModel
 
-    model = StoryModel.fit([k.key for k in keys], titles=[m.title for m in meta])
+    titled = [i for i, m in enumerate(meta) if m.title]
+    title_keys = dict(zip(titled, match_keys([meta[i].title or "" for i in titled]), strict=True))
+    model = StoryModel.from_keys(
+        [title_keys[d] + " " + k.key if d in title_keys else k.key for d, k in enumerate(keys)]
+    )
     weights: dict[tuple[int, int], float] = {}
     for i, j, score in model.candidates(options.story_threshold, options.neighbours):
         weights[(min(i, j), max(i, j))] = score
@@ -58,7 +65,7 @@ def story_weights(
         score = weights.get(pair)
         if score is None:
             score = model.similarity(*pair)
-        weights[pair] = max(score, significance * options.passage_weight)
+        weights[pair] = max(score, significance)
     if options.window_days is not None:
         window = timedelta(days=options.window_days)
         for i, j in list(weights):

@@ -58,8 +58,9 @@ class ReuseOptions(AlignOptions):
     ``min_significance`` (:mod:`.passages`), ``mask_furniture`` (set each outlet's
     furniture apart before the search, :mod:`.furniture`); and the stories'
     (:mod:`zhnorm.stories`): ``story_threshold`` (mean pair weight a story needs
-    between its members) and ``window_days`` (the longest time a story may span when
-    dates are given; None: no limit)."""
+    between its members), ``window_days`` (the longest time a story may span when
+    dates are given; None: no limit) and ``neighbours`` (candidate partners scored per
+    document)."""
 
     shingle: int = 8
     max_df: int = 64
@@ -67,10 +68,9 @@ class ReuseOptions(AlignOptions):
     cross_source: bool = False
     min_significance: float = 0.5
     mask_furniture: bool = True
-    story_threshold: float = 0.3
+    story_threshold: float = 0.16
     window_days: float | None = 3.0
     neighbours: int = 10
-    passage_weight: float = 1.0
 
 
 @dataclass(frozen=True)
