@@ -116,7 +116,9 @@ class Browser:
         return result["result"].get("value")
 
     def open(self, url: str) -> None:
-        """Load ``url`` and wait until the report has drawn itself (body[data-ready])."""
+        """Load ``url`` and wait until the report has drawn itself (body[data-ready]);
+        through about:blank, so that a new fragment of the same page loads it anew."""
+        self.page("Page.navigate", url="about:blank")
         self.page("Page.navigate", url=url)
         deadline = time.monotonic() + 60
         while not self.js("document.readyState === 'complete' && !!document.body.dataset.ready"):

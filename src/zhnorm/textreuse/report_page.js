@@ -110,7 +110,7 @@
   }
 
   // ---------- filters ----------
-  const state = { tab: null, pages: {}, q: "", outlet: "", from: "", to: "", minSig: 0, route: null, sub: 0 };
+  const state = { tab: null, pages: {}, q: "", outlet: "", from: "", to: "", minSig: 0, route: null, sub: {} };
   const lower = [];
   function docMatches(d) {
     if (!state.q) return true;
@@ -150,20 +150,21 @@
   };
 
   // ---------- list views ----------
-  function pager(total, page, name) {
+  // Page buttons of list `scope` ("list" for the tab's list, else a part of a detail view).
+  function pager(total, page, scope) {
     const last = Math.max(0, Math.ceil(total / PAGE) - 1);
-    const b = (to, text, cls, off) => '<button class="' + cls + '" data-' + name + '="' + to + '"' + (off ? " disabled" : "") + ">" + text + "</button>";
-    return '<div class="pager" data-pager="' + name + '">' + b(0, "« first", "first", page === 0) +
+    const b = (to, text, cls, off) => '<button class="' + cls + '" data-pg="' + scope + ":" + to + '"' + (off ? " disabled" : "") + ">" + text + "</button>";
+    return '<div class="pager" data-pager="' + scope + '">' + b(0, "« first", "first", page === 0) +
       b(Math.max(0, page - 1), "‹ previous", "prev", page === 0) +
       '<span class="pageinfo">page ' + (page + 1) + " of " + (last + 1) + " (" + total + " rows)</span>" +
       b(Math.min(last, page + 1), "next ›", "next", page >= last) + b(last, "last »", "last", page >= last) +
-      ' go to <input class="jump" type="number" min="1" max="' + (last + 1) + '" value="' + (page + 1) + '" data-jump="' + name + '"></div>';
+      ' go to <input class="jump" type="number" min="1" max="' + (last + 1) + '" value="' + (page + 1) + '" data-jump="' + scope + '"></div>';
   }
   function paged(items, key) {
     const last = Math.max(0, Math.ceil(items.length / PAGE) - 1);
     const page = Math.min(state.pages[key] || 0, last);
     state.pages[key] = page;
-    return { rows: items.slice(page * PAGE, (page + 1) * PAGE), page: page, pager: pager(items.length, page, "page") };
+    return { rows: items.slice(page * PAGE, (page + 1) * PAGE), page: page, pager: pager(items.length, page, "list") };
   }
   function table(head, rows, cls) {
     if (!rows.length) return '<p class="empty">Nothing to show' + (anyFilter() ? " with these filters." : ".") + "</p>";
@@ -261,14 +262,19 @@
     return "<h2>Furniture per outlet</h2><p class=\"meta\">Text that recurs across an outlet's articles (share lines, bylines, promotions…): kept out of stories and passages, greyed in the texts.</p>" +
       table(["outlet", "#items", "#occurrences", "#share of the outlet's text"], summary, "furniture-sources") +
       "<h2>Furniture items</h2>" + '<p class="meta count">' + items.length + " of " + D.furniture.length + " shown</p>" + pg.pager +
-      table(["outlet", "text", "#articles", "#share of articles", "#occurrences", "examples"], rows, "furniture") + pg.pager;
+      table(["outlet", "text", "#articles", "#share of articles", "#occurrences", "examples"], rows, "furniture-items") + pg.pager;
   }
 
   // ---------- detail views ----------
-  function subPaged(items) {
+  function subPaged(items, scope) {
     const last = Math.max(0, Math.ceil(items.length / PAGE) - 1);
-    state.sub = Math.min(state.sub, last);
-    return { rows: items.slice(state.sub * PAGE, (state.sub + 1) * PAGE), pager: pager(items.length, state.sub, "sub") };
+    const page = Math.min(state.sub[scope] || 0, last);
+    state.sub[scope] = page;
+    return { rows: items.slice(page * PAGE, (page + 1) * PAGE), pager: items.length > PAGE ? pager(items.length, page, scope) : "" };
+  }
+  function setPage(scope, page) {
+    if (scope === "list") state.pages[state.tab] = page; else state.sub[scope] = page;
+    render();
   }
   function storyView(id) {
     const s = storyById.get(id);
@@ -278,14 +284,16 @@
     const own = s.clusters.map((c) => clusterById.get(c)).filter(Boolean);
     const memberSet = new Set(s.members.map((m) => m[0]));
     const storyPairs = pairList.filter((p) => p.items.some((n) => P[n][8] === s.story) || (memberSet.has(p.a) && memberSet.has(p.b)));
-    const sp = subPaged(storyPairs);
+    const sp = subPaged(storyPairs, "pairs");
+    const mp = subPaged(members, "members");
+    const cp = subPaged(own.map(clusterRow), "clusters");
     return '<h2 class="story-title">Story ' + s.story + ": " + esc(s.title || (s.members.length ? label(s.members[0][0]) : "")) + "</h2>" +
       '<p class="meta">' + outletTags(s.outlets) + " " + esc(shortDate(first)) + (last && last !== first ? " – " + esc(shortDate(last)) : "") +
       " · " + s.size + " articles · " + (s.passages === null || s.passages === undefined ? "" : s.passages + " passages · ") +
       own.length + " passage clusters</p>" +
-      "<h3>Articles</h3>" + table(["outlet", "date", "title", "#membership score"], members, "members") +
-      "<h3>Passage clusters</h3>" + table(CLUSTER_HEAD, own.map(clusterRow), "clusters") +
-      "<h3>Article pairs sharing passages</h3>" + (storyPairs.length ? sp.pager : "") + table(PAIR_HEAD, sp.rows.map(pairRow), "pairs");
+      "<h3>Articles</h3>" + mp.pager + table(["outlet", "date", "title", "#membership score"], mp.rows, "members") +
+      "<h3>Passage clusters</h3>" + cp.pager + table(CLUSTER_HEAD, cp.rows, "clusters") +
+      "<h3>Article pairs sharing passages</h3>" + sp.pager + table(PAIR_HEAD, sp.rows.map(pairRow), "pairs");
   }
   function clusterView(id) {
     const c = clusterById.get(id);
@@ -354,11 +362,12 @@
       rows.push('<tr class="row pair-row" data-pair="' + pair.key + '"><td><span class="sw" style="background:' + c + '"></span></td>' + docCells(other) +
         '<td class="num">' + pair.items.length + "</td><td>" + go("pair/" + pair.key, "side by side") + "</td></tr>");
     });
+    const pp = subPaged(rows, "partners");
     const st = docStories[d].map((s) => go("story/" + s, "story " + s + (storyById.get(s).title ? ": " + storyById.get(s).title : ""))).join("; ");
     const cl = docClusters[d].map((c) => go("cluster/" + c[0], "cluster " + c[0])).join(" ");
     return '<div class="doc article" data-doc="' + esc(docs[d][0]) + '">' + docHead("", d) + (st ? '<p class="meta">In ' + st + "</p>" : "") +
       (cl ? '<p class="meta">Passage clusters: ' + cl + "</p>" : "") +
-      table(["", "outlet", "date", "shares passages with", "#passages", ""], rows, "partners") +
+      pp.pager + table(["", "outlet", "date", "shares passages with", "#passages", ""], pp.rows, "partners") +
       '<div class="text">' + marked(docs[d][4], spans, docFurniture[d], "a") + "</div></div>";
   }
 
@@ -401,7 +410,7 @@
   function navigate(hash, push) {
     const to = parse(hash);
     if (to.route) {
-      if (!state.route || state.route.kind !== to.route.kind || state.route.id !== to.route.id) state.sub = 0;
+      if (!state.route || state.route.kind !== to.route.kind || state.route.id !== to.route.id) state.sub = {};
       if (!state.tab) state.tab = to.tab; // back returns to the list it was opened from
     } else state.tab = to.tab;
     state.route = to.route || null;
@@ -412,19 +421,17 @@
   window.addEventListener("hashchange", () => navigate(location.hash, false));
   window.addEventListener("popstate", () => navigate(location.hash, false));
   app.addEventListener("click", (e) => {
-    const t = e.target.closest("[data-go],[data-tab],[data-page],[data-sub]");
+    const t = e.target.closest("[data-go],[data-tab],[data-pg]");
     if (!t || t.disabled) return;
     if (t.dataset.go !== undefined) { e.preventDefault(); navigate(t.dataset.go, true); }
     else if (t.dataset.tab !== undefined) { state.route = null; navigate(t.dataset.tab, true); }
-    else if (t.dataset.page !== undefined) { state.pages[state.tab] = Number(t.dataset.page); render(); }
-    else if (t.dataset.sub !== undefined) { state.sub = Number(t.dataset.sub); render(); }
+    else if (t.dataset.pg !== undefined) { const [scope, page] = t.dataset.pg.split(":"); setPage(scope, Number(page)); }
   });
   app.addEventListener("change", (e) => {
     const t = e.target;
     if (!t.dataset || !t.dataset.jump) return;
     const page = Math.max(0, Number(t.value) - 1 || 0);
-    if (t.dataset.jump === "page") state.pages[state.tab] = page; else state.sub = page;
-    render();
+    setPage(t.dataset.jump, page);
   });
   function refilter() {
     state.q = document.getElementById("q").value.trim().toLowerCase();
