@@ -173,3 +173,21 @@ def test_screenshot_shows_the_highlights(
         "getComputedStyle(document.querySelector('mark[data-side=a]')).backgroundColor"
     )
     assert pixels_of(shot, rgb_of(first)) > 200, "no passage highlight visible in the screenshot"
+
+
+def test_summary_report_shows_the_repeated_paragraphs(tmp_path: Path, browser: Browser) -> None:
+    result = CliRunner().invoke(main, ["summary", str(SEEDS), "-o", str(tmp_path), "--reuse"])
+    assert result.exit_code == 0, result.output
+    groups = [json.loads(line) for line in (tmp_path / "repeats.jsonl").open(encoding="utf-8")]
+    passages = (tmp_path / "passages.jsonl").read_text("utf-8").splitlines()
+    browser.open((tmp_path / "report.html").as_uri() + "#repeats")
+    rows = browser.js(
+        "Array.from(document.querySelectorAll('tr.repeat-row'))"
+        ".map(r => Array.from(r.cells).map(c => c.innerText))"
+    )
+    assert [r[4] for r in rows] == [g["text"][:80] for g in groups]
+    assert [int(r[2]) for r in rows] == [g["count"] for g in groups]
+    browser.click("nav.tabs button[data-tab=pairs]")
+    assert browser.js("document.querySelectorAll('tr.pair-row').length") == len(
+        {(p["a_id"], p["b_id"]) for p in map(json.loads, passages)}
+    )

@@ -399,7 +399,18 @@ def test_search_and_filters_narrow_the_lists(run: Run, page: str, browser: Brows
     )
     dated = [d for d in run.documents if "2017-11-22" <= (d["date"] or "")[:10] <= "2017-11-24"]
     assert page_info(browser).endswith(f"({len(dated)} rows)")
+    # the same range on stories: those whose first..last dates meet it
+    browser.click("nav.tabs button[data-tab=stories]")
+    meeting = [
+        st["story"]
+        for st in run.stories
+        if st["first_date"][:10] <= "2017-11-24" and st["last_date"][:10] >= "2017-11-22"
+    ]
+    assert 0 < len(meeting) < len(run.stories)
+    assert [int(r[0]) for r in cells(browser, "tr.story-row")] == meeting
     browser.click("#clear")
+    assert len(cells(browser, "tr.story-row")) == len(run.stories)
+    browser.click("nav.tabs button[data-tab=articles]")
     assert page_info(browser).endswith(f"({len(run.documents)} rows)")
 
 

@@ -29,7 +29,7 @@
   // Distinct background colours for n spans of one view: golden-angle hues, three lightnesses.
   function colour(i) {
     const hue = (i * 137.50776405) % 360;
-    return "hsl(" + hue.toFixed(2) + ", 85%, " + [80, 70, 88][i % 3] + "%)";
+    return "hsl(" + hue.toFixed(2) + ", 85%, " + [82, 73, 89][i % 3] + "%)";
   }
   // Offsets are code points; JavaScript strings count UTF-16 units.
   function slicer(text) {
@@ -118,10 +118,12 @@
     return lower[d].includes(state.q);
   }
   const outletOk = (d) => !state.outlet || src(d) === state.outlet;
+  // The day of an ISO-8601 date ("2017/11/26 10:00" is taken as 2017-11-26 too).
+  function isoDay(s) { return s.slice(0, 10).replace(/\//g, "-"); }
   function dayIn(s) {
     if (!state.from && !state.to) return true;
     if (!s) return false;
-    const day = s.slice(0, 10);
+    const day = isoDay(s);
     return (!state.from || day >= state.from) && (!state.to || day <= state.to);
   }
   const sigOk = (sig) => !state.minSig || (sig !== null && sig !== undefined && sig >= state.minSig);
@@ -131,7 +133,7 @@
       if (state.from || state.to) {
         const [first, last] = storyDates(s);
         if (!first || !last) return false;
-        if ((state.to && first.slice(0, 10) > state.to) || (state.from && last.slice(0, 10) < state.from)) return false;
+        if ((state.to && isoDay(first) > state.to) || (state.from && isoDay(last) < state.from)) return false;
       }
       if (!sigOk(storySig.has(s.story) ? storySig.get(s.story) : null)) return false;
       return !state.q || (s.title || "").toLowerCase().includes(state.q) || String(s.story) === state.q ||
@@ -337,9 +339,9 @@
     return '<h2 class="pair-title">' + esc(src(pair.a)) + " · " + esc(label(pair.a)) + " ↔ " + esc(src(pair.b)) + " · " + esc(label(pair.b)) + "</h2>" +
       '<p class="meta">' + pair.items.length + " shared passages" + (pair.story === null ? "" : " · story " + go("story/" + pair.story, String(pair.story))) +
       " · shared text covers " + cover(pair.a, a) + " of A and " + cover(pair.b, b) + " of B. Grey: furniture.</p>" +
-      table(["passage", "#significance", "#score", "#A offsets", "#B offsets", "direction", "cluster", "text"], rows, "passages") +
       '<div class="pair"><div class="doc" data-side="a" data-doc="' + esc(docs[pair.a][0]) + '">' + docHead("a", pair.a) + '<div class="text">' + marked(docs[pair.a][4], a, docFurniture[pair.a], "a") +
-      '</div></div><div class="doc" data-side="b" data-doc="' + esc(docs[pair.b][0]) + '">' + docHead("b", pair.b) + '<div class="text">' + marked(docs[pair.b][4], b, docFurniture[pair.b], "b") + "</div></div></div>";
+      '</div></div><div class="doc" data-side="b" data-doc="' + esc(docs[pair.b][0]) + '">' + docHead("b", pair.b) + '<div class="text">' + marked(docs[pair.b][4], b, docFurniture[pair.b], "b") + "</div></div></div>" +
+      "<h3>Shared passages</h3>" + table(["passage", "#significance", "#score", "#A offsets", "#B offsets", "direction", "cluster", "text"], rows, "passages");
   }
   function covered(spans) {
     let total = 0, cursor = 0;
