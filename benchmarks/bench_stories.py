@@ -5,7 +5,7 @@ outlets, research use only) with its labelled article pairs (``story_pairs.jsonl
 and the project's own extra labels (``benchmarks/labels/``, ids and labels only).
 A pair labelled ``same_event`` should be in one story; ``same_topic`` and
 ``unrelated`` should not.  Reported, for the default options and a few story
-thresholds around them (to show the curve, not to pick a decimal):
+values of ``event_similarity`` around them (to show the curve, not to pick a decimal):
 
 * pairwise story precision and recall on the labelled pairs;
 * the share of passage-linked labelled pairs that are unrelated (and same_topic);
@@ -85,7 +85,7 @@ def evaluate(result: ReuseResult, pairs: list[dict[str, object]]) -> dict[str, o
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DATA)
-    parser.add_argument("--thresholds", default="0.2,0.25,0.3,0.35,0.4")
+    parser.add_argument("--similarities", default="0.12,0.14,0.16,0.18,0.2,0.24")
     args = parser.parse_args()
     articles, pairs = load(args.data)
     labels = Counter(str(p["label"]) for p in pairs)
@@ -98,14 +98,17 @@ def main() -> None:
     }
     default = zhnorm.ReuseOptions()
     rows = []
-    for threshold in sorted({default.story_threshold, *map(float, args.thresholds.split(","))}):
+    values = sorted({default.event_similarity, *map(float, args.similarities.split(","))})
+    for value in values:
         started = time.perf_counter()
-        result = zhnorm.reuse(docs, story_threshold=threshold, cross_source=True, **meta)
-        row = {"story_threshold": threshold, **evaluate(result, pairs)}
+        result = zhnorm.reuse(docs, event_similarity=value, cross_source=True, **meta)
+        row = {"event_similarity": value, **evaluate(result, pairs)}
         row["seconds"] = round(time.perf_counter() - started, 1)
         rows.append(row)
-        if threshold == default.story_threshold and result.furniture is not None and hasattr(result.furniture, "summary"):
-            print("furniture per outlet:", json.dumps(result.furniture.summary(), ensure_ascii=False))
+        if value == default.event_similarity and result.furniture is not None:
+            print(
+                "furniture per outlet:", json.dumps(result.furniture.summary(), ensure_ascii=False)
+            )
     print("| " + " | ".join(rows[0]) + " |")
     print("|" + "---|" * len(rows[0]))
     for row in rows:

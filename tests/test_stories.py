@@ -48,7 +48,9 @@ def test_dates_in_common_formats(value: object, expected: datetime) -> None:
     assert parse_date(value) == expected
 
 
-@pytest.mark.parametrize("value", ["", "yesterday", "2017-13-01", "2017-02-30", None, True, [], "99"])
+@pytest.mark.parametrize(
+    "value", ["", "yesterday", "2017-13-01", "2017-02-30", None, True, [], "99"]
+)
 def test_unparsable_dates_say_why(value: object) -> None:
     with pytest.raises(DateError, match=r"date|epoch"):
         parse_date(value)
@@ -101,7 +103,7 @@ def test_significance_weighs_rarity_and_length() -> None:
     short = _passage("a", "b", (0, 7), (0, 7), name)
     long = _passage("a", "b", (0, 40), (0, 40), sentence)
     assert common.significance(short) < rare.significance(short) < rare.significance(long)
-    assert 0.0 < common.significance(short) and rare.significance(long) < 1.0
+    assert common.significance(short) > 0.0 and rare.significance(long) < 1.0
 
 
 def test_passage_clusters_one_text_in_three_documents() -> None:
@@ -178,7 +180,13 @@ def test_reuse_command_metadata_and_bad_dates(tmp_path: Path) -> None:
     corpus = _write(
         tmp_path / "news.jsonl",
         [
-            {"id": "u1", "site": "udn", "date": "2017-11-26 08:00", "title": "封閉施工", "text": EVENT},
+            {
+                "id": "u1",
+                "site": "udn",
+                "date": "2017-11-26 08:00",
+                "title": "封閉施工",
+                "text": EVENT,
+            },
             {"id": "t1", "site": "tvbs", "date": "2017/11/26 09:30", "title": "", "text": EVENT},
             {"id": "c1", "site": "cts", "date": "sometime", "title": "天氣", "text": OTHER},
             {"id": "c2", "site": "cts", "title": "無日期", "text": OTHER + "。"},
@@ -194,15 +202,22 @@ def test_reuse_command_metadata_and_bad_dates(tmp_path: Path) -> None:
     skipped = CliRunner().invoke(main, [*base, "--skip-bad"])
     assert skipped.exit_code == 0, skipped.output
     assert "4 records in, 2 out, 2 rejected" in skipped.output
-    rejects = [json.loads(line) for line in (tmp_path / "p.jsonl.rejects.jsonl").open(encoding="utf-8")]
+    rejects = [
+        json.loads(line) for line in (tmp_path / "p.jsonl.rejects.jsonl").open(encoding="utf-8")
+    ]
     assert [r["line"] for r in rejects] == [3, 4] and "no date field" in rejects[1]["reason"]
     ignored = CliRunner().invoke(main, [*base, "--ignore-bad-dates"])
     assert ignored.exit_code == 0, ignored.output
-    assert "4 records in, 4 out, 0 rejected" in ignored.output and "2 unparsable dates" in ignored.output
+    assert (
+        "4 records in, 4 out, 0 rejected" in ignored.output
+        and "2 unparsable dates" in ignored.output
+    )
     [row] = [json.loads(line) for line in out.open(encoding="utf-8")]
     assert (row["a_source"], row["b_source"], row["direction"]) == ("udn", "tvbs", "a->b")
     assert row["a_date"] == "2017-11-26T08:00"
-    by_first = {s["members"][0]["id"][0]: s for s in map(json.loads, stories.open(encoding="utf-8"))}
+    by_first = {
+        s["members"][0]["id"][0]: s for s in map(json.loads, stories.open(encoding="utf-8"))
+    }
     assert by_first["c"]["outlets"] == ["cts"]  # one outlet's two copies: one story
     story = by_first["u"] if "u" in by_first else by_first["t"]
     assert story["outlets"] == ["tvbs", "udn"] and story["title"] == "封閉施工"

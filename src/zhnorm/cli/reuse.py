@@ -65,11 +65,19 @@ __all__ = ["reuse_command"]
     help="Passages holding less rare text are coincidence, not reuse (0 keeps all).",
 )
 @click.option(
-    "--story-threshold",
-    type=click.FloatRange(0.0, 1.0),
-    default=ReuseOptions.story_threshold,
+    "--event-similarity",
+    type=click.FloatRange(0.0, 1.0, min_open=True),
+    default=ReuseOptions.event_similarity,
     show_default=True,
-    help="Mean story similarity a story needs between its members.",
+    help="Story similarity at which two articles are as likely as not one event "
+    "(lower: larger stories).",
+)
+@click.option(
+    "--story-support",
+    type=click.FloatRange(0.0, 1.0, min_open=True),
+    default=ReuseOptions.story_support,
+    show_default=True,
+    help="Mean weight a story member needs to the other members.",
 )
 @click.option(
     "--window-days",
@@ -111,7 +119,8 @@ def reuse_command(
     min_len: int,
     threshold: float,
     min_significance: float,
-    story_threshold: float,
+    event_similarity: float,
+    story_support: float,
     window_days: float,
     keep_furniture: bool,
     max_df: int,
@@ -144,7 +153,8 @@ def reuse_command(
         min_len=min_len,
         threshold=threshold,
         min_significance=min_significance,
-        story_threshold=story_threshold,
+        event_similarity=event_similarity,
+        story_support=story_support,
         window_days=window_days,
         mask_furniture=not keep_furniture,
         max_df=max_df,

@@ -1,10 +1,21 @@
 """Stories from pairwise evidence: which candidate pairs are scored, how the evidence is
 combined, and the clustering that cannot chain (:mod:`.clustering`).
 
-A pair's **story weight** is the larger of its story similarity
-(:mod:`.similarity`: the wording of title, lead and body) and the significance of the
-most significant passage the two articles share (:mod:`zhnorm.textreuse.passages`: a
-long rare passage is strong evidence of one event; a short or common one is not).
+A pair's **story weight** in [0, 1] is the larger of two pieces of evidence, each
+scaled so that "as likely as not one event" weighs ``story_support`` (capped at 1):
+
+* its story similarity (:mod:`.similarity`: the wording of title, lead and body),
+  where ``event_similarity`` is the similarity at which labelled pairs are as often
+  the same event as not;
+* the significance of the most significant passage the two articles share
+  (:mod:`zhnorm.textreuse.passages`), where a reported passage (``min_significance``)
+  is as likely as not one event: a long rare passage is strong evidence, a short or
+  common one is not reported.
+
+A story's members must have a mean weight of at least ``story_support`` to each other
+(average linkage).  With the default 0.6, an article strongly linked to one member of
+a pair and not to the other (mean about 0.5) does not join, so a roundup reprinting
+two events does not chain them into one story.
 Candidate pairs are each document's best-scoring partners (:meth:`.StoryModel.candidates`)
 and the pairs sharing a passage; pairs dated further apart than the window are dropped.
 Stories are the clusters of :func:`.average_linkage` over those weights with at least
@@ -58,14 +69,18 @@ def story_weights(
     model = StoryModel.from_keys(
         [title_keys[d] + " " + k.key if d in title_keys else k.key for d, k in enumerate(keys)]
     )
+    support, even = options.story_support, options.event_similarity
+
+    def weight(similarity: float) -> float:  # even odds -> the support a member needs
+        return min(1.0, similarity / even * support)
+
     weights: dict[tuple[int, int], float] = {}
-    for i, j, score in model.candidates(options.story_threshold, options.neighbours):
-        weights[(min(i, j), max(i, j))] = score
+    for i, j, score in model.candidates(even / 2, options.neighbours):
+        weights[(min(i, j), max(i, j))] = weight(score)
     for pair, significance in evidence.items():
-        score = weights.get(pair)
-        if score is None:
-            score = model.similarity(*pair)
-        weights[pair] = max(score, significance)
+        known = weights.get(pair)
+        passage = min(1.0, significance / options.min_significance * support)
+        weights[pair] = max(weight(model.similarity(*pair)) if known is None else known, passage)
     if options.window_days is not None:
         window = timedelta(days=options.window_days)
         for i, j in list(weights):

@@ -57,10 +57,11 @@ class ReuseOptions(AlignOptions):
     different outlets, when sources are given); what is reported:
     ``min_significance`` (:mod:`.passages`), ``mask_furniture`` (set each outlet's
     furniture apart before the search, :mod:`.furniture`); and the stories'
-    (:mod:`zhnorm.stories`): ``story_threshold`` (mean pair weight a story needs
-    between its members), ``window_days`` (the longest time a story may span when
-    dates are given; None: no limit) and ``neighbours`` (candidate partners scored per
-    document)."""
+    (:mod:`zhnorm.stories.detect`): ``event_similarity`` (the story similarity at
+    which two articles are as likely as not to report one event), ``story_support``
+    (the mean pair weight a member needs to the other members), ``window_days`` (the
+    longest time a story may span when dates are given; None: no limit) and
+    ``neighbours`` (candidate partners scored per document)."""
 
     shingle: int = 8
     max_df: int = 64
@@ -68,7 +69,8 @@ class ReuseOptions(AlignOptions):
     cross_source: bool = False
     min_significance: float = 0.5
     mask_furniture: bool = True
-    story_threshold: float = 0.16
+    event_similarity: float = 0.16
+    story_support: float = 0.6
     window_days: float | None = 3.0
     neighbours: int = 10
 
@@ -250,7 +252,7 @@ def reuse_keys(
     weights = story_weights(keys, meta, passage_evidence(passages, index), options)
     window = None if options.window_days is None else timedelta(days=options.window_days)
     stories, story_of = stories_from_weights(
-        ids, meta, weights, options.story_threshold, window=window,
+        ids, meta, weights, options.story_support, window=window,
         passages=passages, clusters=clusters,
     )  # fmt: skip
     of_id = dict(zip(ids, story_of, strict=True))

@@ -17,8 +17,7 @@ from ..io import (
     rejects_for,
     with_text,
 )
-from .files import _source as source_of  # the one rule for a record's outlet
-from .files import read_documents
+from .files import MetaFields, read_documents
 from .furniture import FurnitureOptions, find_furniture
 from .repeats import Paragraph, RepeatGroup, RepeatOptions, find_repeats, paragraphs_of
 from .segments import line_of, line_starts
@@ -126,16 +125,14 @@ def paragraphs_files(
         stack.enter_context(bad)
         docs = read_documents(
             inputs, text_field=text_field, id_field=id_field, errors=errors, rejects=bad,
-            encoding=encoding,
-            counts=counts, quiet=quiet,
+            encoding=encoding, counts=counts, quiet=quiet,
+            fields=MetaFields(source_field=source_field),
         )  # fmt: skip
         split = [(doc.id, paragraphs_of(doc.key)) for doc in docs]
         groups = find_repeats(split, options, **overrides)
         for group in groups:
             report.write(dumps_record({"type": "repeat", **group.to_dict()}))
-        sources = None
-        if source_field is not None:
-            sources = [source_of(doc.record.data.get(source_field)) for doc in docs]
+        sources = [doc.meta.source for doc in docs] if source_field is not None else None
         furniture = find_furniture([doc.key for doc in docs], sources, furniture_options)
         ids = [doc.id for doc in docs]
         for item in furniture.items:

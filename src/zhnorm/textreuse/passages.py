@@ -6,10 +6,11 @@ share a short exact string, but that is coincidence, not reuse.  What tells them
 is how much *rare* text the passage holds: every key character weighs ``2 / df`` where
 ``df`` is the number of documents of the corpus holding the rarest k-gram that covers
 it (1.0 when only the two documents hold it, 0.5 when four do), so text found in many
-articles counts little.  The passage's *rare length* is the sum of those weights
-(the mean of its two sides), and its significance is ``1 - exp(-rare / scale)``: about
-0.39 for 10 rare characters, 0.78 for 30 and 0.92 for 50 with the default scale of
-20.  The default minimum is measured on the development set
+articles counts little; an ASCII letter or digit counts a third (a product name
+``Snapdragon`` is one word of evidence, not ten).  The passage's *rare length* is the
+sum of those weights (the mean of its two sides), and its significance is
+``1 - exp(-rare / scale)``: about 0.39 for 10 rare characters, 0.78 for 30 and 0.92
+for 50 with the default scale of 20.  The default minimum is measured on the development set
 (``docs/reuse-measurements.md``).
 
 **Clusters.**  The same text in N documents is one cluster, not N(N-1)/2 pairs: every
@@ -51,6 +52,7 @@ __all__ = [
 
 SIGNIFICANCE_SCALE = 20.0
 """Rare characters at which a passage's significance reaches ``1 - 1/e`` (0.63)."""
+_ASCII_SHARE = 1 / 3  # an ASCII letter or digit against a Chinese character
 
 
 @dataclass(frozen=True)
@@ -94,15 +96,18 @@ class RarityTable:
 
     def rare_length(self, key: str) -> float:
         """Sum over ``key``'s characters of ``2 / df`` of the rarest k-gram covering it
-        (module docstring); a key shorter than ``k`` counts ``2 / 2`` per character."""
+        (module docstring; a key shorter than ``k`` counts ``2 / 2`` per character),
+        an ASCII letter or digit counting a third: ``snapdragon`` is one word, not ten
+        characters of evidence."""
+        share = np.array([_ASCII_SHARE if c.isascii() else 1.0 for c in key])
         if len(key) < self.k:
-            return float(len(key))
+            return float(share.sum())
         weight = 2.0 / self.frequency(kgram_hashes(key, self.k))
         best = np.zeros(len(key))
         for offset in range(self.k):  # character c is covered by k-grams c-k+1 .. c
             window = best[offset : offset + len(weight)]
             np.maximum(window, weight, out=window)
-        return float(best.sum())
+        return float((best * share).sum())
 
     def significance(self, passage: Passage, scale: float = SIGNIFICANCE_SCALE) -> float:
         """``1 - exp(-rare / scale)`` of the mean rare length of the passage's sides."""
