@@ -45,7 +45,7 @@ from typing import Any
 from ..key import KeyOptions, resolve_key_options
 from ..options import resolve
 from .document import DocKey, doc_key
-from .seeds import U64, Bool, Seed, common_suffix, find_seeds
+from .seeds import U64, Bool, Groups, Seed, common_suffix, find_seeds
 
 __all__ = ["AlignOptions", "Passage", "align", "align_batch", "align_keys", "similarity"]
 
@@ -380,11 +380,13 @@ def align_keys(
     hashes_b: U64 | None = None,
     usable_a: Bool | None = None,
     usable_b: Bool | None = None,
+    groups_a: Groups | None = None,
+    groups_b: Groups | None = None,
     a_id: str = "a",
     b_id: str = "b",
 ) -> list[Passage]:
     """:func:`align` on prepared documents (the corpus search reuses the keys, the
-    k-gram hashes and the corpus-common k-gram masks)."""
+    k-gram hashes, the corpus-common k-gram masks and the sorted k-grams)."""
     options = resolve(AlignOptions, options, {})
     seeds = find_seeds(
         a.key,
@@ -395,6 +397,8 @@ def align_keys(
         hashes_b=hashes_b,
         usable_a=usable_a,
         usable_b=usable_b,
+        groups_a=groups_a,
+        groups_b=groups_b,
     )
     passages: list[Passage] = []
     for group in _grow(seeds, options):

@@ -40,7 +40,7 @@ from ..workers import map_ordered
 from .alignment import AlignOptions, Passage, align_keys
 from .document import DocKey, Documents, as_documents, doc_key
 from .passages import DocMeta, PassageCluster, RarityTable, passage_clusters
-from .seeds import U64, kgram_hashes
+from .seeds import U64, Groups, kgram_groups, kgram_hashes
 
 if TYPE_CHECKING:
     from .furniture import FurnitureResult
@@ -221,21 +221,20 @@ def reuse_keys(
     seed_hashes = [kgram_hashes(k.key, options.seed_len) for k in keys]
     values, counts, _ = _doc_frequency(seed_hashes)
     rarity = RarityTable(options.seed_len, values, counts)
-    usable: dict[int, Any] = {}
+    groups: dict[int, Groups] = {}  # per document, made once: sorted usable seed k-grams
     passages: list[Passage] = []
     for i, j, _ in pairs:
         for d in (i, j):
-            if d not in usable:
+            if d not in groups:
                 free = _furniture_free(seed_hashes[d], masks[d], options.seed_len)
-                usable[d] = _usable(seed_hashes[d], values, counts, options.max_df) & free
+                usable = _usable(seed_hashes[d], values, counts, options.max_df) & free
+                groups[d] = kgram_groups(seed_hashes[d], usable)
         for p in align_keys(
             keys[i],
             keys[j],
             options,
-            hashes_a=seed_hashes[i],
-            hashes_b=seed_hashes[j],
-            usable_a=usable[i],
-            usable_b=usable[j],
+            groups_a=groups[i],
+            groups_b=groups[j],
             a_id=ids[i],
             b_id=ids[j],
         ):
