@@ -153,7 +153,7 @@ def test_options_api_pickling_and_to_dict() -> None:
     ids = [f"doc{i}" for i in range(len(texts))]
     record = result.items[0].to_dict(ids)
     assert set(record) >= {"source", "text", "documents", "share", "occurrences"}
-    assert record["occurrences"][0]["doc"].startswith("doc")
+    assert record["occurrences"][0]["id"].startswith("doc")
     json.dumps(record, ensure_ascii=False)
     rows = {row["source"]: row for row in result.summary()}
     assert rows["A"]["documents"] == 12 and 0 < rows["A"]["share"] < 0.2

@@ -208,7 +208,7 @@ def test_cli_furniture_per_source_and_dropped_on_request(tmp_path: Path) -> None
     lines = [json.loads(line) for line in report.read_text("utf-8").splitlines()]
     furniture = [line for line in lines if line["type"] == "furniture"]
     assert {(f["source"], f["text"]) for f in furniture} == {("udn", "分享"), ("udn", "facebook")}
-    assert {o["doc"] for o in furniture[0]["occurrences"]} == {f"a{i}" for i in range(1, 12, 2)}
+    assert {o["id"] for o in furniture[0]["occurrences"]} == {f"a{i}" for i in range(1, 12, 2)}
     summary = {line["source"]: line for line in lines if line["type"] == "furniture-summary"}
     assert summary["udn"]["items"] == 2 and summary["cts"]["furniture"] == 0
     assert "facebook" in clean.read_text("utf-8")  # kept without --drop-furniture

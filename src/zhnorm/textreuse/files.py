@@ -9,7 +9,7 @@ rejects with their reason; atomic outputs; ``in = out + rejected``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ from .repeats import (
     RepeatGroup,
     repeated_paragraphs,
 )
-from .report import render_report, render_story_report
+from .report import render_story_report
 
 __all__ = [
     "REPORT_FILES",
@@ -218,8 +218,9 @@ def reuse_files(
                 for record in furniture_records(result, ids):
                     furniture_out.write(dumps_record(record))
         if html:
+            texts = {doc.id: doc.record.text for doc in docs}
             with AtomicOutput(html) as page:
-                page.write(story_report(docs, result, title="zhnorm reuse"))
+                page.write(story_report(texts, by_id, result, title="zhnorm reuse"))
     counts.check()
     pairs = len({(p.a_id, p.b_id) for p in result.passages})
     counts.notes.append(
@@ -241,35 +242,39 @@ def furniture_records(result: ReuseResult, ids: Sequence[str]) -> list[dict[str,
     """The furniture of a run as JSON records, occurrences named by document id."""
     if result.furniture is None:
         return []
-    records = []
-    for item in result.furniture.items:
-        record = item.to_dict()
-        record["occurrences"] = [
-            {**o, "doc": ids[o["doc"]]} if isinstance(o.get("doc"), int) else o
-            for o in record.get("occurrences", [])
-        ]
-        records.append(record)
-    return records
+    return [item.to_dict(ids) for item in result.furniture.items]
 
 
 def story_report(
-    docs: Sequence[FileDocument], result: ReuseResult, *, title: str, note: str = ""
+    texts: Mapping[str, str],
+    meta: Mapping[str, DocMeta],
+    result: ReuseResult,
+    *,
+    repeats: Sequence[RepeatGroup] = (),
+    title: str,
+    note: str = "",
+    explain: bool = False,
 ) -> str:
-    """The HTML report (:mod:`.report`) of a run over ``docs``."""
-    by_id = {doc.id: doc.meta for doc in docs}
-    documents = [{"id": doc.id, **doc.meta.to_dict(), "text": doc.record.text} for doc in docs]
+    """The HTML report (:func:`.render_story_report`) of a run over ``texts`` (id ->
+    text; ``meta``: what is known of each)."""
+    documents = [
+        {"id": doc_id, **meta.get(doc_id, DocMeta()).to_dict(), "text": text}
+        for doc_id, text in texts.items()
+    ]
     return render_story_report(
         documents,
         stories=[s.to_dict() for s in result.stories],
-        clusters=[c.to_dict(by_id) for c in result.clusters],
-        passages=[passage_row(p, by_id) for p in result.passages],
-        furniture=furniture_records(result, [doc.id for doc in docs]),
+        clusters=[c.to_dict(meta) for c in result.clusters],
+        passages=[passage_row(p, meta) for p in result.passages],
+        furniture=furniture_records(result, list(texts)),
+        repeats=[g.to_dict() for g in repeats],
         title=title,
         note=note,
+        explain=explain,
     )
 
 
-REPORT_FILES = ["report.html", "repeats.jsonl", "passages.jsonl"]
+REPORT_FILES = ["report.html", "repeats.jsonl", "passages.jsonl", "stories.jsonl"]
 """What :func:`reuse_report` writes to its directory, in this order."""
 
 
@@ -283,17 +288,25 @@ class ReuseReport:
 
 
 def reuse_report(texts: dict[str, str], directory: Path, *, note: str = "") -> ReuseReport:
-    """Repeated paragraphs and shared passages of ``texts`` (id -> text), written to
-    ``directory`` as ``report.html``, ``repeats.jsonl`` and ``passages.jsonl``."""
+    """Repeated paragraphs, shared passages and stories of ``texts`` (id -> text),
+    written to ``directory`` as the files of :data:`REPORT_FILES`: the HTML report
+    (with the repairs applied to each document), the repeat groups, the passages and
+    the stories, as ``zhnorm paragraphs`` and ``zhnorm reuse`` write them."""
     groups = repeated_paragraphs(texts)
     result = reuse(texts)
+    meta = {doc_id: DocMeta() for doc_id in texts}
     paths = [directory / name for name in REPORT_FILES]
-    with AtomicOutput(str(paths[0])) as out:
-        out.write(render_report(texts, result.passages, repeats=groups, note=note))
-    with AtomicOutput(str(paths[1])) as out:
-        for group in groups:
-            out.write(dumps_record(group.to_dict()))
-    with AtomicOutput(str(paths[2])) as out:
-        for passage in result.passages:
-            out.write(dumps_record(passage.to_dict()))
+    page = story_report(
+        texts, meta, result, repeats=groups, title="zhnorm reuse", note=note, explain=True
+    )
+    rows = [
+        [page],
+        [dumps_record(group.to_dict()) for group in groups],
+        [dumps_record(passage_row(passage, meta)) for passage in result.passages],
+        [dumps_record(story.to_dict()) for story in result.stories],
+    ]
+    for path, lines in zip(paths, rows, strict=True):
+        with AtomicOutput(str(path)) as out:
+            for line in lines:
+                out.write(line)
     return ReuseReport(groups, result, paths)

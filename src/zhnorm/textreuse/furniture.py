@@ -120,7 +120,7 @@ class Furniture:
     occurrences: Occurrences = field(default_factory=list)
 
     def to_dict(self, ids: Sequence[str] | None = None) -> dict[str, Any]:
-        """JSON form; ``ids`` name the documents (default: their index)."""
+        """JSON form; occurrences name their document by ``ids`` (default: its index)."""
         return {
             "source": self.source,
             "text": self.text,
@@ -129,7 +129,7 @@ class Furniture:
             "documents": self.documents,
             "share": round(self.share, 4),
             "occurrences": [
-                {"doc": d if ids is None else ids[d], "start": s, "end": e}
+                {"id": d if ids is None else ids[d], "start": s, "end": e}
                 for d, s, e in self.occurrences
             ],
         }
