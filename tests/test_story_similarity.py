@@ -233,3 +233,33 @@ def test_beats_the_bigram_tfidf_anchor_on_sohu2021() -> None:
     ours = auc(story_similarity_batch([(r["source"], r["target"]) for r in rows]), labels)
     assert base > 0.85  # the anchor works
     assert ours > base + 0.01
+
+
+def _taiwan_articles() -> list[dict[str, str]]:
+    return _read(SHARED_DATA / "taiwan-news-2017-dev" / "articles.jsonl")
+
+
+def test_titles_score_higher_against_their_own_articles() -> None:
+    articles = [a for a in _taiwan_articles() if a["title"] and a["text"]]
+    assert len(articles) > 500
+    own = story_similarity_batch([(a["title"], a["text"]) for a in articles])
+    shifted = articles[1:] + articles[:1]
+    other = story_similarity_batch(
+        [(a["title"], b["text"]) for a, b in zip(articles, shifted, strict=True)]
+    )
+    wins = sum(o > x for o, x in zip(own, other, strict=True))
+    # The losers are articles whose text is only furniture (a redirect, a share line).
+    assert wins >= 0.95 * len(articles)
+    assert sorted(own)[len(own) // 2] > 5 * sorted(other)[len(other) // 2]
+
+
+def test_candidates_hold_every_pair_above_the_threshold_on_real_news() -> None:
+    articles = _taiwan_articles()
+    model = StoryModel.fit([a["text"] for a in articles], [a["title"] for a in articles])
+    everything = (model.matrix @ model.matrix.T).toarray()
+    above = {(int(i), int(j)) for i, j in zip(*(everything >= 0.3).nonzero(), strict=True) if i < j}
+    assert len(above) > 20
+    found = model.candidates(min_score=0.3, k=len(model))
+    assert {(i, j) for i, j, _ in found} == above
+    for i, j, score in found[:50]:
+        assert score == pytest.approx(everything[i, j])
