@@ -135,6 +135,7 @@ def test_background_is_built_from_jieba_when_installed() -> None:
         assert 0.0 < weights.probability(term) < 1.0
     assert UNIFORM.weight("记者") == UNIFORM.weight("花莲") == pytest.approx(1.0)
     assert pickle.loads(pickle.dumps(weights)) is weights
+    assert pickle.loads(pickle.dumps(UNIFORM)) is UNIFORM
 
 
 def test_without_jieba_every_term_weighs_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
