@@ -5,6 +5,7 @@ import pickle
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from pypinyin import Style, pinyin
 
@@ -134,6 +135,7 @@ def test_background_is_built_from_jieba_when_installed() -> None:
         assert 0.0 < weights.probability(term) < 1.0
     assert UNIFORM.weight("记者") == UNIFORM.weight("花莲") == pytest.approx(1.0)
     assert pickle.loads(pickle.dumps(weights)) is weights
+    assert pickle.loads(pickle.dumps(UNIFORM)) is UNIFORM
 
 
 def test_without_jieba_every_term_weighs_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -193,11 +195,26 @@ def test_model_scores_like_story_similarity_and_pickles() -> None:
         model.similarity(0, 5)
 
 
-def test_model_titles_go_in_the_lead() -> None:
+def test_model_with_titles() -> None:
     texts = [QUAKE_A, QUAKE_B, QUAKE_OTHER, STOCKS]
-    titles = [QUAKE_TITLE, None, "台东规模4.2地震", ""]
+    titles = [QUAKE_TITLE, "花莲外海6.1地震 宜兰4级", "台东规模4.2地震", ""]
     model = StoryModel.fit(texts, titles)
-    assert model.similarity(0, 1) > model.similarity(0, 2)
+    assert model.titles is not None
+    assert model.similarity(0, 1) > model.similarity(0, 2) > model.similarity(0, 3)
+    # Documents 0 and 1 both have a title: half their score is the titles'.
+    untitled = StoryModel.fit(texts, titles, title_share=0.0)
+    assert model.similarity(0, 1) != untitled.similarity(0, 1)
+    # Document 3 has none: its scores are its text's.
+    assert model.similarity(0, 3) == untitled.similarity(0, 3)
+    for i in range(4):
+        assert model.similarity(i, i) == 1.0
+        for j in range(4):
+            assert model.similarity(i, j) == pytest.approx(model.similarity(j, i))
+    again = pickle.loads(pickle.dumps(model))
+    assert (
+        again.similarities([(0, 1), (2, 3)]).tolist()
+        == model.similarities([(0, 1), (2, 3)]).tolist()
+    )
     with pytest.raises(ValueError, match="3 titles for 4 texts"):
         StoryModel.fit(texts, titles[:3])
 
@@ -233,3 +250,35 @@ def test_beats_the_bigram_tfidf_anchor_on_sohu2021() -> None:
     ours = auc(story_similarity_batch([(r["source"], r["target"]) for r in rows]), labels)
     assert base > 0.85  # the anchor works
     assert ours > base + 0.01
+
+
+def _taiwan_articles() -> list[dict[str, str]]:
+    return _read(SHARED_DATA / "taiwan-news-2017-dev" / "articles.jsonl")
+
+
+def test_titles_score_higher_against_their_own_articles() -> None:
+    articles = [a for a in _taiwan_articles() if a["title"] and a["text"]]
+    assert len(articles) > 500
+    own = story_similarity_batch([(a["title"], a["text"]) for a in articles])
+    shifted = articles[1:] + articles[:1]
+    other = story_similarity_batch(
+        [(a["title"], b["text"]) for a, b in zip(articles, shifted, strict=True)]
+    )
+    wins = sum(o > x for o, x in zip(own, other, strict=True))
+    # The losers are articles whose text is only furniture (a redirect, a share line).
+    assert wins >= 0.95 * len(articles)
+    assert sorted(own)[len(own) // 2] > 5 * sorted(other)[len(other) // 2]
+
+
+def test_candidates_hold_every_pair_above_the_threshold_on_real_news() -> None:
+    articles = _taiwan_articles()
+    model = StoryModel.fit([a["text"] for a in articles], [a["title"] for a in articles])
+    n = len(model)
+    everyone = np.array([(i, j) for i in range(n) for j in range(i + 1, n)])
+    scores = model.similarities(everyone)
+    above = {(int(i), int(j)) for i, j in everyone[scores >= 0.3]}
+    assert len(above) > 20
+    found = model.candidates(min_score=0.3, k=n)
+    assert {(i, j) for i, j, _ in found} == above
+    for i, j, score in found[:50]:
+        assert score == pytest.approx(model.similarity(i, j))

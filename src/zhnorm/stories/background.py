@@ -110,13 +110,17 @@ class Background:
         """``-ln p``: the term's weight without a corpus."""
         return -math.log(self.probability(term))
 
-    def __reduce__(self) -> tuple[object, tuple[()]]:
+    def __reduce__(self) -> tuple[object, tuple[str]]:
         # The tables are large and rebuilt from the installed package: pickle a reference.
-        return (background, ())
+        return (_restore, (self.name,))
 
 
 UNIFORM = Background({}, {}, {}, {}, 0, 0, "uniform")
 """Every term weighs 1 (the fallback without ``jieba``)."""
+
+
+def _restore(name: str) -> Background:
+    return UNIFORM if name == UNIFORM.name else background()
 
 
 def _jieba_dictionary() -> str | None:

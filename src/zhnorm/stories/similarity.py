@@ -52,6 +52,7 @@ from .background import CHAR_PREFIX, background
 __all__ = [
     "StoryModel",
     "StoryOptions",
+    "StoryVectors",
     "TermCounts",
     "key_terms",
     "pair_scores",
@@ -71,6 +72,10 @@ class StoryOptions:
                        event early, and a 5 MB text costs no more than a long article.
     ``key``            the :class:`~zhnorm.KeyOptions` of the matching key.
 
+    :class:`StoryModel` only:
+    ``prior_documents`` how many documents the background weights count for.
+    ``title_share``    the share of the titles' score when two documents have titles.
+
     Candidate search of :meth:`StoryModel.candidates` (see there):
     ``index_terms``    gram terms per document put in the inverted index (its rarest).
     ``max_postings``   a gram in more documents than this links nothing (generic).
@@ -82,6 +87,7 @@ class StoryOptions:
     max_chars: int = 3000
     key: KeyOptions = field(default_factory=KeyOptions)
     prior_documents: float = 100.0
+    title_share: float = 0.5
     index_terms: int = 32
     max_postings: int = 1000
 
@@ -94,6 +100,8 @@ class StoryOptions:
             raise ValueError(f"lead_weight must be >= 1, not {self.lead_weight}")
         if not 0 <= self.char_share <= 1:
             raise ValueError(f"char_share must be in [0, 1], not {self.char_share}")
+        if not 0 <= self.title_share <= 1:
+            raise ValueError(f"title_share must be in [0, 1], not {self.title_share}")
         if self.prior_documents <= 0:
             raise ValueError(f"prior_documents must be > 0, not {self.prior_documents}")
         if self.index_terms < 1:
@@ -288,6 +296,35 @@ def story_similarity_batch(
     return scores
 
 
+@dataclass(frozen=True, eq=False)
+class StoryVectors:
+    """One view of a corpus (texts, or titles): its ``vocabulary`` (term -> column), the
+    fitted column ``weights`` and ``document_frequency``, and ``matrix``, a
+    ``scipy.sparse.csr_matrix`` with the unit vector of each document as a row."""
+
+    vocabulary: dict[str, int]
+    weights: FloatArray
+    document_frequency: IntArray
+    matrix: Any
+
+    @classmethod
+    def fit(cls, keys: Iterable[str], options: StoryOptions = DEFAULT) -> StoryVectors:
+        """Weigh each term ``-ln((df + m * p) / (N + m))`` (:class:`StoryModel`)."""
+        counts = TermCounts.of(keys, options)
+        df = counts.document_frequency()
+        prior = options.prior_documents
+        expected = prior * counts.background_probability()
+        weights = -np.log((df + expected) / (counts.documents + prior))
+        return cls(counts.vocabulary, weights, df, counts.unit_rows(weights, options))
+
+    def scores(self, left: IntArray, right: IntArray) -> FloatArray:
+        return pair_scores(self.matrix, left, right)
+
+    def present(self) -> npt.NDArray[np.bool_]:
+        """Which documents have a term."""
+        return np.asarray(np.diff(self.matrix.indptr) > 0)
+
+
 class StoryModel:
     """Story similarity with weights fitted on the corpus being processed.
 
@@ -298,28 +335,32 @@ class StoryModel:
     each outlet's furniture (in many documents) weigh little, a name or a number few
     documents share weighs much; in a small corpus the background weights prevail.
     Documents are then the same unit vectors as in :func:`story_similarity`
-    (:meth:`TermCounts.unit_rows`), kept as one sparse matrix ``matrix`` (a row per
-    document, a column per term of ``vocabulary``), so ``model.similarity(i, j)`` has
-    the same scale and meaning: :func:`story_similarity` is this model on an empty
-    corpus.
+    (:meth:`TermCounts.unit_rows`), kept as one sparse matrix (``model.texts``), so
+    ``model.similarity(i, j)`` has the same scale and meaning: :func:`story_similarity`
+    is this model on an empty corpus.
+
+    With titles, the titles alone are a second view (``model.titles``, fitted on the
+    titles): a title is the outlet's one-line statement of the event, where the body
+    also tells background that articles on one topic share.  Two documents that both
+    have a title score ``(1 - title_share) * texts + title_share * titles``; the others
+    score their texts (title included).
 
     :meth:`candidates` finds the pairs worth scoring without comparing all pairs.
-    The model pickles (numpy / scipy arrays and a vocabulary).
+    The model pickles (numpy / scipy arrays and vocabularies).
     """
 
     def __init__(
-        self,
-        vocabulary: dict[str, int],
-        weights: FloatArray,
-        document_frequency: IntArray,
-        matrix: Any,
-        options: StoryOptions,
+        self, texts: StoryVectors, titles: StoryVectors | None, options: StoryOptions
     ) -> None:
-        self.vocabulary = vocabulary
-        self.weights = weights  # per vocabulary column
-        self.document_frequency = document_frequency
-        self.matrix = matrix  # scipy.sparse.csr_matrix, one unit row per document
+        self.texts = texts
+        self.titles = titles
         self.options = options
+        self._titled = titles.present() if titles is not None else None
+
+    @property
+    def matrix(self) -> Any:
+        """The unit vectors of the texts (titles first), a row per document."""
+        return self.texts.matrix
 
     @classmethod
     def fit(
@@ -336,32 +377,39 @@ class StoryModel:
         for n, text in enumerate(texts):
             if not isinstance(text, str):
                 raise TypeError(f"text {n}: expected str, not {type(text).__name__}")
-        joined = list(texts)
-        if titles is not None:
-            for n, title in enumerate(titles):
-                if title is not None and not isinstance(title, str):
-                    raise TypeError(f"title {n}: expected str or None, not {type(title).__name__}")
-                if title:
-                    joined[n] = f"{title}\n{joined[n]}"
-        return cls.from_keys(match_keys(joined, resolved.key), resolved)
+        if titles is None:
+            return cls.from_keys(match_keys(texts, resolved.key), options=resolved)
+        named: list[str] = []
+        for n, title in enumerate(titles):
+            if title is not None and not isinstance(title, str):
+                raise TypeError(f"title {n}: expected str or None, not {type(title).__name__}")
+            named.append(title or "")
+        joined = [
+            f"{title}\n{text}" if title else text for title, text in zip(named, texts, strict=True)
+        ]
+        keys = match_keys(joined + named, resolved.key)
+        return cls.from_keys(keys[: len(texts)], keys[len(texts) :], resolved)
 
     @classmethod
     def from_keys(
-        cls, keys: Iterable[str], options: StoryOptions | None = None, **overrides: Any
+        cls,
+        keys: Sequence[str],
+        title_keys: Sequence[str] | None = None,
+        options: StoryOptions | None = None,
+        **overrides: Any,
     ) -> StoryModel:
         """Fit on matching keys already made (:func:`zhnorm.match_key` with
-        ``options.key``; a title first when there is one)."""
+        ``options.key``): ``keys`` of the texts with their title first when there is
+        one, ``title_keys`` of the titles alone (``""`` for none)."""
         resolved = resolve_story_options(options, **overrides)
-        counts = TermCounts.of(keys, resolved)
-        df = counts.document_frequency()
-        prior = resolved.prior_documents
-        expected = prior * counts.background_probability()
-        weights = -np.log((df + expected) / (counts.documents + prior))
-        matrix = counts.unit_rows(weights, resolved)
-        return cls(counts.vocabulary, weights, df, matrix, resolved)
+        if title_keys is not None and len(title_keys) != len(keys):
+            raise ValueError(f"{len(title_keys)} title keys for {len(keys)} keys")
+        texts = StoryVectors.fit(keys, resolved)
+        titles = None if title_keys is None else StoryVectors.fit(title_keys, resolved)
+        return cls(texts, titles, resolved)
 
     def __len__(self) -> int:
-        return int(self.matrix.shape[0])
+        return int(self.texts.matrix.shape[0])
 
     def _check(self, i: int) -> int:
         if not -len(self) <= i < len(self):
@@ -370,7 +418,7 @@ class StoryModel:
 
     def similarity(self, i: int, j: int) -> float:
         """The story similarity of documents ``i`` and ``j`` (as :func:`story_similarity`,
-        with the corpus weights)."""
+        with the corpus weights; with titles as the class docstring says)."""
         i, j = self._check(i), self._check(j)
         return float(self.similarities([(i, j)])[0])
 
@@ -379,7 +427,18 @@ class StoryModel:
         index = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
         if index.size and (index.min() < 0 or index.max() >= len(self)):
             raise IndexError(f"a document index is outside 0:{len(self)}")
-        return pair_scores(self.matrix, index[:, 0], index[:, 1])
+        left, right = index[:, 0], index[:, 1]
+        scores = self.texts.scores(left, right)
+        share = self.options.title_share
+        if self.titles is None or self._titled is None or share == 0.0:
+            return scores
+        both = self._titled[left] & self._titled[right]
+        if both.any():
+            titled = self.titles.scores(left[both], right[both])
+            scores[both] = (1.0 - share) * scores[both] + share * titled
+        out: FloatArray = np.clip(scores, 0.0, 1.0)
+        out[out > 1.0 - 1e-9] = 1.0
+        return out
 
     def candidates(self, min_score: float = 0.2, k: int = 10) -> list[tuple[int, int, float]]:
         """Pairs ``(i, j, score)`` (``i < j``) with ``score >= min_score`` among each
@@ -429,12 +488,12 @@ class StoryModel:
         :meth:`candidates`)."""
         from scipy import sparse
 
-        df = self.document_frequency
+        df = self.texts.document_frequency
         usable = (df >= 2) & (df <= self.options.max_postings)
-        for term, column in self.vocabulary.items():
+        for term, column in self.texts.vocabulary.items():
             if term.startswith(CHAR_PREFIX):
                 usable[column] = False
-        matrix = self.matrix.tocoo()
+        matrix = self.texts.matrix.tocoo()
         keep = usable[matrix.col]
         rows, cols, values = matrix.row[keep], matrix.col[keep], matrix.data[keep]
         top = _top_per_row(rows.astype(np.int64), values, self.options.index_terms)
