@@ -36,7 +36,6 @@ from .records import Story, StoryMember
 
 if TYPE_CHECKING:
     from ..textreuse.corpus import ReuseOptions
-    from ..textreuse.document import DocKey
 
 __all__ = ["cluster_story", "passage_evidence", "stories_from_weights", "story_weights"]
 
@@ -54,21 +53,19 @@ def passage_evidence(
 
 
 def story_weights(
-    keys: Sequence[DocKey],
+    keys: Sequence[str],
     meta: Sequence[DocMeta],
     evidence: Mapping[tuple[int, int], float],
     options: ReuseOptions,
 ) -> dict[tuple[int, int], float]:
-    """The weight of every candidate pair (``i < j``, module docstring): the story
-    model's neighbours and the pairs sharing significant passages."""
+    """The weight of every candidate pair (``i < j``, module docstring) of the
+    documents whose matching keys (furniture left out) are ``keys``: the story model's
+    neighbours and the pairs sharing significant passages."""
     from ..key import match_keys
     from .similarity import StoryModel
 
-    titled = [i for i, m in enumerate(meta) if m.title]
-    title_keys = dict(zip(titled, match_keys([meta[i].title or "" for i in titled]), strict=True))
-    model = StoryModel.from_keys(
-        [title_keys[d] + " " + k.key if d in title_keys else k.key for d, k in enumerate(keys)]
-    )
+    titles = match_keys([m.title or "" for m in meta])
+    model = StoryModel.from_keys([t + k for t, k in zip(titles, keys, strict=True)], titles)
     support, even = options.story_support, options.event_similarity
 
     def weight(similarity: float) -> float:  # even odds -> the support a member needs

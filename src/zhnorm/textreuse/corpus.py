@@ -69,7 +69,7 @@ class ReuseOptions(AlignOptions):
     cross_source: bool = False
     min_significance: float = 0.5
     mask_furniture: bool = True
-    event_similarity: float = 0.16
+    event_similarity: float = 0.17
     story_support: float = 0.6
     window_days: float | None = 3.0
     neighbours: int = 10
@@ -174,6 +174,17 @@ def _masks(keys: Sequence[DocKey], furniture: FurnitureResult | None) -> list[An
     return masks
 
 
+def _without_furniture(key: str, furniture: FurnitureResult | None, doc: int) -> str:
+    """``key`` without the furniture found in document ``doc``."""
+    if furniture is None:
+        return key
+    pieces, cursor = [], 0
+    for start, end in furniture.key_spans(doc):
+        pieces.append(key[cursor:start])
+        cursor = end
+    return "".join(pieces) + key[cursor:]
+
+
 def reuse_keys(
     ids: Sequence[str],
     keys: Sequence[DocKey],
@@ -248,7 +259,8 @@ def reuse_keys(
     )
     passages = [replace(p, cluster=c) for p, c in zip(passages, assignment, strict=True)]
     index = {doc_id: d for d, doc_id in enumerate(ids)}
-    weights = story_weights(keys, meta, passage_evidence(passages, index), options)
+    story_keys = [_without_furniture(k.key, furniture, d) for d, k in enumerate(keys)]
+    weights = story_weights(story_keys, meta, passage_evidence(passages, index), options)
     window = None if options.window_days is None else timedelta(days=options.window_days)
     stories, story_of = stories_from_weights(
         ids, meta, weights, options.story_support, window=window,
