@@ -8,16 +8,18 @@ scaled so that "as likely as not one event" weighs ``story_support`` (capped at 
   where ``event_similarity`` is the similarity at which labelled pairs are as often
   the same event as not;
 * the significance of the most significant passage the two articles share
-  (:mod:`zhnorm.textreuse.passages`), where a reported passage (``min_significance``)
-  is as likely as not one event: a long rare passage is strong evidence, a short or
-  common one is not reported.
+  (:mod:`zhnorm.textreuse.passages`), where a passage of the default least
+  significance (``REPORTED_SIGNIFICANCE``) is as likely as not one event: a long rare
+  passage is strong evidence, a short or common one is not reported.
 
 A story's members must have a mean weight of at least ``story_support`` to each other
 (average linkage).  With the default 0.6, an article strongly linked to one member of
 a pair and not to the other (mean about 0.5) does not join, so a roundup reprinting
 two events does not chain them into one story.
-Candidate pairs are each document's best-scoring partners (:meth:`.StoryModel.candidates`)
-and the pairs sharing a passage; pairs dated further apart than the window are dropped.
+
+Candidate pairs are each document's best-scoring partners
+(:meth:`.StoryModel.candidates`) and the pairs sharing a passage; pairs dated further
+apart than the window are dropped.
 Stories are the clusters of :func:`.average_linkage` over those weights with at least
 two members; each member's score is its mean weight to the other members.
 """
@@ -30,7 +32,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from ..textreuse.alignment import Passage
-from ..textreuse.passages import DocMeta, PassageCluster
+from ..textreuse.passages import REPORTED_SIGNIFICANCE, DocMeta, PassageCluster
 from .clustering import average_linkage, cohesion
 from .records import Story, StoryMember
 
@@ -76,7 +78,7 @@ def story_weights(
         weights[(min(i, j), max(i, j))] = weight(score)
     for pair, significance in evidence.items():
         known = weights.get(pair)
-        passage = min(1.0, significance / options.min_significance * support)
+        passage = min(1.0, significance / REPORTED_SIGNIFICANCE * support)
         weights[pair] = max(weight(model.similarity(*pair)) if known is None else known, passage)
     if options.window_days is not None:
         window = timedelta(days=options.window_days)

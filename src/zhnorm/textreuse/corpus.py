@@ -39,7 +39,13 @@ from ..stories.records import Story
 from ..workers import map_ordered
 from .alignment import AlignOptions, Passage, align_keys
 from .document import DocKey, Documents, as_documents, doc_key
-from .passages import DocMeta, PassageCluster, RarityTable, passage_clusters
+from .passages import (
+    REPORTED_SIGNIFICANCE,
+    DocMeta,
+    PassageCluster,
+    RarityTable,
+    passage_clusters,
+)
 from .seeds import U64, Groups, kgram_groups, kgram_hashes
 
 if TYPE_CHECKING:
@@ -67,7 +73,7 @@ class ReuseOptions(AlignOptions):
     max_df: int = 64
     min_shared: int = 2
     cross_source: bool = False
-    min_significance: float = 0.5
+    min_significance: float = REPORTED_SIGNIFICANCE
     mask_furniture: bool = True
     event_similarity: float = 0.17
     story_support: float = 0.6

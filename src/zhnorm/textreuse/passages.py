@@ -52,6 +52,10 @@ __all__ = [
 
 SIGNIFICANCE_SCALE = 20.0
 """Rare characters at which a passage's significance reaches ``1 - 1/e`` (0.63)."""
+REPORTED_SIGNIFICANCE = 0.5
+"""The least significance of a reported passage by default (``ReuseOptions``), and
+the significance at which a shared passage is as likely as not a sign of one story
+(measured on labelled news: ``docs/reuse-measurements.md``)."""
 _ASCII_SHARE = 1 / 3  # an ASCII letter or digit against a Chinese character
 
 
