@@ -10,6 +10,7 @@ values of ``event_similarity`` around them (to show the curve, not to pick a dec
 * pairwise story precision and recall on the labelled pairs;
 * the share of passage-linked labelled pairs that are unrelated (and same_topic);
 * stories, the largest story, documents in stories, multi-outlet stories;
+* the same for the stories of zhnorm 0.1 (connected components over every passage);
 * passages, passage clusters, furniture items per outlet.
 
     .venv/bin/python benchmarks/bench_stories.py [--data ../shared/data/taiwan-news-2017-dev]
@@ -21,9 +22,11 @@ import argparse
 import json
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import zhnorm
+from zhnorm.stories import Story, StoryMember
 from zhnorm.textreuse.corpus import ReuseResult
 
 REPO = Path(__file__).resolve().parents[1]
@@ -82,6 +85,30 @@ def evaluate(result: ReuseResult, pairs: list[dict[str, object]]) -> dict[str, o
     }
 
 
+def components_baseline(
+    docs: dict[str, str], meta: dict[str, dict[str, str]], pairs: list[dict[str, object]]
+) -> dict[str, object]:
+    """The stories of zhnorm 0.1 in the same run: connected components of the documents
+    linked by any passage (every passage reported, no significance floor, furniture
+    not set apart)."""
+    from zhnorm.unionfind import components
+
+    result = zhnorm.reuse(
+        docs, cross_source=True, min_significance=0.0, mask_furniture=False, **meta
+    )
+    ids = list(docs)
+    index = {doc_id: d for d, doc_id in enumerate(ids)}
+    roots = components(len(ids), ((index[p.a_id], index[p.b_id]) for p in result.passages))
+    groups: dict[int, list[str]] = {}
+    for d, root in enumerate(roots):
+        groups.setdefault(root, []).append(ids[d])
+    stories = [
+        Story(n, tuple(StoryMember(doc_id, 1.0) for doc_id in group))
+        for n, group in enumerate(g for g in groups.values() if len(g) > 1)
+    ]
+    return evaluate(replace(result, stories=tuple(stories)), pairs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DATA)
@@ -109,6 +136,8 @@ def main() -> None:
             print(
                 "furniture per outlet:", json.dumps(result.furniture.summary(), ensure_ascii=False)
             )
+    baseline = components_baseline(docs, meta, pairs)
+    rows.append({"event_similarity": "components (0.1)", **baseline, "seconds": "-"})
     print("| " + " | ".join(rows[0]) + " |")
     print("|" + "---|" * len(rows[0]))
     for row in rows:

@@ -58,17 +58,17 @@ if TYPE_CHECKING:
         convert,
         detect_script,
     )
-    from .stories import story_similarity
+    from .stories import Story, StoryModel, story_similarity
     from .textreuse import (
         AlignOptions,
         Occurrence,
         Paragraph,
         Passage,
+        PassageCluster,
         RepeatGroup,
         RepeatOptions,
         ReuseOptions,
         ReuseResult,
-        Story,
         align,
         align_batch,
         paragraphs,
@@ -122,7 +122,7 @@ _LAZY = {
     "Passage": "textreuse",
     "RepeatGroup": "textreuse",
     "ReuseResult": "textreuse",
-    "Story": "textreuse",
+    "PassageCluster": "textreuse",
     "align": "textreuse",
     "align_batch": "textreuse",
     "paragraphs": "textreuse",
@@ -136,6 +136,8 @@ _LAZY = {
     "ScriptReport": "script",
     "convert": "script",
     "detect_script": "script",
+    "Story": "stories",
+    "StoryModel": "stories",
     "story_similarity": "stories",
 }
 
@@ -160,6 +162,7 @@ __all__ = [
     "OpenCC",
     "Paragraph",
     "Passage",
+    "PassageCluster",
     "Pipeline",
     "PipelineConfigError",
     "RepeatGroup",
@@ -169,6 +172,7 @@ __all__ = [
     "ScriptReport",
     "Step",
     "Story",
+    "StoryModel",
     "__version__",
     "align",
     "align_batch",

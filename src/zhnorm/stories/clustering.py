@@ -15,7 +15,7 @@ costs the degree of the two clusters, so a graph of ``E`` edges is clustered in 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 __all__ = ["average_linkage", "cohesion"]
@@ -110,7 +110,7 @@ def _span(first: list[datetime | None], last: list[datetime | None], a: int, b: 
     return timedelta(0) if low is None or high is None else high - low
 
 
-def cohesion(members: Sequence[int], weight: dict[tuple[int, int], float]) -> list[float]:
+def cohesion(members: Sequence[int], weight: Mapping[tuple[int, int], float]) -> list[float]:
     """Each member's mean weight to the other members (0 for a missing edge; 1.0 for
     a cluster of one): how well the cluster supports it.  ``weight`` is keyed by
     ``(i, j)`` with ``i < j``."""

@@ -35,7 +35,6 @@ import numpy.typing as npt
 
 from ..key import KeyOptions, resolve_key_options
 from ..options import resolve
-from ..stories.records import Story
 from ..workers import map_ordered
 from .alignment import AlignOptions, Passage, align_keys
 from .document import DocKey, Documents, as_documents, doc_key
@@ -49,9 +48,10 @@ from .passages import (
 from .seeds import U64, Groups, kgram_groups, kgram_hashes
 
 if TYPE_CHECKING:
+    from ..stories.records import Story
     from .furniture import FurnitureResult
 
-__all__ = ["ReuseOptions", "ReuseResult", "Story", "candidate_pairs", "reuse", "reuse_keys"]
+__all__ = ["ReuseOptions", "ReuseResult", "candidate_pairs", "reuse", "reuse_keys"]
 
 
 @dataclass(frozen=True)
