@@ -98,12 +98,20 @@ def _passage(a: str, b: str, a_span: tuple[int, int], b_span: tuple[int, int], k
 def test_significance_weighs_rarity_and_length() -> None:
     name = "個人資料保護法"
     sentence = "行政院會今天通過個人資料保護法修正草案，未來企業外洩個資最高可罰一千五百萬元"
-    rare = RarityTable.from_hashes(5, [kgram_hashes(name, 5), kgram_hashes(name, 5)])
-    common = RarityTable.from_hashes(5, [kgram_hashes(name, 5)] * 20)
+    pair = [kgram_hashes(sentence, 5)] * 2
+    alone = RarityTable.from_hashes(5, pair)
+    cited = RarityTable.from_hashes(5, pair + [kgram_hashes(name, 5)] * 18)
+    wire = RarityTable.from_hashes(5, [kgram_hashes(sentence, 5)] * 4)
     short = _passage("a", "b", (0, 7), (0, 7), name)
     long = _passage("a", "b", (0, 40), (0, 40), sentence)
-    assert common.significance(short) < rare.significance(short) < rare.significance(long)
-    assert common.significance(short) > 0.0 and rare.significance(long) < 1.0
+    assert alone.significance(short) < alone.significance(long) < 1.0
+    # the law's name, cited by 20 articles, counts little inside the shared sentence
+    assert cited.significance(long) < alone.significance(long)
+    # a sentence four outlets reprinted is as significant as one two share
+    assert wire.significance(long) == alone.significance(long)
+    assert alone.significance(short) < zhnorm.ReuseOptions().min_significance
+    latin = _passage("a", "b", (0, 20), (0, 20), "qualcomm新款处理器snapdragon8")
+    assert alone.significance(latin) < zhnorm.ReuseOptions().min_significance
 
 
 def test_passage_clusters_one_text_in_three_documents() -> None:

@@ -3,15 +3,17 @@ one text printed by several documents (passage clusters), and who printed it fir
 
 **Significance.**  Two articles that both name a law, a product or "title + person"
 share a short exact string, but that is coincidence, not reuse.  What tells them apart
-is how much *rare* text the passage holds: every key character weighs ``2 / df`` where
-``df`` is the number of documents of the corpus holding the rarest k-gram that covers
-it (1.0 when only the two documents hold it, 0.5 when four do), so text found in many
-articles counts little; an ASCII letter or digit counts a third (a product name
-``Snapdragon`` is one word of evidence, not ten).  The passage's *rare length* is the
-sum of those weights (the mean of its two sides), and its significance is
-``1 - exp(-rare / scale)``: about 0.39 for 10 rare characters, 0.78 for 30 and 0.92
-for 50 with the default scale of 20.  The default minimum is measured on the development set
-(``docs/reuse-measurements.md``).
+is how much text the passage holds that is *its own*: every key character weighs
+the mean of ``n / df`` over the k-grams covering it, where ``df`` is the number of
+documents of the corpus holding a k-gram and ``n`` that number for the rarest k-gram
+of the whole passage (about the documents that print the passage).  A sentence
+four outlets reprinted weighs its full length; the name of a law inside a passage,
+found in twenty articles, weighs little; an ASCII letter or digit counts a third (a
+product name ``Snapdragon`` is one word of evidence, not ten).  The passage's *rare
+length* is the sum of those weights (the mean of its two sides), and its
+significance is ``1 - exp(-rare / scale)``: about 0.39 for 10 rare characters, 0.78
+for 30 and 0.92 for 50 with the default scale of 20.  The default minimum is measured
+on the development set (``docs/reuse-measurements.md``).
 
 **Clusters.**  The same text in N documents is one cluster, not N(N-1)/2 pairs: every
 passage links a span of one document to a span of another; spans of one document that
@@ -99,19 +101,20 @@ class RarityTable:
         return np.where(found, np.maximum(self.counts[at], 2), 2)
 
     def rare_length(self, key: str) -> float:
-        """Sum over ``key``'s characters of ``2 / df`` of the rarest k-gram covering it
-        (module docstring; a key shorter than ``k`` counts ``2 / 2`` per character),
-        an ASCII letter or digit counting a third: ``snapdragon`` is one word, not ten
-        characters of evidence."""
+        """Sum over ``key``'s characters of the mean ``n / df`` of the k-grams covering
+        it (module docstring: ``n`` is ``df`` of the rarest k-gram of ``key``); a key
+        shorter than ``k`` counts 1 per character, an ASCII letter or digit a third."""
         share = np.array([_ASCII_SHARE if c.isascii() else 1.0 for c in key])
         if len(key) < self.k:
             return float(share.sum())
-        weight = 2.0 / self.frequency(kgram_hashes(key, self.k))
-        best = np.zeros(len(key))
+        frequency = self.frequency(kgram_hashes(key, self.k))
+        weight = frequency.min() / frequency
+        total = np.zeros(len(key))
+        covering = np.zeros(len(key))
         for offset in range(self.k):  # character c is covered by k-grams c-k+1 .. c
-            window = best[offset : offset + len(weight)]
-            np.maximum(window, weight, out=window)
-        return float((best * share).sum())
+            total[offset : offset + len(weight)] += weight
+            covering[offset : offset + len(weight)] += 1
+        return float((total / covering * share).sum())
 
     def significance(self, passage: Passage, scale: float = SIGNIFICANCE_SCALE) -> float:
         """``1 - exp(-rare / scale)`` of the mean rare length of the passage's sides."""
