@@ -66,8 +66,11 @@ def story_weights(
     from ..key import match_keys
     from .similarity import StoryModel
 
-    titles = match_keys([m.title or "" for m in meta])
-    model = StoryModel.from_keys([t + k for t, k in zip(titles, keys, strict=True)], titles)
+    if any(m.title for m in meta):
+        titles = match_keys([m.title or "" for m in meta])
+        model = StoryModel.from_keys([t + k for t, k in zip(titles, keys, strict=True)], titles)
+    else:
+        model = StoryModel.from_keys(keys)
     support, even = options.story_support, options.event_similarity
 
     def weight(similarity: float) -> float:  # even odds -> the support a member needs
