@@ -11,6 +11,8 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
+import errno
 import json
 import os
 import shutil
@@ -31,8 +33,12 @@ from .encodings import (
 
 __all__ = [
     "CHUNK_BYTES",
+    "WRITE_FAILURES",
     "AtomicOutput",
     "InputError",
+    "OutputError",
+    "OutputGroup",
+    "discard",
     "dumps_record",
     "open_input",
     "optional_module",
@@ -40,6 +46,7 @@ __all__ = [
     "read_text",
     "read_text_chunks",
     "temp_prefix",
+    "write_failure",
 ]
 
 CHUNK_BYTES = 1 << 20
@@ -47,6 +54,26 @@ CHUNK_BYTES = 1 << 20
 
 class InputError(Exception):
     """Input that cannot be processed; the message names the file and position."""
+
+
+class OutputError(InputError):
+    """An output path the run cannot or must not write to, or a write that failed (a
+    full disk, a file-size limit); the message names the path."""
+
+
+WRITE_FAILURES = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+"""The ``errno`` of a write the file system refused: disk full, file too large, quota."""
+
+
+def write_failure(path: str | None, exc: OSError) -> OutputError:
+    """The one-line error for an output that could not be written (a full disk, a
+    file-size limit), naming ``path`` when it is known.
+
+    >>> write_failure("out.txt", OSError(28, "No space left on device"))
+    OutputError('out.txt: cannot write: No space left on device')
+    """
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return OutputError(f"{path}: cannot write: {reason}" if path else f"cannot write: {reason}")
 
 
 def optional_module(module: str, extra: str, what: str) -> Any:
@@ -142,7 +169,10 @@ class AtomicOutput:
         )
 
     def write(self, text: str) -> None:
-        self._handle.write(text)
+        try:
+            self._handle.write(text)
+        except OSError as exc:
+            raise write_failure(self.path or "<stdout>", exc) from None
 
     def __enter__(self) -> AtomicOutput:
         return self
@@ -153,10 +183,16 @@ class AtomicOutput:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._handle.close()
         name = self._handle.name
+        try:
+            self._handle.close()
+        except OSError as closing:  # the last buffered bytes did not fit
+            discard(name)
+            if exc_type is None:
+                raise write_failure(self.path or "<stdout>", closing) from None
+            return
         if exc_type is not None:
-            os.unlink(name)
+            discard(name)
             return
         if self.path is None:
             try:
@@ -167,6 +203,50 @@ class AtomicOutput:
                 os.unlink(name)
         else:
             publish(name, self.path)
+
+
+class OutputGroup:
+    """Files that appear together or not at all: :meth:`write` puts each whole text in
+    a temporary file beside its target (closed at once, so a group may be large), and
+    the files are moved into place when the block succeeds; when it fails or is
+    interrupted (with :func:`zhnorm.io.outputs.signals_unwind`, also by SIGTERM), the
+    temporary files are removed and no target is touched."""
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[str, str]] = []  # (temporary file, target)
+
+    def write(self, path: str, text: str, *, encoding: str = "utf-8") -> None:
+        directory = os.path.dirname(os.path.abspath(path))
+        fd, temp = tempfile.mkstemp(prefix=temp_prefix(), suffix=".partial", dir=directory)
+        self._pending.append((temp, path))
+        try:
+            with open(fd, "w", encoding=encoding, errors="surrogatepass", newline="") as out:
+                out.write(text)
+        except OSError as exc:
+            raise write_failure(path, exc) from None
+
+    def __enter__(self) -> OutputGroup:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        pending, self._pending = self._pending, []
+        if exc_type is None:
+            for temp, path in pending:
+                publish(temp, path)
+            return
+        for temp, _ in pending:
+            discard(temp)
+
+
+def discard(path: str) -> None:
+    """Remove the file ``path`` if it is there."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
 
 
 def publish(temp: str, path: str) -> None:
