@@ -259,7 +259,8 @@ class _ZstdReader(io.RawIOBase):
 
 class _Checked(io.RawIOBase):
     """A decompressed stream whose failures are :class:`InputError` naming the file:
-    a truncated stream is never a short, clean end."""
+    a truncated stream is never a short, clean end, and an empty file (which holds no
+    stream at all; gzip and zstd readers take it for an empty one) is truncated too."""
 
     def __init__(
         self, inner: BinaryIO, raw: BinaryIO, name: str, codec: str, errors: _Failures
@@ -275,17 +276,29 @@ class _Checked(io.RawIOBase):
 
     def readinto(self, buffer: Any) -> int:
         try:
-            return cast(int, self._inner.readinto(buffer))  # type: ignore[attr-defined]
+            size = cast(int, self._inner.readinto(buffer))  # type: ignore[attr-defined]
         except EOFError as exc:
-            size = os.fstat(self._raw.fileno()).st_size
-            raise InputError(
-                f"{self._name}: cannot decompress: truncated {self._codec} stream, the file "
-                f"ends at byte {size} ({exc})"
-            ) from None
+            raise self._truncated(str(exc)) from None
         except self._errors as exc:
             raise InputError(
                 f"{self._name}: cannot decompress: corrupt {self._codec} stream ({exc})"
             ) from None
+        if size == 0 and self._at_start():
+            raise self._truncated("the file is empty")
+        return size
+
+    def _at_start(self) -> bool:
+        try:
+            return self._raw.tell() == 0
+        except OSError:  # a pipe: its size is unknown
+            return False
+
+    def _truncated(self, detail: str) -> InputError:
+        size = os.fstat(self._raw.fileno()).st_size
+        return InputError(
+            f"{self._name}: cannot decompress: truncated {self._codec} stream, the file "
+            f"ends at byte {size} ({detail})"
+        )
 
     def close(self) -> None:
         self._inner.close()
