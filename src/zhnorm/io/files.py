@@ -15,6 +15,7 @@ import contextlib
 import errno
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -29,6 +30,7 @@ from .encodings import (
     check_encoding,
     decode_failure,
     detect_encoding,
+    failure_offset,
 )
 
 __all__ = [
@@ -117,11 +119,12 @@ def read_text_chunks(
     decoder = codecs.getincrementaldecoder(encoding)(errors)
     consumed = 0
     while True:
-        pending = len(decoder.getstate()[0])
+        pending, first = decoder.getstate()
         try:
             text = decoder.decode(block, final=not block)
-        except UnicodeDecodeError as exc:
-            offset = consumed - pending + exc.start
+        except UnicodeError as exc:  # UnicodeDecodeError, or UTF-16 without its BOM
+            at = failure_offset(exc, encoding, pending + block, consumed == 0 or bool(first))
+            offset = consumed - len(pending) + at
             raise InputError(decode_failure(name, encoding, offset, exc)) from None
         consumed += len(block)
         if text:
@@ -257,6 +260,18 @@ def publish(temp: str, path: str) -> None:
     os.replace(temp, path)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def dumps_record(record: dict[str, Any]) -> str:
-    """One JSONL line (UTF-8 as it is, line break included)."""
-    return json.dumps(record, ensure_ascii=False) + "\n"
+    r"""One JSONL line (UTF-8 as it is, line break included).  A lone surrogate (read
+    from a ``\udXXX`` escape) is written as that escape again, so the line stays valid
+    UTF-8 and reads back as the same record.
+
+    >>> print(dumps_record({"text": "头" + chr(0xD800)}), end="")
+    {"text": "头\ud800"}
+    """
+    line = json.dumps(record, ensure_ascii=False)
+    if _SURROGATE.search(line):
+        line = _SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", line)
+    return line + "\n"

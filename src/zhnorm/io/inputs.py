@@ -39,6 +39,7 @@ from .encodings import (
     check_encoding,
     decode_failure,
     detect_encoding,
+    failure_offset,
 )
 from .files import CHUNK_BYTES, InputError, open_input, optional_module, read_text_chunks
 
@@ -348,11 +349,13 @@ class _Recoded(io.RawIOBase):
             if self._done:
                 return 0
             block, self._head = self._head or self._raw.read(1 << 16), b""
-            waiting = len(self._decoder.getstate()[0])
+            waiting, first = self._decoder.getstate()
             try:
                 text = self._decoder.decode(block, final=not block)
-            except UnicodeDecodeError as exc:
-                offset = self._consumed - waiting + exc.start
+            except UnicodeError as exc:  # UnicodeDecodeError, or UTF-16 without its BOM
+                data, at_start = waiting + block, self._consumed == 0 or bool(first)
+                at = failure_offset(exc, self._encoding, data, at_start)
+                offset = self._consumed - len(waiting) + at
                 raise InputError(decode_failure(self._name, self._encoding, offset, exc)) from None
             self._consumed += len(block)
             self._done = not block

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import tempfile
@@ -23,7 +24,14 @@ from typing import Any, BinaryIO
 
 from . import rejects as reasons
 from .counts import RunCounts
-from .encodings import AUTO, DEFAULT_ENCODING, announce, check_encoding, detect_encoding
+from .encodings import (
+    AUTO,
+    DEFAULT_ENCODING,
+    announce,
+    check_encoding,
+    detect_encoding,
+    failure_offset,
+)
 from .files import (
     AtomicOutput,
     InputError,
@@ -298,10 +306,12 @@ def _txt_record(file: InputFile, errors: str, encoding: str) -> Record | BadReco
     if encoding == AUTO:
         encoding = detect_encoding(raw)
         announce(name, encoding)
-    try:
-        text = raw.decode("utf-8-sig" if encoding == "utf-8" else encoding, errors)
-    except UnicodeDecodeError as exc:
-        return BadRecord(name, 0, reasons.invalid_utf8_in_file(exc.start, encoding), "")
+    codec = "utf-8-sig" if encoding == "utf-8" else encoding
+    try:  # incrementally, as every other reader: UTF-16 needs its byte-order mark
+        text = codecs.getincrementaldecoder(codec)(errors).decode(raw, final=True)
+    except UnicodeError as exc:
+        offset = failure_offset(exc, codec, raw, True)
+        return BadRecord(name, 0, reasons.invalid_utf8_in_file(offset, encoding), "")
     text = text.removeprefix("\ufeff")
     return Record(name, 0, name, text, {"id": name, "text": text})
 
