@@ -6,6 +6,9 @@
 * :class:`AtomicOutput` writes to a temporary file and moves it into place only when
   the whole job succeeded, so an interrupted run never leaves a truncated output that
   looks complete (for stdout, the output is spooled and copied at the end).
+* :class:`OutputGroup` does the same for a set of files that appear together or not
+  at all; a write the file system refuses (full disk) is an :class:`OutputError`
+  (:func:`write_failure`), one line naming the output.
 """
 
 from __future__ import annotations

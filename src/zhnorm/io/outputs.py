@@ -4,9 +4,8 @@
   directory exists and is writable, no output is a directory, an input, another output
   of the run or the index, none lies inside an input directory where the reader would
   take it for an input (:func:`inside_input`), and stdout (``-`` or ``None``) is used
-  at most once.  A
-  problem is an :class:`OutputError` (one line, before anything is read or written).
-  Every engine and every command that writes calls it first.
+  at most once.  A problem is an :class:`OutputError` (one line, before anything is
+  read or written).  Every engine and every command that writes calls it first.
 * :func:`remove_leftovers` removes the ``.zhnorm-PID-*.partial`` files a killed run
   left beside its targets (older than this run, their writer process gone);
   :func:`check_outputs` calls it for each directory it approves.
@@ -105,8 +104,8 @@ def check_outputs(
     """Raise :class:`OutputError` unless every path of ``outputs`` can be written:
     its directory exists and is writable, it is not a directory, not one of ``inputs``,
     not inside an input directory (:func:`inside_input`; nor is ``index``), not another
-    of ``outputs`` and not ``index``.  ``None`` (not written) and ``-``
-    (stdout) are skipped; ``-`` may be given once.  Then the leftovers of killed runs in those
+    of ``outputs`` and not ``index``.  ``None`` (not written) and ``-`` (stdout) are
+    skipped; ``-`` may be given once.  Then the leftovers of killed runs in those
     directories are removed (:func:`remove_leftovers`).
 
     >>> check_outputs(["in.jsonl"], ["in.jsonl"])
