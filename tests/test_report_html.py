@@ -62,7 +62,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dict[st
         main, ["align", str(SEED000), str(SEED001), "--json", "--html", str(page)]
     )
     assert result.exit_code == 0, result.output
-    return page, [json.loads(line) for line in result.output.splitlines()]
+    return page, [json.loads(line) for line in result.stdout.splitlines()]
 
 
 def test_rendered_highlights_match_the_json(

@@ -227,7 +227,7 @@ def test_align_command_text_json_and_html(tmp_path: Path) -> None:
     html = tmp_path / "align.html"
     result = CliRunner().invoke(main, ["align", str(a), str(b), "--json", "--html", str(html)])
     assert result.exit_code == 0, result.output
-    rows = [json.loads(line) for line in result.output.splitlines()]
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert rows and all(list(row) == ALIGN_KEYS for row in rows)
     assert all(SEED001[row["b_start"] : row["b_end"]] == row["b_text"] for row in rows)
     assert html.exists()
