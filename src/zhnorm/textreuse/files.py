@@ -27,9 +27,9 @@ from ..io import (
     iter_records,
     record_id,
     rejects_for,
+    unique_records,
 )
 from ..io.dates import DateError, parse_date
-from ..io.rejects import duplicate_id
 from ..options import resolve
 from .corpus import ReuseOptions, ReuseResult, reuse, reuse_keys
 from .document import DocKey, doc_key
@@ -114,7 +114,6 @@ def read_documents(
     reads of it; bad records, records repeating an earlier id and (unless ignored)
     records with a bad date go to ``rejects``."""
     docs: list[FileDocument] = []
-    seen: dict[str, str] = {}  # id -> where it was first read
     progress = Progress(f"zhnorm {counts.command}", quiet=quiet)
     records = iter_records(
         inputs or ("-",),
@@ -124,27 +123,22 @@ def read_documents(
         encoding=encoding,
     )
     try:
-        for item in records:
+        for item in unique_records(records, id_field):
             counts.read += 1
             progress.update()
             meta = DocMeta()
-            if isinstance(item, Record):
-                doc_id = record_id(item, id_field)
-                reason = duplicate_id(doc_id, seen[doc_id]) if doc_id in seen else None
-                if reason is None and fields is not None:
-                    try:
-                        meta = fields.read(item)
-                    except DateError as error:
-                        reason = str(error)
-                if reason is not None:
+            if isinstance(item, Record) and fields is not None:
+                try:
+                    meta = fields.read(item)
+                except DateError as error:
                     raw = dumps_record(item.data).rstrip("\n")
-                    item = BadRecord(item.source, item.line, reason, raw)
+                    item = BadRecord(item.source, item.line, str(error), raw)
             if isinstance(item, BadRecord):
                 rejects.add(item)
                 counts.rejected += 1
                 continue
-            seen[doc_id] = f"{item.source}:{item.line}"
-            docs.append(FileDocument(doc_id, item, doc_key(item.text), meta))
+            doc = FileDocument(record_id(item, id_field), item, doc_key(item.text), meta)
+            docs.append(doc)
     finally:
         progress.close()
     return docs
