@@ -9,7 +9,7 @@ rejects with their reason; atomic outputs; ``in = out + rejected``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -67,10 +67,11 @@ def read_documents(
     rejects: Rejects,
     counts: RunCounts,
     quiet: bool = False,
+    keyer: Callable[[str], DocKey] = doc_key,
 ) -> list[FileDocument]:
     """Every record of ``inputs`` (stdin when there are none; text and JSONL in
-    ``encoding``, see :func:`zhnorm.io.iter_records`), keyed; bad records, and
-    records repeating an earlier id, go to ``rejects``."""
+    ``encoding``, see :func:`zhnorm.io.iter_records`), keyed by ``keyer``; bad records,
+    and records repeating an earlier id, go to ``rejects``."""
     docs: list[FileDocument] = []
     seen: dict[str, str] = {}  # id -> where it was first read
     progress = Progress(f"zhnorm {counts.command}", quiet=quiet)
@@ -96,7 +97,7 @@ def read_documents(
                 counts.rejected += 1
                 continue
             seen[doc_id] = f"{item.source}:{item.line}"
-            docs.append(FileDocument(doc_id, item, doc_key(item.text)))
+            docs.append(FileDocument(doc_id, item, keyer(item.text)))
     finally:
         progress.close()
     return docs

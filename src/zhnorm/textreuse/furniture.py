@@ -43,8 +43,8 @@ from rapidfuzz import fuzz
 
 from ..options import resolve
 from ..unionfind import components
-from .document import DocKey, doc_key
-from .segments import sentence_spans
+from .document import DocKey
+from .segments import doc_key_in_chunks, sentence_spans
 
 __all__ = [
     "Furniture",
@@ -162,6 +162,7 @@ class FurnitureResult:
     spans: list[list[tuple[int, int]]]
     raw_lengths: list[int]
     raw_furniture: list[list[tuple[int, int]]]
+    by_source: bool = True
 
     def key_spans(self, doc_index: int) -> list[tuple[int, int]]:
         """Key offsets of the furniture of document ``doc_index`` (sorted, merged):
@@ -173,7 +174,8 @@ class FurnitureResult:
         return list(self.raw_furniture[doc_index])
 
     def summary(self) -> list[dict[str, Any]]:
-        """Per source (``None``: documents without one), like passim's boilerplate share:
+        """Per source (``None``: documents without one, or all documents when no sources
+        were given), like passim's boilerplate share:
         its ``documents``, furniture ``items`` found in them (``set_phrases``: how many of
         those are set phrases across outlets), ``characters``, furniture characters
         (``furniture``) and their ``share``."""
@@ -190,7 +192,7 @@ class FurnitureResult:
         for item in self.items:
             for source in {self.sources[d] for d, _, _ in item.occurrences}:
                 rows[source]["items"] += 1
-                rows[source]["set_phrases"] += item.source is None
+                rows[source]["set_phrases"] += self.by_source and item.source is None
         out = sorted(rows.values(), key=lambda r: (r["source"] is not None, str(r["source"])))
         for row in out:
             chars = row["characters"]
@@ -432,7 +434,7 @@ def find_furniture(
     ['分享 Facebook']
     """
     options = resolve(FurnitureOptions, options, overrides)
-    keys = [k if isinstance(k, DocKey) else doc_key(k) for k in texts_or_keys]
+    keys = [k if isinstance(k, DocKey) else doc_key_in_chunks(k) for k in texts_or_keys]
     n = len(keys)
     if sources is None:
         labels: list[str | None] = [None] * n
@@ -464,26 +466,27 @@ def find_furniture(
                 shared.add(found.key)
         # an outlet's furniture that is a set phrase across outlets is reported as that
         items = [item for item in items if item[0] is None or item[2].key not in shared]
-    return _result(keys, labels, items)
+    return _result(keys, labels, items, sources is not None)
 
 
 def _result(
     keys: Sequence[DocKey],
     labels: list[str | None],
     items: list[tuple[str | None, int, _Found]],
+    by_source: bool,
 ) -> FurnitureResult:
     spans: list[list[tuple[int, int]]] = [[] for _ in keys]
     built: list[Furniture] = []
     for label, size, found in items:
         occurrences: Occurrences = []
         for d, a, b in sorted(set(found.spans)):
-            start, end = keys[d].raw_span(a, b)
+            start, end = _bracketed(keys[d].raw, *keys[d].raw_span(a, b))
             occurrences.append((d, start, end))
             spans[d].append((a, b))
         d0, s0, e0 = occurrences[0]
         if found.example is not None:
             d0 = found.example[0]
-            s0, e0 = keys[d0].raw_span(found.example[1], found.example[2])
+            s0, e0 = _bracketed(keys[d0].raw, *keys[d0].raw_span(*found.example[1:]))
         documents = len({d for d, _, _ in occurrences})
         built.append(
             Furniture(
@@ -493,8 +496,31 @@ def _result(
         )  # fmt: skip
     built.sort(key=lambda f: (-f.documents, f.source is None, str(f.source), f.key))
     merged = [merge_spans(s) for s in spans]
-    raw = [merge_spans(keys[d].raw_span(a, b) for a, b in merged[d]) for d in range(len(keys))]
-    return FurnitureResult(built, labels, merged, [len(k.raw) for k in keys], raw)
+    raw = [
+        merge_spans(_bracketed(keys[d].raw, *keys[d].raw_span(a, b)) for a, b in merged[d])
+        for d in range(len(keys))
+    ]
+    lengths = [len(k.raw) for k in keys]
+    return FurnitureResult(built, labels, merged, lengths, raw, by_source)
+
+
+_BRACKETS = {
+    "（": "）",
+    "(": ")",
+    "【": "】",
+    "[": "]",
+    "「": "」",
+    "『": "』",
+    "《": "》",
+    "〈": "〉",
+}
+
+
+def _bracketed(raw: str, start: int, end: int) -> tuple[int, int]:
+    """``start:end`` widened to the brackets right around it (``（中央社記者…電）``)."""
+    if start > 0 and end < len(raw) and _BRACKETS.get(raw[start - 1]) == raw[end]:
+        return start - 1, end + 1
+    return start, end
 
 
 def furniture_of(text: str, result: FurnitureResult, doc_index: int) -> list[str]:

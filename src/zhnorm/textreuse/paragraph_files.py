@@ -21,7 +21,7 @@ from .files import _source as source_of  # the one rule for a record's outlet
 from .files import read_documents
 from .furniture import FurnitureOptions, find_furniture
 from .repeats import Paragraph, RepeatGroup, RepeatOptions, find_repeats, paragraphs_of
-from .segments import line_of, line_starts
+from .segments import doc_key_in_chunks, line_of, line_starts
 
 __all__ = ["cut_spans", "paragraph_cuts", "paragraphs_files", "without_paragraphs"]
 
@@ -127,7 +127,7 @@ def paragraphs_files(
         docs = read_documents(
             inputs, text_field=text_field, id_field=id_field, errors=errors, rejects=bad,
             encoding=encoding,
-            counts=counts, quiet=quiet,
+            counts=counts, quiet=quiet, keyer=doc_key_in_chunks,
         )  # fmt: skip
         split = [(doc.id, paragraphs_of(doc.key)) for doc in docs]
         groups = find_repeats(split, options, **overrides)
