@@ -71,7 +71,7 @@ class FurnitureOptions:
     """
 
     min_docs: int = 5
-    min_share: float = 0.02
+    min_share: float = 0.01
     min_len: int = 2
     min_affix: int = 4
     max_affix: int = 80
@@ -378,11 +378,14 @@ def _find(
 ) -> list[_Found]:
     found = _whole_segments(docs, keys, segs, needed, options)
     whole = {(d, a, b) for item in found for d, a, b in item.spans}
+    by_key = {item.key: item for item in found}
     affixes: list[_Found] = []
     for item in _affix_items(docs, keys, segs, needed, len(docs), options):
         # a prefix that is a whole furniture segment is that segment
         item.spans = [s for s in item.spans if s not in whole]
-        if item.spans:
+        if item.key in by_key:
+            by_key[item.key].spans.extend(item.spans)
+        elif item.spans:
             affixes.append(item)
     return found + _merge_near(affixes, options)
 
