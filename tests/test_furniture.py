@@ -170,6 +170,16 @@ def test_options_api_pickling_and_to_dict() -> None:
         find_furniture(texts, sources[:-1])
 
 
+def test_documents_without_a_source_only_join_set_phrases() -> None:
+    texts, sources = corpus(10)
+    unknown: list[str | None] = [None if s == "B" else s for s in sources]
+    result = find_furniture(texts, unknown)
+    assert {f.source for f in result.items} == {"A"}
+    assert all(unknown[d] == "A" for f in result.items for d, _, _ in f.occurrences)
+    rows = {row["source"]: row for row in result.summary()}
+    assert rows[None]["documents"] == 10 and rows[None]["furniture"] == 0
+
+
 @pytest.mark.parametrize("texts", [[], [""], ["", "  \n "], ["甲"] * 10, ["同一篇文章。"] * 6])
 def test_degenerate_corpora(texts: list[str]) -> None:
     result = find_furniture(texts)

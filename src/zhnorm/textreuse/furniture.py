@@ -426,7 +426,8 @@ def find_furniture(
     """Furniture of a corpus, per source and across sources (module docstring).
 
     ``texts_or_keys``: prepared documents (:func:`~.document.doc_key`) or texts;
-    ``sources``: each document's outlet (``None`` for all: one source).  ``options``: a
+    ``sources``: each document's outlet (``None`` for all: one source; a document whose
+    source is ``None`` among others takes part in set phrases only).  ``options``: a
     :class:`FurnitureOptions`; single fields as keywords override it.
 
     >>> texts = [f"第{i}篇的正文各不相同，編號{i}。  分享 Facebook" for i in range(6)]
@@ -452,6 +453,8 @@ def find_furniture(
 
     items: list[tuple[str | None, int, _Found]] = []
     for label, docs in by_source.items():
+        if label is None and sources is not None:
+            continue  # documents without a source take part in set phrases only
         needed = options.docs_needed(len(docs))
         for found in _find(docs, keys, segs, needed, options):
             items.append((label, len(docs), found))
