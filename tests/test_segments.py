@@ -47,6 +47,13 @@ def test_runs_of_spaces_are_soft_breaks() -> None:
     ]  # fmt: skip
 
 
+def test_labels_bylines_and_bullets_are_units() -> None:
+    text = "【記者王明／台北報導】颱風今晚逼近。▲颱風路徑圖。■記者李華攝影"
+    assert [text[a:b] for a, b in sentence_spans(text)] == [
+        "【記者王明／台北報導】", "颱風今晚逼近。", "▲颱風路徑圖。", "■記者李華攝影",
+    ]  # fmt: skip
+
+
 def test_units_are_lines_and_sentences_of_unbroken_or_long_text() -> None:
     unbroken = "第一句。第二句。"
     assert segments(unbroken) == ["第一句。", "第二句。"]

@@ -11,7 +11,8 @@ given, with surrounding white space left out and empty units skipped.
 * **Soft breaks**: scraped news usually has no line breaks at all, and its blocks (a
   caption, a share line, a credit) are glued with a run of white space instead.  Two or
   more white-space characters in a row (spaces, no-break spaces, ideographic spaces)
-  end a sentence too.
+  end a sentence too, and so does a closing ``】`` (labels and bylines:
+  ``【記者王明／台北報導】``); a bullet (``▲``, ``■``, ``●``...) starts one.
 
 :func:`unit_spans` is what repeated-paragraph detection uses: lines, and sentences in a
 text without line breaks or in a line longer than ``long_line`` characters.
@@ -64,8 +65,12 @@ _ENDS = "。｡！？；…"
 _ASCII_END = "[!?;](?![A-Za-z0-9=&%/._-])"
 _CLOSERS = "」』”’\"'）)］]】〕〗》〉"
 _SPACE = " \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
-# A sentence end with its closers, or a run of two or more spaces: the cut is after it.
-_SENTENCE_END = re.compile(f"(?:[{_ENDS}]|{_ASCII_END})+[{re.escape(_CLOSERS)}]*|[{_SPACE}]{{2,}}")
+_BULLETS = "▲△▼▽■□●◆◇★☆※"
+# A sentence end with its closers, a closing 】 (a label or byline: 【記者王明／台北報導】),
+# a run of two or more spaces, or the place right before a bullet (▲ opens a caption).
+_SENTENCE_END = re.compile(
+    f"(?:[{_ENDS}]|{_ASCII_END})+[{re.escape(_CLOSERS)}]*|】+|[{_SPACE}]{{2,}}|(?=[{_BULLETS}])"
+)
 
 
 def has_line_breaks(text: str) -> bool:
@@ -97,7 +102,8 @@ def _lines(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
 def _sentences(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     cursor = start
     for match in _SENTENCE_END.finditer(text, start, end):
-        cut = match.end() if not match.group()[0].isspace() else match.start()
+        piece = match.group()
+        cut = match.start() if not piece or piece[0].isspace() else match.end()
         span = _strip(text, cursor, cut)
         if span:
             yield span
