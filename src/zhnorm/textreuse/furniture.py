@@ -296,13 +296,10 @@ def _affix_chains(
             chain = len(chains)
             chains.append([])
         children: dict[str, list[int]] = defaultdict(list)
-        stay: list[int] = []
         for m in members:
             text = entries[m][0]
             if len(text) > depth:
                 children[text[depth]].append(m)
-            else:
-                stay.append(m)
         if chain < 0:
             for child in children.values():
                 if docs_of(child) >= needed:
@@ -314,9 +311,8 @@ def _affix_chains(
             n = docs_of(best)
             if n >= needed and n >= options.keep * docs_of(members):
                 follow = best
-        stack_members = set(follow)
-        stay.extend(m for m in members if m not in stack_members and m not in stay)
-        chains[chain].extend((m, depth) for m in stay)
+        followed = set(follow)
+        chains[chain].extend((m, depth) for m in members if m not in followed)
         if follow:
             stack.append((follow, depth + 1, chain))
     return [c for c in chains if c]
