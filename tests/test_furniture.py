@@ -15,6 +15,7 @@ from zhnorm.textreuse.furniture import (
     FurnitureOptions,
     FurnitureResult,
     find_furniture,
+    furniture_of,
     merge_spans,
 )
 
@@ -87,6 +88,7 @@ def test_share_lines_datelines_and_app_promotions_per_source() -> None:
         for d, start, end in f.occurrences:
             assert sources[d] == f.source
             assert texts[d][start:end].strip() == texts[d][start:end]
+    assert furniture_of(texts[0], result, 0)[-1] == "圖／本報資料照片   分享       facebook"
     # no article body is furniture: each document keeps its sentences
     for d in range(len(texts)):
         masked = sum(e - s for s, e in result.raw_spans(d))
