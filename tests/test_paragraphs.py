@@ -193,7 +193,7 @@ BODIES = [
 
 
 def test_cli_furniture_per_source_and_dropped_on_request(tmp_path: Path) -> None:
-    records = []
+    records: list[dict[str, object]] = []
     for i in range(12):
         site = "udn" if i % 2 else "cts"
         tail = "   分享       facebook" if site == "udn" else ""
