@@ -95,6 +95,25 @@ def test_share_lines_datelines_and_app_promotions_per_source() -> None:
         assert masked < 60 and result.key_spans(d) == merge_spans(result.key_spans(d))
 
 
+def test_bylines_and_credits_with_names_are_templates() -> None:
+    rng = random.Random(8)
+    names = ["王小明", "李大華", "陳美玲", "張志強", "林雅婷", "黃建國", "吳佩珊", "鄭文傑"]
+    texts = [
+        f"【記者{names[i % 8]}／台北報導】{article(rng)}"
+        f"▲{sentence(rng, 14)}記者{names[i % 5]}／攝影"
+        for i in range(24)
+    ]
+    items = {f.key: f for f in find_furniture(texts).items}
+    assert items["记者…报导"].kind == "template" and items["记者…报导"].documents == 24
+    assert items["记者…摄影"].documents == 24
+    for d, start, end in items["记者…报导"].occurrences:
+        assert texts[d][start:end].startswith("【記者") and texts[d][start:end].endswith("報導】")
+    # one name alone, five times, is a segment of its own
+    same_credit = [t for t in texts if t.endswith("記者王小明／攝影")]
+    kinds = {f.key: f.kind for f in find_furniture(same_credit).items}
+    assert kinds == {"记者…报导": "template", "记者王小明摄影": "segment"}
+
+
 def test_near_repeat_of_a_whole_segment() -> None:
     rng = random.Random(5)
     line = "本報記者特稿版權所有轉載請註明出處"

@@ -19,6 +19,9 @@ ceil(min_share * documents of the source))``:
   the longest such prefix (suffix) it has; a longer one is only taken while it keeps at
   least ``keep`` of the documents of the shorter one (past the fixed part of a dateline
   the reporters' names branch off, and content follows).
+* **Templates**: short segments (``template_len`` key characters or fewer) that begin
+  and end with the same ``template_affix`` key characters in ``T`` documents, with
+  different middles: bylines and photo credits with a name (``記者王明／攝影``).
 * **Set phrases across outlets** (``source = None``): the same, over the whole corpus,
   for keys found in at least ``T`` documents (corpus-wide) of ``min_sources`` or more
   sources, ``min_source_docs`` documents in each.  Such a key is reported once, as a
@@ -67,7 +70,9 @@ class FurnitureOptions:
     ``max_affix``: longest prefix/suffix looked for (key characters); ``keep``: share of
     documents a longer affix must keep to be preferred; ``threshold`` and
     ``near_min_len``: near repeats of a segment (key similarity, shortest key);
-    ``min_sources``, ``min_source_docs``: set phrases across outlets.
+    ``min_sources``, ``min_source_docs``: set phrases across outlets;
+    ``template_len``, ``template_affix``: bylines and credits with a name in the middle
+    (short segments whose first and last ``template_affix`` key characters recur).
     """
 
     min_docs: int = 5
@@ -83,6 +88,8 @@ class FurnitureOptions:
     near_min_len: int = 10
     min_sources: int = 2
     min_source_docs: int = 2
+    template_len: int = 12
+    template_affix: int = 2
 
     def __post_init__(self) -> None:
         if self.min_docs < 2:
@@ -231,12 +238,13 @@ def _whole_segments(
     segs: Sequence[list[tuple[int, int]]],
     needed: int,
     options: FurnitureOptions,
+    taken: set[tuple[int, int, int]],
 ) -> list[_Found]:
     by_key: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
     for d in docs:
         text = keys[d].key
         for a, b in segs[d]:
-            if b - a >= options.min_len:
+            if b - a >= options.min_len and (d, a, b) not in taken:
                 by_key[text[a:b]].append((d, a, b))
     found = [_Found("segment", k, v) for k, v in by_key.items() if _docs(v) >= needed]
     if options.threshold >= 1.0 or not found:
@@ -365,6 +373,38 @@ def _affix_items(
     return found
 
 
+def _templates(
+    docs: Sequence[int],
+    keys: Sequence[DocKey],
+    segs: Sequence[list[tuple[int, int]]],
+    needed: int,
+    options: FurnitureOptions,
+) -> list[_Found]:
+    """Short segments (``template_len`` key characters or fewer) that begin and end alike
+    in ``needed`` documents, with different middles: bylines and credits with a name in
+    them (``記者王明／攝影``, ``記者李華／台北報導``), reported as ``记者…摄影``."""
+    edge = options.template_affix
+    groups: dict[tuple[str, str], list[tuple[int, int, int]]] = defaultdict(list)
+    for d in docs:
+        text = keys[d].key
+        for a, b in segs[d]:
+            if 2 * edge < b - a <= options.template_len:
+                groups[text[a : a + edge], text[b - edge : b]].append((d, a, b))
+    found: list[_Found] = []
+    for (head, tail), spans in groups.items():
+        texts = [keys[d].key[a:b] for d, a, b in spans]
+        if _docs(spans) >= needed and len(set(texts)) > 1:
+            common = max(set(texts), key=texts.count)
+            example = spans[texts.index(common)]
+            found.append(_Found("template", f"{head}…{tail}", spans, example))
+    return found
+
+
+def _within(span: tuple[int, int, int], spans: set[tuple[int, int, int]]) -> bool:
+    d, a, b = span
+    return any(d == e and s <= a and b <= t for e, s, t in spans)
+
+
 def _find(
     docs: Sequence[int],
     keys: Sequence[DocKey],
@@ -372,16 +412,19 @@ def _find(
     needed: int,
     options: FurnitureOptions,
 ) -> list[_Found]:
-    found = _whole_segments(docs, keys, segs, needed, options)
+    templates = _templates(docs, keys, segs, needed, options)
+    inside = {(d, a, b) for item in templates for d, a, b in item.spans}
+    found = _whole_segments(docs, keys, segs, needed, options, inside)
     whole = {(d, a, b) for item in found for d, a, b in item.spans}
+    found.extend(templates)
     by_key = {item.key: item for item in found}
     affixes: list[_Found] = []
     for item in _affix_items(docs, keys, segs, needed, len(docs), options):
         # a prefix that is a whole furniture segment is that segment
-        item.spans = [s for s in item.spans if s not in whole]
+        item.spans = [s for s in item.spans if s not in whole and not _within(s, inside)]
         if item.key in by_key:
             by_key[item.key].spans.extend(item.spans)
-        elif item.spans:
+        elif _docs(item.spans) >= needed:  # what is left when segments took their share
             affixes.append(item)
     return found + _merge_near(affixes, options)
 
