@@ -15,6 +15,7 @@ from zhnorm.textreuse.furniture import (
     FurnitureOptions,
     FurnitureResult,
     find_furniture,
+    furniture_of,
     merge_spans,
 )
 
@@ -87,10 +88,30 @@ def test_share_lines_datelines_and_app_promotions_per_source() -> None:
         for d, start, end in f.occurrences:
             assert sources[d] == f.source
             assert texts[d][start:end].strip() == texts[d][start:end]
+    assert furniture_of(texts[0], result, 0)[-1] == "圖／本報資料照片   分享       facebook"
     # no article body is furniture: each document keeps its sentences
     for d in range(len(texts)):
         masked = sum(e - s for s, e in result.raw_spans(d))
         assert masked < 60 and result.key_spans(d) == merge_spans(result.key_spans(d))
+
+
+def test_bylines_and_credits_with_names_are_templates() -> None:
+    rng = random.Random(8)
+    names = ["王小明", "李大華", "陳美玲", "張志強", "林雅婷", "黃建國", "吳佩珊", "鄭文傑"]
+    texts = [
+        f"【記者{names[i % 8]}／台北報導】{article(rng)}"
+        f"▲{sentence(rng, 14)}記者{names[i % 5]}／攝影"
+        for i in range(24)
+    ]
+    items = {f.key: f for f in find_furniture(texts).items}
+    assert items["记者…报导"].kind == "template" and items["记者…报导"].documents == 24
+    assert items["记者…摄影"].documents == 24
+    for d, start, end in items["记者…报导"].occurrences:
+        assert texts[d][start:end].startswith("【記者") and texts[d][start:end].endswith("報導】")
+    # one name alone, five times, is a segment of its own
+    same_credit = [t for t in texts if t.endswith("記者王小明／攝影")]
+    kinds = {f.key: f.kind for f in find_furniture(same_credit).items}
+    assert kinds == {"记者…报导": "template", "记者王小明摄影": "segment"}
 
 
 def test_near_repeat_of_a_whole_segment() -> None:
@@ -104,7 +125,11 @@ def test_near_repeat_of_a_whole_segment() -> None:
         texts.append(article(rng) + "\n" + variant)
     [item] = [f for f in find_furniture(texts).items if f.kind == "segment"]
     assert item.documents == 8 and {d for d, _, _ in item.occurrences} == set(range(8))
-    assert find_furniture(texts, threshold=1.0).items[0].documents == 7
+    # exact only: the changed line is furniture as far as it agrees (a shared prefix)
+    [exact] = find_furniture(texts, threshold=1.0).items
+    spans = {d: (s, e) for d, s, e in exact.occurrences}
+    assert texts[3][slice(*spans[3])] == "本報記者特稿版權所有轉載請"
+    assert all(texts[d][slice(*spans[d])].endswith("出處") for d in spans if d != 3)
 
 
 def test_set_phrase_across_outlets_and_not_one_outlet_alone() -> None:
@@ -164,6 +189,16 @@ def test_options_api_pickling_and_to_dict() -> None:
         FurnitureOptions(min_docs=1)
     with pytest.raises(ValueError, match="sources"):
         find_furniture(texts, sources[:-1])
+
+
+def test_documents_without_a_source_only_join_set_phrases() -> None:
+    texts, sources = corpus(10)
+    unknown: list[str | None] = [None if s == "B" else s for s in sources]
+    result = find_furniture(texts, unknown)
+    assert {f.source for f in result.items} == {"A"}
+    assert all(unknown[d] == "A" for f in result.items for d, _, _ in f.occurrences)
+    rows = {row["source"]: row for row in result.summary()}
+    assert rows[None]["documents"] == 10 and rows[None]["furniture"] == 0
 
 
 @pytest.mark.parametrize("texts", [[], [""], ["", "  \n "], ["甲"] * 10, ["同一篇文章。"] * 6])

@@ -193,7 +193,7 @@ BODIES = [
 
 
 def test_cli_furniture_per_source_and_dropped_on_request(tmp_path: Path) -> None:
-    records = []
+    records: list[dict[str, object]] = []
     for i in range(12):
         site = "udn" if i % 2 else "cts"
         tail = "   分享       facebook" if site == "udn" else ""
@@ -220,3 +220,13 @@ def test_cli_furniture_per_source_and_dropped_on_request(tmp_path: Path) -> None
     assert cleaned["a0"] == records[0]["text"]
     result = CliRunner().invoke(main, [*args, "--drop-furniture"])
     assert result.exit_code != 0 and "--drop-furniture needs" in result.output
+    # records without the source field, or with a number: one line each, nothing lost
+    for record in records[:6]:
+        record.pop("site")
+    records[7]["site"] = 7
+    corpus.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0 and "12 records in, 12 out, 0 rejected" in result.output
+    lines = [json.loads(line) for line in report.read_text("utf-8").splitlines()]
+    summary = {line["source"]: line for line in lines if line["type"] == "furniture-summary"}
+    assert set(summary) == {None, "udn", "cts", "7"} and summary[None]["documents"] == 6

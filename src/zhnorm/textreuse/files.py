@@ -9,7 +9,7 @@ rejects with their reason; atomic outputs; ``in = out + rejected``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -108,11 +108,12 @@ def read_documents(
     counts: RunCounts,
     quiet: bool = False,
     fields: MetaFields | None = None,
+    keyer: Callable[[str], DocKey] = doc_key,
 ) -> list[FileDocument]:
     """Every record of ``inputs`` (stdin when there are none; text and JSONL in
-    ``encoding``, see :func:`zhnorm.io.iter_records`), keyed, with what ``fields``
-    reads of it; bad records, records repeating an earlier id and (unless ignored)
-    records with a bad date go to ``rejects``."""
+    ``encoding``, see :func:`zhnorm.io.iter_records`), keyed by ``keyer``, with what
+    ``fields`` reads of it; bad records, records repeating an earlier id and (unless
+    ignored) records with a bad date go to ``rejects``."""
     docs: list[FileDocument] = []
     progress = Progress(f"zhnorm {counts.command}", quiet=quiet)
     records = iter_records(
@@ -137,8 +138,7 @@ def read_documents(
                 rejects.add(item)
                 counts.rejected += 1
                 continue
-            doc = FileDocument(record_id(item, id_field), item, doc_key(item.text), meta)
-            docs.append(doc)
+            docs.append(FileDocument(record_id(item, id_field), item, keyer(item.text), meta))
     finally:
         progress.close()
     return docs

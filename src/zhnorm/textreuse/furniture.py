@@ -19,6 +19,9 @@ ceil(min_share * documents of the source))``:
   the longest such prefix (suffix) it has; a longer one is only taken while it keeps at
   least ``keep`` of the documents of the shorter one (past the fixed part of a dateline
   the reporters' names branch off, and content follows).
+* **Templates**: short segments (``template_len`` key characters or fewer) that begin
+  and end with the same ``template_affix`` key characters in ``T`` documents, with
+  different middles: bylines and photo credits with a name (``記者王明／攝影``).
 * **Set phrases across outlets** (``source = None``): the same, over the whole corpus,
   for keys found in at least ``T`` documents (corpus-wide) of ``min_sources`` or more
   sources, ``min_source_docs`` documents in each.  Such a key is reported once, as a
@@ -43,8 +46,8 @@ from rapidfuzz import fuzz
 
 from ..options import resolve
 from ..unionfind import components
-from .document import DocKey, doc_key
-from .segments import sentence_spans
+from .document import DocKey
+from .segments import doc_key_in_chunks, sentence_spans
 
 __all__ = [
     "Furniture",
@@ -67,11 +70,13 @@ class FurnitureOptions:
     ``max_affix``: longest prefix/suffix looked for (key characters); ``keep``: share of
     documents a longer affix must keep to be preferred; ``threshold`` and
     ``near_min_len``: near repeats of a segment (key similarity, shortest key);
-    ``min_sources``, ``min_source_docs``: set phrases across outlets.
+    ``min_sources``, ``min_source_docs``: set phrases across outlets;
+    ``template_len``, ``template_affix``: bylines and credits with a name in the middle
+    (short segments whose first and last ``template_affix`` key characters recur).
     """
 
     min_docs: int = 5
-    min_share: float = 0.02
+    min_share: float = 0.01
     min_len: int = 2
     min_affix: int = 4
     max_affix: int = 80
@@ -83,6 +88,8 @@ class FurnitureOptions:
     near_min_len: int = 10
     min_sources: int = 2
     min_source_docs: int = 2
+    template_len: int = 12
+    template_affix: int = 2
 
     def __post_init__(self) -> None:
         if self.min_docs < 2:
@@ -162,6 +169,7 @@ class FurnitureResult:
     spans: list[list[tuple[int, int]]]
     raw_lengths: list[int]
     raw_furniture: list[list[tuple[int, int]]]
+    by_source: bool = True
 
     def key_spans(self, doc_index: int) -> list[tuple[int, int]]:
         """Key offsets of the furniture of document ``doc_index`` (sorted, merged):
@@ -173,7 +181,8 @@ class FurnitureResult:
         return list(self.raw_furniture[doc_index])
 
     def summary(self) -> list[dict[str, Any]]:
-        """Per source (``None``: documents without one), like passim's boilerplate share:
+        """Per source (``None``: documents without one, or all documents when no sources
+        were given), like passim's boilerplate share:
         its ``documents``, furniture ``items`` found in them (``set_phrases``: how many of
         those are set phrases across outlets), ``characters``, furniture characters
         (``furniture``) and their ``share``."""
@@ -190,7 +199,7 @@ class FurnitureResult:
         for item in self.items:
             for source in {self.sources[d] for d, _, _ in item.occurrences}:
                 rows[source]["items"] += 1
-                rows[source]["set_phrases"] += item.source is None
+                rows[source]["set_phrases"] += self.by_source and item.source is None
         out = sorted(rows.values(), key=lambda r: (r["source"] is not None, str(r["source"])))
         for row in out:
             chars = row["characters"]
@@ -229,12 +238,13 @@ def _whole_segments(
     segs: Sequence[list[tuple[int, int]]],
     needed: int,
     options: FurnitureOptions,
+    taken: set[tuple[int, int, int]],
 ) -> list[_Found]:
     by_key: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
     for d in docs:
         text = keys[d].key
         for a, b in segs[d]:
-            if b - a >= options.min_len:
+            if b - a >= options.min_len and (d, a, b) not in taken:
                 by_key[text[a:b]].append((d, a, b))
     found = [_Found("segment", k, v) for k, v in by_key.items() if _docs(v) >= needed]
     if options.threshold >= 1.0 or not found:
@@ -294,13 +304,10 @@ def _affix_chains(
             chain = len(chains)
             chains.append([])
         children: dict[str, list[int]] = defaultdict(list)
-        stay: list[int] = []
         for m in members:
             text = entries[m][0]
             if len(text) > depth:
                 children[text[depth]].append(m)
-            else:
-                stay.append(m)
         if chain < 0:
             for child in children.values():
                 if docs_of(child) >= needed:
@@ -312,9 +319,8 @@ def _affix_chains(
             n = docs_of(best)
             if n >= needed and n >= options.keep * docs_of(members):
                 follow = best
-        stack_members = set(follow)
-        stay.extend(m for m in members if m not in stack_members and m not in stay)
-        chains[chain].extend((m, depth) for m in stay)
+        followed = set(follow)
+        chains[chain].extend((m, depth) for m in members if m not in followed)
         if follow:
             stack.append((follow, depth + 1, chain))
     return [c for c in chains if c]
@@ -367,6 +373,38 @@ def _affix_items(
     return found
 
 
+def _templates(
+    docs: Sequence[int],
+    keys: Sequence[DocKey],
+    segs: Sequence[list[tuple[int, int]]],
+    needed: int,
+    options: FurnitureOptions,
+) -> list[_Found]:
+    """Short segments (``template_len`` key characters or fewer) that begin and end alike
+    in ``needed`` documents, with different middles: bylines and credits with a name in
+    them (``記者王明／攝影``, ``記者李華／台北報導``), reported as ``记者…摄影``."""
+    edge = options.template_affix
+    groups: dict[tuple[str, str], list[tuple[int, int, int]]] = defaultdict(list)
+    for d in docs:
+        text = keys[d].key
+        for a, b in segs[d]:
+            if 2 * edge < b - a <= options.template_len:
+                groups[text[a : a + edge], text[b - edge : b]].append((d, a, b))
+    found: list[_Found] = []
+    for (head, tail), spans in groups.items():
+        texts = [keys[d].key[a:b] for d, a, b in spans]
+        if _docs(spans) >= needed and len(set(texts)) > 1:
+            common = max(set(texts), key=texts.count)
+            example = spans[texts.index(common)]
+            found.append(_Found("template", f"{head}…{tail}", spans, example))
+    return found
+
+
+def _within(span: tuple[int, int, int], spans: set[tuple[int, int, int]]) -> bool:
+    d, a, b = span
+    return any(d == e and s <= a and b <= t for e, s, t in spans)
+
+
 def _find(
     docs: Sequence[int],
     keys: Sequence[DocKey],
@@ -374,13 +412,19 @@ def _find(
     needed: int,
     options: FurnitureOptions,
 ) -> list[_Found]:
-    found = _whole_segments(docs, keys, segs, needed, options)
+    templates = _templates(docs, keys, segs, needed, options)
+    inside = {(d, a, b) for item in templates for d, a, b in item.spans}
+    found = _whole_segments(docs, keys, segs, needed, options, inside)
     whole = {(d, a, b) for item in found for d, a, b in item.spans}
+    found.extend(templates)
+    by_key = {item.key: item for item in found}
     affixes: list[_Found] = []
     for item in _affix_items(docs, keys, segs, needed, len(docs), options):
         # a prefix that is a whole furniture segment is that segment
-        item.spans = [s for s in item.spans if s not in whole]
-        if item.spans:
+        item.spans = [s for s in item.spans if s not in whole and not _within(s, inside)]
+        if item.key in by_key:
+            by_key[item.key].spans.extend(item.spans)
+        elif _docs(item.spans) >= needed:  # what is left when segments took their share
             affixes.append(item)
     return found + _merge_near(affixes, options)
 
@@ -421,7 +465,8 @@ def find_furniture(
     """Furniture of a corpus, per source and across sources (module docstring).
 
     ``texts_or_keys``: prepared documents (:func:`~.document.doc_key`) or texts;
-    ``sources``: each document's outlet (``None`` for all: one source).  ``options``: a
+    ``sources``: each document's outlet (``None`` for all: one source; a document whose
+    source is ``None`` among others takes part in set phrases only).  ``options``: a
     :class:`FurnitureOptions`; single fields as keywords override it.
 
     >>> texts = [f"第{i}篇的正文各不相同，編號{i}。  分享 Facebook" for i in range(6)]
@@ -432,7 +477,7 @@ def find_furniture(
     ['分享 Facebook']
     """
     options = resolve(FurnitureOptions, options, overrides)
-    keys = [k if isinstance(k, DocKey) else doc_key(k) for k in texts_or_keys]
+    keys = [k if isinstance(k, DocKey) else doc_key_in_chunks(k) for k in texts_or_keys]
     n = len(keys)
     if sources is None:
         labels: list[str | None] = [None] * n
@@ -447,6 +492,8 @@ def find_furniture(
 
     items: list[tuple[str | None, int, _Found]] = []
     for label, docs in by_source.items():
+        if label is None and sources is not None:
+            continue  # documents without a source take part in set phrases only
         needed = options.docs_needed(len(docs))
         for found in _find(docs, keys, segs, needed, options):
             items.append((label, len(docs), found))
@@ -464,26 +511,27 @@ def find_furniture(
                 shared.add(found.key)
         # an outlet's furniture that is a set phrase across outlets is reported as that
         items = [item for item in items if item[0] is None or item[2].key not in shared]
-    return _result(keys, labels, items)
+    return _result(keys, labels, items, sources is not None)
 
 
 def _result(
     keys: Sequence[DocKey],
     labels: list[str | None],
     items: list[tuple[str | None, int, _Found]],
+    by_source: bool,
 ) -> FurnitureResult:
     spans: list[list[tuple[int, int]]] = [[] for _ in keys]
     built: list[Furniture] = []
     for label, size, found in items:
         occurrences: Occurrences = []
         for d, a, b in sorted(set(found.spans)):
-            start, end = keys[d].raw_span(a, b)
+            start, end = _bracketed(keys[d].raw, *keys[d].raw_span(a, b))
             occurrences.append((d, start, end))
             spans[d].append((a, b))
         d0, s0, e0 = occurrences[0]
         if found.example is not None:
             d0 = found.example[0]
-            s0, e0 = keys[d0].raw_span(found.example[1], found.example[2])
+            s0, e0 = _bracketed(keys[d0].raw, *keys[d0].raw_span(*found.example[1:]))
         documents = len({d for d, _, _ in occurrences})
         built.append(
             Furniture(
@@ -493,8 +541,31 @@ def _result(
         )  # fmt: skip
     built.sort(key=lambda f: (-f.documents, f.source is None, str(f.source), f.key))
     merged = [merge_spans(s) for s in spans]
-    raw = [merge_spans(keys[d].raw_span(a, b) for a, b in merged[d]) for d in range(len(keys))]
-    return FurnitureResult(built, labels, merged, [len(k.raw) for k in keys], raw)
+    raw = [
+        merge_spans(_bracketed(keys[d].raw, *keys[d].raw_span(a, b)) for a, b in merged[d])
+        for d in range(len(keys))
+    ]
+    lengths = [len(k.raw) for k in keys]
+    return FurnitureResult(built, labels, merged, lengths, raw, by_source)
+
+
+_BRACKETS = {
+    "（": "）",
+    "(": ")",
+    "【": "】",
+    "[": "]",
+    "「": "」",
+    "『": "』",
+    "《": "》",
+    "〈": "〉",
+}
+
+
+def _bracketed(raw: str, start: int, end: int) -> tuple[int, int]:
+    """``start:end`` widened to the brackets right around it (``（中央社記者…電）``)."""
+    if start > 0 and end < len(raw) and _BRACKETS.get(raw[start - 1]) == raw[end]:
+        return start - 1, end + 1
+    return start, end
 
 
 def furniture_of(text: str, result: FurnitureResult, doc_index: int) -> list[str]:

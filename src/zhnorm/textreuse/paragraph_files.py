@@ -20,7 +20,7 @@ from ..io import (
 from .files import MetaFields, read_documents
 from .furniture import FurnitureOptions, find_furniture
 from .repeats import Paragraph, RepeatGroup, RepeatOptions, find_repeats, paragraphs_of
-from .segments import line_of, line_starts
+from .segments import doc_key_in_chunks, line_of, line_starts
 
 __all__ = ["cut_spans", "paragraph_cuts", "paragraphs_files", "without_paragraphs"]
 
@@ -126,7 +126,7 @@ def paragraphs_files(
         docs = read_documents(
             inputs, text_field=text_field, id_field=id_field, errors=errors, rejects=bad,
             encoding=encoding, counts=counts, quiet=quiet,
-            fields=MetaFields(source_field=source_field),
+            fields=MetaFields(source_field=source_field), keyer=doc_key_in_chunks,
         )  # fmt: skip
         split = [(doc.id, paragraphs_of(doc.key)) for doc in docs]
         groups = find_repeats(split, options, **overrides)

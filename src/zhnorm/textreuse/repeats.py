@@ -36,8 +36,8 @@ from ..key import KeyOptions
 from ..options import resolve
 from ..repair import layout_notes
 from ..unionfind import components
-from .document import DocKey, Documents, as_documents, doc_key
-from .segments import LONG_LINE, unit_spans
+from .document import DocKey, Documents, as_documents
+from .segments import LONG_LINE, doc_key_in_chunks, unit_spans
 
 __all__ = [
     "Occurrence",
@@ -132,13 +132,15 @@ def paragraphs(
     text: str, *, key_options: KeyOptions | None = None, config: KeyOptions | None = None
 ) -> list[Paragraph]:
     """The paragraphs of ``text`` after repair, with raw offsets (module docstring);
-    ``key_options``: how paragraphs are keyed (``config``: its former keyword).
+    ``key_options``: how paragraphs are keyed (``config``: its former keyword).  A text
+    longer than :data:`~.segments.CHUNK_CHARS` is keyed in chunks
+    (:func:`~.segments.doc_key_in_chunks`), so its memory stays bounded.
 
     >>> text = "標題\\n\\n現(xiàn)代快報訊，\\n\\n產(chǎn)業(yè)園。"
     >>> [(p.start, p.end, p.key) for p in paragraphs(text)]
     [(0, 2, '标题'), (4, 32, '现代快报讯产业园')]
     """
-    return paragraphs_of(doc_key(text, key_options, config=config))
+    return paragraphs_of(doc_key_in_chunks(text, key_options, config=config))
 
 
 def paragraphs_batch(
@@ -207,7 +209,7 @@ class RepeatGroup:
 
 
 _P = np.uint64(1_000_003)
-_PAIR_CHUNK = 1 << 22
+_PAIR_CHUNK = 1 << 21
 """Candidate pair codes gathered before they are counted (bounds the memory of one step)."""
 
 
@@ -219,12 +221,15 @@ def _count_codes(
     return distinct, np.bincount(inverse, weights=counts, minlength=len(distinct)).astype(np.int64)
 
 
-def _shared_trigrams(keys: Sequence[str], max_df: int) -> tuple[npt.NDArray[np.int64], ...]:
+def _shared_trigrams(
+    keys: Sequence[str], max_df: int, slack: float = 1.0
+) -> tuple[npt.NDArray[np.int64], ...]:
     """Pairs ``(u, v)``, ``u < v``, of ``keys`` sharing a distinct 3-gram found in at most
     ``max_df`` keys, with the count of those 3-grams they share; and per key, its distinct
-    3-grams and how many of them are in more than ``max_df`` keys.  Vectorised: 3-grams
-    are hashed over the concatenated keys and grouped by sorting, and pair codes are
-    counted in chunks of ``_PAIR_CHUNK``."""
+    3-grams and how many of them are in more than ``max_df`` keys.  Pairs whose lengths
+    differ by more than ``slack`` times their sum are left out as they are generated.
+    Vectorised: 3-grams are hashed over the concatenated keys and grouped by sorting, and
+    pair codes are counted in chunks of ``_PAIR_CHUNK``."""
     n_keys = len(keys)
     lens = np.fromiter(map(len, keys), dtype=np.int64, count=n_keys)
     empty = np.zeros(0, dtype=np.int64)
@@ -257,7 +262,9 @@ def _shared_trigrams(keys: Sequence[str], max_df: int) -> tuple[npt.NDArray[np.i
         step = max(1, _PAIR_CHUNK // len(left))
         for at in range(0, len(group_starts), step):
             members = owner[group_starts[at : at + step, None] + np.arange(size)]
-            pending.append((members[:, left] * n_keys + members[:, right]).ravel())
+            us, vs = members[:, left].ravel(), members[:, right].ravel()
+            close = np.abs(lens[us] - lens[vs]) <= slack * (lens[us] + lens[vs])
+            pending.append(us[close] * n_keys + vs[close])
             pending_size += len(pending[-1])
             if pending_size >= _PAIR_CHUNK:
                 batch = np.concatenate(pending)
@@ -290,7 +297,7 @@ def _near_pairs(
     if len(chosen) < 2:
         return []
     sub = [keys[i] for i in chosen]
-    us, vs, shared, sizes, skipped = _shared_trigrams(sub, max_df)
+    us, vs, shared, sizes, skipped = _shared_trigrams(sub, max_df, 1.0 - threshold + 1e-9)
     if len(us) == 0:
         return []
     lens = np.fromiter(map(len, sub), dtype=np.int64, count=len(sub))

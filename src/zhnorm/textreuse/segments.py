@@ -11,7 +11,8 @@ given, with surrounding white space left out and empty units skipped.
 * **Soft breaks**: scraped news usually has no line breaks at all, and its blocks (a
   caption, a share line, a credit) are glued with a run of white space instead.  Two or
   more white-space characters in a row (spaces, no-break spaces, ideographic spaces)
-  end a sentence too.
+  end a sentence too, and so does a closing ``】`` (labels and bylines:
+  ``【記者王明／台北報導】``); a bullet (``▲``, ``■``, ``●``...) starts one.
 
 :func:`unit_spans` is what repeated-paragraph detection uses: lines, and sentences in a
 text without line breaks or in a line longer than ``long_line`` characters.
@@ -28,9 +29,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from typing import Any
+
+import numpy as np
+
+from ..key import KeyOptions
+from .document import DocKey, doc_key
 
 __all__ = [
+    "CHUNK_CHARS",
     "LONG_LINE",
+    "chunk_spans",
+    "doc_key_in_chunks",
     "has_line_breaks",
     "line_of",
     "line_spans",
@@ -44,6 +54,10 @@ __all__ = [
 LONG_LINE = 1000
 """A line longer than this (code points) is split into sentences by :func:`unit_spans`."""
 
+CHUNK_CHARS = 100_000
+"""A text longer than this is keyed in chunks of at most this many code points
+(:func:`doc_key_in_chunks`)."""
+
 _BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 _LINE_BREAK = re.compile(f"\r\n|[{_BREAKS}]")
 _ENDS = "。｡！？；…"
@@ -51,8 +65,12 @@ _ENDS = "。｡！？；…"
 _ASCII_END = "[!?;](?![A-Za-z0-9=&%/._-])"
 _CLOSERS = "」』”’\"'）)］]】〕〗》〉"
 _SPACE = " \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
-# A sentence end with its closers, or a run of two or more spaces: the cut is after it.
-_SENTENCE_END = re.compile(f"(?:[{_ENDS}]|{_ASCII_END})+[{re.escape(_CLOSERS)}]*|[{_SPACE}]{{2,}}")
+_BULLETS = "▲△▼▽■□●◆◇★☆※"
+# A sentence end with its closers, a closing 】 (a label or byline: 【記者王明／台北報導】),
+# a run of two or more spaces, or the place right before a bullet (▲ opens a caption).
+_SENTENCE_END = re.compile(
+    f"(?:[{_ENDS}]|{_ASCII_END})+[{re.escape(_CLOSERS)}]*|】+|[{_SPACE}]{{2,}}|(?=[{_BULLETS}])"
+)
 
 
 def has_line_breaks(text: str) -> bool:
@@ -84,7 +102,8 @@ def _lines(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
 def _sentences(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     cursor = start
     for match in _SENTENCE_END.finditer(text, start, end):
-        cut = match.end() if not match.group()[0].isspace() else match.start()
+        piece = match.group()
+        cut = match.start() if not piece or piece[0].isspace() else match.end()
         span = _strip(text, cursor, cut)
         if span:
             yield span
@@ -150,3 +169,87 @@ def segments(text: str, long_line: int = LONG_LINE) -> list[str]:
     ['第一句。', '第二句？', '第三句']
     """
     return [text[a:b] for a, b in unit_spans(text, long_line)]
+
+
+def chunk_spans(text: str, size: int = CHUNK_CHARS) -> list[tuple[int, int]]:
+    """Consecutive spans covering ``text``, each at most ``size`` code points, cut after the
+    last line break or sentence end in the last quarter of the chunk, else after the last
+    comma or space there, else at ``size``.
+
+    >>> chunk_spans("甲乙丙。丁戊，己庚辛", 8)
+    [(0, 7), (7, 10)]
+    """
+    if size < 4:
+        raise ValueError(f"size must be at least 4, not {size}")
+    spans: list[tuple[int, int]] = []
+    start = 0
+    while len(text) - start > size:
+        end = start + size
+        cut = end
+        window = max(start + 1, end - size // 4)
+        for pattern in (_CHUNK_END, _CHUNK_SOFT_END):
+            ends = [match.end() for match in pattern.finditer(text, window, end)]
+            if ends:
+                cut = ends[-1]
+                break
+        spans.append((start, cut))
+        start = cut
+    if start < len(text) or not spans:
+        spans.append((start, len(text)))
+    return spans
+
+
+_CHUNK_END = re.compile(f"{_LINE_BREAK.pattern}|{_SENTENCE_END.pattern}")
+_CHUNK_SOFT_END = re.compile(f"[，,、：:\\s{_SPACE}]")
+
+
+def doc_key_in_chunks(
+    text: str,
+    options: KeyOptions | None = None,
+    *,
+    size: int = CHUNK_CHARS,
+    config: KeyOptions | None = None,
+    **overrides: Any,
+) -> DocKey:
+    """:func:`~.document.doc_key` of ``text``; a text longer than ``size`` is keyed chunk
+    by chunk (:func:`chunk_spans`: cut at line breaks or sentence ends) and the pieces are
+    joined into one :class:`~.document.DocKey` with exact maps to the raw text.  So a huge
+    record costs the memory of one chunk while it is keyed, and repair decides per chunk
+    of ``size`` characters instead of per document.  A text of ``size`` or fewer
+    characters is keyed whole, exactly as :func:`~.document.doc_key` does."""
+    if len(text) <= size:
+        return doc_key(text, options, config=config, **overrides)
+    raws: list[str] = []
+    keys: list[str] = []
+    arrays: dict[str, list[np.ndarray[Any, Any]]] = {
+        name: [] for name in ("ks", "ke", "rs", "re", "krs", "dropped")
+    }
+    any_dropped = False
+    rep_offset = 0
+    for start, end in chunk_spans(text, size):
+        piece = doc_key(text[start:end], options, config=config, **overrides)
+        raws.append(piece.repaired)
+        keys.append(piece.key)
+        arrays["ks"].append(piece.key_starts + start)
+        arrays["ke"].append(piece.key_ends + start)
+        arrays["rs"].append(piece.rep_starts + start)
+        arrays["re"].append(piece.rep_ends + start)
+        arrays["krs"].append(piece.key_rep_starts + rep_offset)
+        if piece.dropped is not None:
+            any_dropped = True
+            arrays["dropped"].append(piece.dropped)
+        else:
+            arrays["dropped"].append(np.zeros(end - start, dtype=np.bool_))
+        rep_offset += len(piece.repaired)
+    joined = {name: np.concatenate(parts) for name, parts in arrays.items()}
+    return DocKey(
+        text,
+        "".join(raws),
+        "".join(keys),
+        joined["ks"].astype(np.int32),
+        joined["ke"].astype(np.int32),
+        joined["rs"].astype(np.int32),
+        joined["re"].astype(np.int32),
+        joined["krs"].astype(np.int32),
+        joined["dropped"] if any_dropped else None,
+    )
