@@ -75,7 +75,7 @@ class ReuseOptions(AlignOptions):
     cross_source: bool = False
     min_significance: float = REPORTED_SIGNIFICANCE
     mask_furniture: bool = True
-    event_similarity: float = 0.17
+    event_similarity: float = 0.18
     story_support: float = 0.6
     window_days: float | None = 3.0
     neighbours: int = 10
