@@ -4,7 +4,7 @@ A term's weight is ``-ln p``, ``p`` the probability that a document holds it (an
 inverse document frequency).  Without a corpus, ``p`` comes from a table derived at run
 time from the word list with frequencies that the MIT-licensed ``jieba`` package ships
 (``jieba/dict.txt``: about 350,000 Simplified Chinese words with their counts in a
-large general corpus); ``jieba`` is zhnorm's optional extra ``words``.  Nothing is
+large general corpus); ``jieba`` is a dependency of zhnorm.  Nothing is
 shipped with zhnorm and nothing is derived from an evaluation corpus.
 
 Text is modelled as words drawn by their frequency, one after the other, so a
@@ -26,8 +26,9 @@ A run of ASCII letters or digits (numbers, dates, Latin names) gets a fixed ``p`
 single character is common (:data:`ASCII_SHORT`), a longer run rare
 (:data:`ASCII_LONG`): ``2017`` or ``30`` is event evidence, a lone digit is little.
 
-Without ``jieba``, every term has the same ``p`` (:data:`UNIFORM`, weight 1): the
-score is then the cosine of sublinear term frequencies.  The table is cached on disk
+Should ``jieba`` or its dictionary be missing, every term has the same ``p``
+(:data:`UNIFORM`, weight 1): the score is then the cosine of sublinear term
+frequencies.  The table is cached on disk
 like zhnorm's other derived data (``ZHNORM_CACHE_DIR``, empty to disable).
 """
 
