@@ -266,3 +266,27 @@ def test_stories_on_the_taiwan_news_week() -> None:
         assert story.last_date - story.first_date <= window
     outlets = {f.source for f in result.furniture.items} if result.furniture else set()
     assert "聯合報" in outlets  # its share line, at least
+
+
+def test_one_outlet_is_said(tmp_path: Path) -> None:
+    corpus = _write(
+        tmp_path / "one.jsonl",
+        [{"id": f"u{n}", "site": "udn", "text": EVENT + "。" * n} for n in range(3)],
+    )
+    result = CliRunner().invoke(main, ["reuse", str(corpus), "--source-field", "site"])
+    assert result.exit_code == 0, result.output
+    assert "one outlet only (udn): no passages across outlets" in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_story_across_scripts_without_a_shared_sentence() -> None:
+    simplified = (
+        "台北市政府今天宣布，信义区松仁路与松高路口将自下周一起封闭施工三个月，公车改道行驶。"
+    )
+    traditional = "北市松仁路、松高路口下週一開始封路施工，為期三個月，市府建議多搭捷運。"
+    result = zhnorm.reuse({"s": simplified, "t": traditional, "w": OTHER})
+    assert result.passages == ()
+    assert [set(s.docs) for s in result.stories] == [{"s", "t"}]
+    assert zhnorm.story_similarity(simplified, traditional) > zhnorm.story_similarity(
+        simplified, OTHER
+    )

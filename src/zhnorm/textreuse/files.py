@@ -225,6 +225,11 @@ def reuse_files(
     )
     if result.furniture is not None:
         counts.notes.append(f"{len(result.furniture.items)} furniture items set apart")
+    outlets = {doc.meta.source for doc in docs} - {None}
+    if fields.source_field and len(outlets) == 1:
+        counts.notes.append(
+            f"one outlet only ({outlets.pop()}): no passages across outlets; stories still found"
+        )
     if fields.ignored_dates:
         counts.notes.append(f"{fields.ignored_dates} unparsable dates ignored")
     if html:
