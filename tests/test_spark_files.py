@@ -194,6 +194,19 @@ def test_unknown_kind_and_broken_streams_are_errors_naming_the_file(
         message = refused(broken)
         assert str(broken) in message and "cannot decompress" in message, message
 
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "parquet"
+    folder.mkdir()
+    pq.write_table(
+        pa.Table.from_pylist([{"text": t} for t in _texts(50, seed=2)]), folder / "a.parquet"
+    )
+    data = (folder / "a.parquet").read_bytes()
+    (folder / "b.parquet").write_bytes(data[: len(data) // 2])
+    message = refused(folder / "b.parquet")
+    assert message.startswith(f"{folder / 'b.parquet'}: cannot read: "), message
+
     folder = tmp_path / "unknown"
     folder.mkdir()
     (folder / "ok.jsonl").write_bytes(body)

@@ -51,6 +51,7 @@ from ._inputs import (
     list_inputs,
     local_inputs,
     raise_read_errors,
+    read_failure,
     read_lines,
 )
 from ._outputs import Outputs, check_spark_outputs, scratch_dir
@@ -262,8 +263,11 @@ def dedup_files(
                 id_field, text_field, rejects if skip_bad else None, pairs, errors, encoding,
             )  # fmt: skip
             outputs.commit()
-        except BaseException:
+        except BaseException as exc:
             outputs.abort()
+            unreadable = read_failure(exc)
+            if unreadable is not None:
+                raise unreadable from None
             raise
         finally:
             if owned:

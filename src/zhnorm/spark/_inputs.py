@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -62,6 +63,7 @@ __all__ = [
     "list_inputs",
     "local_inputs",
     "raise_read_errors",
+    "read_failure",
     "read_lines",
 ]
 
@@ -389,3 +391,19 @@ def raise_read_errors(parsed: DataFrame) -> None:
 def first_rows(frame: DataFrame, columns: Iterable[str], n: int = 1) -> list[Any]:
     """The first ``n`` rows of ``frame`` in input order (rank, line)."""
     return frame.orderBy("_zh_rank", "_zh_lineno").select(*columns).limit(n).collect()
+
+
+_FAILED_READ = re.compile(
+    r"\[FAILED_READ_FILE[^\]]*\] Encountered error while reading file (\S+)\.(?=\s|$)[ \t]*([^\n]*)"
+)
+
+
+def read_failure(exc: BaseException) -> InputError | None:
+    """The :class:`InputError` naming the file when ``exc`` is Spark failing to read
+    one (a corrupt or truncated Parquet file), else ``None``."""
+    match = _FAILED_READ.search(str(exc))
+    if match is None:
+        return None
+    uri = unquote(match[1])
+    detail = re.sub(r"\s*SQLSTATE: \w+", "", match[2]).strip() or "unreadable"
+    return InputError(f"{local_path(uri) if is_local(uri) else uri}: cannot read: {detail}")
