@@ -10,6 +10,7 @@ their own in a subprocess.
 from __future__ import annotations
 
 import bz2
+import contextlib
 import gzip
 import json
 import lzma
@@ -431,6 +432,27 @@ def test_outputs_checked_first_one_line(spark: SparkSession, tmp_path: Path) -> 
     assert not list(tmp_path.glob(".zhnorm-*"))
 
 
+def test_leftover_directories_of_a_killed_run_are_removed(tmp_path: Path) -> None:
+    from zhnorm.io import remove_leftovers
+
+    child = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    gone = int(child.stdout)  # a process that has ended
+    left = tmp_path / f".zhnorm-{gone}-kept.jsonl-abc.partial"
+    (left / "sub").mkdir(parents=True)
+    (left / "part-00000").write_text("x")
+    mine = tmp_path / f".zhnorm-{os.getpid()}-kept.jsonl-abc.partial"  # a running writer's
+    mine.mkdir()
+    other = tmp_path / "kept.jsonl"
+    other.mkdir()
+    assert remove_leftovers(tmp_path) == [str(left)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([mine.name, other.name])
+
+
 _KILL_SCRIPT = """
 import sys
 import zhnorm.spark as zs
@@ -453,23 +475,25 @@ def test_killed_run_leaves_no_half_output(spark: SparkSession, tmp_path: Path) -
     reference = _part_lines(tmp_path / "ref.jsonl")
     rng = random.Random(15)
     env = {**os.environ, "PYTHONPATH": str(SRC), "PYSPARK_PYTHON": sys.executable}
-    for _ in range(2):
+    for attempt in range(2):
         child = subprocess.Popen(
             [
-                sys.executable,
-                "-c",
-                _KILL_SCRIPT,
-                str(source),
-                str(out / "k.jsonl"),
-                str(out / "c.jsonl"),
+                *(sys.executable, "-c", _KILL_SCRIPT, str(source)),
+                *(str(out / "k.jsonl"), str(out / "c.jsonl")),
             ],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
-        time.sleep(rng.uniform(4.0, 14.0))
-        os.killpg(child.pid, signal.SIGKILL)  # the driver and its JVM
+        if attempt == 0:  # at a random moment
+            time.sleep(rng.uniform(4.0, 14.0))
+        else:  # while it writes: once its first temporary output appears
+            while child.poll() is None and not list(out.glob(".zhnorm-*-k.jsonl-*.partial")):
+                time.sleep(0.05)
+            time.sleep(rng.uniform(0.0, 1.5))
+        with contextlib.suppress(ProcessLookupError):  # (unless it had finished)
+            os.killpg(child.pid, signal.SIGKILL)  # the driver and its JVM
         child.wait()
         for name in ("k.jsonl", "c.jsonl"):
             if (out / name).exists():  # only ever complete

@@ -170,8 +170,9 @@ def list_inputs(
             listed.extend((uri, None, name, kind) for uri, name, kind in _remote_files(spark, arg))
             continue
         for file in local[i]:
-            path, fs = hadoop_path(spark, os.path.abspath(file.path))
-            listed.append((fs.makeQualified(path).toString(), file.path, file.name, file.kind))
+            absolute = os.path.abspath(file.path)  # (executors may run elsewhere)
+            path, fs = hadoop_path(spark, absolute)
+            listed.append((fs.makeQualified(path).toString(), absolute, file.name, file.kind))
     if not listed:
         raise InputError(f"no input files in {', '.join(inputs)}")
     files = [SparkFile(*entry, rank) for rank, entry in enumerate(listed)]
