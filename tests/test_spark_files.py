@@ -455,15 +455,17 @@ def test_leftover_directories_of_a_killed_run_are_removed(tmp_path: Path) -> Non
 
 _KILL_SCRIPT = """
 import sys
-import zhnorm.spark as zs
-counts = zs.dedup_files([sys.argv[1]], sys.argv[2], sys.argv[3], master="local[1]")
-print(counts.summary())
+from zhnorm.cli import main
+source, kept, clusters = sys.argv[1:]
+main(["dedup", "--engine", "spark", "--master", "local[1]", source, "-o", kept,
+      "--clusters", clusters])
 """
 
 
 def test_killed_run_leaves_no_half_output(spark: SparkSession, tmp_path: Path) -> None:
-    """SIGKILL of the whole run at a random moment (seeded): no output under its final
-    name unless complete; the next run removes what the killed one left."""
+    """SIGKILL of the whole run at a random moment (seeded), then once it writes: no
+    output under its final name unless complete; the next run removes what the killed
+    one left.  SIGTERM while it writes: exit 143, nothing left at all."""
     texts = _texts(600, seed=8)
     source = tmp_path / "in.jsonl"
     source.write_bytes(_lines([{"id": f"d{i}", "text": t} for i, t in enumerate(texts)]))
@@ -475,7 +477,7 @@ def test_killed_run_leaves_no_half_output(spark: SparkSession, tmp_path: Path) -
     reference = _part_lines(tmp_path / "ref.jsonl")
     rng = random.Random(15)
     env = {**os.environ, "PYTHONPATH": str(SRC), "PYSPARK_PYTHON": sys.executable}
-    for attempt in range(2):
+    for attempt in range(3):
         child = subprocess.Popen(
             [
                 *(sys.executable, "-c", _KILL_SCRIPT, str(source)),
@@ -492,6 +494,11 @@ def test_killed_run_leaves_no_half_output(spark: SparkSession, tmp_path: Path) -
             while child.poll() is None and not list(out.glob(".zhnorm-*-k.jsonl-*.partial")):
                 time.sleep(0.05)
             time.sleep(rng.uniform(0.0, 1.5))
+        if attempt == 2:
+            child.send_signal(signal.SIGTERM)  # the command's own process
+            assert child.wait() in (0, 128 + signal.SIGTERM)  # (0: it had finished)
+            assert not list(out.glob(".*"))  # its temporary outputs and scratch removed
+            continue
         with contextlib.suppress(ProcessLookupError):  # (unless it had finished)
             os.killpg(child.pid, signal.SIGKILL)  # the driver and its JVM
         child.wait()
