@@ -491,7 +491,8 @@ def test_killed_run_leaves_no_half_output(spark: SparkSession, tmp_path: Path) -
         if attempt == 0:  # at a random moment
             time.sleep(rng.uniform(4.0, 14.0))
         else:  # while it writes: once its first temporary output appears
-            while child.poll() is None and not list(out.glob(".zhnorm-*-k.jsonl-*.partial")):
+            writing = f".zhnorm-{child.pid}-k.jsonl-*.partial"
+            while child.poll() is None and not list(out.glob(writing)):
                 time.sleep(0.05)
             time.sleep(rng.uniform(0.0, 1.5))
         if attempt == 2:
