@@ -432,6 +432,29 @@ def test_outputs_checked_first_one_line(spark: SparkSession, tmp_path: Path) -> 
     assert not list(tmp_path.glob(".zhnorm-*"))
 
 
+def test_bad_arguments_are_one_line_before_spark_starts(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(_lines([{"text": "x"}]))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "_SUCCESS").write_text("")
+    (tmp_path / "file").write_text("")
+    out = str(tmp_path / "k.jsonl")
+    cases = {
+        "cannot read stdin": ["-", "-o", out],
+        "nosuch.jsonl: cannot open": [str(tmp_path / "nosuch.jsonl"), "-o", out],
+        "no input files in": [str(empty), "-o", out],
+        "file is not a directory": [
+            *(str(source), "-o", out, "--tmp-dir", str(tmp_path / "file" / "sub")),
+        ],
+    }
+    for expected, args in cases.items():
+        ran = CliRunner().invoke(main, ["dedup", "--engine", "spark", "-q", *args])
+        assert ran.exit_code == 1 and ran.output.startswith("Error: "), ran.output
+        assert expected in ran.output and len(ran.output.strip().splitlines()) == 1, ran.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty", "file", "in.jsonl"]
+
+
 def test_leftover_directories_of_a_killed_run_are_removed(tmp_path: Path) -> None:
     from zhnorm.io import remove_leftovers
 

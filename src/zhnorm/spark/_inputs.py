@@ -115,9 +115,16 @@ def local_inputs(inputs: Sequence[str]) -> dict[int, list[InputFile]]:
     :func:`zhnorm.io.input_files` lists them; stdin is an :class:`InputError`."""
     if "-" in inputs:
         raise InputError("the Spark engine cannot read stdin: pass files or directories")
-    return {
+    local = {
         i: list(input_files([local_path(arg)])) for i, arg in enumerate(inputs) if is_local(arg)
     }
+    for files in local.values():
+        for file in files:
+            if not os.path.isfile(file.path):
+                raise InputError(f"{file.path}: cannot open: No such file")
+    if len(local) == len(inputs) and not any(local.values()):
+        raise InputError(f"no input files in {', '.join(inputs)}")
+    return local
 
 
 def hadoop_path(spark: SparkSession, path: str) -> tuple[Any, Any]:

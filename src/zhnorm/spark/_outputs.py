@@ -90,8 +90,13 @@ def scratch_dir(output: str, tmp_dir: str | os.PathLike[str] | None) -> str | No
     ``output`` (``None`` for an output on another file system: the cluster's own)."""
     if tmp_dir is None and not is_local(output):
         return None
-    parent = spool_dir(local_path(output), tmp_dir)
-    return tempfile.mkdtemp(prefix=f"{temp_prefix()}spark-", suffix=".partial", dir=parent)
+    try:
+        parent = spool_dir(local_path(output), tmp_dir)
+        return tempfile.mkdtemp(prefix=f"{temp_prefix()}spark-", suffix=".partial", dir=parent)
+    except OSError as exc:
+        raise OutputError(
+            f"{tmp_dir or output}: cannot make Spark's scratch directory: {exc.strerror}"
+        ) from None
 
 
 class Outputs:
