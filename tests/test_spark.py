@@ -381,18 +381,29 @@ def test_dedup_files_jsonl_same_as_local_command(
 
     local = tmp_path / "local"
     local.mkdir()
-    command = ["dedup", *files, "-o", str(local / "kept.jsonl"), "--keep", "date", "-q"]
+    command = [
+        "dedup",
+        *files,
+        "-o",
+        str(local / "kept.jsonl"),
+        "--keep",
+        "date",
+        "-q",
+        "--skip-bad",
+    ]
     ran = CliRunner().invoke(main, [*command, "--clusters", str(local / "c.jsonl")])
     assert ran.exit_code == 0, ran.output
 
     # Directories: the engine lists their files (sorted, skipping _SUCCESS) by itself.
     out = tmp_path / "spark"
+    out.mkdir()
     counts = zs.dedup_files(
         [str(inputs)],
         str(out / "kept.jsonl"),
         str(out / "c.jsonl"),
         keep="date",
         pairs=str(out / "pairs.jsonl"),
+        skip_bad=True,
         spark=spark,
     )
     assert _part_lines(out / "kept.jsonl") == (local / "kept.jsonl").read_text("utf-8").splitlines()
@@ -432,7 +443,8 @@ def test_dedup_files_parquet(spark: SparkSession, corpus: list[str], tmp_path: A
     pq.write_table(pa.Table.from_pylist(rows), tmp_path / "in.parquet")
     command = ["dedup", str(tmp_path / "in.parquet"), "-o", str(tmp_path / "local.parquet")]
     ran = CliRunner().invoke(
-        main, [*command, "--clusters", str(tmp_path / "local.jsonl"), "--keep", "n", "-q"]
+        main,
+        [*command, "--clusters", str(tmp_path / "local.jsonl"), "--keep", "n", "-q", "--skip-bad"],
     )
     assert ran.exit_code == 0, ran.output
     counts = zs.dedup_files(
@@ -440,6 +452,7 @@ def test_dedup_files_parquet(spark: SparkSession, corpus: list[str], tmp_path: A
         str(tmp_path / "spark.parquet"),
         str(tmp_path / "spark.jsonl"),
         keep="n",  # a typed Parquet column; ties go to the first
+        skip_bad=True,
         spark=spark,
     )
     local_kept = pq.read_table(tmp_path / "local.parquet").to_pylist()

@@ -162,6 +162,7 @@ def dedup(
                 inputs, output, clusters, master=master, pairs=pairs, keep=keep,
                 threshold=DEFAULT_THRESHOLD if threshold is None else threshold, params=params,
                 text_field=text_field, id_field=id_field, rejects=rejects, errors=errors,
+                skip_bad=skip_bad, tmp_dir=tmp_dir,
             )  # fmt: skip
         else:
             counts = dedup_files(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import time
 from collections.abc import Iterable, Iterator
@@ -215,7 +216,8 @@ def _alive(pid: int) -> bool:
 def remove_leftovers(
     directory: str | os.PathLike[str], *, before: float | None = None
 ) -> list[str]:
-    """Remove the temporary files (``.zhnorm-PID-*.partial``) that a killed run left in
+    """Remove the temporary files (``.zhnorm-PID-*.partial``; directories for the Spark
+    engine) that a killed run left in
     ``directory``: last written before ``before`` (default: now) by a process that is
     gone.  Returns the paths removed."""
     cutoff = time.time() if before is None else before
@@ -230,8 +232,11 @@ def remove_leftovers(
             continue
         path = os.path.join(directory, name)
         try:
-            if os.stat(path).st_mtime < cutoff:
-                os.unlink(path)
+            if os.lstat(path).st_mtime < cutoff:
+                if os.path.isdir(path) and not os.path.islink(path):
+                    shutil.rmtree(path)  # the Spark engine's outputs and scratch
+                else:
+                    os.unlink(path)
                 removed.append(path)
         except OSError:
             continue

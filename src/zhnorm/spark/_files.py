@@ -1,199 +1,66 @@
-"""``zhnorm dedup --engine spark``: deduplicate JSONL or Parquet files on Spark.
+"""``zhnorm dedup --engine spark``: deduplicate JSONL, text or Parquet files on Spark.
 
 The records, ids, rejects and outputs follow the local engine
 (:func:`zhnorm.neardup.files.dedup_files`) and the record contract of :mod:`zhnorm.io`:
 records are read in input order (the files in the order given, a directory's files
 sorted by path, lines in file order) and numbered densely, so ``first`` keeps the same
 record; a record's id follows :func:`zhnorm.io.record_id`; bad records (malformed JSON,
-invalid UTF-8, text missing or not a string, id missing) go to the rejects with the
-reason; the clusters file has one line per good record, ``{"id", "cluster",
-"duplicate_of", "similarity"}``, ``cluster`` being the id of the kept member; the
-counts are a :class:`zhnorm.io.DedupCounts`.
+invalid UTF-8, text missing or not a string, id missing, an id given twice:
+:func:`zhnorm.io.rejects.duplicate_id`) stop the run with a one-line error naming the
+first one, or with ``skip_bad`` go to the rejects with the reason; the clusters file
+has one line per good record, ``{"id", "cluster", "duplicate_of", "similarity"}``,
+``cluster`` being the id of the kept member; the counts are a
+:class:`zhnorm.io.DedupCounts` (``read == kept + removed + rejected``).
 
-Inputs are files or directories (a directory's files whose names do not start with
-``_`` or ``.``, recursively), on any file system Spark reads (local, ``hdfs://``,
-``s3a://``...): ``*.parquet`` as Parquet, anything else as JSONL (``.gz`` and ``.bz2``
-are decompressed by Hadoop); one run reads one of the two formats.  Outputs are
-directories of part files, in input order (part-00000 first): JSONL, or Parquet when
-the output name ends with ``.parquet``.  Each output is written to a temporary sibling
-directory and renamed into place when every output is complete, so a failed run leaves
-no output that looks finished.
+Inputs are what the input layer reads (:mod:`._inputs`: files or directories, JSONL -
+also ``.gz``/``.zst``/``.bz2``/``.xz`` -, Spark ``part-*`` files, ``.txt`` documents,
+Parquet, in ``encoding``) on the local file system, or on any file system Spark reads
+(``hdfs://``, ``s3a://``...: plain, ``.gz`` or ``.bz2`` UTF-8 JSONL, and Parquet); one
+run reads Parquet or the others.  Outputs are directories of part files, in input order
+(part-00000 first): JSONL, or Parquet when the output name ends with ``.parquet``; they
+are checked before Spark starts, written beside their final names and moved into place
+when every one is complete (:mod:`._outputs`), so a failed or killed run leaves no
+output that looks finished.
 """
 
 from __future__ import annotations
 
 import json
-import uuid
+import shutil
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
 import pandas as pd
 from pyspark import StorageLevel
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from ..io import (
-    BadRecord,
-    DedupCounts,
-    InputError,
-    Record,
-    check_record,
-    parse_jsonl_line,
-    record_id,
-    rejects_path,
-)
+from ..io import BadRecord, DedupCounts, Rejects, dumps_record, rejects_path
 from ..io import rejects as reasons
-from ..io.inputs import is_ignored
+from ..io.encodings import DEFAULT_ENCODING, check_encoding
 from ..neardup.cluster import KEEP_POLICIES
 from ..neardup.params import MinHashParams
 from ._common import session
 from ._dedup import BROADCAST_LIMIT, dedup_result
 from ._frame import with_row_index
+from ._inputs import (
+    SparkFile,
+    first_rows,
+    list_inputs,
+    local_inputs,
+    raise_read_errors,
+    read_failure,
+    read_lines,
+)
+from ._outputs import Outputs, check_spark_outputs, scratch_dir
 
 __all__ = ["DedupCounts", "dedup_files"]
-
-_PARSED_SCHEMA = (
-    "_zh_file string, _zh_block long, _zh_line long, _zh_ok boolean, _zh_id string, "
-    "_zh_text string, _zh_value string, _zh_payload string"
-)
-
-
-# --- inputs ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _File:
-    uri: str  # as Hadoop lists it (not URL-encoded)
-    name: str  # as reported in ids and rejects: the path given, or under the directory
-    parquet: bool
-
-
-def _hadoop(spark: SparkSession, path: str) -> tuple[Any, Any]:
-    jvm: Any = spark._jvm
-    conf = spark._jsc.hadoopConfiguration()
-    hpath = jvm.org.apache.hadoop.fs.Path(path)
-    return hpath, hpath.getFileSystem(conf)
-
-
-def _list_inputs(spark: SparkSession, inputs: Sequence[str]) -> list[_File]:
-    files: list[_File] = []
-    for arg in inputs:
-        if arg == "-":
-            raise InputError("the Spark engine cannot read stdin: pass files or directories")
-        path, fs = _hadoop(spark, arg)
-        if not fs.exists(path):
-            raise InputError(f"{arg}: no such file or directory")
-        status = fs.getFileStatus(path)
-        if not status.isDirectory():
-            found = [(status.getPath().toString(), arg)]
-        else:
-            root = status.getPath().toString().rstrip("/")
-            found = []
-            listing = fs.listFiles(path, True)
-            while listing.hasNext():
-                uri = listing.next().getPath().toString()
-                relative = uri[len(root) + 1 :]
-                if is_ignored(relative):
-                    continue
-                found.append((uri, f"{arg.rstrip('/')}/{relative}"))
-            found.sort()
-        for uri, name in found:
-            if uri.endswith((".zst", ".txt")):
-                raise InputError(
-                    f"{name}: the Spark engine reads JSONL (.gz, .bz2) and Parquet; "
-                    "use the local engine for .zst and .txt inputs"
-                )
-            files.append(_File(uri, name, uri.endswith(".parquet")))
-    if not files:
-        raise InputError(f"no input files in {', '.join(inputs)}")
-    if len({f.parquet for f in files}) > 1:
-        raise InputError("the Spark engine reads JSONL or Parquet in one run, not both")
-    return files
 
 
 def _dumps(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False)
-
-
-def _parse_jsonl(
-    batches: Iterator[pd.DataFrame],
-    names: dict[str, str],
-    text_field: str,
-    id_field: str | None,
-    keep_field: str | None,
-    errors: str,
-) -> Iterator[pd.DataFrame]:
-    """:func:`zhnorm.io.read_jsonl` + :func:`zhnorm.io.iter_records` per line."""
-    columns = _PARSED_SCHEMA.replace(",", "").split()[::2]
-    for batch in batches:
-        rows: list[tuple[Any, ...]] = []
-        lines = zip(
-            batch["raw"].tolist(),
-            batch["_zh_file"].tolist(),
-            batch["_zh_block"].tolist(),
-            batch["_zh_line"].tolist(),
-            batch["_zh_lineno"].tolist(),
-            strict=True,
-        )
-        for raw, path, block, index, lineno in lines:
-            name = names[unquote(path)]
-            line_no = int(lineno) + 1
-            # (with its line break, as zhnorm.io.read_jsonl reads it)
-            parsed = parse_jsonl_line(bytes(raw) + b"\n", name, line_no, errors)
-            if parsed is None:
-                continue
-            item: Record | BadRecord = (
-                parsed
-                if isinstance(parsed, BadRecord)
-                else check_record(parsed, name, line_no, text_field, id_field)
-            )
-            if isinstance(item, BadRecord):
-                rows.append((path, block, index, False, None, None, None, _dumps(item.to_dict())))
-                continue
-            value = None if keep_field is None else json.dumps(item.data.get(keep_field))
-            doc_id = record_id(item, id_field)
-            # The line itself is the record's payload: kept JSONL lines are copied as they
-            # are, as the local command does.
-            line = bytes(raw).decode("utf-8", errors).rstrip("\r")
-            rows.append((path, block, index, True, doc_id, item.text, value, line))
-        yield pd.DataFrame(rows, columns=columns)
-
-
-def _read_jsonl(
-    spark: SparkSession,
-    files: list[_File],
-    text_field: str,
-    id_field: str | None,
-    keep_field: str | None,
-    errors: str,
-) -> DataFrame:
-    rank = {f.uri: i for i, f in enumerate(files)}
-    names = {f.uri: f.name for f in files}
-    lines = (
-        spark.read.option("lineSep", "\n")
-        .text([f.uri for f in files])
-        .select(
-            F.col("value").cast("binary").alias("raw"),
-            F.col("_metadata.file_path").alias("_zh_file"),
-            F.col("_metadata.file_block_start").alias("_zh_block"),
-        )
-    )
-    numbered = with_row_index(
-        lines,
-        "_zh_line",
-        [F.col("_zh_file"), F.col("_zh_block")],
-        order=lambda v: (rank[unquote(v[0])], v[1]),
-        within="_zh_lineno",
-        persist=False,  # a file scan: the same rows in the same order every time
-    )
-    parsed = numbered.mapInPandas(
-        lambda b: _parse_jsonl(b, names, text_field, id_field, keep_field, errors),
-        _PARSED_SCHEMA,
-    )
-    return parsed.persist(StorageLevel.MEMORY_AND_DISK)
 
 
 def _python_type(data_type: T.DataType) -> str:
@@ -215,11 +82,13 @@ def _python_type(data_type: T.DataType) -> str:
 
 def _read_parquet(
     spark: SparkSession,
-    files: list[_File],
+    files: list[SparkFile],
     text_field: str,
     id_field: str | None,
 ) -> tuple[DataFrame, list[str]]:
-    rank = {f.uri: i for i, f in enumerate(files)}
+    """The rows of Parquet ``files`` with the columns of
+    :data:`~zhnorm.spark._inputs.PARSED_SCHEMA` (``_zh_payload`` for bad rows only)."""
+    rank = {f.uri: f.rank for f in files}
     frame = spark.read.parquet(*[f.uri for f in files])
     original = list(frame.columns)
     types = {field.name: field.dataType for field in frame.schema.fields}
@@ -237,7 +106,7 @@ def _read_parquet(
         persist=False,  # a file scan: the same rows in the same order every time
     )
     name_frame = spark.createDataFrame(
-        [(f.uri, f.name) for f in files], "_zh_uri string, _zh_name string"
+        [(f.uri, f.name, f.rank) for f in files], "_zh_uri string, _zh_name string, _zh_rank long"
     )
     decode = F.udf(unquote, "string")
     numbered = numbered.withColumn("_zh_uri", decode("_zh_file")).join(
@@ -262,10 +131,13 @@ def _read_parquet(
         else:
             reason = F.coalesce(reason, F.when(F.col(id_field).isNull(), missing))
             record_id = F.col(id_field).cast("string")
+        given: Any = F.lit(True)
     elif "id" in types and isinstance(types["id"], (T.StringType, T.IntegralType)):
         record_id = F.coalesce(F.col("id").cast("string"), file_line)
+        given = F.col("id").isNotNull()
     else:
         record_id = file_line
+        given = F.lit(False)
     raw = F.to_json(F.struct(*[F.col(c) for c in original]))
     bad = F.to_json(
         F.struct(
@@ -278,15 +150,16 @@ def _read_parquet(
     text = F.col(text_field).cast("string") if text_field in types else F.lit(None)
     parsed = numbered.select(
         *original,
-        "_zh_file",
+        "_zh_rank",
         "_zh_block",
-        "_zh_line",
+        line.alias("_zh_lineno"),
         reason.isNull().alias("_zh_ok"),
         record_id.alias("_zh_id"),
+        given.alias("_zh_given"),
         text.alias("_zh_text"),
         F.when(reason.isNotNull(), bad).alias("_zh_payload"),
     )
-    return parsed.persist(StorageLevel.MEMORY_AND_DISK), original
+    return parsed, original
 
 
 # --- outputs ---------------------------------------------------------------------------
@@ -324,37 +197,6 @@ def _clusters_json(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         yield pd.DataFrame({"_zh_idx": batch["_zh_idx"], "value": lines})
 
 
-class _Outputs:
-    """Directories written beside their final names, renamed in at :meth:`commit`."""
-
-    def __init__(self, spark: SparkSession) -> None:
-        self.spark = spark
-        self.pending: list[tuple[str, str]] = []
-        self.tag = uuid.uuid4().hex[:12]
-
-    def temporary(self, path: str) -> str:
-        temp = f"{path.rstrip('/')}.zhnorm-{self.tag}.partial"
-        self.pending.append((temp, path))
-        return temp
-
-    def commit(self) -> None:
-        for temp, final in self.pending:
-            source, fs = _hadoop(self.spark, temp)
-            target, _ = _hadoop(self.spark, final)
-            if fs.exists(target):
-                fs.delete(target, True)
-            if not fs.rename(source, target):
-                raise InputError(f"{final}: could not move the finished output into place")
-        self.pending = []
-
-    def abort(self) -> None:
-        for temp, _ in self.pending:
-            path, fs = _hadoop(self.spark, temp)
-            if fs.exists(path):
-                fs.delete(path, True)
-        self.pending = []
-
-
 def _write_text(frame: DataFrame, path: str) -> None:
     frame.write.mode("overwrite").text(path)
 
@@ -373,45 +215,75 @@ def dedup_files(
     rejects: str | None = None,
     pairs: str | None = None,
     errors: str = "strict",
+    encoding: str = DEFAULT_ENCODING,
+    skip_bad: bool = False,
+    tmp_dir: str | None = None,
     spark: SparkSession | None = None,
 ) -> DedupCounts:
-    """Deduplicate JSONL or Parquet ``inputs`` on Spark (module docstring) and write the
-    kept records to ``output``, one line per good record to ``clusters``, bad records
-    to ``rejects`` (default ``OUTPUT.rejects.jsonl``; only when there are some) and
-    every verified pair to ``pairs``.  Returns the counts (:meth:`DedupCounts.summary`
-    is the command's closing line).
+    """Deduplicate ``inputs`` on Spark (module docstring) and write the kept records to
+    ``output``, one line per good record to ``clusters`` and every verified pair to
+    ``pairs``.  A bad record is an :class:`~zhnorm.io.InputError` naming the first one
+    (file:line and reason), before any output is written; with ``skip_bad`` bad records
+    go to ``rejects`` (default ``OUTPUT.rejects.jsonl``; only when there are some).
+    Returns the counts (:meth:`DedupCounts.summary` is the command's closing line;
+    :meth:`~zhnorm.io.RunCounts.failure` says whether the run failed).
 
-    ``master``: ``local[2]``, ``spark://host:7077``, ``yarn``... or ``None`` under
-    ``spark-submit``.  ``spark``: use this session instead (not stopped at the end);
-    otherwise a session started here is stopped at the end.
+    Every output path is checked before Spark starts (:func:`._outputs.check_spark_outputs`),
+    and so are the local inputs (:func:`zhnorm.io.input_files`).  ``encoding``: one of
+    :data:`zhnorm.io.ENCODING_NAMES` for JSONL and text inputs (``auto``: per file).
     ``errors``: ``strict`` rejects a line with invalid UTF-8, ``replace`` substitutes
-    U+FFFD."""
+    U+FFFD.  ``tmp_dir``: where Spark spills (``spark.local.dir``, in a directory of
+    this run's, removed at the end; default: beside a local output, for a local master);
+    it needs a session started here.  ``master``: ``local[2]``, ``spark://host:7077``,
+    ``yarn``... or ``None`` under ``spark-submit``.  ``spark``: use this session
+    instead (not stopped at the end); otherwise a session started here is stopped at
+    the end."""
     from pyspark.sql import SparkSession as _Session
 
+    check_encoding(encoding)
     params = params or MinHashParams()
     rejects = rejects_path(output, rejects)
+    check_spark_outputs(inputs, [output, clusters, pairs, rejects], tmp_dir)
+    local = local_inputs(inputs)
     owned = spark is None and _Session.getActiveSession() is None
-    spark = spark or session(master, app_name="zhnorm dedup")
-    outputs = _Outputs(spark)
+    if tmp_dir is not None and not owned:
+        raise ValueError(
+            "tmp_dir= sets spark.local.dir of a session started by dedup_files; "
+            "a running session keeps its own (set spark.local.dir when building it)"
+        )
+    spills_here = tmp_dir is not None or (master or "").startswith("local")
+    scratch = scratch_dir(output, tmp_dir) if owned and spills_here else None
     try:
-        counts = _run(
-            spark, outputs, inputs, output, clusters, params, threshold, keep, id_field,
-            text_field, rejects, pairs, errors,
-        )  # fmt: skip
-        outputs.commit()
-    except BaseException:
-        outputs.abort()
-        raise
+        conf = {} if scratch is None else {"spark.local.dir": scratch}
+        spark = spark or session(master, app_name="zhnorm dedup", conf=conf)
+        outputs = Outputs(spark)
+        try:
+            counts = _run(
+                spark, outputs, inputs, local, output, clusters, params, threshold, keep,
+                id_field, text_field, rejects if skip_bad else None, pairs, errors, encoding,
+            )  # fmt: skip
+            outputs.commit()
+        except BaseException as exc:
+            outputs.abort()
+            unreadable = read_failure(exc)
+            if unreadable is not None:
+                raise unreadable from None
+            raise
+        finally:
+            if owned:
+                spark.stop()
     finally:
-        if owned:
-            spark.stop()
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+    counts.check()
     return counts
 
 
 def _run(
     spark: SparkSession,
-    outputs: _Outputs,
+    outputs: Outputs,
     inputs: Sequence[str],
+    local: dict[int, Any],
     output: str,
     clusters: str | None,
     params: MinHashParams,
@@ -419,12 +291,13 @@ def _run(
     keep: str,
     id_field: str | None,
     text_field: str,
-    rejects: str,
+    rejects: str | None,
     pairs_path: str | None,
     errors: str,
+    encoding: str,
 ) -> DedupCounts:
-    files = _list_inputs(spark, inputs)
-    parquet_in = files[0].parquet
+    files = list_inputs(spark, inputs, local)
+    parquet_in = files[0].kind == "parquet"
     keep_field = None if keep in KEEP_POLICIES else keep
     original: list[str] = []
     if parquet_in:
@@ -432,17 +305,42 @@ def _run(
         keep_col = keep
         if keep_field is not None and keep_field not in original:
             parsed = parsed.withColumn(keep_field, F.lit(None).cast("string"))
+        raw: Any = F.to_json(F.struct(*[F.col(c) for c in original]))
     else:
-        parsed = _read_jsonl(spark, files, text_field, id_field, keep_field, errors)
+        parsed = read_lines(
+            spark, files, text_field=text_field, id_field=id_field, keep_field=keep_field,
+            errors=errors, encoding=encoding,
+        )  # fmt: skip
         keep_col = keep if keep_field is None else "_zh_value"
-    rank = {f.uri: i for i, f in enumerate(files)}
-    good = with_row_index(
-        parsed.where(F.col("_zh_ok")),
-        "_zh_idx",
-        [F.col("_zh_file"), F.col("_zh_block")],
-        order=lambda v: (rank[unquote(v[0])], v[1]),
-        persist=False,  # ``parsed`` is cached
-    )
+        raw = F.col("_zh_payload")
+    parsed = parsed.persist(StorageLevel.MEMORY_AND_DISK)
+    if not parquet_in:
+        raise_read_errors(parsed)
+
+    # Bad records: unreadable ones, then ids given twice (the first one stays).
+    names = {f.rank: f.name for f in files}
+    repeated = _repeated_ids(parsed).persist(StorageLevel.MEMORY_AND_DISK)
+    n_repeated = repeated.count()
+    bad = parsed.where(~F.col("_zh_ok")).select("_zh_rank", "_zh_lineno", "_zh_payload")
+    if n_repeated:
+        bad = bad.unionByName(_repeated_rejects(parsed, repeated, names, raw, parquet_in))
+    if rejects is None:
+        first = first_rows(bad, ["_zh_payload"])
+        if first:
+            Rejects(None).add(BadRecord(**_bad_fields(first[0][0])))  # raises InputError
+
+    good = parsed.where(F.col("_zh_ok"))
+    order: list[Any] | None = [F.col("_zh_rank"), F.col("_zh_block")]
+    if n_repeated:
+        keys = repeated.select("_zh_rank", "_zh_lineno")
+        if n_repeated <= BROADCAST_LIMIT:  # the documents keep their order
+            good = good.join(F.broadcast(keys), ["_zh_rank", "_zh_lineno"], "left_anti")
+        else:
+            good = good.join(keys, ["_zh_rank", "_zh_lineno"], "left_anti").orderBy(
+                "_zh_rank", "_zh_lineno"
+            )
+            order = None  # the sorted frame's own order
+    good = with_row_index(good, "_zh_idx", order, persist=order is None)
     slim_cols = ["_zh_idx", "_zh_text", *([keep_col] if keep_field is not None else [])]
     result = dedup_result(
         good.select(*slim_cols),
@@ -502,11 +400,11 @@ def _run(
         )
         _write_text(pair_rows, outputs.temporary(pairs_path))
 
-    bad = parsed.where(~F.col("_zh_ok"))
     n_bad = bad.count()
     if n_bad:
-        rejected = bad.orderBy("_zh_line").select(F.col("_zh_payload").alias("value"))
-        _write_text(rejected, outputs.temporary(rejects))
+        assert rejects is not None
+        ordered = bad.orderBy("_zh_rank", "_zh_lineno").select(F.col("_zh_payload").alias("value"))
+        _write_text(ordered, outputs.temporary(rejects))
     n_good = good.count()
     verified = result.pairs.count()
     removed = result.duplicates
@@ -519,3 +417,71 @@ def _run(
         verified=verified,
         rejects_path=rejects,
     )
+
+
+def _bad_fields(payload: str) -> dict[str, Any]:
+    """The :class:`BadRecord` fields of a rejects line."""
+    data = json.loads(payload)
+    return {
+        "source": data["file"],
+        "line": data["line"],
+        "reason": data["reason"],
+        "raw": data["raw"],
+    }
+
+
+def _repeated_ids(parsed: DataFrame) -> DataFrame:
+    """``(_zh_rank, _zh_lineno, _zh_id, _zh_first_rank, _zh_first_line)`` of each good
+    record whose own id (:func:`zhnorm.io.records.given_id`; not a ``file:line``) an
+    earlier record already gave."""
+    earlier = Window.partitionBy("_zh_id").orderBy("_zh_rank", "_zh_lineno")
+    given = parsed.where(F.col("_zh_ok") & F.col("_zh_given")).select(
+        "_zh_rank", "_zh_lineno", "_zh_id"
+    )
+    return (
+        given.select(
+            "*",
+            F.row_number().over(earlier).alias("_zh_n"),
+            F.first("_zh_rank").over(earlier).alias("_zh_first_rank"),
+            F.first("_zh_lineno").over(earlier).alias("_zh_first_line"),
+        )
+        .where(F.col("_zh_n") > 1)
+        .drop("_zh_n")
+    )
+
+
+def _repeated_rejects(
+    parsed: DataFrame, repeated: DataFrame, names: dict[int, str], raw: Any, parquet_in: bool
+) -> DataFrame:
+    """The rejects lines of the ``repeated`` records, worded by
+    :func:`zhnorm.io.rejects.duplicate_id` as the local engine words them."""
+    keys = ["_zh_rank", "_zh_lineno"]
+    rows = parsed.select(*keys, raw.alias("_zh_raw")).join(repeated, keys)
+
+    def word(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        for batch in batches:
+            lines = []
+            for rank, line, doc_id, first_rank, first_line, text in zip(
+                batch["_zh_rank"].tolist(),
+                batch["_zh_lineno"].tolist(),
+                batch["_zh_id"].tolist(),
+                batch["_zh_first_rank"].tolist(),
+                batch["_zh_first_line"].tolist(),
+                batch["_zh_raw"].tolist(),
+                strict=True,
+            ):
+                first = f"{names[int(first_rank)]}:{int(first_line)}"
+                reason = reasons.duplicate_id(doc_id, first)
+                # as the local engine words the record: its fields, re-serialised
+                shown = text if parquet_in else dumps_record(json.loads(text)).rstrip()
+                bad = BadRecord(names[int(rank)], int(line), reason, shown)
+                lines.append(_dumps(bad.to_dict()))
+            yield pd.DataFrame(
+                {
+                    "_zh_rank": batch["_zh_rank"],
+                    "_zh_lineno": batch["_zh_lineno"],
+                    "_zh_payload": lines,
+                }
+            )
+
+    return rows.mapInPandas(word, "_zh_rank long, _zh_lineno long, _zh_payload string")
