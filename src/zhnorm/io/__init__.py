@@ -44,6 +44,7 @@ from .outputs import (
     Terminated,
     check_output_dir,
     check_outputs,
+    check_work_dir,
     remove_leftovers,
     signals_unwind,
 )
@@ -88,6 +89,7 @@ __all__ = [
     "check_output_dir",
     "check_outputs",
     "check_record",
+    "check_work_dir",
     "detect_encoding",
     "dumps_record",
     "file_records",

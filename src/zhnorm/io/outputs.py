@@ -5,6 +5,7 @@
   of the run or the index, and stdout (``-`` or ``None``) is used at most once.  A
   problem is an :class:`OutputError` (one line, before anything is read or written).
   Every engine and every command that writes calls it first.
+* :func:`check_work_dir`: a scratch directory (``--tmp-dir``) exists and is writable.
 * :func:`remove_leftovers` removes the ``.zhnorm-PID-*.partial`` files a killed run
   left beside its targets (older than this run, their writer process gone);
   :func:`check_outputs` calls it for each directory it approves.
@@ -32,6 +33,7 @@ __all__ = [
     "Terminated",
     "check_output_dir",
     "check_outputs",
+    "check_work_dir",
     "remove_leftovers",
     "signals_unwind",
 ]
@@ -105,6 +107,19 @@ def check_outputs(
         directories.append(directory)
     for directory in dict.fromkeys(directories):
         remove_leftovers(directory)
+
+
+def check_work_dir(path: str | os.PathLike[str]) -> None:
+    """Raise :class:`OutputError` unless ``path`` is an existing, writable directory: the
+    rule for a scratch directory a run is given (``--tmp-dir``), which, like an output's
+    directory, is never created (a typo would otherwise scatter spools)."""
+    name = os.fspath(path)
+    if os.path.exists(name) and not os.path.isdir(name):
+        raise OutputError(f"{name}: not a directory")
+    if not os.path.isdir(name):
+        raise OutputError(f"{name}: directory does not exist (it is not created)")
+    if not os.access(name, os.W_OK | os.X_OK):
+        raise OutputError(f"{name}: directory is not writable")
 
 
 def check_output_dir(path: str | os.PathLike[str]) -> None:

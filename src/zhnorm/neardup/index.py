@@ -31,7 +31,7 @@ from .params import DEFAULT_THRESHOLD, MinHashParams
 from .sketch import Sketch, sketch_texts
 from .verify import ShingleSets
 
-__all__ = ["DedupIndex", "IndexFileError", "IndexMatch"]
+__all__ = ["DedupIndex", "IndexFileError", "IndexMatch", "IndexParamsError"]
 
 APPLICATION_ID = 0x7A686E64  # "zhnd" in the SQLite header: a zhnorm dedup index
 SCHEMA_VERSION = 2  # user_version; 1 was the unmarked format (read and upgraded)
@@ -68,12 +68,18 @@ class IndexFileError(InputError, ValueError):
     or locked by another writer); the message is one line naming it."""
 
 
+class IndexParamsError(ValueError):
+    """Parameters that differ from those an existing index was built with (a usage
+    error: the message names each difference)."""
+
+
 class DedupIndex:
     """Near-duplicate index at ``path`` (created if missing).
 
     ``params``, ``threshold`` and ``key_config`` default to those stored in an existing
     file (or to ``MinHashParams()``, 0.8 and the dedup key for a new one); values that
-    differ from the stored ones raise ``ValueError`` naming the differences.  A file
+    differ from the stored ones raise :class:`IndexParamsError` (a ``ValueError``)
+    naming the differences.  A file
     that is not a zhnorm index (no SQLite file, another application's database, a
     corrupt one) raises :class:`IndexFileError` and is left untouched."""
 
@@ -108,7 +114,7 @@ class DedupIndex:
             problems.append("key_config differs")
         if problems:
             self.close()
-            raise ValueError(
+            raise IndexParamsError(
                 f"{self.path} was built with other parameters (stored != requested: "
                 + "; ".join(problems)
                 + ")"
