@@ -6,8 +6,9 @@
   problem is an :class:`OutputError` (one line, before anything is read or written).
   Every engine and every command that writes calls it first.
 * :func:`check_work_dir`: a scratch directory (``--tmp-dir``) exists and is writable.
-* :func:`remove_leftovers` removes the ``.zhnorm-PID-*.partial`` files a killed run
-  left beside its targets (older than this run, their writer process gone);
+* :func:`remove_leftovers` removes the ``.zhnorm-PID-*.partial`` files (and SQLite's
+  ``-wal``/``-shm``/``-journal`` files of a partial index) a killed run left beside
+  its targets (older than this run, their writer process gone);
   :func:`check_outputs` calls it for each directory it approves.
 * :func:`signals_unwind` makes SIGTERM (and SIGINT) unwind like a
   :class:`KeyboardInterrupt` (:class:`Terminated`), so every
@@ -38,7 +39,7 @@ __all__ = [
     "signals_unwind",
 ]
 
-_LEFTOVER = re.compile(r"\.zhnorm-(\d+)-.*\.partial\Z")
+_LEFTOVER = re.compile(r"\.zhnorm-(\d+)-.*\.partial(-wal|-shm|-journal)?\Z")  # + SQLite's
 
 
 class OutputError(InputError):

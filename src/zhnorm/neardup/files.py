@@ -93,7 +93,7 @@ class _Corpus:
         self.bands: npt.NDArray[np.uint64] = np.empty((0, n_bands), np.uint64)
         self.empty_parts: list[npt.NDArray[np.bool_]] = []
         self.empty: npt.NDArray[np.bool_] = np.empty(0, bool)
-        self.lengths: array[int] = array("L")
+        self.lengths: array[int] = array("I")
         self.sources: list[str] = []
         self.source_of: array[int] = array("I")
         self.line_of: array[int] = array("q")
