@@ -288,3 +288,45 @@ def test_a_killed_run_leaves_an_index_that_gives_the_same_answers(tmp_path: Path
         assert _index_rows(index) == final
         leftovers = [p.name for p in work.iterdir() if p.name.startswith(".zhnorm-")]
         assert leftovers == []  # the rerun removed what the killed run left
+
+
+# --- 8. memory per record ---------------------------------------------------------------
+
+
+def test_the_engine_holds_no_signatures_or_per_record_objects(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the engine's own code holds once every record is sketched (measured with
+    tracemalloc just before the writing pass, allocations made in ``zhnorm/neardup``
+    only): band hashes, the id check and a few arrays - not the 512-byte signatures nor
+    per-record Python objects (docs/dedup.md has the whole-process numbers)."""
+    import tracemalloc
+
+    import zhnorm.neardup.files as engine
+
+    n = 12_000
+    rng = random.Random(12)
+    chars = [chr(c) for c in range(0x4E00, 0x4E00 + 3000)]
+    source = tmp_path / "tiny.jsonl"
+    with source.open("w", encoding="utf-8") as out:
+        for i in range(n):
+            text = "".join(rng.choice(chars) for _ in range(20))
+            out.write(json.dumps({"id": f"r{i}", "text": text}, ensure_ascii=False) + "\n")
+    held: list[int] = []
+    real = engine._write_records
+
+    def measured(*args: object, **kwargs: object) -> int:
+        snapshot = tracemalloc.take_snapshot().filter_traces(
+            [tracemalloc.Filter(True, "*/zhnorm/neardup/*")]
+        )
+        held.append(sum(stat.size for stat in snapshot.statistics("filename")))
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "_write_records", measured)
+    tracemalloc.start()
+    try:
+        dedup_files([str(source)], str(tmp_path / "k.jsonl"), quiet=True)
+    finally:
+        tracemalloc.stop()
+    per_record = held[0] / n
+    assert per_record < 400, per_record  # bands 136 + id check ~120 + arrays ~40
