@@ -3,9 +3,12 @@ document and across a corpus; boilerplate reported as such."""
 
 from __future__ import annotations
 
+import json
 import pickle
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from zhnorm import (
     KeyConfig,
@@ -15,6 +18,7 @@ from zhnorm import (
     paragraphs_batch,
     repeated_paragraphs,
 )
+from zhnorm.cli.app import main
 from zhnorm.textreuse import RepeatOptions
 
 from .conftest import SEEDS
@@ -130,3 +134,99 @@ def test_many_paragraphs_do_not_blow_up(simplified_corpus: list[str]) -> None:
     docs = simplified_corpus[:300]
     groups = repeated_paragraphs(docs)
     assert all(g.count >= 2 for g in groups)
+
+
+def test_text_without_line_breaks_is_split_into_sentences() -> None:
+    """Scraped news has no line breaks: a share line and a repeated sentence are found."""
+    bodies = ["第一篇講颱風來襲的消息。", "第二篇說的是選舉結果。", "第三篇報導股市大漲。"]
+    shared = "中央氣象局提醒民眾注意強風豪雨。"
+    docs = [f"{body}{shared}圖／本報資料照片   分享       facebook" for body in bodies]
+    groups = {g.key: g for g in repeated_paragraphs(docs)}
+    assert groups["中央气象局提醒民众注意强风豪雨"].documents == 3
+    assert groups["facebook"].boilerplate and groups["分享"].count == 3
+    for g in groups.values():
+        for o in g.occurrences:
+            assert docs[int(o.doc)][o.start : o.end] == o.text
+
+
+def test_a_lone_carriage_return_is_a_break() -> None:
+    text = "甲乙丙丁戊己庚。\r另一段落的文字。\r甲乙丙丁戊己庚。"
+    assert [p.text for p in paragraphs(text)] == [
+        "甲乙丙丁戊己庚。",
+        "另一段落的文字。",
+        "甲乙丙丁戊己庚。",
+    ]
+    [group] = repeated_paragraphs(text)
+    assert group.count == 2
+
+
+def test_dropping_a_sentence_keeps_the_rest_of_its_line() -> None:
+    from zhnorm.textreuse.paragraph_files import without_paragraphs
+
+    text = "第一句。重複的句子。第三句。\n\n下一段。"
+    paras = paragraphs(text)
+    assert [p.text for p in paras] == [text.split("\n")[0], "下一段。"]
+    unbroken = "第一句。重複的句子。 第三句。  分享"
+    paras = paragraphs(unbroken)
+    assert [p.text for p in paras] == ["第一句。", "重複的句子。", "第三句。", "分享"]
+    assert without_paragraphs(unbroken, paras, {1}) == "第一句。第三句。  分享"
+    assert without_paragraphs(unbroken, paras, {3}) == "第一句。重複的句子。 第三句。  "
+    lines = "甲段。\n乙段。\n丙段。"
+    assert without_paragraphs(lines, paragraphs(lines), {1}) == "甲段。\n丙段。"
+    assert without_paragraphs(lines, paragraphs(lines), {2}) == "甲段。\n乙段。"
+
+
+BODIES = [
+    "颱風今晚逼近東部海面，氣象局發布陸上警報。",
+    "立法院三讀通過勞基法修正案，明年上路。",
+    "股市今天大漲兩百點，成交量放大到一千億。",
+    "市府宣布捷運延伸線動工，預計五年完工。",
+    "職棒總冠軍賽第七戰，主場球隊逆轉獲勝。",
+    "衛福部提醒民眾流感疫苗開打，長者優先。",
+    "北部空氣品質不良，環保署建議減少外出。",
+    "電影節頒獎典禮落幕，新銳導演奪下大獎。",
+    "地方選舉登記截止，共有三百人參選議員。",
+    "科學園區擴建計畫通過環評，將增就業機會。",
+    "國際油價連三漲，下週汽油恐再調漲五角。",
+    "大學學測報名人數創新低，少子化衝擊明顯。",
+]
+
+
+def test_cli_furniture_per_source_and_dropped_on_request(tmp_path: Path) -> None:
+    records: list[dict[str, object]] = []
+    for i in range(12):
+        site = "udn" if i % 2 else "cts"
+        tail = "   分享       facebook" if site == "udn" else ""
+        body = BODIES[i]
+        records.append({"id": f"a{i}", "site": site, "text": body + tail})
+    corpus = tmp_path / "news.jsonl"
+    corpus.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
+    report, clean = tmp_path / "report.jsonl", tmp_path / "clean.jsonl"
+    args = ["paragraphs", str(corpus), "-o", str(report), "--source-field", "site"]
+    result = CliRunner().invoke(main, [*args, "--drop-repeats", "-O", str(clean)])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in report.read_text("utf-8").splitlines()]
+    furniture = [line for line in lines if line["type"] == "furniture"]
+    assert {(f["source"], f["text"]) for f in furniture} == {("udn", "分享"), ("udn", "facebook")}
+    assert {o["id"] for o in furniture[0]["occurrences"]} == {f"a{i}" for i in range(1, 12, 2)}
+    summary = {line["source"]: line for line in lines if line["type"] == "furniture-summary"}
+    assert summary["udn"]["items"] == 2 and summary["cts"]["furniture"] == 0
+    assert "facebook" in clean.read_text("utf-8")  # kept without --drop-furniture
+    flags = ["--drop-repeats", "--drop-furniture", "-O", str(clean)]
+    result = CliRunner().invoke(main, [*args, *flags])
+    assert result.exit_code == 0, result.output
+    cleaned = {r["id"]: r["text"] for r in map(json.loads, clean.read_text("utf-8").splitlines())}
+    assert cleaned["a1"] == BODIES[1] + "   "
+    assert cleaned["a0"] == records[0]["text"]
+    result = CliRunner().invoke(main, [*args, "--drop-furniture"])
+    assert result.exit_code != 0 and "--drop-furniture needs" in result.output
+    # records without the source field, or with a number: one line each, nothing lost
+    for record in records[:6]:
+        record.pop("site")
+    records[7]["site"] = 7
+    corpus.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0 and "12 records in, 12 out, 0 rejected" in result.output
+    lines = [json.loads(line) for line in report.read_text("utf-8").splitlines()]
+    summary = {line["source"]: line for line in lines if line["type"] == "furniture-summary"}
+    assert set(summary) == {None, "udn", "cts", "7"} and summary[None]["documents"] == 6

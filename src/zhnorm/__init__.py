@@ -58,16 +58,17 @@ if TYPE_CHECKING:
         convert,
         detect_script,
     )
+    from .stories import Story, StoryModel, story_similarity
     from .textreuse import (
         AlignOptions,
         Occurrence,
         Paragraph,
         Passage,
+        PassageCluster,
         RepeatGroup,
         RepeatOptions,
         ReuseOptions,
         ReuseResult,
-        Story,
         align,
         align_batch,
         paragraphs,
@@ -121,7 +122,7 @@ _LAZY = {
     "Passage": "textreuse",
     "RepeatGroup": "textreuse",
     "ReuseResult": "textreuse",
-    "Story": "textreuse",
+    "PassageCluster": "textreuse",
     "align": "textreuse",
     "align_batch": "textreuse",
     "paragraphs": "textreuse",
@@ -135,6 +136,9 @@ _LAZY = {
     "ScriptReport": "script",
     "convert": "script",
     "detect_script": "script",
+    "Story": "stories",
+    "StoryModel": "stories",
+    "story_similarity": "stories",
 }
 
 __all__ = [
@@ -158,6 +162,7 @@ __all__ = [
     "OpenCC",
     "Paragraph",
     "Passage",
+    "PassageCluster",
     "Pipeline",
     "PipelineConfigError",
     "RepeatGroup",
@@ -167,6 +172,7 @@ __all__ = [
     "ScriptReport",
     "Step",
     "Story",
+    "StoryModel",
     "__version__",
     "align",
     "align_batch",
@@ -195,6 +201,7 @@ __all__ = [
     "reuse",
     "shingles",
     "signatures",
+    "story_similarity",
     "to_lean_minhash",
 ]
 

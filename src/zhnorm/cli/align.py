@@ -6,11 +6,26 @@ from collections.abc import Iterator
 
 import click
 
-from ..io import AtomicOutput, check_outputs, dumps_record, read_text
+from ..io import (
+    AtomicOutput,
+    BadRecord,
+    RunCounts,
+    check_outputs,
+    dumps_record,
+    rejects_for,
+    text_documents,
+)
 from ..textreuse.alignment import AlignOptions, Passage, align_keys
 from ..textreuse.document import doc_key
 from ..textreuse.report import render_report
-from .options import MIN_LEN, PASSAGE_THRESHOLD, encoding_option, errors_option
+from .options import (
+    MIN_LEN,
+    PASSAGE_THRESHOLD,
+    encoding_option,
+    errors_option,
+    finish,
+    skip_bad_options,
+)
 
 __all__ = ["align_command"]
 
@@ -33,6 +48,11 @@ def _describe(number: int, passage: Passage) -> Iterator[str]:
 @PASSAGE_THRESHOLD
 @errors_option(None)
 @encoding_option("Encoding of A and B; auto: detect each (said on stderr).")
+@skip_bad_options(
+    "An undecodable A or B goes to the rejects file (nothing is aligned) instead of failing.",
+    "Where --skip-bad writes A or B when rejected (default HTML.rejects.jsonl, "
+    "else zhnorm.rejects.jsonl).",
+)
 def align_command(
     a_path: str,
     b_path: str,
@@ -42,8 +62,11 @@ def align_command(
     threshold: float,
     errors: str,
     encoding: str,
+    skip_bad: bool,
+    rejects: str | None,
 ) -> None:
-    """Passages texts A and B share (text files), in offsets of the original texts:
+    """Passages texts A and B share (text files, also compressed; - is stdin), in offsets
+    of the original texts:
     matched after repair, script folding (t2s) and width folding, so a Traditional
     page with leaked pinyin aligns with its Simplified source.
 
@@ -54,11 +77,34 @@ def align_command(
     """
     if a_path == "-" and b_path == "-":
         raise click.UsageError("only one of A and B can be stdin")
-    check_outputs([a_path, b_path], [html_path])
-    a_text = read_text(a_path, errors, encoding=encoding)
-    b_text = read_text(b_path, errors, encoding=encoding)
-    options = AlignOptions(min_len=min_len, threshold=threshold)
-    passages = align_keys(doc_key(a_text), doc_key(b_text), options, a_id=a_path, b_id=b_path)
+    bad = rejects_for(skip_bad, html_path, rejects)
+    check_outputs([a_path, b_path], [html_path, bad.path])
+    counts = RunCounts("align", rejects_path=bad.path)
+    texts: list[tuple[str, str]] = []
+    with bad:
+        for item in text_documents([a_path, b_path], errors=errors, encoding=encoding):
+            counts.read += 1
+            if isinstance(item, BadRecord):
+                bad.add(item)
+                counts.rejected += 1
+            else:
+                texts.append((item.id, item.text))
+        counts.written = len(texts)
+        if len(texts) == 2:
+            _align(texts, as_json, html_path, counts, AlignOptions(min_len, threshold))
+    counts.check()
+    finish(counts)
+
+
+def _align(
+    texts: list[tuple[str, str]],
+    as_json: bool,
+    html_path: str | None,
+    counts: RunCounts,
+    options: AlignOptions,
+) -> None:
+    (a_id, a_text), (b_id, b_text) = texts
+    passages = align_keys(doc_key(a_text), doc_key(b_text), options, a_id=a_id, b_id=b_id)
     for number, passage in enumerate(passages):
         if as_json:
             click.echo(dumps_record(passage.to_dict()), nl=False)
@@ -66,11 +112,8 @@ def align_command(
             for line in _describe(number, passage):
                 click.echo(line)
     if html_path:
-        docs = {a_path: a_text, b_path: b_text}
         with AtomicOutput(html_path) as page:
-            page.write(render_report(docs, passages, title="zhnorm align"))
-    if not as_json:
-        click.echo(
-            f"{len(passages)} shared passages" + (f"; report: {html_path}" if html_path else ""),
-            err=True,
-        )
+            page.write(render_report(dict(texts), passages, title="zhnorm align"))
+    counts.notes.append(f"{len(passages)} shared passages")
+    if html_path:
+        counts.notes.append(f"report: {html_path}")

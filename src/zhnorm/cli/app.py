@@ -7,7 +7,8 @@ from typing import Any
 import click
 
 from .._version import __version__
-from ..io import InputError, Terminated, signals_unwind
+from ..io import InputError, Terminated, signals_unwind, write_failure
+from ..io.files import WRITE_FAILURES
 from . import align, convert, dedup, detect, fix, paragraphs, reuse, run, summary
 
 __all__ = ["main"]
@@ -16,7 +17,8 @@ __all__ = ["main"]
 class _Group(click.Group):
     """The ``zhnorm`` group: an :class:`~zhnorm.io.InputError` from any command (bad
     input, named by file and position, or an :class:`~zhnorm.io.OutputError`: an output
-    path it must not write) is a one-line error, not a traceback.  SIGINT and SIGTERM
+    path it must not write), and a write the file system refused (a full disk) is a
+    one-line error, not a traceback.  SIGINT and SIGTERM
     unwind the command (its temporary files are removed) and exit with 128 + signal."""
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -25,6 +27,10 @@ class _Group(click.Group):
                 return super().invoke(ctx)
         except InputError as exc:
             raise click.ClickException(str(exc)) from exc
+        except OSError as exc:
+            if exc.errno not in WRITE_FAILURES:
+                raise
+            raise click.ClickException(str(write_failure(exc.filename, exc))) from exc
         except Terminated as exc:
             click.echo(f"zhnorm: stopped by {exc}", err=True)
             ctx.exit(128 + exc.signum)

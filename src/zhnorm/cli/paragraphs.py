@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..textreuse.furniture import FurnitureOptions
 from ..textreuse.paragraph_files import paragraphs_files
 from ..textreuse.repeats import RepeatOptions
 from .options import finish, record_options
@@ -32,6 +33,32 @@ __all__ = ["paragraphs_command"]
     help="Where --drop-repeats writes the records (JSONL, or Parquet for .parquet).",
 )
 @click.option(
+    "--drop-furniture",
+    is_flag=True,
+    help="With --drop-repeats, also remove furniture (text recurring across many records "
+    "of one source) from the records written to -O.",
+)
+@click.option(
+    "--source-field",
+    help="Field naming each record's outlet: furniture is found per outlet (and set "
+    "phrases across outlets); without it the input is one source.",
+)
+@click.option(
+    "--furniture-docs",
+    type=click.IntRange(min=2),
+    default=FurnitureOptions.min_docs,
+    show_default=True,
+    help="Text in at least this many records of a source (and --furniture-share of them) "
+    "is furniture.",
+)
+@click.option(
+    "--furniture-share",
+    type=click.FloatRange(0.0, 1.0),
+    default=FurnitureOptions.min_share,
+    show_default=True,
+    help="Least share of a source's records furniture is found in.",
+)
+@click.option(
     "--threshold",
     type=click.FloatRange(0.5, 1.0),
     default=RepeatOptions.threshold,
@@ -57,28 +84,44 @@ def paragraphs_command(
     output: str | None,
     drop_repeats: bool,
     clean_output: str | None,
+    drop_furniture: bool,
+    source_field: str | None,
+    furniture_docs: int,
+    furniture_share: float,
     threshold: float,
     boilerplate_docs: int,
 ) -> None:
     """Find paragraphs repeated within documents and across INPUTS (JSONL, .gz/.zst/.bz2/.xz,
     Parquet, .txt files or directories of them; stdin JSONL by default).
 
-    Paragraphs are split after repair (a paragraph broken across columns is one) and
-    compared on their matching keys.  With --drop-repeats, every repeat after its first
-    occurrence is removed; a document that would lose every paragraph is written
+    Paragraphs are split after repair (a paragraph broken across columns is one; any
+    line break counts, a lone \\r too; a text without breaks is split into sentences)
+    and compared on their matching keys.  With --drop-repeats, every repeat after its
+    first occurrence is removed; a document that would lose every paragraph is written
     unchanged and reported ("kept-whole"), never emptied silently.
+
+    Furniture (share lines, bylines, photo credits, app promotions: text recurring in
+    many records of one source, per --source-field) is reported as "furniture" records
+    with their occurrences, and a "furniture-summary" record per source (its share of
+    characters).  -O keeps furniture unless --drop-furniture is given.
 
     \b
     Examples:
       zhnorm paragraphs seeds/ -o repeats.jsonl
+      zhnorm paragraphs news.jsonl -o repeats.jsonl --source-field site
       zhnorm paragraphs corpus.jsonl -o repeats.jsonl --drop-repeats -O clean.jsonl
     """
     if drop_repeats and not clean_output:
         raise click.UsageError("--drop-repeats needs -O CLEAN.jsonl")
+    if drop_furniture and not drop_repeats:
+        raise click.UsageError("--drop-furniture needs --drop-repeats -O CLEAN.jsonl")
     counts = paragraphs_files(
         inputs,
         output,
         clean_output=clean_output if drop_repeats else None,
+        furniture_options=FurnitureOptions(min_docs=furniture_docs, min_share=furniture_share),
+        drop_furniture=drop_furniture,
+        source_field=source_field,
         threshold=threshold,
         boilerplate_docs=boilerplate_docs,
         text_field=text_field,

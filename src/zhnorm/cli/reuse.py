@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..textreuse.corpus import ReuseOptions
-from ..textreuse.files import reuse_files
+from ..textreuse.files import MetaFields, reuse_files
 from .options import MIN_LEN, PASSAGE_THRESHOLD, finish, record_options
 
 __all__ = ["reuse_command"]
@@ -21,17 +21,76 @@ __all__ = ["reuse_command"]
 )
 @click.option(
     "--source-field",
-    help="Field naming each record's outlet: only passages across different outlets.",
+    help="Field naming each record's outlet: only passages across different outlets, "
+    "furniture found per outlet.",
+)
+@click.option(
+    "--date-field",
+    help="Field giving each record's date (2017-06-29 14:03, 2017/11/26 10:00, ISO 8601, "
+    "epoch seconds): stories keep within --window-days, passages say who printed first.",
+)
+@click.option("--title-field", help="Field giving each record's title (story evidence, reports).")
+@click.option(
+    "--ignore-bad-dates",
+    is_flag=True,
+    help="A record whose date cannot be read is kept undated (counted) instead of rejected.",
 )
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Write an HTML report.")
 @click.option(
     "--stories",
     "stories_path",
     type=click.Path(dir_okay=False),
-    help="Write the overlapping-story clusters (JSONL: story, docs, passages).",
+    help="Write the stories (JSONL: story, title, outlets, first/last date, members, clusters).",
+)
+@click.option(
+    "--clusters",
+    "clusters_path",
+    type=click.Path(dir_okay=False),
+    help="Write the passage clusters (JSONL: one text printed by several documents, "
+    "its likely source and who follows whom).",
+)
+@click.option(
+    "--furniture",
+    "furniture_path",
+    type=click.Path(dir_okay=False),
+    help="Write the furniture set apart (JSONL: per outlet, text, documents, share).",
 )
 @MIN_LEN
 @PASSAGE_THRESHOLD
+@click.option(
+    "--min-significance",
+    type=click.FloatRange(0.0, 1.0),
+    default=ReuseOptions.min_significance,
+    show_default=True,
+    help="Passages holding less rare text are coincidence, not reuse (0 keeps all).",
+)
+@click.option(
+    "--event-similarity",
+    type=click.FloatRange(0.0, 1.0, min_open=True),
+    default=ReuseOptions.event_similarity,
+    show_default=True,
+    help="Story similarity at which two articles are as likely as not one event "
+    "(lower: larger stories).",
+)
+@click.option(
+    "--story-support",
+    type=click.FloatRange(0.0, 1.0, min_open=True),
+    default=ReuseOptions.story_support,
+    show_default=True,
+    help="Mean weight a story member needs to the other members.",
+)
+@click.option(
+    "--window-days",
+    type=click.FloatRange(min=0.0),
+    default=ReuseOptions.window_days,
+    show_default=True,
+    help="Longest time one story may span (with --date-field).",
+)
+@click.option(
+    "--keep-furniture",
+    is_flag=True,
+    help="Do not set furniture apart before the search.",
+)
 @click.option(
     "--max-df",
     type=click.IntRange(min=2),
@@ -50,33 +109,54 @@ def reuse_command(
     quiet: bool,
     output: str | None,
     source_field: str | None,
+    date_field: str | None,
+    title_field: str | None,
+    ignore_bad_dates: bool,
     html_path: str | None,
     stories_path: str | None,
+    clusters_path: str | None,
+    furniture_path: str | None,
     min_len: int,
     threshold: float,
+    min_significance: float,
+    event_similarity: float,
+    story_support: float,
+    window_days: float,
+    keep_furniture: bool,
     max_df: int,
 ) -> None:
     """Find passages shared between documents of INPUTS (JSONL, .gz/.zst/.bz2/.xz, Parquet, .txt
-    files or directories; stdin JSONL by default), across scripts and repairs, and
-    group the documents into overlapping-story clusters.
+    files or directories; stdin JSONL by default), across scripts and repairs, group
+    each text printed by several documents into a passage cluster with its likely
+    source, and the articles reporting one event into stories.  Furniture (text an
+    outlet repeats in many articles) is set apart first.
 
     Each output line: {"a_id", "b_id", "a_start", "a_end", "b_start", "b_end", "score",
-    "a_text", "b_text", "story"}, offsets in code points of each record's original text
-    field.  Line n is passage n of the --html report.
+    "significance", "a_text", "b_text", "story", "cluster", "a_source", "b_source",
+    "a_date", "b_date", "direction"}, offsets in code points of each record's original
+    text field.
 
     \b
     Examples:
       zhnorm reuse corpus.jsonl -o passages.jsonl --html report.html
-      zhnorm reuse a.jsonl b.jsonl --id-field url --source-field site -o passages.jsonl
+      zhnorm reuse news/ --id-field url --source-field site --date-field date \\
+          --title-field title --stories stories.jsonl -o passages.jsonl
     """
     counts = reuse_files(
         inputs,
         output,
         html=html_path,
         stories=stories_path,
-        source_field=source_field,
+        clusters=clusters_path,
+        furniture=furniture_path,
+        fields=MetaFields(source_field, date_field, title_field, ignore_bad_dates),
         min_len=min_len,
         threshold=threshold,
+        min_significance=min_significance,
+        event_similarity=event_similarity,
+        story_support=story_support,
+        window_days=window_days,
+        mask_furniture=not keep_furniture,
         max_df=max_df,
         text_field=text_field,
         id_field=id_field,

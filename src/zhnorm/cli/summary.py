@@ -3,17 +3,40 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
+from contextlib import ExitStack
 from pathlib import Path
 
 import click
 
-from ..io import AtomicOutput, OutputError, check_output_dir, check_outputs, read_text
+from ..io import (
+    BadRecord,
+    OutputGroup,
+    RunCounts,
+    check_output_dir,
+    check_outputs,
+    iter_records,
+    output_stems,
+    record_id,
+    rejects_for,
+    unique_records,
+)
 from ..script import Converter, detect_script
-from .options import encoding_option
+from .options import (
+    encoding_option,
+    errors_option,
+    finish,
+    id_field_option,
+    skip_bad_options,
+    text_field_option,
+)
 
 __all__ = ["summary"]
+
+WRITTEN = (".fixed.txt", ".fixed.s2t.txt", ".fixed.t2s.txt")
+"""What the summary of one document may write, after its stem."""
 
 
 @click.command()
@@ -24,7 +47,7 @@ __all__ = ["summary"]
     type=click.Path(file_okay=False),
     default="build/summary",
     show_default=True,
-    help="Where the converted copies are written.",
+    help="Where the converted copies are written (all of them, or none when the run fails).",
 )
 @click.option(
     "--reuse",
@@ -32,51 +55,93 @@ __all__ = ["summary"]
     help="Also find repeated paragraphs and the passages the documents share; write "
     "report.html, repeats.jsonl and passages.jsonl to the output directory.",
 )
+@text_field_option()
+@id_field_option()
+@errors_option()
 @encoding_option("Encoding of the documents; auto: detect each (said on stderr).")
-def summary(inputs: tuple[str, ...], output_dir: str, reuse: bool, encoding: str) -> None:
+@skip_bad_options(rejects_help="Where --skip-bad writes rejected records "
+                  "(default OUTPUT_DIR.rejects.jsonl).")  # fmt: skip
+def summary(
+    inputs: tuple[str, ...],
+    output_dir: str,
+    reuse: bool,
+    text_field: str,
+    id_field: str | None,
+    errors: str,
+    encoding: str,
+    skip_bad: bool,
+    rejects: str | None,
+) -> None:
     """Summarise documents: script detected, repairs made, and copies repaired and
     converted to the other script; with --reuse, also what the documents repeat and
     share (repeated paragraphs, passages aligned across scripts, an HTML report).
 
-    INPUTS are files or directories (their *.txt files)."""
-    files: list[Path] = []
-    for item in map(Path, inputs):
-        files.extend(sorted(item.glob("*.txt")) if item.is_dir() else [item])
+    INPUTS are read as every record command reads them: .txt files (one document
+    each), JSONL (also compressed), Parquet, or directories of them.  Every input is
+    read before anything is written; a bad record stops the run with nothing written
+    (or, with --skip-bad, goes to the rejects file)."""
     target = Path(output_dir)
-    check_output_dir(target)
-    created = not target.exists()
-    target.mkdir(parents=True, exist_ok=True)
-    names = [name for path in files for name in _written_names(path)]
-    if reuse:
-        from ..textreuse.files import REPORT_FILES
-
-        names += REPORT_FILES
+    check_output_dir(target, inputs)
+    bad = rejects_for(skip_bad, output_dir, rejects)
+    counts = RunCounts("summary", rejects_path=bad.path)
+    made = _make_directory(target)
     try:
-        check_outputs(map(str, files), [str(target / name) for name in names])
-    except OutputError:
-        if created:
-            target.rmdir()
+        check_outputs(inputs, [bad.path])
+        with ExitStack() as stack:
+            stack.enter_context(bad)
+            texts: dict[str, str] = {}
+            records = iter_records(
+                inputs, text_field=text_field, id_field=id_field, errors=errors, encoding=encoding
+            )
+            for item in unique_records(records, id_field):
+                counts.read += 1
+                if isinstance(item, BadRecord):
+                    bad.add(item)  # without --skip-bad: the error, before anything is written
+                    counts.rejected += 1
+                else:
+                    texts[record_id(item, id_field)] = item.text
+            stems = output_stems(texts)
+            planned = [str(target / f"{stem}{suffix}") for stem in stems for suffix in WRITTEN]
+            if reuse:
+                from ..textreuse.files import REPORT_FILES
+
+                planned += [str(target / name) for name in REPORT_FILES]
+            check_outputs(inputs, [*planned, bad.path])
+            group = stack.enter_context(OutputGroup())
+            for (doc_id, text), stem in zip(texts.items(), stems, strict=True):
+                _summarise(doc_id, text, target / stem, group)
+                counts.written += 1
+            if reuse and texts:
+                _summarise_reuse(texts, target)
+    except BaseException:
+        for directory in reversed(made):
+            try:
+                directory.rmdir()
+            except OSError:
+                break
         raise
-    texts: dict[str, str] = {}
-    for path in files:
-        text = read_text(str(path), encoding=encoding)
-        texts[path.name] = text
-        _summarise(path, text, target)
-    if reuse:
-        _summarise_reuse(texts, target)
+    counts.check()
+    finish(counts)
 
 
-def _written_names(path: Path) -> list[str]:
-    """The names the summary of ``path`` may write (checked before any work)."""
-    return [f"{path.stem}.fixed.txt", f"{path.stem}.fixed.s2t.txt", f"{path.stem}.fixed.t2s.txt"]
+def _make_directory(target: Path) -> list[Path]:
+    """Create ``target`` and its missing parents; the ones created, outermost first."""
+    made: list[Path] = []
+    current = Path(os.path.abspath(target))
+    while not current.exists():
+        made.append(current)
+        current = current.parent
+    target.mkdir(parents=True, exist_ok=True)
+    return made[::-1]
 
 
-def _summarise(path: Path, text: str, target: Path) -> None:
-    """One document: its script, its repairs, and the repaired and converted copies."""
+def _summarise(doc_id: str, text: str, stem: Path, group: OutputGroup) -> None:
+    """One document: its script, its repairs, and the repaired and converted copies
+    (``STEM.fixed.txt``, ``STEM.fixed.CONFIG.txt``, published with the whole run)."""
     from ..repair import fix_and_explain
 
     report = detect_script(text)
-    click.echo(f"{path.name}  ({len(text)} characters)")
+    click.echo(f"{doc_id}  ({len(text)} characters)")
     click.echo(
         f"  script: {report.script}  (simplified-only chars {report.simplified}, "
         f"traditional-only {report.traditional}, Han {report.han}, "
@@ -95,9 +160,8 @@ def _summarise(path: Path, text: str, target: Path) -> None:
     for note in explained.notes:
         click.echo(f"    reported, kept: {note.kind} {note.text!r}")
     fixed = explained.text
-    fixed_path = target / f"{path.stem}.fixed.txt"
-    with AtomicOutput(str(fixed_path)) as out:
-        out.write(fixed)
+    fixed_path = stem.with_name(f"{stem.name}{WRITTEN[0]}")
+    group.write(str(fixed_path), fixed)
     config = {"simplified": "s2t", "traditional": "t2s"}.get(detect_script(fixed).script)
     if config is None:
         click.echo("  no conversion: the script is not clear-cut")
@@ -106,9 +170,8 @@ def _summarise(path: Path, text: str, target: Path) -> None:
     converted = Converter(config).convert(fixed)
     elapsed = time.perf_counter() - started
     changed = sum(a != b for a, b in zip(fixed, converted, strict=False))
-    out_path = target / f"{path.stem}.fixed.{config}.txt"
-    with AtomicOutput(str(out_path)) as out:
-        out.write(converted)
+    out_path = stem.with_name(f"{stem.name}.fixed.{config}.txt")
+    group.write(str(out_path), converted)
     click.echo(
         f"  {config}: {changed} of {len(fixed)} characters changed in {elapsed * 1000:.1f} ms"
     )

@@ -25,10 +25,13 @@ from .encodings import AUTO, DEFAULT_ENCODING, ENCODING_NAMES, ENCODINGS, detect
 from .files import (
     AtomicOutput,
     InputError,
+    OutputError,
+    OutputGroup,
     dumps_record,
     open_input,
     read_text,
     read_text_chunks,
+    write_failure,
 )
 from .inputs import (
     InputFile,
@@ -40,11 +43,12 @@ from .inputs import (
     text_inputs,
 )
 from .outputs import (
-    OutputError,
     Terminated,
     check_output_dir,
     check_outputs,
     check_work_dir,
+    inside_input,
+    output_stems,
     remove_leftovers,
     signals_unwind,
 )
@@ -62,6 +66,8 @@ from .records import (
     read_jsonl,
     record_batches,
     record_id,
+    text_documents,
+    unique_records,
     with_text,
     write_format,
 )
@@ -79,6 +85,7 @@ __all__ = [
     "InputError",
     "InputFile",
     "OutputError",
+    "OutputGroup",
     "Progress",
     "Record",
     "RecordWriter",
@@ -95,11 +102,13 @@ __all__ = [
     "file_records",
     "input_files",
     "input_kind",
+    "inside_input",
     "iter_records",
     "jsonl_lines",
     "jsonl_stream",
     "map_jsonl",
     "open_input",
+    "output_stems",
     "parse_jsonl_line",
     "read_jsonl",
     "read_text",
@@ -110,8 +119,11 @@ __all__ = [
     "rejects_path",
     "remove_leftovers",
     "signals_unwind",
+    "text_documents",
     "text_files",
     "text_inputs",
+    "unique_records",
     "with_text",
+    "write_failure",
     "write_format",
 ]

@@ -26,6 +26,7 @@ __all__ = [
     "check_encoding",
     "decode_failure",
     "detect_encoding",
+    "failure_offset",
     "label",
 ]
 
@@ -103,13 +104,35 @@ def announce(name: str, encoding: str) -> None:
     print(f"zhnorm: {name}: encoding {encoding} ({AUTO})", file=sys.stderr)
 
 
-def decode_failure(name: str, encoding: str, offset: int, exc: UnicodeDecodeError) -> str:
-    """The message for an undecodable byte of ``name`` at byte ``offset``."""
+def decode_failure(name: str, encoding: str, offset: int, exc: UnicodeError) -> str:
+    """The message for an undecodable byte of ``name`` at byte ``offset`` (or, for a
+    UTF-16 stream without its byte-order mark, the stream)."""
+    if not isinstance(exc, UnicodeDecodeError):
+        return f"{name}: byte offset {offset}: invalid {label(encoding)} ({exc}); {ENCODING_HINT}"
     bad = exc.object[exc.start : exc.start + 4]
     return (
         f"{name}: byte offset {offset}: invalid {label(encoding)} ({bad!r}: {exc.reason}); "
         f"{ENCODING_HINT}"
     )
+
+
+def failure_offset(exc: UnicodeError, encoding: str, data: bytes, first: bool) -> int:
+    r"""Where in ``data`` (the bytes a decoder was given, ``first``: from the start of the
+    file) the decoding failed.  ``utf-8-sig`` counts its positions after the byte-order
+    mark, and a UTF-16 stream without one fails at its start.
+
+    >>> import codecs
+    >>> data = codecs.BOM_UTF8 + b"a\xff"
+    >>> try:
+    ...     data.decode("utf-8-sig")
+    ... except UnicodeDecodeError as exc:
+    ...     (exc.start, failure_offset(exc, "utf-8-sig", data, True))
+    (1, 4)
+    """
+    start = exc.start if isinstance(exc, UnicodeDecodeError) else 0
+    if encoding == "utf-8-sig" and first and data.startswith(codecs.BOM_UTF8):
+        start += len(codecs.BOM_UTF8)
+    return start
 
 
 def label(encoding: str) -> str:

@@ -6,13 +6,19 @@
 * :class:`AtomicOutput` writes to a temporary file and moves it into place only when
   the whole job succeeded, so an interrupted run never leaves a truncated output that
   looks complete (for stdout, the output is spooled and copied at the end).
+* :class:`OutputGroup` does the same for a set of files that appear together or not
+  at all; a write the file system refuses (full disk) is an :class:`OutputError`
+  (:func:`write_failure`), one line naming the output.
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
+import errno
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -27,12 +33,17 @@ from .encodings import (
     check_encoding,
     decode_failure,
     detect_encoding,
+    failure_offset,
 )
 
 __all__ = [
     "CHUNK_BYTES",
+    "WRITE_FAILURES",
     "AtomicOutput",
     "InputError",
+    "OutputError",
+    "OutputGroup",
+    "discard",
     "dumps_record",
     "open_input",
     "optional_module",
@@ -40,6 +51,7 @@ __all__ = [
     "read_text",
     "read_text_chunks",
     "temp_prefix",
+    "write_failure",
 ]
 
 CHUNK_BYTES = 1 << 20
@@ -47,6 +59,26 @@ CHUNK_BYTES = 1 << 20
 
 class InputError(Exception):
     """Input that cannot be processed; the message names the file and position."""
+
+
+class OutputError(InputError):
+    """An output path the run cannot or must not write to, or a write that failed (a
+    full disk, a file-size limit); the message names the path."""
+
+
+WRITE_FAILURES = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+"""The ``errno`` of a write the file system refused: disk full, file too large, quota."""
+
+
+def write_failure(path: str | None, exc: OSError) -> OutputError:
+    """The one-line error for an output that could not be written (a full disk, a
+    file-size limit), naming ``path`` when it is known.
+
+    >>> write_failure("out.txt", OSError(28, "No space left on device"))
+    OutputError('out.txt: cannot write: No space left on device')
+    """
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return OutputError(f"{path}: cannot write: {reason}" if path else f"cannot write: {reason}")
 
 
 def optional_module(module: str, extra: str, what: str) -> Any:
@@ -90,11 +122,12 @@ def read_text_chunks(
     decoder = codecs.getincrementaldecoder(encoding)(errors)
     consumed = 0
     while True:
-        pending = len(decoder.getstate()[0])
+        pending, first = decoder.getstate()
         try:
             text = decoder.decode(block, final=not block)
-        except UnicodeDecodeError as exc:
-            offset = consumed - pending + exc.start
+        except UnicodeError as exc:  # UnicodeDecodeError, or UTF-16 without its BOM
+            at = failure_offset(exc, encoding, pending + block, consumed == 0 or bool(first))
+            offset = consumed - len(pending) + at
             raise InputError(decode_failure(name, encoding, offset, exc)) from None
         consumed += len(block)
         if text:
@@ -142,7 +175,10 @@ class AtomicOutput:
         )
 
     def write(self, text: str) -> None:
-        self._handle.write(text)
+        try:
+            self._handle.write(text)
+        except OSError as exc:
+            raise write_failure(self.path or "<stdout>", exc) from None
 
     def __enter__(self) -> AtomicOutput:
         return self
@@ -153,10 +189,16 @@ class AtomicOutput:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._handle.close()
         name = self._handle.name
+        try:
+            self._handle.close()
+        except OSError as closing:  # the last buffered bytes did not fit
+            discard(name)
+            if exc_type is None:
+                raise write_failure(self.path or "<stdout>", closing) from None
+            return
         if exc_type is not None:
-            os.unlink(name)
+            discard(name)
             return
         if self.path is None:
             try:
@@ -169,6 +211,50 @@ class AtomicOutput:
             publish(name, self.path)
 
 
+class OutputGroup:
+    """Files that appear together or not at all: :meth:`write` puts each whole text in
+    a temporary file beside its target (closed at once, so a group may be large), and
+    the files are moved into place when the block succeeds; when it fails or is
+    interrupted (with :func:`zhnorm.io.outputs.signals_unwind`, also by SIGTERM), the
+    temporary files are removed and no target is touched."""
+
+    def __init__(self) -> None:
+        self._pending: list[tuple[str, str]] = []  # (temporary file, target)
+
+    def write(self, path: str, text: str, *, encoding: str = "utf-8") -> None:
+        directory = os.path.dirname(os.path.abspath(path))
+        fd, temp = tempfile.mkstemp(prefix=temp_prefix(), suffix=".partial", dir=directory)
+        self._pending.append((temp, path))
+        try:
+            with open(fd, "w", encoding=encoding, errors="surrogatepass", newline="") as out:
+                out.write(text)
+        except OSError as exc:
+            raise write_failure(path, exc) from None
+
+    def __enter__(self) -> OutputGroup:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        pending, self._pending = self._pending, []
+        if exc_type is None:
+            for temp, path in pending:
+                publish(temp, path)
+            return
+        for temp, _ in pending:
+            discard(temp)
+
+
+def discard(path: str) -> None:
+    """Remove the file ``path`` if it is there."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
 def publish(temp: str, path: str) -> None:
     """Give a finished temporary file the usual permissions and move it into place."""
     umask = os.umask(0)
@@ -177,6 +263,18 @@ def publish(temp: str, path: str) -> None:
     os.replace(temp, path)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def dumps_record(record: dict[str, Any]) -> str:
-    """One JSONL line (UTF-8 as it is, line break included)."""
-    return json.dumps(record, ensure_ascii=False) + "\n"
+    r"""One JSONL line (UTF-8 as it is, line break included).  A lone surrogate (read
+    from a ``\udXXX`` escape) is written as that escape again, so the line stays valid
+    UTF-8 and reads back as the same record.
+
+    >>> print(dumps_record({"text": "头" + chr(0xD800)}), end="")
+    {"text": "头\ud800"}
+    """
+    line = json.dumps(record, ensure_ascii=False)
+    if _SURROGATE.search(line):
+        line = _SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", line)
+    return line + "\n"

@@ -39,6 +39,7 @@ from .encodings import (
     check_encoding,
     decode_failure,
     detect_encoding,
+    failure_offset,
 )
 from .files import CHUNK_BYTES, InputError, open_input, optional_module, read_text_chunks
 
@@ -259,7 +260,8 @@ class _ZstdReader(io.RawIOBase):
 
 class _Checked(io.RawIOBase):
     """A decompressed stream whose failures are :class:`InputError` naming the file:
-    a truncated stream is never a short, clean end."""
+    a truncated stream is never a short, clean end, and an empty file (which holds no
+    stream at all; gzip and zstd readers take it for an empty one) is truncated too."""
 
     def __init__(
         self, inner: BinaryIO, raw: BinaryIO, name: str, codec: str, errors: _Failures
@@ -275,17 +277,29 @@ class _Checked(io.RawIOBase):
 
     def readinto(self, buffer: Any) -> int:
         try:
-            return cast(int, self._inner.readinto(buffer))  # type: ignore[attr-defined]
+            size = cast(int, self._inner.readinto(buffer))  # type: ignore[attr-defined]
         except EOFError as exc:
-            size = os.fstat(self._raw.fileno()).st_size
-            raise InputError(
-                f"{self._name}: cannot decompress: truncated {self._codec} stream, the file "
-                f"ends at byte {size} ({exc})"
-            ) from None
+            raise self._truncated(str(exc)) from None
         except self._errors as exc:
             raise InputError(
                 f"{self._name}: cannot decompress: corrupt {self._codec} stream ({exc})"
             ) from None
+        if size == 0 and self._at_start():
+            raise self._truncated("the file is empty")
+        return size
+
+    def _at_start(self) -> bool:
+        try:
+            return self._raw.tell() == 0
+        except OSError:  # a pipe: its size is unknown
+            return False
+
+    def _truncated(self, detail: str) -> InputError:
+        size = os.fstat(self._raw.fileno()).st_size
+        return InputError(
+            f"{self._name}: cannot decompress: truncated {self._codec} stream, the file "
+            f"ends at byte {size} ({detail})"
+        )
 
     def close(self) -> None:
         self._inner.close()
@@ -335,11 +349,13 @@ class _Recoded(io.RawIOBase):
             if self._done:
                 return 0
             block, self._head = self._head or self._raw.read(1 << 16), b""
-            waiting = len(self._decoder.getstate()[0])
+            waiting, first = self._decoder.getstate()
             try:
                 text = self._decoder.decode(block, final=not block)
-            except UnicodeDecodeError as exc:
-                offset = self._consumed - waiting + exc.start
+            except UnicodeError as exc:  # UnicodeDecodeError, or UTF-16 without its BOM
+                data, at_start = waiting + block, self._consumed == 0 or bool(first)
+                at = failure_offset(exc, self._encoding, data, at_start)
+                offset = self._consumed - len(waiting) + at
                 raise InputError(decode_failure(self._name, self._encoding, offset, exc)) from None
             self._consumed += len(block)
             self._done = not block

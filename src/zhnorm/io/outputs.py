@@ -2,9 +2,10 @@
 
 * :func:`check_outputs` is the one rule for where a run may write: every output's
   directory exists and is writable, no output is a directory, an input, another output
-  of the run or the index, and stdout (``-`` or ``None``) is used at most once.  A
-  problem is an :class:`OutputError` (one line, before anything is read or written).
-  Every engine and every command that writes calls it first.
+  of the run or the index, none lies inside an input directory where the reader would
+  take it for an input (:func:`inside_input`), and stdout (``-`` or ``None``) is used
+  at most once.  A problem is an :class:`OutputError` (one line, before anything is
+  read or written).  Every engine and every command that writes calls it first.
 * :func:`check_work_dir`: a scratch directory (``--tmp-dir``) exists and is writable.
 * :func:`remove_leftovers` removes the ``.zhnorm-PID-*.partial`` files (and SQLite's
   ``-wal``/``-shm``/``-journal`` files of a partial index) a killed run left beside
@@ -27,7 +28,8 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
-from .files import InputError
+from .files import OutputError
+from .inputs import TEXT_SUFFIX, codec_of, is_ignored
 
 __all__ = [
     "OutputError",
@@ -35,15 +37,13 @@ __all__ = [
     "check_output_dir",
     "check_outputs",
     "check_work_dir",
+    "inside_input",
+    "output_stems",
     "remove_leftovers",
     "signals_unwind",
 ]
 
 _LEFTOVER = re.compile(r"\.zhnorm-(\d+)-.*\.partial(-wal|-shm|-journal)?\Z")  # + SQLite's
-
-
-class OutputError(InputError):
-    """An output path the run cannot or must not write to; the message names it."""
 
 
 def _is_stdout(path: str | os.PathLike[str] | None) -> bool:
@@ -65,6 +65,40 @@ def _directory_problem(path: str, directory: str) -> str | None:
     return None
 
 
+def inside_input(path: str, sources: Iterable[str]) -> str | None:
+    """The input directory of ``sources`` that would list ``path`` (a file or directory
+    written by the run) among its files, or ``None``.  A path below an input directory
+    is read with it on the next run (or on this one), unless some part of its path
+    below the directory starts with ``.`` or ``_`` (:func:`~zhnorm.io.inputs.is_ignored`).
+
+    >>> inside_input("./out.jsonl", ["."]), inside_input("./_out/a.jsonl", ["."])
+    ('.', None)
+    """
+    target = os.path.realpath(path)
+    for source in sources:
+        if not os.path.isdir(source):
+            continue
+        root = os.path.realpath(source)
+        if target == root:
+            return source
+        relative = os.path.relpath(target, root)
+        if relative == os.pardir or relative.startswith(os.pardir + os.sep):
+            continue
+        if not is_ignored(relative.replace(os.sep, "/")):
+            return source
+    return None
+
+
+def _inside_problem(path: str, sources: Iterable[str]) -> str | None:
+    folder = inside_input(path, sources)
+    if folder is None:
+        return None
+    return (
+        f"{path}: output is inside the input directory {folder} and would be read as an "
+        "input; write it elsewhere (or under a name starting with '_')"
+    )
+
+
 def check_outputs(
     inputs: Iterable[str | os.PathLike[str]],
     outputs: Iterable[str | os.PathLike[str] | None],
@@ -72,20 +106,25 @@ def check_outputs(
 ) -> None:
     """Raise :class:`OutputError` unless every path of ``outputs`` can be written:
     its directory exists and is writable, it is not a directory, not one of ``inputs``,
-    not another of ``outputs`` and not ``index``.  ``None`` (not written) and ``-``
-    (stdout) are skipped; ``-`` may be given once.  Then the leftovers of killed runs in those
+    not inside an input directory (:func:`inside_input`; nor is ``index``), not another
+    of ``outputs`` and not ``index``.  ``None`` (not written) and ``-`` (stdout) are
+    skipped; ``-`` may be given once.  Then the leftovers of killed runs in those
     directories are removed (:func:`remove_leftovers`).
 
     >>> check_outputs(["in.jsonl"], ["in.jsonl"])
     Traceback (most recent call last):
     ...
-    zhnorm.io.outputs.OutputError: in.jsonl: output is also an input
+    zhnorm.io.files.OutputError: in.jsonl: output is also an input
     """
     sources = [os.fspath(p) for p in inputs if not _is_stdout(p)]
     others = [] if index is None else [os.fspath(index)]
     seen: list[str] = []
     directories: list[str] = []
     given = list(outputs)
+    if index is not None:
+        problem = _inside_problem(os.fspath(index), sources)
+        if problem is not None:
+            raise OutputError(problem.replace("output is", "the index is", 1))
     if sum(item is not None and _is_stdout(item) for item in given) > 1:
         raise OutputError("only one output can be stdout ('-')")
     for item in given:
@@ -100,6 +139,9 @@ def check_outputs(
             raise OutputError(problem)
         if any(_same(path, source) for source in sources):
             raise OutputError(f"{path}: output is also an input")
+        problem = _inside_problem(path, sources)
+        if problem is not None:
+            raise OutputError(problem)
         if any(_same(path, other) for other in others):
             raise OutputError(f"{path}: output is also the index")
         if any(_same(path, other) for other in seen):
@@ -123,10 +165,50 @@ def check_work_dir(path: str | os.PathLike[str]) -> None:
         raise OutputError(f"{name}: directory is not writable")
 
 
-def check_output_dir(path: str | os.PathLike[str]) -> None:
+_UNSAFE = re.compile(r"[^\w.-]")
+STEM_CHARS = 100
+"""The longest stem :func:`output_stems` gives (file names have a length limit)."""
+
+
+def output_stems(ids: Iterable[str]) -> list[str]:
+    """A distinct file-name stem for each document id, to name the files written per
+    document: the last part of the id, without a text suffix (``.txt``, also
+    compressed), characters other than letters, digits, ``.``, ``-`` and ``_`` as
+    ``_``, no leading dot, at most :data:`STEM_CHARS` characters; a stem already given
+    gets ``~2``, ``~3``, ...
+
+    >>> output_stems(["seeds/000_a.txt", "b.TXT.gz", "corpus.jsonl:3", "x/000_a.txt", ".."])
+    ['000_a', 'b', 'corpus.jsonl_3', '000_a~2', 'doc']
+    """
+    stems: list[str] = []
+    used: set[str] = set()
+    for doc_id in ids:
+        name = doc_id.replace("\\", "/").rsplit("/", 1)[-1]
+        codec = codec_of(name)
+        name = name[: -len(codec)] if codec else name
+        if name.lower().endswith(TEXT_SUFFIX):
+            name = name[: -len(TEXT_SUFFIX)]
+        stem = _UNSAFE.sub("_", name).lstrip(".")[:STEM_CHARS] or "doc"
+        unique, n = stem, 1
+        while unique in used:
+            n += 1
+            unique = f"{stem}~{n}"
+        used.add(unique)
+        stems.append(unique)
+    return stems
+
+
+def check_output_dir(
+    path: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str]] = ()
+) -> None:
     """Raise :class:`OutputError` unless ``path`` is a writable directory or can be
-    made one (its nearest existing ancestor is a writable directory)."""
+    made one (its nearest existing ancestor is a writable directory), and is not inside
+    one of the directories of ``inputs`` (:func:`inside_input`)."""
     name = os.fspath(path)
+    sources = [os.fspath(p) for p in inputs if not _is_stdout(p)]
+    problem = _inside_problem(name, sources)
+    if problem is not None:
+        raise OutputError(problem)
     current = os.path.abspath(name)
     while not os.path.exists(current):
         current = os.path.dirname(current)

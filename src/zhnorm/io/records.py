@@ -5,12 +5,15 @@
   :class:`~zhnorm.io.rejects.BadRecord`; :func:`read_jsonl` and
   :func:`parse_jsonl_line` are its JSONL reader, line by line.
 * :func:`check_record` is the record rule (a text that is a string; with an id field,
-  an id) and :func:`record_id` the id rule, for every command and the Spark engine.
+  an id) and :func:`record_id` the id rule, for every command and the Spark engine;
+  :func:`unique_records` rejects a record repeating an earlier one's id.
+* :func:`text_documents` reads each file named as one plain-text document (``align``).
 * :class:`RecordWriter` writes records back as JSONL or Parquet, atomically.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import tempfile
@@ -21,17 +24,26 @@ from typing import Any, BinaryIO
 
 from . import rejects as reasons
 from .counts import RunCounts
-from .encodings import AUTO, DEFAULT_ENCODING, announce, check_encoding, detect_encoding
+from .encodings import (
+    AUTO,
+    DEFAULT_ENCODING,
+    announce,
+    check_encoding,
+    detect_encoding,
+    failure_offset,
+)
 from .files import (
     AtomicOutput,
     InputError,
+    discard,
     dumps_record,
     optional_module,
     publish,
     temp_prefix,
+    write_failure,
 )
-from .inputs import InputFile, input_files, jsonl_stream, raw_lines
-from .rejects import BadRecord, Rejects
+from .inputs import InputFile, input_files, jsonl_stream, raw_lines, text_files
+from .rejects import BadRecord, Rejects, duplicate_id
 
 __all__ = [
     "WRITE_FORMATS",
@@ -47,6 +59,8 @@ __all__ = [
     "read_jsonl",
     "record_batches",
     "record_id",
+    "text_documents",
+    "unique_records",
     "with_text",
     "write_format",
 ]
@@ -95,6 +109,28 @@ def given_id(record: Record, id_field: str | None) -> str | None:
     if isinstance(record.data.get("id"), (str, int)):
         return str(record.data["id"])
     return None
+
+
+def unique_records(
+    items: Iterable[Record | BadRecord], id_field: str | None
+) -> Iterator[Record | BadRecord]:
+    """``items``, each :class:`Record` whose :func:`record_id` repeats an earlier one's
+    turned into a :class:`BadRecord` saying where that id was first read.
+
+    >>> docs = [Record("a.jsonl", n, f"a.jsonl:{n}", "x", {"id": "p"}) for n in (1, 2)]
+    >>> [getattr(item, "reason", "ok") for item in unique_records(docs, None)]
+    ['ok', "duplicate id 'p' (first at a.jsonl:1)"]
+    """
+    seen: dict[str, str] = {}
+    for item in items:
+        if isinstance(item, Record):
+            doc_id = record_id(item, id_field)
+            if doc_id in seen:
+                raw = dumps_record(item.data).rstrip("\n")
+                item = BadRecord(item.source, item.line, duplicate_id(doc_id, seen[doc_id]), raw)
+            else:
+                seen[doc_id] = f"{item.source}:{item.line}"
+        yield item
 
 
 def with_text(record: Record, text_field: str, text: str) -> dict[str, Any]:
@@ -270,10 +306,12 @@ def _txt_record(file: InputFile, errors: str, encoding: str) -> Record | BadReco
     if encoding == AUTO:
         encoding = detect_encoding(raw)
         announce(name, encoding)
-    try:
-        text = raw.decode("utf-8-sig" if encoding == "utf-8" else encoding, errors)
-    except UnicodeDecodeError as exc:
-        return BadRecord(name, 0, reasons.invalid_utf8_in_file(exc.start, encoding), "")
+    codec = "utf-8-sig" if encoding == "utf-8" else encoding
+    try:  # incrementally, as every other reader: UTF-16 needs its byte-order mark
+        text = codecs.getincrementaldecoder(codec)(errors).decode(raw, final=True)
+    except UnicodeError as exc:
+        offset = failure_offset(exc, codec, raw, True)
+        return BadRecord(name, 0, reasons.invalid_utf8_in_file(offset, encoding), "")
     text = text.removeprefix("\ufeff")
     return Record(name, 0, name, text, {"id": name, "text": text})
 
@@ -303,6 +341,18 @@ def file_records(
         finally:
             if file.path != "-":
                 stream.close()
+
+
+def text_documents(
+    paths: Iterable[str], *, errors: str = "strict", encoding: str = DEFAULT_ENCODING
+) -> Iterator[Record | BadRecord]:
+    """Each document of ``paths`` read as plain text, as
+    :func:`~zhnorm.io.inputs.text_files` lists them (a file named is one document
+    whatever its name, decompressed; a directory's ``.txt`` files; ``-``: stdin), as a
+    :class:`Record` (id: its name) or, undecodable in ``encoding``, a :class:`BadRecord`."""
+    check_encoding(encoding)
+    for file in text_files(paths):
+        yield _txt_record(file, errors, encoding)
 
 
 def iter_records(
@@ -400,8 +450,11 @@ class RecordWriter:
         try:
             pq.write_table(pa.Table.from_pylist(self._rows), temp)
             publish(temp, self.path)
+        except OSError as failed:  # a full disk, a file-size limit
+            discard(temp)
+            raise write_failure(self.path, failed) from None
         except BaseException:
-            os.unlink(temp)
+            discard(temp)
             raise
 
 

@@ -45,7 +45,7 @@ from typing import Any
 from ..key import KeyOptions, resolve_key_options
 from ..options import resolve
 from .document import DocKey, doc_key
-from .seeds import U64, Bool, Seed, common_suffix, find_seeds
+from .seeds import U64, Bool, Groups, Seed, common_suffix, find_seeds
 
 __all__ = ["AlignOptions", "Passage", "align", "align_batch", "align_keys", "similarity"]
 
@@ -88,8 +88,10 @@ class Passage:
     of shared text (module docstring), ``length`` the evidence: shared key characters
     in k-grams that are not common (at most the shorter side's covered characters).
     ``a_key``/``b_key`` are the matching keys of the two spans.  In a corpus run
-    (:func:`zhnorm.reuse`) ``a_id``/``b_id`` name the documents and ``story`` is the
-    overlapping-story cluster.
+    (:func:`zhnorm.reuse`) ``a_id``/``b_id`` name the documents, ``story`` is the
+    story both belong to (None when they are in different stories),
+    ``significance`` how much rare text the passage holds and ``cluster`` the passage
+    cluster (:mod:`.passages`).
     """
 
     a_start: int
@@ -105,6 +107,8 @@ class Passage:
     a_id: str = "a"
     b_id: str = "b"
     story: int | None = None
+    significance: float = 0.0
+    cluster: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form ``zhnorm reuse`` writes (one line per passage); ``length``
@@ -138,6 +142,8 @@ class Passage:
             str(data.get("a_id", "a")),
             str(data.get("b_id", "b")),
             None if data.get("story") is None else int(data["story"]),
+            float(data.get("significance", 0.0)),
+            None if data.get("cluster") is None else int(data["cluster"]),
         )
 
 
@@ -374,11 +380,13 @@ def align_keys(
     hashes_b: U64 | None = None,
     usable_a: Bool | None = None,
     usable_b: Bool | None = None,
+    groups_a: Groups | None = None,
+    groups_b: Groups | None = None,
     a_id: str = "a",
     b_id: str = "b",
 ) -> list[Passage]:
     """:func:`align` on prepared documents (the corpus search reuses the keys, the
-    k-gram hashes and the corpus-common k-gram masks)."""
+    k-gram hashes, the corpus-common k-gram masks and the sorted k-grams)."""
     options = resolve(AlignOptions, options, {})
     seeds = find_seeds(
         a.key,
@@ -389,6 +397,8 @@ def align_keys(
         hashes_b=hashes_b,
         usable_a=usable_a,
         usable_b=usable_b,
+        groups_a=groups_a,
+        groups_b=groups_b,
     )
     passages: list[Passage] = []
     for group in _grow(seeds, options):

@@ -27,58 +27,73 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
 from ..key import KeyOptions, resolve_key_options
 from ..options import resolve
-from ..unionfind import components
 from ..workers import map_ordered
 from .alignment import AlignOptions, Passage, align_keys
 from .document import DocKey, Documents, as_documents, doc_key
-from .seeds import U64, kgram_hashes
+from .passages import (
+    REPORTED_SIGNIFICANCE,
+    DocMeta,
+    PassageCluster,
+    RarityTable,
+    passage_clusters,
+)
+from .seeds import U64, Groups, kgram_groups, kgram_hashes
 
-__all__ = ["ReuseOptions", "ReuseResult", "Story", "candidate_pairs", "reuse", "reuse_keys"]
+if TYPE_CHECKING:
+    from ..stories.records import Story
+    from .furniture import FurnitureResult
+
+__all__ = ["ReuseOptions", "ReuseResult", "candidate_pairs", "reuse", "reuse_keys"]
 
 
 @dataclass(frozen=True)
 class ReuseOptions(AlignOptions):
-    """Parameters of :func:`reuse`: those of :class:`.AlignOptions` and the candidate
-    search's (module docstring): ``shingle`` (k-gram length of the index),
-    ``max_df`` (a shingle in more documents is common and links nothing),
-    ``min_shared`` (rare shingles a pair must share to be aligned) and
-    ``cross_source`` (only pairs of different outlets, when sources are given)."""
+    """Parameters of :func:`reuse`: those of :class:`.AlignOptions`, the candidate
+    search's (module docstring): ``shingle`` (k-gram length of the index), ``max_df``
+    (a shingle in more documents is common and links nothing), ``min_shared`` (rare
+    shingles a pair must share to be aligned), ``cross_source`` (only pairs of
+    different outlets, when sources are given); what is reported:
+    ``min_significance`` (:mod:`.passages`), ``mask_furniture`` (set each outlet's
+    furniture apart before the search, :mod:`.furniture`); and the stories'
+    (:mod:`zhnorm.stories.detect`): ``event_similarity`` (the story similarity at
+    which two articles are as likely as not to report one event), ``story_support``
+    (the mean pair weight a member needs to the other members), ``window_days`` (the
+    longest time a story may span when dates are given; None: no limit) and
+    ``neighbours`` (candidate partners scored per document)."""
 
     shingle: int = 8
     max_df: int = 64
     min_shared: int = 2
     cross_source: bool = False
-
-
-@dataclass(frozen=True)
-class Story:
-    """An overlapping-story cluster: documents linked by shared passages."""
-
-    id: int
-    docs: tuple[str, ...]
-    passages: int
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"story": self.id, "docs": list(self.docs), "passages": self.passages}
+    min_significance: float = REPORTED_SIGNIFICANCE
+    mask_furniture: bool = True
+    event_similarity: float = 0.18
+    story_support: float = 0.6
+    window_days: float | None = 3.0
+    neighbours: int = 10
 
 
 @dataclass(frozen=True)
 class ReuseResult:
     """What :func:`reuse` found: ``passages`` (sorted by document pair and offset),
-    ``stories``, and counts (``documents``, ``candidates`` aligned)."""
+    passage ``clusters``, ``stories``, the ``furniture`` masked out, and counts
+    (``documents``, ``candidates`` aligned)."""
 
     passages: tuple[Passage, ...]
     stories: tuple[Story, ...]
     documents: int
     candidates: int
     stats: dict[str, float] = field(default_factory=dict)
+    clusters: tuple[PassageCluster, ...] = ()
+    furniture: FurnitureResult | None = None
 
 
 def _doc_frequency(hashes: Sequence[U64]) -> tuple[U64, npt.NDArray[np.int64], list[U64]]:
@@ -129,10 +144,6 @@ def candidate_pairs(
     ]
 
 
-def _stories(n: int, passages: list[Passage], index: dict[str, int]) -> list[int]:
-    return components(n, ((index[p.a_id], index[p.b_id]) for p in passages))
-
-
 def _reuse_options(
     options: AlignOptions | None, corpus: ReuseOptions | None, overrides: Mapping[str, Any]
 ) -> ReuseOptions:
@@ -147,66 +158,147 @@ def _reuse_options(
     return resolve(ReuseOptions, base, overrides)
 
 
+def _furniture_free(hashes: U64, mask: npt.NDArray[np.bool_] | None, k: int) -> Any:
+    """Per k-gram of a key: True unless it overlaps a masked (furniture) character."""
+    if mask is None or len(hashes) == 0:
+        return np.ones(len(hashes), dtype=np.bool_)
+    inside = np.concatenate([[0], np.cumsum(mask, dtype=np.int64)])
+    return (inside[k : k + len(hashes)] - inside[: len(hashes)]) == 0
+
+
+def _masks(keys: Sequence[DocKey], furniture: FurnitureResult | None) -> list[Any]:
+    masks: list[Any] = []
+    for d, doc in enumerate(keys):
+        spans = furniture.key_spans(d) if furniture is not None else []
+        if not spans:
+            masks.append(None)
+            continue
+        mask = np.zeros(len(doc.key), dtype=np.bool_)
+        for start, end in spans:
+            mask[start:end] = True
+        masks.append(mask)
+    return masks
+
+
+def _without_furniture(key: str, furniture: FurnitureResult | None, doc: int) -> str:
+    """``key`` without the furniture found in document ``doc``."""
+    if furniture is None:
+        return key
+    pieces, cursor = [], 0
+    for start, end in furniture.key_spans(doc):
+        pieces.append(key[cursor:start])
+        cursor = end
+    return "".join(pieces) + key[cursor:]
+
+
 def reuse_keys(
     ids: Sequence[str],
     keys: Sequence[DocKey],
     options: AlignOptions | None = None,
     *,
     sources: Sequence[str | None] | None = None,
+    meta: Sequence[DocMeta] | None = None,
     corpus: ReuseOptions | None = None,
     **overrides: Any,
 ) -> ReuseResult:
-    """:func:`reuse` on prepared documents (``ids[i]`` names ``keys[i]``): ``options``
-    a :class:`ReuseOptions` and single fields as keywords (or, as before, an
+    """:func:`reuse` on prepared documents (``ids[i]`` names ``keys[i]``; ``meta[i]``
+    its source, date and title, or ``sources`` alone): ``options`` a
+    :class:`ReuseOptions` and single fields as keywords (or, as before, an
     :class:`.AlignOptions` with the search's fields in ``corpus``)."""
     import time
 
+    from ..stories.detect import (
+        cluster_story,
+        passage_evidence,
+        stories_from_weights,
+        story_weights,
+    )
+    from .furniture import find_furniture
+
     options = _reuse_options(options, corpus, overrides)
+    if meta is None:
+        meta = (
+            [DocMeta(source=s) for s in sources] if sources is not None else [DocMeta()] * len(ids)
+        )
+    sources = [m.source for m in meta]
+    has_sources = any(s is not None for s in sources)
     started = time.perf_counter()
-    shingles = [kgram_hashes(k.key, options.shingle) for k in keys]
+    furniture = None
+    if options.mask_furniture and keys:
+        furniture = find_furniture(keys, sources if has_sources else None)
+    masks = _masks(keys, furniture)
+    shingles = []
+    for doc, mask in zip(keys, masks, strict=True):
+        hashes = kgram_hashes(doc.key, options.shingle)
+        shingles.append(hashes[_furniture_free(hashes, mask, options.shingle)])
     pairs = candidate_pairs(shingles, options.max_df, options.min_shared)
-    if options.cross_source and sources is not None:
-        pairs = [(i, j, s) for i, j, s in pairs if sources[i] is None or sources[i] != sources[j]]
+    if options.cross_source and has_sources:
+        pairs = [(i, j, n) for i, j, n in pairs if sources[i] is None or sources[i] != sources[j]]
     candidate_time = time.perf_counter() - started
     seed_hashes = [kgram_hashes(k.key, options.seed_len) for k in keys]
     values, counts, _ = _doc_frequency(seed_hashes)
-    usable: dict[int, Any] = {}
+    rarity = RarityTable(options.seed_len, values, counts)
+    groups: dict[int, Groups] = {}  # per document, made once: sorted usable seed k-grams
     passages: list[Passage] = []
     for i, j, _ in pairs:
         for d in (i, j):
-            if d not in usable:
-                usable[d] = _usable(seed_hashes[d], values, counts, options.max_df)
-        passages += align_keys(
+            if d not in groups:
+                free = _furniture_free(seed_hashes[d], masks[d], options.seed_len)
+                usable = _usable(seed_hashes[d], values, counts, options.max_df) & free
+                groups[d] = kgram_groups(seed_hashes[d], usable)
+        for p in align_keys(
             keys[i],
             keys[j],
             options,
-            hashes_a=seed_hashes[i],
-            hashes_b=seed_hashes[j],
-            usable_a=usable[i],
-            usable_b=usable[j],
+            groups_a=groups[i],
+            groups_b=groups[j],
             a_id=ids[i],
             b_id=ids[j],
-        )
+        ):
+            significance = rarity.significance(p)
+            if significance >= options.min_significance:
+                passages.append(replace(p, significance=significance))
+    align_time = time.perf_counter() - started - candidate_time
+    by_id = dict(zip(ids, meta, strict=True))
+    clusters, assignment = passage_clusters(
+        passages, {d: k.raw for d, k in zip(ids, keys, strict=True)}, by_id
+    )
+    passages = [replace(p, cluster=c) for p, c in zip(passages, assignment, strict=True)]
     index = {doc_id: d for d, doc_id in enumerate(ids)}
-    roots = _stories(len(ids), passages, index)
-    linked = sorted({roots[index[p.a_id]] for p in passages})
-    story_of = {root: number for number, root in enumerate(linked)}
-    members: dict[int, list[str]] = {}
-    counted: dict[int, int] = {}
-    for d, doc_id in enumerate(ids):
-        if roots[d] in story_of:
-            members.setdefault(story_of[roots[d]], []).append(doc_id)
-    tagged = []
-    for p in passages:
-        story = story_of[roots[index[p.a_id]]]
-        counted[story] = counted.get(story, 0) + 1
-        tagged.append(replace(p, story=story))
-    stories = tuple(Story(s, tuple(members[s]), counted[s]) for s in sorted(members))
+    story_keys = [_without_furniture(k.key, furniture, d) for d, k in enumerate(keys)]
+    weights = story_weights(story_keys, meta, passage_evidence(passages, index), options)
+    window = None if options.window_days is None else timedelta(days=options.window_days)
+    stories, story_of = stories_from_weights(
+        ids, meta, weights, options.story_support, window=window,
+        passages=passages, clusters=clusters,
+    )  # fmt: skip
+    of_id = dict(zip(ids, story_of, strict=True))
+    passages = [
+        replace(p, story=of_id[p.a_id] if of_id[p.a_id] == of_id[p.b_id] else None)
+        for p in passages
+    ]
+    clusters = [replace(c, story=cluster_story(c, of_id)) for c in clusters]
     stats = {
         "candidate_seconds": round(candidate_time, 3),
-        "align_seconds": round(time.perf_counter() - started - candidate_time, 3),
+        "align_seconds": round(align_time, 3),
+        "story_seconds": round(time.perf_counter() - started - candidate_time - align_time, 3),
     }
-    return ReuseResult(tuple(tagged), stories, len(ids), len(pairs), stats)
+    return ReuseResult(
+        tuple(passages), tuple(stories), len(ids), len(pairs), stats, tuple(clusters), furniture
+    )
+
+
+def _per_document(
+    name: str, values: Mapping[str, Any] | Sequence[Any] | None, ids: Sequence[str]
+) -> list[Any]:
+    if values is None:
+        return [None] * len(ids)
+    if isinstance(values, Mapping):
+        return [values.get(doc_id) for doc_id in ids]
+    listed = list(values)
+    if len(listed) != len(ids):
+        raise ValueError(f"{name} must give one value per document ({len(ids)}), not {len(listed)}")
+    return listed
 
 
 def reuse(
@@ -214,27 +306,32 @@ def reuse(
     options: ReuseOptions | None = None,
     *,
     sources: Mapping[str, str | None] | Sequence[str | None] | None = None,
+    dates: Mapping[str, Any] | Sequence[Any] | None = None,
+    titles: Mapping[str, str | None] | Sequence[str | None] | None = None,
     key_options: KeyOptions | None = None,
     config: KeyOptions | None = None,
     workers: int = 1,
     **overrides: Any,
 ) -> ReuseResult:
-    """Passages shared between documents of ``docs``, grouped into story clusters.
+    """Passages shared between documents of ``docs``, passage clusters and stories.
 
     ``docs``: one text, texts, a mapping ``id -> text`` or ``(id, text)`` pairs (ids
-    must be unique).  ``sources``: each document's outlet (by id, or in order).
-    ``options``: a :class:`ReuseOptions` - the alignment parameters of
-    :func:`zhnorm.align`, the candidate search (``shingle``, ``max_df``,
-    ``min_shared``) and ``cross_source`` (only pairs of different outlets); single
-    fields as keywords override it (``reuse(docs, min_len=20)``).  ``key_options``:
-    how documents are keyed (``config``: its former keyword); ``workers > 1`` keys
-    documents in a process pool.
+    must be unique).  ``sources``, ``dates``, ``titles``: each document's outlet, date
+    (anything :func:`zhnorm.io.dates.parse_date` reads; None: undated) and title, by
+    id or in order.  ``options``: a :class:`ReuseOptions` - the alignment parameters
+    of :func:`zhnorm.align`, the candidate search, what is reported and the stories;
+    single fields as keywords override it (``reuse(docs, min_len=20)``).
+    ``key_options``: how documents are keyed (``config``: its former keyword);
+    ``workers > 1`` keys documents in a process pool.
 
-    >>> docs = {"x": "頭條：康源電路項目計劃總投資50億元。", "y": "康源电路项目计划总投资50亿元"}
+    >>> docs = {"x": "頭條：康源電路項目計劃總投資50億元，預計明年第三季投產。",
+    ...         "y": "康源电路项目计划总投资50亿元，预计明年第三季投产"}
     >>> result = reuse(docs)
     >>> [(p.a_id, p.b_id, p.a_text, p.story) for p in result.passages]
-    [('x', 'y', '康源電路項目計劃總投資50億元', 0)]
+    [('x', 'y', '康源電路項目計劃總投資50億元，預計明年第三季投產', 0)]
     """
+    from ..io.dates import parse_date
+
     options = resolve(ReuseOptions, options, overrides)
     items = as_documents(docs)
     ids = [doc_id for doc_id, _ in items]
@@ -243,14 +340,20 @@ def reuse(
     texts = [text for _, text in items]
     keying = _KeyWith(resolve_key_options(key_options, config=config))
     keys = map_ordered(keying, texts, workers, chunks_per_worker=8)
-    source_list: list[str | None] | None = None
-    if isinstance(sources, Mapping):
-        source_list = [sources.get(doc_id) for doc_id in ids]
-    elif sources is not None:
-        source_list = list(sources)
-        if len(source_list) != len(ids):
-            raise ValueError("sources must name one source per document")
-    return reuse_keys(ids, keys, options, sources=source_list)
+    meta = [
+        DocMeta(
+            None if source is None else str(source),
+            None if date is None else parse_date(date),
+            title or None,
+        )
+        for source, date, title in zip(
+            _per_document("sources", sources, ids),
+            _per_document("dates", dates, ids),
+            _per_document("titles", titles, ids),
+            strict=True,
+        )
+    ]
+    return reuse_keys(ids, keys, options, meta=meta)
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ rejects with their reason; atomic outputs; ``in = out + rejected``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,20 +27,23 @@ from ..io import (
     iter_records,
     record_id,
     rejects_for,
+    unique_records,
 )
-from ..io.rejects import duplicate_id
+from ..io.dates import DateError, parse_date
 from ..options import resolve
 from .corpus import ReuseOptions, ReuseResult, reuse, reuse_keys
 from .document import DocKey, doc_key
+from .passages import DocMeta, passage_row
 from .repeats import (
     RepeatGroup,
     repeated_paragraphs,
 )
-from .report import render_report
+from .report import render_story_report
 
 __all__ = [
     "REPORT_FILES",
     "FileDocument",
+    "MetaFields",
     "ReuseReport",
     "read_documents",
     "reuse_files",
@@ -50,11 +53,48 @@ __all__ = [
 
 @dataclass
 class FileDocument:
-    """A record read for text reuse: its id, the record and its matching key."""
+    """A record read for text reuse: its id, the record, its matching key and what
+    :class:`MetaFields` read of it."""
 
     id: str
     record: Record
     key: DocKey
+    meta: DocMeta = field(default_factory=DocMeta)
+
+
+@dataclass
+class MetaFields:
+    """Which fields of a record name its outlet, date and title.  A date that
+    :func:`zhnorm.io.dates.parse_date` cannot read makes the record bad, or with
+    ``ignore_bad_dates`` is dropped and counted in ``ignored_dates``."""
+
+    source_field: str | None = None
+    date_field: str | None = None
+    title_field: str | None = None
+    ignore_bad_dates: bool = False
+    ignored_dates: int = 0
+
+    def read(self, record: Record) -> DocMeta:
+        """The record's :class:`.DocMeta`, or :class:`~zhnorm.io.dates.DateError`."""
+        data = record.data
+        source = _text(data.get(self.source_field)) if self.source_field else None
+        title = _text(data.get(self.title_field)) if self.title_field else None
+        date = None
+        if self.date_field:
+            value = data.get(self.date_field)
+            try:
+                if value is None:
+                    raise DateError(f"record has no date field {self.date_field!r}")
+                date = parse_date(value)
+            except DateError:
+                if not self.ignore_bad_dates:
+                    raise
+                self.ignored_dates += 1
+        return DocMeta(source, date, title or None)
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def read_documents(
@@ -67,12 +107,14 @@ def read_documents(
     rejects: Rejects,
     counts: RunCounts,
     quiet: bool = False,
+    fields: MetaFields | None = None,
+    keyer: Callable[[str], DocKey] = doc_key,
 ) -> list[FileDocument]:
     """Every record of ``inputs`` (stdin when there are none; text and JSONL in
-    ``encoding``, see :func:`zhnorm.io.iter_records`), keyed; bad records, and
-    records repeating an earlier id, go to ``rejects``."""
+    ``encoding``, see :func:`zhnorm.io.iter_records`), keyed by ``keyer``, with what
+    ``fields`` reads of it; bad records, records repeating an earlier id and (unless
+    ignored) records with a bad date go to ``rejects``."""
     docs: list[FileDocument] = []
-    seen: dict[str, str] = {}  # id -> where it was first read
     progress = Progress(f"zhnorm {counts.command}", quiet=quiet)
     records = iter_records(
         inputs or ("-",),
@@ -82,21 +124,21 @@ def read_documents(
         encoding=encoding,
     )
     try:
-        for item in records:
+        for item in unique_records(records, id_field):
             counts.read += 1
             progress.update()
-            if isinstance(item, Record):
-                doc_id = record_id(item, id_field)
-                if doc_id in seen:
+            meta = DocMeta()
+            if isinstance(item, Record) and fields is not None:
+                try:
+                    meta = fields.read(item)
+                except DateError as error:
                     raw = dumps_record(item.data).rstrip("\n")
-                    reason = duplicate_id(doc_id, seen[doc_id])
-                    item = BadRecord(item.source, item.line, reason, raw)
+                    item = BadRecord(item.source, item.line, str(error), raw)
             if isinstance(item, BadRecord):
                 rejects.add(item)
                 counts.rejected += 1
                 continue
-            seen[doc_id] = f"{item.source}:{item.line}"
-            docs.append(FileDocument(doc_id, item, doc_key(item.text)))
+            docs.append(FileDocument(record_id(item, id_field), item, keyer(item.text), meta))
     finally:
         progress.close()
     return docs
@@ -105,16 +147,15 @@ def read_documents(
 # --- shared passages ------------------------------------------------------------------
 
 
-def _source(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
 def reuse_files(
     inputs: Sequence[str],
     output: str | None,
     *,
     html: str | None = None,
     stories: str | None = None,
+    clusters: str | None = None,
+    furniture: str | None = None,
+    fields: MetaFields | None = None,
     source_field: str | None = None,
     options: ReuseOptions | None = None,
     text_field: str = "text",
@@ -127,53 +168,112 @@ def reuse_files(
     **overrides: Any,
 ) -> RunCounts:
     """Passages shared between the records of ``inputs``: one JSONL line per passage to
-    ``output`` (stdout for ``None``), the story clusters to ``stories``, an HTML
-    report to ``html``.  ``source_field``: each record's outlet; only passages across
-    different outlets are reported.  ``options``: a
+    ``output`` (stdout for ``None``), the stories to ``stories``, the passage clusters
+    to ``clusters``, the furniture found per outlet to ``furniture``, an HTML report to
+    ``html``.  ``fields``: which record fields give each record's outlet, date and
+    title (``source_field`` alone is the older form); with outlets, only passages
+    across different outlets are reported.  ``options``: a
     :class:`~zhnorm.textreuse.ReuseOptions`, single fields as keyword overrides.
     Every output path is checked first (:func:`zhnorm.io.check_outputs`)."""
     search = resolve(ReuseOptions, options, overrides)
+    if fields is None:
+        fields = MetaFields(source_field=source_field)
     bad = rejects_for(skip_bad, output, rejects)
-    check_outputs(inputs, [output or "-", html, stories, bad.path])
+    check_outputs(inputs, [output or "-", html, stories, clusters, furniture, bad.path])
     counts = RunCounts("reuse", rejects_path=bad.path)
     with AtomicOutput(output) as out, bad:
         docs = read_documents(
             inputs, text_field=text_field, id_field=id_field, errors=errors, rejects=bad,
-            encoding=encoding,
-            counts=counts, quiet=quiet,
+            encoding=encoding, counts=counts, quiet=quiet, fields=fields,
         )  # fmt: skip
         counts.written = len(docs)
-        sources = None
-        if source_field is not None:
-            sources = [_source(doc.record.data.get(source_field)) for doc in docs]
+        meta = [doc.meta for doc in docs]
+        has_sources = any(m.source is not None for m in meta)
         result = reuse_keys(
             [doc.id for doc in docs],
             [doc.key for doc in docs],
-            replace(search, cross_source=sources is not None),
-            sources=sources,
+            replace(search, cross_source=search.cross_source or has_sources),
+            meta=meta,
         )
+        by_id = {doc.id: doc.meta for doc in docs}
         for passage in result.passages:
-            out.write(dumps_record(passage.to_dict()))
+            out.write(dumps_record(passage_row(passage, by_id)))
+        ids = [doc.id for doc in docs]
         if stories:
             with AtomicOutput(stories) as stories_out:
                 for story in result.stories:
                     stories_out.write(dumps_record(story.to_dict()))
+        if clusters:
+            with AtomicOutput(clusters) as clusters_out:
+                for cluster in result.clusters:
+                    clusters_out.write(dumps_record(cluster.to_dict(by_id)))
+        if furniture:
+            with AtomicOutput(furniture) as furniture_out:
+                for record in furniture_records(result, ids):
+                    furniture_out.write(dumps_record(record))
         if html:
             texts = {doc.id: doc.record.text for doc in docs}
             with AtomicOutput(html) as page:
-                page.write(render_report(texts, result.passages, title="zhnorm reuse"))
+                page.write(story_report(texts, by_id, result, title="zhnorm reuse"))
     counts.check()
     pairs = len({(p.a_id, p.b_id) for p in result.passages})
     counts.notes.append(
         f"{len(result.passages)} shared passages between {pairs} document pairs in "
-        f"{len(result.stories)} stories ({result.candidates} candidate pairs aligned)"
+        f"{len(result.clusters)} clusters; {len(result.stories)} stories of "
+        f"{sum(len(s.members) for s in result.stories)} documents "
+        f"({result.candidates} candidate pairs aligned)"
     )
+    if result.furniture is not None:
+        counts.notes.append(f"{len(result.furniture.items)} furniture items set apart")
+    outlets = {doc.meta.source for doc in docs} - {None}
+    if fields.source_field and len(outlets) == 1:
+        counts.notes.append(
+            f"one outlet only ({outlets.pop()}): no passages across outlets; stories still found"
+        )
+    if fields.ignored_dates:
+        counts.notes.append(f"{fields.ignored_dates} unparsable dates ignored")
     if html:
         counts.notes.append(f"report: {html}")
     return counts
 
 
-REPORT_FILES = ["report.html", "repeats.jsonl", "passages.jsonl"]
+def furniture_records(result: ReuseResult, ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The furniture of a run as JSON records, occurrences named by document id."""
+    if result.furniture is None:
+        return []
+    return [item.to_dict(ids) for item in result.furniture.items]
+
+
+def story_report(
+    texts: Mapping[str, str],
+    meta: Mapping[str, DocMeta],
+    result: ReuseResult,
+    *,
+    repeats: Sequence[RepeatGroup] = (),
+    title: str,
+    note: str = "",
+    explain: bool = False,
+) -> str:
+    """The HTML report (:func:`.render_story_report`) of a run over ``texts`` (id ->
+    text; ``meta``: what is known of each)."""
+    documents = [
+        {"id": doc_id, **meta.get(doc_id, DocMeta()).to_dict(), "text": text}
+        for doc_id, text in texts.items()
+    ]
+    return render_story_report(
+        documents,
+        stories=[s.to_dict() for s in result.stories],
+        clusters=[c.to_dict(meta) for c in result.clusters],
+        passages=[passage_row(p, meta) for p in result.passages],
+        furniture=furniture_records(result, list(texts)),
+        repeats=[g.to_dict() for g in repeats],
+        title=title,
+        note=note,
+        explain=explain,
+    )
+
+
+REPORT_FILES = ["report.html", "repeats.jsonl", "passages.jsonl", "stories.jsonl"]
 """What :func:`reuse_report` writes to its directory, in this order."""
 
 
@@ -187,17 +287,25 @@ class ReuseReport:
 
 
 def reuse_report(texts: dict[str, str], directory: Path, *, note: str = "") -> ReuseReport:
-    """Repeated paragraphs and shared passages of ``texts`` (id -> text), written to
-    ``directory`` as ``report.html``, ``repeats.jsonl`` and ``passages.jsonl``."""
+    """Repeated paragraphs, shared passages and stories of ``texts`` (id -> text),
+    written to ``directory`` as the files of :data:`REPORT_FILES`: the HTML report
+    (with the repairs applied to each document), the repeat groups, the passages and
+    the stories, as ``zhnorm paragraphs`` and ``zhnorm reuse`` write them."""
     groups = repeated_paragraphs(texts)
     result = reuse(texts)
+    meta = {doc_id: DocMeta() for doc_id in texts}
     paths = [directory / name for name in REPORT_FILES]
-    with AtomicOutput(str(paths[0])) as out:
-        out.write(render_report(texts, result.passages, repeats=groups, note=note))
-    with AtomicOutput(str(paths[1])) as out:
-        for group in groups:
-            out.write(dumps_record(group.to_dict()))
-    with AtomicOutput(str(paths[2])) as out:
-        for passage in result.passages:
-            out.write(dumps_record(passage.to_dict()))
+    page = story_report(
+        texts, meta, result, repeats=groups, title="zhnorm reuse", note=note, explain=True
+    )
+    rows = [
+        [page],
+        [dumps_record(group.to_dict()) for group in groups],
+        [dumps_record(passage_row(passage, meta)) for passage in result.passages],
+        [dumps_record(story.to_dict()) for story in result.stories],
+    ]
+    for path, lines in zip(paths, rows, strict=True):
+        with AtomicOutput(str(path)) as out:
+            for line in lines:
+                out.write(line)
     return ReuseReport(groups, result, paths)

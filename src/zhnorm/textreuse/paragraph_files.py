@@ -17,40 +17,63 @@ from ..io import (
     rejects_for,
     with_text,
 )
-from .files import read_documents
+from .files import MetaFields, read_documents
+from .furniture import FurnitureOptions, find_furniture
 from .repeats import Paragraph, RepeatGroup, RepeatOptions, find_repeats, paragraphs_of
+from .segments import doc_key_in_chunks, line_of, line_starts
 
-__all__ = ["paragraphs_files", "without_paragraphs"]
-
-
-def _line_start(text: str, at: int) -> int:
-    return text.rfind("\n", 0, at) + 1
+__all__ = ["cut_spans", "paragraph_cuts", "paragraphs_files", "without_paragraphs"]
 
 
-def without_paragraphs(text: str, paras: Sequence[Paragraph], drop: set[int]) -> str:
-    """``text`` without the lines of the paragraphs numbered in ``drop``."""
-    cuts: list[tuple[int, int]] = []
-    for position, para in enumerate(paras):
-        if para.index not in drop:
-            continue
-        start = _line_start(text, para.start)
-        if position + 1 < len(paras):
-            end = _line_start(text, paras[position + 1].start)
-        else:
-            line_end = text.find("\n", para.end)
-            end = len(text) if line_end < 0 else line_end
-            if position > 0:  # last paragraph: take the break before it instead
-                previous_end = text.find("\n", paras[position - 1].end)
-                start = previous_end if previous_end >= 0 else start
-        cuts.append((start, end))
+def without_paragraphs(
+    text: str,
+    paras: Sequence[Paragraph],
+    drop: set[int],
+    also: Sequence[tuple[int, int]] = (),
+) -> str:
+    """``text`` without the paragraphs numbered in ``drop`` (and the raw spans ``also``:
+    furniture).  A paragraph that is a whole line goes with its line (and, last in the
+    text, with the break before it); a sentence of a longer line goes with the white
+    space after it, and the line stays."""
+    return cut_spans(text, [*paragraph_cuts(text, paras, drop), *also])
+
+
+def cut_spans(text: str, cuts: Sequence[tuple[int, int]]) -> str:
+    """``text`` without the spans ``cuts`` (in any order, overlapping or not)."""
     pieces: list[str] = []
     cursor = 0
-    for start, end in cuts:
+    for start, end in sorted(cuts):
         start = max(start, cursor)
         pieces.append(text[cursor:start])
         cursor = max(cursor, end)
     pieces.append(text[cursor:])
     return "".join(pieces)
+
+
+def paragraph_cuts(text: str, paras: Sequence[Paragraph], drop: set[int]) -> list[tuple[int, int]]:
+    """The spans of ``text`` :func:`without_paragraphs` removes for ``drop``."""
+    starts = line_starts(text)
+    cuts: list[tuple[int, int]] = []
+    for position, para in enumerate(paras):
+        if para.index not in drop:
+            continue
+        line_start, line_end = line_of(text, starts, para.start)
+        whole_line = not text[line_start : para.start].strip()
+        following = paras[position + 1].start if position + 1 < len(paras) else None
+        if following is not None and following < line_end:  # more of this line follows
+            start, end = (line_start if whole_line else para.start), following
+        elif whole_line and not text[para.end : line_end].strip():
+            start = line_start
+            end = line_of(text, starts, following)[0] if following is not None else line_end
+            if following is None and position > 0:  # last: take the break before it
+                start = paras[position - 1].end
+                start = max(start, line_of(text, starts, start)[1])
+        else:
+            start, end = para.start, para.end
+            while end < line_end and text[end].isspace():
+                end += 1
+        cuts.append((start, end))
+    return cuts
 
 
 def _drops(groups: Sequence[RepeatGroup], n_docs: int, index: dict[str, int]) -> list[set[int]]:
@@ -68,8 +91,11 @@ def paragraphs_files(
     *,
     clean_output: str | None = None,
     options: RepeatOptions | None = None,
+    furniture_options: FurnitureOptions | None = None,
+    drop_furniture: bool = False,
     text_field: str = "text",
     id_field: str | None = None,
+    source_field: str | None = None,
     errors: str = "strict",
     encoding: str = DEFAULT_ENCODING,
     skip_bad: bool = False,
@@ -78,12 +104,18 @@ def paragraphs_files(
     **overrides: Any,
 ) -> RunCounts:
     """Paragraphs repeated within and across the records of ``inputs``: one JSONL line
-    per repeat group, furniture paragraph and document kept whole to ``output``
-    (stdout for ``None``); with ``clean_output``, the records without their repeated
-    paragraphs (first occurrences kept; a document that would lose every paragraph is
-    written unchanged and reported as kept whole).  ``options``: a
-    :class:`~zhnorm.textreuse.RepeatOptions`, single fields as keyword overrides.
-    Every output path is checked first (:func:`zhnorm.io.check_outputs`)."""
+    per repeat group (``"repeat"``), furniture item (``"furniture"``: text recurring
+    across many records of one source, :func:`~.furniture.find_furniture`; ``"kind":
+    "page"``: a page reference layout repair found in one paragraph), per-source furniture
+    summary (``"furniture-summary"``) and document kept whole to ``output`` (stdout for
+    ``None``).  ``source_field``: each record's outlet (furniture is found per outlet;
+    without it the input is one source).  With ``clean_output``, the records without
+    their repeated paragraphs (first occurrences kept; a document that would lose every
+    paragraph is written unchanged and reported as kept whole) and, with
+    ``drop_furniture``, without their furniture.  ``options``: a
+    :class:`~zhnorm.textreuse.RepeatOptions`, single fields as keyword overrides
+    (``furniture_options``: a :class:`~.furniture.FurnitureOptions`).  Every output path
+    is checked first (:func:`zhnorm.io.check_outputs`)."""
     bad = rejects_for(skip_bad, output, rejects)
     check_outputs(inputs, [output or "-", clean_output, bad.path])
     counts = RunCounts("paragraphs", rejects_path=bad.path)
@@ -93,19 +125,25 @@ def paragraphs_files(
         stack.enter_context(bad)
         docs = read_documents(
             inputs, text_field=text_field, id_field=id_field, errors=errors, rejects=bad,
-            encoding=encoding,
-            counts=counts, quiet=quiet,
+            encoding=encoding, counts=counts, quiet=quiet,
+            fields=MetaFields(source_field=source_field), keyer=doc_key_in_chunks,
         )  # fmt: skip
         split = [(doc.id, paragraphs_of(doc.key)) for doc in docs]
         groups = find_repeats(split, options, **overrides)
         for group in groups:
             report.write(dumps_record({"type": "repeat", **group.to_dict()}))
+        sources = [doc.meta.source for doc in docs] if source_field is not None else None
+        furniture = find_furniture([doc.key for doc in docs], sources, furniture_options)
+        ids = [doc.id for doc in docs]
+        for item in furniture.items:
+            report.write(dumps_record({"type": "furniture", **item.to_dict(ids)}))
+        for row in furniture.summary():
+            report.write(dumps_record({"type": "furniture-summary", **row}))
         for doc_id, paras in split:
             for para in paras:
                 if para.furniture:
-                    report.write(
-                        dumps_record({"type": "furniture", "id": doc_id, **para.to_dict()})
-                    )
+                    record = {"type": "furniture", "kind": "page", "id": doc_id}
+                    report.write(dumps_record({**record, **para.to_dict()}))
         drops = _drops(groups, len(docs), {doc.id: d for d, doc in enumerate(docs)})
         writer = stack.enter_context(RecordWriter(clean_output)) if clean_output else None
         for d, doc in enumerate(docs):
@@ -127,7 +165,8 @@ def paragraphs_files(
                 drop = set()
             dropped += len(drop)
             if writer is not None:
-                text = without_paragraphs(doc.record.text, paras, drop)
+                also = furniture.raw_spans(d) if drop_furniture else []
+                text = without_paragraphs(doc.record.text, paras, drop, also)
                 writer.write(with_text(doc.record, text_field, text))
             counts.written += 1
     counts.check()
@@ -135,6 +174,7 @@ def paragraphs_files(
     verb = "dropped" if clean_output else "droppable"
     counts.notes.append(
         f"{len(groups)} repeat groups ({boilerplate} boilerplate), {dropped} repeated "
-        f"paragraphs {verb}, {kept_whole} documents kept whole"
+        f"paragraphs {verb}, {kept_whole} documents kept whole, "
+        f"{len(furniture.items)} furniture items"
     )
     return counts

@@ -2,36 +2,42 @@
 
 :func:`paragraphs` splits a document *after* repair, so a paragraph that column layout
 broke mid-sentence is one paragraph (:mod:`zhnorm.repair.layout`): every non-blank line
-of the repaired text is a paragraph, reported with offsets into the raw input (a joined
-paragraph's raw span covers the break).  Page furniture and stray fragments that layout
-repair reports are attached to their paragraph as ``notes``.
+of the repaired text is a paragraph (any line break counts: ``\\r``, U+2028...), reported
+with offsets into the raw input (a joined paragraph's raw span covers the break).  A
+text without line breaks (most scraped news) is split into sentences instead, and so is
+a line longer than ``long_line`` characters (:func:`~.segments.unit_spans`).  Page
+furniture and stray fragments that layout repair reports are attached to their paragraph
+as ``notes``.
 
 :func:`repeated_paragraphs` groups paragraphs whose matching keys are equal (*exact*)
 or at least ``threshold`` similar (*near*: rapidfuzz's normalised Indel similarity of the
-keys), within one document and across documents.  Near-duplicate candidates come from an
-inverted index of key 3-grams: at ``threshold >= 0.9`` any two keys of 10+ characters
-that similar share a 3-gram, so no pair is missed for want of a candidate, and no
-all-pairs comparison is made.  A group found in at least ``boilerplate_docs`` documents
-is *boilerplate* (bylines, disclaimers, ``详见A2版``): reported as such.  The parameters
-and their defaults are :class:`RepeatOptions`.
+keys), within one document and across documents.  Near-duplicate candidates come from
+key 3-grams, hashed and grouped by sorting (memory bounded, time near linear): at
+``threshold >= 0.9`` any two keys of 10+ characters that similar share a 3-gram, so no
+pair is missed for want of a candidate, and no all-pairs comparison is made.  A group
+found in at least ``boilerplate_docs`` documents is *boilerplate* (bylines,
+disclaimers, ``详见A2版``): reported as such.  The parameters and their defaults are
+:class:`RepeatOptions`.
 """
 
 from __future__ import annotations
 
-import re
+import bisect
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from rapidfuzz import fuzz
 
 from ..key import KeyOptions
 from ..options import resolve
 from ..repair import layout_notes
 from ..unionfind import components
-from .document import DocKey, Documents, as_documents, doc_key
+from .document import DocKey, Documents, as_documents
+from .segments import LONG_LINE, doc_key_in_chunks, unit_spans
 
 __all__ = [
     "Occurrence",
@@ -43,8 +49,6 @@ __all__ = [
     "paragraphs_batch",
     "repeated_paragraphs",
 ]
-
-_LINE = re.compile(r"[^\n]+")
 
 
 @dataclass(frozen=True)
@@ -99,23 +103,28 @@ class Paragraph:
         }
 
 
-def paragraphs_of(doc: DocKey) -> list[Paragraph]:
+def paragraphs_of(doc: DocKey, long_line: int = LONG_LINE) -> list[Paragraph]:
     """:func:`paragraphs` of a prepared document."""
-    notes = layout_notes(doc.repaired)
+    notes = sorted(layout_notes(doc.repaired), key=lambda n: n.start)
+    note_starts = [n.start for n in notes]
+    spans = unit_spans(doc.repaired, long_line)
+    if not spans:
+        return []
+    key_bounds = np.searchsorted(doc.key_rep_starts, np.asarray(spans).ravel()).tolist()
     found: list[Paragraph] = []
-    for match in _LINE.finditer(doc.repaired):
-        line = match.group()
-        stripped = line.strip()
-        if not stripped:
-            continue
-        lo = match.start() + (len(line) - len(line.lstrip()))
-        hi = lo + len(stripped)
+    for i, (lo, hi) in enumerate(spans):
         start, end = doc.raw_span_of_repaired(lo, hi)
-        k0, k1 = np.searchsorted(doc.key_rep_starts, [lo, hi]).tolist()
-        kinds = tuple(n.kind for n in notes if lo <= n.start and n.end <= hi)
-        found.append(
-            Paragraph(len(found), start, end, doc.raw[start:end], stripped, doc.key[k0:k1], kinds)
+        k0, k1 = key_bounds[2 * i], key_bounds[2 * i + 1]
+        first = bisect.bisect_left(note_starts, lo)
+        kinds = tuple(
+            n.kind for n in notes[first : bisect.bisect_right(note_starts, hi)] if n.end <= hi
         )
+        found.append(
+            Paragraph(
+                len(found), start, end, doc.raw[start:end], doc.repaired[lo:hi],
+                doc.key[k0:k1], kinds,
+            )
+        )  # fmt: skip
     return found
 
 
@@ -123,13 +132,15 @@ def paragraphs(
     text: str, *, key_options: KeyOptions | None = None, config: KeyOptions | None = None
 ) -> list[Paragraph]:
     """The paragraphs of ``text`` after repair, with raw offsets (module docstring);
-    ``key_options``: how paragraphs are keyed (``config``: its former keyword).
+    ``key_options``: how paragraphs are keyed (``config``: its former keyword).  A text
+    longer than :data:`~.segments.CHUNK_CHARS` is keyed in chunks
+    (:func:`~.segments.doc_key_in_chunks`), so its memory stays bounded.
 
     >>> text = "標題\\n\\n現(xiàn)代快報訊，\\n\\n產(chǎn)業(yè)園。"
     >>> [(p.start, p.end, p.key) for p in paragraphs(text)]
     [(0, 2, '标题'), (4, 32, '现代快报讯产业园')]
     """
-    return paragraphs_of(doc_key(text, key_options, config=config))
+    return paragraphs_of(doc_key_in_chunks(text, key_options, config=config))
 
 
 def paragraphs_batch(
@@ -197,8 +208,78 @@ class RepeatGroup:
         }
 
 
-def _trigrams(key: str) -> set[str]:
-    return {key[i : i + 3] for i in range(len(key) - 2)}
+_P = np.uint64(1_000_003)
+_PAIR_CHUNK = 1 << 21
+"""Candidate pair codes gathered before they are counted (bounds the memory of one step)."""
+
+
+def _count_codes(
+    codes: npt.NDArray[np.int64], counts: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Distinct ``codes`` with their ``counts`` summed."""
+    distinct, inverse = np.unique(codes, return_inverse=True)
+    return distinct, np.bincount(inverse, weights=counts, minlength=len(distinct)).astype(np.int64)
+
+
+def _shared_trigrams(
+    keys: Sequence[str], max_df: int, slack: float = 1.0
+) -> tuple[npt.NDArray[np.int64], ...]:
+    """Pairs ``(u, v)``, ``u < v``, of ``keys`` sharing a distinct 3-gram found in at most
+    ``max_df`` keys, with the count of those 3-grams they share; and per key, its distinct
+    3-grams and how many of them are in more than ``max_df`` keys.  Pairs whose lengths
+    differ by more than ``slack`` times their sum are left out as they are generated.
+    Vectorised: 3-grams are hashed over the concatenated keys and grouped by sorting, and
+    pair codes are counted in chunks of ``_PAIR_CHUNK``."""
+    n_keys = len(keys)
+    lens = np.fromiter(map(len, keys), dtype=np.int64, count=n_keys)
+    empty = np.zeros(0, dtype=np.int64)
+    codes = np.frombuffer("".join(keys).encode("utf-32-le"), dtype="<u4").astype(np.uint64)
+    n = len(codes) - 2
+    if n <= 0:
+        return empty, empty, empty, np.zeros(n_keys, np.int64), np.zeros(n_keys, np.int64)
+    with np.errstate(over="ignore"):
+        hashes = (codes[:n] * _P + codes[1 : n + 1]) * _P + codes[2:]
+    owner = np.repeat(np.arange(n_keys, dtype=np.int64), lens)[:n]
+    ends = np.cumsum(lens)
+    inside = np.arange(n, dtype=np.int64) + 3 <= ends[owner]
+    hashes, owner = hashes[inside], owner[inside]
+    order = np.lexsort((owner, hashes))
+    hashes, owner = hashes[order], owner[order]
+    fresh = np.ones(len(hashes), dtype=np.bool_)
+    fresh[1:] = (hashes[1:] != hashes[:-1]) | (owner[1:] != owner[:-1])
+    hashes, owner = hashes[fresh], owner[fresh]
+    sizes = np.bincount(owner, minlength=n_keys)
+    _, first, df = np.unique(hashes, return_index=True, return_counts=True)
+    common = df > max_df
+    skipped = np.bincount(owner[np.repeat(common, df)], minlength=n_keys)
+    rare = (df >= 2) & ~common
+    pair_codes, pair_counts = empty, empty
+    pending: list[npt.NDArray[np.int64]] = []
+    pending_size = 0
+    for size in np.unique(df[rare]).tolist():
+        left, right = np.triu_indices(size, k=1)
+        group_starts = first[rare & (df == size)]
+        step = max(1, _PAIR_CHUNK // len(left))
+        for at in range(0, len(group_starts), step):
+            members = owner[group_starts[at : at + step, None] + np.arange(size)]
+            us, vs = members[:, left].ravel(), members[:, right].ravel()
+            close = np.abs(lens[us] - lens[vs]) <= slack * (lens[us] + lens[vs])
+            pending.append(us[close] * n_keys + vs[close])
+            pending_size += len(pending[-1])
+            if pending_size >= _PAIR_CHUNK:
+                batch = np.concatenate(pending)
+                pending, pending_size = [], 0
+                pair_codes, pair_counts = _count_codes(
+                    np.concatenate([pair_codes, batch]),
+                    np.concatenate([pair_counts, np.ones(len(batch), dtype=np.int64)]),
+                )
+    if pending:
+        batch = np.concatenate(pending)
+        pair_codes, pair_counts = _count_codes(
+            np.concatenate([pair_codes, batch]),
+            np.concatenate([pair_counts, np.ones(len(batch), dtype=np.int64)]),
+        )
+    return pair_codes // n_keys, pair_codes % n_keys, pair_counts, sizes, skipped
 
 
 def _near_pairs(
@@ -208,38 +289,27 @@ def _near_pairs(
 
     Count filter: ``u`` and ``v`` with Indel distance ``D`` (Levenshtein ``<= D``) share
     at least ``max(|G_u|, |G_v|) - 3 D`` distinct 3-grams (each edit touches at most
-    three); 3-grams in more than ``max_df`` keys are not counted, and lower the bound.
+    three); 3-grams in more than ``max_df`` keys are not counted, and lower the bound by
+    as many as the key with fewer of them has.  Only pairs that share a counted 3-gram are
+    candidates, and they are found by sorting hashes, never by comparing all pairs.
     """
-    postings: dict[str, list[int]] = defaultdict(list)
-    sizes: list[int] = [0] * len(keys)
-    pairs: list[tuple[int, int, float]] = []
+    chosen = [i for i, key in enumerate(keys) if len(key) >= max(min_len, 3)]
+    if len(chosen) < 2:
+        return []
+    sub = [keys[i] for i in chosen]
+    us, vs, shared, sizes, skipped = _shared_trigrams(sub, max_df, 1.0 - threshold + 1e-9)
+    if len(us) == 0:
+        return []
+    lens = np.fromiter(map(len, sub), dtype=np.int64, count=len(sub))
+    edits = np.floor((1.0 - threshold) * (lens[us] + lens[vs]) + 1e-9).astype(np.int64)
+    bound = np.maximum(sizes[us], sizes[vs]) - 3 * edits - np.minimum(skipped[us], skipped[vs])
+    keep = (np.abs(lens[us] - lens[vs]) <= edits) & (shared >= bound)
     cutoff = threshold * 100
-    slack = 1.0 - threshold
-    for u, key in enumerate(keys):
-        if len(key) < min_len:
-            continue
-        grams = _trigrams(key)
-        sizes[u] = len(grams)
-        counts: dict[int, int] = defaultdict(int)
-        skipped = 0
-        for gram in grams:
-            posting = postings[gram]
-            if len(posting) <= max_df:
-                for v in posting:
-                    counts[v] += 1
-            else:
-                skipped += 1
-            posting.append(u)
-        for v, shared in counts.items():
-            other = keys[v]
-            edits = int(slack * (len(other) + len(key)))
-            if abs(len(other) - len(key)) > edits:
-                continue
-            if shared < max(sizes[u], sizes[v]) - 3 * edits - skipped:
-                continue
-            score = fuzz.ratio(key, other, score_cutoff=cutoff)
-            if score:
-                pairs.append((v, u, score / 100))
+    pairs: list[tuple[int, int, float]] = []
+    for u, v in zip(us[keep].tolist(), vs[keep].tolist(), strict=True):
+        score = fuzz.ratio(sub[u], sub[v], score_cutoff=cutoff)
+        if score:
+            pairs.append((chosen[u], chosen[v], score / 100))
     return pairs
 
 

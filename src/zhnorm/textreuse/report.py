@@ -1,147 +1,468 @@
-"""A self-contained HTML page showing shared passages, for people to look at.
+"""A self-contained HTML page of a reuse run, organised by story, for people to read.
 
-One page, no network (inline CSS, no scripts, no fonts or images fetched): for each
-document pair, the two raw texts side by side with every shared passage highlighted
-in the same colour on both sides, a table of the passages with their scores and
-offsets, and the repairs applied to each document.
+:func:`render_story_report` takes the JSON forms ``zhnorm reuse`` writes (plain dicts:
+documents, stories, passage clusters, pairwise passages, furniture, repeated paragraphs)
+and returns one HTML file: no network (inline CSS and script, no fonts or images
+fetched), the data embedded once as JSON in ``<script type="application/json"
+id="zhnorm-data">`` and drawn lazily by the page's script, a page of 50 rows at a time,
+so a corpus of thousands of articles and tens of thousands of passages stays usable.
+
+The page has a tab for each view - stories, article pairs, passage clusters, articles,
+outlets (a per-outlet summary and the who-copied-whom matrix), furniture and repeated
+paragraphs - one search box (title, text, id) and filters (outlet, date range, minimum
+significance) shared by the lists, and pages to reach every row.  An article pair
+shows the two texts side by side with each shared passage highlighted in the same
+colour on both sides (a distinct colour for each passage of the view, golden-angle
+hues) and furniture greyed.
 
 Each highlighted stretch is a ``<mark>`` with ``data-side`` (``a``/``b``),
-``data-passages`` (space-separated passage numbers: the 0-based line numbers of the
-JSONL results), ``data-passage`` (the first of them, which picks the colour) and
-``data-start``/``data-end`` (raw offsets of the stretch in that document).  Passages
-may overlap, so a passage can span several marks; together they cover exactly its
-``start:end`` and their text is its snippet.
+``data-passages`` (space-separated passage numbers: indexes into ``passages``),
+``data-passage`` (the first of them, which picks the colour) and
+``data-start``/``data-end`` (code-point offsets of the stretch in that document).
+Passages may overlap, so a passage can span several marks; together they cover exactly
+its ``start:end``.  Furniture is a ``<span class="furniture">`` (or a mark with that
+class too).  Offsets everywhere are code points of ``documents[].text``.
+
+The per-outlet numbers and the matrix are computed here (:func:`outlet_summary`,
+:func:`copy_matrix`) and embedded; the page only draws them.
 """
 
 from __future__ import annotations
 
 import html
-import itertools
-from collections import Counter
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from importlib import resources
+from typing import Any
 
 from ..repair import fix_and_explain
 from .alignment import Passage
 from .repeats import RepeatGroup
 
-__all__ = ["PALETTE", "render_report"]
+__all__ = ["NO_SOURCE", "copy_matrix", "outlet_summary", "render_report", "render_story_report"]
 
-#: Background colours, cycled by passage number.
-PALETTE = (
-    "#ffd166",
-    "#8ecae6",
-    "#b5e48c",
-    "#f4a3c4",
-    "#cdb4db",
-    "#ffb4a2",
-    "#90e0ef",
-    "#e9c46a",
-    "#a3c4f3",
-    "#c7f9cc",
-)
+#: How the page names the outlet of a document without a source.
+NO_SOURCE = "(no source)"
 
-_CSS = """
-body{font-family:"Noto Sans CJK SC","Noto Sans CJK TC","WenQuanYi Micro Hei",sans-serif;
-margin:1.5em;color:#222;background:#fff;line-height:1.6}
-h1{font-size:1.4em;margin:0 0 .3em}h2{font-size:1.15em;margin:1.6em 0 .4em;
-border-top:2px solid #ccc;padding-top:.6em}h3{font-size:1em;margin:.2em 0}
-.meta{color:#555;font-size:.9em}
-.pair{display:grid;grid-template-columns:1fr 1fr;gap:1.2em}
-.doc{border:1px solid #ccc;border-radius:4px;padding:.6em .8em;overflow-wrap:anywhere}
-.text{white-space:pre-wrap;font-size:.95em}
-mark{border-radius:2px;padding:0 1px;color:#000}
-mark.multi{outline:1px dashed #444}
-table{border-collapse:collapse;font-size:.85em;margin:.5em 0}
-td,th{border:1px solid #ccc;padding:2px 6px;vertical-align:top;text-align:left}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
-.sw{display:inline-block;width:1.2em;height:1em;vertical-align:middle;border-radius:2px}
-.repairs{font-size:.85em;color:#444;margin:.3em 0 .6em}
-.repairs li{margin:0}.why{color:#777}
-"""
-_CSS += "".join(f"mark.c{i}{{background:{color}}}" for i, color in enumerate(PALETTE))
-_CSS += "".join(f".sw.c{i}{{background:{color}}}" for i, color in enumerate(PALETTE))
+#: Rows in one page of a list (the page's script reads it from the data).
+PAGE_SIZE = 50
+
+Record = Mapping[str, Any]
 
 
-def _esc(text: str) -> str:
-    return html.escape(text, quote=True)
+class _Bad(ValueError):
+    pass
 
 
-def _marked(text: str, spans: Sequence[tuple[int, int, int]], side: str) -> str:
-    """``text`` with ``(start, end, passage)`` spans highlighted (module docstring)."""
-    cuts = {0, len(text)}
-    for start, end, _ in spans:
-        cuts.update((start, end))
-    points = sorted(cuts)
-    out: list[str] = []
-    for x, y in itertools.pairwise(points):
-        if x == y:
-            continue
-        covering = sorted(p for start, end, p in spans if start <= x and y <= end)
-        piece = _esc(text[x:y])
-        if not covering:
-            out.append(piece)
-            continue
-        first = covering[0]
-        classes = f"c{first % len(PALETTE)}" + (" multi" if len(covering) > 1 else "")
-        ids = " ".join(map(str, covering))
-        out.append(
-            f'<mark class="{classes}" data-side="{side}" data-passage="{first}" '
-            f'data-passages="{ids}" data-start="{x}" data-end="{y}" '
-            f'title="passage {ids}">{piece}</mark>'
-        )
-    return "".join(out)
+def _where(kind: str, number: int) -> str:
+    return f"{kind}[{number}]"
 
 
-def _visible(text: str) -> str:
-    return _esc(text[:40].replace("\n", "⏎"))
+def _field(record: Record, name: str, where: str) -> Any:
+    if not isinstance(record, Mapping):
+        raise _Bad(f"{where}: expected a JSON object, got {type(record).__name__}")
+    if name not in record:
+        raise _Bad(f"{where}: missing field {name!r}")
+    return record[name]
 
 
-def _repairs(text: str, *, examples: int = 8) -> str:
-    """Each fixer's edit count, a few examples and the layout notes, folded away."""
-    explained = fix_and_explain(text)
-    if not explained.steps and not explained.notes:
-        return '<div class="repairs">Repairs: none needed.</div>'
-    counts: Counter[str] = Counter()
-    samples: list[str] = []
-    for step in explained.steps:
-        counts[step.fixer] += len(step.edits)
-        for edit in step.edits[: max(0, examples - len(samples))]:
-            samples.append(
-                f"<li>{_esc(step.fixer)}: <code>{_visible(edit.original)}</code> → "
-                f"<code>{_visible(edit.replacement)}</code> <span class=why>"
-                f"{_esc(edit.reason[:80])}</span></li>"
+def _int(value: Any, where: str, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Bad(f"{where}: {name} must be an integer, got {value!r}")
+    return int(value)
+
+
+def _number(value: Any, where: str, name: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _Bad(f"{where}: {name} must be a number or null, got {value!r}")
+    return float(value)
+
+
+def _text_or_none(value: Any, where: str, name: str) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise _Bad(f"{where}: {name} must be a string or null, got {value!r}")
+    return value or None
+
+
+class _Docs:
+    """Document id -> index, with the texts' lengths for offset checks."""
+
+    def __init__(self, documents: Sequence[Record]) -> None:
+        self.rows: list[list[Any]] = []
+        self.index: dict[str, int] = {}
+        self.texts: list[str] = []
+        for number, doc in enumerate(documents):
+            where = _where("documents", number)
+            doc_id = str(_field(doc, "id", where))
+            text = _field(doc, "text", where)
+            if not isinstance(text, str):
+                raise _Bad(f"{where}: text must be a string, got {type(text).__name__}")
+            if doc_id in self.index:
+                raise _Bad(f"{where}: id {doc_id!r} repeats documents[{self.index[doc_id]}]")
+            self.index[doc_id] = number
+            self.texts.append(text)
+            self.rows.append(
+                [
+                    doc_id,
+                    _text_or_none(doc.get("source"), where, "source"),
+                    _text_or_none(doc.get("date"), where, "date"),
+                    _text_or_none(doc.get("title"), where, "title"),
+                    text,
+                ]
             )
-    summary = ", ".join(f"{fixer} {n}" for fixer, n in counts.most_common()) or "none"
-    notes = "".join(
-        f"<li>reported, kept: {_esc(note.kind)} <code>{_visible(note.text)}</code></li>"
-        for note in explained.notes
-    )
-    return (
-        f'<details class="repairs"><summary>Repairs applied before matching: {summary}'
-        f"{'; notes ' + str(len(explained.notes)) if explained.notes else ''}</summary>"
-        f"<ul>{''.join(samples)}{notes}</ul></details>"
-    )
+
+    def ref(self, value: Any, where: str, name: str) -> int:
+        if value is None:
+            raise _Bad(f"{where}: {name} is missing")
+        number = self.index.get(str(value))
+        if number is None:
+            raise _Bad(f"{where}: {name} {value!r} is not among the documents")
+        return number
+
+    def optional_ref(self, value: Any, where: str, name: str) -> int | None:
+        return None if value is None else self.ref(value, where, name)
+
+    def span(self, doc: int, start: Any, end: Any, where: str, side: str = "") -> tuple[int, int]:
+        lo = _int(start, where, f"{side}start")
+        hi = _int(end, where, f"{side}end")
+        size = len(self.texts[doc])
+        if not 0 <= lo <= hi <= size:
+            raise _Bad(
+                f"{where}: {side}start:{side}end {lo}:{hi} is outside document "
+                f"{self.rows[doc][0]!r} ({size} characters)"
+            )
+        return lo, hi
+
+    def source(self, doc: int) -> str:
+        return str(self.rows[doc][1] or NO_SOURCE)
 
 
-def _coverage(length: int, spans: Sequence[tuple[int, int, int]]) -> float:
-    if not length:
-        return 0.0
-    covered = 0
-    cursor = 0
-    for start, end, _ in sorted(spans):
+_DIRECTIONS = {"a->b": 1, "b->a": -1, None: 0}
+
+
+def _passages(passages: Sequence[Record], docs: _Docs) -> list[list[Any]]:
+    """``[a, b, a_start, a_end, b_start, b_end, score, significance, story, cluster,
+    direction]``: documents as indexes, direction 1 (a->b), -1 (b->a) or 0."""
+    rows = []
+    for number, passage in enumerate(passages):
+        where = _where("passages", number)
+        a = docs.ref(_field(passage, "a_id", where), where, "a_id")
+        b = docs.ref(_field(passage, "b_id", where), where, "b_id")
+        a_span = docs.span(a, passage.get("a_start"), passage.get("a_end"), where, "a_")
+        b_span = docs.span(b, passage.get("b_start"), passage.get("b_end"), where, "b_")
+        for side, doc, (lo, hi) in (("a", a, a_span), ("b", b, b_span)):
+            given = passage.get(f"{side}_text")
+            if given is not None and given != docs.texts[doc][lo:hi]:
+                raise _Bad(
+                    f"{where}: {side}_text is not the text of document "
+                    f"{docs.rows[doc][0]!r} at {lo}:{hi}"
+                )
+        direction = passage.get("direction")
+        if direction not in _DIRECTIONS:
+            raise _Bad(f"{where}: direction must be 'a->b', 'b->a' or null, got {direction!r}")
+        story, cluster = passage.get("story"), passage.get("cluster")
+        rows.append(
+            [
+                a,
+                b,
+                *a_span,
+                *b_span,
+                _number(passage.get("score"), where, "score"),
+                _number(passage.get("significance"), where, "significance"),
+                None if story is None else _int(story, where, "story"),
+                None if cluster is None else _int(cluster, where, "cluster"),
+                _DIRECTIONS[direction],
+            ]
+        )
+    return rows
+
+
+def _stories(stories: Sequence[Record], docs: _Docs) -> list[dict[str, Any]]:
+    rows = []
+    for number, story in enumerate(stories):
+        where = _where("stories", number)
+        members: list[tuple[int, float | None]] = []
+        for m, member in enumerate(_field(story, "members", where) or ()):
+            at = f"{where}.members[{m}]"
+            doc = docs.ref(_field(member, "id", at), at, "id")
+            members.append((doc, _number(member.get("score"), at, "score")))
+        outlets = story.get("outlets")
+        if outlets is None:
+            outlets = sorted({docs.source(doc) for doc, _ in members})
+        rows.append(
+            {
+                "story": _int(_field(story, "story", where), where, "story"),
+                "title": _text_or_none(story.get("title"), where, "title"),
+                "outlets": [str(o) if o is not None else NO_SOURCE for o in outlets],
+                "first": _text_or_none(story.get("first_date"), where, "first_date"),
+                "last": _text_or_none(story.get("last_date"), where, "last_date"),
+                "size": _int(story.get("size", len(members)), where, "size"),
+                "members": members,
+                "clusters": [_int(c, where, "clusters") for c in story.get("clusters") or ()],
+                "passages": story.get("passages"),
+            }
+        )
+    return rows
+
+
+def _clusters(clusters: Sequence[Record], docs: _Docs) -> list[list[Any]]:
+    """``[cluster, story, significance, text, likely_source, members]``, members
+    ``[doc, start, end, follows]``."""
+    rows = []
+    for number, cluster in enumerate(clusters):
+        where = _where("clusters", number)
+        members = []
+        for m, member in enumerate(_field(cluster, "members", where) or ()):
+            at = f"{where}.members[{m}]"
+            doc = docs.ref(_field(member, "id", at), at, "id")
+            start, end = docs.span(doc, member.get("start"), member.get("end"), at)
+            members.append(
+                [doc, start, end, docs.optional_ref(member.get("follows"), at, "follows")]
+            )
+        story = cluster.get("story")
+        rows.append(
+            [
+                _int(_field(cluster, "cluster", where), where, "cluster"),
+                None if story is None else _int(story, where, "story"),
+                _number(cluster.get("significance"), where, "significance"),
+                str(cluster.get("text") or ""),
+                docs.optional_ref(cluster.get("likely_source"), where, "likely_source"),
+                members,
+            ]
+        )
+    return rows
+
+
+def _furniture(furniture: Sequence[Record], docs: _Docs) -> list[list[Any]]:
+    """``[source, text, documents, share, occurrences]``, occurrences ``[doc, start, end]``."""
+    rows = []
+    for number, item in enumerate(furniture):
+        where = _where("furniture", number)
+        occurrences = []
+        for o, occurrence in enumerate(item.get("occurrences") or ()):
+            at = f"{where}.occurrences[{o}]"
+            doc = docs.ref(_field(occurrence, "id", at), at, "id")
+            occurrences.append(
+                [doc, *docs.span(doc, occurrence.get("start"), occurrence.get("end"), at)]
+            )
+        rows.append(
+            [
+                _text_or_none(item.get("source"), where, "source"),
+                str(_field(item, "text", where)),
+                item.get("documents", len({o[0] for o in occurrences})),
+                _number(item.get("share"), where, "share"),
+                occurrences,
+            ]
+        )
+    return rows
+
+
+def _repeats(repeats: Sequence[Record], docs: _Docs) -> list[dict[str, Any]]:
+    """The repeated-paragraph groups; occurrences ``[doc or id, paragraph, start, end]``
+    (their text is the document's slice)."""
+    rows = []
+    for number, group in enumerate(repeats):
+        where = _where("repeats", number)
+        occurrences = []
+        for o, occurrence in enumerate(_field(group, "occurrences", where)):
+            at = f"{where}.occurrences[{o}]"
+            doc_id = _field(occurrence, "id", at)
+            doc: int | str = docs.index.get(str(doc_id), str(doc_id))
+            occurrences.append(
+                [doc, occurrence.get("paragraph"), occurrence.get("start"), occurrence.get("end")]
+            )
+        rows.append(
+            {
+                "group": group.get("group", number),
+                "kind": str(group.get("kind", "")),
+                "boilerplate": bool(group.get("boilerplate")),
+                "furniture": bool(group.get("furniture")),
+                "count": group.get("count", len(occurrences)),
+                "documents": group.get("documents"),
+                "text": str(group.get("text", "")),
+                "occurrences": occurrences,
+            }
+        )
+    return rows
+
+
+def _covered(spans: Iterable[tuple[int, int]]) -> int:
+    covered, cursor = 0, 0
+    for start, end in sorted(spans):
         start = max(start, cursor)
         if end > start:
             covered += end - start
             cursor = end
-    return covered / length
+    return covered
 
 
-@dataclass(frozen=True)
-class _Pair:
-    a_id: str
-    b_id: str
-    numbers: tuple[int, ...]
+def outlet_summary(
+    documents: Sequence[Record], passages: Sequence[Record], furniture: Sequence[Record] = ()
+) -> list[dict[str, Any]]:
+    """One row per outlet (``source``; :data:`NO_SOURCE` for documents without one),
+    most articles first: ``articles``; ``linked`` (its articles in at least one
+    passage); ``passages`` (passages with at least one side in it); ``cross``
+    (passages between it and another outlet); ``furniture`` (furniture items detected
+    for it); ``furniture_share``: the share of its articles' characters covered by
+    furniture occurrences."""
+    source = {str(d["id"]): str(d.get("source") or NO_SOURCE) for d in documents}
+    articles = Counter(source.values())
+    chars: Counter[str] = Counter()
+    for doc in documents:
+        chars[source[str(doc["id"])]] += len(doc["text"])
+    linked: dict[str, set[str]] = defaultdict(set)
+    counts: Counter[str] = Counter()
+    cross: Counter[str] = Counter()
+    for passage in passages:
+        a, b = str(passage["a_id"]), str(passage["b_id"])
+        sa, sb = source[a], source[b]
+        linked[sa].add(a)
+        linked[sb].add(b)
+        for outlet in {sa, sb}:
+            counts[outlet] += 1
+            if sa != sb:
+                cross[outlet] += 1
+    items: Counter[str] = Counter()
+    spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for item in furniture:
+        items[str(item.get("source") or NO_SOURCE)] += 1
+        for occurrence in item.get("occurrences") or ():
+            spans[str(occurrence["id"])].append((int(occurrence["start"]), int(occurrence["end"])))
+    grey: Counter[str] = Counter()
+    for doc_id, doc_spans in spans.items():
+        grey[source[doc_id]] += _covered(doc_spans)
+    return [
+        {
+            "source": outlet,
+            "articles": n,
+            "linked": len(linked[outlet]),
+            "passages": counts[outlet],
+            "cross": cross[outlet],
+            "furniture": items[outlet],
+            "furniture_share": grey[outlet] / chars[outlet] if chars[outlet] else 0.0,
+        }
+        for outlet, n in sorted(articles.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+
+
+def copy_matrix(
+    documents: Sequence[Record], passages: Sequence[Record]
+) -> tuple[list[str], list[list[int]], int]:
+    """Who copied whom: ``(outlets, counts, undirected)`` where ``counts[i][j]`` is the
+    number of passages with a direction whose earlier side (the likely source) is in
+    outlet ``i`` and later side in outlet ``j``; ``undirected`` counts the passages
+    without a direction."""
+    source = {str(d["id"]): str(d.get("source") or NO_SOURCE) for d in documents}
+    outlets = sorted(set(source.values()))
+    at = {outlet: i for i, outlet in enumerate(outlets)}
+    counts = [[0] * len(outlets) for _ in outlets]
+    undirected = 0
+    for passage in passages:
+        direction = passage.get("direction")
+        a, b = source[str(passage["a_id"])], source[str(passage["b_id"])]
+        if direction == "a->b":
+            counts[at[a]][at[b]] += 1
+        elif direction == "b->a":
+            counts[at[b]][at[a]] += 1
+        else:
+            undirected += 1
+    return outlets, counts, undirected
+
+
+_EXAMPLES = 8
+
+
+def _visible(text: str) -> str:
+    return text[:40].replace("\n", "⏎")
+
+
+def _repairs(text: str) -> dict[str, Any] | None:
+    """Each fixer's edit count, a few examples and the layout notes of ``text``."""
+    explained = fix_and_explain(text)
+    if not explained.steps and not explained.notes:
+        return None
+    counts: Counter[str] = Counter()
+    examples: list[list[str]] = []
+    for step in explained.steps:
+        counts[step.fixer] += len(step.edits)
+        for edit in step.edits[: max(0, _EXAMPLES - len(examples))]:
+            examples.append(
+                [step.fixer, _visible(edit.original), _visible(edit.replacement), edit.reason[:80]]
+            )
+    return {
+        "counts": counts.most_common(),
+        "examples": examples,
+        "notes": [[note.kind, _visible(note.text)] for note in explained.notes],
+    }
+
+
+def _asset(name: str) -> str:
+    return resources.files(__package__).joinpath(name).read_text("utf-8")
+
+
+def _embedded(data: Any) -> str:
+    """JSON safe inside ``<script>``: no ``<`` (so no ``</script>`` or ``<!--``)."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+
+
+def render_story_report(
+    documents: Sequence[Record],
+    *,
+    stories: Sequence[Record] = (),
+    clusters: Sequence[Record] = (),
+    passages: Sequence[Record] = (),
+    furniture: Sequence[Record] = (),
+    repeats: Sequence[Record] = (),
+    title: str = "zhnorm reuse",
+    note: str = "",
+    explain: bool = False,
+) -> str:
+    """The HTML page (module docstring) of a reuse run, from the JSON forms the CLI
+    writes: ``documents`` (``id``, ``source``, ``date``, ``title``, ``text``), ``stories``,
+    passage ``clusters``, pairwise ``passages``, ``furniture`` and repeated-paragraph
+    groups (``RepeatGroup.to_dict()``).  ``explain`` adds the repairs applied to each
+    document found in a passage.  A reference to a document that is not in
+    ``documents``, an offset outside its text or a passage text that is not the
+    document's slice raises :class:`ValueError` naming the record."""
+    docs = _Docs(documents)
+    data: dict[str, Any] = {
+        "title": title,
+        "note": note,
+        "pageSize": PAGE_SIZE,
+        "noSource": NO_SOURCE,
+        "docs": docs.rows,
+        "passages": _passages(passages, docs),
+        "stories": _stories(stories, docs),
+        "clusters": _clusters(clusters, docs),
+        "furniture": _furniture(furniture, docs),
+        "repeats": _repeats(repeats, docs),
+        "outlets": outlet_summary(documents, passages, furniture),
+    }
+    outlets, counts, undirected = copy_matrix(documents, passages)
+    data["matrix"] = {"outlets": outlets, "counts": counts, "undirected": undirected}
+    if explain:
+        involved = sorted({row[i] for row in data["passages"] for i in (0, 1)})
+        data["repairs"] = {str(i): _repairs(docs.texts[i]) for i in involved}
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="zh"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{html.escape(title)}</title>",
+            f"<style>{_asset('report_page.css')}</style></head>",
+            "<body><noscript>This report is drawn by its script: allow JavaScript.</noscript>"
+            '<div id="app"></div>',
+            f'<script type="application/json" id="zhnorm-data">{_embedded(data)}</script>',
+            f"<script>{_asset('report_page.js')}</script>",
+            "</body></html>",
+            "",
+        ]
+    )
 
 
 def render_report(
@@ -150,106 +471,17 @@ def render_report(
     *,
     title: str = "zhnorm: shared passages",
     repeats: Sequence[RepeatGroup] = (),
-    max_pairs: int = 50,
     explain: bool = True,
     note: str = "",
 ) -> str:
-    """The HTML page (module docstring) for ``passages`` between ``docs`` (id -> raw
-    text).  Passage ``n`` is ``passages[n]``.  At most ``max_pairs`` document pairs
-    are drawn (those sharing the most text first); ``repeats`` adds a table of repeated
-    paragraphs; ``explain`` lists each document's repairs."""
-    groups: dict[tuple[str, str], list[int]] = {}
-    for number, passage in enumerate(passages):
-        groups.setdefault((passage.a_id, passage.b_id), []).append(number)
-    pairs = [_Pair(a, b, tuple(nums)) for (a, b), nums in groups.items()]
-    pairs.sort(key=lambda p: -sum(passages[n].length for n in p.numbers))
-    shown = pairs[:max_pairs]
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="zh"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_esc(title)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>{_esc(title)}</h1>",
-        f'<p class="meta">{len(passages)} shared passages between {len(pairs)} document '
-        f"pairs ({len(docs)} documents)"
-        + (
-            f"; the {len(shown)} pairs sharing the most text are shown"
-            if len(shown) < len(pairs)
-            else ""
-        )
-        + f". Offsets are code points of the original, unrepaired texts. {_esc(note)}</p>",
-    ]
-    if repeats:
-        parts.append(_repeats_table(repeats))
-    for pair_number, pair in enumerate(shown):
-        parts.append(_pair_section(pair_number, pair, docs, passages, explain))
-    parts.append("</body></html>\n")
-    return "\n".join(parts)
-
-
-def _repeats_table(repeats: Sequence[RepeatGroup]) -> str:
-    rows = []
-    for group in repeats:
-        where = "; ".join(
-            f"{_esc(o.doc)} ¶{o.paragraph} [{o.start}:{o.end}]" for o in group.occurrences[:8]
-        )
-        if len(group.occurrences) > 8:
-            where += f"; … {len(group.occurrences) - 8} more"
-        kind = group.kind + (" · boilerplate" if group.boilerplate else "")
-        kind += " · furniture" if group.furniture else ""
-        rows.append(
-            f"<tr><td class=num>{group.id}</td><td>{_esc(kind)}</td>"
-            f"<td class=num>{group.count}</td><td class=num>{group.documents}</td>"
-            f"<td>{_esc(group.text[:80])}</td><td>{where}</td></tr>"
-        )
-    return (
-        '<h2 id="repeats">Repeated paragraphs</h2><table class="repeats"><tr><th>#</th>'
-        "<th>kind</th><th>count</th><th>docs</th><th>paragraph</th><th>where</th></tr>"
-        + "".join(rows)
-        + "</table>"
-    )
-
-
-def _pair_section(
-    pair_number: int,
-    pair: _Pair,
-    docs: Mapping[str, str],
-    passages: Sequence[Passage],
-    explain: bool,
-) -> str:
-    a_text, b_text = docs[pair.a_id], docs[pair.b_id]
-    a_spans = [(passages[n].a_start, passages[n].a_end, n) for n in pair.numbers]
-    b_spans = [(passages[n].b_start, passages[n].b_end, n) for n in pair.numbers]
-    rows = []
-    for n in pair.numbers:
-        p = passages[n]
-        rows.append(
-            f'<tr data-passage="{n}"><td><span class="sw c{n % len(PALETTE)}"></span> {n}</td>'
-            f"<td class=num>{p.score:.3f}</td><td class=num>{p.length}</td>"
-            f"<td class=num>{p.a_start}–{p.a_end}</td><td class=num>{p.b_start}–{p.b_end}</td>"
-            f"<td>{_esc(p.a_text[:60])}</td><td>{_esc(p.b_text[:60])}</td></tr>"
-        )
-    cover_a = _coverage(len(a_text), a_spans)
-    cover_b = _coverage(len(b_text), b_spans)
-    story = passages[pair.numbers[0]].story
-    story_note = f", story {story}" if story is not None else ""
-
-    def column(side: str, doc_id: str, text: str, spans: list[tuple[int, int, int]]) -> str:
-        repairs = _repairs(text) if explain else ""
-        return (
-            f'<div class="doc" data-doc="{_esc(doc_id)}" data-side="{side}">'
-            f"<h3>{side.upper()}: {_esc(doc_id)} ({len(text)} characters)</h3>{repairs}"
-            f'<div class="text">{_marked(text, spans, side)}</div></div>'
-        )
-
-    return (
-        f'<section class="pair-section" id="pair-{pair_number}" data-a="{_esc(pair.a_id)}" '
-        f'data-b="{_esc(pair.b_id)}">'
-        f"<h2>{_esc(pair.a_id)} ↔ {_esc(pair.b_id)}</h2>"
-        f'<p class="meta">{len(pair.numbers)} shared passages{story_note}; shared text covers '
-        f"{cover_a:.1%} of A and {cover_b:.1%} of B (raw characters).</p>"
-        "<table><tr><th>passage</th><th>score</th><th>key chars</th><th>A offsets</th>"
-        f"<th>B offsets</th><th>A text</th><th>B text</th></tr>{''.join(rows)}</table>"
-        f'<div class="pair">{column("a", pair.a_id, a_text, a_spans)}'
-        f"{column('b', pair.b_id, b_text, b_spans)}</div></section>"
+    """:func:`render_story_report` of ``docs`` (id -> raw text, no metadata) and their
+    ``passages`` (:class:`.Passage`); passage ``n`` is ``passages[n]``.  ``repeats`` adds
+    the repeated paragraphs; ``explain`` lists each document's repairs."""
+    return render_story_report(
+        [{"id": doc_id, "text": text} for doc_id, text in docs.items()],
+        passages=[passage.to_dict() for passage in passages],
+        repeats=[group.to_dict() for group in repeats],
+        title=title,
+        note=note,
+        explain=explain,
     )

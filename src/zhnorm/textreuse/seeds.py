@@ -60,8 +60,13 @@ def kgram_hashes(key: str, k: int) -> U64:
     return result
 
 
-def _groups(hashes: U64, usable: Bool | None) -> tuple[U64, U64, U64, npt.NDArray[np.int64]]:
-    """Sorted positions and, per distinct hash, its value, first index and count."""
+Groups = tuple[U64, U64, U64, npt.NDArray[np.int64]]
+
+
+def kgram_groups(hashes: U64, usable: Bool | None = None) -> Groups:
+    """The usable k-grams of a key sorted by hash: their positions and, per distinct
+    hash, its value, first index and count.  A corpus run makes them once per
+    document (a long document is a candidate of many pairs)."""
     positions = np.flatnonzero(usable) if usable is not None else np.arange(len(hashes))
     values = hashes[positions]
     order = np.argsort(values, kind="stable")
@@ -72,10 +77,10 @@ def _groups(hashes: U64, usable: Bool | None) -> tuple[U64, U64, U64, npt.NDArra
 
 
 def _hits(
-    ha: U64, hb: U64, usable_a: Bool | None, usable_b: Bool | None, max_repeat: int
+    groups_a: Groups, groups_b: Groups, max_repeat: int
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    pos_a, dist_a, first_a, count_a = _groups(ha, usable_a)
-    pos_b, dist_b, first_b, count_b = _groups(hb, usable_b)
+    pos_a, dist_a, first_a, count_a = groups_a
+    pos_b, dist_b, first_b, count_b = groups_b
     _, xa, xb = np.intersect1d(dist_a, dist_b, assume_unique=True, return_indices=True)
     na = count_a[xa]
     nb = count_b[xb]
@@ -127,18 +132,23 @@ def find_seeds(
     hashes_b: U64 | None = None,
     usable_a: Bool | None = None,
     usable_b: Bool | None = None,
+    groups_a: Groups | None = None,
+    groups_b: Groups | None = None,
 ) -> list[Seed]:
     """Maximal exact matches of at least ``k`` characters between keys ``a`` and ``b``
     that contain a usable k-gram (see the module docstring), sorted by position in ``a``.
 
     ``hashes_*`` are :func:`kgram_hashes` of the keys (computed when omitted);
-    ``usable_*`` mark the k-grams that may start a hit (default: all).
+    ``usable_*`` mark the k-grams that may start a hit (default: all); ``groups_*``
+    are :func:`kgram_groups` of those, when already made.
     """
     if len(a) < k or len(b) < k:
         return []
-    ha = kgram_hashes(a, k) if hashes_a is None else hashes_a
-    hb = kgram_hashes(b, k) if hashes_b is None else hashes_b
-    i, j = _hits(ha, hb, usable_a, usable_b, max_repeat)
+    if groups_a is None:
+        groups_a = kgram_groups(kgram_hashes(a, k) if hashes_a is None else hashes_a, usable_a)
+    if groups_b is None:
+        groups_b = kgram_groups(kgram_hashes(b, k) if hashes_b is None else hashes_b, usable_b)
+    i, j = _hits(groups_a, groups_b, max_repeat)
     if len(i) == 0:
         return []
     diagonal = i - j

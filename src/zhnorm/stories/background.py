@@ -1,0 +1,229 @@
+"""Background term weights for story similarity: how rare a term is in general text.
+
+A term's weight is ``-ln p``, ``p`` the probability that a document holds it (an
+inverse document frequency).  Without a corpus, ``p`` comes from a table derived at run
+time from the word list with frequencies that the MIT-licensed ``jieba`` package ships
+(``jieba/dict.txt``: about 350,000 Simplified Chinese words with their counts in a
+large general corpus); ``jieba`` is a dependency of zhnorm.  Nothing is
+shipped with zhnorm and nothing is derived from an evaluation corpus.
+
+Text is modelled as words drawn by their frequency, one after the other, so a
+character bigram occurs
+
+* inside words: the summed counts of the dictionary words that hold it, and
+* across a word boundary: words ending with its first character followed by words
+  starting with its second, ``count(ends with a) * count(starts with b) / words``;
+
+divided by the characters of the corpus that gives its rate per character ``r`` (half
+a count is added: a bigram or character the list never saw is rare, not impossible).
+So ``是一`` or ``了一`` (across boundaries after the commonest words) are common, and a
+name the list does not know (``杨幂``) is rare.  A single character's rate is its count
+in all words.  A document of :data:`DOCUMENT_CHARS` characters then holds the term
+with probability ``p = x / (1 + x)``, ``x = DOCUMENT_CHARS * r`` (``x`` for a rare term,
+near 1 for a common one).
+
+A run of ASCII letters or digits (numbers, dates, Latin names) gets a fixed ``p``: a
+single character is common (:data:`ASCII_SHORT`), a longer run rare
+(:data:`ASCII_LONG`): ``2017`` or ``30`` is event evidence, a lone digit is little.
+
+Should ``jieba`` or its dictionary be missing, every term has the same ``p``
+(:data:`UNIFORM`, weight 1): the score is then the cosine of sublinear term
+frequencies.  The table is cached on disk
+like zhnorm's other derived data (``ZHNORM_CACHE_DIR``, empty to disable).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.util
+import json
+import math
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from ..cache import cache_dir
+
+__all__ = ["UNIFORM", "Background", "background"]
+
+# A unigram term is the character behind this prefix, so that it never meets the
+# one-character gram terms (an isolated character, an ASCII run) in one vocabulary.
+CHAR_PREFIX = "\x01"
+
+DOCUMENT_CHARS = 200
+"""Length, in key characters, of the document a background probability is for (a
+title with its lead, or a short article)."""
+
+ASCII_SHORT = math.exp(-1.0)
+ASCII_LONG = math.exp(-8.0)
+_MAGIC = "ZHNSTORYBG1"
+
+
+class Background:
+    """Background probabilities ``p`` of terms (module docstring); ``weight = -ln p``.
+
+    ``within`` bigram counts inside words, ``chars`` character counts, ``starts`` /
+    ``ends`` counts of words starting / ending with a character, ``words`` and
+    ``characters`` the totals.  Empty tables: every term has probability ``uniform``.
+    """
+
+    def __init__(
+        self,
+        within: Mapping[str, int],
+        chars: Mapping[str, int],
+        starts: Mapping[str, int],
+        ends: Mapping[str, int],
+        words: int,
+        characters: int,
+        name: str,
+        uniform: float = math.exp(-1.0),
+    ) -> None:
+        self.within = within
+        self.chars = chars
+        self.starts = starts
+        self.ends = ends
+        self.words = words
+        self.characters = characters
+        self.name = name
+        self.uniform = uniform
+
+    def probability(self, term: str) -> float:
+        """The probability that a document holds ``term`` (a gram, or
+        :data:`CHAR_PREFIX` + a character), in ``(0, 1)``."""
+        if not self.characters:
+            return self.uniform
+        if term.startswith(CHAR_PREFIX):
+            count = self.chars.get(term[1:], 0) + 0.5
+        elif term.isascii():
+            return ASCII_SHORT if len(term) == 1 else ASCII_LONG
+        elif len(term) == 1:
+            count = self.chars.get(term, 0) + 0.5
+        else:
+            first, second = term[0], term[-1]
+            across = self.ends.get(first, 0) * self.starts.get(second, 0) / self.words
+            count = self.within.get(term, 0) + across + 0.5
+        x = DOCUMENT_CHARS * count / self.characters
+        return x / (1.0 + x)
+
+    def weight(self, term: str) -> float:
+        """``-ln p``: the term's weight without a corpus."""
+        return -math.log(self.probability(term))
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        # The tables are large and rebuilt from the installed package: pickle a reference.
+        return (_restore, (self.name,))
+
+
+UNIFORM = Background({}, {}, {}, {}, 0, 0, "uniform")
+"""Every term weighs 1 (the fallback without ``jieba``)."""
+
+
+def _restore(name: str) -> Background:
+    return UNIFORM if name == UNIFORM.name else background()
+
+
+def _jieba_dictionary() -> str | None:
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or spec.origin is None:
+        return None
+    path = os.path.join(os.path.dirname(spec.origin), "dict.txt")
+    return path if os.path.isfile(path) else None
+
+
+def _read_dictionary(path: str) -> dict[str, object]:
+    within: dict[str, int] = {}
+    chars: dict[str, int] = {}
+    starts: dict[str, int] = {}
+    ends: dict[str, int] = {}
+    words = characters = 0
+    with open(path, encoding="utf-8") as handle:
+        for lineno, line in enumerate(handle, 1):
+            parts = line.split()
+            if not parts:
+                continue
+            if len(parts) < 2 or not parts[1].isdigit():
+                raise ValueError(f"{path}:{lineno}: expected 'word count [tag]', got {line!r}")
+            word, count = parts[0].lower(), int(parts[1])
+            words += count
+            characters += count * len(word)
+            starts[word[0]] = starts.get(word[0], 0) + count
+            ends[word[-1]] = ends.get(word[-1], 0) + count
+            for char in word:
+                chars[char] = chars.get(char, 0) + count
+            for i in range(len(word) - 1):
+                gram = word[i : i + 2]
+                within[gram] = within.get(gram, 0) + count
+    return {
+        "within": within,
+        "chars": chars,
+        "starts": starts,
+        "ends": ends,
+        "words": words,
+        "characters": characters,
+    }
+
+
+def _cache_file(source: str) -> Path | None:
+    root = cache_dir()
+    if root is None:
+        return None
+    info = os.stat(source)
+    stamp = f"{_MAGIC}|{source}:{info.st_size}:{info.st_mtime_ns}"
+    return Path(root) / f"story-background-{hashlib.sha256(stamp.encode()).hexdigest()[:32]}.json"
+
+
+def _load(path: Path) -> dict[str, object] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("magic") != _MAGIC:
+        return None
+    return data
+
+
+def _store(path: Path, tables: dict[str, object]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=path.parent, delete=False, suffix=".partial"
+        ) as handle:
+            json.dump({"magic": _MAGIC, **tables}, handle, ensure_ascii=False)
+        os.replace(handle.name, path)
+    except OSError:
+        pass
+
+
+@functools.lru_cache(maxsize=1)
+def background() -> Background:
+    """The background probabilities (module docstring): from jieba's dictionary when the
+    extra ``words`` is installed (about 3 s the first time ever, then read from the
+    cache), else :data:`UNIFORM`."""
+    source = _jieba_dictionary()
+    if source is None:
+        return UNIFORM
+    path = _cache_file(source)
+    tables = _load(path) if path is not None else None
+    if tables is None:
+        tables = _read_dictionary(source)
+        if path is not None:
+            _store(path, tables)
+    found = _from_tables(tables)
+    if found is None:  # a damaged cache file: rebuild from the dictionary
+        found = _from_tables(_read_dictionary(source))
+    if found is None:  # pragma: no cover - _read_dictionary makes valid tables
+        raise RuntimeError(f"cannot derive background weights from {source}")
+    return found
+
+
+def _from_tables(tables: Mapping[str, object]) -> Background | None:
+    maps = [tables.get(name) for name in ("within", "chars", "starts", "ends")]
+    words, characters = tables.get("words"), tables.get("characters")
+    if not all(isinstance(m, dict) for m in maps):
+        return None
+    if not isinstance(words, int) or not isinstance(characters, int) or words <= 0:
+        return None
+    within, chars, starts, ends = (m for m in maps if isinstance(m, dict))
+    return Background(within, chars, starts, ends, words, characters, "jieba-dict")

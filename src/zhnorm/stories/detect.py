@@ -1,0 +1,152 @@
+"""Stories from pairwise evidence: which candidate pairs are scored, how the evidence is
+combined, and the clustering that cannot chain (:mod:`.clustering`).
+
+A pair's **story weight** in [0, 1] is the larger of two pieces of evidence, each
+scaled so that "as likely as not one event" weighs ``story_support`` (capped at 1):
+
+* its story similarity (:mod:`.similarity`: the wording of title, lead and body),
+  where ``event_similarity`` is the similarity at which labelled pairs are as often
+  the same event as not;
+* the significance of the most significant passage the two articles share
+  (:mod:`zhnorm.textreuse.passages`), where a passage of the default least
+  significance (``REPORTED_SIGNIFICANCE``) is as likely as not one event: a long rare
+  passage is strong evidence, a short or common one is not reported.
+
+A story's members must have a mean weight of at least ``story_support`` to each other
+(average linkage).  With the default 0.6, an article strongly linked to one member of
+a pair and not to the other (mean about 0.5) does not join, so a roundup reprinting
+two events does not chain them into one story.
+
+Candidate pairs are each document's best-scoring partners
+(:meth:`.StoryModel.candidates`) and the pairs sharing a passage; pairs dated further
+apart than the window are dropped.
+Stories are the clusters of :func:`.average_linkage` over those weights with at least
+two members; each member's score is its mean weight to the other members.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from ..textreuse.alignment import Passage
+from ..textreuse.passages import REPORTED_SIGNIFICANCE, DocMeta, PassageCluster
+from .clustering import average_linkage, cohesion
+from .records import Story, StoryMember
+
+if TYPE_CHECKING:
+    from ..textreuse.corpus import ReuseOptions
+
+__all__ = ["cluster_story", "passage_evidence", "stories_from_weights", "story_weights"]
+
+
+def passage_evidence(
+    passages: Iterable[Passage], index: Mapping[str, int]
+) -> dict[tuple[int, int], float]:
+    """Per document pair (``i < j``), the largest significance of a passage they share."""
+    evidence: dict[tuple[int, int], float] = {}
+    for p in passages:
+        i, j = index[p.a_id], index[p.b_id]
+        pair = (i, j) if i < j else (j, i)
+        evidence[pair] = max(evidence.get(pair, 0.0), p.significance)
+    return evidence
+
+
+def story_weights(
+    keys: Sequence[str],
+    meta: Sequence[DocMeta],
+    evidence: Mapping[tuple[int, int], float],
+    options: ReuseOptions,
+) -> dict[tuple[int, int], float]:
+    """The weight of every candidate pair (``i < j``, module docstring) of the
+    documents whose matching keys (furniture left out) are ``keys``: the story model's
+    neighbours and the pairs sharing significant passages."""
+    from ..key import match_keys
+    from .similarity import StoryModel
+
+    if any(m.title for m in meta):
+        titles = match_keys([m.title or "" for m in meta])
+        model = StoryModel.from_keys([t + k for t, k in zip(titles, keys, strict=True)], titles)
+    else:
+        model = StoryModel.from_keys(keys)
+    support, even = options.story_support, options.event_similarity
+
+    def weight(similarity: float) -> float:  # even odds -> the support a member needs
+        return min(1.0, similarity / even * support)
+
+    weights: dict[tuple[int, int], float] = {}
+    for i, j, score in model.candidates(even / 2, options.neighbours):
+        weights[(min(i, j), max(i, j))] = weight(score)
+    for pair, significance in evidence.items():
+        known = weights.get(pair)
+        passage = min(1.0, significance / REPORTED_SIGNIFICANCE * support)
+        weights[pair] = max(weight(model.similarity(*pair)) if known is None else known, passage)
+    if options.window_days is not None:
+        window = timedelta(days=options.window_days)
+        for i, j in list(weights):
+            a, b = meta[i].date, meta[j].date
+            if a is not None and b is not None and abs(a - b) > window:
+                del weights[(i, j)]
+    return weights
+
+
+def stories_from_weights(
+    ids: Sequence[str],
+    meta: Sequence[DocMeta],
+    weights: Mapping[tuple[int, int], float],
+    threshold: float,
+    *,
+    window: timedelta | None,
+    passages: Sequence[Passage] = (),
+    clusters: Sequence[PassageCluster] = (),
+) -> tuple[list[Story], list[int | None]]:
+    """The stories (two members or more) of the documents ``ids`` given the pair
+    ``weights`` (``i < j``), and each document's story number (None: in none)."""
+    labels = average_linkage(
+        len(ids),
+        ((i, j, w) for (i, j), w in weights.items()),
+        threshold,
+        dates=[m.date for m in meta],
+        max_span=window,
+    )
+    groups: dict[int, list[int]] = {}
+    for d, label in enumerate(labels):
+        groups.setdefault(label, []).append(d)
+    multi = sorted((g for g in groups.values() if len(g) > 1), key=lambda g: g[0])
+    story_of: list[int | None] = [None] * len(ids)
+    for number, group in enumerate(multi):
+        for d in group:
+            story_of[d] = number
+    index = {doc_id: d for d, doc_id in enumerate(ids)}
+    passage_count = Counter(
+        story_of[index[p.a_id]]
+        for p in passages
+        if story_of[index[p.a_id]] is not None
+        and story_of[index[p.a_id]] == story_of[index[p.b_id]]
+    )
+    by_id = dict(zip(ids, story_of, strict=True))
+    cluster_ids: dict[int, list[int]] = {}
+    for cluster in clusters:
+        story = cluster_story(cluster, by_id)
+        if story is not None:
+            cluster_ids.setdefault(story, []).append(cluster.id)
+    stories = []
+    for number, group in enumerate(multi):
+        scores = cohesion(group, weights)
+        ranked = sorted(zip(scores, group, strict=True), key=lambda x: (-x[0], x[1]))
+        members = tuple(StoryMember(ids[d], s, meta[d]) for s, d in ranked)
+        stories.append(
+            Story(number, members, tuple(cluster_ids.get(number, [])), passage_count[number])
+        )
+    return stories, story_of
+
+
+def cluster_story(cluster: PassageCluster, story_of: Mapping[str, int | None]) -> int | None:
+    """The story holding most members of ``cluster`` (the smaller number on a tie)."""
+    votes = Counter(story_of[m.id] for m in cluster.members if story_of.get(m.id) is not None)
+    if not votes:
+        return None
+    best = max(votes.values())
+    return min(s for s, v in votes.items() if v == best and s is not None)

@@ -1,0 +1,512 @@
+"""Story similarity: do two texts report the same event?
+
+Both texts are read through the matching key (:func:`zhnorm.match_key`: repair, OpenCC
+``t2s``, width and case folded, punctuation dropped), so Simplified and Traditional
+reports, and damaged copies, meet on one form.  A key becomes a weighted bag of terms:
+
+* **grams**: the character bigrams of each run of non-ASCII characters (a run of one
+  character is its own term) and each run of ASCII letters or digits whole (``2017``,
+  ``30``, ``psy``): names, places, numbers and dates are pairs of characters or runs;
+* **characters**: each non-ASCII character alone, which still matches when one outlet
+  abbreviates a name or a place the other spells out (``台北市长`` / ``北市长``).
+
+Only the first ``max_chars`` key characters are read. A term's frequency counts
+``lead_weight`` times for an occurrence in the lead (the first ``lead_chars`` key
+characters: a news article states its event there; a title passed first is in it) and is
+dampened (``1 + log tf``); it is multiplied by the term's weight (below). Each of the
+two blocks is scaled to unit length and the blocks are weighted ``1 - char_share`` and
+``char_share``, so a document is one unit vector and
+
+    score(a, b) = (1 - char_share) * cos(grams) + char_share * cos(characters)
+
+in ``[0, 1]``: symmetric, ``1.0`` for texts with the same key, ``0.0`` when a key is
+empty (no evidence).  Rare terms weigh most, so shared names, places and numbers make
+the score; generic news words (``记者``, ``表示``, ``今天``) weigh little.
+
+A term weighs ``-ln p``, ``p`` the probability that a document holds it.
+:func:`story_similarity` takes ``p`` from :mod:`.background` (a table derived at run
+time from the word frequencies of jieba's dictionary, extra ``words``; the same weight
+for every term without it).  :class:`StoryModel` fits ``p`` on the corpus being
+processed - ``(df + m * p_background) / (N + m)``, the background acting as ``m =
+prior_documents`` documents - so the week's generic words and each outlet's furniture
+weigh little, and scores its documents with the very same vectors
+(:meth:`TermCounts.unit_rows`): :func:`story_similarity` is the model of an empty corpus.
+"""
+
+from __future__ import annotations
+
+import re
+from array import array
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..key import KeyOptions, match_keys, resolve_key_options
+from ..options import resolve
+from .background import CHAR_PREFIX, background
+
+__all__ = [
+    "StoryModel",
+    "StoryOptions",
+    "StoryVectors",
+    "TermCounts",
+    "key_terms",
+    "pair_scores",
+    "story_similarity",
+    "story_similarity_batch",
+]
+
+
+@dataclass(frozen=True)
+class StoryOptions:
+    """How texts are compared (module docstring).
+
+    ``lead_chars``     key characters counted as the lead (title first, if any).
+    ``lead_weight``    how many times a lead occurrence of a term counts.
+    ``char_share``     the share of the single-character block in the score.
+    ``max_chars``      key characters read per text (``0``: all): an article states its
+                       event early, and a 5 MB text costs no more than a long article.
+    ``key``            the :class:`~zhnorm.KeyOptions` of the matching key.
+
+    :class:`StoryModel` only:
+    ``prior_documents`` how many documents the background weights count for.
+    ``title_share``    the share of the titles' score when two documents have titles.
+
+    Candidate search of :meth:`StoryModel.candidates` (see there):
+    ``index_terms``    gram terms per document put in the inverted index (its rarest).
+    ``max_postings``   a gram in more documents than this links nothing (generic).
+    """
+
+    lead_chars: int = 120
+    lead_weight: float = 2.0
+    char_share: float = 0.3
+    max_chars: int = 3000
+    key: KeyOptions = field(default_factory=KeyOptions)
+    prior_documents: float = 100.0
+    title_share: float = 0.5
+    index_terms: int = 32
+    max_postings: int = 1000
+
+    def __post_init__(self) -> None:
+        if self.lead_chars < 0:
+            raise ValueError(f"lead_chars must be >= 0, not {self.lead_chars}")
+        if self.max_chars < 0:
+            raise ValueError(f"max_chars must be >= 0, not {self.max_chars}")
+        if self.lead_weight < 1:
+            raise ValueError(f"lead_weight must be >= 1, not {self.lead_weight}")
+        if not 0 <= self.char_share <= 1:
+            raise ValueError(f"char_share must be in [0, 1], not {self.char_share}")
+        if not 0 <= self.title_share <= 1:
+            raise ValueError(f"title_share must be in [0, 1], not {self.title_share}")
+        if self.prior_documents <= 0:
+            raise ValueError(f"prior_documents must be > 0, not {self.prior_documents}")
+        if self.index_terms < 1:
+            raise ValueError(f"index_terms must be >= 1, not {self.index_terms}")
+        if self.max_postings < 2:
+            raise ValueError(f"max_postings must be >= 2, not {self.max_postings}")
+
+
+DEFAULT = StoryOptions()
+
+
+def resolve_story_options(options: StoryOptions | None = None, **overrides: Any) -> StoryOptions:
+    """The :class:`StoryOptions` a function was given (``options`` with keyword
+    overrides; ``key=`` also takes a dict of :class:`~zhnorm.KeyOptions` fields)."""
+    if options is None and not overrides:
+        return DEFAULT
+    key = overrides.pop("key", None)
+    resolved = resolve(StoryOptions, options, overrides)
+    if key is not None:
+        key_options = key if isinstance(key, KeyOptions) else resolve_key_options(**key)
+        resolved = resolve(StoryOptions, resolved, {"key": key_options})
+    return resolved
+
+
+_RUNS = re.compile(r"[0-9a-z]+|[^0-9a-z]+")
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+def key_terms(key: str, options: StoryOptions = DEFAULT) -> dict[str, float]:
+    """The lead-weighted frequencies of the terms of ``key`` (module docstring): the
+    grams, and the characters as :data:`~.background.CHAR_PREFIX` + the character."""
+    if options.max_chars:
+        key = key[: options.max_chars]
+    lead = options.lead_chars
+    in_lead: list[str] = []
+    after: list[str] = []
+    for run in _RUNS.finditer(key):
+        text, start = run.group(), run.start()
+        if text[0].isascii() or len(text) == 1:
+            (in_lead if start < lead else after).append(text)
+            if text[0].isascii():
+                continue
+        cut = min(len(text), max(0, lead - start))
+        chars = [CHAR_PREFIX + char for char in text]
+        grams = [text[i : i + 2] for i in range(len(text) - 1)]
+        in_lead += chars[:cut]
+        in_lead += grams[:cut]
+        after += chars[cut:]
+        after += grams[cut:]
+    counts: dict[str, float] = dict(Counter(after))
+    boost = options.lead_weight
+    for term, count in Counter(in_lead).items():
+        counts[term] = counts.get(term, 0.0) + boost * count
+    return counts
+
+
+@dataclass(frozen=True, eq=False)
+class TermCounts:
+    """The term frequencies of many keys as sparse rows: ``vocabulary`` (term -> column),
+    ``indptr`` / ``indices`` / ``frequencies`` in CSR layout."""
+
+    vocabulary: dict[str, int]
+    indptr: IntArray
+    indices: IntArray
+    frequencies: FloatArray
+
+    @classmethod
+    def of(cls, keys: Iterable[str], options: StoryOptions = DEFAULT) -> TermCounts:
+        vocabulary: dict[str, int] = {}
+        indptr = array("q", [0])
+        indices = array("q")
+        frequencies = array("d")
+        for key in keys:
+            counts = key_terms(key, options)
+            indices.extend(vocabulary.setdefault(term, len(vocabulary)) for term in counts)
+            frequencies.extend(counts.values())
+            indptr.append(len(indices))
+        # Columns in term order, so that a pair's dot product sums its terms in the same
+        # order whatever else was counted with it (a batch scores as its pairs alone).
+        terms = sorted(vocabulary)
+        rank = np.empty(len(terms), dtype=np.int64)
+        rank[np.fromiter((vocabulary[t] for t in terms), np.int64, len(terms))] = np.arange(
+            len(terms)
+        )
+        return cls(
+            {term: n for n, term in enumerate(terms)},
+            np.frombuffer(indptr, dtype=np.int64),
+            rank[np.frombuffer(indices, dtype=np.int64)],
+            np.frombuffer(frequencies, dtype=np.float64),
+        )
+
+    @property
+    def documents(self) -> int:
+        return len(self.indptr) - 1
+
+    def document_frequency(self) -> IntArray:
+        return np.bincount(self.indices, minlength=len(self.vocabulary)).astype(np.int64)
+
+    def background_probability(self) -> FloatArray:
+        """Each column's background probability (:mod:`.background`)."""
+        probability = background().probability
+        return np.fromiter(
+            (probability(term) for term in self.vocabulary),
+            dtype=np.float64,
+            count=len(self.vocabulary),
+        )
+
+    def unit_rows(self, weights: FloatArray, options: StoryOptions = DEFAULT) -> Any:
+        """The documents' unit vectors (module docstring) under the column ``weights``
+        (``-ln p``), as a ``scipy.sparse.csr_matrix``: the one representation every
+        score is a dot product of."""
+        from scipy import sparse
+
+        size = self.documents
+        is_char = np.zeros(len(self.vocabulary), dtype=np.int64)
+        for term, column in self.vocabulary.items():
+            if term.startswith(CHAR_PREFIX):
+                is_char[column] = 1
+        values = (1.0 + np.log(self.frequencies)) * weights[self.indices]
+        rows = np.repeat(np.arange(size, dtype=np.int64), np.diff(self.indptr))
+        slot = 2 * rows + is_char[self.indices]  # (document, block): grams 0, characters 1
+        squares = np.bincount(slot, weights=values * values, minlength=2 * size)
+        chars_present = np.bincount(slot, minlength=2 * size)[1::2] > 0
+        # A key with no character term (ASCII only) puts its whole score on the grams.
+        gram_share = np.where(chars_present, 1.0 - options.char_share, 1.0)
+        share = np.stack([gram_share, 1.0 - gram_share], axis=1).ravel()
+        factor = np.zeros(2 * size, dtype=np.float64)
+        positive = squares > 0
+        factor[positive] = np.sqrt(share[positive] / squares[positive])
+        matrix = sparse.csr_matrix(
+            (values * factor[slot], self.indices, self.indptr),
+            shape=(size, len(self.vocabulary)),
+        )
+        matrix.sort_indices()
+        return matrix
+
+
+def pair_scores(matrix: Any, left: IntArray, right: IntArray) -> FloatArray:
+    """The scores of rows ``left[n]`` and ``right[n]`` of :meth:`TermCounts.unit_rows`:
+    their dot product, in ``[0, 1]``; a non-empty row with itself scores exactly 1."""
+    out = np.zeros(len(left), dtype=np.float64)
+    step = 65536
+    for start in range(0, len(left), step):
+        a = matrix[left[start : start + step]]
+        b = matrix[right[start : start + step]]
+        out[start : start + step] = np.asarray(a.multiply(b).sum(axis=1)).ravel()
+    out = np.clip(out, 0.0, 1.0)
+    out[out > 1.0 - 1e-9] = 1.0  # a unit vector with itself, up to rounding
+    return out
+
+
+def story_similarity(
+    a: str, b: str, options: StoryOptions | None = None, **overrides: Any
+) -> float:
+    """How surely ``a`` and ``b`` report the same event, in ``[0, 1]`` (module
+    docstring): titles or whole articles, in either script, damaged or not.  Weights
+    come from :func:`.background.background` (jieba's dictionary, extra ``words``;
+    uniform without it).
+
+    >>> story_similarity("颱風海葵登陸花蓮", "颱風海葵登陸花蓮")
+    1.0
+    >>> story_similarity("台风海葵今晨登陆花莲 全台停班停课", "颱風海葵今晨登陸花蓮，全臺停班停課")
+    1.0
+    >>> story_similarity("台风海葵今晨登陆花莲", "股市今日收盘上涨120点") < 0.1
+    True
+    """
+    return story_similarity_batch([(a, b)], options, **overrides)[0]
+
+
+def story_similarity_batch(
+    pairs: Iterable[tuple[str, str]], options: StoryOptions | None = None, **overrides: Any
+) -> list[float]:
+    """:func:`story_similarity` of each pair, in order (every text keyed in one batch)."""
+    resolved = resolve_story_options(options, **overrides)
+    items = list(pairs)
+    for n, pair in enumerate(items):
+        if not (isinstance(pair, tuple | list) and len(pair) == 2):
+            raise TypeError(f"pair {n}: expected a pair of str, got {type(pair).__name__}")
+        for text in pair:
+            if not isinstance(text, str):
+                raise TypeError(f"pair {n}: expected str, not {type(text).__name__}")
+    if not items:
+        return []
+    keys = match_keys([text for pair in items for text in pair], resolved.key)
+    row: dict[str, int] = {}
+    rows = np.fromiter((row.setdefault(key, len(row)) for key in keys), dtype=np.int64)
+    counts = TermCounts.of(row, resolved)
+    matrix = counts.unit_rows(-np.log(counts.background_probability()), resolved)
+    scores: list[float] = pair_scores(matrix, rows[0::2], rows[1::2]).tolist()
+    return scores
+
+
+@dataclass(frozen=True, eq=False)
+class StoryVectors:
+    """One view of a corpus (texts, or titles): its ``vocabulary`` (term -> column), the
+    fitted column ``weights`` and ``document_frequency``, and ``matrix``, a
+    ``scipy.sparse.csr_matrix`` with the unit vector of each document as a row."""
+
+    vocabulary: dict[str, int]
+    weights: FloatArray
+    document_frequency: IntArray
+    matrix: Any
+
+    @classmethod
+    def fit(cls, keys: Iterable[str], options: StoryOptions = DEFAULT) -> StoryVectors:
+        """Weigh each term ``-ln((df + m * p) / (N + m))`` (:class:`StoryModel`)."""
+        counts = TermCounts.of(keys, options)
+        df = counts.document_frequency()
+        prior = options.prior_documents
+        expected = prior * counts.background_probability()
+        weights = -np.log((df + expected) / (counts.documents + prior))
+        return cls(counts.vocabulary, weights, df, counts.unit_rows(weights, options))
+
+    def scores(self, left: IntArray, right: IntArray) -> FloatArray:
+        return pair_scores(self.matrix, left, right)
+
+    def present(self) -> npt.NDArray[np.bool_]:
+        """Which documents have a term."""
+        return np.asarray(np.diff(self.matrix.indptr) > 0)
+
+
+class StoryModel:
+    """Story similarity with weights fitted on the corpus being processed.
+
+    ``StoryModel.fit(texts, titles)`` keys every document (a title, when given, is put
+    before its text, so it is in the lead), counts each term's document frequency
+    ``df`` and weighs it ``-ln((df + m * p) / (N + m))``, ``p`` its background
+    probability and ``m`` the option ``prior_documents``: the week's generic words and
+    each outlet's furniture (in many documents) weigh little, a name or a number few
+    documents share weighs much; in a small corpus the background weights prevail.
+    Documents are then the same unit vectors as in :func:`story_similarity`
+    (:meth:`TermCounts.unit_rows`), kept as one sparse matrix (``model.texts``), so
+    ``model.similarity(i, j)`` has the same scale and meaning: :func:`story_similarity`
+    is this model on an empty corpus.
+
+    With titles, the titles alone are a second view (``model.titles``, fitted on the
+    titles): a title is the outlet's one-line statement of the event, where the body
+    also tells background that articles on one topic share.  Two documents that both
+    have a title score ``(1 - title_share) * texts + title_share * titles``; the others
+    score their texts (title included).
+
+    :meth:`candidates` finds the pairs worth scoring without comparing all pairs.
+    The model pickles (numpy / scipy arrays and vocabularies).
+    """
+
+    def __init__(
+        self, texts: StoryVectors, titles: StoryVectors | None, options: StoryOptions
+    ) -> None:
+        self.texts = texts
+        self.titles = titles
+        self.options = options
+        self._titled = titles.present() if titles is not None else None
+
+    @property
+    def matrix(self) -> Any:
+        """The unit vectors of the texts (titles first), a row per document."""
+        return self.texts.matrix
+
+    @classmethod
+    def fit(
+        cls,
+        texts: Sequence[str],
+        titles: Sequence[str | None] | None = None,
+        options: StoryOptions | None = None,
+        **overrides: Any,
+    ) -> StoryModel:
+        """Key ``texts`` (with their ``titles`` first, when given) and fit the model."""
+        resolved = resolve_story_options(options, **overrides)
+        if titles is not None and len(titles) != len(texts):
+            raise ValueError(f"{len(titles)} titles for {len(texts)} texts")
+        for n, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise TypeError(f"text {n}: expected str, not {type(text).__name__}")
+        if titles is None:
+            return cls.from_keys(match_keys(texts, resolved.key), options=resolved)
+        named: list[str] = []
+        for n, title in enumerate(titles):
+            if title is not None and not isinstance(title, str):
+                raise TypeError(f"title {n}: expected str or None, not {type(title).__name__}")
+            named.append(title or "")
+        joined = [
+            f"{title}\n{text}" if title else text for title, text in zip(named, texts, strict=True)
+        ]
+        keys = match_keys(joined + named, resolved.key)
+        return cls.from_keys(keys[: len(texts)], keys[len(texts) :], resolved)
+
+    @classmethod
+    def from_keys(
+        cls,
+        keys: Sequence[str],
+        title_keys: Sequence[str] | None = None,
+        options: StoryOptions | None = None,
+        **overrides: Any,
+    ) -> StoryModel:
+        """Fit on matching keys already made (:func:`zhnorm.match_key` with
+        ``options.key``): ``keys`` of the texts with their title first when there is
+        one, ``title_keys`` of the titles alone (``""`` for none)."""
+        resolved = resolve_story_options(options, **overrides)
+        if title_keys is not None and len(title_keys) != len(keys):
+            raise ValueError(f"{len(title_keys)} title keys for {len(keys)} keys")
+        texts = StoryVectors.fit(keys, resolved)
+        titles = None if title_keys is None else StoryVectors.fit(title_keys, resolved)
+        return cls(texts, titles, resolved)
+
+    def __len__(self) -> int:
+        return int(self.texts.matrix.shape[0])
+
+    def _check(self, i: int) -> int:
+        if not -len(self) <= i < len(self):
+            raise IndexError(f"document {i} outside 0:{len(self)}")
+        return i % len(self)
+
+    def similarity(self, i: int, j: int) -> float:
+        """The story similarity of documents ``i`` and ``j`` (as :func:`story_similarity`,
+        with the corpus weights; with titles as the class docstring says)."""
+        i, j = self._check(i), self._check(j)
+        return float(self.similarities([(i, j)])[0])
+
+    def similarities(self, pairs: Sequence[tuple[int, int]] | npt.ArrayLike) -> FloatArray:
+        """:meth:`similarity` of each pair of document indices, as one array."""
+        index = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        if index.size and (index.min() < 0 or index.max() >= len(self)):
+            raise IndexError(f"a document index is outside 0:{len(self)}")
+        left, right = index[:, 0], index[:, 1]
+        scores = self.texts.scores(left, right)
+        share = self.options.title_share
+        if self.titles is None or self._titled is None or share == 0.0:
+            return scores
+        both = self._titled[left] & self._titled[right]
+        if both.any():
+            titled = self.titles.scores(left[both], right[both])
+            scores[both] = (1.0 - share) * scores[both] + share * titled
+        out: FloatArray = np.clip(scores, 0.0, 1.0)
+        out[out > 1.0 - 1e-9] = 1.0
+        return out
+
+    def candidates(self, min_score: float = 0.2, k: int = 10) -> list[tuple[int, int, float]]:
+        """Pairs ``(i, j, score)`` (``i < j``) with ``score >= min_score`` among each
+        document's ``k`` best partners, found without comparing all pairs.
+
+        Each document is indexed under its ``index_terms`` gram terms of highest
+        weight that occur in 2 to ``max_postings`` documents; two documents sharing an
+        indexed term are a candidate, ranked by the dot product over the indexed terms;
+        each document's ``4 * k`` best candidates are scored exactly.  The cost is the
+        sum over indexed terms of ``min(df, max_postings)**2`` (a sparse product in
+        blocks of rows) plus ``4 * k`` exact scores per document: linear in the number of
+        documents when the terms' document frequencies stay bounded.  Sorted by score,
+        highest first.
+        """
+        if not 0 <= min_score <= 1:
+            raise ValueError(f"min_score must be in [0, 1], not {min_score}")
+        if k < 1:
+            raise ValueError(f"k must be >= 1, not {k}")
+        index = self._index_matrix()
+        transposed = index.T.tocsr()
+        lefts: list[IntArray] = []
+        rights: list[IntArray] = []
+        for start in range(0, len(self), 2048):
+            block = (index[start : start + 2048] @ transposed).tocoo()
+            left = block.row.astype(np.int64) + start
+            right = block.col.astype(np.int64)
+            other = left != right
+            keep = _top_per_row(left[other], block.data[other], 4 * k)
+            lefts.append(left[other][keep])
+            rights.append(right[other][keep])
+        left = np.concatenate(lefts) if lefts else np.zeros(0, dtype=np.int64)
+        right = np.concatenate(rights) if rights else np.zeros(0, dtype=np.int64)
+        scores = self.similarities(np.stack([left, right], axis=1))
+        good = scores >= min_score
+        left, right, scores = left[good], right[good], scores[good]
+        keep = _top_per_row(left, scores, k)
+        left, right, scores = left[keep], right[keep], scores[keep]
+        low, high = np.minimum(left, right), np.maximum(left, right)
+        pairs, first = np.unique(np.stack([low, high], axis=1), axis=0, return_index=True)
+        order = np.lexsort((pairs[:, 1], pairs[:, 0], -scores[first]))
+        return [
+            (int(pairs[n, 0]), int(pairs[n, 1]), float(scores[first[n]])) for n in order.tolist()
+        ]
+
+    def _index_matrix(self) -> Any:
+        """The documents' rows restricted to their indexed gram terms (see
+        :meth:`candidates`)."""
+        from scipy import sparse
+
+        df = self.texts.document_frequency
+        usable = (df >= 2) & (df <= self.options.max_postings)
+        for term, column in self.texts.vocabulary.items():
+            if term.startswith(CHAR_PREFIX):
+                usable[column] = False
+        matrix = self.texts.matrix.tocoo()
+        keep = usable[matrix.col]
+        rows, cols, values = matrix.row[keep], matrix.col[keep], matrix.data[keep]
+        top = _top_per_row(rows.astype(np.int64), values, self.options.index_terms)
+        return sparse.csr_matrix((values[top], (rows[top], cols[top])), shape=matrix.shape)
+
+
+def _top_per_row(rows: IntArray, values: FloatArray, limit: int) -> IntArray:
+    """Positions of the ``limit`` largest ``values`` of each row (ties: first seen)."""
+    if not len(rows):
+        return np.zeros(0, dtype=np.int64)
+    order = np.lexsort((-values, rows))
+    sorted_rows = rows[order]
+    starts = np.flatnonzero(np.r_[True, sorted_rows[1:] != sorted_rows[:-1]])
+    run_start = np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    rank = np.arange(len(order)) - run_start
+    return np.asarray(order[rank < limit], dtype=np.int64)

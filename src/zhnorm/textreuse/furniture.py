@@ -1,0 +1,574 @@
+"""Furniture: text an outlet prints around many of its articles (bylines, share lines,
+app promotions, URL prefixes, photo credits, copyright lines), and set phrases several
+outlets print.  It is found, counted and set apart so that reuse and stories do not
+mistake it for content.
+
+Everything is compared on the matching key (:class:`~.document.DocKey`), so the same
+line in the other script, with other punctuation or spacing, is the same furniture.
+Per source (``sources``; ``None``: the corpus is one source), with ``T = max(min_docs,
+ceil(min_share * documents of the source))``:
+
+* **Whole segments** (:func:`~.segments.sentence_spans`: lines, sentences, blocks glued
+  by runs of spaces) whose key recurs in at least ``T`` documents.  A segment whose key
+  is at least ``threshold`` similar to a furniture key (one character different: another
+  reporter's name, a changed date) is an occurrence of that furniture
+  (``near_min_len`` and longer keys).
+* **Affixes** glued to the article with no separator: key prefixes of documents and of
+  segments (``（中央社記者…電）``, ``更多新聞請下載APP``…), and key suffixes, that at
+  least ``T`` documents share, ``min_affix`` key characters or longer.  A document takes
+  the longest such prefix (suffix) it has; a longer one is only taken while it keeps at
+  least ``keep`` of the documents of the shorter one (past the fixed part of a dateline
+  the reporters' names branch off, and content follows).
+* **Templates**: short segments (``template_len`` key characters or fewer) that begin
+  and end with the same ``template_affix`` key characters in ``T`` documents, with
+  different middles: bylines and photo credits with a name (``記者王明／攝影``).
+* **Set phrases across outlets** (``source = None``): the same, over the whole corpus,
+  for keys found in at least ``T`` documents (corpus-wide) of ``min_sources`` or more
+  sources, ``min_source_docs`` documents in each.  Such a key is reported once, as a
+  set phrase, not again per source.
+
+:func:`find_furniture` returns a :class:`FurnitureResult`: the items, each with its
+occurrences in raw offsets, and per document the spans to mask (:meth:`~FurnitureResult.
+key_spans` in key offsets, :meth:`~FurnitureResult.raw_spans` in raw ones).  Defaults are
+:class:`FurnitureOptions`; docs/reuse-measurements.md says how they were measured.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from rapidfuzz import fuzz
+
+from ..options import resolve
+from ..unionfind import components
+from .document import DocKey
+from .segments import doc_key_in_chunks, sentence_spans
+
+__all__ = [
+    "Furniture",
+    "FurnitureOptions",
+    "FurnitureResult",
+    "find_furniture",
+    "furniture_of",
+    "key_segments",
+    "merge_spans",
+]
+
+
+@dataclass(frozen=True)
+class FurnitureOptions:
+    """Parameters of :func:`find_furniture` (module docstring), with their defaults.
+
+    ``min_docs`` and ``min_share``: a key is furniture of a source when it is in at
+    least ``max(min_docs, ceil(min_share * documents of the source))`` documents;
+    ``min_len``: shortest whole-segment key; ``min_affix``: shortest prefix/suffix key;
+    ``max_affix``: longest prefix/suffix looked for (key characters); ``keep``: share of
+    documents a longer affix must keep to be preferred; ``threshold`` and
+    ``near_min_len``: near repeats of a segment (key similarity, shortest key);
+    ``min_sources``, ``min_source_docs``: set phrases across outlets;
+    ``template_len``, ``template_affix``: bylines and credits with a name in the middle
+    (short segments whose first and last ``template_affix`` key characters recur).
+    """
+
+    min_docs: int = 5
+    min_share: float = 0.01
+    min_len: int = 2
+    min_affix: int = 4
+    max_affix: int = 80
+    keep: float = 0.5
+    min_cover: float = 0.5
+    short: int = 16
+    edge_share: float = 0.2
+    threshold: float = 0.9
+    near_min_len: int = 10
+    min_sources: int = 2
+    min_source_docs: int = 2
+    template_len: int = 12
+    template_affix: int = 2
+
+    def __post_init__(self) -> None:
+        if self.min_docs < 2:
+            raise ValueError(f"min_docs must be at least 2, not {self.min_docs}")
+        if not 0.0 <= self.min_share <= 1.0:
+            raise ValueError(f"min_share must be within [0, 1], not {self.min_share}")
+        if not 0.0 < self.threshold <= 1.0:
+            raise ValueError(f"threshold must be within (0, 1], not {self.threshold}")
+        if not 0.0 <= self.keep <= 1.0:
+            raise ValueError(f"keep must be within [0, 1], not {self.keep}")
+        if self.min_len < 1 or self.min_affix < 1 or self.max_affix < self.min_affix:
+            raise ValueError("need 1 <= min_len, 1 <= min_affix <= max_affix")
+
+    def docs_needed(self, documents: int) -> int:
+        """Documents a key must be found in to be furniture of a source of ``documents``."""
+        return max(self.min_docs, math.ceil(self.min_share * documents))
+
+
+Occurrences = list[tuple[int, int, int]]
+
+
+@dataclass(frozen=True)
+class Furniture:
+    """One furniture item: ``source`` (``None``: a set phrase across outlets), ``text``
+    (the raw text of its first occurrence), ``key``, ``kind`` (``"segment"``,
+    ``"prefix"`` or ``"suffix"``), ``documents`` it is found in, ``share`` of the
+    source's documents, ``occurrences`` as ``(doc_index, raw_start, raw_end)``."""
+
+    source: str | None
+    text: str
+    key: str
+    kind: str
+    documents: int
+    share: float
+    occurrences: Occurrences = field(default_factory=list)
+
+    def to_dict(self, ids: Sequence[str] | None = None) -> dict[str, Any]:
+        """JSON form; occurrences name their document by ``ids`` (default: its index)."""
+        return {
+            "source": self.source,
+            "text": self.text,
+            "key": self.key,
+            "kind": self.kind,
+            "documents": self.documents,
+            "share": round(self.share, 4),
+            "occurrences": [
+                {"id": d if ids is None else ids[d], "start": s, "end": e}
+                for d, s, e in self.occurrences
+            ],
+        }
+
+
+def merge_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted spans with overlapping and touching ones merged.
+
+    >>> merge_spans([(5, 7), (0, 2), (1, 3), (3, 4)])
+    [(0, 4), (5, 7)]
+    """
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+@dataclass
+class FurnitureResult:
+    """What :func:`find_furniture` found: ``items`` (most documents first), and for each
+    input document its ``sources`` entry, its key spans of furniture and its raw length
+    (for :meth:`summary`)."""
+
+    items: list[Furniture]
+    sources: list[str | None]
+    spans: list[list[tuple[int, int]]]
+    raw_lengths: list[int]
+    raw_furniture: list[list[tuple[int, int]]]
+    by_source: bool = True
+
+    def key_spans(self, doc_index: int) -> list[tuple[int, int]]:
+        """Key offsets of the furniture of document ``doc_index`` (sorted, merged):
+        what to mask out of its key."""
+        return list(self.spans[doc_index])
+
+    def raw_spans(self, doc_index: int) -> list[tuple[int, int]]:
+        """Raw offsets of the furniture of document ``doc_index`` (sorted, merged)."""
+        return list(self.raw_furniture[doc_index])
+
+    def summary(self) -> list[dict[str, Any]]:
+        """Per source (``None``: documents without one, or all documents when no sources
+        were given), like passim's boilerplate share:
+        its ``documents``, furniture ``items`` found in them (``set_phrases``: how many of
+        those are set phrases across outlets), ``characters``, furniture characters
+        (``furniture``) and their ``share``."""
+        rows: dict[str | None, dict[str, Any]] = {}
+        for d, source in enumerate(self.sources):
+            row = rows.setdefault(
+                source,
+                {"source": source, "documents": 0, "items": 0, "set_phrases": 0,
+                 "characters": 0, "furniture": 0},
+            )  # fmt: skip
+            row["documents"] += 1
+            row["characters"] += self.raw_lengths[d]
+            row["furniture"] += sum(e - s for s, e in self.raw_furniture[d])
+        for item in self.items:
+            for source in {self.sources[d] for d, _, _ in item.occurrences}:
+                rows[source]["items"] += 1
+                rows[source]["set_phrases"] += self.by_source and item.source is None
+        out = sorted(rows.values(), key=lambda r: (r["source"] is not None, str(r["source"])))
+        for row in out:
+            chars = row["characters"]
+            row["share"] = round(row["furniture"] / chars, 4) if chars else 0.0
+        return out
+
+
+def key_segments(doc: DocKey) -> list[tuple[int, int]]:
+    """Key spans of the segments of ``doc`` (:func:`~.segments.sentence_spans` of its raw
+    text); segments without key characters are left out."""
+    if not doc.key:
+        return []
+    spans = sentence_spans(doc.raw)
+    if not spans:
+        return []
+    bounds = np.searchsorted(doc.key_starts, np.asarray(spans, dtype=np.int64).ravel())
+    pairs = bounds.reshape(-1, 2).tolist()
+    return [(int(a), int(b)) for a, b in pairs if a < b]
+
+
+@dataclass
+class _Found:
+    kind: str
+    key: str
+    spans: list[tuple[int, int, int]]  # doc, key start, key end
+    example: tuple[int, int, int] | None = None  # the span whose raw text is shown
+
+
+def _docs(spans: Iterable[tuple[int, int, int]]) -> int:
+    return len({d for d, _, _ in spans})
+
+
+def _whole_segments(
+    docs: Sequence[int],
+    keys: Sequence[DocKey],
+    segs: Sequence[list[tuple[int, int]]],
+    needed: int,
+    options: FurnitureOptions,
+    taken: set[tuple[int, int, int]],
+) -> list[_Found]:
+    by_key: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    for d in docs:
+        text = keys[d].key
+        for a, b in segs[d]:
+            if b - a >= options.min_len and (d, a, b) not in taken:
+                by_key[text[a:b]].append((d, a, b))
+    found = [_Found("segment", k, v) for k, v in by_key.items() if _docs(v) >= needed]
+    if options.threshold >= 1.0 or not found:
+        return found
+    # near repeats: a segment one edit away from a furniture key is that furniture
+    index: dict[str, list[int]] = defaultdict(list)
+    lengths = [len(f.key) for f in found]
+    for i, item in enumerate(found):
+        if len(item.key) >= options.near_min_len:
+            for gram in {item.key[j : j + 3] for j in range(len(item.key) - 2)}:
+                index[gram].append(i)
+    if not index:
+        return found
+    low = int(min(n for n in lengths if n >= options.near_min_len) * options.threshold)
+    high = int(max(lengths) / options.threshold) + 1
+    cutoff = options.threshold * 100
+    furniture_keys = {f.key for f in found}
+    for key, spans in by_key.items():
+        if key in furniture_keys or not low <= len(key) <= high:
+            continue
+        if len(key) < options.near_min_len:
+            continue
+        shared: dict[int, int] = defaultdict(int)
+        for gram in {key[j : j + 3] for j in range(len(key) - 2)}:
+            for i in index.get(gram, ()):
+                shared[i] += 1
+        best, best_score = -1, 0.0
+        for i, _ in sorted(shared.items(), key=lambda item: -item[1])[:5]:
+            score = fuzz.ratio(key, found[i].key, score_cutoff=cutoff)
+            if score > best_score:
+                best, best_score = i, score
+        if best >= 0:
+            found[best].spans.extend(spans)
+    return found
+
+
+def _affix_chains(
+    entries: Sequence[tuple[str, int, int, int]], needed: int, options: FurnitureOptions
+) -> list[list[tuple[int, int]]]:
+    """Frequent prefixes of ``entries`` (``(string, doc, at, segment length)``): per
+    chain of prefixes, ``(entry, prefix length)`` of each entry it covers.
+
+    A chain starts at a prefix of ``min_affix`` characters found in ``needed`` documents
+    and grows one character at a time while the most common next character keeps
+    ``keep`` of its documents (and ``needed``); an entry takes the longest prefix of the
+    chain it has."""
+    chains: list[list[tuple[int, int]]] = []
+
+    def docs_of(members: list[int]) -> int:
+        return len({entries[m][1] for m in members})
+
+    # (members, depth, chain): below min_affix every frequent branch is followed
+    stack: list[tuple[list[int], int, int]] = [(list(range(len(entries))), 0, -1)]
+    while stack:
+        members, depth, chain = stack.pop()
+        if depth == options.min_affix:
+            chain = len(chains)
+            chains.append([])
+        children: dict[str, list[int]] = defaultdict(list)
+        for m in members:
+            text = entries[m][0]
+            if len(text) > depth:
+                children[text[depth]].append(m)
+        if chain < 0:
+            for child in children.values():
+                if docs_of(child) >= needed:
+                    stack.append((child, depth + 1, -1))
+            continue
+        follow: list[int] = []
+        if children and depth < options.max_affix:
+            best = max(children.values(), key=len)
+            n = docs_of(best)
+            if n >= needed and n >= options.keep * docs_of(members):
+                follow = best
+        followed = set(follow)
+        chains[chain].extend((m, depth) for m in members if m not in followed)
+        if follow:
+            stack.append((follow, depth + 1, chain))
+    return [c for c in chains if c]
+
+
+def _affix_items(
+    docs: Sequence[int],
+    keys: Sequence[DocKey],
+    segs: Sequence[list[tuple[int, int]]],
+    needed: int,
+    size: int,
+    options: FurnitureOptions,
+) -> list[_Found]:
+    """Prefixes and suffixes of segments that recur in ``needed`` documents: where they
+    cover at least ``min_cover`` of their segment's key or the segment is ``short``, or
+    open (close) the document and recur in ``edge_share`` of its source's ``size``
+    documents."""
+    found: list[_Found] = []
+    width = options.max_affix
+    edge_needed = max(needed, math.ceil(options.edge_share * size))
+    for kind in ("prefix", "suffix"):
+        entries: list[tuple[str, int, int, int]] = []
+        for d in docs:
+            text = keys[d].key
+            last = len(segs[d]) - 1
+            for i, (a, b) in enumerate(segs[d]):
+                edge = i == 0 if kind == "prefix" else i == last
+                if kind == "prefix":
+                    entries.append((text[a : min(b, a + width)], d, a, -(b - a) if edge else b - a))
+                else:
+                    entries.append(
+                        (text[max(a, b - width) : b][::-1], d, b, -(b - a) if edge else b - a)
+                    )
+        for chain in _affix_chains(entries, needed, options):
+            covered: list[tuple[int, int, int]] = []
+            edges: list[tuple[int, int, int]] = []
+            for m, length in chain:
+                _, d, at, seg_len = entries[m]
+                span = (d, at, at + length) if kind == "prefix" else (d, at - length, at)
+                if length >= options.min_cover * abs(seg_len) or abs(seg_len) <= options.short:
+                    covered.append(span)
+                elif seg_len < 0:
+                    edges.append(span)
+            spans = covered
+            if edges and _docs(edges) >= edge_needed:
+                spans = covered + edges
+            if _docs(spans) >= needed:
+                d0, a0, b0 = max(spans, key=lambda s: (s[2] - s[1], -s[0]))
+                found.append(_Found(kind, keys[d0].key[a0:b0], spans, (d0, a0, b0)))
+    return found
+
+
+def _templates(
+    docs: Sequence[int],
+    keys: Sequence[DocKey],
+    segs: Sequence[list[tuple[int, int]]],
+    needed: int,
+    options: FurnitureOptions,
+) -> list[_Found]:
+    """Short segments (``template_len`` key characters or fewer) that begin and end alike
+    in ``needed`` documents, with different middles: bylines and credits with a name in
+    them (``記者王明／攝影``, ``記者李華／台北報導``), reported as ``记者…摄影``."""
+    edge = options.template_affix
+    groups: dict[tuple[str, str], list[tuple[int, int, int]]] = defaultdict(list)
+    for d in docs:
+        text = keys[d].key
+        for a, b in segs[d]:
+            if 2 * edge < b - a <= options.template_len:
+                groups[text[a : a + edge], text[b - edge : b]].append((d, a, b))
+    found: list[_Found] = []
+    for (head, tail), spans in groups.items():
+        texts = [keys[d].key[a:b] for d, a, b in spans]
+        if _docs(spans) >= needed and len(set(texts)) > 1:
+            common = max(set(texts), key=texts.count)
+            example = spans[texts.index(common)]
+            found.append(_Found("template", f"{head}…{tail}", spans, example))
+    return found
+
+
+def _within(span: tuple[int, int, int], spans: set[tuple[int, int, int]]) -> bool:
+    d, a, b = span
+    return any(d == e and s <= a and b <= t for e, s, t in spans)
+
+
+def _find(
+    docs: Sequence[int],
+    keys: Sequence[DocKey],
+    segs: Sequence[list[tuple[int, int]]],
+    needed: int,
+    options: FurnitureOptions,
+) -> list[_Found]:
+    templates = _templates(docs, keys, segs, needed, options)
+    inside = {(d, a, b) for item in templates for d, a, b in item.spans}
+    found = _whole_segments(docs, keys, segs, needed, options, inside)
+    whole = {(d, a, b) for item in found for d, a, b in item.spans}
+    found.extend(templates)
+    by_key = {item.key: item for item in found}
+    affixes: list[_Found] = []
+    for item in _affix_items(docs, keys, segs, needed, len(docs), options):
+        # a prefix that is a whole furniture segment is that segment
+        item.spans = [s for s in item.spans if s not in whole and not _within(s, inside)]
+        if item.key in by_key:
+            by_key[item.key].spans.extend(item.spans)
+        elif _docs(item.spans) >= needed:  # what is left when segments took their share
+            affixes.append(item)
+    return found + _merge_near(affixes, options)
+
+
+def _merge_near(items: list[_Found], options: FurnitureOptions) -> list[_Found]:
+    """Affixes of one kind whose keys are ``threshold`` similar (``near_min_len`` or
+    longer) are one item: an app promotion with one character changed."""
+    if options.threshold >= 1.0 or len(items) < 2:
+        return items
+    cutoff = options.threshold * 100
+    pairs = [
+        (i, j)
+        for i in range(len(items))
+        for j in range(i + 1, len(items))
+        if items[i].kind == items[j].kind
+        and min(len(items[i].key), len(items[j].key)) >= options.near_min_len
+        and fuzz.ratio(items[i].key, items[j].key, score_cutoff=cutoff)
+    ]  # furniture items of one source are few: all pairs are cheap
+    if not pairs:
+        return items
+    groups: dict[int, list[_Found]] = defaultdict(list)
+    for i, root in enumerate(components(len(items), pairs)):
+        groups[root].append(items[i])
+    merged: list[_Found] = []
+    for group in groups.values():
+        first = max(group, key=lambda f: _docs(f.spans))
+        spans = [span for f in group for span in f.spans]
+        merged.append(_Found(first.kind, first.key, spans, first.example))
+    return merged
+
+
+def find_furniture(
+    texts_or_keys: Sequence[DocKey | str],
+    sources: Sequence[str | None] | None = None,
+    options: FurnitureOptions | None = None,
+    **overrides: Any,
+) -> FurnitureResult:
+    """Furniture of a corpus, per source and across sources (module docstring).
+
+    ``texts_or_keys``: prepared documents (:func:`~.document.doc_key`) or texts;
+    ``sources``: each document's outlet (``None`` for all: one source; a document whose
+    source is ``None`` among others takes part in set phrases only).  ``options``: a
+    :class:`FurnitureOptions`; single fields as keywords override it.
+
+    >>> texts = [f"第{i}篇的正文各不相同，編號{i}。  分享 Facebook" for i in range(6)]
+    >>> result = find_furniture(texts)
+    >>> [(f.key, f.documents) for f in result.items]
+    [('分享facebook', 6)]
+    >>> [texts[0][a:b] for a, b in result.raw_spans(0)]
+    ['分享 Facebook']
+    """
+    options = resolve(FurnitureOptions, options, overrides)
+    keys = [k if isinstance(k, DocKey) else doc_key_in_chunks(k) for k in texts_or_keys]
+    n = len(keys)
+    if sources is None:
+        labels: list[str | None] = [None] * n
+    else:
+        labels = list(sources)
+        if len(labels) != n:
+            raise ValueError(f"{len(labels)} sources for {n} documents")
+    segs = [key_segments(k) for k in keys]
+    by_source: dict[str | None, list[int]] = defaultdict(list)
+    for d, label in enumerate(labels):
+        by_source[label].append(d)
+
+    items: list[tuple[str | None, int, _Found]] = []
+    for label, docs in by_source.items():
+        if label is None and sources is not None:
+            continue  # documents without a source take part in set phrases only
+        needed = options.docs_needed(len(docs))
+        for found in _find(docs, keys, segs, needed, options):
+            items.append((label, len(docs), found))
+    distinct = {label for label in labels if label is not None}
+    if len(distinct) >= options.min_sources:
+        needed = options.docs_needed(n)
+        shared: set[str] = set()
+        for found in _find(range(n), keys, segs, needed, options):
+            per_source: dict[str | None, set[int]] = defaultdict(set)
+            for d, _, _ in found.spans:
+                per_source[labels[d]].add(d)
+            outlets = [s for s, ds in per_source.items() if len(ds) >= options.min_source_docs]
+            if len(outlets) >= options.min_sources:
+                items.append((None, n, found))
+                shared.add(found.key)
+        # an outlet's furniture that is a set phrase across outlets is reported as that
+        items = [item for item in items if item[0] is None or item[2].key not in shared]
+    return _result(keys, labels, items, sources is not None)
+
+
+def _result(
+    keys: Sequence[DocKey],
+    labels: list[str | None],
+    items: list[tuple[str | None, int, _Found]],
+    by_source: bool,
+) -> FurnitureResult:
+    spans: list[list[tuple[int, int]]] = [[] for _ in keys]
+    built: list[Furniture] = []
+    for label, size, found in items:
+        occurrences: Occurrences = []
+        for d, a, b in sorted(set(found.spans)):
+            start, end = _bracketed(keys[d].raw, *keys[d].raw_span(a, b))
+            occurrences.append((d, start, end))
+            spans[d].append((a, b))
+        d0, s0, e0 = occurrences[0]
+        if found.example is not None:
+            d0 = found.example[0]
+            s0, e0 = _bracketed(keys[d0].raw, *keys[d0].raw_span(*found.example[1:]))
+        documents = len({d for d, _, _ in occurrences})
+        built.append(
+            Furniture(
+                label, keys[d0].raw[s0:e0], found.key, found.kind, documents,
+                documents / size if size else 0.0, occurrences,
+            )
+        )  # fmt: skip
+    built.sort(key=lambda f: (-f.documents, f.source is None, str(f.source), f.key))
+    merged = [merge_spans(s) for s in spans]
+    raw = [
+        merge_spans(_bracketed(keys[d].raw, *keys[d].raw_span(a, b)) for a, b in merged[d])
+        for d in range(len(keys))
+    ]
+    lengths = [len(k.raw) for k in keys]
+    return FurnitureResult(built, labels, merged, lengths, raw, by_source)
+
+
+_BRACKETS = {
+    "（": "）",
+    "(": ")",
+    "【": "】",
+    "[": "]",
+    "「": "」",
+    "『": "』",
+    "《": "》",
+    "〈": "〉",
+}
+
+
+def _bracketed(raw: str, start: int, end: int) -> tuple[int, int]:
+    """``start:end`` widened to the brackets right around it (``（中央社記者…電）``)."""
+    if start > 0 and end < len(raw) and _BRACKETS.get(raw[start - 1]) == raw[end]:
+        return start - 1, end + 1
+    return start, end
+
+
+def furniture_of(text: str, result: FurnitureResult, doc_index: int) -> list[str]:
+    """The raw texts of the furniture of document ``doc_index`` of ``result``
+    (``text``: that document's raw text)."""
+    return [text[a:b] for a, b in result.raw_spans(doc_index)]
