@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sqlite3
 import tempfile
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -58,7 +59,7 @@ from ..io.records import given_id
 from ..io.rejects import duplicate_id
 from .api import CHUNK_DOCS, DuplicatePair, Duplicates, cluster_duplicates, verified_pairs
 from .cluster import KEEP_POLICIES
-from .index import DedupIndex, IndexMatch
+from .index import DedupIndex, IndexFileError, IndexMatch
 from .lsh import candidate_pairs, lsh_bands
 from .params import DEFAULT_THRESHOLD, MinHashParams
 from .sketch import Sketch, sketch_chunks
@@ -282,30 +283,35 @@ def dedup_files(
     path is checked first (:func:`check_dedup_outputs`), before the index is opened.
     Returns the counts; :meth:`~zhnorm.io.DedupCounts.summary` is the command's line."""
     check_dedup_outputs(inputs, output, clusters, pairs, rejects, index, tmp_dir, skip_bad=skip_bad)
-    with ExitStack() as run:
-        if index is not None and not isinstance(index, DedupIndex):
-            index = run.enter_context(DedupIndex(index, params, threshold))
-        if index is not None:
-            run.enter_context(index.writing())
-            params, threshold = index.params, index.threshold
-        return _dedup(
-            inputs,
-            output,
-            clusters=clusters,
-            pairs=pairs,
-            index=index,
-            threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
-            params=params or MinHashParams(),
-            keep=keep,
-            id_field=id_field,
-            text_field=text_field,
-            workers=workers,
-            bad=rejects_for(skip_bad, output, rejects),
-            errors=errors,
-            encoding=encoding,
-            quiet=quiet,
-            spool_in=spool_dir(output, tmp_dir, (clusters, pairs)),
-        )
+    given = index
+    try:
+        with ExitStack() as run:
+            if index is not None and not isinstance(index, DedupIndex):
+                index = run.enter_context(DedupIndex(index, params, threshold))
+            if index is not None:
+                run.enter_context(index.writing())
+                params, threshold = index.params, index.threshold
+            return _dedup(
+                inputs,
+                output,
+                clusters=clusters,
+                pairs=pairs,
+                index=index,
+                threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
+                params=params or MinHashParams(),
+                keep=keep,
+                id_field=id_field,
+                text_field=text_field,
+                workers=workers,
+                bad=rejects_for(skip_bad, output, rejects),
+                errors=errors,
+                encoding=encoding,
+                quiet=quiet,
+                spool_in=spool_dir(output, tmp_dir, (clusters, pairs)),
+            )
+    except sqlite3.DatabaseError as exc:  # an index page found corrupt during the run
+        where = given.path if isinstance(given, DedupIndex) else os.fspath(given or "")
+        raise IndexFileError(f"{where}: cannot read the index ({exc})") from None
 
 
 def _dedup(
