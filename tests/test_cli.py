@@ -216,17 +216,16 @@ def test_every_record_rejected_is_a_failure_even_with_skip_bad(tmp_path: Path) -
         "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
     )
     for name, args in _record_commands(tmp_path).items():
-        skip = [] if name == "dedup" else ["--skip-bad"]  # dedup always writes its rejects
+        skip = ["--skip-bad"]
         result = CliRunner().invoke(main, [*args, *skip])
         assert result.exit_code == 1, (name, result.output)
         assert f"zhnorm {name}: 5 records in" in result.stderr, name  # the summary line
         assert "5 rejected" in result.stderr, name
         assert "every record was rejected (5 of 5; see " in result.stderr, name
         fatal = CliRunner().invoke(main, args)  # without --skip-bad: the first one stops it
-        if name != "dedup":
-            assert fatal.exit_code == 1 and "in.jsonl:1: record has no field 'text'" in (
-                fatal.stderr
-            ), name
+        assert fatal.exit_code == 1 and "in.jsonl:1: record has no field 'text'" in (
+            fatal.stderr
+        ), name
         with_field = CliRunner().invoke(main, [*args, *skip, "--text-field", "body"])
         assert with_field.exit_code == 0, (name, with_field.output)
 
@@ -237,7 +236,7 @@ def test_some_records_rejected_with_skip_bad_is_a_success(tmp_path: Path) -> Non
         "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
     )
     for name, args in _record_commands(tmp_path).items():
-        skip = [] if name == "dedup" else ["--skip-bad"]
+        skip = ["--skip-bad"]
         result = CliRunner().invoke(main, [*args, *skip])
         assert result.exit_code == 0, (name, result.output)
         assert "3 records in" in result.stderr and "1 rejected" in result.stderr, name

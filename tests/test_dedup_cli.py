@@ -46,10 +46,16 @@ SUMMARY = re.compile(r"(\d+) records in, (\d+) kept, (\d+) removed as duplicates
 def test_dedup_jsonl_with_clusters_and_rejects(tmp_path: Path, docs: list[str]) -> None:
     source = write_input(tmp_path / "in.jsonl", docs)
     out, clusters = tmp_path / "kept.jsonl", tmp_path / "clusters.jsonl"
-    result = CliRunner().invoke(
-        main, ["dedup", str(source), "-o", str(out), "--clusters", str(clusters), "-q"]
-    )
+    args = ["dedup", str(source), "-o", str(out), "--clusters", str(clusters), "-q"]
+    fatal = CliRunner().invoke(main, args)  # a bad record without --skip-bad: one line
+    assert fatal.exit_code == 1 and "Traceback" not in fatal.output
+    assert fatal.output.strip().count("\n") == 0
+    assert f"{source}:{len(docs) + 1}: malformed JSON" in fatal.output
+    assert "--skip-bad" in fatal.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]  # nothing written
+    result = CliRunner().invoke(main, [*args, "--skip-bad"])
     assert result.exit_code == 0, result.output
+    assert f"(see {out}.rejects.jsonl)" in result.stderr
     counts = SUMMARY.search(result.stderr)
     assert counts, result.stderr
     total, kept, removed, rejected = map(int, counts.groups())
@@ -206,7 +212,8 @@ def test_dedup_copies_kept_lines_as_they_are(tmp_path: Path) -> None:
         ([packed], (5, 2, 1, 2)),
     ):
         out = tmp_path / "kept.jsonl"
-        args = ["dedup", *map(str, given), "-o", str(out), "-q", "--threshold", "0.5"]
+        args = ["dedup", *map(str, given), "-o", str(out), "-q", "--threshold", "0.5",
+                "--skip-bad"]  # fmt: skip
         result = CliRunner().invoke(main, args)
         assert result.exit_code == 0, result.output
         assert out.read_text("utf-8").splitlines() == [lines[0], lines[2]]
@@ -227,7 +234,8 @@ def test_library_engine_is_what_the_command_runs(tmp_path: Path, docs: list[str]
     done = CliRunner().invoke(
         main,
         ["dedup", str(source), "-o", str(cli / outputs[0]), "--clusters", str(cli / outputs[1]),
-         "--pairs", str(cli / outputs[2]), "--index", str(cli / "seen.sqlite"), "-q"],
+         "--pairs", str(cli / outputs[2]), "--index", str(cli / "seen.sqlite"), "-q",
+         "--skip-bad"],
     )  # fmt: skip
     assert done.exit_code == 0, done.output
     counts = dedup_files(
@@ -237,6 +245,7 @@ def test_library_engine_is_what_the_command_runs(tmp_path: Path, docs: list[str]
         pairs=str(lib / outputs[2]),
         index=lib / "seen.sqlite",
         quiet=True,
+        skip_bad=True,
     )
     for name in (*outputs, "kept.jsonl.rejects.jsonl"):
         assert (lib / name).read_bytes() == (cli / name).read_bytes(), name

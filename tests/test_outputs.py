@@ -64,12 +64,15 @@ DEDUP_CASES = {
     "missing dir": (["-o", "{w}/nope/kept.jsonl"], "does not exist"),
     "missing dir, clusters": (["-o", "{w}/k.jsonl", "--clusters", "{w}/nope/c.jsonl"], "exist"),
     "missing dir, pairs": (["-o", "{w}/k.jsonl", "--pairs", "{w}/nope/p.jsonl"], "exist"),
-    "missing dir, rejects": (["-o", "{w}/k.jsonl", "--rejects", "{w}/nope/r.jsonl"], "exist"),
+    "missing dir, rejects": (
+        ["-o", "{w}/k.jsonl", "--skip-bad", "--rejects", "{w}/nope/r.jsonl"],
+        "exist",
+    ),
     "output = input": (["-o", "{w}/in.jsonl"], "output is also an input"),
     "clusters = input": (["-o", "{w}/k.jsonl", "--clusters", "{w}/in.jsonl"], "also an input"),
     "two outputs equal": (["-o", "{w}/k.jsonl", "--clusters", "{w}/k.jsonl"], "two outputs"),
     "pairs = rejects": (
-        ["-o", "{w}/k.jsonl", "--pairs", "{w}/x.jsonl", "--rejects", "{w}/x.jsonl"],
+        ["-o", "{w}/k.jsonl", "--pairs", "{w}/x.jsonl", "--skip-bad", "--rejects", "{w}/x.jsonl"],
         "two outputs",
     ),
     "output = index": (["-o", "{w}/k.jsonl", "--index", "{w}/k.jsonl"], "also the index"),

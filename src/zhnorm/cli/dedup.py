@@ -7,10 +7,18 @@ from __future__ import annotations
 import click
 
 from ..io import InputError
-from ..neardup.files import check_dedup_outputs, dedup_files
-from ..neardup.index import DedupIndex
+from ..neardup.files import dedup_files
+from ..neardup.index import IndexParamsError
 from ..neardup.params import DEFAULT_THRESHOLD, MinHashParams
-from .options import errors_option, finish, id_field_option, quiet_option, text_field_option
+from .options import (
+    encoding_option,
+    errors_option,
+    finish,
+    id_field_option,
+    quiet_option,
+    skip_bad_options,
+    text_field_option,
+)
 
 __all__ = ["dedup"]
 
@@ -73,24 +81,19 @@ __all__ = ["dedup"]
     type=click.IntRange(1, 256),
     help="Processes for keys, signatures and exact verification (the result is the same).",
 )
-@click.option(
-    "--rejects",
-    type=click.Path(dir_okay=False),
-    help="Where bad records go, with the reason (default OUTPUT.rejects.jsonl).",
-)
-@click.option(
-    "--skip-bad",
-    is_flag=True,
-    help="Reject a record repeating an earlier id (to the rejects file, with the reason) "
-    "instead of failing; other bad records always go there.",
+@skip_bad_options(
+    "Reject bad records (malformed, without the text field, repeating an earlier id) "
+    "to the rejects file, with the reason, instead of failing at the first one.",
 )
 @click.option(
     "--tmp-dir",
     type=click.Path(file_okay=False),
-    help="Where the matching keys are kept during a local run [default: the output's "
-    "directory]; a killed run's leftovers there are removed.",
+    help="An existing directory for the spools of a local run (keys, ids, signatures) "
+    "and Spark's scratch [default: the output's directory; for -o - that of "
+    "--clusters/--pairs, else TMPDIR]; a killed run's leftovers there are removed.",
 )
 @errors_option(None)
+@encoding_option()
 @click.option(
     "--engine",
     type=click.Choice(["local", "spark"]),
@@ -125,6 +128,7 @@ def dedup(
     skip_bad: bool,
     tmp_dir: str | None,
     errors: str,
+    encoding: str,
     quiet: bool,
     engine: str,
     master: str,
@@ -143,15 +147,8 @@ def dedup(
         raise click.UsageError("--index works with the local engine only")
     chosen = {"num_perm": num_perm, "ngram": ngram, "seed": seed, "words": words}
     explicit = {name: value for name, value in chosen.items() if value is not None}
-    if engine == "local":  # before the index is opened
-        check_dedup_outputs(inputs, output, clusters, pairs, rejects, index_path, tmp_dir)
-    index = None
     try:
         params = MinHashParams(**{**MinHashParams().to_dict(), **explicit})
-        if index_path is not None:
-            index = DedupIndex(index_path, params if explicit else None, threshold)
-    except InputError:
-        raise  # a refused index file: one line, from the group
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     try:
@@ -162,15 +159,18 @@ def dedup(
                 inputs, output, clusters, master=master, pairs=pairs, keep=keep,
                 threshold=DEFAULT_THRESHOLD if threshold is None else threshold, params=params,
                 text_field=text_field, id_field=id_field, rejects=rejects, errors=errors,
-                skip_bad=skip_bad, tmp_dir=tmp_dir,
+                skip_bad=skip_bad, tmp_dir=tmp_dir, encoding=encoding,
             )  # fmt: skip
-        else:
+        else:  # outputs checked, then the index opened and locked, then the inputs read
             counts = dedup_files(
-                inputs, output, clusters, pairs=pairs, keep=keep, index=index,
-                threshold=threshold, params=params, text_field=text_field, id_field=id_field,
-                workers=workers, rejects=rejects, skip_bad=skip_bad, errors=errors, quiet=quiet,
+                inputs, output, clusters, pairs=pairs, keep=keep, index=index_path,
+                threshold=threshold, params=params if explicit else None,
+                text_field=text_field, id_field=id_field, workers=workers, rejects=rejects,
+                skip_bad=skip_bad, errors=errors, encoding=encoding, quiet=quiet,
                 tmp_dir=tmp_dir,
             )  # fmt: skip
+    except IndexParamsError as exc:
+        raise click.UsageError(str(exc)) from exc
     except (ImportError, InputError) as exc:
         raise click.ClickException(str(exc)) from exc
     finish(counts)

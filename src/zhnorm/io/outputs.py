@@ -6,8 +6,10 @@
   take it for an input (:func:`inside_input`), and stdout (``-`` or ``None``) is used
   at most once.  A problem is an :class:`OutputError` (one line, before anything is
   read or written).  Every engine and every command that writes calls it first.
-* :func:`remove_leftovers` removes the ``.zhnorm-PID-*.partial`` files a killed run
-  left beside its targets (older than this run, their writer process gone);
+* :func:`check_work_dir`: a scratch directory (``--tmp-dir``) exists and is writable.
+* :func:`remove_leftovers` removes the ``.zhnorm-PID-*.partial`` files (and SQLite's
+  ``-wal``/``-shm``/``-journal`` files of a partial index) a killed run left beside
+  its targets (older than this run, their writer process gone);
   :func:`check_outputs` calls it for each directory it approves.
 * :func:`signals_unwind` makes SIGTERM (and SIGINT) unwind like a
   :class:`KeyboardInterrupt` (:class:`Terminated`), so every
@@ -35,13 +37,14 @@ __all__ = [
     "Terminated",
     "check_output_dir",
     "check_outputs",
+    "check_work_dir",
     "inside_input",
     "output_stems",
     "remove_leftovers",
     "signals_unwind",
 ]
 
-_LEFTOVER = re.compile(r"\.zhnorm-(\d+)-.*\.partial\Z")
+_LEFTOVER = re.compile(r"\.zhnorm-(\d+)-.*\.partial(-wal|-shm|-journal)?\Z")  # + SQLite's
 
 
 def _is_stdout(path: str | os.PathLike[str] | None) -> bool:
@@ -148,6 +151,19 @@ def check_outputs(
         directories.append(directory)
     for directory in dict.fromkeys(directories):
         remove_leftovers(directory)
+
+
+def check_work_dir(path: str | os.PathLike[str]) -> None:
+    """Raise :class:`OutputError` unless ``path`` is an existing, writable directory: the
+    rule for a scratch directory a run is given (``--tmp-dir``), which, like an output's
+    directory, is never created (a typo would otherwise scatter spools)."""
+    name = os.fspath(path)
+    if os.path.exists(name) and not os.path.isdir(name):
+        raise OutputError(f"{name}: not a directory")
+    if not os.path.isdir(name):
+        raise OutputError(f"{name}: directory does not exist (it is not created)")
+    if not os.access(name, os.W_OK | os.X_OK):
+        raise OutputError(f"{name}: directory is not writable")
 
 
 _UNSAFE = re.compile(r"[^\w.-]")

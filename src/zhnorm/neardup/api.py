@@ -22,9 +22,18 @@ from .cluster import KEEP_POLICIES, choose_kept, cluster_pairs
 from .lsh import candidate_pairs, lsh_bands
 from .params import DEFAULT_THRESHOLD, MinHashParams
 from .sketch import Sketch, sketch_chunks
+from .spool import RowSpool
 from .verify import ShingleSets, pair_similarities
 
-__all__ = ["DedupResult", "DuplicatePair", "assign_clusters", "dedup", "verified_pairs"]
+__all__ = [
+    "DedupResult",
+    "DuplicatePair",
+    "Duplicates",
+    "assign_clusters",
+    "cluster_duplicates",
+    "dedup",
+    "verified_pairs",
+]
 
 CHUNK_DOCS = 1024
 """Documents per sketching chunk (the unit a worker process gets).  With two workers,
@@ -95,7 +104,7 @@ class DedupResult:
         return {c: m for c, m in groups.items() if len(m) > 1}
 
 
-def _estimated(signatures: npt.NDArray[np.uint32], a: int, b: int) -> float:
+def _estimated(signatures: npt.NDArray[np.uint32] | RowSpool, a: int, b: int) -> float:
     return int(np.count_nonzero(signatures[a] == signatures[b])) / int(signatures.shape[1])
 
 
@@ -104,13 +113,14 @@ def verified_pairs(
     b: npt.NDArray[np.int64],
     band: npt.NDArray[np.int64],
     key_of: Callable[[int], str],
-    signatures: npt.NDArray[np.uint32],
+    signatures: npt.NDArray[np.uint32] | RowSpool,
     params: MinHashParams,
     threshold: float,
     workers: int = 1,
 ) -> list[DuplicatePair]:
     """The candidate pairs whose exact similarity is at least ``threshold`` (computed on
-    ``workers`` processes, see :func:`~zhnorm.neardup.verify.pair_similarities`)."""
+    ``workers`` processes, see :func:`~zhnorm.neardup.verify.pair_similarities`);
+    ``signatures`` (an array, or rows spooled to a file) give their estimated one."""
     exact = pair_similarities(a, b, key_of, params.ngram, words=params.words, workers=workers)
     found = exact >= threshold
     rows = (a[found], b[found], band[found], exact[found])
@@ -118,6 +128,65 @@ def verified_pairs(
         DuplicatePair(x, y, _estimated(signatures, x, y), e, z)
         for x, y, z, e in zip(*(column.tolist() for column in rows), strict=True)
     ]
+
+
+@dataclass
+class Duplicates:
+    """The clustered documents only (a document in no pair is its own cluster and kept):
+    ``root`` maps each member of a cluster of two or more to the cluster's smallest
+    member; ``duplicate_of`` and ``similarity`` map each removed document to its kept
+    member and their exact similarity.  Its size follows the pairs, not the corpus."""
+
+    root: dict[int, int]
+    duplicate_of: dict[int, int]
+    similarity: dict[int, float]
+
+
+def cluster_duplicates(
+    n: int,
+    pairs: Sequence[DuplicatePair],
+    similarity_of: Callable[[int, int], float],
+    keep: str = "first",
+    lengths: Sequence[int] | None = None,
+    values: Sequence[Any] | None = None,
+    *,
+    kept_before: int = 0,
+    links: Sequence[tuple[int, int, float]] = (),
+) -> Duplicates:
+    """The clusters of documents ``0 .. n-1`` from verified pairs and a keep policy.
+
+    ``kept_before`` documents already kept by an earlier run (numbered ``n ..
+    n+kept_before-1``) take part through ``links``, ``(document, earlier document,
+    exact similarity)``: a cluster holding one is represented by the smallest such
+    number, otherwise by the keep policy over its members.  ``similarity_of(a, b)``
+    (``a < b``) gives the exact similarity of a member and its representative when no
+    verified pair joins them directly."""
+    edges = [(p.a, p.b) for p in pairs] + [(doc, earlier) for doc, earlier, _ in links]
+    for x, y in edges:
+        if not (0 <= x < n + kept_before and 0 <= y < n + kept_before):
+            raise IndexError(f"pair ({x}, {y}) outside 0..{n + kept_before - 1}")
+    nodes = sorted({node for edge in edges for node in edge})  # in order: roots stay smallest
+    local = {node: i for i, node in enumerate(nodes)}
+    local_root = cluster_pairs(len(nodes), [(local[x], local[y]) for x, y in edges])
+    root = {node: nodes[r] for node, r in zip(nodes, local_root, strict=True)}
+    members: dict[int, list[int]] = {}
+    for node, r in root.items():
+        members.setdefault(r, []).append(node)
+    known = {(p.a, p.b): p.exact for p in pairs}
+    known.update({(doc, earlier): exact for doc, earlier, exact in links})
+    duplicate_of: dict[int, int] = {}
+    similarity: dict[int, float] = {}
+    for group in members.values():
+        earlier = [index for index in group if index >= n]
+        here = [index for index in group if index < n]
+        kept = min(earlier) if earlier else choose_kept(here, keep, lengths, values)
+        for index in here:
+            if index != kept:
+                duplicate_of[index] = kept
+                pair = (min(index, kept), max(index, kept))
+                exact = known.get(pair)
+                similarity[index] = exact if exact is not None else similarity_of(*pair)
+    return Duplicates(root, duplicate_of, similarity)
 
 
 def assign_clusters(
@@ -131,36 +200,15 @@ def assign_clusters(
     kept_before: int = 0,
     links: Sequence[tuple[int, int, float]] = (),
 ) -> tuple[list[int], list[int | None], list[float | None]]:
-    """``(cluster, duplicate_of, similarity)`` of documents ``0 .. n-1`` from verified
-    pairs and a keep policy.
-
-    ``kept_before`` documents already kept by an earlier run (numbered ``n ..
-    n+kept_before-1``) take part through ``links``, ``(document, earlier document,
-    exact similarity)``: a cluster holding one is represented by the smallest such
-    number, otherwise by the keep policy over its members.  ``similarity_of(a, b)``
-    (``a < b``) gives the exact similarity of a member and its representative when no
-    verified pair joins them directly."""
-    edges = [(p.a, p.b) for p in pairs] + [(doc, earlier) for doc, earlier, _ in links]
-    root = cluster_pairs(n + kept_before, edges)
-    members: dict[int, list[int]] = {}  # clusters of two or more (a root is its smallest)
-    for index, r in enumerate(root):
-        if r != index:
-            members.setdefault(r, [r]).append(index)
-    known = {(p.a, p.b): p.exact for p in pairs}
-    known.update({(doc, earlier): exact for doc, earlier, exact in links})
-    duplicate_of: list[int | None] = [None] * n
-    similarity: list[float | None] = [None] * n
-    for group in members.values():
-        earlier = [index for index in group if index >= n]
-        here = [index for index in group if index < n]
-        kept = min(earlier) if earlier else choose_kept(here, keep, lengths, values)
-        for index in here:
-            if index != kept:
-                duplicate_of[index] = kept
-                pair = (min(index, kept), max(index, kept))
-                exact = known.get(pair)
-                similarity[index] = exact if exact is not None else similarity_of(*pair)
-    return root[:n], duplicate_of, similarity
+    """``(cluster, duplicate_of, similarity)`` of documents ``0 .. n-1`` as lists: the
+    dense form of :func:`cluster_duplicates` (same arguments)."""
+    found = cluster_duplicates(
+        n, pairs, similarity_of, keep, lengths, values, kept_before=kept_before, links=links
+    )
+    cluster = [found.root.get(index, index) for index in range(n)]
+    duplicate_of = [found.duplicate_of.get(index) for index in range(n)]
+    similarity = [found.similarity.get(index) for index in range(n)]
+    return cluster, duplicate_of, similarity
 
 
 def _texts_ids_values(

@@ -24,16 +24,18 @@ from __future__ import annotations
 
 import functools
 import os
+import sqlite3
+import tempfile
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import ExitStack
-from dataclasses import dataclass, field
+from contextlib import ExitStack, closing
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from ..io import (
+    DEFAULT_ENCODING,
     AtomicOutput,
     BadRecord,
     DedupCounts,
@@ -43,61 +45,102 @@ from ..io import (
     Record,
     RecordWriter,
     Rejects,
-    check_output_dir,
     check_outputs,
+    check_work_dir,
     dumps_record,
     input_files,
     iter_records,
     jsonl_lines,
     record_id,
-    rejects_path,
+    rejects_for,
     remove_leftovers,
 )
 from ..io.records import given_id
-from ..io.rejects import SKIP_BAD_HINT, duplicate_id
-from .api import CHUNK_DOCS, DuplicatePair, assign_clusters, verified_pairs
+from ..io.rejects import duplicate_id
+from .api import CHUNK_DOCS, DuplicatePair, Duplicates, cluster_duplicates, verified_pairs
 from .cluster import KEEP_POLICIES
-from .index import DedupIndex, IndexMatch
+from .index import DedupIndex, IndexFileError, IndexMatch
 from .lsh import candidate_pairs, lsh_bands
 from .params import DEFAULT_THRESHOLD, MinHashParams
 from .sketch import Sketch, sketch_chunks
-from .spool import KeySpool
+from .spool import KeySpool, RowSpool
 from .verify import ShingleSets
 
-__all__ = ["check_dedup_outputs", "dedup_files"]
+__all__ = ["check_dedup_outputs", "dedup_files", "spool_dir"]
+
+_UTF8_ENCODINGS = ("utf-8", "utf-8-sig")
+"""Input encodings whose JSONL lines are copied as they are; any other (and ``auto``,
+which may choose another) re-serialises the kept records, so the output is UTF-8."""
 
 
-@dataclass
 class _Corpus:
-    """What the first pass keeps about the good records, by position."""
+    """What the first pass keeps about the good records, by position - in arrays and
+    spool files, not per-record Python objects (the memory bound, docs/dedup.md):
 
-    ids: list[str] = field(default_factory=list)
-    lengths: list[int] = field(default_factory=list)
-    # Where each record was read (source number, line), for copying its line later.
-    sources: list[str] = field(default_factory=list)
-    source_of: array[int] = field(default_factory=lambda: array("I"))
-    line_of: array[int] = field(default_factory=lambda: array("q"))
-    values: list[Any] = field(default_factory=list)
-    parts: list[Sketch] = field(default_factory=list)  # pass 1, without keys
-    signatures: npt.NDArray[np.uint32] = field(default_factory=lambda: np.empty((0, 0), np.uint32))
-    bands: npt.NDArray[np.uint64] = field(default_factory=lambda: np.empty((0, 0), np.uint64))
-    empty: npt.NDArray[np.bool_] = field(default_factory=lambda: np.empty(0, bool))
-    held: list[Record] | None = None  # the records themselves, when reading stdin
-    position_of: dict[str, int] = field(default_factory=dict)  # id -> position
-    repeated: set[tuple[str, int]] = field(default_factory=set)  # (file, line) rejected
+    * ids, matching keys: :class:`KeySpool` files (8 bytes of offset per record in memory);
+    * signatures and band hashes: :class:`RowSpool` files (bands are loaded whole, one
+      ``uint64`` per band and record, for the candidate search);
+    * length, place (source number, line), no-shingle flag: arrays, 17 bytes a record;
+    * the id check: a dict from the id's hash to the first position (about 100 bytes a
+      record), the ids compared on the spool when hashes meet;
+    * ``values`` (``keep`` naming a field) and ``held`` (stdin) are Python objects."""
 
-    def add(self, record: Record, doc_id: str, keep: str) -> None:
-        self.position_of.setdefault(doc_id, len(self.ids))
+    def __init__(self, spool_in: str, num_perm: int, n_bands: int, keep: str, stdin: bool):
+        self._stack = ExitStack()
+        self.ids = self._stack.enter_context(KeySpool(spool_in))
+        self.keys = self._stack.enter_context(KeySpool(spool_in))
+        self.signatures = self._stack.enter_context(RowSpool(spool_in, np.uint32, num_perm))
+        self.band_rows = self._stack.enter_context(RowSpool(spool_in, np.uint64, n_bands))
+        self.bands: npt.NDArray[np.uint64] = np.empty((0, n_bands), np.uint64)
+        self.empty_parts: list[npt.NDArray[np.bool_]] = []
+        self.empty: npt.NDArray[np.bool_] = np.empty(0, bool)
+        self.lengths: array[int] = array("I")
+        self.sources: list[str] = []
+        self.source_of: array[int] = array("I")
+        self.line_of: array[int] = array("q")
+        self.keep = keep
+        self.values: list[Any] = []
+        self.held: list[Record] | None = [] if stdin else None
+        self._first: dict[int, int] = {}  # hash(id) -> first position with that hash
+        self._collided: dict[str, int] = {}  # ids whose hash an earlier, other id has
+        self.repeated: set[tuple[str, int]] = set()  # (file, line) rejected
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def close(self) -> None:
+        self._stack.close()
+
+    def first_with(self, doc_id: str) -> int | None:
+        """Position of the first record with id ``doc_id``, or ``None``."""
+        first = self._first.get(hash(doc_id))
+        if first is None:
+            return None
+        if self.ids[first] == doc_id:
+            return first
+        return self._collided.get(doc_id)
+
+    def add(self, record: Record, doc_id: str) -> None:
+        position = len(self.ids)
+        first = self._first.setdefault(hash(doc_id), position)
+        if first != position and self.ids[first] != doc_id:
+            self._collided.setdefault(doc_id, position)
         self.ids.append(doc_id)
         self.lengths.append(len(record.text))
         if not self.sources or self.sources[-1] != record.source:
             self.sources.append(record.source)
         self.source_of.append(len(self.sources) - 1)
         self.line_of.append(record.line)
-        if keep not in KEEP_POLICIES:
-            self.values.append(record.data.get(keep))
+        if self.keep not in KEEP_POLICIES:
+            self.values.append(record.data.get(self.keep))
         if self.held is not None:
             self.held.append(record)
+
+    def add_sketch(self, sketch: Sketch) -> None:
+        self.keys.extend(sketch.keys)
+        self.signatures.extend(sketch.signatures)
+        self.band_rows.extend(sketch.bands)
+        self.empty_parts.append(sketch.empty)
 
     def place(self, position: int) -> str:
         """``file:line`` of the record at ``position``."""
@@ -112,26 +155,21 @@ class _Corpus:
             and self.sources[self.source_of[position]] == source
         )
 
-    def stack(self, num_perm: int, n_bands: int) -> None:
-        """Join the pass-1 parts into single arrays (and drop the parts)."""
-        if self.parts:
-            self.signatures = np.concatenate([p.signatures for p in self.parts])
-            self.bands = np.concatenate([p.bands for p in self.parts])
-            self.empty = np.concatenate([p.empty for p in self.parts])
-        else:
-            self.signatures = np.empty((0, num_perm), np.uint32)
-            self.bands = np.empty((0, n_bands), np.uint64)
-        self.parts = []
+    def stack(self) -> None:
+        """Load the band hashes and join the no-shingle flags (after the first pass)."""
+        self.bands = self.band_rows.rows(0, len(self.band_rows))
+        self.empty = np.concatenate(self.empty_parts) if self.empty_parts else np.empty(0, bool)
+        self.empty_parts = []
 
-    def sketches(self, keys: KeySpool) -> Iterator[tuple[int, Sketch]]:
-        """``(first position, sketch)`` per chunk, keys read back from ``keys``."""
+    def sketches(self) -> Iterator[tuple[int, Sketch]]:
+        """``(first position, sketch)`` per chunk, read back from the spools."""
         for first in range(0, len(self.ids), CHUNK_DOCS):
             span = range(first, min(first + CHUNK_DOCS, len(self.ids)))
             yield (
                 first,
                 Sketch(
-                    [keys[i] for i in span],
-                    self.signatures[span.start : span.stop],
+                    [self.keys[i] for i in span],
+                    self.signatures.rows(span.start, span.stop),
                     self.bands[span.start : span.stop],
                     self.empty[span.start : span.stop],
                 ),
@@ -164,28 +202,37 @@ def check_dedup_outputs(
     rejects: str | None = None,
     index: str | os.PathLike[str] | DedupIndex | None = None,
     tmp_dir: str | os.PathLike[str] | None = None,
+    *,
+    skip_bad: bool = False,
 ) -> None:
-    """:func:`zhnorm.io.check_outputs` for the outputs of :func:`dedup_files` (the
-    rejects file at :func:`zhnorm.io.rejects_path`), and for ``tmp_dir``
-    (:func:`zhnorm.io.check_output_dir`, then a killed run's leftovers removed from it),
-    before anything is opened."""
+    """:func:`zhnorm.io.check_outputs` for the outputs of :func:`dedup_files` (with
+    ``skip_bad``, the rejects file :func:`zhnorm.io.rejects_for` names), and for
+    ``tmp_dir`` (:func:`zhnorm.io.check_work_dir`: it must exist); then a killed run's
+    leftovers are removed from where the spools go (:func:`spool_dir`).  Nothing is
+    opened or created."""
     index_path = index.path if isinstance(index, DedupIndex) else index
-    outputs = [output, clusters, pairs, rejects_path(output, rejects)]
-    check_outputs(inputs, outputs, index=index_path)
+    bad = rejects_for(skip_bad, output, rejects)
+    check_outputs(inputs, [output, clusters, pairs, bad.path], index=index_path)
     if tmp_dir is not None:
-        check_output_dir(tmp_dir)
-        remove_leftovers(tmp_dir)
+        check_work_dir(tmp_dir)
+    remove_leftovers(spool_dir(output, tmp_dir, (clusters, pairs)))
 
 
-def spool_dir(output: str, tmp_dir: str | os.PathLike[str] | None = None) -> str:
-    """Where :func:`dedup_files` keeps its key spool: ``tmp_dir`` (made if missing),
-    else the output's directory (the current one for stdout)."""
+def spool_dir(
+    output: str,
+    tmp_dir: str | os.PathLike[str] | None = None,
+    others: Sequence[str | None] = (),
+) -> str:
+    """Where :func:`dedup_files` keeps its spools (keys, ids, signatures, band hashes):
+    ``tmp_dir``, else the directory of the output, else (``-o -``) of the first of
+    ``others`` written to a file, else the system's temporary directory (``TMPDIR``),
+    where stdout is spooled too - never the working directory."""
     if tmp_dir is not None:
-        os.makedirs(tmp_dir, exist_ok=True)
         return os.fspath(tmp_dir)
-    if output == "-":
-        return os.getcwd()
-    return os.path.dirname(os.path.abspath(output))
+    for path in (output, *others):
+        if path is not None and path != "-":
+            return os.path.dirname(os.path.abspath(path))
+    return tempfile.gettempdir()
 
 
 def dedup_files(
@@ -204,106 +251,135 @@ def dedup_files(
     rejects: str | None = None,
     skip_bad: bool = False,
     errors: str = "strict",
+    encoding: str = DEFAULT_ENCODING,
     quiet: bool = False,
     tmp_dir: str | os.PathLike[str] | None = None,
 ) -> DedupCounts:
     """Remove near-duplicates from ``inputs`` (JSONL, also compressed, Parquet, ``.txt``
-    files, directories of them, ``-`` for stdin: :func:`zhnorm.io.iter_records`) and
-    write the kept records, unchanged, to ``output`` (JSONL, or Parquet for
-    ``.parquet``); one line per good record to ``clusters`` (``{"id", "cluster",
-    "duplicate_of", "similarity"}``); every verified pair to ``pairs``; bad records,
-    with their reason, to ``rejects`` (default ``OUTPUT.rejects.jsonl``; only when there
-    are some).  Ids must be unique: a record repeating an earlier record's own id is an
-    :class:`~zhnorm.io.InputError` naming both places, or with ``skip_bad`` a reject
-    (the first one is kept).  Stages: module docstring.
+    files, directories of them, ``-`` for stdin: :func:`zhnorm.io.iter_records`, read in
+    ``encoding``) and write the kept records, unchanged, to ``output`` (JSONL, or
+    Parquet for ``.parquet``); one line per good record to ``clusters`` (``{"id",
+    "cluster", "duplicate_of", "similarity"}``); every verified pair to ``pairs``.
+
+    Bad records follow :func:`zhnorm.io.rejects_for`: the first one is an
+    :class:`~zhnorm.io.InputError` naming its ``file:line``, or with ``skip_bad`` each
+    goes, with its reason, to ``rejects`` (default ``OUTPUT.rejects.jsonl``).  Ids must
+    be unique: a record repeating an earlier record's own id is such a bad record (the
+    message names both places; the first one is kept).  Stages: module docstring.
 
     ``index``: a :class:`~zhnorm.neardup.index.DedupIndex` (or its path) of earlier
     runs: documents matching it are removed, this run's are added to it; ``params`` and
-    ``threshold`` default to the index's (else ``MinHashParams()`` and 0.8).  Ids follow
+    ``threshold`` default to the index's (else ``MinHashParams()`` and 0.8), and given
+    ones that differ from an existing index's raise
+    :class:`~zhnorm.neardup.index.IndexParamsError`.  Ids follow
     :func:`zhnorm.io.record_id`.  The index's writer lock is held for the whole run (a
     second writer is an :class:`~zhnorm.neardup.index.IndexFileError` before any work),
     and this run's documents are added in one transaction once the outputs are in place;
     ids already in the index are not added again.
 
     ``workers``: processes for keys, signatures and exact verification (the result is
-    the same).  ``tmp_dir``: where the matching keys are kept during the run (default:
-    the output's directory).  ``quiet=False`` shows progress on a terminal.  Every
-    output path is checked first (:func:`zhnorm.io.check_outputs`).
+    the same).  ``tmp_dir``: an existing directory for the run's spools (default:
+    :func:`spool_dir`).  ``quiet=False`` shows progress on a terminal.  Every output
+    path is checked first (:func:`check_dedup_outputs`), before the index is opened.
     Returns the counts; :meth:`~zhnorm.io.DedupCounts.summary` is the command's line."""
-    check_dedup_outputs(inputs, output, clusters, pairs, rejects, index, tmp_dir)
-    with ExitStack() as run:
-        if index is not None and not isinstance(index, DedupIndex):
-            index = run.enter_context(DedupIndex(index, params, threshold))
-        if index is not None:
-            run.enter_context(index.writing())
-        return _dedup(
-            inputs, output, clusters, pairs, index, threshold, params, keep, id_field,
-            text_field, workers, rejects, skip_bad, errors, quiet, spool_dir(output, tmp_dir),
-        )  # fmt: skip
+    check_dedup_outputs(inputs, output, clusters, pairs, rejects, index, tmp_dir, skip_bad=skip_bad)
+    given = index
+    try:
+        with ExitStack() as run:
+            if index is not None and not isinstance(index, DedupIndex):
+                index = run.enter_context(DedupIndex(index, params, threshold))
+            if index is not None:
+                run.enter_context(index.writing())
+                params, threshold = index.params, index.threshold
+            return _dedup(
+                inputs,
+                output,
+                clusters=clusters,
+                pairs=pairs,
+                index=index,
+                threshold=DEFAULT_THRESHOLD if threshold is None else threshold,
+                params=params or MinHashParams(),
+                keep=keep,
+                id_field=id_field,
+                text_field=text_field,
+                workers=workers,
+                bad=rejects_for(skip_bad, output, rejects),
+                errors=errors,
+                encoding=encoding,
+                quiet=quiet,
+                spool_in=spool_dir(output, tmp_dir, (clusters, pairs)),
+            )
+    except sqlite3.DatabaseError as exc:  # an index page found corrupt during the run
+        where = given.path if isinstance(given, DedupIndex) else os.fspath(given or "")
+        raise IndexFileError(f"{where}: cannot read the index ({exc})") from None
 
 
 def _dedup(
     inputs: Sequence[str],
     output: str,
+    *,
     clusters: str | None,
     pairs: str | None,
     index: DedupIndex | None,
-    threshold: float | None,
-    params: MinHashParams | None,
+    threshold: float,
+    params: MinHashParams,
     keep: str,
     id_field: str | None,
     text_field: str,
     workers: int,
-    rejects: str | None,
-    skip_bad: bool,
+    bad: Rejects,
     errors: str,
+    encoding: str,
     quiet: bool,
     spool_in: str,
 ) -> DedupCounts:
     """:func:`dedup_files` once its outputs are checked and the index's lock is held."""
-    if index is not None:
-        params, threshold = index.params, index.threshold
-    params = params or MinHashParams()
-    threshold = DEFAULT_THRESHOLD if threshold is None else threshold
     bands, rows = lsh_bands(threshold, params.num_perm)
     read = functools.partial(
-        iter_records, inputs, text_field=text_field, id_field=id_field, errors=errors
+        iter_records,
+        inputs,
+        text_field=text_field,
+        id_field=id_field,
+        errors=errors,
+        encoding=encoding,
     )
-    corpus = _Corpus(held=[] if "-" in inputs else None)
-    counts = DedupCounts(rejects_path=rejects_path(output, rejects))
-    with KeySpool(spool_in) as spool:
+    counts = DedupCounts(rejects_path=bad.path)
+    with closing(_Corpus(spool_in, params.num_perm, bands, keep, stdin="-" in inputs)) as corpus:
         with ExitStack() as outputs:  # committed (renamed into place) on success
-            bad = outputs.enter_context(Rejects(counts.rejects_path, eager=False))
+            outputs.enter_context(bad)
 
             # 1. Read and sketch.
             progress = Progress("zhnorm dedup: sketching", quiet=quiet)
-            texts = _good_texts(read(), corpus, bad, id_field, keep, skip_bad, progress)
+            texts = _good_texts(read(), corpus, bad, id_field, progress)
             for sketch in sketch_chunks(texts, params, None, bands, rows, workers):
-                spool.extend(sketch.keys)
-                corpus.parts.append(Sketch([], sketch.signatures, sketch.bands, sketch.empty))
+                corpus.add_sketch(sketch)
             progress.close()
-            corpus.stack(params.num_perm, bands)
+            corpus.stack()
 
             # 2. Candidates.
             a, b, band = candidate_pairs(corpus.bands, ~corpus.empty)
+            counts.candidates = len(a)
 
             # 3. Verify.
-            spool.flush()  # forked verifiers read the key file
+            corpus.keys.flush()  # forked verifiers read the key file
             found = verified_pairs(
-                a, b, band, spool.__getitem__, corpus.signatures, params, threshold, workers
+                a, b, band, corpus.keys.__getitem__, corpus.signatures, params, threshold, workers
             )
+            counts.verified = len(found)
+            del a, b, band
 
             # 4. Match the index.
-            matched = _index_matches(index, corpus, spool) if index is not None else {}
+            matched = _index_matches(index, corpus) if index is not None else {}
             earlier = sorted({m.doc for ms in matched.values() for m in ms})
-            number = {doc: len(corpus.ids) + i for i, doc in enumerate(earlier)}
+            number = {doc: len(corpus) + i for i, doc in enumerate(earlier)}
             links = [(q, number[m.doc], m.exact) for q, ms in matched.items() for m in ms]
-            id_of = {m.doc: m.id for ms in matched.values() for m in ms}
+            id_of = {number[m.doc]: m.id for ms in matched.values() for m in ms}
 
             # 5. Cluster.
-            sets = ShingleSets(_RunKeys(spool, index, earlier), params.ngram, words=params.words)
-            _, duplicate_of, similarity = assign_clusters(
-                len(corpus.ids),
+            keys = _RunKeys(corpus.keys, index, earlier)
+            sets = ShingleSets(keys, params.ngram, words=params.words)
+            clustered = cluster_duplicates(
+                len(corpus),
                 found,
                 sets.similarity,
                 keep,
@@ -312,25 +388,34 @@ def _dedup(
                 kept_before=len(earlier),
                 links=links,
             )
-            node_ids = corpus.ids + [id_of[doc] for doc in earlier]
-            kept_by = [None if of is None else node_ids[of] for of in duplicate_of]
+
+            def node_id(node: int) -> str:
+                return corpus.ids[node] if node < len(corpus) else id_of[node]
 
             # 6. Write.
             if pairs:
                 _write_pairs(pairs, found, corpus.ids)
             written = _write_records(
-                read, inputs, errors, corpus, kept_by, similarity, output, clusters, quiet, outputs
+                read,
+                inputs,
+                corpus,
+                clustered,
+                node_id,
+                output=output,
+                clusters=clusters,
+                copy_lines=encoding in _UTF8_ENCODINGS,
+                errors=errors,
+                quiet=quiet,
+                stack=outputs,
             )
-        # 7. Update the index.
+        # 7. Update the index, once the outputs are in place.
         if index is not None:
-            index.store(_batches(corpus, spool))
-    counts.read = len(corpus.ids) + bad.count
-    counts.written = written
-    counts.removed = len(corpus.ids) - written
+            index.store(_batches(corpus))
+            counts.matched, counts.index = len(matched), index.path
+        counts.read = len(corpus) + bad.count
+        counts.written = written
+        counts.removed = len(corpus) - written
     counts.rejected = bad.count
-    counts.candidates, counts.verified = len(a), len(found)
-    if index is not None:
-        counts.matched, counts.index = len(matched), index.path
     counts.check()
     return counts
 
@@ -340,14 +425,12 @@ def _good_texts(
     corpus: _Corpus,
     bad: Rejects,
     id_field: str | None,
-    keep: str,
-    skip_bad: bool,
     progress: Progress,
 ) -> Iterator[list[str]]:
-    """Texts of the good records in chunks (noted in ``corpus``); bad ones to ``bad``.
-    A record repeating an earlier record's own id (:func:`~zhnorm.io.records.given_id`;
-    not a ``file:line`` of a file given twice) is an :class:`InputError`, or with
-    ``skip_bad`` goes to ``bad`` too."""
+    """Texts of the good records in chunks (noted in ``corpus``); bad ones to ``bad``
+    (fatal without ``--skip-bad``).  A record repeating an earlier record's own id
+    (:func:`~zhnorm.io.records.given_id`; not a ``file:line`` of a file given twice) is
+    a bad record too."""
     chunk: list[str] = []
     for item in records:
         progress.update()
@@ -355,15 +438,13 @@ def _good_texts(
             bad.add(item)
             continue
         doc_id = record_id(item, id_field)
-        first = corpus.position_of.get(doc_id) if given_id(item, id_field) else None
+        first = corpus.first_with(doc_id) if given_id(item, id_field) else None
         if first is not None:
             reason = duplicate_id(doc_id, corpus.place(first))
-            if not skip_bad:
-                raise InputError(f"{item.source}:{item.line}: {reason} ({SKIP_BAD_HINT})")
             bad.add(BadRecord(item.source, item.line, reason, dumps_record(item.data).rstrip()))
             corpus.repeated.add((item.source, item.line))
             continue
-        corpus.add(item, doc_id, keep)
+        corpus.add(item, doc_id)
         chunk.append(item.text)
         if len(chunk) >= CHUNK_DOCS:
             yield chunk
@@ -372,25 +453,23 @@ def _good_texts(
         yield chunk
 
 
-def _index_matches(
-    index: DedupIndex, corpus: _Corpus, keys: KeySpool
-) -> dict[int, list[IndexMatch]]:
+def _index_matches(index: DedupIndex, corpus: _Corpus) -> dict[int, list[IndexMatch]]:
     """Position -> indexed documents it duplicates."""
     matched: dict[int, list[IndexMatch]] = {}
-    for first, sketch in corpus.sketches(keys):
+    for first, sketch in corpus.sketches():
         for offset, matches in enumerate(index.query_sketch(sketch)):
             if matches:
                 matched[first + offset] = matches
     return matched
 
 
-def _batches(corpus: _Corpus, keys: KeySpool) -> Iterator[tuple[list[str], Sketch]]:
+def _batches(corpus: _Corpus) -> Iterator[tuple[list[str], Sketch]]:
     """This run's documents, chunk by chunk, for :meth:`DedupIndex.store`."""
-    for first, sketch in corpus.sketches(keys):
-        yield corpus.ids[first : first + len(sketch)], sketch
+    for first, sketch in corpus.sketches():
+        yield [corpus.ids[i] for i in range(first, first + len(sketch))], sketch
 
 
-def _write_pairs(path: str, found: list[DuplicatePair], ids: list[str]) -> None:
+def _write_pairs(path: str, found: list[DuplicatePair], ids: KeySpool) -> None:
     with AtomicOutput(path) as out:
         for pair in found:
             out.write(dumps_record({**pair.to_dict(), "id_a": ids[pair.a], "id_b": ids[pair.b]}))
@@ -410,17 +489,20 @@ def _record_lines(files: Sequence[InputFile], corpus: _Corpus) -> Iterator[bytes
 def _write_records(
     read: Callable[[], Iterator[Record | BadRecord]],
     inputs: Sequence[str],
-    errors: str,
     corpus: _Corpus,
-    kept_by: list[str | None],
-    similarity: list[float | None],
+    clustered: Duplicates,
+    node_id: Callable[[int], str],
+    *,
     output: str,
     clusters: str | None,
+    copy_lines: bool,
+    errors: str,
     quiet: bool,
     stack: ExitStack,
 ) -> int:
     """Second pass: kept records to ``output``, one line per record to ``clusters``;
-    the number of records kept."""
+    the number of records kept.  With ``copy_lines`` (UTF-8 input), JSONL records are
+    copied as their input lines; otherwise they are written again from their fields."""
     writer = stack.enter_context(RecordWriter(output))
     cluster_out = stack.enter_context(AtomicOutput(clusters)) if clusters else None
     progress = Progress("zhnorm dedup: writing", quiet=quiet)
@@ -428,7 +510,7 @@ def _write_records(
     files = [] if corpus.held is not None else list(input_files(inputs))
     if corpus.held is not None:
         source = corpus.held
-    elif writer.writes_jsonl and all(file.kind == "jsonl" for file in files):
+    elif copy_lines and writer.writes_jsonl and all(file.kind == "jsonl" for file in files):
         source = _record_lines(files, corpus)  # copied as they are, unparsed
     else:
         source = read()
@@ -439,9 +521,10 @@ def _write_records(
             continue
         if isinstance(item, Record) and (item.source, item.line) in corpus.repeated:
             continue  # rejected in the first pass
-        if position >= len(corpus.ids):
+        if position >= len(corpus):
             raise InputError("the inputs changed during the run (more records on re-reading)")
-        if kept_by[position] is None:
+        kept_by = clustered.duplicate_of.get(position)
+        if kept_by is None:
             if isinstance(item, bytes):
                 writer.write_line(item.decode("utf-8", errors))
             else:
@@ -449,19 +532,17 @@ def _write_records(
             kept += 1
         if cluster_out is not None:
             own = corpus.ids[position]
-            cluster_out.write(
-                dumps_record(
-                    {
-                        "id": own,
-                        "cluster": own if kept_by[position] is None else kept_by[position],
-                        "duplicate_of": kept_by[position],
-                        "similarity": similarity[position],
-                    }
-                )
-            )
+            by = None if kept_by is None else node_id(kept_by)
+            line = {
+                "id": own,
+                "cluster": own if by is None else by,
+                "duplicate_of": by,
+                "similarity": clustered.similarity.get(position),
+            }
+            cluster_out.write(dumps_record(line))
         position += 1
         progress.update()
     progress.close()
-    if position != len(corpus.ids):
+    if position != len(corpus):
         raise InputError("the inputs changed during the run (fewer records on re-reading)")
     return kept

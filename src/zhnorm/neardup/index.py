@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..io import InputError
+from ..io.files import temp_prefix
 from ..key import KeyConfig
 from .keys import DEDUP_KEY_CONFIG
 from .lsh import candidate_pairs, lsh_bands
@@ -31,7 +33,7 @@ from .params import DEFAULT_THRESHOLD, MinHashParams
 from .sketch import Sketch, sketch_texts
 from .verify import ShingleSets
 
-__all__ = ["DedupIndex", "IndexFileError", "IndexMatch"]
+__all__ = ["DedupIndex", "IndexFileError", "IndexMatch", "IndexParamsError"]
 
 APPLICATION_ID = 0x7A686E64  # "zhnd" in the SQLite header: a zhnorm dedup index
 SCHEMA_VERSION = 2  # user_version; 1 was the unmarked format (read and upgraded)
@@ -48,6 +50,12 @@ _TABLES = (
     " doc INTEGER NOT NULL, PRIMARY KEY (band, hash, doc)) WITHOUT ROWID",
     "CREATE INDEX IF NOT EXISTS docs_id ON docs (id)",
 )
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 @dataclass(frozen=True)
@@ -68,12 +76,18 @@ class IndexFileError(InputError, ValueError):
     or locked by another writer); the message is one line naming it."""
 
 
+class IndexParamsError(ValueError):
+    """Parameters that differ from those an existing index was built with (a usage
+    error: the message names each difference)."""
+
+
 class DedupIndex:
     """Near-duplicate index at ``path`` (created if missing).
 
     ``params``, ``threshold`` and ``key_config`` default to those stored in an existing
     file (or to ``MinHashParams()``, 0.8 and the dedup key for a new one); values that
-    differ from the stored ones raise ``ValueError`` naming the differences.  A file
+    differ from the stored ones raise :class:`IndexParamsError` (a ``ValueError``)
+    naming the differences.  A file
     that is not a zhnorm index (no SQLite file, another application's database, a
     corrupt one) raises :class:`IndexFileError` and is left untouched."""
 
@@ -87,12 +101,14 @@ class DedupIndex:
         self.path = os.fspath(path)
         self._conn: sqlite3.Connection | None = None
         self._writing = False
+        self.params = params or MinHashParams()
+        self.threshold = DEFAULT_THRESHOLD if threshold is None else float(threshold)
+        self.key_config = key_config or DEDUP_KEY_CONFIG
+        self.bands, self.rows = lsh_bands(self.threshold, self.params.num_perm)
+        if not os.path.exists(self.path):
+            self._publish_new()
         stored = self._open()
-        if stored is None:
-            self.params = params or MinHashParams()
-            self.threshold = DEFAULT_THRESHOLD if threshold is None else float(threshold)
-            self.key_config = key_config or DEDUP_KEY_CONFIG
-            self.bands, self.rows = lsh_bands(self.threshold, self.params.num_perm)
+        if stored is None:  # an empty file given as the index: made one in place
             self._create()
             return
         self.params = MinHashParams.from_dict(stored["params"])
@@ -108,7 +124,7 @@ class DedupIndex:
             problems.append("key_config differs")
         if problems:
             self.close()
-            raise ValueError(
+            raise IndexParamsError(
                 f"{self.path} was built with other parameters (stored != requested: "
                 + "; ".join(problems)
                 + ")"
@@ -178,25 +194,71 @@ class DedupIndex:
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
-    def _create(self) -> None:
-        """Tables, metadata and marker of a new index, in one transaction."""
-        meta = {
+    def _meta(self) -> dict[str, Any]:
+        return {
             "params": self.params.to_dict(),
             "threshold": self.threshold,
             "bands": self.bands,
             "rows": self.rows,
             "key_config": self.key_config.to_dict(),
         }
+
+    def _fill(self, conn: sqlite3.Connection) -> None:
+        """Tables, metadata and marker of a new index (inside a transaction)."""
+        for statement in _TABLES:
+            conn.execute(statement)
+        conn.executemany(
+            "INSERT INTO meta (name, value) VALUES (?, ?)",
+            [(name, json.dumps(value)) for name, value in self._meta().items()],
+        )
+        self._mark(conn)
+
+    def _publish_new(self) -> None:
+        """Make a new index whole in a temporary file beside ``path`` and link it into
+        place, so that the path never holds a half-made index (a kill leaves nothing or
+        an empty index) and, of two runs creating it at once, one wins: the other finds
+        the link taken and opens the winner's file."""
+        directory = os.path.dirname(os.path.abspath(self.path))
+        try:
+            fd, temp = tempfile.mkstemp(
+                prefix=temp_prefix() + "index-", suffix=".partial", dir=directory
+            )
+        except OSError as exc:
+            raise IndexFileError(f"{self.path}: cannot create the index ({exc.strerror})") from None
+        os.close(fd)
+        try:
+            conn = sqlite3.connect(temp)
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                with conn:
+                    self._fill(conn)
+            finally:
+                conn.close()
+            os.chmod(temp, 0o666 & ~_umask())
+            try:
+                os.link(temp, self.path)
+            except FileExistsError:
+                pass  # another run made it first: it is opened below like any index
+            except OSError as exc:
+                raise IndexFileError(
+                    f"{self.path}: cannot create the index ({exc.strerror})"
+                ) from None
+        finally:
+            for name in (temp, temp + "-wal", temp + "-shm"):
+                if os.path.exists(name):
+                    os.unlink(name)
+
+    def _create(self) -> None:
+        """Make an existing empty file an index, in one transaction under the writer
+        lock (another run doing the same at once fails with one line)."""
         conn = self._connection()
         conn.execute("PRAGMA journal_mode=WAL")
         with self.writing():
-            for statement in _TABLES:
-                conn.execute(statement)
-            conn.executemany(
-                "INSERT INTO meta (name, value) VALUES (?, ?)",
-                [(name, json.dumps(value)) for name, value in meta.items()],
-            )
-            self._mark(conn)
+            if conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]:
+                raise IndexFileError(
+                    f"{self.path}: the index was created by another run at the same time; run again"
+                )
+            self._fill(conn)
 
     def _upgrade_legacy(self) -> None:
         """Mark an index written before the marker existed (schema 1), and add the id

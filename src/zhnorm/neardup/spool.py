@@ -2,7 +2,8 @@
 
 A million 900-character keys are ~1.8 GB as Python strings; deduplication reads back
 only the keys of candidate pairs, so :func:`~zhnorm.neardup.files.dedup_files` appends
-keys here (UTF-16, one offset per key in memory) and reads them with ``os.pread``.
+keys here (UTF-16, one offset per key in memory) and reads them with ``os.pread``;
+:class:`RowSpool` does the same for fixed-width rows (MinHash signatures, band hashes).
 
 The file lies in a directory the caller names (beside the outputs, or ``tmp_dir``) and
 is named like every temporary output (``.zhnorm-PID-keys-*.partial``,
@@ -17,11 +18,17 @@ import tempfile
 from array import array
 from collections.abc import Iterable
 from types import TracebackType
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from ..io.files import temp_prefix
 from .sketch import KeyBlock
 
-__all__ = ["KeySpool"]
+__all__ = ["KeySpool", "RowSpool"]
+
+_PACK = 1024  # keys appended one at a time are packed and written this many at once
 
 
 class KeySpool:
@@ -35,8 +42,20 @@ class KeySpool:
         self._file = os.fdopen(fd, "w+b")
         self._ends = array("q", [0])
         self._unflushed = False
+        self._pending: list[str] = []  # appended one at a time, packed in blocks
+
+    def append(self, key: str) -> None:
+        self._pending.append(key)
+        if len(self._pending) >= _PACK:
+            self._pack()
+
+    def _pack(self) -> None:
+        if self._pending:
+            pending, self._pending = self._pending, []
+            self.extend(pending)
 
     def extend(self, keys: Iterable[str]) -> None:
+        self._pack()
         block = keys if isinstance(keys, KeyBlock) else KeyBlock.pack(keys)
         self._ends.extend((block.ends + self._ends[-1]).tolist())
         self._file.seek(0, os.SEEK_END)
@@ -44,10 +63,11 @@ class KeySpool:
         self._unflushed = True
 
     def __len__(self) -> int:
-        return len(self._ends) - 1
+        return len(self._ends) - 1 + len(self._pending)
 
     def flush(self) -> None:
         """Write what is buffered to the file (before forking readers of it)."""
+        self._pack()
         if self._unflushed:
             self._file.flush()
             self._unflushed = False
@@ -66,6 +86,80 @@ class KeySpool:
             os.unlink(self.path)
 
     def __enter__(self) -> KeySpool:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class RowSpool:
+    """Append-only 2-D array of ``width`` columns of ``dtype`` in a temporary file in
+    ``directory`` (named like :class:`KeySpool`, deleted on :meth:`close`): rows are
+    read back with ``os.pread``, a few at a time or a range at once, so a run holds no
+    per-document memory for them."""
+
+    def __init__(self, directory: str | os.PathLike[str], dtype: npt.DTypeLike, width: int) -> None:
+        fd, self.path = tempfile.mkstemp(
+            prefix=temp_prefix() + "rows-", suffix=".partial", dir=os.fspath(directory)
+        )
+        self._file = os.fdopen(fd, "w+b")
+        self.dtype = np.dtype(dtype)
+        self.width = width
+        self._row_bytes = self.dtype.itemsize * width
+        self._count = 0
+        self._unflushed = False
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self._count, self.width)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def extend(self, rows: npt.NDArray[Any]) -> None:
+        block = np.ascontiguousarray(rows, dtype=self.dtype).reshape(-1, self.width)
+        self._file.seek(0, os.SEEK_END)
+        self._file.write(block.tobytes())
+        self._count += len(block)
+        self._unflushed = True
+
+    def rows(self, start: int, stop: int) -> npt.NDArray[Any]:
+        """Rows ``start .. stop-1`` (a new array)."""
+        start, stop = max(0, start), min(stop, self._count)
+        if stop <= start:
+            return np.empty((0, self.width), self.dtype)
+        if self._unflushed:
+            self._file.flush()
+            self._unflushed = False
+        size = (stop - start) * self._row_bytes
+        data = bytearray(size)
+        view = memoryview(data)
+        done = 0
+        while done < size:  # pread may return less than asked for
+            chunk = os.pread(self._file.fileno(), size - done, start * self._row_bytes + done)
+            if not chunk:
+                raise OSError(f"{self.path}: the spool file is shorter than written")
+            view[done : done + len(chunk)] = chunk
+            done += len(chunk)
+        return np.frombuffer(data, dtype=self.dtype).reshape(-1, self.width)
+
+    def __getitem__(self, index: int) -> npt.NDArray[Any]:
+        if not 0 <= index < self._count:
+            raise IndexError(index)
+        row: npt.NDArray[Any] = self.rows(index, index + 1)[0]
+        return row
+
+    def close(self) -> None:
+        if not self._file.closed:
+            self._file.close()
+            os.unlink(self.path)
+
+    def __enter__(self) -> RowSpool:
         return self
 
     def __exit__(
