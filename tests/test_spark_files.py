@@ -385,6 +385,14 @@ def test_cli_counts_and_exit_status(spark: SparkSession, tmp_path: Path) -> None
     )
     assert lines[1].startswith("Error: every record was rejected (31 of 31; see ")
 
+    # --encoding on the command line reaches the Spark engine: GBK in, the UTF-8 result out.
+    gbk = tmp_path / "gbk.jsonl"
+    gbk.write_bytes(source.read_bytes().decode("utf-8").encode("gbk"))
+    args = [str(gbk), "-o", str(tmp_path / "k4.jsonl"), "--encoding", "gbk"]
+    ran = CliRunner().invoke(main, [*base, *args])
+    assert ran.exit_code == 0, ran.output
+    assert _jsons(_part_lines(tmp_path / "k4.jsonl")) == _jsons(_part_lines(tmp_path / "k1.jsonl"))
+
 
 # --- 5. outputs ------------------------------------------------------------------------
 
