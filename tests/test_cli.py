@@ -341,6 +341,20 @@ def test_detect_jsonl_reports_each_record(tmp_path: Path) -> None:
     reports = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["id"] for r in reports] == ["s", "t", f"{source}:3"]
     assert [r["script"] for r in reports] == ["simplified", "traditional", "none"]
+    assert "zhnorm detect: 3 records in, 3 out, 0 rejected" in result.stderr
+
+
+def test_detect_jsonl_bad_records_fatal_or_rejected(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": "s", "text": "头发"}\nnot json\n{"id": "x"}\n', "utf-8")
+    fatal = CliRunner().invoke(main, ["detect", "--jsonl", str(source)])
+    assert fatal.exit_code == 1 and f"{source}:2: malformed JSON" in fatal.stderr
+    rejects = tmp_path / "bad.jsonl"
+    args = ["detect", "--jsonl", str(source), "--skip-bad", "--rejects", str(rejects)]
+    skipped = CliRunner().invoke(main, args)
+    assert skipped.exit_code == 0, skipped.output
+    assert "3 records in, 1 out, 2 rejected" in skipped.stderr
+    assert [json.loads(line)["line"] for line in rejects.open(encoding="utf-8")] == [2, 3]
 
 
 def test_jsonl_mode_reads_parquet_and_text_files(tmp_path: Path) -> None:

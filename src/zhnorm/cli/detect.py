@@ -6,9 +6,16 @@ import json
 
 import click
 
-from ..io import Record, Rejects, iter_records, record_id, text_inputs
+from ..io import Record, RunCounts, iter_records, record_id, rejects_for, text_inputs
 from ..script import detect_script
-from .options import encoding_option, errors_option, id_field_option, text_field_option
+from .options import (
+    encoding_option,
+    errors_option,
+    finish,
+    id_field_option,
+    skip_bad_options,
+    text_field_option,
+)
 
 __all__ = ["detect"]
 
@@ -25,6 +32,10 @@ __all__ = ["detect"]
 @id_field_option()
 @errors_option(None)
 @encoding_option()
+@skip_bad_options(
+    "With --jsonl: reject bad records (with the reason) instead of failing.",
+    "Where --skip-bad writes rejected records (default zhnorm.rejects.jsonl).",
+)
 def detect(
     inputs: tuple[str, ...],
     as_json: bool,
@@ -33,10 +44,13 @@ def detect(
     id_field: str | None,
     errors: str,
     encoding: str,
+    skip_bad: bool,
+    rejects: str | None,
 ) -> None:
     """Detect the script (simplified / traditional / mixed / none) of each input (files,
     also compressed, directories of .txt files, or stdin), or with --jsonl of each
-    record; a bad record stops the run, naming its file and line.
+    record: a bad record stops the run, naming its file and line, or with --skip-bad
+    goes to the rejects file; the summary line says in = out + rejected.
 
     \b
     Examples:
@@ -44,6 +58,8 @@ def detect(
       zhnorm detect --jsonl --text-field body corpus.jsonl.gz
     """
     if jsonl:
+        bad = rejects_for(skip_bad, None, rejects)
+        counts = RunCounts("detect", rejects_path=bad.path)
         records = iter_records(
             inputs or ("-",),
             text_field=text_field,
@@ -51,14 +67,19 @@ def detect(
             errors=errors,
             encoding=encoding,
         )
-        fatal = Rejects(None)
-        for item in records:
-            if not isinstance(item, Record):
-                fatal.add(item)  # raises InputError
-                continue
-            found = detect_script(item.text).to_dict()
-            line = {"id": record_id(item, id_field), "input": item.source, **found}
-            click.echo(json.dumps(line, ensure_ascii=False))
+        with bad:
+            for item in records:
+                counts.read += 1
+                if not isinstance(item, Record):
+                    bad.add(item)  # without --skip-bad: raises InputError
+                    counts.rejected += 1
+                    continue
+                found = detect_script(item.text).to_dict()
+                line = {"id": record_id(item, id_field), "input": item.source, **found}
+                click.echo(json.dumps(line, ensure_ascii=False))
+                counts.written += 1
+        counts.check()
+        finish(counts)
         return
     for name, chunks in text_inputs(inputs, errors, encoding=encoding):
         report = detect_script("".join(chunks))
