@@ -53,7 +53,7 @@ class BadRecord:
 
 
 def invalid_utf8_in_line(start: int) -> str:
-    return f"invalid UTF-8 at byte {start} of the line"
+    return f"invalid UTF-8 at byte {start} of the line (another encoding? name it with --encoding)"
 
 
 def invalid_utf8_in_file(start: int, encoding: str = DEFAULT_ENCODING) -> str:
