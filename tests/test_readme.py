@@ -1,28 +1,26 @@
-"""The README's Python example runs, and the results it shows in comments are true."""
+"""The README's Python example runs, and every result it shows in a comment is true,
+whatever its type (strings, lists, dicts, tuples, numbers): the same checker as the
+documentation pages (tests/test_docs.py)."""
 
 from __future__ import annotations
 
-import ast
-import re
-
 from .conftest import REPO
+from .test_docs import Block, _run_block, blocks
 
 
 def test_readme_python_example() -> None:
-    readme = (REPO / "README.md").read_text("utf-8")
-    block = re.search(r"```python\n(.*?)```", readme, re.S)
-    assert block is not None
-    source = block.group(1)
-    lines = source.splitlines()
-    namespace: dict[str, object] = {}
-    checked = 0
-    for statement in ast.parse(source).body:
-        code = compile(ast.Module([statement], []), "README.md", "exec")
-        comment = lines[statement.end_lineno - 1].partition("  # ")[2]  # type: ignore[operator]
-        if isinstance(statement, ast.Expr) and comment[:1] in ("'", "("):
-            value = eval(compile(ast.Expression(statement.value), "README.md", "eval"), namespace)
-            assert value == ast.literal_eval(comment), lines[statement.lineno - 1]
-            checked += 1
-        else:
-            exec(code, namespace)
-    assert checked >= 3
+    python = [b for b in blocks(REPO / "README.md") if b.lang == "python"]
+    assert python
+    namespace: dict[str, object] = {"__name__": "__readme__"}
+    checked = sum(_run_block(block, "README.md", namespace) for block in python)
+    assert checked >= 4
+
+
+def test_list_results_are_compared() -> None:
+    """The checker compares a list result too (it once skipped everything but strings)."""
+    wrong = Block("python", "", "[1, 2]  # [1, 3]\n", 1)
+    try:
+        _run_block(wrong, "probe.md", {})
+    except AssertionError:
+        return
+    raise AssertionError("a wrong list result was not caught")

@@ -34,7 +34,9 @@ What is removed
 Document gate (why a textbook's ``蹓(liù)跶`` survives)
     Unless ``aggressive=True``, nothing is changed unless the document has at least
     :data:`MIN_ANNOTATIONS` (3) toned annotations *and* at least half of them sit on
-    characters that only exist in traditional script (``t2s`` changes them).  The leak
+    characters that only exist in traditional script (``t2s`` changes them), or - a
+    short title such as ``網(wǎng)站建設(shè)`` - at least :data:`MIN_SHORT_ANNOTATIONS` (2)
+    toned annotations that *all* sit on traditional-only characters.  The leak
     is produced by a simplified->traditional rewriter, so it annotates converted
     characters, repeatedly (real samples have several on a short excerpt, counted in
     ``docs/repair-measurements.md``).  Deliberate ruby - a textbook glossing
@@ -70,10 +72,15 @@ from ..chardata import DBCS_ASCII_TRAILS, is_han_or_zero
 from ..script.converter import convert
 from .types import Edit
 
-__all__ = ["MIN_ANNOTATIONS", "find_ruby", "fix_ruby"]
+__all__ = ["MIN_ANNOTATIONS", "MIN_SHORT_ANNOTATIONS", "find_ruby", "fix_ruby"]
 
 MIN_ANNOTATIONS = 3
 """Toned annotations a document needs before anything is removed (unless aggressive)."""
+
+MIN_SHORT_ANNOTATIONS = 2
+"""Fewer toned annotations suffice when every one of them is on a traditional-only
+character (``網(wǎng)站建設(shè)``): a gloss of two converted characters, each exactly
+with its own reading, is what the leak looks like in a short title."""
 
 _TONE_MARKED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜḿńňǹếề"
 _COMBINING_TONES = "\u0300\u0301\u0304\u030c"
@@ -271,7 +278,12 @@ def _scan(text: str, *, allow_mangled: bool) -> tuple[list[_Group], int, int]:
 
 
 def _gate(toned: int, traditional: int) -> bool:
-    """Does the document show the leak repeatedly, on traditional-only characters?"""
+    """Does the document show the leak repeatedly, on traditional-only characters?
+    Either :data:`MIN_ANNOTATIONS` toned annotations, at least half on traditional-only
+    characters, or (a short title) :data:`MIN_SHORT_ANNOTATIONS`, all of them on
+    traditional-only characters."""
+    if toned >= MIN_SHORT_ANNOTATIONS and traditional == toned:
+        return True
     return toned >= MIN_ANNOTATIONS and 2 * traditional >= toned
 
 
