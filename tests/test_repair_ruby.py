@@ -322,3 +322,38 @@ def test_idempotent_in_leaky_document(text: str) -> None:
     fixed = fix_ruby(doc)
     assert fix_ruby(fixed) == fixed
     assert "成都網站建設公司_創新互聯," in fixed
+
+
+# --- short titles (issue 17) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("garbled", "expected"),
+    [
+        ("網(wǎng)站建設(shè)", "網站建設"),
+        ("產(chǎn)品發(fā)布", "產品發布"),
+        ("go語(yǔ)言開發(fā)", "go語言開發"),
+        ("網(wang3)站建設(she4)", "網站建設"),
+        ("專(zhuān)業(yè)網(wǎng)站", "專業網站"),
+    ],
+)
+def test_short_title_with_two_leaked_readings(garbled: str, expected: str) -> None:
+    assert fix_ruby(garbled) == expected
+    assert fix_ruby(expected) == expected
+    assert len(find_ruby(garbled)) == garbled.count("(")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "王小明(Wang Xiaoming)的個人網站",
+        "張(zhang)老師講課",
+        "網(wǎng)站建设(shè)",  # 设 is common to both scripts: not all on traditional-only
+        "網(wǎng)站",  # one annotation is not a pattern
+        "你(nǐ)好(hǎo)",
+        "網(xiàn)站建設(shè)",  # xiàn is not a reading of 網
+    ],
+)
+def test_short_title_clean_or_not_enough_evidence(text: str) -> None:
+    assert fix_ruby(text) == text
+    assert find_ruby(text) == []
