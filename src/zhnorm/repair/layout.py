@@ -27,6 +27,22 @@ holding spaces) between a line *A* and a line *B* where
   (``但``, ``因此``, ``此外``, ``若不`` ...): a sentence that goes on with one has a
   comma before it, so this is a paragraph whose final full stop is missing.
 
+Neither *A* nor *B* may be a photo caption or a credit line.  Pictures leave their
+captions and credits between paragraphs, and those lines end without punctuation like a
+cut sentence; what gives them away is their shape, not their words:
+
+* a caption opens with a caption mark (``图为`` ``圖為`` ``上圖`` ``左起`` ``▲``) or
+  names a position in the picture (``（中）`` ``（左二）``);
+* a credit is short (at most 40 characters), holds no sentence-final punctuation, and
+  carries a role word in the place a credit puts it: ending a clause (``张三 摄``
+  ``王小明攝，106年11月26日`` ``供圖，`` ``資料照``; verbs prose uses too, ``北市府提供``
+  ``台北報導``, only at the end of the line), at the start
+  before a separator (``圖／`` ``攝影：`` ``來源：`` ``photo:``), or a reporter word with a
+  name (``記者王小明／`` ``记者 张三``); a whole line in brackets (``（示意圖）``) is one too;
+* *A* must not end with such a credit after a space or a punctuation mark, whatever its
+  length (``图为…现场。 新华社记者 张三 摄``): the credit closes it; nor may *B* (a caption
+  with no full stop before its credit, ``…现场，攝影：王小明``).
+
 Two or more blank lines are a deliberate section break and are never joined.  The join
 removes the blank line (and trailing spaces of *A*); Chinese needs no space.
 
@@ -74,6 +90,34 @@ _COUPLET = re.compile(rf"([{HAN_CLASS}\w]{{2,12}})[，,\s]([{HAN_CLASS}\w]{{2,12
 _FURNITURE = re.compile(
     r"[（(]?(?:详见|下转|上接|转|接|见)第?[A-Za-z]?\d{1,3}版[）)]?|[（(]?(?:下转|上接|转|接)第?[A-Za-z]?[一二三四五六七八九十]{1,3}版[）)]?"
 )
+# Captions: a caption mark at the start of the line, or a position in the picture.
+_CAPTION_HEAD = re.compile(
+    r"[图圖]片?[为為示]|[上下左右][图圖]|[左右]起|[图圖][说說注註]|[▲△▼▽►↑↓※]"
+)
+_POSITION = re.compile(r"[（(](?:[左中右]|前排|後排|后排)[一二三四五六七八九\d]?起?[）)]")
+# Credits: a role word where a credit puts it.  Role words that are only ever credits
+# may end any clause; verbs that prose uses too (提供 报道 整理) only the whole line, where
+# a date may follow them.
+_ONLY_CREDIT_END = (
+    r"(?:(?<!拍)[摄攝](?:影|制|製)?|社[发發]|翻[摄攝]\S*|供[图圖稿]|[资資]料[照图圖]片?|示意[图圖]"
+    r"|截[图圖]|[制製绘繪][图圖]|photo|Photo|PHOTO)[）)]?(?=[，,、\s]|$)"
+)
+_VERB_CREDIT_END = r"(?:提供|[报報][道导導]|整理)[\s\d年月日号號/.\-，,]*[）)]?$"
+_ROLE_HEAD = (
+    r"[（(]?(?:[图圖](?:片|文|說|说)?|照片|相片|[摄攝]影|文字?|[图圖]?片?[来來]源|[资資]料[来來]源"
+    r"|[记記]者|[编編][辑輯]|photo|image|credit|source|via)\s*[／/:：|｜]"
+)
+_REPORTER_NAME = (
+    rf"(?:[记記]者|通[讯訊][员員]|[实實][习習]生|特派[员員]|特[约約][记記]者)\s*[{HAN_CLASS}]{{2,4}}"
+    r"(?:[\s／/、]|$)"
+)
+_CREDIT = re.compile(
+    rf"^{_ROLE_HEAD}|{_REPORTER_NAME}|{_ONLY_CREDIT_END}|{_VERB_CREDIT_END}", re.IGNORECASE
+)
+# The credit that may close a longer caption line, after a space or a punctuation mark.
+_APPENDED_CREDIT = re.compile(rf"^{_ROLE_HEAD}|{_REPORTER_NAME}|{_ONLY_CREDIT_END}", re.IGNORECASE)
+_CREDIT_SEP = re.compile(r"[\s。！？…，,；;]+")
+_CREDIT_MAX = 40  # a credit line is at most this long
 _SHORT = 20  # B without a full stop must be at least this long to count as prose
 _TITLE_MAX = 30  # a standalone A up to this long, opening the text or after a title, is a title
 
@@ -104,6 +148,39 @@ def _is_titleish(line: str) -> bool:
     if not stripped or _HEADING.match(stripped):
         return True
     return len(stripped) <= 30 and not _FINAL.search(stripped) and not _A_TAIL.match(stripped[-1])
+
+
+def _is_caption_or_credit(line: str) -> bool:
+    """A photo caption or a credit line (module docstring), never part of a cut sentence."""
+    body = line.strip()
+    if not body:
+        return False
+    if _CAPTION_HEAD.match(body) or _POSITION.search(body):
+        return True
+    if len(body) <= _CREDIT_MAX and not _FINAL.search(body):
+        if body[0] in "（(" and body[-1] in "）)":
+            return True
+        if _CREDIT.search(body):
+            return True
+    return False
+
+
+def _credit_tail(line: str) -> int:
+    """Where a credit closing ``line`` after a space or a punctuation mark starts ("图为…
+    现场。 新华社记者 张三 摄", "…，攝影：王小明"), or -1."""
+    body = line.rstrip()
+    for sep in _CREDIT_SEP.finditer(body, max(0, len(body) - _CREDIT_MAX - 1)):
+        tail = body[sep.end() :]
+        if tail and not _FINAL.search(tail) and _APPENDED_CREDIT.search(tail):
+            return sep.end()
+    return -1
+
+
+def _caption_with_credit(b: str) -> bool:
+    """*B* is a caption closed by its credit: no full stop before the credit (a paragraph
+    that ends "…。（记者：李四）" is prose and may still continue *A*)."""
+    start = _credit_tail(b)
+    return start >= 0 and not _FINAL.search(b, 0, start)
 
 
 def _previous_line(text: str, line_start: int) -> str | None:
@@ -177,6 +254,10 @@ def find_layout(text: str) -> list[Edit]:
             _b_continues(b)
             and _a_continues(text, a_start, a)
             and not (_OPENER.match(b) and not _CLAUSE.match(a.rstrip()[-1]))
+            and not _is_caption_or_credit(a)
+            and _credit_tail(a) < 0
+            and not _caption_with_credit(b)
+            and not _is_caption_or_credit(b)
         ):
             cut = a_start + len(a.rstrip())
             edits.append(
