@@ -34,14 +34,14 @@ cut sentence; what gives them away is their shape, not their words:
 * a caption opens with a caption mark (``图为`` ``圖為`` ``上圖`` ``左起`` ``▲``) or
   names a position in the picture (``（中）`` ``（左二）``);
 * a credit is short (at most 40 characters), holds no sentence-final punctuation, and
-  carries a role word in the place a credit puts it: ending a clause (``张三 摄``
+  carries a role word where a credit puts it: ending a clause (``张三 摄``
   ``王小明攝，106年11月26日`` ``供圖，`` ``資料照``; verbs prose uses too, ``北市府提供``
-  ``台北報導``, only at the end of the line), at the start
-  before a separator (``圖／`` ``攝影：`` ``來源：`` ``photo:``), or a reporter word with a
-  name (``記者王小明／`` ``记者 张三``); a whole line in brackets (``（示意圖）``) is one too;
+  ``台北報導``, only at the end of the line), at the start before a separator (``圖／``
+  ``攝影：`` ``來源：`` ``photo:``), or a reporter word with a name (``記者王小明／``
+  ``记者 张三`` ``记者：李四``, not ``记者接到``); a line in brackets (``（示意圖）``) too;
 * *A* must not end with such a credit after a space or a punctuation mark, whatever its
-  length (``图为…现场。 新华社记者 张三 摄``): the credit closes it; nor may *B* (a caption
-  with no full stop before its credit, ``…现场，攝影：王小明``).
+  length (``图为…现场。 新华社记者 张三 摄``): the credit closes it; nor may *B* (a
+  caption with no full stop before its credit, ``…现场，攝影：王小明``).
 
 Two or more blank lines are a deliberate section break and are never joined.  The join
 removes the blank line (and trailing spaces of *A*); Chinese needs no space.
@@ -105,11 +105,14 @@ _ONLY_CREDIT_END = (
 _VERB_CREDIT_END = r"(?:提供|[报報][道导導]|整理)[\s\d年月日号號/.\-，,]*[）)]?$"
 _ROLE_HEAD = (
     r"[（(]?(?:[图圖](?:片|文|說|说)?|照片|相片|[摄攝]影|文字?|[图圖]?片?[来來]源|[资資]料[来來]源"
-    r"|[记記]者|[编編][辑輯]|photo|image|credit|source|via)\s*[／/:：|｜]"
+    r"|photo|image|credit|source|via)\s*[／/:：|｜]"
 )
+# A person's name in a credit: two to four Han characters, none of them a grammatical word
+# (``记者接到`` ``记者们开`` are prose).
+_NAME = rf"(?:(?![们在这那了的到看说是有和对向也都就把被将会要])[{HAN_CLASS}]){{2,4}}"
 _REPORTER_NAME = (
-    rf"(?:[记記]者|通[讯訊][员員]|[实實][习習]生|特派[员員]|特[约約][记記]者)\s*[{HAN_CLASS}]{{2,4}}"
-    r"(?:[\s／/、]|$)"
+    r"(?:[记記]者|通[讯訊][员員]|[实實][习習]生|特派[员員]|特[约約][记記]者|[编編][辑輯])"
+    rf"\s*[：:／/]?\s*{_NAME}(?=[\s／/、）)]|$)"
 )
 _CREDIT = re.compile(
     rf"^{_ROLE_HEAD}|{_REPORTER_NAME}|{_ONLY_CREDIT_END}|{_VERB_CREDIT_END}", re.IGNORECASE
