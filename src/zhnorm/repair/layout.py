@@ -23,9 +23,11 @@ holding spaces) between a line *A* and a line *B* where
   ``　　`` line is a new paragraph by typographic convention), is not a heading, list
   item or dateline (``本报讯``, ``新华社``), and is prose (sentence-final punctuation,
   or clause punctuation on a line of 20+ characters);
-* unless *A* ends with a clause mark, *B* does not open with a sentence connective
-  (``但``, ``因此``, ``此外``, ``若不`` ...): a sentence that goes on with one has a
-  comma before it, so this is a paragraph whose final full stop is missing.
+* unless *A* ends with a clause mark, *B* does not open a sentence: with a connective
+  (``但``, ``因此``, ``此外``, ``若不`` ...), a pronoun and a verb of saying (``他表示，``
+  ``她們認為，``; not a named speaker, the column may break inside a name) or a time and
+  a comma (``昨（26）日，`` ``目前，``): a sentence that goes on with one has a comma
+  before it, so *A* is a paragraph (or a label) whose final full stop is missing.
 
 Neither *A* nor *B* may be a photo caption or a credit line.  Pictures leave their
 captions and credits between paragraphs, and those lines end without punctuation like a
@@ -84,6 +86,12 @@ _DATELINE = re.compile(r"本报|新华社|中新社|中新网|【")
 _OPENER = re.compile(
     r"若[不是]|如果|但|然而|因此|所以|此外|另外|而且|[並并]且|[雖虽]然|不[過过]|同[時时]"
     r"|由[於于]|因[為为]|[總总]之|例如|另一方面"
+)
+# Clauses that open a sentence: a pronoun and a verb of saying, or a time, then a comma.
+# (Not a named speaker: a column break can fall inside the name, "曾荫" + "权强调，".)
+_NEW_SENTENCE = re.compile(
+    r"[他她我你][们們]?[也还還則则更]?(?:表示|指出|[說说]|[強强][調调]|[認认][為为]|坦言|透露|直言|[指提]出)[，,：:]"
+    r"|(?:[昨今明前][天日晚]|[昨今明][（(]\d{1,2}[）)]日|日前|近日|目前|稍早|[上下]午|[晚当當][间間天])[，,]"
 )
 _PUNCT_SET = frozenset("，、；：。！？,;:!?…")
 _COUPLET = re.compile(rf"([{HAN_CLASS}\w]{{2,12}})[，,\s]([{HAN_CLASS}\w]{{2,12}})")
@@ -256,7 +264,9 @@ def find_layout(text: str) -> list[Edit]:
         if (
             _b_continues(b)
             and _a_continues(text, a_start, a)
-            and not (_OPENER.match(b) and not _CLAUSE.match(a.rstrip()[-1]))
+            and not (
+                (_OPENER.match(b) or _NEW_SENTENCE.match(b)) and not _CLAUSE.match(a.rstrip()[-1])
+            )
             and not _is_caption_or_credit(a)
             and _credit_tail(a) < 0
             and not _caption_with_credit(b)
