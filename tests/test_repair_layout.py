@@ -164,3 +164,91 @@ def test_recall_on_mid_sentence_breaks() -> None:
         found += out == text
     assert tried > 200
     assert found / tried > 0.9
+
+
+# Caption and credit lines, both scripts: what the layout of a picture leaves between
+# paragraphs.  Each is tried as A (before a sentence) and as B (after a cut sentence).
+CAPTIONS_AND_CREDITS = (
+    "新华社记者 张三、李四 摄",
+    "本报记者 王小明，实习生 李四 摄",
+    "通讯员 王五、赵六 供图",
+    "图片来源：视觉中国，图文无关",
+    "图为项目集中开工仪式现场，徐浩翔 摄",
+    "图为开工仪式现场，左起为张建华、王少勇",
+    "記者王小明、李大華／攝影",
+    "記者王小明、李大華／台北報導",
+    "資料照，記者王小明攝",
+    "本報資料照，圖文無關",
+    "中央社記者王飛華攝，106年11月26日",
+    "圖文／記者王小明、李大華",
+    "圖為台北市長柯文哲出席活動，與民眾互動",
+    "▲警方到場處理，現場圍起封鎖線",
+    "柯文哲（中）與松山區民眾合影，民眾熱情",
+    "照片來源：記者王小明，資料照片",
+    "攝影：王小明，李大華",
+)
+CUT = "他说，我们今天要在这里举行一个重要的开工仪式，这是"
+
+
+def test_caption_and_credit_lines_are_never_joined() -> None:
+    for line in CAPTIONS_AND_CREDITS:
+        assert find_layout(P + line + "\n\n台北市長柯文哲26日出席活動，與民眾互動。") == [], line
+        assert find_layout(P + line + "\n\n图为康源电路开工仪式现场。") == [], line
+        assert find_layout(P + CUT + "\n\n" + line) == [], line
+
+
+def test_a_line_closed_by_a_credit_is_not_continued() -> None:
+    for text in (
+        "图为开工仪式现场，群众热情高涨。 新华社记者 张三 摄\n\n"
+        "今年，我区共有十六个项目，总投资较去年增长两成。",
+        "镌刻在岁月的纪念碑上，传为佳话…… 新华社发\n\n一段墨香四溢的忘年之谊，因此穿越时空隧道。",
+        "台北市長柯文哲出席活動，與民眾互動熱絡，攝影：王小明\n\n"
+        "市府今年將持續推動社會住宅，讓更多年輕人安心成家。",
+    ):
+        assert find_layout(P + text) == [], text
+
+
+def test_prose_that_mentions_reporters_and_pictures_is_still_joined() -> None:
+    """Role words in running prose are not credits: the cut sentences are joined."""
+    for a, b in (
+        ("据记者了解，该项目预计将于", "下月正式投产，年产值可达五十亿元。"),
+        ("赛后，他还不停地和记者们开", "玩笑，气氛十分轻松，完全看不出伤病的影响。"),
+        ("昨日上午，本报记者接到", "武昌某大学学生的投诉，称有人在学校附近张贴广告。"),
+        ("格会否对整体楼市造成影响，曾荫", "权强调，政府将对此密切监察，必要时出手干预。"),
+        ("攝影師說，這組照片是他在山上拍", "了整整三天才完成的作品，十分珍貴。"),
+    ):
+        assert joined(P + a + "\n\n" + b) == P + a + b, a
+
+
+def test_a_sentence_opener_after_a_line_without_a_clause_mark() -> None:
+    for b in ("他表示，這次活動吸引很多民眾參加。", "昨（26）日，市府宣布擴大補助長者搭乘公車。"):
+        assert find_layout(P + "會議現場，民眾熱烈參與\n\n" + b) == [], b
+    # After a clause mark the same words go on with the sentence.
+    text = P + "會議現場，民眾熱烈參與，\n\n他表示，這次活動吸引很多民眾參加。"
+    assert joined(text) == P + "會議現場，民眾熱烈參與，他表示，這次活動吸引很多民眾參加。"
+
+
+def test_clean_sentences_with_captions_and_credits_between_them_make_no_joins() -> None:
+    """Real THUCNews and DRCD sentences as paragraphs, with a caption and a credit line
+    (generated from the sentence and a credit form) after some of them: no join."""
+    rng = random.Random(7)
+    names = ["王小明", "李大華", "张建华", "陈艳梅", "林志明", "黃怡君"]
+    credits = (
+        "新华社记者 {0} 摄", "記者{0}／攝影", "本报记者 {0}、{1} 摄", "通讯员 {0}、{1} 供图",
+        "資料照，記者{0}攝", "中央社記者{0}攝，106年11月26日", "圖文／記者{0}、{1}",
+        "記者{0}／台北報導", "{0} 摄", "（中央社記者{0}攝）", "攝影：{0}，{1}",
+    )  # fmt: skip
+    docs = _thucnews()[:400] + [" ".join(p) for p in list(_drcd_articles().values())[:200]]
+    for text in docs:
+        lines = []
+        for sentence in re.findall(r"[^。！？]*[。！？]+[”」]?", text):
+            lines.append(sentence.strip())
+            if rng.random() < 0.3:
+                body = sentence.strip().rstrip("。！？")[:36]
+                credit = rng.choice(credits).format(*rng.sample(names, 2))
+                lines.append(
+                    rng.choice([f"图为{body}", f"圖為{body}", f"▲{body}", f"{body}，{credit}"])
+                )
+                lines.append(credit)
+        document = "\n\n".join(line for line in lines if line)
+        assert find_layout(document) == [], document[:80]

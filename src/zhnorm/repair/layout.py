@@ -23,9 +23,27 @@ holding spaces) between a line *A* and a line *B* where
   ``　　`` line is a new paragraph by typographic convention), is not a heading, list
   item or dateline (``本报讯``, ``新华社``), and is prose (sentence-final punctuation,
   or clause punctuation on a line of 20+ characters);
-* unless *A* ends with a clause mark, *B* does not open with a sentence connective
-  (``但``, ``因此``, ``此外``, ``若不`` ...): a sentence that goes on with one has a
-  comma before it, so this is a paragraph whose final full stop is missing.
+* unless *A* ends with a clause mark, *B* does not open a sentence: with a connective
+  (``但``, ``因此``, ``此外``, ``若不`` ...), a pronoun and a verb of saying (``他表示，``
+  ``她們認為，``; not a named speaker, the column may break inside a name) or a time and
+  a comma (``昨（26）日，`` ``目前，``): a sentence that goes on with one has a comma
+  before it, so *A* is a paragraph (or a label) whose final full stop is missing.
+
+Neither *A* nor *B* may be a photo caption or a credit line.  Pictures leave their
+captions and credits between paragraphs, and those lines end without punctuation like a
+cut sentence; what gives them away is their shape, not their words:
+
+* a caption opens with a caption mark (``图为`` ``圖為`` ``上圖`` ``左起`` ``▲``) or
+  names a position in the picture (``（中）`` ``（左二）``);
+* a credit is short (at most 40 characters), holds no sentence-final punctuation, and
+  carries a role word where a credit puts it: ending a clause (``张三 摄``
+  ``王小明攝，106年11月26日`` ``供圖，`` ``資料照``; verbs prose uses too, ``北市府提供``
+  ``台北報導``, only at the end of the line), at the start before a separator (``圖／``
+  ``攝影：`` ``來源：`` ``photo:``), or a reporter word with a name (``記者王小明／``
+  ``记者 张三`` ``记者：李四``, not ``记者接到``); a line in brackets (``（示意圖）``) too;
+* *A* must not end with such a credit after a space or a punctuation mark, whatever its
+  length (``图为…现场。 新华社记者 张三 摄``): the credit closes it; nor may *B* (a
+  caption with no full stop before its credit, ``…现场，攝影：王小明``).
 
 Two or more blank lines are a deliberate section break and are never joined.  The join
 removes the blank line (and trailing spaces of *A*); Chinese needs no space.
@@ -69,11 +87,48 @@ _OPENER = re.compile(
     r"若[不是]|如果|但|然而|因此|所以|此外|另外|而且|[並并]且|[雖虽]然|不[過过]|同[時时]"
     r"|由[於于]|因[為为]|[總总]之|例如|另一方面"
 )
+# Clauses that open a sentence: a pronoun and a verb of saying, or a time, then a comma.
+# (Not a named speaker: a column break can fall inside the name, "曾荫" + "权强调，".)
+_NEW_SENTENCE = re.compile(
+    r"[他她我你][们們]?[也还還則则更]?(?:表示|指出|[說说]|[強强][調调]|[認认][為为]|坦言|透露|直言|[指提]出)[，,：:]"
+    r"|(?:[昨今明前][天日晚]|[昨今明][（(]\d{1,2}[）)]日|日前|近日|目前|稍早|[上下]午|[晚当當][间間天])[，,]"
+)
 _PUNCT_SET = frozenset("，、；：。！？,;:!?…")
 _COUPLET = re.compile(rf"([{HAN_CLASS}\w]{{2,12}})[，,\s]([{HAN_CLASS}\w]{{2,12}})")
 _FURNITURE = re.compile(
     r"[（(]?(?:详见|下转|上接|转|接|见)第?[A-Za-z]?\d{1,3}版[）)]?|[（(]?(?:下转|上接|转|接)第?[A-Za-z]?[一二三四五六七八九十]{1,3}版[）)]?"
 )
+# Captions: a caption mark at the start of the line, or a position in the picture.
+_CAPTION_HEAD = re.compile(
+    r"[图圖]片?[为為示]|[上下左右][图圖]|[左右]起|[图圖][说說注註]|[▲△▼▽►↑↓※]"
+)
+_POSITION = re.compile(r"[（(](?:[左中右]|前排|後排|后排)[一二三四五六七八九\d]?起?[）)]")
+# Credits: a role word where a credit puts it.  Role words that are only ever credits
+# may end any clause; verbs that prose uses too (提供 报道 整理) only the whole line, where
+# a date may follow them.
+_ONLY_CREDIT_END = (
+    r"(?:(?<!拍)[摄攝](?:影|制|製)?|社[发發]|翻[摄攝]\S*|供[图圖稿]|[资資]料[照图圖]片?|示意[图圖]"
+    r"|截[图圖]|[制製绘繪][图圖]|photo|Photo|PHOTO)[）)]?(?=[，,、\s]|$)"
+)
+_VERB_CREDIT_END = r"(?:提供|[报報][道导導]|整理)[\s\d年月日号號/.\-，,]*[）)]?$"
+_ROLE_HEAD = (
+    r"[（(]?(?:[图圖](?:片|文|說|说)?|照片|相片|[摄攝]影|文字?|[图圖]?片?[来來]源|[资資]料[来來]源"
+    r"|photo|image|credit|source|via)\s*[／/:：|｜]"
+)
+# A person's name in a credit: two to four Han characters, none of them a grammatical word
+# (``记者接到`` ``记者们开`` are prose).
+_NAME = rf"(?:(?![们在这那了的到看说是有和对向也都就把被将会要])[{HAN_CLASS}]){{2,4}}"
+_REPORTER_NAME = (
+    r"(?:[记記]者|通[讯訊][员員]|[实實][习習]生|特派[员員]|特[约約][记記]者|[编編][辑輯])"
+    rf"\s*[：:／/]?\s*{_NAME}(?=[\s／/、）)]|$)"
+)
+_CREDIT = re.compile(
+    rf"^{_ROLE_HEAD}|{_REPORTER_NAME}|{_ONLY_CREDIT_END}|{_VERB_CREDIT_END}", re.IGNORECASE
+)
+# The credit that may close a longer caption line, after a space or a punctuation mark.
+_APPENDED_CREDIT = re.compile(rf"^{_ROLE_HEAD}|{_REPORTER_NAME}|{_ONLY_CREDIT_END}", re.IGNORECASE)
+_CREDIT_SEP = re.compile(r"[\s。！？…，,；;]+")
+_CREDIT_MAX = 40  # a credit line is at most this long
 _SHORT = 20  # B without a full stop must be at least this long to count as prose
 _TITLE_MAX = 30  # a standalone A up to this long, opening the text or after a title, is a title
 
@@ -104,6 +159,39 @@ def _is_titleish(line: str) -> bool:
     if not stripped or _HEADING.match(stripped):
         return True
     return len(stripped) <= 30 and not _FINAL.search(stripped) and not _A_TAIL.match(stripped[-1])
+
+
+def _is_caption_or_credit(line: str) -> bool:
+    """A photo caption or a credit line (module docstring), never part of a cut sentence."""
+    body = line.strip()
+    if not body:
+        return False
+    if _CAPTION_HEAD.match(body) or _POSITION.search(body):
+        return True
+    if len(body) <= _CREDIT_MAX and not _FINAL.search(body):
+        if body[0] in "（(" and body[-1] in "）)":
+            return True
+        if _CREDIT.search(body):
+            return True
+    return False
+
+
+def _credit_tail(line: str) -> int:
+    """Where a credit closing ``line`` after a space or a punctuation mark starts ("图为…
+    现场。 新华社记者 张三 摄", "…，攝影：王小明"), or -1."""
+    body = line.rstrip()
+    for sep in _CREDIT_SEP.finditer(body, max(0, len(body) - _CREDIT_MAX - 1)):
+        tail = body[sep.end() :]
+        if tail and not _FINAL.search(tail) and _APPENDED_CREDIT.search(tail):
+            return sep.end()
+    return -1
+
+
+def _caption_with_credit(b: str) -> bool:
+    """*B* is a caption closed by its credit: no full stop before the credit (a paragraph
+    that ends "…。（记者：李四）" is prose and may still continue *A*)."""
+    start = _credit_tail(b)
+    return start >= 0 and not _FINAL.search(b, 0, start)
 
 
 def _previous_line(text: str, line_start: int) -> str | None:
@@ -176,7 +264,13 @@ def find_layout(text: str) -> list[Edit]:
         if (
             _b_continues(b)
             and _a_continues(text, a_start, a)
-            and not (_OPENER.match(b) and not _CLAUSE.match(a.rstrip()[-1]))
+            and not (
+                (_OPENER.match(b) or _NEW_SENTENCE.match(b)) and not _CLAUSE.match(a.rstrip()[-1])
+            )
+            and not _is_caption_or_credit(a)
+            and _credit_tail(a) < 0
+            and not _caption_with_credit(b)
+            and not _is_caption_or_credit(b)
         ):
             cut = a_start + len(a.rstrip())
             edits.append(
