@@ -16,11 +16,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from ...chardata import LOST_MARKS, encode_char
+from ...chardata import LOST_MARKS
 from ..plausibility import fluency
 from ..types import Edit, apply_edits
 from .big5_read_as_gbk import DBCS_PAIRS, DBCS_PROOF, dbcs_bytes, dbcs_spans
-from .common import LATIN_CODECS, PAIRS, RUN_CAP, SINGLE_BYTE_CODECS
+from .common import reader_bytes, LATIN_CODECS, PAIRS, RUN_CAP, SINGLE_BYTE_CODECS
 from .dbcs_as_single_byte import pick_dbcs_reading
 from .gates import acceptable, dbcs_acceptable, reads_as_words
 from .gbk_read_as_big5 import SHIFT_PAIRS, shift_spans, worth_searching
@@ -80,7 +80,7 @@ def _repair_once(
     # GBK/Big5 read as cp1252/latin-1: candidates per (reader, segment) and writer.
     dbcs_single: dict[tuple[str, int, int], dict[str, list[tuple[bool, tuple[float, Edit]]]]] = {}
     for encoded_as, decoded_as in PAIRS if pairs else ():
-        for s0, s1 in _segments(window, encode_char, decoded_as):
+        for s0, s1 in _segments(window, reader_bytes, decoded_as):
             seg = window[s0:s1]
             if seg.isascii():
                 continue
@@ -160,6 +160,29 @@ def _hits(text: str) -> list[tuple[int, int]]:
         for m in trigger().finditer(text)
         if m.end() - m.start() > 1 and hit_ok(m.group())
     ]
+
+
+def _latin_high(ch: str) -> bool:
+    """A character a cp1252 or Latin-1 reader shows for a byte 80-FF."""
+    return not ch.isascii() and any(reader_bytes(ch, codec) is not None for codec in LATIN_CODECS)
+
+
+def mojibake_runs(text: str) -> list[tuple[int, int]]:
+    """Spans the other fixers leave to this one: maximal runs of characters a
+    cp1252/Latin-1 reader shows for high bytes that hold a pre-filter hit.  Inside
+    them an invisible-looking character (U+00AD is byte AD, a byte of ``中`` in UTF-8
+    and of ``经`` in GBK) is a byte of the garbled text, not clutter."""
+    runs: list[tuple[int, int]] = []
+    for h0, h1 in _hits(text):
+        if runs and h0 < runs[-1][1]:
+            continue
+        lo, hi = h0, h1
+        while lo > 0 and _latin_high(text[lo - 1]):
+            lo -= 1
+        while hi < len(text) and _latin_high(text[hi]):
+            hi += 1
+        runs.append((lo, hi))
+    return runs
 
 
 def _layered(edit: Edit) -> Edit:

@@ -15,9 +15,9 @@ from __future__ import annotations
 import bisect
 import re
 
-from ...chardata import LOST_MARKS, encode_char
+from ...chardata import LOST_MARKS
 from .clean_text import clean_stretches, edge_byte, edges_ok, ends_sentence, fine_after, fine_next
-from .common import LOST_BYTE, RUN_CAP, Span
+from .common import reader_bytes, LOST_BYTE, RUN_CAP, Span
 from .dbcs_as_single_byte import reading_in_step
 from .utf8_reading import decode_dropped, lossy_at, prefer_lossy
 
@@ -37,7 +37,7 @@ def roundtrip_spans(
         if ch in LOST_MARKS:
             chunks.append(None)
             continue
-        b = encode_char(ch, decoded_as)
+        b = reader_bytes(ch, decoded_as)
         if b is None:
             return []
         chunks.append(b)
