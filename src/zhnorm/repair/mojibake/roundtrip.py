@@ -106,7 +106,13 @@ def roundtrip_spans(
             i += 1
             continue
         c = bisect.bisect_left(clean, i)
-        cap = min(n, i + span_cap, clean[c] if c < len(clean) else n)
+        limit = i + span_cap
+        if lenient:
+            # A long run is cut where a UTF-8 character starts, never inside one (the
+            # tail of a cut character would read as a hole and be guessed).
+            while limit < n and (chunk := chunks[limit]) is not None and 0x80 <= chunk[0] <= 0xBF:
+                limit += 1
+        cap = min(n, limit, clean[c] if c < len(clean) else n)
         if cap <= i:
             i += 1
             continue
