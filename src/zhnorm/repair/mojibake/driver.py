@@ -71,11 +71,13 @@ def _repair_once(
     pairs: bool = True,
     dbcs: bool = True,
     shift_at: Sequence[tuple[int, int]] = (),
+    layers: bool = True,
 ) -> list[Edit]:
     """Candidate edits of :data:`PAIRS` (unless ``pairs=False``) and of GBK<->Big5
     (unless ``dbcs=False``) in ``window``, the best non-overlapping ones.  A GBK<->Big5
     segment without a lost mark is searched for dropped bytes only where it overlaps
-    one of the pre-filter hits ``shift_at``."""
+    one of the pre-filter hits ``shift_at``.  With ``layers``, a UTF-8 reading that is
+    itself mojibake is judged by its innermost reading (:func:`_unlayered`)."""
     cands: list[tuple[float, Edit]] = []
     # GBK/Big5 read as cp1252/latin-1: candidates per (reader, segment) and writer.
     dbcs_single: dict[tuple[str, int, int], dict[str, list[tuple[bool, tuple[float, Edit]]]]] = {}
@@ -88,13 +90,18 @@ def _repair_once(
             for a, b, repl, info in roundtrip_spans(seg, encoded_as, decoded_as, *around):
                 start, end = s0 + a, s0 + b
                 garbled = window[start:end]
-                ok = acceptable(garbled, repl, encoded_as, decoded_as) and not (
+                # UTF-8 read as a single-byte page twice: the first reading is itself
+                # mojibake, so the span is judged by what its last layer reads.
+                judged = repl
+                if layers and encoded_as == "utf-8" and decoded_as in SINGLE_BYTE_CODECS:
+                    judged = _unlayered(repl)
+                ok = acceptable(garbled, judged, encoded_as, decoded_as) and not (
                     decoded_as in SINGLE_BYTE_CODECS and reads_as_words(window, start, end)
                 )
                 dbcs_single_pair = encoded_as != "utf-8" and decoded_as in LATIN_CODECS
                 if not ok and not dbcs_single_pair:
                     continue
-                gain = fluency(repl) - fluency(garbled)
+                gain = fluency(judged) - fluency(garbled)
                 detail: dict[str, object] = {"encoded_as": encoded_as, "decoded_as": decoded_as}
                 if info is not None:
                     detail.update(info)
@@ -185,25 +192,38 @@ def mojibake_runs(text: str) -> list[tuple[int, int]]:
     return runs
 
 
-def _layered(edit: Edit) -> Edit:
-    """Undo further layers (e.g. UTF-8 read as cp1252 twice) inside one edit."""
-    layers = [dict(edit.detail)]
-    text = edit.replacement
-    lossy = edit.lossy
+def _inner_layers(text: str) -> list[Edit]:
+    """The further layers of mojibake a whole replacement ``text`` is (at most two),
+    each one edit covering all of the previous layer's text."""
+    out: list[Edit] = []
     for _ in range(2):
         if not _hits(text):
             break  # the replacement shows no mojibake
-        inner = _repair_once(text)
+        inner = _repair_once(text, layers=False)
         if len(inner) != 1 or inner[0].start != 0 or inner[0].end != len(text):
             break
-        layers.append(dict(inner[0].detail))
-        lossy = lossy or inner[0].lossy
+        out.append(inner[0])
         text = inner[0].replacement
-    if len(layers) == 1:
+    return out
+
+
+def _unlayered(text: str) -> str:
+    """``text`` with its further layers of mojibake undone."""
+    inner = _inner_layers(text)
+    return inner[-1].replacement if inner else text
+
+
+def _layered(edit: Edit) -> Edit:
+    """Undo further layers (e.g. UTF-8 read as cp1252 twice) inside one edit."""
+    inner = _inner_layers(edit.replacement)
+    if not inner:
         return edit
     detail = dict(edit.detail)
-    detail["layers"] = layers
-    return Edit(edit.start, edit.end, edit.original, text, edit.reason, lossy, detail)
+    detail["layers"] = [dict(edit.detail), *(dict(e.detail) for e in inner)]
+    lossy = edit.lossy or any(e.lossy for e in inner)
+    return Edit(
+        edit.start, edit.end, edit.original, inner[-1].replacement, edit.reason, lossy, detail
+    )
 
 
 def find_mojibake(text: str) -> list[Edit]:

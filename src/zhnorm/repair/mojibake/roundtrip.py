@@ -17,7 +17,7 @@ import re
 
 from ...chardata import LOST_MARKS
 from .clean_text import clean_stretches, edge_byte, edges_ok, ends_sentence, fine_after, fine_next
-from .common import reader_bytes, LOST_BYTE, RUN_CAP, Span
+from .common import LOST_BYTE, RUN_CAP, SINGLE_BYTE_CODECS, Span, reader_bytes
 from .dbcs_as_single_byte import reading_in_step
 from .utf8_reading import decode_dropped, lossy_at, prefer_lossy
 
@@ -58,6 +58,10 @@ def roundtrip_spans(
         return []  # not one whole UTF-8 character in these bytes: nothing to read
     # A GBK/Big5 sentence read as a single-byte page is twice as long as its hanzi.
     span_cap = 80 if lenient else RUN_CAP
+    if lenient and decoded_as in SINGLE_BYTE_CODECS:
+        whole = _whole_utf8(segment, data, offs)
+        if whole is not None:
+            return [whole]
     # Where the garbled side stops being mojibake: a clean-looking stretch, or the end
     # of a sentence of the reading followed by text that reads fine.  No span crosses.
     clean = clean_stretches(segment)
@@ -144,3 +148,25 @@ def roundtrip_spans(
         out.append((first, last, repl, info))
         i = last
     return out
+
+
+def _whole_utf8(segment: str, data: bytes, offs: list[int]) -> Span | None:
+    """The whole segment, from its first to its last non-ASCII character, when its
+    bytes are UTF-8 from end to end (however long: the walk's span cap would cut a
+    sentence, and a layered reading such as UTF-8 read as cp1252 twice, six garbled
+    characters a hanzi, is only whole when it is read whole)."""
+    i = next((k for k, ch in enumerate(segment) if not ch.isascii()), None)
+    if i is None:
+        return None
+    j = len(segment)
+    while segment[j - 1].isascii():
+        j -= 1
+    if j - i < 3:
+        return None  # short pieces are the walk's to judge
+    try:
+        repl = data[offs[i] : offs[j]].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if repl == segment[i:j] or repl.isascii() or not edges_ok(segment, i, j, repl):
+        return None
+    return (i, j, repl, None)
