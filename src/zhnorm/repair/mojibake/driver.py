@@ -14,14 +14,16 @@ replacement.  ``锟斤拷`` (UTF-8 of U+FFFD read as GBK) becomes U+FFFD.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 
-from ...chardata import LOST_MARKS
-from ..plausibility import fluency
+from ...chardata import LOST_MARKS, is_han
+from ..plausibility import fluency, is_rare
 from ..types import Edit, apply_edits
 from .big5_read_as_gbk import DBCS_PAIRS, DBCS_PROOF, dbcs_bytes, dbcs_spans
 from .common import reader_bytes, LATIN_CODECS, PAIRS, RUN_CAP, SINGLE_BYTE_CODECS
 from .dbcs_as_single_byte import pick_dbcs_reading
+from .clean_text import edges_ok
 from .gates import acceptable, dbcs_acceptable, reads_as_words
 from .gbk_read_as_big5 import SHIFT_PAIRS, shift_spans, worth_searching
 from .prefilter import dbcs_trigger, hit_ok, trigger
@@ -226,6 +228,90 @@ def _layered(edit: Edit) -> Edit:
     )
 
 
+_WHOLE_RUN_CAP = 4000  # characters of one run read whole at most
+_MAX_LAYERS = 3
+
+
+def _utf8_layers(run: str, codec: str) -> tuple[str, int] | None:
+    """``run`` read back while its bytes in ``codec`` are UTF-8 from end to end: the
+    innermost reading and how many layers it took (``None`` if not even one)."""
+    text, layers = run, 0
+    while layers < _MAX_LAYERS:
+        chunks = [reader_bytes(ch, codec) for ch in text]
+        if any(chunk is None for chunk in chunks):
+            break
+        try:
+            inner = b"".join(chunk or b"" for chunk in chunks).decode("utf-8")
+        except UnicodeDecodeError:
+            break
+        if inner == text:
+            break
+        text, layers = inner, layers + 1
+    return (text, layers) if layers else None
+
+
+def _whole_runs(text: str, hits: list[tuple[int, int]]) -> list[Edit]:
+    """UTF-8 read as cp1252 or Latin-1, once or more, over a whole run: the maximal
+    stretch around a hit that such a reader can show (ASCII included, up to a line),
+    trimmed to its non-ASCII ends, whose bytes are UTF-8 from end to end, layer after
+    layer.  A sentence is read whole however long it is (the window walk caps its
+    spans); the innermost reading must pass the same gates as any other span."""
+    edits: list[Edit] = []
+    covered = 0
+    for h0, h1 in hits:
+        if h0 < covered:
+            continue
+        for codec in LATIN_CODECS:
+            lo, hi = h0, h0
+            while lo > 0 and h0 - lo < _WHOLE_RUN_CAP and _shows(text[lo - 1], codec):
+                lo -= 1
+            while hi < len(text) and hi - h0 < _WHOLE_RUN_CAP and _shows(text[hi], codec):
+                hi += 1
+            lo = max(lo, covered)
+            while lo < hi and text[lo].isascii():
+                lo += 1
+            while hi > lo and text[hi - 1].isascii():
+                hi -= 1
+            if hi < h1:
+                continue
+            garbled = text[lo:hi]
+            found = _utf8_layers(garbled, codec)
+            if found is None:
+                continue
+            repl, layers = found
+            if not _whole_acceptable(garbled, repl, codec) or not edges_ok(
+                garbled, 0, len(garbled), repl
+            ):
+                continue
+            detail: dict[str, object] = {"encoded_as": "utf-8", "decoded_as": codec}
+            if layers > 1:
+                detail["layers"] = [dict(detail) for _ in range(layers)]
+            edits.append(Edit(lo, hi, garbled, repl, "codec mojibake", False, detail))
+            covered = hi
+            break
+    return edits
+
+
+def _whole_acceptable(garbled: str, repl: str, codec: str) -> bool:
+    """The gates of a whole run: those of any span, or, since a run of four or more
+    characters that is UTF-8 from end to end is no accident, a reading that is all
+    Chinese (hanzi, CJK or general punctuation besides ASCII), mostly common hanzi, and
+    more fluent than the garbled run (``华夏全球上涨4.2%`` scores low on its digits)."""
+    if acceptable(garbled, repl, "utf-8", codec):
+        return True
+    wide = [c for c in repl if not c.isascii()]
+    han = [c for c in wide if is_han(c)]
+    if len(wide) < 4 or len(han) < 2 or sum(1 for c in han if is_rare(c)) * 4 > len(han):
+        return False
+    if not all(is_han(c) or unicodedata.category(c)[0] in "PZ" for c in wide):
+        return False
+    return fluency(repl) - fluency(garbled) >= 1.0
+
+
+def _shows(ch: str, codec: str) -> bool:
+    return ch not in "\n\r" and reader_bytes(ch, codec) is not None
+
+
 def find_mojibake(text: str) -> list[Edit]:
     """Return sorted, non-overlapping edits undoing codec mojibake in ``text``."""
     if text.isascii():
@@ -237,11 +323,14 @@ def find_mojibake(text: str) -> list[Edit]:
         dbcs_hits = [(a, b) for a, b in dbcs_hits if worth_searching(text[a:b], "gbk", "big5")]
     if not hits and not dbcs_hits:
         return []
+    whole = _whole_runs(text, hits)
     every = sorted(hits + dbcs_hits)
-    edits: list[Edit] = []
+    edits: list[Edit] = list(whole)
     covered = -1
     for m_start, m_end in every:
         if m_start < covered:
+            continue
+        if any(w.start <= m_start < w.end for w in whole):
             continue
         # Window boundaries: only ASCII / ideographic space.  U+00A0 and U+0085 are
         # latin-1 readings of UTF-8 continuation bytes and belong to the run.
@@ -274,6 +363,8 @@ def find_mojibake(text: str) -> list[Edit]:
             )
             if not any(s < h1 and h0 < t for h0, h1 in own):
                 continue  # only spans that contain mojibake evidence of their kind are touched
+            if any(s < w.end and w.start < t for w in whole):
+                continue  # read whole already
             e2 = _layered(e)
             edits.append(
                 Edit(
