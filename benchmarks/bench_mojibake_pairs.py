@@ -53,7 +53,7 @@ def documents(data_dir: Path) -> list[str]:
     simp = texts(data_dir / "thucnews-cnews-sample" / "cnews_val_1000.jsonl")
     trad = texts(data_dir / "drcd-zh-tw" / "drcd_paragraphs.jsonl")
     out: list[str] = []
-    for a, b in zip(simp, trad):
+    for a, b in zip(simp, trad, strict=False):
         out += [a[:600], b[:600]]
     return out
 
@@ -72,7 +72,8 @@ def main() -> None:
     tools: dict[str, Callable[[str], str]] = {"zhnorm": fix_text, "ftfy": ftfy.fix_encoding}
     sample = docs[: 4 * args.per_pair]
     clean = {name: sum(tool(d) != d for d in sample) for name, tool in tools.items()}
-    print(f"clean documents changed ({len(sample)}): " + ", ".join(f"{k} {v}" for k, v in clean.items()))
+    changed = ", ".join(f"{k} {v}" for k, v in clean.items())
+    print(f"clean documents changed ({len(sample)}): {changed}")
     print(f"{'pair':24} {'zhnorm':>8} {'ftfy':>8}")
     for pair, garble in PAIRS.items():
         cases: list[tuple[str, str]] = []
@@ -94,7 +95,8 @@ def main() -> None:
                     ok += 1
                 elif name == "zhnorm" and shown < args.show:
                     shown += 1
-                    k = next(i for i, (a, b) in enumerate(zip(got + "\0", want + "\0")) if a != b)
+                    pairs = zip(got + "\0", want + "\0", strict=False)
+                    k = next(i for i, (a, b) in enumerate(pairs) if a != b)
                     print("  FAIL", repr(garbled[max(0, k - 10) : k + 60]))
                     print("   ->", repr(got[max(0, k - 10) : k + 40]))
                     print("  want", repr(want[max(0, k - 10) : k + 40]))

@@ -280,9 +280,7 @@ def _mojibake_runs(text: str) -> list[tuple[int, int]]:
     return mojibake_runs(text)
 
 
-def _invisible(
-    text: str, start: int, end: int, codec_runs: list[tuple[int, int]]
-) -> Edit | None:
+def _invisible(text: str, start: int, end: int, codec_runs: list[tuple[int, int]]) -> Edit | None:
     """The edit removing the invisible characters of ``text[start:end]``; a soft hyphen
     inside one of ``codec_runs`` (where the mojibake fixer sees garbled bytes) stays."""
     original = text[start:end]

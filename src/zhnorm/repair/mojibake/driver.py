@@ -21,9 +21,9 @@ from ...chardata import LOST_MARKS, is_han
 from ..plausibility import fluency, is_rare
 from ..types import Edit, apply_edits
 from .big5_read_as_gbk import DBCS_PAIRS, DBCS_PROOF, dbcs_bytes, dbcs_spans
-from .common import reader_bytes, LATIN_CODECS, PAIRS, RUN_CAP, SINGLE_BYTE_CODECS
-from .dbcs_as_single_byte import pick_dbcs_reading
 from .clean_text import edges_ok
+from .common import LATIN_CODECS, PAIRS, RUN_CAP, SINGLE_BYTE_CODECS, reader_bytes
+from .dbcs_as_single_byte import pick_dbcs_reading
 from .gates import acceptable, dbcs_acceptable, reads_as_words
 from .gbk_read_as_big5 import SHIFT_PAIRS, shift_spans, worth_searching
 from .prefilter import dbcs_trigger, hit_ok, trigger
@@ -258,10 +258,13 @@ def _whole_runs(text: str, hits: list[tuple[int, int]]) -> list[Edit]:
     spans); the innermost reading must pass the same gates as any other span."""
     edits: list[Edit] = []
     covered = 0
+    failed = dict.fromkeys(LATIN_CODECS, 0)  # a later hit inside a failed run fails too
     for h0, h1 in hits:
         if h0 < covered:
             continue
         for codec in LATIN_CODECS:
+            if h0 < failed[codec]:
+                continue
             lo, hi = h0, h0
             while lo > 0 and h0 - lo < _WHOLE_RUN_CAP and _shows(text[lo - 1], codec):
                 lo -= 1
@@ -272,6 +275,7 @@ def _whole_runs(text: str, hits: list[tuple[int, int]]) -> list[Edit]:
                 lo += 1
             while hi > lo and text[hi - 1].isascii():
                 hi -= 1
+            failed[codec] = hi
             if hi < h1:
                 continue
             garbled = text[lo:hi]
