@@ -40,6 +40,11 @@ PAIRS: dict[str, Callable[[str], str]] = {
     "utf-8 as web cp1252": lambda s: web_cp1252(s.encode("utf-8")),
     "utf-8 as latin-1": lambda s: s.encode("utf-8").decode("latin-1"),
     "utf-8 double-encoded": lambda s: web_cp1252(web_cp1252(s.encode("utf-8")).encode("utf-8")),
+    # Other pairs, watched for regressions (a sentence the writer cannot encode is
+    # skipped, and so is a UTF-8 sentence GBK cannot read whole: lossless cases only).
+    "gbk as latin-1": lambda s: s.encode("gbk").decode("latin-1"),
+    "big5 as latin-1": lambda s: s.encode("big5").decode("latin-1"),
+    "utf-8 as gbk": lambda s: s.encode("utf-8").decode("gbk"),
 }
 
 _SENTENCE = re.compile(r"[^。！？；]{6,60}[。！？；]")
@@ -84,7 +89,11 @@ def main() -> None:
             if not sentences:
                 continue
             m = rng.choice(sentences)
-            cases.append((doc[: m.start()] + garble(m.group()) + doc[m.end() :], doc))
+            try:
+                garbled = garble(m.group())
+            except UnicodeError:
+                continue
+            cases.append((doc[: m.start()] + garbled + doc[m.end() :], doc))
         scores = {}
         for name, tool in tools.items():
             ok = 0

@@ -270,18 +270,26 @@ def _whole_runs(text: str, hits: list[tuple[int, int]]) -> list[Edit]:
                 lo -= 1
             while hi < len(text) and hi - h0 < _WHOLE_RUN_CAP and _shows(text[hi], codec):
                 hi += 1
-            lo = max(lo, covered)
-            while lo < hi and text[lo].isascii():
-                lo += 1
-            while hi > lo and text[hi - 1].isascii():
-                hi -= 1
             failed[codec] = hi
-            if hi < h1:
-                continue
-            garbled = text[lo:hi]
-            found = _utf8_layers(garbled, codec)
+            # Punctuation next to the run that the reader can also show (``”`` is byte
+            # 94 in cp1252) is not part of it: the run starts on a UTF-8 lead byte and
+            # may shed up to three characters at its end.
+            lo = max(lo, covered)
+            while lo < h0 and not _utf8_lead(text[lo], codec):
+                lo += 1
+            found = None
+            for _ in range(4):
+                while hi > lo and text[hi - 1].isascii():
+                    hi -= 1
+                if hi < h1:
+                    break
+                found = _utf8_layers(text[lo:hi], codec)
+                if found is not None:
+                    break
+                hi -= 1
             if found is None:
                 continue
+            garbled = text[lo:hi]
             repl, layers = found
             if not _whole_acceptable(garbled, repl, codec) or not edges_ok(
                 garbled, 0, len(garbled), repl
@@ -298,18 +306,26 @@ def _whole_runs(text: str, hits: list[tuple[int, int]]) -> list[Edit]:
 
 def _whole_acceptable(garbled: str, repl: str, codec: str) -> bool:
     """The gates of a whole run: those of any span, or, since a run of four or more
-    characters that is UTF-8 from end to end is no accident, a reading that is all
-    Chinese (hanzi, CJK or general punctuation besides ASCII), mostly common hanzi, and
-    more fluent than the garbled run (``华夏全球上涨4.2%`` scores low on its digits)."""
+    characters that is UTF-8 from end to end is no accident, a reading that is Chinese
+    (besides ASCII, four fifths hanzi and punctuation), mostly common hanzi, and more
+    fluent than the garbled run (``华夏全球上涨4.2%`` scores low on its digits)."""
     if acceptable(garbled, repl, "utf-8", codec):
         return True
     wide = [c for c in repl if not c.isascii()]
     han = [c for c in wide if is_han(c)]
     if len(wide) < 4 or len(han) < 2 or sum(1 for c in han if is_rare(c)) * 4 > len(han):
         return False
-    if not all(is_han(c) or unicodedata.category(c)[0] in "PZ" for c in wide):
-        return False
+    other = sum(1 for c in wide if not is_han(c) and unicodedata.category(c)[0] not in "PZ")
+    if 5 * other > len(wide):
+        return False  # mostly letters of other scripts (``Chloé`` inside is fine)
     return fluency(repl) - fluency(garbled) >= 1.0
+
+
+def _utf8_lead(ch: str, codec: str) -> bool:
+    """Whether the byte a reader in ``codec`` showed as ``ch`` starts a UTF-8 sequence
+    of two or more bytes."""
+    got = reader_bytes(ch, codec)
+    return got is not None and 0xC2 <= got[0] <= 0xF4
 
 
 def _shows(ch: str, codec: str) -> bool:
@@ -353,7 +369,8 @@ def find_mojibake(text: str) -> list[Edit]:
             while edge < len(text) and text[edge] not in _SPACE and edge - h_end < _WINDOW_CAP:
                 edge += 1
             hi = max(hi, edge)
-        lo = max(lo, covered)
+        lo = max([lo, covered, *(w.end for w in whole if w.end <= m_start)])
+        hi = min([hi, *(w.start for w in whole if w.start >= m_end)])
         window = text[lo:hi]
         # Only the kinds of repair this window has evidence for.
         regular = any(lo <= h0 < hi for h0, _ in hits)
