@@ -153,6 +153,8 @@ def test_soft_hyphen_inside_mojibake_is_left_to_mojibake(clean: str) -> None:
         ("Zei\u00adtung", "Zeitung"),
         ("Mün\u00adchen", "München"),
         ("é\u00adà", "éà"),
+        ("\u00ad" * 50 + "中文" + "\u00ad" * 50, "中文"),  # a run of hints is no garble
+        ("Ã\u00ad\u00ad", "Ã"),
     ],
 )
 def test_soft_hyphen_outside_mojibake_is_removed(text: str, expected: str) -> None:

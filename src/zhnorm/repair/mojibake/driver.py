@@ -8,7 +8,14 @@ every pair of :data:`PAIRS` (:mod:`.roundtrip`) and for GBK<->Big5
 (:mod:`.gates`) are ranked by their gain in fluency times their length, and the best
 non-overlapping ones kept, each only if it overlaps a hit of its own kind.  Layered
 mojibake (UTF-8 read as cp1252 twice) is undone by repeating the step on the
-replacement.  ``锟斤拷`` (UTF-8 of U+FFFD read as GBK) becomes U+FFFD.
+replacement, and a candidate is judged by its innermost reading.  ``锟斤拷`` (UTF-8 of
+U+FFFD read as GBK) becomes U+FFFD.
+
+Before the windows, a run that a cp1252 or Latin-1 reader can show and whose bytes are
+UTF-8 from end to end, layer after layer, is read whole, however long
+(:func:`_whole_runs`); a cp1252 reader may be a browser's, showing its undefined bytes as
+C1 controls (:func:`.common.reader_bytes`).  :func:`mojibake_runs` tells the clutter fixer
+which characters are bytes of a garbled run (a soft hyphen is byte AD).
 """
 
 from __future__ import annotations
@@ -176,11 +183,16 @@ def _latin_high(ch: str) -> bool:
     return not ch.isascii() and any(reader_bytes(ch, codec) is not None for codec in LATIN_CODECS)
 
 
+# Characters the clutter fixer deletes that a cp1252/Latin-1 reader shows for a byte.
+_CLUTTER_BYTES = frozenset("\u00ad")
+
+
 def mojibake_runs(text: str) -> list[tuple[int, int]]:
     """Spans the other fixers leave to this one: maximal runs of characters a
     cp1252/Latin-1 reader shows for high bytes that hold a pre-filter hit.  Inside
     them an invisible-looking character (U+00AD is byte AD, a byte of ``中`` in UTF-8
-    and of ``经`` in GBK) is a byte of the garbled text, not clutter."""
+    and of ``经`` in GBK) is a byte of the garbled text, not clutter.  A run counts if
+    such characters are at most a third of it and it has two other characters."""
     runs: list[tuple[int, int]] = []
     for h0, h1 in _hits(text):
         if runs and h0 < runs[-1][1]:
@@ -190,7 +202,13 @@ def mojibake_runs(text: str) -> list[tuple[int, int]]:
             lo -= 1
         while hi < len(text) and _latin_high(text[hi]):
             hi += 1
-        runs.append((lo, hi))
+        # The run's own characters must be the evidence: soft hyphens in a row (a
+        # hyphenation hint repeated) are clutter, not bytes of a garbled run.
+        run = text[lo:hi]
+        if len(set(run) - _CLUTTER_BYTES) >= 2 and 3 * sum(
+            run.count(c) for c in _CLUTTER_BYTES
+        ) <= len(run):
+            runs.append((lo, hi))
     return runs
 
 
