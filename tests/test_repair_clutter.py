@@ -134,3 +134,28 @@ def test_never_raises_and_idempotent(text: str) -> None:
 def test_idempotent_on_clutter_alphabet(text: str) -> None:
     once = clean(text)
     assert clean(once) == once or "&" in text
+
+
+@pytest.mark.parametrize("clean", ["中国经济学会", "后来，中国的学者们", "学中文"])
+def test_soft_hyphen_inside_mojibake_is_left_to_mojibake(clean: str) -> None:
+    """Byte AD (of 中 E4 B8 AD, 学 E5 AD A6) reads as a soft hyphen in Latin-1: inside a
+    garbled run it is a byte of the run, and clutter leaves it there."""
+    garbled = clean.encode("utf-8").decode("latin-1")
+    assert "\u00ad" in garbled
+    text = "前文" + garbled + "后文"
+    assert all("\u00ad" not in e.original for e in find_clutter(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("中\u00ad文", "中文"),
+        ("Zei\u00adtung", "Zeitung"),
+        ("Mün\u00adchen", "München"),
+        ("é\u00adà", "éà"),
+        ("\u00ad" * 50 + "中文" + "\u00ad" * 50, "中文"),  # a run of hints is no garble
+        ("Ã\u00ad\u00ad", "Ã"),
+    ],
+)
+def test_soft_hyphen_outside_mojibake_is_removed(text: str, expected: str) -> None:
+    assert apply_edits(text, find_clutter(text)) == expected

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from zhnorm.repair.fix import apply_plan, fix_and_explain, fix_text
 from zhnorm.repair.mojibake import find_mojibake, fix_mojibake
 from zhnorm.repair.types import apply_edits
 
@@ -550,3 +551,66 @@ def test_latin_prose_next_to_chinese_untouched(clean: str) -> None:
         "他说：" + clean.replace(" ", "") + "然后离开了。",
     ):
         assert find_mojibake(text) == []
+
+
+# UTF-8 read as cp1252 the way browsers and MySQL do (WHATWG windows-1252): the five
+# bytes cp1252 leaves undefined (81 8D 8F 90 9D) become the C1 controls of that value.
+def _web_cp1252(data: bytes) -> str:
+    return "".join(
+        chr(b) if b in (0x81, 0x8D, 0x8F, 0x90, 0x9D) else bytes((b,)).decode("cp1252")
+        for b in data
+    )
+
+
+# Sentences written for these tests: 后 (E5 90 8E), 可 (E5 8F AF), 不 (E4 B8 8D) and 来
+# (E6 9D A5) carry the undefined bytes; 中 (E4 B8 AD) and 学 (E5 AD A6) carry byte AD,
+# which Latin-1 shows as a soft hyphen.
+_WEB_SENTENCES = [
+    "后来我们可以在不同的地方见面，东西也都送来了。",
+    "中国经济学会昨天在北京召开年会，来自各地的学者讨论了下一步的研究方向。",
+    "他说这件事情不可能在一个月之内完成，因为后面还有很多准备工作要做，所以大家"
+    "都应该耐心一点，不要着急，先把手上的问题解决好再说。",
+]
+
+
+@pytest.mark.parametrize("clean", _WEB_SENTENCES)
+@pytest.mark.parametrize("layers", [1, 2])
+def test_utf8_read_as_web_cp1252(clean: str, layers: int) -> None:
+    garbled = clean
+    for _ in range(layers):
+        garbled = _web_cp1252(garbled.encode("utf-8"))
+    text = "记者报道：" + garbled + "这是后文。"
+    assert fix_text(text) == "记者报道：" + clean + "这是后文。"
+
+
+@pytest.mark.parametrize("clean", _WEB_SENTENCES)
+def test_utf8_read_as_latin1_soft_hyphen_survives_clutter(clean: str) -> None:
+    """Byte AD reads as U+00AD in Latin-1; clutter must leave it to mojibake."""
+    garbled = clean.encode("utf-8").decode("latin-1")
+    assert "\u00ad" in garbled or "\x90" in garbled
+    text = "前文。" + garbled + "后文。"
+    explained = fix_and_explain(text)
+    assert explained.text == "前文。" + clean + "后文。"
+    assert [step.fixer for step in explained.steps] == ["mojibake"]
+    assert apply_plan(text, explained.steps) == explained.text
+    assert fix_text(explained.text) == explained.text
+
+
+def test_double_encoding_explains_its_layers() -> None:
+    clean = _WEB_SENTENCES[0]
+    garbled = _web_cp1252(_web_cp1252(clean.encode("utf-8")).encode("utf-8"))
+    (edit,) = find_mojibake("前文" + garbled + "后文")
+    assert edit.replacement == clean
+    assert len(edit.detail["layers"]) == 2
+
+
+@pytest.mark.parametrize(
+    "clean",
+    [
+        "Ã©tÃ© is what a café looks like",  # one layer of é in French, not Chinese
+        "La Zei\u00adtung and café crème in São Paulo, Müller",
+        "价格：Â£12，Â¥80（含税）",
+    ],
+)
+def test_whole_run_reading_leaves_non_chinese_alone(clean: str) -> None:
+    assert fix_mojibake(clean) == clean

@@ -218,6 +218,7 @@ def find_clutter(text: str) -> list[Edit]:
     """
     edits: list[Edit] = []
     resume = 0
+    codec_runs: list[tuple[int, int]] | None = None  # computed at the first soft hyphen
     for hit in _TRIGGER.finditer(text):
         start = hit.start()
         if start < resume:
@@ -229,7 +230,9 @@ def find_clutter(text: str) -> list[Edit]:
         elif ch in _INVISIBLE:
             run = _INVISIBLE_RUN.match(text, start)
             assert run is not None
-            edit = _invisible(text, start, run.end())
+            if codec_runs is None and "\u00ad" in run.group():
+                codec_runs = _mojibake_runs(text)
+            edit = _invisible(text, start, run.end(), codec_runs or [])
         elif ch in PUA_BULLETS:
             edit = _bullet(text, start)
         elif ch < "\u0080":
@@ -270,13 +273,24 @@ def _reference(text: str, start: int) -> Edit | None:
     return Edit(start, match.end(), original, decoded, "html-entity", detail={"entity": original})
 
 
-def _invisible(text: str, start: int, end: int) -> Edit | None:
+def _mojibake_runs(text: str) -> list[tuple[int, int]]:
+    # Imported on first use: most text never has a soft hyphen.
+    from .mojibake import mojibake_runs
+
+    return mojibake_runs(text)
+
+
+def _invisible(text: str, start: int, end: int, codec_runs: list[tuple[int, int]]) -> Edit | None:
+    """The edit removing the invisible characters of ``text[start:end]``; a soft hyphen
+    inside one of ``codec_runs`` (where the mojibake fixer sees garbled bytes) stays."""
     original = text[start:end]
     keep_joiners = any(c in _ZERO_WIDTH for c in original) and _joiners_needed(text, start, end)
     kept = "".join(
         c
         for i, c in enumerate(original)
-        if (keep_joiners and c in _ZERO_WIDTH) or (c == "\ufeff" and start + i == 0)
+        if (keep_joiners and c in _ZERO_WIDTH)
+        or (c == "\ufeff" and start + i == 0)
+        or (c == "\u00ad" and any(a <= start + i < b for a, b in codec_runs))
     )
     if kept == original:
         return None

@@ -13,6 +13,10 @@ Order (:data:`FIXER_ORDER`) matters:
 
 1. ``clutter`` - entities, look-alike ideographs, invisible characters.  First, because
    ``&#x4E2D;`` or a ZWSP inside a mojibake run would hide the damage from the others.
+   A character that is itself a byte of the garbled text (U+00AD is byte AD, of ``中`` in
+   UTF-8 and ``经`` in GBK) stays inside the runs the mojibake fixer claims
+   (:func:`zhnorm.repair.mojibake.mojibake_runs`, the one view both share); C1 controls
+   are never clutter.
 2. ``mojibake`` - codec mix-ups.
 3. ``byteshift`` - GBK one-byte-shift garble; it must still see the ruby annotations,
    which anchor its re-pairing.

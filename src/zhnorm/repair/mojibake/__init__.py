@@ -29,6 +29,6 @@ The steps, one submodule each:
 """
 
 from .common import PAIRS
-from .driver import find_mojibake, fix_mojibake
+from .driver import find_mojibake, fix_mojibake, mojibake_runs
 
-__all__ = ["PAIRS", "find_mojibake", "fix_mojibake"]
+__all__ = ["PAIRS", "find_mojibake", "fix_mojibake", "mojibake_runs"]

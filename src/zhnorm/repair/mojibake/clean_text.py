@@ -31,12 +31,13 @@ from ...chardata import (
     is_han,
 )
 from ..plausibility import char_score, is_rare, lexicon_index
+from .common import reader_bytes
 
 
 def edge_byte(ch: str, codec: str) -> bool:
     """Whether ``ch`` is a single-byte reader's character for a byte 80-A0
     (:data:`~zhnorm.chardata.HIGH_BYTES_OUTSIDE_GB2312_BIG5`)."""
-    got = encode_char(ch, codec)
+    got = reader_bytes(ch, codec)
     return got is not None and len(got) == 1 and got[0] in HIGH_BYTES_OUTSIDE_GB2312_BIG5
 
 

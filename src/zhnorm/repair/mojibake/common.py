@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from ...chardata import encode_char
+
 # Single-byte codecs a UTF-8 byte stream gets read in: Western Windows/ISO, Cyrillic
 # and Kazakh Windows, KOI8, Central European, classic Mac, and the DOS code pages that
 # consoles and zip tools still use for file names.
@@ -42,6 +44,21 @@ PAIRS: tuple[tuple[str, str], ...] = (
     ("big5", "cp1252"),
     ("big5", "latin-1"),
 )
+# Browsers and MySQL read the five bytes cp1252 leaves undefined as the C1 controls of
+# the same value (the WHATWG "windows-1252"); Python's cp1252 refuses them.
+_WEB_CP1252_UNDEFINED = {chr(b): bytes((b,)) for b in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
+
+
+def reader_bytes(ch: str, codec: str) -> bytes | None:
+    """The bytes a reader in ``codec`` showed as ``ch`` (``None`` if it never shows
+    ``ch``); a cp1252 reader may be a browser's, which shows its undefined bytes as C1
+    controls."""
+    got = encode_char(ch, codec)
+    if got is None and codec == "cp1252":
+        return _WEB_CP1252_UNDEFINED.get(ch)
+    return got
+
+
 RUN_CAP = 240  # characters of a garbled run examined at most
 LOST_BYTE = -1  # a lost-mark character in the byte stream of a segment
 

@@ -8,19 +8,28 @@ every pair of :data:`PAIRS` (:mod:`.roundtrip`) and for GBK<->Big5
 (:mod:`.gates`) are ranked by their gain in fluency times their length, and the best
 non-overlapping ones kept, each only if it overlaps a hit of its own kind.  Layered
 mojibake (UTF-8 read as cp1252 twice) is undone by repeating the step on the
-replacement.  ``锟斤拷`` (UTF-8 of U+FFFD read as GBK) becomes U+FFFD.
+replacement, and a candidate is judged by its innermost reading.  ``锟斤拷`` (UTF-8 of
+U+FFFD read as GBK) becomes U+FFFD.
+
+Before the windows, a run that a cp1252 or Latin-1 reader can show and whose bytes are
+UTF-8 from end to end, layer after layer, is read whole, however long
+(:func:`_whole_runs`); a cp1252 reader may be a browser's, showing its undefined bytes as
+C1 controls (:func:`.common.reader_bytes`).  :func:`mojibake_runs` tells the clutter fixer
+which characters are bytes of a garbled run (a soft hyphen is byte AD).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 
-from ...chardata import LOST_MARKS, encode_char
-from ..plausibility import fluency
+from ...chardata import LOST_MARKS, is_han
+from ..plausibility import fluency, is_rare
 from ..types import Edit, apply_edits
 from .big5_read_as_gbk import DBCS_PAIRS, DBCS_PROOF, dbcs_bytes, dbcs_spans
-from .common import LATIN_CODECS, PAIRS, RUN_CAP, SINGLE_BYTE_CODECS
+from .clean_text import edges_ok
+from .common import LATIN_CODECS, PAIRS, RUN_CAP, SINGLE_BYTE_CODECS, reader_bytes
 from .dbcs_as_single_byte import pick_dbcs_reading
 from .gates import acceptable, dbcs_acceptable, reads_as_words
 from .gbk_read_as_big5 import SHIFT_PAIRS, shift_spans, worth_searching
@@ -71,16 +80,18 @@ def _repair_once(
     pairs: bool = True,
     dbcs: bool = True,
     shift_at: Sequence[tuple[int, int]] = (),
+    layers: bool = True,
 ) -> list[Edit]:
     """Candidate edits of :data:`PAIRS` (unless ``pairs=False``) and of GBK<->Big5
     (unless ``dbcs=False``) in ``window``, the best non-overlapping ones.  A GBK<->Big5
     segment without a lost mark is searched for dropped bytes only where it overlaps
-    one of the pre-filter hits ``shift_at``."""
+    one of the pre-filter hits ``shift_at``.  With ``layers``, a UTF-8 reading that is
+    itself mojibake is judged by its innermost reading (:func:`_unlayered`)."""
     cands: list[tuple[float, Edit]] = []
     # GBK/Big5 read as cp1252/latin-1: candidates per (reader, segment) and writer.
     dbcs_single: dict[tuple[str, int, int], dict[str, list[tuple[bool, tuple[float, Edit]]]]] = {}
     for encoded_as, decoded_as in PAIRS if pairs else ():
-        for s0, s1 in _segments(window, encode_char, decoded_as):
+        for s0, s1 in _segments(window, reader_bytes, decoded_as):
             seg = window[s0:s1]
             if seg.isascii():
                 continue
@@ -88,13 +99,18 @@ def _repair_once(
             for a, b, repl, info in roundtrip_spans(seg, encoded_as, decoded_as, *around):
                 start, end = s0 + a, s0 + b
                 garbled = window[start:end]
-                ok = acceptable(garbled, repl, encoded_as, decoded_as) and not (
+                # UTF-8 read as a single-byte page twice: the first reading is itself
+                # mojibake, so the span is judged by what its last layer reads.
+                judged = repl
+                if layers and encoded_as == "utf-8" and decoded_as in SINGLE_BYTE_CODECS:
+                    judged = _unlayered(repl)
+                ok = acceptable(garbled, judged, encoded_as, decoded_as) and not (
                     decoded_as in SINGLE_BYTE_CODECS and reads_as_words(window, start, end)
                 )
                 dbcs_single_pair = encoded_as != "utf-8" and decoded_as in LATIN_CODECS
                 if not ok and not dbcs_single_pair:
                     continue
-                gain = fluency(repl) - fluency(garbled)
+                gain = fluency(judged) - fluency(garbled)
                 detail: dict[str, object] = {"encoded_as": encoded_as, "decoded_as": decoded_as}
                 if info is not None:
                     detail.update(info)
@@ -162,25 +178,176 @@ def _hits(text: str) -> list[tuple[int, int]]:
     ]
 
 
-def _layered(edit: Edit) -> Edit:
-    """Undo further layers (e.g. UTF-8 read as cp1252 twice) inside one edit."""
-    layers = [dict(edit.detail)]
-    text = edit.replacement
-    lossy = edit.lossy
+def _latin_high(ch: str) -> bool:
+    """A character a cp1252 or Latin-1 reader shows for a byte 80-FF."""
+    return not ch.isascii() and any(reader_bytes(ch, codec) is not None for codec in LATIN_CODECS)
+
+
+# Characters the clutter fixer deletes that a cp1252/Latin-1 reader shows for a byte.
+_CLUTTER_BYTES = frozenset("\u00ad")
+
+
+def mojibake_runs(text: str) -> list[tuple[int, int]]:
+    """Spans the other fixers leave to this one: maximal runs of characters a
+    cp1252/Latin-1 reader shows for high bytes that hold a pre-filter hit.  Inside
+    them an invisible-looking character (U+00AD is byte AD, a byte of ``中`` in UTF-8
+    and of ``经`` in GBK) is a byte of the garbled text, not clutter.  A run counts if
+    such characters are at most a third of it and it has two other characters."""
+    runs: list[tuple[int, int]] = []
+    for h0, h1 in _hits(text):
+        if runs and h0 < runs[-1][1]:
+            continue
+        lo, hi = h0, h1
+        while lo > 0 and _latin_high(text[lo - 1]):
+            lo -= 1
+        while hi < len(text) and _latin_high(text[hi]):
+            hi += 1
+        # The run's own characters must be the evidence: soft hyphens in a row (a
+        # hyphenation hint repeated) are clutter, not bytes of a garbled run.
+        run = text[lo:hi]
+        if len(set(run) - _CLUTTER_BYTES) >= 2 and 3 * sum(
+            run.count(c) for c in _CLUTTER_BYTES
+        ) <= len(run):
+            runs.append((lo, hi))
+    return runs
+
+
+def _inner_layers(text: str) -> list[Edit]:
+    """The further layers of mojibake a whole replacement ``text`` is (at most two),
+    each one edit covering all of the previous layer's text."""
+    out: list[Edit] = []
     for _ in range(2):
         if not _hits(text):
             break  # the replacement shows no mojibake
-        inner = _repair_once(text)
+        inner = _repair_once(text, layers=False)
         if len(inner) != 1 or inner[0].start != 0 or inner[0].end != len(text):
             break
-        layers.append(dict(inner[0].detail))
-        lossy = lossy or inner[0].lossy
+        out.append(inner[0])
         text = inner[0].replacement
-    if len(layers) == 1:
+    return out
+
+
+def _unlayered(text: str) -> str:
+    """``text`` with its further layers of mojibake undone."""
+    inner = _inner_layers(text)
+    return inner[-1].replacement if inner else text
+
+
+def _layered(edit: Edit) -> Edit:
+    """Undo further layers (e.g. UTF-8 read as cp1252 twice) inside one edit."""
+    inner = _inner_layers(edit.replacement)
+    if not inner:
         return edit
     detail = dict(edit.detail)
-    detail["layers"] = layers
-    return Edit(edit.start, edit.end, edit.original, text, edit.reason, lossy, detail)
+    detail["layers"] = [dict(edit.detail), *(dict(e.detail) for e in inner)]
+    lossy = edit.lossy or any(e.lossy for e in inner)
+    return Edit(
+        edit.start, edit.end, edit.original, inner[-1].replacement, edit.reason, lossy, detail
+    )
+
+
+_WHOLE_RUN_CAP = 4000  # characters of one run read whole at most
+_MAX_LAYERS = 3
+
+
+def _utf8_layers(run: str, codec: str) -> tuple[str, int] | None:
+    """``run`` read back while its bytes in ``codec`` are UTF-8 from end to end: the
+    innermost reading and how many layers it took (``None`` if not even one)."""
+    text, layers = run, 0
+    while layers < _MAX_LAYERS:
+        chunks = [reader_bytes(ch, codec) for ch in text]
+        if any(chunk is None for chunk in chunks):
+            break
+        try:
+            inner = b"".join(chunk or b"" for chunk in chunks).decode("utf-8")
+        except UnicodeDecodeError:
+            break
+        if inner == text:
+            break
+        text, layers = inner, layers + 1
+    return (text, layers) if layers else None
+
+
+def _whole_runs(text: str, hits: list[tuple[int, int]]) -> list[Edit]:
+    """UTF-8 read as cp1252 or Latin-1, once or more, over a whole run: the maximal
+    stretch around a hit that such a reader can show (ASCII included, up to a line),
+    trimmed to its non-ASCII ends, whose bytes are UTF-8 from end to end, layer after
+    layer.  A sentence is read whole however long it is (the window walk caps its
+    spans); the innermost reading must pass the same gates as any other span."""
+    edits: list[Edit] = []
+    covered = 0
+    failed = dict.fromkeys(LATIN_CODECS, 0)  # a later hit inside a failed run fails too
+    for h0, h1 in hits:
+        if h0 < covered:
+            continue
+        for codec in LATIN_CODECS:
+            if h0 < failed[codec]:
+                continue
+            lo, hi = h0, h0
+            while lo > 0 and h0 - lo < _WHOLE_RUN_CAP and _shows(text[lo - 1], codec):
+                lo -= 1
+            while hi < len(text) and hi - h0 < _WHOLE_RUN_CAP and _shows(text[hi], codec):
+                hi += 1
+            failed[codec] = hi
+            # Punctuation next to the run that the reader can also show (``”`` is byte
+            # 94 in cp1252) is not part of it: the run starts on a UTF-8 lead byte and
+            # may shed up to three characters at its end.
+            lo = max(lo, covered)
+            while lo < h0 and not _utf8_lead(text[lo], codec):
+                lo += 1
+            found = None
+            for _ in range(4):
+                while hi > lo and text[hi - 1].isascii():
+                    hi -= 1
+                if hi < h1:
+                    break
+                found = _utf8_layers(text[lo:hi], codec)
+                if found is not None:
+                    break
+                hi -= 1
+            if found is None:
+                continue
+            garbled = text[lo:hi]
+            repl, layers = found
+            if not _whole_acceptable(garbled, repl, codec) or not edges_ok(
+                garbled, 0, len(garbled), repl
+            ):
+                continue
+            detail: dict[str, object] = {"encoded_as": "utf-8", "decoded_as": codec}
+            if layers > 1:
+                detail["layers"] = [dict(detail) for _ in range(layers)]
+            edits.append(Edit(lo, hi, garbled, repl, "codec mojibake", False, detail))
+            covered = hi
+            break
+    return edits
+
+
+def _whole_acceptable(garbled: str, repl: str, codec: str) -> bool:
+    """The gates of a whole run: those of any span, or, since a run of four or more
+    characters that is UTF-8 from end to end is no accident, a reading that is Chinese
+    (besides ASCII, four fifths hanzi and punctuation), mostly common hanzi, and more
+    fluent than the garbled run (``华夏全球上涨4.2%`` scores low on its digits)."""
+    if acceptable(garbled, repl, "utf-8", codec):
+        return True
+    wide = [c for c in repl if not c.isascii()]
+    han = [c for c in wide if is_han(c)]
+    if len(wide) < 4 or len(han) < 2 or sum(1 for c in han if is_rare(c)) * 4 > len(han):
+        return False
+    other = sum(1 for c in wide if not is_han(c) and unicodedata.category(c)[0] not in "PZ")
+    if 5 * other > len(wide):
+        return False  # mostly letters of other scripts (``Chloé`` inside is fine)
+    return fluency(repl) - fluency(garbled) >= 1.0
+
+
+def _utf8_lead(ch: str, codec: str) -> bool:
+    """Whether the byte a reader in ``codec`` showed as ``ch`` starts a UTF-8 sequence
+    of two or more bytes."""
+    got = reader_bytes(ch, codec)
+    return got is not None and 0xC2 <= got[0] <= 0xF4
+
+
+def _shows(ch: str, codec: str) -> bool:
+    return ch not in "\n\r" and reader_bytes(ch, codec) is not None
 
 
 def find_mojibake(text: str) -> list[Edit]:
@@ -194,11 +361,14 @@ def find_mojibake(text: str) -> list[Edit]:
         dbcs_hits = [(a, b) for a, b in dbcs_hits if worth_searching(text[a:b], "gbk", "big5")]
     if not hits and not dbcs_hits:
         return []
+    whole = _whole_runs(text, hits)
     every = sorted(hits + dbcs_hits)
-    edits: list[Edit] = []
+    edits: list[Edit] = list(whole)
     covered = -1
     for m_start, m_end in every:
         if m_start < covered:
+            continue
+        if any(w.start <= m_start < w.end for w in whole):
             continue
         # Window boundaries: only ASCII / ideographic space.  U+00A0 and U+0085 are
         # latin-1 readings of UTF-8 continuation bytes and belong to the run.
@@ -217,7 +387,8 @@ def find_mojibake(text: str) -> list[Edit]:
             while edge < len(text) and text[edge] not in _SPACE and edge - h_end < _WINDOW_CAP:
                 edge += 1
             hi = max(hi, edge)
-        lo = max(lo, covered)
+        lo = max([lo, covered, *(w.end for w in whole if w.end <= m_start)])
+        hi = min([hi, *(w.start for w in whole if w.start >= m_end)])
         window = text[lo:hi]
         # Only the kinds of repair this window has evidence for.
         regular = any(lo <= h0 < hi for h0, _ in hits)
@@ -231,6 +402,8 @@ def find_mojibake(text: str) -> list[Edit]:
             )
             if not any(s < h1 and h0 < t for h0, h1 in own):
                 continue  # only spans that contain mojibake evidence of their kind are touched
+            if any(s < w.end and w.start < t for w in whole):
+                continue  # read whole already
             e2 = _layered(e)
             edits.append(
                 Edit(

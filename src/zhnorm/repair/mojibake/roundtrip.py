@@ -15,9 +15,9 @@ from __future__ import annotations
 import bisect
 import re
 
-from ...chardata import LOST_MARKS, encode_char
+from ...chardata import LOST_MARKS
 from .clean_text import clean_stretches, edge_byte, edges_ok, ends_sentence, fine_after, fine_next
-from .common import LOST_BYTE, RUN_CAP, Span
+from .common import LOST_BYTE, RUN_CAP, SINGLE_BYTE_CODECS, Span, reader_bytes
 from .dbcs_as_single_byte import reading_in_step
 from .utf8_reading import decode_dropped, lossy_at, prefer_lossy
 
@@ -37,7 +37,7 @@ def roundtrip_spans(
         if ch in LOST_MARKS:
             chunks.append(None)
             continue
-        b = encode_char(ch, decoded_as)
+        b = reader_bytes(ch, decoded_as)
         if b is None:
             return []
         chunks.append(b)
@@ -58,6 +58,10 @@ def roundtrip_spans(
         return []  # not one whole UTF-8 character in these bytes: nothing to read
     # A GBK/Big5 sentence read as a single-byte page is twice as long as its hanzi.
     span_cap = 80 if lenient else RUN_CAP
+    if lenient and decoded_as in SINGLE_BYTE_CODECS:
+        whole = _whole_utf8(segment, data, offs)
+        if whole is not None:
+            return [whole]
     # Where the garbled side stops being mojibake: a clean-looking stretch, or the end
     # of a sentence of the reading followed by text that reads fine.  No span crosses.
     clean = clean_stretches(segment)
@@ -106,7 +110,13 @@ def roundtrip_spans(
             i += 1
             continue
         c = bisect.bisect_left(clean, i)
-        cap = min(n, i + span_cap, clean[c] if c < len(clean) else n)
+        limit = i + span_cap
+        if lenient:
+            # A long run is cut where a UTF-8 character starts, never inside one (the
+            # tail of a cut character would read as a hole and be guessed).
+            while limit < n and (chunk := chunks[limit]) is not None and 0x80 <= chunk[0] <= 0xBF:
+                limit += 1
+        cap = min(n, limit, clean[c] if c < len(clean) else n)
         if cap <= i:
             i += 1
             continue
@@ -138,3 +148,25 @@ def roundtrip_spans(
         out.append((first, last, repl, info))
         i = last
     return out
+
+
+def _whole_utf8(segment: str, data: bytes, offs: list[int]) -> Span | None:
+    """The whole segment, from its first to its last non-ASCII character, when its
+    bytes are UTF-8 from end to end (however long: the walk's span cap would cut a
+    sentence, and a layered reading such as UTF-8 read as cp1252 twice, six garbled
+    characters a hanzi, is only whole when it is read whole)."""
+    i = next((k for k, ch in enumerate(segment) if not ch.isascii()), None)
+    if i is None:
+        return None
+    j = len(segment)
+    while segment[j - 1].isascii():
+        j -= 1
+    if j - i < 3:
+        return None  # short pieces are the walk's to judge
+    try:
+        repl = data[offs[i] : offs[j]].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if repl == segment[i:j] or repl.isascii() or not edges_ok(segment, i, j, repl):
+        return None
+    return (i, j, repl, None)
