@@ -18,7 +18,7 @@ import tempfile
 from array import array
 from collections.abc import Iterable
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -28,18 +28,43 @@ from .sketch import KeyBlock
 
 __all__ = ["KeySpool", "RowSpool"]
 
+_S = TypeVar("_S", bound="_Spool")
 _PACK = 1024  # keys appended one at a time are packed and written this many at once
 
 
-class KeySpool:
+class _Spool:
+    """A temporary file in ``directory``, named like every temporary output and deleted
+    on :meth:`close` (also as a context manager)."""
+
+    def __init__(self, directory: str | os.PathLike[str], kind: str) -> None:
+        fd, self.path = tempfile.mkstemp(
+            prefix=f"{temp_prefix()}{kind}-", suffix=".partial", dir=os.fspath(directory)
+        )
+        self._file = os.fdopen(fd, "w+b")
+
+    def close(self) -> None:
+        if not self._file.closed:
+            self._file.close()
+            os.unlink(self.path)
+
+    def __enter__(self: _S) -> _S:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class KeySpool(_Spool):
     """Append-only list of strings in a temporary file in ``directory`` (deleted on
     :meth:`close`)."""
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
-        fd, self.path = tempfile.mkstemp(
-            prefix=temp_prefix() + "keys-", suffix=".partial", dir=os.fspath(directory)
-        )
-        self._file = os.fdopen(fd, "w+b")
+        super().__init__(directory, "keys")
         self._ends = array("q", [0])
         self._unflushed = False
         self._pending: list[str] = []  # appended one at a time, packed in blocks
@@ -80,34 +105,15 @@ class KeySpool:
         data = os.pread(self._file.fileno(), end - start, start)
         return data.decode("utf-16-le", "surrogatepass")
 
-    def close(self) -> None:
-        if not self._file.closed:
-            self._file.close()
-            os.unlink(self.path)
 
-    def __enter__(self) -> KeySpool:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-class RowSpool:
+class RowSpool(_Spool):
     """Append-only 2-D array of ``width`` columns of ``dtype`` in a temporary file in
     ``directory`` (named like :class:`KeySpool`, deleted on :meth:`close`): rows are
     read back with ``os.pread``, a few at a time or a range at once, so a run holds no
     per-document memory for them."""
 
     def __init__(self, directory: str | os.PathLike[str], dtype: npt.DTypeLike, width: int) -> None:
-        fd, self.path = tempfile.mkstemp(
-            prefix=temp_prefix() + "rows-", suffix=".partial", dir=os.fspath(directory)
-        )
-        self._file = os.fdopen(fd, "w+b")
+        super().__init__(directory, "rows")
         self.dtype = np.dtype(dtype)
         self.width = width
         self._row_bytes = self.dtype.itemsize * width
@@ -153,19 +159,3 @@ class RowSpool:
             raise IndexError(index)
         row: npt.NDArray[Any] = self.rows(index, index + 1)[0]
         return row
-
-    def close(self) -> None:
-        if not self._file.closed:
-            self._file.close()
-            os.unlink(self.path)
-
-    def __enter__(self) -> RowSpool:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
