@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import bz2
+import gzip
 import json
+import lzma
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -84,3 +87,16 @@ def simplified_corpus() -> list[str]:
 def traditional_corpus() -> list[str]:
     path = needs_shared_data(SHARED_DATA / "drcd-zh-tw" / "drcd_paragraphs.jsonl")
     return [text for _, text in read_jsonl_texts(path)]
+
+
+def compress(codec: str, data: bytes) -> bytes:
+    """``data`` compressed with ``codec`` (``gz``, ``bz2``, ``xz`` or ``zst``): the
+    compressed inputs of the fault and fuzzing suites."""
+    if codec == "gz":
+        return gzip.compress(data)
+    if codec == "bz2":
+        return bz2.compress(data)
+    if codec == "xz":
+        return lzma.compress(data)
+    zstandard = pytest.importorskip("zstandard")
+    return bytes(zstandard.ZstdCompressor().compress(data))

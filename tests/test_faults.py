@@ -20,12 +20,9 @@ invariants.
 
 from __future__ import annotations
 
-import bz2
 import contextlib
-import gzip
 import hashlib
 import json
-import lzma
 import os
 import random
 import re
@@ -43,6 +40,8 @@ from click.testing import CliRunner, Result
 
 import zhnorm
 from zhnorm.cli import main
+
+from .conftest import compress
 
 SEED = 15
 
@@ -261,17 +260,6 @@ def test_signals_at_random_points(name: str, corpus: Path, tmp_path: Path) -> No
 
 
 # --- truncated inputs ---------------------------------------------------------------
-
-
-def compress(codec: str, data: bytes) -> bytes:
-    if codec == "gz":
-        return gzip.compress(data)
-    if codec == "bz2":
-        return bz2.compress(data)
-    if codec == "xz":
-        return lzma.compress(data)
-    zstandard = pytest.importorskip("zstandard")
-    return bytes(zstandard.ZstdCompressor().compress(data))
 
 
 def one_error(result: Result) -> str:

@@ -18,12 +18,10 @@ The examples are derandomised (the same ones on every run, so the suite cannot f
 
 from __future__ import annotations
 
-import bz2
 import codecs
 import gzip
 import io
 import json
-import lzma
 import os
 import re
 import tempfile
@@ -46,6 +44,8 @@ from zhnorm.io import (
     read_text_chunks,
     text_documents,
 )
+
+from .conftest import compress
 
 EXAMPLES = int(os.environ.get("ZHNORM_FUZZ_EXAMPLES", "0"))
 FUZZ = settings(
@@ -192,7 +192,7 @@ def test_compressed_jsonl_reads_as_the_plain_file(folder: Path, data: bytes, cod
     plain = folder / "plain.jsonl"
     plain.write_bytes(data)
     packed = folder / f"packed.jsonl.{codec}"
-    packed.write_bytes(_compress(codec, data))
+    packed.write_bytes(compress(codec, data))
     expected = read_all(plain)
     got = read_all(packed)
     assert not isinstance(got, InputError), got
@@ -213,17 +213,6 @@ def test_random_bytes_as_compressed_input(folder: Path, junk: bytes, codec: str)
         assert "cannot decompress" in str(items)
     else:  # random bytes that happen to be a stream: its lines, as ever
         check_items(items)
-
-
-def _compress(codec: str, data: bytes) -> bytes:
-    if codec == "gz":
-        return gzip.compress(data)
-    if codec == "bz2":
-        return bz2.compress(data)
-    if codec == "xz":
-        return lzma.compress(data)
-    zstandard = pytest.importorskip("zstandard")
-    return bytes(zstandard.ZstdCompressor().compress(data))
 
 
 def _strip_source(item: Record | BadRecord) -> tuple[object, ...]:
