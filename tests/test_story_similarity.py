@@ -141,7 +141,7 @@ def test_background_is_built_from_jieba_when_installed() -> None:
 def test_without_jieba_every_term_weighs_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
     from zhnorm.stories import background as module
 
-    monkeypatch.setattr(module, "_jieba_dictionary", lambda: None)
+    monkeypatch.setattr(module, "jieba_dictionary", lambda: None)
     module.background.cache_clear()
     try:
         assert module.background() is UNIFORM

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib.util
 import json
 import math
 import os
@@ -45,6 +44,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ..cache import cache_dir
+from ..language_model import jieba_dictionary, word_counts
 
 __all__ = ["UNIFORM", "Background", "background"]
 
@@ -124,37 +124,22 @@ def _restore(name: str) -> Background:
     return UNIFORM if name == UNIFORM.name else background()
 
 
-def _jieba_dictionary() -> str | None:
-    spec = importlib.util.find_spec("jieba")
-    if spec is None or spec.origin is None:
-        return None
-    path = os.path.join(os.path.dirname(spec.origin), "dict.txt")
-    return path if os.path.isfile(path) else None
-
-
 def _read_dictionary(path: str) -> dict[str, object]:
     within: dict[str, int] = {}
     chars: dict[str, int] = {}
     starts: dict[str, int] = {}
     ends: dict[str, int] = {}
     words = characters = 0
-    with open(path, encoding="utf-8") as handle:
-        for lineno, line in enumerate(handle, 1):
-            parts = line.split()
-            if not parts:
-                continue
-            if len(parts) < 2 or not parts[1].isdigit():
-                raise ValueError(f"{path}:{lineno}: expected 'word count [tag]', got {line!r}")
-            word, count = parts[0].lower(), int(parts[1])
-            words += count
-            characters += count * len(word)
-            starts[word[0]] = starts.get(word[0], 0) + count
-            ends[word[-1]] = ends.get(word[-1], 0) + count
-            for char in word:
-                chars[char] = chars.get(char, 0) + count
-            for i in range(len(word) - 1):
-                gram = word[i : i + 2]
-                within[gram] = within.get(gram, 0) + count
+    for word, count in word_counts(path):
+        words += count
+        characters += count * len(word)
+        starts[word[0]] = starts.get(word[0], 0) + count
+        ends[word[-1]] = ends.get(word[-1], 0) + count
+        for char in word:
+            chars[char] = chars.get(char, 0) + count
+        for i in range(len(word) - 1):
+            gram = word[i : i + 2]
+            within[gram] = within.get(gram, 0) + count
     return {
         "within": within,
         "chars": chars,
@@ -201,7 +186,7 @@ def background() -> Background:
     """The background probabilities (module docstring): from jieba's dictionary when the
     extra ``words`` is installed (about 3 s the first time ever, then read from the
     cache), else :data:`UNIFORM`."""
-    source = _jieba_dictionary()
+    source = jieba_dictionary()
     if source is None:
         return UNIFORM
     path = _cache_file(source)

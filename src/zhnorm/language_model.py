@@ -1,0 +1,417 @@
+"""The one language model of Chinese text behind every repair decision.
+
+A character bigram model, ``P(c_i | c_{i-1})``, built from the word list with
+frequencies that the MIT-licensed ``jieba`` package ships (``jieba/dict.txt``: about
+350,000 Simplified Chinese words with their counts in a large general corpus); jieba is
+a dependency of zhnorm.  Nothing is shipped with zhnorm and nothing comes from an
+evaluation corpus: the tables are derived at first use and cached on disk
+(:func:`zhnorm.cache.cache_dir`).
+
+Text is modelled as words drawn by their frequency, separated by word boundaries:
+
+* Hanzi follow hanzi inside words (the summed counts of the dictionary words holding
+  the pair) or across a boundary: after ``a`` a word ends with probability
+  ``e(a) = ends(a) / chars(a)``, and the next word starts with ``b`` with probability
+  ``starts(b) / words``.  Half a count smooths what the list never saw, so an unseen
+  pair is rare, not impossible.
+* Everything that is not a hanzi belongs to a class (:class:`Token`): sentence ends,
+  pauses, opening and closing marks, digits (ASCII and full-width), Latin letters
+  (ASCII and full-width), space, dashes and dots, other letters (accented Latin,
+  Greek, Cyrillic, kana: rare inside Chinese text), and other symbols (box drawing,
+  private use, controls: rarer still).  At a word boundary the next token is a class
+  with a fixed share (:data:`BOUNDARY_SHARE`), and classes follow each other with
+  fixed rates (:data:`CLASS_FOLLOW`): typographic facts, not corpus counts.
+* Traditional text is scored through a character fold to Simplified (OpenCC's
+  ``TSCharacters``, the first candidate), so both scripts score alike from one table.
+
+Scores are natural logarithms.  Only differences between readings of the same text
+mean something (:meth:`CharModel.mean_logprob` of a repaired reading against the text
+as it stands); clean Chinese prose scores about -4 to -6 per character, mojibake about
+-10 or below.  Should jieba's dictionary be missing, every hanzi has the same rates and
+only the classes tell readings apart.
+
+>>> lm = char_model()
+>>> lm.mean_logprob("新华社北京电") > lm.mean_logprob("禄社北京电记")
+True
+>>> lm.mean_logprob("國家發展") == lm.mean_logprob("国家发展")
+True
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import hashlib
+import importlib.util
+import itertools
+import math
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from .cache import cache_dir
+from .chardata import is_han
+
+__all__ = [
+    "BOUNDARY_SHARE",
+    "CLASS_FOLLOW",
+    "CharModel",
+    "Token",
+    "char_model",
+    "jieba_dictionary",
+    "word_counts",
+]
+
+SPAN = 0x30000
+"""Code points below this have their own slot in the tables (all of the BMP and the
+CJK extensions B-F); the rest count as :attr:`Token.SYMBOL`."""
+
+_MAGIC = "ZHNLM1"
+_TABLES = ("chars", "starts", "ends", "keys", "within", "tokens")
+_SMOOTH = 0.5
+
+
+class Token(enum.IntEnum):
+    """The classes of non-hanzi characters; a hanzi is its own (folded) code point."""
+
+    SENTENCE_END = 1
+    PAUSE = 2
+    OPEN = 3
+    CLOSE = 4
+    DIGIT = 5
+    LATIN = 6
+    SPACE = 7
+    DASH = 8
+    OTHER_LETTER = 9
+    SYMBOL = 10
+
+
+HAN = 0  # the column of CLASS_FOLLOW / BOUNDARY_SHARE that stands for "a hanzi word"
+
+_CLASS_CHARS: dict[Token, str] = {
+    Token.SENTENCE_END: "。！？!?．｡",
+    Token.PAUSE: "，、；：,;:､",
+    Token.OPEN: "“‘「『（(《〈【[〔｛{",
+    Token.CLOSE: "”’」』）)》〉】]〕｝}",
+    Token.DASH: "—–-…·‧・~～_＿/／%％+＋=＝#＃@＠&＆*＊.\"'＂＇|｜",
+}
+
+BOUNDARY_SHARE: dict[int, float] = {
+    HAN: 0.80,
+    Token.PAUSE: 0.08,
+    Token.SENTENCE_END: 0.035,
+    Token.OPEN: 0.015,
+    Token.CLOSE: 0.015,
+    Token.DIGIT: 0.02,
+    Token.LATIN: 0.01,
+    Token.SPACE: 0.01,
+    Token.DASH: 0.01,
+    Token.OTHER_LETTER: 0.0002,
+    Token.SYMBOL: 0.0001,
+}
+"""What follows a word boundary in running Chinese text: a hanzi word, or a class."""
+
+CLASS_FOLLOW: dict[Token, dict[int, float]] = {
+    # What follows a class token; the rest of each row is BOUNDARY_SHARE, scaled.
+    Token.SENTENCE_END: {Token.CLOSE: 0.15, Token.SPACE: 0.15, Token.SENTENCE_END: 0.02},
+    Token.PAUSE: {Token.OPEN: 0.04, Token.SPACE: 0.02},
+    Token.OPEN: {Token.DIGIT: 0.04, Token.LATIN: 0.04, Token.OPEN: 0.02},
+    Token.CLOSE: {Token.PAUSE: 0.2, Token.SENTENCE_END: 0.15, Token.OPEN: 0.05},
+    Token.DIGIT: {Token.DIGIT: 0.7, Token.DASH: 0.05, Token.PAUSE: 0.03},
+    Token.LATIN: {Token.LATIN: 0.8, Token.SPACE: 0.05, Token.DIGIT: 0.02, Token.OTHER_LETTER: 0.01},
+    Token.SPACE: {Token.SPACE: 0.3, Token.LATIN: 0.05, Token.DIGIT: 0.03},
+    Token.DASH: {Token.DASH: 0.2, Token.DIGIT: 0.05, Token.LATIN: 0.03},
+    Token.OTHER_LETTER: {Token.OTHER_LETTER: 0.3, Token.LATIN: 0.3},
+    Token.SYMBOL: {Token.SYMBOL: 0.1, Token.SPACE: 0.05},
+}
+"""Rates at which class tokens follow each other (typographic facts, not counts)."""
+
+
+def jieba_dictionary() -> str | None:
+    """Path of jieba's word list with frequencies, or ``None`` when it is missing."""
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or spec.origin is None:
+        return None
+    path = os.path.join(os.path.dirname(spec.origin), "dict.txt")
+    return path if os.path.isfile(path) else None
+
+
+def word_counts(path: str) -> Iterator[tuple[str, int]]:
+    """``(word, count)`` from a jieba-format word list (``word count [tag]`` per line);
+    a malformed line is an error naming ``path:line``."""
+    with open(path, encoding="utf-8") as handle:
+        for lineno, line in enumerate(handle, 1):
+            parts = line.split()
+            if not parts:
+                continue
+            if len(parts) < 2 or not parts[1].isdigit():
+                raise ValueError(f"{path}:{lineno}: expected 'word count [tag]', got {line!r}")
+            yield parts[0].lower(), int(parts[1])
+
+
+def _class_of(code: int) -> int:
+    ch = chr(code)
+    for token, chars in _CLASS_CHARS.items():
+        if ch in chars:
+            return token
+    if ch.isspace() or ch in "\u200b\u3000":
+        return Token.SPACE
+    if "0" <= ch <= "9" or "０" <= ch <= "９":
+        return Token.DIGIT
+    if ("a" <= ch.lower() <= "z") or ("Ａ" <= ch <= "Ｚ") or ("ａ" <= ch <= "ｚ"):
+        return Token.LATIN
+    if ch.isalpha():
+        return Token.OTHER_LETTER
+    return Token.SYMBOL
+
+
+def _token_table() -> npt.NDArray[np.int64]:
+    """Token of every code point below :data:`SPAN`: a hanzi its Simplified fold, else
+    its class."""
+    from .script.dictionary import builtin_entries
+
+    table = np.empty(SPAN, dtype=np.int64)
+    for code in range(SPAN):
+        table[code] = code if is_han(chr(code)) else _class_of(code)
+    for trad, simp in builtin_entries("TSCharacters.txt"):
+        if len(trad) == 1 and len(simp[0]) == 1 and ord(trad) < SPAN and ord(simp[0]) < SPAN:
+            table[ord(trad)] = ord(simp[0])
+    return table
+
+
+class CharModel:
+    """Character bigram model (module docstring).  ``chars``, ``starts`` and ``ends``
+    are counts per code point (characters, word starts, word ends), ``keys``/``within``
+    the sorted in-word pair codes (``a * SPAN + b``) with their counts.  Pickles as a
+    reference: the tables are rebuilt from the installed packages."""
+
+    def __init__(
+        self,
+        chars: npt.NDArray[np.float64],
+        starts: npt.NDArray[np.float64],
+        ends: npt.NDArray[np.float64],
+        keys: npt.NDArray[np.int64],
+        within: npt.NDArray[np.float64],
+        tokens: npt.NDArray[np.int64],
+        name: str,
+    ) -> None:
+        self.name = name
+        self.tokens = tokens
+        words = max(float(starts.sum()), 1.0)
+        total = max(float(chars.sum()), 1.0)
+        self._keys = keys
+        self._within = within
+        self._chars = chars + 1.0
+        # log P(word boundary after a): a hanzi never seen ends words half the time.
+        self._ends = np.log((ends + _SMOOTH) / (chars + 1.0))
+        self._enders = (ends + _SMOOTH) / (chars + 1.0)
+        # P(b starts the next word | boundary) and P(b) over all characters.
+        self._start_p = (starts + _SMOOTH) / words
+        self._uni_p = (chars + _SMOOTH) / total
+        self._follow = _class_matrix()
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (_restore, (self.name,))
+
+    def _codes(self, text: str) -> npt.NDArray[np.int64]:
+        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        tokens = self.tokens[np.minimum(codes, SPAN - 1)]
+        tokens[codes >= SPAN] = Token.SYMBOL
+        return tokens
+
+    def pair_logprobs(self, text: str) -> npt.NDArray[np.float64]:
+        """Per character: ``[log P(c0), log P(c1 | c0), …]`` (natural logarithms)."""
+        return self._scores(self._codes(text))
+
+    def _first(self, tok: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+        """Scores of tokens that open a text: as after a word boundary."""
+        han = tok >= 32
+        return np.where(
+            han,
+            np.log(BOUNDARY_SHARE[HAN] * self._start_p[np.where(han, tok, 0)]),
+            np.log(self._follow[HAN, np.where(han, 0, tok)]),
+        )
+
+    def _scores(self, tok: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+        out = np.empty(len(tok), dtype=np.float64)
+        if not len(tok):
+            return out
+        out[:1] = self._first(tok[:1])
+        if len(tok) == 1:
+            return out
+        han = tok >= 32
+        follow = self._follow
+        a, b = tok[:-1], tok[1:]
+        ha, hb = han[:-1], han[1:]
+        res = np.empty(len(b), dtype=np.float64)
+        # hanzi -> hanzi: in-word pair count plus the boundary path, smoothed.
+        both = ha & hb
+        if both.any():
+            x, y = a[both], b[both]
+            pair = x * SPAN + y
+            at = np.searchsorted(self._keys, pair)
+            at = np.minimum(at, len(self._keys) - 1) if len(self._keys) else at
+            inside = (
+                np.where(self._keys[at] == pair, self._within[at], 0.0)
+                if len(self._keys)
+                else np.zeros(len(pair))
+            )
+            across = self._enders[x] * BOUNDARY_SHARE[HAN] * self._start_p[y] * self._chars[x]
+            res[both] = np.log((inside + across + _SMOOTH * self._uni_p[y]) / self._chars[x])
+        # hanzi -> class: a word ends, then the class.
+        to_class = ha & ~hb
+        if to_class.any():
+            res[to_class] = self._ends[a[to_class]] + np.log(follow[HAN, b[to_class]])
+        # class -> hanzi: the class row's share of hanzi words, then the word start.
+        from_class = ~ha & hb
+        if from_class.any():
+            res[from_class] = np.log(follow[a[from_class], HAN] * self._start_p[b[from_class]])
+        neither = ~ha & ~hb
+        if neither.any():
+            res[neither] = np.log(follow[a[neither], b[neither]])
+        out[1:] = res
+        return out
+
+    def logprob(self, text: str) -> float:
+        """``log P(text)``: the sum of :meth:`pair_logprobs`."""
+        return float(self.pair_logprobs(text).sum())
+
+    def mean_logprob(self, text: str) -> float:
+        """``log P`` per scored character (whitespace is not scored, but what follows it
+        is scored as after a boundary); 0.0 for text without a scored character."""
+        tok = self._codes(text)
+        keep = tok != Token.SPACE
+        return float(self._scores(tok)[keep].mean()) if keep.any() else 0.0
+
+    def mean_logprobs(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
+        """:meth:`mean_logprob` of each of ``texts``, in one pass (the batch form)."""
+        if not texts:
+            return np.zeros(0, dtype=np.float64)
+        tok = self._codes("".join(texts))
+        lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+        starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+        scores = self._scores(tok)
+        opening = starts[lengths > 0]
+        scores[opening] = self._first(tok[opening])
+        keep = tok != Token.SPACE
+        which = np.repeat(np.arange(len(texts)), lengths)
+        sums = np.bincount(which[keep], weights=scores[keep], minlength=len(texts))
+        counts = np.bincount(which[keep], minlength=len(texts))
+        return np.divide(sums, counts, out=np.zeros(len(texts)), where=counts > 0)
+
+    def conditional(self, a: str, b: str) -> float:
+        """``log P(b | a)`` for two characters."""
+        return float(self.pair_logprobs(a + b)[1])
+
+    def unigram(self, c: str) -> float:
+        """``log P(c)`` over all characters of text (a class: its boundary share)."""
+        tok = int(self._codes(c)[0])
+        return math.log(self._uni_p[tok]) if tok >= 32 else math.log(BOUNDARY_SHARE[tok])
+
+
+def _class_matrix() -> npt.NDArray[np.float64]:
+    """``follow[x, y]``: P(token class y | previous class x); row 0 (``HAN``) is the
+    boundary share, column 0 the share of hanzi words.  Each row sums to 1."""
+    size = max(Token) + 1
+    matrix = np.zeros((size, size), dtype=np.float64)
+    for token, share in BOUNDARY_SHARE.items():
+        matrix[HAN, token] = share
+    for token in Token:
+        given = CLASS_FOLLOW[token]
+        rest = 1.0 - sum(given.values())
+        scale = rest / sum(s for t, s in BOUNDARY_SHARE.items() if t not in given)
+        for other, share in BOUNDARY_SHARE.items():
+            matrix[token, other] = given.get(other, share * scale)
+    matrix[HAN] /= matrix[HAN].sum()
+    return matrix
+
+
+def _restore(name: str) -> CharModel:
+    return char_model()
+
+
+def _build(source: str | None) -> dict[str, npt.NDArray[np.float64] | npt.NDArray[np.int64]]:
+    tokens = _token_table()
+    chars = np.zeros(SPAN, dtype=np.float64)
+    starts = np.zeros(SPAN, dtype=np.float64)
+    ends = np.zeros(SPAN, dtype=np.float64)
+    pairs: dict[int, float] = {}
+    if source is not None:
+        for word, count in word_counts(source):
+            codes = [int(tokens[min(ord(ch), SPAN - 1)]) for ch in word]
+            if any(code < 32 for code in codes):
+                continue  # words with Latin letters, digits or symbols: classes cover them
+            starts[codes[0]] += count
+            ends[codes[-1]] += count
+            for code in codes:
+                chars[code] += count
+            for x, y in itertools.pairwise(codes):
+                key = x * SPAN + y
+                pairs[key] = pairs.get(key, 0.0) + count
+    keys = np.array(sorted(pairs), dtype=np.int64)
+    within = np.array([pairs[k] for k in keys.tolist()], dtype=np.float64)
+    return {
+        "chars": chars,
+        "starts": starts,
+        "ends": ends,
+        "keys": keys,
+        "within": within,
+        "tokens": tokens,
+    }
+
+
+def _cache_file(source: str) -> Path | None:
+    root = cache_dir()
+    if root is None:
+        return None
+    from .script.dictionary import data_file
+
+    stamps = [_MAGIC]
+    for path in (source, data_file("TSCharacters.txt")):
+        info = os.stat(path)
+        stamps.append(f"{path}:{info.st_size}:{info.st_mtime_ns}")
+    digest = hashlib.sha256("|".join(stamps).encode()).hexdigest()[:32]
+    return Path(root) / f"char-model-{digest}.npz"
+
+
+def _load(path: Path) -> dict[str, np.ndarray] | None:
+    try:
+        with np.load(path) as data:
+            tables = {name: data[name] for name in _TABLES}
+    except (OSError, ValueError, KeyError):
+        return None
+    if any(len(tables[n]) != SPAN for n in ("chars", "starts", "ends", "tokens")):
+        return None
+    if len(tables["keys"]) != len(tables["within"]):
+        return None
+    return tables
+
+
+def _store(path: Path, tables: dict[str, np.ndarray]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".partial") as f:
+            np.savez(f, **tables)  # type: ignore[arg-type]
+        os.replace(f.name, path)
+    except OSError:
+        pass
+
+
+@functools.lru_cache(maxsize=1)
+def char_model() -> CharModel:
+    """The model (module docstring), built from jieba's dictionary the first time ever
+    (a few seconds) and read from the cache afterwards."""
+    source = jieba_dictionary()
+    if source is None:
+        return CharModel(**_build(None), name="uniform")  # type: ignore[arg-type]
+    path = _cache_file(source)
+    tables = _load(path) if path is not None else None
+    if tables is None:
+        tables = _build(source)
+        if path is not None:
+            _store(path, tables)
+    return CharModel(**tables, name="jieba-dict")

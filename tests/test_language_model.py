@@ -1,0 +1,107 @@
+"""The one language model behind the repair gates (zhnorm.language_model)."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from zhnorm import language_model as lm_module
+from zhnorm.language_model import CLASS_FOLLOW, CharModel, Token, char_model, word_counts
+
+CLEAN = "新华社北京电，记者从教育部了解到，今年高校毕业生人数将达到820万人。"
+
+
+def shifted(text: str) -> str:
+    """The GBK bytes of ``text`` decoded one byte out of step, up to where the decoder
+    falls back into step."""
+    return text.encode("gbk")[1:].decode("gbk", "replace").split("\ufffd")[0]
+
+
+def test_clean_text_beats_its_garbled_readings() -> None:
+    model = char_model()
+    clean = model.mean_logprob(CLEAN)
+    for sentence in ("记者从教育部了解到", "台风过境后当地居民"):
+        assert model.mean_logprob(sentence) > model.mean_logprob(shifted(sentence)) + 3.0
+    assert clean > model.mean_logprob(CLEAN.encode("utf-8").decode("latin-1")) + 2.0
+    assert clean > model.mean_logprob(CLEAN.encode("utf-8").decode("gbk", "replace")) + 2.0
+    assert clean > model.mean_logprob(CLEAN.encode("gbk").decode("big5", "replace")) + 2.0
+    assert model.mean_logprob("用户id") > model.mean_logprob("鐢ㄦ埛id")
+
+
+def test_both_scripts_score_alike() -> None:
+    model = char_model()
+    assert model.mean_logprob("國家發展改革委員會") == model.mean_logprob("国家发展改革委员会")
+    assert model.mean_logprob("２０１７年") == model.mean_logprob("2017年")
+
+
+def test_classes_score_sensibly() -> None:
+    model = char_model()
+    # Punctuation after a word end is ordinary; a private-use character is not.
+    assert model.conditional("了", "。") > model.conditional("了", "\ue000") + 5.0
+    assert model.conditional("了", "。") > model.conditional("了", "┑") + 5.0
+    # Digits continue digits; a pair the word list holds beats one it never saw.
+    assert model.conditional("1", "7") > model.conditional("1", "年")
+    assert model.conditional("中", "国") > model.conditional("中", "袄") + 3.0
+    assert model.unigram("的") > model.unigram("禄")
+    assert model.mean_logprob("") == 0.0 and model.mean_logprob("   ") == 0.0
+    assert len(model.pair_logprobs("")) == 0
+    assert np.isfinite(model.pair_logprobs("a\U0003134a\x00\ud800")).all()
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.text(alphabet="中国的了。，a1 ¸æ\ue000國", max_size=8), max_size=6))
+def test_batch_equals_one_at_a_time(texts: list[str]) -> None:
+    model = char_model()
+    batch = model.mean_logprobs(texts)
+    assert batch == pytest.approx([model.mean_logprob(t) for t in texts])
+
+
+def test_class_rows_are_distributions() -> None:
+    follow = lm_module._class_matrix()
+    assert follow.sum(axis=1) == pytest.approx(np.ones(len(follow)))
+    assert set(CLASS_FOLLOW) == set(Token)
+
+
+def test_pickles_as_a_reference() -> None:
+    model = char_model()
+    assert pickle.loads(pickle.dumps(model)) is model
+
+
+def test_cache_is_written_and_a_damaged_one_rebuilt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ZHNORM_CACHE_DIR", str(tmp_path))
+    char_model.cache_clear()
+    try:
+        first = char_model()
+        (cached,) = tmp_path.glob("char-model-*.npz")
+        cached.write_bytes(b"not a table")
+        char_model.cache_clear()
+        again = char_model()
+        assert again.mean_logprob(CLEAN) == first.mean_logprob(CLEAN)
+        assert cached.stat().st_size > 1000
+    finally:
+        char_model.cache_clear()
+
+
+def test_without_jieba_classes_still_decide(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lm_module, "jieba_dictionary", lambda: None)
+    char_model.cache_clear()
+    try:
+        model = char_model()
+        assert isinstance(model, CharModel) and model.name == "uniform"
+        assert model.mean_logprob("中国，2017年。") > model.mean_logprob("ä¸­å›½")
+    finally:
+        char_model.cache_clear()
+
+
+def test_a_malformed_word_list_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "dict.txt"
+    path.write_text("中国 100 ns\n坏行\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"dict\.txt:2: expected 'word count"):
+        list(word_counts(str(path)))
