@@ -36,10 +36,45 @@ class _Group(click.Group):
             ctx.exit(128 + exc.signum)
 
 
+def version_line() -> str:
+    """What ``zhnorm --version`` prints: the version, the Python, and whether the compiled
+    kernels are in use (without them conversion and dedup run on slower pure-Python
+    twins)."""
+    import platform
+
+    from ..kernels import dispatch
+
+    kernels = (
+        "compiled kernels in use"
+        if dispatch.IMPLEMENTATION == "native"
+        else "compiled kernels NOT in use: pure-Python fallback, conversion and dedup much "
+        "slower (see docs/getting-started.md)"
+    )
+    return f"zhnorm {__version__} (Python {platform.python_version()}; {kernels})"
+
+
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(version_line())
+        ctx.exit()
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="zhnorm")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and whether the compiled kernels are in use, then exit.",
+)
 def main() -> None:
-    """Chinese text normalisation: OpenCC-exact script conversion and script detection."""
+    """Chinese text normalisation: OpenCC-exact conversion, repair of garbled text,
+    near-duplicate detection, shared paragraphs, text reuse and stories across outlets.
+
+    Every command reads files, folders or stdin (JSONL, text, Parquet, compressed) and
+    says what it read, wrote and rejected; `zhnorm COMMAND --help` for its options.
+    """
 
 
 for command in (
