@@ -503,7 +503,7 @@ def _write_records(
     """Second pass: kept records to ``output``, one line per record to ``clusters``;
     the number of records kept.  With ``copy_lines`` (UTF-8 input), JSONL records are
     copied as their input lines; otherwise they are written again from their fields."""
-    writer = stack.enter_context(RecordWriter(output))
+    writer = stack.enter_context(RecordWriter(output, inputs=inputs))
     cluster_out = stack.enter_context(AtomicOutput(clusters)) if clusters else None
     progress = Progress("zhnorm dedup: writing", quiet=quiet)
     source: Iterable[Record | BadRecord | bytes]

@@ -241,6 +241,27 @@ class Pipeline:
             result[FINGERPRINT_COLUMN] = datasets.Value("string")
         return result
 
+    def map_dataset(
+        self,
+        dataset: Any,
+        text_field: str = "text",
+        *,
+        annotate: bool = True,
+        provenance: bool = False,
+        **map_kwargs: Any,
+    ) -> Any:
+        """``dataset.map`` with :meth:`map_batch`, batched, its new columns typed by
+        :meth:`dataset_features` (so no shard comes out with a null-typed column);
+        ``map_kwargs`` go to ``map`` (``num_proc=``, ``batch_size=``...)."""
+        options = {"text_field": text_field, "annotate": annotate, "provenance": provenance}
+        features = getattr(dataset, "features", None)
+        if features is not None:
+            map_kwargs.setdefault(
+                "features",
+                self.dataset_features(features, annotate=annotate, provenance=provenance),
+            )
+        return dataset.map(self.map_batch, batched=True, fn_kwargs=options, **map_kwargs)
+
     def apply_series(self, series: Any) -> Any:
         """A ``pandas.Series`` of normalised texts (same index, name and dtype);
         missing values (``None``, ``NaN``, ``pd.NA``) pass through."""

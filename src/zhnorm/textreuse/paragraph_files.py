@@ -145,7 +145,11 @@ def paragraphs_files(
                     record = {"type": "furniture", "kind": "page", "id": doc_id}
                     report.write(dumps_record({**record, **para.to_dict()}))
         drops = _drops(groups, len(docs), {doc.id: d for d, doc in enumerate(docs)})
-        writer = stack.enter_context(RecordWriter(clean_output)) if clean_output else None
+        writer = (
+            stack.enter_context(RecordWriter(clean_output, inputs=inputs))
+            if clean_output
+            else None
+        )
         for d, doc in enumerate(docs):
             paras = split[d][1]
             drop = drops[d]
