@@ -146,9 +146,7 @@ def paragraphs_files(
                     report.write(dumps_record({**record, **para.to_dict()}))
         drops = _drops(groups, len(docs), {doc.id: d for d, doc in enumerate(docs)})
         writer = (
-            stack.enter_context(RecordWriter(clean_output, inputs=inputs))
-            if clean_output
-            else None
+            stack.enter_context(RecordWriter(clean_output, inputs=inputs)) if clean_output else None
         )
         for d, doc in enumerate(docs):
             paras = split[d][1]
