@@ -1,7 +1,11 @@
 """Repair throughput: zhnorm.fix_text against ftfy.fix_text, same documents, same run.
 
-Three inputs:
+Four inputs:
 * clean -- THUCNews (Simplified) and DRCD (Traditional) documents, unchanged;
+* clean with a few damaged spots -- the same documents, each with 1-3 small realistic
+  defects at random places (fixed seed): a zero-width space, a leaked ruby reading after
+  a Han character (``現(xiàn)``, the reading from pypinyin), an ``&nbsp;``, or a sentence
+  broken by a column layout (a blank line in the middle of it);
 * dirty -- seed 001 (leaked pinyin + GBK byte-shift garble), repeated as documents;
 * real garbled strings -- every string of ``mojibake-examples`` and ``pinyin-paren-garble``
   (short; one document each, repeated 20 times).
@@ -10,14 +14,24 @@ For each: characters per second (best of N timed passes after a warm-up; the pas
 the two tools alternate), how many documents each tool changed, and the ratio
 zhnorm/ftfy.
 
-    python benchmarks/bench_fix.py [--repeats 3] [--data-dir ../shared/data]
+Then the first call in a fresh process (``--first-call N`` runs, median; 0 skips it):
+``import zhnorm`` and the first ``fix_text`` of a short clean text, and of a short damaged
+one, each in its own ``python -c`` process, with ``ftfy`` measured the same way.  One
+discarded run per anchor first writes the bytecode and zhnorm caches.
+
+    python benchmarks/bench_fix.py [--repeats 3] [--first-call 7] [--data-dir ../shared/data]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
+import random
+import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -47,9 +61,38 @@ def load(data_dir: Path) -> dict[str, list[str]]:
     garbled += field(data_dir / "pinyin-paren-garble" / "examples.jsonl", "text")
     return {
         "clean": clean,
+        "clean with a few damaged spots": [
+            damaged(doc, random.Random(k)) for k, doc in enumerate(clean)
+        ],
         "dirty (seed 001 x 20)": [seed] * 20,
         f"real garbled strings ({len(garbled)} x 20)": garbled * 20,
     }
+
+
+def _han_positions(doc: str) -> list[int]:
+    return [i for i, ch in enumerate(doc) if "\u4e00" <= ch <= "\u9fff"]
+
+
+def damaged(doc: str, rng: random.Random) -> str:
+    """``doc`` with 1-3 small defects at random places (see the module docstring)."""
+    from pypinyin import Style, pinyin
+
+    for _ in range(rng.randint(1, 3)):
+        kind = rng.choice(("zwsp", "ruby", "nbsp", "break"))
+        han = _han_positions(doc)
+        if not han:
+            break
+        at = rng.choice(han) + 1  # after a Han character
+        if kind == "zwsp":
+            doc = doc[:at] + "\u200b" + doc[at:]
+        elif kind == "nbsp":
+            doc = doc[:at] + "&nbsp;" + doc[at:]
+        elif kind == "ruby":
+            reading = pinyin(doc[at - 1], style=Style.TONE)[0][0]
+            doc = doc[:at] + f"({reading})" + doc[at:]
+        else:  # a blank line after a Han character, inside a sentence
+            doc = doc[:at] + "\n\n" + doc[at:]
+    return doc
 
 
 def best_rates(
@@ -74,6 +117,8 @@ def best_rates(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--first-call", type=int, default=7, metavar="N")
+    parser.add_argument("--only", help="run only the inputs whose name contains this")
     parser.add_argument("--data-dir", type=Path, default=REPO.parent / "shared" / "data")
     args = parser.parse_args()
     print(
@@ -86,6 +131,8 @@ def main() -> None:
     )
     print("|---|--:|--:|--:|--:|--:|--:|")
     for name, docs in load(args.data_dir).items():
+        if args.only and args.only not in name:
+            continue
         (ours, ours_changed), (theirs, theirs_changed) = best_rates(
             [fix_text, ftfy.fix_text], docs, args.repeats
         )
@@ -93,6 +140,54 @@ def main() -> None:
             f"| {name} | {len(docs)} | {sum(map(len, docs))} | {ours:.2f} | {theirs:.2f} | "
             f"{ours / theirs:.2f}x | {ours_changed} / {theirs_changed} |"
         )
+    if args.first_call:
+        first_call(args.first_call)
+
+
+FIRST_CALL = """
+import time
+t0 = time.perf_counter()
+{imports}
+t1 = time.perf_counter()
+out = {call}(TEXT)
+t2 = time.perf_counter()
+import json
+print(json.dumps([t1 - t0, t2 - t1]))
+"""
+SHORT_CLEAN = "鼠标和软件，汉字简繁转换。今天的天气很好，我们去公园散步。"
+SHORT_DAMAGED = "現(xiàn)代化的&nbsp;城市\u200b建設(shè)正在進(jìn)行。"
+
+
+def first_call(runs: int) -> None:
+    """Median wall time of import and first call, each run a fresh process."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(REPO / "src")] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
+    )
+    anchors = {
+        "zhnorm": ("import zhnorm", "zhnorm.fix_text"),
+        "ftfy": ("import ftfy", "ftfy.fix_text"),
+    }
+    print()
+    print(f"First call in a fresh process (median of {runs}, ms):")
+    print("| tool | text | import | first fix | total |")
+    print("|---|---|--:|--:|--:|")
+    for label, text in (("short clean", SHORT_CLEAN), ("short damaged", SHORT_DAMAGED)):
+        for tool, (imports, call) in anchors.items():
+            code = f"TEXT = {text!r}\n" + FIRST_CALL.format(imports=imports, call=call)
+            samples = []
+            for k in range(runs + 1):
+                out = subprocess.run(
+                    [sys.executable, "-c", code], env=env, capture_output=True, text=True
+                )
+                if out.returncode:
+                    raise SystemExit(f"{tool}: {out.stderr.strip()}")
+                if k:  # the first run writes the caches
+                    samples.append(json.loads(out.stdout))
+            imp = statistics.median(s[0] for s in samples) * 1e3
+            call_ms = statistics.median(s[1] for s in samples) * 1e3
+            total = statistics.median(s[0] + s[1] for s in samples) * 1e3
+            print(f"| {tool} | {label} | {imp:.0f} | {call_ms:.0f} | {total:.0f} |")
 
 
 if __name__ == "__main__":
