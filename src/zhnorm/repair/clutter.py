@@ -56,7 +56,6 @@ import unicodedata
 from functools import lru_cache
 from html.entities import html5
 
-from ..script.dictionary import data_file
 from .types import Edit
 
 __all__ = ["PUA_BULLETS", "RADICAL_SUPPLEMENT", "find_clutter"]
@@ -145,6 +144,8 @@ _NEEDS_JOINERS = re.compile(
 def _compat_table() -> dict[str, str]:
     """OpenCC's CJK Compatibility Ideographs table (single-character targets)."""
     table: dict[str, str] = {}
+    from ..script.dictionary import data_file
+
     path = data_file("CJK_Compatibility_Ideographs.txt")
     with open(path, encoding="utf-8") as handle:
         for line in handle:

@@ -47,9 +47,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..options import resolve
-from ..script import convert, detect_script
-from ..script.config import normalize_config_name
-from ..workers import map_ordered
 from .clutter import find_clutter
 from .layout import LayoutNote, find_layout, layout_notes
 from .style import PunctuationProfile, find_style
@@ -366,6 +363,9 @@ def _conversion_for(text: str, to: str) -> str | None:
     ``t2tw``/``t2hk`` to adopt the regional variants.  Text without Han is left alone.
     Any OpenCC configuration name (``"s2twp"``, ``"hk2s.json"``) is applied as given.
     """
+    from ..script import detect_script
+    from ..script.config import normalize_config_name
+
     if to not in _TARGETS:
         return normalize_config_name(to)
     script = detect_script(text).script
@@ -376,6 +376,13 @@ def _conversion_for(text: str, to: str) -> str | None:
     if script == "traditional":
         return {"traditional": None, "tw": "t2tw", "hk": "t2hk"}[to]
     return {"traditional": "s2t", "tw": "s2tw", "hk": "s2hk"}[to]
+
+
+def _check_config_name(name: str) -> None:
+    """Raise ``ValueError`` for a name that is not an OpenCC configuration."""
+    from ..script.config import normalize_config_name
+
+    normalize_config_name(name)
 
 
 def normalize(
@@ -397,15 +404,28 @@ def normalize(
     _check_text(text)
     resolved = _options(options, config, overrides)
     if to is not None and to not in _TARGETS:
-        normalize_config_name(to)  # fail fast on a bad name, before any work
+        _check_config_name(to)  # fail fast on a bad name, before any work
     result = fix_text(text, resolved) if fix else text
     if to is None:
         return result
     conversion = _conversion_for(result, to)
-    return result if conversion is None else convert(result, conversion)
+    if conversion is None:
+        return result
+    from ..script import convert
+
+    return convert(result, conversion)
 
 
 # --- batches --------------------------------------------------------------------------
+
+
+def _map_ordered(func: Callable[[str], Any], texts: Iterable[str], workers: int) -> list[Any]:
+    """:func:`zhnorm.workers.map_ordered`, imported on first use (its process pool
+    machinery costs ~20 ms to import; a single-text call never needs it)."""
+    from ..workers import map_ordered as run
+
+    result: list[Any] = run(func, texts, workers)
+    return result
 
 
 @dataclass(frozen=True)
@@ -436,7 +456,7 @@ def fix_batch(
     """:func:`fix_text` over many texts; ``workers > 1`` uses a process pool
     (:func:`zhnorm.workers.map_ordered`)."""
     bound = _Bound("fix", _options(options, config, overrides))
-    result: list[str] = map_ordered(bound, texts, workers)
+    result: list[str] = _map_ordered(bound, texts, workers)
     return result
 
 
@@ -450,7 +470,7 @@ def explain_batch(
 ) -> list[Explained]:
     """:func:`fix_and_explain` over many texts."""
     bound = _Bound("explain", _options(options, config, overrides))
-    result: list[Explained] = map_ordered(bound, texts, workers)
+    result: list[Explained] = _map_ordered(bound, texts, workers)
     return result
 
 
@@ -467,6 +487,6 @@ def normalize_batch(
     """:func:`normalize` over many texts."""
     resolved = _options(options, config, overrides)
     if to is not None and to not in _TARGETS:
-        normalize_config_name(to)
-    result: list[str] = map_ordered(_Bound("normalize", resolved, to, fix), texts, workers)
+        _check_config_name(to)
+    result: list[str] = _map_ordered(_Bound("normalize", resolved, to, fix), texts, workers)
     return result

@@ -65,11 +65,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
-from pypinyin import Style, pinyin
-from pypinyin.pinyin_dict import pinyin_dict
-
 from ..chardata import DBCS_ASCII_TRAILS, is_han_or_zero
-from ..script.converter import convert
 from .types import Edit
 
 __all__ = ["MIN_ANNOTATIONS", "MIN_SHORT_ANNOTATIONS", "find_ruby", "fix_ruby"]
@@ -148,6 +144,10 @@ def _parse_syllable(written: str) -> _Syllable | None:
 def _readings(ch: str) -> tuple[frozenset[str], tuple[str, ...], str]:
     """TONE3 readings of ``ch`` and of its simplified form, their tone-marked display
     spellings, and the simplified form itself."""
+    from pypinyin import Style, pinyin  # imported on the first candidate group (~0.1 s)
+
+    from ..script.converter import convert
+
     simplified = convert(ch, "t2s")
     keys: set[str] = set()
     shown: list[str] = []
@@ -171,6 +171,8 @@ def _readings(ch: str) -> tuple[frozenset[str], tuple[str, ...], str]:
 @lru_cache(maxsize=1)
 def _valid_syllables() -> frozenset[str]:
     """Every TONE3 syllable that is a reading of some character in pypinyin's table."""
+    from pypinyin.pinyin_dict import pinyin_dict
+
     valid: set[str] = set()
     for readings in pinyin_dict.values():
         for reading in readings.split(","):
