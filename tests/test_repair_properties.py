@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import cache
 
 import pytest
@@ -25,9 +26,12 @@ from hypothesis import strategies as st
 from pypinyin import Style, pinyin
 
 from zhnorm import convert
-from zhnorm.repair import apply_plan, fix_and_explain, fix_text
+from zhnorm.repair import FixOptions, apply_plan, fix_and_explain, fix_text
+from zhnorm.repair import fix as fix_module
+from zhnorm.repair.fix import _run
 
 from .conftest import HAVE_SHARED_DATA, SEEDS, SHARED_DATA
+from .repair_cases import Case, cases
 
 # Documents of the clean corpora that carry real damage (see test_fix.py): not used as
 # clean material.
@@ -257,3 +261,84 @@ def test_garbles_are_repaired_damage(strategy: st.SearchStrategy[str]) -> None:
         settings=settings(max_examples=300, database=None, deadline=None, phases=[Phase.generate]),
     )
     assert fix_text(found) != found
+
+
+# --- the incremental rounds of fix.py ---------------------------------------------------
+#
+# ``_run`` skips a fixer whose input is a text it already left unchanged; the definition is
+# every fixer in every round (``incremental=False``).  Both must give the same text and the
+# same plan, on the damage above and on column-layout breaks (a late fixer's edit sends the
+# text back through the earlier ones).
+
+
+@st.composite
+def broken_line(draw: st.DrawFn) -> str:
+    """A sentence cut after one of its Han characters by a blank line (a column break)."""
+    text = draw(sentence)
+    cuts = [i + 1 for i, ch in enumerate(text[:-2]) if _HAN.match(ch)]
+    if not cuts:
+        return text
+    at = draw(st.sampled_from(cuts))
+    return text[:at] + draw(st.sampled_from(["\n\n", "\n \n", "\n\n\n"])) + text[at:]
+
+
+@st.composite
+def spotted_text(draw: st.DrawFn) -> str:
+    parts = draw(st.lists(st.one_of(sentence, garbled, broken_line()), min_size=1, max_size=6))
+    out = parts[0]
+    for part in parts[1:]:
+        out += draw(separator) + part
+    return out
+
+
+def _both_ways(text: str, options: FixOptions) -> None:
+    for explain in (True, False):
+        full = _run(text, options, explain=explain, incremental=False)
+        assert _run(text, options, explain=explain) == full
+
+
+@_PROPERTY
+@given(spotted_text(), st.sampled_from([{}, {"spaces": True, "punctuation": "cjk"}]))
+def test_incremental_rounds_equal_full_rounds(text: str, switches: dict[str, object]) -> None:
+    _both_ways(text, FixOptions(**switches))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("case", cases(), ids=lambda c: c.id)
+def test_incremental_rounds_equal_full_rounds_on_golden_cases(case: Case) -> None:
+    _both_ways(case.original, FixOptions(**case.options))
+
+
+def test_incremental_rounds_skip_fixers_that_saw_the_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A zero-width space repaired by ``clutter`` (the first fixer) costs one round plus
+    ``clutter`` on its own output, not a second round of every fixer; a layout join (the
+    last repair) sends the joined text through the earlier fixers once more."""
+    calls: list[str] = []
+
+    def counted(name: str, func: Callable[..., object]) -> Callable[..., object]:
+        def run(text: str, options: FixOptions) -> object:
+            calls.append(name)
+            return func(text, options)
+
+        return run
+
+    monkeypatch.setattr(
+        fix_module,
+        "_REGISTRY",
+        tuple(
+            (name, on, counted(name, find), None if fix is None else counted(name, fix))
+            for name, on, find, fix in fix_module._REGISTRY
+        ),
+    )
+    order = ["clutter", "mojibake", "byteshift", "ruby", "layout"]
+    assert fix_text("今天\u200b天气很好，我们去公园散步。") == "今天天气很好，我们去公园散步。"
+    assert calls == [*order, "clutter"]
+    calls.clear()
+    broken = "记者从市发改委获悉。\n张建华指出，通州要争当全市高\n\n质量发展排头兵，关键靠项目。"
+    assert fix_text(broken) == broken.replace("高\n\n质", "高质")
+    assert calls == [*order, *order]
+    calls.clear()
+    clean = "张建华指出，通州要争当全市高质量发展排头兵，关键靠项目。"
+    assert fix_text(clean) is clean
+    assert calls == order

@@ -52,9 +52,9 @@ def cached_strings(name: str, inputs: str, build: Callable[[], list[str]]) -> li
         os.makedirs(root, exist_ok=True)
         with tempfile.NamedTemporaryFile(
             "w", encoding="utf-8", dir=root, delete=False, suffix=".partial"
-        ) as handle:
-            json.dump(table, handle, ensure_ascii=False)
-        os.replace(handle.name, path)
+        ) as partial:
+            json.dump(table, partial, ensure_ascii=False)
+        os.replace(partial.name, path)
     except OSError:
         pass
     return table

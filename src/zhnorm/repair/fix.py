@@ -41,6 +41,7 @@ like a simplified->traditional rewriter's leak (textbook glosses would go).
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -207,27 +208,38 @@ def _clutter(text: str, options: FixOptions) -> list[Edit]:
 
 
 def _mojibake(text: str, options: FixOptions) -> list[Edit]:
-    from .mojibake import find_mojibake
-
-    return find_mojibake(text)
+    find: Callable[[str], list[Edit]] = _lazy("mojibake", "find_mojibake")
+    return find(text)
 
 
 def _byteshift(text: str, options: FixOptions) -> list[Edit]:
-    from .byteshift import find_byteshift
-
-    return find_byteshift(text)
+    find: Callable[[str], list[Edit]] = _lazy("byteshift", "find_byteshift")
+    return find(text)
 
 
 def _ruby(text: str, options: FixOptions) -> list[Edit]:
-    from .ruby import find_ruby
-
-    return find_ruby(text, aggressive=options.ruby_aggressive)
+    find: Callable[..., list[Edit]] = _lazy("ruby", "find_ruby")
+    return find(text, aggressive=options.ruby_aggressive)
 
 
 def _ruby_text(text: str, options: FixOptions) -> str:
-    from .ruby import fix_ruby
+    fix: Callable[..., str] = _lazy("ruby", "fix_ruby")
+    return fix(text, aggressive=options.ruby_aggressive)
 
-    return fix_ruby(text, aggressive=options.ruby_aggressive)
+
+_LAZY: dict[tuple[str, str], Callable[..., Any]] = {}
+
+
+def _lazy(module: str, name: str) -> Callable[..., Any]:
+    """``zhnorm.repair.<module>.<name>``, imported on the first call and then looked up
+    in a dictionary (an import statement per call costs more than a clean text's
+    pre-filter)."""
+    found = _LAZY.get((module, name))
+    if found is None:
+        found = _LAZY[module, name] = getattr(
+            importlib.import_module(f"{__package__}.{module}"), name
+        )
+    return found
 
 
 def _layout(text: str, options: FixOptions) -> list[Edit]:
@@ -270,24 +282,38 @@ def _check_text(text: object) -> str:
     return text
 
 
-def _run(text: str, options: FixOptions, *, explain: bool = True) -> tuple[str, list[Step]]:
+def _run(
+    text: str, options: FixOptions, *, explain: bool = True, incremental: bool = True
+) -> tuple[str, list[Step]]:
     """The enabled fixers in order, in rounds while they change the text, and the steps
     that did.  Without ``explain`` (no steps kept), a fixer's text-only function, where
-    it has one, stands in for finding and applying its edits."""
+    it has one, stands in for finding and applying its edits.
+
+    ``incremental`` (the default) skips a fixer whose input is a text it has already
+    left unchanged: fixers are pure functions of their input, so running it again could
+    only leave it unchanged again.  Text, steps and number of rounds are those of
+    running every fixer in every round (``incremental=False``, the definition), but a
+    document with one repaired spot costs one round plus the fixers that have not yet
+    seen the repaired text, instead of two full rounds.
+    """
     steps: list[Step] = []
     active = [
         (name, find, None if explain else fix)
         for name, enabled, find, fix in _REGISTRY
         if enabled(options)
     ]
+    settled: list[str | None] = [None] * len(active)  # the last text each left unchanged
     for _ in range(MAX_ROUNDS):
         changed = False
-        for name, find, fix in active:
+        for k, (name, find, fix) in enumerate(active):
+            if incremental and settled[k] is not None and settled[k] == text:
+                continue
             if fix is not None:
                 result = fix(text, options)
             else:
                 edits = find(text, options)
                 if not edits:
+                    settled[k] = text
                     continue
                 ordered = tuple(sorted(edits, key=edit_span))
                 result = apply_edits(text, ordered)
@@ -296,6 +322,9 @@ def _run(text: str, options: FixOptions, *, explain: bool = True) -> tuple[str, 
             if result != text:
                 text = result
                 changed = True
+                settled[k] = None
+            else:
+                settled[k] = text
         if not changed:
             break
     return text, steps

@@ -166,7 +166,7 @@ def _is_caption_or_credit(line: str) -> bool:
     body = line.strip()
     if not body:
         return False
-    if _CAPTION_HEAD.match(body) or _POSITION.search(body):
+    if _CAPTION_HEAD.match(body) or (("（" in body or "(" in body) and _POSITION.search(body)):
         return True
     if len(body) <= _CREDIT_MAX and not _FINAL.search(body):
         if body[0] in "（(" and body[-1] in "）)":
@@ -208,7 +208,9 @@ def _previous_line(text: str, line_start: int) -> str | None:
 
 def _a_continues(text: str, a_start: int, a: str) -> bool:
     body = a.strip()
-    if not body or not _A_TAIL.match(body[-1]) or _HEADING.match(body) or _FURNITURE.search(body):
+    if not body or not _A_TAIL.match(body[-1]) or _HEADING.match(body):
+        return False
+    if "版" in body and _FURNITURE.search(body):  # every furniture pattern names a 版
         return False
     if not _PUNCT.search(body):
         return False
