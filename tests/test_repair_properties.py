@@ -284,7 +284,11 @@ def broken_line(draw: st.DrawFn) -> str:
 
 @st.composite
 def spotted_text(draw: st.DrawFn) -> str:
-    parts = draw(st.lists(st.one_of(sentence, garbled, broken_line()), min_size=1, max_size=6))
+    hidden = with_invisibles().map(
+        lambda t: t.encode().decode("latin-1")
+    )  # garbled ZWSPs: a later fixer gives clutter work
+    pieces = st.one_of(sentence, garbled, broken_line(), hidden)
+    parts = draw(st.lists(pieces, min_size=1, max_size=6))
     out = parts[0]
     for part in parts[1:]:
         out += draw(separator) + part
@@ -301,6 +305,16 @@ def _both_ways(text: str, options: FixOptions) -> None:
 @given(spotted_text(), st.sampled_from([{}, {"spaces": True, "punctuation": "cjk"}]))
 def test_incremental_rounds_equal_full_rounds(text: str, switches: dict[str, object]) -> None:
     _both_ways(text, FixOptions(**switches))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("codec", ["cp1252", "latin-1"])
+def test_incremental_rounds_rerun_an_earlier_fixer_on_new_work(codec: str) -> None:
+    """UTF-8 text holding a zero-width space, read as ``codec``: the mojibake fixer's
+    repair exposes the ZWSP to ``clutter``, which had already passed over the garble."""
+    text = "记者报道：" + "今天天气很好，我们\u200b去公园散步。".encode().decode(codec)
+    assert fix_text(text) == "记者报道：今天天气很好，我们去公园散步。"
+    assert [step.fixer for step in fix_and_explain(text).steps] == ["mojibake", "clutter"]
+    _both_ways(text, FixOptions())
 
 
 @pytest.mark.parametrize("case", cases(), ids=lambda c: c.id)
