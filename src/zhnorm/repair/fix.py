@@ -138,8 +138,14 @@ def _options(
     options: FixOptions | None, config: FixOptions | None, overrides: dict[str, Any]
 ) -> FixOptions:
     """The options a call asked for: ``options`` (or its keyword alias ``config=``, the
-    former name) with ``overrides`` applied, through :func:`zhnorm.options.resolve`."""
+    former name) with ``overrides`` applied, through :func:`zhnorm.options.resolve`
+    (skipped for a plain call: building the defaults costs more than a clean sentence)."""
+    if options is None and config is None and not overrides:
+        return _DEFAULTS
     return resolve(FixOptions, options, overrides, config=config)
+
+
+_DEFAULTS = FixOptions()
 
 
 @dataclass(frozen=True)
