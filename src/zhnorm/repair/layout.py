@@ -125,8 +125,10 @@ _REPORTER_NAME = (
 _CREDIT = re.compile(
     rf"^{_ROLE_HEAD}|{_REPORTER_NAME}|{_ONLY_CREDIT_END}|{_VERB_CREDIT_END}", re.IGNORECASE
 )
-# The credit that may close a longer caption line, after a space or a punctuation mark.
-_APPENDED_CREDIT = re.compile(rf"^{_ROLE_HEAD}|{_REPORTER_NAME}|{_ONLY_CREDIT_END}", re.IGNORECASE)
+# The credit that may close a longer caption line, after a space or a punctuation mark:
+# a role head opening it, or a reporter name / credit word anywhere in it.
+_APPENDED_HEAD = re.compile(_ROLE_HEAD, re.IGNORECASE)
+_APPENDED_INSIDE = re.compile(rf"{_REPORTER_NAME}|{_ONLY_CREDIT_END}", re.IGNORECASE)
 _CREDIT_SEP = re.compile(r"[\s。！？…，,；;]+")
 _CREDIT_MAX = 40  # a credit line is at most this long
 _SHORT = 20  # B without a full stop must be at least this long to count as prose
@@ -180,10 +182,21 @@ def _credit_tail(line: str) -> int:
     """Where a credit closing ``line`` after a space or a punctuation mark starts ("图为…
     现场。 新华社记者 张三 摄", "…，攝影：王小明"), or -1."""
     body = line.rstrip()
-    for sep in _CREDIT_SEP.finditer(body, max(0, len(body) - _CREDIT_MAX - 1)):
-        tail = body[sep.end() :]
-        if tail and not _FINAL.search(tail) and _APPENDED_CREDIT.search(tail):
-            return sep.end()
+    starts = [sep.end() for sep in _CREDIT_SEP.finditer(body, max(0, len(body) - _CREDIT_MAX - 1))]
+    if not starts:
+        return -1
+    # Every tail is a suffix of the first one, and a credit word found inside a tail is
+    # found inside the first tail too (the character before a tail is a separator, never
+    # the 拍 a credit word's look-behind excludes): one search rules them all out.
+    inside = _APPENDED_INSIDE.search(body, starts[0]) is not None
+    for start in starts:
+        tail = body[start:]
+        if (
+            tail
+            and not _FINAL.search(tail)
+            and (_APPENDED_HEAD.match(tail) or (inside and _APPENDED_INSIDE.search(tail)))
+        ):
+            return start
     return -1
 
 
