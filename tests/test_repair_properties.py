@@ -19,6 +19,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Phase, example, find, given, settings
@@ -287,7 +288,9 @@ def spotted_text(draw: st.DrawFn) -> str:
     hidden = with_invisibles().map(
         lambda t: t.encode().decode("latin-1")
     )  # garbled ZWSPs: a later fixer gives clutter work
-    pieces = st.one_of(sentence, garbled, broken_line(), hidden)
+    # References whose decoding makes new clutter: clutter must see its own output again.
+    exposing = st.sampled_from(["&&#110;bsp;", "&&#x6E;bsp;", "&#x26;&#x23;x200B;", "&&#97;mp;"])
+    pieces = st.one_of(sentence, garbled, broken_line(), hidden, exposing)
     parts = draw(st.lists(pieces, min_size=1, max_size=6))
     out = parts[0]
     for part in parts[1:]:
@@ -325,29 +328,34 @@ def test_incremental_rounds_equal_full_rounds_on_golden_cases(case: Case) -> Non
 def test_incremental_rounds_skip_fixers_that_saw_the_text(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A zero-width space repaired by ``clutter`` (the first fixer) costs one round plus
-    ``clutter`` on its own output, not a second round of every fixer; a layout join (the
-    last repair) sends the joined text through the earlier fixers once more."""
+    """A zero-width space repaired by ``clutter`` (the first fixer) costs one round: the
+    others see the repaired text, and ``clutter`` vouches that it left nothing to do; an
+    ``&&#110;bsp;`` (whose decoding makes a new reference) runs ``clutter`` again.  A
+    layout join (the last repair) sends the joined text through the earlier fixers."""
     calls: list[str] = []
 
-    def counted(name: str, func: Callable[..., object]) -> Callable[..., object]:
-        def run(text: str, options: FixOptions) -> object:
+    def counted(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
+        def run(text: str, options: FixOptions) -> Any:
             calls.append(name)
             return func(text, options)
 
         return run
 
-    monkeypatch.setattr(
-        fix_module,
-        "_REGISTRY",
-        tuple(
-            (name, on, counted(name, find), None if fix is None else counted(name, fix))
-            for name, on, find, fix in fix_module._REGISTRY
-        ),
-    )
+    registry = []
+    scanners = {}
+    for name, on, finder, fix in fix_module._REGISTRY:
+        counted_find = counted(name, finder)
+        registry.append((name, on, counted_find, None if fix is None else counted(name, fix)))
+        if finder in fix_module._SCANNERS:
+            scanners[counted_find] = counted(name, fix_module._SCANNERS[finder])
+    monkeypatch.setattr(fix_module, "_REGISTRY", tuple(registry))
+    monkeypatch.setattr(fix_module, "_SCANNERS", scanners)
     order = ["clutter", "mojibake", "byteshift", "ruby", "layout"]
     assert fix_text("今天\u200b天气很好，我们去公园散步。") == "今天天气很好，我们去公园散步。"
-    assert calls == [*order, "clutter"]
+    assert calls == order
+    calls.clear()
+    assert fix_text("今天天气&&#110;bsp;很好。") == "今天天气\xa0很好。"
+    assert calls == [*order, *order]  # the second round's clutter changes the text too
     calls.clear()
     broken = "记者从市发改委获悉。\n张建华指出，通州要争当全市高\n\n质量发展排头兵，关键靠项目。"
     assert fix_text(broken) == broken.replace("高\n\n质", "高质")

@@ -58,7 +58,7 @@ from html.entities import html5
 
 from .types import Edit
 
-__all__ = ["PUA_BULLETS", "RADICAL_SUPPLEMENT", "find_clutter"]
+__all__ = ["PUA_BULLETS", "RADICAL_SUPPLEMENT", "find_clutter", "scan_clutter"]
 
 #: CJK Radicals Supplement code points whose glyph is a whole character.
 RADICAL_SUPPLEMENT: dict[str, str] = {
@@ -217,7 +217,17 @@ def find_clutter(text: str) -> list[Edit]:
 
     The trigger class is scanned once at C speed; only its hits are examined.
     """
+    return scan_clutter(text)[0]
+
+
+def scan_clutter(text: str) -> tuple[list[Edit], bool]:
+    """:func:`find_clutter`'s edits, and whether they leave nothing to do: every trigger
+    character of ``text`` lies inside an edit and no replacement holds one, so the
+    repaired text has no trigger character and :func:`find_clutter` finds nothing in it.
+    (False when a repair can expose more work: ``&&#110;bsp;`` decodes to ``&nbsp;``, a
+    kept joiner is judged again.)"""
     edits: list[Edit] = []
+    every_hit_edited = True
     resume = 0
     codec_runs: list[tuple[int, int]] | None = None  # computed at the first soft hyphen
     for hit in _TRIGGER.finditer(text):
@@ -253,7 +263,10 @@ def find_clutter(text: str) -> list[Edit]:
         if edit is not None:
             edits.append(edit)
             resume = edit.end
-    return edits
+        else:
+            every_hit_edited = False
+    settles = every_hit_edited and not any(_TRIGGER.search(e.replacement) for e in edits)
+    return edits, settles
 
 
 _INVISIBLE = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff")

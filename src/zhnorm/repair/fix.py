@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..options import resolve
-from .clutter import find_clutter
+from .clutter import find_clutter, scan_clutter
 from .layout import LayoutNote, find_layout, layout_notes
 from .style import PunctuationProfile, find_style
 from .types import Edit, apply_edits, edit_span
@@ -213,6 +213,10 @@ def _clutter(text: str, options: FixOptions) -> list[Edit]:
     return find_clutter(text)
 
 
+def _clutter_scan(text: str, options: FixOptions) -> tuple[list[Edit], bool]:
+    return scan_clutter(text)
+
+
 def _mojibake(text: str, options: FixOptions) -> list[Edit]:
     find: Callable[[str], list[Edit]] = _lazy("mojibake", "find_mojibake")
     return find(text)
@@ -265,6 +269,7 @@ def _style(text: str, options: FixOptions) -> list[Edit]:
 _Finder = Callable[[str, FixOptions], list[Edit]]
 _Fixer = Callable[[str, FixOptions], str]
 _Enabled = Callable[[FixOptions], bool]
+_Scanner = Callable[[str, FixOptions], tuple[list[Edit], bool]]
 
 # name, switch, edit finder, and optionally a fixer computing the same text without
 # building explanations (for :func:`fix_text`; a leaked-pinyin document has hundreds
@@ -277,6 +282,10 @@ _REGISTRY: tuple[tuple[str, _Enabled, _Finder, _Fixer | None], ...] = (
     ("layout", lambda c: c.layout, _layout, None),
     ("style", lambda c: c.any_style, _style, None),
 )
+
+# Finders that also tell whether their repair leaves them nothing to do in the text it
+# makes (then :func:`_run` does not run them on their own output), keyed by the finder.
+_SCANNERS: dict[_Finder, _Scanner] = {_clutter: _clutter_scan}
 
 #: Fixer names in the order they run.
 FIXER_ORDER: tuple[str, ...] = tuple(entry[0] for entry in _REGISTRY)
@@ -297,7 +306,9 @@ def _run(
 
     ``incremental`` (the default) skips a fixer whose input is a text it has already
     left unchanged: fixers are pure functions of their input, so running it again could
-    only leave it unchanged again.  Text, steps and number of rounds are those of
+    only leave it unchanged again.  A fixer in :data:`_SCANNERS` also vouches for its
+    own output when it can (``clutter``: no trigger character left), so it is not run
+    on it.  Text, steps and number of rounds are those of
     running every fixer in every round (``incremental=False``, the definition), but a
     document with one repaired spot costs one round plus the fixers that have not yet
     seen the repaired text, instead of two full rounds.
@@ -314,10 +325,15 @@ def _run(
         for k, (name, find, fix) in enumerate(active):
             if incremental and settled[k] is not None and settled[k] == text:
                 continue
+            done = False  # the fixer says it would leave ``result`` unchanged
             if fix is not None:
                 result = fix(text, options)
             else:
-                edits = find(text, options)
+                scan = _SCANNERS.get(find) if incremental else None
+                if scan is None:
+                    edits = find(text, options)
+                else:
+                    edits, done = scan(text, options)
                 if not edits:
                     settled[k] = text
                     continue
@@ -328,7 +344,7 @@ def _run(
             if result != text:
                 text = result
                 changed = True
-                settled[k] = None
+                settled[k] = text if done else None
             else:
                 settled[k] = text
         if not changed:
