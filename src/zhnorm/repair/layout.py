@@ -62,18 +62,18 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..chardata import HAN_CLASS
-from .types import Edit
+from .types import Edit, LazyPattern
 
 __all__ = ["LayoutNote", "find_layout", "layout_notes"]
 
 _BREAK = re.compile(r"\n[^\S\n]*\n")
-_A_TAIL = re.compile(f"[{HAN_CLASS}，、；,;]")  # matched against A's last character
-_B_HEAD = re.compile(f"[{HAN_CLASS}]")
+_A_TAIL = LazyPattern(f"[{HAN_CLASS}，、；,;]")  # matched against A's last character
+_B_HEAD = LazyPattern(f"[{HAN_CLASS}]")
 _PUNCT = re.compile(r"[，、；：。！？,;:!?…]")
 _FINAL = re.compile(r"[。！？!?…]")
 _CLAUSE = re.compile(r"[，、；,;]")
 _NUM = "一二三四五六七八九十百零〇两"
-_HEADING = re.compile(
+_HEADING = LazyPattern(
     r"#|>|[-*•·●■▪◆➢]"  # Markdown heading/quote, bullets
     rf"|第[{_NUM}\d]+[章节条部分篇回编卷]"
     rf"|[{_NUM}]+[、.．]"
@@ -89,12 +89,12 @@ _OPENER = re.compile(
 )
 # Clauses that open a sentence: a pronoun and a verb of saying, or a time, then a comma.
 # (Not a named speaker: a column break can fall inside the name, "曾荫" + "权强调，".)
-_NEW_SENTENCE = re.compile(
+_NEW_SENTENCE = LazyPattern(
     r"[他她我你][们們]?[也还還則则更]?(?:表示|指出|[說说]|[強强][調调]|[認认][為为]|坦言|透露|直言|[指提]出)[，,：:]"
     r"|(?:[昨今明前][天日晚]|[昨今明][（(]\d{1,2}[）)]日|日前|近日|目前|稍早|[上下]午|[晚当當][间間天])[，,]"
 )
 _PUNCT_SET = frozenset("，、；：。！？,;:!?…")
-_COUPLET = re.compile(rf"([{HAN_CLASS}\w]{{2,12}})[，,\s]([{HAN_CLASS}\w]{{2,12}})")
+_COUPLET = LazyPattern(rf"([{HAN_CLASS}\w]{{2,12}})[，,\s]([{HAN_CLASS}\w]{{2,12}})")
 _FURNITURE = re.compile(
     r"[（(]?(?:详见|下转|上接|转|接|见)第?[A-Za-z]?\d{1,3}版[）)]?|[（(]?(?:下转|上接|转|接)第?[A-Za-z]?[一二三四五六七八九十]{1,3}版[）)]?"
 )
@@ -122,13 +122,13 @@ _REPORTER_NAME = (
     r"(?:[记記]者|通[讯訊][员員]|[实實][习習]生|特派[员員]|特[约約][记記]者|[编編][辑輯])"
     rf"\s*[：:／/]?\s*{_NAME}(?=[\s／/、）)]|$)"
 )
-_CREDIT = re.compile(
+_CREDIT = LazyPattern(
     rf"^{_ROLE_HEAD}|{_REPORTER_NAME}|{_ONLY_CREDIT_END}|{_VERB_CREDIT_END}", re.IGNORECASE
 )
 # The credit that may close a longer caption line, after a space or a punctuation mark:
 # a role head opening it, or a reporter name / credit word anywhere in it.
 _APPENDED_HEAD = re.compile(_ROLE_HEAD, re.IGNORECASE)
-_APPENDED_INSIDE = re.compile(rf"{_REPORTER_NAME}|{_ONLY_CREDIT_END}", re.IGNORECASE)
+_APPENDED_INSIDE = LazyPattern(rf"{_REPORTER_NAME}|{_ONLY_CREDIT_END}", re.IGNORECASE)
 _CREDIT_SEP = re.compile(r"[\s。！？…，,；;]+")
 _CREDIT_MAX = 40  # a credit line is at most this long
 _SHORT = 20  # B without a full stop must be at least this long to count as prose
@@ -317,4 +317,4 @@ def layout_notes(text: str) -> list[LayoutNote]:
 
 # A paragraph (after a blank line) that opens with one or two Han
 # characters and sentence-final punctuation, followed by more text or line end.
-_PARAGRAPH_FRAGMENT = re.compile(rf"\n[^\S\n]*\n([{HAN_CLASS}]{{1,2}}[。！？])")
+_PARAGRAPH_FRAGMENT = LazyPattern(rf"\n[^\S\n]*\n([{HAN_CLASS}]{{1,2}}[。！？])")

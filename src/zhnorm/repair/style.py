@@ -37,7 +37,7 @@ import unicodedata
 from typing import Literal
 
 from ..chardata import HAN_CLASS
-from .types import Edit
+from .types import Edit, LazyPattern
 
 __all__ = ["PunctuationProfile", "find_style"]
 
@@ -48,13 +48,13 @@ _HALFWIDTH_KANA = re.compile("[\uff61-\uff9f]+")
 _SPACES = re.compile("[\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 _TO_CJK = {",": "，", "!": "！", "?": "？", ";": "；", ":": "："}
-_TO_CJK_SCAN = re.compile(
+_TO_CJK_SCAN = LazyPattern(
     f"(?<=[{HAN_CLASS}])[,!?;:](?![0-9/])"  # "：" but not "10:30", "http://"
     f"|(?<=[{HAN_CLASS}])\\.(?=[{HAN_CLASS}]|\\n|$)"
 )
 # A parenthesised aside holding Han; only its two brackets are edited here, so the
 # punctuation inside is left to _TO_CJK_SCAN (one pass does all: idempotent).
-_CJK_PARENS = re.compile(f"\\((?=[^()（）\\n]*[{HAN_CLASS}][^()（）\\n]*\\))[^()（）\\n]*\\)")
+_CJK_PARENS = LazyPattern(f"\\((?=[^()（）\\n]*[{HAN_CLASS}][^()（）\\n]*\\))[^()（）\\n]*\\)")
 _TO_ASCII = {"，": ",", "。": ".", "！": "!", "？": "?", "；": ";", "：": ":", "（": "(", "）": ")"}
 _ASCII_TABLE = str.maketrans(_TO_ASCII)
 _TO_ASCII_SCAN = re.compile("[，。！？；：（）]")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+import sys
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 
-__all__ = ["Edit", "apply_edits", "edit_span"]
+__all__ = ["Edit", "LazyPattern", "apply_edits", "edit_span"]
 
 edit_span = attrgetter("start", "end")
 """Sort key of edits: by start, then end."""
@@ -97,3 +99,41 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
         cursor = end
     append(text[cursor:])
     return "".join(pieces)
+
+
+class LazyPattern:
+    """A regular expression compiled on its first use.
+
+    For a fixer's decision patterns, which only text past its pre-filter needs: patterns
+    over the Han class (``zhnorm.chardata.HAN_CLASS``) take milliseconds each to compile,
+    and a process's first :func:`zhnorm.repair.fix_text` should not pay for them.
+    """
+
+    __slots__ = ("_compiled", "flags", "pattern")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.pattern = pattern
+        self.flags = flags
+        self._compiled: re.Pattern[str] | None = None
+
+    def compiled(self) -> re.Pattern[str]:
+        found = self._compiled
+        if found is None:
+            found = self._compiled = re.compile(self.pattern, self.flags)
+        return found
+
+    def search(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        return self.compiled().search(string, pos, endpos)
+
+    def match(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
+        return self.compiled().match(string, pos, endpos)
+
+    def fullmatch(
+        self, string: str, pos: int = 0, endpos: int = sys.maxsize
+    ) -> re.Match[str] | None:
+        return self.compiled().fullmatch(string, pos, endpos)
+
+    def finditer(
+        self, string: str, pos: int = 0, endpos: int = sys.maxsize
+    ) -> Iterator[re.Match[str]]:
+        return self.compiled().finditer(string, pos, endpos)
