@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import re
+import subprocess
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -354,3 +357,36 @@ def test_fix_options_errors() -> None:
         fix_text("x", FixOptions(), config=FixOptions())
     with pytest.raises(TypeError, match="must be a FixOptions"):
         fix_text("x", {"ruby": False})  # type: ignore[arg-type]
+
+
+_FIRST_CALL = """
+import sys
+import zhnorm
+zhnorm.fix_text(sys.argv[1])
+heavy = ("pypinyin", "zhnorm.language_model", "numpy", "jieba", "concurrent.futures.process")
+print(" ".join(name for name in heavy if name in sys.modules))
+"""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "鼠标和软件，汉字简繁转换。今天的天气很好，我们去公园散步。",
+        "臺灣的天氣很好，我們去公園散步（週末）。\n\n第二段，共三句。",
+        "今天\u200b天气&nbsp;很好，(括号) 与 Latin text 2024.",
+    ],
+)
+def test_first_fix_in_a_process_loads_nothing_heavy(text: str) -> None:
+    """A first ``fix_text`` on text without a pinyin candidate imports neither pypinyin
+    nor the language model (nor numpy, jieba or the process pool): what it needs is
+    loaded when a gate needs it."""
+    src = str(Path(zhnorm.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run(
+        [sys.executable, "-c", _FIRST_CALL, text],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    assert done.stdout.split() == []
