@@ -9,9 +9,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from zhnorm.repair import ruby
 from zhnorm.repair.ruby import MIN_ANNOTATIONS, find_ruby, fix_ruby
 from zhnorm.repair.types import Edit, apply_edits
 
@@ -357,3 +358,23 @@ def test_short_title_with_two_leaked_readings(garbled: str, expected: str) -> No
 def test_short_title_clean_or_not_enough_evidence(text: str) -> None:
     assert fix_ruby(text) == text
     assert find_ruby(text) == []
+
+
+_PIECES = st.sampled_from(
+    ["現", "代", "們", "的", "区", "區", "輩^", "斑M", "网", "網", "站", "建", "設", "。", " "]
+)
+_GROUPS = st.sampled_from(
+    ["(xiàn)", "(xian4)", "(xian)", "（dài）", "(men)", "( qū )", "(wǎng)", "(shè)", "(jìn)", "(A)"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_PIECES, _GROUPS), max_size=14).map("".join))
+@example("網(wǎng)站建設(shè)")  # two toned annotations on traditional-only characters: removed
+@example("現(xiàn)代化")  # one: kept
+def test_one_candidate_shortcut_agrees_with_the_gate(text: str) -> None:
+    """``_removed`` answers a text with a single pre-filter match without scanning it;
+    the answer is the gate's on the full scan."""
+    groups, toned, traditional = ruby._scan(text, allow_mangled=True)
+    expected = groups if ruby._gate(toned, traditional) else []
+    assert ruby._removed(text, False) == expected

@@ -289,8 +289,17 @@ def _gate(toned: int, traditional: int) -> bool:
     return toned >= MIN_ANNOTATIONS and 2 * traditional >= toned
 
 
+_GATE_MIN = min(MIN_ANNOTATIONS, MIN_SHORT_ANNOTATIONS)
+"""Fewest toned annotations that can pass the gate."""
+
+
 def _removed(text: str, aggressive: bool) -> list[_Group]:
-    if _PREFILTER.search(text) is None:
+    first = _PREFILTER.search(text)
+    if first is None:
+        return []
+    if not aggressive and _GATE_MIN > 1 and _PREFILTER.search(text, first.end()) is None:
+        # Every toned group (mangled ones too) opens with a pre-filter match of its own,
+        # so a text with one match has at most one toned annotation: no gate passes.
         return []
     groups, toned, traditional = _scan(text, allow_mangled=True)
     if _gate(toned, traditional):
