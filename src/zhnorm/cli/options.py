@@ -8,19 +8,25 @@ of ``reuse`` and ``align``; :func:`finish`, the closing line of a record command
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import json
+import logging
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
 
-from ..io import DEFAULT_ENCODING, ENCODING_NAMES, RunCounts
+from ..io import DEFAULT_ENCODING, ENCODING_NAMES, AtomicOutput, RunCounts
+from ..io.progress import finished_phases, logger, set_silent
 from ..textreuse.alignment import AlignOptions
 
 __all__ = [
     "ERRORS",
     "MIN_LEN",
     "PASSAGE_THRESHOLD",
+    "STATS_KEY",
     "encoding_option",
     "errors_option",
     "finish",
@@ -38,10 +44,28 @@ F = TypeVar("F", bound=Callable[..., Any])
 ERRORS = click.Choice(["strict", "replace"])
 
 
+STATS_KEY = "zhnorm.stats"
+"""Where the group keeps ``(path, start time)`` of ``zhnorm --stats FILE``."""
+
+
 def finish(counts: RunCounts) -> None:
-    """Print the summary line of a record command on stderr, then fail (exit 1) when
+    """Print the summary line of a record command on stderr, write ``--stats`` (the
+    counts and the phases' seconds, JSON), then fail (exit 1) when
     :meth:`RunCounts.failure <zhnorm.io.RunCounts.failure>` says the run failed."""
     click.echo(counts.summary(), err=True)
+    context = click.get_current_context(silent=True)
+    requested = context.find_root().meta.get(STATS_KEY) if context is not None else None
+    if requested is not None:
+        path, started = requested
+        stats = {
+            **{k: v for k, v in dataclasses.asdict(counts).items() if v is not None},
+            "summary": counts.summary(),
+            "failure": counts.failure(),
+            "seconds": round(time.monotonic() - started, 3),
+            "phases": finished_phases(),
+        }
+        with AtomicOutput(path) as out:
+            out.write(json.dumps(stats, ensure_ascii=False, indent=2, default=str) + "\n")
     problem = counts.failure()
     if problem is not None:
         raise click.ClickException(problem)
@@ -113,8 +137,20 @@ def skip_bad_options(
     )
 
 
+def _quiet(_ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    if value:  # as `zhnorm -q`: no bars, no phase lines
+        logger.setLevel(logging.WARNING)
+        set_silent(True)
+    return value
+
+
 def quiet_option(*names: str) -> Callable[[F], F]:
-    return click.option(*(names or ("-q", "--quiet")), is_flag=True, help="No progress display.")
+    return click.option(
+        *(names or ("-q", "--quiet")),
+        is_flag=True,
+        callback=_quiet,
+        help="No progress display or phase lines (as `zhnorm -q`).",
+    )
 
 
 def record_stream_options(verb: str) -> Callable[[F], F]:

@@ -357,19 +357,25 @@ def _dedup(
             corpus.stack()
 
             # 2. Candidates.
-            a, b, band = candidate_pairs(corpus.bands, ~corpus.empty)
+            with Progress("zhnorm dedup: candidate pairs", unit=None):
+                a, b, band = candidate_pairs(corpus.bands, ~corpus.empty)
             counts.candidates = len(a)
 
             # 3. Verify.
             corpus.keys.flush()  # forked verifiers read the key file
-            found = verified_pairs(
-                a, b, band, corpus.keys.__getitem__, corpus.signatures, params, threshold, workers
-            )
+            with Progress("zhnorm dedup: verifying candidate pairs", unit=None):
+                found = verified_pairs(
+                    a, b, band, corpus.keys.__getitem__, corpus.signatures, params, threshold,
+                    workers,
+                )  # fmt: skip
             counts.verified = len(found)
             del a, b, band
 
             # 4. Match the index.
-            matched = _index_matches(index, corpus) if index is not None else {}
+            matched = {}
+            if index is not None:
+                with Progress("zhnorm dedup: matching the index", unit=None):
+                    matched = _index_matches(index, corpus)
             earlier = sorted({m.doc for ms in matched.values() for m in ms})
             number = {doc: len(corpus) + i for i, doc in enumerate(earlier)}
             links = [(q, number[m.doc], m.exact) for q, ms in matched.items() for m in ms]
@@ -410,7 +416,8 @@ def _dedup(
             )
         # 7. Update the index, once the outputs are in place.
         if index is not None:
-            index.store(_batches(corpus))
+            with Progress("zhnorm dedup: adding to the index", unit=None):
+                index.store(_batches(corpus))
             counts.matched, counts.index = len(matched), index.path
         counts.read = len(corpus) + bad.count
         counts.written = written
@@ -505,7 +512,7 @@ def _write_records(
     copied as their input lines; otherwise they are written again from their fields."""
     writer = stack.enter_context(RecordWriter(output, inputs=inputs))
     cluster_out = stack.enter_context(AtomicOutput(clusters)) if clusters else None
-    progress = Progress("zhnorm dedup: writing", quiet=quiet)
+    progress = Progress("zhnorm dedup: writing", total=len(corpus), quiet=quiet)
     source: Iterable[Record | BadRecord | bytes]
     files = [] if corpus.held is not None else list(input_files(inputs))
     if corpus.held is not None:

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from ..io.progress import Progress
 from ..key import KeyOptions, resolve_key_options
 from ..options import resolve
 from ..workers import map_ordered
@@ -223,6 +224,7 @@ def reuse_keys(
     sources = [m.source for m in meta]
     has_sources = any(s is not None for s in sources)
     started = time.perf_counter()
+    phase = Progress("zhnorm reuse: furniture and candidate pairs", unit=None)
     furniture = None
     if options.mask_furniture and keys:
         furniture = find_furniture(keys, sources if has_sources else None)
@@ -235,6 +237,8 @@ def reuse_keys(
     if options.cross_source and has_sources:
         pairs = [(i, j, n) for i, j, n in pairs if sources[i] is None or sources[i] != sources[j]]
     candidate_time = time.perf_counter() - started
+    phase.close()
+    aligning = Progress("zhnorm reuse: aligning", total=len(pairs), unit="pairs")
     seed_hashes = [kgram_hashes(k.key, options.seed_len) for k in keys]
     values, counts, _ = _doc_frequency(seed_hashes)
     rarity = RarityTable(options.seed_len, values, counts)
@@ -258,7 +262,10 @@ def reuse_keys(
             significance = rarity.significance(p)
             if significance >= options.min_significance:
                 passages.append(replace(p, significance=significance))
+        aligning.update()
+    aligning.close()
     align_time = time.perf_counter() - started - candidate_time
+    phase = Progress("zhnorm reuse: passage clusters and stories", unit=None)
     by_id = dict(zip(ids, meta, strict=True))
     clusters, assignment = passage_clusters(
         passages, {d: k.raw for d, k in zip(ids, keys, strict=True)}, by_id
@@ -278,6 +285,7 @@ def reuse_keys(
         for p in passages
     ]
     clusters = [replace(c, story=cluster_story(c, of_id)) for c in clusters]
+    phase.close()
     stats = {
         "candidate_seconds": round(candidate_time, 3),
         "align_seconds": round(align_time, 3),
