@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..key import KeyOptions
 from ..textreuse.corpus import ReuseOptions
 from ..textreuse.files import MetaFields, reuse_files
 from .options import MIN_LEN, PASSAGE_THRESHOLD, finish, record_options
@@ -107,6 +108,7 @@ def reuse_command(
     skip_bad: bool,
     rejects: str | None,
     quiet: bool,
+    key: KeyOptions | None,
     output: str | None,
     source_field: str | None,
     date_field: str | None,
@@ -165,5 +167,6 @@ def reuse_command(
         skip_bad=skip_bad,
         rejects=rejects,
         quiet=quiet,
+        key=key,
     )
     finish(counts)
