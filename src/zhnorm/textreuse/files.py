@@ -168,6 +168,7 @@ def reuse_files(
     rejects: str | None = None,
     quiet: bool = False,
     key: KeyOptions | None = None,
+    workers: int = 1,
     **overrides: Any,
 ) -> RunCounts:
     """Passages shared between the records of ``inputs``: one JSONL line per passage to
@@ -178,7 +179,8 @@ def reuse_files(
     across different outlets are reported.  ``options``: a
     :class:`~zhnorm.textreuse.ReuseOptions`, single fields as keyword overrides.
     ``key``: the matching key (:class:`zhnorm.KeyOptions`, default every repair, ``t2s``
-    and the fold).  Every output path is checked first (:func:`zhnorm.io.check_outputs`)."""
+    and the fold).  ``workers``: processes aligning the candidate pairs (the output is
+    the same).  Every output path is checked first (:func:`zhnorm.io.check_outputs`)."""
     search = resolve(ReuseOptions, options, overrides)
     if fields is None:
         fields = MetaFields(source_field=source_field)
@@ -199,6 +201,7 @@ def reuse_files(
             [doc.key for doc in docs],
             replace(search, cross_source=search.cross_source or has_sources),
             meta=meta,
+            workers=workers,
         )
         by_id = {doc.id: doc.meta for doc in docs}
         for passage in result.passages:
