@@ -27,8 +27,9 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .files import InputError, discard, publish, temp_prefix, write_failure
+from .files import InputError, discard, open_input, publish, temp_prefix, write_failure
 from .inputs import input_files
+from .remote import is_remote
 
 __all__ = ["ARROW_KINDS", "BATCH_ROWS", "ParquetRows", "arrow_type", "parquet_input_schema"]
 
@@ -63,7 +64,8 @@ def parquet_input_schema(inputs: Sequence[str]) -> Any | None:
     for file in input_files([p for p in inputs if p != "-"]):
         if file.kind == "parquet":
             try:
-                schemas.append(pq.read_schema(file.path))
+                source = open_input(file.path)[1] if is_remote(file.path) else file.path
+                schemas.append(pq.read_schema(source))
             except Exception as exc:  # pyarrow raises several types for unreadable files
                 raise InputError(f"{file.path}: not a readable Parquet file: {exc}") from None
     if not schemas:

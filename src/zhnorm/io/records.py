@@ -34,11 +34,13 @@ from .files import (
     AtomicOutput,
     InputError,
     dumps_record,
+    open_input,
     optional_module,
 )
 from .inputs import InputFile, input_files, jsonl_stream, raw_lines, text_files
 from .parquet import ParquetRows
 from .rejects import BadRecord, Rejects, duplicate_id
+from .remote import is_remote
 
 __all__ = [
     "WRITE_FORMATS",
@@ -278,8 +280,9 @@ def _parquet_records(
     path: str, text_field: str, id_field: str | None
 ) -> Iterator[Record | BadRecord]:
     parquet = optional_module("pyarrow.parquet", "parquet", f"{path}: reading Parquet")
+    source = open_input(path)[1] if is_remote(path) else path
     try:
-        handle = parquet.ParquetFile(path)
+        handle = parquet.ParquetFile(source)
     except Exception as exc:  # pyarrow raises several types for unreadable files
         raise InputError(f"{path}: not a readable Parquet file: {exc}") from None
     row = 0
