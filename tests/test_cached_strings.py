@@ -1,0 +1,60 @@
+"""``zhnorm.cache.cached_strings``: a derived table is built once, then read back; a bad
+or unwritable cache only costs a rebuild."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from zhnorm.cache import cached_strings
+
+
+def _counting(table: list[str]) -> tuple[list[int], Callable[[], list[str]]]:
+    calls: list[int] = []
+
+    def build() -> list[str]:
+        calls.append(1)
+        return list(table)
+
+    return calls, build
+
+
+def test_built_once_then_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ZHNORM_CACHE_DIR", str(tmp_path))
+    calls, build = _counting(["中文", "繁體"])
+    assert cached_strings("t", "v1", build) == ["中文", "繁體"]
+    assert cached_strings("t", "v1", build) == ["中文", "繁體"]
+    assert len(calls) == 1
+    assert cached_strings("t", "v2", build) == ["中文", "繁體"]
+    assert len(calls) == 2  # other inputs, other file
+    assert not list(tmp_path.glob("*.partial"))
+
+
+@pytest.mark.parametrize("content", ["", "{not json", '{"a": 1}', "[1, 2]"])
+def test_a_bad_file_is_rebuilt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str
+) -> None:
+    monkeypatch.setenv("ZHNORM_CACHE_DIR", str(tmp_path))
+    calls, build = _counting(["a"])
+    cached_strings("t", "v", build)
+    (path,) = tmp_path.glob("t-*.json")
+    path.write_text(content, encoding="utf-8")
+    assert cached_strings("t", "v", build) == ["a"]
+    assert len(calls) == 2
+    assert cached_strings("t", "v", build) == ["a"]
+    assert len(calls) == 2  # and rewritten
+
+
+def test_disabled_or_unwritable_cache_still_builds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls, build = _counting(["a"])
+    monkeypatch.setenv("ZHNORM_CACHE_DIR", "")
+    assert cached_strings("t", "v", build) == ["a"]
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("ZHNORM_CACHE_DIR", str(blocker / "sub"))  # under a file: unwritable
+    assert cached_strings("t", "v", build) == ["a"]
+    assert len(calls) == 2
