@@ -1,55 +1,126 @@
-"""The byte-shift fixer: each ``?`` position through the stages, the best hypothesis, its
-edit (:func:`find_byteshift`, :func:`fix_byteshift`).
+"""The byte-shift fixer: each ``?`` that starts a well-formed shifted run
+(:func:`.runs.scan_run`), its lost characters guessed or marked, and the gate that
+compares the re-aligned reading with the text as it stands under the language model
+(:func:`find_byteshift`, :func:`fix_byteshift`).
 """
 
 from __future__ import annotations
 
-from ...chardata import LOST_MARK
+from dataclasses import dataclass
+
+from ...chardata import CLOSERS, LOST_MARK, SENTENCE_END
+from ...language_model import CharModel, char_model
 from ..types import Edit, apply_edits
-from .evidence import Doc
-from .gate import doc_fluency, may_pass, text_fluency
-from .hypotheses import FULLWIDTH_ASCII, MIN_CHARS, Run, hypotheses
-from .keeping import render_lattice
-from .lattice import Lattice
-from .position import Position
+from .runs import MARK, NORMALISED_FULLWIDTH, Lost, Run, scan_run
 
-__all__ = ["find_byteshift", "fix_byteshift"]
+__all__ = ["GUESS_MARGIN", "MIN_GAIN", "SHORT_GAIN", "find_byteshift", "fix_byteshift"]
+
+GUESS_MARGIN = 2.5
+"""A lost character is guessed when its best candidate is at least this far (natural log
+of the model's probability with both neighbours) ahead of the runner-up."""
+
+MIN_GAIN = 2.0
+"""The re-aligned reading must be this much more probable (natural log, the run with one
+character of context each side) than the text as it stands."""
+
+SHORT_GAIN = 4.0
+"""The same for a run of fewer than three re-aligned characters (lost ones included),
+which is taken only where the structure is strong: the paragraph-mark head or a lost
+lead byte, and the resync ``?``."""
+
+_BOUNDARY = SENTENCE_END | CLOSERS | frozenset("?\ufffd")
 
 
-def _best(runs: list[Run], position: Position, doc: Doc) -> tuple[Lattice, str, int] | None:
-    """The highest-scoring hypothesis (first among equals) with its rendering.
+def _boundary(text: str, q: int) -> bool:
+    """Is the ``?`` at ``q`` where a paragraph starts: the text's start, a line start, or
+    after a sentence end or a closing mark?"""
+    if q == 0:
+        return True
+    before = text[q - 1]
+    return before.isspace() or before in _BOUNDARY
 
-    A stripped-pair hypothesis is only believed when fully resolved (no U+FFFD) and not
-    contradicted by the known character it splits (:meth:`Position.contradicted`).  The
-    others come first in search order, so they are scored first; a stripped-pair
-    hypothesis then needs a higher score to win (its upper bound is tried before its
-    score), and the contenders are checked for resolution best first, so only the
-    winner and those above it are looked at closely.  Hypotheses are scored without
-    their lattices (:meth:`Position.score`); only the winner is rendered.
-    """
-    winner: Run | None = None
-    top = 0.0
-    contenders: list[tuple[float, int, Run]] = []
-    for index, run in enumerate(runs):
-        if run.stripped_pair:
-            score = position.score(run, None if winner is None else top)
-            if winner is None or score > top:
-                contenders.append((-score, index, run))
-            continue
-        score = position.score(run)
-        if winner is None or score > top:
-            winner, top = run, score
-    for _neg, _index, run in sorted(contenders):
-        if winner is not None and -_neg <= top:
-            break
-        if not position.contradicted(run) and position.resolved(run):
-            winner = run
-            break
-    if winner is None:
+
+@dataclass
+class _Reading:
+    text: str  # the repair (U+FFFD for a lost character not guessed)
+    scored: str  # the same with every lost character at its best candidate
+    guessed: int
+    unrecovered: int
+    marks: int
+    known: int  # re-aligned characters that are fully known
+
+
+def _guess(lm: CharModel, before: str, cands: str, after: str) -> tuple[str, float]:
+    """The best candidate between two neighbours and its margin over the runner-up."""
+    if len(cands) == 1:
+        return cands, float("inf")
+    n = len(cands)
+    before = before or "\n"  # (the text's start: as after a line break)
+    step = 2 + len(after)
+    lp = lm.pair_logprobs("".join(before + c + after for c in cands))
+    scores = lp[1::step][:n] + (lp[2::step][:n] if after else 0.0)
+    order = scores.argsort()
+    best = int(order[-1])
+    return cands[best], float(scores[best] - scores[order[-2]])
+
+
+def _read(lm: CharModel, run: Run, left: str, right: str, at_line_start: bool) -> _Reading:
+    pieces = run.pieces
+    shown: list[str] = []
+    scored: list[str] = []
+    guessed = unrecovered = marks = known = 0
+    for k, piece in enumerate(pieces):
+        if isinstance(piece, Lost):
+            before = scored[-1] if scored else left
+            nxt = pieces[k + 1] if k + 1 < len(pieces) else right
+            after = "\n" if nxt == MARK else (nxt if isinstance(nxt, str) else "")
+            best, margin = _guess(lm, before[-1:] if before else "", piece.candidates, after)
+            scored.append(best)
+            if margin >= GUESS_MARGIN:
+                shown.append(best)
+                guessed += 1
+            else:
+                shown.append(LOST_MARK)
+                unrecovered += 1
+        elif piece == MARK:
+            marks += 1
+            scored.append("\n")
+            shown.append("" if k == 0 and at_line_start else "\n")
+        else:
+            known += 1
+            scored.append(piece)
+            shown.append(piece)
+    return _Reading("".join(shown), "".join(scored), guessed, unrecovered, marks, known)
+
+
+def _decide(lm: CharModel, text: str, run: Run) -> Edit | None:
+    left = text[run.start - 1] if run.start else ""
+    right = text[run.end] if run.end < len(text) else ""
+    at_line_start = not left or left in "\r\n"
+    reading = _read(lm, run, left, right, at_line_start)
+    garbled = text[run.start : run.end]
+    gain = lm.logprob(left + reading.scored + right) - lm.logprob(left + garbled + right)
+    size = reading.known + reading.guessed + reading.unrecovered
+    if gain < (MIN_GAIN if size >= 3 else SHORT_GAIN):
         return None
-    lat = position.solve(winner)
-    repl, lost = render_lattice(lat, doc)
-    return lat, repl, lost
+    if not reading.known and not reading.guessed:
+        return None  # nothing but marks and U+FFFD: too little to tell
+    return Edit(
+        run.start,
+        run.end,
+        garbled,
+        reading.text,
+        "GBK stream decoded one byte out of step; re-aligned"
+        + ("; paragraph mark FD A3 restored as a line break" if reading.marks else ""),
+        lossy=reading.unrecovered > 0,
+        detail={
+            "codec": "gbk",
+            "shift": 1,
+            "paragraph_marks": reading.marks,
+            "guessed": reading.guessed,
+            "unrecovered": reading.unrecovered,
+        },
+    )
 
 
 def find_byteshift(text: str) -> list[Edit]:
@@ -59,53 +130,22 @@ def find_byteshift(text: str) -> list[Edit]:
     """
     if "?" not in text:
         return []
+    lm: CharModel | None = None
     edits: list[Edit] = []
-    doc: Doc | None = None
     pos = text.find("?")
-    cursor = 0
     while pos != -1:
         nxt = text[pos + 1 : pos + 2]
-        if pos < cursor or not nxt or (ord(nxt) < 0x80 and nxt not in FULLWIDTH_ASCII):
-            pos = text.find("?", pos + 1)
-            continue
-        scan, runs = hypotheses(text, pos)
-        if runs:
-            if doc is None:
-                doc = Doc(text)
-            position = Position(text, scan, pos, doc)
-            found = None
-            if any(may_pass(text, position.lattice(run), doc) for run in runs):
-                found = _best(runs, position, doc)
-            if found is not None:
-                lat, repl, lost = found
-                run = lat.run
-                garbled = text[run.start : run.end]
-                known = repl.replace(LOST_MARK, "")
-                core = garbled.strip("?")
-                if (
-                    len(known) >= MIN_CHARS
-                    and len(core) >= MIN_CHARS
-                    and doc_fluency(known, doc) - text_fluency(core) >= 1.0
-                ):
-                    edits.append(
-                        Edit(
-                            run.start,
-                            run.end,
-                            garbled,
-                            repl,
-                            "GBK stream decoded one byte out of step; re-aligned",
-                            lossy=lost > 0,
-                            detail={
-                                "codec": "gbk",
-                                "shift": 1,
-                                "tail_lost": run.unknown_tail,
-                                "stripped_pairs": int(run.stripped_pair),
-                                "unrecovered": lost,
-                            },
-                        )
-                    )
-                    cursor = run.end
-        pos = text.find("?", max(pos + 1, cursor))
+        if nxt and (ord(nxt) >= 0x80 or nxt in NORMALISED_FULLWIDTH):
+            run = scan_run(text, pos, _boundary(text, pos))
+            if run is not None:
+                if lm is None:
+                    lm = char_model()
+                edit = _decide(lm, text, run)
+                if edit is not None:
+                    edits.append(edit)
+                    pos = text.find("?", run.end)
+                    continue
+        pos = text.find("?", pos + 1)
     return edits
 
 
