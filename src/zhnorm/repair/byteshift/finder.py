@@ -6,12 +6,17 @@ compares the re-aligned reading with the text as it stands under the language mo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
+from typing import cast
+
+import numpy as np
+import numpy.typing as npt
 
 from ...chardata import CLOSERS, LOST_MARK, SENTENCE_END
 from ...language_model import CharModel, char_model
 from ..types import Edit, apply_edits
-from .runs import MARK, NORMALISED_FULLWIDTH, Lost, Run, scan_run
+from .runs import MARK, NORMALISED_FULLWIDTH, Lost, Piece, Run, scan_run
 
 __all__ = ["GUESS_MARGIN", "MIN_GAIN", "SHORT_GAIN", "find_byteshift", "fix_byteshift"]
 
@@ -28,6 +33,8 @@ SHORT_GAIN = 4.0
 which is taken only where the structure is strong: the paragraph-mark head or a lost
 lead byte, and the resync ``?``."""
 
+_MAX_JOINT = 4096  # candidate pairs scored for two lost characters in a row
+
 _BOUNDARY = SENTENCE_END | CLOSERS | frozenset("?\ufffd")
 
 
@@ -41,86 +48,183 @@ def _boundary(text: str, q: int) -> bool:
 
 
 @dataclass
-class _Reading:
-    text: str  # the repair (U+FFFD for a lost character not guessed)
-    scored: str  # the same with every lost character at its best candidate
+class _Found:
+    """A structurally valid run with its context and, once decided, its reading."""
+
+    run: Run
+    left: str  # the character before it ("\n" at the text's start)
+    right: str  # the character after it ("" at the text's end)
+    line_start: bool
+    scored: list[str] = field(default_factory=list)  # best candidates / "\n" for a mark
+    shown: list[str] = field(default_factory=list)  # the repair's characters
+
+
+def _neighbour(pieces: list[Piece], k: int, outside: str) -> str:
+    """The character a lost piece's guess is scored against (none for another lost one)."""
+    if not 0 <= k < len(pieces):
+        return outside
+    piece = pieces[k]
+    if isinstance(piece, Lost):
+        return ""
+    return "\n" if piece == MARK else piece
+
+
+def _block_scores(lm: CharModel, blocks: list[tuple[str, int]]) -> list[npt.NDArray[np.float64]]:
+    """Each block is ``count`` segments of one length laid end to end; the ``log P`` of
+    each segment after its first character (its left context), in one pass of the model."""
+    lp = lm.pair_logprobs("".join(text for text, _count in blocks))
+    counts = np.array([count for _text, count in blocks])
+    widths = np.repeat(np.array([len(text) // count for text, count in blocks]), counts)
+    ends = np.cumsum(widths)
+    cum = np.concatenate(([0.0], np.cumsum(lp)))
+    scores = cum[ends] - cum[ends - widths + 1]
+    return np.split(scores, np.cumsum(counts)[:-1])
+
+
+def _groups(pieces: list[Piece]) -> list[list[int]]:
+    """Indexes of the lost pieces, consecutive ones together."""
+    out: list[list[int]] = []
+    for k, piece in enumerate(pieces):
+        if isinstance(piece, Lost):
+            if out and out[-1][-1] == k - 1:
+                out[-1].append(k)
+            else:
+                out.append([k])
+    return out
+
+
+def _guess_all(lm: CharModel, found: list[_Found]) -> None:
+    """Fill every run's lost pieces: the best candidate under the model with its
+    neighbours; shown when it is :data:`GUESS_MARGIN` ahead of any reading with another
+    character there, else U+FFFD.  Two lost pieces in a row are guessed jointly."""
+    blocks: list[tuple[str, int]] = []
+    plans: list[tuple[_Found, list[int], tuple[str, ...]]] = []
+    for f in found:
+        pieces = f.run.pieces
+        f.scored = ["\n" if p == MARK else p if isinstance(p, str) else "" for p in pieces]
+        for group in _groups(pieces):
+            before = _neighbour(pieces, group[0] - 1, f.left) or "\n"
+            after = _neighbour(pieces, group[-1] + 1, f.right)
+            sets = tuple(cast(Lost, pieces[k]).candidates for k in group)
+            if len(sets) > 2 or math.prod(map(len, sets)) > _MAX_JOINT:
+                sets = sets[:1]  # (the rest: U+FFFD)
+            plans.append((f, group, sets))
+            if len(sets) == 1:
+                blocks.append(("".join(before + c + after for c in sets[0]), len(sets[0])))
+            else:
+                second = sets[1]
+                text = "".join(before + a + b + after for a in sets[0] for b in second)
+                blocks.append((text, len(sets[0]) * len(second)))
+    scored = _block_scores(lm, blocks) if blocks else []
+    chosen: dict[tuple[int, int], tuple[str, bool]] = {}
+    for (f, group, sets), flat in zip(plans, scored, strict=True):
+        shape = tuple(map(len, sets))
+        grid = flat.reshape(shape)
+        best = np.unravel_index(int(grid.argmax()), shape)
+        for axis, k in enumerate(group[: len(shape)]):
+            # max-marginal: the best reading with another character here
+            other = grid.max(axis=1 - axis) if len(shape) == 2 else grid.copy()
+            top = other[best[axis]]
+            other[best[axis]] = -np.inf
+            sure = len(other) == 1 or top - other.max() >= GUESS_MARGIN
+            chosen[id(f), k] = (sets[axis][best[axis]], bool(sure))
+    for f in found:
+        shown: list[str] = []
+        for k, piece in enumerate(f.run.pieces):
+            if isinstance(piece, Lost):
+                ch, sure = chosen.get((id(f), k), ("", False))
+                f.scored[k] = ch or piece.candidates[0]
+                shown.append(ch if sure else LOST_MARK)
+            elif piece == MARK:
+                shown.append("" if k == 0 and f.line_start else "\n")
+            else:
+                shown.append(piece)
+        f.shown = shown
+
+
+@dataclass(frozen=True)
+class _Decision:
+    """What the model says about one run in its context.  The decisions of the last call
+    are kept for the next one: the fixers run again over a repaired text, and the runs
+    left there are those the call before rejected."""
+
+    shown: str
+    gain: float  # log P(re-aligned reading) - log P(text as it stands)
+    known: int
     guessed: int
     unrecovered: int
     marks: int
-    known: int  # re-aligned characters that are fully known
+
+    @property
+    def accepted(self) -> bool:
+        size = self.known + self.guessed + self.unrecovered
+        if self.gain < (MIN_GAIN if size >= 3 else SHORT_GAIN):
+            return False
+        return bool(self.known or self.guessed)  # (not only marks and U+FFFD)
 
 
-def _guess(lm: CharModel, before: str, cands: str, after: str) -> tuple[str, float]:
-    """The best candidate between two neighbours and its margin over the runner-up."""
-    if len(cands) == 1:
-        return cands, float("inf")
-    n = len(cands)
-    before = before or "\n"  # (the text's start: as after a line break)
-    step = 2 + len(after)
-    lp = lm.pair_logprobs("".join(before + c + after for c in cands))
-    scores = lp[1::step][:n] + (lp[2::step][:n] if after else 0.0)
-    order = scores.argsort()
-    best = int(order[-1])
-    return cands[best], float(scores[best] - scores[order[-2]])
+_Key = tuple[str, str, str, bool]
+_LAST: dict[_Key, _Decision] = {}  # the decisions of the last call
 
 
-def _read(lm: CharModel, run: Run, left: str, right: str, at_line_start: bool) -> _Reading:
-    pieces = run.pieces
-    shown: list[str] = []
-    scored: list[str] = []
-    guessed = unrecovered = marks = known = 0
-    for k, piece in enumerate(pieces):
-        if isinstance(piece, Lost):
-            before = scored[-1] if scored else left
-            nxt = pieces[k + 1] if k + 1 < len(pieces) else right
-            after = "\n" if nxt == MARK else (nxt if isinstance(nxt, str) else "")
-            best, margin = _guess(lm, before[-1:] if before else "", piece.candidates, after)
-            scored.append(best)
-            if margin >= GUESS_MARGIN:
-                shown.append(best)
-                guessed += 1
-            else:
-                shown.append(LOST_MARK)
-                unrecovered += 1
-        elif piece == MARK:
-            marks += 1
-            scored.append("\n")
-            shown.append("" if k == 0 and at_line_start else "\n")
-        else:
-            known += 1
-            scored.append(piece)
-            shown.append(piece)
-    return _Reading("".join(shown), "".join(scored), guessed, unrecovered, marks, known)
+def _key(text: str, f: _Found) -> _Key:
+    return (f.left, text[f.run.start : f.run.end], f.right, f.line_start)
 
 
-def _decide(lm: CharModel, text: str, run: Run) -> Edit | None:
-    left = text[run.start - 1] if run.start else ""
-    right = text[run.end] if run.end < len(text) else ""
-    at_line_start = not left or left in "\r\n"
-    reading = _read(lm, run, left, right, at_line_start)
-    garbled = text[run.start : run.end]
-    gain = lm.logprob(left + reading.scored + right) - lm.logprob(left + garbled + right)
-    size = reading.known + reading.guessed + reading.unrecovered
-    if gain < (MIN_GAIN if size >= 3 else SHORT_GAIN):
-        return None
-    if not reading.known and not reading.guessed:
-        return None  # nothing but marks and U+FFFD: too little to tell
+def _decide(lm: CharModel, text: str, found: list[_Found], into: dict[_Key, _Decision]) -> None:
+    """Decide every run of ``found`` (in two passes of the model) into ``into``."""
+    _guess_all(lm, found)
+    blocks = []
+    for f in found:
+        garbled = text[f.run.start : f.run.end]
+        blocks += [(f.left + "".join(f.scored) + f.right, 1), (f.left + garbled + f.right, 1)]
+    scores = np.concatenate(_block_scores(lm, blocks))
+    for k, f in enumerate(found):
+        pieces = f.run.pieces
+        unrecovered = f.shown.count(LOST_MARK)
+        into[_key(text, f)] = _Decision(
+            "".join(f.shown),
+            float(scores[2 * k] - scores[2 * k + 1]),
+            known=sum(1 for p in pieces if isinstance(p, str) and p != MARK),
+            guessed=sum(1 for p in pieces if isinstance(p, Lost)) - unrecovered,
+            unrecovered=unrecovered,
+            marks=sum(1 for p in pieces if p == MARK),
+        )
+
+
+def _edit(text: str, run: Run, d: _Decision) -> Edit:
     return Edit(
         run.start,
         run.end,
-        garbled,
-        reading.text,
+        text[run.start : run.end],
+        d.shown,
         "GBK stream decoded one byte out of step; re-aligned"
-        + ("; paragraph mark FD A3 restored as a line break" if reading.marks else ""),
-        lossy=reading.unrecovered > 0,
+        + ("; paragraph mark FD A3 restored as a line break" if d.marks else ""),
+        lossy=d.unrecovered > 0,
         detail={
             "codec": "gbk",
             "shift": 1,
-            "paragraph_marks": reading.marks,
-            "guessed": reading.guessed,
-            "unrecovered": reading.unrecovered,
+            "paragraph_marks": d.marks,
+            "guessed": d.guessed,
+            "unrecovered": d.unrecovered,
         },
     )
+
+
+def _runs(text: str) -> list[_Found]:
+    """Every ``?`` that starts a structurally valid run (:func:`.runs.scan_run`)."""
+    found: list[_Found] = []
+    pos = text.find("?")
+    while pos != -1:
+        nxt = text[pos + 1 : pos + 2]
+        if nxt and (ord(nxt) >= 0x80 or nxt in NORMALISED_FULLWIDTH):
+            run = scan_run(text, pos, _boundary(text, pos))
+            if run is not None:
+                left = text[pos - 1] if pos else ""
+                right = text[run.end] if run.end < len(text) else ""
+                found.append(_Found(run, left or "\n", right, left in ("", "\r", "\n")))
+        pos = text.find("?", pos + 1)
+    return found
 
 
 def find_byteshift(text: str) -> list[Edit]:
@@ -130,22 +234,25 @@ def find_byteshift(text: str) -> list[Edit]:
     """
     if "?" not in text:
         return []
-    lm: CharModel | None = None
+    found = _runs(text)
+    if not found:
+        return []
+    global _LAST
+    last = _LAST
+    decided = {key: last[key] for f in found if (key := _key(text, f)) in last}
+    todo = [f for f in found if _key(text, f) not in decided]
+    if todo:
+        _decide(char_model(), text, todo, decided)
+    _LAST = decided
     edits: list[Edit] = []
-    pos = text.find("?")
-    while pos != -1:
-        nxt = text[pos + 1 : pos + 2]
-        if nxt and (ord(nxt) >= 0x80 or nxt in NORMALISED_FULLWIDTH):
-            run = scan_run(text, pos, _boundary(text, pos))
-            if run is not None:
-                if lm is None:
-                    lm = char_model()
-                edit = _decide(lm, text, run)
-                if edit is not None:
-                    edits.append(edit)
-                    pos = text.find("?", run.end)
-                    continue
-        pos = text.find("?", pos + 1)
+    cursor = 0
+    for f in found:
+        if f.run.start < cursor:
+            continue  # (its '?' closed the run before)
+        d = decided[_key(text, f)]
+        if d.accepted:
+            edits.append(_edit(text, f.run, d))
+            cursor = f.run.end
     return edits
 
 

@@ -28,13 +28,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ...chardata import DBCS_ASCII_TRAILS, GB2312_FULLWIDTH_LEAD, GBK_LEADS, GBK_TRAILS, encode_char, gbk_pair
+from ...chardata import (
+    DBCS_ASCII_TRAILS,
+    GB2312_FULLWIDTH_LEAD,
+    GBK_LEADS,
+    encode_char,
+    gbk_pair,
+    gbk_rows,
+)
 
 __all__ = [
+    "MARK",
     "MARK_TRAIL",
     "NORMALISED_FULLWIDTH",
     "PARAGRAPH_MARK",
     "Lost",
+    "Piece",
     "Run",
     "head_candidates",
     "scan_run",
@@ -86,14 +95,12 @@ def trail_candidates(lead: int, after: int) -> str:
     """The characters ``lead`` + ``T`` whose trail byte ``T`` the decoder shows as one
     ``?`` when the byte ``after`` follows (``-1``: the end of the text): ``T`` is not
     ASCII and ``T after`` does not decode."""
+    rows = gbk_rows()
+    row = rows[lead]
     out = []
-    for trail in GBK_TRAILS:
-        if trail < 0x80:
-            continue  # (an ASCII-range trail shows as itself)
-        ch = gbk_pair(lead, trail)
-        if ch is None:
-            continue
-        if after < 0 or gbk_pair(trail, after) is None:
+    for trail in range(0x80, 0xFF):  # (an ASCII-range trail shows as itself)
+        ch = row[trail]
+        if ch != "\0" and (after < 0 or rows[trail][after] == "\0"):
             out.append(ch)
     return "".join(out)
 
