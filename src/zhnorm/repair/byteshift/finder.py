@@ -13,25 +13,38 @@ from typing import cast
 import numpy as np
 import numpy.typing as npt
 
-from ...chardata import CLOSERS, LOST_MARK, SENTENCE_END
+from ...chardata import CLOSERS, LOST_MARK, SENTENCE_END, is_han
 from ...language_model import CharModel, char_model
 from ..types import Edit, apply_edits
 from .runs import MARK, NORMALISED_FULLWIDTH, Lost, Piece, Run, scan_run
 
-__all__ = ["GUESS_MARGIN", "MIN_GAIN", "SHORT_GAIN", "find_byteshift", "fix_byteshift"]
+__all__ = [
+    "GUESS_MARGIN",
+    "MARKED_GAIN",
+    "MIN_GAIN",
+    "MIN_KNOWN",
+    "find_byteshift",
+    "fix_byteshift",
+]
 
 GUESS_MARGIN = 2.5
 """A lost character is guessed when its best candidate is at least this far (natural log
 of the model's probability with both neighbours) ahead of the runner-up."""
 
-MIN_GAIN = 2.0
-"""The re-aligned reading must be this much more probable (natural log, the run with one
-character of context each side) than the text as it stands."""
+MARKED_GAIN = -2.0
+"""A run that starts with a paragraph mark (``?`` + a full-width ``A3`` character at a
+line start or after a sentence end) and ends where the decoder fell back into step is
+taken at any length, unless the model clearly prefers the text as it stands (gain, see
+:func:`_decide`, below this) or none of its fully known characters is a hanzi (a run
+with none known at all, only the mark and a lost character, is taken)."""
 
-SHORT_GAIN = 4.0
-"""The same for a run of fewer than three re-aligned characters (lost ones included),
-which is taken only where the structure is strong: the paragraph-mark head or a lost
-lead byte, and the resync ``?``."""
+MIN_KNOWN = 3
+"""Fully known re-aligned hanzi a run needs without a paragraph mark (its ``?`` is a
+lead byte lost at a chunk boundary: a weaker structure, which a real ``?`` before
+Chinese text imitates more often)."""
+
+MIN_GAIN = 8.0
+"""The gain such a run needs (natural log, see :func:`_decide`)."""
 
 _MAX_JOINT = 4096  # candidate pairs scored for two lost characters in a row
 
@@ -149,18 +162,19 @@ class _Decision:
     left there are those the call before rejected."""
 
     shown: str
-    gain: float  # log P(re-aligned reading) - log P(text as it stands)
+    gain: float  # see _decide
     known: int
+    han: int  # known characters that are hanzi
     guessed: int
     unrecovered: int
     marks: int
+    marked: bool  # the run starts with a paragraph mark
 
     @property
     def accepted(self) -> bool:
-        size = self.known + self.guessed + self.unrecovered
-        if self.gain < (MIN_GAIN if size >= 3 else SHORT_GAIN):
-            return False
-        return bool(self.known or self.guessed)  # (not only marks and U+FFFD)
+        if self.marked:  # the structure is strong: any length, the model must not object
+            return self.gain >= MARKED_GAIN and (self.han > 0 or self.known == 0)
+        return self.han >= MIN_KNOWN and self.gain >= MIN_GAIN
 
 
 _Key = tuple[str, str, str, bool]
@@ -172,23 +186,39 @@ def _key(text: str, f: _Found) -> _Key:
 
 
 def _decide(lm: CharModel, text: str, found: list[_Found], into: dict[_Key, _Decision]) -> None:
-    """Decide every run of ``found`` (in two passes of the model) into ``into``."""
+    """Decide every run of ``found`` (in two passes of the model) into ``into``.
+
+    The gain compares what is known on both sides: the re-aligned characters whose
+    bytes are all known (a paragraph mark as a line break) against the shifted
+    characters between the ``?`` marks, each scored from a line start, as the mean
+    ``log P`` per character times the number of known characters.  The lost
+    characters and the ``?`` are left out of both (a best-of-many guess would flatter
+    the reading, a ``?`` inside words would flatter the repair)."""
     _guess_all(lm, found)
-    blocks = []
+    blocks: list[tuple[str, int]] = []
     for f in found:
-        garbled = text[f.run.start : f.run.end]
-        blocks += [(f.left + "".join(f.scored) + f.right, 1), (f.left + garbled + f.right, 1)]
+        known = "".join(
+            "\n" if p == MARK else p for p in f.run.pieces[1:] if not isinstance(p, Lost)
+        )
+        shifted = text[f.run.start + 1 : f.run.end].rstrip("?")
+        blocks += [("\n" + (known or " "), 1), ("\n" + shifted, 1)]
     scores = np.concatenate(_block_scores(lm, blocks))
     for k, f in enumerate(found):
         pieces = f.run.pieces
         unrecovered = f.shown.count(LOST_MARK)
+        known_chars = [p for p in pieces if isinstance(p, str) and p != MARK]
+        n_known = len(blocks[2 * k][0]) - 1
+        n_shifted = max(1, len(blocks[2 * k + 1][0]) - 1)
+        mean_gain = scores[2 * k] / max(1, n_known) - scores[2 * k + 1] / n_shifted
         into[_key(text, f)] = _Decision(
             "".join(f.shown),
-            float(scores[2 * k] - scores[2 * k + 1]),
-            known=sum(1 for p in pieces if isinstance(p, str) and p != MARK),
+            float(mean_gain * len(known_chars)),
+            known=len(known_chars),
+            han=sum(1 for c in known_chars if is_han(c)),
             guessed=sum(1 for p in pieces if isinstance(p, Lost)) - unrecovered,
             unrecovered=unrecovered,
             marks=sum(1 for p in pieces if p == MARK),
+            marked=pieces[0] == MARK,
         )
 
 
