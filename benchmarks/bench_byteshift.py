@@ -41,6 +41,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from zhnorm.repair.types import Edit
+
 REPO = Path(__file__).resolve().parents[1]
 MARK = b"\xfd\xa3"
 LOST = "\ufffd"
@@ -143,11 +145,10 @@ def corpus(data_dir: Path, half: str, limit: int) -> list[tuple[int, list[str]]]
     return docs
 
 
-def measure(g: Garbled, fixer: Callable[[str], list[object]], got: Counter[str]) -> None:
-    from zhnorm.repair.types import Edit
-
+def measure(g: Garbled, fixer: Callable[[str], list[Edit]], got: Counter[str]) -> None:
+    """Add the counts of one garbled document repaired by ``fixer`` to ``got``."""
     text = g.text
-    edits = [e for e in fixer(text) if isinstance(e, Edit)]
+    edits = fixer(text)
     by_span = {(s, e): k for k, (_c, s, e) in enumerate(g.clean)}
     intact_out = {}  # output index -> clean index
     for i, (_c, s, e) in enumerate(g.out):
@@ -255,8 +256,11 @@ def speed(texts: list[str], rounds: int) -> None:
     from zhnorm.repair.byteshift import find_byteshift
     from zhnorm.repair.fix import fix_text
 
-    funcs = {"zhnorm fix_text": fix_text, "ftfy.fix_text": ftfy.fix_text}
-    funcs["find_byteshift"] = find_byteshift
+    funcs: dict[str, Callable[[str], object]] = {
+        "zhnorm fix_text": fix_text,
+        "ftfy.fix_text": ftfy.fix_text,
+        "find_byteshift": find_byteshift,
+    }
     for func in funcs.values():
         for text in texts[:30]:
             func(text)

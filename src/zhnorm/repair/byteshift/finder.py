@@ -36,7 +36,8 @@ MARKED_GAIN = -2.0
 line start or after a sentence end) and ends where the decoder fell back into step is
 taken at any length, unless the model clearly prefers the text as it stands (gain, see
 :func:`_decide`, below this) or none of its fully known characters is a hanzi (a run
-with none known at all, only the mark and a lost character, is taken)."""
+with none known at all, only the mark and a lost character, is taken when the model
+is sure of the lost character)."""
 
 MIN_KNOWN = 3
 """Fully known re-aligned hanzi a run needs without a paragraph mark (its ``?`` is a
@@ -173,7 +174,9 @@ class _Decision:
     @property
     def accepted(self) -> bool:
         if self.marked:  # the structure is strong: any length, the model must not object
-            return self.gain >= MARKED_GAIN and (self.han > 0 or self.known == 0)
+            if not self.known:  # only the mark and lost characters: the model must guess
+                return self.guessed > 0
+            return self.gain >= MARKED_GAIN and self.han > 0
         return self.han >= MIN_KNOWN and self.gain >= MIN_GAIN
 
 
