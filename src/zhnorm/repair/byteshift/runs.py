@@ -14,10 +14,13 @@ freedom, and the decoder's own rules narrow them:
   lead byte lost at a chunk boundary and the character it starts is one of the GBK
   characters with that trail byte (:func:`head_candidates`);
 * the resync ``?``: the trail byte ``T`` of the last character, one that does not pair
-  with the byte after it (``T`` in AA-AF or F8-FE before a GB2312 byte: about 13
-  candidates; any trail before ASCII) (:func:`trail_candidates`);
+  with the byte after it (before a GB2312 byte ``T`` is in AA-AF or F8-FE, or 80, or
+  makes a gap of GBK's symbol rows: about 15 candidates; before ASCII any trail byte)
+  (:func:`trail_candidates`);
 * a trail byte in the ASCII range (``進`` = ``DF 4D``) shows as that letter and ends the
-  run in step; so does an ASCII letter after the last character, read as its trail.
+  run in step; so does an ASCII letter of the text after the last character, which the
+  decoder paired with that character's trail byte (a shifted character whose second
+  byte is ASCII).
 
 A run that breaks these rules (a pair that does not decode, a line end or digit
 without the ``?`` the decoder would have written) is not a shifted run.
