@@ -6,6 +6,7 @@ compares the re-aligned reading with the text as it stands under the language mo
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import cast
@@ -92,7 +93,13 @@ def _block_scores(lm: CharModel, blocks: list[tuple[str, int]]) -> list[npt.NDAr
     ends = np.cumsum(widths)
     cum = np.concatenate(([0.0], np.cumsum(lp)))
     scores = cum[ends] - cum[ends - widths + 1]
-    return np.split(scores, np.cumsum(counts)[:-1])
+    bounds = np.cumsum(counts).tolist()
+    return [scores[a:b] for a, b in zip([0, *bounds[:-1]], bounds, strict=True)]
+
+
+def _laid_out(before: str, cands: str, after: str) -> str:
+    """``before + c + after`` for each ``c`` of ``cands``, end to end."""
+    return before + (after + before).join(cands) + after
 
 
 def _groups(pieces: list[Piece]) -> list[list[int]]:
@@ -124,10 +131,10 @@ def _guess_all(lm: CharModel, found: list[_Found]) -> None:
                 sets = sets[:1]  # (the rest: U+FFFD)
             plans.append((f, group, sets))
             if len(sets) == 1:
-                blocks.append(("".join(before + c + after for c in sets[0]), len(sets[0])))
+                blocks.append((_laid_out(before, sets[0], after), len(sets[0])))
             else:
                 second = sets[1]
-                text = "".join(before + a + b + after for a in sets[0] for b in second)
+                text = "".join(_laid_out(before + a, second, after) for a in sets[0])
                 blocks.append((text, len(sets[0]) * len(second)))
     scored = _block_scores(lm, blocks) if blocks else []
     chosen: dict[tuple[int, int], tuple[str, bool]] = {}
@@ -197,7 +204,6 @@ def _decide(lm: CharModel, text: str, found: list[_Found], into: dict[_Key, _Dec
     ``log P`` per character times the number of known characters.  The lost
     characters and the ``?`` are left out of both (a best-of-many guess would flatter
     the reading, a ``?`` inside words would flatter the repair)."""
-    _guess_all(lm, found)
     blocks: list[tuple[str, int]] = []
     for f in found:
         known = "".join(
@@ -206,22 +212,34 @@ def _decide(lm: CharModel, text: str, found: list[_Found], into: dict[_Key, _Dec
         shifted = text[f.run.start + 1 : f.run.end].rstrip("?")
         blocks += [("\n" + (known or " "), 1), ("\n" + shifted, 1)]
     scores = np.concatenate(_block_scores(lm, blocks))
+    decided: list[_Decision] = []
     for k, f in enumerate(found):
         pieces = f.run.pieces
-        unrecovered = f.shown.count(LOST_MARK)
         known_chars = [p for p in pieces if isinstance(p, str) and p != MARK]
         n_known = len(blocks[2 * k][0]) - 1
         n_shifted = max(1, len(blocks[2 * k + 1][0]) - 1)
         mean_gain = scores[2 * k] / max(1, n_known) - scores[2 * k + 1] / n_shifted
-        into[_key(text, f)] = _Decision(
-            "".join(f.shown),
-            float(mean_gain * len(known_chars)),
-            known=len(known_chars),
-            han=sum(1 for c in known_chars if is_han(c)),
-            guessed=sum(1 for p in pieces if isinstance(p, Lost)) - unrecovered,
-            unrecovered=unrecovered,
-            marks=sum(1 for p in pieces if p == MARK),
-            marked=pieces[0] == MARK,
+        decided.append(
+            _Decision(
+                "",
+                float(mean_gain * len(known_chars)),
+                known=len(known_chars),
+                han=sum(1 for c in known_chars if is_han(c)),
+                guessed=sum(1 for p in pieces if isinstance(p, Lost)),  # (if all guessed)
+                unrecovered=0,
+                marks=sum(1 for p in pieces if p == MARK),
+                marked=pieces[0] == MARK,
+            )
+        )
+    # Only runs that can still be taken are worth their guesses.
+    open_runs = [(f, d) for f, d in zip(found, decided, strict=True) if d.accepted]
+    _guess_all(lm, [f for f, _d in open_runs])
+    for f, d in zip(found, decided, strict=True):
+        into[_key(text, f)] = d
+    for f, d in open_runs:
+        unrecovered = f.shown.count(LOST_MARK)
+        into[_key(text, f)] = dataclasses.replace(
+            d, shown="".join(f.shown), guessed=d.guessed - unrecovered, unrecovered=unrecovered
         )
 
 

@@ -86,14 +86,21 @@ class Run:
 MARK = ""  # the piece of a paragraph mark (a line break in the repair)
 
 
+_DOUBLES: dict[str, tuple[int, int] | None] = {}
+
+
 def _double(ch: str) -> tuple[int, int] | None:
+    """The two GBK bytes of ``ch``; ``None`` when it is not a double-byte character."""
+    if ch in _DOUBLES:
+        return _DOUBLES[ch]
     enc = encode_char(ch, "gbk")
-    if enc is None or len(enc) != 2:
-        return None
-    return enc[0], enc[1]
+    got = (enc[0], enc[1]) if enc is not None and len(enc) == 2 else None
+    if len(_DOUBLES) < 65536:
+        _DOUBLES[ch] = got
+    return got
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65536)
 def trail_candidates(lead: int, after: int) -> str:
     """The characters ``lead`` + ``T`` whose trail byte ``T`` the decoder shows as one
     ``?`` when the byte ``after`` follows (``-1``: the end of the text): ``T`` is not
