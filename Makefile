@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup browser demo test lint bench clean
+.PHONY: setup browser demo test lint bench dist clean
 
 $(STAMP): pyproject.toml setup.py $(wildcard src/zhnorm/kernels/*.c)
 	$(PYTHON) -m venv $(VENV)
@@ -40,5 +40,10 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/bench_convert.py
 
+# The sdist and the wheel, the wheel repaired to a manylinux tag, installed in a fresh
+# environment away from the checkout and smoke-tested (tests/test_packaging.py does the same).
+dist: $(STAMP)
+	$(BIN)/python tools/dist.py --out dist
+
 clean:
-	rm -rf $(VENV) build src/*.egg-info src/zhnorm/kernels/*.so
+	rm -rf $(VENV) build dist src/*.egg-info src/zhnorm/kernels/*.so

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -28,7 +29,16 @@ def run(*args: str, input: bytes | None = None) -> subprocess.CompletedProcess[b
 
 
 def test_version_and_help() -> None:
-    assert __version__ in run("--version").stdout.decode()
+    version = run("--version").stdout.decode()
+    assert __version__ in version and "compiled kernels in use" in version
+    slow = subprocess.run(
+        [sys.executable, "-m", "zhnorm", "--version"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "ZHNORM_IMPLEMENTATION": "python"},
+        check=True,
+    )
+    assert slow.stdout.startswith(f"zhnorm {__version__}") and "NOT in use" in slow.stdout
     help_text = run("--help").stdout.decode()
     assert "convert" in help_text and "detect" in help_text
     assert "s2twp" in run("convert", "--help").stdout.decode()

@@ -213,10 +213,18 @@ def test_forced_native_build_without_the_extension_is_a_clear_import_error() -> 
     assert "ImportError: ZHNORM_IMPLEMENTATION=native, but zhnorm's compiled kernels were not" in (
         done.stderr
     )
-    # Unset, the same machine falls back to the pure-Python build.
-    done = _run(code + "print(zhnorm.kernels.dispatch.IMPLEMENTATION)\n", None)
+    # Unset, the same machine falls back to the pure-Python build, and says so once.
+    done = _run(
+        code
+        + "import zhnorm\nzhnorm.convert('汉字')\nprint(zhnorm.kernels.dispatch.IMPLEMENTATION)\n",
+        None,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "python"
+    assert done.stderr.count("SlowPathWarning: zhnorm's compiled kernels were not built") == 1
+    # Asked for explicitly, the pure-Python build is silent.
+    done = _run(code + "import zhnorm\nzhnorm.convert('汉字')\n", "python")
+    assert done.returncode == 0 and "SlowPathWarning" not in done.stderr, done.stderr
 
 
 def test_unknown_implementation_is_rejected() -> None:

@@ -381,3 +381,23 @@ def test_public_names() -> None:
     assert isinstance(Pipeline.default(), Pipeline)
     shown = repr(Pipeline.default())
     assert shown.startswith("<Pipeline [leaked_pinyin, fix, repair_share, detect_script]")
+
+
+def test_polars_series_and_frames() -> None:
+    pl = pytest.importorskip("polars")  # the test extra installs it
+    pipe = Pipeline.default()
+    series = pl.Series("body", ["中&#x6587;字", None, "頭髮"])
+    out = pipe.apply_series(series)
+    assert isinstance(out, pl.Series) and out.name == "body" and out.dtype == pl.String
+    assert out.to_list() == ["中文字", None, "頭髮"]
+    frame = pl.DataFrame({"id": [1, 2, 3], "body": series})
+    mapped = frame.with_columns(
+        pl.col("body").map_batches(pipe.apply_series, return_dtype=pl.String)
+    )
+    assert mapped["body"].to_list() == out.to_list() and mapped["id"].to_list() == [1, 2, 3]
+    annotated = pipe.annotate_series(pl.Series([None, None], dtype=pl.String))
+    assert annotated.columns[0] == "text"
+    assert annotated.schema["zhnorm_flags"] == pl.List(pl.String)
+    assert annotated.schema["zhnorm_repair_share"] == pl.Float64
+    with pytest.raises(TypeError, match=r"series\[0\] must be a str"):
+        pipe.apply_series(pl.Series([1, 2]))

@@ -100,7 +100,9 @@ def test_run_files_writes_what_the_command_writes(tmp_path: Path) -> None:
     rejected = tmp_path / "library.jsonl.rejects.jsonl"
     assert rejected.read_bytes() == (tmp_path / "command.jsonl.rejects.jsonl").read_bytes()
     # The same summary line, but for the name of the rejects file.
-    assert counts.summary() == result.stderr.strip().replace("command.jsonl", "library.jsonl")
+    assert counts.summary() == result.stderr.splitlines()[-1].replace(
+        "command.jsonl", "library.jsonl"
+    )
 
 
 def test_run_parquet_workers_and_no_annotations(tmp_path: Path) -> None:

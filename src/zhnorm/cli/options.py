@@ -8,29 +8,39 @@ of ``reuse`` and ``align``; :func:`finish`, the closing line of a record command
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import json
+import logging
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
 
-from ..io import DEFAULT_ENCODING, ENCODING_NAMES, RunCounts
+from ..io import DEFAULT_ENCODING, ENCODING_NAMES, AtomicOutput, RunCounts
+from ..io.progress import finished_phases, logger, set_silent
+from ..key import KEY_NAMES, named_key
 from ..textreuse.alignment import AlignOptions
 
 __all__ = [
     "ERRORS",
     "MIN_LEN",
     "PASSAGE_THRESHOLD",
+    "STATS_KEY",
     "encoding_option",
     "errors_option",
     "finish",
     "id_field_option",
+    "input_option",
+    "key_option",
     "options",
     "quiet_option",
     "record_options",
     "record_stream_options",
     "skip_bad_options",
     "text_field_option",
+    "workers_option",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -38,10 +48,28 @@ F = TypeVar("F", bound=Callable[..., Any])
 ERRORS = click.Choice(["strict", "replace"])
 
 
+STATS_KEY = "zhnorm.stats"
+"""Where the group keeps ``(path, start time)`` of ``zhnorm --stats FILE``."""
+
+
 def finish(counts: RunCounts) -> None:
-    """Print the summary line of a record command on stderr, then fail (exit 1) when
+    """Print the summary line of a record command on stderr, write ``--stats`` (the
+    counts and the phases' seconds, JSON), then fail (exit 1) when
     :meth:`RunCounts.failure <zhnorm.io.RunCounts.failure>` says the run failed."""
     click.echo(counts.summary(), err=True)
+    context = click.get_current_context(silent=True)
+    requested = context.find_root().meta.get(STATS_KEY) if context is not None else None
+    if requested is not None:
+        path, started = requested
+        stats = {
+            **{k: v for k, v in dataclasses.asdict(counts).items() if v is not None},
+            "summary": counts.summary(),
+            "failure": counts.failure(),
+            "seconds": round(time.monotonic() - started, 3),
+            "phases": finished_phases(),
+        }
+        with AtomicOutput(path) as out:
+            out.write(json.dumps(stats, ensure_ascii=False, indent=2, default=str) + "\n")
     problem = counts.failure()
     if problem is not None:
         raise click.ClickException(problem)
@@ -75,6 +103,25 @@ def text_field_option(help: str = "Text field of JSONL/Parquet records.") -> Cal
         return shown(hidden(merged))  # type: ignore[return-value]
 
     return decorate
+
+
+def input_option(command: F) -> F:
+    """``-i FILE`` (repeatable): inputs named the way ``opencc -i`` names them, read
+    after the positional INPUTS."""
+
+    @functools.wraps(command)
+    def merged(*args: Any, input_paths: tuple[str, ...] = (), **kwargs: Any) -> Any:
+        kwargs["inputs"] = tuple(kwargs.get("inputs", ())) + tuple(input_paths)
+        return command(*args, **kwargs)
+
+    return click.option(  # type: ignore[return-value]
+        "-i",
+        "--input",
+        "input_paths",
+        multiple=True,
+        type=click.Path(allow_dash=True),
+        help="An input (repeatable; as opencc -i), read after INPUTS.",
+    )(merged)
 
 
 def id_field_option(
@@ -113,16 +160,50 @@ def skip_bad_options(
     )
 
 
+def _quiet(_ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    if value:  # as `zhnorm -q`: no bars, no phase lines
+        logger.setLevel(logging.WARNING)
+        set_silent(True)
+    return value
+
+
 def quiet_option(*names: str) -> Callable[[F], F]:
-    return click.option(*(names or ("-q", "--quiet")), is_flag=True, help="No progress display.")
+    return click.option(
+        *(names or ("-q", "--quiet")),
+        is_flag=True,
+        callback=_quiet,
+        help="No progress display or phase lines (as `zhnorm -q`).",
+    )
+
+
+def key_option(command: F) -> F:
+    """``--key NAME``: the matching key (:data:`zhnorm.key.KEY_NAMES`), handed to the
+    command as a :class:`~zhnorm.KeyOptions` or ``None`` (its default)."""
+    return click.option(
+        "--key",
+        type=click.Choice(list(KEY_NAMES)),
+        default="default",
+        show_default=True,
+        callback=lambda _ctx, _param, value: named_key(value),
+        help="Matching key: default (the command's), full (every repair), script (no "
+        "repair, scripts folded), plain (no repair, no script fold: fastest).",
+    )(command)
+
+
+def workers_option(help: str) -> Callable[[F], F]:
+    """``-j`` / ``--workers N``: worker processes (the output is the same for any N)."""
+    return click.option(
+        "-j", "--workers", default=1, show_default=True, type=click.IntRange(1, 256), help=help
+    )
 
 
 def record_stream_options(verb: str) -> Callable[[F], F]:
-    """INPUTS, -o, --jsonl/--text-field, --errors, --encoding, --skip-bad/--rejects: the
-    commands that stream text files or JSONL records to an output (``convert``,
-    ``fix``)."""
+    """INPUTS (and ``-i``), -o, --jsonl/--text-field, --errors, --encoding,
+    --skip-bad/--rejects, --quiet: the commands that stream text files or JSONL records
+    to an output (``convert``, ``fix``)."""
     return options(
         click.argument("inputs", nargs=-1, type=click.Path(allow_dash=True)),
+        input_option,
         click.option(
             "-o",
             "--output",
@@ -141,12 +222,13 @@ def record_stream_options(verb: str) -> Callable[[F], F]:
             "With --jsonl: reject bad lines instead of failing.",
             "Where --skip-bad writes rejected lines (default OUTPUT.rejects.jsonl).",
         ),
+        quiet_option(),
     )
 
 
 def record_options(command: F) -> F:
     """INPUTS, --text-field, --id-field, --errors, --encoding, --skip-bad/--rejects,
-    --quiet: the commands that read whole record sets (``paragraphs``, ``reuse``)."""
+    --quiet, --key: the commands that read whole record sets (``paragraphs``, ``reuse``)."""
     return options(
         click.argument("inputs", nargs=-1, type=click.Path(allow_dash=True)),
         text_field_option(),
@@ -155,6 +237,7 @@ def record_options(command: F) -> F:
         encoding_option(),
         skip_bad_options(),
         quiet_option(),
+        key_option,
     )(command)
 
 

@@ -92,9 +92,14 @@ def optional_module(module: str, extra: str, what: str) -> Any:
 
 
 def open_input(path: str) -> tuple[str, BinaryIO]:
-    """``(display name, binary stream)`` for a path, ``-`` meaning stdin."""
+    """``(display name, binary stream)`` for a path, ``-`` meaning stdin, a
+    ``scheme://`` path a remote file (:mod:`.remote`)."""
     if path == "-":
         return "<stdin>", sys.stdin.buffer
+    from .remote import is_remote, remote_open
+
+    if is_remote(path):
+        return path, remote_open(path)
     try:
         return path, open(path, "rb")
     except OSError as exc:

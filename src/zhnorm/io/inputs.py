@@ -42,6 +42,7 @@ from .encodings import (
     failure_offset,
 )
 from .files import CHUNK_BYTES, InputError, open_input, optional_module, read_text_chunks
+from .remote import is_remote, remote_listing
 
 __all__ = [
     "BOM",
@@ -141,6 +142,8 @@ def input_files(paths: Iterable[str]) -> Iterator[InputFile]:
     for path in paths:
         if path == "-":
             yield InputFile(path, "<stdin>", "jsonl")
+        elif is_remote(path):
+            yield from _remote_files(path)
         elif os.path.isdir(path):
             yield from _directory_files(path)
         else:
@@ -150,6 +153,27 @@ def input_files(paths: Iterable[str]) -> Iterator[InputFile]:
             if kind is None:
                 raise _unknown(path)
             yield InputFile(path, path, kind)
+
+
+def _remote_files(path: str) -> list[InputFile]:
+    """A remote file, or a remote directory's files as :func:`_directory_files` lists a
+    local one."""
+    is_dir, listing = remote_listing(path)
+    if not is_dir:
+        kind = input_kind(path)
+        if kind is None:
+            raise _unknown(path)
+        return [InputFile(path, path, kind)]
+    found = []
+    for url, relative in listing:
+        if is_ignored(relative):
+            continue
+        kind = input_kind(relative)
+        if kind is None:
+            raise _unknown(url)
+        shown = relative if kind == "txt" else f"{path.rstrip('/')}/{relative}"
+        found.append(InputFile(url, shown, kind))
+    return found
 
 
 def _directory_files(root: str) -> list[InputFile]:
@@ -179,8 +203,8 @@ def text_files(paths: Iterable[str]) -> Iterator[InputFile]:
     for path in paths:
         if path == "-":
             yield InputFile(path, "<stdin>", "txt")
-        elif os.path.isdir(path):
-            files = _directory_files(path)
+        elif (is_remote(path) and remote_listing(path)[0]) or os.path.isdir(path):
+            files = _remote_files(path) if is_remote(path) else _directory_files(path)
             for file in files:
                 if file.kind != "txt":
                     raise _records_in_text_mode(file.path)

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import codecs
 import json
-import os
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, BinaryIO
@@ -35,15 +33,14 @@ from .encodings import (
 from .files import (
     AtomicOutput,
     InputError,
-    discard,
     dumps_record,
+    open_input,
     optional_module,
-    publish,
-    temp_prefix,
-    write_failure,
 )
 from .inputs import InputFile, input_files, jsonl_stream, raw_lines, text_files
+from .parquet import ParquetRows
 from .rejects import BadRecord, Rejects, duplicate_id
+from .remote import is_remote
 
 __all__ = [
     "WRITE_FORMATS",
@@ -283,8 +280,9 @@ def _parquet_records(
     path: str, text_field: str, id_field: str | None
 ) -> Iterator[Record | BadRecord]:
     parquet = optional_module("pyarrow.parquet", "parquet", f"{path}: reading Parquet")
+    source = open_input(path)[1] if is_remote(path) else path
     try:
-        handle = parquet.ParquetFile(path)
+        handle = parquet.ParquetFile(source)
     except Exception as exc:  # pyarrow raises several types for unreadable files
         raise InputError(f"{path}: not a readable Parquet file: {exc}") from None
     row = 0
@@ -393,18 +391,25 @@ def iter_records(
 
 
 class RecordWriter:
-    """Write records (dicts) atomically as JSONL, or Parquet for a ``.parquet`` path.
+    """Write records (dicts) atomically as JSONL, or as Parquet for a ``.parquet`` path:
+    streamed in row groups, each column typed from ``columns`` (declared kinds, e.g.
+    :attr:`zhnorm.Pipeline.annotation_columns`), else from the Parquet files among
+    ``inputs``, else inferred (:class:`zhnorm.io.parquet.ParquetRows`)."""
 
-    Parquet output is collected in memory and written when the job succeeds."""
-
-    def __init__(self, path: str | None) -> None:
+    def __init__(
+        self,
+        path: str | None,
+        *,
+        columns: Mapping[str, str] | None = None,
+        inputs: Sequence[str] = (),
+    ) -> None:
         self.path = path
         self.count = 0
-        self._rows: list[dict[str, Any]] | None = None
+        self._parquet: ParquetRows | None = None
         self._text: AtomicOutput | None = None
         if path and path.endswith(".parquet"):
             optional_module("pyarrow.parquet", "parquet", f"{path}: writing Parquet")
-            self._rows = []
+            self._parquet = ParquetRows(path, columns=columns, inputs=inputs)
         else:
             self._text = AtomicOutput(path)
 
@@ -414,8 +419,8 @@ class RecordWriter:
 
     def write(self, record: dict[str, Any]) -> None:
         self.count += 1
-        if self._rows is not None:
-            self._rows.append(record)
+        if self._parquet is not None:
+            self._parquet.write(record)
         else:
             assert self._text is not None
             self._text.write(dumps_record(record))
@@ -437,25 +442,11 @@ class RecordWriter:
     ) -> None:
         if self._text is not None:
             self._text.__exit__(exc_type, exc, tb)
-            return
-        if exc_type is not None:
-            return
-        assert self.path is not None and self._rows is not None
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        directory = os.path.dirname(os.path.abspath(self.path))
-        fd, temp = tempfile.mkstemp(prefix=temp_prefix(), suffix=".partial", dir=directory)
-        os.close(fd)
-        try:
-            pq.write_table(pa.Table.from_pylist(self._rows), temp)
-            publish(temp, self.path)
-        except OSError as failed:  # a full disk, a file-size limit
-            discard(temp)
-            raise write_failure(self.path, failed) from None
-        except BaseException:
-            discard(temp)
-            raise
+        elif self._parquet is not None:
+            if exc_type is None:
+                self._parquet.close()
+            else:
+                self._parquet.abort()
 
 
 class TextWriter:

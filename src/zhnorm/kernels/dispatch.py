@@ -14,7 +14,8 @@ choice is made once, when this module is first imported, from the environment va
 
 * ``native`` -- the compiled kernels; an :class:`ImportError` if they were not built;
 * ``python`` -- the pure-Python twins; the extensions are never loaded;
-* unset (or empty) -- ``native`` where the kernels were built, else ``python``.
+* unset (or empty) -- ``native`` where the kernels were built, else ``python`` with a
+  :class:`SlowPathWarning` (once, at first use): nothing is silently slow.
 
 Callers ask this module at call time (``dispatch.matcher is None`` means: use the twin),
 so there is no other switch.
@@ -23,9 +24,16 @@ so there is no other switch.
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Literal
 
-__all__ = ["ENVIRONMENT_VARIABLE", "IMPLEMENTATION", "fingerprint", "matcher"]
+__all__ = ["ENVIRONMENT_VARIABLE", "IMPLEMENTATION", "SlowPathWarning", "fingerprint", "matcher"]
+
+
+class SlowPathWarning(RuntimeWarning):
+    """Issued once per process when the compiled kernels were not built and zhnorm falls
+    back to its pure-Python twins without being asked to."""
+
 
 ENVIRONMENT_VARIABLE = "ZHNORM_IMPLEMENTATION"
 
@@ -45,6 +53,13 @@ if _REQUESTED != "python":
                 "(reinstall with a C compiler, e.g. `pip install -e .` with gcc, or unset "
                 f"{ENVIRONMENT_VARIABLE} to use the pure-Python build): {error}"
             ) from error
+        warnings.warn(
+            "zhnorm's compiled kernels were not built (no C compiler at install?): using the "
+            "pure-Python twins, same results but conversion hundreds of times slower. "
+            "Reinstall with a C compiler, or set ZHNORM_IMPLEMENTATION=python to silence this.",
+            SlowPathWarning,
+            stacklevel=2,
+        )
     else:
         IMPLEMENTATION = "native"
 if IMPLEMENTATION == "python":

@@ -30,6 +30,7 @@ from .keys import DEDUP_KEY_CONFIG, dedup_keys
 from .lsh import band_hashes, candidate_pairs, lsh_bands
 from .minhash import (
     EMPTY,
+    datasketch_scheme,
     estimated_similarity,
     from_lean_minhash,
     signature,
@@ -56,6 +57,7 @@ __all__ = [
     "candidate_pairs",
     "choose_kept",
     "cluster_pairs",
+    "datasketch_scheme",
     "dedup",
     "dedup_files",
     "dedup_keys",

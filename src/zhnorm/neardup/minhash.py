@@ -354,26 +354,51 @@ def estimated_similarity(sig_a: npt.NDArray[np.integer], sig_b: npt.NDArray[np.i
     return float(np.count_nonzero(sig_a == sig_b)) / len(sig_a)
 
 
+def datasketch_scheme() -> dict[str, str]:
+    """Keyword arguments that make a ``datasketch.MinHash`` or ``LeanMinHash`` use the
+    permutations zhnorm's signatures equal: ``{"scheme": "legacy"}`` with datasketch 2.x
+    (whose default scheme differs), ``{}`` with 1.x (which has only that one).
+
+    >>> from datasketch import MinHash
+    >>> from zhnorm.neardup import shingle_hash
+    >>> m = MinHash(num_perm=128, seed=1, hashfunc=shingle_hash, **datasketch_scheme())
+    """
+    import inspect
+
+    from datasketch import MinHash
+
+    return {"scheme": "legacy"} if "scheme" in inspect.signature(MinHash).parameters else {}
+
+
 def to_lean_minhash(signature_row: npt.NDArray[np.integer], params: MinHashParams) -> object:
-    """A ``datasketch.LeanMinHash`` holding ``signature_row`` (seed from ``params``)."""
+    """A ``datasketch.LeanMinHash`` holding ``signature_row`` (seed from ``params``; the
+    legacy scheme under datasketch 2.x, see :func:`datasketch_scheme`)."""
     from datasketch import LeanMinHash
 
     if len(signature_row) != params.num_perm:
         raise ValueError(
             f"signature has {len(signature_row)} values, params say num_perm={params.num_perm}"
         )
-    return LeanMinHash(seed=params.seed, hashvalues=np.asarray(signature_row, dtype=np.uint64))
+    values = np.asarray(signature_row, dtype=np.uint64)
+    return LeanMinHash(seed=params.seed, hashvalues=values, **datasketch_scheme())
 
 
 def from_lean_minhash(lean_minhash: object, params: MinHashParams) -> U64:
     """The signature row (``uint64``) of a datasketch ``(Lean)MinHash`` made with the
-    same ``num_perm`` and ``seed`` as ``params``."""
+    same ``num_perm`` and ``seed`` as ``params`` (and, with datasketch 2.x, the legacy
+    scheme: another scheme permutes differently and is refused)."""
     seed = getattr(lean_minhash, "seed", None)
     values = np.asarray(getattr(lean_minhash, "hashvalues", None), dtype=np.uint64)
     if seed != params.seed or len(values) != params.num_perm:
         raise ValueError(
             f"MinHash has seed={seed}, num_perm={len(values)}; params say "
             f"seed={params.seed}, num_perm={params.num_perm}"
+        )
+    scheme = getattr(lean_minhash, "scheme", "legacy")
+    if scheme != "legacy":
+        raise ValueError(
+            f"MinHash uses datasketch's scheme {scheme!r}; zhnorm's signatures are its "
+            "'legacy' scheme: make it with scheme='legacy' (zhnorm.neardup.datasketch_scheme())"
         )
     copied: U64 = values.copy()
     return copied

@@ -241,28 +241,70 @@ class Pipeline:
             result[FINGERPRINT_COLUMN] = datasets.Value("string")
         return result
 
+    def map_dataset(
+        self,
+        dataset: Any,
+        text_field: str = "text",
+        *,
+        annotate: bool = True,
+        provenance: bool = False,
+        **map_kwargs: Any,
+    ) -> Any:
+        """``dataset.map`` with :meth:`map_batch`, batched, its new columns typed by
+        :meth:`dataset_features` (so no shard comes out with a null-typed column);
+        ``map_kwargs`` go to ``map`` (``num_proc=``, ``batch_size=``...)."""
+        options = {"text_field": text_field, "annotate": annotate, "provenance": provenance}
+        features = getattr(dataset, "features", None)
+        if features is not None:
+            map_kwargs.setdefault(
+                "features",
+                self.dataset_features(features, annotate=annotate, provenance=provenance),
+            )
+        return dataset.map(self.map_batch, batched=True, fn_kwargs=options, **map_kwargs)
+
     def apply_series(self, series: Any) -> Any:
-        """A ``pandas.Series`` of normalised texts (same index, name and dtype);
-        missing values (``None``, ``NaN``, ``pd.NA``) pass through."""
+        """A series of normalised texts: a ``pandas.Series`` (same index, name and dtype)
+        or a ``polars.Series`` (same name, ``String``); missing values (``None``,
+        ``NaN``, ``pd.NA``, polars null) pass through.  On a polars DataFrame:
+        ``frame.with_columns(pl.col("text").map_batches(pipe.apply_series,
+        return_dtype=pl.String))``."""
         values = list(series)
         texts = _texts_of_series(values)
         done = self._run(texts, annotate=False).texts
         merged = _merge(done, texts, values)
+        if _is_polars(series):
+            import polars as pl
+
+            return pl.Series(series.name, merged, dtype=pl.String)
         import pandas as pd
 
         return pd.Series(merged, index=series.index, name=series.name, dtype=series.dtype)
 
     def annotate_series(self, series: Any) -> Any:
-        """A ``pandas.DataFrame`` (same index): the normalised texts in a column named
-        like the series (``"text"`` if unnamed) plus the annotation columns."""
-        import pandas as pd
-
+        """A frame of the normalised texts, in a column named like the series
+        (``"text"`` if unnamed), plus the annotation columns: a ``pandas.DataFrame``
+        (same index) for a pandas series, a ``polars.DataFrame`` (columns typed from
+        :attr:`annotation_columns`) for a polars one."""
         values = list(series)
         texts = _texts_of_series(values)
         result = self._run(texts, annotate=True)
-        name = series.name if series.name is not None else "text"
+        name = series.name if series.name not in (None, "") else "text"
         merged = _merge(result.texts, texts, values)
         data = {name: merged, **result.annotations}
+        if _is_polars(series):
+            import polars as pl
+
+            kinds: dict[str, Any] = {
+                "string": pl.String,
+                "float64": pl.Float64,
+                "int64": pl.Int64,
+                "list<string>": pl.List(pl.String),
+            }
+            schema: dict[str, Any] = {str(name): pl.String}
+            schema.update({c: kinds[k] for c, k in self.annotation_columns.items()})
+            return pl.DataFrame(data, schema=schema)
+        import pandas as pd
+
         return pd.DataFrame(data, index=series.index)
 
     def _run(self, items: list[str | None], *, annotate: bool) -> Annotated:
@@ -325,6 +367,10 @@ def _texts_of_series(values: list[Any]) -> list[str | None]:
         else:
             raise TypeError(f"series[{index}] must be a str or missing, not {type(value).__name__}")
     return texts
+
+
+def _is_polars(series: Any) -> bool:
+    return type(series).__module__.split(".")[0] == "polars"
 
 
 def _is_na(value: Any) -> bool:

@@ -112,7 +112,14 @@ def run_files(
     try:
         with ExitStack() as stack:
             # 1. Open the outputs (and the workers).
-            writer = TextWriter(output) if fmt == "txt" else RecordWriter(output)
+            columns = dict(pipe.annotation_columns) if annotate else {}
+            if provenance:
+                columns[FINGERPRINT_COLUMN] = "string"
+            writer = (
+                TextWriter(output)
+                if fmt == "txt"
+                else RecordWriter(output, columns=columns, inputs=inputs)
+            )
             stack.enter_context(writer)
             stack.enter_context(bad)
             if workers > 1:
