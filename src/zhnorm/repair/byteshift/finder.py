@@ -9,15 +9,17 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass, field
-from typing import cast
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, cast
 
 from ...chardata import CLOSERS, LOST_MARK, SENTENCE_END, is_han
-from ...language_model import CharModel, char_model
 from ..types import Edit, apply_edits
 from .runs import MARK, NORMALISED_FULLWIDTH, Lost, Piece, Run, scan_run
+
+if TYPE_CHECKING:  # numpy and the model load only where a '?' starts a run
+    import numpy as np
+    import numpy.typing as npt
+
+    from ...language_model import CharModel
 
 __all__ = [
     "GUESS_MARGIN",
@@ -87,6 +89,8 @@ def _neighbour(pieces: list[Piece], k: int, outside: str) -> str:
 def _block_scores(lm: CharModel, blocks: list[tuple[str, int]]) -> list[npt.NDArray[np.float64]]:
     """Each block is ``count`` segments of one length laid end to end; the ``log P`` of
     each segment after its first character (its left context), in one pass of the model."""
+    import numpy as np
+
     lp = lm.pair_logprobs("".join(text for text, _count in blocks))
     counts = np.array([count for _text, count in blocks])
     widths = np.repeat(np.array([len(text) // count for text, count in blocks]), counts)
@@ -118,6 +122,8 @@ def _guess_all(lm: CharModel, found: list[_Found]) -> None:
     """Fill every run's lost pieces: the best candidate under the model with its
     neighbours; shown when it is :data:`GUESS_MARGIN` ahead of any reading with another
     character there, else U+FFFD.  Two lost pieces in a row are guessed jointly."""
+    import numpy as np
+
     blocks: list[tuple[str, int]] = []
     plans: list[tuple[_Found, list[int], tuple[str, ...]]] = []
     for f in found:
@@ -204,6 +210,8 @@ def _decide(lm: CharModel, text: str, found: list[_Found], into: dict[_Key, _Dec
     ``log P`` per character times the number of known characters.  The lost
     characters and the ``?`` are left out of both (a best-of-many guess would flatter
     the reading, a ``?`` inside words would flatter the repair)."""
+    import numpy as np
+
     blocks: list[tuple[str, int]] = []
     for f in found:
         known = "".join(
@@ -293,6 +301,8 @@ def find_byteshift(text: str) -> list[Edit]:
     decided = {key: last[key] for f in found if (key := _key(text, f)) in last}
     todo = [f for f in found if _key(text, f) not in decided]
     if todo:
+        from ...language_model import char_model
+
         _decide(char_model(), text, todo, decided)
     _LAST = decided
     edits: list[Edit] = []
