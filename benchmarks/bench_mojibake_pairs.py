@@ -218,8 +218,9 @@ def _with_extra(text: str, extra: str, rng: random.Random) -> str:
 def make_cases(
     pair: Pair, shape: str, docs: list[str], n: int, rng: random.Random
 ) -> list[tuple[str, str]]:
-    """(garbled input, full-match pattern of its repair) for ``n`` documents."""
-    cases: list[tuple[str, str]] = []
+    """(garbled input, full-match pattern of its repair, the text before garbling) for
+    ``n`` documents."""
+    cases: list[tuple[str, str, str]] = []
     order = list(range(len(docs)))
     rng.shuffle(order)
     for i in order:
@@ -244,10 +245,11 @@ def make_cases(
             continue
         garbled, pattern = got
         if shape == "phrase":
-            cases.append((garbled, pattern))
+            cases.append((garbled, pattern, piece))
         else:
             before, after = re.escape(doc[:lo]), re.escape(doc[hi:])
-            cases.append((doc[:lo] + garbled + doc[hi:], before + pattern + after))
+            want = doc[:lo] + piece + doc[hi:]
+            cases.append((doc[:lo] + garbled + doc[hi:], before + pattern + after, want))
     return cases
 
 
@@ -283,15 +285,19 @@ def main() -> None:
             cases = make_cases(pair, shape, docs[pair.corpus], args.per_pair, rng)
             for name, tool in tools.items():
                 ok = shown = 0
-                for garbled, pattern in cases:
+                for garbled, pattern, want in cases:
                     got = tool(garbled)
                     if re.fullmatch(pattern, got):
                         ok += 1
                     elif name == "zhnorm" and shown < args.show:
                         shown += 1
                         print(f"  FAIL {pair.name} / {shape}")
-                        print("   in ", repr(garbled[:160]))
-                        print("   got", repr(got[:160]))
+                        pairs = enumerate(zip(got, want, strict=False))
+                        k = next((i for i, (a, b) in pairs if a != b), 0)
+                        k = max(0, k - 10)
+                        print("   in  ", repr(garbled[k : k + 90]))
+                        print("   got ", repr(got[k : k + 40]))
+                        print("   want", repr(want[k : k + 40]))
                 totals[shape, name][0] += ok
                 totals[shape, name][1] += len(cases)
                 cell = f"{ok}/{len(cases)}"

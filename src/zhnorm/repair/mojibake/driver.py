@@ -31,6 +31,7 @@ from .big5_read_as_gbk import DBCS_PAIRS, DBCS_PROOF, dbcs_bytes, dbcs_spans
 from .clean_text import edges_ok
 from .common import LATIN_CODECS, PAIRS, RUN_CAP, SINGLE_BYTE_CODECS, reader_bytes
 from .dbcs_as_single_byte import pick_dbcs_reading
+from .dbcs_whole_run import whole_dbcs_runs
 from .gates import acceptable, dbcs_acceptable, reads_as_words
 from .gbk_read_as_big5 import SHIFT_PAIRS, shift_spans, worth_searching
 from .prefilter import dbcs_trigger, hit_ok, trigger
@@ -183,6 +184,10 @@ def _latin_high(ch: str) -> bool:
     return not ch.isascii() and any(reader_bytes(ch, codec) is not None for codec in LATIN_CODECS)
 
 
+def _inner_ascii(ch: str) -> bool:
+    return ch.isascii() and ch.isprintable() and ch != " "
+
+
 # Characters the clutter fixer deletes that a cp1252/Latin-1 reader shows for a byte.
 _CLUTTER_BYTES = frozenset("\u00ad")
 
@@ -197,11 +202,16 @@ def mojibake_runs(text: str) -> list[tuple[int, int]]:
     for h0, h1 in _hits(text):
         if runs and h0 < runs[-1][1]:
             continue
+        # ASCII inside a run is bytes of it too (Big5's trails 40-7E), not its ends.
         lo, hi = h0, h1
-        while lo > 0 and _latin_high(text[lo - 1]):
+        while lo > 0 and (_latin_high(text[lo - 1]) or _inner_ascii(text[lo - 1])):
             lo -= 1
-        while hi < len(text) and _latin_high(text[hi]):
+        while hi < len(text) and (_latin_high(text[hi]) or _inner_ascii(text[hi])):
             hi += 1
+        while text[lo].isascii():
+            lo += 1
+        while text[hi - 1].isascii():
+            hi -= 1
         # The run's own characters must be the evidence: soft hyphens in a row (a
         # hyphenation hint repeated) are clutter, not bytes of a garbled run.
         run = text[lo:hi]
@@ -362,6 +372,7 @@ def find_mojibake(text: str) -> list[Edit]:
     if not hits and not dbcs_hits:
         return []
     whole = _whole_runs(text, hits)
+    whole = sorted(whole + whole_dbcs_runs(text, hits, whole), key=lambda e: e.start)
     every = sorted(hits + dbcs_hits)
     edits: list[Edit] = list(whole)
     covered = -1
