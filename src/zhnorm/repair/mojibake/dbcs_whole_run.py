@@ -140,11 +140,13 @@ def _looks_garbled(repl: str) -> bool:
 _TRAILING_SPACE = frozenset(" \t\u00a0\u3000")
 
 
-def _utf8_elsewhere(text: str, h0: int) -> bool:
-    """Whether the run around ``h0`` that another single-byte reader (mac-roman,
-    cp1251...) shows is UTF-8 from end to end: UTF-8 mojibake, left to the window walk
-    (``ÊµãËØïÊñ∞Èóª`` = 测试新闻 shows partly in Latin-1 too)."""
+def _utf8_elsewhere(text: str, h0: int, h1: int) -> bool:
+    """Whether the run around the hit ``text[h0:h1]`` that another single-byte reader
+    (mac-roman, cp1251...) shows is UTF-8 from end to end: UTF-8 mojibake, left to the
+    window walk (``ÊµãËØïÊñ∞Èóª`` = 测试新闻 shows partly in Latin-1 too)."""
     for codec in OTHER_SINGLE_BYTE_CODECS:
+        if not all(_shows(ch, codec) for ch in text[h0:h1]):
+            continue
         lo, hi = h0, h0
         while lo > 0 and h0 - lo < RUN_LIMIT and _shows(text[lo - 1], codec):
             lo -= 1
@@ -171,7 +173,7 @@ def whole_dbcs_runs(text: str, hits: list[tuple[int, int]], taken: list[Edit]) -
     for h0, h1 in hits:
         if h0 < covered or any(e.start <= h0 < e.end for e in taken):
             continue
-        if _utf8_elsewhere(text, h0):
+        if _utf8_elsewhere(text, h0, h1):
             continue
         lo_bound = max([covered, *(e.end for e in taken if e.end <= h0)])
         hi_bound = min([len(text), *(e.start for e in taken if e.start >= h1)])
