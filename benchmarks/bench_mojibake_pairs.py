@@ -72,8 +72,10 @@ def _cp950_eudc(lead: int, trail: int) -> str | None:
     for lo, hi, base in ((0xFA, 0xFE, 0xE000), (0x8E, 0xA0, 0xE311), (0x81, 0x8D, 0xEEB8)):
         if lo <= lead <= hi:
             return chr(base + (lead - lo) * 157 + col)
-    if 0xC6 <= lead <= 0xC8 and trail >= 0xA1:
-        return chr(0xF6B1 + (lead - 0xC6) * 157 + col - 63)
+    if lead == 0xC6 and trail >= 0xA1:
+        return chr(0xF6B1 + col - 63)
+    if lead in (0xC7, 0xC8):
+        return chr(0xF6B1 + 94 + (lead - 0xC7) * 157 + col)
     return None
 
 

@@ -31,6 +31,7 @@ from .big5_read_as_gbk import DBCS_PAIRS, DBCS_PROOF, dbcs_bytes, dbcs_spans
 from .clean_text import edges_ok
 from .common import LATIN_CODECS, PAIRS, RUN_CAP, SINGLE_BYTE_CODECS, reader_bytes
 from .dbcs_as_single_byte import pick_dbcs_reading
+from .dbcs_in_step import in_step_spans
 from .dbcs_whole_run import whole_dbcs_runs
 from .gates import acceptable, dbcs_acceptable, reads_as_words
 from .gbk_read_as_big5 import SHIFT_PAIRS, shift_spans, worth_searching
@@ -40,6 +41,9 @@ from .roundtrip import roundtrip_spans
 _SPACE = frozenset(" \t\n\r\f\v\u3000")
 _KUNKUN = re.compile("(?:锟斤拷)+")
 _WINDOW_CAP = 40
+# An in-step GBK<->Big5 reading accounts for every byte; it outranks the readings
+# that search for lost bytes over the same characters.
+_IN_STEP_BONUS = 0.0
 
 
 def _segments(
@@ -162,6 +166,18 @@ def _repair_once(
                         Edit(start, end, garbled, repl, "codec mojibake", info is not None, detail),
                     )
                 )
+    for encoded_as, decoded_as in DBCS_PAIRS if dbcs and "\ufffd" not in window else ():
+        # No byte lost: the character model picks the characters to re-read in step.
+        # Big5 read as GBK only from a reader known to lose nothing (one that shows
+        # user-defined pairs as private use): silent drops leave too little to tell.
+        if decoded_as == "gbk" and DBCS_PROOF.search(window) is None:
+            continue
+        for start, end, repl, _info in in_step_spans(window, encoded_as, decoded_as):
+            garbled = window[start:end]
+            gain = fluency(repl) - fluency(garbled)
+            detail = {"encoded_as": encoded_as, "decoded_as": decoded_as, "in_step": True}
+            edit = Edit(start, end, garbled, repl, "codec mojibake", False, detail)
+            cands.append((max(gain, 0.0) * len(garbled) + _IN_STEP_BONUS * len(garbled), edit))
     chosen: list[Edit] = []
     for _g, e in sorted(cands, key=lambda t: -t[0]):
         if all(e.end <= c.start or e.start >= c.end for c in chosen):
@@ -368,7 +384,12 @@ def find_mojibake(text: str) -> list[Edit]:
     dbcs_hits = [(m.start(), m.end()) for m in dbcs_trigger().finditer(text)]
     if dbcs_hits and DBCS_PROOF.search(text) is None:
         # Without a lost mark only GBK read as Big5 is looked for, where a hit reads so.
-        dbcs_hits = [(a, b) for a, b in dbcs_hits if worth_searching(text[a:b], "gbk", "big5")]
+        dbcs_hits = [
+            (a, b)
+            for a, b in dbcs_hits
+            if worth_searching(text[a:b], "gbk", "big5")
+            or worth_searching(text[a:b], "big5", "gbk")
+        ]
     if not hits and not dbcs_hits:
         return []
     whole = _whole_runs(text, hits)
