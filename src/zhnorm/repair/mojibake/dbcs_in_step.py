@@ -28,7 +28,7 @@ from functools import lru_cache
 
 from ...chardata import is_han
 from ...language_model import char_model
-from ..plausibility import is_rare
+from ..plausibility import is_common, is_rare
 from .big5_read_as_gbk import dbcs_bytes
 from .common import Span
 
@@ -80,6 +80,10 @@ def reread(ch: str, enc: str, dec: str) -> str | None:
     return None
 
 
+def _rare_to_common(ch: str, got: str) -> bool:
+    return not ch.isascii() and is_rare(ch) and is_common(got)
+
+
 def _transitions(segment: str, alt: str) -> list[list[float]]:
     """Per position i >= 1, log P(out_i | out_{i-1}) for the four (previous state,
     state) pairs: kept-kept, kept-read, read-kept, read-read (vectorised by scoring
@@ -101,7 +105,8 @@ def in_step_spans(segment: str, enc: str, dec: str) -> list[Span]:
     n = len(segment)
     got = [reread(ch, enc, dec) if not ch.isascii() else ch for ch in segment]
     can = [g is not None for g in got]
-    if sum(1 for g, ch in zip(got, segment, strict=True) if g is not None and g != ch) < 2:
+    # Cheap evidence first: two rare characters at least that re-read as common ones.
+    if sum(1 for g, ch in zip(got, segment, strict=True) if g and _rare_to_common(ch, g)) < 2:
         return []
     alt = "".join(g if g is not None else ch for g, ch in zip(got, segment, strict=True))
     lm = char_model()

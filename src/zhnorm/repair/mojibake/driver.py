@@ -384,12 +384,7 @@ def find_mojibake(text: str) -> list[Edit]:
     dbcs_hits = [(m.start(), m.end()) for m in dbcs_trigger().finditer(text)]
     if dbcs_hits and DBCS_PROOF.search(text) is None:
         # Without a lost mark only GBK read as Big5 is looked for, where a hit reads so.
-        dbcs_hits = [
-            (a, b)
-            for a, b in dbcs_hits
-            if worth_searching(text[a:b], "gbk", "big5")
-            or worth_searching(text[a:b], "big5", "gbk")
-        ]
+        dbcs_hits = [(a, b) for a, b in dbcs_hits if worth_searching(text[a:b], "gbk", "big5")]
     if not hits and not dbcs_hits:
         return []
     whole = _whole_runs(text, hits)
