@@ -15,6 +15,11 @@ stay).  For every single-byte reading, a span that reads as alphabetic prose
 between them) is left alone, so Russian, Ukrainian, Kazakh, Greek or accented Latin
 text next to Chinese is never touched.
 
+The character model (:func:`zhnorm.language_model.char_model`): a hanzi-looking span
+(UTF-8 read as GBK, GB18030 or Big5) is also accepted when the model finds its reading
+far likelier (:func:`model_prefers`, :data:`MODEL_GAIN` per character), and a GBK/Big5
+reading of single-byte text must score :data:`MIN_DBCS_MEAN` per character at least.
+
 GBK<->Big5 (:func:`dbcs_acceptable`): six or more non-ASCII garbled characters, 20%
 rare, garbled bigram share <= 0.1; repaired bigram share >= 0.3, plausibility >= 1.8,
 at most a quarter U+FFFD.
