@@ -1,21 +1,37 @@
-"""UTF-8 mojibake pairs: one garbled sentence inside clean Chinese text, zhnorm vs ftfy.
+"""Codec mojibake pairs, zhnorm vs ftfy, in three shapes per pair.
 
-Pairs: UTF-8 read as windows-1252 the way browsers and MySQL do (the undefined bytes
-81 8D 8F 90 9D become the C1 controls U+0081 ...), UTF-8 read as Latin-1, and UTF-8
-double-encoded (read as web cp1252, written as UTF-8, read as web cp1252 again).
-For each pair and each of N documents (THUCNews and DRCD, alternately) one sentence
-is garbled in place; "exact" counts documents restored exactly, "clean changed"
-counts untouched documents either tool changed.
+Every pair is a writer codec and a reader codec; each case garbles Chinese text the
+way that reader shows the writer's bytes, in one of three shapes:
 
-    python benchmarks/bench_mojibake_pairs.py [--per-pair 60] [--data-dir ../shared/data]
+* ``sentence``: one sentence garbled in place inside a clean document;
+* ``document``: the whole document (up to 600 characters) garbled;
+* ``phrase``: a short phrase (2 to 8 characters, e.g. a field label) garbled alone.
+
+Simplified text (THUCNews) feeds the GBK/GB18030 writers, Traditional text (DRCD)
+the Big5 ones, both alternately the UTF-8 ones.  A lossless pair skips text its
+writer cannot encode or its reader cannot read whole; a *lossy* pair (``~``) reads
+with replacement characters, as a reader does on bytes it cannot show, and a case
+counts as exact when every character whose bytes survived is restored and every
+character that lost a byte is either restored or U+FFFD.  The GB18030 pairs put one
+four-byte character (ext-A/ext-B hanzi) in the garbled text, the Big5-HKSCS pairs one
+HKSCS character; "Windows" readers show user-defined double-byte pairs as private
+use characters (cp936 as GB18030 does, cp950 by its EUDC rows).  ``ftfy`` is
+``ftfy.fix_encoding`` (its ``fix_text`` also folds full-width punctuation, which
+changes every Chinese document).  "clean changed" counts untouched documents either
+tool changed.
+
+    python benchmarks/bench_mojibake_pairs.py [--per-pair 40] [--seed 17] [--shapes sentence,phrase]
+        [--pairs 'gbk as latin-1,...'] [--show N] [--data-dir ../shared/data]
 """
 
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import random
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,6 +40,18 @@ import ftfy
 from zhnorm.repair import fix_text
 
 REPO = Path(__file__).resolve().parents[1]
+
+# Where a reader could not read bytes: (start, end) byte offsets, collected per call.
+_LOST: list[tuple[int, int]] = []
+
+
+def _record(exc: UnicodeError) -> tuple[str, int]:
+    assert isinstance(exc, UnicodeDecodeError)
+    _LOST.append((exc.start, exc.end))
+    return "\ufffd", exc.end
+
+
+codecs.register_error("bench-record", _record)
 
 
 def web_cp1252(data: bytes) -> str:
@@ -36,82 +64,255 @@ def web_cp1252(data: bytes) -> str:
     )
 
 
-PAIRS: dict[str, Callable[[str], str]] = {
-    "utf-8 as web cp1252": lambda s: web_cp1252(s.encode("utf-8")),
-    "utf-8 as latin-1": lambda s: s.encode("utf-8").decode("latin-1"),
-    "utf-8 double-encoded": lambda s: web_cp1252(web_cp1252(s.encode("utf-8")).encode("utf-8")),
-    # Other pairs, watched for regressions (a sentence the writer cannot encode is
-    # skipped, and so is a UTF-8 sentence GBK cannot read whole: lossless cases only).
-    "gbk as latin-1": lambda s: s.encode("gbk").decode("latin-1"),
-    "big5 as latin-1": lambda s: s.encode("big5").decode("latin-1"),
-    "utf-8 as gbk": lambda s: s.encode("utf-8").decode("gbk"),
-}
+def _cp950_eudc(lead: int, trail: int) -> str | None:
+    """Windows cp950: the user-defined Big5 rows as private use characters."""
+    col = trail - 0x40 if trail <= 0x7E else trail - 0x62 if 0xA1 <= trail <= 0xFE else -1
+    if col < 0:
+        return None
+    for lo, hi, base in ((0xFA, 0xFE, 0xE000), (0x8E, 0xA0, 0xE311), (0x81, 0x8D, 0xEEB8)):
+        if lo <= lead <= hi:
+            return chr(base + (lead - lo) * 157 + col)
+    if lead == 0xC6 and trail >= 0xA1:
+        return chr(0xF6B1 + col - 63)
+    if lead in (0xC7, 0xC8):
+        return chr(0xF6B1 + 94 + (lead - 0xC7) * 157 + col)
+    return None
 
-_SENTENCE = re.compile(r"[^。！？；]{6,60}[。！？；]")
+
+def windows_cp950(data: bytes, errors: str) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(data):
+        b = data[i]
+        if b < 0x80:
+            out.append(chr(b))
+            i += 1
+            continue
+        pair = data[i : i + 2]
+        try:
+            out.append(pair.decode("cp950"))
+            i += 2
+            continue
+        except UnicodeDecodeError:
+            pass
+        eudc = _cp950_eudc(b, data[i + 1]) if len(pair) == 2 else None
+        if eudc is not None:
+            out.append(eudc)
+            i += 2
+        elif errors == "strict":
+            raise UnicodeDecodeError("cp950", data, i, i + 1, "illegal multibyte sequence")
+        else:
+            _LOST.append((i, i + 1))
+            out.append("\ufffd")
+            i += 1
+    return "".join(out)
 
 
-def documents(data_dir: Path) -> list[str]:
+def _read(codec: str) -> Callable[[bytes, str], str]:
+    if codec == "web-cp1252":
+        return lambda data, errors: web_cp1252(data)
+    if codec == "windows-cp950":
+        return windows_cp950
+    if codec == "windows-cp936":  # user-defined pairs as private use, like GB18030
+        return lambda data, errors: data.decode("gb18030", errors)
+    return lambda data, errors: data.decode(codec, errors)
+
+
+# Characters a pair puts into its text: GB18030 four-byte hanzi, HKSCS hanzi.
+_FOUR_BYTE = "𠮷㐀㒰𩽾𡈼𥻗"
+_HKSCS = "嘅咗啲嚟𨋢𡈼"
+
+
+class Pair:
+    def __init__(
+        self, writer: str, reader: str, corpus: str, *, lossy: bool = False, extra: str = ""
+    ) -> None:
+        self.writer, self.reader, self.corpus, self.lossy, self.extra = (
+            writer,
+            reader,
+            corpus,
+            lossy,
+            extra,
+        )
+        self.read = _read(reader)
+        name = f"{writer} as {reader}"
+        self.name = name + (" ~" if lossy else "")
+
+    def garble(self, text: str) -> tuple[str, str] | None:
+        """(garbled text, pattern of acceptable repairs) or None if the pair cannot
+        carry ``text``."""
+        try:
+            data = text.encode(self.writer)
+        except UnicodeEncodeError:
+            return None
+        if self.reader == "utf-8-twice":
+            return web_cp1252(web_cp1252(data).encode("utf-8")), re.escape(text)
+        _LOST.clear()
+        try:
+            garbled = self.read(data, "bench-record" if self.lossy else "strict")
+        except UnicodeDecodeError:
+            return None
+        if self.lossy and not _LOST:
+            return None  # nothing lost: the lossless pair has this case
+        if garbled == text:
+            return None
+        if not _LOST:
+            return garbled, re.escape(text)
+        parts: list[str] = []
+        pos = 0
+        for ch in text:
+            n = len(ch.encode(self.writer))
+            hit = any(a < pos + n and pos < b for a, b in _LOST)
+            parts.append(f"(?:{re.escape(ch)}|\ufffd{{1,4}})" if hit else re.escape(ch))
+            pos += n
+        # Runs of lost characters may share their marks.
+        return garbled, "".join(parts)
+
+
+PAIRS = [
+    Pair("utf-8", "web-cp1252", "both"),
+    Pair("utf-8", "latin-1", "both"),
+    Pair("utf-8", "utf-8-twice", "both"),
+    Pair("gbk", "latin-1", "simp"),
+    Pair("gbk", "cp1252", "simp"),
+    Pair("gb18030", "latin-1", "simp", extra=_FOUR_BYTE),
+    Pair("gb18030", "gbk", "simp", lossy=True, extra=_FOUR_BYTE),
+    Pair("big5", "latin-1", "trad"),
+    Pair("big5", "cp1252", "trad"),
+    Pair("big5hkscs", "latin-1", "trad", extra=_HKSCS),
+    Pair("big5hkscs", "gbk", "trad", extra=_HKSCS),
+    Pair("utf-8", "gbk", "both"),
+    Pair("utf-8", "gbk", "both", lossy=True),
+    Pair("utf-8", "gb18030", "both"),
+    Pair("utf-8", "gb18030", "both", lossy=True),
+    Pair("utf-8", "big5", "both"),
+    Pair("utf-8", "big5", "both", lossy=True),
+    Pair("gbk", "big5", "simp"),
+    Pair("gbk", "big5", "simp", lossy=True),
+    Pair("gbk", "windows-cp950", "simp"),
+    Pair("big5", "gbk", "trad"),
+    Pair("big5", "gbk", "trad", lossy=True),
+    Pair("big5", "windows-cp936", "trad"),
+]
+SHAPES = ("sentence", "document", "phrase")
+_SENTENCE = re.compile(r"[^。！？；\n]{6,60}[。！？；]")
+_PHRASE = re.compile(r"[\u4e00-\u9fff]{2,8}")
+
+
+def corpora(data_dir: Path) -> dict[str, list[str]]:
     def texts(path: Path) -> list[str]:
         with path.open(encoding="utf-8") as handle:
-            return [json.loads(line)["text"] for line in handle]
+            return [json.loads(line)["text"][:600] for line in handle]
 
     simp = texts(data_dir / "thucnews-cnews-sample" / "cnews_val_1000.jsonl")
     trad = texts(data_dir / "drcd-zh-tw" / "drcd_paragraphs.jsonl")
-    out: list[str] = []
-    for a, b in zip(simp, trad, strict=False):
-        out += [a[:600], b[:600]]
-    return out
+    both = [d for pair in zip(simp, trad, strict=False) for d in pair]
+    return {"simp": simp, "trad": trad, "both": both}
+
+
+def _with_extra(text: str, extra: str, rng: random.Random) -> str:
+    if not extra:
+        return text
+    k = rng.randrange(1, len(text))
+    return text[:k] + rng.choice(extra) + text[k:]
+
+
+def make_cases(
+    pair: Pair, shape: str, docs: list[str], n: int, rng: random.Random
+) -> list[tuple[str, str]]:
+    """(garbled input, full-match pattern of its repair, the text before garbling) for
+    ``n`` documents."""
+    cases: list[tuple[str, str, str]] = []
+    order = list(range(len(docs)))
+    rng.shuffle(order)
+    for i in order:
+        if len(cases) == n:
+            break
+        doc = docs[i]
+        if shape == "document":
+            lo, hi = 0, len(doc)
+        else:
+            found = list((_SENTENCE if shape == "sentence" else _PHRASE).finditer(doc))
+            if not found:
+                continue
+            m = rng.choice(found)
+            lo, hi = m.span()
+            if shape == "phrase":
+                size = rng.randint(2, min(8, hi - lo))
+                lo = rng.randint(lo, hi - size)
+                hi = lo + size
+        piece = _with_extra(doc[lo:hi], pair.extra, rng)
+        got = pair.garble(piece)
+        if got is None:
+            continue
+        garbled, pattern = got
+        if shape == "phrase":
+            cases.append((garbled, pattern, piece))
+        else:
+            before, after = re.escape(doc[:lo]), re.escape(doc[hi:])
+            want = doc[:lo] + piece + doc[hi:]
+            cases.append((doc[:lo] + garbled + doc[hi:], before + pattern + after, want))
+    return cases
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--per-pair", type=int, default=60)
+    parser.add_argument("--per-pair", type=int, default=40)
     parser.add_argument("--data-dir", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument("--seed", type=int, default=17)
+    parser.add_argument("--shapes", default=",".join(SHAPES))
+    parser.add_argument("--pairs", default="", help="comma-separated pair names (default all)")
     parser.add_argument("--show", type=int, default=0, help="print N failures per pair")
+    parser.add_argument("--no-ftfy", action="store_true")
     args = parser.parse_args()
-    docs = documents(args.data_dir)
+    docs = corpora(args.data_dir)
     rng = random.Random(args.seed)
-    # ftfy.fix_encoding: ftfy's encoding repair alone (fix_text also folds full-width
-    # punctuation, which changes every Chinese document).
-    tools: dict[str, Callable[[str], str]] = {"zhnorm": fix_text, "ftfy": ftfy.fix_encoding}
-    sample = docs[: 4 * args.per_pair]
+    tools: dict[str, Callable[[str], str]] = {"zhnorm": fix_text}
+    if not args.no_ftfy:
+        tools["ftfy"] = ftfy.fix_encoding
+    sample = docs["both"][: 4 * args.per_pair]
     clean = {name: sum(tool(d) != d for d in sample) for name, tool in tools.items()}
-    changed = ", ".join(f"{k} {v}" for k, v in clean.items())
-    print(f"clean documents changed ({len(sample)}): {changed}")
-    print(f"{'pair':24} {'zhnorm':>8} {'ftfy':>8}")
-    for pair, garble in PAIRS.items():
-        cases: list[tuple[str, str]] = []
-        for doc in docs:
-            if len(cases) == args.per_pair:
-                break
-            sentences = list(_SENTENCE.finditer(doc))
-            if not sentences:
-                continue
-            m = rng.choice(sentences)
-            try:
-                garbled = garble(m.group())
-            except UnicodeError:
-                continue
-            cases.append((doc[: m.start()] + garbled + doc[m.end() :], doc))
-        scores = {}
-        for name, tool in tools.items():
-            ok = 0
-            shown = 0
-            for garbled, want in cases:
-                got = tool(garbled)
-                if got == want:
-                    ok += 1
-                elif name == "zhnorm" and shown < args.show:
-                    shown += 1
-                    pairs = zip(got + "\0", want + "\0", strict=False)
-                    k = next(i for i, (a, b) in enumerate(pairs) if a != b)
-                    print("  FAIL", repr(garbled[max(0, k - 10) : k + 60]))
-                    print("   ->", repr(got[max(0, k - 10) : k + 40]))
-                    print("  want", repr(want[max(0, k - 10) : k + 40]))
-            scores[name] = ok
-        n = len(cases)
-        print(f"{pair:24} {scores['zhnorm']:>4}/{n:<3} {scores['ftfy']:>4}/{n:<3}")
+    print(f"seed {args.seed}; clean documents changed ({len(sample)}): ", end="")
+    print(", ".join(f"{k} {v}" for k, v in clean.items()))
+    shapes = args.shapes.split(",")
+    wanted = set(filter(None, args.pairs.split(",")))
+    print(f"{'pair':28}" + "".join(f"{s + ' zh':>15}{'ftfy':>8}" for s in shapes))
+    totals = {(s, t): [0, 0] for s in shapes for t in tools}
+    t0 = time.perf_counter()
+    for pair in PAIRS:
+        if wanted and pair.name not in wanted:
+            continue
+        row = f"{pair.name:28}"
+        for shape in shapes:
+            cases = make_cases(pair, shape, docs[pair.corpus], args.per_pair, rng)
+            for name, tool in tools.items():
+                ok = shown = 0
+                for garbled, pattern, want in cases:
+                    got = tool(garbled)
+                    if re.fullmatch(pattern, got):
+                        ok += 1
+                    elif name == "zhnorm" and shown < args.show:
+                        shown += 1
+                        print(f"  FAIL {pair.name} / {shape}")
+                        pairs = enumerate(zip(got, want, strict=False))
+                        k = next((i for i, (a, b) in pairs if a != b), 0)
+                        k = max(0, k - 10)
+                        print("   in  ", repr(garbled[k : k + 90]))
+                        print("   got ", repr(got[k : k + 40]))
+                        print("   want", repr(want[k : k + 40]))
+                totals[shape, name][0] += ok
+                totals[shape, name][1] += len(cases)
+                cell = f"{ok}/{len(cases)}"
+                row += f"{cell:>15}" if name == "zhnorm" else f"{cell:>8}"
+        print(row, flush=True)
+    row = f"{'all':28}"
+    for shape in shapes:
+        for name in tools:
+            ok, n = totals[shape, name]
+            cell = f"{100 * ok / max(n, 1):.1f}%"
+            row += f"{cell:>15}" if name == "zhnorm" else f"{cell:>8}"
+    print(row)
+    print(f"({time.perf_counter() - t0:.0f} s)")
 
 
 if __name__ == "__main__":

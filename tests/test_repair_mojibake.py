@@ -614,3 +614,53 @@ def test_double_encoding_explains_its_layers() -> None:
 )
 def test_whole_run_reading_leaves_non_chinese_alone(clean: str) -> None:
     assert fix_mojibake(clean) == clean
+
+
+_LONG_SIMPLIFIED = (
+    "记者从京城多家大型房介了解到，租赁市场比往年同期都活跃，延续租赁旺季的势头。"
+    "业内人士认为，今年前九个月我国共增加房地产类网站访问量，访客对于房地产类网站"
+    "日均访问程度越高。训练馆中，其他球员都表现得非常放松，这种轻松自然是胜利带来的。"
+    "一位地板业内资深人士曾慨叹过：中国的地板消费者没有忠诚度，或者忠诚度很低。"
+) * 3
+_LONG_TRADITIONAL = (
+    "大正年間稱為大正時代。明治天皇於1912年駕崩，子嘉仁繼位，改元大正，是為大正時代。"
+    "大正元年，因為陸軍倒閣而引起第一次護憲運動，開始出現政黨政治。根據菲律賓政府統計，"
+    "在海外菲律賓人之中，在阿聯就業的菲律賓人在人數上佔第三位。同時外型設計也針對高速飛行進行改良。"
+) * 3
+
+
+@pytest.mark.parametrize(
+    ("clean", "writer", "reader"),
+    [
+        (_LONG_SIMPLIFIED, "gbk", "latin-1"),
+        (_LONG_SIMPLIFIED, "gbk", "cp1252"),
+        (_LONG_TRADITIONAL, "big5", "latin-1"),
+        (_LONG_TRADITIONAL, "big5", "cp1252"),
+    ],
+)
+def test_long_dbcs_run_read_whole(clean: str, writer: str, reader: str) -> None:
+    """A run of hundreds of characters loses no pair where a window would cut it (Big5
+    trails 40-7E show as ASCII, byte AD as a soft hyphen the clutter fixer keeps)."""
+    garbled = clean.encode(writer).decode(reader)
+    assert len(garbled) > 300
+    assert fix_text(garbled) == clean
+    assert fix_text("前文。" + garbled + "后文。") == "前文。" + clean + "后文。"
+    (edit,) = find_mojibake(garbled)
+    assert edit.detail["encoded_as"] == writer
+
+
+@pytest.mark.parametrize("extra", ["㐀", "㒰", "𠮷", "𩽾"])
+def test_gb18030_four_byte_read_as_latin1(extra: str) -> None:
+    clean = f"远城区楼盘则提前{extra}打出超低折扣"
+    garbled = clean.encode("gb18030").decode("latin-1")
+    (edit,) = find_mojibake("据悉，" + garbled + "。")
+    assert edit.replacement == clean
+    assert edit.detail["encoded_as"] == "gb18030"
+
+
+@pytest.mark.parametrize(
+    "clean", ["ÄÖÜß", "Ñandú Ça va", "½ ¼ ¾", "×××", "Â·Â·", "°±²³", "µm ±0.5°C"]
+)
+def test_latin1_symbols_stay(clean: str) -> None:
+    for text in (clean, "价格" + clean + "元", clean + " 中文"):
+        assert fix_text(text) == text

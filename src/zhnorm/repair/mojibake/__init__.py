@@ -5,8 +5,11 @@ read in another (``decoded_as``); :data:`PAIRS` lists the pairs handled: UTF-8 r
 as GBK, GB18030 or Big5; UTF-8 read as a single-byte code page (cp1252, latin-1,
 ptcp154, cp1251, koi8-r, cp1250, mac-roman and the DOS pages cp437, cp850, cp866);
 GBK read as cp1252, latin-1, cp437 or cp850 (zip file names from Chinese Windows,
-``╓╨╬─`` = 中文); Big5 read as cp1252 or latin-1.  GBK<->Big5 (``笢恅`` = 中文) is
-repaired only where the reader is known not to have dropped bytes silently.
+``╓╨╬─`` = 中文); GB18030 (four-byte characters too), Big5 and Big5-HKSCS read as
+cp1252 or latin-1.  GBK<->Big5 (``笢恅`` = 中文) is repaired in step where no byte was
+lost, where the reader marked lost bytes, and for GBK read as Big5 also where it
+dropped bytes silently.  The character model (:mod:`zhnorm.language_model`) is the
+plausibility evidence of the newer gates.
 
 The steps, one submodule each:
 
@@ -17,11 +20,15 @@ The steps, one submodule each:
 * :mod:`.roundtrip`: a segment re-encoded and walked for decodable spans.
 * :mod:`.utf8_reading`: UTF-8 readings, strict, with cp1252's dropped bytes
   re-inserted, or hole-tolerant with the holes filled.
+* :mod:`.dbcs_whole_run`: GBK/GB18030 or Big5/HKSCS read as cp1252/latin-1, a whole
+  run at once (before the windows).
 * :mod:`.dbcs_as_single_byte`: GBK or Big5 read as cp1252/latin-1, the better writer.
 * :mod:`.big5_read_as_gbk`: Big5 read as GBK where the reader marked lost bytes
   (and the byte helpers both GBK<->Big5 directions share).
 * :mod:`.gbk_read_as_big5`: GBK read as Big5, in step or one byte out of step after
   a lost byte.
+* :mod:`.dbcs_in_step`: GBK<->Big5 without lost bytes, the characters to re-read
+  chosen by the character model.
 * :mod:`.clean_text`: where the garbled side stops being mojibake (clean neighbours).
 * :mod:`.gates`: the plausibility gates every span must pass.
 * :mod:`.common`: codec lists, :data:`PAIRS` and the candidate span type (character

@@ -13,7 +13,9 @@ U+FFFD read as GBK) becomes U+FFFD.
 
 Before the windows, a run that a cp1252 or Latin-1 reader can show and whose bytes are
 UTF-8 from end to end, layer after layer, is read whole, however long
-(:func:`_whole_runs`); a cp1252 reader may be a browser's, showing its undefined bytes as
+(:func:`_whole_runs`), and so is one whose bytes read whole as GB18030 or Big5-HKSCS
+(:mod:`.dbcs_whole_run`); GBK<->Big5 windows also get the in-step readings of
+:mod:`.dbcs_in_step`; a cp1252 reader may be a browser's, showing its undefined bytes as
 C1 controls (:func:`.common.reader_bytes`).  :func:`mojibake_runs` tells the clutter fixer
 which characters are bytes of a garbled run (a soft hyphen is byte AD).
 """
@@ -31,6 +33,8 @@ from .big5_read_as_gbk import DBCS_PAIRS, DBCS_PROOF, dbcs_bytes, dbcs_spans
 from .clean_text import edges_ok
 from .common import LATIN_CODECS, PAIRS, RUN_CAP, SINGLE_BYTE_CODECS, reader_bytes
 from .dbcs_as_single_byte import pick_dbcs_reading
+from .dbcs_in_step import in_step_spans
+from .dbcs_whole_run import whole_dbcs_runs
 from .gates import acceptable, dbcs_acceptable, reads_as_words
 from .gbk_read_as_big5 import SHIFT_PAIRS, shift_spans, worth_searching
 from .prefilter import dbcs_trigger, hit_ok, trigger
@@ -39,6 +43,9 @@ from .roundtrip import roundtrip_spans
 _SPACE = frozenset(" \t\n\r\f\v\u3000")
 _KUNKUN = re.compile("(?:锟斤拷)+")
 _WINDOW_CAP = 40
+# An in-step GBK<->Big5 reading accounts for every byte; it outranks the readings
+# that search for lost bytes over the same characters.
+_IN_STEP_BONUS = 0.0
 
 
 def _segments(
@@ -161,6 +168,18 @@ def _repair_once(
                         Edit(start, end, garbled, repl, "codec mojibake", info is not None, detail),
                     )
                 )
+    for encoded_as, decoded_as in DBCS_PAIRS if dbcs and "\ufffd" not in window else ():
+        # No byte lost: the character model picks the characters to re-read in step.
+        # Big5 read as GBK only from a reader known to lose nothing (one that shows
+        # user-defined pairs as private use): silent drops leave too little to tell.
+        if decoded_as == "gbk" and DBCS_PROOF.search(window) is None:
+            continue
+        for start, end, repl, _info in in_step_spans(window, encoded_as, decoded_as):
+            garbled = window[start:end]
+            gain = fluency(repl) - fluency(garbled)
+            detail = {"encoded_as": encoded_as, "decoded_as": decoded_as, "in_step": True}
+            edit = Edit(start, end, garbled, repl, "codec mojibake", False, detail)
+            cands.append((max(gain, 0.0) * len(garbled) + _IN_STEP_BONUS * len(garbled), edit))
     chosen: list[Edit] = []
     for _g, e in sorted(cands, key=lambda t: -t[0]):
         if all(e.end <= c.start or e.start >= c.end for c in chosen):
@@ -183,6 +202,10 @@ def _latin_high(ch: str) -> bool:
     return not ch.isascii() and any(reader_bytes(ch, codec) is not None for codec in LATIN_CODECS)
 
 
+def _inner_ascii(ch: str) -> bool:
+    return ch.isascii() and ch.isprintable() and ch != " "
+
+
 # Characters the clutter fixer deletes that a cp1252/Latin-1 reader shows for a byte.
 _CLUTTER_BYTES = frozenset("\u00ad")
 
@@ -197,11 +220,16 @@ def mojibake_runs(text: str) -> list[tuple[int, int]]:
     for h0, h1 in _hits(text):
         if runs and h0 < runs[-1][1]:
             continue
+        # ASCII inside a run is bytes of it too (Big5's trails 40-7E), not its ends.
         lo, hi = h0, h1
-        while lo > 0 and _latin_high(text[lo - 1]):
+        while lo > 0 and (_latin_high(text[lo - 1]) or _inner_ascii(text[lo - 1])):
             lo -= 1
-        while hi < len(text) and _latin_high(text[hi]):
+        while hi < len(text) and (_latin_high(text[hi]) or _inner_ascii(text[hi])):
             hi += 1
+        while text[lo].isascii():
+            lo += 1
+        while text[hi - 1].isascii():
+            hi -= 1
         # The run's own characters must be the evidence: soft hyphens in a row (a
         # hyphenation hint repeated) are clutter, not bytes of a garbled run.
         run = text[lo:hi]
@@ -362,6 +390,7 @@ def find_mojibake(text: str) -> list[Edit]:
     if not hits and not dbcs_hits:
         return []
     whole = _whole_runs(text, hits)
+    whole = sorted(whole + whole_dbcs_runs(text, hits, whole), key=lambda e: e.start)
     every = sorted(hits + dbcs_hits)
     edits: list[Edit] = list(whole)
     covered = -1

@@ -15,6 +15,11 @@ stay).  For every single-byte reading, a span that reads as alphabetic prose
 between them) is left alone, so Russian, Ukrainian, Kazakh, Greek or accented Latin
 text next to Chinese is never touched.
 
+The character model (:func:`zhnorm.language_model.char_model`): a hanzi-looking span
+(UTF-8 read as GBK, GB18030 or Big5) is also accepted when the model finds its reading
+far likelier (:func:`model_prefers`, :data:`MODEL_GAIN` per character), and a GBK/Big5
+reading of single-byte text must score :data:`MIN_DBCS_MEAN` per character at least.
+
 GBK<->Big5 (:func:`dbcs_acceptable`): six or more non-ASCII garbled characters, 20%
 rare, garbled bigram share <= 0.1; repaired bigram share >= 0.3, plausibility >= 1.8,
 at most a quarter U+FFFD.
@@ -25,6 +30,7 @@ from __future__ import annotations
 import unicodedata
 
 from ...chardata import LOST_MARKS, is_basic_han, is_han
+from ...language_model import char_model
 from ..plausibility import bigram_share, fluency, is_rare, lenient_plausibility
 from .common import DOS_CODECS, DOUBLE_BYTE_CODECS, LATIN_CODECS
 
@@ -104,6 +110,10 @@ def acceptable(garbled: str, repl: str, encoded_as: str, decoded_as: str) -> boo
     core = repl.replace("\ufffd", "")
     if sum(1 for c in core if ord(c) >= 0x2E80) < 2:
         return False
+    if decoded_as in DOUBLE_BYTE_CODECS and model_prefers(garbled, repl):
+        return True
+    if encoded_as != "utf-8" and char_model().mean_logprob(core) < MIN_DBCS_MEAN:
+        return False  # not Chinese by the model (``ÄÖÜß`` -> 闹苓, -12.3 per character)
     before, after = lenient_plausibility(garbled.strip(LOST_MARKS)), lenient_plausibility(core)
     if after < 1.5 or fluency(repl) - fluency(garbled) < 1.0:
         return False
@@ -133,6 +143,31 @@ def acceptable(garbled: str, repl: str, encoded_as: str, decoded_as: str) -> boo
         wide = sum(1 for c in garbled if not c.isascii() and c not in LOST_MARKS)
         return before < 1.0 and hanzi >= max(3, int(0.8 * wide))
     return True
+
+
+def model_prefers(garbled: str, repl: str) -> bool:
+    """The character model's gate for a hanzi-looking span (UTF-8 read as GBK, GB18030
+    or Big5): the reading has two hanzi or more, its other wide characters are
+    punctuation or lost marks (at most a third of it), and its log-probability beats
+    the garbled span's by at least :data:`MODEL_GAIN` per wide character read (spans of
+    clean text that happen to re-read stay under 4.4, ``路路`` -> ``··``; real UTF-8
+    read as GBK gains 5.1 and more, most 8-12)."""
+    core = repl.replace("\ufffd", "")
+    wide = [c for c in core if not c.isascii() and not c.isspace()]
+    han = sum(1 for c in wide if is_han(c))
+    if han < 2 or 3 * (len(repl) - len(core)) > len(repl):
+        return False
+    if any(not is_han(c) and unicodedata.category(c)[0] != "P" for c in wide):
+        return False
+    lm = char_model()
+    return lm.logprob(core) - lm.logprob(garbled) >= MODEL_GAIN * len(wide)
+
+
+MODEL_GAIN = 5.0
+# A GBK/Big5 reading of single-byte text must score at least this per character by
+# the model (Chinese text scores -5 to -7, a two-hanzi name -10.7; the model scores
+# Latin letters in a row well, so their own score is no yardstick).
+MIN_DBCS_MEAN = -11.0
 
 
 def _reads_chinese(core: str) -> bool:

@@ -111,6 +111,11 @@ def trigger() -> re.Pattern[str]:
     lead_class = char_class(list(GB2312_BYTES))
     trail = char_class([*GBK_TRAILS, *_byte_chars("cp1252", range(0x80, 0xA0))])
     alts.append(f"(?<=[{lead_class}])[{trail}](?:[{lead_class}][{trail}]){{2}}")
+    # A GB18030 four-byte character read as cp1252/latin-1: a high byte, a digit, a
+    # high byte, a digit (``\x820\x823`` = 㒰); it counts if it reads as a hanzi.
+    four_lead = char_class([cp for codec in LATIN_CODECS for cp in _byte_chars(codec, _HIGH)])
+    firsts += _byte_chars("latin-1", _HIGH) + _byte_chars("cp1252", _HIGH)
+    alts.append(f"(?<=[{four_lead}])[0-9][{four_lead}][0-9]")
     # UTF-8 of CJK read in the other single-byte codecs: the codec's own characters
     # for a lead byte E4-E9 followed by two for continuation bytes.
     for codec in OTHER_SINGLE_BYTE_CODECS:
@@ -147,6 +152,8 @@ def hit_ok(hit: str) -> bool:
             if all(is_common(c) for c in decoded):
                 return True
         return False
+    if len(hit) == 4 and hit[1].isdigit() and hit[3].isdigit():
+        return _four_byte_hit_ok(hit)
     if len(hit) == 6 and any(c.isascii() for c in hit):
         return _dbcs_hit_ok(hit)
     if all(c in _CONT_LATIN_SET or "\u00a1" <= c <= "\u00ff" for c in hit):
@@ -167,6 +174,24 @@ def hit_ok(hit: str) -> bool:
                 continue
             if len(decoded) == 2 and all(is_common(c) for c in decoded):
                 return True
+    return False
+
+
+_HIGH = range(0x81, 0xFF)
+
+
+def _four_byte_hit_ok(hit: str) -> bool:
+    """A GB18030 four-byte character read as cp1252/latin-1 counts if it is a hanzi."""
+    for single in LATIN_CODECS:
+        data = encode_text(hit, single)
+        if data is None:
+            continue
+        try:
+            decoded = data.decode("gb18030")
+        except UnicodeDecodeError:
+            continue
+        if len(decoded) == 1 and is_han(decoded):
+            return True
     return False
 
 

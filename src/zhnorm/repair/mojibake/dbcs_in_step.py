@@ -1,0 +1,205 @@
+"""GBK read as Big5 or Big5 read as GBK, in step: which characters to re-read.
+
+When no byte was lost (the reader read every pair, Windows readers showing the
+user-defined pairs as private-use characters), every garbled character is one pair
+of the writer's bytes, so the repair is a substitution character by character:
+``c -> writer.decode(reader.encode(c))``.  What is left to decide is which
+characters are garbled.  The character model (:func:`zhnorm.language_model.char_model`)
+decides, with a Viterbi walk over two states per character, kept or re-read: the
+path maximises the log-probability of the text it outputs minus :data:`SWITCH` for
+every change of state.  ASCII reads the same either way, so a re-read stretch runs on
+over digits (``2007爛8堎`` = 2007年8月).
+
+A re-read character that is rare, kana, box drawing or an ASCII letter splits the
+stretch (the bytes may be out of step there, a byte dropped silently).  A piece
+becomes a span if it re-reads two different wide characters or more (three inside
+text), no rare character touches it (the garbled run going on out of step), the
+model finds the text with it at least :data:`MIN_GAIN` per re-read character likelier
+than without it, and the reading itself scores at least :data:`MIN_MEAN` per
+character.  The driver keeps only spans that overlap a GBK<->Big5 pre-filter hit, in
+windows without a lost mark (a reader that marked a lost byte may be out of step
+after it; the lost-byte readers handle those).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+from ...chardata import is_han
+from ...language_model import char_model
+from ..plausibility import is_common, is_rare
+from .big5_read_as_gbk import dbcs_bytes
+from .common import Span
+
+SWITCH = 6.0
+MIN_GAIN = 3.0
+# The reading itself must be text by the model: Chinese scores -4 to -8 per
+# character, hanzi read from bytes out of step -11 and below.
+MIN_MEAN = -9.0
+_WRITER_CODECS = {"gbk": ("gbk",), "big5": ("big5", "big5hkscs")}
+
+# Windows cp950 shows Big5's user-defined rows as private use: (first lead, last
+# lead, first code point); 157 code points per row (trails 40-7E, A1-FE).
+_CP950_EUDC = ((0xFA, 0xFE, 0xE000), (0x8E, 0xA0, 0xE311), (0x81, 0x8D, 0xEEB8))
+
+
+def _cp950_eudc_bytes(ch: str) -> bytes | None:
+    """The Big5 pair a Windows cp950 reader showed as the private-use ``ch``."""
+    cp = ord(ch)
+    for lo, hi, base in _CP950_EUDC:
+        row, col = divmod(cp - base, 157)
+        if cp - base >= 0 and row <= hi - lo:
+            trail = 0x40 + col if col < 63 else 0xA1 + col - 63
+            return bytes((lo + row, trail))
+    # C6A1-C6FE, then the whole rows C7 and C8: U+F6B1-U+F848.
+    if 0xF6B1 <= cp < 0xF6B1 + 94:
+        return bytes((0xC6, 0xA1 + cp - 0xF6B1))
+    if 0xF6B1 + 94 <= cp <= 0xF848:
+        row, col = divmod(cp - 0xF6B1 - 94, 157)
+        return bytes((0xC7 + row, 0x40 + col if col < 63 else 0xA1 + col - 63))
+    return None
+
+
+@lru_cache(maxsize=65536)
+def reread(ch: str, enc: str, dec: str) -> str | None:
+    """The character the writer in ``enc`` meant by the pair a ``dec`` reader showed
+    as ``ch`` (``None`` if ``ch`` is not such a pair or the pair means nothing)."""
+    data = dbcs_bytes(ch, dec)
+    if data is None and dec == "big5" and "\ue000" <= ch <= "\uf8ff":
+        data = _cp950_eudc_bytes(ch)
+    if data is None or len(data) != 2:
+        return None
+    for codec in _WRITER_CODECS[enc]:
+        try:
+            got = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if len(got) == 1 and got != ch:
+            return got
+    return None
+
+
+def _rare_to_common(ch: str, got: str) -> bool:
+    return not ch.isascii() and is_rare(ch) and is_common(got)
+
+
+def _transitions(segment: str, alt: str) -> list[list[float]]:
+    """Per position i >= 1, log P(out_i | out_{i-1}) for the four (previous state,
+    state) pairs: kept-kept, kept-read, read-kept, read-read (vectorised by scoring
+    interleaved strings)."""
+    lm = char_model()
+    n = len(segment)
+    kk = lm.pair_logprobs(segment)
+    rr = lm.pair_logprobs(alt)
+    kr = lm.pair_logprobs("".join(a + b for a, b in zip(segment[:-1], alt[1:], strict=True)))
+    rk = lm.pair_logprobs("".join(a + b for a, b in zip(alt[:-1], segment[1:], strict=True)))
+    return [
+        [float(kk[i]), float(kr[2 * i - 1]), float(rk[2 * i - 1]), float(rr[i])]
+        for i in range(1, n)
+    ]
+
+
+def in_step_spans(segment: str, enc: str, dec: str) -> list[Span]:
+    """Spans of ``segment`` whose characters, re-read pair by pair, make it likelier."""
+    n = len(segment)
+    got = [reread(ch, enc, dec) if not ch.isascii() else ch for ch in segment]
+    can = [g is not None for g in got]
+    # Cheap evidence first: two rare characters at least that re-read as common ones.
+    if sum(1 for g, ch in zip(got, segment, strict=True) if g and _rare_to_common(ch, g)) < 2:
+        return []
+    alt = "".join(g if g is not None else ch for g, ch in zip(got, segment, strict=True))
+    lm = char_model()
+    neg = float("-inf")
+    trans = _transitions(segment, alt)
+    score = [lm.unigram(segment[0]), lm.unigram(alt[0]) if can[0] else neg]
+    back: list[tuple[int, int]] = [(0, 0)]
+    for i in range(1, n):
+        kk, kr, rk, rr = trans[i - 1]
+        keep_from_keep, keep_from_read = score[0] + kk, score[1] + rk - SWITCH
+        read_from_keep, read_from_read = score[0] + kr - SWITCH, score[1] + rr
+        keep = max(keep_from_keep, keep_from_read)
+        read = max(read_from_keep, read_from_read) if can[i] else neg
+        back.append((int(keep_from_read > keep_from_keep), int(read_from_read >= read_from_keep)))
+        score = [keep, read]
+    state = 0 if score[0] >= score[1] else 1
+    states = [0] * n
+    for i in range(n - 1, -1, -1):
+        states[i] = state
+        state = back[i][state]
+    spans: list[Span] = []
+    i = 0
+    while i < n:
+        if states[i] == 0:
+            i += 1
+            continue
+        j = i
+        while j < n and states[j] == 1:
+            j += 1
+        # A re-read character that is rare or not text (kana, box drawing: ``ケ``,
+        # ``┎``, an ASCII letter) means the bytes may be out of step there (a byte was
+        # dropped silently): the stretch is judged in pieces between such characters.
+        start = i
+        for k in range(i, j + 1):
+            if k == j or not _reads_as_text(alt[k]) or is_rare(alt[k]):
+                spans += _piece(segment, alt, start, k)
+                start = k + 1
+        i = j
+    return spans
+
+
+def _reads_as_text(ch: str) -> bool:
+    """A character a re-read stretch may hold: hanzi, punctuation, digits, full-width
+    forms, ASCII other than letters (a letter glued between re-read hanzi is a trail
+    byte whose lead was dropped: ``馈A376``)."""
+    if ch.isascii():
+        return not ch.isalpha()
+    if is_han(ch):
+        return True
+    return unicodedata.category(ch)[0] in "PN" or "\uff01" <= ch <= "\uff5e"
+
+
+def _neighbours(segment: str, lo: int, hi: int) -> list[str]:
+    """The nearest non-ASCII characters left of ``lo`` and right of ``hi``."""
+    out: list[str] = []
+    k = lo - 1
+    while k >= 0 and segment[k].isascii():
+        k -= 1
+    if k >= 0:
+        out.append(segment[k])
+    k = hi
+    while k < len(segment) and segment[k].isascii():
+        k += 1
+    if k < len(segment):
+        out.append(segment[k])
+    return out
+
+
+def _piece(segment: str, alt: str, lo: int, hi: int) -> list[Span]:
+    """The re-read stretch ``segment[lo:hi]`` as a span if it passes the gates."""
+    while lo < hi and segment[lo].isascii():
+        lo += 1
+    while hi > lo and segment[hi - 1].isascii():
+        hi -= 1
+    garbled = segment[lo:hi]
+    wide = [ch for ch in garbled if not ch.isascii()]
+    # Two different wide characters at least (a reduplicated name, 婧婧, is no
+    # evidence), and a clear gain by the model.
+    if len(wide) < 2 or len(set(wide)) < 2:
+        return []
+    # Where the garbled run goes on past the stretch (a rare character next to it), the
+    # bytes went out of step there (a byte dropped silently): not in step, not ours.
+    neighbours = _neighbours(segment, lo, hi)
+    if any(is_rare(ch) for ch in neighbours):
+        return []
+    if len(wide) < 3 and neighbours:
+        return []  # two characters inside text are too little evidence (晶砃 -> 垂向)
+    repl = alt[lo:hi]
+    lm = char_model()
+    before = segment[max(0, lo - 1) : hi + 1]
+    after = segment[max(0, lo - 1) : lo] + repl + segment[hi : hi + 1]
+    if lm.logprob(after) - lm.logprob(before) < MIN_GAIN * len(wide):
+        return []
+    if lm.mean_logprob(repl) < MIN_MEAN:
+        return []  # rare characters read from rare ones (bytes out of step): 渭踊嵋椋
+    return [(lo, hi, repl, None)]
