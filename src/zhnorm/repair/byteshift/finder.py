@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
 from ...chardata import CLOSERS, LOST_MARK, SENTENCE_END, is_han
+from ..model import char_model
 from ..types import Edit, apply_edits
 from .runs import MARK, NORMALISED_FULLWIDTH, Lost, Piece, Run, scan_run
 
@@ -301,8 +302,6 @@ def find_byteshift(text: str) -> list[Edit]:
     decided = {key: last[key] for f in found if (key := _key(text, f)) in last}
     todo = [f for f in found if _key(text, f) not in decided]
     if todo:
-        from ...language_model import char_model
-
         _decide(char_model(), text, todo, decided)
     _LAST = decided
     edits: list[Edit] = []

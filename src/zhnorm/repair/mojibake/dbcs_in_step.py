@@ -27,7 +27,7 @@ import unicodedata
 from functools import lru_cache
 
 from ...chardata import is_han
-from ...language_model import char_model
+from ..model import char_model
 from ..plausibility import is_common, is_rare
 from .big5_read_as_gbk import dbcs_bytes
 from .common import Span

@@ -27,7 +27,7 @@ from __future__ import annotations
 import unicodedata
 
 from ...chardata import is_han
-from ...language_model import char_model
+from ..model import char_model
 from ..plausibility import bigram_share, fluency, is_rare
 from ..types import Edit
 from .common import LATIN_CODECS, OTHER_SINGLE_BYTE_CODECS, reader_bytes

@@ -30,7 +30,7 @@ from __future__ import annotations
 import unicodedata
 
 from ...chardata import LOST_MARKS, is_basic_han, is_han
-from ...language_model import char_model
+from ..model import char_model
 from ..plausibility import bigram_share, fluency, is_rare, lenient_plausibility
 from .common import DOS_CODECS, DOUBLE_BYTE_CODECS, LATIN_CODECS
 

@@ -37,6 +37,7 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
+from ...cache import cached_strings
 from ...chardata import (
     BIG5_LEADS,
     BIG5_TRAILS,
@@ -212,12 +213,9 @@ def _dbcs_hit_ok(hit: str) -> bool:
     return False
 
 
-@lru_cache(maxsize=1)
-def dbcs_trigger() -> re.Pattern[str]:
-    """Pre-filter of GBK<->Big5 mojibake: two rare characters in a row, or three within
-    five (lost marks and private-use characters count as rare; full-width ASCII, common
-    in mainland news as ``２０１０``, does not), built once per process."""
-    cps = [0xFFFD, *range(0xE000, 0xF900)]
+def _rare_pairs() -> list[str]:
+    """The rare characters a GBK or Big5 byte pair decodes to (full-width ASCII aside)."""
+    found = []
     for codec, leads, trails in (("gbk", GBK_LEADS, GBK_TRAILS), ("big5", BIG5_LEADS, BIG5_TRAILS)):
         for lead in leads:
             for trail in trails:
@@ -226,6 +224,18 @@ def dbcs_trigger() -> re.Pattern[str]:
                 except UnicodeDecodeError:
                     continue
                 if is_rare(ch) and not "\uff01" <= ch <= "\uff5e":
-                    cps.append(ord(ch))
+                    found.append(ch)
+    return ["".join(found)]
+
+
+@lru_cache(maxsize=1)
+def dbcs_trigger() -> re.Pattern[str]:
+    """Pre-filter of GBK<->Big5 mojibake: two rare characters in a row, or three within
+    five (lost marks and private-use characters count as rare; full-width ASCII, common
+    in mainland news as ``２０１０``, does not), built once per process (the rare
+    characters of the two codecs cached on disk, :func:`zhnorm.cache.cached_strings`)."""
+    inputs = repr((GBK_LEADS, GBK_TRAILS, BIG5_LEADS, BIG5_TRAILS))
+    (rare,) = cached_strings("dbcs-rare", inputs, _rare_pairs)
+    cps = [0xFFFD, *range(0xE000, 0xF900), *map(ord, rare)]
     r = "[" + char_class(cps) + "]"
     return re.compile(f"{r}(?:{r}|.{r}(?:{r}|.{r})|..{r}{r})")
