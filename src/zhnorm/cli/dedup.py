@@ -17,6 +17,7 @@ from .options import (
     id_field_option,
     quiet_option,
     skip_bad_options,
+    spark_options,
     text_field_option,
 )
 
@@ -102,12 +103,7 @@ __all__ = ["dedup"]
     help="local: this process (--workers, --index); spark: Apache Spark (extra 'spark'), "
     "JSONL or Parquet files or directories in, directories of part files out.",
 )
-@click.option(
-    "--master",
-    default="local[2]",
-    show_default=True,
-    help="Spark master for --engine spark: local[N], spark://HOST:PORT, yarn, k8s://...",
-)
+@spark_options
 @quiet_option("--quiet", "-q")
 def dedup(
     inputs: tuple[str, ...],
@@ -132,6 +128,7 @@ def dedup(
     quiet: bool,
     engine: str,
     master: str,
+    spark_conf: dict[str, str],
 ) -> None:
     """Remove near-duplicate documents: MinHash + LSH candidates, exact verification,
     clusters.  INPUTS are JSONL (.gz/.zst/.bz2/.xz), Parquet, .txt files or directories
@@ -145,6 +142,8 @@ def dedup(
     """
     if engine == "spark" and index_path is not None:
         raise click.UsageError("--index works with the local engine only")
+    if engine != "spark" and spark_conf:
+        raise click.UsageError("--spark-conf works with --engine spark only")
     chosen = {"num_perm": num_perm, "ngram": ngram, "seed": seed, "words": words}
     explicit = {name: value for name, value in chosen.items() if value is not None}
     try:
@@ -159,7 +158,7 @@ def dedup(
                 inputs, output, clusters, master=master, pairs=pairs, keep=keep,
                 threshold=DEFAULT_THRESHOLD if threshold is None else threshold, params=params,
                 text_field=text_field, id_field=id_field, rejects=rejects, errors=errors,
-                skip_bad=skip_bad, tmp_dir=tmp_dir, encoding=encoding,
+                skip_bad=skip_bad, tmp_dir=tmp_dir, encoding=encoding, spark_conf=spark_conf,
             )  # fmt: skip
         else:  # outputs checked, then the index opened and locked, then the inputs read
             counts = dedup_files(
