@@ -48,8 +48,8 @@ OUT = REPO / "build" / "bench_spark"
 
 
 class PeakRSS:
-    """Peak RSS of this process's children (the JVM, and the Python workers under
-    it), sampled every 0.2 s while running."""
+    """Peak RSS of this process's children (the JVM, and the rest: the Python workers
+    under it, a ``zhnorm`` subprocess), sampled every 0.2 s while running."""
 
     def __init__(self) -> None:
         self.jvm = 0
@@ -69,7 +69,7 @@ class PeakRSS:
                     continue
                 if "java" in name:
                     jvm += rss
-                elif "python" in name:
+                else:  # the Python workers, and the zhnorm command itself
                     python += rss
             self.jvm = max(self.jvm, jvm)
             self.python = max(self.python, python)
@@ -157,7 +157,7 @@ def scaling(args: argparse.Namespace) -> None:
     corpus = corpus_file(args.docs, args.doc_chars)
     size_mb = corpus.stat().st_size / 2**20
     print(f"{corpus}: {args.docs} documents, {size_mb:.0f} MB", flush=True)
-    out = OUT / "scaling"
+    out = OUT / f"scaling-{args.docs}"
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     zhnorm_cli = str(Path(sys.executable).with_name("zhnorm"))

@@ -96,6 +96,7 @@ def watching_stop(self):
     conf = self.sparkContext.getConf()
     seen["probe"] = conf.get("spark.zhnorm.probe")
     seen["max_result"] = conf.get("spark.driver.maxResultSize")
+    seen["auto_broadcast"] = self.conf.get("spark.sql.autoBroadcastJoinThreshold")
     seen["master"] = self.sparkContext.master
     try:  # the control: collecting the input does exceed the limit
         self.read.text(sys.argv[1]).collect()
@@ -117,13 +118,17 @@ def test_cli_spark_conf_reaches_the_session_and_no_corpus_through_the_driver(
 ) -> None:
     """``--spark-conf`` and ``--master`` reach the session; with
     ``spark.driver.maxResultSize=1m`` (its minimum) a 4 MB corpus dedups to the local
-    engine's result, while collecting it to the driver fails on that limit."""
+    engine's result, while collecting it to the driver fails on that limit.
+
+    Spark's own broadcast of any join side under ``autoBroadcastJoinThreshold`` (10 MB
+    by default, whatever the corpus size) is switched off here: at this size the
+    candidate documents' keys are under it, and would pass through the driver."""
     texts = _texts(3000, 450, every=4, seed=3)
     source = tmp_path / "in.jsonl"
     with source.open("w", encoding="utf-8") as handle:
         for i, text in enumerate(texts):
             handle.write(json.dumps({"id": f"d{i}", "text": text}, ensure_ascii=False) + "\n")
-    assert source.stat().st_size > 4 * 2**20
+    assert source.stat().st_size > 3 * 2**20
     local = local_dedup_files([str(source)], str(tmp_path / "local.jsonl"))
     out = tmp_path / "spark"
     out.mkdir()
@@ -131,6 +136,7 @@ def test_cli_spark_conf_reaches_the_session_and_no_corpus_through_the_driver(
     command += ["--engine", "spark", "--master", "local[1]", "-o", str(out / "k.jsonl")]
     command += ["--spark-conf", "spark.zhnorm.probe=a=b", "--spark-conf", "spark.ui.enabled=false"]
     command += ["--spark-conf", "spark.driver.maxResultSize=1m"]
+    command += ["--spark-conf", "spark.sql.autoBroadcastJoinThreshold=-1"]
     env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "PYSPARK_PYTHON": sys.executable}
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -138,6 +144,7 @@ def test_cli_spark_conf_reaches_the_session_and_no_corpus_through_the_driver(
     assert seen == {
         "probe": "a=b",
         "max_result": "1m",
+        "auto_broadcast": "-1",
         "master": "local[1]",
         "collect": "maxResultSize",
     }
@@ -146,19 +153,6 @@ def test_cli_spark_conf_reaches_the_session_and_no_corpus_through_the_driver(
         kept.extend(part.read_text("utf-8").splitlines())
     assert kept == (tmp_path / "local.jsonl").read_text("utf-8").splitlines()
     assert (local.removed or 0) > 500
-
-
-def test_spark_conf_with_a_running_session_is_refused(tmp_path: Path) -> None:
-    session = zs.session("local[1]", conf={"spark.ui.enabled": "false"})
-    try:
-        with pytest.raises(ValueError, match="spark_conf= configures a session started"):
-            zs.dedup_files(
-                [str(tmp_path / "in.jsonl")],
-                str(tmp_path / "k.jsonl"),
-                spark_conf={"spark.driver.memory": "2g"},
-            )
-    finally:
-        session.stop()
 
 
 # --- the verification join: candidate documents only ----------------------------------
@@ -179,6 +173,17 @@ def spark() -> Iterator[SparkSession]:
     yield session
     if started:
         session.stop()
+
+
+def test_spark_conf_with_a_running_session_is_refused(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    with pytest.raises(ValueError, match="spark_conf= configures a session started"):
+        zs.dedup_files(
+            [str(tmp_path / "in.jsonl")],
+            str(tmp_path / "k.jsonl"),
+            spark_conf={"spark.driver.memory": "2g"},
+        )
 
 
 def _same_as_local(spark: SparkSession, texts: list[str]) -> Any:

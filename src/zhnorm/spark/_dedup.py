@@ -50,9 +50,11 @@ __all__ = ["OUTPUT_COLUMNS", "SparkDedupResult", "dedup", "dedup_result", "signa
 
 OUTPUT_COLUMNS = ("cluster", "duplicate_of", "similarity")
 ROW_INDEX = "row_index"
-BROADCAST_LIMIT = 2_000_000
-"""Duplicates (rows of the cluster table) up to which the table is broadcast to the
-join with the documents; beyond, a sort-merge join."""
+BROADCAST_LIMIT = 1_000_000
+"""Rows of a narrow table (candidate pairs, their document ids, the cluster table) up
+to which it is broadcast to its join with the documents, so that the documents are
+read in place; beyond, a sort-merge join.  A broadcast passes through the driver: at
+this limit some 30-60 MB, within Spark's default 1 GB driver."""
 
 _SKETCH_SCHEMA = "idx long, key string, length long, empty boolean, sig binary, bands array<long>"
 _PAIR_SCHEMA = "a long, b long, band long"
