@@ -175,9 +175,7 @@ def spark() -> Iterator[SparkSession]:
         session.stop()
 
 
-def test_spark_conf_with_a_running_session_is_refused(
-    spark: SparkSession, tmp_path: Path
-) -> None:
+def test_spark_conf_with_a_running_session_is_refused(spark: SparkSession, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="spark_conf= configures a session started"):
         zs.dedup_files(
             [str(tmp_path / "in.jsonl")],
