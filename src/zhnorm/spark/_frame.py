@@ -18,7 +18,7 @@ index, the keys and signatures) is kept between the jobs that read it: on the
 executors' local disks (``spark.local.dir``, ``--tmp-dir``), written as it is computed,
 never held in the JVM heap.  ``MEMORY_AND_DISK`` builds whole cached blocks in the heap
 first, which on Spark's default 1 GB driver (a local master's executors live in it)
-died with ``OutOfMemoryError`` on a 545 MB JSONL input (docs/spark.md)."""
+died with ``OutOfMemoryError`` on a 520 MB JSONL input (docs/spark.md)."""
 
 _MID = "_zh_mid"
 
