@@ -176,6 +176,7 @@ def spark() -> Iterator[SparkSession]:
 
 
 def test_spark_conf_with_a_running_session_is_refused(spark: SparkSession, tmp_path: Path) -> None:
+    (tmp_path / "in.jsonl").write_text('{"text": "一二三四五六"}\n', encoding="utf-8")
     with pytest.raises(ValueError, match="spark_conf= configures a session started"):
         zs.dedup_files(
             [str(tmp_path / "in.jsonl")],

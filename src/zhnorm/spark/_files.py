@@ -246,6 +246,8 @@ def dedup_files(
     check_encoding(encoding)
     params = params or MinHashParams()
     rejects = rejects_path(output, rejects)
+    check_spark_outputs(inputs, [output, clusters, pairs, rejects], tmp_dir)
+    local = local_inputs(inputs)
     owned = spark is None and _Session.getActiveSession() is None
     if tmp_dir is not None and not owned:
         raise ValueError(
@@ -257,8 +259,6 @@ def dedup_files(
             "spark_conf= configures a session started by dedup_files; a running session "
             "keeps its settings (set them when building it)"
         )
-    check_spark_outputs(inputs, [output, clusters, pairs, rejects], tmp_dir)
-    local = local_inputs(inputs)
     spills_here = tmp_dir is not None or (master or "").startswith("local")
     scratch = scratch_dir(output, tmp_dir) if owned and spills_here else None
     try:
