@@ -48,8 +48,8 @@ OUT = REPO / "build" / "bench_spark"
 
 
 class PeakRSS:
-    """Peak RSS of this process's children (the JVM, and the Python workers under
-    it), sampled every 0.2 s while running."""
+    """Peak RSS of this process's children (the JVM, and the rest: the Python workers
+    under it, a ``zhnorm`` subprocess), sampled every 0.2 s while running."""
 
     def __init__(self) -> None:
         self.jvm = 0
@@ -69,7 +69,7 @@ class PeakRSS:
                     continue
                 if "java" in name:
                     jvm += rss
-                elif "python" in name:
+                else:  # the Python workers, and the zhnorm command itself
                     python += rss
             self.jvm = max(self.jvm, jvm)
             self.python = max(self.python, python)
@@ -110,13 +110,112 @@ def rate(n: int, seconds: float) -> str:
     return f"{n / seconds:,.0f} docs/s ({seconds:.1f} s)"
 
 
+def corpus_file(docs: int, doc_chars: int) -> Path:
+    """The JSONL corpus of ``docs`` documents (``{"id", "text"}``), written once per
+    size under ``build/bench_spark/`` and reused (it is seeded: the same every time)."""
+    path = OUT.parent / "bench_spark_corpora" / f"corpus-{docs}-{doc_chars}.jsonl"
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    with partial.open("w", encoding="utf-8") as handle:
+        for i, text in enumerate(make_texts(docs, doc_chars)):
+            handle.write(json.dumps({"id": i, "text": text}, ensure_ascii=False) + "\n")
+    partial.replace(path)
+    return path
+
+
+def read_parts(path: Path) -> list[str]:
+    """The lines of a JSONL file, or of a directory of Spark part files in order."""
+    files = sorted(path.glob("part-*")) if path.is_dir() else [path]
+    lines: list[str] = []
+    for file in files:
+        with file.open(encoding="utf-8") as handle:
+            lines.extend(line.rstrip("\n") for line in handle)
+    return lines
+
+
+def run_command(command: list[str]) -> tuple[float, PeakRSS, str]:
+    """Wall time, peak RSS (JVM and Python processes) and the closing line of one
+    ``zhnorm`` subprocess."""
+    started = time.perf_counter()
+    with PeakRSS() as peak:
+        done = subprocess.run(command, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        tail = "\n".join(done.stderr.strip().splitlines()[-5:])
+        raise SystemExit(f"{' '.join(command)} failed ({done.returncode}):\n{tail}")
+    return seconds, peak, done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ""
+
+
+def scaling(args: argparse.Namespace) -> None:
+    """``zhnorm dedup`` end to end on one JSONL file: the local engine, then
+    ``--engine spark`` on each master, on Spark's default settings (no ``--spark-conf``:
+    1 GB driver memory); time, peak RSS of the whole process tree (the Python driver,
+    the JVM, the Python workers) and whether the kept records and the clusters file
+    are identical to the local engine's."""
+    corpus = corpus_file(args.docs, args.doc_chars)
+    size_mb = corpus.stat().st_size / 2**20
+    print(f"{corpus}: {args.docs} documents, {size_mb:.0f} MB", flush=True)
+    out = OUT / f"scaling-{args.docs}"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    zhnorm_cli = str(Path(sys.executable).with_name("zhnorm"))
+    base = [zhnorm_cli, "dedup", str(corpus)]
+    rows: list[dict[str, Any]] = []
+    local_kept, local_clusters = out / "local-kept.jsonl", out / "local-clusters.jsonl"
+    command = [*base, "-o", str(local_kept), "--clusters", str(local_clusters)]
+    seconds, peak, summary = run_command(command)
+    rows.append(
+        {"engine": "local", "seconds": round(seconds, 1),
+         "peak_rss_mb": round((peak.jvm + peak.python) / 2**20), "summary": summary}
+    )  # fmt: skip
+    print(rows[-1], flush=True)
+    expected_kept, expected_clusters = read_parts(local_kept), read_parts(local_clusters)
+    for master in args.masters.split(","):
+        name = master.replace("[", "").replace("]", "")
+        kept, clusters = out / f"{name}-kept.jsonl", out / f"{name}-clusters.jsonl"
+        command = [*base, "--engine", "spark", "--master", master]
+        command += ["-o", str(kept), "--clusters", str(clusters), "--tmp-dir", str(out)]
+        seconds, peak, summary = run_command(command)
+        rows.append(
+            {
+                "engine": f"spark {master}",
+                "seconds": round(seconds, 1),
+                "peak_rss_mb": round((peak.jvm + peak.python) / 2**20),
+                "peak_rss_jvm_mb": round(peak.jvm / 2**20),
+                "peak_rss_python_mb": round(peak.python / 2**20),
+                "identical_kept": read_parts(kept) == expected_kept,
+                "identical_clusters": read_parts(clusters) == expected_clusters,
+                "summary": summary,
+            }
+        )
+        print(rows[-1], flush=True)
+        shutil.rmtree(kept, ignore_errors=True)
+        shutil.rmtree(clusters, ignore_errors=True)
+    print(json.dumps({"docs": args.docs, "input_mb": round(size_mb), "runs": rows,
+                      "load_after": [round(x, 2) for x in os.getloadavg()]},
+                     indent=2, ensure_ascii=False))  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--docs", type=int, default=20000)
     parser.add_argument("--doc-chars", type=int, default=900)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--partitions", type=int, default=4, help="shuffle partitions")
+    parser.add_argument(
+        "--scaling",
+        action="store_true",
+        help="only the end-to-end runs of zhnorm dedup: local, then --engine spark on "
+        "each of --masters, on Spark's default settings",
+    )
+    parser.add_argument("--masters", default="local[1],local[2]")
     args = parser.parse_args()
+    if args.scaling:
+        os.environ["PYSPARK_PYTHON"] = sys.executable
+        scaling(args)
+        return
 
     os.environ["PYSPARK_PYTHON"] = sys.executable
     import zhnorm

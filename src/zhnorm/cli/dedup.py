@@ -19,6 +19,7 @@ from .options import (
     key_option,
     quiet_option,
     skip_bad_options,
+    spark_options,
     text_field_option,
     workers_option,
 )
@@ -100,12 +101,7 @@ __all__ = ["dedup"]
     help="local: this process (--workers, --index); spark: Apache Spark (extra 'spark'), "
     "JSONL or Parquet files or directories in, directories of part files out.",
 )
-@click.option(
-    "--master",
-    default="local[2]",
-    show_default=True,
-    help="Spark master for --engine spark: local[N], spark://HOST:PORT, yarn, k8s://...",
-)
+@spark_options
 @quiet_option("--quiet", "-q")
 def dedup(
     inputs: tuple[str, ...],
@@ -131,6 +127,7 @@ def dedup(
     quiet: bool,
     engine: str,
     master: str,
+    spark_conf: dict[str, str],
 ) -> None:
     """Remove near-duplicate documents: MinHash + LSH candidates, exact verification,
     clusters.  INPUTS are JSONL (.gz/.zst/.bz2/.xz), Parquet, .txt files or directories
@@ -146,6 +143,8 @@ def dedup(
         raise click.UsageError("--index works with the local engine only")
     if engine == "spark" and key is not None:
         raise click.UsageError("--key works with the local engine only")
+    if engine != "spark" and spark_conf:
+        raise click.UsageError("--spark-conf works with --engine spark only")
     chosen = {"num_perm": num_perm, "ngram": ngram, "seed": seed, "words": words}
     explicit = {name: value for name, value in chosen.items() if value is not None}
     try:
@@ -160,7 +159,7 @@ def dedup(
                 inputs, output, clusters, master=master, pairs=pairs, keep=keep,
                 threshold=DEFAULT_THRESHOLD if threshold is None else threshold, params=params,
                 text_field=text_field, id_field=id_field, rejects=rejects, errors=errors,
-                skip_bad=skip_bad, tmp_dir=tmp_dir, encoding=encoding,
+                skip_bad=skip_bad, tmp_dir=tmp_dir, encoding=encoding, spark_conf=spark_conf,
             )  # fmt: skip
         else:  # outputs checked, then the index opened and locked, then the inputs read
             counts = dedup_files(

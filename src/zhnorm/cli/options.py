@@ -39,6 +39,7 @@ __all__ = [
     "record_options",
     "record_stream_options",
     "skip_bad_options",
+    "spark_options",
     "text_field_option",
     "workers_option",
 ]
@@ -195,6 +196,39 @@ def workers_option(help: str) -> Callable[[F], F]:
     return click.option(
         "-j", "--workers", default=1, show_default=True, type=click.IntRange(1, 256), help=help
     )
+
+
+def _spark_conf(
+    ctx: click.Context, param: click.Parameter, items: tuple[str, ...]
+) -> dict[str, str]:
+    from ..spark._common import parse_spark_conf  # no pyspark import
+
+    try:
+        return parse_spark_conf(items)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx, param) from None
+
+
+def spark_options(command: F) -> F:
+    """``--master`` and ``--spark-conf KEY=VALUE`` (repeatable; a ``dict`` named
+    ``spark_conf``): the commands with ``--engine spark``."""
+    return options(
+        click.option(
+            "--master",
+            default="local[2]",
+            show_default=True,
+            help="Spark master for --engine spark: local[N], spark://HOST:PORT, yarn, k8s://...",
+        ),
+        click.option(
+            "--spark-conf",
+            "spark_conf",
+            multiple=True,
+            metavar="KEY=VALUE",
+            callback=_spark_conf,
+            help="A Spark setting for --engine spark, as spark-submit --conf takes it "
+            "(repeatable), e.g. spark.driver.memory=4g.",
+        ),
+    )(command)
 
 
 def record_stream_options(verb: str) -> Callable[[F], F]:

@@ -19,7 +19,9 @@ imports pyspark.
 * :func:`paragraph_occurrences` / :func:`repeated_paragraphs`: paragraphs exploded and
   grouped by matching key, with counts and locations.
 * :func:`dedup_files`: the engine behind ``zhnorm dedup --engine spark``.
-* :func:`session`: a SparkSession (``local[2]`` by default).
+* :func:`session`: a SparkSession (``local[2]`` by default); :func:`parse_spark_conf`:
+  ``KEY=VALUE`` settings (``--spark-conf``) as the mapping ``session`` and
+  :func:`dedup_files` take (``conf=`` / ``spark_conf=``).
 
 See ``docs/spark.md`` for running on a cluster.
 """
@@ -38,7 +40,7 @@ from ._columns import (
     pipeline_annotated_column,
     pipeline_column,
 )
-from ._common import EXTRA_HINT, require_spark, session
+from ._common import EXTRA_HINT, parse_spark_conf, require_spark, session
 
 if TYPE_CHECKING:
     from ._components import ComponentsNotConverged, connected_components
@@ -61,6 +63,7 @@ __all__ = [
     "match_key_column",
     "normalize_column",
     "paragraph_occurrences",
+    "parse_spark_conf",
     "pipeline_annotated_column",
     "pipeline_column",
     "repeated_paragraphs",

@@ -5,13 +5,13 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-__all__ = ["EXTRA_HINT", "require_spark", "session"]
+__all__ = ["EXTRA_HINT", "parse_spark_conf", "require_spark", "session"]
 
 EXTRA_HINT = "pip install 'zhnorm[spark]'"
 _NEEDED = ("pyspark", "pyarrow", "pandas")
@@ -30,6 +30,28 @@ def require_spark() -> None:
         raise ImportError(
             f"zhnorm.spark needs {', '.join(missing)}, which is not installed: {EXTRA_HINT}"
         )
+
+
+def parse_spark_conf(items: Iterable[str]) -> dict[str, str]:
+    """Spark settings given as ``KEY=VALUE`` strings (``--spark-conf``, as
+    ``spark-submit --conf`` takes them) as a mapping; the value is everything after the
+    first ``=`` and may itself hold ``=``; a key given twice keeps its last value.
+
+    Raises :class:`ValueError` naming the first item without ``=``, with an empty key
+    or with white space in the key.
+
+    >>> parse_spark_conf(["spark.driver.memory=4g", "spark.executor.extraJavaOptions=-Da=b"])
+    {'spark.driver.memory': '4g', 'spark.executor.extraJavaOptions': '-Da=b'}
+    """
+    conf: dict[str, str] = {}
+    for item in items:
+        key, equals, value = item.partition("=")
+        if not equals or not key.strip():
+            raise ValueError(f"{item!r}: expected KEY=VALUE, e.g. spark.driver.memory=4g")
+        if key != key.strip() or any(c.isspace() for c in key):
+            raise ValueError(f"{item!r}: white space in the key {key!r}")
+        conf[key] = value
+    return conf
 
 
 def session(

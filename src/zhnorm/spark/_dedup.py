@@ -10,9 +10,11 @@
    :func:`zhnorm.neardup.lsh.candidate_pairs` (all pairs in a bucket of at most 64
    documents, otherwise each member with the first and with its predecessor) gives
    the candidate pairs, each with the first band that proposed it.
-4. **Exact verification**: the keys of both documents are joined to each candidate
-   and compared with :class:`zhnorm.neardup.verify.ShingleSets`; only pairs at or above
-   the threshold remain.
+4. **Exact verification**: the key-and-signature table is first restricted to the
+   documents of some candidate pair (a semi-join with their ids: only those travel),
+   then the keys of both documents are joined to each candidate and compared with
+   :class:`zhnorm.neardup.verify.ShingleSets`; only pairs at or above the threshold
+   remain.
 5. **Clusters**: connected components of the verified pairs (:mod:`._components`,
    large-star / small-star); the cluster id is the smallest member index.
 6. **Keep**: :func:`zhnorm.neardup.choose_kept` per cluster (``first``, ``longest`` or a
@@ -42,15 +44,17 @@ from ..neardup.similarity import exact_similarity
 from ..neardup.sketch import sketch_texts
 from ..neardup.verify import ShingleSets
 from ._components import connected_components
-from ._frame import with_row_index
+from ._frame import SPILL, with_row_index
 
 __all__ = ["OUTPUT_COLUMNS", "SparkDedupResult", "dedup", "dedup_result", "signature_column"]
 
 OUTPUT_COLUMNS = ("cluster", "duplicate_of", "similarity")
 ROW_INDEX = "row_index"
-BROADCAST_LIMIT = 2_000_000
-"""Duplicates (rows of the cluster table) up to which the table is broadcast to the
-join with the documents; beyond, a sort-merge join."""
+BROADCAST_LIMIT = 1_000_000
+"""Rows of a narrow table (candidate pairs, their document ids, the cluster table) up
+to which it is broadcast to its join with the documents, so that the documents are
+read in place; beyond, a sort-merge join.  A broadcast passes through the driver: at
+this limit some 30-60 MB, within Spark's default 1 GB driver."""
 
 _SKETCH_SCHEMA = "idx long, key string, length long, empty boolean, sig binary, bands array<long>"
 _PAIR_SCHEMA = "a long, b long, band long"
@@ -180,14 +184,17 @@ class SparkDedupResult:
     ``table``      the same three columns for the documents of clusters of two or more
                    only, by document index ``node`` (small: join it yourself).
     ``pairs``      verified pairs ``(a, b, band, estimated, exact)``, ``a < b``.
-    ``candidates`` candidate pairs LSH proposed; ``duplicates`` rows with a
-                   ``duplicate_of``; ``bands`` x ``rows`` the banding.
+    ``candidates`` candidate pairs LSH proposed; ``candidate_docs`` the documents
+                   in at least one (the only ones whose keys and signatures travel to
+                   the verification); ``duplicates`` rows with a ``duplicate_of``;
+                   ``bands`` x ``rows`` the banding.
     """
 
     frame: DataFrame
     table: DataFrame
     pairs: DataFrame
     candidates: int
+    candidate_docs: int
     duplicates: int
     params: MinHashParams
     threshold: float
@@ -250,7 +257,7 @@ def dedup_result(
     docs = frame.select(idx.alias("idx"), F.col(text_field).cast("string").alias("text"))
     sketch = docs.mapInPandas(
         lambda b: _sketch(b, params, key_config, bands, rows), _SKETCH_SCHEMA
-    ).persist(StorageLevel.MEMORY_AND_DISK)
+    ).persist(SPILL)
 
     buckets = (
         sketch.where(~F.col("empty"))
@@ -268,12 +275,23 @@ def dedup_result(
     )
     n_candidates = candidates.count()
 
-    # The candidates are usually far fewer than the documents: broadcast them, so the
-    # sketch table is read in place rather than shuffled to meet them.
-    side = sketch.select("idx", "key", "sig")
-    small = n_candidates <= BROADCAST_LIMIT
+    # Only the documents of a candidate pair travel to the verification: the key and
+    # signature table is semi-joined with their ids first (read in place when the ids
+    # are few enough to broadcast), then joined to the pairs by each side.
+    ids = (
+        candidates.select(F.col("a").alias("idx"))
+        .unionByName(candidates.select(F.col("b").alias("idx")))
+        .distinct()
+        .localCheckpoint(eager=True)
+    )
+    n_ids = ids.count()
+    side = (
+        sketch.select("idx", "key", "sig")
+        .join(_maybe_broadcast(ids, n_ids <= BROADCAST_LIMIT), "idx", "left_semi")
+        .persist(SPILL)
+    )
     joined = (
-        _maybe_broadcast(candidates, small)
+        _maybe_broadcast(candidates, n_candidates <= BROADCAST_LIMIT)
         .join(side.toDF("a", "key_a", "sig_a"), "a")
         .join(side.toDF("b", "key_b", "sig_b"), "b")
         .sortWithinPartitions("a", "b")  # runs of one ``a``: its shingle set is reused
@@ -281,6 +299,7 @@ def dedup_result(
     verified = joined.mapInPandas(
         lambda b: _verify(b, params, threshold), _VERIFIED_SCHEMA
     ).localCheckpoint(eager=True)
+    side.unpersist()
 
     components = connected_components(verified, "a", "b").localCheckpoint(eager=True)
     if keep == "first":
@@ -352,7 +371,7 @@ def dedup_result(
         F.col("similarity"),
     )
     return SparkDedupResult(
-        out, table, verified, n_candidates, n_dups, params, threshold, bands, rows, cached
+        out, table, verified, n_candidates, n_ids, n_dups, params, threshold, bands, rows, cached
     )
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import unquote
 
@@ -44,7 +44,7 @@ from ..neardup.cluster import KEEP_POLICIES
 from ..neardup.params import MinHashParams
 from ._common import session
 from ._dedup import BROADCAST_LIMIT, dedup_result
-from ._frame import with_row_index
+from ._frame import SPILL, with_row_index
 from ._inputs import (
     SparkFile,
     first_rows,
@@ -219,6 +219,7 @@ def dedup_files(
     skip_bad: bool = False,
     tmp_dir: str | None = None,
     spark: SparkSession | None = None,
+    spark_conf: Mapping[str, str] | None = None,
 ) -> DedupCounts:
     """Deduplicate ``inputs`` on Spark (module docstring) and write the kept records to
     ``output``, one line per good record to ``clusters`` and every verified pair to
@@ -235,9 +236,11 @@ def dedup_files(
     U+FFFD.  ``tmp_dir``: where Spark spills (``spark.local.dir``, in a directory of
     this run's, removed at the end; default: beside a local output, for a local master);
     it needs a session started here.  ``master``: ``local[2]``, ``spark://host:7077``,
-    ``yarn``... or ``None`` under ``spark-submit``.  ``spark``: use this session
-    instead (not stopped at the end); otherwise a session started here is stopped at
-    the end."""
+    ``yarn``... or ``None`` under ``spark-submit``.  ``spark_conf``: Spark settings
+    of the session started here (``{"spark.driver.memory": "4g"}``; the ``--spark-conf``
+    of the command, :func:`zhnorm.spark.parse_spark_conf`), applied over this run's
+    own (``spark.local.dir``).  ``spark``: use this session instead (not stopped at the
+    end); otherwise a session started here is stopped at the end."""
     from pyspark.sql import SparkSession as _Session
 
     check_encoding(encoding)
@@ -251,10 +254,16 @@ def dedup_files(
             "tmp_dir= sets spark.local.dir of a session started by dedup_files; "
             "a running session keeps its own (set spark.local.dir when building it)"
         )
+    if spark_conf and not owned:
+        raise ValueError(
+            "spark_conf= configures a session started by dedup_files; a running session "
+            "keeps its settings (set them when building it)"
+        )
     spills_here = tmp_dir is not None or (master or "").startswith("local")
     scratch = scratch_dir(output, tmp_dir) if owned and spills_here else None
     try:
         conf = {} if scratch is None else {"spark.local.dir": scratch}
+        conf.update(spark_conf or {})
         spark = spark or session(master, app_name="zhnorm dedup", conf=conf)
         outputs = Outputs(spark)
         try:
@@ -313,7 +322,7 @@ def _run(
         )  # fmt: skip
         keep_col = keep if keep_field is None else "_zh_value"
         raw = F.col("_zh_payload")
-    parsed = parsed.persist(StorageLevel.MEMORY_AND_DISK)
+    parsed = parsed.persist(SPILL)
     if not parquet_in:
         raise_read_errors(parsed)
 

@@ -1,4 +1,5 @@
-"""DataFrame helpers: a dense row index that follows the input order."""
+"""DataFrame helpers: a dense row index that follows the input order, and the storage
+level of the tables with one row per document (:data:`SPILL`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,15 @@ from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-__all__ = ["with_row_index"]
+__all__ = ["SPILL", "with_row_index"]
+
+SPILL = StorageLevel.DISK_ONLY
+"""Where a table with one row per document (the parsed records, the input with its row
+index, the keys and signatures) is kept between the jobs that read it: on the
+executors' local disks (``spark.local.dir``, ``--tmp-dir``), written as it is computed,
+never held in the JVM heap.  ``MEMORY_AND_DISK`` builds whole cached blocks in the heap
+first, which on Spark's default 1 GB driver (a local master's executors live in it)
+died with ``OutOfMemoryError`` on a 520 MB JSONL input (docs/spark.md)."""
 
 _MID = "_zh_mid"
 
@@ -38,7 +47,7 @@ def with_row_index(
     sharing the first block value (the line of a file, when the first block column is
     the file).
 
-    The frame under the result is persisted (``MEMORY_AND_DISK``; appended to
+    The frame under the result is persisted (:data:`SPILL`; appended to
     ``cached`` for the caller to unpersist) because the index is computed from row
     positions, which must not change when the frame is read again.  ``persist=False``
     when they cannot change anyway: ``frame`` is itself cached, or a file scan.
@@ -51,7 +60,7 @@ def with_row_index(
         *(key.alias(block) for key, block in zip(keys, block_names, strict=True)),
     )
     if persist:
-        framed = framed.persist(StorageLevel.MEMORY_AND_DISK)
+        framed = framed.persist(SPILL)
         if cached is not None:
             cached.append(framed)
     stats = (
