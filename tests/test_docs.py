@@ -157,6 +157,24 @@ def test_every_page_is_in_the_nav_and_every_pipeline_step_documented() -> None:
             assert f"`{option}`" in pipelines, f"option {option!r} of {name!r} is undocumented"
 
 
+API_MODULES = ("zhnorm", "zhnorm.io", "zhnorm.language_model", "zhnorm.spark")
+
+
+def _api_names() -> list[str]:
+    """Dotted names of the public functions and classes of the API reference's modules
+    (their ``__all__``; constants have no heading of their own)."""
+    import importlib
+    import inspect
+
+    names = []
+    for module_name in API_MODULES:
+        module = importlib.import_module(module_name)
+        for name in module.__all__:
+            if inspect.isfunction(getattr(module, name)) or inspect.isclass(getattr(module, name)):
+                names.append(f"{module_name}.{name}")
+    return names
+
+
 def test_mkdocs_build_strict(tmp_path: Path) -> None:
     site = tmp_path / "site"
     result = subprocess.run(
@@ -172,3 +190,6 @@ def test_mkdocs_build_strict(tmp_path: Path) -> None:
     for path in _command_paths():
         assert f"Usage: {path} [OPTIONS]" in cli_page
     assert (site / "pipelines" / "index.html").is_file()
+    api_page = (site / "api" / "index.html").read_text("utf-8")
+    for name in _api_names():
+        assert f'id="{name}"' in api_page, f"{name} is missing from the API reference"
