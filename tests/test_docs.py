@@ -89,7 +89,9 @@ def test_python_examples(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyP
     checked = 0
     for block in blocks(page):
         if block.marker.startswith("file "):
-            (tmp_path / block.marker[5:].strip()).write_text(block.body, encoding="utf-8")
+            target = tmp_path / block.marker[5:].strip()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(block.body, encoding="utf-8")
         elif block.lang == "python" and block.marker != "skip":
             checked += _run_block(block, page.name, namespace)
     assert checked >= 1, f"{page.name}: no checked result in its examples"
