@@ -233,3 +233,16 @@ def test_dedup_figure_splits_pairs_at_the_threshold() -> None:
     assert merged and kept_apart
     assert min(merged) >= DEFAULT_THRESHOLD > max(kept_apart)
     assert min(kept_apart) >= figures.NEAR_MISS_FLOOR
+
+
+def test_docstrings_read_as_markdown_in_the_api_reference() -> None:
+    rewrite = _hook("griffe_docstrings").markdown_docstring
+    doc = (
+        "Keys of :func:`~zhnorm.key.match_key` and :class:`zhnorm.Pipeline`.\n\n"
+        "    >>> [x][0]\n    ... \n    'x'\n\nAfter."
+    )
+    assert rewrite(doc) == (
+        "Keys of `match_key` and `zhnorm.Pipeline`.\n\n"
+        "    ```pycon\n    >>> [x][0]\n    ... \n    'x'\n    ```\n\nAfter."
+    )
+    assert rewrite("No doctest, no role.") == "No doctest, no role."
