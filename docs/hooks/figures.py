@@ -136,8 +136,9 @@ def lsh_s_curve() -> str:
         at = collision_probability(threshold, bands, rows)
         axes.plot(grid, curve, color=colour, lw=2, label=f"{label}: {bands} x {rows}")
         axes.plot([threshold], [at], "o", color=colour)
+        offset = (10, -18) if at > 0.9 else (8, -4)  # below the flat top of the curve
         axes.annotate(
-            f"P({threshold}) = {at:.2f}", (threshold, at), (8, -4), textcoords="offset points"
+            f"P({threshold}) = {at:.2f}", (threshold, at), offset, textcoords="offset points"
         )
     axes.axvline(threshold, color="#7f8c8d", ls="--", lw=1)
     axes.set(
