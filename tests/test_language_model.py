@@ -11,7 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zhnorm import language_model as lm_module
-from zhnorm.language_model import CLASS_FOLLOW, CharModel, Token, char_model, word_counts
+from zhnorm.language_model import (
+    CLASS_FOLLOW,
+    MEMBER_SHARE,
+    CharModel,
+    Token,
+    char_model,
+    word_counts,
+)
 
 CLEAN = "新华社北京电，记者从教育部了解到，今年高校毕业生人数将达到820万人。"
 
@@ -44,6 +51,10 @@ def test_classes_score_sensibly() -> None:
     # Punctuation after a word end is ordinary; a private-use character is not.
     assert model.conditional("了", "。") > model.conditional("了", "\ue000") + 5.0
     assert model.conditional("了", "。") > model.conditional("了", "┑") + 5.0
+    # Within a class, the common mark is the likely one.
+    assert model.conditional("了", "，") > model.conditional("了", "．") + 2.0
+    assert model.conditional("了", "。") > model.conditional("了", "＃") + 2.0
+    assert model.unigram("，") > model.unigram("；")
     # Digits continue digits; a pair the word list holds beats one it never saw.
     assert model.conditional("1", "7") > model.conditional("1", "年")
     assert model.conditional("中", "国") > model.conditional("中", "袄") + 3.0
@@ -65,6 +76,9 @@ def test_class_rows_are_distributions() -> None:
     follow = lm_module._class_matrix()
     assert follow.sum(axis=1) == pytest.approx(np.ones(len(follow)))
     assert set(CLASS_FOLLOW) == set(Token)
+    for token, shares in MEMBER_SHARE.items():
+        assert sum(shares.values()) <= 1.0
+        assert all(char in lm_module._CLASS_CHARS[token] for char in shares), token
 
 
 def test_pickles_as_a_reference() -> None:

@@ -36,12 +36,14 @@ from .repair import FixConfig, fix_and_explain, fix_text
 from .script import Converter
 
 __all__ = [
+    "KEY_NAMES",
     "KeyConfig",
     "KeyOptions",
     "Keyed",
     "keyed",
     "match_key",
     "match_keys",
+    "named_key",
     "resolve_key_options",
 ]
 
@@ -82,6 +84,27 @@ KeyConfig = KeyOptions
 """The former name of :class:`KeyOptions` (the same class)."""
 
 DEFAULT = KeyOptions()
+
+
+KEY_NAMES: dict[str, KeyOptions | None] = {
+    "default": None,
+    "full": KeyOptions(),
+    "script": KeyOptions(fix=None),
+    "plain": KeyOptions(fix=None, script=None),
+}
+"""Named matching keys (``--key`` of ``dedup``, ``paragraphs`` and ``reuse``):
+``default`` the command's own (``dedup``: every repair but the byte-shift search;
+``paragraphs``, ``reuse``: every repair), ``full`` every repair, ``script`` no repair
+but both scripts folded to one, ``plain`` neither (width, case and punctuation are folded
+in all of them).  ``plain`` is the cheapest: about 2.3x the speed of the default."""
+
+
+def named_key(name: str) -> KeyOptions | None:
+    """The :class:`KeyOptions` called ``name`` in :data:`KEY_NAMES` (``None``: the
+    caller's default); an unknown name is a :class:`ValueError` listing them."""
+    if name not in KEY_NAMES:
+        raise ValueError(f"unknown key {name!r}; expected one of {', '.join(KEY_NAMES)}")
+    return KEY_NAMES[name]
 
 
 def resolve_key_options(

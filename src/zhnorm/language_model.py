@@ -59,6 +59,7 @@ from .chardata import is_han
 __all__ = [
     "BOUNDARY_SHARE",
     "CLASS_FOLLOW",
+    "MEMBER_SHARE",
     "CharModel",
     "Token",
     "char_model",
@@ -99,6 +100,19 @@ _CLASS_CHARS: dict[Token, str] = {
     Token.CLOSE: "”’」』）)》〉】]〕｝}",
     Token.DASH: "—–-…·‧・~～_＿/／%％+＋=＝#＃@＠&＆*＊.\"'＂＇|｜",
 }
+
+MEMBER_SHARE: dict[Token, dict[str, float]] = {
+    # Which mark a punctuation token is (typographic facts of Chinese text, not counts);
+    # the class's other marks share what is left equally.
+    Token.SENTENCE_END: {"。": 0.85, "？": 0.05, "！": 0.05, "?": 0.02, "!": 0.02},
+    Token.PAUSE: {"，": 0.75, "、": 0.12, "：": 0.06, "；": 0.03, ",": 0.02, ":": 0.01},
+    Token.OPEN: {"“": 0.45, "（": 0.2, "《": 0.15, "(": 0.08, "「": 0.05, "‘": 0.03},
+    Token.CLOSE: {"”": 0.45, "）": 0.2, "》": 0.15, ")": 0.08, "」": 0.05, "’": 0.03},
+    Token.DASH: {"—": 0.2, "…": 0.15, "·": 0.15, "-": 0.15, "%": 0.1, "/": 0.08, ".": 0.07},
+}
+"""Within a punctuation class, how often each mark is the one written: ``，`` is the
+pause, ``．`` rarely the sentence end.  Other classes (digits, letters ...) are not
+split: a full-width digit scores as an ASCII one."""
 
 BOUNDARY_SHARE: dict[int, float] = {
     HAN: 0.80,
@@ -213,19 +227,24 @@ class CharModel:
         self._start_p = (starts + _SMOOTH) / words
         self._uni_p = (chars + _SMOOTH) / total
         self._follow = _class_matrix()
+        self._member = _member_table()
 
     def __reduce__(self) -> tuple[object, tuple[str]]:
         return (_restore, (self.name,))
 
-    def _codes(self, text: str) -> npt.NDArray[np.int64]:
+    def _codes(self, text: str) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """Each character's token, and the log share of its mark in its class
+        (:data:`MEMBER_SHARE`; 0 for the rest)."""
         codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        tokens = self.tokens[np.minimum(codes, SPAN - 1)]
+        slot = np.minimum(codes, SPAN - 1)
+        tokens = self.tokens[slot]
         tokens[codes >= SPAN] = Token.SYMBOL
-        return tokens
+        return tokens, self._member[slot]
 
     def pair_logprobs(self, text: str) -> npt.NDArray[np.float64]:
         """Per character: ``[log P(c0), log P(c1 | c0), …]`` (natural logarithms)."""
-        return self._scores(self._codes(text))
+        tokens, member = self._codes(text)
+        return self._scores(tokens) + member
 
     def _first(self, tok: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
         """Scores of tokens that open a text: as after a word boundary."""
@@ -283,20 +302,21 @@ class CharModel:
     def mean_logprob(self, text: str) -> float:
         """``log P`` per scored character (whitespace is not scored, but what follows it
         is scored as after a boundary); 0.0 for text without a scored character."""
-        tok = self._codes(text)
+        tok, member = self._codes(text)
         keep = tok != Token.SPACE
-        return float(self._scores(tok)[keep].mean()) if keep.any() else 0.0
+        return float((self._scores(tok) + member)[keep].mean()) if keep.any() else 0.0
 
     def mean_logprobs(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
         """:meth:`mean_logprob` of each of ``texts``, in one pass (the batch form)."""
         if not texts:
             return np.zeros(0, dtype=np.float64)
-        tok = self._codes("".join(texts))
+        tok, member = self._codes("".join(texts))
         lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
         starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
         scores = self._scores(tok)
         opening = starts[lengths > 0]
         scores[opening] = self._first(tok[opening])
+        scores += member
         keep = tok != Token.SPACE
         which = np.repeat(np.arange(len(texts)), lengths)
         sums = np.bincount(which[keep], weights=scores[keep], minlength=len(texts))
@@ -309,8 +329,25 @@ class CharModel:
 
     def unigram(self, c: str) -> float:
         """``log P(c)`` over all characters of text (a class: its boundary share)."""
-        tok = int(self._codes(c)[0])
-        return math.log(self._uni_p[tok]) if tok >= 32 else math.log(BOUNDARY_SHARE[tok])
+        tokens, member = self._codes(c)
+        tok = int(tokens[0])
+        if tok >= 32:
+            return math.log(self._uni_p[tok])
+        return math.log(BOUNDARY_SHARE[tok]) + float(member[0])
+
+
+@functools.lru_cache(maxsize=1)
+def _member_table() -> npt.NDArray[np.float64]:
+    """Log share of each code point's mark in its punctuation class (0 elsewhere)."""
+    table = np.zeros(SPAN, dtype=np.float64)
+    for token, shares in MEMBER_SHARE.items():
+        others = [c for c in _CLASS_CHARS[token] if c not in shares]
+        rest = max(1.0 - sum(shares.values()), 0.01) / max(len(others), 1)
+        for char in others:
+            table[ord(char)] = math.log(rest)
+        for char, share in shares.items():
+            table[ord(char)] = math.log(share)
+    return table
 
 
 def _class_matrix() -> npt.NDArray[np.float64]:

@@ -24,6 +24,7 @@ from .options import (
     encoding_option,
     errors_option,
     finish,
+    quiet_option,
     skip_bad_options,
 )
 
@@ -53,6 +54,7 @@ def _describe(number: int, passage: Passage) -> Iterator[str]:
     "Where --skip-bad writes A or B when rejected (default HTML.rejects.jsonl, "
     "else zhnorm.rejects.jsonl).",
 )
+@quiet_option()
 def align_command(
     a_path: str,
     b_path: str,
@@ -64,6 +66,7 @@ def align_command(
     encoding: str,
     skip_bad: bool,
     rejects: str | None,
+    quiet: bool,
 ) -> None:
     """Passages texts A and B share (text files, also compressed; - is stdin), in offsets
     of the original texts:

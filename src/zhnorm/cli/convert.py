@@ -46,6 +46,7 @@ def convert(
     encoding: str,
     skip_bad: bool,
     rejects: str | None,
+    quiet: bool,
 ) -> None:
     """Convert INPUTS (files, also compressed, directories of .txt files, or stdin)
     between Chinese scripts, streaming.

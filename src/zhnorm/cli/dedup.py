@@ -7,6 +7,7 @@ from __future__ import annotations
 import click
 
 from ..io import InputError
+from ..key import KeyOptions
 from ..neardup.files import dedup_files
 from ..neardup.index import IndexParamsError
 from ..neardup.params import DEFAULT_THRESHOLD, MinHashParams
@@ -15,9 +16,11 @@ from .options import (
     errors_option,
     finish,
     id_field_option,
+    key_option,
     quiet_option,
     skip_bad_options,
     text_field_option,
+    workers_option,
 )
 
 __all__ = ["dedup"]
@@ -74,13 +77,8 @@ __all__ = ["dedup"]
 @id_field_option(
     "Field holding the record id [default: the 'id' field when present, else file:line]."
 )
-@click.option(
-    "--workers",
-    default=1,
-    show_default=True,
-    type=click.IntRange(1, 256),
-    help="Processes for keys, signatures and exact verification (the result is the same).",
-)
+@workers_option("Processes for keys, signatures and exact verification (the result is the same).")
+@key_option
 @skip_bad_options(
     "Reject bad records (malformed, without the text field, repeating an earlier id) "
     "to the rejects file, with the reason, instead of failing at the first one.",
@@ -124,6 +122,7 @@ def dedup(
     text_field: str,
     id_field: str | None,
     workers: int,
+    key: KeyOptions | None,
     rejects: str | None,
     skip_bad: bool,
     tmp_dir: str | None,
@@ -145,6 +144,8 @@ def dedup(
     """
     if engine == "spark" and index_path is not None:
         raise click.UsageError("--index works with the local engine only")
+    if engine == "spark" and key is not None:
+        raise click.UsageError("--key works with the local engine only")
     chosen = {"num_perm": num_perm, "ngram": ngram, "seed": seed, "words": words}
     explicit = {name: value for name, value in chosen.items() if value is not None}
     try:
@@ -167,7 +168,7 @@ def dedup(
                 threshold=threshold, params=params if explicit else None,
                 text_field=text_field, id_field=id_field, workers=workers, rejects=rejects,
                 skip_bad=skip_bad, errors=errors, encoding=encoding, quiet=quiet,
-                tmp_dir=tmp_dir,
+                tmp_dir=tmp_dir, key=key,
             )  # fmt: skip
     except IndexParamsError as exc:
         raise click.UsageError(str(exc)) from exc

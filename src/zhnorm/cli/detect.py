@@ -13,6 +13,7 @@ from .options import (
     errors_option,
     finish,
     id_field_option,
+    quiet_option,
     skip_bad_options,
     text_field_option,
 )
@@ -36,6 +37,7 @@ __all__ = ["detect"]
     "With --jsonl: reject bad records (with the reason) instead of failing.",
     "Where --skip-bad writes rejected records (default zhnorm.rejects.jsonl).",
 )
+@quiet_option()
 def detect(
     inputs: tuple[str, ...],
     as_json: bool,
@@ -46,6 +48,7 @@ def detect(
     encoding: str,
     skip_bad: bool,
     rejects: str | None,
+    quiet: bool,
 ) -> None:
     """Detect the script (simplified / traditional / mixed / none) of each input (files,
     also compressed, directories of .txt files, or stdin), or with --jsonl of each

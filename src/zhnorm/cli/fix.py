@@ -74,6 +74,7 @@ def fix(
     encoding: str,
     skip_bad: bool,
     rejects: str | None,
+    quiet: bool,
 ) -> None:
     """Repair damaged Chinese text: mojibake, GBK byte-shift garble, leaked pinyin,
     HTML/Unicode clutter, broken layout.  A text file (also compressed; in a directory,

@@ -20,6 +20,7 @@ import click
 
 from ..io import DEFAULT_ENCODING, ENCODING_NAMES, AtomicOutput, RunCounts
 from ..io.progress import finished_phases, logger, set_silent
+from ..key import KEY_NAMES, named_key
 from ..textreuse.alignment import AlignOptions
 
 __all__ = [
@@ -31,12 +32,15 @@ __all__ = [
     "errors_option",
     "finish",
     "id_field_option",
+    "input_option",
+    "key_option",
     "options",
     "quiet_option",
     "record_options",
     "record_stream_options",
     "skip_bad_options",
     "text_field_option",
+    "workers_option",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -101,6 +105,25 @@ def text_field_option(help: str = "Text field of JSONL/Parquet records.") -> Cal
     return decorate
 
 
+def input_option(command: F) -> F:
+    """``-i FILE`` (repeatable): inputs named the way ``opencc -i`` names them, read
+    after the positional INPUTS."""
+
+    @functools.wraps(command)
+    def merged(*args: Any, input_paths: tuple[str, ...] = (), **kwargs: Any) -> Any:
+        kwargs["inputs"] = tuple(kwargs.get("inputs", ())) + tuple(input_paths)
+        return command(*args, **kwargs)
+
+    return click.option(  # type: ignore[return-value]
+        "-i",
+        "--input",
+        "input_paths",
+        multiple=True,
+        type=click.Path(allow_dash=True),
+        help="An input (repeatable; as opencc -i), read after INPUTS.",
+    )(merged)
+
+
 def id_field_option(
     help: str = "Id field of the records (default: 'id' when present, else FILE:LINE).",
 ) -> Callable[[F], F]:
@@ -153,12 +176,34 @@ def quiet_option(*names: str) -> Callable[[F], F]:
     )
 
 
+def key_option(command: F) -> F:
+    """``--key NAME``: the matching key (:data:`zhnorm.key.KEY_NAMES`), handed to the
+    command as a :class:`~zhnorm.KeyOptions` or ``None`` (its default)."""
+    return click.option(
+        "--key",
+        type=click.Choice(list(KEY_NAMES)),
+        default="default",
+        show_default=True,
+        callback=lambda _ctx, _param, value: named_key(value),
+        help="Matching key: default (the command's), full (every repair), script (no "
+        "repair, scripts folded), plain (no repair, no script fold: fastest).",
+    )(command)
+
+
+def workers_option(help: str) -> Callable[[F], F]:
+    """``-j`` / ``--workers N``: worker processes (the output is the same for any N)."""
+    return click.option(
+        "-j", "--workers", default=1, show_default=True, type=click.IntRange(1, 256), help=help
+    )
+
+
 def record_stream_options(verb: str) -> Callable[[F], F]:
-    """INPUTS, -o, --jsonl/--text-field, --errors, --encoding, --skip-bad/--rejects: the
-    commands that stream text files or JSONL records to an output (``convert``,
-    ``fix``)."""
+    """INPUTS (and ``-i``), -o, --jsonl/--text-field, --errors, --encoding,
+    --skip-bad/--rejects, --quiet: the commands that stream text files or JSONL records
+    to an output (``convert``, ``fix``)."""
     return options(
         click.argument("inputs", nargs=-1, type=click.Path(allow_dash=True)),
+        input_option,
         click.option(
             "-o",
             "--output",
@@ -177,12 +222,13 @@ def record_stream_options(verb: str) -> Callable[[F], F]:
             "With --jsonl: reject bad lines instead of failing.",
             "Where --skip-bad writes rejected lines (default OUTPUT.rejects.jsonl).",
         ),
+        quiet_option(),
     )
 
 
 def record_options(command: F) -> F:
     """INPUTS, --text-field, --id-field, --errors, --encoding, --skip-bad/--rejects,
-    --quiet: the commands that read whole record sets (``paragraphs``, ``reuse``)."""
+    --quiet, --key: the commands that read whole record sets (``paragraphs``, ``reuse``)."""
     return options(
         click.argument("inputs", nargs=-1, type=click.Path(allow_dash=True)),
         text_field_option(),
@@ -191,6 +237,7 @@ def record_options(command: F) -> F:
         encoding_option(),
         skip_bad_options(),
         quiet_option(),
+        key_option,
     )(command)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..key import KeyOptions
 from ..textreuse.furniture import FurnitureOptions
 from ..textreuse.paragraph_files import paragraphs_files
 from ..textreuse.repeats import RepeatOptions
@@ -81,6 +82,7 @@ def paragraphs_command(
     skip_bad: bool,
     rejects: str | None,
     quiet: bool,
+    key: KeyOptions | None,
     output: str | None,
     drop_repeats: bool,
     clean_output: str | None,
@@ -131,5 +133,6 @@ def paragraphs_command(
         skip_bad=skip_bad,
         rejects=rejects,
         quiet=quiet,
+        key=key,
     )
     finish(counts)

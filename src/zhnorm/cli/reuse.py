@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import click
 
+from ..key import KeyOptions
 from ..textreuse.corpus import ReuseOptions
 from ..textreuse.files import MetaFields, reuse_files
-from .options import MIN_LEN, PASSAGE_THRESHOLD, finish, record_options
+from .options import MIN_LEN, PASSAGE_THRESHOLD, finish, record_options, workers_option
 
 __all__ = ["reuse_command"]
 
@@ -98,6 +99,7 @@ __all__ = ["reuse_command"]
     show_default=True,
     help="Shingles in more documents are common phrases: no evidence of reuse.",
 )
+@workers_option("Processes aligning the candidate pairs (the output is the same).")
 def reuse_command(
     inputs: tuple[str, ...],
     text_field: str,
@@ -107,6 +109,8 @@ def reuse_command(
     skip_bad: bool,
     rejects: str | None,
     quiet: bool,
+    key: KeyOptions | None,
+    workers: int,
     output: str | None,
     source_field: str | None,
     date_field: str | None,
@@ -165,5 +169,7 @@ def reuse_command(
         skip_bad=skip_bad,
         rejects=rejects,
         quiet=quiet,
+        key=key,
+        workers=workers,
     )
     finish(counts)

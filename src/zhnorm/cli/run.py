@@ -15,6 +15,7 @@ from .options import (
     quiet_option,
     skip_bad_options,
     text_field_option,
+    workers_option,
 )
 
 __all__ = ["run"]
@@ -62,14 +63,7 @@ def _print_default_config(ctx: click.Context, _param: click.Parameter, value: bo
     show_default=True,
     help="Records per batch.",
 )
-@click.option(
-    "-j",
-    "--workers",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Worker processes (output order is kept).",
-)
+@workers_option("Worker processes (output order is kept).")
 @quiet_option()
 @click.option(
     "--print-default-config",

@@ -29,6 +29,7 @@ from .options import (
     errors_option,
     finish,
     id_field_option,
+    quiet_option,
     skip_bad_options,
     text_field_option,
 )
@@ -61,6 +62,7 @@ WRITTEN = (".fixed.txt", ".fixed.s2t.txt", ".fixed.t2s.txt")
 @encoding_option("Encoding of the documents; auto: detect each (said on stderr).")
 @skip_bad_options(rejects_help="Where --skip-bad writes rejected records "
                   "(default OUTPUT_DIR.rejects.jsonl).")  # fmt: skip
+@quiet_option()
 def summary(
     inputs: tuple[str, ...],
     output_dir: str,
@@ -71,6 +73,7 @@ def summary(
     encoding: str,
     skip_bad: bool,
     rejects: str | None,
+    quiet: bool,
 ) -> None:
     """Summarise documents: script detected, repairs made, and copies repaired and
     converted to the other script; with --reuse, also what the documents repeat and

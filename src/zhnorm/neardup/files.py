@@ -57,9 +57,11 @@ from ..io import (
 )
 from ..io.records import given_id
 from ..io.rejects import duplicate_id
+from ..key import KeyOptions
 from .api import CHUNK_DOCS, DuplicatePair, Duplicates, cluster_duplicates, verified_pairs
 from .cluster import KEEP_POLICIES
 from .index import DedupIndex, IndexFileError, IndexMatch
+from .keys import DEDUP_KEY_CONFIG
 from .lsh import candidate_pairs, lsh_bands
 from .params import DEFAULT_THRESHOLD, MinHashParams
 from .sketch import Sketch, sketch_chunks
@@ -254,6 +256,7 @@ def dedup_files(
     encoding: str = DEFAULT_ENCODING,
     quiet: bool = False,
     tmp_dir: str | os.PathLike[str] | None = None,
+    key: KeyOptions | None = None,
 ) -> DedupCounts:
     """Remove near-duplicates from ``inputs`` (JSONL, also compressed, Parquet, ``.txt``
     files, directories of them, ``-`` for stdin: :func:`zhnorm.io.iter_records`, read in
@@ -277,6 +280,9 @@ def dedup_files(
     and this run's documents are added in one transaction once the outputs are in place;
     ids already in the index are not added again.
 
+    ``key``: the matching key (:class:`zhnorm.KeyOptions`; default
+    :data:`~zhnorm.neardup.keys.DEDUP_KEY_CONFIG`, or the index's); one that differs
+    from an existing index's raises :class:`~zhnorm.neardup.index.IndexParamsError`.
     ``workers``: processes for keys, signatures and exact verification (the result is
     the same).  ``tmp_dir``: an existing directory for the run's spools (default:
     :func:`spool_dir`).  ``quiet=False`` shows progress on a terminal.  Every output
@@ -287,10 +293,10 @@ def dedup_files(
     try:
         with ExitStack() as run:
             if index is not None and not isinstance(index, DedupIndex):
-                index = run.enter_context(DedupIndex(index, params, threshold))
+                index = run.enter_context(DedupIndex(index, params, threshold, key_config=key))
             if index is not None:
                 run.enter_context(index.writing())
-                params, threshold = index.params, index.threshold
+                params, threshold, key = index.params, index.threshold, index.key_config
             return _dedup(
                 inputs,
                 output,
@@ -308,6 +314,7 @@ def dedup_files(
                 encoding=encoding,
                 quiet=quiet,
                 spool_in=spool_dir(output, tmp_dir, (clusters, pairs)),
+                key=key or DEDUP_KEY_CONFIG,
             )
     except sqlite3.DatabaseError as exc:  # an index page found corrupt during the run
         where = given.path if isinstance(given, DedupIndex) else os.fspath(given or "")
@@ -332,6 +339,7 @@ def _dedup(
     encoding: str,
     quiet: bool,
     spool_in: str,
+    key: KeyOptions,
 ) -> DedupCounts:
     """:func:`dedup_files` once its outputs are checked and the index's lock is held."""
     bands, rows = lsh_bands(threshold, params.num_perm)
@@ -351,7 +359,7 @@ def _dedup(
             # 1. Read and sketch.
             progress = Progress("zhnorm dedup: sketching", quiet=quiet)
             texts = _good_texts(read(), corpus, bad, id_field, progress)
-            for sketch in sketch_chunks(texts, params, None, bands, rows, workers):
+            for sketch in sketch_chunks(texts, params, key, bands, rows, workers):
                 corpus.add_sketch(sketch)
             progress.close()
             corpus.stack()

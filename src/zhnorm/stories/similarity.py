@@ -243,13 +243,36 @@ class TermCounts:
 
 def pair_scores(matrix: Any, left: IntArray, right: IntArray) -> FloatArray:
     """The scores of rows ``left[n]`` and ``right[n]`` of :meth:`TermCounts.unit_rows`:
-    their dot product, in ``[0, 1]``; a non-empty row with itself scores exactly 1."""
+    their dot product, in ``[0, 1]``; a non-empty row with itself scores exactly 1.
+
+    Each distinct left row is spread once into a dense vector, and the right rows paired
+    with it are read against it, summed in column order (what a sparse product does):
+    memory is one vocabulary-sized vector plus the right rows of one left row, never a
+    copy of every row of every pair."""
     out = np.zeros(len(left), dtype=np.float64)
-    step = 65536
-    for start in range(0, len(left), step):
-        a = matrix[left[start : start + step]]
-        b = matrix[right[start : start + step]]
-        out[start : start + step] = np.asarray(a.multiply(b).sum(axis=1)).ravel()
+    if not len(left):
+        return out
+    indptr = np.asarray(matrix.indptr, dtype=np.int64)
+    indices, data = matrix.indices, matrix.data
+    dense = np.zeros(matrix.shape[1], dtype=np.float64)
+    order = np.argsort(left, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(left[order]) != 0])
+    for at, end in zip(starts, np.r_[starts[1:], len(order)], strict=True):
+        i = int(left[order[at]])
+        own = slice(indptr[i], indptr[i + 1])
+        dense[indices[own]] = data[own]
+        positions = order[at:end]
+        rows = right[positions]
+        lengths = indptr[rows + 1] - indptr[rows]
+        filled = lengths > 0
+        if filled.any():
+            first = indptr[rows[filled]]
+            size = lengths[filled]
+            offsets = np.repeat(first - np.r_[0, np.cumsum(size)[:-1]], size)
+            picked = np.arange(int(size.sum()), dtype=np.int64) + offsets
+            products = dense[indices[picked]] * data[picked]
+            out[positions[filled]] = np.add.reduceat(products, np.r_[0, np.cumsum(size)[:-1]])
+        dense[indices[own]] = 0.0
     out = np.clip(out, 0.0, 1.0)
     out[out > 1.0 - 1e-9] = 1.0  # a unit vector with itself, up to rounding
     return out

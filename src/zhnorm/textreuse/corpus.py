@@ -25,6 +25,7 @@ candidate stage's cost is measured in ``docs/reuse-measurements.md``).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import timedelta
@@ -35,8 +36,9 @@ import numpy.typing as npt
 
 from ..io.progress import Progress
 from ..key import KeyOptions, resolve_key_options
+from ..neardup.inherit import handed_down, inherited
 from ..options import resolve
-from ..workers import map_ordered
+from ..workers import forks, imap_ordered, map_ordered, process_pool
 from .alignment import AlignOptions, Passage, align_keys
 from .document import DocKey, Documents, as_documents, doc_key
 from .passages import (
@@ -200,12 +202,15 @@ def reuse_keys(
     sources: Sequence[str | None] | None = None,
     meta: Sequence[DocMeta] | None = None,
     corpus: ReuseOptions | None = None,
+    workers: int = 1,
     **overrides: Any,
 ) -> ReuseResult:
     """:func:`reuse` on prepared documents (``ids[i]`` names ``keys[i]``; ``meta[i]``
     its source, date and title, or ``sources`` alone): ``options`` a
     :class:`ReuseOptions` and single fields as keywords (or, as before, an
-    :class:`.AlignOptions` with the search's fields in ``corpus``)."""
+    :class:`.AlignOptions` with the search's fields in ``corpus``).  ``workers > 1``
+    aligns the candidate pairs in a process pool (forked: the documents are inherited,
+    not sent); the result is the same for any ``workers``."""
     import time
 
     from ..stories.detect import (
@@ -238,32 +243,11 @@ def reuse_keys(
         pairs = [(i, j, n) for i, j, n in pairs if sources[i] is None or sources[i] != sources[j]]
     candidate_time = time.perf_counter() - started
     phase.close()
-    aligning = Progress("zhnorm reuse: aligning", total=len(pairs), unit="pairs")
     seed_hashes = [kgram_hashes(k.key, options.seed_len) for k in keys]
     values, counts, _ = _doc_frequency(seed_hashes)
-    rarity = RarityTable(options.seed_len, values, counts)
-    groups: dict[int, Groups] = {}  # per document, made once: sorted usable seed k-grams
-    passages: list[Passage] = []
-    for i, j, _ in pairs:
-        for d in (i, j):
-            if d not in groups:
-                free = _furniture_free(seed_hashes[d], masks[d], options.seed_len)
-                usable = _usable(seed_hashes[d], values, counts, options.max_df) & free
-                groups[d] = kgram_groups(seed_hashes[d], usable)
-        for p in align_keys(
-            keys[i],
-            keys[j],
-            options,
-            groups_a=groups[i],
-            groups_b=groups[j],
-            a_id=ids[i],
-            b_id=ids[j],
-        ):
-            significance = rarity.significance(p)
-            if significance >= options.min_significance:
-                passages.append(replace(p, significance=significance))
-        aligning.update()
-    aligning.close()
+    aligner = _Aligner(ids, keys, options, seed_hashes, masks, values, counts)
+    with Progress("zhnorm reuse: aligning", total=len(pairs), unit="pairs") as aligning:
+        passages = _align_all(aligner, [(i, j) for i, j, _ in pairs], workers, aligning)
     align_time = time.perf_counter() - started - candidate_time
     phase = Progress("zhnorm reuse: passage clusters and stories", unit=None)
     by_id = dict(zip(ids, meta, strict=True))
@@ -294,6 +278,84 @@ def reuse_keys(
     return ReuseResult(
         tuple(passages), tuple(stories), len(ids), len(pairs), stats, tuple(clusters), furniture
     )
+
+
+ALIGN_CHUNK = 64
+"""Candidate pairs a worker process aligns per task."""
+
+
+class _Aligner:
+    """The alignment of candidate pairs, with everything it reads: each document's
+    usable seed k-grams are sorted once, when a pair first needs them."""
+
+    def __init__(
+        self,
+        ids: Sequence[str],
+        keys: Sequence[DocKey],
+        options: ReuseOptions,
+        seed_hashes: Sequence[Any],
+        masks: Sequence[Any],
+        values: Any,
+        counts: Any,
+    ) -> None:
+        self.ids, self.keys, self.options = ids, keys, options
+        self.seed_hashes, self.masks = seed_hashes, masks
+        self.values, self.counts = values, counts
+        self.rarity = RarityTable(options.seed_len, values, counts)
+        self.groups: dict[int, Groups] = {}
+
+    def _groups(self, d: int) -> Groups:
+        if d not in self.groups:
+            seeds, length = self.seed_hashes[d], self.options.seed_len
+            free = _furniture_free(seeds, self.masks[d], length)
+            usable = _usable(seeds, self.values, self.counts, self.options.max_df) & free
+            self.groups[d] = kgram_groups(seeds, usable)
+        return self.groups[d]
+
+    def align(self, pairs: Sequence[tuple[int, int]]) -> list[Passage]:
+        """The significant passages of ``pairs``, in order."""
+        found: list[Passage] = []
+        for i, j in pairs:
+            for p in align_keys(
+                self.keys[i],
+                self.keys[j],
+                self.options,
+                groups_a=self._groups(i),
+                groups_b=self._groups(j),
+                a_id=self.ids[i],
+                b_id=self.ids[j],
+            ):
+                significance = self.rarity.significance(p)
+                if significance >= self.options.min_significance:
+                    found.append(replace(p, significance=significance))
+        return found
+
+
+def _align_inherited(token: int, pairs: Sequence[tuple[int, int]]) -> list[Passage]:
+    aligner: _Aligner = inherited(token)
+    return aligner.align(pairs)
+
+
+def _align_all(
+    aligner: _Aligner, pairs: list[tuple[int, int]], workers: int, progress: Progress
+) -> list[Passage]:
+    """:meth:`_Aligner.align` of ``pairs`` in chunks, on ``workers`` forked processes
+    when there are more than one (elsewhere here: the aligner is inherited, not sent)."""
+    chunks = [pairs[k : k + ALIGN_CHUNK] for k in range(0, len(pairs), ALIGN_CHUNK)]
+    passages: list[Passage] = []
+    if workers <= 1 or len(chunks) < 2 or not forks():
+        for chunk in chunks:
+            passages += aligner.align(chunk)
+            progress.update(len(chunk))
+        return passages
+    with handed_down(aligner) as token, process_pool(workers) as pool:
+        work = functools.partial(_align_inherited, token)
+        for chunk, found in zip(
+            chunks, imap_ordered(work, iter(chunks), pool, window=4 * workers), strict=True
+        ):
+            passages += found
+            progress.update(len(chunk))
+    return passages
 
 
 def _per_document(
@@ -330,7 +392,8 @@ def reuse(
     of :func:`zhnorm.align`, the candidate search, what is reported and the stories;
     single fields as keywords override it (``reuse(docs, min_len=20)``).
     ``key_options``: how documents are keyed (``config``: its former keyword);
-    ``workers > 1`` keys documents in a process pool.
+    ``workers > 1`` keys documents and aligns candidate pairs in a process pool (the
+    result is the same).
 
     >>> docs = {"x": "頭條：康源電路項目計劃總投資50億元，預計明年第三季投產。",
     ...         "y": "康源电路项目计划总投资50亿元，预计明年第三季投产"}
@@ -361,7 +424,7 @@ def reuse(
             strict=True,
         )
     ]
-    return reuse_keys(ids, keys, options, meta=meta)
+    return reuse_keys(ids, keys, options, meta=meta, workers=workers)
 
 
 @dataclass(frozen=True)

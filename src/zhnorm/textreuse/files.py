@@ -9,6 +9,7 @@ rejects with their reason; atomic outputs; ``in = out + rejected``).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,6 +31,7 @@ from ..io import (
     unique_records,
 )
 from ..io.dates import DateError, parse_date
+from ..key import KeyOptions
 from ..options import resolve
 from .corpus import ReuseOptions, ReuseResult, reuse, reuse_keys
 from .document import DocKey, doc_key
@@ -165,6 +167,8 @@ def reuse_files(
     skip_bad: bool = False,
     rejects: str | None = None,
     quiet: bool = False,
+    key: KeyOptions | None = None,
+    workers: int = 1,
     **overrides: Any,
 ) -> RunCounts:
     """Passages shared between the records of ``inputs``: one JSONL line per passage to
@@ -174,7 +178,9 @@ def reuse_files(
     title (``source_field`` alone is the older form); with outlets, only passages
     across different outlets are reported.  ``options``: a
     :class:`~zhnorm.textreuse.ReuseOptions`, single fields as keyword overrides.
-    Every output path is checked first (:func:`zhnorm.io.check_outputs`)."""
+    ``key``: the matching key (:class:`zhnorm.KeyOptions`, default every repair, ``t2s``
+    and the fold).  ``workers``: processes aligning the candidate pairs (the output is
+    the same).  Every output path is checked first (:func:`zhnorm.io.check_outputs`)."""
     search = resolve(ReuseOptions, options, overrides)
     if fields is None:
         fields = MetaFields(source_field=source_field)
@@ -185,6 +191,7 @@ def reuse_files(
         docs = read_documents(
             inputs, text_field=text_field, id_field=id_field, errors=errors, rejects=bad,
             encoding=encoding, counts=counts, quiet=quiet, fields=fields,
+            keyer=functools.partial(doc_key, options=key),
         )  # fmt: skip
         counts.written = len(docs)
         meta = [doc.meta for doc in docs]
@@ -194,6 +201,7 @@ def reuse_files(
             [doc.key for doc in docs],
             replace(search, cross_source=search.cross_source or has_sources),
             meta=meta,
+            workers=workers,
         )
         by_id = {doc.id: doc.meta for doc in docs}
         for passage in result.passages:

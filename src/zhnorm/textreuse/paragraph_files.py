@@ -3,6 +3,7 @@ runs.  Records follow the contract of :mod:`zhnorm.io` (see :mod:`.files`)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from contextlib import ExitStack
 from typing import Any
@@ -17,6 +18,7 @@ from ..io import (
     rejects_for,
     with_text,
 )
+from ..key import KeyOptions
 from .files import MetaFields, read_documents
 from .furniture import FurnitureOptions, find_furniture
 from .repeats import Paragraph, RepeatGroup, RepeatOptions, find_repeats, paragraphs_of
@@ -101,6 +103,7 @@ def paragraphs_files(
     skip_bad: bool = False,
     rejects: str | None = None,
     quiet: bool = False,
+    key: KeyOptions | None = None,
     **overrides: Any,
 ) -> RunCounts:
     """Paragraphs repeated within and across the records of ``inputs``: one JSONL line
@@ -115,7 +118,8 @@ def paragraphs_files(
     ``drop_furniture``, without their furniture.  ``options``: a
     :class:`~zhnorm.textreuse.RepeatOptions`, single fields as keyword overrides
     (``furniture_options``: a :class:`~.furniture.FurnitureOptions`).  Every output path
-    is checked first (:func:`zhnorm.io.check_outputs`)."""
+    is checked first (:func:`zhnorm.io.check_outputs`).  ``key``: the matching key
+    (:class:`zhnorm.KeyOptions`, default every repair, ``t2s`` and the fold)."""
     bad = rejects_for(skip_bad, output, rejects)
     check_outputs(inputs, [output or "-", clean_output, bad.path])
     counts = RunCounts("paragraphs", rejects_path=bad.path)
@@ -126,7 +130,8 @@ def paragraphs_files(
         docs = read_documents(
             inputs, text_field=text_field, id_field=id_field, errors=errors, rejects=bad,
             encoding=encoding, counts=counts, quiet=quiet,
-            fields=MetaFields(source_field=source_field), keyer=doc_key_in_chunks,
+            fields=MetaFields(source_field=source_field),
+            keyer=functools.partial(doc_key_in_chunks, options=key),
         )  # fmt: skip
         split = [(doc.id, paragraphs_of(doc.key)) for doc in docs]
         groups = find_repeats(split, options, **overrides)

@@ -1,55 +1,281 @@
-"""The byte-shift fixer: each ``?`` position through the stages, the best hypothesis, its
-edit (:func:`find_byteshift`, :func:`fix_byteshift`).
+"""The byte-shift fixer: each ``?`` that starts a well-formed shifted run
+(:func:`.runs.scan_run`), its lost characters guessed or marked, and the gate that
+compares the re-aligned reading with the text as it stands under the language model
+(:func:`find_byteshift`, :func:`fix_byteshift`).
 """
 
 from __future__ import annotations
 
-from ...chardata import LOST_MARK
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import cast
+
+import numpy as np
+import numpy.typing as npt
+
+from ...chardata import CLOSERS, LOST_MARK, SENTENCE_END, is_han
+from ...language_model import CharModel, char_model
 from ..types import Edit, apply_edits
-from .evidence import Doc
-from .gate import doc_fluency, may_pass, text_fluency
-from .hypotheses import FULLWIDTH_ASCII, MIN_CHARS, Run, hypotheses
-from .keeping import render_lattice
-from .lattice import Lattice
-from .position import Position
+from .runs import MARK, NORMALISED_FULLWIDTH, Lost, Piece, Run, scan_run
 
-__all__ = ["find_byteshift", "fix_byteshift"]
+__all__ = [
+    "GUESS_MARGIN",
+    "MARKED_GAIN",
+    "MIN_GAIN",
+    "MIN_KNOWN",
+    "find_byteshift",
+    "fix_byteshift",
+]
+
+GUESS_MARGIN = 2.5
+"""A lost character is guessed when its best candidate is at least this far (natural log
+of the model's probability with both neighbours) ahead of the runner-up."""
+
+MARKED_GAIN = -2.0
+"""A run that starts with a paragraph mark (``?`` + a full-width ``A3`` character at a
+line start or after a sentence end) and ends where the decoder fell back into step is
+taken at any length, unless the model clearly prefers the text as it stands (gain, see
+:func:`_decide`, below this) or none of its fully known characters is a hanzi (a run
+with none known at all, only the mark and a lost character, is taken when the model
+is sure of the lost character)."""
+
+MIN_KNOWN = 3
+"""Fully known re-aligned hanzi a run needs without a paragraph mark (its ``?`` is a
+lead byte lost at a chunk boundary: a weaker structure, which a real ``?`` before
+Chinese text imitates more often)."""
+
+MIN_GAIN = 8.0
+"""The gain such a run needs (natural log, see :func:`_decide`)."""
+
+_MAX_JOINT = 4096  # candidate pairs scored for two lost characters in a row
+
+_BOUNDARY = SENTENCE_END | CLOSERS | frozenset("?\ufffd")
 
 
-def _best(runs: list[Run], position: Position, doc: Doc) -> tuple[Lattice, str, int] | None:
-    """The highest-scoring hypothesis (first among equals) with its rendering.
+def _boundary(text: str, q: int) -> bool:
+    """Is the ``?`` at ``q`` where a paragraph starts: the text's start, a line start, or
+    after a sentence end or a closing mark?"""
+    if q == 0:
+        return True
+    before = text[q - 1]
+    return before.isspace() or before in _BOUNDARY
 
-    A stripped-pair hypothesis is only believed when fully resolved (no U+FFFD) and not
-    contradicted by the known character it splits (:meth:`Position.contradicted`).  The
-    others come first in search order, so they are scored first; a stripped-pair
-    hypothesis then needs a higher score to win (its upper bound is tried before its
-    score), and the contenders are checked for resolution best first, so only the
-    winner and those above it are looked at closely.  Hypotheses are scored without
-    their lattices (:meth:`Position.score`); only the winner is rendered.
-    """
-    winner: Run | None = None
-    top = 0.0
-    contenders: list[tuple[float, int, Run]] = []
-    for index, run in enumerate(runs):
-        if run.stripped_pair:
-            score = position.score(run, None if winner is None else top)
-            if winner is None or score > top:
-                contenders.append((-score, index, run))
-            continue
-        score = position.score(run)
-        if winner is None or score > top:
-            winner, top = run, score
-    for _neg, _index, run in sorted(contenders):
-        if winner is not None and -_neg <= top:
-            break
-        if not position.contradicted(run) and position.resolved(run):
-            winner = run
-            break
-    if winner is None:
-        return None
-    lat = position.solve(winner)
-    repl, lost = render_lattice(lat, doc)
-    return lat, repl, lost
+
+@dataclass
+class _Found:
+    """A structurally valid run with its context and, once decided, its reading."""
+
+    run: Run
+    left: str  # the character before it ("\n" at the text's start)
+    right: str  # the character after it ("" at the text's end)
+    line_start: bool
+    scored: list[str] = field(default_factory=list)  # best candidates / "\n" for a mark
+    shown: list[str] = field(default_factory=list)  # the repair's characters
+
+
+def _neighbour(pieces: list[Piece], k: int, outside: str) -> str:
+    """The character a lost piece's guess is scored against (none for another lost one)."""
+    if not 0 <= k < len(pieces):
+        return outside
+    piece = pieces[k]
+    if isinstance(piece, Lost):
+        return ""
+    return "\n" if piece == MARK else piece
+
+
+def _block_scores(lm: CharModel, blocks: list[tuple[str, int]]) -> list[npt.NDArray[np.float64]]:
+    """Each block is ``count`` segments of one length laid end to end; the ``log P`` of
+    each segment after its first character (its left context), in one pass of the model."""
+    lp = lm.pair_logprobs("".join(text for text, _count in blocks))
+    counts = np.array([count for _text, count in blocks])
+    widths = np.repeat(np.array([len(text) // count for text, count in blocks]), counts)
+    ends = np.cumsum(widths)
+    cum = np.concatenate(([0.0], np.cumsum(lp)))
+    scores = cum[ends] - cum[ends - widths + 1]
+    bounds = np.cumsum(counts).tolist()
+    return [scores[a:b] for a, b in zip([0, *bounds[:-1]], bounds, strict=True)]
+
+
+def _laid_out(before: str, cands: str, after: str) -> str:
+    """``before + c + after`` for each ``c`` of ``cands``, end to end."""
+    return before + (after + before).join(cands) + after
+
+
+def _groups(pieces: list[Piece]) -> list[list[int]]:
+    """Indexes of the lost pieces, consecutive ones together."""
+    out: list[list[int]] = []
+    for k, piece in enumerate(pieces):
+        if isinstance(piece, Lost):
+            if out and out[-1][-1] == k - 1:
+                out[-1].append(k)
+            else:
+                out.append([k])
+    return out
+
+
+def _guess_all(lm: CharModel, found: list[_Found]) -> None:
+    """Fill every run's lost pieces: the best candidate under the model with its
+    neighbours; shown when it is :data:`GUESS_MARGIN` ahead of any reading with another
+    character there, else U+FFFD.  Two lost pieces in a row are guessed jointly."""
+    blocks: list[tuple[str, int]] = []
+    plans: list[tuple[_Found, list[int], tuple[str, ...]]] = []
+    for f in found:
+        pieces = f.run.pieces
+        f.scored = ["\n" if p == MARK else p if isinstance(p, str) else "" for p in pieces]
+        for group in _groups(pieces):
+            before = _neighbour(pieces, group[0] - 1, f.left) or "\n"
+            after = _neighbour(pieces, group[-1] + 1, f.right)
+            sets = tuple(cast(Lost, pieces[k]).candidates for k in group)
+            if len(sets) > 2 or math.prod(map(len, sets)) > _MAX_JOINT:
+                sets = sets[:1]  # (the rest: U+FFFD)
+            plans.append((f, group, sets))
+            if len(sets) == 1:
+                blocks.append((_laid_out(before, sets[0], after), len(sets[0])))
+            else:
+                second = sets[1]
+                text = "".join(_laid_out(before + a, second, after) for a in sets[0])
+                blocks.append((text, len(sets[0]) * len(second)))
+    scored = _block_scores(lm, blocks) if blocks else []
+    chosen: dict[tuple[int, int], tuple[str, bool]] = {}
+    for (f, group, sets), flat in zip(plans, scored, strict=True):
+        shape = tuple(map(len, sets))
+        grid = flat.reshape(shape)
+        best = np.unravel_index(int(grid.argmax()), shape)
+        for axis, k in enumerate(group[: len(shape)]):
+            # max-marginal: the best reading with another character here
+            other = grid.max(axis=1 - axis) if len(shape) == 2 else grid.copy()
+            top = other[best[axis]]
+            other[best[axis]] = -np.inf
+            sure = len(other) == 1 or top - other.max() >= GUESS_MARGIN
+            chosen[id(f), k] = (sets[axis][best[axis]], bool(sure))
+    for f in found:
+        shown: list[str] = []
+        for k, piece in enumerate(f.run.pieces):
+            if isinstance(piece, Lost):
+                ch, sure = chosen.get((id(f), k), ("", False))
+                f.scored[k] = ch or piece.candidates[0]
+                shown.append(ch if sure else LOST_MARK)
+            elif piece == MARK:
+                shown.append("" if k == 0 and f.line_start else "\n")
+            else:
+                shown.append(piece)
+        f.shown = shown
+
+
+@dataclass(frozen=True)
+class _Decision:
+    """What the model says about one run in its context.  The decisions of the last call
+    are kept for the next one: the fixers run again over a repaired text, and the runs
+    left there are those the call before rejected."""
+
+    shown: str
+    gain: float  # see _decide
+    known: int
+    han: int  # known characters that are hanzi
+    guessed: int
+    unrecovered: int
+    marks: int
+    marked: bool  # the run starts with a paragraph mark
+
+    @property
+    def accepted(self) -> bool:
+        if self.marked:  # the structure is strong: any length, the model must not object
+            if not self.known:  # only the mark and lost characters: the model must guess
+                return self.guessed > 0
+            return self.gain >= MARKED_GAIN and self.han > 0
+        return self.han >= MIN_KNOWN and self.gain >= MIN_GAIN
+
+
+_Key = tuple[str, str, str, bool]
+_LAST: dict[_Key, _Decision] = {}  # the decisions of the last call
+
+
+def _key(text: str, f: _Found) -> _Key:
+    return (f.left, text[f.run.start : f.run.end], f.right, f.line_start)
+
+
+def _decide(lm: CharModel, text: str, found: list[_Found], into: dict[_Key, _Decision]) -> None:
+    """Decide every run of ``found`` (in two passes of the model) into ``into``.
+
+    The gain compares what is known on both sides: the re-aligned characters whose
+    bytes are all known (a paragraph mark as a line break) against the shifted
+    characters between the ``?`` marks, each scored from a line start, as the mean
+    ``log P`` per character times the number of known characters.  The lost
+    characters and the ``?`` are left out of both (a best-of-many guess would flatter
+    the reading, a ``?`` inside words would flatter the repair)."""
+    blocks: list[tuple[str, int]] = []
+    for f in found:
+        known = "".join(
+            "\n" if p == MARK else p for p in f.run.pieces[1:] if not isinstance(p, Lost)
+        )
+        shifted = text[f.run.start + 1 : f.run.end].rstrip("?")
+        blocks += [("\n" + (known or " "), 1), ("\n" + shifted, 1)]
+    scores = np.concatenate(_block_scores(lm, blocks))
+    decided: list[_Decision] = []
+    for k, f in enumerate(found):
+        pieces = f.run.pieces
+        known_chars = [p for p in pieces if isinstance(p, str) and p != MARK]
+        n_known = len(blocks[2 * k][0]) - 1
+        n_shifted = max(1, len(blocks[2 * k + 1][0]) - 1)
+        mean_gain = scores[2 * k] / max(1, n_known) - scores[2 * k + 1] / n_shifted
+        decided.append(
+            _Decision(
+                "",
+                float(mean_gain * len(known_chars)),
+                known=len(known_chars),
+                han=sum(1 for c in known_chars if is_han(c)),
+                guessed=sum(1 for p in pieces if isinstance(p, Lost)),  # (if all guessed)
+                unrecovered=0,
+                marks=sum(1 for p in pieces if p == MARK),
+                marked=pieces[0] == MARK,
+            )
+        )
+    # Only runs that can still be taken are worth their guesses.
+    open_runs = [(f, d) for f, d in zip(found, decided, strict=True) if d.accepted]
+    _guess_all(lm, [f for f, _d in open_runs])
+    for f, d in zip(found, decided, strict=True):
+        into[_key(text, f)] = d
+    for f, d in open_runs:
+        unrecovered = f.shown.count(LOST_MARK)
+        into[_key(text, f)] = dataclasses.replace(
+            d, shown="".join(f.shown), guessed=d.guessed - unrecovered, unrecovered=unrecovered
+        )
+
+
+def _edit(text: str, run: Run, d: _Decision) -> Edit:
+    return Edit(
+        run.start,
+        run.end,
+        text[run.start : run.end],
+        d.shown,
+        "GBK stream decoded one byte out of step; re-aligned"
+        + ("; paragraph mark FD A3 restored as a line break" if d.marks else ""),
+        lossy=d.unrecovered > 0,
+        detail={
+            "codec": "gbk",
+            "shift": 1,
+            "paragraph_marks": d.marks,
+            "guessed": d.guessed,
+            "unrecovered": d.unrecovered,
+        },
+    )
+
+
+def _runs(text: str) -> list[_Found]:
+    """Every ``?`` that starts a structurally valid run (:func:`.runs.scan_run`)."""
+    found: list[_Found] = []
+    pos = text.find("?")
+    while pos != -1:
+        nxt = text[pos + 1 : pos + 2]
+        if nxt and (ord(nxt) >= 0x80 or nxt in NORMALISED_FULLWIDTH):
+            run = scan_run(text, pos, _boundary(text, pos))
+            if run is not None:
+                left = text[pos - 1] if pos else ""
+                right = text[run.end] if run.end < len(text) else ""
+                found.append(_Found(run, left or "\n", right, left in ("", "\r", "\n")))
+        pos = text.find("?", pos + 1)
+    return found
 
 
 def find_byteshift(text: str) -> list[Edit]:
@@ -59,53 +285,25 @@ def find_byteshift(text: str) -> list[Edit]:
     """
     if "?" not in text:
         return []
+    found = _runs(text)
+    if not found:
+        return []
+    global _LAST
+    last = _LAST
+    decided = {key: last[key] for f in found if (key := _key(text, f)) in last}
+    todo = [f for f in found if _key(text, f) not in decided]
+    if todo:
+        _decide(char_model(), text, todo, decided)
+    _LAST = decided
     edits: list[Edit] = []
-    doc: Doc | None = None
-    pos = text.find("?")
     cursor = 0
-    while pos != -1:
-        nxt = text[pos + 1 : pos + 2]
-        if pos < cursor or not nxt or (ord(nxt) < 0x80 and nxt not in FULLWIDTH_ASCII):
-            pos = text.find("?", pos + 1)
-            continue
-        scan, runs = hypotheses(text, pos)
-        if runs:
-            if doc is None:
-                doc = Doc(text)
-            position = Position(text, scan, pos, doc)
-            found = None
-            if any(may_pass(text, position.lattice(run), doc) for run in runs):
-                found = _best(runs, position, doc)
-            if found is not None:
-                lat, repl, lost = found
-                run = lat.run
-                garbled = text[run.start : run.end]
-                known = repl.replace(LOST_MARK, "")
-                core = garbled.strip("?")
-                if (
-                    len(known) >= MIN_CHARS
-                    and len(core) >= MIN_CHARS
-                    and doc_fluency(known, doc) - text_fluency(core) >= 1.0
-                ):
-                    edits.append(
-                        Edit(
-                            run.start,
-                            run.end,
-                            garbled,
-                            repl,
-                            "GBK stream decoded one byte out of step; re-aligned",
-                            lossy=lost > 0,
-                            detail={
-                                "codec": "gbk",
-                                "shift": 1,
-                                "tail_lost": run.unknown_tail,
-                                "stripped_pairs": int(run.stripped_pair),
-                                "unrecovered": lost,
-                            },
-                        )
-                    )
-                    cursor = run.end
-        pos = text.find("?", max(pos + 1, cursor))
+    for f in found:
+        if f.run.start < cursor:
+            continue  # (its '?' closed the run before)
+        d = decided[_key(text, f)]
+        if d.accepted:
+            edits.append(_edit(text, f.run, d))
+            cursor = f.run.end
     return edits
 
 

@@ -1,0 +1,88 @@
+"""One CLI vocabulary: the same option names for the same things on every command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from zhnorm import KeyOptions
+from zhnorm.cli import main
+from zhnorm.key import KEY_NAMES, named_key
+from zhnorm.neardup import dedup_files
+
+RECORD_COMMANDS = ("convert", "fix", "detect", "summary", "dedup", "paragraphs", "reuse", "run")
+ALL_COMMANDS = (*RECORD_COMMANDS, "align")
+
+
+def _options(command: str) -> set[str]:
+    cmd = main.commands[command]  # type: ignore[attr-defined]
+    return {opt for p in cmd.params if isinstance(p, click.Option) for opt in p.opts}
+
+
+@pytest.mark.parametrize("command", ALL_COMMANDS)
+def test_shared_options_have_one_spelling(command: str) -> None:
+    names = _options(command)
+    for shared in ("--encoding", "--errors", "--skip-bad", "--rejects"):
+        assert shared in names, (command, shared)
+    if command != "align":  # align reads two plain texts, A and B
+        assert "--text-field" in names, command
+    assert {"-q", "--quiet"} <= names, command
+
+
+def test_workers_key_and_opencc_spellings() -> None:
+    for command in ("dedup", "run"):
+        assert {"-j", "--workers"} <= _options(command)
+    for command in ("dedup", "paragraphs", "reuse"):
+        assert "--key" in _options(command)
+    assert {"-i", "-o", "-c"} <= _options("convert")
+    help_text = CliRunner().invoke(main, ["--help"]).output
+    for command in RECORD_COMMANDS:
+        assert command in help_text
+    assert "near-duplicate" in help_text and "stories" in help_text
+
+
+def test_named_keys() -> None:
+    assert named_key("default") is None
+    assert named_key("plain") == KeyOptions(fix=None, script=None)
+    assert named_key("script") == KeyOptions(fix=None)
+    assert set(KEY_NAMES) == {"default", "full", "script", "plain"}
+    with pytest.raises(ValueError, match="unknown key 'nope'; expected one of default"):
+        named_key("nope")
+
+
+def test_key_option_is_the_library_key(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    texts = ["中&#x6587;字的测试文章内容比较长一些", "中文字的测试文章内容比较长一些"]
+    source.write_text(
+        "".join(
+            json.dumps({"id": i, "text": t}, ensure_ascii=False) + "\n" for i, t in enumerate(texts)
+        ),
+        encoding="utf-8",
+    )
+    for name, removed in (("default", 1), ("plain", 0)):
+        out = tmp_path / f"{name}.jsonl"
+        done = CliRunner().invoke(main, ["dedup", str(source), "-o", str(out), "--key", name])
+        assert done.exit_code == 0, done.output
+        lib = tmp_path / f"{name}-lib.jsonl"
+        counts = dedup_files([str(source)], str(lib), key=named_key(name))
+        assert counts.removed == removed and lib.read_bytes() == out.read_bytes()
+    spark = CliRunner().invoke(
+        main,
+        ["dedup", str(source), "-o", str(tmp_path / "s"), "--engine", "spark", "--key", "plain"],
+    )
+    assert spark.exit_code == 2 and "--key works with the local engine only" in spark.output
+
+
+def test_convert_reads_opencc_style_arguments(tmp_path: Path) -> None:
+    source = tmp_path / "in.txt"
+    source.write_text("汉字转换\n", encoding="utf-8")
+    out = tmp_path / "out.txt"
+    done = CliRunner().invoke(
+        main, ["convert", "-c", "s2t.json", "-i", str(source), "-o", str(out)]
+    )
+    assert done.exit_code == 0, done.output
+    assert out.read_text("utf-8") == "漢字轉換\n"
