@@ -89,7 +89,9 @@ def test_python_examples(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyP
     checked = 0
     for block in blocks(page):
         if block.marker.startswith("file "):
-            (tmp_path / block.marker[5:].strip()).write_text(block.body, encoding="utf-8")
+            target = tmp_path / block.marker[5:].strip()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(block.body, encoding="utf-8")
         elif block.lang == "python" and block.marker != "skip":
             checked += _run_block(block, page.name, namespace)
     assert checked >= 1, f"{page.name}: no checked result in its examples"
@@ -109,8 +111,8 @@ def test_seed_walkthrough_output_is_real(tmp_path: Path, monkeypatch: pytest.Mon
     assert untimed(result.output) == untimed(recorded[0].body)
 
 
-def _hook() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("cli_reference", DOCS / "hooks/cli_reference.py")
+def _hook(name: str = "cli_reference") -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, DOCS / f"hooks/{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -157,6 +159,24 @@ def test_every_page_is_in_the_nav_and_every_pipeline_step_documented() -> None:
             assert f"`{option}`" in pipelines, f"option {option!r} of {name!r} is undocumented"
 
 
+API_MODULES = ("zhnorm", "zhnorm.io", "zhnorm.language_model", "zhnorm.spark")
+
+
+def _api_names() -> list[str]:
+    """Dotted names of the public functions and classes of the API reference's modules
+    (their ``__all__``; constants have no heading of their own)."""
+    import importlib
+    import inspect
+
+    names = []
+    for module_name in API_MODULES:
+        module = importlib.import_module(module_name)
+        for name in module.__all__:
+            if inspect.isfunction(getattr(module, name)) or inspect.isclass(getattr(module, name)):
+                names.append(f"{module_name}.{name}")
+    return names
+
+
 def test_mkdocs_build_strict(tmp_path: Path) -> None:
     site = tmp_path / "site"
     result = subprocess.run(
@@ -172,3 +192,57 @@ def test_mkdocs_build_strict(tmp_path: Path) -> None:
     for path in _command_paths():
         assert f"Usage: {path} [OPTIONS]" in cli_page
     assert (site / "pipelines" / "index.html").is_file()
+    figures_page = (site / "figures" / "index.html").read_text("utf-8")
+    for path in _hook("figures").FIGURES:
+        drawn = (site / path).read_text("utf-8")
+        assert drawn.startswith("<?xml") and "<svg" in drawn, path
+        assert f'src="{path.split("/")[-1]}"' in figures_page, f"{path} is not on the page"
+    api_page = (site / "api" / "index.html").read_text("utf-8")
+    for name in _api_names():
+        assert f'id="{name}"' in api_page, f"{name} is missing from the API reference"
+
+
+def test_figures_read_the_benchmark_tables() -> None:
+    figures = _hook("figures")
+    rows = figures.markdown_table(figures.bench_section("bench_dedup"), "Measure")
+    recall = [r for r in rows if r["Measure"].startswith("LSH recall")]
+    assert recall and all(0.0 < figures.number(r["zhnorm"]) <= 1.0 for r in recall)
+    assert figures.number("13,177") == 13177.0 and figures.number("**0.994**") == 0.994
+    assert figures.number("—") is None and figures.number("2.8 s / 346, 184") is None
+    for draw in (figures.bench_conversion, figures.bench_dedup, figures.bench_startup):
+        assert "<svg" in draw()
+
+
+def test_figures_refuse_a_table_they_cannot_chart() -> None:
+    figures = _hook("figures")
+    with pytest.raises(ValueError, match="no section of bench_convert"):
+        figures.bench_conversion("# Benchmarks\n")
+    renamed = "<!-- bench_convert:start -->\n| Measure | zhnorm |\n|---|---|\n| a | 1 |\n"
+    with pytest.raises(ValueError, match="no table with first column 'Metric'"):
+        figures.bench_conversion(renamed + "<!-- bench_convert:end -->\n")
+    no_rows = "<!-- bench_dedup:start -->\n| Measure | zhnorm | datasketch |\n|---|---|---|\n"
+    with pytest.raises(ValueError, match="no row whose 'Measure' matches"):
+        figures.bench_recall(no_rows + "| speed, docs/s | 1 | 2 |\n<!-- bench_dedup:end -->\n")
+
+
+def test_dedup_figure_splits_pairs_at_the_threshold() -> None:
+    from zhnorm.neardup.params import DEFAULT_THRESHOLD
+
+    figures = _hook("figures")
+    merged, kept_apart = figures.dedup_pair_similarities()
+    assert merged and kept_apart
+    assert min(merged) >= DEFAULT_THRESHOLD > max(kept_apart)
+    assert min(kept_apart) >= figures.NEAR_MISS_FLOOR
+
+
+def test_docstrings_read_as_markdown_in_the_api_reference() -> None:
+    rewrite = _hook("griffe_docstrings").markdown_docstring
+    doc = (
+        "Keys of :func:`~zhnorm.key.match_key` and :class:`zhnorm.Pipeline`.\n\n"
+        "    >>> [x][0]\n    ... \n    'x'\n\nAfter."
+    )
+    assert rewrite(doc) == (
+        "Keys of `match_key` and `zhnorm.Pipeline`.\n\n"
+        "    ```pycon\n    >>> [x][0]\n    ... \n    'x'\n    ```\n\nAfter."
+    )
+    assert rewrite("No doctest, no role.") == "No doctest, no role."

@@ -24,3 +24,22 @@ def test_list_results_are_compared() -> None:
     except AssertionError:
         return
     raise AssertionError("a wrong list result was not caught")
+
+
+def test_readme_is_an_index_page() -> None:
+    """The README is the package index page: installing from the index comes first, the
+    checkout's two quick-start commands are still there, and every relative link points
+    at a file of the repository (set the project URL to make them absolute on the index)."""
+    import re
+
+    text = (REPO / "README.md").read_text("utf-8")
+    sections = re.findall(r"^## (.+)$", text, re.M)
+    assert sections[0] == "Install"
+    first_block = next(b for b in blocks(REPO / "README.md"))
+    assert first_block.body.strip() == "pip install zhnorm"
+    assert re.search(r"^make demo +# ", text, re.M) and re.search(r"^make test +# ", text, re.M)
+    links = re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", text)
+    relative = [link for link in links if not re.match(r"[a-z]+://", link)]
+    assert len(relative) >= 10
+    for link in relative:
+        assert (REPO / link).is_file(), f"README links to {link}, which does not exist"
