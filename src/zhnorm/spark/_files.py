@@ -48,8 +48,10 @@ from ._frame import SPILL, with_row_index
 from ._inputs import (
     SparkFile,
     first_rows,
+    is_local,
     list_inputs,
     local_inputs,
+    local_path,
     raise_read_errors,
     read_failure,
     read_lines,
@@ -266,6 +268,7 @@ def dedup_files(
         conf.update(spark_conf or {})
         spark = spark or session(master, app_name="zhnorm dedup", conf=conf)
         outputs = Outputs(spark)
+        leftovers: list[str] = []
         try:
             counts = _run(
                 spark, outputs, inputs, local, output, clusters, params, threshold, keep,
@@ -273,6 +276,7 @@ def dedup_files(
             )  # fmt: skip
             outputs.commit()
         except BaseException as exc:
+            leftovers = [local_path(t) for t, _ in outputs.pending if is_local(t)]
             outputs.abort()
             unreadable = read_failure(exc)
             if unreadable is not None:
@@ -281,6 +285,10 @@ def dedup_files(
         finally:
             if owned:
                 spark.stop()
+            # A task still running when the run failed may have written into a temporary
+            # output after it was removed: remove it again once the session is stopped.
+            for temp in leftovers:
+                shutil.rmtree(temp, ignore_errors=True)
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
