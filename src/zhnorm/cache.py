@@ -9,9 +9,11 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import IO, Any
 
-__all__ = ["cache_dir", "cached_strings"]
+__all__ = ["cache_dir", "cached_strings", "stamped_cache_file", "write_cache_file"]
 
 
 def cache_dir() -> str | None:
@@ -24,6 +26,43 @@ def cache_dir() -> str | None:
         xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
         root = os.path.join(xdg, "zhnorm")
     return root
+
+
+def stamped_cache_file(name: str, magic: str, sources: Iterable[str], suffix: str) -> Path | None:
+    """Where a table derived from the files ``sources`` is cached: ``NAME-DIGEST.SUFFIX``
+    in :func:`cache_dir`, the digest of ``magic`` (the table's format) and each source's
+    path, size and modification time (a source that cannot be read is left out), so a
+    changed source builds a new table; ``None`` when caching is off."""
+    root = cache_dir()
+    if root is None:
+        return None
+    stamp = [magic]
+    for source in sources:
+        try:
+            info = os.stat(source)
+        except OSError:
+            continue
+        stamp.append(f"{source}:{info.st_size}:{info.st_mtime_ns}")
+    digest = hashlib.sha256("|".join(stamp).encode()).hexdigest()[:32]
+    return Path(root) / f"{name}-{digest}.{suffix}"
+
+
+def write_cache_file(
+    path: Path, write: Callable[[IO[Any]], object], *, binary: bool = False
+) -> None:
+    """Write a cache file atomically with ``write(handle)`` (text, UTF-8, unless
+    ``binary``); a cache folder that cannot be written only costs a rebuild next time."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        mode = "wb" if binary else "w"
+        encoding = None if binary else "utf-8"
+        with tempfile.NamedTemporaryFile(
+            mode, encoding=encoding, dir=path.parent, delete=False, suffix=".partial"
+        ) as handle:
+            write(handle)
+        os.replace(handle.name, path)
+    except OSError:
+        pass
 
 
 def cached_strings(name: str, inputs: str, build: Callable[[], list[str]]) -> list[str]:
@@ -48,13 +87,5 @@ def cached_strings(name: str, inputs: str, build: Callable[[], list[str]]) -> li
     except (OSError, ValueError):
         pass
     table = build()
-    try:
-        os.makedirs(root, exist_ok=True)
-        with tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", dir=root, delete=False, suffix=".partial"
-        ) as partial:
-            json.dump(table, partial, ensure_ascii=False)
-        os.replace(partial.name, path)
-    except OSError:
-        pass
+    write_cache_file(Path(path), lambda handle: json.dump(table, handle, ensure_ascii=False))
     return table

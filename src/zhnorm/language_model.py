@@ -41,19 +41,17 @@ from __future__ import annotations
 
 import enum
 import functools
-import hashlib
 import importlib.util
 import itertools
 import math
 import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from .cache import cache_dir
+from .cache import stamped_cache_file, write_cache_file
 from .chardata import is_han
 
 __all__ = [
@@ -402,17 +400,10 @@ def _build(source: str | None) -> dict[str, npt.NDArray[np.float64] | npt.NDArra
 
 
 def _cache_file(source: str) -> Path | None:
-    root = cache_dir()
-    if root is None:
-        return None
     from .script.dictionary import data_file
 
-    stamps = [_MAGIC]
-    for path in (source, data_file("TSCharacters.txt")):
-        info = os.stat(path)
-        stamps.append(f"{path}:{info.st_size}:{info.st_mtime_ns}")
-    digest = hashlib.sha256("|".join(stamps).encode()).hexdigest()[:32]
-    return Path(root) / f"char-model-{digest}.npz"
+    sources = (source, data_file("TSCharacters.txt"))
+    return stamped_cache_file("char-model", _MAGIC, sources, "npz")
 
 
 def _load(path: Path) -> dict[str, np.ndarray] | None:
@@ -429,13 +420,7 @@ def _load(path: Path) -> dict[str, np.ndarray] | None:
 
 
 def _store(path: Path, tables: dict[str, np.ndarray]) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".partial") as f:
-            np.savez(f, **tables)  # type: ignore[arg-type]
-        os.replace(f.name, path)
-    except OSError:
-        pass
+    write_cache_file(path, lambda handle: np.savez(handle, **tables), binary=True)  # type: ignore[arg-type]
 
 
 @functools.lru_cache(maxsize=1)

@@ -29,19 +29,17 @@ with bigrams of the document itself.  The character facts the scores rest on are
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import importlib.util
 import itertools
 import json
 import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from ..cache import cache_dir, cached_strings
+from ..cache import cached_strings, stamped_cache_file, write_cache_file
 from ..chardata import (
     BIG5_COMMON_CODES,
     BIG5_LESS_COMMON_LEADS,
@@ -265,25 +263,13 @@ _LEXICON_MAGIC = "ZHNLEX1"
 
 
 def _lexicon_cache_file() -> Path | None:
-    """Where the derived bigram tables are cached (same place and switch as the
-    converter's trie cache: ``ZHNORM_CACHE_DIR``, empty to disable), keyed by the
-    source files' sizes and dates."""
-    root = cache_dir()
-    if root is None:
-        return None
-    stamp = [_LEXICON_MAGIC]
+    """Where the derived bigram tables are cached (:func:`zhnorm.cache.stamped_cache_file`:
+    ``ZHNORM_CACHE_DIR``, empty to disable), keyed by the source files' sizes and dates."""
     sources = [data_file(name) for name in _OPENCC_PHRASES]
     spec = importlib.util.find_spec("pypinyin")
     if spec is not None and spec.origin:
         sources.append(os.path.join(os.path.dirname(spec.origin), "phrases_dict.py"))
-    for source in sources:
-        try:
-            info = os.stat(source)
-        except OSError:
-            continue
-        stamp.append(f"{source}:{info.st_size}:{info.st_mtime_ns}")
-    digest = hashlib.sha256("|".join(stamp).encode()).hexdigest()[:32]
-    return Path(root) / f"lexicon-{digest}.json"
+    return stamped_cache_file("lexicon", _LEXICON_MAGIC, sources, "json")
 
 
 class Neighbours:
@@ -360,15 +346,7 @@ class _Lexicon:
             "lefts": self.lefts,
             "rights": self.rights,
         }
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(
-                "w", encoding="utf-8", dir=path.parent, delete=False
-            ) as handle:
-                json.dump(payload, handle, ensure_ascii=False)
-            os.replace(handle.name, path)
-        except OSError:
-            pass
+        write_cache_file(path, lambda handle: json.dump(payload, handle, ensure_ascii=False))
 
 
 @lru_cache(maxsize=1)

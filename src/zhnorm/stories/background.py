@@ -35,15 +35,12 @@ like zhnorm's other derived data (``ZHNORM_CACHE_DIR``, empty to disable).
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import math
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..cache import cache_dir
+from ..cache import stamped_cache_file, write_cache_file
 from ..language_model import jieba_dictionary, word_counts
 
 __all__ = ["UNIFORM", "Background", "background"]
@@ -151,12 +148,7 @@ def _read_dictionary(path: str) -> dict[str, object]:
 
 
 def _cache_file(source: str) -> Path | None:
-    root = cache_dir()
-    if root is None:
-        return None
-    info = os.stat(source)
-    stamp = f"{_MAGIC}|{source}:{info.st_size}:{info.st_mtime_ns}"
-    return Path(root) / f"story-background-{hashlib.sha256(stamp.encode()).hexdigest()[:32]}.json"
+    return stamped_cache_file("story-background", _MAGIC, [source], "json")
 
 
 def _load(path: Path) -> dict[str, object] | None:
@@ -170,15 +162,8 @@ def _load(path: Path) -> dict[str, object] | None:
 
 
 def _store(path: Path, tables: dict[str, object]) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", dir=path.parent, delete=False, suffix=".partial"
-        ) as handle:
-            json.dump({"magic": _MAGIC, **tables}, handle, ensure_ascii=False)
-        os.replace(handle.name, path)
-    except OSError:
-        pass
+    payload = {"magic": _MAGIC, **tables}
+    write_cache_file(path, lambda handle: json.dump(payload, handle, ensure_ascii=False))
 
 
 @functools.lru_cache(maxsize=1)
