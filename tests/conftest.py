@@ -100,3 +100,27 @@ def compress(codec: str, data: bytes) -> bytes:
         return lzma.compress(data)
     zstandard = pytest.importorskip("zstandard")
     return bytes(zstandard.ZstdCompressor().compress(data))
+
+
+def local_spark(extra_conf: dict[str, str] | None = None) -> Iterator[Any]:
+    """The body of the test modules' ``spark`` fixtures: a ``local[2]`` session whose
+    executors run this venv, quiet, stopped at the end unless it was already running."""
+    import sys
+
+    from pyspark.sql import SparkSession
+
+    import zhnorm.spark as zs
+
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+    started = SparkSession.getActiveSession() is None
+    session = zs.session(
+        "local[2]",
+        app_name="zhnorm-tests",
+        shuffle_partitions=4,
+        conf={"spark.ui.enabled": "false", "spark.default.parallelism": "2", **(extra_conf or {})},
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    if started:
+        session.stop()

@@ -6,7 +6,6 @@ pyspark comes with the test extra; nothing here is skipped when it is missing.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -20,26 +19,12 @@ import zhnorm
 import zhnorm.spark as zs
 from zhnorm import FixConfig, KeyConfig, Pipeline
 
-from .conftest import REPO, SEEDS, SHARED_DATA, read_jsonl_texts
+from .conftest import REPO, SEEDS, SHARED_DATA, local_spark, read_jsonl_texts
 
 
 @pytest.fixture(scope="session")
 def spark() -> Iterator[SparkSession]:
-    os.environ["PYSPARK_PYTHON"] = sys.executable  # the executors run this venv
-    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
-    session = zs.session(
-        "local[2]",
-        app_name="zhnorm-tests",
-        shuffle_partitions=4,
-        conf={
-            "spark.ui.enabled": "false",
-            "spark.default.parallelism": "2",
-            "spark.sql.execution.arrow.maxRecordsPerBatch": "500",
-        },
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
+    yield from local_spark({"spark.sql.execution.arrow.maxRecordsPerBatch": "500"})
 
 
 # --- the optional dependency ---------------------------------------------------------

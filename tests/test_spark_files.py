@@ -33,7 +33,7 @@ from zhnorm.cli import main
 from zhnorm.io import InputError, OutputError
 from zhnorm.neardup.files import dedup_files as local_dedup_files
 
-from .conftest import REPO
+from .conftest import REPO, local_spark
 
 SRC = REPO / "src"
 POOL = (
@@ -77,19 +77,7 @@ def _jsons(lines: list[str]) -> list[Any]:
 
 @pytest.fixture(scope="module")
 def spark() -> Iterator[SparkSession]:
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
-    started = SparkSession.getActiveSession() is None
-    session = zs.session(
-        "local[2]",
-        app_name="zhnorm-tests",
-        shuffle_partitions=4,
-        conf={"spark.ui.enabled": "false", "spark.default.parallelism": "2"},
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    if started:
-        session.stop()
+    yield from local_spark()
 
 
 def _compare_with_local(

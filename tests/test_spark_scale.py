@@ -22,7 +22,7 @@ from zhnorm.cli import main
 from zhnorm.neardup import dedup
 from zhnorm.neardup.files import dedup_files as local_dedup_files
 
-from .conftest import REPO
+from .conftest import REPO, local_spark
 
 POOL = (
     "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面"
@@ -160,19 +160,7 @@ def test_cli_spark_conf_reaches_the_session_and_no_corpus_through_the_driver(
 
 @pytest.fixture(scope="module")
 def spark() -> Iterator[SparkSession]:
-    os.environ["PYSPARK_PYTHON"] = sys.executable
-    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
-    started = SparkSession.getActiveSession() is None
-    session = zs.session(
-        "local[2]",
-        app_name="zhnorm-tests",
-        shuffle_partitions=4,
-        conf={"spark.ui.enabled": "false", "spark.default.parallelism": "2"},
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    if started:
-        session.stop()
+    yield from local_spark()
 
 
 def test_spark_conf_with_a_running_session_is_refused(spark: SparkSession, tmp_path: Path) -> None:
