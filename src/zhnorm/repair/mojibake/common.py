@@ -63,6 +63,29 @@ RUN_CAP = 240  # characters of a garbled run examined at most
 LOST_BYTE = -1  # a lost-mark character in the byte stream of a segment
 
 
+WHOLE_RUN_LIMIT = 4000
+"""Characters of one run read whole at most."""
+
+
+def shows(ch: str, codec: str) -> bool:
+    """Whether a ``codec`` reader can show ``ch`` (a line break ends every run)."""
+    return ch not in "\n\r" and reader_bytes(ch, codec) is not None
+
+
+def shown_run(
+    text: str, h0: int, codec: str, lo_bound: int = 0, hi_bound: int | None = None
+) -> tuple[int, int]:
+    """``(lo, hi)``: the characters around position ``h0`` of ``text`` a ``codec``
+    reader shows, within ``lo_bound:hi_bound`` and :data:`WHOLE_RUN_LIMIT` each way."""
+    hi_bound = len(text) if hi_bound is None else hi_bound
+    lo = hi = h0
+    while lo > lo_bound and h0 - lo < WHOLE_RUN_LIMIT and shows(text[lo - 1], codec):
+        lo -= 1
+    while hi < hi_bound and hi - h0 < WHOLE_RUN_LIMIT and shows(text[hi], codec):
+        hi += 1
+    return lo, hi
+
+
 def char_class(cps: list[int]) -> str:
     """Regex character class (without brackets) of the given code points."""
     cps = sorted(set(cps))

@@ -30,17 +30,12 @@ from ...chardata import is_han
 from ..model import char_model
 from ..plausibility import bigram_share, fluency, is_rare
 from ..types import Edit
-from .common import LATIN_CODECS, OTHER_SINGLE_BYTE_CODECS, reader_bytes
+from .common import LATIN_CODECS, OTHER_SINGLE_BYTE_CODECS, reader_bytes, shown_run, shows
 from .gates import acceptable, reads_as_words
 from .prefilter import hit_ok, trigger
 
-RUN_LIMIT = 4000  # characters of one run read whole at most
 # (writer read with, narrower codec named when it reads the bytes too)
 _WRITERS = (("gb18030", "gbk"), ("big5hkscs", "big5"))
-
-
-def _shows(ch: str, codec: str) -> bool:
-    return ch not in "\n\r" and reader_bytes(ch, codec) is not None
 
 
 def _read(data: bytes, codec: str) -> str | None:
@@ -69,11 +64,7 @@ def _run_reading(
 ) -> Edit | None:
     """The whole run around the hit ``text[h0:h1]`` a ``codec`` reader shows, read by
     the better writer, if it passes the gates."""
-    lo, hi = h0, h0
-    while lo > lo_bound and h0 - lo < RUN_LIMIT and _shows(text[lo - 1], codec):
-        lo -= 1
-    while hi < hi_bound and hi - h0 < RUN_LIMIT and _shows(text[hi], codec):
-        hi += 1
+    lo, hi = shown_run(text, h0, codec, lo_bound, hi_bound)
     while lo < hi and text[lo].isascii():
         lo += 1
     # Spaces at the end are the clean text's (no Big5 trail is A0; a GBK one is rare).
@@ -145,13 +136,9 @@ def _utf8_elsewhere(text: str, h0: int, h1: int) -> bool:
     (mac-roman, cp1251...) shows is UTF-8 from end to end: UTF-8 mojibake, left to the
     window walk (``ÊµãËØïÊñ∞Èóª`` = 测试新闻 shows partly in Latin-1 too)."""
     for codec in OTHER_SINGLE_BYTE_CODECS:
-        if not all(_shows(ch, codec) for ch in text[h0:h1]):
+        if not all(shows(ch, codec) for ch in text[h0:h1]):
             continue
-        lo, hi = h0, h0
-        while lo > 0 and h0 - lo < RUN_LIMIT and _shows(text[lo - 1], codec):
-            lo -= 1
-        while hi < len(text) and hi - h0 < RUN_LIMIT and _shows(text[hi], codec):
-            hi += 1
+        lo, hi = shown_run(text, h0, codec)
         run = text[lo:hi].strip()
         if run.isascii():
             continue

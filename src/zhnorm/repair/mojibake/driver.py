@@ -31,7 +31,7 @@ from ..plausibility import fluency, is_rare
 from ..types import Edit, apply_edits
 from .big5_read_as_gbk import DBCS_PAIRS, DBCS_PROOF, dbcs_bytes, dbcs_spans
 from .clean_text import edges_ok
-from .common import LATIN_CODECS, PAIRS, RUN_CAP, SINGLE_BYTE_CODECS, reader_bytes
+from .common import LATIN_CODECS, PAIRS, RUN_CAP, SINGLE_BYTE_CODECS, reader_bytes, shown_run
 from .dbcs_as_single_byte import pick_dbcs_reading
 from .dbcs_in_step import in_step_spans
 from .dbcs_whole_run import whole_dbcs_runs
@@ -274,7 +274,6 @@ def _layered(edit: Edit) -> Edit:
     )
 
 
-_WHOLE_RUN_CAP = 4000  # characters of one run read whole at most
 _MAX_LAYERS = 3
 
 
@@ -311,11 +310,7 @@ def _whole_runs(text: str, hits: list[tuple[int, int]]) -> list[Edit]:
         for codec in LATIN_CODECS:
             if h0 < failed[codec]:
                 continue
-            lo, hi = h0, h0
-            while lo > 0 and h0 - lo < _WHOLE_RUN_CAP and _shows(text[lo - 1], codec):
-                lo -= 1
-            while hi < len(text) and hi - h0 < _WHOLE_RUN_CAP and _shows(text[hi], codec):
-                hi += 1
+            lo, hi = shown_run(text, h0, codec)
             failed[codec] = hi
             # Punctuation next to the run that the reader can also show (``”`` is byte
             # 94 in cp1252) is not part of it: the run starts on a UTF-8 lead byte and
@@ -372,10 +367,6 @@ def _utf8_lead(ch: str, codec: str) -> bool:
     of two or more bytes."""
     got = reader_bytes(ch, codec)
     return got is not None and 0xC2 <= got[0] <= 0xF4
-
-
-def _shows(ch: str, codec: str) -> bool:
-    return ch not in "\n\r" and reader_bytes(ch, codec) is not None
 
 
 def find_mojibake(text: str) -> list[Edit]:
