@@ -19,8 +19,10 @@ Two modes, each in a fresh interpreter:
     * ``{"op": "run", "task": "text"|"docs", "workers": N}`` -> ``{"seconds": ...}``;
     * ``{"op": "stats"}`` -> ``{"peak_rss_kib": ...}`` (see :func:`peak_rss_kib`).
 
-MODULE is ``zhnorm`` (``zhnorm.Converter``) or ``opencc`` (``opencc.OpenCC``; the official
-binding or opencc-python-reimplemented, whichever the interpreter has).
+MODULE is ``zhnorm`` (``zhnorm.Converter``), ``opencc`` (``opencc.OpenCC``; the official
+binding or opencc-python-reimplemented, whichever the interpreter has) or ``zhconv_rs``
+(``zhconv_rs.zhconv`` with the target variant nearest the OpenCC configuration:
+``zh-hant`` for s2t, ``zh-hans`` for t2s; its rules are MediaWiki's, so its output differs).
 """
 
 from __future__ import annotations
@@ -35,7 +37,15 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-MODULES = ("zhnorm", "opencc")
+MODULES = ("zhnorm", "opencc", "zhconv_rs")
+ZHCONV_TARGETS = {"s2t": "zh-hant", "t2s": "zh-hans"}
+
+
+class _CallableConverter:
+    """A ``convert`` method over a plain conversion function."""
+
+    def __init__(self, function: Any) -> None:
+        self.convert = function
 
 
 def open_converter(module: str, config: str) -> Any:
@@ -48,6 +58,11 @@ def open_converter(module: str, config: str) -> Any:
         import opencc
 
         return opencc.OpenCC(config)
+    if module == "zhconv_rs":
+        import zhconv_rs
+
+        target = ZHCONV_TARGETS[config]
+        return _CallableConverter(lambda text: zhconv_rs.zhconv(text, target))
     raise ValueError(f"unknown module {module!r}; expected one of {MODULES}")
 
 
@@ -111,7 +126,9 @@ def serve(module: str, config: str, docs_path: str) -> None:
         op = request["op"]
         reply: dict[str, object]
         if op == "hello":
-            distribution = "zhnorm" if module == "zhnorm" else _opencc_distribution()
+            distribution = module.replace("_", "-")  # zhnorm, zhconv-rs
+            if module == "opencc":
+                distribution = _opencc_distribution()
             reply = {
                 "file": sys.modules[module].__file__,
                 "distribution": distribution,

