@@ -233,7 +233,7 @@ def test_every_record_rejected_is_a_failure_even_with_skip_bad(tmp_path: Path) -
         assert "5 rejected" in result.stderr, name
         assert "every record was rejected (5 of 5; see " in result.stderr, name
         fatal = CliRunner().invoke(main, args)  # without --skip-bad: the first one stops it
-        assert fatal.exit_code == 1 and "in.jsonl:1: record has no field 'text'" in (
+        assert fatal.exit_code == 1 and "in.jsonl:1: record has no field 'text' or it is null" in (
             fatal.stderr
         ), name
         with_field = CliRunner().invoke(main, [*args, *skip, "--text-field", "body"])

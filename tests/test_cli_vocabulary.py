@@ -86,3 +86,32 @@ def test_convert_reads_opencc_style_arguments(tmp_path: Path) -> None:
     )
     assert done.exit_code == 0, done.output
     assert out.read_text("utf-8") == "漢字轉換\n"
+
+
+@pytest.mark.parametrize("command", ["convert", "fix"])
+def test_a_file_named_jsonl_is_read_as_records(command: str, tmp_path: Path) -> None:
+    """As dedup, paragraphs and reuse do, convert and fix read a .jsonl input as records
+    without --jsonl (they used to repair its raw lines as prose, keys and all)."""
+    source = tmp_path / "in.jsonl"
+    text = "软件\u200b测试"  # fix removes the zero-width space, convert gives 軟件測試
+    source.write_text(json.dumps({"id": 1, "text": text}) + '\n{"id": 2}\n', "utf-8")
+    out = tmp_path / "out.jsonl"
+    fatal = CliRunner().invoke(main, [command, str(source), "-o", str(out)])
+    assert fatal.exit_code == 1 and f"{source}:2: record has no field 'text'" in fatal.output
+    done = CliRunner().invoke(main, [command, str(source), "-o", str(out), "--skip-bad"])
+    assert done.exit_code == 0, done.output
+    (record,) = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert record["id"] == 1 and record["text"] != text  # a record, its field changed
+
+
+@pytest.mark.parametrize("command", ["convert", "fix"])
+def test_text_and_jsonl_inputs_are_not_mixed_silently(command: str, tmp_path: Path) -> None:
+    text, records = tmp_path / "a.txt", tmp_path / "b.jsonl"
+    text.write_text("中国\n", "utf-8")
+    records.write_text('{"text": "中国"}\n', "utf-8")
+    mixed = CliRunner().invoke(main, [command, str(text), str(records)])
+    assert mixed.exit_code == 2 and "b.jsonl is JSONL but other inputs are text" in mixed.output
+    skip = CliRunner().invoke(main, [command, str(text), "--skip-bad"])
+    assert skip.exit_code == 2 and "--skip-bad rejects bad JSONL records" in skip.output
+    both = CliRunner().invoke(main, [command, "-q", "--jsonl", str(records)])
+    assert both.exit_code == 0 and json.loads(both.stdout)["text"] in ("中国", "中國")

@@ -68,7 +68,7 @@ def test_bad_records_name_file_line_and_reason(tmp_path: Path) -> None:
     assert isinstance(out[0], Record) and out[0].id == "1"
     reasons = [(r.line, r.reason) for r in out if isinstance(r, BadRecord)]
     assert reasons == [
-        (2, "record has no field 'text'"),
+        (2, "record has no field 'text' or it is null"),
         (3, "field 'text' is int, expected a string"),
         (4, "record is not a JSON object"),
         (5, "record has no id field 'id'"),

@@ -343,7 +343,7 @@ def test_cli_counts_and_exit_status(spark: SparkSession, tmp_path: Path) -> None
     ran = CliRunner().invoke(main, [*base, str(bad), "-o", str(tmp_path / "k2.jsonl")])
     assert ran.exit_code == 1
     assert ran.output == (
-        f"Error: {bad}:31: record has no field 'text' "
+        f"Error: {bad}:31: record has no field 'text' or it is null "
         "(use --skip-bad to write bad records to a rejects file)\n"
     )
     assert not (tmp_path / "k2.jsonl").exists()

@@ -12,6 +12,7 @@ import dataclasses
 import functools
 import json
 import logging
+import os
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -19,6 +20,7 @@ from typing import Any, TypeVar
 import click
 
 from ..io import DEFAULT_ENCODING, ENCODING_NAMES, AtomicOutput, RunCounts
+from ..io.inputs import input_kind
 from ..io.progress import finished_phases, logger, set_silent
 from ..key import KEY_NAMES, named_key
 from ..textreuse.alignment import AlignOptions
@@ -231,10 +233,42 @@ def spark_options(command: F) -> F:
     )(command)
 
 
+def records_by_name(inputs: tuple[str, ...], jsonl: bool, skip_bad: bool) -> bool:
+    """Whether ``convert``/``fix`` read JSONL records: with ``--jsonl``, or when every
+    input is a file named as JSONL (``.jsonl``, ``.ndjson``, ``.json``, compressed too).
+    A JSONL file among text inputs, or ``--skip-bad`` for text (which has no records to
+    reject), is a usage error rather than a run that treats records as prose."""
+    files = [name for name in inputs if name != "-" and not os.path.isdir(name)]
+    named_jsonl = [name for name in files if input_kind(name) == "jsonl"]
+    if not jsonl and named_jsonl:
+        if len(named_jsonl) < len(inputs):
+            raise click.UsageError(
+                f"{named_jsonl[0]} is JSONL but other inputs are text: pass --jsonl to read "
+                "every input as JSONL records, or convert them in separate runs"
+            )
+        jsonl = True
+    if skip_bad and not jsonl:
+        raise click.UsageError(
+            "--skip-bad rejects bad JSONL records: pass --jsonl (for text inputs, "
+            "--errors replace substitutes undecodable bytes)"
+        )
+    return jsonl
+
+
+def _records_by_name(command: F) -> F:
+    @functools.wraps(command)
+    def decided(*args: Any, **kwargs: Any) -> Any:
+        kwargs["jsonl"] = records_by_name(kwargs["inputs"], kwargs["jsonl"], kwargs["skip_bad"])
+        return command(*args, **kwargs)
+
+    return decided  # type: ignore[return-value]
+
+
 def record_stream_options(verb: str) -> Callable[[F], F]:
     """INPUTS (and ``-i``), -o, --jsonl/--text-field, --errors, --encoding,
     --skip-bad/--rejects, --quiet: the commands that stream text files or JSONL records
-    to an output (``convert``, ``fix``)."""
+    to an output (``convert``, ``fix``).  Inputs named as JSONL are read as records
+    without ``--jsonl`` (:func:`records_by_name`)."""
     return options(
         click.argument("inputs", nargs=-1, type=click.Path(allow_dash=True)),
         input_option,
@@ -245,7 +279,10 @@ def record_stream_options(verb: str) -> Callable[[F], F]:
             help="Output file (default stdout). Written atomically: it appears only on success.",
         ),
         click.option(
-            "--jsonl", is_flag=True, help=f"Inputs are JSONL; {verb} one field per record."
+            "--jsonl",
+            is_flag=True,
+            help=f"Inputs are JSONL; {verb} one field per record (implied when every input "
+            "is named .jsonl/.ndjson/.json, also compressed).",
         ),
         text_field_option(f"Field to {verb} with --jsonl."),
         errors_option(
@@ -257,6 +294,7 @@ def record_stream_options(verb: str) -> Callable[[F], F]:
             "Where --skip-bad writes rejected lines (default OUTPUT.rejects.jsonl).",
         ),
         quiet_option(),
+        _records_by_name,
     )
 
 

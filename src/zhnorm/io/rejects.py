@@ -71,7 +71,7 @@ def not_a_json_object() -> str:
 
 
 def no_text_field(field: str) -> str:
-    return f"record has no field {field!r}"
+    return f"record has no field {field!r} or it is null"
 
 
 def not_a_string(field: str, type_name: str) -> str:
