@@ -110,8 +110,27 @@ def test_text_and_jsonl_inputs_are_not_mixed_silently(command: str, tmp_path: Pa
     text.write_text("中国\n", "utf-8")
     records.write_text('{"text": "中国"}\n', "utf-8")
     mixed = CliRunner().invoke(main, [command, str(text), str(records)])
-    assert mixed.exit_code == 2 and "b.jsonl is JSONL but other inputs are text" in mixed.output
+    assert (
+        mixed.exit_code == 2 and "b.jsonl holds records but other inputs are text" in mixed.output
+    )
     skip = CliRunner().invoke(main, [command, str(text), "--skip-bad"])
-    assert skip.exit_code == 2 and "--skip-bad rejects bad JSONL records" in skip.output
+    assert skip.exit_code == 2 and "--skip-bad rejects bad records" in skip.output
     both = CliRunner().invoke(main, [command, "-q", "--jsonl", str(records)])
     assert both.exit_code == 0 and json.loads(both.stdout)["text"] in ("中国", "中國")
+
+
+def test_parquet_records_in_and_out(tmp_path: Path) -> None:
+    """A .parquet input is records too, and -o *.parquet writes Parquet (it wrote JSONL
+    into a file named .parquet); Parquet output of plain text is a usage error."""
+    pq = pytest.importorskip("pyarrow.parquet")
+    import pyarrow as pa
+
+    source, out = tmp_path / "in.parquet", tmp_path / "out.parquet"
+    pq.write_table(pa.table({"id": [1, 2], "text": ["软件", "鼠标"]}), source)
+    done = CliRunner().invoke(main, ["convert", "-q", str(source), "-o", str(out)])
+    assert done.exit_code == 0, done.output
+    assert pq.read_table(out).to_pylist() == [{"id": 1, "text": "軟件"}, {"id": 2, "text": "鼠標"}]
+    text = tmp_path / "a.txt"
+    text.write_text("软件\n", "utf-8")
+    refused = CliRunner().invoke(main, ["fix", str(text), "-o", str(tmp_path / "a.parquet")])
+    assert refused.exit_code == 2 and "Parquet output holds records" in refused.output

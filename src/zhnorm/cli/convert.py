@@ -6,7 +6,15 @@ import re
 
 import click
 
-from ..io import AtomicOutput, RunCounts, check_outputs, map_jsonl, rejects_for, text_inputs
+from ..io import (
+    AtomicOutput,
+    RecordWriter,
+    RunCounts,
+    check_outputs,
+    map_jsonl,
+    rejects_for,
+    text_inputs,
+)
 from ..script import CONFIG_NAMES, Converter
 from ..script.dictionary import DictionaryFormatError
 from .options import finish, record_stream_options
@@ -64,21 +72,21 @@ def convert(
     bad = rejects_for(skip_bad and jsonl, output, rejects)
     check_outputs(inputs, [output or "-", bad.path])
     counts = RunCounts("convert", rejects_path=bad.path)
-    with AtomicOutput(output) as out, bad:
-        if jsonl:
+    if jsonl:
+        with RecordWriter(output, inputs=inputs) as records, bad:
             map_jsonl(
                 lambda text, _file, _line: converter.convert(text),
                 inputs,
-                out,
+                records,
                 text_field=text_field,
                 errors=errors,
                 rejects=bad,
                 counts=counts,
                 encoding=encoding,
             )
-        else:
-            for _name, chunks in text_inputs(inputs, errors, encoding=encoding):
-                for converted in converter.iter_convert(chunks):
-                    out.write(converted)
-    if jsonl:
         finish(counts)
+        return
+    with AtomicOutput(output) as out:
+        for _name, chunks in text_inputs(inputs, errors, encoding=encoding):
+            for converted in converter.iter_convert(chunks):
+                out.write(converted)

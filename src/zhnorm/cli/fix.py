@@ -9,6 +9,7 @@ import click
 
 from ..io import (
     AtomicOutput,
+    RecordWriter,
     RunCounts,
     check_outputs,
     dumps_record,
@@ -101,7 +102,8 @@ def fix(
     check_outputs(inputs, [output or "-", explain_path, bad.path])
     counts = RunCounts("fix", rejects_path=bad.path)
     with ExitStack() as stack:
-        out = stack.enter_context(AtomicOutput(output))
+        records = stack.enter_context(RecordWriter(output, inputs=inputs)) if jsonl else None
+        out = None if jsonl else stack.enter_context(AtomicOutput(output))
         explain_out = None
         if explain and explain_file not in (None, "-"):
             explain_out = stack.enter_context(AtomicOutput(explain_file))
@@ -123,10 +125,11 @@ def fix(
 
         if jsonl:
             stack.enter_context(bad)
+            assert records is not None
             map_jsonl(
                 repair,
                 inputs,
-                out,
+                records,
                 text_field=text_field,
                 errors=errors,
                 rejects=bad,
@@ -134,6 +137,7 @@ def fix(
                 encoding=encoding,
             )
         else:
+            assert out is not None
             for name, chunks in text_inputs(inputs, errors, encoding=encoding):
                 out.write(repair("".join(chunks), name, None))
     if jsonl:

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import click
 
-from ..io import DEFAULT_ENCODING, ENCODING_NAMES, AtomicOutput, RunCounts
+from ..io import DEFAULT_ENCODING, ENCODING_NAMES, AtomicOutput, RunCounts, write_format
 from ..io.inputs import input_kind
 from ..io.progress import finished_phases, logger, set_silent
 from ..key import KEY_NAMES, named_key
@@ -233,32 +233,39 @@ def spark_options(command: F) -> F:
     )(command)
 
 
-def records_by_name(inputs: tuple[str, ...], jsonl: bool, skip_bad: bool) -> bool:
-    """Whether ``convert``/``fix`` read JSONL records: with ``--jsonl``, or when every
-    input is a file named as JSONL (``.jsonl``, ``.ndjson``, ``.json``, compressed too).
-    A JSONL file among text inputs, or ``--skip-bad`` for text (which has no records to
-    reject), is a usage error rather than a run that treats records as prose."""
+def records_by_name(
+    inputs: tuple[str, ...], jsonl: bool, skip_bad: bool, output: str | None = None
+) -> bool:
+    """Whether ``convert``/``fix`` read records: with ``--jsonl``, or when every input
+    is a file named as records (``.jsonl``, ``.ndjson``, ``.json``, also compressed, or
+    ``.parquet``).  A record file among text inputs, ``--skip-bad`` for text (which has
+    no records to reject) or Parquet output of text is a usage error rather than a run
+    that treats records as prose."""
     files = [name for name in inputs if name != "-" and not os.path.isdir(name)]
-    named_jsonl = [name for name in files if input_kind(name) == "jsonl"]
-    if not jsonl and named_jsonl:
-        if len(named_jsonl) < len(inputs):
+    named = [name for name in files if input_kind(name) in ("jsonl", "parquet")]
+    if not jsonl and named:
+        if len(named) < len(inputs):
             raise click.UsageError(
-                f"{named_jsonl[0]} is JSONL but other inputs are text: pass --jsonl to read "
-                "every input as JSONL records, or convert them in separate runs"
+                f"{named[0]} holds records but other inputs are text: pass --jsonl to read "
+                "every input as records, or give them to separate runs"
             )
         jsonl = True
     if skip_bad and not jsonl:
         raise click.UsageError(
-            "--skip-bad rejects bad JSONL records: pass --jsonl (for text inputs, "
+            "--skip-bad rejects bad records: pass --jsonl (for text inputs, "
             "--errors replace substitutes undecodable bytes)"
         )
+    if not jsonl and write_format(output) == "parquet":
+        raise click.UsageError(f"{output}: Parquet output holds records: pass --jsonl")
     return jsonl
 
 
 def _records_by_name(command: F) -> F:
     @functools.wraps(command)
     def decided(*args: Any, **kwargs: Any) -> Any:
-        kwargs["jsonl"] = records_by_name(kwargs["inputs"], kwargs["jsonl"], kwargs["skip_bad"])
+        kwargs["jsonl"] = records_by_name(
+            kwargs["inputs"], kwargs["jsonl"], kwargs["skip_bad"], kwargs["output"]
+        )
         return command(*args, **kwargs)
 
     return decided  # type: ignore[return-value]
@@ -281,8 +288,9 @@ def record_stream_options(verb: str) -> Callable[[F], F]:
         click.option(
             "--jsonl",
             is_flag=True,
-            help=f"Inputs are JSONL; {verb} one field per record (implied when every input "
-            "is named .jsonl/.ndjson/.json, also compressed).",
+            help=f"Inputs are records; {verb} one field per record (implied when every input "
+            "is named .jsonl/.ndjson/.json, also compressed, or .parquet). The output is "
+            "JSONL, or Parquet for -o *.parquet.",
         ),
         text_field_option(f"Field to {verb} with --jsonl."),
         errors_option(

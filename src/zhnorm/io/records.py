@@ -197,7 +197,7 @@ def read_jsonl(
 def map_jsonl(
     transform: Callable[[str, str, int], str],
     inputs: Sequence[str],
-    out: AtomicOutput,
+    out: RecordWriter,
     *,
     text_field: str,
     errors: str,
@@ -207,8 +207,9 @@ def map_jsonl(
 ) -> None:
     """Stream the records of ``inputs`` (JSONL, also compressed, Parquet, text files,
     directories of them, as :func:`iter_records` reads them; stdin when there are
-    none) to ``out`` as JSONL, ``transform(text, file, line)`` applied to their
-    ``text_field``, every other field unchanged; bad records go to ``rejects``
+    none) to ``out`` (JSONL, or Parquet for a ``.parquet`` path), with
+    ``transform(text, file, line)`` applied to their ``text_field``, every other field
+    unchanged; bad records go to ``rejects``
     (:func:`read_jsonl` says which)."""
     check_encoding(encoding)
     for file in list(input_files(inputs or ("-",))):
@@ -222,7 +223,7 @@ def map_jsonl(
                     counts.rejected += 1
                     continue
                 text = transform(record.text, record.source, record.line)
-                out.write(dumps_record(with_text(record, text_field, text)))
+                out.write(with_text(record, text_field, text))
                 counts.written += 1
             continue
         name, stream = jsonl_stream(file.path, file.name, encoding=encoding, errors=errors)
@@ -234,7 +235,7 @@ def map_jsonl(
                     counts.rejected += 1
                     continue
                 item[text_field] = transform(item[text_field], name, lineno)
-                out.write(dumps_record(item))
+                out.write(item)
                 counts.written += 1
         finally:
             if file.path != "-":
