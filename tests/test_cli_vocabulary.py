@@ -134,3 +134,12 @@ def test_parquet_records_in_and_out(tmp_path: Path) -> None:
     text.write_text("软件\n", "utf-8")
     refused = CliRunner().invoke(main, ["fix", str(text), "-o", str(tmp_path / "a.parquet")])
     assert refused.exit_code == 2 and "Parquet output holds records" in refused.output
+
+
+def test_detect_reads_a_jsonl_file_as_records(tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"id": "a", "text": "软件"}\n{"id": "b", "text": "軟體"}\n', "utf-8")
+    done = CliRunner().invoke(main, ["detect", "-q", str(source)])
+    assert done.exit_code == 0, done.output
+    found = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [(f["id"], f["script"]) for f in found] == [("a", "simplified"), ("b", "traditional")]

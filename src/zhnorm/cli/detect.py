@@ -14,6 +14,7 @@ from .options import (
     finish,
     id_field_option,
     quiet_option,
+    records_by_name,
     skip_bad_options,
     text_field_option,
 )
@@ -27,7 +28,8 @@ __all__ = ["detect"]
 @click.option(
     "--jsonl",
     is_flag=True,
-    help="Inputs are records (JSONL, Parquet, .txt): one JSON line per record, with its id.",
+    help="Inputs are records (JSONL, Parquet, .txt): one JSON line per record, with its id "
+    "(implied when every input is named .jsonl/.ndjson/.json or .parquet).",
 )
 @text_field_option("Field to detect with --jsonl.")
 @id_field_option()
@@ -60,6 +62,7 @@ def detect(
       zhnorm detect seeds/
       zhnorm detect --jsonl --text-field body corpus.jsonl.gz
     """
+    jsonl = records_by_name(inputs, jsonl, skip_bad)
     if jsonl:
         bad = rejects_for(skip_bad, None, rejects)
         counts = RunCounts("detect", rejects_path=bad.path)
