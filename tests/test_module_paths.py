@@ -67,3 +67,22 @@ def test_no_module_imports_the_package_front() -> None:
             elif isinstance(node, ast.Import) and any(a.name == "zhnorm" for a in node.names):
                 offenders.append(f"{path.relative_to(root)}:{node.lineno}")
     assert offenders == []
+
+
+def test_every_per_text_operation_has_a_batch_form() -> None:
+    """One string or a batch: each per-text function of the front has a ``*_batch``
+    counterpart giving, in order, what the function gives for each text."""
+    texts = ["网(wǎng)站建设(shè)软件", "漢字", ""]
+    batches = {
+        zhnorm.convert: zhnorm.convert_batch,
+        zhnorm.detect_script: zhnorm.detect_batch,
+        zhnorm.fix_text: zhnorm.fix_batch,
+        zhnorm.normalize: zhnorm.normalize_batch,
+        zhnorm.fix_and_explain: zhnorm.explain_batch,
+        zhnorm.paragraphs: zhnorm.paragraphs_batch,
+    }
+    for single, batch in batches.items():
+        assert batch(texts) == [single(text) for text in texts], single.__name__
+    pairs = [("台风登陆花莲", "颱風登陸花蓮"), ("a", "b")]
+    assert zhnorm.story_similarity_batch(pairs) == [zhnorm.story_similarity(*p) for p in pairs]
+    assert zhnorm.align_batch(pairs) == [zhnorm.align(*p) for p in pairs]

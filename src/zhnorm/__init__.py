@@ -44,6 +44,7 @@ if TYPE_CHECKING:
         FixOptions,
         Step,
         apply_plan,
+        explain_batch,
         fix_and_explain,
         fix_batch,
         fix_text,
@@ -57,9 +58,11 @@ if TYPE_CHECKING:
         OpenCC,
         ScriptReport,
         convert,
+        convert_batch,
+        detect_batch,
         detect_script,
     )
-    from .stories import Story, StoryModel, story_similarity
+    from .stories import Story, StoryModel, story_similarity, story_similarity_batch
     from .textreuse import (
         AlignOptions,
         Occurrence,
@@ -111,6 +114,7 @@ _LAZY = {
     "FixOptions": "repair",
     "Step": "repair",
     "apply_plan": "repair",
+    "explain_batch": "repair",
     "fix_and_explain": "repair",
     "fix_batch": "repair",
     "fix_text": "repair",
@@ -137,10 +141,13 @@ _LAZY = {
     "OpenCC": "script",
     "ScriptReport": "script",
     "convert": "script",
+    "convert_batch": "script",
+    "detect_batch": "script",
     "detect_script": "script",
     "Story": "stories",
     "StoryModel": "stories",
     "story_similarity": "stories",
+    "story_similarity_batch": "stories",
 }
 
 __all__ = [
@@ -183,11 +190,14 @@ __all__ = [
     "choose_kept",
     "cluster_pairs",
     "convert",
+    "convert_batch",
     "datasketch_scheme",
     "dedup",
     "dedup_files",
+    "detect_batch",
     "detect_script",
     "exact_similarity",
+    "explain_batch",
     "fix_and_explain",
     "fix_batch",
     "fix_text",
@@ -205,6 +215,7 @@ __all__ = [
     "shingles",
     "signatures",
     "story_similarity",
+    "story_similarity_batch",
     "to_lean_minhash",
 ]
 

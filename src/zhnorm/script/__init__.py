@@ -1,8 +1,8 @@
 """Script conversion (OpenCC-exact) and script detection."""
 
 from .config import CONFIG_NAMES
-from .converter import Converter, OpenCC, convert
-from .detect import ScriptReport, detect_script
+from .converter import Converter, OpenCC, convert, convert_batch
+from .detect import ScriptReport, detect_batch, detect_script
 from .dictionary import DictionaryFormatError
 
 __all__ = [
@@ -12,5 +12,7 @@ __all__ = [
     "OpenCC",
     "ScriptReport",
     "convert",
+    "convert_batch",
+    "detect_batch",
     "detect_script",
 ]

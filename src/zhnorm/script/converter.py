@@ -259,6 +259,16 @@ def convert(text: str, config: str = "s2t") -> str:
     return _default_converter(normalize_config_name(config)).convert(text)
 
 
+def convert_batch(texts: Iterable[str], config: str = "s2t", workers: int = 1) -> list[str]:
+    """:func:`convert` over many texts, in order (``workers > 1``: that many threads,
+    as :meth:`Converter.convert_batch`).
+
+    >>> convert_batch(["汉字", "软件"], "s2twp")
+    ['漢字', '軟體']
+    """
+    return _default_converter(normalize_config_name(config)).convert_batch(texts, workers)
+
+
 class OpenCC:
     """Drop-in for ``opencc.OpenCC`` and opencc-python-reimplemented's ``OpenCC``.
 

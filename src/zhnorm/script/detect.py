@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -113,6 +114,15 @@ def detect_script(text: str) -> ScriptReport:
         "traditional": _top(t_counts),
     }
     return ScriptReport(script, s_total, t_total, han, examples)
+
+
+def detect_batch(texts: Iterable[str]) -> list[ScriptReport]:
+    """:func:`detect_script` of each text, in order.
+
+    >>> [report.script for report in detect_batch(["汉字", "漢字", "abc"])]
+    ['simplified', 'traditional', 'none']
+    """
+    return [detect_script(text) for text in texts]
 
 
 def _top(counts: dict[str, int], n: int = 10) -> tuple[str, ...]:
