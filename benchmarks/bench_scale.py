@@ -287,9 +287,11 @@ class PeakMemory:
     counts once in all) of a process and its children, sampled, and the largest
     resident set of the process itself."""
 
-    def __init__(self, pid: int, every: float = 0.2) -> None:
+    def __init__(self, pid: int, every: float = 0.2, limit: int = 0) -> None:
         self.process = psutil.Process(pid)
         self.every = every
+        self.limit = limit  # kill the tree above this many bytes (0: never)
+        self.killed = False
         self.peak = self.main_peak = 0
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
@@ -305,6 +307,12 @@ class PeakMemory:
                         total += p.memory_full_info().pss
                 self.peak = max(self.peak, total)
                 self.main_peak = max(self.main_peak, self.process.memory_info().rss)
+                if self.limit and total > self.limit:
+                    self.killed = True
+                    for p in reversed(tree):  # the run this script started, children first
+                        with contextlib.suppress(psutil.Error):
+                            p.kill()
+                    return
             except psutil.Error:
                 return
             self.stop.wait(self.every)
@@ -315,7 +323,7 @@ class PeakMemory:
         return self.peak, self.main_peak
 
 
-def run_reuse(corpus: Path, work: Path, workers: int) -> dict[str, Any]:
+def run_reuse(corpus: Path, work: Path, workers: int, limit: int) -> dict[str, Any]:
     outputs = {name: work / f"{name}.jsonl" for name in ("passages", "stories", "clusters")}
     stats = work / "stats.json"
     env = dict(os.environ, PYTHONPATH=str(REPO / "src"), ZHNORM_PROGRESS_SECONDS="60")
@@ -327,10 +335,14 @@ def run_reuse(corpus: Path, work: Path, workers: int) -> dict[str, Any]:
     ]  # fmt: skip
     started = time.perf_counter()
     child = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
-    memory = PeakMemory(child.pid)
+    memory = PeakMemory(child.pid, limit=limit)
     _, stderr = child.communicate()
     seconds = time.perf_counter() - started
     peak, main_peak = memory.close()
+    if memory.killed:
+        phases = [line for line in stderr.splitlines() if "zhnorm reuse" in line]
+        return {"killed": True, "seconds": seconds, "peak_pss": peak, "peak_main_rss": main_peak,
+                "last": phases[-3:]}  # fmt: skip
     if child.returncode != 0:
         raise SystemExit(f"zhnorm reuse failed ({child.returncode}):\n{stderr[-3000:]}")
     return {
@@ -393,8 +405,11 @@ def measure(n_docs: int, args: argparse.Namespace, model: CharModel, work: Path)
     built = time.perf_counter() - started
     log(f"{n_docs:,} articles, {chars:,} characters, {len(plants):,} plants ({built:.0f} s)")
     load_before = os.getloadavg()[0]
-    run = run_reuse(corpus, work, args.workers)
+    run = run_reuse(corpus, work, args.workers, int(args.max_memory * 2**30))
     load_after = os.getloadavg()[0]
+    if run.get("killed"):
+        log(f"killed above {args.max_memory} GiB after {run['seconds']:.0f} s: {run['last']}")
+        return {"docs": n_docs, "chars": chars, "load": (load_before, load_after), **run}
     scores = evaluate(run["passages"], plants, ids, args.tolerance)
     phases = {p["phase"]: p["seconds"] for p in run["stats"].get("phases", [])}
     result = {
@@ -442,6 +457,13 @@ def markdown(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
         "|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--|",
     ]
     for r in results:
+        if r.get("killed"):
+            lines.append(
+                f"| {r['docs']:,} | {r['chars']:,} | killed after {r['seconds']:.0f} | "
+                f"> {args.max_memory:.0f} GiB | {r['peak_main_rss'] / 2**20:,.0f} | | | | | | | "
+                f"{r['load'][0]:.1f} / {r['load'][1]:.1f} |"
+            )
+            continue
         lines.append(
             f"| {r['docs']:,} | {r['chars']:,} | {r['seconds']:.0f} | "
             f"{r['peak_pss'] / 2**20:,.0f} | {r['peak_main_rss'] / 2**20:,.0f} | "
@@ -450,15 +472,17 @@ def markdown(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
             f"{r['reported']:,} | {r['off_plant']:,} | "
             f"{r['load'][0]:.1f} / {r['load'][1]:.1f} |"
         )
-    lines += [""] + [f"- {r['docs']:,}: {note.strip()}" for r in results for note in r["notes"]]
+    lines += [""] + [
+        f"- {r['docs']:,}: {note.strip()}" for r in results for note in r.get("notes", [])
+    ]
     lines += ["", "Seconds per phase (`zhnorm --stats`):", ""]
     names: list[str] = []
     for r in results:
-        names += [n for n in r["phases"] if n not in names]
+        names += [n for n in r.get("phases", {}) if n not in names]
     lines.append("| phase | " + " | ".join(f"{r['docs']:,}" for r in results) + " |")
     lines.append("|---|" + "--:|" * len(results))
     for name in names:
-        cells = [f"{r['phases'][name]:.0f}" if name in r["phases"] else "" for r in results]
+        cells = [f"{r['phases'][name]:.0f}" if name in r.get("phases", {}) else "" for r in results]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines.append(SECTION_END)
     return "\n".join(lines)
@@ -485,6 +509,9 @@ def main() -> None:
     parser.add_argument("--plant-every", type=int, default=40)
     parser.add_argument("--traditional", type=int, default=3, help="1 in N articles")
     parser.add_argument("--tolerance", type=int, default=2)
+    parser.add_argument(
+        "--max-memory", type=float, default=12.0, help="GiB; the run is killed above it"
+    )
     parser.add_argument("--keep", type=Path, help="keep corpora and outputs in this folder")
     parser.add_argument("--write", type=Path, metavar="DOC", help="rewrite this script's section")
     args = parser.parse_args()
