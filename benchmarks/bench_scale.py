@@ -331,7 +331,7 @@ class PeakMemory:
 def run_reuse(corpus: Path, work: Path, workers: int, limit: int) -> dict[str, Any]:
     outputs = {name: work / f"{name}.jsonl" for name in ("passages", "stories", "clusters")}
     stats = work / "stats.json"
-    env = dict(os.environ, PYTHONPATH=str(REPO / "src"), ZHNORM_PROGRESS_SECONDS="60")
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"), ZHNORM_PROGRESS_SECONDS="30")
     command = [
         sys.executable, "-m", "zhnorm", "--stats", str(stats), "reuse", str(corpus),
         "--source-field", "source", "--date-field", "date",
@@ -339,10 +339,13 @@ def run_reuse(corpus: Path, work: Path, workers: int, limit: int) -> dict[str, A
         "--clusters", str(outputs["clusters"]), "-j", str(workers),
     ]  # fmt: skip
     started = time.perf_counter()
-    child = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True)
-    memory = PeakMemory(child.pid, limit=limit)
-    _, stderr = child.communicate()
+    log_path = work / "reuse.log"  # the run's phase lines, readable while it runs
+    with log_path.open("w", encoding="utf-8") as log_file:
+        child = subprocess.Popen(command, env=env, stderr=log_file, text=True)
+        memory = PeakMemory(child.pid, limit=limit)
+        child.wait()
     seconds = time.perf_counter() - started
+    stderr = log_path.read_text(encoding="utf-8")
     peak, main_peak = memory.close()
     if memory.killed:
         phases = [line for line in stderr.splitlines() if "zhnorm reuse" in line]
