@@ -130,6 +130,7 @@ _RUNS = re.compile(r"[0-9a-z]+|[^0-9a-z]+")
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+ColumnArray = npt.NDArray[np.int32]
 ROW_BLOCK = 4096
 """Documents whose vectors are made (or indexed) at once: the temporaries' bound."""
 
@@ -165,18 +166,18 @@ def key_terms(key: str, options: StoryOptions = DEFAULT) -> dict[str, float]:
 @dataclass(frozen=True, eq=False)
 class TermCounts:
     """The term frequencies of many keys as sparse rows: ``vocabulary`` (term -> column),
-    ``indptr`` / ``indices`` / ``frequencies`` in CSR layout."""
+    ``indptr`` / ``indices`` (``int32``) / ``frequencies`` in CSR layout."""
 
     vocabulary: dict[str, int]
     indptr: IntArray
-    indices: IntArray
+    indices: ColumnArray
     frequencies: FloatArray
 
     @classmethod
     def of(cls, keys: Iterable[str], options: StoryOptions = DEFAULT) -> TermCounts:
         vocabulary: dict[str, int] = {}
         indptr = array("q", [0])
-        indices = array("q")
+        indices = array("i")  # 4 bytes an entry: a corpus has fewer than 2**31 terms
         frequencies = array("d")
         for key in keys:
             counts = key_terms(key, options)
@@ -186,14 +187,14 @@ class TermCounts:
         # Columns in term order, so that a pair's dot product sums its terms in the same
         # order whatever else was counted with it (a batch scores as its pairs alone).
         terms = sorted(vocabulary)
-        rank = np.empty(len(terms), dtype=np.int64)
+        rank = np.empty(len(terms), dtype=np.int32)
         rank[np.fromiter((vocabulary[t] for t in terms), np.int64, len(terms))] = np.arange(
             len(terms)
         )
         return cls(
             {term: n for n, term in enumerate(terms)},
             np.frombuffer(indptr, dtype=np.int64),
-            rank[np.frombuffer(indices, dtype=np.int64)],
+            rank[np.frombuffer(indices, dtype=np.intc)],
             np.frombuffer(frequencies, dtype=np.float64),
         )
 
