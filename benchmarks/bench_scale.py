@@ -357,7 +357,7 @@ def run_reuse(corpus: Path, work: Path, workers: int, limit: int) -> dict[str, A
         "seconds": seconds,
         "peak_pss": peak,
         "peak_main_rss": main_peak,
-        "notes": [line for line in stderr.splitlines() if "candidate pairs" in line],
+        "notes": [line for line in stderr.splitlines() if "candidate pairs aligned" in line],
         "stats": json.loads(stats.read_text(encoding="utf-8")),
         "passages": outputs["passages"],
     }
