@@ -130,6 +130,9 @@ _RUNS = re.compile(r"[0-9a-z]+|[^0-9a-z]+")
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+ColumnArray = npt.NDArray[np.int32]
+ROW_BLOCK = 4096
+"""Documents whose vectors are made (or indexed) at once: the temporaries' bound."""
 
 
 def key_terms(key: str, options: StoryOptions = DEFAULT) -> dict[str, float]:
@@ -163,18 +166,18 @@ def key_terms(key: str, options: StoryOptions = DEFAULT) -> dict[str, float]:
 @dataclass(frozen=True, eq=False)
 class TermCounts:
     """The term frequencies of many keys as sparse rows: ``vocabulary`` (term -> column),
-    ``indptr`` / ``indices`` / ``frequencies`` in CSR layout."""
+    ``indptr`` / ``indices`` (``int32``) / ``frequencies`` in CSR layout."""
 
     vocabulary: dict[str, int]
     indptr: IntArray
-    indices: IntArray
+    indices: ColumnArray
     frequencies: FloatArray
 
     @classmethod
     def of(cls, keys: Iterable[str], options: StoryOptions = DEFAULT) -> TermCounts:
         vocabulary: dict[str, int] = {}
         indptr = array("q", [0])
-        indices = array("q")
+        indices = array("i")  # 4 bytes an entry: a corpus has fewer than 2**31 terms
         frequencies = array("d")
         for key in keys:
             counts = key_terms(key, options)
@@ -184,14 +187,14 @@ class TermCounts:
         # Columns in term order, so that a pair's dot product sums its terms in the same
         # order whatever else was counted with it (a batch scores as its pairs alone).
         terms = sorted(vocabulary)
-        rank = np.empty(len(terms), dtype=np.int64)
+        rank = np.empty(len(terms), dtype=np.int32)
         rank[np.fromiter((vocabulary[t] for t in terms), np.int64, len(terms))] = np.arange(
             len(terms)
         )
         return cls(
             {term: n for n, term in enumerate(terms)},
             np.frombuffer(indptr, dtype=np.int64),
-            rank[np.frombuffer(indices, dtype=np.int64)],
+            rank[np.frombuffer(indices, dtype=np.intc)],
             np.frombuffer(frequencies, dtype=np.float64),
         )
 
@@ -222,20 +225,30 @@ class TermCounts:
         for term, column in self.vocabulary.items():
             if term.startswith(CHAR_PREFIX):
                 is_char[column] = 1
-        values = (1.0 + np.log(self.frequencies)) * weights[self.indices]
-        rows = np.repeat(np.arange(size, dtype=np.int64), np.diff(self.indptr))
-        slot = 2 * rows + is_char[self.indices]  # (document, block): grams 0, characters 1
-        squares = np.bincount(slot, weights=values * values, minlength=2 * size)
-        chars_present = np.bincount(slot, minlength=2 * size)[1::2] > 0
-        # A key with no character term (ASCII only) puts its whole score on the grams.
-        gram_share = np.where(chars_present, 1.0 - options.char_share, 1.0)
-        share = np.stack([gram_share, 1.0 - gram_share], axis=1).ravel()
-        factor = np.zeros(2 * size, dtype=np.float64)
-        positive = squares > 0
-        factor[positive] = np.sqrt(share[positive] / squares[positive])
+        indptr = self.indptr
+        data = np.empty(len(self.indices), dtype=np.float64)
+        # In blocks of rows: each row's sums are the same, the temporaries a block's.
+        for first in range(0, size, ROW_BLOCK):
+            last = min(size, first + ROW_BLOCK)
+            lo, hi = int(indptr[first]), int(indptr[last])
+            columns = self.indices[lo:hi]
+            values = (1.0 + np.log(self.frequencies[lo:hi])) * weights[columns]
+            rows = np.repeat(
+                np.arange(last - first, dtype=np.int64), np.diff(indptr[first : last + 1])
+            )
+            slot = 2 * rows + is_char[columns]  # (document, block): grams 0, characters 1
+            block = 2 * (last - first)
+            squares = np.bincount(slot, weights=values * values, minlength=block)
+            chars_present = np.bincount(slot, minlength=block)[1::2] > 0
+            # A key with no character term (ASCII only) puts its whole score on the grams.
+            gram_share = np.where(chars_present, 1.0 - options.char_share, 1.0)
+            share = np.stack([gram_share, 1.0 - gram_share], axis=1).ravel()
+            factor = np.zeros(block, dtype=np.float64)
+            positive = squares > 0
+            factor[positive] = np.sqrt(share[positive] / squares[positive])
+            data[lo:hi] = values * factor[slot]
         matrix = sparse.csr_matrix(
-            (values * factor[slot], self.indices, self.indptr),
-            shape=(size, len(self.vocabulary)),
+            (data, self.indices, self.indptr), shape=(size, len(self.vocabulary))
         )
         matrix.sort_indices()
         return matrix
@@ -516,11 +529,30 @@ class StoryModel:
         for term, column in self.texts.vocabulary.items():
             if term.startswith(CHAR_PREFIX):
                 usable[column] = False
-        matrix = self.texts.matrix.tocoo()
-        keep = usable[matrix.col]
-        rows, cols, values = matrix.row[keep], matrix.col[keep], matrix.data[keep]
-        top = _top_per_row(rows.astype(np.int64), values, self.options.index_terms)
-        return sparse.csr_matrix((values[top], (rows[top], cols[top])), shape=matrix.shape)
+        matrix = self.texts.matrix
+        indptr = np.asarray(matrix.indptr, dtype=np.int64)
+        rows_kept: list[IntArray] = []
+        cols_kept: list[IntArray] = []
+        values_kept: list[FloatArray] = []
+        for first in range(0, len(self), ROW_BLOCK):  # in blocks of rows: the same rows
+            last = min(len(self), first + ROW_BLOCK)
+            lo, hi = int(indptr[first]), int(indptr[last])
+            rows = np.repeat(
+                np.arange(first, last, dtype=np.int64), np.diff(indptr[first : last + 1])
+            )
+            cols, values = matrix.indices[lo:hi], matrix.data[lo:hi]
+            keep = usable[cols]
+            rows, cols, values = rows[keep], cols[keep], values[keep]
+            top = _top_per_row(rows, values, self.options.index_terms)
+            rows_kept.append(rows[top])
+            cols_kept.append(cols[top])
+            values_kept.append(values[top])
+        if not rows_kept:
+            return sparse.csr_matrix(matrix.shape, dtype=np.float64)
+        return sparse.csr_matrix(
+            (np.concatenate(values_kept), (np.concatenate(rows_kept), np.concatenate(cols_kept))),
+            shape=matrix.shape,
+        )
 
 
 def _top_per_row(rows: IntArray, values: FloatArray, limit: int) -> IntArray:

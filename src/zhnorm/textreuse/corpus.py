@@ -26,6 +26,7 @@ candidate stage's cost is measured in ``docs/reuse-measurements.md``).
 from __future__ import annotations
 
 import functools
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import timedelta
@@ -49,6 +50,7 @@ from .passages import (
     passage_clusters,
 )
 from .seeds import U64, Groups, kgram_groups, kgram_hashes
+from .spill import HashSpill, partitions_for
 
 if TYPE_CHECKING:
     from ..stories.records import Story
@@ -99,20 +101,85 @@ class ReuseResult:
     furniture: FurnitureResult | None = None
 
 
-def _doc_frequency(hashes: Sequence[U64]) -> tuple[U64, npt.NDArray[np.int64], list[U64]]:
-    """Distinct hashes of all documents, their document frequency, and each document's
-    distinct hashes."""
-    per_doc = [np.unique(h) for h in hashes]
-    if not per_doc:
-        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64), per_doc
-    values, counts = np.unique(np.concatenate(per_doc), return_counts=True)
-    return values, counts, per_doc
-
-
 def _usable(hashes: U64, values: U64, counts: npt.NDArray[np.int64], max_df: int) -> Any:
+    """Per hash: is it in at most ``max_df`` documents?  ``values`` / ``counts`` may
+    leave out the hashes of one document (:func:`_repeated_table`)."""
     if len(hashes) == 0:
         return np.zeros(0, dtype=np.bool_)
-    return counts[np.searchsorted(values, hashes)] <= max_df
+    if len(values) == 0:
+        return np.ones(len(hashes), dtype=np.bool_)
+    at = np.minimum(np.searchsorted(values, hashes), len(values) - 1)
+    return (values[at] != hashes) | (counts[at] <= max_df)
+
+
+def _pair_codes(hashes: U64, docs: npt.NDArray[np.int32], max_df: int, n: int) -> Any:
+    """``i * n + j`` (``i < j``) for every rare hash (in 2 to ``max_df`` documents) of
+    ``hashes`` / ``docs``, sorted by hash and within a hash by document, one entry per
+    (document, distinct hash)."""
+    _, first, counts = np.unique(hashes, return_index=True, return_counts=True)
+    rare = (counts >= 2) & (counts <= max_df)
+    codes: list[npt.NDArray[np.int64]] = []
+    for size in np.unique(counts[rare]).tolist():
+        starts = first[rare & (counts == size)]
+        members = docs[starts[:, None] + np.arange(size)].astype(np.int64)  # (groups, size)
+        left, right = np.triu_indices(size, k=1)
+        codes.append((members[:, left] * n + members[:, right]).ravel())
+    return np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)
+
+
+def _spilled_pairs(
+    spill: HashSpill, n: int, max_df: int, min_shared: int, progress: Progress | None = None
+) -> list[tuple[int, int, int]]:
+    """:func:`candidate_pairs` of the documents' shingle hashes in ``spill``: each
+    partition's pair codes counted, the counts summed over partitions."""
+    codes: list[npt.NDArray[np.int64]] = []
+    counts: list[npt.NDArray[np.int64]] = []
+    pending = merged = 0
+    for hashes, docs in spill.partitions():
+        found, shared = np.unique(_pair_codes(hashes, docs, max_df, n), return_counts=True)
+        codes.append(found)
+        counts.append(shared)
+        pending += len(found)
+        if pending > max(1 << 22, 2 * merged):  # fold the pairs seen so far into one
+            folded, total = _sum_counts(codes, counts)
+            codes, counts = [folded], [total]
+            merged = pending = len(folded)
+        if progress is not None:
+            progress.update()
+    if not codes:
+        return []
+    pairs, shared = _sum_counts(codes, counts)
+    keep = shared >= min_shared
+    return [
+        (int(code // n), int(code % n), int(count))
+        for code, count in zip(pairs[keep].tolist(), shared[keep].tolist(), strict=True)
+    ]
+
+
+def _sum_counts(
+    codes: list[npt.NDArray[np.int64]], counts: list[npt.NDArray[np.int64]]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Distinct codes and the sum of their counts."""
+    if not codes:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    distinct, inverse = np.unique(np.concatenate(codes), return_inverse=True)
+    total = np.bincount(inverse.ravel(), weights=np.concatenate(counts), minlength=len(distinct))
+    return distinct, total.astype(np.int64)
+
+
+def _repeated_table(spill: HashSpill) -> tuple[U64, npt.NDArray[np.int64]]:
+    """The hashes of ``spill`` found in two documents or more, sorted, and their document
+    frequency (a hash missing from the table is in one document)."""
+    values: list[U64] = []
+    counts: list[npt.NDArray[np.int64]] = []
+    for hashes, _ in spill.partitions():  # partitions are hash ranges in order
+        distinct, count = np.unique(hashes, return_counts=True)
+        repeated = count >= 2
+        values.append(distinct[repeated])
+        counts.append(count[repeated].astype(np.int64))
+    if not values:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(values), np.concatenate(counts)
 
 
 def candidate_pairs(
@@ -120,31 +187,12 @@ def candidate_pairs(
 ) -> list[tuple[int, int, int]]:
     """``(i, j, shared)``, ``i < j``, for the documents whose shingle hashes
     (:func:`.kgram_hashes`) share at least ``min_shared`` distinct rare shingles
-    (found in 2 to ``max_df`` documents)."""
-    _, _, per_doc = _doc_frequency(shingles)
-    if not per_doc:
-        return []
-    doc_ids = np.concatenate([np.full(len(h), d, dtype=np.int64) for d, h in enumerate(per_doc)])
-    flat = np.concatenate(per_doc)
-    order = np.argsort(flat, kind="stable")
-    flat, doc_ids = flat[order], doc_ids[order]
-    _, first, counts = np.unique(flat, return_index=True, return_counts=True)
-    rare = (counts >= 2) & (counts <= max_df)
-    n = len(shingles)
-    codes: list[npt.NDArray[np.int64]] = []
-    for size in np.unique(counts[rare]).tolist():
-        starts = first[rare & (counts == size)]
-        members = doc_ids[starts[:, None] + np.arange(size)]  # (groups, size), sorted ids
-        left, right = np.triu_indices(size, k=1)
-        codes.append((members[:, left] * n + members[:, right]).ravel())
-    if not codes:
-        return []
-    pairs, shared = np.unique(np.concatenate(codes), return_counts=True)
-    keep = shared >= min_shared
-    return [
-        (int(code // n), int(code % n), int(count))
-        for code, count in zip(pairs[keep].tolist(), shared[keep].tolist(), strict=True)
-    ]
+    (found in 2 to ``max_df`` documents).  Sorted by ``(i, j)``; the hashes are
+    spilled to disk as they come (:mod:`.spill`), so memory stays bounded."""
+    with HashSpill(partitions_for(sum(len(h) for h in shingles))) as spill:
+        for d, hashes in enumerate(shingles):
+            spill.add(d, np.unique(hashes))
+        return _spilled_pairs(spill, len(shingles), max_df, min_shared)
 
 
 def _reuse_options(
@@ -229,32 +277,41 @@ def reuse_keys(
     sources = [m.source for m in meta]
     has_sources = any(s is not None for s in sources)
     started = time.perf_counter()
-    phase = Progress("zhnorm reuse: furniture and candidate pairs", unit=None)
-    furniture = None
-    if options.mask_furniture and keys:
-        furniture = find_furniture(keys, sources if has_sources else None)
-    masks = _masks(keys, furniture)
-    shingles = []
-    for doc, mask in zip(keys, masks, strict=True):
-        hashes = kgram_hashes(doc.key, options.shingle)
-        shingles.append(hashes[_furniture_free(hashes, mask, options.shingle)])
-    pairs = candidate_pairs(shingles, options.max_df, options.min_shared)
+    with Progress("zhnorm reuse: furniture", unit=None):
+        furniture = None
+        if options.mask_furniture and keys:
+            furniture = find_furniture(keys, sources if has_sources else None)
+        masks = _masks(keys, furniture)
+    partitions = partitions_for(sum(len(k.key) for k in keys))
+    with HashSpill(partitions) as shingle_spill, HashSpill(partitions) as seed_spill:
+        with Progress("zhnorm reuse: shingles", total=len(keys), unit="docs") as hashing:
+            for d, (doc, mask) in enumerate(zip(keys, masks, strict=True)):
+                hashes = kgram_hashes(doc.key, options.shingle)
+                free = hashes[_furniture_free(hashes, mask, options.shingle)]
+                shingle_spill.add(d, np.unique(free))
+                seed_spill.add(d, np.unique(kgram_hashes(doc.key, options.seed_len)))
+                hashing.update()
+        with Progress("zhnorm reuse: candidate pairs", total=partitions, unit="parts") as part:
+            pairs = _spilled_pairs(
+                shingle_spill, len(keys), options.max_df, options.min_shared, part
+            )
+        with Progress("zhnorm reuse: seed frequencies", unit=None):
+            values, counts = _repeated_table(seed_spill)
     if options.cross_source and has_sources:
         pairs = [(i, j, n) for i, j, n in pairs if sources[i] is None or sources[i] != sources[j]]
     candidate_time = time.perf_counter() - started
-    phase.close()
-    seed_hashes = [kgram_hashes(k.key, options.seed_len) for k in keys]
-    values, counts, _ = _doc_frequency(seed_hashes)
-    aligner = _Aligner(ids, keys, options, seed_hashes, masks, values, counts)
+    aligner = _Aligner(ids, keys, options, masks, values, counts)
     with Progress("zhnorm reuse: aligning", total=len(pairs), unit="pairs") as aligning:
         passages = _align_all(aligner, [(i, j) for i, j, _ in pairs], workers, aligning)
     align_time = time.perf_counter() - started - candidate_time
-    phase = Progress("zhnorm reuse: passage clusters and stories", unit=None)
+    phase = Progress("zhnorm reuse: passage clusters", unit=None)
     by_id = dict(zip(ids, meta, strict=True))
     clusters, assignment = passage_clusters(
         passages, {d: k.raw for d, k in zip(ids, keys, strict=True)}, by_id
     )
     passages = [replace(p, cluster=c) for p, c in zip(passages, assignment, strict=True)]
+    phase.close()
+    phase = Progress("zhnorm reuse: stories", unit=None)
     index = {doc_id: d for d, doc_id in enumerate(ids)}
     story_keys = [_without_furniture(k.key, furniture, d) for d, k in enumerate(keys)]
     weights = story_weights(story_keys, meta, passage_evidence(passages, index), options)
@@ -282,6 +339,8 @@ def reuse_keys(
 
 ALIGN_CHUNK = 64
 """Candidate pairs a worker process aligns per task."""
+GROUPS_KEPT = 1024
+"""Documents whose sorted seed k-grams an aligner keeps (the most recently used)."""
 
 
 class _Aligner:
@@ -293,24 +352,32 @@ class _Aligner:
         ids: Sequence[str],
         keys: Sequence[DocKey],
         options: ReuseOptions,
-        seed_hashes: Sequence[Any],
         masks: Sequence[Any],
         values: Any,
         counts: Any,
     ) -> None:
         self.ids, self.keys, self.options = ids, keys, options
-        self.seed_hashes, self.masks = seed_hashes, masks
+        self.masks = masks
         self.values, self.counts = values, counts
         self.rarity = RarityTable(options.seed_len, values, counts)
-        self.groups: dict[int, Groups] = {}
+        self.groups: OrderedDict[int, Groups] = OrderedDict()
 
     def _groups(self, d: int) -> Groups:
-        if d not in self.groups:
-            seeds, length = self.seed_hashes[d], self.options.seed_len
-            free = _furniture_free(seeds, self.masks[d], length)
-            usable = _usable(seeds, self.values, self.counts, self.options.max_df) & free
-            self.groups[d] = kgram_groups(seeds, usable)
-        return self.groups[d]
+        """Document ``d``'s usable seed k-grams sorted (:func:`.kgram_groups`), kept for
+        the last :data:`GROUPS_KEPT` documents: the pairs are sorted by their first
+        document, so each is made about once, and memory stays bounded."""
+        groups = self.groups.get(d)
+        if groups is not None:
+            self.groups.move_to_end(d)
+            return groups
+        length = self.options.seed_len
+        seeds = kgram_hashes(self.keys[d].key, length)
+        free = _furniture_free(seeds, self.masks[d], length)
+        usable = _usable(seeds, self.values, self.counts, self.options.max_df) & free
+        groups = self.groups[d] = kgram_groups(seeds, usable)
+        if len(self.groups) > GROUPS_KEPT:
+            self.groups.popitem(last=False)
+        return groups
 
     def align(self, pairs: Sequence[tuple[int, int]]) -> list[Passage]:
         """The significant passages of ``pairs``, in order."""

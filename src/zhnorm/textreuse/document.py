@@ -85,6 +85,20 @@ def _array(values: object) -> IntArray:
     return np.asarray(values, dtype=np.int32)
 
 
+_IDENTITY = np.arange(1, dtype=np.int32)
+_IDENTITY.flags.writeable = False
+
+
+def _identity(n: int) -> tuple[IntArray, IntArray]:
+    """``arange(n)`` and ``arange(1, n + 1)`` as read-only views of one shared array: the
+    maps of a text that repair left alone cost no memory per document."""
+    global _IDENTITY
+    if len(_IDENTITY) < n + 1:
+        _IDENTITY = np.arange(max(n + 1, 2 * len(_IDENTITY)), dtype=np.int32)
+        _IDENTITY.flags.writeable = False
+    return _IDENTITY[:n], _IDENTITY[1 : n + 1]
+
+
 def doc_key(
     text: str,
     options: KeyOptions | None = None,
@@ -99,11 +113,13 @@ def doc_key(
     options = resolve_key_options(options, config=config, **overrides)
     if options.fix is None:
         repaired = text
-        rs = np.arange(len(text), dtype=np.int32)
-        re_ = rs + 1
+        rs, re_ = _identity(len(text))
     else:
         fixed = keyed(text, KeyOptions(fix=options.fix, script=None, fold=False))
         repaired, rs, re_ = fixed.key, _array(fixed.starts), _array(fixed.ends)
+        same, next_ = _identity(len(text))
+        if repaired == text and np.array_equal(rs, same) and np.array_equal(re_, next_):
+            repaired, rs, re_ = text, same, next_  # nothing repaired: no copy kept
     key = keyed(repaired, KeyOptions(fix=None, script=options.script, fold=options.fold))
     if key.key:
         krs = _array(key.starts)

@@ -1,0 +1,141 @@
+"""Corpus-wide k-gram statistics in bounded memory: ``(hash, document)`` entries spilled
+to temporary files, partitioned by hash, then read back one partition at a time.
+
+A corpus run needs two facts about the k-grams of every document: which documents
+share a rare shingle (candidate pairs) and how many documents hold each seed k-gram
+(the rarity table).  Holding every document's hashes at once costs about 8 bytes per
+character, and sorting them all at once several times that.  Here each document's
+distinct hashes are buffered, and every ``buffer`` entries the buffer is split by the
+hash's top bits into ``partitions`` files (an append of raw ``uint64``/``int32``
+arrays).  A partition holds every occurrence of its hashes, so it is complete on its
+own: it is loaded, sorted (stably, so the documents of one hash stay in order) and
+reduced, and only the reduction is kept.  Memory is the buffer plus one partition,
+about ``12 * entries / partitions`` bytes, whatever the corpus size; the number of
+partitions grows with the corpus (:func:`partitions_for`).
+
+The reductions are exact and independent of the partitioning: the same pairs, counts
+and tables as a sort of all hashes at once.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from types import TracebackType
+
+import numpy as np
+import numpy.typing as npt
+
+from .seeds import U64
+
+__all__ = ["HashSpill", "partitions_for"]
+
+ENTRIES_PER_PARTITION = 1 << 22
+"""About this many ``(hash, document)`` entries per partition (48 MiB as loaded)."""
+BUFFER_ENTRIES = 1 << 21
+"""Entries buffered in memory before they are appended to the partition files."""
+
+
+def partitions_for(entries: int) -> int:
+    """Partitions (a power of two, 1 to 4096) for about ``entries`` entries."""
+    wanted = max(1, -(-entries // ENTRIES_PER_PARTITION))
+    return int(min(4096, 1 << (wanted - 1).bit_length()))
+
+
+class HashSpill:
+    """``(hash, document)`` entries partitioned by hash into temporary files (module
+    docstring); a context manager that removes its files.  Add each document's distinct
+    hashes in increasing document order with :meth:`add`; :meth:`partitions` then
+    yields each partition's ``(hashes, documents)``, sorted by hash and, within a hash,
+    by document."""
+
+    def __init__(
+        self, partitions: int, directory: str | None = None, buffer: int = BUFFER_ENTRIES
+    ) -> None:
+        if partitions < 1 or partitions & (partitions - 1):
+            raise ValueError(f"partitions must be a power of two, not {partitions}")
+        self.count = partitions
+        self.shift = np.uint64(64 - (partitions.bit_length() - 1))
+        self.buffer_limit = buffer
+        self._hashes: list[U64] = []
+        self._docs: list[npt.NDArray[np.int32]] = []
+        self._buffered = 0
+        self.entries = 0
+        self._dir: tempfile.TemporaryDirectory[str] | None = None
+        self._memory: tuple[U64, npt.NDArray[np.int32]] | None = None
+        self.directory = directory
+
+    def __enter__(self) -> HashSpill:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._hashes, self._docs, self._memory = [], [], None
+        if self._dir is not None:
+            self._dir.cleanup()
+            self._dir = None
+
+    def add(self, doc: int, hashes: U64) -> None:
+        """Document ``doc``'s distinct ``hashes`` (sorted or not)."""
+        if not len(hashes):
+            return
+        self._hashes.append(hashes)
+        self._docs.append(np.full(len(hashes), doc, dtype=np.int32))
+        self._buffered += len(hashes)
+        self.entries += len(hashes)
+        if self._buffered >= self.buffer_limit and self.count > 1:
+            self._flush()
+
+    def _path(self, part: int, what: str) -> str:
+        assert self._dir is not None
+        return os.path.join(self._dir.name, f"{part:04d}.{what}")
+
+    def _flush(self) -> None:
+        if not self._hashes:
+            return
+        if self._dir is None:
+            self._dir = tempfile.TemporaryDirectory(prefix="zhnorm-spill-", dir=self.directory)
+        hashes = np.concatenate(self._hashes)
+        docs = np.concatenate(self._docs)
+        self._hashes, self._docs, self._buffered = [], [], 0
+        part = (hashes >> self.shift).astype(np.int64)
+        order = np.argsort(part, kind="stable")
+        bounds = np.searchsorted(part[order], np.arange(self.count + 1))
+        hashes, docs = hashes[order], docs[order]
+        for p in range(self.count):
+            lo, hi = bounds[p], bounds[p + 1]
+            if hi > lo:
+                with open(self._path(p, "h"), "ab") as out:
+                    hashes[lo:hi].tofile(out)
+                with open(self._path(p, "d"), "ab") as out:
+                    docs[lo:hi].tofile(out)
+
+    def partitions(self) -> Iterator[tuple[U64, npt.NDArray[np.int32]]]:
+        """Each non-empty partition's ``(hashes, documents)``, sorted (class docstring)."""
+        if self._dir is None:  # everything still buffered: one partition in memory
+            if self._hashes:
+                hashes = np.concatenate(self._hashes)
+                docs = np.concatenate(self._docs)
+                self._hashes, self._docs, self._buffered = [], [], 0
+                order = np.argsort(hashes, kind="stable")
+                yield hashes[order], docs[order]
+            return
+        self._flush()
+        for p in range(self.count):
+            path = self._path(p, "h")
+            if not os.path.exists(path):
+                continue
+            hashes = np.fromfile(path, dtype=np.uint64)
+            docs = np.fromfile(self._path(p, "d"), dtype=np.int32)
+            os.unlink(path)
+            os.unlink(self._path(p, "d"))
+            order = np.argsort(hashes, kind="stable")
+            yield hashes[order], docs[order]
