@@ -372,10 +372,40 @@ def test_short_title_clean_or_not_enough_evidence(text: str) -> None:
 
 
 _PIECES = st.sampled_from(
-    ["現", "代", "們", "的", "区", "區", "輩^", "斑M", "网", "網", "站", "建", "設", "。", " "]
+    [
+        "現",
+        "代",
+        "們",
+        "的",
+        "区",
+        "區",
+        "輩^",
+        "斑M",
+        "网",
+        "網",
+        "站",
+        "建",
+        "設",
+        "设",
+        "長",
+        "。",
+        " ",
+    ]
 )
 _GROUPS = st.sampled_from(
-    ["(xiàn)", "(xian4)", "(xian)", "（dài）", "(men)", "( qū )", "(wǎng)", "(shè)", "(jìn)", "(A)"]
+    [
+        "(xiàn)",
+        "(xian4)",
+        "(xian)",
+        "（dài）",
+        "(men)",
+        "( qū )",
+        "(wǎng)",
+        "(shè)",
+        "(jìn)",
+        "(A)",
+        "(zhǎng)",
+    ]
 )
 
 
@@ -391,3 +421,6 @@ def test_no_converted_character_no_leak(text: str) -> None:
         assert ruby._removed(text, False) == []
     elif ruby._structural_gate(toned):
         assert ruby._removed(text, False) == groups
+    fixed = fix_ruby(text)
+    assert fix_ruby(fixed) == fixed  # the model's verdicts are idempotent too
+    assert apply_edits(text, find_ruby(text)) == fixed
