@@ -273,12 +273,12 @@ def _after_colon(body: str) -> bool:
 def _junction(a: str, b: str) -> float:
     """How much better the model reads the last character of *A* running straight on into
     the first of *B* than with a sentence end between them (natural log):
-    ``log P(b | a) - (log P(。 | a) + log P(b | 。))``.  About 3.8 between two words,
+    ``log P(b | a) - (log P(。 | a) + log P(b | 。))``
+    (:func:`~zhnorm.repair.junction.junction_logodds`).  About 3.8 between two words,
     higher when ``a`` and ``b`` are a word the break cuts (``局|部`` 8.0, ``電|影`` 10)."""
-    from .model import char_model
+    from .junction import junction_logodds
 
-    lm = char_model()
-    return lm.conditional(a, b) - (lm.conditional(a, "。") + lm.conditional("。", b))
+    return junction_logodds(a, b, "。")
 
 
 def _last_punctuation(body: str) -> str:

@@ -365,16 +365,13 @@ def _informative(char: str) -> bool:
 
 def _junction(text: str, toned: _Toned) -> float:
     """How much better the text reads without the group, at its two edges (natural log):
-    ``log P(next | char)`` against ``log P('(' | char) + log P(next | ')')``.  The
-    group's own letters are left out: a gloss and a leak spell them alike."""
-    char = text[toned.at]
+    ``log P(next | char)`` against ``log P('(' | char) + log P(next | ')')``
+    (:func:`~zhnorm.repair.junction.junction_logodds`).  The group's own letters are left
+    out: a gloss and a leak spell them alike."""
+    from .junction import junction_logodds
+
     following = text[toned.end : toned.end + 1]
-    lm = char_model()
-    if not following or following.isspace():
-        return -lm.conditional(char, "(")
-    return lm.conditional(char, following) - (
-        lm.conditional(char, "(") + lm.conditional(")", following)
-    )
+    return junction_logodds(text[toned.at], "" if following.isspace() else following, "()")
 
 
 def _interrupts(text: str, toned: _Toned) -> bool:
