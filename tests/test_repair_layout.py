@@ -196,6 +196,10 @@ CAPTIONS_AND_CREDITS = (
     "稿源：中新网",
     "出處：聯合報",
     "責任編輯：王小明",
+    # One sentence closed by a photo credit: a caption, though it has a full stop.
+    "这是11月26日在北京拍摄的雪景。新华社记者 王某 摄",
+    "游客在颐和园游览，欣赏雪景。（记者 王某 摄）",
+    "遊客在陽明山賞花，欣賞美景。圖／王小明",
 )
 CUT = "他说，我们今天要在这里举行一个重要的开工仪式，这是"
 
@@ -216,6 +220,15 @@ def test_a_line_closed_by_a_credit_is_not_continued() -> None:
         "市府今年將持續推動社會住宅，讓更多年輕人安心成家。",
     ):
         assert find_layout(P + text) == [], text
+
+
+def test_a_paragraph_closed_by_a_byline_still_continues_a_cut_sentence() -> None:
+    """A byline is not a photo credit: the paragraph it closes is prose."""
+    for b in (
+        "我区今年第一个重大项目正式开工建设。（记者：李四）",
+        "我区今年第一个重大项目正式开工建设。记者 李四 报道",
+    ):
+        assert joined(P + CUT + "\n\n" + b) == P + CUT + b, b
 
 
 def test_prose_that_mentions_reporters_and_pictures_is_still_joined() -> None:

@@ -57,7 +57,9 @@ cut sentence; what gives them away is their shape, not their words:
   ``记者接到``); a line in brackets (``（示意圖）`` ``（记者 王某 摄）``) too;
 * *A* must not end with such a credit after a space or a punctuation mark, whatever its
   length (``图为…现场。 新华社记者 张三 摄``): the credit closes it; nor may *B* (a
-  caption with no full stop before its credit, ``…现场，攝影：王小明``).
+  caption with no full stop before its credit, ``…现场，攝影：王小明``, or one sentence of
+  at most 150 characters closed by a photo credit, ``这是…拍摄的雪景。新华社记者 王某 摄``;
+  a byline closing a paragraph, ``…。（记者：李四）``, is no photo credit).
 
 Two or more blank lines are a deliberate section break and are never joined.  The join
 removes the blank line (and trailing spaces of *A*); Chinese needs no space.
@@ -143,6 +145,12 @@ _CREDIT = LazyPattern(
 # a role head opening it, or a reporter name / credit word anywhere in it.
 _APPENDED_HEAD = re.compile(_ROLE_HEAD, re.IGNORECASE)
 _APPENDED_INSIDE = LazyPattern(rf"{_REPORTER_NAME}|{_ONLY_CREDIT_END}", re.IGNORECASE)
+# A photo credit closing a line: a photo word at its end, or a picture role opening it.
+_PHOTO_TAIL = LazyPattern(
+    r"(?:(?<![拍])[摄攝](?:影|制|製)?|社[发發]|翻[摄攝]|供[图圖]|[资資]料[照图圖]片?|示意[图圖]"
+    r"|截[图圖]|photo)[）)]?\s*$|^[（(]?(?:[图圖]片?|照片|相片|[摄攝]影)\s*[／/:：|｜]",
+    re.IGNORECASE,
+)
 _CREDIT_SEP = re.compile(r"[\s。！？…，,；;]+")
 _QUOTE_OPEN = frozenset("「『“‘\"'")
 # A field label before a colon (来源： 地址： 電話：): what follows is a value, whatever
@@ -153,6 +161,7 @@ JOIN_INSIDE_LOGODDS = 8.0
 characters as one word far more often than across a sentence end (0.2% of sentence ends
 in THUCNews and DRCD score this high, 30% of mid-sentence cuts)."""
 _CREDIT_MAX = 40  # a credit line is at most this long
+_CAPTION_MAX = 150  # a caption line closed by a photo credit is at most this long
 _SHORT = 20  # B without a full stop must be at least this long to count as prose
 _TITLE_MAX = 30  # a standalone A up to this long, opening the text or after a title, is a title
 
@@ -223,10 +232,20 @@ def _credit_tail(line: str) -> int:
 
 
 def _caption_with_credit(b: str) -> bool:
-    """*B* is a caption closed by its credit: no full stop before the credit (a paragraph
-    that ends "…。（记者：李四）" is prose and may still continue *A*)."""
+    """*B* is a caption closed by its credit: no full stop before the credit, or one
+    sentence closed by a photo credit (``这是…拍摄的雪景。新华社记者 王某 摄``
+    ``…。图/王某``); a paragraph that ends with a byline ("…。（记者：李四）"), or a long
+    one that ends with its picture's credit, is prose and may still continue *A*."""
     start = _credit_tail(b)
-    return start >= 0 and not _FINAL.search(b, 0, start)
+    if start < 0:
+        return False
+    if not _FINAL.search(b, 0, start):
+        return True
+    return (
+        len(b) <= _CAPTION_MAX
+        and len(_FINAL.findall(b, 0, start)) == 1
+        and bool(_PHOTO_TAIL.search(b[start:]))
+    )
 
 
 def _previous_line(text: str, line_start: int) -> str | None:
