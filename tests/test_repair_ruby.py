@@ -363,6 +363,7 @@ def test_short_title_with_two_leaked_readings(garbled: str, expected: str) -> No
         "我去銀行(háng)取錢。",
         "他蹓(liù)躂到河邊。",  # a rare character
         "小(xiǎo)傢(jiā)伙(huo)橫眉努目",  # a phrase glossed character by character
+        "驚(jīng)恐(kǒng)萬(wàn)狀(zhuàng)",  # the same, though three are Traditional-only
         "種下炮(pào)火連(lián)天",  # 炮 is read pào or páo: a gloss
     ],
 )

@@ -43,6 +43,9 @@ Document gate (why a textbook's ``蹓(liù)跶`` survives)
     ``银行(háng)`` or a learner text ``你(nǐ)好(hǎo)`` - is one or two rare characters,
     or characters common to both scripts, and is kept.  A count alone would remove
     learner-text ruby; a density alone would fire on a short sentence with one gloss.
+    Annotated characters that make one unbroken run, not all of them traditional-only
+    (``驚(jīng)恐(kǒng)萬(wàn)狀(zhuàng)``), are a phrase glossed for a learner and fail
+    the gate whatever the counts say: the rewriter annotates converted characters only.
 
     Where those counts do not settle it, the language model
     (:mod:`zhnorm.language_model`) decides, and only for a document with at least one
@@ -59,10 +62,10 @@ Document gate (why a textbook's ``蹓(liù)跶`` survives)
 
     Two or more toned annotations pass when each is on an uninformative character, or on
     a traditional-only character the group cuts a word at (``網(wǎng)站建设(shè)``);
-    not when the annotated characters are one unbroken run (``小(xiǎo)傢(jiā)伙``: a
-    phrase glossed for a learner).  A single toned annotation passes when it is on a
-    traditional-only, uninformative character and cuts a word (``成都網(wǎng)站``), never
-    at the end of a word (``網(wǎng)，``) or on a character a gloss would help with.
+    not when the annotated characters are one unbroken run (``小(xiǎo)傢(jiā)伙``).
+    A single toned annotation passes when it is on a traditional-only, uninformative
+    character and cuts a word (``成都網(wǎng)站``), never at the end of a word
+    (``網(wǎng)，``) or on a character a gloss would help with.
     ``aggressive=True`` skips the gate for annotations on Han characters; mangled
     annotations still require the gate, since without it nothing shows the document is
     garbled.  Text without a toned candidate never loads the model.
@@ -331,6 +334,10 @@ def _structural_gate(toned: list[_Toned]) -> bool:
 def _gate(text: str, groups: list[_Group], toned: list[_Toned]) -> bool:
     """The document gate (module docstring): the structural test, else the model's
     verdict where the structural test cannot vouch for the annotations."""
+    if len(toned) >= 2 and _one_run(text, groups) and not all(t.traditional for t in toned):
+        # A phrase glossed character by character, converted or not: learner ruby
+        # (the rewriter annotates converted characters only).
+        return False
     if _structural_gate(toned):
         return True
     if not any(t.traditional for t in toned):
@@ -338,7 +345,7 @@ def _gate(text: str, groups: list[_Group], toned: list[_Toned]) -> bool:
     if len(toned) == 1:
         return _uninformative(text, toned[0]) and _interrupts(text, toned[0])
     if _one_run(text, groups):
-        return False  # a phrase glossed character by character: learner ruby
+        return False  # a run of converted characters, not vouched for by the counts
     return all(_uninformative(text, t) or (t.traditional and _interrupts(text, t)) for t in toned)
 
 
