@@ -349,6 +349,15 @@ def test_short_title_with_two_leaked_readings(garbled: str, expected: str) -> No
     assert len(find_ruby(garbled)) == garbled.count("(")
 
 
+def test_the_model_s_evidence_is_in_the_edit() -> None:
+    (edit,) = find_ruby("成都網(wǎng)站")
+    assert edit.detail["gate"] == "model"
+    assert edit.detail["uninformative"] is True
+    assert edit.detail["junction_logodds"] >= ruby.INTERRUPT_LOGODDS
+    assert {e.detail["gate"] for e in find_ruby("網(wǎng)站建設(shè)")} == {"counts"}
+    assert {e.detail["gate"] for e in find_ruby("你(nǐ)好(hǎo)", aggressive=True)} == {"aggressive"}
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -419,9 +428,9 @@ def test_no_converted_character_no_leak(text: str) -> None:
     character: the rewriter leaks readings of what it converted."""
     groups, toned = ruby._scan(text, allow_mangled=True)
     if not any(t.traditional for t in toned):
-        assert ruby._removed(text, False) == []
+        assert ruby._removed(text, False) == ([], "")
     elif ruby._structural_gate(toned):
-        assert ruby._removed(text, False) == groups
+        assert ruby._removed(text, False) == (groups, "counts")
     fixed = fix_ruby(text)
     assert fix_ruby(fixed) == fixed  # the model's verdicts are idempotent too
     assert apply_edits(text, find_ruby(text)) == fixed

@@ -331,22 +331,27 @@ def _structural_gate(toned: list[_Toned]) -> bool:
     return len(toned) >= MIN_ANNOTATIONS and 2 * traditional >= len(toned)
 
 
-def _gate(text: str, groups: list[_Group], toned: list[_Toned]) -> bool:
-    """The document gate (module docstring): the structural test, else the model's
-    verdict where the structural test cannot vouch for the annotations."""
+def _gate(text: str, groups: list[_Group], toned: list[_Toned]) -> str:
+    """The document gate (module docstring): ``"counts"`` when the structural test
+    passes, ``"model"`` when the language model vouches for the annotations the counts
+    could not, ``""`` when the document keeps its groups."""
     if len(toned) >= 2 and _one_run(text, groups) and not all(t.traditional for t in toned):
         # A phrase glossed character by character, converted or not: learner ruby
         # (the rewriter annotates converted characters only).
-        return False
+        return ""
     if _structural_gate(toned):
-        return True
+        return "counts"
     if not any(t.traditional for t in toned):
-        return False  # the rewriter converts to Traditional: no converted character, no leak
+        return ""  # the rewriter converts to Traditional: no converted character, no leak
     if len(toned) == 1:
-        return _uninformative(text, toned[0]) and _interrupts(text, toned[0])
-    if _one_run(text, groups):
-        return False  # a run of converted characters, not vouched for by the counts
-    return all(_uninformative(text, t) or (t.traditional and _interrupts(text, t)) for t in toned)
+        vouched = _uninformative(text, toned[0]) and _interrupts(text, toned[0])
+    elif _one_run(text, groups):
+        return ""  # a run of converted characters, not vouched for by the counts
+    else:
+        vouched = all(
+            _uninformative(text, t) or (t.traditional and _interrupts(text, t)) for t in toned
+        )
+    return "model" if vouched else ""
 
 
 def _one_run(text: str, groups: list[_Group]) -> bool:
@@ -391,15 +396,19 @@ _GATE_MIN = 1
 """Fewest toned annotations that can pass the gate (one, when the model vouches for it)."""
 
 
-def _removed(text: str, aggressive: bool) -> list[_Group]:
+def _removed(text: str, aggressive: bool) -> tuple[list[_Group], str]:
+    """The groups to remove and the gate that let them go (``counts``, ``model`` or
+    ``aggressive``; ``""`` with no group)."""
     if _PREFILTER.search(text) is None:
-        return []
+        return [], ""
     groups, toned = _scan(text, allow_mangled=True)
-    if len(toned) >= _GATE_MIN and _gate(text, groups, toned):
-        return groups
+    gate = _gate(text, groups, toned) if len(toned) >= _GATE_MIN else ""
+    if gate:
+        return groups, gate
     if not aggressive:
-        return []
-    return _scan(text, allow_mangled=False)[0]
+        return [], ""
+    groups = _scan(text, allow_mangled=False)[0]
+    return groups, "aggressive" if groups else ""
 
 
 @lru_cache(maxsize=1 << 14)
@@ -464,7 +473,16 @@ def find_ruby(text: str, *, aggressive: bool = False) -> list[Edit]:
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be str, not {type(text).__name__}")
-    return [_edit(text, group) for group in _removed(text, aggressive)]
+    groups, gate = _removed(text, aggressive)
+    edits = [_edit(text, group) for group in groups]
+    for edit, group in zip(edits, groups, strict=True):
+        edit.detail["gate"] = gate
+        if gate == "model" and not group.mangled:
+            # The model's evidence for this group (module docstring).
+            edit.detail["uninformative"] = not _informative(text[group.at])
+            junction = _junction(text, _Toned(group.at, group.end, False))
+            edit.detail["junction_logodds"] = round(junction, 2)
+    return edits
 
 
 def fix_ruby(text: str, *, aggressive: bool = False) -> str:
@@ -474,7 +492,7 @@ def fix_ruby(text: str, *, aggressive: bool = False) -> str:
         raise TypeError(f"text must be str, not {type(text).__name__}")
     pieces: list[str] = []
     cursor = 0
-    for group in _removed(text, aggressive):
+    for group in _removed(text, aggressive)[0]:
         pieces.append(text[cursor : group.start])
         cursor = group.end
     if not pieces:
