@@ -68,7 +68,10 @@ Document gate (why a textbook's ``蹓(liù)跶`` survives)
     (``網(wǎng)，``) or on a character a gloss would help with.
     ``aggressive=True`` skips the gate for annotations on Han characters; mangled
     annotations still require the gate, since without it nothing shows the document is
-    garbled.  Text without a toned candidate never loads the model.
+    garbled.  Text without a toned candidate never loads the model.  Each edit's detail
+    names the gate that let it go (``gate``: ``counts``, ``model`` or ``aggressive``);
+    a model-gated edit adds the model's evidence (``uninformative``,
+    ``junction_logodds``).
 
 Never touched: parentheses holding anything that is not one syllable (``(部分)``,
 ``(icash)``, ``(A)``, ``(xiàndài)``), syllables that are not a reading of the preceding
