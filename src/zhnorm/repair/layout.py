@@ -128,8 +128,9 @@ _ONLY_CREDIT_END = (
 )
 _VERB_CREDIT_END = r"(?:提供|[报報][道导導]|整理)[\s\d年月日号號/.\-，,]*[）)]?$"
 _ROLE_HEAD = (
-    r"[（(]?(?:本文|文章)?(?:[图圖](?:片|文|說|说)?|照片|相片|[摄攝]影|文字?|[图圖]?片?[来來]源|[资資]料[来來]源"
-    r"|稿源|出[处處]|作者|photo|image|credit|source|via)\s*[／/:：|｜]"
+    r"[（(]?(?:本文|文章)?(?:(?:[图圖](?:片|文|說|说)?|照片|相片|影片|影音|[摄攝]影)(?:提供)?"
+    r"|文字?|[图圖]?片?[来來]源|[资資]料[来來]源|稿源|出[处處]|作者|photo|image|credit|source|via)"
+    r"\s*[／/:：|｜]"
 )
 # A person's name in a credit: two to four Han characters, none of them a grammatical word
 # (``记者接到`` ``记者们开`` are prose).
@@ -148,7 +149,8 @@ _APPENDED_INSIDE = LazyPattern(rf"{_REPORTER_NAME}|{_ONLY_CREDIT_END}", re.IGNOR
 # A photo credit closing a line: a photo word at its end, or a picture role opening it.
 _PHOTO_TAIL = LazyPattern(
     r"(?:(?<![拍])[摄攝](?:影|制|製)?|社[发發]|翻[摄攝]|供[图圖]|[资資]料[照图圖]片?|示意[图圖]"
-    r"|截[图圖]|photo)[）)]?\s*$|^[（(]?(?:[图圖]片?|照片|相片|[摄攝]影)\s*[／/:：|｜]",
+    r"|截[图圖]|photo)[）)]?\s*$"
+    r"|^[（(]?(?:[图圖]片?|照片|相片|影片|[摄攝]影)(?:提供|[来來]源)?\s*[／/:：|｜]",
     re.IGNORECASE,
 )
 _CREDIT_SEP = re.compile(r"[\s。！？…，,；;]+")
