@@ -1,6 +1,18 @@
-"""Short titles with two or three leaked readings: how many does fix_ruby repair, and
-does it leave clean short titles alone?  The set is generated here from pypinyin's
-phrase list (seeded), not from any corpus.
+"""Short titles with leaked readings: how many does fix_ruby repair, and does it leave
+clean short titles and deliberate glosses alone?  Every set is generated here from
+pypinyin's phrase list (seeded), not from any corpus:
+
+* leaky, converted characters: 2-3 words in Traditional script, 2 or 3 of the converted
+  characters annotated with their reading (tone marks or numbers) - the rewriter's leak;
+* leaky, mixed: the same titles, one converted character and 1-2 other characters
+  annotated (a leak that also glosses characters common to both scripts);
+* leaky, one reading: a single converted character annotated (the model decides);
+* clean titles with parenthesised romanisations (``王小明(Wang Xiaoming)``);
+* deliberate glosses: 1-2 characters read as more than one syllable (``銀行(háng)``)
+  glossed with their reading in the phrase, in either script, and learner ruby (every
+  character of a phrase glossed).
+
+The first seed tunes, a second one reports (``--seed 17`` and ``--seed 18``).
 
     PYTHONPATH=src python benchmarks/bench_ruby_short.py [--n 200] [--seed 17]
 """
@@ -23,18 +35,34 @@ def _reading(ch: str, numbered: bool) -> str | None:
     return got[0][0] if got and got[0] and got[0][0][-1:] != "5" else None
 
 
-def leaky_titles(n: int, rng: random.Random) -> list[tuple[str, str]]:
-    """(garbled, expected) pairs: 2-3 words, traditional script, 2 or 3 of the
-    converted characters annotated with their reading (tone marks or numbers)."""
+def _choose(title: str, kind: str, rng: random.Random) -> list[int] | None:
+    """Which characters of ``title`` the leak annotates (``kind``: ``converted``,
+    ``mixed`` or ``one``), or ``None`` when the title cannot host that kind."""
+    converted = [i for i, ch in enumerate(title) if convert(ch, "t2s") != ch]
+    if kind == "one":
+        return [rng.choice(converted)] if converted else None
+    if kind == "mixed":
+        common = [i for i in range(len(title)) if i not in converted]
+        if not converted or not common:
+            return None
+        return [rng.choice(converted), *rng.sample(common, min(len(common), rng.randint(1, 2)))]
+    if len(converted) < 2:
+        return None
+    return rng.sample(converted, min(len(converted), rng.randint(2, 3)))
+
+
+def leaky_titles(n: int, rng: random.Random, kind: str = "converted") -> list[tuple[str, str]]:
+    """(garbled, expected) pairs: 2-3 words, traditional script, characters annotated
+    with their reading (tone marks or numbers) as :func:`_choose` picks them."""
     words = sorted(w for w in phrases_dict if 2 <= len(w) <= 4)
     out: list[tuple[str, str]] = []
     while len(out) < n:
         title = convert("".join(rng.sample(words, rng.randint(2, 3))), "s2t")
-        converted = [i for i, ch in enumerate(title) if convert(ch, "t2s") != ch]
-        if len(converted) < 2:
+        picked = _choose(title, kind, rng)
+        if picked is None:
             continue
         numbered = rng.random() < 0.3
-        chosen = sorted(rng.sample(converted, min(len(converted), rng.randint(2, 3))))
+        chosen = sorted(picked)
         pieces, ok = [], True
         for i, ch in enumerate(title):
             pieces.append(ch)
@@ -72,20 +100,67 @@ def clean_titles(n: int, rng: random.Random) -> list[str]:
     return out
 
 
+def _syllables(ch: str) -> set[str]:
+    return {r.rstrip("12345") for r in pinyin(ch, style=Style.TONE3, heteronym=True)[0]}
+
+
+def deliberate_glosses(n: int, rng: random.Random) -> list[str]:
+    """Clean text with deliberate ruby: half of them 1-2 characters that are read as
+    more than one syllable, glossed with their reading in the phrase (``銀行(háng)``),
+    in a two- or three-word title in either script; half learner ruby (every character
+    of one phrase glossed)."""
+    words = sorted(w for w in phrases_dict if 2 <= len(w) <= 4)
+    out: list[str] = []
+    while len(out) < n:
+        chosen = rng.sample(words, rng.randint(2, 3))
+        readings = [r[0] for w in chosen for r in pinyin(w, style=Style.TONE)]
+        title = "".join(chosen)
+        if len(out) % 2:
+            title = convert(title, "s2t")
+        if len(title) != len(readings):
+            continue
+        if len(out) % 4 < 2:
+            span = range(len(chosen[0]))
+        else:
+            ambiguous = [i for i, ch in enumerate(title) if len(_syllables(ch)) > 1]
+            if not ambiguous:
+                continue
+            span = range(len(title))
+            span = sorted(rng.sample(ambiguous, min(len(ambiguous), rng.randint(1, 2))))
+        pieces = []
+        for i, ch in enumerate(title):
+            pieces.append(ch)
+            if i in span:
+                pieces.append(f"({readings[i]})")
+        out.append("".join(pieces))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--seed", type=int, default=17)
+    parser.add_argument("--show", type=int, default=0, help="print this many misses per set")
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    leaky = leaky_titles(args.n, rng)
-    repaired = sum(fix_ruby(garbled) == expected for garbled, expected in leaky)
-    clean = clean_titles(args.n, rng)
-    changed = [t for t in clean if fix_ruby(t) != t]
-    print(f"leaky short titles repaired: {repaired}/{len(leaky)}")
-    print(f"clean short titles changed:  {len(changed)}/{len(clean)}")
-    for text in changed[:5]:
-        print("  changed:", text)
+    misses: dict[str, list[str]] = {}
+    print(f"| set (seed {args.seed}) | texts | repaired / changed |")
+    print("|---|--:|--:|")
+    for kind in ("converted", "mixed", "one"):
+        leaky = leaky_titles(args.n, rng, kind)
+        missed = [garbled for garbled, expected in leaky if fix_ruby(garbled) != expected]
+        print(f"| leaky, {kind}: repaired | {len(leaky)} | {len(leaky) - len(missed)} |")
+        misses[kind] = missed
+    for name, texts in (
+        ("clean titles", clean_titles(args.n, rng)),
+        ("deliberate glosses", deliberate_glosses(args.n, rng)),
+    ):
+        changed = [t for t in texts if fix_ruby(t) != t]
+        print(f"| {name}: changed | {len(texts)} | {len(changed)} |")
+        misses[name] = changed
+    for name, texts in misses.items():
+        for text in texts[: args.show]:
+            print(f"  {name}: {text}")
 
 
 if __name__ == "__main__":

@@ -186,6 +186,23 @@ CAPTIONS_AND_CREDITS = (
     "柯文哲（中）與松山區民眾合影，民眾熱情",
     "照片來源：記者王小明，資料照片",
     "攝影：王小明，李大華",
+    "（记者 王某 摄）",
+    "新华社发",
+    "新华社发 王某 摄",
+    "作者：王小明",
+    "本文来源：新华网",
+    "文章来源：人民日报，作者：李四",
+    "撰文／王小明，摄影／李大華",
+    "稿源：中新网",
+    "出處：聯合報",
+    "責任編輯：王小明",
+    "照片提供／王小明",
+    "影片來源：民眾提供",
+    # One sentence closed by a photo credit: a caption, though it has a full stop.
+    "这是11月26日在北京拍摄的雪景。新华社记者 王某 摄",
+    "游客在颐和园游览，欣赏雪景。（记者 王某 摄）",
+    "遊客在陽明山賞花，欣賞美景。圖／王小明",
+    "柯文哲出席活動，與民眾互動熱絡。照片提供／王小明",
 )
 CUT = "他说，我们今天要在这里举行一个重要的开工仪式，这是"
 
@@ -206,6 +223,15 @@ def test_a_line_closed_by_a_credit_is_not_continued() -> None:
         "市府今年將持續推動社會住宅，讓更多年輕人安心成家。",
     ):
         assert find_layout(P + text) == [], text
+
+
+def test_a_paragraph_closed_by_a_byline_still_continues_a_cut_sentence() -> None:
+    """A byline is not a photo credit: the paragraph it closes is prose."""
+    for b in (
+        "我区今年第一个重大项目正式开工建设。（记者：李四）",
+        "我区今年第一个重大项目正式开工建设。记者 李四 报道",
+    ):
+        assert joined(P + CUT + "\n\n" + b) == P + CUT + b, b
 
 
 def test_prose_that_mentions_reporters_and_pictures_is_still_joined() -> None:
@@ -252,3 +278,30 @@ def test_clean_sentences_with_captions_and_credits_between_them_make_no_joins() 
                 lines.append(credit)
         document = "\n\n".join(line for line in lines if line)
         assert find_layout(document) == [], document[:80]
+
+
+def test_a_quotation_after_a_colon_runs_on() -> None:
+    """A colon followed by a quotation opens a running sentence, not a list: a break
+    inside the quotation is joined (the colon rule would keep it)."""
+    a, b = "水利處官員受訪時說：「就是因為他是局", "部修繕，所以他沒辦法達到標準。」"
+    assert joined(P + a + "\n\n" + b) == P + a + b
+    a, b = "他说：“如果不是工作人员的帮", "忙，我们根本上不来。”"
+    assert joined(P + a + "\n\n" + b) == P + a + b
+
+
+def test_the_model_joins_a_word_cut_after_a_colon_or_before_an_opener() -> None:
+    """A break that cuts a word (the model reads the two characters as a word far more
+    often than across a sentence end) is joined even where the colon or the sentence
+    opener would keep the paragraphs; the edit carries the model's score."""
+    a, b = "他說，影評人張小北認為：這實", "際上反映出這個藝術家的困境，值得深思。"
+    edits = find_layout(P + a + "\n\n" + b)
+    assert apply_edits(P + a + "\n\n" + b, edits) == P + a + b
+    assert edits[0].detail["junction_logodds"] >= 8
+    a, b = "警方表示，目前仍在調查這起事故的原", "因為何，並呼籲目擊民眾提供線索。"
+    assert joined(P + a + "\n\n" + b) == P + a + b
+    # Between two words the opener still marks a new sentence ...
+    assert find_layout(P + "會議現場，民眾熱烈參與\n\n因為天氣很好，活動吸引很多民眾參加。") == []
+    # ... and a field label's value stays a value, whatever the break cuts.
+    assert find_layout(P + "联系电话：010-1234电\n\n影公司的负责人表示，将尽快处理。") == []
+    listing = "主要包括：甲乙丙丁戊己\n\n科学方法指的是检查自然现象，获取新知识。"
+    assert find_layout(P + listing) == []

@@ -43,9 +43,35 @@ Document gate (why a textbook's ``蹓(liù)跶`` survives)
     ``银行(háng)`` or a learner text ``你(nǐ)好(hǎo)`` - is one or two rare characters,
     or characters common to both scripts, and is kept.  A count alone would remove
     learner-text ruby; a density alone would fire on a short sentence with one gloss.
+    Annotated characters that make one unbroken run, not all of them traditional-only
+    (``驚(jīng)恐(kǒng)萬(wàn)狀(zhuàng)``), are a phrase glossed for a learner and fail
+    the gate whatever the counts say: the rewriter annotates converted characters only.
+
+    Where those counts do not settle it, the language model
+    (:mod:`zhnorm.language_model`) decides, and only for a document with at least one
+    toned annotation on a traditional-only character (no converted character, no leak):
+
+    * *Nobody glosses a common character read one way*: a gloss tells a reader how to
+      read a character that has more than one syllable (``長`` cháng/zhǎng) or is rare
+      (``蹓``, model unigram below :data:`COMMON_CHAR_LOGPROB`); a tool annotates ``設``
+      shè too.
+    * *The group cuts a word*: :func:`_junction` compares reading the character and the
+      next one straight on (``log P(站 | 網)``) with reading them around the group
+      (``log P('(' | 網) + log P(站 | ')')``); at :data:`INTERRUPT_LOGODDS` or above the
+      two characters are a word the parenthesis interrupts.
+
+    Two or more toned annotations pass when each is on an uninformative character, or on
+    a traditional-only character the group cuts a word at (``網(wǎng)站建设(shè)``);
+    not when the annotated characters are one unbroken run (``小(xiǎo)傢(jiā)伙``).
+    A single toned annotation passes when it is on a traditional-only, uninformative
+    character and cuts a word (``成都網(wǎng)站``), never at the end of a word
+    (``網(wǎng)，``) or on a character a gloss would help with.
     ``aggressive=True`` skips the gate for annotations on Han characters; mangled
     annotations still require the gate, since without it nothing shows the document is
-    garbled.
+    garbled.  Text without a toned candidate never loads the model.  Each edit's detail
+    names the gate that let it go (``gate``: ``counts``, ``model`` or ``aggressive``);
+    a model-gated edit adds the model's evidence (``uninformative``,
+    ``junction_logodds``).
 
 Never touched: parentheses holding anything that is not one syllable (``(部分)``,
 ``(icash)``, ``(A)``, ``(xiàndài)``), syllables that are not a reading of the preceding
@@ -59,6 +85,7 @@ idempotent.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -66,6 +93,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from ..chardata import DBCS_ASCII_TRAILS, is_han_or_zero
+from .model import char_model
 from .types import Edit
 
 __all__ = ["MIN_ANNOTATIONS", "MIN_SHORT_ANNOTATIONS", "find_ruby", "fix_ruby"]
@@ -77,6 +105,14 @@ MIN_SHORT_ANNOTATIONS = 2
 """Fewer toned annotations suffice when every one of them is on a traditional-only
 character (``網(wǎng)站建設(shè)``): a gloss of two converted characters, each exactly
 with its own reading, is what the leak looks like in a short title."""
+
+INTERRUPT_LOGODDS = 9.0
+""":func:`_junction` at or above which a group cuts a word in two (a group between two
+words scores about 7, before punctuation about 5.5, inside ``網站`` 13.5)."""
+
+COMMON_CHAR_LOGPROB = -11.0
+"""Model unigram log-probability above which a character is common (``網`` -7.6,
+``蹓`` -15.1): nobody glosses a common character that has a single syllable."""
 
 _TONE_MARKED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜḿńňǹếề"
 _COMBINING_TONES = "\u0300\u0301\u0304\u030c"
@@ -235,12 +271,21 @@ class _Group(NamedTuple):
     mangled: bool
 
 
-def _scan(text: str, *, allow_mangled: bool) -> tuple[list[_Group], int, int]:
+class _Toned(NamedTuple):
+    """A toned annotation on the Han character ``text[at]``; ``end`` is where its group
+    ends; ``traditional``: the character only exists in Traditional script."""
+
+    at: int
+    end: int
+    traditional: bool
+
+
+def _scan(text: str, *, allow_mangled: bool) -> tuple[list[_Group], list[_Toned]]:
     """Classify every candidate group; return those that would be removed plus the
-    number of toned annotations and how many of those are on traditional-only chars."""
+    toned annotations among them."""
     groups: list[_Group] = []
     back: dict[int, int] = {}  # end of a removed span -> its start (output view)
-    toned = traditional = 0
+    toned: list[_Toned] = []
     last = 0
     for match in _GROUP.finditer(text):
         # One space in front of the parenthesis, if not in the previous group, is part of
@@ -262,8 +307,7 @@ def _scan(text: str, *, allow_mangled: bool) -> tuple[list[_Group], int, int]:
             if verdict is None:
                 continue
             if verdict[0]:
-                toned += 1
-                traditional += verdict[1]
+                toned.append(_Toned(at, end, verdict[1]))
             groups.append(_Group(start, end, at, -1, False))
         elif allow_mangled:
             before_at = at
@@ -276,37 +320,98 @@ def _scan(text: str, *, allow_mangled: bool) -> tuple[list[_Group], int, int]:
         else:
             continue
         back[end] = start
-    return groups, toned, traditional
+    return groups, toned
 
 
-def _gate(toned: int, traditional: int) -> bool:
+def _structural_gate(toned: list[_Toned]) -> bool:
     """Does the document show the leak repeatedly, on traditional-only characters?
     Either :data:`MIN_ANNOTATIONS` toned annotations, at least half on traditional-only
     characters, or (a short title) :data:`MIN_SHORT_ANNOTATIONS`, all of them on
     traditional-only characters."""
-    if toned >= MIN_SHORT_ANNOTATIONS and traditional == toned:
+    traditional = sum(t.traditional for t in toned)
+    if len(toned) >= MIN_SHORT_ANNOTATIONS and traditional == len(toned):
         return True
-    return toned >= MIN_ANNOTATIONS and 2 * traditional >= toned
+    return len(toned) >= MIN_ANNOTATIONS and 2 * traditional >= len(toned)
 
 
-_GATE_MIN = min(MIN_ANNOTATIONS, MIN_SHORT_ANNOTATIONS)
-"""Fewest toned annotations that can pass the gate."""
+def _gate(text: str, groups: list[_Group], toned: list[_Toned]) -> str:
+    """The document gate (module docstring): ``"counts"`` when the structural test
+    passes, ``"model"`` when the language model vouches for the annotations the counts
+    could not, ``""`` when the document keeps its groups."""
+    if len(toned) >= 2 and _one_run(text, groups) and not all(t.traditional for t in toned):
+        # A phrase glossed character by character, converted or not: learner ruby
+        # (the rewriter annotates converted characters only).
+        return ""
+    if _structural_gate(toned):
+        return "counts"
+    if not any(t.traditional for t in toned):
+        return ""  # the rewriter converts to Traditional: no converted character, no leak
+    if len(toned) == 1:
+        vouched = _uninformative(text, toned[0]) and _interrupts(text, toned[0])
+    elif _one_run(text, groups):
+        return ""  # a run of converted characters, not vouched for by the counts
+    else:
+        vouched = all(
+            _uninformative(text, t) or (t.traditional and _interrupts(text, t)) for t in toned
+        )
+    return "model" if vouched else ""
 
 
-def _removed(text: str, aggressive: bool) -> list[_Group]:
-    first = _PREFILTER.search(text)
-    if first is None:
-        return []
-    if not aggressive and _GATE_MIN > 1 and _PREFILTER.search(text, first.end()) is None:
-        # Every toned group (mangled ones too) opens with a pre-filter match of its own,
-        # so a text with one match has at most one toned annotation: no gate passes.
-        return []
-    groups, toned, traditional = _scan(text, allow_mangled=True)
-    if _gate(toned, traditional):
-        return groups
+def _one_run(text: str, groups: list[_Group]) -> bool:
+    """Are the annotated characters one unbroken run (``小(xiǎo)傢(jiā)伙(huo)``),
+    nothing but groups between them?"""
+    ats = sorted({g.at for g in groups if not g.mangled})
+    return all(not _GROUP.sub("", text[x + 1 : y]).strip() for x, y in itertools.pairwise(ats))
+
+
+def _uninformative(text: str, toned: _Toned) -> bool:
+    return not _informative(text[toned.at])
+
+
+@lru_cache(maxsize=1 << 14)
+def _informative(char: str) -> bool:
+    """Would a reader need this character glossed?  A character read as more than one
+    syllable (``長`` cháng/zhǎng, ``行``) or a rare one (``蹓``): deliberate ruby glosses
+    these.  A common character with one syllable (``網`` wǎng, ``設`` shè) is glossed
+    only by a tool (tones are ignored: ``好`` hǎo/hào is one syllable)."""
+    syllables = {key.rstrip("12345") for key in _readings(char)[0]}
+    return len(syllables) > 1 or char_model().unigram(char) < COMMON_CHAR_LOGPROB
+
+
+def _junction(text: str, toned: _Toned) -> float:
+    """How much better the text reads without the group, at its two edges (natural log):
+    ``log P(next | char)`` against ``log P('(' | char) + log P(next | ')')``
+    (:func:`~zhnorm.repair.junction.junction_logodds`).  The group's own letters are left
+    out: a gloss and a leak spell them alike."""
+    from .junction import junction_logodds
+
+    following = text[toned.end : toned.end + 1]
+    return junction_logodds(text[toned.at], "" if following.isspace() else following, "()")
+
+
+def _interrupts(text: str, toned: _Toned) -> bool:
+    """Does the group cut a word in two (``網(wǎng)站``)?  The model reads the character
+    and the next one as a word clearly more often than as a word boundary."""
+    return _junction(text, toned) >= INTERRUPT_LOGODDS
+
+
+_GATE_MIN = 1
+"""Fewest toned annotations that can pass the gate (one, when the model vouches for it)."""
+
+
+def _removed(text: str, aggressive: bool) -> tuple[list[_Group], str]:
+    """The groups to remove and the gate that let them go (``counts``, ``model`` or
+    ``aggressive``; ``""`` with no group)."""
+    if _PREFILTER.search(text) is None:
+        return [], ""
+    groups, toned = _scan(text, allow_mangled=True)
+    gate = _gate(text, groups, toned) if len(toned) >= _GATE_MIN else ""
+    if gate:
+        return groups, gate
     if not aggressive:
-        return []
-    return _scan(text, allow_mangled=False)[0]
+        return [], ""
+    groups = _scan(text, allow_mangled=False)[0]
+    return groups, "aggressive" if groups else ""
 
 
 @lru_cache(maxsize=1 << 14)
@@ -371,7 +476,16 @@ def find_ruby(text: str, *, aggressive: bool = False) -> list[Edit]:
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be str, not {type(text).__name__}")
-    return [_edit(text, group) for group in _removed(text, aggressive)]
+    groups, gate = _removed(text, aggressive)
+    edits = [_edit(text, group) for group in groups]
+    for edit, group in zip(edits, groups, strict=True):
+        edit.detail["gate"] = gate
+        if gate == "model" and not group.mangled:
+            # The model's evidence for this group (module docstring).
+            edit.detail["uninformative"] = not _informative(text[group.at])
+            junction = _junction(text, _Toned(group.at, group.end, False))
+            edit.detail["junction_logodds"] = round(junction, 2)
+    return edits
 
 
 def fix_ruby(text: str, *, aggressive: bool = False) -> str:
@@ -381,7 +495,7 @@ def fix_ruby(text: str, *, aggressive: bool = False) -> str:
         raise TypeError(f"text must be str, not {type(text).__name__}")
     pieces: list[str] = []
     cursor = 0
-    for group in _removed(text, aggressive):
+    for group in _removed(text, aggressive)[0]:
         pieces.append(text[cursor : group.start])
         cursor = group.end
     if not pieces:
