@@ -60,3 +60,25 @@ def test_a_first_ruby_repair_reads_the_table_without_pypinyin() -> None:
     from zhnorm.cache import cache_dir
 
     assert imported == str(cache_dir() is None)
+
+
+def test_a_malformed_table_file_is_rebuilt_and_caching_off_asks_pypinyin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from zhnorm.repair import readings
+
+    monkeypatch.setenv("ZHNORM_CACHE_DIR", str(tmp_path))
+    path = readings._table_file()
+    assert path is not None and path.parent == tmp_path
+    path.write_text('["ab", "x", "y\\nz\\nw"]', encoding="utf-8")  # columns do not line up
+    readings._table.cache_clear()
+    try:
+        assert char_readings("行") == _asked("行")
+        assert len(readings._table()[0]) > 20000  # rebuilt and stored again
+        assert readings._read(path) is not None
+        monkeypatch.setenv("ZHNORM_CACHE_DIR", "")
+        readings._table.cache_clear()
+        assert readings._table() == ("", [], [])
+        assert char_readings("現") == _asked("現")
+    finally:
+        readings._table.cache_clear()

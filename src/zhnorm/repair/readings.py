@@ -6,19 +6,21 @@ loads its phrase dictionary and trains its segmenter).  So the readings of every
 character in pypinyin's character table are asked of pypinyin once - the very calls
 the gate makes, :func:`pypinyin.pinyin` of the character with ``heteronym=True`` in
 tone marks and in TONE3 with 5 for the neutral tone - and kept in the zhnorm cache
-folder (:func:`zhnorm.cache.cached_strings`, keyed by pypinyin's table file), so a
-later process reads them without importing pypinyin.  A character outside the table is
+folder (:func:`zhnorm.cache.stamped_cache_file`, named after pypinyin's table file), so
+a later process reads them without importing pypinyin.  A character outside the table is
 asked of pypinyin directly, so the answer is pypinyin's in every case.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 from bisect import bisect_left
 from functools import lru_cache
+from pathlib import Path
 
-from ..cache import cached_strings
+from ..cache import stamped_cache_file, write_cache_file
 
 __all__ = ["char_readings"]
 
@@ -59,31 +61,57 @@ def _build() -> list[str]:
     return ["".join(chars), _ENTRY.join(marked), _ENTRY.join(numbered)]
 
 
-def _table_stamp() -> str | None:
-    """What the table depends on: pypinyin's character table file (path, size, time);
-    ``None`` without pypinyin."""
+_MAGIC = "pinyin-readings-1"  # the file's format: JSON [characters, marked, TONE3]
+
+
+def _table_file() -> Path | None:
+    """Where the table is kept: named after pypinyin's character table and package files
+    (path, size, time: :func:`zhnorm.cache.stamped_cache_file`); ``None`` without pypinyin or with
+    caching off (then every character is asked of pypinyin: building the whole table
+    for one process costs more than the few characters it will ask about)."""
     spec = importlib.util.find_spec("pypinyin")
     if spec is None or spec.origin is None:
         return None
-    path = os.path.join(os.path.dirname(spec.origin), "pinyin_dict.py")
+    table = os.path.join(os.path.dirname(spec.origin), "pinyin_dict.py")
+    return stamped_cache_file("pinyin-readings", _MAGIC, [table, spec.origin], "json")
+
+
+def _read(path: Path) -> list[str] | None:
     try:
-        stat = os.stat(path)
-    except OSError:
+        with path.open(encoding="utf-8") as handle:
+            stored = json.load(handle)
+    except (OSError, ValueError):
         return None
-    return f"{path}|{stat.st_size}|{stat.st_mtime_ns}"
+    if isinstance(stored, list) and len(stored) == 3 and all(isinstance(s, str) for s in stored):
+        return stored
+    return None
 
 
 @lru_cache(maxsize=1)
 def _table() -> tuple[str, list[str], list[str]]:
     """The characters (in code point order) and their readings (marked, TONE3), read
     from the cache folder (built there by the first process that needs it)."""
-    stamp = _table_stamp()
-    if stamp is None:
+    path = _table_file()
+    if path is None:
         return "", [], []
-    chars, marked, numbered = cached_strings("pinyin-readings", stamp, _build)
+    stored = _read(path)
+    table = None if stored is None else _unpacked(stored)
+    if table is None:
+        built = _build()
+        write_cache_file(path, lambda handle: json.dump(built, handle, ensure_ascii=False))
+        table = _unpacked(built)
+    return table or ("", [], [])
+
+
+def _unpacked(stored: list[str]) -> tuple[str, list[str], list[str]] | None:
+    """The three columns of a stored table, ``None`` if they do not line up."""
+    chars, marked, numbered = stored
     if not chars:
         return "", [], []
-    return chars, marked.split(_ENTRY), numbered.split(_ENTRY)
+    marks, keys = marked.split(_ENTRY), numbered.split(_ENTRY)
+    if not len(chars) == len(marks) == len(keys):
+        return None
+    return chars, marks, keys
 
 
 def _stored(ch: str) -> tuple[str, str] | None:
