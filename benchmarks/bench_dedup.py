@@ -22,10 +22,20 @@ Measured (best of ``--repeats`` timed runs after a warm-up, one process unless s
 * the command line ``zhnorm dedup --workers 2`` on the corpus: wall time and peak RSS
   (the process tree, sampled every 0.2 s, and the largest single process);
 * the n-gram study behind the default ``ngram=3``;
-* ``--big N``: the command line on N documents (written to ``build/bench_dedup/``).
+* ``--big N``: the command line on N documents (written to ``build/bench_dedup/``);
+* ``--rensa N [N ...]``: end to end against rensa (issue 18 point 4) on ``make_corpus``
+  of N documents, each contender in its own fresh process, rounds alternating: rensa
+  given the texts in memory (its time includes the character bigrams it is given and
+  ``RMinHash``/``RMinHashLSH`` with 128 permutations, insert and query of every
+  document; also its bulk matrix API), zhnorm as the command line ``zhnorm dedup``
+  (``--workers 1`` and ``2``) and as the library ``dedup`` with the default key and the
+  plain key; wall time, CPU time (process tree) and peak RSS.  ``--only-rensa`` skips
+  everything else and writes its own section (``bench_dedup_rensa``).
 
     .venv/bin/python benchmarks/bench_dedup.py [--docs 20000] [--repeats 3]
     .venv/bin/python benchmarks/bench_dedup.py --big 1000000 --write docs/benchmarks.md
+    .venv/bin/python benchmarks/bench_dedup.py --only-rensa --rensa 20000 200000 \
+        --write docs/benchmarks.md
 """
 
 from __future__ import annotations
@@ -49,6 +59,7 @@ from typing import Any
 import datasketch
 import numpy as np
 import psutil
+import rensa
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 import zhnorm
@@ -67,6 +78,8 @@ BUILD = REPO / "build" / "bench_dedup"
 ZHNORM_EXE = Path(sys.executable).with_name("zhnorm")
 SECTION_START = "<!-- bench_dedup:start -->"
 SECTION_END = "<!-- bench_dedup:end -->"
+RENSA_START = "<!-- bench_dedup_rensa:start -->"
+RENSA_END = "<!-- bench_dedup_rensa:end -->"
 SEED = 2026
 
 
@@ -395,6 +408,151 @@ def cli_quality(
     }
 
 
+# --- end to end against rensa (issue 18, point 4) -------------------------------------
+
+
+def char_bigrams(text: str) -> list[str]:
+    """The tokens rensa is given: overlapping character bigrams of the raw text."""
+    return [text[i : i + 2] for i in range(len(text) - 1)]
+
+
+def rensa_dedup(texts: Sequence[str], threshold: float = 0.8, num_perm: int = 128) -> int:
+    """rensa as its documentation deduplicates: one ``RMinHash`` per document (its
+    bigrams), inserted into an ``RMinHashLSH``, then every document queried; the number
+    of documents with another candidate."""
+    lsh = rensa.RMinHashLSH(threshold=threshold, num_perm=num_perm, num_bands=16)
+    sketches = []
+    for i, text in enumerate(texts):
+        sketch = rensa.RMinHash(num_perm=num_perm, seed=42)
+        sketch.update(char_bigrams(text))
+        lsh.insert(i, sketch)
+        sketches.append(sketch)
+    return sum(len(lsh.query(sketch)) > 1 for sketch in sketches)
+
+
+def rensa_bulk_dedup(texts: Sequence[str], threshold: float = 0.8, num_perm: int = 128) -> int:
+    """rensa's bulk path: one digest matrix for every document, inserted and queried in
+    one call (``insert_matrix_and_query_duplicate_flags``)."""
+    matrix = rensa.RMinHash.digest_matrix_from_token_sets(
+        (char_bigrams(t) for t in texts), num_perm, 42
+    )
+    lsh = rensa.RMinHashLSH(threshold=threshold, num_perm=num_perm, num_bands=16)
+    return int(sum(lsh.insert_matrix_and_query_duplicate_flags(matrix)))
+
+
+def _versus_child(kind: str, path: Path) -> None:
+    """Child process of :func:`versus_rensa`: read the corpus, time one contender, print
+    JSON (seconds, CPU seconds, peak RSS in MiB, the result's size)."""
+    import resource
+
+    with path.open(encoding="utf-8") as handle:
+        texts = [json.loads(line)["text"] for line in handle]
+    started, cpu = time.perf_counter(), time.process_time()
+    if kind == "rensa":
+        found = rensa_dedup(texts)
+    elif kind == "rensa bulk":
+        found = rensa_bulk_dedup(texts)
+    else:
+        from zhnorm.key import named_key
+
+        key = None if kind == "zhnorm library" else named_key("plain")
+        found = len(dedup(texts, key_config=key).removed)
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": elapsed, "cpu": cpu, "peak_mib": peak, "found": found}))
+
+
+def _timed_cli(path: Path, out_dir: Path, workers: int) -> dict[str, Any]:
+    """``zhnorm dedup`` on ``path``: wall time, CPU of the process tree, peak RSS."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    run = run_cli(path, out_dir, workers)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    run["cpu"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    run["peak_mib"] = run["peak_process_mib"]
+    return run
+
+
+VERSUS = (
+    "rensa",
+    "rensa bulk",
+    "zhnorm dedup --workers 1",
+    "zhnorm dedup --workers 2",
+    "zhnorm library",
+    "zhnorm library, plain key",
+)
+
+
+def versus_rensa(source: list[str], docs: int, rounds: int) -> dict[str, Any]:
+    """Every contender of :data:`VERSUS` on ``make_corpus(source, docs)``, each run in a
+    fresh process, ``rounds`` rounds alternating; the best wall time of each with the
+    CPU time and peak RSS of that run."""
+    BUILD.mkdir(parents=True, exist_ok=True)
+    path = big_corpus_file(source, docs)
+    best: dict[str, dict[str, Any]] = {}
+    load: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(rounds):
+            for kind in VERSUS:
+                load.append(os.getloadavg()[0])
+                if kind.startswith("zhnorm dedup"):
+                    run = _timed_cli(path, Path(tmp), int(kind[-1]))
+                else:
+                    out = subprocess.run(
+                        [sys.executable, __file__, "--versus-child", kind, str(path)],
+                        capture_output=True,
+                        text=True,
+                        check=True,
+                    )
+                    run = json.loads(out.stdout)
+                print(docs, kind, run, flush=True)
+                if kind not in best or run["seconds"] < best[kind]["seconds"]:
+                    best[kind] = run
+    return {"docs": docs, "rounds": rounds, "best": best, "load": [min(load), max(load)]}
+
+
+def versus_report(runs: list[dict[str, Any]], command: str, date: str) -> str:
+    lines = [
+        RENSA_START,
+        "## Dedup end to end against rensa (bench_dedup.py --rensa)",
+        "",
+        f"Command (from the repository root): `{command}`",
+        "",
+        f"- Date: {date}; machine: {machine()}, shared with other engineers' runs "
+        "(load average during the runs in the table)",
+        f"- Python {platform.python_version()}; zhnorm {zhnorm.__version__}, "
+        f"rensa {getattr(rensa, '__version__', '0.5')}",
+        f"- Corpus: `make_corpus(THUCNews sample, N, seed={SEED})` (about 30 % planted "
+        "near-duplicates, some Traditional, some with leaked pinyin)",
+        "- Each contender in a fresh process, rounds alternating, best wall time of each "
+        "(CPU = user + system of the process tree in that run; on a shared machine the CPU "
+        "ratio is the steadier one, the wall ratio is what a user sees).  rensa is given the texts "
+        "in memory; its time includes making the character bigrams and building, "
+        "inserting and querying 128-permutation sketches (16 bands); 'rensa' is "
+        "`RMinHash.update` + `RMinHashLSH.insert`/`query` per document, 'rensa bulk' its "
+        "matrix API.  zhnorm's time is the whole command (reading the JSONL, matching "
+        "key, signatures, LSH, exact verification, clusters, writing kept, clusters and "
+        "pairs) or the library `dedup` on the texts in memory (keys to clusters).",
+        "",
+        "| documents | contender | wall s | CPU s | peak RSS MiB | rensa / this (wall) "
+        "| rensa / this (CPU) | load |",
+        "|--:|---|--:|--:|--:|--:|--:|--:|",
+    ]
+    for run in runs:
+        anchor = run["best"]["rensa"]
+        low, high = run["load"]
+        for kind in VERSUS:
+            r = run["best"][kind]
+            lines.append(
+                f"| {run['docs']:,} | {kind} | {r['seconds']:.1f} | {r['cpu']:.1f} | "
+                f"{r['peak_mib']:.0f} | {anchor['seconds'] / r['seconds']:.2f}x | "
+                f"{anchor['cpu'] / r['cpu']:.2f}x | {low:.1f}-{high:.1f} |"
+            )
+    lines += ["", RENSA_END, ""]
+    return "\n".join(lines)
+
+
 # --- report --------------------------------------------------------------------------
 
 
@@ -522,11 +680,13 @@ def _ratio(value: float | None) -> str:
     return "not measured" if value is None else f"{value:.2f}x"
 
 
-def write_section(path: Path, section: str) -> None:
+def write_section(
+    path: Path, section: str, start: str = SECTION_START, end: str = SECTION_END
+) -> None:
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if SECTION_START in text:
-        head, rest = text.split(SECTION_START, 1)
-        tail = rest.split(SECTION_END, 1)[1].lstrip("\n")
+    if start in text:
+        head, rest = text.split(start, 1)
+        tail = rest.split(end, 1)[1].lstrip("\n")
         text = head + section + ("\n" + tail if tail else "")
     else:
         text = text.rstrip("\n") + "\n\n" + section
@@ -549,7 +709,36 @@ def main() -> None:
         type=Path,
         help="only render (and --write) a results JSON saved by an earlier run",
     )
+    parser.add_argument(
+        "--rensa", type=int, nargs="+", default=[], metavar="N", help="against rensa at N docs"
+    )
+    parser.add_argument("--rensa-rounds", type=int, default=2)
+    parser.add_argument("--only-rensa", action="store_true", help="only the rensa comparison")
+    parser.add_argument(
+        "--render-rensa", type=Path, help="only render (and --write) a saved rensa comparison"
+    )
+    parser.add_argument("--versus-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.versus_child:
+        _versus_child(args.versus_child[0], Path(args.versus_child[1]))
+        return
+    command = " ".join([".venv/bin/python", "benchmarks/bench_dedup.py", *sys.argv[1:]])
+    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    if args.rensa or args.render_rensa:
+        if args.render_rensa:
+            saved = json.loads(args.render_rensa.read_text(encoding="utf-8"))
+            runs, command, date = saved["runs"], saved["command"], saved["date"]
+        else:
+            source = paragraphs(args.data_dir)
+            runs = [versus_rensa(source, n, args.rensa_rounds) for n in args.rensa]
+            saved = {"runs": runs, "command": command, "date": date}
+            (BUILD / "versus-rensa.json").write_text(json.dumps(saved, indent=1), "utf-8")
+        section = versus_report(runs, command, date)
+        print(section, flush=True)
+        if args.write:
+            write_section(args.write, section, RENSA_START, RENSA_END)
+        if args.only_rensa or args.render_rensa:
+            return
     if args.render:
         saved = json.loads(args.render.read_text(encoding="utf-8"))
         saved["workers"] = {(int(k) if k.isdigit() else k): v for k, v in saved["workers"].items()}
@@ -565,8 +754,8 @@ def main() -> None:
     source = paragraphs(args.data_dir)
     corpus = make_corpus(source, args.docs, seed=SEED)
     results: dict[str, Any] = {
-        "command": " ".join([".venv/bin/python", "benchmarks/bench_dedup.py", *sys.argv[1:]]),
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": command,
+        "date": date,
         "chars": sum(map(len, corpus.texts)),
         "variants": sum(how != "base" for how in corpus.how),
     }

@@ -131,10 +131,13 @@ def sketch_chunks(
     workers: int = 1,
 ) -> Iterator[Sketch]:
     """:func:`sketch_texts` of each chunk, in order.  ``workers > 1`` shares the chunks
-    between this process and ``workers - 1`` child processes: every ``workers``-th
-    chunk is done here, at once, while the children work on the ones handed to them
-    (this process would otherwise sit idle waiting, and each chunk it does itself is
-    one less to send to a child and back).  At most ``2 * workers`` chunks are held.
+    between this process and ``workers - 1`` child processes: a chunk goes to the
+    children while they have fewer than two each waiting or running, else it is done
+    here, at once (this process would otherwise sit idle waiting, and each chunk it
+    does itself is one less to send to a child and back).  So a parent that is also
+    reading and parsing the input (``zhnorm dedup``) leaves more of the sketching to the
+    children instead of making them wait for its every other chunk.  At most
+    ``2 * workers`` chunks are held.
 
     Texts reach a child by inheritance when ``chunks`` is a sequence and processes are
     forked, else through a file; keys come back packed (:class:`KeyBlock`).  On 2
@@ -164,7 +167,8 @@ def sketch_chunks(
     ):
         pending: deque[Future[str] | Sketch] = deque()
         for index, chunk in enumerate(itertools.chain([first], stream)):
-            if index % workers == workers - 1:
+            queued = sum(isinstance(item, Future) and not item.done() for item in pending)
+            if queued >= 2 * (workers - 1):
                 pending.append(sketch_texts(chunk, params, key_config, bands, rows))
             else:
                 texts = (token, index) if token is not None else _spill(spill, list(chunk))

@@ -180,24 +180,16 @@ def _parse_syllable(written: str) -> _Syllable | None:
 def _readings(ch: str) -> tuple[frozenset[str], tuple[str, ...], str]:
     """TONE3 readings of ``ch`` and of its simplified form, their tone-marked display
     spellings, and the simplified form itself."""
-    from pypinyin import Style, pinyin  # imported on the first candidate group (~0.1 s)
-
     from ..script.converter import convert
+    from .readings import char_readings  # pypinyin's, from a table on disk
 
     simplified = convert(ch, "t2s")
     keys: set[str] = set()
     shown: list[str] = []
     forms = [ch] if len(simplified) != 1 or simplified == ch else [ch, simplified]
     for form in forms:
-        marked = pinyin(form, style=Style.TONE, heteronym=True, errors="ignore")
-        numbered = pinyin(
-            form, style=Style.TONE3, heteronym=True, errors="ignore", neutral_tone_with_five=True
-        )
-        for display, key in zip(
-            (r for group in marked for r in group),
-            (r for group in numbered for r in group),
-            strict=False,
-        ):
+        marked, numbered = char_readings(form)
+        for display, key in zip(marked, numbered, strict=False):
             if key not in keys:
                 keys.add(key)
                 shown.append(display)

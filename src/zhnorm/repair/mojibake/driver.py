@@ -37,7 +37,7 @@ from .dbcs_in_step import in_step_spans
 from .dbcs_whole_run import whole_dbcs_runs
 from .gates import acceptable, dbcs_acceptable, reads_as_words
 from .gbk_read_as_big5 import SHIFT_PAIRS, shift_spans, worth_searching
-from .prefilter import dbcs_trigger, hit_ok, trigger
+from .prefilter import hit_ok, rare_spans, trigger
 from .roundtrip import roundtrip_spans
 
 _SPACE = frozenset(" \t\n\r\f\v\u3000")
@@ -374,7 +374,7 @@ def find_mojibake(text: str) -> list[Edit]:
     if text.isascii():
         return []
     hits = _hits(text)
-    dbcs_hits = [(m.start(), m.end()) for m in dbcs_trigger().finditer(text)]
+    dbcs_hits = rare_spans(text)
     if dbcs_hits and DBCS_PROOF.search(text) is None:
         # Without a lost mark only GBK read as Big5 is looked for, where a hit reads so.
         dbcs_hits = [(a, b) for a, b in dbcs_hits if worth_searching(text[a:b], "gbk", "big5")]
