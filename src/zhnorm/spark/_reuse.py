@@ -40,7 +40,6 @@ Steps 2 and 7 are the part that does not yet spread over executors (docs/spark.m
 
 from __future__ import annotations
 
-import json
 import pickle
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
