@@ -70,6 +70,7 @@ def _spark(spark: SparkSession, rows: Sequence[Row], **options: Any) -> dict[str
         passages = [r.asDict() for r in result.passages.orderBy("pn").collect()]
         for n, row in enumerate(passages):
             assert row.pop("pn") == n
+            assert json.loads(row.pop("value")) == row
         return {
             "passages": passages,
             "clusters": [r.value for r in result.clusters.orderBy("cluster").collect()],

@@ -85,7 +85,7 @@ PASSAGE_COLUMNS = (
     "a_id string, b_id string, a_start long, a_end long, b_start long, b_end long, "
     "score double, a_text string, b_text string, story long, significance double, "
     "cluster long, a_source string, b_source string, a_date string, b_date string, "
-    "direction string"
+    "direction string, value string"
 )
 
 
@@ -127,7 +127,7 @@ def _key_documents(
 
     columns = [name.split()[0] for name in _KEYED_SCHEMA.split(", ")]
     for batch in batches:
-        rows = []
+        rows: list[tuple[Any, ...]] = []
         has_date = "date" in batch
         for n in range(len(batch)):
             idx, doc_id, text = int(batch["idx"].iat[n]), batch["id"].iat[n], batch["text"].iat[n]
@@ -429,7 +429,7 @@ def _passage_rows(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
             story = None if sa is None or sa != sb else int(sa)
             p = replace(p, cluster=int(cluster), story=story)
             row = passage_row(p, {p.a_id: _loads(meta_a), p.b_id: _loads(meta_b)})
-            rows.append(tuple(row[n] for n in names))
+            rows.append((*(row[n] for n in names[:-1]), dumps_record(row).rstrip("\n")))
         frame = pd.DataFrame(rows, columns=names)
         yield pd.concat([batch[["pn"]].reset_index(drop=True), frame], axis=1).astype(
             {"story": "Int64"}
@@ -443,8 +443,9 @@ def _passage_rows(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
 class SparkReuseResult:
     """What :func:`reuse` found, as DataFrames (sort each by its first column):
 
-    ``passages``  ``pn`` (the passage's number, the local order) and the columns of
-                  :func:`zhnorm.textreuse.passages.passage_row` (``zhnorm reuse``'s lines);
+    ``passages``  ``pn`` (the passage's number, the local order), the columns of
+                  :func:`zhnorm.textreuse.passages.passage_row` and ``value``, that row
+                  as the JSON line ``zhnorm reuse`` writes;
     ``clusters``  ``cluster``, ``story`` and ``value``: the JSON line
                   ``zhnorm reuse --clusters`` writes;
     ``stories``   ``story`` and ``value`` (``--stories``);
