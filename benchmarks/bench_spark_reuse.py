@@ -70,13 +70,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--docs", default="1000", help="comma-separated corpus sizes")
     parser.add_argument("--master", default="local[2]")
+    parser.add_argument("--partitions", type=int, default=8, help="shuffle partitions")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--data-dir", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument("--write", action="store_true", help="write the table into docs")
     args = parser.parse_args()
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     spark = zs.session(
-        args.master, app_name="bench_spark_reuse", conf={"spark.ui.enabled": "false"}
+        args.master,
+        app_name="bench_spark_reuse",
+        shuffle_partitions=args.partitions,
+        conf={"spark.ui.enabled": "false"},
     )
     spark.sparkContext.setLogLevel("ERROR")
     articles = sentences(args.data_dir / "thucnews-cnews-sample" / "cnews_val_1000.jsonl")
@@ -106,6 +110,7 @@ def main() -> None:
     table = [
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.node()} "
         f"({os.cpu_count()} cores, shared with other jobs), Spark `{args.master}`, "
+        f"{args.partitions} shuffle partitions, "
         f"command `PYTHONPATH=src .venv/bin/python benchmarks/bench_spark_reuse.py "
         f"--docs {args.docs} --write`.",
         "",

@@ -8,13 +8,16 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from pyspark.sql import DataFrame, SparkSession
 
 import zhnorm
 import zhnorm.spark as zs
+from zhnorm.cli import main
 from zhnorm.io import dumps_record
 from zhnorm.io.dates import parse_date
 from zhnorm.textreuse import ReuseResult, reuse
@@ -191,3 +194,54 @@ def test_taiwan_news_with_outlets_dates_titles_equal_local(spark: SparkSession) 
     rows = [(r["id"], r["text"], r["site"], r["date"], r["title"]) for r in records]
     found = _same(spark, rows)
     assert found["stories"] and found["furniture"]
+
+
+# --- the command ------------------------------------------------------------------------
+
+
+def test_reuse_command_on_spark_writes_the_local_lines(spark: SparkSession, tmp_path: Path) -> None:
+    lines = [
+        json.dumps({"id": i, "text": t, "site": s, "date": d, "title": h}, ensure_ascii=False)
+        for i, t, s, d, h in _fixture_corpus()
+    ]
+    lines[4] = lines[4].replace('"2023-02-05 08:00"', '"昨天下午"')  # a date nobody can read
+    lines.insert(9, lines[8])  # an id given twice
+    lines.insert(15, '{"id": "broken", "text": ')  # not JSON
+    corpus = tmp_path / "news.jsonl"
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    common = [str(corpus), "--id-field", "id", "--source-field", "site", "--date-field", "date",
+              "--title-field", "title", "--skip-bad"]  # fmt: skip
+    outputs = ["passages", "stories", "clusters", "furniture", "rejects"]
+
+    def run(tag: str, *extra: str) -> dict[str, str]:
+        paths = {name: tmp_path / f"{tag}.{name}" for name in outputs}
+        args = ["reuse", *common, "-o", str(paths["passages"]), *extra]
+        for name in outputs[1:]:
+            args += [f"--{name}", str(paths[name])]
+        done = CliRunner().invoke(main, args)
+        assert done.exit_code == 0, done.output
+        assert "3 rejected" in done.output
+        read = {}
+        for name, path in paths.items():
+            parts = sorted(path.glob("part-*")) if path.is_dir() else [path]
+            read[name] = "".join(p.read_text("utf-8") for p in parts)
+        return read
+
+    local = run("local")
+    on_spark = run("spark", "--engine", "spark")
+    assert local["passages"] and local["furniture"] and local["rejects"].count("\n") == 3
+    assert on_spark == local
+
+
+def test_reuse_command_spark_usage_errors(tmp_path: Path) -> None:
+    corpus = tmp_path / "a.jsonl"
+    corpus.write_text('{"text": "正文"}\n', encoding="utf-8")
+    done = CliRunner().invoke(main, ["reuse", str(corpus), "--engine", "spark"])
+    assert done.exit_code == 2 and "give -o" in done.output
+    out = str(tmp_path / "out")
+    done = CliRunner().invoke(
+        main, ["reuse", str(corpus), "--engine", "spark", "-o", out, "--html", "r.html"]
+    )
+    assert done.exit_code == 2 and "--html works with the local engine only" in done.output
+    done = CliRunner().invoke(main, ["reuse", str(corpus), "--spark-conf", "a=b"])
+    assert done.exit_code == 2 and "--spark-conf works with --engine spark only" in done.output

@@ -15,6 +15,8 @@ HTML report are the local engine's.
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
@@ -92,6 +94,23 @@ def _read_meta(
         yield pd.DataFrame(rows, columns=columns)
 
 
+def _local_partitions(master: str | None) -> dict[str, str]:
+    """Shuffle partitions for a session on a local master: 4 per core (Spark's default,
+    200, makes every one of this engine's few dozen shuffles 200 tasks, which dominated
+    a run of a hundred documents on 2 cores); ``--spark-conf`` overrides it."""
+    found = re.fullmatch(r"local(?:\[(\d+|\*)(?:,\d+)?\])?", master or "")
+    if found is None:
+        return {}
+    cores = found.group(1)
+    if cores is None:
+        n = 1
+    elif cores == "*":
+        n = os.cpu_count() or 1
+    else:
+        n = int(cores)
+    return {"spark.sql.shuffle.partitions": str(4 * n)}
+
+
 def _write_text(frame: DataFrame, path: str) -> None:
     frame.write.mode("overwrite").text(path)
 
@@ -141,6 +160,7 @@ def reuse_files(
     scratch = scratch_dir(output, tmp_dir) if owned and spills_here else None
     try:
         conf = {} if scratch is None else {"spark.local.dir": scratch}
+        conf.update(_local_partitions(master))
         conf.update(spark_conf or {})
         spark = spark or session(master, app_name="zhnorm reuse", conf=conf)
         outputs = Outputs(spark)
