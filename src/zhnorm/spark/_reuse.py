@@ -89,6 +89,17 @@ PASSAGE_COLUMNS = (
 )
 
 
+def _cut(frame: DataFrame) -> DataFrame:
+    """``frame`` computed now, kept on the executors' disks (:data:`SPILL`, where the
+    Spark version lets a local checkpoint choose) and its query plan cut: the later
+    steps join these tables several times, and with their whole lineage the plan grew
+    until the driver ran out of heap on 120 documents."""
+    try:
+        return frame.localCheckpoint(eager=True, storageLevel=SPILL)  # type: ignore[call-arg,unused-ignore]
+    except TypeError:  # pyspark < 4: memory and disk
+        return frame.localCheckpoint(eager=True)
+
+
 def _dumps(value: Any) -> bytes:
     return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -526,10 +537,8 @@ def reuse(
     docs = frame.select(*columns)
 
     # 1. keys
-    keyed = docs.mapInPandas(
-        lambda b: _key_documents(b, keying, options.seed_len), _KEYED_SCHEMA
-    ).persist(SPILL)
-    cached.append(keyed)
+    keyed = docs.mapInPandas(lambda b: _key_documents(b, keying, options.seed_len), _KEYED_SCHEMA)
+    keyed = _cut(keyed)
     bad = keyed.where(F.col("error").isNotNull()).orderBy("idx").select("error").limit(1).collect()
     if bad:
         message = str(bad[0][0])
@@ -550,24 +559,20 @@ def reuse(
             keyed.select(F.lit(0).alias("_zh_all"), "idx", "id", "source", "key")
             .groupBy("_zh_all")
             .applyInPandas(_furniture, _FURNITURE_SCHEMA)
-            .persist(SPILL)
         )
-        cached.append(found)
+        found = _cut(found)
         doc_spans = found.where(F.col("idx") >= 0).select("idx", "spans")
         furniture = found.where(F.col("row") >= 0).select(F.col("row").alias("item"), "value")
     else:
         doc_spans = spark.createDataFrame([], "idx long, spans array<int>")
         furniture = spark.createDataFrame([], "item long, value string")
-    docs_full = keyed.join(doc_spans, "idx", "left").persist(SPILL)
-    cached.append(docs_full)
+    docs_full = _cut(keyed.join(doc_spans, "idx", "left"))
 
     # 3. candidate pairs over rare shingles
-    shingled = (
-        docs_full.select("idx", "key", "spans")
-        .mapInPandas(lambda b: _shingles(b, options, mask), _SHINGLE_SCHEMA)
-        .persist(SPILL)
+    shingled = docs_full.select("idx", "key", "spans").mapInPandas(
+        lambda b: _shingles(b, options, mask), _SHINGLE_SCHEMA
     )
-    cached.append(shingled)
+    shingled = _cut(shingled)
     groups = (
         shingled.select("idx", F.explode("shingles").alias("h"))
         .groupBy("h")
@@ -618,7 +623,7 @@ def reuse(
         .mapInPandas(lambda b: _align(b, options), _PASSAGE_SCHEMA)
         .orderBy("a", "b", "seq")
     )
-    passages = with_row_index(passages, "pn", cached=cached)
+    passages = _cut(with_row_index(passages, "pn", cached=cached))
 
     # 6. passage clusters
     sides = passages.select(
@@ -658,7 +663,7 @@ def reuse(
         .applyInPandas(_build_cluster, _CLUSTER_SCHEMA)
         .orderBy("first")
     )
-    built = with_row_index(built, "cluster", cached=cached)
+    built = _cut(with_row_index(built, "cluster", cached=cached))
     cluster_of = of_passage.join(built.select("component", "cluster"), "component").select(
         "pn", "cluster"
     )
@@ -675,9 +680,8 @@ def reuse(
         .groupBy("_zh_all")
         .cogroup(evidence.groupBy("_zh_all"))
         .applyInPandas(lambda d, e: _stories(d, e, options), _STORY_SCHEMA)
-        .persist(SPILL)
     )
-    cached.append(story_found)
+    story_found = _cut(story_found)
     story_of = story_found.where(F.col("idx") >= 0).select("idx", "story")
 
     # passages with their cluster and story
@@ -711,9 +715,8 @@ def reuse(
         built.select("cluster", "blob")
         .join(member_info, "cluster")
         .mapInPandas(_cluster_rows, "cluster long, story long, value string, blob binary")
-        .persist(SPILL)
     )
-    cached.append(cluster_table)
+    cluster_table = _cut(cluster_table)
 
     # stories with their passage clusters and passage counts
     story_clusters = (
