@@ -106,7 +106,11 @@ def main() -> None:
         }
         print(row, flush=True)
         rows.append(row)
+        write_table(args, rows)
     spark.stop()
+
+
+def write_table(args: argparse.Namespace, rows: list[dict[str, Any]]) -> None:
     table = [
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.node()} "
         f"({os.cpu_count()} cores, shared with other jobs), Spark `{args.master}`, "
