@@ -242,6 +242,19 @@ def _shingle_pairs(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
 # --- 5. alignment -------------------------------------------------------------------
 
 
+def _aligner_takes_seeds() -> bool:
+    """Whether the local aligner is given each document's seed hashes (older form) or
+    makes them itself."""
+    import inspect
+
+    from ..textreuse.corpus import _Aligner
+
+    return "seed_hashes" in inspect.signature(_Aligner).parameters
+
+
+_ALIGNER_TAKES_SEEDS = _aligner_takes_seeds()
+
+
 def _align(batches: Iterator[pd.DataFrame], options: ReuseOptions) -> Iterator[pd.DataFrame]:
     from ..textreuse.corpus import _Aligner, _masks
     from ..textreuse.seeds import kgram_hashes
@@ -280,7 +293,11 @@ def _align(batches: Iterator[pd.DataFrame], options: ReuseOptions) -> Iterator[p
             continue
         table, first = np.unique(np.concatenate(values), return_index=True)
         frequency = np.concatenate(counts)[first]
-        aligner = _Aligner(ids, keys, options, seed_hashes, masks, table, frequency)
+        given = {"seed_hashes": seed_hashes} if _ALIGNER_TAKES_SEEDS else {}
+        aligner = _Aligner(
+            ids=ids, keys=keys, options=options, masks=masks, values=table, counts=frequency,
+            **given,
+        )  # fmt: skip
         rows = []
         for a, b in zip(batch["a"].tolist(), batch["b"].tolist(), strict=True):
             found = aligner.align([(local[a], local[b])])
