@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from ..key import KeyOptions
 from ..textreuse.corpus import ReuseOptions
 from ..textreuse.files import MetaFields, reuse_files
-from .options import MIN_LEN, PASSAGE_THRESHOLD, finish, record_options, workers_option
+from .options import (
+    MIN_LEN,
+    PASSAGE_THRESHOLD,
+    finish,
+    record_options,
+    spark_options,
+    workers_option,
+)
 
 __all__ = ["reuse_command"]
 
@@ -100,6 +109,15 @@ __all__ = ["reuse_command"]
     help="Shingles in more documents are common phrases: no evidence of reuse.",
 )
 @workers_option("Processes aligning the candidate pairs (the output is the same).")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "spark"]),
+    default="local",
+    show_default=True,
+    help="local: this process (--workers, --html); spark: Apache Spark (extra 'spark'), "
+    "JSONL or text files in, directories of JSONL part files out (the same lines).",
+)
+@spark_options
 def reuse_command(
     inputs: tuple[str, ...],
     text_field: str,
@@ -128,6 +146,9 @@ def reuse_command(
     window_days: float,
     keep_furniture: bool,
     max_df: int,
+    engine: str,
+    master: str,
+    spark_conf: dict[str, str],
 ) -> None:
     """Find passages shared between documents of INPUTS (JSONL, .gz/.zst/.bz2/.xz, Parquet, .txt
     files or directories; stdin JSONL by default), across scripts and repairs, group
@@ -146,6 +167,12 @@ def reuse_command(
       zhnorm reuse news/ --id-field url --source-field site --date-field date \\
           --title-field title --stories stories.jsonl -o passages.jsonl
     """
+    if engine == "spark":
+        counts = _spark_reuse(locals())
+        finish(counts)
+        return
+    if spark_conf:
+        raise click.UsageError("--spark-conf works with --engine spark only")
     counts = reuse_files(
         inputs,
         output,
@@ -173,3 +200,32 @@ def reuse_command(
         workers=workers,
     )
     finish(counts)
+
+
+def _spark_reuse(given: dict[str, Any]) -> Any:
+    """``--engine spark``: :func:`zhnorm.spark.reuse_files` with the same options."""
+    from ..io import InputError
+
+    if given["html_path"] is not None:
+        raise click.UsageError("--html works with the local engine only")
+    if given["output"] in (None, "-"):
+        raise click.UsageError("--engine spark writes a directory: give -o")
+    from ..spark._reuse_files import reuse_files as spark_reuse_files
+
+    try:
+        return spark_reuse_files(
+            given["inputs"], given["output"], stories=given["stories_path"],
+            clusters=given["clusters_path"], furniture=given["furniture_path"],
+            fields=MetaFields(given["source_field"], given["date_field"],
+                              given["title_field"], given["ignore_bad_dates"]),
+            min_len=given["min_len"], threshold=given["threshold"],
+            min_significance=given["min_significance"],
+            event_similarity=given["event_similarity"], story_support=given["story_support"],
+            window_days=given["window_days"], mask_furniture=not given["keep_furniture"],
+            max_df=given["max_df"], text_field=given["text_field"], id_field=given["id_field"],
+            errors=given["errors"], encoding=given["encoding"], skip_bad=given["skip_bad"],
+            rejects=given["rejects"], key=given["key"], master=given["master"],
+            spark_conf=given["spark_conf"],
+        )  # fmt: skip
+    except (ImportError, InputError) as exc:
+        raise click.ClickException(str(exc)) from exc

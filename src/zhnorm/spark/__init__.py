@@ -18,6 +18,8 @@ imports pyspark.
   ``similarity`` columns, the same as :func:`zhnorm.neardup.dedup` gives.
 * :func:`paragraph_occurrences` / :func:`repeated_paragraphs`: paragraphs exploded and
   grouped by matching key, with counts and locations.
+* :func:`reuse`: passages, passage clusters, furniture and stories, the results of
+  :func:`zhnorm.textreuse.reuse` (:class:`SparkReuseResult`).
 * :func:`dedup_files`: the engine behind ``zhnorm dedup --engine spark``.
 * :func:`session`: a SparkSession (``local[2]`` by default); :func:`parse_spark_conf`:
   ``KEY=VALUE`` settings (``--spark-conf``) as the mapping ``session`` and
@@ -47,12 +49,14 @@ if TYPE_CHECKING:
     from ._dedup import SparkDedupResult, dedup, dedup_result, signature_column
     from ._files import DedupCounts, dedup_files
     from ._paragraphs import paragraph_occurrences, repeated_paragraphs
+    from ._reuse import SparkReuseResult, reuse
 
 __all__ = [
     "EXTRA_HINT",
     "ComponentsNotConverged",
     "DedupCounts",
     "SparkDedupResult",
+    "SparkReuseResult",
     "batch_column",
     "connected_components",
     "convert_column",
@@ -68,6 +72,7 @@ __all__ = [
     "pipeline_column",
     "repeated_paragraphs",
     "require_spark",
+    "reuse",
     "session",
     "signature_column",
 ]
@@ -84,6 +89,8 @@ _LAZY = {
     "dedup_files": "_files",
     "paragraph_occurrences": "_paragraphs",
     "repeated_paragraphs": "_paragraphs",
+    "reuse": "_reuse",
+    "SparkReuseResult": "_reuse",
 }
 
 

@@ -1,0 +1,767 @@
+"""Text reuse on Spark: passages, passage clusters, furniture and stories, the results of
+:func:`zhnorm.textreuse.reuse` computed by the same library code, per document on the
+executors.
+
+1. **Keys** (``mapInPandas``): every document is keyed once (:func:`.doc_key`) and its
+   distinct seed k-gram hashes listed; the key is kept pickled on the executors'
+   disks (:data:`._frame.SPILL`).
+2. **Furniture** (:func:`zhnorm.textreuse.furniture.find_furniture`): for now in *one*
+   executor task over every document (the items depend on counts per outlet and
+   across outlets, and on prefix chains over the whole corpus); the driver receives
+   nothing.  Each document's key spans of furniture go back to its row.
+3. **Candidate pairs**: each document's distinct furniture-free shingle hashes are
+   exploded to ``(hash, document)`` rows; grouping by hash gives each shingle's
+   documents, a shingle in ``2 .. max_df`` documents proposes all their pairs, and a
+   pair proposed by ``min_shared`` distinct shingles is a candidate
+   (:func:`zhnorm.textreuse.corpus.candidate_pairs`).
+4. **Seed document frequencies**: ``(hash, document)`` rows of the seed k-grams,
+   counted per hash; each document of a candidate pair gets the frequencies of its
+   own k-grams back (a join), which is all its alignment and the significance of its
+   passages read.
+5. **Alignment** (``mapInPandas`` over the candidate pairs joined with both documents):
+   the local aligner (:class:`zhnorm.textreuse.corpus._Aligner`) over the documents of
+   the batch, so the same passages with the same significance; passages are numbered
+   by ``(a, b, position in the pair)``, the local order.
+6. **Passage clusters**: each document's passage spans are merged into occurrences in
+   passage order (per document, on the executors: the rule of
+   :func:`zhnorm.textreuse.passages.passage_clusters`); passages link occurrences, and
+   the connected components of those links (:func:`._components.connected_components`)
+   are the clusters; each component is built by ``passage_clusters`` itself
+   (``cogroup`` of its passages and its documents), numbered by its first passage.
+7. **Stories**: each document's story key (furniture left out) and the strongest
+   passage of each document pair go to *one* executor task, which runs
+   :func:`zhnorm.stories.detect.story_weights` and ``stories_from_weights`` (the story
+   model is fitted on the whole corpus, and its candidate search and the average
+   linkage are corpus-wide); the passage counts and passage clusters of each story,
+   and the story of each passage and cluster, are joined back on the executors.
+
+Steps 2 and 7 are the part that does not yet spread over executors (docs/spark.md).
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from ..io import dumps_record
+from ..io.dates import DateError, parse_date
+from ..key import KeyOptions, resolve_key_options
+from ..options import resolve
+from ..textreuse.corpus import ReuseOptions
+from ..textreuse.passages import DocMeta
+from ._components import connected_components
+from ._frame import SPILL, with_row_index
+
+__all__ = ["SparkReuseResult", "reuse"]
+
+_INDEX = "_zh_doc"
+_OCCURRENCES = 1 << 22
+"""Occurrences one document may hold: an occurrence's node number in the link graph is
+``document * _OCCURRENCES + occurrence``."""
+
+_KEYED_SCHEMA = (
+    "idx long, id string, source string, meta binary, text string, key binary, "
+    "seeds array<long>, error string"
+)
+_FURNITURE_SCHEMA = "row long, idx long, spans array<int>, value string"
+_SHINGLE_SCHEMA = "idx long, shingles array<long>, story_key string"
+_PASSAGE_SCHEMA = (
+    "a long, b long, seq int, a_start long, a_end long, b_start long, b_end long, "
+    "significance double, passage binary"
+)
+_OCCURRENCE_SCHEMA = "pn long, side int, occ long"
+_CLUSTER_SCHEMA = "component long, first long, members array<string>, blob binary"
+_STORY_SCHEMA = "row long, idx long, story long, payload binary"
+
+PASSAGE_COLUMNS = (
+    "a_id string, b_id string, a_start long, a_end long, b_start long, b_end long, "
+    "score double, a_text string, b_text string, story long, significance double, "
+    "cluster long, a_source string, b_source string, a_date string, b_date string, "
+    "direction string, value string"
+)
+
+
+def _cut(frame: DataFrame) -> DataFrame:
+    """``frame`` computed now, kept on the executors' disks (:data:`SPILL`, where the
+    Spark version lets a local checkpoint choose) and its query plan cut: the later
+    steps join these tables several times, and with their whole lineage the plan grew
+    until the driver ran out of heap on 120 documents."""
+    try:
+        return frame.localCheckpoint(eager=True, storageLevel=SPILL)  # type: ignore[call-arg,unused-ignore]
+    except TypeError:  # pyspark < 4: memory and disk
+        return frame.localCheckpoint(eager=True)
+
+
+def _dumps(value: Any) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _loads(value: Any) -> Any:
+    return pickle.loads(value)
+
+
+def _hash_list(values: Any) -> Any:
+    """uint64 hashes as the int64 values Spark keeps (the same bits)."""
+    return np.asarray(values, dtype=np.uint64).view(np.int64)
+
+
+def _hash_array(values: Any) -> Any:
+    return np.asarray(values, dtype=np.int64).view(np.uint64)
+
+
+def _plain(value: Any) -> Any:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+# --- 1. keys ------------------------------------------------------------------------
+
+
+def _key_documents(
+    batches: Iterator[pd.DataFrame], key_options: KeyOptions, seed_len: int
+) -> Iterator[pd.DataFrame]:
+    from ..textreuse.document import doc_key
+    from ..textreuse.seeds import kgram_hashes
+
+    columns = [name.split()[0] for name in _KEYED_SCHEMA.split(", ")]
+    for batch in batches:
+        rows: list[tuple[Any, ...]] = []
+        has_date = "date" in batch
+        for n in range(len(batch)):
+            idx, doc_id, text = int(batch["idx"].iat[n]), batch["id"].iat[n], batch["text"].iat[n]
+            source = _plain(batch["source"].iat[n])
+            title = _plain(batch["title"].iat[n])
+            error = None
+            date = None
+            if has_date:
+                value = _plain(batch["date"].iat[n])
+                try:
+                    date = None if value is None else parse_date(value)
+                except DateError as exc:
+                    error = f"document {doc_id!r}: {exc}"
+            if not isinstance(text, str):
+                error = f"document {doc_id!r}: text must be str, not {type(_plain(text)).__name__}"
+            if error is not None:
+                rows.append((idx, doc_id, None, None, None, None, [], error))
+                continue
+            meta = DocMeta(
+                None if source is None else str(source), date, None if not title else str(title)
+            )
+            key = doc_key(text, key_options)
+            seeds = _hash_list(np.unique(kgram_hashes(key.key, seed_len)))
+            rows.append((idx, doc_id, meta.source, _dumps(meta), text, _dumps(key), seeds, None))
+        yield pd.DataFrame(rows, columns=columns)
+
+
+# --- 2. furniture -------------------------------------------------------------------
+
+
+def _one_document(spans: Sequence[tuple[int, int]]) -> Any:
+    """A furniture result for one document with key ``spans``: what the corpus
+    functions read of a document's furniture (:func:`zhnorm.textreuse.corpus._masks`)."""
+    from ..textreuse.furniture import FurnitureResult
+
+    return FurnitureResult([], [None], [list(spans)], [0], [[]])
+
+
+def _spans(flat: Any) -> list[tuple[int, int]]:
+    values = [] if flat is None else [int(v) for v in flat]
+    return list(zip(values[0::2], values[1::2], strict=True))
+
+
+def _furniture(frame: pd.DataFrame) -> pd.DataFrame:
+    from ..textreuse.furniture import find_furniture
+
+    frame = frame.sort_values("idx")
+    keys = [_loads(k) for k in frame["key"].tolist()]
+    labels = [_plain(s) for s in frame["source"].tolist()]
+    ids = frame["id"].tolist()
+    has_sources = any(s is not None for s in labels)
+    result = find_furniture(keys, labels if has_sources else None)
+    rows: list[tuple[Any, ...]] = []
+    for d, idx in enumerate(frame["idx"].tolist()):
+        spans = result.key_spans(d)
+        if spans:
+            rows.append((-1, int(idx), [v for span in spans for v in span], None))
+    for number, item in enumerate(result.items):
+        rows.append((number, -1, None, dumps_record(item.to_dict(ids)).rstrip("\n")))
+    columns = [name.split()[0] for name in _FURNITURE_SCHEMA.split(", ")]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _shingles(
+    batches: Iterator[pd.DataFrame], options: ReuseOptions, mask_furniture: bool
+) -> Iterator[pd.DataFrame]:
+    from ..textreuse.corpus import _furniture_free, _masks, _without_furniture
+    from ..textreuse.seeds import kgram_hashes
+
+    for batch in batches:
+        idxs, shingles, story_keys = [], [], []
+        for idx, key_blob, flat in zip(
+            batch["idx"].tolist(), batch["key"].tolist(), batch["spans"].tolist(), strict=True
+        ):
+            key = _loads(key_blob)
+            furniture = _one_document(_spans(flat)) if mask_furniture else None
+            mask = _masks([key], furniture)[0]
+            hashes = kgram_hashes(key.key, options.shingle)
+            free = hashes[_furniture_free(hashes, mask, options.shingle)]
+            idxs.append(int(idx))
+            shingles.append(_hash_list(np.unique(free)))
+            story_keys.append(_without_furniture(key.key, furniture, 0))
+        yield pd.DataFrame({"idx": idxs, "shingles": shingles, "story_key": story_keys})
+
+
+# --- 3. candidate pairs -------------------------------------------------------------
+
+
+def _shingle_pairs(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    for batch in batches:
+        lefts, rights = [], []
+        for members in batch["members"].tolist():
+            docs = np.sort(np.asarray(members, dtype=np.int64))
+            left, right = np.triu_indices(len(docs), k=1)
+            lefts.append(docs[left])
+            rights.append(docs[right])
+        if lefts:
+            yield pd.DataFrame({"a": np.concatenate(lefts), "b": np.concatenate(rights)})
+
+
+# --- 5. alignment -------------------------------------------------------------------
+
+
+def _aligner_takes_seeds() -> bool:
+    """Whether the local aligner is given each document's seed hashes (older form) or
+    makes them itself."""
+    import inspect
+
+    from ..textreuse.corpus import _Aligner
+
+    return "seed_hashes" in inspect.signature(_Aligner).parameters
+
+
+_ALIGNER_TAKES_SEEDS = _aligner_takes_seeds()
+
+
+def _align(batches: Iterator[pd.DataFrame], options: ReuseOptions) -> Iterator[pd.DataFrame]:
+    from ..textreuse.corpus import _Aligner, _masks
+    from ..textreuse.seeds import kgram_hashes
+
+    columns = [name.split()[0] for name in _PASSAGE_SCHEMA.split(", ")]
+    for batch in batches:
+        local: dict[int, int] = {}
+        ids: list[str] = []
+        keys: list[Any] = []
+        masks: list[Any] = []
+        seed_hashes: list[Any] = []
+        values: list[Any] = []
+        counts: list[Any] = []
+        for side in ("a", "b"):
+            for idx, doc_id, blob, flat, sv, sc in zip(
+                batch[side].tolist(),
+                batch[f"id_{side}"].tolist(),
+                batch[f"key_{side}"].tolist(),
+                batch[f"spans_{side}"].tolist(),
+                batch[f"sv_{side}"].tolist(),
+                batch[f"sc_{side}"].tolist(),
+                strict=True,
+            ):
+                if idx in local:
+                    continue
+                local[idx] = len(ids)
+                key = _loads(blob)
+                spans = _spans(flat)
+                ids.append(doc_id)
+                keys.append(key)
+                masks.append(_masks([key], _one_document(spans) if spans else None)[0])
+                seed_hashes.append(kgram_hashes(key.key, options.seed_len))
+                values.append(_hash_array([] if sv is None else sv))
+                counts.append(np.asarray([] if sc is None else sc, dtype=np.int64))
+        if not ids:
+            continue
+        table, first = np.unique(np.concatenate(values), return_index=True)
+        frequency = np.concatenate(counts)[first]
+        given = {"seed_hashes": seed_hashes} if _ALIGNER_TAKES_SEEDS else {}
+        aligner = _Aligner(
+            ids=ids, keys=keys, options=options, masks=masks, values=table, counts=frequency,
+            **given,
+        )  # fmt: skip
+        rows = []
+        for a, b in zip(batch["a"].tolist(), batch["b"].tolist(), strict=True):
+            found = aligner.align([(local[a], local[b])])
+            for seq, p in enumerate(found):
+                rows.append(
+                    (a, b, seq, p.a_start, p.a_end, p.b_start, p.b_end, p.significance, _dumps(p))
+                )
+        yield pd.DataFrame(rows, columns=columns)
+
+
+# --- 6. passage clusters ------------------------------------------------------------
+
+
+def _occurrences(frame: pd.DataFrame) -> pd.DataFrame:
+    """The occurrence of each passage span of one document, spans merged in passage
+    order as :func:`zhnorm.textreuse.passages.passage_clusters` merges them."""
+    from ..textreuse.passages import _overlaps
+
+    frame = frame.sort_values("pn")
+    doc = int(frame["doc"].iloc[0])
+    spans: list[tuple[int, int]] = []
+    found = []
+    for start, end in zip(frame["start"].tolist(), frame["end"].tolist(), strict=True):
+        for o, (s, e) in enumerate(spans):
+            if _overlaps((s, e), (start, end)):
+                spans[o] = (min(s, start), max(e, end))
+                found.append(o)
+                break
+        else:
+            spans.append((start, end))
+            found.append(len(spans) - 1)
+    if len(spans) >= _OCCURRENCES:
+        raise ValueError(f"document {doc}: more than {_OCCURRENCES} passage occurrences")
+    occ = [doc * _OCCURRENCES + o for o in found]
+    return pd.DataFrame(
+        {"pn": frame["pn"].to_numpy(), "side": frame["side"].to_numpy(), "occ": occ}
+    )
+
+
+def _build_cluster(passages: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
+    from ..textreuse.passages import passage_clusters
+
+    passages = passages.sort_values("pn")
+    found = [_loads(p) for p in passages["passage"].tolist()]
+    texts = dict(zip(docs["id"].tolist(), docs["text"].tolist(), strict=True))
+    meta = {i: _loads(m) for i, m in zip(docs["id"].tolist(), docs["meta"].tolist(), strict=True)}
+    clusters, _ = passage_clusters(found, texts, meta)
+    if len(clusters) != 1:  # pragma: no cover - a component is one cluster by construction
+        raise RuntimeError(f"a passage component made {len(clusters)} clusters")
+    numbers = [int(n) for n in passages["pn"].tolist()]
+    cluster = replace(clusters[0], passages=tuple(numbers[i] for i in clusters[0].passages))
+    return pd.DataFrame(
+        {
+            "component": [int(passages["component"].iloc[0])],
+            "first": [numbers[0]],
+            "members": [[m.id for m in cluster.members]],
+            "blob": [_dumps(cluster)],
+        }
+    )
+
+
+# --- 7. stories ---------------------------------------------------------------------
+
+
+def _stories(docs: pd.DataFrame, evidence: pd.DataFrame, options: ReuseOptions) -> pd.DataFrame:
+    from ..stories.detect import stories_from_weights, story_weights
+
+    docs = docs.sort_values("idx")
+    ids = docs["id"].tolist()
+    meta = [_loads(m) for m in docs["meta"].tolist()]
+    position = {int(idx): d for d, idx in enumerate(docs["idx"].tolist())}
+    pairs: dict[tuple[int, int], float] = {}
+    for a, b, significance in zip(
+        evidence["a"].tolist(), evidence["b"].tolist(), evidence["significance"].tolist(),
+        strict=True,
+    ):  # fmt: skip
+        pairs[(position[int(a)], position[int(b)])] = float(significance)
+    weights = story_weights(docs["story_key"].tolist(), meta, pairs, options)
+    window = None if options.window_days is None else timedelta(days=options.window_days)
+    stories, story_of = stories_from_weights(
+        ids, meta, weights, options.story_support, window=window
+    )
+    rows: list[tuple[Any, ...]] = [
+        (-1, int(idx), story, None)
+        for idx, story in zip(docs["idx"].tolist(), story_of, strict=True)
+        if story is not None
+    ]
+    rows += [(story.id, -1, story.id, _dumps(story)) for story in stories]
+    columns = [name.split()[0] for name in _STORY_SCHEMA.split(", ")]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _cluster_rows(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    from ..stories.detect import cluster_story
+
+    for batch in batches:
+        numbers, stories, values, blobs = [], [], [], []
+        for number, blob, member_ids, member_stories, member_meta in zip(
+            batch["cluster"].tolist(),
+            batch["blob"].tolist(),
+            batch["member_ids"].tolist(),
+            batch["member_stories"].tolist(),
+            batch["member_meta"].tolist(),
+            strict=True,
+        ):
+            of_id = {
+                i: _plain(s) for i, s in zip(list(member_ids), list(member_stories), strict=True)
+            }
+            meta = {i: _loads(m) for i, m in zip(list(member_ids), list(member_meta), strict=True)}
+            cluster = _loads(blob)
+            cluster = replace(cluster, id=int(number), story=cluster_story(cluster, of_id))
+            numbers.append(int(number))
+            stories.append(cluster.story)
+            values.append(dumps_record(cluster.to_dict(meta)).rstrip("\n"))
+            blobs.append(_dumps(cluster))
+        yield pd.DataFrame(
+            {"cluster": numbers, "story": stories, "value": values, "blob": blobs}
+        ).astype({"story": "Int64"})
+
+
+def _story_rows(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    for batch in batches:
+        numbers, values, blobs = [], [], []
+        for number, blob, clusters, count in zip(
+            batch["story"].tolist(),
+            batch["payload"].tolist(),
+            batch["clusters"].tolist(),
+            batch["passages"].tolist(),
+            strict=True,
+        ):
+            story = _loads(blob)
+            listed = [] if clusters is None else [int(c) for c in clusters]
+            story = replace(story, clusters=tuple(sorted(listed)), passages=int(_plain(count) or 0))
+            numbers.append(int(number))
+            values.append(dumps_record(story.to_dict()).rstrip("\n"))
+            blobs.append(_dumps(story))
+        yield pd.DataFrame({"story": numbers, "value": values, "blob": blobs})
+
+
+def _passage_rows(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    from ..textreuse.passages import passage_row
+
+    names = [name.split()[0] for name in PASSAGE_COLUMNS.split(", ")]
+    for batch in batches:
+        rows = []
+        for blob, cluster, story_a, story_b, meta_a, meta_b in zip(
+            batch["passage"].tolist(),
+            batch["cluster"].tolist(),
+            batch["story_a"].tolist(),
+            batch["story_b"].tolist(),
+            batch["meta_a"].tolist(),
+            batch["meta_b"].tolist(),
+            strict=True,
+        ):
+            p = _loads(blob)
+            sa, sb = _plain(story_a), _plain(story_b)
+            story = None if sa is None or sa != sb else int(sa)
+            p = replace(p, cluster=int(cluster), story=story)
+            row = passage_row(p, {p.a_id: _loads(meta_a), p.b_id: _loads(meta_b)})
+            rows.append((*(row[n] for n in names[:-1]), dumps_record(row).rstrip("\n")))
+        frame = pd.DataFrame(rows, columns=names)
+        yield pd.concat([batch[["pn"]].reset_index(drop=True), frame], axis=1).astype(
+            {"story": "Int64"}
+        )
+
+
+# --- driver -------------------------------------------------------------------------
+
+
+@dataclass
+class SparkReuseResult:
+    """What :func:`reuse` found, as DataFrames (sort each by its first column):
+
+    ``passages``  ``pn`` (the passage's number, the local order), the columns of
+                  :func:`zhnorm.textreuse.passages.passage_row` and ``value``, that row
+                  as the JSON line ``zhnorm reuse`` writes;
+    ``clusters``  ``cluster``, ``story`` and ``value``: the JSON line
+                  ``zhnorm reuse --clusters`` writes;
+    ``stories``   ``story`` and ``value`` (``--stories``);
+    ``furniture`` ``item`` and ``value`` (``--furniture``);
+    ``documents`` and ``candidates`` (pairs aligned) as the local result counts them.
+    """
+
+    passages: DataFrame
+    clusters: DataFrame
+    stories: DataFrame
+    furniture: DataFrame
+    documents: int
+    candidates: int
+    cached: list[DataFrame] = field(default_factory=list, repr=False)
+
+    def unpersist(self) -> None:
+        """Free the tables kept on the executors' disks."""
+        for frame in self.cached:
+            frame.unpersist()
+        self.cached.clear()
+
+
+def _check_columns(frame: DataFrame, names: dict[str, str | None]) -> None:
+    have = set(frame.columns)
+    for what, column in names.items():
+        if column is not None and column not in have:
+            raise ValueError(f"no {what} column {column!r} in {sorted(have)}")
+
+
+def reuse(
+    frame: DataFrame,
+    options: ReuseOptions | None = None,
+    *,
+    text_field: str = "text",
+    id_field: str | None = None,
+    source_field: str | None = None,
+    date_field: str | None = None,
+    title_field: str | None = None,
+    index_col: str | None = None,
+    key_options: KeyOptions | None = None,
+    **overrides: Any,
+) -> SparkReuseResult:
+    """Passages shared between the documents of ``frame``, passage clusters, furniture
+    and stories: what :func:`zhnorm.textreuse.reuse` gives for the same documents in
+    the same order (module docstring), as a :class:`SparkReuseResult`.
+
+    ``id_field``: the documents' ids (unique; default: the row index as a string, as
+    ``reuse`` numbers a list of texts); ``source_field``, ``date_field`` (anything
+    :func:`zhnorm.io.dates.parse_date` reads), ``title_field``: each document's outlet,
+    date and title.  ``options``: a :class:`~zhnorm.textreuse.ReuseOptions`, single
+    fields as keywords; ``key_options``: the matching key.  ``index_col``: a dense
+    ``0 .. n-1`` column giving the document order (default: the DataFrame's order).
+    A null text, an unreadable date or an id given twice is a :class:`ValueError`
+    naming the document (a :class:`TypeError` for the text, as locally)."""
+    options = resolve(ReuseOptions, options, overrides)
+    keying = resolve_key_options(key_options)
+    _check_columns(
+        frame,
+        {"text": text_field, "id": id_field, "source": source_field, "date": date_field,
+         "title": title_field, "index": index_col},
+    )  # fmt: skip
+    spark = frame.sparkSession
+    cached: list[DataFrame] = []
+    if index_col is None:
+        frame = with_row_index(frame, _INDEX, persist=not frame.is_cached, cached=cached)
+        index_col = _INDEX
+    idx = F.col(index_col).cast("long")
+    null = F.lit(None).cast("string")
+    columns = [
+        idx.alias("idx"),
+        (idx.cast("string") if id_field is None else F.col(id_field).cast("string")).alias("id"),
+        F.col(text_field).alias("text"),
+        (null if source_field is None else F.col(source_field).cast("string")).alias("source"),
+        (null if title_field is None else F.col(title_field).cast("string")).alias("title"),
+    ]
+    if date_field is not None:
+        columns.append(F.col(date_field).alias("date"))
+    docs = frame.select(*columns)
+
+    # 1. keys
+    keyed = docs.mapInPandas(lambda b: _key_documents(b, keying, options.seed_len), _KEYED_SCHEMA)
+    keyed = _cut(keyed)
+    bad = keyed.where(F.col("error").isNotNull()).orderBy("idx").select("error").limit(1).collect()
+    if bad:
+        message = str(bad[0][0])
+        raise (TypeError if "text must be str" in message else ValueError)(message)
+    if id_field is not None:
+        twice = (
+            keyed.groupBy("id").count().where(F.col("count") > 1).select("id").limit(1).collect()
+        )
+        if twice:
+            raise ValueError(f"document ids must be unique: {twice[0][0]!r} is given twice")
+    n_docs = keyed.count()
+    has_sources = keyed.where(F.col("source").isNotNull()).limit(1).count() > 0
+
+    # 2. furniture, in one task
+    mask = options.mask_furniture and n_docs > 0
+    if mask:
+        found = (
+            keyed.select(F.lit(0).alias("_zh_all"), "idx", "id", "source", "key")
+            .groupBy("_zh_all")
+            .applyInPandas(_furniture, _FURNITURE_SCHEMA)
+        )
+        found = _cut(found)
+        doc_spans = found.where(F.col("idx") >= 0).select("idx", "spans")
+        furniture = found.where(F.col("row") >= 0).select(F.col("row").alias("item"), "value")
+    else:
+        doc_spans = spark.createDataFrame([], "idx long, spans array<int>")
+        furniture = spark.createDataFrame([], "item long, value string")
+    docs_full = _cut(keyed.join(doc_spans, "idx", "left"))
+
+    # 3. candidate pairs over rare shingles
+    shingled = docs_full.select("idx", "key", "spans").mapInPandas(
+        lambda b: _shingles(b, options, mask), _SHINGLE_SCHEMA
+    )
+    shingled = _cut(shingled)
+    groups = (
+        shingled.select("idx", F.explode("shingles").alias("h"))
+        .groupBy("h")
+        .agg(F.collect_list("idx").alias("members"))
+        .where((F.size("members") >= 2) & (F.size("members") <= options.max_df))
+        .select("members")
+    )
+    pairs = (
+        groups.mapInPandas(_shingle_pairs, "a long, b long")
+        .groupBy("a", "b")
+        .agg(F.count(F.lit(1)).alias("shared"))
+        .where(F.col("shared") >= options.min_shared)
+        .select("a", "b")
+    )
+    if options.cross_source and has_sources:
+        sources = keyed.select("idx", "source")
+        pairs = (
+            pairs.join(sources.toDF("a", "source_a"), "a")
+            .join(sources.toDF("b", "source_b"), "b")
+            .where(F.col("source_a").isNull() | (F.col("source_a") != F.col("source_b")))
+            .select("a", "b")
+        )
+    pairs = pairs.localCheckpoint(eager=True)
+    n_candidates = pairs.count()
+
+    # 4. seed document frequencies, back to the documents of candidate pairs
+    seeds = keyed.select("idx", F.explode("seeds").alias("h"))
+    frequency = seeds.groupBy("h").agg(F.count(F.lit(1)).alias("n"))
+    involved = pairs.select(F.col("a").alias("idx")).union(pairs.select(F.col("b").alias("idx")))
+    own = (
+        seeds.join(involved.distinct(), "idx", "left_semi")
+        .join(frequency, "h")
+        .groupBy("idx")
+        .agg(F.collect_list("h").alias("sv"), F.collect_list("n").alias("sc"))
+    )
+    aligned_docs = docs_full.select("idx", "id", "key", "spans").join(own, "idx", "left")
+
+    # 5. alignment
+    def side(name: str) -> DataFrame:
+        return aligned_docs.select(
+            F.col("idx").alias(name),
+            *(F.col(c).alias(f"{c}_{name}") for c in ("id", "key", "spans", "sv", "sc")),
+        )
+
+    passages = (
+        pairs.join(side("a"), "a")
+        .join(side("b"), "b")
+        .mapInPandas(lambda b: _align(b, options), _PASSAGE_SCHEMA)
+        .orderBy("a", "b", "seq")
+    )
+    passages = _cut(with_row_index(passages, "pn", cached=cached))
+
+    # 6. passage clusters
+    sides = passages.select(
+        "pn", F.col("a").alias("doc"), F.lit(0).alias("side"),
+        F.col("a_start").alias("start"), F.col("a_end").alias("end"),
+    ).unionByName(
+        passages.select(
+            "pn", F.col("b").alias("doc"), F.lit(1).alias("side"),
+            F.col("b_start").alias("start"), F.col("b_end").alias("end"),
+        )
+    )  # fmt: skip
+    occurrences = sides.groupBy("doc").applyInPandas(_occurrences, _OCCURRENCE_SCHEMA)
+    links = (
+        occurrences.groupBy("pn")
+        .agg(
+            F.max(F.when(F.col("side") == 0, F.col("occ"))).alias("occ_a"),
+            F.max(F.when(F.col("side") == 1, F.col("occ"))).alias("occ_b"),
+        )
+        .localCheckpoint(eager=True)
+    )
+    components = connected_components(links, "occ_a", "occ_b")
+    of_passage = (
+        links.join(components.select(F.col("node").alias("occ_a"), "component"), "occ_a")
+        .select("pn", "component")
+        .localCheckpoint(eager=True)
+    )
+    cluster_passages = passages.select("pn", "passage").join(of_passage, "pn")
+    cluster_docs = (
+        sides.join(of_passage, "pn")
+        .select((F.col("component") + 0).alias("component"), F.col("doc").alias("idx"))
+        .distinct()
+        .join(keyed.select("idx", "id", "text", "meta"), "idx")
+    )
+    built = (
+        cluster_passages.groupBy("component")
+        .cogroup(cluster_docs.groupBy("component"))
+        .applyInPandas(_build_cluster, _CLUSTER_SCHEMA)
+        .orderBy("first")
+    )
+    built = _cut(with_row_index(built, "cluster", cached=cached))
+    cluster_of = of_passage.join(built.select("component", "cluster"), "component").select(
+        "pn", "cluster"
+    )
+
+    # 7. stories, in one task
+    evidence = (
+        passages.groupBy("a", "b")
+        .agg(F.max("significance").alias("significance"))
+        .select(F.lit(0).alias("_zh_all"), "*")
+    )
+    story_docs = keyed.select("idx", "id", "meta").join(shingled.select("idx", "story_key"), "idx")
+    story_found = (
+        story_docs.select(F.lit(0).alias("_zh_all"), "*")
+        .groupBy("_zh_all")
+        .cogroup(evidence.groupBy("_zh_all"))
+        .applyInPandas(lambda d, e: _stories(d, e, options), _STORY_SCHEMA)
+    )
+    story_found = _cut(story_found)
+    story_of = story_found.where(F.col("idx") >= 0).select("idx", "story")
+
+    # passages with their cluster and story
+    meta = keyed.select("idx", "meta", "id")
+    passage_table = (
+        passages.select("pn", "a", "b", "passage")
+        .join(cluster_of, "pn")
+        .join(story_of.toDF("a", "story_a"), "a", "left")
+        .join(story_of.toDF("b", "story_b"), "b", "left")
+        .join(meta.select(F.col("idx").alias("a"), F.col("meta").alias("meta_a")), "a")
+        .join(meta.select(F.col("idx").alias("b"), F.col("meta").alias("meta_b")), "b")
+        .select("pn", "passage", "cluster", "story_a", "story_b", "meta_a", "meta_b")
+        .mapInPandas(_passage_rows, "pn long, " + PASSAGE_COLUMNS)
+    )
+
+    # clusters with their story
+    member_info = (
+        built.select("cluster", F.posexplode("members").alias("at", "id"))
+        .join(meta, "id")
+        .join(story_of, "idx", "left")
+        .groupBy("cluster")
+        .agg(F.sort_array(F.collect_list(F.struct("at", "id", "story", "meta"))).alias("info"))
+        .select(
+            "cluster",
+            F.col("info.id").alias("member_ids"),
+            F.col("info.story").alias("member_stories"),
+            F.col("info.meta").alias("member_meta"),
+        )
+    )
+    cluster_table = (
+        built.select("cluster", "blob")
+        .join(member_info, "cluster")
+        .mapInPandas(_cluster_rows, "cluster long, story long, value string, blob binary")
+    )
+    cluster_table = _cut(cluster_table)
+
+    # stories with their passage clusters and passage counts
+    story_clusters = (
+        cluster_table.where(F.col("story").isNotNull())
+        .groupBy("story")
+        .agg(F.collect_list("cluster").alias("clusters"))
+    )
+    story_passages = (
+        passages.select("pn", "a", "b")
+        .join(story_of.toDF("a", "story"), "a")
+        .join(story_of.toDF("b", "story_b"), "b")
+        .where(F.col("story") == F.col("story_b"))
+        .groupBy("story")
+        .agg(F.count(F.lit(1)).alias("passages"))
+    )
+    stories = (
+        story_found.where(F.col("row") >= 0)
+        .select("story", "payload")
+        .join(story_clusters, "story", "left")
+        .join(story_passages, "story", "left")
+        .mapInPandas(_story_rows, "story long, value string, blob binary")
+    )
+    return SparkReuseResult(
+        passages=passage_table,
+        clusters=cluster_table.select("cluster", "story", "value"),
+        stories=stories.select("story", "value"),
+        furniture=furniture,
+        documents=n_docs,
+        candidates=n_candidates,
+        cached=cached,
+    )
