@@ -242,22 +242,8 @@ def _shingle_pairs(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
 # --- 5. alignment -------------------------------------------------------------------
 
 
-def _aligner_takes_seeds() -> bool:
-    """Whether the local aligner is given each document's seed hashes (older form) or
-    makes them itself."""
-    import inspect
-
-    from ..textreuse.corpus import _Aligner
-
-    return "seed_hashes" in inspect.signature(_Aligner).parameters
-
-
-_ALIGNER_TAKES_SEEDS = _aligner_takes_seeds()
-
-
 def _align(batches: Iterator[pd.DataFrame], options: ReuseOptions) -> Iterator[pd.DataFrame]:
     from ..textreuse.corpus import _Aligner, _masks
-    from ..textreuse.seeds import kgram_hashes
 
     columns = [name.split()[0] for name in _PASSAGE_SCHEMA.split(", ")]
     for batch in batches:
@@ -265,7 +251,6 @@ def _align(batches: Iterator[pd.DataFrame], options: ReuseOptions) -> Iterator[p
         ids: list[str] = []
         keys: list[Any] = []
         masks: list[Any] = []
-        seed_hashes: list[Any] = []
         values: list[Any] = []
         counts: list[Any] = []
         for side in ("a", "b"):
@@ -286,18 +271,13 @@ def _align(batches: Iterator[pd.DataFrame], options: ReuseOptions) -> Iterator[p
                 ids.append(doc_id)
                 keys.append(key)
                 masks.append(_masks([key], _one_document(spans) if spans else None)[0])
-                seed_hashes.append(kgram_hashes(key.key, options.seed_len))
                 values.append(_hash_array([] if sv is None else sv))
                 counts.append(np.asarray([] if sc is None else sc, dtype=np.int64))
         if not ids:
             continue
         table, first = np.unique(np.concatenate(values), return_index=True)
         frequency = np.concatenate(counts)[first]
-        given = {"seed_hashes": seed_hashes} if _ALIGNER_TAKES_SEEDS else {}
-        aligner = _Aligner(
-            ids=ids, keys=keys, options=options, masks=masks, values=table, counts=frequency,
-            **given,
-        )  # fmt: skip
+        aligner = _Aligner(ids, keys, options, masks, table, frequency)
         rows = []
         for a, b in zip(batch["a"].tolist(), batch["b"].tolist(), strict=True):
             found = aligner.align([(local[a], local[b])])
