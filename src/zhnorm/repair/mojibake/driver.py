@@ -37,6 +37,7 @@ from .dbcs_in_step import in_step_spans
 from .dbcs_whole_run import whole_dbcs_runs
 from .gates import acceptable, dbcs_acceptable, reads_as_words
 from .gbk_read_as_big5 import SHIFT_PAIRS, shift_spans, worth_searching
+from .lattice import lattice_edits
 from .prefilter import dbcs_trigger, hit_ok, trigger
 from .roundtrip import roundtrip_spans
 
@@ -374,14 +375,18 @@ def find_mojibake(text: str) -> list[Edit]:
     if text.isascii():
         return []
     hits = _hits(text)
-    dbcs_hits = [(m.start(), m.end()) for m in dbcs_trigger().finditer(text)]
+    rare_hits = [(m.start(), m.end()) for m in dbcs_trigger().finditer(text)]
+    dbcs_hits = rare_hits
     if dbcs_hits and DBCS_PROOF.search(text) is None:
         # Without a lost mark only GBK read as Big5 is looked for, where a hit reads so.
         dbcs_hits = [(a, b) for a, b in dbcs_hits if worth_searching(text[a:b], "gbk", "big5")]
-    if not hits and not dbcs_hits:
+    if not hits and not rare_hits:
         return []
     whole = _whole_runs(text, hits)
     whole = sorted(whole + whole_dbcs_runs(text, hits, whole), key=lambda e: e.start)
+    whole = sorted(whole + lattice_edits(text, hits, rare_hits, whole), key=lambda e: e.start)
+    if not hits and not dbcs_hits:
+        return whole
     every = sorted(hits + dbcs_hits)
     edits: list[Edit] = list(whole)
     covered = -1
