@@ -37,7 +37,7 @@ from .dbcs_in_step import in_step_spans
 from .dbcs_whole_run import whole_dbcs_runs
 from .gates import acceptable, dbcs_acceptable, reads_as_words
 from .gbk_read_as_big5 import SHIFT_PAIRS, shift_spans, worth_searching
-from .lattice import lattice_edits
+from .lattice import four_byte_marks, lattice_edits
 from .prefilter import dbcs_trigger, hit_ok, trigger
 from .roundtrip import roundtrip_spans
 
@@ -380,9 +380,10 @@ def find_mojibake(text: str) -> list[Edit]:
     if dbcs_hits and DBCS_PROOF.search(text) is None:
         # Without a lost mark only GBK read as Big5 is looked for, where a hit reads so.
         dbcs_hits = [(a, b) for a, b in dbcs_hits if worth_searching(text[a:b], "gbk", "big5")]
+    four = four_byte_marks(text) if "\ufffd" in text else []
     if not hits and not rare_hits:
-        return []
-    whole = _whole_runs(text, hits)
+        return four
+    whole = sorted(four + _whole_runs(text, hits), key=lambda e: e.start)
     whole = sorted(whole + whole_dbcs_runs(text, hits, whole), key=lambda e: e.start)
     whole = sorted(whole + lattice_edits(text, hits, rare_hits, whole), key=lambda e: e.start)
     if not hits and not dbcs_hits:

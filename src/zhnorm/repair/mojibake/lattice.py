@@ -27,6 +27,7 @@ overlaps a pre-filter hit).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,13 +38,14 @@ from ..plausibility import is_common, is_rare
 from ..types import Edit
 from .big5_read_as_gbk import dbcs_bytes
 from .common import WHOLE_RUN_LIMIT
+from .gates import reads_as_words
 
 SWITCH = 8.0
 """Cost of entering or leaving a re-read stretch inside a run."""
 LOST_SCORE = -9.0
 """Score of a lost mark (a character lost in either mode), and nothing is conditioned
 on it: the character after it scores as after a boundary."""
-SURE = 3.0
+SURE = 5.0
 """How much likelier (natural log) a lost byte's best character must be than the next."""
 GAIN = 3.0
 """Log-probability per wide garbled character a re-read stretch must gain."""
@@ -484,6 +486,8 @@ def _stretches(
                 (scorer.cache[(prev, c)] + (scorer.cache[(c, nxt)] if nxt else 0.0), c)
                 for c in choices
             )
+            if ranked[-1][1].isspace():
+                ranked.append((ranked[-1][0], LOST_MARK))  # a lost byte is never a space
             if len(ranked) > 1 and ranked[-1][0] - ranked[-2][0] < SURE:
                 unrecovered += 1
                 text.append(LOST_MARK)
@@ -500,16 +504,15 @@ def _stretches(
     return out
 
 
-# (writer, reader): the pairs read here.  The writer ``big5hkscs`` covers Big5;
-# ``gb18030`` read as GBK is only tried where a four-byte character left its marks.
+# (writer, reader): the pairs read here.  The writer ``big5hkscs`` covers Big5.
 COMBOS: tuple[tuple[str, str], ...] = (
     ("utf-8", "gbk"),
     ("utf-8", "gb18030"),
     ("utf-8", "big5"),
-    ("big5hkscs", "gbk"),
-    ("gbk", "big5"),
-    ("gb18030", "gbk"),
 )
+DBCS_COMBOS: tuple[tuple[str, str], ...] = (("big5hkscs", "gbk"), ("gbk", "big5"))
+"""GBK<->Big5 through the lattice: measured, not used by the driver yet (a reader
+that drops bytes silently puts it out of step, see ``docs/benchmarks.md``)."""
 _FOUR_BYTE_MARKS = re.compile("\ufffd[0-9]\ufffd[0-9]")
 _EDGE = 8  # clean characters kept on either side of the evidence
 
@@ -541,7 +544,11 @@ def _segment(
 
 
 def lattice_edits(
-    text: str, hits: list[tuple[int, int]], dbcs_hits: list[tuple[int, int]], taken: list[Edit]
+    text: str,
+    hits: list[tuple[int, int]],
+    dbcs_hits: list[tuple[int, int]],
+    taken: list[Edit],
+    combos: tuple[tuple[str, str], ...] = COMBOS,
 ) -> list[Edit]:
     """Edits re-reading the runs around pre-filter hits through :func:`reread`, for
     the writer and reader pair (:data:`COMBOS`) whose stretches gain most; each
@@ -557,26 +564,31 @@ def lattice_edits(
         lo_bound = max([covered, *(e.end for e in taken if e.end <= h0)])
         hi_bound = min([len(text), *(e.start for e in taken if e.start >= h1)])
         best: tuple[float, int, list[Edit]] | None = None
-        for writer, reader in COMBOS:
+        for writer, reader in combos:
             lo, hi = _segment(text, h0, h1, reader, lo_bound, hi_bound)
             if hi <= lo or (lo, hi, writer, reader) in tried:
                 continue
             tried.add((lo, hi, writer, reader))
             segment = text[lo:hi]
-            if writer == "gb18030" and not _FOUR_BYTE_MARKS.search(segment):
-                continue
             if reader == "gb18030" and LOST_MARK not in segment:
                 continue  # without a lost mark it reads as GBK does
-            own = hits if writer == "utf-8" else every
+            # UTF-8 is read here where the reader marked its lost bytes (the window walk
+            # reads it in step, or where bytes were dropped silently).
+            if writer == "utf-8" and LOST_MARK not in segment:
+                continue
             got = reread(segment, writer, reader)
             if got is None:
                 continue
             found: list[Edit] = []
             for s in got[1]:
                 start, end = lo + s.start, lo + s.end
-                if not any(start < b and a < end for a, b in own):
+                if not any(start < b and a < end for a, b in every):
                     continue
                 if sum(1 for c in s.text if not c.isascii() and c != LOST_MARK) < 2:
+                    continue
+                if writer != "utf-8" and not _dbcs_stretch_ok(text, start, end, s):
+                    continue
+                if writer == "utf-8" and not _utf8_stretch_ok(s):
                     continue
                 found.append(_edit(text, start, end, s, writer, reader))
             if not found:
@@ -588,6 +600,48 @@ def lattice_edits(
             edits += best[2]
             covered = max(e.end for e in best[2])
     return edits
+
+
+def _utf8_stretch_ok(s: Stretch) -> bool:
+    """A UTF-8 reading is Chinese: two hanzi or more, its other wide characters
+    punctuation or full-width forms, and text by the model (:data:`MIN_MEAN`)."""
+    core = s.text.replace(LOST_MARK, "")
+    wide = [c for c in core if not c.isascii() and not c.isspace()]
+    if sum(1 for c in wide if is_han(c)) < 2:
+        return False
+    if any(not is_han(c) and not _punct(c) for c in wide):
+        return False
+    return char_model().mean_logprob(core) >= MIN_MEAN
+
+
+def _punct(ch: str) -> bool:
+    return unicodedata.category(ch)[0] == "P" or "\uff01" <= ch <= "\uff5e"
+
+
+def _dbcs_stretch_ok(text: str, start: int, end: int, s: Stretch) -> bool:
+    """The further gates of a GBK<->Big5 stretch, where a wrong reading is one of
+    common hanzi too: two distinct wide garbled characters at least (three inside
+    text), a third of them rare (a name's 婧婧 is no evidence), not alphabetic prose
+    (Cyrillic or Greek, which GBK shows), :data:`DBCS_GAIN` per wide character, and
+    a reading that is text by the model (:data:`MIN_MEAN` per character)."""
+    garbled = text[start:end]
+    wide = [c for c in garbled if not c.isascii()]
+    inside = start > 0 and end < len(text) and not text[start - 1].isascii()
+    if len(set(wide)) < (3 if inside and not text[end].isascii() else 2):
+        return False
+    if 3 * sum(1 for c in wide if _garbled(c)) < len(wide) or not any(map(is_han, s.text)):
+        return False
+    if reads_as_words(text, start, end):
+        return False
+    core = s.text.replace(LOST_MARK, "")
+    return s.gain >= DBCS_GAIN * len(wide) and char_model().mean_logprob(core) >= MIN_MEAN
+
+
+DBCS_GAIN = 4.0
+"""Log-probability per wide garbled character a GBK<->Big5 stretch must gain."""
+MIN_MEAN = -9.0
+"""Mean log-probability per character a GBK<->Big5 reading must reach (Chinese text
+scores -4 to -8, hanzi read from bytes out of step -11 and below)."""
 
 
 def _edit(text: str, start: int, end: int, s: Stretch, writer: str, reader: str) -> Edit:
@@ -604,8 +658,9 @@ def _edit(text: str, start: int, end: int, s: Stretch, writer: str, reader: str)
         "decoded_as": reader,
         "gain": round(s.gain, 2),
     }
-    lossy = lost > 0 or LOST_MARK in text[start:end]
-    if lossy:
+    # Lossy: a character lost bytes (restored by the model, or left U+FFFD).
+    lossy = lost > 0
+    if lost:
         detail["guessed"] = s.guessed
         detail["unrecovered"] = s.unrecovered
         detail["lossy_note"] = (
@@ -613,3 +668,24 @@ def _edit(text: str, start: int, end: int, s: Stretch, writer: str, reader: str)
             f"character model, {s.unrecovered} left as U+FFFD"
         )
     return Edit(start, end, text[start:end], s.text, "codec mojibake", lossy, detail)
+
+
+def four_byte_marks(text: str) -> list[Edit]:
+    """A GB18030 four-byte character (ext-A/ext-B hanzi, ``𠮷``) read as GBK: its
+    first and third bytes are leads the GBK reader fails on before a digit, so it
+    shows as a lost mark, a digit, a lost mark, a digit.  No other reading of
+    double-byte or UTF-8 text leaves that shape; the character (one of thousands of
+    rare ones) becomes one U+FFFD."""
+    edits: list[Edit] = []
+    for m in _FOUR_BYTE_MARKS.finditer(text):
+        if m.end() < len(text) and text[m.end()].isdigit():
+            continue  # digits go on: the shape is not the four bytes alone
+        detail: dict[str, object] = {
+            "encoded_as": "gb18030",
+            "decoded_as": "gbk",
+            "guessed": 0,
+            "unrecovered": 1,
+            "lossy_note": "a GB18030 four-byte character lost two of its bytes: left as U+FFFD",
+        }
+        edits.append(Edit(m.start(), m.end(), m.group(), LOST_MARK, "codec mojibake", True, detail))
+    return edits
