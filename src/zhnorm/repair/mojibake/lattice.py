@@ -55,7 +55,7 @@ box drawing): the model scores a mark by its class, and a run of rare marks woul
 otherwise read as cheaply as punctuation."""
 _BEAM = 6  # states kept per byte position and mode
 _MAX_CHOICES = 200  # candidate characters of one arc tried at most
-_TOP = 12  # candidates of one lost byte kept: the likeliest characters by themselves
+_TOP = 64  # candidates of one lost byte kept: the likeliest characters by themselves
 
 KEEP, READ = 0, 1
 
@@ -338,8 +338,11 @@ def _dbcs_arcs(st: _Stream, p: int, writer: str) -> dict[int, list[str]]:
                 if got is not None:
                     out[p + 4] = [got]
         return out
+    if b < 0:
+        out[p + 1] = [LOST_MARK]  # a browser's mark for a whole pair
     if lost >= 2 or len(leads) * len(trails) > _MAX_CHOICES:
-        return {p + 2: [LOST_MARK]}
+        out[p + 2] = [LOST_MARK]
+        return out
     chars: list[str] = []
     for x in leads:
         if x < 0x81:
@@ -363,8 +366,8 @@ class _State:
 
 def reread(segment: str, writer: str, reader: str) -> tuple[float, list[Stretch]] | None:
     """The best path over ``segment`` (characters a double-byte ``reader`` shows, and
-    lost marks): its score and its re-read stretches, each gated by :data:`GAIN`
-    (``None`` when the reader cannot show the segment)."""
+    lost marks): its gain over the segment as it stands and its re-read stretches,
+    each gated by :data:`GAIN` (``None`` when the reader cannot show the segment)."""
     try:
         st = _Stream(segment, reader)
     except ValueError:
@@ -444,7 +447,8 @@ def reread(segment: str, writer: str, reader: str) -> tuple[float, list[Stretch]
             steps.append((p, q, mode, state.emitted, state.choices))
         q, mode, last = p, pmode, plast
     steps.reverse()
-    return best, _stretches(segment, st, steps, scorer)
+    # The path's gain over the text as it stands: comparable between readers.
+    return best - scorer.text(segment), _stretches(segment, st, steps, scorer)
 
 
 def _stretches(
@@ -511,8 +515,11 @@ COMBOS: tuple[tuple[str, str], ...] = (
     ("utf-8", "big5"),
 )
 DBCS_COMBOS: tuple[tuple[str, str], ...] = (("big5hkscs", "gbk"), ("gbk", "big5"))
-"""GBK<->Big5 through the lattice: measured, not used by the driver yet (a reader
-that drops bytes silently puts it out of step, see ``docs/benchmarks.md``)."""
+"""GBK<->Big5 through the lattice (``lattice_edits(..., combos=DBCS_COMBOS)``): it
+restores more lossy sentences than the readers of :mod:`.big5_read_as_gbk` and
+:mod:`.gbk_read_as_big5`, but its stretches still reach into clean neighbours and put
+in wrong characters where those put in none, so the driver does not use it yet (the
+numbers are in ``docs/benchmarks.md``)."""
 _FOUR_BYTE_MARKS = re.compile("\ufffd[0-9]\ufffd[0-9]")
 _EDGE = 8  # clean characters kept on either side of the evidence
 
@@ -574,8 +581,8 @@ def lattice_edits(
                 continue  # without a lost mark it reads as GBK does
             # UTF-8 is read here where the reader marked its lost bytes (the window walk
             # reads it in step, or where bytes were dropped silently).
-            if writer == "utf-8" and LOST_MARK not in segment:
-                continue
+            if LOST_MARK not in segment:
+                continue  # in step, or bytes dropped silently: the window walk's
             got = reread(segment, writer, reader)
             if got is None:
                 continue
@@ -593,7 +600,10 @@ def lattice_edits(
                 found.append(_edit(text, start, end, s, writer, reader))
             if not found:
                 continue
-            gain = sum(float(e.detail["gain"]) for e in found)
+            # The reader whose whole path gains most: GB18030's reader loses fewer
+            # bytes than GBK's, so its candidates are fewer; the wrong reader's are
+            # wrong characters, and its path reads worse.
+            gain = got[0]
             if best is None or gain > best[0]:
                 best = (gain, hi, found)
         if best is not None:
@@ -604,7 +614,8 @@ def lattice_edits(
 
 def _utf8_stretch_ok(s: Stretch) -> bool:
     """A UTF-8 reading is Chinese: two hanzi or more, its other wide characters
-    punctuation or full-width forms, and text by the model (:data:`MIN_MEAN`)."""
+    punctuation, symbols, numbers or full-width forms (no letters of other scripts),
+    and text by the model (:data:`MIN_MEAN`)."""
     core = s.text.replace(LOST_MARK, "")
     wide = [c for c in core if not c.isascii() and not c.isspace()]
     if sum(1 for c in wide if is_han(c)) < 2:
@@ -615,7 +626,8 @@ def _utf8_stretch_ok(s: Stretch) -> bool:
 
 
 def _punct(ch: str) -> bool:
-    return unicodedata.category(ch)[0] == "P" or "\uff01" <= ch <= "\uff5e"
+    """Punctuation, symbols (``×``, ``℃``) and numbers, full-width forms included."""
+    return unicodedata.category(ch)[0] in "PSN" or "\uff01" <= ch <= "\uff5e"
 
 
 def _dbcs_stretch_ok(text: str, start: int, end: int, s: Stretch) -> bool:
