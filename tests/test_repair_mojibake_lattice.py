@@ -52,6 +52,10 @@ def test_gb18030_four_byte_read_as_gbk() -> None:
     # Digits going on, or one mark and digit alone, are not the four bytes.
     assert four_byte_marks("编号\ufffd1\ufffd234") == []
     assert four_byte_marks("数据\ufffd1丢失") == []
+    # A date whose units lost their bytes (年 and 月 left U+FFFD) is no such character.
+    assert four_byte_marks("1943\ufffd9\ufffd3日發布") == []
+    assert four_byte_marks("今\ufffd9\ufffd3日") == []
+    assert fix_text("在1943\ufffd9\ufffd3日") == "在1943\ufffd9\ufffd3日"
 
 
 def test_clean_text_with_marks_untouched() -> None:

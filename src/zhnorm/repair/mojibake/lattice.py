@@ -537,6 +537,7 @@ neighbours (1-4 in 30 paragraphs) and wrong characters after a browser's whole-p
 marks (2 and 28 in 80 sentences), where the readers of :mod:`.big5_read_as_gbk` and
 :mod:`.gbk_read_as_big5` put in none."""
 _FOUR_BYTE_MARKS = re.compile("\ufffd[0-9]\ufffd[0-9]")
+_DATE_UNITS = frozenset("日号時时点點分秒")
 _EDGE = 8  # clean characters kept on either side of the evidence
 
 
@@ -756,8 +757,12 @@ def four_byte_marks(text: str) -> list[Edit]:
     rare ones) becomes one U+FFFD."""
     edits: list[Edit] = []
     for m in _FOUR_BYTE_MARKS.finditer(text):
-        if m.end() < len(text) and text[m.end()].isdigit():
-            continue  # digits go on: the shape is not the four bytes alone
+        before = text[m.start() - 1] if m.start() else ""
+        after = text[m.end()] if m.end() < len(text) else ""
+        if before.isdigit() or after.isdigit() or after in _DATE_UNITS:
+            # A date whose units lost bytes (``1943年9月3日`` read back with 年 and 月
+            # lost: ``1943�9�3日``), not the four bytes of one character.
+            continue
         detail: dict[str, object] = {
             "encoded_as": "gb18030",
             "decoded_as": "gbk",
