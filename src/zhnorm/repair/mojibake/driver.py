@@ -14,7 +14,8 @@ U+FFFD read as GBK) becomes U+FFFD.
 Before the windows, a run that a cp1252 or Latin-1 reader can show and whose bytes are
 UTF-8 from end to end, layer after layer, is read whole, however long
 (:func:`_whole_runs`), and so is one whose bytes read whole as GB18030 or Big5-HKSCS
-(:mod:`.dbcs_whole_run`); GBK<->Big5 windows also get the in-step readings of
+(:mod:`.dbcs_whole_run`), and one a double-byte reader showed with lost marks is read as
+UTF-8 by :mod:`.lattice`; GBK<->Big5 windows also get the in-step readings of
 :mod:`.dbcs_in_step`; a cp1252 reader may be a browser's, showing its undefined bytes as
 C1 controls (:func:`.common.reader_bytes`).  :func:`mojibake_runs` tells the clutter fixer
 which characters are bytes of a garbled run (a soft hyphen is byte AD).
