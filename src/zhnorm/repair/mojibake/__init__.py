@@ -8,7 +8,8 @@ GBK read as cp1252, latin-1, cp437 or cp850 (zip file names from Chinese Windows
 ``╓╨╬─`` = 中文); GB18030 (four-byte characters too), Big5 and Big5-HKSCS read as
 cp1252 or latin-1.  GBK<->Big5 (``笢恅`` = 中文) is repaired in step where no byte was
 lost, where the reader marked lost bytes, and for GBK read as Big5 also where it
-dropped bytes silently.  The character model (:mod:`zhnorm.language_model`) is the
+dropped bytes silently; UTF-8 read as GBK, GB18030 or Big5 also where the reader marked
+lost bytes (:mod:`.lattice`).  The character model (:mod:`zhnorm.language_model`) is the
 plausibility evidence of the newer gates.
 
 The steps, one submodule each:
@@ -29,6 +30,10 @@ The steps, one submodule each:
   a lost byte.
 * :mod:`.dbcs_in_step`: GBK<->Big5 without lost bytes, the characters to re-read
   chosen by the character model.
+* :mod:`.lattice`: UTF-8 read as GBK/GB18030/Big5 where the reader marked lost bytes,
+  each lost byte a set of candidates the reader fails on, the reading and the lost
+  characters chosen by the character model (before the windows); GB18030 four-byte
+  characters read as GBK.
 * :mod:`.clean_text`: where the garbled side stops being mojibake (clean neighbours).
 * :mod:`.gates`: the plausibility gates every span must pass.
 * :mod:`.common`: codec lists, :data:`PAIRS` and the candidate span type (character

@@ -14,7 +14,8 @@ U+FFFD read as GBK) becomes U+FFFD.
 Before the windows, a run that a cp1252 or Latin-1 reader can show and whose bytes are
 UTF-8 from end to end, layer after layer, is read whole, however long
 (:func:`_whole_runs`), and so is one whose bytes read whole as GB18030 or Big5-HKSCS
-(:mod:`.dbcs_whole_run`); GBK<->Big5 windows also get the in-step readings of
+(:mod:`.dbcs_whole_run`), and one a double-byte reader showed with lost marks is read as
+UTF-8 by :mod:`.lattice`; GBK<->Big5 windows also get the in-step readings of
 :mod:`.dbcs_in_step`; a cp1252 reader may be a browser's, showing its undefined bytes as
 C1 controls (:func:`.common.reader_bytes`).  :func:`mojibake_runs` tells the clutter fixer
 which characters are bytes of a garbled run (a soft hyphen is byte AD).
@@ -37,6 +38,7 @@ from .dbcs_in_step import in_step_spans
 from .dbcs_whole_run import whole_dbcs_runs
 from .gates import acceptable, dbcs_acceptable, reads_as_words
 from .gbk_read_as_big5 import SHIFT_PAIRS, shift_spans, worth_searching
+from .lattice import four_byte_marks, lattice_edits
 from .prefilter import hit_ok, rare_spans, trigger
 from .roundtrip import roundtrip_spans
 
@@ -374,14 +376,19 @@ def find_mojibake(text: str) -> list[Edit]:
     if text.isascii():
         return []
     hits = _hits(text)
-    dbcs_hits = rare_spans(text)
+    rare_hits = rare_spans(text)
+    dbcs_hits = rare_hits
     if dbcs_hits and DBCS_PROOF.search(text) is None:
         # Without a lost mark only GBK read as Big5 is looked for, where a hit reads so.
         dbcs_hits = [(a, b) for a, b in dbcs_hits if worth_searching(text[a:b], "gbk", "big5")]
-    if not hits and not dbcs_hits:
-        return []
-    whole = _whole_runs(text, hits)
+    four = four_byte_marks(text) if "\ufffd" in text else []
+    if not hits and not rare_hits:
+        return four
+    whole = sorted(four + _whole_runs(text, hits), key=lambda e: e.start)
     whole = sorted(whole + whole_dbcs_runs(text, hits, whole), key=lambda e: e.start)
+    whole = sorted(whole + lattice_edits(text, hits, rare_hits, whole), key=lambda e: e.start)
+    if not hits and not dbcs_hits:
+        return whole
     every = sorted(hits + dbcs_hits)
     edits: list[Edit] = list(whole)
     covered = -1
