@@ -103,3 +103,25 @@ def char_class(cps: list[int]) -> str:
 
 # A candidate inside a segment: (start, end, repaired, detail of lost bytes or None).
 Span = tuple[int, int, str, dict[str, int] | None]
+
+
+# Windows cp950 shows Big5's user-defined rows as private use: (first lead, last
+# lead, first code point); 157 code points per row (trails 40-7E, A1-FE).
+_CP950_EUDC = ((0xFA, 0xFE, 0xE000), (0x8E, 0xA0, 0xE311), (0x81, 0x8D, 0xEEB8))
+
+
+def cp950_eudc_bytes(ch: str) -> bytes | None:
+    """The Big5 pair a Windows cp950 reader showed as the private-use ``ch``."""
+    cp = ord(ch)
+    for lo, hi, base in _CP950_EUDC:
+        row, col = divmod(cp - base, 157)
+        if cp - base >= 0 and row <= hi - lo:
+            trail = 0x40 + col if col < 63 else 0xA1 + col - 63
+            return bytes((lo + row, trail))
+    # C6A1-C6FE, then the whole rows C7 and C8: U+F6B1-U+F848.
+    if 0xF6B1 <= cp < 0xF6B1 + 94:
+        return bytes((0xC6, 0xA1 + cp - 0xF6B1))
+    if 0xF6B1 + 94 <= cp <= 0xF848:
+        row, col = divmod(cp - 0xF6B1 - 94, 157)
+        return bytes((0xC7 + row, 0x40 + col if col < 63 else 0xA1 + col - 63))
+    return None

@@ -30,7 +30,7 @@ from ...chardata import is_han
 from ..model import char_model
 from ..plausibility import is_common, is_rare
 from .big5_read_as_gbk import dbcs_bytes
-from .common import Span
+from .common import Span, cp950_eudc_bytes
 
 SWITCH = 6.0
 MIN_GAIN = 3.0
@@ -39,27 +39,6 @@ MIN_GAIN = 3.0
 MIN_MEAN = -9.0
 _WRITER_CODECS = {"gbk": ("gbk",), "big5": ("big5", "big5hkscs")}
 
-# Windows cp950 shows Big5's user-defined rows as private use: (first lead, last
-# lead, first code point); 157 code points per row (trails 40-7E, A1-FE).
-_CP950_EUDC = ((0xFA, 0xFE, 0xE000), (0x8E, 0xA0, 0xE311), (0x81, 0x8D, 0xEEB8))
-
-
-def _cp950_eudc_bytes(ch: str) -> bytes | None:
-    """The Big5 pair a Windows cp950 reader showed as the private-use ``ch``."""
-    cp = ord(ch)
-    for lo, hi, base in _CP950_EUDC:
-        row, col = divmod(cp - base, 157)
-        if cp - base >= 0 and row <= hi - lo:
-            trail = 0x40 + col if col < 63 else 0xA1 + col - 63
-            return bytes((lo + row, trail))
-    # C6A1-C6FE, then the whole rows C7 and C8: U+F6B1-U+F848.
-    if 0xF6B1 <= cp < 0xF6B1 + 94:
-        return bytes((0xC6, 0xA1 + cp - 0xF6B1))
-    if 0xF6B1 + 94 <= cp <= 0xF848:
-        row, col = divmod(cp - 0xF6B1 - 94, 157)
-        return bytes((0xC7 + row, 0x40 + col if col < 63 else 0xA1 + col - 63))
-    return None
-
 
 @lru_cache(maxsize=65536)
 def reread(ch: str, enc: str, dec: str) -> str | None:
@@ -67,7 +46,7 @@ def reread(ch: str, enc: str, dec: str) -> str | None:
     as ``ch`` (``None`` if ``ch`` is not such a pair or the pair means nothing)."""
     data = dbcs_bytes(ch, dec)
     if data is None and dec == "big5" and "\ue000" <= ch <= "\uf8ff":
-        data = _cp950_eudc_bytes(ch)
+        data = cp950_eudc_bytes(ch)
     if data is None or len(data) != 2:
         return None
     for codec in _WRITER_CODECS[enc]:

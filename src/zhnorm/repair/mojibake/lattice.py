@@ -37,7 +37,7 @@ from ..model import char_model
 from ..plausibility import is_common, is_rare
 from ..types import Edit
 from .big5_read_as_gbk import dbcs_bytes
-from .common import WHOLE_RUN_LIMIT
+from .common import WHOLE_RUN_LIMIT, cp950_eudc_bytes
 from .gates import reads_as_words
 
 SWITCH = 8.0
@@ -58,23 +58,6 @@ _MAX_CHOICES = 200  # candidate characters of one arc tried at most
 _TOP = 64  # candidates of one lost byte kept: the likeliest characters by themselves
 
 KEEP, READ = 0, 1
-
-
-def cp950_eudc_bytes(ch: str) -> bytes | None:
-    """The Big5 pair a Windows cp950 reader showed as the private-use ``ch``."""
-    cp = ord(ch)
-    for lo, hi, base in ((0xFA, 0xFE, 0xE000), (0x8E, 0xA0, 0xE311), (0x81, 0x8D, 0xEEB8)):
-        row, col = divmod(cp - base, 157)
-        if cp - base >= 0 and row <= hi - lo:
-            trail = 0x40 + col if col < 63 else 0xA1 + col - 63
-            return bytes((lo + row, trail))
-    # C6A1-C6FE, then the whole rows C7 and C8: U+F6B1-U+F848.
-    if 0xF6B1 <= cp < 0xF6B1 + 94:
-        return bytes((0xC6, 0xA1 + cp - 0xF6B1))
-    if 0xF6B1 + 94 <= cp <= 0xF848:
-        row, col = divmod(cp - 0xF6B1 - 94, 157)
-        return bytes((0xC7 + row, 0x40 + col if col < 63 else 0xA1 + col - 63))
-    return None
 
 
 @lru_cache(maxsize=65536)
