@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 import pandas as pd
@@ -203,6 +203,70 @@ def _write_text(frame: DataFrame, path: str) -> None:
     frame.write.mode("overwrite").text(path)
 
 
+_Result = TypeVar("_Result")
+
+
+def run_committed(
+    command: str,
+    work: Callable[[SparkSession, Outputs], _Result],
+    *,
+    output: str,
+    spark: SparkSession | None,
+    master: str | None,
+    tmp_dir: str | None,
+    spark_conf: Mapping[str, str] | None,
+    conf: Mapping[str, str] | None = None,
+) -> _Result:
+    """Run ``work(spark, outputs)`` in ``spark`` or in a session started here (``conf``,
+    then ``spark_conf`` over it; Spark spills into a directory of this run's, beside a
+    local ``output`` or in ``tmp_dir``, removed at the end; the session is stopped at
+    the end), then commit its outputs; on any failure they are aborted and no half
+    output is left (a task still running when the run failed may write into a temporary
+    output after it was removed: it is removed again once the session is stopped)."""
+    from pyspark.sql import SparkSession as _Session
+
+    owned = spark is None and _Session.getActiveSession() is None
+    if tmp_dir is not None and not owned:
+        raise ValueError(
+            f"tmp_dir= sets spark.local.dir of a session started by {command}; "
+            "a running session keeps its own (set spark.local.dir when building it)"
+        )
+    if spark_conf and not owned:
+        raise ValueError(
+            f"spark_conf= configures a session started by {command}; a running session "
+            "keeps its settings (set them when building it)"
+        )
+    spills_here = tmp_dir is not None or (master or "").startswith("local")
+    scratch = scratch_dir(output, tmp_dir) if owned and spills_here else None
+    try:
+        settings = {} if scratch is None else {"spark.local.dir": scratch}
+        settings.update(conf or {})
+        settings.update(spark_conf or {})
+        app_name = "zhnorm " + command.removesuffix("_files")
+        spark = spark or session(master, app_name=app_name, conf=settings)
+        outputs = Outputs(spark)
+        leftovers: list[str] = []
+        try:
+            result = work(spark, outputs)
+            outputs.commit()
+        except BaseException as exc:
+            leftovers = [local_path(t) for t, _ in outputs.pending if is_local(t)]
+            outputs.abort()
+            unreadable = read_failure(exc)
+            if unreadable is not None:
+                raise unreadable from None
+            raise
+        finally:
+            if owned:
+                spark.stop()
+            for temp in leftovers:
+                shutil.rmtree(temp, ignore_errors=True)
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return result
+
+
 def dedup_files(
     inputs: Sequence[str],
     output: str,
@@ -243,55 +307,22 @@ def dedup_files(
     of the command, :func:`zhnorm.spark.parse_spark_conf`), applied over this run's
     own (``spark.local.dir``).  ``spark``: use this session instead (not stopped at the
     end); otherwise a session started here is stopped at the end."""
-    from pyspark.sql import SparkSession as _Session
-
     check_encoding(encoding)
     params = params or MinHashParams()
     rejects = rejects_path(output, rejects)
     check_spark_outputs(inputs, [output, clusters, pairs, rejects], tmp_dir)
     local = local_inputs(inputs)
-    owned = spark is None and _Session.getActiveSession() is None
-    if tmp_dir is not None and not owned:
-        raise ValueError(
-            "tmp_dir= sets spark.local.dir of a session started by dedup_files; "
-            "a running session keeps its own (set spark.local.dir when building it)"
-        )
-    if spark_conf and not owned:
-        raise ValueError(
-            "spark_conf= configures a session started by dedup_files; a running session "
-            "keeps its settings (set them when building it)"
-        )
-    spills_here = tmp_dir is not None or (master or "").startswith("local")
-    scratch = scratch_dir(output, tmp_dir) if owned and spills_here else None
-    try:
-        conf = {} if scratch is None else {"spark.local.dir": scratch}
-        conf.update(spark_conf or {})
-        spark = spark or session(master, app_name="zhnorm dedup", conf=conf)
-        outputs = Outputs(spark)
-        leftovers: list[str] = []
-        try:
-            counts = _run(
-                spark, outputs, inputs, local, output, clusters, params, threshold, keep,
-                id_field, text_field, rejects if skip_bad else None, pairs, errors, encoding,
-            )  # fmt: skip
-            outputs.commit()
-        except BaseException as exc:
-            leftovers = [local_path(t) for t, _ in outputs.pending if is_local(t)]
-            outputs.abort()
-            unreadable = read_failure(exc)
-            if unreadable is not None:
-                raise unreadable from None
-            raise
-        finally:
-            if owned:
-                spark.stop()
-            # A task still running when the run failed may have written into a temporary
-            # output after it was removed: remove it again once the session is stopped.
-            for temp in leftovers:
-                shutil.rmtree(temp, ignore_errors=True)
-    finally:
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
+
+    def work(spark: SparkSession, outputs: Outputs) -> DedupCounts:
+        return _run(
+            spark, outputs, inputs, local, output, clusters, params, threshold, keep,
+            id_field, text_field, rejects if skip_bad else None, pairs, errors, encoding,
+        )  # fmt: skip
+
+    counts = run_committed(
+        "dedup_files", work, output=output, spark=spark, master=master, tmp_dir=tmp_dir,
+        spark_conf=spark_conf,
+    )  # fmt: skip
     counts.check()
     return counts
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -34,20 +33,16 @@ from ..key import KeyOptions
 from ..options import resolve
 from ..textreuse.corpus import ReuseOptions
 from ..textreuse.files import MetaFields
-from ._common import session
-from ._files import _bad_fields, _repeated_ids, _repeated_rejects
+from ._files import _bad_fields, _repeated_ids, _repeated_rejects, run_committed
 from ._frame import SPILL, with_row_index
 from ._inputs import (
     first_rows,
-    is_local,
     list_inputs,
     local_inputs,
-    local_path,
     raise_read_errors,
-    read_failure,
     read_lines,
 )
-from ._outputs import Outputs, check_spark_outputs, scratch_dir
+from ._outputs import Outputs, check_spark_outputs
 from ._reuse import reuse
 
 __all__ = ["reuse_files"]
@@ -142,50 +137,23 @@ def reuse_files(
     JSONL part files with the local command's lines, in its order).  ``master``,
     ``tmp_dir``, ``spark``, ``spark_conf``: as :func:`zhnorm.spark.dedup_files`.
     Returns the counts (``.summary()`` is the command's closing line)."""
-    from pyspark.sql import SparkSession as _Session
-
     check_encoding(encoding)
     search = resolve(ReuseOptions, options, overrides)
     fields = fields or MetaFields()
     rejects = rejects_path(output, rejects)
     check_spark_outputs(inputs, [output, stories, clusters, furniture, rejects], tmp_dir)
     local = local_inputs(inputs)
-    owned = spark is None and _Session.getActiveSession() is None
-    if (tmp_dir is not None or spark_conf) and not owned:
-        raise ValueError(
-            "tmp_dir= and spark_conf= configure a session started by reuse_files; a running "
-            "session keeps its settings (set them when building it)"
-        )
-    spills_here = tmp_dir is not None or (master or "").startswith("local")
-    scratch = scratch_dir(output, tmp_dir) if owned and spills_here else None
-    try:
-        conf = {} if scratch is None else {"spark.local.dir": scratch}
-        conf.update(_local_partitions(master))
-        conf.update(spark_conf or {})
-        spark = spark or session(master, app_name="zhnorm reuse", conf=conf)
-        outputs = Outputs(spark)
-        leftovers: list[str] = []
-        try:
-            counts = _run(
-                spark, outputs, inputs, local, output, stories, clusters, furniture, fields,
-                search, text_field, id_field, errors, encoding, rejects if skip_bad else None, key,
-            )  # fmt: skip
-            outputs.commit()
-        except BaseException as exc:
-            leftovers = [local_path(t) for t, _ in outputs.pending if is_local(t)]
-            outputs.abort()
-            unreadable = read_failure(exc)
-            if unreadable is not None:
-                raise unreadable from None
-            raise
-        finally:
-            if owned:
-                spark.stop()
-            for temp in leftovers:
-                shutil.rmtree(temp, ignore_errors=True)
-    finally:
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
+
+    def work(spark: SparkSession, outputs: Outputs) -> RunCounts:
+        return _run(
+            spark, outputs, inputs, local, output, stories, clusters, furniture, fields,
+            search, text_field, id_field, errors, encoding, rejects if skip_bad else None, key,
+        )  # fmt: skip
+
+    counts = run_committed(
+        "reuse_files", work, output=output, spark=spark, master=master, tmp_dir=tmp_dir,
+        spark_conf=spark_conf, conf=_local_partitions(master),
+    )  # fmt: skip
     counts.check()
     return counts
 
