@@ -561,6 +561,8 @@ def lattice_edits(
     the writer and reader pair (:data:`COMBOS`) whose stretches gain most; each
     stretch must overlap a hit (a UTF-8 writer's: a UTF-8 hit, or a lost mark next
     to one)."""
+    if LOST_MARK not in text:
+        return []  # every stretch read here holds a lost mark (below)
     edits: list[Edit] = []
     covered = 0
     every = sorted({*hits, *dbcs_hits})
