@@ -5,6 +5,8 @@ import gzip
 import json
 import lzma
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -124,3 +126,16 @@ def local_spark(extra_conf: dict[str, str] | None = None) -> Iterator[Any]:
     yield session
     if started:
         session.stop()
+
+
+def run_fresh_python(code: str, *args: str) -> str:
+    """``code`` run by a fresh interpreter that imports this checkout's zhnorm (its
+    ``src`` first on ``PYTHONPATH``): what it printed."""
+    import zhnorm
+
+    src = str(Path(zhnorm.__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, check=True
+    )
+    return done.stdout

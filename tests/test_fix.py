@@ -1,11 +1,8 @@
 from __future__ import annotations
 
 import json
-import os
 import pickle
 import re
-import subprocess
-import sys
 from functools import cache
 from pathlib import Path
 
@@ -30,6 +27,7 @@ from zhnorm.repair import (
 )
 
 from .conftest import SHARED_DATA as DATA
+from .conftest import run_fresh_python
 from .repair_cases import cases
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
@@ -384,13 +382,4 @@ def test_first_fix_in_a_process_loads_nothing_heavy(text: str) -> None:
     """A first ``fix_text`` on text without a pinyin candidate or a byte-shift run
     neither imports pypinyin, jieba or the process pool nor loads the language model:
     what a gate needs is loaded when a gate needs it."""
-    src = str(Path(zhnorm.__file__).resolve().parents[1])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
-    done = subprocess.run(
-        [sys.executable, "-c", _FIRST_CALL, text],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-    )
-    assert done.stdout.split() == []
+    assert run_fresh_python(_FIRST_CALL, text).split() == []

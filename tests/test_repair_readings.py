@@ -3,17 +3,15 @@ pypinyin's own, and a process that finds the table does not import pypinyin."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from pypinyin.pinyin_dict import pinyin_dict
 
-import zhnorm
 from zhnorm.repair import fix_text
 from zhnorm.repair.readings import _asked, char_readings
+
+from .conftest import run_fresh_python
 
 
 def test_every_character_of_the_table_reads_as_pypinyin_says() -> None:
@@ -45,16 +43,7 @@ def test_a_first_ruby_repair_reads_the_table_without_pypinyin() -> None:
     text = "現(xiàn)代化的城市建設(shè)正在進(jìn)行。"
     expected = fix_text(text)  # this process has the table now (cache folder)
     assert expected == "現代化的城市建設正在進行。"
-    src = str(Path(zhnorm.__file__).resolve().parents[1])
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
-    done = subprocess.run(
-        [sys.executable, "-c", _DAMAGED_FIRST_CALL, text],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-    )
-    fixed, imported = done.stdout.splitlines()
+    fixed, imported = run_fresh_python(_DAMAGED_FIRST_CALL, text).splitlines()
     assert fixed == expected
     # Without a writable cache folder the table is built from pypinyin each time.
     from zhnorm.cache import cache_dir
