@@ -19,7 +19,7 @@ executors.
    own k-grams back (a join), which is all its alignment and the significance of its
    passages read.
 5. **Alignment** (``mapInPandas`` over the candidate pairs joined with both documents):
-   the local aligner (:class:`zhnorm.textreuse.corpus._Aligner`) over the documents of
+   the local aligner (:class:`zhnorm.textreuse.corpus.Aligner`) over the documents of
    the batch, so the same passages with the same significance; passages are numbered
    by ``(a, b, position in the pair)``, the local order.
 6. **Passage clusters**: each document's passage spans are merged into occurrences in
@@ -171,7 +171,7 @@ def _key_documents(
 
 def _one_document(spans: Sequence[tuple[int, int]]) -> Any:
     """A furniture result for one document with key ``spans``: what the corpus
-    functions read of a document's furniture (:func:`zhnorm.textreuse.corpus._masks`)."""
+    functions read of a document's furniture (:func:`zhnorm.textreuse.corpus.furniture_masks`)."""
     from ..textreuse.furniture import FurnitureResult
 
     return FurnitureResult([], [None], [list(spans)], [0], [[]])
@@ -205,7 +205,7 @@ def _furniture(frame: pd.DataFrame) -> pd.DataFrame:
 def _shingles(
     batches: Iterator[pd.DataFrame], options: ReuseOptions, mask_furniture: bool
 ) -> Iterator[pd.DataFrame]:
-    from ..textreuse.corpus import _furniture_free, _masks, _without_furniture
+    from ..textreuse.corpus import furniture_free, furniture_masks, without_furniture
     from ..textreuse.seeds import kgram_hashes
 
     for batch in batches:
@@ -215,12 +215,12 @@ def _shingles(
         ):
             key = _loads(key_blob)
             furniture = _one_document(_spans(flat)) if mask_furniture else None
-            mask = _masks([key], furniture)[0]
+            mask = furniture_masks([key], furniture)[0]
             hashes = kgram_hashes(key.key, options.shingle)
-            free = hashes[_furniture_free(hashes, mask, options.shingle)]
+            free = hashes[furniture_free(hashes, mask, options.shingle)]
             idxs.append(int(idx))
             shingles.append(_hash_list(np.unique(free)))
-            story_keys.append(_without_furniture(key.key, furniture, 0))
+            story_keys.append(without_furniture(key.key, furniture, 0))
         yield pd.DataFrame({"idx": idxs, "shingles": shingles, "story_key": story_keys})
 
 
@@ -243,7 +243,7 @@ def _shingle_pairs(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
 
 
 def _align(batches: Iterator[pd.DataFrame], options: ReuseOptions) -> Iterator[pd.DataFrame]:
-    from ..textreuse.corpus import _Aligner, _masks
+    from ..textreuse.corpus import Aligner, furniture_masks
 
     columns = [name.split()[0] for name in _PASSAGE_SCHEMA.split(", ")]
     for batch in batches:
@@ -270,14 +270,14 @@ def _align(batches: Iterator[pd.DataFrame], options: ReuseOptions) -> Iterator[p
                 spans = _spans(flat)
                 ids.append(doc_id)
                 keys.append(key)
-                masks.append(_masks([key], _one_document(spans) if spans else None)[0])
+                masks.append(furniture_masks([key], _one_document(spans) if spans else None)[0])
                 values.append(_hash_array([] if sv is None else sv))
                 counts.append(np.asarray([] if sc is None else sc, dtype=np.int64))
         if not ids:
             continue
         table, first = np.unique(np.concatenate(values), return_index=True)
         frequency = np.concatenate(counts)[first]
-        aligner = _Aligner(ids, keys, options, masks, table, frequency)
+        aligner = Aligner(ids, keys, options, masks, table, frequency)
         rows = []
         for a, b in zip(batch["a"].tolist(), batch["b"].tolist(), strict=True):
             found = aligner.align([(local[a], local[b])])
@@ -294,7 +294,7 @@ def _align(batches: Iterator[pd.DataFrame], options: ReuseOptions) -> Iterator[p
 def _occurrences(frame: pd.DataFrame) -> pd.DataFrame:
     """The occurrence of each passage span of one document, spans merged in passage
     order as :func:`zhnorm.textreuse.passages.passage_clusters` merges them."""
-    from ..textreuse.passages import _overlaps
+    from ..textreuse.passages import spans_overlap
 
     frame = frame.sort_values("pn")
     doc = int(frame["doc"].iloc[0])
@@ -302,7 +302,7 @@ def _occurrences(frame: pd.DataFrame) -> pd.DataFrame:
     found = []
     for start, end in zip(frame["start"].tolist(), frame["end"].tolist(), strict=True):
         for o, (s, e) in enumerate(spans):
-            if _overlaps((s, e), (start, end)):
+            if spans_overlap((s, e), (start, end)):
                 spans[o] = (min(s, start), max(e, end))
                 found.append(o)
                 break

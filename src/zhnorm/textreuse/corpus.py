@@ -209,7 +209,7 @@ def _reuse_options(
     return resolve(ReuseOptions, base, overrides)
 
 
-def _furniture_free(hashes: U64, mask: npt.NDArray[np.bool_] | None, k: int) -> Any:
+def furniture_free(hashes: U64, mask: npt.NDArray[np.bool_] | None, k: int) -> Any:
     """Per k-gram of a key: True unless it overlaps a masked (furniture) character."""
     if mask is None or len(hashes) == 0:
         return np.ones(len(hashes), dtype=np.bool_)
@@ -217,7 +217,8 @@ def _furniture_free(hashes: U64, mask: npt.NDArray[np.bool_] | None, k: int) -> 
     return (inside[k : k + len(hashes)] - inside[: len(hashes)]) == 0
 
 
-def _masks(keys: Sequence[DocKey], furniture: FurnitureResult | None) -> list[Any]:
+def furniture_masks(keys: Sequence[DocKey], furniture: FurnitureResult | None) -> list[Any]:
+    """Per document of ``keys``: a boolean mask of its furniture characters, or None."""
     masks: list[Any] = []
     for d, doc in enumerate(keys):
         spans = furniture.key_spans(d) if furniture is not None else []
@@ -231,7 +232,7 @@ def _masks(keys: Sequence[DocKey], furniture: FurnitureResult | None) -> list[An
     return masks
 
 
-def _without_furniture(key: str, furniture: FurnitureResult | None, doc: int) -> str:
+def without_furniture(key: str, furniture: FurnitureResult | None, doc: int) -> str:
     """``key`` without the furniture found in document ``doc``."""
     if furniture is None:
         return key
@@ -281,13 +282,13 @@ def reuse_keys(
         furniture = None
         if options.mask_furniture and keys:
             furniture = find_furniture(keys, sources if has_sources else None)
-        masks = _masks(keys, furniture)
+        masks = furniture_masks(keys, furniture)
     partitions = partitions_for(sum(len(k.key) for k in keys))
     with HashSpill(partitions) as shingle_spill, HashSpill(partitions) as seed_spill:
         with Progress("zhnorm reuse: shingles", total=len(keys), unit="docs") as hashing:
             for d, (doc, mask) in enumerate(zip(keys, masks, strict=True)):
                 hashes = kgram_hashes(doc.key, options.shingle)
-                free = hashes[_furniture_free(hashes, mask, options.shingle)]
+                free = hashes[furniture_free(hashes, mask, options.shingle)]
                 shingle_spill.add(d, np.unique(free))
                 seed_spill.add(d, np.unique(kgram_hashes(doc.key, options.seed_len)))
                 hashing.update()
@@ -300,7 +301,7 @@ def reuse_keys(
     if options.cross_source and has_sources:
         pairs = [(i, j, n) for i, j, n in pairs if sources[i] is None or sources[i] != sources[j]]
     candidate_time = time.perf_counter() - started
-    aligner = _Aligner(ids, keys, options, masks, values, counts)
+    aligner = Aligner(ids, keys, options, masks, values, counts)
     with Progress("zhnorm reuse: aligning", total=len(pairs), unit="pairs") as aligning:
         passages = _align_all(aligner, [(i, j) for i, j, _ in pairs], workers, aligning)
     align_time = time.perf_counter() - started - candidate_time
@@ -313,7 +314,7 @@ def reuse_keys(
     phase.close()
     phase = Progress("zhnorm reuse: stories", unit=None)
     index = {doc_id: d for d, doc_id in enumerate(ids)}
-    story_keys = [_without_furniture(k.key, furniture, d) for d, k in enumerate(keys)]
+    story_keys = [without_furniture(k.key, furniture, d) for d, k in enumerate(keys)]
     weights = story_weights(story_keys, meta, passage_evidence(passages, index), options)
     window = None if options.window_days is None else timedelta(days=options.window_days)
     stories, story_of = stories_from_weights(
@@ -343,7 +344,7 @@ GROUPS_KEPT = 1024
 """Documents whose sorted seed k-grams an aligner keeps (the most recently used)."""
 
 
-class _Aligner:
+class Aligner:
     """The alignment of candidate pairs, with everything it reads: each document's
     usable seed k-grams are sorted once, when a pair first needs them."""
 
@@ -372,7 +373,7 @@ class _Aligner:
             return groups
         length = self.options.seed_len
         seeds = kgram_hashes(self.keys[d].key, length)
-        free = _furniture_free(seeds, self.masks[d], length)
+        free = furniture_free(seeds, self.masks[d], length)
         usable = _usable(seeds, self.values, self.counts, self.options.max_df) & free
         groups = self.groups[d] = kgram_groups(seeds, usable)
         if len(self.groups) > GROUPS_KEPT:
@@ -399,14 +400,14 @@ class _Aligner:
 
 
 def _align_inherited(token: int, pairs: Sequence[tuple[int, int]]) -> list[Passage]:
-    aligner: _Aligner = inherited(token)
+    aligner: Aligner = inherited(token)
     return aligner.align(pairs)
 
 
 def _align_all(
-    aligner: _Aligner, pairs: list[tuple[int, int]], workers: int, progress: Progress
+    aligner: Aligner, pairs: list[tuple[int, int]], workers: int, progress: Progress
 ) -> list[Passage]:
-    """:meth:`_Aligner.align` of ``pairs`` in chunks, on ``workers`` forked processes
+    """:meth:`Aligner.align` of ``pairs`` in chunks, on ``workers`` forked processes
     when there are more than one (elsewhere here: the aligner is inherited, not sent)."""
     chunks = [pairs[k : k + ALIGN_CHUNK] for k in range(0, len(pairs), ALIGN_CHUNK)]
     passages: list[Passage] = []

@@ -201,7 +201,8 @@ class PassageCluster:
         }
 
 
-def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+def spans_overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """True when spans ``a`` and ``b`` share at least half of the shorter one."""
     shared = min(a[1], b[1]) - max(a[0], b[0])
     return shared * 2 >= min(a[1] - a[0], b[1] - b[0]) and shared > 0
 
@@ -221,7 +222,7 @@ def passage_clusters(
     def occurrence(doc: str, start: int, end: int) -> int:
         for o in by_doc.get(doc, []):
             _, s, e = spans[o]
-            if _overlaps((s, e), (start, end)):
+            if spans_overlap((s, e), (start, end)):
                 spans[o] = (doc, min(s, start), max(e, end))
                 return o
         spans.append((doc, start, end))
