@@ -46,19 +46,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from _docs import markers, write_section
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = REPO.parent / "shared" / "data"
 WORKER = Path(__file__).resolve().with_name("_convert_worker.py")
 OCPR_VENV = REPO / "benchmarks" / ".venv-ocpr"
 OCPR_DISTRIBUTION = "opencc-python-reimplemented"
 OCPR_VERSION = "0.1.7"
-SECTION_START = "<!-- bench_convert:start -->"
-SECTION_END = "<!-- bench_convert:end -->"
-DOC_TITLE = "# Benchmarks"
-DOC_INTRO = (
-    "Each capability has its own section, written by its benchmark script with "
-    "`--write docs/benchmarks.md`; a script replaces only its own section."
-)
+SECTION = "bench_convert"
+SECTION_START, SECTION_END = markers(SECTION)
 BYTES_PER_MB = 1_000_000
 TARGET_S2T_RATIO = 1.0
 TARGET_BATCH_RATIO = 1.8
@@ -632,20 +629,6 @@ def section(results: Sequence[CorpusResult], args: argparse.Namespace, argv: Seq
     return "\n".join(lines)
 
 
-def write_section(path: Path, text: str) -> None:
-    """Replace this script's section of ``path`` (or add it), leaving the rest alone."""
-    if not path.exists():
-        path.write_text(f"{DOC_TITLE}\n\n{DOC_INTRO}\n\n{text}\n", encoding="utf-8")
-        return
-    document = path.read_text(encoding="utf-8")
-    start, end = document.find(SECTION_START), document.find(SECTION_END)
-    if start != -1 and end > start:
-        document = document[:start] + text + document[end + len(SECTION_END) :]
-    else:
-        document = document.rstrip("\n") + "\n\n" + text + "\n"
-    path.write_text(document, encoding="utf-8")
-
-
 # --------------------------------------------------------------------------- main
 
 
@@ -687,7 +670,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(markdown_table(rows) if args.markdown else plain_table(rows))
     print(summary_notes(results))
     if args.write:
-        write_section(args.write, text)
+        write_section(args.write, SECTION, text)
         log(f"wrote the conversion section of {args.write}")
 
 

@@ -43,10 +43,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from _docs import markers, write_section
+
 REPO = Path(__file__).resolve().parents[1]
-SECTION_START = "<!-- bench_startup:start -->"
-SECTION_END = "<!-- bench_startup:end -->"
-DOC_TITLE = "# Benchmarks"
+SECTION = "bench_startup"
+SECTION_START, SECTION_END = markers(SECTION)
 SAMPLE = "鼠标和软件，汉字简繁转换。"
 TARGET_IMPORT_MS = 60.0
 TARGET_FIRST_CONVERT_MS = 100.0
@@ -216,19 +217,6 @@ def report(
     return lines
 
 
-def write_section(doc: Path, lines: list[str]) -> None:
-    """Replace this script's section of ``doc`` (append it when missing)."""
-    section = "\n".join([SECTION_START, *lines, SECTION_END])
-    text = doc.read_text(encoding="utf-8") if doc.exists() else DOC_TITLE + "\n"
-    if SECTION_START in text and SECTION_END in text:
-        head, rest = text.split(SECTION_START, 1)
-        _, tail = rest.split(SECTION_END, 1)
-        text = head + section + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    doc.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=15)
@@ -250,7 +238,7 @@ def main() -> None:
     label = args.before_label or (str(args.before) if args.before else None)
     lines = report(samples, missing, args.repeats, command, label)
     if args.write:
-        write_section(args.write, lines)
+        write_section(args.write, SECTION, "\n".join([SECTION_START, *lines, SECTION_END]))
     print("\n".join(lines))
 
 
