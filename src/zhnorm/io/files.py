@@ -269,6 +269,14 @@ def publish(temp: str, path: str) -> None:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+"""``json.dumps(..., ensure_ascii=False)`` without building an encoder for every line."""
+
+
+def _surrogates_escaped(json_text: str) -> str:
+    if _SURROGATE.search(json_text):
+        return _SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", json_text)
+    return json_text
 
 
 def dumps_record(record: dict[str, Any]) -> str:
@@ -279,7 +287,14 @@ def dumps_record(record: dict[str, Any]) -> str:
     >>> print(dumps_record({"text": "头" + chr(0xD800)}), end="")
     {"text": "头\ud800"}
     """
-    line = json.dumps(record, ensure_ascii=False)
-    if _SURROGATE.search(line):
-        line = _SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", line)
-    return line + "\n"
+    return _surrogates_escaped(_ENCODER.encode(record)) + "\n"
+
+
+def dumps_value(value: Any) -> str:
+    """One JSON value as :func:`dumps_record` writes it inside a record (for writers
+    that lay out a fixed record themselves, e.g. one line per document of ``dedup``).
+
+    >>> dumps_value("头" + chr(0xD800)), dumps_value(None), dumps_value(0.5)
+    ('"头\\\\ud800"', 'null', '0.5')
+    """
+    return _surrogates_escaped(_ENCODER.encode(value))

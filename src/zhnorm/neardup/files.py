@@ -55,6 +55,7 @@ from ..io import (
     rejects_for,
     remove_leftovers,
 )
+from ..io.files import dumps_value
 from ..io.records import given_id
 from ..io.rejects import duplicate_id
 from ..key import KeyOptions
@@ -531,6 +532,8 @@ def _write_records(
         source = read()
     position = 0
     kept = 0
+    ids: list[str] = []  # the ids of positions ``ids_from ..``, read from the spool in blocks
+    ids_from = 0
     for item in source:
         if isinstance(item, BadRecord):
             continue
@@ -546,15 +549,15 @@ def _write_records(
                 writer.write(item.data)
             kept += 1
         if cluster_out is not None:
-            own = corpus.ids[position]
-            by = None if kept_by is None else node_id(kept_by)
-            line = {
-                "id": own,
-                "cluster": own if by is None else by,
-                "duplicate_of": by,
-                "similarity": clustered.similarity.get(position),
-            }
-            cluster_out.write(dumps_record(line))
+            if position - ids_from >= len(ids):
+                ids_from, ids = position, corpus.ids.span(position, position + CHUNK_DOCS)
+            own = dumps_value(ids[position - ids_from])
+            by = "null" if kept_by is None else dumps_value(node_id(kept_by))
+            similarity = dumps_value(clustered.similarity.get(position))
+            cluster_out.write(
+                f'{{"id": {own}, "cluster": {own if kept_by is None else by}, '
+                f'"duplicate_of": {by}, "similarity": {similarity}}}\n'
+            )
         position += 1
         progress.update()
     progress.close()
