@@ -24,7 +24,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from types import TracebackType
-from typing import IO, Any, BinaryIO
+from typing import IO, Any, BinaryIO, TextIO, cast
 
 from .encodings import (
     AUTO,
@@ -178,10 +178,23 @@ class AtomicOutput:
             suffix=".partial",
             delete=False,
         )
+        self._text_pending = False  # text in the wrapper's buffer, not yet in the file's
 
     def write(self, text: str) -> None:
         try:
             self._handle.write(text)
+        except OSError as exc:
+            raise write_failure(self.path or "<stdout>", exc) from None
+        self._text_pending = True
+
+    def write_bytes(self, data: bytes) -> None:
+        """Bytes already in the file's encoding, written as they are (after any text
+        written before them)."""
+        try:
+            if self._text_pending:
+                self._handle.flush()
+                self._text_pending = False
+            cast(TextIO, self._handle).buffer.write(data)
         except OSError as exc:
             raise write_failure(self.path or "<stdout>", exc) from None
 

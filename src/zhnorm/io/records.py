@@ -432,6 +432,13 @@ class RecordWriter:
         self.count += 1
         self._text.write(line.rstrip("\r\n") + "\n")
 
+    def write_raw_line(self, line: bytes) -> None:
+        """One JSONL line as it was read, valid UTF-8, copied byte for byte (JSONL output
+        only): :meth:`write_line` without decoding and encoding it again."""
+        assert self._text is not None
+        self.count += 1
+        self._text.write_bytes(line.rstrip(b"\r\n") + b"\n")
+
     def __enter__(self) -> RecordWriter:
         return self
 

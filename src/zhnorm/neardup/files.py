@@ -543,7 +543,9 @@ def _write_records(
             raise InputError("the inputs changed during the run (more records on re-reading)")
         kept_by = clustered.duplicate_of.get(position)
         if kept_by is None:
-            if isinstance(item, bytes):
+            if isinstance(item, bytes) and errors == "strict":
+                writer.write_raw_line(item)  # read strictly in the first pass: valid UTF-8
+            elif isinstance(item, bytes):
                 writer.write_line(item.decode("utf-8", errors))
             else:
                 writer.write(item.data)
