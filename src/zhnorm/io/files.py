@@ -179,6 +179,7 @@ class AtomicOutput:
             delete=False,
         )
         self._text_pending = False  # text in the wrapper's buffer, not yet in the file's
+        self._encoding = encoding
 
     def write(self, text: str) -> None:
         try:
@@ -186,6 +187,18 @@ class AtomicOutput:
         except OSError as exc:
             raise write_failure(self.path or "<stdout>", exc) from None
         self._text_pending = True
+
+    def reopen(self) -> TextIO:
+        """A second text handle on the temporary file, for a forked child that writes the
+        output instead of this process (which then writes nothing to it itself); the
+        file still appears, or is removed, when this object's block ends."""
+        return open(
+            os.dup(self._handle.fileno()),
+            "w",
+            encoding=self._encoding,
+            errors="surrogatepass",
+            newline="",
+        )
 
     def write_bytes(self, data: bytes) -> None:
         """Bytes already in the file's encoding, written as they are (after any text
