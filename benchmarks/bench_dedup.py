@@ -484,17 +484,19 @@ VERSUS = (
 )
 
 
-def versus_rensa(source: list[str], docs: int, rounds: int) -> dict[str, Any]:
-    """Every contender of :data:`VERSUS` on ``make_corpus(source, docs)``, each run in a
-    fresh process, ``rounds`` rounds alternating; the best wall time of each with the
-    CPU time and peak RSS of that run."""
+def versus_rensa(
+    source: list[str], docs: int, rounds: int, kinds: Sequence[str] = VERSUS
+) -> dict[str, Any]:
+    """Each contender of ``kinds`` (default every one of :data:`VERSUS`; rensa always) on
+    ``make_corpus(source, docs)``, each run in a fresh process, ``rounds`` rounds
+    alternating; the best wall time of each with the CPU time and peak RSS of that run."""
     BUILD.mkdir(parents=True, exist_ok=True)
     path = big_corpus_file(source, docs)
     best: dict[str, dict[str, Any]] = {}
     load: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(rounds):
-            for kind in VERSUS:
+            for kind in [k for k in VERSUS if k == "rensa" or k in kinds]:
                 load.append(os.getloadavg()[0])
                 if kind.startswith("zhnorm dedup"):
                     run = _timed_cli(path, Path(tmp), int(kind[-1]))
@@ -512,7 +514,9 @@ def versus_rensa(source: list[str], docs: int, rounds: int) -> dict[str, Any]:
     return {"docs": docs, "rounds": rounds, "best": best, "load": [min(load), max(load)]}
 
 
-def versus_report(runs: list[dict[str, Any]], command: str, date: str) -> str:
+def versus_report(
+    runs: list[dict[str, Any]], command: str, date: str, notes: Sequence[str] = ()
+) -> str:
     lines = [
         RENSA_START,
         "## Dedup end to end against rensa (bench_dedup.py --rensa)",
@@ -542,14 +546,14 @@ def versus_report(runs: list[dict[str, Any]], command: str, date: str) -> str:
     for run in runs:
         anchor = run["best"]["rensa"]
         low, high = run["load"]
-        for kind in VERSUS:
+        for kind in [k for k in VERSUS if k in run["best"]]:
             r = run["best"][kind]
             lines.append(
                 f"| {run['docs']:,} | {kind} | {r['seconds']:.1f} | {r['cpu']:.1f} | "
                 f"{r['peak_mib']:.0f} | {anchor['seconds'] / r['seconds']:.2f}x | "
                 f"{anchor['cpu'] / r['cpu']:.2f}x | {low:.1f}-{high:.1f} |"
             )
-    lines += ["", RENSA_END, ""]
+    lines += ["", *notes, "", RENSA_END, ""] if notes else ["", RENSA_END, ""]
     return "\n".join(lines)
 
 
@@ -713,6 +717,12 @@ def main() -> None:
         "--rensa", type=int, nargs="+", default=[], metavar="N", help="against rensa at N docs"
     )
     parser.add_argument("--rensa-rounds", type=int, default=2)
+    parser.add_argument(
+        "--contenders",
+        type=lambda text: [k.strip() for k in text.split(",")],
+        default=list(VERSUS),
+        help="comma-separated contenders of the rensa comparison (rensa always runs)",
+    )
     parser.add_argument("--only-rensa", action="store_true", help="only the rensa comparison")
     parser.add_argument(
         "--render-rensa", type=Path, help="only render (and --write) a saved rensa comparison"
@@ -730,10 +740,14 @@ def main() -> None:
             runs, command, date = saved["runs"], saved["command"], saved["date"]
         else:
             source = paragraphs(args.data_dir)
-            runs = [versus_rensa(source, n, args.rensa_rounds) for n in args.rensa]
+            unknown = set(args.contenders) - set(VERSUS)
+            if unknown:
+                parser.error(f"unknown contenders {sorted(unknown)}; expected {list(VERSUS)}")
+            runs = [versus_rensa(source, n, args.rensa_rounds, args.contenders) for n in args.rensa]
             saved = {"runs": runs, "command": command, "date": date}
             (BUILD / "versus-rensa.json").write_text(json.dumps(saved, indent=1), "utf-8")
-        section = versus_report(runs, command, date)
+        notes = args.notes.read_text(encoding="utf-8").splitlines() if args.notes else []
+        section = versus_report(runs, command, date, notes)
         print(section, flush=True)
         if args.write:
             write_section(args.write, section, RENSA_START, RENSA_END)

@@ -15,6 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from zhnorm.cli import main
+from zhnorm.io import InputError
+from zhnorm.neardup import files as dedup_engine
+from zhnorm.neardup.files import dedup_files
 from zhnorm.neardup.synthetic import make_corpus
 
 
@@ -433,3 +436,36 @@ def test_key_spool_beside_the_output_or_in_tmp_dir(
     assert result.exit_code == 0, result.output
     assert Path(made[-1]).parent == tmp_path / "scratch" and not Path(made[-1]).exists()
     assert not leftover.exists()  # a killed run's spool is recognised and removed
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_clusters_and_pairs_appear_only_with_the_kept_records(
+    tmp_path: Path, docs: list[str], workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The clusters and pairs files (written by a forked child while the kept records are
+    copied, with two workers) are the same for any number of workers, and a run that
+    fails while copying leaves none of them, nor a temporary file."""
+    source = write_input(tmp_path / "in.jsonl", docs * 3, bad=False)
+    made = {}
+    for n in (1, workers):
+        out = tmp_path / f"w{n}"
+        out.mkdir(exist_ok=True)
+        dedup_files(
+            [str(source)], str(out / "kept.jsonl"), str(out / "c.jsonl"),
+            pairs=str(out / "p.jsonl"), workers=n, quiet=True,
+        )  # fmt: skip
+        made[n] = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert made[1] == made[workers] and sorted(made[1]) == ["c.jsonl", "kept.jsonl", "p.jsonl"]
+
+    def fails(*args: object, **kwargs: object) -> int:
+        raise InputError("the inputs changed during the run (fewer records on re-reading)")
+
+    monkeypatch.setattr(dedup_engine, "_write_records", fails)
+    failed = tmp_path / "failed"
+    failed.mkdir()
+    with pytest.raises(InputError, match="changed during the run"):
+        dedup_files(
+            [str(source)], str(failed / "kept.jsonl"), str(failed / "c.jsonl"),
+            pairs=str(failed / "p.jsonl"), workers=workers, quiet=True,
+        )  # fmt: skip
+    assert list(failed.iterdir()) == []

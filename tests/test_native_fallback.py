@@ -23,6 +23,7 @@ from zhnorm.kernels import dispatch
 from zhnorm.key import _FOLD, _bmp_fold_table, fold_texts
 from zhnorm.neardup import minhash as minhash_module
 from zhnorm.neardup import shingling
+from zhnorm.neardup.similarity import exact_similarity, pair_jaccards
 from zhnorm.script.config import CONFIG_NAMES, load_config
 from zhnorm.script.dictionary import Dictionary
 from zhnorm.script.engine import CompiledEngine, ReferenceEngine, compile_trie
@@ -110,6 +111,22 @@ def test_shingle_kernel_equals_numpy(keys: list[str], ngram: int) -> None:
     dispatch.fingerprint.shingle_hashes(list(keys), ngram, compiled)
     python = shingling._hashes_numpy(keys, ngram, lengths, offsets)
     assert compiled.tolist() == python.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(TEXT, min_size=1, max_size=6), st.integers(1, 4), st.data())
+def test_pair_jaccard_kernel_equals_the_set_twin(
+    keys: list[str], ngram: int, data: st.DataObject
+) -> None:
+    """``shingle_jaccard`` (through :func:`pair_jaccards`, which also sends it only keys
+    at least n long, n <= 3) gives exactly :func:`exact_similarity` of every pair."""
+    assert dispatch.fingerprint is not None
+    index = st.integers(0, len(keys) - 1)
+    pairs = data.draw(st.lists(st.tuples(index, index), max_size=12))
+    a = np.array([x for x, _ in pairs], dtype=np.int64)
+    b = np.array([y for _, y in pairs], dtype=np.int64)
+    got = pair_jaccards(keys, a, b, ngram).tolist()
+    assert got == [exact_similarity(keys[x], keys[y], ngram) for x, y in pairs]
 
 
 @settings(max_examples=100, deadline=None)

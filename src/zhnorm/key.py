@@ -30,6 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .cache import cached_strings
 from .kernels import dispatch
 from .options import resolve
 from .repair import FixConfig, fix_and_explain, fix_text
@@ -142,15 +143,30 @@ _SEVERAL = 0xFFFFFFFF
 @functools.lru_cache(maxsize=1)
 def _bmp_fold_table() -> array[int]:
     """The fold of every BMP code point, for the compiled kernel: the folded code point,
-    0 when it is dropped, :data:`_SEVERAL` when it folds to several (``㎏`` -> ``kg``)."""
-    table = array("I", bytes(4 * 0x10000))
+    0 when it is dropped, :data:`_SEVERAL` when it folds to several (``㎏`` -> ``kg``).
+    Built from :func:`_fold_char` once and kept in the cache folder
+    (:func:`zhnorm.cache.cached_strings`, keyed by the Unicode version): two strings,
+    the single folded character of each code point (NUL when dropped or several) and
+    the code points that fold to several."""
+    singles, several = cached_strings(
+        "key-fold", f"bmp fold v1, unicode {unicodedata.unidata_version}", _bmp_fold_strings
+    )
+    table = array("I")
+    table.frombytes(singles.encode("utf-32-le"))
+    for char in several:
+        table[ord(char)] = _SEVERAL
+    return table
+
+
+def _bmp_fold_strings() -> list[str]:
+    singles: list[str] = []
+    several: list[str] = []
     for code in range(0x10000):
         folded = _fold_char(chr(code))
-        if len(folded) == 1:
-            table[code] = ord(folded)
-        elif folded:
-            table[code] = _SEVERAL
-    return table
+        singles.append(folded if len(folded) == 1 else "\0")
+        if len(folded) > 1:
+            several.append(chr(code))
+    return ["".join(singles), "".join(several)]
 
 
 def fold_texts(texts: list[str]) -> list[str]:

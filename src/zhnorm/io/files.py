@@ -24,7 +24,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from types import TracebackType
-from typing import IO, Any, BinaryIO
+from typing import IO, Any, BinaryIO, TextIO, cast
 
 from .encodings import (
     AUTO,
@@ -178,10 +178,36 @@ class AtomicOutput:
             suffix=".partial",
             delete=False,
         )
+        self._text_pending = False  # text in the wrapper's buffer, not yet in the file's
+        self._encoding = encoding
 
     def write(self, text: str) -> None:
         try:
             self._handle.write(text)
+        except OSError as exc:
+            raise write_failure(self.path or "<stdout>", exc) from None
+        self._text_pending = True
+
+    def reopen(self) -> TextIO:
+        """A second text handle on the temporary file, for a forked child that writes the
+        output instead of this process (which then writes nothing to it itself); the
+        file still appears, or is removed, when this object's block ends."""
+        return open(
+            os.dup(self._handle.fileno()),
+            "w",
+            encoding=self._encoding,
+            errors="surrogatepass",
+            newline="",
+        )
+
+    def write_bytes(self, data: bytes) -> None:
+        """Bytes already in the file's encoding, written as they are (after any text
+        written before them)."""
+        try:
+            if self._text_pending:
+                self._handle.flush()
+                self._text_pending = False
+            cast(TextIO, self._handle).buffer.write(data)
         except OSError as exc:
             raise write_failure(self.path or "<stdout>", exc) from None
 
@@ -269,6 +295,14 @@ def publish(temp: str, path: str) -> None:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+"""``json.dumps(..., ensure_ascii=False)`` without building an encoder for every line."""
+
+
+def _surrogates_escaped(json_text: str) -> str:
+    if _SURROGATE.search(json_text):
+        return _SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", json_text)
+    return json_text
 
 
 def dumps_record(record: dict[str, Any]) -> str:
@@ -279,7 +313,14 @@ def dumps_record(record: dict[str, Any]) -> str:
     >>> print(dumps_record({"text": "头" + chr(0xD800)}), end="")
     {"text": "头\ud800"}
     """
-    line = json.dumps(record, ensure_ascii=False)
-    if _SURROGATE.search(line):
-        line = _SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", line)
-    return line + "\n"
+    return _surrogates_escaped(_ENCODER.encode(record)) + "\n"
+
+
+def dumps_value(value: Any) -> str:
+    """One JSON value as :func:`dumps_record` writes it inside a record (for writers
+    that lay out a fixed record themselves, e.g. one line per document of ``dedup``).
+
+    >>> dumps_value("头" + chr(0xD800)), dumps_value(None), dumps_value(0.5)
+    ('"头\\\\ud800"', 'null', '0.5')
+    """
+    return _surrogates_escaped(_ENCODER.encode(value))

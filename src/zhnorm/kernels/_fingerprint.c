@@ -1,14 +1,16 @@
 /*
  * zhnorm.kernels._fingerprint -- the kernels that turn texts into near-duplicate
- * fingerprints: the key's final fold (fold_many), the shingle hashes (shingle_hashes)
- * and the MinHash signatures (minhash_many).  Their pure-Python twins, which give the
- * same results, are in zhnorm/key.py (fold_texts), zhnorm/neardup/shingling.py and
- * zhnorm/neardup/minhash.py.
+ * fingerprints: the key's final fold (fold_many), the shingle hashes (shingle_hashes),
+ * the MinHash signatures (minhash_many) and the exact verification of candidate pairs
+ * (shingle_jaccard).  Their pure-Python twins, which give the same results, are in
+ * zhnorm/key.py (fold_texts), zhnorm/neardup/shingling.py, zhnorm/neardup/minhash.py and
+ * zhnorm/neardup/similarity.py.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* fold_many(table, texts: list[str]) -> list[str | None]: map every code point of each
  * text through ``table`` (0x10000 uint32: the folded code point, 0 to drop it,
@@ -260,6 +262,122 @@ done:
     return result;
 }
 
+/* shingle_jaccard(keys, a, b, n, out): out[i] = the exact Jaccard similarity of the
+ * sets of character n-grams (1 <= n <= 3) of keys[a[i]] and keys[b[i]] (int64 indices,
+ * float64 out); each key must hold at least n characters.  An n-gram is packed
+ * losslessly into one uint64 (21 bits per code point), so the sets are those of
+ * zhnorm/neardup/similarity.py (shingle_set_of + jaccard), its twin.  Per pair, one
+ * open-addressing table holds each distinct n-gram with the side(s) it came from. */
+typedef struct {
+    uint64_t *slots; /* packed n-gram + 1 (0: empty) */
+    uint8_t *sides;  /* 1: in a, 2: in b, 3: both */
+    size_t cap;      /* a power of two */
+} gram_table;
+
+static int gram_table_reserve(gram_table *t, size_t items) {
+    size_t want = 64;
+    while (want < 2 * items) want <<= 1;
+    if (want > t->cap) {
+        uint64_t *slots = realloc(t->slots, want * sizeof(uint64_t));
+        if (!slots) return -1;
+        t->slots = slots;
+        uint8_t *sides = realloc(t->sides, want);
+        if (!sides) return -1;
+        t->sides = sides;
+        t->cap = want;
+    }
+    memset(t->slots, 0, want * sizeof(uint64_t));
+    memset(t->sides, 0, want);
+    return (int)(want - 1); /* the mask in use (want <= 2**30 here) */
+}
+
+/* Adds the n-grams of ``key`` for ``side``; returns how many were new to that side and
+ * adds to ``*both`` those that now have both sides. */
+static Py_ssize_t gram_table_add(gram_table *t, size_t mask, PyObject *key, Py_ssize_t n,
+                                 uint8_t side, Py_ssize_t *both) {
+    Py_ssize_t len = PyUnicode_GET_LENGTH(key), distinct = 0;
+    int kind = PyUnicode_KIND(key);
+    const void *data = PyUnicode_DATA(key);
+    for (Py_ssize_t i = 0; i + n <= len; i++) {
+        uint64_t packed = 0;
+        for (Py_ssize_t j = 0; j < n; j++)
+            packed = (packed << 21) | (uint64_t)PyUnicode_READ(kind, data, i + j);
+        uint64_t stored = packed + 1;
+        size_t at = (size_t)((stored * 0x9E3779B97F4A7C15ULL) >> 20) & mask;
+        while (t->slots[at] && t->slots[at] != stored) at = (at + 1) & mask;
+        if (!t->slots[at]) t->slots[at] = stored;
+        if (!(t->sides[at] & side)) {
+            t->sides[at] |= side;
+            distinct++;
+            *both += t->sides[at] == 3;
+        }
+    }
+    return distinct;
+}
+
+static PyObject *fingerprint_shingle_jaccard(PyObject *module, PyObject *args) {
+    PyObject *keys, *a_obj, *b_obj, *out_obj;
+    Py_ssize_t n;
+    if (!PyArg_ParseTuple(args, "O!OOnO", &PyList_Type, &keys, &a_obj, &b_obj, &n, &out_obj))
+        return NULL;
+    if (n < 1 || n > 3) {
+        PyErr_SetString(PyExc_ValueError, "shingle_jaccard: n must be 1, 2 or 3");
+        return NULL;
+    }
+    Py_buffer av = {0}, bv = {0}, ov = {0};
+    PyObject *result = NULL;
+    gram_table table = {NULL, NULL, 0};
+    if (PyObject_GetBuffer(a_obj, &av, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) goto done;
+    if (PyObject_GetBuffer(b_obj, &bv, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) goto done;
+    if (PyObject_GetBuffer(out_obj, &ov, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | PyBUF_WRITABLE) < 0)
+        goto done;
+    Py_ssize_t pairs = av.len / 8;
+    if (av.itemsize != 8 || bv.itemsize != 8 || ov.itemsize != 8 || bv.len != av.len ||
+        ov.len != av.len) {
+        PyErr_SetString(PyExc_ValueError,
+                        "shingle_jaccard: a, b (int64) and out (float64) must have one length");
+        goto done;
+    }
+    const int64_t *a = av.buf, *b = bv.buf;
+    double *out = ov.buf;
+    Py_ssize_t count = PyList_GET_SIZE(keys);
+    for (Py_ssize_t i = 0; i < pairs; i++) {
+        if (a[i] < 0 || a[i] >= count || b[i] < 0 || b[i] >= count) {
+            PyErr_Format(PyExc_IndexError, "shingle_jaccard: pair %zd outside the keys", i);
+            goto done;
+        }
+        PyObject *ka = PyList_GET_ITEM(keys, a[i]), *kb = PyList_GET_ITEM(keys, b[i]);
+        if (!PyUnicode_Check(ka) || !PyUnicode_Check(kb)) {
+            PyErr_Format(PyExc_TypeError, "shingle_jaccard: keys of pair %zd must be str", i);
+            goto done;
+        }
+        Py_ssize_t la = PyUnicode_GET_LENGTH(ka), lb = PyUnicode_GET_LENGTH(kb);
+        if (la < n || lb < n) {
+            PyErr_Format(PyExc_ValueError,
+                         "shingle_jaccard: a key of pair %zd is shorter than n", i);
+            goto done;
+        }
+        int mask = gram_table_reserve(&table, (size_t)(la + lb));
+        if (mask < 0) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        Py_ssize_t common = 0;
+        Py_ssize_t size_a = gram_table_add(&table, (size_t)mask, ka, n, 1, &common);
+        Py_ssize_t size_b = gram_table_add(&table, (size_t)mask, kb, n, 2, &common);
+        out[i] = (double)common / (double)(size_a + size_b - common);
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    free(table.slots);
+    free(table.sides);
+    if (av.obj) PyBuffer_Release(&av);
+    if (bv.obj) PyBuffer_Release(&bv);
+    if (ov.obj) PyBuffer_Release(&ov);
+    return result;
+}
+
 static PyMethodDef module_methods[] = {
     {"fold_many", fingerprint_fold_many, METH_VARARGS,
      "fold_many(table, texts): map code points through a BMP table (see key.py)."},
@@ -269,6 +387,8 @@ static PyMethodDef module_methods[] = {
      "minhash_many(hashes, offsets, a, b, exact_doc, exact_perm, out): MinHash signatures."},
     {"minhash_simd", fingerprint_minhash_simd, METH_NOARGS,
      "minhash_simd(): whether minhash_many has a wide-vector variant for this CPU."},
+    {"shingle_jaccard", fingerprint_shingle_jaccard, METH_VARARGS,
+     "shingle_jaccard(keys, a, b, n, out): exact n-gram Jaccard of keys[a[i]], keys[b[i]]."},
     {NULL, NULL, 0, NULL},
 };
 

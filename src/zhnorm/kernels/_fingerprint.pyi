@@ -16,3 +16,11 @@ def minhash_many(
     /,
 ) -> None: ...
 def minhash_simd() -> bool: ...
+def shingle_jaccard(
+    keys: list[str],
+    a: npt.NDArray[np.int64],
+    b: npt.NDArray[np.int64],
+    n: int,
+    out: npt.NDArray[np.float64],
+    /,
+) -> None: ...

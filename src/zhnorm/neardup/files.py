@@ -28,7 +28,7 @@ import sqlite3
 import tempfile
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import ExitStack, closing
+from contextlib import ExitStack, closing, contextmanager
 from typing import Any
 
 import numpy as np
@@ -55,12 +55,15 @@ from ..io import (
     rejects_for,
     remove_leftovers,
 )
+from ..io.files import dumps_value
 from ..io.records import given_id
 from ..io.rejects import duplicate_id
 from ..key import KeyOptions
+from ..workers import forks, process_pool
 from .api import CHUNK_DOCS, DuplicatePair, Duplicates, cluster_duplicates, verified_pairs
 from .cluster import KEEP_POLICIES
 from .index import DedupIndex, IndexFileError, IndexMatch
+from .inherit import handed_down, inherited
 from .keys import DEDUP_KEY_CONFIG
 from .lsh import candidate_pairs, lsh_bands
 from .params import DEFAULT_THRESHOLD, MinHashParams
@@ -406,22 +409,27 @@ def _dedup(
             def node_id(node: int) -> str:
                 return corpus.ids[node] if node < len(corpus) else id_of[node]
 
-            # 6. Write.
+            # 6. Write: the clusters and pairs files (from what is in memory and the id
+            # spool) in a forked child while this process copies the kept records.
+            side: list[tuple[Iterable[str], AtomicOutput]] = []
+            if clusters:
+                lines = _cluster_lines(corpus, clustered, node_id)
+                side.append((lines, outputs.enter_context(AtomicOutput(clusters))))
             if pairs:
-                _write_pairs(pairs, found, corpus.ids)
-            written = _write_records(
-                read,
-                inputs,
-                corpus,
-                clustered,
-                node_id,
-                output=output,
-                clusters=clusters,
-                copy_lines=encoding in _UTF8_ENCODINGS,
-                errors=errors,
-                quiet=quiet,
-                stack=outputs,
-            )
+                lines = _pair_lines(found, corpus.ids)
+                side.append((lines, outputs.enter_context(AtomicOutput(pairs))))
+            with _writing_aside(side, corpus.ids, in_child=workers > 1 and forks()):
+                written = _write_records(
+                    read,
+                    inputs,
+                    corpus,
+                    clustered,
+                    output=output,
+                    copy_lines=encoding in _UTF8_ENCODINGS,
+                    errors=errors,
+                    quiet=quiet,
+                    stack=outputs,
+                )
         # 7. Update the index, once the outputs are in place.
         if index is not None:
             with Progress("zhnorm dedup: adding to the index", unit=None):
@@ -484,10 +492,65 @@ def _batches(corpus: _Corpus) -> Iterator[tuple[list[str], Sketch]]:
         yield [corpus.ids[i] for i in range(first, first + len(sketch))], sketch
 
 
-def _write_pairs(path: str, found: list[DuplicatePair], ids: KeySpool) -> None:
-    with AtomicOutput(path) as out:
-        for pair in found:
-            out.write(dumps_record({**pair.to_dict(), "id_a": ids[pair.a], "id_b": ids[pair.b]}))
+def _pair_lines(found: list[DuplicatePair], ids: KeySpool) -> Iterator[str]:
+    """The lines of the pairs file: every verified pair, with both ids."""
+    for pair in found:
+        yield dumps_record({**pair.to_dict(), "id_a": ids[pair.a], "id_b": ids[pair.b]})
+
+
+def _cluster_lines(
+    corpus: _Corpus, clustered: Duplicates, node_id: Callable[[int], str]
+) -> Iterator[str]:
+    """The lines of the clusters file, one per good record in order: ``{"id", "cluster",
+    "duplicate_of", "similarity"}`` (ids read from the spool in blocks)."""
+    for first in range(0, len(corpus), CHUNK_DOCS):
+        ids = corpus.ids.span(first, first + CHUNK_DOCS)
+        for position, doc_id in enumerate(ids, first):
+            kept_by = clustered.duplicate_of.get(position)
+            own = dumps_value(doc_id)
+            by = "null" if kept_by is None else dumps_value(node_id(kept_by))
+            similarity = dumps_value(clustered.similarity.get(position))
+            yield (
+                f'{{"id": {own}, "cluster": {own if kept_by is None else by}, '
+                f'"duplicate_of": {by}, "similarity": {similarity}}}\n'
+            )
+
+
+@contextmanager
+def _writing_aside(
+    side: list[tuple[Iterable[str], AtomicOutput]], ids: KeySpool, *, in_child: bool
+) -> Iterator[None]:
+    """Write each ``(lines, output)`` of ``side`` while the block runs: in a forked child
+    (``in_child``; its failure is raised here when the block ends) or, otherwise, here
+    after the block.  The outputs stay this process's: they appear when its outputs do."""
+    if not side:
+        yield
+        return
+    if not in_child:
+        yield
+        _write_lines(side)
+        return
+    ids.flush()  # the child reads the id spool
+    with handed_down(side) as token, process_pool(1) as pool:
+        done = pool.submit(_write_lines_inherited, token)
+        yield
+        done.result()
+
+
+def _write_lines(side: list[tuple[Iterable[str], AtomicOutput]]) -> None:
+    for lines, out in side:
+        for line in lines:
+            out.write(line)
+
+
+def _write_lines_inherited(token: int) -> None:
+    """In a forked child: write the inherited ``(lines, output)`` pairs through second
+    handles on the outputs' temporary files."""
+    side: list[tuple[Iterable[str], AtomicOutput]] = inherited(token)
+    for lines, out in side:
+        with out.reopen() as handle:
+            for line in lines:
+                handle.write(line)
 
 
 def _record_lines(files: Sequence[InputFile], corpus: _Corpus) -> Iterator[bytes]:
@@ -506,20 +569,17 @@ def _write_records(
     inputs: Sequence[str],
     corpus: _Corpus,
     clustered: Duplicates,
-    node_id: Callable[[int], str],
     *,
     output: str,
-    clusters: str | None,
     copy_lines: bool,
     errors: str,
     quiet: bool,
     stack: ExitStack,
 ) -> int:
-    """Second pass: kept records to ``output``, one line per record to ``clusters``;
-    the number of records kept.  With ``copy_lines`` (UTF-8 input), JSONL records are
-    copied as their input lines; otherwise they are written again from their fields."""
+    """Second pass: kept records to ``output``; the number of records kept.  With
+    ``copy_lines`` (UTF-8 input), JSONL records are copied as their input lines;
+    otherwise they are written again from their fields."""
     writer = stack.enter_context(RecordWriter(output, inputs=inputs))
-    cluster_out = stack.enter_context(AtomicOutput(clusters)) if clusters else None
     progress = Progress("zhnorm dedup: writing", total=len(corpus), quiet=quiet)
     source: Iterable[Record | BadRecord | bytes]
     files = [] if corpus.held is not None else list(input_files(inputs))
@@ -538,23 +598,14 @@ def _write_records(
             continue  # rejected in the first pass
         if position >= len(corpus):
             raise InputError("the inputs changed during the run (more records on re-reading)")
-        kept_by = clustered.duplicate_of.get(position)
-        if kept_by is None:
-            if isinstance(item, bytes):
+        if position not in clustered.duplicate_of:
+            if isinstance(item, bytes) and errors == "strict":
+                writer.write_raw_line(item)  # read strictly in the first pass: valid UTF-8
+            elif isinstance(item, bytes):
                 writer.write_line(item.decode("utf-8", errors))
             else:
                 writer.write(item.data)
             kept += 1
-        if cluster_out is not None:
-            own = corpus.ids[position]
-            by = None if kept_by is None else node_id(kept_by)
-            line = {
-                "id": own,
-                "cluster": own if by is None else by,
-                "duplicate_of": by,
-                "similarity": clustered.similarity.get(position),
-            }
-            cluster_out.write(dumps_record(line))
         position += 1
         progress.update()
     progress.close()

@@ -4,19 +4,27 @@ Shingles are compared as strings, so the result is exact (no hash collisions).  
 n-grams of a key are packed losslessly into one ``uint64`` when they fit (``n`` code
 points of ``64 // n`` bits each: any text for ``n <= 3``, the Basic Multilingual Plane
 for ``n = 4``) and compared as sorted numpy arrays; otherwise Python sets of strings
-are used.
+are used.  :func:`pair_jaccards` verifies a batch of pairs at once, in the compiled
+kernel (``shingle_jaccard``) where it is built, for character n-grams up to 3.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
 
+from ..kernels import dispatch
 from .shingling import shingle_set
 
-__all__ = ["ShingleSet", "exact_similarity", "jaccard", "shingle_set_of"]
+__all__ = ["ShingleSet", "exact_similarity", "jaccard", "pair_jaccards", "shingle_set_of"]
 
 U64 = npt.NDArray[np.uint64]
+I64 = npt.NDArray[np.int64]
+F64 = npt.NDArray[np.float64]
+KERNEL_MAX_NGRAM = 3
+"""The longest n-grams the compiled ``shingle_jaccard`` packs into one ``uint64``."""
 ShingleSet = U64 | frozenset[str]
 
 
@@ -78,3 +86,38 @@ def exact_similarity(key_a: str, key_b: str, ngram: int, *, words: bool = False)
     if isinstance(a, np.ndarray) != isinstance(b, np.ndarray):
         return jaccard(shingle_set(key_a, ngram), shingle_set(key_b, ngram))
     return jaccard(a, b)
+
+
+def pair_jaccards(keys: Sequence[str], a: I64, b: I64, ngram: int) -> F64:
+    """``exact_similarity(keys[a[i]], keys[b[i]], ngram)`` of each pair ``i`` (character
+    n-grams).  The compiled kernel takes the pairs of keys at least ``ngram`` long when
+    ``ngram <= 3``; the others (and all, without the kernel) go through
+    :func:`shingle_set_of` and :func:`jaccard`, each key's set made once."""
+    out = np.empty(len(a), dtype=np.float64)
+    if not len(a):
+        return out
+    a = np.ascontiguousarray(a, dtype=np.int64)
+    b = np.ascontiguousarray(b, dtype=np.int64)
+    rest = np.ones(len(a), dtype=bool)
+    if dispatch.fingerprint is not None and 1 <= ngram <= KERNEL_MAX_NGRAM:
+        listed = list(keys)
+        long_enough = np.fromiter((len(key) >= ngram for key in listed), bool, len(listed))
+        both = long_enough[a] & long_enough[b]
+        if both.all():
+            dispatch.fingerprint.shingle_jaccard(listed, a, b, ngram, out)
+            return out
+        done = np.empty(int(both.sum()), dtype=np.float64)
+        dispatch.fingerprint.shingle_jaccard(listed, a[both], b[both], ngram, done)
+        out[both] = done
+        rest = ~both
+    sets: dict[int, ShingleSet] = {}
+    for i in np.flatnonzero(rest).tolist():
+        x, y = int(a[i]), int(b[i])
+        for k in (x, y):
+            if k not in sets:
+                sets[k] = shingle_set_of(keys[k], ngram)
+        if isinstance(sets[x], np.ndarray) != isinstance(sets[y], np.ndarray):
+            out[i] = jaccard(shingle_set(keys[x], ngram), shingle_set(keys[y], ngram))
+        else:
+            out[i] = jaccard(sets[x], sets[y])
+    return out

@@ -59,6 +59,20 @@ class _Spool:
         self.close()
 
 
+def _read_exactly(fd: int, size: int, offset: int, path: str) -> bytearray:
+    """``size`` bytes of file ``fd`` from ``offset`` (``pread`` may return fewer)."""
+    data = bytearray(size)
+    view = memoryview(data)
+    done = 0
+    while done < size:
+        chunk = os.pread(fd, size - done, offset + done)
+        if not chunk:
+            raise OSError(f"{path}: the spool file is shorter than written")
+        view[done : done + len(chunk)] = chunk
+        done += len(chunk)
+    return data
+
+
 class KeySpool(_Spool):
     """Append-only list of strings in a temporary file in ``directory`` (deleted on
     :meth:`close`)."""
@@ -105,6 +119,17 @@ class KeySpool(_Spool):
         data = os.pread(self._file.fileno(), end - start, start)
         return data.decode("utf-16-le", "surrogatepass")
 
+    def span(self, start: int, stop: int) -> list[str]:
+        """Keys ``start .. stop-1`` (clipped to the spool), read in one go."""
+        start, stop = max(0, start), min(stop, len(self))
+        if stop <= start:
+            return []
+        self.flush()
+        first, last = self._ends[start], self._ends[stop]
+        data = _read_exactly(self._file.fileno(), last - first, first, self.path)
+        ends = np.asarray(self._ends[start + 1 : stop + 1], np.int64) - first
+        return list(KeyBlock(bytes(data), ends))
+
 
 class RowSpool(_Spool):
     """Append-only 2-D array of ``width`` columns of ``dtype`` in a temporary file in
@@ -143,15 +168,7 @@ class RowSpool(_Spool):
             self._file.flush()
             self._unflushed = False
         size = (stop - start) * self._row_bytes
-        data = bytearray(size)
-        view = memoryview(data)
-        done = 0
-        while done < size:  # pread may return less than asked for
-            chunk = os.pread(self._file.fileno(), size - done, start * self._row_bytes + done)
-            if not chunk:
-                raise OSError(f"{self.path}: the spool file is shorter than written")
-            view[done : done + len(chunk)] = chunk
-            done += len(chunk)
+        data = _read_exactly(self._file.fileno(), size, start * self._row_bytes, self.path)
         return np.frombuffer(data, dtype=self.dtype).reshape(-1, self.width)
 
     def __getitem__(self, index: int) -> npt.NDArray[Any]:

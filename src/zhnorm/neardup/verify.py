@@ -15,7 +15,7 @@ import numpy.typing as npt
 from ..workers import forks, process_pool
 from .inherit import handed_down, inherited
 from .shingling import shingle_set
-from .similarity import ShingleSet, jaccard, shingle_set_of
+from .similarity import ShingleSet, jaccard, pair_jaccards, shingle_set_of
 
 __all__ = ["ShingleSets", "pair_similarities"]
 
@@ -64,6 +64,7 @@ class ShingleSets(Generic[Name]):
 _I64 = npt.NDArray[np.int64]
 _F64 = npt.NDArray[np.float64]
 _MIN_SHARED = 2048  # fewer pairs than this are verified here (a fork costs more)
+_BLOCK = 4096  # character-shingle pairs verified per batch (their keys held meanwhile)
 
 
 def pair_similarities(
@@ -98,8 +99,19 @@ def pair_similarities(
 
 
 def _similarities(a: _I64, b: _I64, key_of: Callable[[Any], str], ngram: int, words: bool) -> _F64:
-    sets = ShingleSets(key_of, ngram, words=words)
-    return np.array([sets.similarity(x, y) for x, y in zip(a.tolist(), b.tolist(), strict=True)])
+    if words:
+        sets = ShingleSets(key_of, ngram, words=words)
+        pairs = zip(a.tolist(), b.tolist(), strict=True)
+        return np.array([sets.similarity(x, y) for x, y in pairs], dtype=np.float64)
+    # Character shingles: batches of pairs, each document's key fetched once per batch.
+    out = np.empty(len(a), dtype=np.float64)
+    for lo in range(0, len(a), _BLOCK):
+        hi = min(lo + _BLOCK, len(a))
+        docs, inverse = np.unique(np.concatenate((a[lo:hi], b[lo:hi])), return_inverse=True)
+        keys = [key_of(doc) for doc in docs.tolist()]
+        inverse = inverse.astype(np.int64)
+        out[lo:hi] = pair_jaccards(keys, inverse[: hi - lo], inverse[hi - lo :], ngram)
+    return out
 
 
 def _similarities_of_part(token: int, lo: int, hi: int) -> _F64:
