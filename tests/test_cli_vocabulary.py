@@ -19,7 +19,7 @@ ALL_COMMANDS = (*RECORD_COMMANDS, "align")
 
 
 def _options(command: str) -> set[str]:
-    cmd = main.commands[command]  # type: ignore[attr-defined]
+    cmd = main.get_command(click.Context(main), command)
     return {opt for p in cmd.params if isinstance(p, click.Option) for opt in p.opts}
 
 

@@ -125,8 +125,10 @@ def _command_paths() -> list[str]:
     paths = []
 
     def walk(group: click.Group, prefix: str) -> None:
-        for name, command in group.commands.items():
-            if command.hidden:
+        context = click.Context(group)
+        for name in group.list_commands(context):
+            command = group.get_command(context, name)
+            if command is None or command.hidden:
                 continue
             paths.append(f"{prefix} {name}")
             if isinstance(command, click.Group):

@@ -86,3 +86,28 @@ def test_every_per_text_operation_has_a_batch_form() -> None:
     pairs = [("台风登陆花莲", "颱風登陸花蓮"), ("a", "b")]
     assert zhnorm.story_similarity_batch(pairs) == [zhnorm.story_similarity(*p) for p in pairs]
     assert zhnorm.align_batch(pairs) == [zhnorm.align(*p) for p in pairs]
+
+
+def test_cli_loads_a_command_only_when_it_runs() -> None:
+    """``zhnorm convert`` reads its text without numpy or the text-reuse code; every
+    registered command loads under its own name."""
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from zhnorm.cli import main\n"
+        "out = CliRunner().invoke(main, ['convert', '-c', 's2t'], input='汉字\\n').output\n"
+        "heavy = [m for m in ('numpy', 'zhnorm.textreuse', 'zhnorm.neardup') if m in sys.modules]\n"
+        "print(out.strip(), heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "漢字 []"
+    import click
+
+    from zhnorm.cli.app import COMMANDS, main
+
+    context = click.Context(main)
+    assert main.list_commands(context) == sorted(COMMANDS)
+    for name in COMMANDS:
+        command = main.get_command(context, name)
+        assert command is not None and command.name == name
+    assert main.get_command(context, "nope") is None

@@ -19,11 +19,10 @@ from ..textreuse.alignment import AlignOptions, Passage, align_keys
 from ..textreuse.document import doc_key
 from ..textreuse.report import render_report
 from .options import (
-    MIN_LEN,
-    PASSAGE_THRESHOLD,
     encoding_option,
     errors_option,
     finish,
+    passage_options,
     quiet_option,
     skip_bad_options,
 )
@@ -45,8 +44,7 @@ def _describe(number: int, passage: Passage) -> Iterator[str]:
 @click.argument("b_path", metavar="B", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per passage.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Write an HTML report.")
-@MIN_LEN
-@PASSAGE_THRESHOLD
+@passage_options
 @errors_option(None)
 @encoding_option("Encoding of A and B; auto: detect each (said on stderr).")
 @skip_bad_options(

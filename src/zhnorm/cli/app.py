@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 import time
@@ -13,18 +14,44 @@ from .._version import __version__
 from ..io import InputError, Terminated, check_outputs, signals_unwind, write_failure
 from ..io.files import WRITE_FAILURES
 from ..io.progress import logger, reset_phases, set_silent
-from . import align, convert, dedup, detect, fix, paragraphs, reuse, run, summary
 from .options import STATS_KEY
 
 __all__ = ["main"]
 
 
+COMMANDS: dict[str, tuple[str, str]] = {
+    "convert": ("convert", "convert"),
+    "fix": ("fix", "fix"),
+    "detect": ("detect", "detect"),
+    "summary": ("summary", "summary"),
+    "dedup": ("dedup", "dedup"),
+    "paragraphs": ("paragraphs", "paragraphs_command"),
+    "reuse": ("reuse", "reuse_command"),
+    "align": ("align", "align_command"),
+    "run": ("run", "run"),
+}
+"""Every command: its name -> (its module in this package, the command's name there).
+A command's module is imported only when the command runs (or ``--help`` lists it), so
+``zhnorm convert`` does not import numpy and the text-reuse code."""
+
+
 class _Group(click.Group):
-    """The ``zhnorm`` group: an :class:`~zhnorm.io.InputError` from any command (bad
-    input, named by file and position, or an :class:`~zhnorm.io.OutputError`: an output
-    path it must not write), and a write the file system refused (a full disk) is a
-    one-line error, not a traceback.  SIGINT and SIGTERM
-    unwind the command (its temporary files are removed) and exit with 128 + signal."""
+    """The ``zhnorm`` group: its commands are loaded on first use (:data:`COMMANDS`).
+    An :class:`~zhnorm.io.InputError` from any command (bad input, named by file and
+    position, or an :class:`~zhnorm.io.OutputError`: an output path it must not write)
+    and a write the file system refused (a full disk) are a one-line error, not a
+    traceback.  SIGINT and SIGTERM unwind the command (its temporary files are removed)
+    and exit with 128 + signal."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, name = COMMANDS[cmd_name]
+        command: click.Command = getattr(importlib.import_module(f".{module}", __package__), name)
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -113,17 +140,3 @@ def main(ctx: click.Context, verbose: bool, quiet: bool, stats: str | None) -> N
     if stats is not None:
         check_outputs([], [stats])
         ctx.meta[STATS_KEY] = (stats, time.monotonic())
-
-
-for command in (
-    convert.convert,
-    fix.fix,
-    detect.detect,
-    summary.summary,
-    dedup.dedup,
-    paragraphs.paragraphs_command,
-    reuse.reuse_command,
-    align.align_command,
-    run.run,
-):
-    main.add_command(command)

@@ -23,12 +23,9 @@ from ..io import DEFAULT_ENCODING, ENCODING_NAMES, AtomicOutput, RunCounts, writ
 from ..io.inputs import input_kind
 from ..io.progress import finished_phases, logger, set_silent
 from ..key import KEY_NAMES, named_key
-from ..textreuse.alignment import AlignOptions
 
 __all__ = [
     "ERRORS",
-    "MIN_LEN",
-    "PASSAGE_THRESHOLD",
     "STATS_KEY",
     "encoding_option",
     "errors_option",
@@ -37,6 +34,7 @@ __all__ = [
     "input_option",
     "key_option",
     "options",
+    "passage_options",
     "quiet_option",
     "record_options",
     "record_stream_options",
@@ -321,17 +319,24 @@ def record_options(command: F) -> F:
     )(command)
 
 
-MIN_LEN = click.option(
-    "--min-len",
-    type=click.IntRange(min=1),
-    default=AlignOptions.min_len,
-    show_default=True,
-    help="Shared key characters a passage needs on each side.",
-)
-PASSAGE_THRESHOLD = click.option(
-    "--threshold",
-    type=click.FloatRange(0.0, 1.0),
-    default=AlignOptions.threshold,
-    show_default=True,
-    help="Minimum passage score (share of both spans covered by exact matches).",
-)
+def passage_options(command: F) -> F:
+    """--min-len and --threshold of a passage, defaulting to :class:`.AlignOptions`
+    (imported here, when ``align`` or ``reuse`` is loaded, not with every command)."""
+    from ..textreuse.alignment import AlignOptions
+
+    return options(
+        click.option(
+            "--min-len",
+            type=click.IntRange(min=1),
+            default=AlignOptions.min_len,
+            show_default=True,
+            help="Shared key characters a passage needs on each side.",
+        ),
+        click.option(
+            "--threshold",
+            type=click.FloatRange(0.0, 1.0),
+            default=AlignOptions.threshold,
+            show_default=True,
+            help="Minimum passage score (share of both spans covered by exact matches).",
+        ),
+    )(command)

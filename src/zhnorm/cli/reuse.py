@@ -10,9 +10,8 @@ from ..key import KeyOptions
 from ..textreuse.corpus import ReuseOptions
 from ..textreuse.files import MetaFields, reuse_files
 from .options import (
-    MIN_LEN,
-    PASSAGE_THRESHOLD,
     finish,
+    passage_options,
     record_options,
     spark_options,
     workers_option,
@@ -65,8 +64,7 @@ __all__ = ["reuse_command"]
     type=click.Path(dir_okay=False),
     help="Write the furniture set apart (JSONL: per outlet, text, documents, share).",
 )
-@MIN_LEN
-@PASSAGE_THRESHOLD
+@passage_options
 @click.option(
     "--min-significance",
     type=click.FloatRange(0.0, 1.0),
