@@ -63,6 +63,7 @@ import rensa
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 import zhnorm
+from _docs import markers, write_section
 from zhnorm.neardup import MinHashParams, dedup, dedup_keys, exact_similarity, lsh_bands
 from zhnorm.neardup.api import CHUNK_DOCS as CHUNK
 from zhnorm.neardup.lsh import collision_probability
@@ -76,10 +77,9 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = REPO.parent / "shared" / "data"
 BUILD = REPO / "build" / "bench_dedup"
 ZHNORM_EXE = Path(sys.executable).with_name("zhnorm")
-SECTION_START = "<!-- bench_dedup:start -->"
-SECTION_END = "<!-- bench_dedup:end -->"
-RENSA_START = "<!-- bench_dedup_rensa:start -->"
-RENSA_END = "<!-- bench_dedup_rensa:end -->"
+SECTION, RENSA_SECTION = "bench_dedup", "bench_dedup_rensa"
+SECTION_START, SECTION_END = markers(SECTION)
+RENSA_START, RENSA_END = markers(RENSA_SECTION)
 SEED = 2026
 
 
@@ -684,19 +684,6 @@ def _ratio(value: float | None) -> str:
     return "not measured" if value is None else f"{value:.2f}x"
 
 
-def write_section(
-    path: Path, section: str, start: str = SECTION_START, end: str = SECTION_END
-) -> None:
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if start in text:
-        head, rest = text.split(start, 1)
-        tail = rest.split(end, 1)[1].lstrip("\n")
-        text = head + section + ("\n" + tail if tail else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--docs", type=int, default=20_000)
@@ -750,7 +737,7 @@ def main() -> None:
         section = versus_report(runs, command, date, notes)
         print(section, flush=True)
         if args.write:
-            write_section(args.write, section, RENSA_START, RENSA_END)
+            write_section(args.write, RENSA_SECTION, section)
         if args.only_rensa or args.render_rensa:
             return
     if args.render:
@@ -762,7 +749,7 @@ def main() -> None:
         section = report(saved, args)
         print(section)
         if args.write:
-            write_section(args.write, section)
+            write_section(args.write, SECTION, section)
         return
     params = MinHashParams()
     source = paragraphs(args.data_dir)
@@ -810,7 +797,7 @@ def main() -> None:
     section = report(results, args)
     print(section)
     if args.write:
-        write_section(args.write, section)
+        write_section(args.write, SECTION, section)
 
 
 if __name__ == "__main__":
