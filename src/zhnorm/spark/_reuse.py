@@ -79,7 +79,8 @@ _PASSAGE_SCHEMA = (
 )
 _OCCURRENCE_SCHEMA = "pn long, side int, occ long"
 _CLUSTER_SCHEMA = "component long, first long, members array<string>, blob binary"
-_STORY_SCHEMA = "row long, idx long, story long, payload binary"
+_WEIGHT_SCHEMA = "a long, b long, weight double"
+_COMPONENT_STORY_SCHEMA = "first long, idx long, payload binary"
 
 PASSAGE_COLUMNS = (
     "a_id string, b_id string, a_start long, a_end long, b_start long, b_end long, "
@@ -342,13 +343,17 @@ def _build_cluster(passages: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
 # --- 7. stories ---------------------------------------------------------------------
 
 
-def _stories(docs: pd.DataFrame, evidence: pd.DataFrame, options: ReuseOptions) -> pd.DataFrame:
-    from ..stories.detect import stories_from_weights, story_weights
+def _story_weights(
+    docs: pd.DataFrame, evidence: pd.DataFrame, options: ReuseOptions
+) -> pd.DataFrame:
+    """Every candidate pair's story weight (:func:`zhnorm.stories.detect.story_weights`),
+    as ``(a, b, weight)`` rows of document indices (``a < b``)."""
+    from ..stories.detect import story_weights
 
     docs = docs.sort_values("idx")
-    ids = docs["id"].tolist()
+    idxs = [int(i) for i in docs["idx"].tolist()]
     meta = [_loads(m) for m in docs["meta"].tolist()]
-    position = {int(idx): d for d, idx in enumerate(docs["idx"].tolist())}
+    position = {idx: d for d, idx in enumerate(idxs)}
     pairs: dict[tuple[int, int], float] = {}
     for a, b, significance in zip(
         evidence["a"].tolist(), evidence["b"].tolist(), evidence["significance"].tolist(),
@@ -356,18 +361,47 @@ def _stories(docs: pd.DataFrame, evidence: pd.DataFrame, options: ReuseOptions) 
     ):  # fmt: skip
         pairs[(position[int(a)], position[int(b)])] = float(significance)
     weights = story_weights(docs["story_key"].tolist(), meta, pairs, options)
+    rows = [(idxs[i], idxs[j], w) for (i, j), w in weights.items()]
+    return pd.DataFrame(rows, columns=["a", "b", "weight"])
+
+
+def _component_stories(
+    docs: pd.DataFrame, edges: pd.DataFrame, options: ReuseOptions
+) -> pd.DataFrame:
+    """The stories of one connected component of the story weights: the documents
+    renumbered in order and :func:`zhnorm.stories.detect.stories_from_weights` run on
+    them alone, which gives the stories of the whole corpus's clustering
+    (:mod:`zhnorm.stories.clustering`, "Per connected component").  Rows
+    ``(first, idx, payload)``: ``first`` is the story's smallest document index (by
+    which the stories are numbered, as locally), a member's ``idx`` or, with ``idx``
+    ``-1``, the pickled story (numbered later)."""
+    from ..stories.detect import stories_from_weights
+
+    docs = docs.sort_values("idx")
+    idxs = [int(i) for i in docs["idx"].tolist()]
+    position = {idx: d for d, idx in enumerate(idxs)}
+    weights = {
+        (position[int(a)], position[int(b)]): float(w)
+        for a, b, w in zip(
+            edges["a"].tolist(), edges["b"].tolist(), edges["weight"].tolist(), strict=True
+        )
+    }
     window = None if options.window_days is None else timedelta(days=options.window_days)
     stories, story_of = stories_from_weights(
-        ids, meta, weights, options.story_support, window=window
+        docs["id"].tolist(),
+        [_loads(m) for m in docs["meta"].tolist()],
+        weights,
+        options.story_support,
+        window=window,
     )
-    rows: list[tuple[Any, ...]] = [
-        (-1, int(idx), story, None)
-        for idx, story in zip(docs["idx"].tolist(), story_of, strict=True)
-        if story is not None
-    ]
-    rows += [(story.id, -1, story.id, _dumps(story)) for story in stories]
-    columns = [name.split()[0] for name in _STORY_SCHEMA.split(", ")]
-    return pd.DataFrame(rows, columns=columns)
+    first: dict[int, int] = {}
+    rows: list[tuple[Any, ...]] = []
+    for d, story in enumerate(story_of):
+        if story is not None:
+            first.setdefault(story, idxs[d])
+            rows.append((first[story], idxs[d], None))
+    rows += [(first[story.id], -1, _dumps(story)) for story in stories]
+    return pd.DataFrame(rows, columns=["first", "idx", "payload"])
 
 
 def _cluster_rows(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
@@ -410,7 +444,12 @@ def _story_rows(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         ):
             story = _loads(blob)
             listed = [] if clusters is None else [int(c) for c in clusters]
-            story = replace(story, clusters=tuple(sorted(listed)), passages=int(_plain(count) or 0))
+            story = replace(
+                story,
+                id=int(number),
+                clusters=tuple(sorted(listed)),
+                passages=int(_plain(count) or 0),
+            )
             numbers.append(int(number))
             values.append(dumps_record(story.to_dict()).rstrip("\n"))
             blobs.append(_dumps(story))
@@ -665,21 +704,50 @@ def reuse(
         "pn", "cluster"
     )
 
-    # 7. stories, in one task
+    # 7. stories: the weights in one task, the clustering per connected component
     evidence = (
         passages.groupBy("a", "b")
         .agg(F.max("significance").alias("significance"))
         .select(F.lit(0).alias("_zh_all"), "*")
     )
     story_docs = keyed.select("idx", "id", "meta").join(shingled.select("idx", "story_key"), "idx")
-    story_found = (
+    weights = (
         story_docs.select(F.lit(0).alias("_zh_all"), "*")
         .groupBy("_zh_all")
         .cogroup(evidence.groupBy("_zh_all"))
-        .applyInPandas(lambda d, e: _stories(d, e, options), _STORY_SCHEMA)
+        .applyInPandas(lambda d, e: _story_weights(d, e, options), _WEIGHT_SCHEMA)
+        .where((F.col("weight") > 0) & (F.col("a") != F.col("b")))
     )
-    story_found = _cut(story_found)
-    story_of = story_found.where(F.col("idx") >= 0).select("idx", "story")
+    weights = _cut(weights)
+    story_components = _cut(connected_components(weights, "a", "b"))
+    component_docs = story_docs.select("idx", "id", "meta").join(
+        story_components.select(F.col("node").alias("idx"), "component"), "idx"
+    )
+    component_edges = weights.join(  # + 0: a new column, not the one of component_docs
+        story_components.select(
+            F.col("node").alias("a"), (F.col("component") + 0).alias("component")
+        ),
+        "a",
+    )
+    grouped = (
+        component_docs.groupBy("component")
+        .cogroup(component_edges.groupBy("component"))
+        .applyInPandas(lambda d, e: _component_stories(d, e, options), _COMPONENT_STORY_SCHEMA)
+    )
+    grouped = _cut(grouped)
+    numbered = _cut(
+        with_row_index(
+            grouped.where(F.col("idx") < 0).select("first", "payload").orderBy("first"),
+            "story",
+            cached=cached,
+        )
+    )
+    story_of = (
+        grouped.where(F.col("idx") >= 0)
+        .join(numbered.select("first", "story"), "first")
+        .select("idx", "story")
+    )
+    story_of = _cut(story_of)
 
     # passages with their cluster and story
     meta = keyed.select("idx", "meta", "id")
@@ -730,8 +798,7 @@ def reuse(
         .agg(F.count(F.lit(1)).alias("passages"))
     )
     stories = (
-        story_found.where(F.col("row") >= 0)
-        .select("story", "payload")
+        numbered.select("story", "payload")
         .join(story_clusters, "story", "left")
         .join(story_passages, "story", "left")
         .mapInPandas(_story_rows, "story long, value string, blob binary")
