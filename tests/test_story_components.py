@@ -24,10 +24,10 @@ def _graph(
     zero weights and self-loops."""
     edges: list[tuple[int, int, float]] = []
     levels = [0.0, 0.2, 0.45, 0.6, 0.6, 0.75, 0.9, 1.0]
-    for _ in range(n * 2):
+    for _ in range(n * 2):  # clumps of 8 interleaved nodes (i, i + 3, i + 6 ...)
         i = rng.randrange(n)
-        j = min(n - 1, max(0, i + rng.randint(-4, 4))) if rng.random() < 0.85 else rng.randrange(n)
-        edges.append((i, j, rng.choice(levels)))
+        j = i + 3 * rng.randint(-3, 3) if rng.random() < 0.95 else rng.randrange(n)
+        edges.append((i, min(n - 1, max(0, j)), rng.choice(levels)))
     day = datetime(2023, 2, 1)
     dates = [
         None if rng.random() < 0.2 else day + timedelta(days=rng.randint(0, 20)) for _ in range(n)
@@ -44,7 +44,17 @@ def test_components_give_the_whole_graph_labels(seed: int) -> None:
         for window in (None, timedelta(days=5)):
             whole = _agglomerate(n, edges, threshold, dates=dates, max_span=window)
             assert average_linkage(n, edges, threshold, dates=dates, max_span=window) == whole
-    assert len(set(weight_components(n, edges))) <= n
+
+
+def test_the_graphs_have_several_components() -> None:
+    """The graphs above are not one component each (the equality would be trivial)."""
+    several = 0
+    for seed in range(40):
+        rng = random.Random(seed)
+        n = rng.randint(2, 60)
+        component = weight_components(n, _graph(rng, n)[0])
+        several += len({c for c in component if component.count(c) > 1}) > 1
+    assert several >= 15
 
 
 @pytest.mark.parametrize("seed", range(20))

@@ -30,12 +30,20 @@ executors.
    (``cogroup`` of its passages and its documents), numbered by its first passage.
 7. **Stories**: each document's story key (furniture left out) and the strongest
    passage of each document pair go to *one* executor task, which runs
-   :func:`zhnorm.stories.detect.story_weights` and ``stories_from_weights`` (the story
-   model is fitted on the whole corpus, and its candidate search and the average
-   linkage are corpus-wide); the passage counts and passage clusters of each story,
-   and the story of each passage and cluster, are joined back on the executors.
+   :func:`zhnorm.stories.detect.story_weights` (the story model is fitted on the whole
+   corpus, and its candidate search ranks each document's partners among all) and
+   returns the weight of each candidate pair.  The pairs of positive weight are split
+   into connected components (:func:`._components.connected_components`), and each
+   component is clustered in its own task by ``stories_from_weights`` over its
+   documents alone: the stories of the whole corpus (average linkage never merges
+   across components and each component's merges read only that component:
+   :mod:`zhnorm.stories.clustering`, whose ``average_linkage`` itself runs per
+   component).  Stories are numbered by their first document, as locally; the passage
+   counts and passage clusters of each story, and the story of each passage and
+   cluster, are joined back on the executors.
 
-Steps 2 and 7 are the part that does not yet spread over executors (docs/spark.md).
+Step 2 and the story weights of step 7 do not yet spread over executors; docs/spark.md
+says why and what would.
 """
 
 from __future__ import annotations

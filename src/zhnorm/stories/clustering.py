@@ -67,23 +67,28 @@ def average_linkage(
     Clustered per connected component (module docstring).
     """
     weight = _strongest(edges)
-    component = weight_components(n, ((i, j, w) for (i, j), w in weight.items()))
+    component = components(n, weight)
+    if len({component[i] for i, _ in weight}) <= 1:  # one component (and lone nodes)
+        return _cluster(n, weight, threshold, dates=dates, max_span=max_span)
+    edges_of: dict[int, dict[tuple[int, int], float]] = {}
+    for (i, j), w in weight.items():
+        edges_of.setdefault(component[i], {})[(i, j)] = w
     nodes: dict[int, list[int]] = {}
     for node, root in enumerate(component):
         nodes.setdefault(root, []).append(node)
-    edges_of: dict[int, list[tuple[int, int, float]]] = {}
-    for (i, j), w in weight.items():
-        edges_of.setdefault(component[i], []).append((i, j, w))
     labels = list(range(n))
-    for root, members in nodes.items():
-        if len(members) < 2:
-            continue
-        member_dates = None if dates is None else [dates[m] for m in members]
-        found = average_linkage_component(
-            members, edges_of[root], threshold, dates=member_dates, max_span=max_span
+    for root, inside in edges_of.items():
+        members = nodes[root]
+        local = {node: m for m, node in enumerate(members)}
+        found = _cluster(
+            len(members),
+            {(local[i], local[j]): w for (i, j), w in inside.items()},
+            threshold,
+            dates=None if dates is None else [dates[m] for m in members],
+            max_span=max_span,
         )
         for node, label in zip(members, found, strict=True):
-            labels[node] = label
+            labels[node] = members[label]
     return labels
 
 
@@ -143,7 +148,18 @@ def _agglomerate(
     max_span: timedelta | None = None,
 ) -> list[int]:
     """The greedy agglomeration of the module docstring over the whole graph at once."""
-    weight = _strongest(edges)
+    return _cluster(n, _strongest(edges), threshold, dates=dates, max_span=max_span)
+
+
+def _cluster(
+    n: int,
+    weight: Mapping[tuple[int, int], float],
+    threshold: float,
+    *,
+    dates: Sequence[datetime | None] | None,
+    max_span: timedelta | None,
+) -> list[int]:
+    """:func:`_agglomerate` of the positive ``weight`` of each pair ``(i < j)``."""
     links: list[dict[int, float]] = [{} for _ in range(n)]  # cluster -> cluster -> sum
     for (i, j), w in weight.items():
         links[i][j] = w
