@@ -583,18 +583,25 @@ def reuse(
     # 1. keys
     keyed = docs.mapInPandas(lambda b: _key_documents(b, keying, options.seed_len), _KEYED_SCHEMA)
     keyed = _cut(keyed)
-    bad = keyed.where(F.col("error").isNotNull()).orderBy("idx").select("error").limit(1).collect()
-    if bad:
-        message = str(bad[0][0])
+    # one job for the checks and counts: the first bad document, the documents, the
+    # distinct ids, whether any has an outlet
+    summary = keyed.agg(
+        F.min(F.when(F.col("error").isNotNull(), F.struct("idx", "error"))).alias("bad"),
+        F.count(F.lit(1)).alias("n"),
+        F.countDistinct("id").alias("ids"),
+        F.max(F.col("source").isNotNull().cast("int")).alias("sources"),
+    ).first()
+    assert summary is not None
+    if summary["bad"] is not None:
+        message = str(summary["bad"]["error"])
         raise (TypeError if "text must be str" in message else ValueError)(message)
-    if id_field is not None:
+    n_docs = int(summary["n"])
+    if id_field is not None and int(summary["ids"]) < n_docs:
         twice = (
             keyed.groupBy("id").count().where(F.col("count") > 1).select("id").limit(1).collect()
         )
-        if twice:
-            raise ValueError(f"document ids must be unique: {twice[0][0]!r} is given twice")
-    n_docs = keyed.count()
-    has_sources = keyed.where(F.col("source").isNotNull()).limit(1).count() > 0
+        raise ValueError(f"document ids must be unique: {twice[0][0]!r} is given twice")
+    has_sources = bool(summary["sources"])
 
     # 2. furniture, in one task
     mask = options.mask_furniture and n_docs > 0
@@ -755,7 +762,6 @@ def reuse(
         .join(numbered.select("first", "story"), "first")
         .select("idx", "story")
     )
-    story_of = _cut(story_of)
 
     # passages with their cluster and story
     meta = keyed.select("idx", "meta", "id")
