@@ -600,7 +600,8 @@ def reuse(
         twice = (
             keyed.groupBy("id").count().where(F.col("count") > 1).select("id").limit(1).collect()
         )
-        raise ValueError(f"document ids must be unique: {twice[0][0]!r} is given twice")
+        if twice:  # else a null id (not counted as distinct) and no repeat
+            raise ValueError(f"document ids must be unique: {twice[0][0]!r} is given twice")
     has_sources = bool(summary["sources"])
 
     # 2. furniture, in one task
