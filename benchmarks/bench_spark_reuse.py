@@ -5,7 +5,9 @@ The corpus is ``bench_reuse.py``'s (THUCNews sentences cut into documents, plant
 passages in five styles); it is handed to :func:`zhnorm.textreuse.reuse` and to
 :func:`zhnorm.spark.reuse` (``local[N]``) in the same process, local first. "Equal"
 compares the passages (``zhnorm reuse`` lines), passage clusters, stories and furniture
-line by line.  The Spark time includes collecting the four tables to the driver.
+line by line.  The Spark time includes collecting the four tables to the driver; a
+100-document corpus goes through Spark first (not timed), so that the first size does not
+also pay for starting the JVM's code paths and the Python workers.
 
     PYTHONPATH=src .venv/bin/python benchmarks/bench_spark_reuse.py --docs 1000,10000 \\
         [--master 'local[2]'] [--write]
@@ -84,6 +86,8 @@ def main() -> None:
     )
     spark.sparkContext.setLogLevel("ERROR")
     articles = sentences(args.data_dir / "thucnews-cnews-sample" / "cnews_val_1000.jsonl")
+    warm_rng = random.Random(args.seed + 1)
+    spark_lines(spark, plant(build_docs(articles, 100, warm_rng), 10, warm_rng)[0])
     rows = []
     for n_docs in [int(n) for n in args.docs.split(",")]:
         rng = random.Random(args.seed)
@@ -114,7 +118,7 @@ def write_table(args: argparse.Namespace, rows: list[dict[str, Any]]) -> None:
     table = [
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {platform.node()} "
         f"({os.cpu_count()} cores, shared with other jobs), Spark `{args.master}`, "
-        f"{args.partitions} shuffle partitions, "
+        f"{args.partitions} shuffle partitions, after a 100-document warm-up run, "
         f"command `PYTHONPATH=src .venv/bin/python benchmarks/bench_spark_reuse.py "
         f"--docs {args.docs} --write`.",
         "",

@@ -1,7 +1,11 @@
 """zhnorm.spark.reuse: passages, passage clusters, furniture and stories on Spark equal
 to the local :func:`zhnorm.textreuse.reuse`, line for line, on an in-repository corpus
 (always run), on the seeds, and on THUCNews / Taiwan-news corpora when they are there.
-One ``local[2]`` session serves the file."""
+
+A Spark run costs a fixed few dozen stages whatever the corpus size, so the file makes
+few runs, each over several corpora at once (every equality is checked on all of them),
+in one ``local[2]`` session with 2 shuffle partitions.  The big equality runs (1,000
+and 10,000 documents) are ``benchmarks/bench_spark_reuse.py``'s."""
 
 from __future__ import annotations
 
@@ -24,12 +28,14 @@ from zhnorm.textreuse import ReuseResult, reuse
 from zhnorm.textreuse.files import furniture_records
 from zhnorm.textreuse.passages import DocMeta, passage_row
 
-from .conftest import SEEDS, SHARED_DATA, local_spark, needs_shared_data
+from .conftest import HAVE_SHARED_DATA, SEEDS, SHARED_DATA, local_spark
 
 
 @pytest.fixture(scope="module")
 def spark() -> Iterator[SparkSession]:
-    yield from local_spark({"spark.sql.execution.arrow.maxRecordsPerBatch": "64"})
+    yield from local_spark(
+        {"spark.sql.execution.arrow.maxRecordsPerBatch": "64", "spark.sql.shuffle.partitions": "2"}
+    )
 
 
 Row = tuple[str, str, str | None, str | None, str | None]  # id, text, source, date, title
@@ -63,9 +69,11 @@ def _frame(spark: SparkSession, rows: Sequence[Row]) -> DataFrame:
     return spark.createDataFrame(list(rows), schema)
 
 
-def _spark(spark: SparkSession, rows: Sequence[Row], **options: Any) -> dict[str, list[Any]]:
+def _spark(
+    spark: SparkSession, rows: Sequence[Row], *, own_ids: bool = True, **options: Any
+) -> dict[str, list[Any]]:
     has_meta = any(r[2] or r[3] or r[4] for r in rows)
-    fields: dict[str, Any] = {"id_field": "id"}
+    fields: dict[str, Any] = {"id_field": "id"} if own_ids else {}
     if has_meta:
         fields.update(source_field="site", date_field="date", title_field="title")
     result = zs.reuse(_frame(spark, rows), **fields, **options)
@@ -85,9 +93,11 @@ def _spark(spark: SparkSession, rows: Sequence[Row], **options: Any) -> dict[str
         result.unpersist()
 
 
-def _same(spark: SparkSession, rows: Sequence[Row], **options: Any) -> dict[str, list[Any]]:
+def _same(
+    spark: SparkSession, rows: Sequence[Row], *, own_ids: bool = True, **options: Any
+) -> dict[str, list[Any]]:
     local = _local(rows, **options)
-    on_spark = _spark(spark, rows, **options)
+    on_spark = _spark(spark, rows, own_ids=own_ids, **options)
     for part in local:
         assert on_spark[part] == local[part], part
     return local
@@ -122,33 +132,61 @@ def _fixture_corpus() -> list[Row]:
     return rows
 
 
-def test_fixture_corpus_equals_local(spark: SparkSession) -> None:
-    rows = _fixture_corpus()
-    found = _same(spark, rows)
-    assert found["passages"] and found["clusters"] and found["furniture"]
+def _taiwan_news() -> list[Row]:
+    """160 Taiwan news articles with outlets, dates and titles (stories and furniture
+    among them); none without the corpus."""
+    if not HAVE_SHARED_DATA:  # required in CI (conftest)
+        return []
+    path = SHARED_DATA / "taiwan-news-2017-dev" / "articles.jsonl"
+    records = [json.loads(line) for line in path.open(encoding="utf-8")][:160]
+    return [(r["id"], r["text"], r["site"], r["date"], r["title"]) for r in records]
+
+
+def _thucnews_planted() -> list[Row]:
+    """200 THUCNews articles (400 characters each) with a passage planted in three of
+    them across scripts."""
+    if not HAVE_SHARED_DATA:
+        return []
+    path = SHARED_DATA / "thucnews-cnews-sample" / "cnews_val_1000.jsonl"
+    texts = [json.loads(line)["text"][:400] for line in path.open(encoding="utf-8")][:200]
+    shared = "康源电路项目由东莞康源电子有限公司投资建设，项目计划总投资50亿元，规划用地197亩。"
+    texts[3] = texts[3][:100] + shared + texts[3][100:]
+    texts[7] = texts[7][:50] + zhnorm.convert(shared, "s2t") + texts[7][50:]
+    texts[9] = zhnorm.convert(shared, "s2tw") + texts[9]
+    return [(f"n{i}", t, None, None, None) for i, t in enumerate(texts)]
+
+
+def test_news_with_outlets_dates_titles_equal_local(spark: SparkSession) -> None:
+    """The fixture corpus and (when there) 160 Taiwan news articles, in one run."""
+    fixture = _fixture_corpus()
+    taiwan = _taiwan_news()
+    found = _same(spark, fixture + taiwan)
+    assert found["passages"] and found["clusters"] and found["furniture"] and found["stories"]
     assert any(len(json.loads(c)["members"]) >= 3 for c in found["clusters"])
+    outlets = {json.loads(f)["source"] for f in found["furniture"]}
+    assert {"甲报", "乙网"} <= outlets
+    if taiwan:
+        taiwan_ids = {r[0] for r in taiwan}
+        members = [m["id"] for s in found["stories"] for m in json.loads(s)["members"]]
+        assert taiwan_ids & set(members)
+        assert outlets - {"甲报", "乙网"}  # the Taiwan outlets' furniture
 
 
-def test_fixture_corpus_without_furniture_or_outlets(spark: SparkSession) -> None:
-    rows = [(doc_id, text, None, None, None) for doc_id, text, *_ in _fixture_corpus()]
-    found = _same(spark, rows, mask_furniture=False, min_significance=0.0)
+def test_default_ids_without_furniture_or_outlets(spark: SparkSession) -> None:
+    """No id column: ids are the row numbers, as ``reuse`` numbers a list of texts."""
+    rows = [(str(n), text, None, None, None) for n, (_, text, *_) in enumerate(_fixture_corpus())]
+    found = _same(spark, rows, own_ids=False, mask_furniture=False, min_significance=0.0)
     assert found["passages"] and not found["furniture"]
 
 
-def test_seeds_equal_local(spark: SparkSession) -> None:
-    rows = [(p.name, p.read_text(), None, None, None) for p in sorted(SEEDS.glob("*.txt"))]
-    found = _same(spark, rows)
+def test_seeds_and_planted_thucnews_equal_local(spark: SparkSession) -> None:
+    seeds = [(p.name, p.read_text(), None, None, None) for p in sorted(SEEDS.glob("*.txt"))]
+    planted = _thucnews_planted()
+    found = _same(spark, seeds + planted)
     assert found["passages"] and found["stories"]
-
-
-def test_default_ids_are_row_numbers(spark: SparkSession) -> None:
-    texts = [text for _, text, *_ in _fixture_corpus()[:12]]
-    frame = spark.createDataFrame([(t,) for t in texts], "text string")
-    result = zs.reuse(frame, mask_furniture=False)
-    got = [(r.a_id, r.b_id, r.a_start, r.b_start) for r in result.passages.orderBy("pn").collect()]
-    result.unpersist()
-    local = reuse(texts, mask_furniture=False)
-    assert got == [(p.a_id, p.b_id, p.a_start, p.b_start) for p in local.passages]
+    pairs = {(p["a_id"], p["b_id"]) for p in found["passages"]}
+    if planted:
+        assert pairs >= {("n3", "n7"), ("n3", "n9")}
 
 
 def test_bad_inputs_name_the_document(spark: SparkSession) -> None:
@@ -171,29 +209,6 @@ def test_empty_frame(spark: SparkSession) -> None:
     result = zs.reuse(spark.createDataFrame([], "text string"))
     assert result.documents == 0 and result.passages.count() == 0
     assert result.stories.count() == 0 and result.furniture.count() == 0
-
-
-# --- research corpora (skipped in one line without them) ------------------------------
-
-
-def test_thucnews_planted_passages_equal_local(spark: SparkSession) -> None:
-    path = needs_shared_data(SHARED_DATA / "thucnews-cnews-sample" / "cnews_val_1000.jsonl")
-    texts = [json.loads(line)["text"][:400] for line in path.open(encoding="utf-8")][:200]
-    shared = "康源电路项目由东莞康源电子有限公司投资建设，项目计划总投资50亿元，规划用地197亩。"
-    texts[3] = texts[3][:100] + shared + texts[3][100:]
-    texts[7] = texts[7][:50] + zhnorm.convert(shared, "s2t") + texts[7][50:]
-    texts[9] = zhnorm.convert(shared, "s2tw") + texts[9]
-    rows = [(f"n{i}", t, None, None, None) for i, t in enumerate(texts)]
-    found = _same(spark, rows)
-    assert {(p["a_id"], p["b_id"]) for p in found["passages"]} >= {("n3", "n7"), ("n3", "n9")}
-
-
-def test_taiwan_news_with_outlets_dates_titles_equal_local(spark: SparkSession) -> None:
-    path = needs_shared_data(SHARED_DATA / "taiwan-news-2017-dev" / "articles.jsonl")
-    records = [json.loads(line) for line in path.open(encoding="utf-8")][:160]
-    rows = [(r["id"], r["text"], r["site"], r["date"], r["title"]) for r in records]
-    found = _same(spark, rows)
-    assert found["stories"] and found["furniture"]
 
 
 # --- the command ------------------------------------------------------------------------

@@ -30,12 +30,20 @@ executors.
    (``cogroup`` of its passages and its documents), numbered by its first passage.
 7. **Stories**: each document's story key (furniture left out) and the strongest
    passage of each document pair go to *one* executor task, which runs
-   :func:`zhnorm.stories.detect.story_weights` and ``stories_from_weights`` (the story
-   model is fitted on the whole corpus, and its candidate search and the average
-   linkage are corpus-wide); the passage counts and passage clusters of each story,
-   and the story of each passage and cluster, are joined back on the executors.
+   :func:`zhnorm.stories.detect.story_weights` (the story model is fitted on the whole
+   corpus, and its candidate search ranks each document's partners among all) and
+   returns the weight of each candidate pair.  The pairs of positive weight are split
+   into connected components (:func:`._components.connected_components`), and each
+   component is clustered in its own task by ``stories_from_weights`` over its
+   documents alone: the stories of the whole corpus (average linkage never merges
+   across components and each component's merges read only that component:
+   :mod:`zhnorm.stories.clustering`, whose ``average_linkage`` itself runs per
+   component).  Stories are numbered by their first document, as locally; the passage
+   counts and passage clusters of each story, and the story of each passage and
+   cluster, are joined back on the executors.
 
-Steps 2 and 7 are the part that does not yet spread over executors (docs/spark.md).
+Step 2 and the story weights of step 7 do not yet spread over executors; docs/spark.md
+says why and what would.
 """
 
 from __future__ import annotations
@@ -79,7 +87,8 @@ _PASSAGE_SCHEMA = (
 )
 _OCCURRENCE_SCHEMA = "pn long, side int, occ long"
 _CLUSTER_SCHEMA = "component long, first long, members array<string>, blob binary"
-_STORY_SCHEMA = "row long, idx long, story long, payload binary"
+_WEIGHT_SCHEMA = "a long, b long, weight double"
+_COMPONENT_STORY_SCHEMA = "first long, idx long, payload binary"
 
 PASSAGE_COLUMNS = (
     "a_id string, b_id string, a_start long, a_end long, b_start long, b_end long, "
@@ -342,13 +351,17 @@ def _build_cluster(passages: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
 # --- 7. stories ---------------------------------------------------------------------
 
 
-def _stories(docs: pd.DataFrame, evidence: pd.DataFrame, options: ReuseOptions) -> pd.DataFrame:
-    from ..stories.detect import stories_from_weights, story_weights
+def _story_weights(
+    docs: pd.DataFrame, evidence: pd.DataFrame, options: ReuseOptions
+) -> pd.DataFrame:
+    """Every candidate pair's story weight (:func:`zhnorm.stories.detect.story_weights`),
+    as ``(a, b, weight)`` rows of document indices (``a < b``)."""
+    from ..stories.detect import story_weights
 
     docs = docs.sort_values("idx")
-    ids = docs["id"].tolist()
+    idxs = [int(i) for i in docs["idx"].tolist()]
     meta = [_loads(m) for m in docs["meta"].tolist()]
-    position = {int(idx): d for d, idx in enumerate(docs["idx"].tolist())}
+    position = {idx: d for d, idx in enumerate(idxs)}
     pairs: dict[tuple[int, int], float] = {}
     for a, b, significance in zip(
         evidence["a"].tolist(), evidence["b"].tolist(), evidence["significance"].tolist(),
@@ -356,18 +369,47 @@ def _stories(docs: pd.DataFrame, evidence: pd.DataFrame, options: ReuseOptions) 
     ):  # fmt: skip
         pairs[(position[int(a)], position[int(b)])] = float(significance)
     weights = story_weights(docs["story_key"].tolist(), meta, pairs, options)
+    rows = [(idxs[i], idxs[j], w) for (i, j), w in weights.items()]
+    return pd.DataFrame(rows, columns=["a", "b", "weight"])
+
+
+def _component_stories(
+    docs: pd.DataFrame, edges: pd.DataFrame, options: ReuseOptions
+) -> pd.DataFrame:
+    """The stories of one connected component of the story weights: the documents
+    renumbered in order and :func:`zhnorm.stories.detect.stories_from_weights` run on
+    them alone, which gives the stories of the whole corpus's clustering
+    (:mod:`zhnorm.stories.clustering`, "Per connected component").  Rows
+    ``(first, idx, payload)``: ``first`` is the story's smallest document index (by
+    which the stories are numbered, as locally), a member's ``idx`` or, with ``idx``
+    ``-1``, the pickled story (numbered later)."""
+    from ..stories.detect import stories_from_weights
+
+    docs = docs.sort_values("idx")
+    idxs = [int(i) for i in docs["idx"].tolist()]
+    position = {idx: d for d, idx in enumerate(idxs)}
+    weights = {
+        (position[int(a)], position[int(b)]): float(w)
+        for a, b, w in zip(
+            edges["a"].tolist(), edges["b"].tolist(), edges["weight"].tolist(), strict=True
+        )
+    }
     window = None if options.window_days is None else timedelta(days=options.window_days)
     stories, story_of = stories_from_weights(
-        ids, meta, weights, options.story_support, window=window
+        docs["id"].tolist(),
+        [_loads(m) for m in docs["meta"].tolist()],
+        weights,
+        options.story_support,
+        window=window,
     )
-    rows: list[tuple[Any, ...]] = [
-        (-1, int(idx), story, None)
-        for idx, story in zip(docs["idx"].tolist(), story_of, strict=True)
-        if story is not None
-    ]
-    rows += [(story.id, -1, story.id, _dumps(story)) for story in stories]
-    columns = [name.split()[0] for name in _STORY_SCHEMA.split(", ")]
-    return pd.DataFrame(rows, columns=columns)
+    first: dict[int, int] = {}
+    rows: list[tuple[Any, ...]] = []
+    for d, story in enumerate(story_of):
+        if story is not None:
+            first.setdefault(story, idxs[d])
+            rows.append((first[story], idxs[d], None))
+    rows += [(first[story.id], -1, _dumps(story)) for story in stories]
+    return pd.DataFrame(rows, columns=["first", "idx", "payload"])
 
 
 def _cluster_rows(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
@@ -410,7 +452,12 @@ def _story_rows(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         ):
             story = _loads(blob)
             listed = [] if clusters is None else [int(c) for c in clusters]
-            story = replace(story, clusters=tuple(sorted(listed)), passages=int(_plain(count) or 0))
+            story = replace(
+                story,
+                id=int(number),
+                clusters=tuple(sorted(listed)),
+                passages=int(_plain(count) or 0),
+            )
             numbers.append(int(number))
             values.append(dumps_record(story.to_dict()).rstrip("\n"))
             blobs.append(_dumps(story))
@@ -536,18 +583,26 @@ def reuse(
     # 1. keys
     keyed = docs.mapInPandas(lambda b: _key_documents(b, keying, options.seed_len), _KEYED_SCHEMA)
     keyed = _cut(keyed)
-    bad = keyed.where(F.col("error").isNotNull()).orderBy("idx").select("error").limit(1).collect()
-    if bad:
-        message = str(bad[0][0])
+    # one job for the checks and counts: the first bad document, the documents, the
+    # distinct ids, whether any has an outlet
+    summary = keyed.agg(
+        F.min(F.when(F.col("error").isNotNull(), F.struct("idx", "error"))).alias("bad"),
+        F.count(F.lit(1)).alias("n"),
+        F.countDistinct("id").alias("ids"),
+        F.max(F.col("source").isNotNull().cast("int")).alias("sources"),
+    ).first()
+    assert summary is not None
+    if summary["bad"] is not None:
+        message = str(summary["bad"]["error"])
         raise (TypeError if "text must be str" in message else ValueError)(message)
-    if id_field is not None:
+    n_docs = int(summary["n"])
+    if id_field is not None and int(summary["ids"]) < n_docs:
         twice = (
             keyed.groupBy("id").count().where(F.col("count") > 1).select("id").limit(1).collect()
         )
-        if twice:
+        if twice:  # else a null id (not counted as distinct) and no repeat
             raise ValueError(f"document ids must be unique: {twice[0][0]!r} is given twice")
-    n_docs = keyed.count()
-    has_sources = keyed.where(F.col("source").isNotNull()).limit(1).count() > 0
+    has_sources = bool(summary["sources"])
 
     # 2. furniture, in one task
     mask = options.mask_furniture and n_docs > 0
@@ -665,21 +720,49 @@ def reuse(
         "pn", "cluster"
     )
 
-    # 7. stories, in one task
+    # 7. stories: the weights in one task, the clustering per connected component
     evidence = (
         passages.groupBy("a", "b")
         .agg(F.max("significance").alias("significance"))
         .select(F.lit(0).alias("_zh_all"), "*")
     )
     story_docs = keyed.select("idx", "id", "meta").join(shingled.select("idx", "story_key"), "idx")
-    story_found = (
+    weights = (
         story_docs.select(F.lit(0).alias("_zh_all"), "*")
         .groupBy("_zh_all")
         .cogroup(evidence.groupBy("_zh_all"))
-        .applyInPandas(lambda d, e: _stories(d, e, options), _STORY_SCHEMA)
+        .applyInPandas(lambda d, e: _story_weights(d, e, options), _WEIGHT_SCHEMA)
+        .where((F.col("weight") > 0) & (F.col("a") != F.col("b")))
     )
-    story_found = _cut(story_found)
-    story_of = story_found.where(F.col("idx") >= 0).select("idx", "story")
+    weights = _cut(weights)
+    story_components = _cut(connected_components(weights, "a", "b"))
+    component_docs = story_docs.select("idx", "id", "meta").join(
+        story_components.select(F.col("node").alias("idx"), "component"), "idx"
+    )
+    component_edges = weights.join(  # + 0: a new column, not the one of component_docs
+        story_components.select(
+            F.col("node").alias("a"), (F.col("component") + 0).alias("component")
+        ),
+        "a",
+    )
+    grouped = (
+        component_docs.groupBy("component")
+        .cogroup(component_edges.groupBy("component"))
+        .applyInPandas(lambda d, e: _component_stories(d, e, options), _COMPONENT_STORY_SCHEMA)
+    )
+    grouped = _cut(grouped)
+    numbered = _cut(
+        with_row_index(
+            grouped.where(F.col("idx") < 0).select("first", "payload").orderBy("first"),
+            "story",
+            cached=cached,
+        )
+    )
+    story_of = (
+        grouped.where(F.col("idx") >= 0)
+        .join(numbered.select("first", "story"), "first")
+        .select("idx", "story")
+    )
 
     # passages with their cluster and story
     meta = keyed.select("idx", "meta", "id")
@@ -730,8 +813,7 @@ def reuse(
         .agg(F.count(F.lit(1)).alias("passages"))
     )
     stories = (
-        story_found.where(F.col("row") >= 0)
-        .select("story", "payload")
+        numbered.select("story", "payload")
         .join(story_clusters, "story", "left")
         .join(story_passages, "story", "left")
         .mapInPandas(_story_rows, "story long, value string, blob binary")
