@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import zhnorm.spark as zs
+from _docs import markers, write_section
 from bench_reuse import build_docs, plant, sentences
 from zhnorm.io import dumps_record
 from zhnorm.textreuse import reuse
@@ -136,15 +137,8 @@ def write_table(args: argparse.Namespace, rows: list[dict[str, Any]]) -> None:
     text = "\n".join(table)
     print(text)
     if args.write:
-        path = REPO / "docs" / "benchmarks.md"
-        page = path.read_text("utf-8")
-        start, end = f"<!-- {MARK}:start -->", f"<!-- {MARK}:end -->"
-        if start in page:
-            head, rest = page.split(start, 1)
-            page = head + start + "\n" + text + "\n" + end + rest.split(end, 1)[1]
-        else:
-            page += f"\n## Text reuse on Spark (bench_spark_reuse.py)\n\n{start}\n{text}\n{end}\n"
-        path.write_text(page, "utf-8")
+        start, end = markers(MARK)
+        write_section(REPO / "docs" / "benchmarks.md", MARK, f"{start}\n{text}\n{end}")
 
 
 if __name__ == "__main__":
