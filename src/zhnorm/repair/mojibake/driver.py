@@ -39,7 +39,7 @@ from .dbcs_whole_run import whole_dbcs_runs
 from .gates import acceptable, dbcs_acceptable, reads_as_words
 from .gbk_read_as_big5 import SHIFT_PAIRS, shift_spans, worth_searching
 from .lattice import four_byte_marks, lattice_edits
-from .prefilter import hit_ok, rare_spans, trigger
+from .prefilter import hit_is_text, hit_ok, rare_spans, trigger
 from .roundtrip import roundtrip_spans
 
 _SPACE = frozenset(" \t\n\r\f\v\u3000")
@@ -377,7 +377,8 @@ def find_mojibake(text: str) -> list[Edit]:
         return []
     hits = _hits(text)
     rare_hits = rare_spans(text)
-    dbcs_hits = rare_hits
+    # Rare characters that read as words of the text are no evidence (model test).
+    dbcs_hits = [(a, b) for a, b in rare_hits if not hit_is_text(text[a:b])]
     if dbcs_hits and DBCS_PROOF.search(text) is None:
         # Without a lost mark only GBK read as Big5 is looked for, where a hit reads so.
         dbcs_hits = [(a, b) for a, b in dbcs_hits if worth_searching(text[a:b], "gbk", "big5")]
