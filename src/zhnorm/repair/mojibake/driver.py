@@ -41,6 +41,7 @@ from .gbk_read_as_big5 import SHIFT_PAIRS, shift_spans, worth_searching
 from .lattice import four_byte_marks, lattice_edits
 from .prefilter import hit_is_text, hit_ok, rare_spans, trigger
 from .roundtrip import roundtrip_spans
+from .short_text import SHORT_MAX, short_text_edit
 
 _SPACE = frozenset(" \t\n\r\f\v\u3000")
 _KUNKUN = re.compile("(?:锟斤拷)+")
@@ -383,6 +384,10 @@ def find_mojibake(text: str) -> list[Edit]:
         # Without a lost mark only GBK read as Big5 is looked for, where a hit reads so.
         dbcs_hits = [(a, b) for a, b in dbcs_hits if worth_searching(text[a:b], "gbk", "big5")]
     four = four_byte_marks(text) if "\ufffd" in text else []
+    if not hits and not four and len(text) <= 2 * SHORT_MAX:
+        short = short_text_edit(text)
+        if short is not None:
+            return [short]
     if not hits and not rare_hits:
         return four
     whole = sorted(four + _whole_runs(text, hits), key=lambda e: e.start)

@@ -137,7 +137,7 @@ class _Scorer:
             joined = "".join((" " if a in ("", LOST_MARK) else a) + b for a, b in model)
             scores = self.lm.pair_logprobs(joined)
             for k, pr in enumerate(model):
-                self.cache[pr] = float(scores[2 * k + 1]) + (ODD if _odd(pr[1]) else 0.0)
+                self.cache[pr] = float(scores[2 * k + 1]) + (ODD if odd_mark(pr[1]) else 0.0)
 
     def text(self, text: str, before: str = "") -> float:
         pairs = list(zip(before + text[:-1] if before else ["", *text[:-1]], text, strict=True))
@@ -166,11 +166,12 @@ def _garbled(ch: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def _prior(ch: str) -> float:
-    return char_model().unigram(ch) + (ODD if _odd(ch) else 0.0)
+    return char_model().unigram(ch) + (ODD if odd_mark(ch) else 0.0)
 
 
 @lru_cache(maxsize=65536)
-def _odd(ch: str) -> bool:
+def odd_mark(ch: str) -> bool:
+    """A rare character that is not a hanzi: vertical forms, kana, box drawing."""
     return not ch.isascii() and not is_han(ch) and not "\uff01" <= ch <= "\uff5e" and is_rare(ch)
 
 

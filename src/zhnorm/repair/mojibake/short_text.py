@@ -1,0 +1,76 @@
+"""A short text garbled whole between GBK and Big5: a field label, a title, a name.
+
+A phrase of two to :data:`SHORT_MAX` characters read in the wrong double-byte codec
+(``湮瞳`` is 大利 written in GBK and read as Big5, ``爛懂`` is 年来) has no pre-filter
+hit to stand on: its characters are often common ones, and there is no clean text
+around it.  Its evidence is the whole text: two different characters at least, every
+one re-reading in step (:func:`.dbcs_in_step.reread`) as a hanzi, and a reading the
+character model finds likelier by :data:`SHORT_GAIN` per character (a kana, Greek or
+pinyin mark read from a pair pays :data:`.lattice.ODD` too, as the model scores it by
+its class) and Chinese by itself (:data:`SHORT_MEAN`).
+
+Measured (tuning seeds 5 and 6 of random text, not the benchmark's): of 30,000 random
+2-12 character pieces of THUCNews and DRCD, 15-20 re-read whole as hanzi at all, the
+best gaining 0.2 per character; of garbled 2-8 hanzi phrases, 91% of GBK read as Big5
+and 84% of Big5 read as GBK are restored at 3.5.  Only pieces every character of which
+re-reads as a hanzi reach the model.
+"""
+
+from __future__ import annotations
+
+from ...chardata import is_han
+from ..model import char_model
+from ..types import Edit
+from .dbcs_in_step import reread
+from .lattice import ODD, odd_mark
+
+SHORT_MAX = 12
+"""Longest text (stripped) read here; longer ones have pre-filter hits to go by."""
+SHORT_GAIN = 3.5
+"""Log-probability per character the reading must gain over the text as it stands."""
+SHORT_MEAN = -8.0
+"""Mean log-probability per character the reading must score (Chinese: -4 to -7)."""
+_COMBOS = (("gbk", "big5"), ("big5", "gbk"))
+
+
+def _shown(ch: str) -> bool:
+    """A character a double-byte reader shows for a pair: anything wide (Big5's
+    common leads A4-A8 read in GBK as kana, Greek and pinyin: ``ゅて`` is 文化)."""
+    return not ch.isascii() and not ch.isspace()
+
+
+def short_text_edit(text: str) -> Edit | None:
+    """The edit re-reading all of a short ``text`` (surrounding whitespace aside) from
+    GBK read as Big5 or Big5 read as GBK, the likelier reading, if one passes."""
+    core = text.strip()
+    if not 2 <= len(core) <= SHORT_MAX or not all(map(_shown, core)):
+        return None
+    if len(set(core)) < 2:
+        return None  # one character repeated (a name's 婧婧) is no evidence
+    start = text.index(core)
+    best: tuple[float, str, str, str] | None = None
+    for writer, reader in _COMBOS:
+        got = [reread(ch, writer, reader) for ch in core]
+        alt = [g for g in got if g is not None and is_han(g)]
+        if len(alt) != len(core):
+            continue
+        reading = "".join(alt)
+        lm = char_model()
+        # Kana, Greek, pinyin letters, box drawing read from hanzi pairs: the model
+        # scores them by their class, so each pays :data:`.lattice.ODD` as well.
+        odd = sum(1 for ch in core if odd_mark(ch))
+        gain = (lm.logprob(reading) - lm.logprob(core) - ODD * odd) / len(core)
+        if gain < SHORT_GAIN or lm.mean_logprob(reading) < SHORT_MEAN:
+            continue
+        if best is None or gain > best[0]:
+            best = (gain, writer, reader, reading)
+    if best is None:
+        return None
+    gain, writer, reader, reading = best
+    detail: dict[str, object] = {
+        "encoded_as": writer,
+        "decoded_as": reader,
+        "gain": round(gain, 2),
+        "whole_text": True,
+    }
+    return Edit(start, start + len(core), core, reading, "codec mojibake", False, detail)
