@@ -6,7 +6,7 @@ import pytest
 
 from zhnorm.repair import fix_text
 from zhnorm.repair.mojibake.driver import find_mojibake
-from zhnorm.repair.mojibake.short_text import short_text_edit
+from zhnorm.repair.mojibake.short_text import short_single_byte_edit, short_text_edit
 
 
 @pytest.mark.parametrize(
@@ -50,3 +50,56 @@ def test_clean_short_texts_stay(clean: str) -> None:
 def test_only_short_texts() -> None:
     garbled = "年来".encode("gbk").decode("big5")
     assert short_text_edit(garbled * 7) is None  # longer: the pre-filter's business
+
+
+@pytest.mark.parametrize(
+    ("original", "writer", "reader"),
+    [
+        ("星相", "big5", "latin-1"),
+        ("影響", "big5", "cp1252"),
+        ("年加入", "big5", "cp1252"),
+        ("中文", "gbk", "latin-1"),
+        ("澳洲", "gbk", "cp1252"),
+        ("分钟", "gbk", "latin-1"),
+    ],
+)
+def test_a_short_text_read_as_a_single_byte_page_is_restored(
+    original: str, writer: str, reader: str
+) -> None:
+    garbled = original.encode(writer).decode(reader)
+    edit = short_single_byte_edit(garbled)
+    assert edit is not None and edit.replacement == original
+    assert edit.detail["encoded_as"] == writer
+    assert fix_text(garbled) == original
+    assert fix_text(original) == original
+
+
+@pytest.mark.parametrize(
+    "clean",
+    [
+        "ÄÖÜß",
+        "Ça va",
+        "été",
+        "Señor",
+        "£100",
+        "¿Qué?",
+        "Ørsted",
+        "Über",
+        "©2020",
+        "«»",
+        "±5°C",
+        "ÀÉÈ",
+        "Ñoño",
+        "Àà",
+        "Éric",
+        "Ångström",
+        "São Paulo",
+        "Ærø",
+        "ÉÉ",
+        "°C",
+        "½¼",
+    ],
+)
+def test_latin_short_texts_stay(clean: str) -> None:
+    assert short_single_byte_edit(clean) is None
+    assert fix_text(clean) == clean

@@ -41,7 +41,7 @@ from .gbk_read_as_big5 import SHIFT_PAIRS, shift_spans, worth_searching
 from .lattice import four_byte_marks, lattice_edits
 from .prefilter import hit_is_text, hit_ok, rare_spans, trigger
 from .roundtrip import roundtrip_spans
-from .short_text import SHORT_MAX, short_text_edit
+from .short_text import SHORT_MAX, short_single_byte_edit, short_text_edit
 
 _SPACE = frozenset(" \t\n\r\f\v\u3000")
 _KUNKUN = re.compile("(?:锟斤拷)+")
@@ -376,6 +376,17 @@ def find_mojibake(text: str) -> list[Edit]:
     """Return sorted, non-overlapping edits undoing codec mojibake in ``text``."""
     if text.isascii():
         return []
+    edits = _find_mojibake(text)
+    if not edits and len(text) <= 2 * SHORT_MAX:
+        # A short text garbled whole by a single-byte reader, which the windows'
+        # gates (made for runs inside text) turned down.
+        short = short_single_byte_edit(text)
+        if short is not None:
+            return [short]
+    return edits
+
+
+def _find_mojibake(text: str) -> list[Edit]:
     hits = _hits(text)
     rare_hits = rare_spans(text)
     # Rare characters that read as words of the text are no evidence (model test).

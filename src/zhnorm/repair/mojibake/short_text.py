@@ -21,6 +21,7 @@ from __future__ import annotations
 from ...chardata import is_han
 from ..model import char_model
 from ..types import Edit
+from .common import LATIN_CODECS, reader_bytes
 from .dbcs_in_step import reread
 from .lattice import ODD, odd_mark
 
@@ -74,3 +75,53 @@ def short_text_edit(text: str) -> Edit | None:
         "whole_text": True,
     }
     return Edit(start, start + len(core), core, reading, "codec mojibake", False, detail)
+
+
+_SINGLE_WRITERS = ("big5hkscs", "gbk")
+
+
+def short_single_byte_edit(text: str) -> Edit | None:
+    """The edit re-reading all of a short ``text`` a cp1252 or Latin-1 reader showed
+    for GBK or Big5 bytes (``¬P¬Û`` is 星相 in Big5: its trail bytes 40-7E show as
+    ASCII).  Every byte must belong to a double-byte hanzi of the writer (a text of
+    Latin words has ASCII leads and fails), and the model must find the reading
+    Chinese by itself (:data:`SHORT_MEAN`); the likelier writer wins."""
+    core = text.strip()
+    if not 2 <= len(core) <= 2 * SHORT_MAX or core.isascii() or not core[0] > "\x7f":
+        return None
+    start = text.index(core)
+    best: tuple[float, str, str, str] | None = None
+    for reader in LATIN_CODECS:
+        chunks = [reader_bytes(ch, reader) for ch in core]
+        if any(c is None for c in chunks):
+            continue
+        data = b"".join(c for c in chunks if c is not None)
+        for writer in _SINGLE_WRITERS:
+            try:
+                reading = data.decode(writer)
+            except UnicodeDecodeError:
+                continue
+            if len(reading) < 2 or len(set(reading)) < 2 or not all(map(is_han, reading)):
+                continue
+            score = char_model().mean_logprob(reading)
+            if score >= SHORT_MEAN and (best is None or score > best[0]):
+                name = "big5" if writer == "big5hkscs" and _plain_big5(reading) else writer
+                best = (score, name, reader, reading)
+    if best is None:
+        return None
+    score, writer, reader, reading = best
+    detail: dict[str, object] = {
+        "encoded_as": writer,
+        "decoded_as": reader,
+        "mean": round(score, 2),
+        "whole_text": True,
+    }
+    return Edit(start, start + len(core), core, reading, "codec mojibake", False, detail)
+
+
+def _plain_big5(text: str) -> bool:
+    try:
+        text.encode("big5")
+    except UnicodeEncodeError:
+        return False
+    return True
