@@ -103,3 +103,10 @@ def test_a_short_text_read_as_a_single_byte_page_is_restored(
 def test_latin_short_texts_stay(clean: str) -> None:
     assert short_single_byte_edit(clean) is None
     assert fix_text(clean) == clean
+
+
+def test_hkscs_characters_are_not_judged_by_the_model() -> None:
+    # 𨋢 (HKSCS) is unknown to the model; the rest of the reading carries it.
+    original = "需𨋢求"
+    assert fix_text(original.encode("big5hkscs").decode("gbk")) == original
+    assert fix_text(original.encode("big5hkscs").decode("latin-1")) == original

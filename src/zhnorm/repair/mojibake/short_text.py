@@ -13,7 +13,12 @@ Measured (tuning seeds 5 and 6 of random text, not the benchmark's): of 30,000 r
 2-12 character pieces of THUCNews and DRCD, 15-20 re-read whole as hanzi at all, the
 best gaining 0.2 per character; of garbled 2-8 hanzi phrases, 91% of GBK read as Big5
 and 84% of Big5 read as GBK are restored at 3.5.  Only pieces every character of which
-re-reads as a hanzi reach the model.
+re-reads as a hanzi reach the model.  A Big5-HKSCS character outside plain Big5 in a
+reading (``𨋢``) is left out of the model's judgement (it knows few of them).
+
+:func:`short_single_byte_edit` does the same for a short text a cp1252 or Latin-1
+reader showed for GBK or Big5 bytes, where the windows' gates (made for runs inside
+text) find nothing.
 """
 
 from __future__ import annotations
@@ -60,8 +65,12 @@ def short_text_edit(text: str) -> Edit | None:
         # Kana, Greek, pinyin letters, box drawing read from hanzi pairs: the model
         # scores them by their class, so each pays :data:`.lattice.ODD` as well.
         odd = sum(1 for ch in core if odd_mark(ch))
-        gain = (lm.logprob(reading) - lm.logprob(core) - ODD * odd) / len(core)
-        if gain < SHORT_GAIN or lm.mean_logprob(reading) < SHORT_MEAN:
+        keep = [k for k, ch in enumerate(reading) if writer == "gbk" or not _hkscs_only(ch)]
+        judged, shown = "".join(reading[k] for k in keep), "".join(core[k] for k in keep)
+        if len(judged) < 2:
+            continue
+        gain = (lm.logprob(judged) - lm.logprob(shown) - ODD * odd) / len(judged)
+        if gain < SHORT_GAIN or lm.mean_logprob(judged) < SHORT_MEAN:
             continue
         if best is None or gain > best[0]:
             best = (gain, writer, reader, reading)
@@ -103,7 +112,10 @@ def short_single_byte_edit(text: str) -> Edit | None:
                 continue
             if len(reading) < 2 or len(set(reading)) < 2 or not all(map(is_han, reading)):
                 continue
-            score = char_model().mean_logprob(reading)
+            judged = "".join(ch for ch in reading if writer == "gbk" or not _hkscs_only(ch))
+            if len(judged) < 2:
+                continue
+            score = char_model().mean_logprob(judged)
             if score >= SHORT_MEAN and (best is None or score > best[0]):
                 name = "big5" if writer == "big5hkscs" and _plain_big5(reading) else writer
                 best = (score, name, reader, reading)
@@ -122,6 +134,19 @@ def short_single_byte_edit(text: str) -> Edit | None:
 def _plain_big5(text: str) -> bool:
     try:
         text.encode("big5")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _hkscs_only(ch: str) -> bool:
+    """A Big5-HKSCS character outside plain Big5 (``𨋢``, ``嘅``): the model knows few
+    of them, so a reading is judged without them (they are evidence of the writer,
+    not of the text)."""
+    if ch.isascii() or _plain_big5(ch):
+        return False
+    try:
+        ch.encode("big5hkscs")
     except UnicodeEncodeError:
         return False
     return True
