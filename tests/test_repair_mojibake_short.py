@@ -6,7 +6,11 @@ import pytest
 
 from zhnorm.repair import fix_text
 from zhnorm.repair.mojibake.driver import find_mojibake
-from zhnorm.repair.mojibake.short_text import short_single_byte_edit, short_text_edit
+from zhnorm.repair.mojibake.short_text import (
+    short_lossy_edit,
+    short_single_byte_edit,
+    short_text_edit,
+)
 
 
 @pytest.mark.parametrize(
@@ -110,3 +114,26 @@ def test_hkscs_characters_are_not_judged_by_the_model() -> None:
     original = "需𨋢求"
     assert fix_text(original.encode("big5hkscs").decode("gbk")) == original
     assert fix_text(original.encode("big5hkscs").decode("latin-1")) == original
+
+
+@pytest.mark.parametrize(
+    ("original", "writer", "reader"),
+    [("中國大陸的", "big5", "gbk"), ("是全球顶级汽", "gbk", "big5")],
+)
+def test_a_short_text_with_lost_bytes_is_read_whole(
+    original: str, writer: str, reader: str
+) -> None:
+    garbled = original.encode(writer).decode(reader, "replace")
+    assert "\ufffd" in garbled
+    got = fix_text(garbled)
+    assert got != garbled and len(got) == len(original)
+    # Every character whose bytes survived is restored; the lost ones are U+FFFD.
+    assert all(a in (b, "\ufffd") for a, b in zip(got, original, strict=True))
+    assert sum(a == b for a, b in zip(got, original, strict=True)) >= len(original) - 2
+    assert fix_text(got) == got
+
+
+@pytest.mark.parametrize("clean", ["中文\ufffd", "\ufffd的", "你好\ufffd世界", "謝謝\ufffd"])
+def test_a_clean_short_text_with_a_mark_stays(clean: str) -> None:
+    assert short_lossy_edit(clean) is None
+    assert fix_text(clean) == clean

@@ -38,10 +38,11 @@ from .dbcs_in_step import in_step_spans
 from .dbcs_whole_run import whole_dbcs_runs
 from .gates import acceptable, dbcs_acceptable, reads_as_words
 from .gbk_read_as_big5 import SHIFT_PAIRS, shift_spans, worth_searching
-from .lattice import four_byte_marks, lattice_edits
+from .lattice import COMBOS as UTF8_COMBOS
+from .lattice import DBCS_COMBOS, four_byte_marks, lattice_edits
 from .prefilter import hit_is_text, hit_ok, rare_spans, trigger
 from .roundtrip import roundtrip_spans
-from .short_text import SHORT_MAX, short_single_byte_edit, short_text_edit
+from .short_text import SHORT_MAX, short_lossy_edit, short_single_byte_edit, short_text_edit
 
 _SPACE = frozenset(" \t\n\r\f\v\u3000")
 _KUNKUN = re.compile("(?:锟斤拷)+")
@@ -381,6 +382,8 @@ def find_mojibake(text: str) -> list[Edit]:
         # A short text garbled whole by a single-byte reader, which the windows'
         # gates (made for runs inside text) turned down.
         short = short_single_byte_edit(text)
+        if short is None and "\ufffd" in text:
+            short = short_lossy_edit(text, UTF8_COMBOS)
         if short is not None:
             return [short]
     return edits
@@ -395,6 +398,11 @@ def _find_mojibake(text: str) -> list[Edit]:
         # Without a lost mark only GBK read as Big5 is looked for, where a hit reads so.
         dbcs_hits = [(a, b) for a, b in dbcs_hits if worth_searching(text[a:b], "gbk", "big5")]
     four = four_byte_marks(text) if "\ufffd" in text else []
+    if not four and len(text) <= 2 * SHORT_MAX and "\ufffd" in text:
+        # GBK<->Big5 first: the windows read it in pieces, and a piece is too short.
+        short = short_lossy_edit(text, DBCS_COMBOS)
+        if short is not None:
+            return [short]
     if not hits and not four and len(text) <= 2 * SHORT_MAX:
         short = short_text_edit(text)
         if short is not None:

@@ -349,20 +349,22 @@ class _State:
 
 
 def reread(
-    segment: str, writer: str, reader: str, whole_pairs: bool = False
+    segment: str, writer: str, reader: str, whole_pairs: bool = False, shaped: bool = True
 ) -> tuple[float, list[Stretch]] | None:
     """The best path over ``segment`` (characters a double-byte ``reader`` shows, and
     lost marks): its gain over the segment as it stands and its re-read stretches,
     each gated by :data:`GAIN` (``None`` when the reader cannot show the segment).
     With ``whole_pairs`` a lost mark before a non-ASCII character stands for two
-    bytes, as a browser writes it, else for one, as Python's ``replace`` does."""
+    bytes, as a browser writes it, else for one, as Python's ``replace`` does.
+    Without ``shaped`` the segment need not look like the writer's bytes first (a
+    short text read whole, judged by its caller)."""
     try:
         st = _Stream(segment, reader, whole_pairs)
     except ValueError:
         return None
-    if writer == "utf-8" and not st.utf8_shaped():
+    if shaped and writer == "utf-8" and not st.utf8_shaped():
         return None
-    if writer != "utf-8" and not _dbcs_shaped(segment, writer, reader):
+    if shaped and writer != "utf-8" and not _dbcs_shaped(segment, writer, reader):
         return None
     n = len(st.stream)
     scorer = _Scorer()
@@ -605,7 +607,7 @@ def lattice_edits(
                     continue
                 if writer == "utf-8" and not _utf8_stretch_ok(s):
                     continue
-                found.append(_edit(text, start, end, s, writer, reader))
+                found.append(edit_of_stretch(text, start, end, s, writer, reader))
             if not found:
                 continue
             # The reader whose whole path gains most: GB18030's reader loses fewer
@@ -709,7 +711,8 @@ MIN_MEAN = -9.0
 scores -4 to -8, hanzi read from bytes out of step -11 and below)."""
 
 
-def _edit(text: str, start: int, end: int, s: Stretch, writer: str, reader: str) -> Edit:
+def edit_of_stretch(text: str, start: int, end: int, s: Stretch, writer: str, reader: str) -> Edit:
+    """The edit of a re-read stretch ``s`` at ``text[start:end]``."""
     name = writer
     if writer == "big5hkscs":
         try:

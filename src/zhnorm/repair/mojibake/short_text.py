@@ -23,12 +23,16 @@ text) find nothing.
 
 from __future__ import annotations
 
-from ...chardata import is_han
+import unicodedata
+
+from ...chardata import LOST_MARK, is_han
 from ..model import char_model
 from ..types import Edit
 from .common import LATIN_CODECS, reader_bytes
 from .dbcs_in_step import reread
-from .lattice import ODD, odd_mark
+from .lattice import COMBOS, DBCS_COMBOS, ODD, Stretch, odd_mark
+from .lattice import edit_of_stretch as lattice_edit
+from .lattice import reread as lattice_reread
 
 SHORT_MAX = 12
 """Longest text (stripped) read here; longer ones have pre-filter hits to go by."""
@@ -150,3 +154,54 @@ def _hkscs_only(ch: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+_LOSSY_COMBOS = (*COMBOS, *DBCS_COMBOS)
+SHORT_LOSSY_GAIN = 4.0
+"""Log-probability per character (lost marks included) a short text read with lost
+bytes must gain."""
+
+
+def short_lossy_edit(text: str, combos: tuple[tuple[str, str], ...] = _LOSSY_COMBOS) -> Edit | None:
+    """The edit re-reading all of a short ``text`` a double-byte reader showed with lost
+    marks (``combos``: UTF-8 read as GBK, GB18030 or Big5; GBK read as Big5; Big5 read
+    as GBK) through :func:`.lattice.reread`, the writer and reader whose reading gains
+    most.
+    The reading must be one stretch over every character but marks at the ends, with
+    two hanzi or more of known bytes, other known characters hanzi or punctuation,
+    no more lost characters than known ones, and a gain of :data:`SHORT_LOSSY_GAIN`
+    per character."""
+    core = text.strip()
+    if not 2 <= len(core) <= SHORT_MAX or LOST_MARK not in core:
+        return None
+    start = text.index(core)
+    best: tuple[float, str, str, Stretch] | None = None
+    for writer, reader in combos:
+        for whole_pairs in (False, True) if writer != "utf-8" else (False,):
+            got = lattice_reread(core, writer, reader, whole_pairs, shaped=False)
+            if got is None or len(got[1]) != 1:
+                continue
+            gain, (s,) = got
+            if (core[: s.start] + core[s.end :]).strip(LOST_MARK):
+                continue  # a character outside the stretch kept as it was
+            known = s.text.replace(LOST_MARK, "")
+            if sum(map(is_han, known)) < 2 or len(known) < s.text.count(LOST_MARK):
+                continue
+            if not all(is_han(ch) or unicodedata.category(ch)[0] == "P" for ch in known):
+                continue
+            if gain < SHORT_LOSSY_GAIN * len(core) or (best is not None and gain <= best[0]):
+                continue
+            best = (gain, writer, reader, s)
+    if best is None:
+        return None
+    gain, writer, reader, s = best
+    edit = lattice_edit(core, s.start, s.end, s, writer, reader)
+    return Edit(
+        start + s.start,
+        start + s.end,
+        edit.original,
+        edit.replacement,
+        edit.reason,
+        edit.lossy,
+        {**edit.detail, "whole_text": True},
+    )
