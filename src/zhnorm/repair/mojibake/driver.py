@@ -15,7 +15,8 @@ Before the windows, a run that a cp1252 or Latin-1 reader can show and whose byt
 UTF-8 from end to end, layer after layer, is read whole, however long
 (:func:`_whole_runs`), and so is one whose bytes read whole as GB18030 or Big5-HKSCS
 (:mod:`.dbcs_whole_run`), and one a double-byte reader showed with lost marks is read as
-UTF-8 by :mod:`.lattice`; GBK<->Big5 windows also get the in-step readings of
+UTF-8, then as GBK<->Big5, by :mod:`.lattice`; a short text read whole
+(:mod:`.short_text`); GBK<->Big5 windows also get the in-step readings of
 :mod:`.dbcs_in_step`; a cp1252 reader may be a browser's, showing its undefined bytes as
 C1 controls (:func:`.common.reader_bytes`).  :func:`mojibake_runs` tells the clutter fixer
 which characters are bytes of a garbled run (a soft hyphen is byte AD).
@@ -412,6 +413,9 @@ def _find_mojibake(text: str) -> list[Edit]:
     whole = sorted(four + _whole_runs(text, hits), key=lambda e: e.start)
     whole = sorted(whole + whole_dbcs_runs(text, hits, whole), key=lambda e: e.start)
     whole = sorted(whole + lattice_edits(text, hits, rare_hits, whole), key=lambda e: e.start)
+    whole = sorted(
+        whole + lattice_edits(text, [], rare_hits, whole, combos=DBCS_COMBOS), key=lambda e: e.start
+    )
     if not hits and not dbcs_hits:
         return whole
     every = sorted(hits + dbcs_hits)
