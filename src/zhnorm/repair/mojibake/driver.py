@@ -39,7 +39,6 @@ from .dbcs_in_step import in_step_spans
 from .dbcs_whole_run import whole_dbcs_runs
 from .gates import acceptable, dbcs_acceptable, reads_as_words
 from .gbk_read_as_big5 import SHIFT_PAIRS, shift_spans, worth_searching
-from .lattice import COMBOS as UTF8_COMBOS
 from .lattice import DBCS_COMBOS, four_byte_marks, lattice_edits
 from .prefilter import hit_is_text, hit_ok, rare_spans, trigger
 from .roundtrip import roundtrip_spans
@@ -380,11 +379,12 @@ def find_mojibake(text: str) -> list[Edit]:
         return []
     edits = _find_mojibake(text)
     if not edits and len(text) <= 2 * SHORT_MAX:
-        # A short text garbled whole by a single-byte reader, which the windows'
-        # gates (made for runs inside text) turned down.
+        # A short text garbled whole (by a single-byte reader, or a double-byte one
+        # that left lost marks), which the windows' gates (made for runs inside text)
+        # turned down.
         short = short_single_byte_edit(text)
         if short is None and "\ufffd" in text:
-            short = short_lossy_edit(text, UTF8_COMBOS)
+            short = short_lossy_edit(text)
         if short is not None:
             return [short]
     return edits
@@ -399,11 +399,6 @@ def _find_mojibake(text: str) -> list[Edit]:
         # Without a lost mark only GBK read as Big5 is looked for, where a hit reads so.
         dbcs_hits = [(a, b) for a, b in dbcs_hits if worth_searching(text[a:b], "gbk", "big5")]
     four = four_byte_marks(text) if "\ufffd" in text else []
-    if not four and len(text) <= 2 * SHORT_MAX and "\ufffd" in text:
-        # GBK<->Big5 first: the windows read it in pieces, and a piece is too short.
-        short = short_lossy_edit(text, DBCS_COMBOS)
-        if short is not None:
-            return [short]
     if not hits and not four and len(text) <= 2 * SHORT_MAX:
         short = short_text_edit(text)
         if short is not None:

@@ -157,6 +157,10 @@ def _hkscs_only(ch: str) -> bool:
 
 
 _LOSSY_COMBOS = (*COMBOS, *DBCS_COMBOS)
+READS_WELL = -7.0
+"""Mean log-probability per character from which a short text with lost marks reads
+as Chinese as it stands (a text repaired with U+FFFD left in it, ``文章摘�``) and is
+not read again; its garbled forms score -9 and below."""
 SHORT_LOSSY_GAIN = 4.0
 """Log-probability per character (lost marks included) a short text read with lost
 bytes must gain."""
@@ -167,13 +171,19 @@ def short_lossy_edit(text: str, combos: tuple[tuple[str, str], ...] = _LOSSY_COM
     marks (``combos``: UTF-8 read as GBK, GB18030 or Big5; GBK read as Big5; Big5 read
     as GBK) through :func:`.lattice.reread`, the writer and reader whose reading gains
     most.
-    The reading must be one stretch over every character but marks at the ends, with
+    Tried where the windows find nothing, on a text without a space inside that does
+    not read as Chinese as it stands (:data:`READS_WELL`).  The reading must be one
+    stretch over every character but marks at the ends, with
     two hanzi or more of known bytes, other known characters hanzi or punctuation,
     no more lost characters than known ones, and a gain of :data:`SHORT_LOSSY_GAIN`
     per character."""
     core = text.strip()
     if not 2 <= len(core) <= SHORT_MAX or LOST_MARK not in core:
         return None
+    if any(ch.isspace() for ch in core):
+        return None  # one run garbled whole has no space inside
+    if char_model().mean_logprob(core.replace(LOST_MARK, "")) >= READS_WELL:
+        return None  # it reads as Chinese as it stands (a repair's own lost marks)
     start = text.index(core)
     best: tuple[float, str, str, Stretch] | None = None
     for writer, reader in combos:
