@@ -12,7 +12,8 @@ from functools import cache
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zhnorm.repair.mojibake.prefilter import rare_class, rare_spans
+from zhnorm.repair.mojibake.driver import find_mojibake
+from zhnorm.repair.mojibake.prefilter import hit_is_text, rare_class, rare_spans
 
 from .conftest import SEEDS
 
@@ -55,3 +56,18 @@ def test_spans_on_the_seeds() -> None:
     for path in sorted(SEEDS.glob("*.txt")):
         text = path.read_text(encoding="utf-8")
         assert rare_spans(text) == _reference(text), path.name
+
+
+def test_hits_that_read_as_words_are_no_evidence() -> None:
+    # A reduplication and words the model knows are text; a garble's hit is not.
+    for word in ("忐忑", "猞猁", "婧婧", "忡忡"):
+        assert hit_is_text(word), word
+    garbled = "中文網頁的標題".encode("gbk").decode("big5", "ignore")
+    hits = rare_spans(garbled)
+    assert hits and not all(hit_is_text(garbled[a:b]) for a, b in hits)
+    # A lost mark or a private-use character is evidence however it reads.
+    assert not hit_is_text("忐忑\ufffd")
+    assert not hit_is_text("婧\ue000")
+    # Clean text with such words is left alone, and not searched.
+    text = "他心中忐忑不安，看見一隻猞猁，憂心忡忡。"
+    assert find_mojibake(text) == []

@@ -67,15 +67,21 @@ def _transitions(segment: str, alt: str) -> list[list[float]]:
     """Per position i >= 1, log P(out_i | out_{i-1}) for the four (previous state,
     state) pairs: kept-kept, kept-read, read-kept, read-read (vectorised by scoring
     interleaved strings)."""
-    lm = char_model()
     n = len(segment)
-    kk = lm.pair_logprobs(segment)
-    rr = lm.pair_logprobs(alt)
-    kr = lm.pair_logprobs("".join(a + b for a, b in zip(segment[:-1], alt[1:], strict=True)))
-    rk = lm.pair_logprobs("".join(a + b for a, b in zip(alt[:-1], segment[1:], strict=True)))
+    kr_text = "".join(a + b for a, b in zip(segment[:-1], alt[1:], strict=True))
+    rk_text = "".join(a + b for a, b in zip(alt[:-1], segment[1:], strict=True))
+    # One call of the model: no score read below is a part's first (it would be
+    # conditioned on the part before it).
+    scores = char_model().pair_logprobs(segment + alt + kr_text + rk_text)
+    kk = scores[:n]
+    rr = scores[n : 2 * n]
+    kr = scores[2 * n : 2 * n + len(kr_text)]
+    rk = scores[2 * n + len(kr_text) :]
     return [
-        [float(kk[i]), float(kr[2 * i - 1]), float(rk[2 * i - 1]), float(rr[i])]
-        for i in range(1, n)
+        [a, b, c, d]
+        for a, b, c, d in zip(
+            kk[1:].tolist(), kr[1::2].tolist(), rk[1::2].tolist(), rr[1:].tolist(), strict=True
+        )
     ]
 
 

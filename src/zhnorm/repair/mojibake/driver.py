@@ -15,7 +15,8 @@ Before the windows, a run that a cp1252 or Latin-1 reader can show and whose byt
 UTF-8 from end to end, layer after layer, is read whole, however long
 (:func:`_whole_runs`), and so is one whose bytes read whole as GB18030 or Big5-HKSCS
 (:mod:`.dbcs_whole_run`), and one a double-byte reader showed with lost marks is read as
-UTF-8 by :mod:`.lattice`; GBK<->Big5 windows also get the in-step readings of
+UTF-8, then as GBK<->Big5, by :mod:`.lattice`; a short text read whole
+(:mod:`.short_text`); GBK<->Big5 windows also get the in-step readings of
 :mod:`.dbcs_in_step`; a cp1252 reader may be a browser's, showing its undefined bytes as
 C1 controls (:func:`.common.reader_bytes`).  :func:`mojibake_runs` tells the clutter fixer
 which characters are bytes of a garbled run (a soft hyphen is byte AD).
@@ -38,9 +39,10 @@ from .dbcs_in_step import in_step_spans
 from .dbcs_whole_run import whole_dbcs_runs
 from .gates import acceptable, dbcs_acceptable, reads_as_words
 from .gbk_read_as_big5 import SHIFT_PAIRS, shift_spans, worth_searching
-from .lattice import four_byte_marks, lattice_edits
-from .prefilter import hit_ok, rare_spans, trigger
+from .lattice import DBCS_COMBOS, four_byte_marks, lattice_edits
+from .prefilter import hit_is_text, hit_ok, rare_spans, trigger
 from .roundtrip import roundtrip_spans
+from .short_text import SHORT_MAX, short_lossy_edit, short_single_byte_edit, short_text_edit
 
 _SPACE = frozenset(" \t\n\r\f\v\u3000")
 _KUNKUN = re.compile("(?:锟斤拷)+")
@@ -375,18 +377,40 @@ def find_mojibake(text: str) -> list[Edit]:
     """Return sorted, non-overlapping edits undoing codec mojibake in ``text``."""
     if text.isascii():
         return []
+    edits = _find_mojibake(text)
+    if not edits and len(text) <= 2 * SHORT_MAX:
+        # A short text garbled whole (by a single-byte reader, or a double-byte one
+        # that left lost marks), which the windows' gates (made for runs inside text)
+        # turned down.
+        short = short_single_byte_edit(text)
+        if short is None and "\ufffd" in text:
+            short = short_lossy_edit(text)
+        if short is not None:
+            return [short]
+    return edits
+
+
+def _find_mojibake(text: str) -> list[Edit]:
     hits = _hits(text)
     rare_hits = rare_spans(text)
-    dbcs_hits = rare_hits
+    # Rare characters that read as words of the text are no evidence (model test).
+    dbcs_hits = [(a, b) for a, b in rare_hits if not hit_is_text(text[a:b])]
     if dbcs_hits and DBCS_PROOF.search(text) is None:
         # Without a lost mark only GBK read as Big5 is looked for, where a hit reads so.
         dbcs_hits = [(a, b) for a, b in dbcs_hits if worth_searching(text[a:b], "gbk", "big5")]
     four = four_byte_marks(text) if "\ufffd" in text else []
+    if not hits and not four and len(text) <= 2 * SHORT_MAX:
+        short = short_text_edit(text)
+        if short is not None:
+            return [short]
     if not hits and not rare_hits:
         return four
     whole = sorted(four + _whole_runs(text, hits), key=lambda e: e.start)
     whole = sorted(whole + whole_dbcs_runs(text, hits, whole), key=lambda e: e.start)
     whole = sorted(whole + lattice_edits(text, hits, rare_hits, whole), key=lambda e: e.start)
+    whole = sorted(
+        whole + lattice_edits(text, [], rare_hits, whole, combos=DBCS_COMBOS), key=lambda e: e.start
+    )
     if not hits and not dbcs_hits:
         return whole
     every = sorted(hits + dbcs_hits)

@@ -137,7 +137,7 @@ class _Scorer:
             joined = "".join((" " if a in ("", LOST_MARK) else a) + b for a, b in model)
             scores = self.lm.pair_logprobs(joined)
             for k, pr in enumerate(model):
-                self.cache[pr] = float(scores[2 * k + 1]) + (ODD if _odd(pr[1]) else 0.0)
+                self.cache[pr] = float(scores[2 * k + 1]) + (ODD if odd_mark(pr[1]) else 0.0)
 
     def text(self, text: str, before: str = "") -> float:
         pairs = list(zip(before + text[:-1] if before else ["", *text[:-1]], text, strict=True))
@@ -166,11 +166,12 @@ def _garbled(ch: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def _prior(ch: str) -> float:
-    return char_model().unigram(ch) + (ODD if _odd(ch) else 0.0)
+    return char_model().unigram(ch) + (ODD if odd_mark(ch) else 0.0)
 
 
 @lru_cache(maxsize=65536)
-def _odd(ch: str) -> bool:
+def odd_mark(ch: str) -> bool:
+    """A rare character that is not a hanzi: vertical forms, kana, box drawing."""
     return not ch.isascii() and not is_han(ch) and not "\uff01" <= ch <= "\uff5e" and is_rare(ch)
 
 
@@ -348,20 +349,22 @@ class _State:
 
 
 def reread(
-    segment: str, writer: str, reader: str, whole_pairs: bool = False
+    segment: str, writer: str, reader: str, whole_pairs: bool = False, shaped: bool = True
 ) -> tuple[float, list[Stretch]] | None:
     """The best path over ``segment`` (characters a double-byte ``reader`` shows, and
     lost marks): its gain over the segment as it stands and its re-read stretches,
     each gated by :data:`GAIN` (``None`` when the reader cannot show the segment).
     With ``whole_pairs`` a lost mark before a non-ASCII character stands for two
-    bytes, as a browser writes it, else for one, as Python's ``replace`` does."""
+    bytes, as a browser writes it, else for one, as Python's ``replace`` does.
+    Without ``shaped`` the segment need not look like the writer's bytes first (a
+    short text read whole, judged by its caller)."""
     try:
         st = _Stream(segment, reader, whole_pairs)
     except ValueError:
         return None
-    if writer == "utf-8" and not st.utf8_shaped():
+    if shaped and writer == "utf-8" and not st.utf8_shaped():
         return None
-    if writer != "utf-8" and not _dbcs_shaped(segment, writer, reader):
+    if shaped and writer != "utf-8" and not _dbcs_shaped(segment, writer, reader):
         return None
     n = len(st.stream)
     scorer = _Scorer()
@@ -512,15 +515,16 @@ COMBOS: tuple[tuple[str, str], ...] = (
     ("utf-8", "big5"),
 )
 DBCS_COMBOS: tuple[tuple[str, str], ...] = (("big5hkscs", "gbk"), ("gbk", "big5"))
-"""GBK<->Big5 through the lattice (``lattice_edits(..., combos=DBCS_COMBOS)``; each
-segment read twice, a mark for one byte or for a whole pair, the likelier wins; lost
-pairs never guessed; clean-looking end characters trimmed).  Not used by the driver
-yet: with it, ``tests/test_repair_mojibake.py`` still finds edits reaching into clean
-neighbours (1-4 in 30 paragraphs) and wrong characters after a browser's whole-pair
-marks (2 and 28 in 80 sentences), where the readers of :mod:`.big5_read_as_gbk` and
-:mod:`.gbk_read_as_big5` put in none."""
+"""GBK<->Big5 through the lattice (each segment with a lost mark read twice, a mark for
+one byte or for a whole pair, the likelier wins; lost pairs never guessed).  A stretch
+is bounded by evidence: clean-looking end characters trimmed (:func:`_trimmed`), the
+characters it keeps as they are, clean punctuation after a lost mark and one character
+after a re-read sentence end left out (:func:`_tightened`); it is turned down when a
+letter is glued into it (out of step, :func:`_glued_letter`) or it reads fewer than
+three hanzi (:func:`_dbcs_stretch_ok`)."""
 _FOUR_BYTE_MARKS = re.compile("\ufffd[0-9]\ufffd[0-9]")
 _DATE_UNITS = frozenset("日号時时点點分秒")
+_SENTENCE_ENDS = frozenset("。！？")
 _EDGE = 8  # clean characters kept on either side of the evidence
 
 
@@ -595,8 +599,10 @@ def lattice_edits(
                 continue
             found: list[Edit] = []
             for s in got[1]:
+                if writer != "utf-8":
+                    s = _tightened(segment, s)
                 start, end = lo + s.start, lo + s.end
-                if not any(start < b and a < end for a, b in every):
+                if end <= start or not any(start < b and a < end for a, b in every):
                     continue
                 if sum(1 for c in s.text if not c.isascii() and c != LOST_MARK) < 2:
                     continue
@@ -604,7 +610,7 @@ def lattice_edits(
                     continue
                 if writer == "utf-8" and not _utf8_stretch_ok(s):
                     continue
-                found.append(_edit(text, start, end, s, writer, reader))
+                found.append(edit_of_stretch(text, start, end, s, writer, reader))
             if not found:
                 continue
             # The reader whose whole path gains most: GB18030's reader loses fewer
@@ -617,6 +623,46 @@ def lattice_edits(
             edits += best[2]
             covered = max(e.end for e in best[2])
     return edits
+
+
+def _tightened(segment: str, s: Stretch) -> Stretch:
+    """``s`` without the characters it keeps as they are at its ends (ASCII digits a
+    double-byte re-reading leaves alone: an edit touches no more than it changes)."""
+    start, end, text = s.start, s.end, s.text
+    while end > start and text and segment[end - 1] == text[-1] != LOST_MARK:
+        end, text = end - 1, text[:-1]
+    while start < end and text and segment[start] == text[0] != LOST_MARK:
+        start, text = start + 1, text[1:]
+    # Clean punctuation after a lost mark, read as the trail of the lost lead: the mark
+    # stands for the lost character, the punctuation stays.
+    while (
+        end - start >= 2
+        and text.endswith(LOST_MARK)
+        and segment[end - 2] == LOST_MARK
+        and not segment[end - 1].isascii()
+        and unicodedata.category(segment[end - 1])[0] == "P"
+    ):
+        end -= 1
+    # Common punctuation at the end re-read as other punctuation (``”`` -> ``〃``) is
+    # the clean text's own (a rare mark such as ``﹝`` for ``。`` is evidence).
+    if (
+        end - start >= 2
+        and text
+        and not segment[end - 1].isascii()
+        and unicodedata.category(segment[end - 1])[0] == "P"
+        and unicodedata.category(text[-1])[0] == "P"
+        and not is_rare(segment[end - 1])
+    ):
+        end, text = end - 1, text[:-1]
+    # One character after a re-read sentence end is no evidence of its own (a bullet
+    # of the clean text next to the garbled sentence).
+    if len(text) >= 3 and text[-2] in _SENTENCE_ENDS and text[-1] != LOST_MARK:
+        after = segment[end : end + 1]
+        if (not after or after.isspace() or after.isascii()) and segment[end - 2] != LOST_MARK:
+            end, text = end - 1, text[:-1]
+    if (start, end) == (s.start, s.end):
+        return s
+    return Stretch(start, end, text, s.guessed, s.unrecovered, s.gain)
 
 
 def _trimmed(
@@ -697,8 +743,28 @@ def _dbcs_stretch_ok(text: str, start: int, end: int, s: Stretch) -> bool:
         return False
     if reads_as_words(text, start, end):
         return False
+    if _glued_letter(s.text):
+        return False  # out of step: a trail byte 40-7E read as a letter (``�z��W稱``)
     core = s.text.replace(LOST_MARK, "")
+    han = sum(1 for c in core if is_han(c))
+    if han < 3 or han < s.text.count(LOST_MARK):
+        return False  # too little read to tell the writer (``众�2015�4骑``)
     return s.gain >= DBCS_GAIN * len(wide) and char_model().mean_logprob(core) >= MIN_MEAN
+
+
+def _glued_letter(text: str) -> bool:
+    """Whether an ASCII letter stands between two wide characters or lost marks or
+    after a wide one at the end, or an ASCII letter or ``@`` right after a lost mark
+    (Big5's ``，`` is A1 41: a GBK reader that lost A1 shows ``A``)."""
+    return any(
+        ch.isascii()
+        and (ch.isalpha() or ch == "@")
+        and (
+            text[k - 1] == LOST_MARK
+            or (not text[k - 1].isascii() and (k + 1 == len(text) or not text[k + 1].isascii()))
+        )
+        for k, ch in enumerate(text[1:], 1)
+    )
 
 
 DBCS_GAIN = 4.0
@@ -708,7 +774,8 @@ MIN_MEAN = -9.0
 scores -4 to -8, hanzi read from bytes out of step -11 and below)."""
 
 
-def _edit(text: str, start: int, end: int, s: Stretch, writer: str, reader: str) -> Edit:
+def edit_of_stretch(text: str, start: int, end: int, s: Stretch, writer: str, reader: str) -> Edit:
+    """The edit of a re-read stretch ``s`` at ``text[start:end]``."""
     name = writer
     if writer == "big5hkscs":
         try:
