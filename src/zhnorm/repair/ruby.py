@@ -122,7 +122,21 @@ _SPACE = "[ \u3000]"
 _PREFILTER = re.compile(
     f"[(（]{_SPACE}?[a-zêü:\u0302\u0308]*(?:[{_TONE_MARKED}{_COMBINING_TONES}]|[a-zêü:][1-5])"
 )
-"""Cheap test: is there any opening parenthesis followed by a toned pinyin spelling?"""
+"""Is the opening parenthesis at a position followed by a toned pinyin spelling?"""
+
+
+def _has_toned_group(text: str) -> bool:
+    """Cheap test: is there any opening parenthesis followed by a toned pinyin spelling?
+    The parentheses are found with ``str.find`` (a memchr-speed scan; a regular
+    expression starting with a character class steps through every character, about ten
+    times slower on clean text), and :data:`_PREFILTER` is tried at each of them."""
+    for paren in "(（":
+        at = text.find(paren)
+        while at >= 0:
+            if _PREFILTER.match(text, at) is not None:
+                return True
+            at = text.find(paren, at + 1)
+    return False
 
 _GROUP = re.compile(f"[(（]{_SPACE}?(?P<syl>[{_SYLLABLE_CHARS}]{{1,8}}[1-5]?){_SPACE}?[)）]")
 """One candidate group; at most one space in front of it belongs to it too (added in
@@ -394,7 +408,7 @@ _GATE_MIN = 1
 def _removed(text: str, aggressive: bool) -> tuple[list[_Group], str]:
     """The groups to remove and the gate that let them go (``counts``, ``model`` or
     ``aggressive``; ``""`` with no group)."""
-    if _PREFILTER.search(text) is None:
+    if not _has_toned_group(text):
         return [], ""
     groups, toned = _scan(text, allow_mangled=True)
     gate = _gate(text, groups, toned) if len(toned) >= _GATE_MIN else ""
