@@ -248,10 +248,10 @@ def scan_clutter(text: str) -> tuple[list[Edit], bool]:
     if _may_hold_astral(text):
         first = 0
     else:
-        found = _FIRST_BMP_TRIGGER.search(text)
-        if found is None:
+        first_hit = _FIRST_BMP_TRIGGER.search(text)
+        if first_hit is None:
             return edits, True
-        first = found.start()
+        first = first_hit.start()
     for hit in _TRIGGER.finditer(text, first):
         start = hit.start()
         if start < resume:

@@ -32,8 +32,8 @@ What is removed
       the annotated reading, it is reported as ``detail["gbk_candidate"]``.
 
 Document gate (why a textbook's ``蹓(liù)跶`` survives)
-    Unless ``aggressive=True``, nothing is changed unless the document has at least
-    :data:`MIN_ANNOTATIONS` (3) toned annotations *and* at least half of them sit on
+    Unless ``aggressive=True``, the counts let a document's groups go when it has at
+    least :data:`MIN_ANNOTATIONS` (3) toned annotations *and* at least half of them sit on
     characters that only exist in traditional script (``t2s`` changes them), or - a
     short title such as ``網(wǎng)站建設(shè)`` - at least :data:`MIN_SHORT_ANNOTATIONS` (2)
     toned annotations that *all* sit on traditional-only characters.  The leak
@@ -43,13 +43,16 @@ Document gate (why a textbook's ``蹓(liù)跶`` survives)
     ``银行(háng)`` or a learner text ``你(nǐ)好(hǎo)`` - is one or two rare characters,
     or characters common to both scripts, and is kept.  A count alone would remove
     learner-text ruby; a density alone would fire on a short sentence with one gloss.
-    Annotated characters that make one unbroken run, not all of them traditional-only
-    (``驚(jīng)恐(kǒng)萬(wàn)狀(zhuàng)``), are a phrase glossed for a learner and fail
-    the gate whatever the counts say: the rewriter annotates converted characters only.
+    Learner ruby fails the gate whatever the counts say, unless every annotated
+    character is traditional-only: annotated characters that make one unbroken run
+    whose ends are word boundaries (a word or phrase glossed, ``经(jīng)济(jì)发展``,
+    ``驚(jīng)恐(kǒng)萬(wàn)狀(zhuàng)``; a run that starts or ends inside a word,
+    ``拆迁(qiān)户(hù)``, is a tool's), or clauses glossed character by character
+    (every Han character of each clause holding a group is followed by one,
+    ``你(nǐ)好(hǎo)，我(wǒ)是(shì)``).
 
-    Where those counts do not settle it, the language model
-    (:mod:`zhnorm.language_model`) decides, and only for a document with at least one
-    toned annotation on a traditional-only character (no converted character, no leak):
+    Where the counts do not settle it, the language model (:mod:`zhnorm.language_model`)
+    decides:
 
     * *Nobody glosses a common character read one way*: a gloss tells a reader how to
       read a character that has more than one syllable (``長`` cháng/zhǎng) or is rare
@@ -60,12 +63,15 @@ Document gate (why a textbook's ``蹓(liù)跶`` survives)
       (``log P('(' | 網) + log P(站 | ')')``); at :data:`INTERRUPT_LOGODDS` or above the
       two characters are a word the parenthesis interrupts.
 
-    Two or more toned annotations pass when each is on an uninformative character, or on
-    a traditional-only character the group cuts a word at (``網(wǎng)站建设(shè)``);
-    not when the annotated characters are one unbroken run (``小(xiǎo)傢(jiā)伙``).
-    A single toned annotation passes when it is on a traditional-only, uninformative
-    character and cuts a word (``成都網(wǎng)站``), never at the end of a word
-    (``網(wǎng)，``) or on a character a gloss would help with.
+    Two or more toned annotations pass when one of them is on an uninformative
+    character, or when each is on a traditional-only character the group cuts a word
+    at - in either script (issue 17 point 5): the rewriter's output converted back to
+    Simplified (``网(wǎng)站建设(shè)``) leaks the same readings, and a textbook glosses
+    the characters a reader could misread (``行(háng)业和长(zhǎng)辈`` stays).
+    A single toned annotation passes only when it is on a traditional-only,
+    uninformative character and cuts a word (``成都網(wǎng)站``), never at the end of a
+    word (``網(wǎng)，``), on a character a gloss would help with, or on a Simplified
+    character (a dictionary's or a definition's single gloss).
     ``aggressive=True`` skips the gate for annotations on Han characters; mangled
     annotations still require the gate, since without it nothing shows the document is
     garbled.  Text without a toned candidate never loads the model.  Each edit's detail
@@ -75,8 +81,9 @@ Document gate (why a textbook's ``蹓(liù)跶`` survives)
 
 Never touched: parentheses holding anything that is not one syllable (``(部分)``,
 ``(icash)``, ``(A)``, ``(xiàndài)``), syllables that are not a reading of the preceding
-character, upper-case text, and any text without a toned pinyin group - checked by one
-compiled regular expression before anything else, so clean text costs one regex scan.
+character, upper-case text, and any text without a toned pinyin group - checked before
+anything else by one compiled regular expression at each opening parenthesis, which
+``str.find`` locates, so clean text costs a scan for two characters.
 
 Removing a group can make the next group adjacent to the same character
 (``現(xiàn)(xiàn)``); decisions are taken on that output view so the fixer is
@@ -137,6 +144,7 @@ def _has_toned_group(text: str) -> bool:
                 return True
             at = text.find(paren, at + 1)
     return False
+
 
 _GROUP = re.compile(f"[(（]{_SPACE}?(?P<syl>[{_SYLLABLE_CHARS}]{{1,8}}[1-5]?){_SPACE}?[)）]")
 """One candidate group; at most one space in front of it belongs to it too (added in
@@ -344,21 +352,24 @@ def _gate(text: str, groups: list[_Group], toned: list[_Toned]) -> str:
     """The document gate (module docstring): ``"counts"`` when the structural test
     passes, ``"model"`` when the language model vouches for the annotations the counts
     could not, ``""`` when the document keeps its groups."""
-    if len(toned) >= 2 and _one_run(text, groups) and not all(t.traditional for t in toned):
-        # A phrase glossed character by character, converted or not: learner ruby
-        # (the rewriter annotates converted characters only).
+    if (
+        len(toned) >= 2
+        and not all(t.traditional for t in toned)
+        and (
+            (_one_run(text, groups) and not _run_cuts_word(text, groups)) or _glossed_clauses(text)
+        )
+    ):
+        # A phrase or a sentence glossed character by character, converted or not:
+        # learner ruby (the rewriter annotates converted characters only).
         return ""
     if _structural_gate(toned):
         return "counts"
-    if not any(t.traditional for t in toned):
-        return ""  # the rewriter converts to Traditional: no converted character, no leak
     if len(toned) == 1:
-        vouched = _uninformative(text, toned[0]) and _interrupts(text, toned[0])
-    elif _one_run(text, groups):
-        return ""  # a run of converted characters, not vouched for by the counts
+        only = toned[0]
+        vouched = only.traditional and _uninformative(text, only) and _interrupts(text, only)
     else:
-        vouched = all(
-            _uninformative(text, t) or (t.traditional and _interrupts(text, t)) for t in toned
+        vouched = any(_uninformative(text, t) for t in toned) or all(
+            t.traditional and _interrupts(text, t) for t in toned
         )
     return "model" if vouched else ""
 
@@ -368,6 +379,56 @@ def _one_run(text: str, groups: list[_Group]) -> bool:
     nothing but groups between them?"""
     ats = sorted({g.at for g in groups if not g.mangled})
     return all(not _GROUP.sub("", text[x + 1 : y]).strip() for x, y in itertools.pairwise(ats))
+
+
+def _run_cuts_word(text: str, groups: list[_Group]) -> bool:
+    """Does the unbroken run of annotated characters begin or end inside a word
+    (``拆迁(qiān)户(hù)``: 拆迁 is a word)?  A learner glosses whole words; a tool
+    annotates characters wherever they are.  The language model reads the character
+    before the run and its first one, and the run's last one and the character after
+    it, as :func:`_junction` does."""
+    from .junction import junction_logodds
+
+    kept = [g for g in groups if not g.mangled]
+    first = min(g.at for g in kept)
+    last = max(kept, key=lambda g: g.at)
+    before = text[first - 1] if first > 0 else ""
+    after = text[last.end : last.end + 1]
+    edges = []
+    if before and not before.isspace():
+        edges.append(junction_logodds(before, text[first], "()"))
+    if after and not after.isspace():
+        edges.append(junction_logodds(text[last.at], after, "()"))
+    return any(edge >= INTERRUPT_LOGODDS for edge in edges)
+
+
+def _glossed_clauses(text: str) -> bool:
+    """Is every Han character of each clause that holds a parenthesised syllable followed
+    by one (a sentence glossed character by character for a learner,
+    ``你(nǐ)好(hǎo)，我(wǒ)是(shì)``)?  A clause is a run of Han characters in the text
+    without its groups; a group counts whether or not the dictionary has its reading
+    (``思(si)``: a learner text writes the neutral tone the dictionary lacks)."""
+    annotated: set[int] = set()
+    view: list[int] = []  # positions of the characters outside every candidate group
+    cursor = 0
+    for match in _GROUP.finditer(text):
+        view.extend(range(cursor, match.start()))
+        cursor = match.end()
+        before = match.start() - 1
+        if before >= 0 and text[before] in " \u3000":
+            before -= 1
+        annotated.add(before)
+    view.extend(range(cursor, len(text)))
+    clause: list[int] = []
+    for at in [*view, -1]:
+        if at >= 0 and is_han_or_zero(text[at]):
+            clause.append(at)
+            continue
+        marks = sum(k in annotated for k in clause)
+        if marks and marks < len(clause):
+            return False
+        clause = []
+    return True
 
 
 def _uninformative(text: str, toned: _Toned) -> bool:
