@@ -461,3 +461,53 @@ def test_simplified_leak_needs_two_and_an_uninformative_character(text: str) -> 
     fixed = fix_ruby(text)
     assert fix_ruby(fixed) == fixed  # the model's verdicts are idempotent too
     assert apply_edits(text, find_ruby(text)) == fixed
+
+
+def _fixed_by_scan(text: str, aggressive: bool = False) -> str:
+    """fix_ruby's definition: the groups :func:`ruby._scan` and the gate remove."""
+    return apply_edits(text, find_ruby(text, aggressive=aggressive))
+
+
+_SPLIT_PIECES = st.sampled_from(
+    [
+        "現",
+        "代",
+        "們",
+        "的",
+        "網",
+        "站",
+        "建",
+        "設",
+        "设",
+        "网",
+        "行",
+        "長",
+        "輩^",
+        "斑M",
+        "?",
+        "。",
+        "，",
+        " ",
+        "\u3000",
+        "a",
+        "\x00",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(_SPLIT_PIECES, _GROUPS), max_size=24).map("".join), st.booleans())
+@example("網(wǎng)站建設(shè)產(chǎn)品", False)
+@example("現 (xiàn)代(dài)(dài)輩^(qū)", False)
+def test_split_view_decides_as_the_scan(text: str, aggressive: bool) -> None:
+    """fix_ruby's fast path (one re.split, table lookups) gives the scan's result."""
+    assert fix_ruby(text, aggressive=aggressive) == _fixed_by_scan(text, aggressive)
+
+
+def test_split_view_on_real_leaks() -> None:
+    texts = [_read(SEED_001)]
+    path = DATA / "pinyin-paren-garble" / "examples.jsonl"
+    if path.exists():
+        texts += [json.loads(line)["text"] for line in path.read_text("utf-8").splitlines()]
+    for text in texts:
+        assert fix_ruby(text) == _fixed_by_scan(text)

@@ -97,9 +97,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
+from operator import itemgetter
+from typing import NamedTuple, cast
 
-from ..chardata import DBCS_ASCII_TRAILS, is_han_or_zero
+from ..chardata import DBCS_ASCII_TRAILS, HAN_CLASS, IDEOGRAPHIC_ZERO, is_han_or_zero
 from .model import char_model
 from .types import Edit
 
@@ -150,6 +151,17 @@ _GROUP = re.compile(f"[(（]{_SPACE}?(?P<syl>[{_SYLLABLE_CHARS}]{{1,8}}[1-5]?){_
 """One candidate group; at most one space in front of it belongs to it too (added in
 :func:`_scan`: a leading optional space in the pattern would defeat the regex engine's
 fast scan for the opening parenthesis)."""
+
+_SPACED_GROUP = re.compile(f"{_SPACE}?{_GROUP.pattern}")
+_GROUP_MARK = "\x00"
+_HAN = f"[{HAN_CLASS}{IDEOGRAPHIC_ZERO}]"
+_HALF_GLOSSED = re.compile(f"{_HAN}{_HAN}{_GROUP_MARK}|{_HAN}{_GROUP_MARK}+{_HAN}(?!{_GROUP_MARK})")
+"""In the text with each group (and a space before it) replaced by a mark: an unmarked
+Han character beside a marked one in the same clause."""
+
+_SPLIT = re.compile(f"([(（]{_SPACE}?([{_SYLLABLE_CHARS}]{{1,8}}[1-5]?){_SPACE}?[)）])")
+""":data:`_GROUP` with the group and its syllable captured, for ``re.split``."""
+_ALL_HAN = re.compile(f"{_HAN}*")
 
 _TONE_OF_MARK = {"\u0304": 1, "\u0301": 2, "\u030c": 3, "\u0300": 4}
 _GARBLE_REMNANT = frozenset(
@@ -407,28 +419,13 @@ def _glossed_clauses(text: str) -> bool:
     by one (a sentence glossed character by character for a learner,
     ``你(nǐ)好(hǎo)，我(wǒ)是(shì)``)?  A clause is a run of Han characters in the text
     without its groups; a group counts whether or not the dictionary has its reading
-    (``思(si)``: a learner text writes the neutral tone the dictionary lacks)."""
-    annotated: set[int] = set()
-    view: list[int] = []  # positions of the characters outside every candidate group
-    cursor = 0
-    for match in _GROUP.finditer(text):
-        view.extend(range(cursor, match.start()))
-        cursor = match.end()
-        before = match.start() - 1
-        if before >= 0 and text[before] in " \u3000":
-            before -= 1
-        annotated.add(before)
-    view.extend(range(cursor, len(text)))
-    clause: list[int] = []
-    for at in [*view, -1]:
-        if at >= 0 and is_han_or_zero(text[at]):
-            clause.append(at)
-            continue
-        marks = sum(k in annotated for k in clause)
-        if marks and marks < len(clause):
-            return False
-        clause = []
-    return True
+    (``思(si)``: a learner text writes the neutral tone the dictionary lacks).  Two
+    regular expression passes: the groups become a mark, then a clause with a marked and
+    an unmarked character side by side is looked for."""
+    if _GROUP_MARK in text:
+        return False
+    marked = _SPACED_GROUP.sub(_GROUP_MARK, text)
+    return _HALF_GLOSSED.search(marked) is None
 
 
 def _uninformative(text: str, toned: _Toned) -> bool:
@@ -479,6 +476,100 @@ def _removed(text: str, aggressive: bool) -> tuple[list[_Group], str]:
         return [], ""
     groups = _scan(text, allow_mangled=False)[0]
     return groups, "aggressive" if groups else ""
+
+
+_NOT, _UNTONED, _TONED, _TONED_TRADITIONAL, _MANGLED = range(5)
+"""What a group is, in :func:`_split_view`: no annotation, an annotation without an
+explicit tone, a toned one (on a traditional-only character), a mangled annotation."""
+_CODES: dict[tuple[str, str], int] = {}
+_CODES_MAX = 1 << 16  # cleared past this many pairs (a document repeats a few)
+_LAST = itemgetter(-1)
+
+
+def _code(char: str, written: str) -> int:
+    verdict = _verdict(char, written)
+    if verdict is None:
+        return _NOT
+    if not verdict[0]:
+        return _UNTONED
+    return _TONED_TRADITIONAL if verdict[1] else _TONED
+
+
+class _View(NamedTuple):
+    """``text`` split at its candidate groups: ``segments[k]`` is the text before group
+    ``k`` (the last segment the text after the last group), ``whole[k]`` the group and
+    ``codes[k]`` what it is."""
+
+    segments: list[str]
+    whole: list[str]
+    codes: list[int]
+
+
+def _split_view(text: str) -> _View | None:
+    """The groups of ``text`` classified in C-speed passes (one ``re.split``, table
+    lookups keyed by character and syllable), or ``None`` when a group does not directly
+    follow a non-space character of its own segment (a group at the start, after another
+    group or after a space, a mangled one whose garbled neighbour is not in its segment):
+    :func:`_scan` decides those."""
+    parts = _SPLIT.split(text)
+    segments = parts[0::3]
+    try:
+        chars = "".join(map(_LAST, segments[:-1]))
+    except IndexError:  # an empty segment: a group at the start or right after another
+        return None
+    pairs = list(zip(chars, parts[2::3], strict=True))
+    looked_up = list(map(_CODES.get, pairs))
+    if None in looked_up:
+        if len(_CODES) > _CODES_MAX:
+            _CODES.clear()
+        codes = [
+            _CODES.setdefault(pair, _code(*pair)) if code is None else code
+            for code, pair in zip(looked_up, pairs, strict=True)
+        ]
+    else:
+        codes = cast("list[int]", looked_up)
+    if _ALL_HAN.fullmatch(chars) is None:
+        for found in re.finditer(f"[^{HAN_CLASS}{IDEOGRAPHIC_ZERO}]", chars):
+            k = found.start()
+            char, segment = chars[k], segments[k]
+            if char in " \u3000" or len(segment) < 2:
+                return None
+            if _mangled(segment, len(segment) - 1, len(segment) - 2, parts[3 * k + 2]):
+                codes[k] = _MANGLED
+    return _View(segments, parts[1::3], codes)
+
+
+def _run_in_view(view: _View) -> bool:
+    """:func:`_one_run` on a view: the annotated characters are consecutive groups' and
+    only whitespace stands between a group and the next annotated character."""
+    annotated = [k for k, code in enumerate(view.codes) if _NOT < code < _MANGLED]
+    return all(
+        b == a + 1 and not view.segments[b][:-1].strip() for a, b in itertools.pairwise(annotated)
+    )
+
+
+def _fixed_in_view(text: str, view: _View) -> str | None:
+    """:func:`fix_ruby`'s result where the counts decide (long leaked documents), from
+    the view; ``None`` where the gate needs the positions (:func:`_scan`)."""
+    codes = view.codes
+    traditional = codes.count(_TONED_TRADITIONAL)
+    toned = traditional + codes.count(_TONED)
+    if toned < _GATE_MIN:
+        return text
+    if toned >= 2 and traditional < toned:
+        if _glossed_clauses(text):
+            return text
+        if _run_in_view(view):
+            return None  # is the run a learner's word?  The model reads its ends.
+    counts = (toned >= MIN_SHORT_ANNOTATIONS and traditional == toned) or (
+        toned >= MIN_ANNOTATIONS and 2 * traditional >= toned
+    )
+    if not counts:
+        return None
+    if _NOT not in codes:
+        return "".join(view.segments)
+    kept = [whole if code == _NOT else "" for whole, code in zip(view.whole, codes, strict=True)]
+    return "".join(itertools.chain.from_iterable(zip(view.segments, [*kept, ""], strict=False)))
 
 
 @lru_cache(maxsize=1 << 14)
@@ -560,6 +651,13 @@ def fix_ruby(text: str, *, aggressive: bool = False) -> str:
     same result as applying those edits, without building their explanations."""
     if not isinstance(text, str):
         raise TypeError(f"text must be str, not {type(text).__name__}")
+    if not _has_toned_group(text):
+        return text
+    view = _split_view(text)
+    if view is not None:
+        fixed = _fixed_in_view(text, view)
+        if fixed is not None and (fixed is not text or not aggressive):
+            return fixed
     pieces: list[str] = []
     cursor = 0
     for group in _removed(text, aggressive)[0]:
