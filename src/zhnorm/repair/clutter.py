@@ -59,7 +59,13 @@ from html.entities import html5
 
 from .types import Edit
 
-__all__ = ["PUA_BULLETS", "RADICAL_SUPPLEMENT", "find_clutter", "scan_clutter"]
+__all__ = [
+    "PUA_BULLETS",
+    "RADICAL_SUPPLEMENT",
+    "find_clutter",
+    "has_clutter_evidence",
+    "scan_clutter",
+]
 
 #: CJK Radicals Supplement code points whose glyph is a whole character.
 RADICAL_SUPPLEMENT: dict[str, str] = {
@@ -225,6 +231,15 @@ def _joiners_needed(text: str, start: int, end: int) -> bool:
     before = text[start - 1] if start > 0 else ""
     after = text[end] if end < len(text) else ""
     return bool(_NEEDS_JOINERS.match(before) or _NEEDS_JOINERS.match(after))
+
+
+def has_clutter_evidence(text: str, start: int = 0, end: int | None = None) -> bool:
+    """Does a trigger character (what every clutter edit starts with) lie in
+    ``text[start:end]``?  ``False`` means :func:`find_clutter` finds nothing there; the
+    repair pipeline asks it of the spans other fixers edited."""
+    stop = len(text) if end is None else end
+    pattern = _TRIGGER if _may_hold_astral(text) else _FIRST_BMP_TRIGGER
+    return pattern.search(text, start, stop) is not None
 
 
 def find_clutter(text: str) -> list[Edit]:
