@@ -351,8 +351,9 @@ def test_incremental_rounds_skip_fixers_that_saw_the_text(
             scanners[counted_find] = counted(name, fix_module._SCANNERS[finder])
     monkeypatch.setattr(fix_module, "_REGISTRY", tuple(registry))
     monkeypatch.setattr(fix_module, "_SCANNERS", scanners)
-    # clutter, mojibake and ruby say "no evidence here" before they run (_EVIDENCE), so
-    # only the fixers with work, and those without an evidence test, are called.
+    # mojibake and ruby say "no evidence here" before they run (_EVIDENCE; clutter's scan
+    # says it as it runs), so only the fixers with work, clutter and those without an
+    # evidence test are called.
     assert fix_text("今天\u200b天气很好，我们去公园散步。") == "今天天气很好，我们去公园散步。"
     assert calls == ["clutter", "byteshift", "layout"]
     calls.clear()
@@ -361,11 +362,12 @@ def test_incremental_rounds_skip_fixers_that_saw_the_text(
     calls.clear()
     broken = "记者从市发改委获悉。\n张建华指出，通州要争当全市高\n\n质量发展排头兵，关键靠项目。"
     assert fix_text(broken) == broken.replace("高\n\n质", "高质")
-    assert calls == ["byteshift", "layout"] * 2  # the join's span holds no evidence
+    # The join's span holds no evidence for clutter (its scan found none in the text).
+    assert calls == ["clutter", "byteshift", "layout", "byteshift", "layout"]
     calls.clear()
     clean = "张建华指出，通州要争当全市高质量发展排头兵，关键靠项目。"
     assert fix_text(clean) is clean
-    assert calls == ["byteshift", "layout"]
+    assert calls == ["clutter", "byteshift", "layout"]
     calls.clear()
     leaked = "記者從市發改委獲悉：通州要爭當全市高質量發(fā)展排頭兵，關鍵靠項目" + "\u200b。"
     expected = leaked.replace("(fā)", "").replace("\u200b", "") + "現代化"

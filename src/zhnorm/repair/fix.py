@@ -418,12 +418,14 @@ def _run(
         for k, (name, find, fix, evidence) in enumerate(active):
             if incremental and settled[k] is not None and settled[k] == text:
                 continue
+            scan = _SCANNERS.get(find) if incremental and fix is None else None
             if evidence is not None:
                 spans = quiet_but[k]
-                if spans is None:
-                    found = evidence(text, 0, len(text))
-                else:
+                if spans is not None:
                     found = any(evidence(text, lo, hi) for lo, hi in spans)
+                else:
+                    # A scanner says it at no extra cost: no edit and nothing left to do.
+                    found = scan is not None or evidence(text, 0, len(text))
                 if not found:
                     settled[k] = text
                     quiet_but[k] = []
@@ -434,13 +436,14 @@ def _run(
             if fix is not None:
                 result = fix(text, options)
             else:
-                scan = _SCANNERS.get(find) if incremental else None
                 if scan is None:
                     edits = find(text, options)
                 else:
                     edits, done = scan(text, options)
                 if not edits:
                     settled[k] = text
+                    if done and evidence is not None:
+                        quiet_but[k] = []
                     continue
                 ordered = tuple(sorted(edits, key=edit_span))
                 result = apply_edits(text, ordered)

@@ -492,6 +492,9 @@ def _removed(text: str, aggressive: bool) -> tuple[list[_Group], str]:
     return groups, "aggressive" if groups else ""
 
 
+_FEW_GROUPS = 4
+"""Up to this many parentheses, :func:`fix_ruby` scans instead of splitting."""
+
 _NOT, _UNTONED, _TONED, _TONED_TRADITIONAL, _MANGLED = range(5)
 """What a group is, in :func:`_split_view`: no annotation, an annotation without an
 explicit tone, a toned one (on a traditional-only character), a mangled annotation."""
@@ -667,7 +670,8 @@ def fix_ruby(text: str, *, aggressive: bool = False) -> str:
         raise TypeError(f"text must be str, not {type(text).__name__}")
     if not has_ruby_evidence(text):
         return text
-    view = _split_view(text)
+    # The view pays off on many groups; a spot or two goes straight to the scan.
+    view = _split_view(text) if text.count("(") + text.count("（") > _FEW_GROUPS else None
     if view is not None:
         fixed = _fixed_in_view(text, view)
         if fixed is not None and (fixed is not text or not aggressive):
