@@ -95,6 +95,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
@@ -166,7 +167,6 @@ _GROUP = re.compile(f"[(（]{_SPACE}?(?P<syl>[{_SYLLABLE_CHARS}]{{1,8}}[1-5]?){_
 :func:`_scan`: a leading optional space in the pattern would defeat the regex engine's
 fast scan for the opening parenthesis)."""
 
-_SPACED_GROUP = re.compile(f"{_SPACE}?{_GROUP.pattern}")
 _GROUP_MARK = "\x00"
 _HAN = f"[{HAN_CLASS}{IDEOGRAPHIC_ZERO}]"
 _HALF_GLOSSED = re.compile(f"{_HAN}{_HAN}{_GROUP_MARK}|{_HAN}{_GROUP_MARK}+{_HAN}(?!{_GROUP_MARK})")
@@ -320,6 +320,22 @@ class _Toned(NamedTuple):
     traditional: bool
 
 
+def _group_matches(text: str) -> Iterator[re.Match[str]]:
+    """``_GROUP.finditer(text)``, tried only at the parentheses ``str.find`` locates (a
+    group holds one opening parenthesis, its first character, so the matches are the
+    same; a document with a spot or two is not stepped through character by character)."""
+    ascii_at = text.find("(")
+    wide_at = text.find("（")
+    while ascii_at >= 0 or wide_at >= 0:
+        if wide_at < 0 or 0 <= ascii_at < wide_at:
+            at, ascii_at = ascii_at, text.find("(", ascii_at + 1)
+        else:
+            at, wide_at = wide_at, text.find("（", wide_at + 1)
+        match = _GROUP.match(text, at)
+        if match is not None:
+            yield match
+
+
 def _scan(text: str, *, allow_mangled: bool) -> tuple[list[_Group], list[_Toned]]:
     """Classify every candidate group; return those that would be removed plus the
     toned annotations among them."""
@@ -327,7 +343,7 @@ def _scan(text: str, *, allow_mangled: bool) -> tuple[list[_Group], list[_Toned]
     back: dict[int, int] = {}  # end of a removed span -> its start (output view)
     toned: list[_Toned] = []
     last = 0
-    for match in _GROUP.finditer(text):
+    for match in _group_matches(text):
         # One space in front of the parenthesis, if not in the previous group, is part of
         # the group (as if the pattern began with an optional space).
         start, end = match.span()
@@ -404,7 +420,11 @@ def _one_run(text: str, groups: list[_Group]) -> bool:
     """Are the annotated characters one unbroken run (``小(xiǎo)傢(jiā)伙(huo)``),
     nothing but groups between them?"""
     ats = sorted({g.at for g in groups if not g.mangled})
-    return all(not _GROUP.sub("", text[x + 1 : y]).strip() for x, y in itertools.pairwise(ats))
+    return all(not _without_groups(text[x + 1 : y]).strip() for x, y in itertools.pairwise(ats))
+
+
+def _without_groups(text: str) -> str:
+    return _GROUP.sub("", text) if "(" in text or "（" in text else text
 
 
 def _run_cuts_word(text: str, groups: list[_Group]) -> bool:
@@ -432,13 +452,18 @@ def _glossed_clauses(text: str) -> bool:
     """Is every Han character of each clause that holds a parenthesised syllable followed
     by one (a sentence glossed character by character for a learner,
     ``你(nǐ)好(hǎo)，我(wǒ)是(shì)``)?  A clause is a run of Han characters in the text
-    without its groups; a group counts whether or not the dictionary has its reading
+    without its groups (and the spaces in front of them); a group counts whether or not
+    the dictionary has its reading
     (``思(si)``: a learner text writes the neutral tone the dictionary lacks).  Two
     regular expression passes: the groups become a mark, then a clause with a marked and
     an unmarked character side by side is looked for."""
     if _GROUP_MARK in text:
         return False
-    marked = _SPACED_GROUP.sub(_GROUP_MARK, text)
+    marked = _GROUP.sub(_GROUP_MARK, text)
+    while f" {_GROUP_MARK}" in marked or f"\u3000{_GROUP_MARK}" in marked:
+        # Spaces in front of a group go with it.
+        marked = marked.replace(f" {_GROUP_MARK}", _GROUP_MARK)
+        marked = marked.replace(f"\u3000{_GROUP_MARK}", _GROUP_MARK)
     return _HALF_GLOSSED.search(marked) is None
 
 
