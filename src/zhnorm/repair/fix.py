@@ -28,7 +28,10 @@ Order (:data:`FIXER_ORDER`) matters:
 Idempotence: a fixer's output can expose new work (``&&#110;bsp;`` decodes to
 ``&nbsp;``; a join makes a longer line for the next layout decision), so the pipeline
 is re-run while it changes the text, at most :data:`MAX_ROUNDS` times.  Clean text costs
-one round: every fixer has a compiled pre-filter and returns ``[]`` without work.
+one round: every fixer has a compiled pre-filter and returns ``[]`` without work.  A
+fixer whose pre-filter found nothing (:data:`_EVIDENCE`: "no evidence here") is asked
+again only about the spans edited since, so a document with a few repaired spots costs
+one pass plus a look at each spot, not a second full round.
 
 Defaults: every *repair* is on; every style fold is off.  ``layout`` is on because its
 policy (:mod:`zhnorm.repair.layout`) only joins a line that stops mid-sentence to a

@@ -219,10 +219,9 @@ def _credit_tail(line: str) -> int:
     # A tail holding sentence-final punctuation is no credit, nor is any longer one (it
     # holds the same mark): only separator runs from the last such mark on (a mark is a
     # separator itself) can end where one starts.
-    final = max(body.rfind(mark) for mark in _FINAL_MARKS)
-    starts = [
-        sep.end() for sep in _CREDIT_SEP.finditer(body, max(0, len(body) - _CREDIT_MAX - 1, final))
-    ]
+    window = max(0, len(body) - _CREDIT_MAX - 1)
+    final = max([body.rfind(mark, window) for mark in _FINAL_MARKS])
+    starts = [sep.end() for sep in _CREDIT_SEP.finditer(body, max(window, final))]
     if not starts:
         return -1
     # Every tail is a suffix of the first one, and a credit word found inside a tail is
