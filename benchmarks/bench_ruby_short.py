@@ -8,9 +8,12 @@ pypinyin's phrase list (seeded), not from any corpus:
   annotated (a leak that also glosses characters common to both scripts);
 * leaky, one reading: a single converted character annotated (the model decides);
 * clean titles with parenthesised romanisations (``王小明(Wang Xiaoming)``);
-* deliberate glosses: 1-2 characters read as more than one syllable (``銀行(háng)``)
-  glossed with their reading in the phrase, in either script, and learner ruby (every
-  character of a phrase glossed).
+* leaky, Simplified: the same leak in Simplified script (the rewriter's output converted
+  back, ``网(wǎng)站建设(shè)``): converted characters, mixed, and 2-3 characters of
+  any kind annotated;
+* deliberate glosses, in either script: learner ruby on a phrase, 1-2 characters read
+  as more than one syllable (``銀行(háng)``), and a whole two-clause sentence glossed
+  character by character (:func:`deliberate_glosses`).
 
 The first seed tunes, a second one reports (``--seed 17`` and ``--seed 18``).
 
@@ -37,8 +40,12 @@ def _reading(ch: str, numbered: bool) -> str | None:
 
 def _choose(title: str, kind: str, rng: random.Random) -> list[int] | None:
     """Which characters of ``title`` the leak annotates (``kind``: ``converted``,
-    ``mixed`` or ``one``), or ``None`` when the title cannot host that kind."""
-    converted = [i for i, ch in enumerate(title) if convert(ch, "t2s") != ch]
+    ``mixed``, ``one`` or ``any``), or ``None`` when the title cannot host that kind.
+    A converted character is one the other script writes differently."""
+    back = "t2s" if convert(title, "t2s") != title else "s2t"
+    converted = [i for i, ch in enumerate(title) if convert(ch, back) != ch]
+    if kind == "any":
+        return rng.sample(range(len(title)), min(len(title), rng.randint(2, 3)))
     if kind == "one":
         return [rng.choice(converted)] if converted else None
     if kind == "mixed":
@@ -51,13 +58,19 @@ def _choose(title: str, kind: str, rng: random.Random) -> list[int] | None:
     return rng.sample(converted, min(len(converted), rng.randint(2, 3)))
 
 
-def leaky_titles(n: int, rng: random.Random, kind: str = "converted") -> list[tuple[str, str]]:
-    """(garbled, expected) pairs: 2-3 words, traditional script, characters annotated
-    with their reading (tone marks or numbers) as :func:`_choose` picks them."""
+def leaky_titles(
+    n: int, rng: random.Random, kind: str = "converted", script: str = "traditional"
+) -> list[tuple[str, str]]:
+    """(garbled, expected) pairs: 2-3 words, in Traditional script (the rewriter's
+    output) or Simplified (the same leak converted back, or a Simplified tool's),
+    characters annotated with their reading (tone marks or numbers) as :func:`_choose`
+    picks them."""
     words = sorted(w for w in phrases_dict if 2 <= len(w) <= 4)
     out: list[tuple[str, str]] = []
     while len(out) < n:
-        title = convert("".join(rng.sample(words, rng.randint(2, 3))), "s2t")
+        title = "".join(rng.sample(words, rng.randint(2, 3)))
+        if script == "traditional":
+            title = convert(title, "s2t")
         picked = _choose(title, kind, rng)
         if picked is None:
             continue
@@ -104,28 +117,33 @@ def _syllables(ch: str) -> set[str]:
     return {r.rstrip("12345") for r in pinyin(ch, style=Style.TONE3, heteronym=True)[0]}
 
 
-def deliberate_glosses(n: int, rng: random.Random) -> list[str]:
-    """Clean text with deliberate ruby: half of them 1-2 characters that are read as
-    more than one syllable, glossed with their reading in the phrase (``銀行(háng)``),
-    in a two- or three-word title in either script; half learner ruby (every character
-    of one phrase glossed)."""
+def deliberate_glosses(n: int, rng: random.Random, kind: str) -> list[str]:
+    """Clean text with deliberate ruby, in either script (alternating), glossed with each
+    character's reading in its phrase.  ``kind``: ``phrase`` - every character of the
+    first word of a two- or three-word title (learner ruby); ``polyphonic`` - 1-2
+    characters read as more than one syllable (``銀行(háng)``); ``sentence`` - every
+    character of a two-clause sentence (``你(nǐ)好(hǎo)，我(wǒ)是(shì)…``), as a reader
+    for learners prints it."""
     words = sorted(w for w in phrases_dict if 2 <= len(w) <= 4)
     out: list[str] = []
     while len(out) < n:
         chosen = rng.sample(words, rng.randint(2, 3))
+        if kind == "sentence":
+            chosen[1:1] = ["，"]
         readings = [r[0] for w in chosen for r in pinyin(w, style=Style.TONE)]
         title = "".join(chosen)
         if len(out) % 2:
             title = convert(title, "s2t")
         if len(title) != len(readings):
             continue
-        if len(out) % 4 < 2:
-            span = range(len(chosen[0]))
+        if kind == "phrase":
+            span: list[int] = list(range(len(chosen[0])))
+        elif kind == "sentence":
+            span = [i for i, ch in enumerate(title) if ch != "，"]
         else:
             ambiguous = [i for i, ch in enumerate(title) if len(_syllables(ch)) > 1]
             if not ambiguous:
                 continue
-            span = range(len(title))
             span = sorted(rng.sample(ambiguous, min(len(ambiguous), rng.randint(1, 2))))
         pieces = []
         for i, ch in enumerate(title):
@@ -146,14 +164,24 @@ def main() -> None:
     misses: dict[str, list[str]] = {}
     print(f"| set (seed {args.seed}) | texts | repaired / changed |")
     print("|---|--:|--:|")
-    for kind in ("converted", "mixed", "one"):
-        leaky = leaky_titles(args.n, rng, kind)
+    for script, kind in (
+        ("traditional", "converted"),
+        ("traditional", "mixed"),
+        ("traditional", "one"),
+        ("simplified", "converted"),
+        ("simplified", "mixed"),
+        ("simplified", "any"),
+    ):
+        leaky = leaky_titles(args.n, rng, kind, script)
         missed = [garbled for garbled, expected in leaky if fix_ruby(garbled) != expected]
-        print(f"| leaky, {kind}: repaired | {len(leaky)} | {len(leaky) - len(missed)} |")
-        misses[kind] = missed
+        name = f"leaky, {script}, {kind}"
+        print(f"| {name}: repaired | {len(leaky)} | {len(leaky) - len(missed)} |")
+        misses[name] = missed
     for name, texts in (
         ("clean titles", clean_titles(args.n, rng)),
-        ("deliberate glosses", deliberate_glosses(args.n, rng)),
+        ("deliberate glosses, phrase", deliberate_glosses(args.n, rng, "phrase")),
+        ("deliberate glosses, polyphonic", deliberate_glosses(args.n, rng, "polyphonic")),
+        ("deliberate glosses, sentence", deliberate_glosses(args.n, rng, "sentence")),
     ):
         changed = [t for t in texts if fix_ruby(t) != t]
         print(f"| {name}: changed | {len(texts)} | {len(changed)} |")

@@ -38,6 +38,8 @@ FENCE = re.compile(
     re.M | re.S,
 )
 LITERAL_START = (*"'\"([{-0123456789", "True", "False", "None")
+SHOWN_REPR = re.compile(r"[A-Z]\w*\(.*\)")
+"""A result comment that is an object's repr: a class name and its arguments."""
 
 
 @dataclass
@@ -65,7 +67,12 @@ def _run_block(block: Block, where: str, namespace: dict[str, object]) -> int:
         line = lines[statement.end_lineno - 1]
         comment = line.partition("  # ")[2].strip()
         label = f"{where}:{block.line + statement.lineno}: {lines[statement.lineno - 1]}"
-        if isinstance(statement, ast.Expr) and comment.startswith(LITERAL_START):
+        if isinstance(statement, ast.Expr) and SHOWN_REPR.fullmatch(comment):
+            # An object shown by its repr (``MinHashParams(num_perm=128, ...)``).
+            value = eval(compile(ast.Expression(statement.value), where, "eval"), namespace)
+            assert repr(value) == comment, f"{label}\n  got:      {value!r}\n  shown:    {comment}"
+            checked += 1
+        elif isinstance(statement, ast.Expr) and comment.startswith(LITERAL_START):
             try:
                 expected = ast.literal_eval(comment)
             except (ValueError, SyntaxError) as exc:

@@ -27,7 +27,7 @@ from zhnorm.repair import (
 )
 
 from .conftest import SHARED_DATA as DATA
-from .conftest import run_fresh_python
+from .conftest import needs_shared_data, run_fresh_python
 from .repair_cases import cases
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
@@ -383,3 +383,99 @@ def test_first_fix_in_a_process_loads_nothing_heavy(text: str) -> None:
     neither imports pypinyin, jieba or the process pool nor loads the language model:
     what a gate needs is loaded when a gate needs it."""
     assert run_fresh_python(_FIRST_CALL, text).split() == []
+
+
+# --- "no evidence here": the pre-filters the incremental rounds ask -------------------
+
+
+def test_mojibake_evidence_reach_covers_the_trigger() -> None:
+    """The pipeline asks the mojibake pre-filter about an edited span and this many
+    characters around it: no trigger hit may be longer (with its look-behind)."""
+    import re._parser as parser  # the width of a compiled pattern
+
+    from zhnorm.repair import fix as fix_module
+    from zhnorm.repair.mojibake.prefilter import trigger
+
+    widest = parser.parse(trigger().pattern).getwidth()[1]
+    assert widest + 1 <= fix_module._MOJIBAKE_REACH
+
+
+_EVIDENCE_PIECES = st.sampled_from(
+    [
+        "中",
+        "文",
+        "網",
+        "(",
+        "（",
+        "xiàn",
+        "(xiàn)",
+        "a",
+        "Ã",
+        "©",
+        "\u200b",
+        "&",
+        "nbsp;",
+        "鍙戝",
+        "竷",
+        "\n\n",
+        " ",
+        "\ufffd",
+        "〇",
+        "ǎ",
+        "4",
+        ")",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_EVIDENCE_PIECES, max_size=16).map("".join), st.integers(0, 40), st.integers(0, 40))
+def test_no_evidence_means_no_edit_and_spans_are_local(text: str, a: int, b: int) -> None:
+    """Where a fixer's evidence test says no, it finds no edit; and evidence in the whole
+    text lies in some window: asking two halves around any cut finds it too."""
+    from zhnorm.repair import fix as fix_module
+
+    options = FixConfig()
+    finders = {name: find for name, _on, find, _fix in fix_module._REGISTRY}
+    cut_lo, cut_hi = sorted((min(a, len(text)), min(b, len(text))))
+    for name, evidence in fix_module._EVIDENCE.items():
+        whole = evidence(text, 0, len(text))
+        if not whole:
+            assert finders[name](text, options) == []
+        parts = (
+            evidence(text, 0, cut_lo),
+            evidence(text, cut_lo, cut_hi),
+            evidence(text, cut_hi, len(text)),
+        )
+        assert any(parts) == whole
+
+
+def test_incremental_rounds_equal_full_rounds_on_damaged_spots() -> None:
+    """The corpora with a few damaged spots (as bench_fix.py makes them): the evidence
+    shortcut gives the same text and plan as running every fixer in every round."""
+    import random
+
+    from zhnorm.repair.fix import _run
+    from zhnorm.repair.readings import char_readings
+
+    texts = [json.loads(line)["text"] for line in needs_shared_data(THUCNEWS).open()][:150]
+    texts += [json.loads(line)["text"] for line in DRCD.open()][:150]
+
+    def damaged(doc: str, rng: random.Random) -> str:
+        for _ in range(rng.randint(1, 3)):
+            han = [i for i, ch in enumerate(doc) if "\u4e00" <= ch <= "\u9fff"]
+            if not han:
+                break
+            at = rng.choice(han) + 1
+            marked = char_readings(doc[at - 1])[0]
+            spot = rng.choice(["\u200b", "&nbsp;", "\n\n", f"({marked[0]})" if marked else ""])
+            doc = doc[:at] + spot + doc[at:]
+        return doc
+
+    options = FixConfig()
+    for k, doc in enumerate(texts):
+        spotted = damaged(doc, random.Random(k))
+        for explain in (True, False):
+            assert _run(spotted, options, explain=explain) == _run(
+                spotted, options, explain=explain, incremental=False
+            )

@@ -43,3 +43,16 @@ def test_readme_is_an_index_page() -> None:
     assert len(relative) >= 10
     for link in relative:
         assert (REPO / link).is_file(), f"README links to {link}, which does not exist"
+
+
+def test_shown_reprs_are_compared() -> None:
+    """A result shown as an object's repr (``MinHashParams(num_perm=128, ...)``) is
+    compared too, not run and forgotten."""
+    right = Block("python", "", "import fractions\nfractions.Fraction(1, 2)  # Fraction(1, 2)\n", 1)
+    assert _run_block(right, "probe.md", {}) == 1
+    wrong = Block("python", "", "import fractions\nfractions.Fraction(1, 2)  # Fraction(1, 3)\n", 1)
+    try:
+        _run_block(wrong, "probe.md", {})
+    except AssertionError:
+        return
+    raise AssertionError("a wrong repr was not caught")

@@ -365,7 +365,10 @@ def test_the_model_s_evidence_is_in_the_edit() -> None:
         "張(zhang)老師講課",
         "你(nǐ)好(hǎo)",
         "網(xiàn)站建設(shè)",  # xiàn is not a reading of 網
-        "网(wǎng)站建设(shè)",  # no Traditional-only character: not the rewriter's leak
+        "网(wǎng)",  # one annotation on a Simplified character: a gloss
+        "行(háng)业和长(zhǎng)辈",  # both read as more than one syllable: a textbook's glosses
+        "你(nǐ)好(hǎo)，我(wǒ)是(shì)学(xué)生(sheng)。",  # a sentence glossed for a learner
+        "经(jīng)济(jì)发展很快",  # a whole word glossed for a learner
         "網(wǎng)",  # one annotation that cuts no word
         "網(wǎng)，站",
         "長(zhǎng)輩",  # 長 has two syllables: a gloss tells them apart
@@ -379,6 +382,23 @@ def test_the_model_s_evidence_is_in_the_edit() -> None:
 def test_short_title_clean_or_not_enough_evidence(text: str) -> None:
     assert fix_ruby(text) == text
     assert find_ruby(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("网(wǎng)站建设(shè)", "网站建设"),  # the README's leak, converted back to Simplified
+        ("网(wang3)站建设(she4)，产(chǎn)品发布", "网站建设，产品发布"),
+        ("拆迁(qiān)户(hù)安置", "拆迁户安置"),  # a run that starts inside a word
+        ("通知：明(míng)天放(fàng)假", "通知：明天放假"),  # common characters, not a clause
+    ],
+)
+def test_short_simplified_leak_is_repaired(text: str, expected: str) -> None:
+    """Issue 17 point 5: two or more annotations whose readings match are repaired in
+    Simplified text too, unless the evidence says gloss (see the kept cases above)."""
+    assert fix_ruby(text) == expected
+    assert {e.detail["gate"] for e in find_ruby(text)} == {"model"}
+    assert fix_ruby(expected) == expected
 
 
 _PIECES = st.sampled_from(
@@ -422,15 +442,72 @@ _GROUPS = st.sampled_from(
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.one_of(_PIECES, _GROUPS), max_size=14).map("".join))
 @example("網(wǎng)站建設(shè)")  # two toned annotations on traditional-only characters: removed
-@example("网(wǎng)站建设(shè)")  # none on a traditional-only character: kept
-def test_no_converted_character_no_leak(text: str) -> None:
-    """Whatever the model says, the gate needs a toned annotation on a traditional-only
-    character: the rewriter leaks readings of what it converted."""
+@example("网(wǎng)站建设(shè)")  # two on Simplified characters nobody glosses: removed
+@example("网(wǎng)")  # one on a Simplified character: kept
+def test_simplified_leak_needs_two_and_an_uninformative_character(text: str) -> None:
+    """Without a toned annotation on a Traditional-only character, the gate needs two toned
+    annotations, one of them on a character a gloss would not help with (a common
+    character read one way); a single gloss stays whatever the model says."""
     groups, toned = ruby._scan(text, allow_mangled=True)
+    removed, gate = ruby._removed(text, False)
     if not any(t.traditional for t in toned):
-        assert ruby._removed(text, False) == ([], "")
+        if len(toned) < 2:
+            assert (removed, gate) == ([], "")
+        elif removed:
+            assert gate == "model"
+            assert any(ruby._uninformative(text, t) for t in toned)
     elif ruby._structural_gate(toned):
         assert ruby._removed(text, False) == (groups, "counts")
     fixed = fix_ruby(text)
     assert fix_ruby(fixed) == fixed  # the model's verdicts are idempotent too
     assert apply_edits(text, find_ruby(text)) == fixed
+
+
+def _fixed_by_scan(text: str, aggressive: bool = False) -> str:
+    """fix_ruby's definition: the groups :func:`ruby._scan` and the gate remove."""
+    return apply_edits(text, find_ruby(text, aggressive=aggressive))
+
+
+_SPLIT_PIECES = st.sampled_from(
+    [
+        "現",
+        "代",
+        "們",
+        "的",
+        "網",
+        "站",
+        "建",
+        "設",
+        "设",
+        "网",
+        "行",
+        "長",
+        "輩^",
+        "斑M",
+        "?",
+        "。",
+        "，",
+        " ",
+        "\u3000",
+        "a",
+        "\x00",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(_SPLIT_PIECES, _GROUPS), max_size=24).map("".join), st.booleans())
+@example("網(wǎng)站建設(shè)產(chǎn)品", False)
+@example("現 (xiàn)代(dài)(dài)輩^(qū)", False)
+def test_split_view_decides_as_the_scan(text: str, aggressive: bool) -> None:
+    """fix_ruby's fast path (one re.split, table lookups) gives the scan's result."""
+    assert fix_ruby(text, aggressive=aggressive) == _fixed_by_scan(text, aggressive)
+
+
+def test_split_view_on_real_leaks() -> None:
+    texts = [_read(SEED_001)]
+    path = DATA / "pinyin-paren-garble" / "examples.jsonl"
+    if path.exists():
+        texts += [json.loads(line)["text"] for line in path.read_text("utf-8").splitlines()]
+    for text in texts:
+        assert fix_ruby(text) == _fixed_by_scan(text)

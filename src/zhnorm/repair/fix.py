@@ -28,7 +28,10 @@ Order (:data:`FIXER_ORDER`) matters:
 Idempotence: a fixer's output can expose new work (``&&#110;bsp;`` decodes to
 ``&nbsp;``; a join makes a longer line for the next layout decision), so the pipeline
 is re-run while it changes the text, at most :data:`MAX_ROUNDS` times.  Clean text costs
-one round: every fixer has a compiled pre-filter and returns ``[]`` without work.
+one round: every fixer has a compiled pre-filter and returns ``[]`` without work.  A
+fixer whose pre-filter found nothing (:data:`_EVIDENCE`: "no evidence here") is asked
+again only about the spans edited since, so a document with a few repaired spots costs
+one pass plus a look at each spot, not a second full round.
 
 Defaults: every *repair* is on; every style fold is off.  ``layout`` is on because its
 policy (:mod:`zhnorm.repair.layout`) only joins a line that stops mid-sentence to a
@@ -43,12 +46,13 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..options import resolve
-from .clutter import find_clutter, scan_clutter
+from .clutter import find_clutter, has_clutter_evidence, scan_clutter
 from .layout import LayoutNote, find_layout, layout_notes
 from .style import PunctuationProfile, find_style
 from .types import Edit, apply_edits, edit_span
@@ -227,6 +231,29 @@ def _byteshift(text: str, options: FixOptions) -> list[Edit]:
     return find(text)
 
 
+def _mojibake_evidence(text: str, start: int, end: int) -> bool:
+    """Does the mojibake pre-filter find anything around ``text[start:end]``: a hit of its
+    trigger regex, or a GBK<->Big5 rare-character span?  Every mojibake edit overlaps one
+    (:mod:`zhnorm.repair.mojibake.prefilter`), so where neither is, it finds nothing."""
+    trigger: Callable[[], re.Pattern[str]] = _lazy("mojibake.prefilter", "trigger")
+    rare_spans: Callable[[str], list[tuple[int, int]]] = _lazy("mojibake.prefilter", "rare_spans")
+    lo = max(0, start - _MOJIBAKE_REACH)
+    hi = min(len(text), end + _MOJIBAKE_REACH)
+    if trigger().search(text, lo, hi) is not None:
+        return True
+    return bool(rare_spans(text if (lo, hi) == (0, len(text)) else text[lo:hi]))
+
+
+_MOJIBAKE_REACH = 8
+"""Characters a mojibake pre-filter hit reaches (a trigger hit is at most 6 with the
+character its look-behind reads, a rare span 5; ``tests/test_fix.py`` checks it)."""
+
+
+def _ruby_evidence(text: str, start: int, end: int) -> bool:
+    check: Callable[[str, int, int], bool] = _lazy("ruby", "has_ruby_evidence")
+    return check(text, start, end)
+
+
 def _ruby(text: str, options: FixOptions) -> list[Edit]:
     find: Callable[..., list[Edit]] = _lazy("ruby", "find_ruby")
     return find(text, aggressive=options.ruby_aggressive)
@@ -287,6 +314,20 @@ _REGISTRY: tuple[tuple[str, _Enabled, _Finder, _Fixer | None], ...] = (
 # makes (then :func:`_run` does not run them on their own output), keyed by the finder.
 _SCANNERS: dict[_Finder, _Scanner] = {_clutter: _clutter_scan}
 
+_Evidence = Callable[[str, int, int], bool]
+
+# Fixers that can say "no evidence here" (their pre-filter finds nothing that overlaps
+# ``text[start:end]``, so they would find no edit), keyed by name: :func:`_run` asks it
+# before running the fixer, and after a later fixer's edit only of the edited spans.
+_EVIDENCE: dict[str, _Evidence] = {
+    "clutter": has_clutter_evidence,
+    "mojibake": _mojibake_evidence,
+    "ruby": _ruby_evidence,
+}
+
+_MAX_SPANS = 4
+"""Edited spans kept apart per fixer; more are merged into one (their hull)."""
+
 #: Fixer names in the order they run.
 FIXER_ORDER: tuple[str, ...] = tuple(entry[0] for entry in _REGISTRY)
 
@@ -295,6 +336,57 @@ def _check_text(text: object) -> str:
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, not {type(text).__name__}")
     return text
+
+
+def _common_ends(old: str, new: str) -> tuple[int, int]:
+    """Lengths of the longest common prefix and suffix of ``old`` and ``new`` (not
+    overlapping in the shorter one), by bisection on slices compared at C speed."""
+    shorter = min(len(old), len(new))
+    lo, hi = 0, shorter
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if old[:mid] == new[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    prefix = lo
+    lo, hi = 0, shorter - prefix
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if old[len(old) - mid :] == new[len(new) - mid :]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return prefix, lo
+
+
+def _changed(old: str, new: str, edits: tuple[Edit, ...] | None) -> tuple[int, int, int]:
+    """``old[a:b]`` became ``new[a:b + delta]``, everything else is the same: (a, b, delta),
+    from the edits when known, else by comparing the two texts."""
+    delta = len(new) - len(old)
+    if edits:
+        return edits[0].start, edits[-1].end, delta
+    prefix, suffix = _common_ends(old, new)
+    return prefix, len(old) - suffix, delta
+
+
+def _moved(spans: list[tuple[int, int]], a: int, b: int, delta: int) -> list[tuple[int, int]]:
+    """``spans`` (offsets into the old text) after ``old[a:b]`` became ``new[a:b+delta]``,
+    plus that changed span: a span the change touches is merged with it."""
+    merged_lo, merged_hi = a, b + delta
+    out: list[tuple[int, int]] = []
+    for lo, hi in spans:
+        if hi < a:
+            out.append((lo, hi))
+        elif lo > b:
+            out.append((lo + delta, hi + delta))
+        else:
+            merged_lo = min(merged_lo, lo)
+            merged_hi = max(merged_hi, hi + delta if hi >= b else merged_hi)
+    out.append((merged_lo, merged_hi))
+    if len(out) > _MAX_SPANS:
+        out = [(min(lo for lo, _ in out), max(hi for _, hi in out))]
+    return out
 
 
 def _run(
@@ -308,40 +400,65 @@ def _run(
     left unchanged: fixers are pure functions of their input, so running it again could
     only leave it unchanged again.  A fixer in :data:`_SCANNERS` also vouches for its
     own output when it can (``clutter``: no trigger character left), so it is not run
-    on it.  Text, steps and number of rounds are those of
-    running every fixer in every round (``incremental=False``, the definition), but a
-    document with one repaired spot costs one round plus the fixers that have not yet
-    seen the repaired text, instead of two full rounds.
+    on it.  A fixer in :data:`_EVIDENCE` is asked first whether the text holds anything
+    it could act on; once it has said no, only the spans edited since (by any fixer) are
+    asked again, so a repaired spot costs the earlier fixers a look at that spot, not a
+    second pass over the text.  Text, steps and number of rounds are those of running
+    every fixer in every round (``incremental=False``, the definition).
     """
     steps: list[Step] = []
     active = [
-        (name, find, None if explain else fix)
+        (name, find, None if explain else fix, _EVIDENCE.get(name) if incremental else None)
         for name, enabled, find, fix in _REGISTRY
         if enabled(options)
     ]
     settled: list[str | None] = [None] * len(active)  # the last text each left unchanged
+    # Per fixer with evidence: the spans edited since it last found no evidence in the
+    # text (None: it has not, or it has seen evidence since).
+    quiet_but: list[list[tuple[int, int]] | None] = [None] * len(active)
     for _ in range(MAX_ROUNDS):
         changed = False
-        for k, (name, find, fix) in enumerate(active):
+        for k, (name, find, fix, evidence) in enumerate(active):
             if incremental and settled[k] is not None and settled[k] == text:
                 continue
+            scan = _SCANNERS.get(find) if incremental and fix is None else None
+            if evidence is not None:
+                spans = quiet_but[k]
+                if spans is not None:
+                    found = any(evidence(text, lo, hi) for lo, hi in spans)
+                else:
+                    # A scanner says it at no extra cost: no edit and nothing left to do.
+                    found = scan is not None or evidence(text, 0, len(text))
+                if not found:
+                    settled[k] = text
+                    quiet_but[k] = []
+                    continue
+                quiet_but[k] = None
             done = False  # the fixer says it would leave ``result`` unchanged
+            ordered: tuple[Edit, ...] | None = None
             if fix is not None:
                 result = fix(text, options)
             else:
-                scan = _SCANNERS.get(find) if incremental else None
                 if scan is None:
                     edits = find(text, options)
                 else:
                     edits, done = scan(text, options)
                 if not edits:
                     settled[k] = text
+                    if done and evidence is not None:
+                        quiet_but[k] = []
                     continue
                 ordered = tuple(sorted(edits, key=edit_span))
                 result = apply_edits(text, ordered)
                 if explain and result != text:
                     steps.append(Step(name, ordered))
             if result != text:
+                if incremental:
+                    a, b, delta = _changed(text, result, ordered)
+                    for j, spans in enumerate(quiet_but):
+                        if spans is not None:
+                            quiet_but[j] = _moved(spans, a, b, delta)
+                    quiet_but[k] = [] if done and evidence is not None else None
                 text = result
                 changed = True
                 settled[k] = text if done else None

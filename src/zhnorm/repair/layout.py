@@ -86,7 +86,8 @@ _BREAK = re.compile(r"\n[^\S\n]*\n")
 _A_TAIL = LazyPattern(f"[{HAN_CLASS}，、；,;]")  # matched against A's last character
 _B_HEAD = LazyPattern(f"[{HAN_CLASS}]")
 _PUNCT = re.compile(r"[，、；：。！？,;:!?…]")
-_FINAL = re.compile(r"[。！？!?…]")
+_FINAL_MARKS = "。！？!?…"
+_FINAL = re.compile(f"[{_FINAL_MARKS}]")
 _CLAUSE = re.compile(r"[，、；,;]")
 _NUM = "一二三四五六七八九十百零〇两"
 _HEADING = LazyPattern(
@@ -215,7 +216,12 @@ def _credit_tail(line: str) -> int:
     """Where a credit closing ``line`` after a space or a punctuation mark starts ("图为…
     现场。 新华社记者 张三 摄", "…，攝影：王小明"), or -1."""
     body = line.rstrip()
-    starts = [sep.end() for sep in _CREDIT_SEP.finditer(body, max(0, len(body) - _CREDIT_MAX - 1))]
+    # A tail holding sentence-final punctuation is no credit, nor is any longer one (it
+    # holds the same mark): only separator runs from the last such mark on (a mark is a
+    # separator itself) can end where one starts.
+    window = max(0, len(body) - _CREDIT_MAX - 1)
+    final = max([body.rfind(mark, window) for mark in _FINAL_MARKS])
+    starts = [sep.end() for sep in _CREDIT_SEP.finditer(body, max(window, final))]
     if not starts:
         return -1
     # Every tail is a suffix of the first one, and a credit word found inside a tail is
