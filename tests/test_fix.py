@@ -393,11 +393,10 @@ def test_mojibake_evidence_reach_covers_the_trigger() -> None:
     characters around it: no trigger hit may be longer (with its look-behind)."""
     import re._parser as parser  # the width of a compiled pattern
 
-    from zhnorm.repair import fix as fix_module
-    from zhnorm.repair.mojibake.prefilter import trigger
+    from zhnorm.repair.mojibake.prefilter import EVIDENCE_REACH, trigger
 
     widest = parser.parse(trigger().pattern).getwidth()[1]
-    assert widest + 1 <= fix_module._MOJIBAKE_REACH
+    assert widest + 1 <= EVIDENCE_REACH
 
 
 _EVIDENCE_PIECES = st.sampled_from(

@@ -353,12 +353,17 @@ def test_incremental_rounds_skip_fixers_that_saw_the_text(
     monkeypatch.setattr(fix_module, "_SCANNERS", scanners)
     # mojibake and ruby say "no evidence here" before they run (_EVIDENCE; clutter's scan
     # says it as it runs), so only the fixers with work, clutter and those without an
-    # evidence test are called.
-    assert fix_text("今天\u200b天气很好，我们去公园散步。") == "今天天气很好，我们去公园散步。"
+    # evidence test are called.  (A text of up to 24 characters is evidence for mojibake
+    # by itself: it may be garbled whole, with no pre-filter hit.)
+    walk = "我们去公园散步，晚上回家吃饭，然后一起看书。"
+    assert fix_text("今天\u200b天气很好，" + walk) == "今天天气很好，" + walk
     assert calls == ["clutter", "byteshift", "layout"]
     calls.clear()
-    assert fix_text("今天天气&&#110;bsp;很好。") == "今天天气\xa0很好。"
+    assert fix_text("今天天气&&#110;bsp;很好。" + walk) == "今天天气\xa0很好。" + walk
     assert calls == ["clutter", "byteshift", "layout"] * 2  # the second clutter changes it too
+    calls.clear()
+    assert fix_text("今天天气很好。") == "今天天气很好。"
+    assert calls == ["clutter", "mojibake", "byteshift", "layout"]
     calls.clear()
     broken = "记者从市发改委获悉。\n张建华指出，通州要争当全市高\n\n质量发展排头兵，关键靠项目。"
     assert fix_text(broken) == broken.replace("高\n\n质", "高质")

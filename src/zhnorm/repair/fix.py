@@ -46,7 +46,6 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import json
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -232,21 +231,8 @@ def _byteshift(text: str, options: FixOptions) -> list[Edit]:
 
 
 def _mojibake_evidence(text: str, start: int, end: int) -> bool:
-    """Does the mojibake pre-filter find anything around ``text[start:end]``: a hit of its
-    trigger regex, or a GBK<->Big5 rare-character span?  Every mojibake edit overlaps one
-    (:mod:`zhnorm.repair.mojibake.prefilter`), so where neither is, it finds nothing."""
-    trigger: Callable[[], re.Pattern[str]] = _lazy("mojibake.prefilter", "trigger")
-    rare_spans: Callable[[str], list[tuple[int, int]]] = _lazy("mojibake.prefilter", "rare_spans")
-    lo = max(0, start - _MOJIBAKE_REACH)
-    hi = min(len(text), end + _MOJIBAKE_REACH)
-    if trigger().search(text, lo, hi) is not None:
-        return True
-    return bool(rare_spans(text if (lo, hi) == (0, len(text)) else text[lo:hi]))
-
-
-_MOJIBAKE_REACH = 8
-"""Characters a mojibake pre-filter hit reaches (a trigger hit is at most 6 with the
-character its look-behind reads, a rare span 5; ``tests/test_fix.py`` checks it)."""
+    check: Callable[[str, int, int], bool] = _lazy("mojibake.prefilter", "has_evidence")
+    return check(text, start, end)
 
 
 def _ruby_evidence(text: str, start: int, end: int) -> bool:

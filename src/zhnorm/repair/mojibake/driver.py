@@ -40,9 +40,9 @@ from .dbcs_whole_run import whole_dbcs_runs
 from .gates import acceptable, dbcs_acceptable, reads_as_words
 from .gbk_read_as_big5 import SHIFT_PAIRS, shift_spans, worth_searching
 from .lattice import DBCS_COMBOS, four_byte_marks, lattice_edits
-from .prefilter import hit_is_text, hit_ok, rare_spans, trigger
+from .prefilter import SHORT_MAX, hit_is_text, hit_ok, rare_spans, trigger
 from .roundtrip import roundtrip_spans
-from .short_text import SHORT_MAX, short_lossy_edit, short_single_byte_edit, short_text_edit
+from .short_text import short_lossy_edit, short_single_byte_edit, short_text_edit
 
 _SPACE = frozenset(" \t\n\r\f\v\u3000")
 _KUNKUN = re.compile("(?:锟斤拷)+")

@@ -89,6 +89,30 @@ def _byte_chars(codec: str, byte_values: Iterable[int]) -> list[int]:
     return cps
 
 
+SHORT_MAX = 12
+"""Longest text (stripped) the short-text readers (:mod:`.short_text`) read whole; a text
+of up to twice this is tried whole, without a pre-filter hit (longer ones have hits to
+go by)."""
+
+EVIDENCE_REACH = 8
+"""Characters a pre-filter hit reaches beyond an edited span (a trigger hit is at most 6
+with the character its look-behind reads, a rare span 5; ``tests/test_fix.py`` checks it)."""
+
+
+def has_evidence(text: str, start: int = 0, end: int | None = None) -> bool:
+    """Could :func:`~zhnorm.repair.mojibake.find_mojibake` edit anything overlapping
+    ``text[start:end]``?  Only where its trigger regex or a GBK<->Big5 rare-character span
+    hits within :data:`EVIDENCE_REACH`, or anywhere in a non-ASCII text short enough to be
+    read whole: every edit it makes is one of those."""
+    if len(text) <= 2 * SHORT_MAX and not text.isascii():
+        return True
+    end = len(text) if end is None else end
+    lo, hi = max(0, start - EVIDENCE_REACH), min(len(text), end + EVIDENCE_REACH)
+    if trigger().search(text, lo, hi) is not None:
+        return True
+    return bool(rare_spans(text if (lo, hi) == (0, len(text)) else text[lo:hi]))
+
+
 @lru_cache(maxsize=1)
 def trigger() -> re.Pattern[str]:
     """The pre-filter regex (see the module docstring), built once per process."""

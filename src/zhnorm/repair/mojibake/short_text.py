@@ -33,9 +33,8 @@ from .dbcs_in_step import reread
 from .lattice import COMBOS, DBCS_COMBOS, ODD, Stretch, odd_mark
 from .lattice import edit_of_stretch as lattice_edit
 from .lattice import reread as lattice_reread
+from .prefilter import SHORT_MAX
 
-SHORT_MAX = 12
-"""Longest text (stripped) read here; longer ones have pre-filter hits to go by."""
 SHORT_GAIN = 3.5
 """Log-probability per character the reading must gain over the text as it stands."""
 SHORT_MEAN = -8.0
