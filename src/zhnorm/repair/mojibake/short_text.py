@@ -80,12 +80,14 @@ def short_text_edit(text: str) -> Edit | None:
     if best is None:
         return None
     gain, writer, reader, reading = best
-    detail: dict[str, object] = {
-        "encoded_as": writer,
-        "decoded_as": reader,
-        "gain": round(gain, 2),
-        "whole_text": True,
-    }
+    return _whole_text_edit(start, core, reading, writer, reader, gain=round(gain, 2))
+
+
+def _whole_text_edit(
+    start: int, core: str, reading: str, writer: str, reader: str, **score: float
+) -> Edit:
+    """The edit replacing all of ``core`` (at ``start``) by its ``reading``."""
+    detail = {"encoded_as": writer, "decoded_as": reader, **score, "whole_text": True}
     return Edit(start, start + len(core), core, reading, "codec mojibake", False, detail)
 
 
@@ -125,13 +127,7 @@ def short_single_byte_edit(text: str) -> Edit | None:
     if best is None:
         return None
     score, writer, reader, reading = best
-    detail: dict[str, object] = {
-        "encoded_as": writer,
-        "decoded_as": reader,
-        "mean": round(score, 2),
-        "whole_text": True,
-    }
-    return Edit(start, start + len(core), core, reading, "codec mojibake", False, detail)
+    return _whole_text_edit(start, core, reading, writer, reader, mean=round(score, 2))
 
 
 def _plain_big5(text: str) -> bool:
