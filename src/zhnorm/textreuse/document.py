@@ -136,6 +136,37 @@ def doc_key(
     return DocKey(text, repaired, key.key, ks, ke, rs, re_, krs, dropped)
 
 
+def packed(key: DocKey) -> tuple[Any, ...]:
+    """``key`` without its raw text, to send back from a worker process: the reader
+    already holds the raw text (:func:`unpacked` puts it back, so it is kept once), and
+    a repaired text or map that is the raw text or the identity is sent as None."""
+    same = key.repaired is key.raw or key.repaired == key.raw
+    identity = same and _is_identity(key.rep_starts, key.rep_ends, len(key.raw))
+    return (
+        None if same else key.repaired,
+        key.key,
+        key.key_starts,
+        key.key_ends,
+        None if identity else key.rep_starts,
+        None if identity else key.rep_ends,
+        key.key_rep_starts,
+        key.dropped,
+    )
+
+
+def unpacked(raw: str, state: tuple[Any, ...]) -> DocKey:
+    """The :class:`DocKey` that :func:`packed` sent, with ``raw`` its raw text."""
+    repaired, key, ks, ke, rs, re_, krs, dropped = state
+    if rs is None:
+        rs, re_ = _identity(len(raw))
+    return DocKey(raw, raw if repaired is None else repaired, key, ks, ke, rs, re_, krs, dropped)
+
+
+def _is_identity(starts: IntArray, ends: IntArray, n: int) -> bool:
+    same, next_ = _identity(n)
+    return len(starts) == n and bool(np.array_equal(starts, same) and np.array_equal(ends, next_))
+
+
 Documents = Union[str, Mapping[str, str], Iterable[str], Iterable[tuple[str, str]]]  # noqa: UP007
 
 

@@ -9,8 +9,10 @@ rejects with their reason; atomic outputs; ``in = out + rejected``).
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -33,8 +35,9 @@ from ..io import (
 from ..io.dates import DateError, parse_date
 from ..key import KeyOptions
 from ..options import resolve
+from ..workers import imap_ordered, process_pool
 from .corpus import ReuseOptions, ReuseResult, reuse, reuse_keys
-from .document import DocKey, doc_key
+from .document import DocKey, doc_key, packed, unpacked
 from .passages import DocMeta, passage_row
 from .repeats import (
     RepeatGroup,
@@ -99,6 +102,14 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+KEY_CHUNK = 64
+"""Records a worker process keys per task (:func:`read_documents` with ``workers``)."""
+
+
+def _key_texts(keyer: Callable[[str], DocKey], texts: list[str]) -> list[tuple[Any, ...]]:
+    return [packed(keyer(text)) for text in texts]
+
+
 def read_documents(
     inputs: Sequence[str],
     *,
@@ -111,11 +122,14 @@ def read_documents(
     quiet: bool = False,
     fields: MetaFields | None = None,
     keyer: Callable[[str], DocKey] = doc_key,
+    workers: int = 1,
 ) -> list[FileDocument]:
     """Every record of ``inputs`` (stdin when there are none; text and JSONL in
     ``encoding``, see :func:`zhnorm.io.iter_records`), keyed by ``keyer``, with what
     ``fields`` reads of it; bad records, records repeating an earlier id and (unless
-    ignored) records with a bad date go to ``rejects``."""
+    ignored) records with a bad date go to ``rejects``.  ``workers > 1`` keys the
+    records on that many processes (``keyer`` must pickle), :data:`KEY_CHUNK` records
+    a task, a few tasks ahead of the reader; the documents are the same, in order."""
     docs: list[FileDocument] = []
     progress = Progress(f"zhnorm {counts.command}", quiet=quiet)
     records = iter_records(
@@ -125,7 +139,8 @@ def read_documents(
         errors=errors,
         encoding=encoding,
     )
-    try:
+
+    def accepted() -> Iterator[tuple[Record, DocMeta]]:
         for item in unique_records(records, id_field):
             counts.read += 1
             progress.update()
@@ -140,7 +155,30 @@ def read_documents(
                 rejects.add(item)
                 counts.rejected += 1
                 continue
-            docs.append(FileDocument(record_id(item, id_field), item, keyer(item.text), meta))
+            yield item, meta
+
+    waiting: deque[list[tuple[Record, DocMeta]]] = deque()  # read, keys not yet back
+
+    def chunks() -> Iterator[list[str]]:
+        chunk: list[tuple[Record, DocMeta]] = []
+        for read in accepted():
+            chunk.append(read)
+            if len(chunk) == KEY_CHUNK:
+                waiting.append(chunk)
+                yield [record.text for record, _ in chunk]
+                chunk = []
+        if chunk:
+            waiting.append(chunk)
+            yield [record.text for record, _ in chunk]
+
+    try:
+        with contextlib.ExitStack() as stack:
+            pool = stack.enter_context(process_pool(workers)) if workers > 1 else None
+            work = functools.partial(_key_texts, keyer)
+            for keys in imap_ordered(work, chunks(), pool, window=4 * max(1, workers)):
+                for (record, meta), state in zip(waiting.popleft(), keys, strict=True):
+                    key = unpacked(record.text, state)
+                    docs.append(FileDocument(record_id(record, id_field), record, key, meta))
     finally:
         progress.close()
     return docs
@@ -191,7 +229,7 @@ def reuse_files(
         docs = read_documents(
             inputs, text_field=text_field, id_field=id_field, errors=errors, rejects=bad,
             encoding=encoding, counts=counts, quiet=quiet, fields=fields,
-            keyer=functools.partial(doc_key, options=key),
+            keyer=functools.partial(doc_key, options=key), workers=workers,
         )  # fmt: skip
         counts.written = len(docs)
         meta = [doc.meta for doc in docs]

@@ -1,0 +1,80 @@
+"""TermCounts.of (numpy, in blocks) against key_terms (the reference, one key at a time):
+the same vocabulary, rows, entry order and frequencies, on keys built to hit every rule
+(ASCII runs, runs starting with an ASCII character, single characters, the character-term
+prefix and NUL inside keys, astral and surrogate characters, lead and max_chars cuts)."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from zhnorm.stories import similarity
+from zhnorm.stories.similarity import StoryOptions, TermCounts, key_terms
+
+
+def reference(
+    keys: list[str], options: StoryOptions
+) -> tuple[dict[str, int], list[int], list[int], list[float]]:
+    vocabulary: dict[str, int] = {}
+    indptr, indices, frequencies = [0], [], []
+    for key in keys:
+        counts = key_terms(key, options)
+        indices += [vocabulary.setdefault(term, len(vocabulary)) for term in counts]
+        frequencies += list(counts.values())
+        indptr.append(len(indices))
+    terms = sorted(vocabulary)
+    rank = {vocabulary[term]: n for n, term in enumerate(terms)}
+    return {t: n for n, t in enumerate(terms)}, indptr, [rank[i] for i in indices], frequencies
+
+
+def assert_same(keys: list[str], options: StoryOptions) -> None:
+    counts = TermCounts.of(keys, options)
+    vocabulary, indptr, indices, frequencies = reference(keys, options)
+    assert list(counts.vocabulary.items()) == list(vocabulary.items())
+    assert counts.indptr.tolist() == indptr
+    assert counts.indices.dtype == np.int32
+    assert counts.indices.tolist() == indices
+    assert counts.frequencies.dtype == np.float64
+    assert counts.frequencies.tolist() == frequencies
+
+
+ALPHABET = [*"中国人民大学台北市长的了", *"abc09xyz", " ", "-", "_", "A", "\x00", "\x01", "\x02", "é",
+            "\U0001f600", "\ud800"]  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_keys_match_key_terms(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(60):
+        keys = [
+            "".join(rng.choice(ALPHABET) for _ in range(rng.randrange(0, 50)))
+            for _ in range(rng.randrange(1, 10))
+        ]
+        options = StoryOptions(
+            lead_chars=rng.choice([0, 3, 10, 120]),
+            max_chars=rng.choice([0, 5, 40]),
+            lead_weight=rng.choice([1.0, 1.3, 2.0]),
+        )
+        assert_same(keys, options)
+
+
+def test_blocks_number_terms_across_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(similarity, "ROW_BLOCK", 3)
+    keys = [
+        "台风海葵登陆花莲",
+        "股市今日收盘上涨120点",
+        "",
+        "台北市长2017年",
+        "a",
+        "花莲 abc de",
+    ] * 3
+    assert_same(keys, StoryOptions())
+
+
+def test_empty_keys() -> None:
+    assert_same([""], StoryOptions())
+    assert_same(["", "", ""], StoryOptions())
+    counts = TermCounts.of([], StoryOptions())
+    assert counts.documents == 0 and counts.vocabulary == {}
