@@ -78,3 +78,40 @@ def test_empty_keys() -> None:
     assert_same(["", "", ""], StoryOptions())
     counts = TermCounts.of([], StoryOptions())
     assert counts.documents == 0 and counts.vocabulary == {}
+
+
+def test_background_probabilities_match_probability() -> None:
+    from zhnorm.stories.background import (
+        ASCII_LONG,
+        ASCII_SHORT,
+        CHAR_PREFIX,
+        UNIFORM,
+        Background,
+        background,
+    )
+
+    table = background()
+    terms = ["记者", "花莲", "是一", "幂住", "1", "2017", "a", "中", "的", " 中国", "-x", "\x00",
+             "", "\ud800中", "\U0001f600", "中\U0001f600", "abc中", CHAR_PREFIX + "中",
+             CHAR_PREFIX + "a", CHAR_PREFIX, CHAR_PREFIX + "中国", "中国人", "é", "éa"]  # fmt: skip
+    counts = {**table.chars}
+
+    def one(term: str) -> float:  # the rule as the module docstring states it, per term
+        if term.startswith(CHAR_PREFIX):
+            count = counts.get(term[1:], 0) + 0.5
+        elif term.isascii():
+            return ASCII_SHORT if len(term) == 1 else ASCII_LONG
+        elif len(term) == 1:
+            count = counts.get(term, 0) + 0.5
+        else:
+            across = table.ends.get(term[0], 0) * table.starts.get(term[-1], 0) / table.words
+            count = table.within.get(term, 0) + across + 0.5
+        x = 200 * count / table.characters
+        return x / (1.0 + x)
+
+    if table is not UNIFORM:
+        assert table.probabilities(terms).tolist() == [one(t) for t in terms]
+    assert [table.probability(t) for t in terms] == table.probabilities(terms).tolist()
+    empty = Background({}, {}, {}, {}, 0, 0, "empty")
+    assert empty.probabilities(terms).tolist() == [empty.uniform] * len(terms)
+    assert table.probabilities([]).tolist() == []

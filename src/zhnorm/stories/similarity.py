@@ -377,13 +377,18 @@ class TermCounts:
             indptr.append(done + np.cumsum(lengths))
             done += int(lengths.sum())
         vocabulary, rank = codes.vocabulary()
-        columns = rank[np.concatenate(ids)] if ids else np.zeros(0, dtype=np.int32)
-        return cls(
-            vocabulary,
-            np.concatenate(indptr),
-            columns.astype(np.int32, copy=False),
-            np.concatenate(frequencies) if frequencies else np.zeros(0, dtype=np.float64),
-        )
+        # Into arrays of the final size, each block let go once copied: the pages of the
+        # final arrays are only touched as they are filled, so memory never holds both.
+        columns = np.empty(done, dtype=np.int32)
+        values = np.empty(done, dtype=np.float64)
+        at = 0
+        for n in range(len(ids)):
+            size = len(ids[n])
+            columns[at : at + size] = rank[ids[n]]
+            values[at : at + size] = frequencies[n]
+            ids[n] = frequencies[n] = np.zeros(0)
+            at += size
+        return cls(vocabulary, np.concatenate(indptr), columns, values)
 
     @property
     def documents(self) -> int:
@@ -394,26 +399,39 @@ class TermCounts:
 
     def background_probability(self) -> FloatArray:
         """Each column's background probability (:mod:`.background`)."""
-        probability = background().probability
-        return np.fromiter(
-            (probability(term) for term in self.vocabulary),
-            dtype=np.float64,
-            count=len(self.vocabulary),
-        )
+        return background().probabilities(list(self.vocabulary))
 
-    def unit_rows(self, weights: FloatArray, options: StoryOptions = DEFAULT) -> Any:
+    def unit_rows(
+        self, weights: FloatArray, options: StoryOptions = DEFAULT, *, in_place: bool = False
+    ) -> Any:
         """The documents' unit vectors (module docstring) under the column ``weights``
         (``-ln p``), as a ``scipy.sparse.csr_matrix``: the one representation every
-        score is a dot product of."""
+        score is a dot product of.  ``in_place``: the rows become the matrix (its values
+        written over the frequencies, no second copy; these counts are spent)."""
         from scipy import sparse
 
+        out = self.frequencies if in_place else np.empty(len(self.indices), dtype=np.float64)
+        data = self._unit_data(weights, options, out)
+        # sort_indices sorts the columns in place: in place, these rows are then the
+        # matrix's (their frequencies are gone); else the matrix gets its own columns.
+        columns = self.indices if in_place else self.indices.copy()
+        matrix = sparse.csr_matrix(
+            (data, columns, self.indptr), shape=(self.documents, len(self.vocabulary))
+        )
+        matrix.sort_indices()
+        return matrix
+
+    def _unit_data(
+        self, weights: FloatArray, options: StoryOptions, data: FloatArray
+    ) -> FloatArray:
+        """The values of :meth:`unit_rows`, written to ``data`` (which may be
+        ``self.frequencies``: each block of rows is read before it is written)."""
         size = self.documents
         is_char = np.zeros(len(self.vocabulary), dtype=np.int64)
         for term, column in self.vocabulary.items():
             if term.startswith(CHAR_PREFIX):
                 is_char[column] = 1
         indptr = self.indptr
-        data = np.empty(len(self.indices), dtype=np.float64)
         # In blocks of rows: each row's sums are the same, the temporaries a block's.
         for first in range(0, size, ROW_BLOCK):
             last = min(size, first + ROW_BLOCK)
@@ -434,11 +452,7 @@ class TermCounts:
             positive = squares > 0
             factor[positive] = np.sqrt(share[positive] / squares[positive])
             data[lo:hi] = values * factor[slot]
-        matrix = sparse.csr_matrix(
-            (data, self.indices, self.indptr), shape=(size, len(self.vocabulary))
-        )
-        matrix.sort_indices()
-        return matrix
+        return data
 
 
 def pair_scores(matrix: Any, left: IntArray, right: IntArray) -> FloatArray:
@@ -538,7 +552,9 @@ class StoryVectors:
         prior = options.prior_documents
         expected = prior * counts.background_probability()
         weights = -np.log((df + expected) / (counts.documents + prior))
-        return cls(counts.vocabulary, weights, df, counts.unit_rows(weights, options))
+        return cls(
+            counts.vocabulary, weights, df, counts.unit_rows(weights, options, in_place=True)
+        )
 
     def scores(self, left: IntArray, right: IntArray) -> FloatArray:
         return pair_scores(self.matrix, left, right)

@@ -123,7 +123,11 @@ def doc_key(
     key = keyed(repaired, KeyOptions(fix=None, script=options.script, fold=options.fold))
     if key.key:
         krs = _array(key.starts)
-        ks = rs[krs]
+        if repaired is text:  # identity maps: raw and repaired positions are one array
+            krs.flags.writeable = False
+            ks = krs
+        else:
+            ks = rs[krs]
         ke = re_[_array(key.ends) - 1]
     else:
         krs = ks = ke = np.zeros(0, dtype=np.int32)
