@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import functools
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -286,11 +286,10 @@ def reuse_keys(
     partitions = partitions_for(sum(len(k.key) for k in keys))
     with HashSpill(partitions) as shingle_spill, HashSpill(partitions) as seed_spill:
         with Progress("zhnorm reuse: shingles", total=len(keys), unit="docs") as hashing:
-            for d, (doc, mask) in enumerate(zip(keys, masks, strict=True)):
-                hashes = kgram_hashes(doc.key, options.shingle)
-                free = hashes[furniture_free(hashes, mask, options.shingle)]
-                shingle_spill.add(d, np.unique(free))
-                seed_spill.add(d, np.unique(kgram_hashes(doc.key, options.seed_len)))
+            hashed = _all_hashes(keys, masks, options, workers)
+            for d, (shingles, seeds) in enumerate(hashed):
+                shingle_spill.add(d, shingles)
+                seed_spill.add(d, seeds)
                 hashing.update()
         with Progress("zhnorm reuse: candidate pairs", total=partitions, unit="parts") as part:
             pairs = _spilled_pairs(
@@ -336,6 +335,45 @@ def reuse_keys(
     return ReuseResult(
         tuple(passages), tuple(stories), len(ids), len(pairs), stats, tuple(clusters), furniture
     )
+
+
+HASH_CHUNK = 256
+"""Documents a worker process hashes per task (the shingles phase)."""
+
+
+def _document_hashes(
+    keys: Sequence[DocKey], masks: Sequence[Any], options: ReuseOptions, first: int, last: int
+) -> list[tuple[U64, U64]]:
+    """Per document ``first:last``: its distinct furniture-free shingle hashes and its
+    distinct seed k-gram hashes."""
+    found = []
+    for d in range(first, last):
+        key = keys[d].key
+        hashes = kgram_hashes(key, options.shingle)
+        free = hashes[furniture_free(hashes, masks[d], options.shingle)]
+        found.append((np.unique(free), np.unique(kgram_hashes(key, options.seed_len))))
+    return found
+
+
+def _hashes_inherited(token: int, span: tuple[int, int]) -> list[tuple[U64, U64]]:
+    keys, masks, options = inherited(token)
+    return _document_hashes(keys, masks, options, *span)
+
+
+def _all_hashes(
+    keys: Sequence[DocKey], masks: Sequence[Any], options: ReuseOptions, workers: int
+) -> Iterator[tuple[U64, U64]]:
+    """:func:`_document_hashes` of every document in order, on ``workers`` forked
+    processes when there are more than one (the documents are inherited, not sent)."""
+    spans = [(k, min(len(keys), k + HASH_CHUNK)) for k in range(0, len(keys), HASH_CHUNK)]
+    if workers <= 1 or len(spans) < 2 or not forks():
+        for first, last in spans:
+            yield from _document_hashes(keys, masks, options, first, last)
+        return
+    with handed_down((keys, masks, options)) as token, process_pool(workers) as pool:
+        work = functools.partial(_hashes_inherited, token)
+        for found in imap_ordered(work, iter(spans), pool, window=4 * workers):
+            yield from found
 
 
 ALIGN_CHUNK = 64
