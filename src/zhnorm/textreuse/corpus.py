@@ -56,7 +56,14 @@ if TYPE_CHECKING:
     from ..stories.records import Story
     from .furniture import FurnitureResult
 
-__all__ = ["ReuseOptions", "ReuseResult", "candidate_pairs", "reuse", "reuse_keys"]
+__all__ = [
+    "ReuseOptions",
+    "ReuseResult",
+    "candidate_pairs",
+    "reuse",
+    "reuse_keys",
+    "reuse_spent",
+]
 
 
 @dataclass(frozen=True)
@@ -260,6 +267,23 @@ def reuse_keys(
     :class:`.AlignOptions` with the search's fields in ``corpus``).  ``workers > 1``
     aligns the candidate pairs in a process pool (forked: the documents are inherited,
     not sent); the result is the same for any ``workers``."""
+    options = _reuse_options(options, corpus, overrides)
+    return reuse_spent(ids, list(keys), options, meta=meta, sources=sources, workers=workers)
+
+
+def reuse_spent(
+    ids: Sequence[str],
+    keys: list[DocKey],
+    options: ReuseOptions,
+    *,
+    sources: Sequence[str | None] | None = None,
+    meta: Sequence[DocMeta] | None = None,
+    workers: int = 1,
+) -> ReuseResult:
+    """:func:`reuse_keys` that spends ``keys``: once the passages are aligned the list
+    is emptied, so that the stories phase holds the raw texts and keys but not their
+    maps (when the caller holds no other reference to them: ``zhnorm reuse`` does not).
+    The result is that of :func:`reuse_keys`."""
     import time
 
     from ..stories.detect import (
@@ -270,7 +294,6 @@ def reuse_keys(
     )
     from .furniture import find_furniture
 
-    options = _reuse_options(options, corpus, overrides)
     if meta is None:
         meta = (
             [DocMeta(source=s) for s in sources] if sources is not None else [DocMeta()] * len(ids)
@@ -304,16 +327,18 @@ def reuse_keys(
     with Progress("zhnorm reuse: aligning", total=len(pairs), unit="pairs") as aligning:
         passages = _align_all(aligner, [(i, j) for i, j, _ in pairs], workers, aligning)
     align_time = time.perf_counter() - started - candidate_time
+    raws = [k.raw for k in keys]
+    story_keys = [without_furniture(k.key, furniture, d) for d, k in enumerate(keys)]
+    del aligner, masks, values, counts
+    keys.clear()  # spent: from here on the raw texts and keys, not their maps
     phase = Progress("zhnorm reuse: passage clusters", unit=None)
     by_id = dict(zip(ids, meta, strict=True))
-    clusters, assignment = passage_clusters(
-        passages, {d: k.raw for d, k in zip(ids, keys, strict=True)}, by_id
-    )
+    clusters, assignment = passage_clusters(passages, dict(zip(ids, raws, strict=True)), by_id)
+    del raws
     passages = [replace(p, cluster=c) for p, c in zip(passages, assignment, strict=True)]
     phase.close()
     phase = Progress("zhnorm reuse: stories", unit=None)
     index = {doc_id: d for d, doc_id in enumerate(ids)}
-    story_keys = [without_furniture(k.key, furniture, d) for d, k in enumerate(keys)]
     weights = story_weights(story_keys, meta, passage_evidence(passages, index), options)
     window = None if options.window_days is None else timedelta(days=options.window_days)
     stories, story_of = stories_from_weights(

@@ -36,7 +36,7 @@ from ..io.dates import DateError, parse_date
 from ..key import KeyOptions
 from ..options import resolve
 from ..workers import imap_ordered, process_pool
-from .corpus import ReuseOptions, ReuseResult, reuse, reuse_keys
+from .corpus import ReuseOptions, ReuseResult, reuse, reuse_spent
 from .document import DocKey, doc_key, packed, unpacked
 from .passages import DocMeta, passage_row
 from .repeats import (
@@ -232,19 +232,22 @@ def reuse_files(
             keyer=functools.partial(doc_key, options=key), workers=workers,
         )  # fmt: skip
         counts.written = len(docs)
+        ids = [doc.id for doc in docs]
         meta = [doc.meta for doc in docs]
+        keys = [doc.key for doc in docs]
+        del docs  # the records: what is left of them is in ids, meta and keys (raw texts)
+        texts = [key.raw for key in keys] if html else []
         has_sources = any(m.source is not None for m in meta)
-        result = reuse_keys(
-            [doc.id for doc in docs],
-            [doc.key for doc in docs],
+        result = reuse_spent(
+            ids,
+            keys,  # spent by the search (its maps are let go before the stories)
             replace(search, cross_source=search.cross_source or has_sources),
             meta=meta,
             workers=workers,
         )
-        by_id = {doc.id: doc.meta for doc in docs}
+        by_id = dict(zip(ids, meta, strict=True))
         for passage in result.passages:
             out.write(dumps_record(passage_row(passage, by_id)))
-        ids = [doc.id for doc in docs]
         if stories:
             with AtomicOutput(stories) as stories_out:
                 for story in result.stories:
@@ -258,9 +261,12 @@ def reuse_files(
                 for record in furniture_records(result, ids):
                     furniture_out.write(dumps_record(record))
         if html:
-            texts = {doc.id: doc.record.text for doc in docs}
             with AtomicOutput(html) as page:
-                page.write(story_report(texts, by_id, result, title="zhnorm reuse"))
+                page.write(
+                    story_report(
+                        dict(zip(ids, texts, strict=True)), by_id, result, title="zhnorm reuse"
+                    )
+                )
     counts.check()
     pairs = len({(p.a_id, p.b_id) for p in result.passages})
     counts.notes.append(
@@ -271,7 +277,7 @@ def reuse_files(
     )
     if result.furniture is not None:
         counts.notes.append(f"{len(result.furniture.items)} furniture items set apart")
-    outlets = {doc.meta.source for doc in docs} - {None}
+    outlets = {m.source for m in meta} - {None}
     if fields.source_field and len(outlets) == 1:
         counts.notes.append(
             f"one outlet only ({outlets.pop()}): no passages across outlets; stories still found"
