@@ -386,7 +386,7 @@ class TermCounts:
             size = len(ids[n])
             columns[at : at + size] = rank[ids[n]]
             values[at : at + size] = frequencies[n]
-            ids[n] = frequencies[n] = np.zeros(0)
+            ids[n], frequencies[n] = np.zeros(0, dtype=np.int32), np.zeros(0)
             at += size
         return cls(vocabulary, np.concatenate(indptr), columns, values)
 
