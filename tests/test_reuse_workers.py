@@ -97,3 +97,23 @@ def test_reuse_files_same_output_for_any_workers(
         outputs.append((out.read_text(), stories.read_text()))
     assert outputs[0] == outputs[1]
     assert outputs[0][0].count("\n") >= 3  # the three planted copies are found
+
+
+def test_texts_sent_to_workers_keep_no_utf8_copy(tmp_path: Path) -> None:
+    import sys
+
+    path = tmp_path / "in.jsonl"
+    text = "台风海葵今晨登陆花莲，全台停班停课。" * 20
+    path.write_text(
+        json.dumps({"id": "a", "text": text})
+        + "\n"
+        + json.dumps({"id": "b", "text": "乙\ud800"})
+        + "\n"
+    )
+    with Rejects(None) as rejects:
+        docs = read_documents(
+            [str(path)], rejects=rejects, counts=RunCounts("reuse"), workers=2, quiet=True
+        )
+    assert docs[0].key.raw == text and docs[0].key.raw is docs[0].record.text
+    assert docs[1].key.raw == "乙\ud800"  # a lone surrogate goes and comes back
+    assert sys.getsizeof(docs[0].record.text) < 2 * len(text) + 100

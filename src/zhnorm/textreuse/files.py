@@ -106,8 +106,14 @@ KEY_CHUNK = 64
 """Records a worker process keys per task (:func:`read_documents` with ``workers``)."""
 
 
-def _key_texts(keyer: Callable[[str], DocKey], texts: list[str]) -> list[tuple[Any, ...]]:
-    return [packed(keyer(text)) for text in texts]
+def _key_texts(keyer: Callable[[str], DocKey], texts: list[bytes]) -> list[tuple[Any, ...]]:
+    return [packed(keyer(text.decode("utf-8", "surrogatepass"))) for text in texts]
+
+
+def _sent(chunk: list[tuple[Record, DocMeta]]) -> list[bytes]:
+    """The texts of ``chunk`` as UTF-8 for a worker: pickling a str would leave its UTF-8
+    copy cached in the reader's string (3 more bytes per Chinese character, kept)."""
+    return [record.text.encode("utf-8", "surrogatepass") for record, _ in chunk]
 
 
 def read_documents(
@@ -159,17 +165,17 @@ def read_documents(
 
     waiting: deque[list[tuple[Record, DocMeta]]] = deque()  # read, keys not yet back
 
-    def chunks() -> Iterator[list[str]]:
+    def chunks() -> Iterator[list[bytes]]:
         chunk: list[tuple[Record, DocMeta]] = []
         for read in accepted():
             chunk.append(read)
             if len(chunk) == KEY_CHUNK:
                 waiting.append(chunk)
-                yield [record.text for record, _ in chunk]
+                yield _sent(chunk)
                 chunk = []
         if chunk:
             waiting.append(chunk)
-            yield [record.text for record, _ in chunk]
+            yield _sent(chunk)
 
     try:
         with contextlib.ExitStack() as stack:
