@@ -331,6 +331,7 @@ def reuse_spent(
     story_keys = [without_furniture(k.key, furniture, d) for d, k in enumerate(keys)]
     del aligner, masks, values, counts
     keys.clear()  # spent: from here on the raw texts and keys, not their maps
+    _give_back_freed_memory()
     phase = Progress("zhnorm reuse: passage clusters", unit=None)
     by_id = dict(zip(ids, meta, strict=True))
     clusters, assignment = passage_clusters(passages, dict(zip(ids, raws, strict=True)), by_id)
@@ -360,6 +361,25 @@ def reuse_spent(
     return ReuseResult(
         tuple(passages), tuple(stories), len(ids), len(pairs), stats, tuple(clusters), furniture
     )
+
+
+def _give_back_freed_memory() -> None:
+    """Return the C heap's free pages to the system (glibc ``malloc_trim``; nothing
+    elsewhere): the maps of many small documents, once freed, stay in the heap and the
+    story model's large arrays, mapped apart from it, could not reuse them."""
+    import ctypes
+    import ctypes.util
+    import gc
+
+    gc.collect()
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return
+    try:
+        trim = ctypes.CDLL(name).malloc_trim
+    except (OSError, AttributeError):  # not glibc
+        return
+    trim(0)
 
 
 HASH_CHUNK = 256
