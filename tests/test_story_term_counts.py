@@ -115,3 +115,20 @@ def test_background_probabilities_match_probability() -> None:
     empty = Background({}, {}, {}, {}, 0, 0, "empty")
     assert empty.probabilities(terms).tolist() == [empty.uniform] * len(terms)
     assert table.probabilities([]).tolist() == []
+
+
+def test_candidates_do_not_depend_on_the_product_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    from zhnorm.stories.similarity import StoryModel
+
+    base = [
+        "台风海葵今晨登陆花莲全台停班停课",
+        "颱風海葵今晨登陸花蓮全臺停班停課",
+        "股市今日收盘上涨120点",
+    ]
+    texts = [f"{base[n % 3]}第{n}则{n * 7 % 13}号消息" for n in range(40)]
+    model = StoryModel.fit(texts)
+    whole = model.candidates(0.05, 3)
+    monkeypatch.setattr(similarity, "PRODUCTS_PER_BLOCK", 5)  # about a row a block
+    index = model._index_matrix()
+    assert len(similarity._row_blocks(index, index.T.tocsr(), 5, 2048)) > 10
+    assert model.candidates(0.05, 3) == whole and whole

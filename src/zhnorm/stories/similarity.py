@@ -700,8 +700,8 @@ class StoryModel:
         transposed = index.T.tocsr()
         lefts: list[IntArray] = []
         rights: list[IntArray] = []
-        for start in range(0, len(self), 2048):
-            block = (index[start : start + 2048] @ transposed).tocoo()
+        for start, stop in _row_blocks(index, transposed, PRODUCTS_PER_BLOCK, 2048):
+            block = (index[start:stop] @ transposed).tocoo()
             left = block.row.astype(np.int64) + start
             right = block.col.astype(np.int64)
             other = left != right
@@ -756,6 +756,34 @@ class StoryModel:
             (np.concatenate(values_kept), (np.concatenate(rows_kept), np.concatenate(cols_kept))),
             shape=matrix.shape,
         )
+
+
+PRODUCTS_PER_BLOCK = 1 << 22
+"""Term products a block of :meth:`StoryModel.candidates` may make (its memory bound:
+a block's sparse product has at most this many entries)."""
+
+
+def _row_blocks(index: Any, transposed: Any, budget: int, most: int) -> list[tuple[int, int]]:
+    """Consecutive row ranges of ``index`` (at most ``most`` rows, at least one) whose
+    products with ``transposed`` - per row, the summed postings of its indexed terms -
+    stay within ``budget``: a corpus whose indexed terms have long postings gets
+    smaller blocks, the same rows and results."""
+    rows = index.shape[0]
+    postings = np.diff(np.asarray(transposed.indptr, dtype=np.int64))
+    per_entry = postings[index.indices]
+    indptr = np.asarray(index.indptr, dtype=np.int64)
+    lengths = (indptr[1:] - indptr[:-1]).astype(np.int64)
+    row_of = np.repeat(np.arange(rows), lengths)
+    cumulative = np.cumsum(np.bincount(row_of, weights=per_entry, minlength=rows))
+    blocks: list[tuple[int, int]] = []
+    start = 0
+    while start < rows:
+        before = float(cumulative[start - 1]) if start else 0.0
+        stop = int(np.searchsorted(cumulative, before + budget, side="right"))
+        stop = min(max(stop, start + 1), start + most, rows)
+        blocks.append((start, stop))
+        start = stop
+    return blocks
 
 
 def _top_per_row(rows: IntArray, values: FloatArray, limit: int) -> IntArray:
