@@ -60,8 +60,12 @@ def test_random_keys_match_key_terms(seed: int) -> None:
         assert_same(keys, options)
 
 
-def test_blocks_number_terms_across_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(similarity, "ROW_BLOCK", 3)
+@pytest.mark.parametrize(("rows", "chars"), [(3, 1 << 20), (4096, 20), (4096, 1)])
+def test_blocks_number_terms_across_blocks(
+    monkeypatch: pytest.MonkeyPatch, rows: int, chars: int
+) -> None:
+    monkeypatch.setattr(similarity, "ROW_BLOCK", rows)
+    monkeypatch.setattr(similarity, "TERM_BLOCK_CHARS", chars)
     keys = [
         "台风海葵登陆花莲",
         "股市今日收盘上涨120点",
@@ -71,6 +75,7 @@ def test_blocks_number_terms_across_blocks(monkeypatch: pytest.MonkeyPatch) -> N
         "花莲 abc de",
     ] * 3
     assert_same(keys, StoryOptions())
+    assert_same(keys, StoryOptions(max_chars=5))
 
 
 def test_empty_keys() -> None:

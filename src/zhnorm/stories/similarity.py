@@ -162,13 +162,26 @@ def key_terms(key: str, options: StoryOptions = DEFAULT) -> dict[str, float]:
     return counts
 
 
-def _blocks(items: Iterable[str], size: int) -> Iterable[list[str]]:
+TERM_BLOCK_CHARS = 1 << 20
+"""Key characters counted at once by :meth:`TermCounts.of` (with :data:`ROW_BLOCK` keys
+at most): its temporaries are some 120 bytes per character of a block."""
+
+
+def _blocks(items: Iterable[str], size: int, chars: int, cap: int) -> Iterable[list[str]]:
+    """``items`` in consecutive lists of at most ``size`` items and, unless one item is
+    longer, ``chars`` characters (an item counting ``cap`` at most; 0: no cap)."""
     block: list[str] = []
+    held = 0
     for item in items:
+        length = min(len(item), cap) if cap else len(item)
+        if block and held + length > chars:
+            yield block
+            block, held = [], 0
         block.append(item)
+        held += length
         if len(block) == size:
             yield block
-            block = []
+            block, held = [], 0
     if block:
         yield block
 
@@ -370,7 +383,7 @@ class TermCounts:
         ids: list[ColumnArray] = []
         frequencies: list[FloatArray] = []
         done = 0
-        for block in _blocks(keys, ROW_BLOCK):
+        for block in _blocks(keys, ROW_BLOCK, TERM_BLOCK_CHARS, options.max_chars):
             lengths, found, counts = codes.block(block, options)
             ids.append(found)
             frequencies.append(counts)
