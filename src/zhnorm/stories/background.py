@@ -37,8 +37,12 @@ from __future__ import annotations
 import functools
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from ..cache import stamped_cache_file, write_cache_file
 from ..language_model import jieba_dictionary, word_counts
@@ -89,20 +93,55 @@ class Background:
     def probability(self, term: str) -> float:
         """The probability that a document holds ``term`` (a gram, or
         :data:`CHAR_PREFIX` + a character), in ``(0, 1)``."""
+        return float(self.probabilities([term])[0])
+
+    def probabilities(self, terms: Sequence[str]) -> npt.NDArray[np.float64]:
+        """:meth:`probability` of each of ``terms``, with numpy: a term starting with
+        :data:`CHAR_PREFIX` counts as the character after it, an ASCII term is
+        :data:`ASCII_SHORT` or :data:`ASCII_LONG`, another single character counts as
+        itself, a longer term as its bigram inside words plus across a word boundary
+        (its first and last character; module docstring); half a count is added."""
+        n = len(terms)
         if not self.characters:
-            return self.uniform
-        if term.startswith(CHAR_PREFIX):
-            count = self.chars.get(term[1:], 0) + 0.5
-        elif term.isascii():
-            return ASCII_SHORT if len(term) == 1 else ASCII_LONG
-        elif len(term) == 1:
-            count = self.chars.get(term, 0) + 0.5
-        else:
-            first, second = term[0], term[-1]
-            across = self.ends.get(first, 0) * self.starts.get(second, 0) / self.words
-            count = self.within.get(term, 0) + across + 0.5
-        x = DOCUMENT_CHARS * count / self.characters
-        return x / (1.0 + x)
+            return np.full(n, self.uniform, dtype=np.float64)
+        lengths = np.fromiter(map(len, terms), dtype=np.int64, count=n)
+        chars = np.frombuffer(
+            "".join(terms).encode("utf-32-le", "surrogatepass"), dtype=np.uint32
+        ).astype(np.int64)
+        starts = np.cumsum(lengths) - lengths
+        filled = lengths > 0
+        if not len(chars):  # no term has a character
+            chars = np.zeros(1, dtype=np.int64)
+        head = np.where(filled, chars[np.minimum(starts, len(chars) - 1)], -1)
+        last = np.where(filled, chars[np.clip(starts + lengths - 1, 0, len(chars) - 1)], -1)
+        widest = np.zeros(n, dtype=np.int64)
+        if filled.any():
+            widest[filled] = np.maximum.reduceat(chars, starts[filled])
+        tables = self._tables()
+        prefixed = head == ord(CHAR_PREFIX)
+        ascii_term = ~prefixed & (widest < 128)
+        count = np.full(n, 0.5)
+        one = prefixed & (lengths == 2)  # a character term: the character after the prefix
+        count[one] += tables.char_count(last[one])
+        single = ~prefixed & ~ascii_term & (lengths == 1)
+        count[single] += tables.char_count(head[single])
+        longer = ~prefixed & ~ascii_term & (lengths >= 2)
+        first, final = head[longer], last[longer]
+        two = lengths[longer] == 2
+        within = np.zeros(len(first))
+        within[two] = tables.within_count(first[two], final[two])
+        across = tables.end_count(first) * tables.start_count(final) / float(self.words)
+        count[longer] = within + across + 0.5
+        x = DOCUMENT_CHARS * count / float(self.characters)
+        out = x / (1.0 + x)
+        out[ascii_term] = np.where(lengths[ascii_term] == 1, ASCII_SHORT, ASCII_LONG)
+        return out
+
+    def _tables(self) -> _Tables:
+        tables = self.__dict__.get("_arrays")
+        if tables is None:
+            tables = self.__dict__["_arrays"] = _Tables(self)
+        return tables
 
     def weight(self, term: str) -> float:
         """``-ln p``: the term's weight without a corpus."""
@@ -111,6 +150,52 @@ class Background:
     def __reduce__(self) -> tuple[object, tuple[str]]:
         # The tables are large and rebuilt from the installed package: pickle a reference.
         return (_restore, (self.name,))
+
+
+class _Tables:
+    """A :class:`Background`'s counts as sorted numpy arrays (codes, counts), for
+    :meth:`Background.probabilities`."""
+
+    def __init__(self, background: Background) -> None:
+        self.chars = _sorted_counts({ord(c): n for c, n in background.chars.items() if len(c) == 1})
+        self.starts = _sorted_counts({ord(c): n for c, n in background.starts.items()})
+        self.ends = _sorted_counts({ord(c): n for c, n in background.ends.items()})
+        self.within = _sorted_counts(
+            {ord(g[0]) << 21 | ord(g[1]): n for g, n in background.within.items() if len(g) == 2}
+        )
+        biggest = max(self.starts[1].max(initial=0), 1) * max(self.ends[1].max(initial=0), 1)
+        if biggest >= 2**53:  # pragma: no cover - counts of a corpus of 2**26 words and more
+            raise ValueError("background counts too large for exact float products")
+
+    @staticmethod
+    def _lookup(table: tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]], codes: Any) -> Any:
+        keys, counts = table
+        codes = np.asarray(codes, dtype=np.int64)
+        if not len(keys):
+            return np.zeros(len(codes))
+        at = np.minimum(np.searchsorted(keys, codes), len(keys) - 1)
+        return np.where(keys[at] == codes, counts[at], 0.0)
+
+    def char_count(self, codes: Any) -> Any:
+        return self._lookup(self.chars, codes)
+
+    def start_count(self, codes: Any) -> Any:
+        return self._lookup(self.starts, codes)
+
+    def end_count(self, codes: Any) -> Any:
+        return self._lookup(self.ends, codes)
+
+    def within_count(self, first: Any, second: Any) -> Any:
+        return self._lookup(self.within, np.asarray(first, dtype=np.int64) << 21 | second)
+
+
+def _sorted_counts(
+    table: Mapping[int, int],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+    keys = np.fromiter(table.keys(), dtype=np.int64, count=len(table))
+    counts = np.fromiter(table.values(), dtype=np.float64, count=len(table))
+    order = np.argsort(keys)
+    return keys[order], counts[order]
 
 
 UNIFORM = Background({}, {}, {}, {}, 0, 0, "uniform")

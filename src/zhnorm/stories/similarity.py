@@ -36,7 +36,6 @@ weigh little, and scores its documents with the very same vectors
 from __future__ import annotations
 
 import re
-from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -163,6 +162,204 @@ def key_terms(key: str, options: StoryOptions = DEFAULT) -> dict[str, float]:
     return counts
 
 
+TERM_BLOCK_CHARS = 1 << 20
+"""Key characters counted at once by :meth:`TermCounts.of` (with :data:`ROW_BLOCK` keys
+at most): its temporaries are some 120 bytes per character of a block."""
+
+
+def _blocks(items: Iterable[str], size: int, chars: int, cap: int) -> Iterable[list[str]]:
+    """``items`` in consecutive lists of at most ``size`` items and, unless one item is
+    longer, ``chars`` characters (an item counting ``cap`` at most; 0: no cap)."""
+    block: list[str] = []
+    held = 0
+    for item in items:
+        length = min(len(item), cap) if cap else len(item)
+        if block and held + length > chars:
+            yield block
+            block, held = [], 0
+        block.append(item)
+        held += length
+        if len(block) == size:
+            yield block
+            block, held = [], 0
+    if block:
+        yield block
+
+
+_ONE, _TWO, _LONG = 1 << 42, 2 << 42, 3 << 42  # a term of one, two or more characters
+_CHAR_PREFIX_CODE = ord(CHAR_PREFIX)
+
+
+class _TermCodes:
+    """The terms of :func:`key_terms` as integers, for many keys at once.
+
+    A term of one character ``c`` is ``_ONE | c``, of two ``_TWO | c1 << 21 | c2``
+    (so a character term, :data:`~.background.CHAR_PREFIX` + ``c``, is the two
+    characters it is spelled with), a longer one (only a run starting with an ASCII
+    character is) ``_LONG | n`` with ``n`` its number in ``long``: equal strings are
+    equal codes.  Each distinct code gets an id in order of first sight (``codes``)."""
+
+    def __init__(self) -> None:
+        self.long: dict[str, int] = {}
+        self.codes: list[IntArray] = []  # id -> code, by block
+        self.sorted = np.zeros(0, dtype=np.int64)  # known codes sorted, and their ids
+        self.sorted_ids = np.zeros(0, dtype=np.int64)
+        self.count = 0
+
+    def block(
+        self, keys: list[str], options: StoryOptions
+    ) -> tuple[IntArray, ColumnArray, FloatArray]:
+        """Per key its number of distinct terms, then per (key, term) in the order of
+        :func:`key_terms`: the term's id and its lead-weighted frequency."""
+        if options.max_chars:
+            keys = [key[: options.max_chars] for key in keys]
+        lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
+        chars = np.frombuffer(
+            "".join(keys).encode("utf-32-le", "surrogatepass"), dtype=np.uint32
+        ).astype(np.int64)
+        total = len(chars)
+        doc = np.repeat(np.arange(len(keys), dtype=np.int64), lengths)
+        pos = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        alnum = ((chars >= 48) & (chars <= 57)) | ((chars >= 97) & (chars <= 122))
+        new_run = pos == 0
+        new_run[1:] |= alnum[1:] != alnum[:-1]
+        run_first = np.flatnonzero(new_run)  # where each run starts (global offsets)
+        run_sizes = np.diff(np.r_[run_first, total])
+        run_of = np.repeat(np.arange(len(run_first)), run_sizes)
+        run_start = pos[run_first]
+        ascii_start = chars[run_first] < 128
+        whole = ascii_start | (run_sizes == 1)  # the run is a term itself
+        spelled = ~ascii_start  # its characters and bigrams are terms
+        lead = options.lead_chars
+        width = int(lengths.max()) + 1 if len(keys) else 1
+        # The order of key_terms: every term counted after the lead first, then those only
+        # in the lead; within each, by run, the run itself, its characters, its bigrams.
+        late = np.int64(3 * width * width)
+
+        def order(start: IntArray, part: int, at: IntArray) -> IntArray:
+            return np.where(at < lead, late, 0) + start * (3 * width) + part * width + at
+
+        parts_code: list[IntArray] = []
+        parts_doc: list[IntArray] = []
+        parts_order: list[IntArray] = []
+        parts_lead: list[npt.NDArray[np.bool_]] = []
+        # the runs that are terms themselves
+        runs = np.flatnonzero(whole)
+        codes = np.empty(len(runs), dtype=np.int64)
+        short = run_sizes[runs] <= 2
+        first = chars[run_first[runs]]
+        two = run_sizes[runs] == 2
+        second = chars[np.minimum(run_first[runs] + 1, max(total - 1, 0))]
+        codes[short & ~two] = _ONE | first[short & ~two]
+        codes[two] = _TWO | first[two] << 21 | second[two]
+        if (~short).any():
+            text = "".join(keys)
+            long_ids = []
+            for r in runs[~short].tolist():
+                term = text[run_first[r] : run_first[r] + run_sizes[r]]
+                long_ids.append(self.long.setdefault(term, len(self.long)))
+            codes[~short] = _LONG | np.asarray(long_ids, dtype=np.int64)
+        parts_code.append(codes)
+        parts_doc.append(doc[run_first[runs]])
+        parts_order.append(order(run_start[runs], 0, run_start[runs]))
+        parts_lead.append(run_start[runs] < lead)
+        # the characters of spelled runs
+        inside = spelled[run_of]
+        parts_code.append(_TWO | _CHAR_PREFIX_CODE << 21 | chars[inside])
+        parts_doc.append(doc[inside])
+        parts_order.append(order(run_start[run_of[inside]], 1, pos[inside]))
+        parts_lead.append(pos[inside] < lead)
+        # their bigrams
+        gram = np.zeros(total, dtype=np.bool_)
+        if total > 1:
+            gram[:-1] = inside[:-1] & (run_of[1:] == run_of[:-1])
+        at = np.flatnonzero(gram)
+        parts_code.append(_TWO | chars[at] << 21 | chars[at + 1])
+        parts_doc.append(doc[at])
+        parts_order.append(order(run_start[run_of[at]], 2, pos[at]))
+        parts_lead.append(pos[at] < lead)
+
+        code = np.concatenate(parts_code)
+        if not len(code):
+            empty = np.zeros(0, dtype=np.int64)
+            return np.zeros(len(keys), dtype=np.int64), self._ids(empty), empty.astype(float)
+        docs = np.concatenate(parts_doc)
+        ranks = np.concatenate(parts_order)
+        in_lead = np.concatenate(parts_lead)
+        # distinct (key, term), each with its first place and its counts
+        sort = np.argsort(docs << 44 | code, kind="stable")
+        code, docs, ranks, in_lead = code[sort], docs[sort], ranks[sort], in_lead[sort]
+        starts = np.flatnonzero(np.r_[True, (code[1:] != code[:-1]) | (docs[1:] != docs[:-1])])
+        sizes = np.diff(np.r_[starts, len(code)])
+        lead_count = np.add.reduceat(in_lead.astype(np.int64), starts)
+        frequency = (sizes - lead_count) + options.lead_weight * lead_count
+        code, docs, ranks = code[starts], docs[starts], np.minimum.reduceat(ranks, starts)
+        # a key's terms by first place (places are distinct within a key)
+        if int(ranks.max()) < (1 << 62) // (len(keys) + 1):
+            rows = np.argsort(docs * (int(ranks.max()) + 1) + ranks)
+        else:  # pragma: no cover - keys of tens of millions of characters
+            rows = np.lexsort((ranks, docs))
+        per_key = np.bincount(docs, minlength=len(keys)).astype(np.int64)
+        return per_key, self._ids(code[rows]), frequency[rows].astype(np.float64)
+
+    def _ids(self, codes: IntArray) -> ColumnArray:
+        """The id of each code, new codes numbered in order of first sight."""
+        sort = np.argsort(codes, kind="stable")
+        ordered = codes[sort]
+        head = np.r_[True, ordered[1:] != ordered[:-1]] if len(ordered) else np.zeros(0, bool)
+        distinct, first = ordered[head], sort[head]
+        inverse = np.empty(len(codes), dtype=np.int64)
+        inverse[sort] = np.cumsum(head) - 1
+        at = np.minimum(np.searchsorted(self.sorted, distinct), max(len(self.sorted) - 1, 0))
+        known = self.sorted[at] == distinct if len(self.sorted) else np.zeros(len(distinct), bool)
+        ids = np.empty(len(distinct), dtype=np.int64)
+        ids[known] = self.sorted_ids[at[known]]
+        fresh = np.flatnonzero(~known)
+        fresh = fresh[np.argsort(first[fresh], kind="stable")]
+        ids[fresh] = self.count + np.arange(len(fresh))
+        self.count += len(fresh)
+        self.codes.append(distinct[fresh])
+        merged = np.concatenate([self.sorted, distinct[fresh]])
+        order = np.argsort(merged, kind="stable")
+        self.sorted = merged[order]
+        self.sorted_ids = np.concatenate([self.sorted_ids, ids[fresh]])[order]
+        return ids[inverse].astype(np.int32)
+
+    def vocabulary(self) -> tuple[dict[str, int], ColumnArray]:
+        """Term -> column, the terms sorted, and each id's column.  Sorted by code: a
+        term of one or two characters ``c1 [c2]`` sorts as ``(c1, c2 + 1)`` (``0`` for
+        none: a prefix first), a longer one after the two-character term it starts with,
+        in string order among its like."""
+        codes = np.concatenate(self.codes) if self.codes else np.zeros(0, dtype=np.int64)
+        tag = codes >> 42
+        first = np.where(tag == 1, codes & 0x1FFFFF, codes >> 21 & 0x1FFFFF)
+        second = np.where(tag == 2, (codes & 0x1FFFFF) + 1, 0)
+        later = np.zeros(len(codes), dtype=np.int64)  # a longer term's rank among those
+        terms = np.zeros((len(codes), 2), dtype=np.uint32)
+        terms[:, 0] = first
+        terms[:, 1] = np.maximum(second - 1, 0)
+        # numpy strings drop trailing NULs: a term ending with one is spelled in Python
+        as_text = np.asarray(terms.view("<U2").ravel().tolist(), dtype=object)
+        nul = np.flatnonzero(((tag == 2) & (second == 1)) | ((tag == 1) & (first == 0)))
+        as_text[nul] = [
+            chr(c) + "\x00" * (t - 1)
+            for c, t in zip(first[nul].tolist(), tag[nul].tolist(), strict=True)
+        ]
+        longer = np.flatnonzero(tag == 3)
+        if len(longer):
+            spelled = list(self.long)
+            texts = [spelled[n] for n in (codes[longer] & ((1 << 42) - 1)).tolist()]
+            as_text[longer] = texts
+            first[longer] = [ord(t[0]) for t in texts]
+            second[longer] = [ord(t[1]) + 1 for t in texts]
+            ranks = sorted(range(len(texts)), key=texts.__getitem__)
+            later[longer[np.asarray(ranks, dtype=np.int64)]] = np.arange(1, len(texts) + 1)
+        order = np.lexsort((later, second, first))
+        rank = np.empty(len(codes), dtype=np.int32)
+        rank[order] = np.arange(len(codes), dtype=np.int32)
+        return dict(zip(as_text[order].tolist(), range(len(codes)), strict=True)), rank
+
+
 @dataclass(frozen=True, eq=False)
 class TermCounts:
     """The term frequencies of many keys as sparse rows: ``vocabulary`` (term -> column),
@@ -175,28 +372,36 @@ class TermCounts:
 
     @classmethod
     def of(cls, keys: Iterable[str], options: StoryOptions = DEFAULT) -> TermCounts:
-        vocabulary: dict[str, int] = {}
-        indptr = array("q", [0])
-        indices = array("i")  # 4 bytes an entry: a corpus has fewer than 2**31 terms
-        frequencies = array("d")
-        for key in keys:
-            counts = key_terms(key, options)
-            indices.extend(vocabulary.setdefault(term, len(vocabulary)) for term in counts)
-            frequencies.extend(counts.values())
-            indptr.append(len(indices))
-        # Columns in term order, so that a pair's dot product sums its terms in the same
-        # order whatever else was counted with it (a batch scores as its pairs alone).
-        terms = sorted(vocabulary)
-        rank = np.empty(len(terms), dtype=np.int32)
-        rank[np.fromiter((vocabulary[t] for t in terms), np.int64, len(terms))] = np.arange(
-            len(terms)
-        )
-        return cls(
-            {term: n for n, term in enumerate(terms)},
-            np.frombuffer(indptr, dtype=np.int64),
-            rank[np.frombuffer(indices, dtype=np.intc)],
-            np.frombuffer(frequencies, dtype=np.float64),
-        )
+        """The rows of ``keys``: each row holds the terms of :func:`key_terms`, with its
+        frequencies, in the same order; the columns are the terms in sorted order, so
+        that a pair's dot product sums its terms in the same order whatever else was
+        counted with it (a batch scores as its pairs alone).  Counted with numpy in
+        blocks of :data:`ROW_BLOCK` keys (:class:`_TermCodes`), without a Python step
+        per term occurrence."""
+        codes = _TermCodes()
+        indptr = [np.zeros(1, dtype=np.int64)]
+        ids: list[ColumnArray] = []
+        frequencies: list[FloatArray] = []
+        done = 0
+        for block in _blocks(keys, ROW_BLOCK, TERM_BLOCK_CHARS, options.max_chars):
+            lengths, found, counts = codes.block(block, options)
+            ids.append(found)
+            frequencies.append(counts)
+            indptr.append(done + np.cumsum(lengths))
+            done += int(lengths.sum())
+        vocabulary, rank = codes.vocabulary()
+        # Into arrays of the final size, each block let go once copied: the pages of the
+        # final arrays are only touched as they are filled, so memory never holds both.
+        columns = np.empty(done, dtype=np.int32)
+        values = np.empty(done, dtype=np.float64)
+        at = 0
+        for n in range(len(ids)):
+            size = len(ids[n])
+            columns[at : at + size] = rank[ids[n]]
+            values[at : at + size] = frequencies[n]
+            ids[n], frequencies[n] = np.zeros(0, dtype=np.int32), np.zeros(0)
+            at += size
+        return cls(vocabulary, np.concatenate(indptr), columns, values)
 
     @property
     def documents(self) -> int:
@@ -207,26 +412,39 @@ class TermCounts:
 
     def background_probability(self) -> FloatArray:
         """Each column's background probability (:mod:`.background`)."""
-        probability = background().probability
-        return np.fromiter(
-            (probability(term) for term in self.vocabulary),
-            dtype=np.float64,
-            count=len(self.vocabulary),
-        )
+        return background().probabilities(list(self.vocabulary))
 
-    def unit_rows(self, weights: FloatArray, options: StoryOptions = DEFAULT) -> Any:
+    def unit_rows(
+        self, weights: FloatArray, options: StoryOptions = DEFAULT, *, in_place: bool = False
+    ) -> Any:
         """The documents' unit vectors (module docstring) under the column ``weights``
         (``-ln p``), as a ``scipy.sparse.csr_matrix``: the one representation every
-        score is a dot product of."""
+        score is a dot product of.  ``in_place``: the rows become the matrix (its values
+        written over the frequencies, no second copy; these counts are spent)."""
         from scipy import sparse
 
+        out = self.frequencies if in_place else np.empty(len(self.indices), dtype=np.float64)
+        data = self._unit_data(weights, options, out)
+        # sort_indices sorts the columns in place: in place, these rows are then the
+        # matrix's (their frequencies are gone); else the matrix gets its own columns.
+        columns = self.indices if in_place else self.indices.copy()
+        matrix = sparse.csr_matrix(
+            (data, columns, self.indptr), shape=(self.documents, len(self.vocabulary))
+        )
+        matrix.sort_indices()
+        return matrix
+
+    def _unit_data(
+        self, weights: FloatArray, options: StoryOptions, data: FloatArray
+    ) -> FloatArray:
+        """The values of :meth:`unit_rows`, written to ``data`` (which may be
+        ``self.frequencies``: each block of rows is read before it is written)."""
         size = self.documents
         is_char = np.zeros(len(self.vocabulary), dtype=np.int64)
         for term, column in self.vocabulary.items():
             if term.startswith(CHAR_PREFIX):
                 is_char[column] = 1
         indptr = self.indptr
-        data = np.empty(len(self.indices), dtype=np.float64)
         # In blocks of rows: each row's sums are the same, the temporaries a block's.
         for first in range(0, size, ROW_BLOCK):
             last = min(size, first + ROW_BLOCK)
@@ -247,11 +465,7 @@ class TermCounts:
             positive = squares > 0
             factor[positive] = np.sqrt(share[positive] / squares[positive])
             data[lo:hi] = values * factor[slot]
-        matrix = sparse.csr_matrix(
-            (data, self.indices, self.indptr), shape=(size, len(self.vocabulary))
-        )
-        matrix.sort_indices()
-        return matrix
+        return data
 
 
 def pair_scores(matrix: Any, left: IntArray, right: IntArray) -> FloatArray:
@@ -351,7 +565,9 @@ class StoryVectors:
         prior = options.prior_documents
         expected = prior * counts.background_probability()
         weights = -np.log((df + expected) / (counts.documents + prior))
-        return cls(counts.vocabulary, weights, df, counts.unit_rows(weights, options))
+        return cls(
+            counts.vocabulary, weights, df, counts.unit_rows(weights, options, in_place=True)
+        )
 
     def scores(self, left: IntArray, right: IntArray) -> FloatArray:
         return pair_scores(self.matrix, left, right)
@@ -497,8 +713,8 @@ class StoryModel:
         transposed = index.T.tocsr()
         lefts: list[IntArray] = []
         rights: list[IntArray] = []
-        for start in range(0, len(self), 2048):
-            block = (index[start : start + 2048] @ transposed).tocoo()
+        for start, stop in _row_blocks(index, transposed, PRODUCTS_PER_BLOCK, 2048):
+            block = (index[start:stop] @ transposed).tocoo()
             left = block.row.astype(np.int64) + start
             right = block.col.astype(np.int64)
             other = left != right
@@ -553,6 +769,34 @@ class StoryModel:
             (np.concatenate(values_kept), (np.concatenate(rows_kept), np.concatenate(cols_kept))),
             shape=matrix.shape,
         )
+
+
+PRODUCTS_PER_BLOCK = 1 << 22
+"""Term products a block of :meth:`StoryModel.candidates` may make (its memory bound:
+a block's sparse product has at most this many entries)."""
+
+
+def _row_blocks(index: Any, transposed: Any, budget: int, most: int) -> list[tuple[int, int]]:
+    """Consecutive row ranges of ``index`` (at most ``most`` rows, at least one) whose
+    products with ``transposed`` - per row, the summed postings of its indexed terms -
+    stay within ``budget``: a corpus whose indexed terms have long postings gets
+    smaller blocks, the same rows and results."""
+    rows = index.shape[0]
+    postings = np.diff(np.asarray(transposed.indptr, dtype=np.int64))
+    per_entry = postings[index.indices]
+    indptr = np.asarray(index.indptr, dtype=np.int64)
+    lengths = (indptr[1:] - indptr[:-1]).astype(np.int64)
+    row_of = np.repeat(np.arange(rows), lengths)
+    cumulative = np.cumsum(np.bincount(row_of, weights=per_entry, minlength=rows))
+    blocks: list[tuple[int, int]] = []
+    start = 0
+    while start < rows:
+        before = float(cumulative[start - 1]) if start else 0.0
+        stop = int(np.searchsorted(cumulative, before + budget, side="right"))
+        stop = min(max(stop, start + 1), start + most, rows)
+        blocks.append((start, stop))
+        start = stop
+    return blocks
 
 
 def _top_per_row(rows: IntArray, values: FloatArray, limit: int) -> IntArray:

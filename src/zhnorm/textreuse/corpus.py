@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import functools
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -56,7 +56,14 @@ if TYPE_CHECKING:
     from ..stories.records import Story
     from .furniture import FurnitureResult
 
-__all__ = ["ReuseOptions", "ReuseResult", "candidate_pairs", "reuse", "reuse_keys"]
+__all__ = [
+    "ReuseOptions",
+    "ReuseResult",
+    "candidate_pairs",
+    "reuse",
+    "reuse_keys",
+    "reuse_spent",
+]
 
 
 @dataclass(frozen=True)
@@ -260,6 +267,23 @@ def reuse_keys(
     :class:`.AlignOptions` with the search's fields in ``corpus``).  ``workers > 1``
     aligns the candidate pairs in a process pool (forked: the documents are inherited,
     not sent); the result is the same for any ``workers``."""
+    options = _reuse_options(options, corpus, overrides)
+    return reuse_spent(ids, list(keys), options, meta=meta, sources=sources, workers=workers)
+
+
+def reuse_spent(
+    ids: Sequence[str],
+    keys: list[DocKey],
+    options: ReuseOptions,
+    *,
+    sources: Sequence[str | None] | None = None,
+    meta: Sequence[DocMeta] | None = None,
+    workers: int = 1,
+) -> ReuseResult:
+    """:func:`reuse_keys` that spends ``keys``: once the passages are aligned the list
+    is emptied, so that the stories phase holds the raw texts and keys but not their
+    maps (when the caller holds no other reference to them: ``zhnorm reuse`` does not).
+    The result is that of :func:`reuse_keys`."""
     import time
 
     from ..stories.detect import (
@@ -270,7 +294,6 @@ def reuse_keys(
     )
     from .furniture import find_furniture
 
-    options = _reuse_options(options, corpus, overrides)
     if meta is None:
         meta = (
             [DocMeta(source=s) for s in sources] if sources is not None else [DocMeta()] * len(ids)
@@ -286,11 +309,10 @@ def reuse_keys(
     partitions = partitions_for(sum(len(k.key) for k in keys))
     with HashSpill(partitions) as shingle_spill, HashSpill(partitions) as seed_spill:
         with Progress("zhnorm reuse: shingles", total=len(keys), unit="docs") as hashing:
-            for d, (doc, mask) in enumerate(zip(keys, masks, strict=True)):
-                hashes = kgram_hashes(doc.key, options.shingle)
-                free = hashes[furniture_free(hashes, mask, options.shingle)]
-                shingle_spill.add(d, np.unique(free))
-                seed_spill.add(d, np.unique(kgram_hashes(doc.key, options.seed_len)))
+            hashed = _all_hashes(keys, masks, options, workers)
+            for d, (shingles, seeds) in enumerate(hashed):
+                shingle_spill.add(d, shingles)
+                seed_spill.add(d, seeds)
                 hashing.update()
         with Progress("zhnorm reuse: candidate pairs", total=partitions, unit="parts") as part:
             pairs = _spilled_pairs(
@@ -305,16 +327,19 @@ def reuse_keys(
     with Progress("zhnorm reuse: aligning", total=len(pairs), unit="pairs") as aligning:
         passages = _align_all(aligner, [(i, j) for i, j, _ in pairs], workers, aligning)
     align_time = time.perf_counter() - started - candidate_time
+    raws = [k.raw for k in keys]
+    story_keys = [without_furniture(k.key, furniture, d) for d, k in enumerate(keys)]
+    del aligner, masks, values, counts
+    keys.clear()  # spent: from here on the raw texts and keys, not their maps
+    _give_back_freed_memory()
     phase = Progress("zhnorm reuse: passage clusters", unit=None)
     by_id = dict(zip(ids, meta, strict=True))
-    clusters, assignment = passage_clusters(
-        passages, {d: k.raw for d, k in zip(ids, keys, strict=True)}, by_id
-    )
+    clusters, assignment = passage_clusters(passages, dict(zip(ids, raws, strict=True)), by_id)
+    del raws
     passages = [replace(p, cluster=c) for p, c in zip(passages, assignment, strict=True)]
     phase.close()
     phase = Progress("zhnorm reuse: stories", unit=None)
     index = {doc_id: d for d, doc_id in enumerate(ids)}
-    story_keys = [without_furniture(k.key, furniture, d) for d, k in enumerate(keys)]
     weights = story_weights(story_keys, meta, passage_evidence(passages, index), options)
     window = None if options.window_days is None else timedelta(days=options.window_days)
     stories, story_of = stories_from_weights(
@@ -336,6 +361,64 @@ def reuse_keys(
     return ReuseResult(
         tuple(passages), tuple(stories), len(ids), len(pairs), stats, tuple(clusters), furniture
     )
+
+
+def _give_back_freed_memory() -> None:
+    """Return the C heap's free pages to the system (glibc ``malloc_trim``; nothing
+    elsewhere): the maps of many small documents, once freed, stay in the heap and the
+    story model's large arrays, mapped apart from it, could not reuse them."""
+    import ctypes
+    import ctypes.util
+    import gc
+
+    gc.collect()
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return
+    try:
+        trim = ctypes.CDLL(name).malloc_trim
+    except (OSError, AttributeError):  # not glibc
+        return
+    trim(0)
+
+
+HASH_CHUNK = 256
+"""Documents a worker process hashes per task (the shingles phase)."""
+
+
+def _document_hashes(
+    keys: Sequence[DocKey], masks: Sequence[Any], options: ReuseOptions, first: int, last: int
+) -> list[tuple[U64, U64]]:
+    """Per document ``first:last``: its distinct furniture-free shingle hashes and its
+    distinct seed k-gram hashes."""
+    found = []
+    for d in range(first, last):
+        key = keys[d].key
+        hashes = kgram_hashes(key, options.shingle)
+        free = hashes[furniture_free(hashes, masks[d], options.shingle)]
+        found.append((np.unique(free), np.unique(kgram_hashes(key, options.seed_len))))
+    return found
+
+
+def _hashes_inherited(token: int, span: tuple[int, int]) -> list[tuple[U64, U64]]:
+    keys, masks, options = inherited(token)
+    return _document_hashes(keys, masks, options, *span)
+
+
+def _all_hashes(
+    keys: Sequence[DocKey], masks: Sequence[Any], options: ReuseOptions, workers: int
+) -> Iterator[tuple[U64, U64]]:
+    """:func:`_document_hashes` of every document in order, on ``workers`` forked
+    processes when there are more than one (the documents are inherited, not sent)."""
+    spans = [(k, min(len(keys), k + HASH_CHUNK)) for k in range(0, len(keys), HASH_CHUNK)]
+    if workers <= 1 or len(spans) < 2 or not forks():
+        for first, last in spans:
+            yield from _document_hashes(keys, masks, options, first, last)
+        return
+    with handed_down((keys, masks, options)) as token, process_pool(workers) as pool:
+        work = functools.partial(_hashes_inherited, token)
+        for found in imap_ordered(work, iter(spans), pool, window=4 * workers):
+            yield from found
 
 
 ALIGN_CHUNK = 64

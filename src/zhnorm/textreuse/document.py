@@ -123,7 +123,11 @@ def doc_key(
     key = keyed(repaired, KeyOptions(fix=None, script=options.script, fold=options.fold))
     if key.key:
         krs = _array(key.starts)
-        ks = rs[krs]
+        if repaired is text:  # identity maps: raw and repaired positions are one array
+            krs.flags.writeable = False
+            ks = krs
+        else:
+            ks = rs[krs]
         ke = re_[_array(key.ends) - 1]
     else:
         krs = ks = ke = np.zeros(0, dtype=np.int32)
@@ -134,6 +138,37 @@ def doc_key(
         np.add.at(depth, re_, -1)
         dropped = np.cumsum(depth[:-1]) == 0
     return DocKey(text, repaired, key.key, ks, ke, rs, re_, krs, dropped)
+
+
+def packed(key: DocKey) -> tuple[Any, ...]:
+    """``key`` without its raw text, to send back from a worker process: the reader
+    already holds the raw text (:func:`unpacked` puts it back, so it is kept once), and
+    a repaired text or map that is the raw text or the identity is sent as None."""
+    same = key.repaired is key.raw or key.repaired == key.raw
+    identity = same and _is_identity(key.rep_starts, key.rep_ends, len(key.raw))
+    return (
+        None if same else key.repaired,
+        key.key,
+        key.key_starts,
+        key.key_ends,
+        None if identity else key.rep_starts,
+        None if identity else key.rep_ends,
+        key.key_rep_starts,
+        key.dropped,
+    )
+
+
+def unpacked(raw: str, state: tuple[Any, ...]) -> DocKey:
+    """The :class:`DocKey` that :func:`packed` sent, with ``raw`` its raw text."""
+    repaired, key, ks, ke, rs, re_, krs, dropped = state
+    if rs is None:
+        rs, re_ = _identity(len(raw))
+    return DocKey(raw, raw if repaired is None else repaired, key, ks, ke, rs, re_, krs, dropped)
+
+
+def _is_identity(starts: IntArray, ends: IntArray, n: int) -> bool:
+    same, next_ = _identity(n)
+    return len(starts) == n and bool(np.array_equal(starts, same) and np.array_equal(ends, next_))
 
 
 Documents = Union[str, Mapping[str, str], Iterable[str], Iterable[tuple[str, str]]]  # noqa: UP007

@@ -9,8 +9,10 @@ rejects with their reason; atomic outputs; ``in = out + rejected``).
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -33,8 +35,9 @@ from ..io import (
 from ..io.dates import DateError, parse_date
 from ..key import KeyOptions
 from ..options import resolve
-from .corpus import ReuseOptions, ReuseResult, reuse, reuse_keys
-from .document import DocKey, doc_key
+from ..workers import imap_ordered, process_pool
+from .corpus import ReuseOptions, ReuseResult, reuse, reuse_spent
+from .document import DocKey, doc_key, packed, unpacked
 from .passages import DocMeta, passage_row
 from .repeats import (
     RepeatGroup,
@@ -99,6 +102,20 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+KEY_CHUNK = 64
+"""Records a worker process keys per task (:func:`read_documents` with ``workers``)."""
+
+
+def _key_texts(keyer: Callable[[str], DocKey], texts: list[bytes]) -> list[tuple[Any, ...]]:
+    return [packed(keyer(text.decode("utf-8", "surrogatepass"))) for text in texts]
+
+
+def _sent(chunk: list[tuple[Record, DocMeta]]) -> list[bytes]:
+    """The texts of ``chunk`` as UTF-8 for a worker: pickling a str would leave its UTF-8
+    copy cached in the reader's string (3 more bytes per Chinese character, kept)."""
+    return [record.text.encode("utf-8", "surrogatepass") for record, _ in chunk]
+
+
 def read_documents(
     inputs: Sequence[str],
     *,
@@ -111,11 +128,14 @@ def read_documents(
     quiet: bool = False,
     fields: MetaFields | None = None,
     keyer: Callable[[str], DocKey] = doc_key,
+    workers: int = 1,
 ) -> list[FileDocument]:
     """Every record of ``inputs`` (stdin when there are none; text and JSONL in
     ``encoding``, see :func:`zhnorm.io.iter_records`), keyed by ``keyer``, with what
     ``fields`` reads of it; bad records, records repeating an earlier id and (unless
-    ignored) records with a bad date go to ``rejects``."""
+    ignored) records with a bad date go to ``rejects``.  ``workers > 1`` keys the
+    records on that many processes (``keyer`` must pickle), :data:`KEY_CHUNK` records
+    a task, a few tasks ahead of the reader; the documents are the same, in order."""
     docs: list[FileDocument] = []
     progress = Progress(f"zhnorm {counts.command}", quiet=quiet)
     records = iter_records(
@@ -125,7 +145,8 @@ def read_documents(
         errors=errors,
         encoding=encoding,
     )
-    try:
+
+    def accepted() -> Iterator[tuple[Record, DocMeta]]:
         for item in unique_records(records, id_field):
             counts.read += 1
             progress.update()
@@ -140,7 +161,30 @@ def read_documents(
                 rejects.add(item)
                 counts.rejected += 1
                 continue
-            docs.append(FileDocument(record_id(item, id_field), item, keyer(item.text), meta))
+            yield item, meta
+
+    waiting: deque[list[tuple[Record, DocMeta]]] = deque()  # read, keys not yet back
+
+    def chunks() -> Iterator[list[bytes]]:
+        chunk: list[tuple[Record, DocMeta]] = []
+        for read in accepted():
+            chunk.append(read)
+            if len(chunk) == KEY_CHUNK:
+                waiting.append(chunk)
+                yield _sent(chunk)
+                chunk = []
+        if chunk:
+            waiting.append(chunk)
+            yield _sent(chunk)
+
+    try:
+        with contextlib.ExitStack() as stack:
+            pool = stack.enter_context(process_pool(workers)) if workers > 1 else None
+            work = functools.partial(_key_texts, keyer)
+            for keys in imap_ordered(work, chunks(), pool, window=4 * max(1, workers)):
+                for (record, meta), state in zip(waiting.popleft(), keys, strict=True):
+                    key = unpacked(record.text, state)
+                    docs.append(FileDocument(record_id(record, id_field), record, key, meta))
     finally:
         progress.close()
     return docs
@@ -191,22 +235,25 @@ def reuse_files(
         docs = read_documents(
             inputs, text_field=text_field, id_field=id_field, errors=errors, rejects=bad,
             encoding=encoding, counts=counts, quiet=quiet, fields=fields,
-            keyer=functools.partial(doc_key, options=key),
+            keyer=functools.partial(doc_key, options=key), workers=workers,
         )  # fmt: skip
         counts.written = len(docs)
+        ids = [doc.id for doc in docs]
         meta = [doc.meta for doc in docs]
+        keys = [doc.key for doc in docs]
+        del docs  # the records: what is left of them is in ids, meta and keys (raw texts)
+        texts = [key.raw for key in keys] if html else []
         has_sources = any(m.source is not None for m in meta)
-        result = reuse_keys(
-            [doc.id for doc in docs],
-            [doc.key for doc in docs],
+        result = reuse_spent(
+            ids,
+            keys,  # spent by the search (its maps are let go before the stories)
             replace(search, cross_source=search.cross_source or has_sources),
             meta=meta,
             workers=workers,
         )
-        by_id = {doc.id: doc.meta for doc in docs}
+        by_id = dict(zip(ids, meta, strict=True))
         for passage in result.passages:
             out.write(dumps_record(passage_row(passage, by_id)))
-        ids = [doc.id for doc in docs]
         if stories:
             with AtomicOutput(stories) as stories_out:
                 for story in result.stories:
@@ -220,9 +267,12 @@ def reuse_files(
                 for record in furniture_records(result, ids):
                     furniture_out.write(dumps_record(record))
         if html:
-            texts = {doc.id: doc.record.text for doc in docs}
             with AtomicOutput(html) as page:
-                page.write(story_report(texts, by_id, result, title="zhnorm reuse"))
+                page.write(
+                    story_report(
+                        dict(zip(ids, texts, strict=True)), by_id, result, title="zhnorm reuse"
+                    )
+                )
     counts.check()
     pairs = len({(p.a_id, p.b_id) for p in result.passages})
     counts.notes.append(
@@ -233,7 +283,7 @@ def reuse_files(
     )
     if result.furniture is not None:
         counts.notes.append(f"{len(result.furniture.items)} furniture items set apart")
-    outlets = {doc.meta.source for doc in docs} - {None}
+    outlets = {m.source for m in meta} - {None}
     if fields.source_field and len(outlets) == 1:
         counts.notes.append(
             f"one outlet only ({outlets.pop()}): no passages across outlets; stories still found"
