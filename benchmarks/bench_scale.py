@@ -58,14 +58,15 @@ import numpy.typing as npt
 import psutil
 from pypinyin import Style, pinyin
 
+from _docs import markers, write_section
 from zhnorm import Converter
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("ZHNORM_SHARED_DATA", REPO.parent / "shared" / "data"))
 if not DATA.exists():
     DATA = Path("/work/shared/data")
-SECTION_START = "<!-- bench_scale:start -->"
-SECTION_END = "<!-- bench_scale:end -->"
+SECTION = "bench_scale"
+SECTION_START, SECTION_END = markers(SECTION)
 OUTLETS = tuple(f"outlet{n}" for n in range(8))
 STYLES = ("simplified", "traditional", "ruby")
 SENTENCE_END = "。！？"
@@ -496,17 +497,6 @@ def markdown(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
-def write_section(path: Path, text: str) -> None:
-    """Replace this script's section of ``path`` (or add it), leaving the rest alone."""
-    document = path.read_text(encoding="utf-8")
-    start, end = document.find(SECTION_START), document.find(SECTION_END)
-    if start != -1 and end > start:
-        document = document[:start] + text + document[end + len(SECTION_END) :]
-    else:
-        document = document.rstrip("\n") + "\n\n" + text + "\n"
-    path.write_text(document, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[20000, 200000])
@@ -534,7 +524,7 @@ def main() -> None:
     text = markdown(results, args)
     print(text)
     if args.write:
-        write_section(args.write, text)
+        write_section(args.write, SECTION, text)
 
 
 if __name__ == "__main__":
