@@ -79,6 +79,19 @@ def test_without_repair_every_key_character_comes_from_its_raw_span(raw: str) ->
         assert k.key[i] in match_key(raw[start:end], config)
 
 
+@settings(max_examples=150, deadline=None)
+@given(st.one_of(RAW_TEXT, st.text(alphabet="㎏ﬁ𠀀Ⅻ中Ａa，\x00 \ud800", max_size=12)))
+def test_the_fold_maps_each_key_character_to_the_character_it_came_from(raw: str) -> None:
+    """Exactly: each character's fold (none, one, or several: ``㎏`` -> ``kg``) over its
+    own span, in order, whichever way the fold is computed (a BMP table, or per
+    character for folds to several and characters outside the BMP)."""
+    config = KeyConfig(fix=None, script=None)
+    k = keyed(raw, config)
+    spans = [(i, i + 1) for i, ch in enumerate(raw) for _ in match_key(ch, config)]
+    assert list(zip(k.starts, k.ends, strict=True)) == spans
+    assert k.key == "".join(match_key(ch, config) for ch in raw)
+
+
 def test_seed_001_key_spans_cover_the_annotated_characters() -> None:
     raw = next(SEEDS.glob("001_*.txt")).read_text(encoding="utf-8")
     k = keyed(raw)

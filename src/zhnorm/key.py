@@ -280,37 +280,46 @@ def keyed(
     options = resolve_key_options(options, config=config, **overrides)
     if not isinstance(text, str):
         raise TypeError(f"text must be str, not {type(text).__name__}")
+    import numpy as np
+
     current = text
-    starts = list(range(len(text)))
-    ends = list(range(1, len(text) + 1))
+    starts: Any = np.arange(len(text))
+    ends: Any = starts + 1
     if options.fix is not None:
         for step in fix_and_explain(text, options.fix).steps:
-            starts, ends = _through_edits(current, starts, ends, step.edits)
+            starts, ends = _through_edits(current, list(starts), list(ends), step.edits)
             current = step.apply(current)
+        starts, ends = np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
     converter = _converter(options)
     if converter is not None:
         converted, offsets = converter.convert_with_offsets(current)
-        conv_starts: list[int] = []
-        conv_ends: list[int] = []
         # Output characters of one phrase share its start; the phrase ends where the
         # next phrase (or the sentinel) starts.
-        following = len(current)
-        for i in range(len(converted) - 1, -1, -1):
-            if offsets[i + 1] != offsets[i]:
-                following = offsets[i + 1]
-            conv_starts.append(starts[offsets[i]])
-            conv_ends.append(ends[following - 1])
-        conv_starts.reverse()
-        conv_ends.reverse()
-        current, starts, ends = converted, conv_starts, conv_ends
-    if not options.fold:
-        return Keyed(text, current, starts, ends)
-    key: list[str] = []
-    key_starts: list[int] = []
-    key_ends: list[int] = []
-    for char, start, end in zip(current, starts, ends, strict=True):
-        folded = char.translate(_FOLD)
-        key.append(folded)
-        key_starts += [start] * len(folded)
-        key_ends += [end] * len(folded)
-    return Keyed(text, "".join(key), key_starts, key_ends)
+        at = np.asarray(offsets, dtype=np.int64)
+        count = len(converted)
+        phrase_ends = np.where(at[1:] != at[:-1], np.arange(count), count)
+        next_end = np.minimum.accumulate(phrase_ends[::-1])[::-1]
+        following = np.append(at[1:], len(current))[next_end]
+        current, starts, ends = converted, starts[at[:-1]], ends[following - 1]
+    if options.fold:
+        current, source = _fold_source(current)
+        starts, ends = starts[source], ends[source]
+    return Keyed(text, current, starts.tolist(), ends.tolist())
+
+
+def _fold_source(text: str) -> tuple[str, Any]:
+    """The fold of ``text`` and, for indexing per-character arrays of ``text``, where
+    each folded character comes from: a boolean array of the characters kept when each
+    folds to one or none (one BMP table lookup per character, :func:`_bmp_fold_table`),
+    else the index of each folded character's source (``㎏`` -> ``kg``: twice)."""
+    import numpy as np
+
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if codes.size and int(codes.max()) < 0x10000:
+        folds = np.frombuffer(_bmp_fold_table(), dtype=np.uint32)[codes]
+        if not (folds == _SEVERAL).any():
+            kept = folds != 0
+            return folds[kept].tobytes().decode("utf-32-le"), kept
+    pieces = [char.translate(_FOLD) for char in text]
+    index = np.repeat(np.arange(len(text)), [len(piece) for piece in pieces])
+    return "".join(pieces), index
