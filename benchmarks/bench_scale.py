@@ -2,9 +2,9 @@
 
 Corpus (seeded, reproducible, built here, never shipped): distinct Chinese-shaped
 articles from a character n-gram generator trained on the dev corpora under
-``/work/shared/data`` (the THUCNews sample, Simplified, and DRCD, converted to
-Simplified for training): ``--order`` characters of context, many independent chains
-run at once with numpy, so a million articles take minutes.  The default is one
+``../shared/data`` or ``$ZHNORM_SHARED_DATA`` (the THUCNews sample, Simplified, and
+DRCD, converted to Simplified for training): ``--order`` characters of context, many
+independent chains run at once with numpy, so a million articles take minutes.  The default is one
 character of context (a bigram model): with two, the model (trained on 5.7 M
 characters) copies long stretches of its training text, and unrelated articles share
 rare 8-grams about 80 times as often (3,901 against 48 accidental candidate pairs among
@@ -63,8 +63,6 @@ from zhnorm import Converter
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("ZHNORM_SHARED_DATA", REPO.parent / "shared" / "data"))
-if not DATA.exists():
-    DATA = Path("/work/shared/data")
 SECTION = "bench_scale"
 SECTION_START, SECTION_END = markers(SECTION)
 OUTLETS = tuple(f"outlet{n}" for n in range(8))
