@@ -79,16 +79,15 @@ def average_linkage(
     labels = list(range(n))
     for root, inside in edges_of.items():
         members = nodes[root]
-        local = {node: m for m, node in enumerate(members)}
-        found = _cluster(
-            len(members),
-            {(local[i], local[j]): w for (i, j), w in inside.items()},
+        found = average_linkage_component(
+            members,
+            ((i, j, w) for (i, j), w in inside.items()),
             threshold,
             dates=None if dates is None else [dates[m] for m in members],
             max_span=max_span,
         )
         for node, label in zip(members, found, strict=True):
-            labels[node] = members[label]
+            labels[node] = label
     return labels
 
 
