@@ -111,10 +111,18 @@ class Styler:
     def __init__(self) -> None:
         self.converters = {name: Converter(name) for name in ("s2t", "s2tw", "s2hk")}
 
+    def traditional(self, text: str, rng: random.Random) -> str:
+        """``text`` through one of the three Traditional configurations, at random."""
+        return self.converters[rng.choice(("s2t", "s2tw", "s2hk"))].convert(text)
+
     def ruby(self, text: str) -> str:
+        """``text`` in Traditional with the pinyin of each converted character leaked
+        after it (``現(xiàn)``); plain Traditional where conversion changes the length."""
         converted = self.converters["s2t"].convert(text)
+        if len(converted) != len(text):
+            return converted
         out = []
-        for simp, trad in zip(text, converted, strict=False):
+        for simp, trad in zip(text, converted, strict=True):
             out.append(trad)
             if simp != trad:
                 out.append(f"({pinyin(simp, style=Style.TONE)[0][0]})")
@@ -122,10 +130,8 @@ class Styler:
 
     def apply(self, style: str, text: str, rng: random.Random, *, passage: bool) -> str:
         if style == "traditional":
-            return self.converters[rng.choice(("s2t", "s2tw", "s2hk"))].convert(text)
+            return self.traditional(text, rng)
         if style == "ruby":
-            if len(text) != len(self.converters["s2t"].convert(text)):
-                return self.converters["s2t"].convert(text)
             return self.ruby(text)
         if style == "edited" and passage:
             chars = list(text.replace("，", ",").replace("。", "."))

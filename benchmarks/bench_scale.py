@@ -56,9 +56,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import psutil
-from pypinyin import Style, pinyin
 
 from _docs import markers, write_section
+from bench_reuse import Styler
 from zhnorm import Converter
 
 REPO = Path(__file__).resolve().parents[1]
@@ -157,25 +157,6 @@ class Plant:
     styles: list[str]
     passage: str
     spans: dict[int, tuple[int, int]]
-
-
-class Styler:
-    def __init__(self) -> None:
-        self.converters = {name: Converter(name) for name in ("s2t", "s2tw", "s2hk")}
-
-    def traditional(self, text: str, rng: random.Random) -> str:
-        return self.converters[rng.choice(("s2t", "s2tw", "s2hk"))].convert(text)
-
-    def ruby(self, text: str) -> str:
-        converted = self.converters["s2t"].convert(text)
-        if len(converted) != len(text):
-            return converted
-        out = []
-        for simp, trad in zip(text, converted, strict=True):
-            out.append(trad)
-            if simp != trad:
-                out.append(f"({pinyin(simp, style=Style.TONE)[0][0]})")
-        return "".join(out)
 
 
 def sentence_cut(text: str, rng: random.Random) -> int:
