@@ -83,6 +83,12 @@ def exact_similarity(key_a: str, key_b: str, ngram: int, *, words: bool = False)
     when both are empty; a key shorter than ``ngram`` is one shingle)."""
     a = shingle_set_of(key_a, ngram, words=words)
     b = shingle_set_of(key_b, ngram, words=words)
+    return _jaccard_of(key_a, key_b, a, b, ngram)
+
+
+def _jaccard_of(key_a: str, key_b: str, a: ShingleSet, b: ShingleSet, ngram: int) -> float:
+    """:func:`jaccard` of the shingle sets ``a`` and ``b`` of two keys; when one is packed
+    and the other is not, of both keys' string sets."""
     if isinstance(a, np.ndarray) != isinstance(b, np.ndarray):
         return jaccard(shingle_set(key_a, ngram), shingle_set(key_b, ngram))
     return jaccard(a, b)
@@ -116,8 +122,5 @@ def pair_jaccards(keys: Sequence[str], a: I64, b: I64, ngram: int) -> F64:
         for k in (x, y):
             if k not in sets:
                 sets[k] = shingle_set_of(keys[k], ngram)
-        if isinstance(sets[x], np.ndarray) != isinstance(sets[y], np.ndarray):
-            out[i] = jaccard(shingle_set(keys[x], ngram), shingle_set(keys[y], ngram))
-        else:
-            out[i] = jaccard(sets[x], sets[y])
+        out[i] = _jaccard_of(keys[x], keys[y], sets[x], sets[y], ngram)
     return out
