@@ -299,12 +299,6 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False)
 """``json.dumps(..., ensure_ascii=False)`` without building an encoder for every line."""
 
 
-def _surrogates_escaped(json_text: str) -> str:
-    if _SURROGATE.search(json_text):
-        return _SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", json_text)
-    return json_text
-
-
 def dumps_record(record: dict[str, Any]) -> str:
     r"""One JSONL line (UTF-8 as it is, line break included).  A lone surrogate (read
     from a ``\udXXX`` escape) is written as that escape again, so the line stays valid
@@ -313,7 +307,7 @@ def dumps_record(record: dict[str, Any]) -> str:
     >>> print(dumps_record({"text": "头" + chr(0xD800)}), end="")
     {"text": "头\ud800"}
     """
-    return _surrogates_escaped(_ENCODER.encode(record)) + "\n"
+    return dumps_value(record) + "\n"
 
 
 def dumps_value(value: Any) -> str:
@@ -323,4 +317,7 @@ def dumps_value(value: Any) -> str:
     >>> dumps_value("头" + chr(0xD800)), dumps_value(None), dumps_value(0.5)
     ('"头\\\\ud800"', 'null', '0.5')
     """
-    return _surrogates_escaped(_ENCODER.encode(value))
+    line = _ENCODER.encode(value)
+    if _SURROGATE.search(line):
+        line = _SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", line)
+    return line
