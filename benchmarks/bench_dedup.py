@@ -557,6 +557,140 @@ def versus_report(
     return "\n".join(lines)
 
 
+# --- what the default key costs, per fixer (issue 18 point 4) --------------------------
+
+
+def _tags(how: str) -> list[str]:
+    """The planted changes of a ``make_corpus`` document (``base`` for an original)."""
+    return [part.split(" ")[0] for part in how.split(", ")]
+
+
+def key_costs(corpus: SyntheticCorpus) -> dict[str, Any]:
+    """CPU of each part of the dedup key (:data:`zhnorm.neardup.keys.DEDUP_KEY_CONFIG`)
+    on every document of ``corpus``, one process: each fixer's evidence test (its
+    "nothing here" pre-filter) and its repair, timed by wrapping the entries of
+    :mod:`zhnorm.repair.fix`'s registry for the run (restored after; the pipeline is
+    the one :func:`zhnorm.repair.fix_text` runs), then ``t2s`` and the fold.  Per part:
+    seconds, calls, documents it ran on, and the seconds by planted change (``base``,
+    ``ruby``, ``s2t`` ...), so what triggers the cost is visible; also the most costly
+    documents."""
+    from zhnorm.key import fold_texts
+    from zhnorm.neardup.keys import DEDUP_KEY_CONFIG
+    from zhnorm.repair import fix as fix_module
+    from zhnorm.script import Converter
+
+    options = DEDUP_KEY_CONFIG.fix
+    assert options is not None
+    spent: dict[str, float] = {}
+    calls: dict[str, int] = {}
+    by_tag: dict[str, dict[str, float]] = {}
+    current: list[str] = ["base"]
+
+    def timed(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            started = time.process_time()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                took = time.process_time() - started
+                spent[name] = spent.get(name, 0.0) + took
+                calls[name] = calls.get(name, 0) + 1
+                for tag in current:
+                    share = by_tag.setdefault(name, {})
+                    share[tag] = share.get(tag, 0.0) + took / len(current)
+
+        return run
+
+    saved = (fix_module._REGISTRY, fix_module._SCANNERS, fix_module._EVIDENCE)
+    registry = []
+    scanners = {}
+    for name, enabled, find, fix in saved[0]:
+        wrapped = timed(f"{name}: repair", find)
+        if find in saved[1]:
+            scanners[wrapped] = timed(f"{name}: repair", saved[1][find])
+        registry.append(
+            (name, enabled, wrapped, None if fix is None else timed(f"{name}: repair", fix))
+        )
+    evidence = {name: timed(f"{name}: evidence test", test) for name, test in saved[2].items()}
+    texts = corpus.texts
+    for text in texts[:500]:  # warm: tables, regexes, lazily imported fixers
+        fix_module.fix_text(text, options)
+    per_doc: list[tuple[float, int]] = []
+    try:
+        fix_module._REGISTRY = tuple(registry)
+        fix_module._SCANNERS = scanners
+        fix_module._EVIDENCE = evidence
+        for index, text in enumerate(texts):
+            current[:] = _tags(corpus.how[index])
+            started = time.process_time()
+            fix_module.fix_text(text, options)
+            per_doc.append((time.process_time() - started, index))
+    finally:
+        fix_module._REGISTRY, fix_module._SCANNERS, fix_module._EVIDENCE = saved
+    fixed = [fix_module.fix_text(text, options) for text in texts]
+    repair_total = sum(took for took, _ in per_doc)
+    converter = Converter(DEDUP_KEY_CONFIG.script or "t2s")
+    started = time.process_time()
+    converted = converter.convert_batch(fixed)
+    spent["t2s"], calls["t2s"] = time.process_time() - started, len(texts)
+    started = time.process_time()
+    fold_texts(converted)
+    spent["fold"], calls["fold"] = time.process_time() - started, len(texts)
+    tag_docs: dict[str, int] = {}
+    for how in corpus.how:
+        for tag in _tags(how):
+            tag_docs[tag] = tag_docs.get(tag, 0) + 1
+    per_doc.sort(reverse=True)
+    return {
+        "docs": len(texts),
+        "repair": repair_total,
+        "spent": spent,
+        "calls": calls,
+        "by_tag": by_tag,
+        "tag_docs": tag_docs,
+        "changed": sum(a is not b for a, b in zip(texts, fixed, strict=True)),
+        "top": [
+            {"seconds": took, "how": corpus.how[i], "changed": texts[i] != fixed[i],
+             "start": texts[i][:40]}
+            for took, i in per_doc[:10]
+        ],
+        "top_share": sum(took for took, _ in per_doc[:20]) / repair_total if repair_total else 0,
+    }  # fmt: skip
+
+
+def key_costs_report(costs: dict[str, Any]) -> str:
+    """Markdown table of :func:`key_costs`."""
+    docs = costs["docs"]
+    total = costs["repair"] + costs["spent"]["t2s"] + costs["spent"]["fold"]
+    lines = [
+        f"Default dedup key on {docs:,} documents: {total:.2f} s CPU "
+        f"({total / docs * 1e6:.0f} us a document); repair {costs['repair']:.2f} s, "
+        f"{costs['changed']:,} documents changed by it; the 20 most costly documents take "
+        f"{costs['top_share']:.0%} of the repair.",
+        "",
+        "| part | CPU s | share of key | us per document (all) | calls | "
+        "where it goes (s by planted change, documents) |",
+        "|---|--:|--:|--:|--:|---|",
+    ]
+    for name, seconds in sorted(costs["spent"].items(), key=lambda item: -item[1]):
+        where = costs["by_tag"].get(name, {})
+        spread = ", ".join(
+            f"{tag} {s:.2f} ({costs['tag_docs'][tag]:,})"
+            for tag, s in sorted(where.items(), key=lambda item: -item[1])[:4]
+        )
+        lines.append(
+            f"| {name} | {seconds:.2f} | {seconds / total:.0%} | {seconds / docs * 1e6:.1f} | "
+            f"{costs['calls'][name]:,} | {spread} |"
+        )
+    lines += ["", "Most costly documents (repair):", ""]
+    for top in costs["top"][:6]:
+        lines.append(
+            f"- {top['seconds'] * 1e3:.0f} ms, {top['how']}, "
+            f"{'changed' if top['changed'] else 'unchanged'}: `{top['start']}`"
+        )
+    return "\n".join(lines)
+
+
 # --- report --------------------------------------------------------------------------
 
 
@@ -714,10 +848,18 @@ def main() -> None:
     parser.add_argument(
         "--render-rensa", type=Path, help="only render (and --write) a saved rensa comparison"
     )
+    parser.add_argument(
+        "--key-costs", type=int, metavar="N", help="only the default key's cost per part, N docs"
+    )
     parser.add_argument("--versus-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.versus_child:
         _versus_child(args.versus_child[0], Path(args.versus_child[1]))
+        return
+    if args.key_costs:
+        costs = key_costs(make_corpus(paragraphs(args.data_dir), args.key_costs, seed=SEED))
+        print(f"load average {os.getloadavg()[0]:.1f}")
+        print(key_costs_report(costs))
         return
     command = " ".join([".venv/bin/python", "benchmarks/bench_dedup.py", *sys.argv[1:]])
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
