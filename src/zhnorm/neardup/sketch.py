@@ -8,7 +8,6 @@ which process made it, so any number of workers gives identical sketches.
 
 from __future__ import annotations
 
-import itertools
 import os
 import pickle
 import tempfile
@@ -155,9 +154,11 @@ def sketch_chunks(
     first = next(stream, None)
     if first is None:
         return
-    # Build the lazily made tables (fold table, converter, permutations) here, so that
-    # forked workers inherit them instead of each building its own.
-    sketch_texts(list(first[:64]), params, key_config, bands, rows)
+    # The first chunk is sketched here, before any child starts: the lazily made tables
+    # (fold table, converter, permutations, and the regexes, tables and models of the
+    # fixers its documents call for) are then inherited by forked children instead of
+    # each building its own.
+    done_first = sketch_texts(first, params, key_config, bands, rows)
     # Chunks given as a sequence reach forked children by inheritance, not by a file.
     inherit = isinstance(chunks, Sequence) and forks()
     with (
@@ -165,8 +166,8 @@ def sketch_chunks(
         tempfile.TemporaryDirectory(prefix="zhnorm-sketch-") as spill,
         process_pool(workers - 1) as pool,
     ):
-        pending: deque[Future[str] | Sketch] = deque()
-        for index, chunk in enumerate(itertools.chain([first], stream)):
+        pending: deque[Future[str] | Sketch] = deque([done_first])
+        for index, chunk in enumerate(stream, 1):
             queued = sum(isinstance(item, Future) and not item.done() for item in pending)
             if queued >= 2 * (workers - 1):
                 pending.append(sketch_texts(chunk, params, key_config, bands, rows))
