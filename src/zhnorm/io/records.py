@@ -433,11 +433,16 @@ class RecordWriter:
         self._text.write(line.rstrip("\r\n") + "\n")
 
     def write_raw_line(self, line: bytes) -> None:
-        """One JSONL line as it was read, valid UTF-8, copied byte for byte (JSONL output
-        only): :meth:`write_line` without decoding and encoding it again."""
+        """One JSONL line as it was read (:meth:`write_raw_lines`)."""
+        self.write_raw_lines([line])
+
+    def write_raw_lines(self, lines: Sequence[bytes]) -> None:
+        """JSONL lines as they were read, valid UTF-8, copied byte for byte with one line
+        break each (JSONL output only), in one write: :meth:`write_line` without decoding
+        and encoding them again."""
         assert self._text is not None
-        self.count += 1
-        self._text.write_bytes(line.rstrip(b"\r\n") + b"\n")
+        self.count += len(lines)
+        self._text.write_bytes(b"".join([line.rstrip(b"\r\n") + b"\n" for line in lines]))
 
     def __enter__(self) -> RecordWriter:
         return self

@@ -27,7 +27,7 @@ import os
 import sqlite3
 import tempfile
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from contextlib import ExitStack, closing, contextmanager
 from typing import Any
 
@@ -150,15 +150,6 @@ class _Corpus:
     def place(self, position: int) -> str:
         """``file:line`` of the record at ``position``."""
         return f"{self.sources[self.source_of[position]]}:{self.line_of[position]}"
-
-    def is_at(self, position: int, source: str, line: int) -> bool:
-        """Whether the record read at ``source``:``line`` is the one at ``position`` (on
-        re-reading, rejected records are not)."""
-        return (
-            position < len(self.ids)
-            and self.line_of[position] == line
-            and self.sources[self.source_of[position]] == source
-        )
 
     def stack(self) -> None:
         """Load the band hashes and join the no-shingle flags (after the first pass)."""
@@ -557,11 +548,49 @@ def _record_lines(files: Sequence[InputFile], corpus: _Corpus) -> Iterator[bytes
     """The JSONL lines of this run's records, in order, read again without parsing
     (blank and rejected lines are not theirs)."""
     position = 0
+    total, sources, source_of, line_of = (
+        len(corpus),
+        corpus.sources,
+        corpus.source_of,
+        corpus.line_of,
+    )
     for file in files:
         for name, lineno, raw in jsonl_lines(file.path, file.name):
-            if corpus.is_at(position, name, lineno):
+            # On re-reading, rejected records are not the one at ``position``.
+            if (
+                position < total
+                and line_of[position] == lineno
+                and sources[source_of[position]] == name
+            ):
                 yield raw
                 position += 1
+
+
+_COPY_BLOCK = 1024
+"""Kept lines written together by :func:`_copy_kept_lines`."""
+
+
+def _copy_kept_lines(
+    lines: Iterable[bytes], removed: Container[int], writer: RecordWriter, progress: Progress
+) -> tuple[int, int]:
+    """Copy the kept ones of ``lines`` (this run's records in order, :func:`_record_lines`:
+    read strictly in the first pass, so valid UTF-8) to ``writer`` byte for byte,
+    :data:`_COPY_BLOCK` lines a write; ``(records seen, records kept)``."""
+    position = kept = 0
+    block: list[bytes] = []
+    for raw in lines:
+        if position not in removed:
+            block.append(raw)
+            if len(block) >= _COPY_BLOCK:
+                writer.write_raw_lines(block)
+                kept += len(block)
+                progress.update(position + 1 - progress.count)
+                block = []
+        position += 1
+    writer.write_raw_lines(block)
+    kept += len(block)
+    progress.update(position - progress.count)
+    return position, kept
 
 
 def _write_records(
@@ -583,14 +612,19 @@ def _write_records(
     progress = Progress("zhnorm dedup: writing", total=len(corpus), quiet=quiet)
     source: Iterable[Record | BadRecord | bytes]
     files = [] if corpus.held is not None else list(input_files(inputs))
+    position = 0
+    kept = 0
     if corpus.held is not None:
         source = corpus.held
     elif copy_lines and writer.writes_jsonl and all(file.kind == "jsonl" for file in files):
-        source = _record_lines(files, corpus)  # copied as they are, unparsed
+        lines = _record_lines(files, corpus)  # copied as they are, unparsed
+        if errors == "strict":  # read strictly in the first pass: valid UTF-8
+            position, kept = _copy_kept_lines(lines, clustered.duplicate_of, writer, progress)
+            source = ()
+        else:
+            source = lines
     else:
         source = read()
-    position = 0
-    kept = 0
     for item in source:
         if isinstance(item, BadRecord):
             continue
@@ -599,9 +633,7 @@ def _write_records(
         if position >= len(corpus):
             raise InputError("the inputs changed during the run (more records on re-reading)")
         if position not in clustered.duplicate_of:
-            if isinstance(item, bytes) and errors == "strict":
-                writer.write_raw_line(item)  # read strictly in the first pass: valid UTF-8
-            elif isinstance(item, bytes):
+            if isinstance(item, bytes):
                 writer.write_line(item.decode("utf-8", errors))
             else:
                 writer.write(item.data)
