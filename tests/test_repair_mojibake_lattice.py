@@ -182,3 +182,17 @@ def test_four_byte_shape_among_lost_marks_is_no_character() -> None:
     # Alone in clean text it still is one.
     (edit,) = four_byte_marks("他姓\ufffd5\ufffd4，来自北京")
     assert edit.replacement == LOST
+
+
+def test_short_gbk_as_big5_stretch_judged_by_the_model() -> None:
+    from zhnorm.repair.mojibake.gbk_read_as_big5 import _shift_acceptable
+
+    # A short GBK phrase read as Big5 re-reads as far likelier text ...
+    assert _shift_acceptable("歎跡奻梀", "价格上涨")
+    # ... rare Traditional words re-read as GBK do not (``嘌呤`` -> ``酙孙``), nor
+    # does a reduplication (a name's ``婧婧``).
+    assert not _shift_acceptable("嘌呤", "嘌呤".encode("big5").decode("gbk"))
+    assert not _shift_acceptable("醍醐", "醍醐".encode("big5").decode("gbk"))
+    assert not _shift_acceptable("婧婧", "婧婧".encode("big5").decode("gbk", "replace"))
+    assert fix_text("ABC 歎跡奻梀 123") == "ABC 价格上涨 123"
+    assert fix_text("核酸中的嘌呤與醍醐灌頂") == "核酸中的嘌呤與醍醐灌頂"
