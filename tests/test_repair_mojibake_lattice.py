@@ -188,7 +188,7 @@ def test_short_gbk_as_big5_stretch_judged_by_the_model() -> None:
     from zhnorm.repair.mojibake.gbk_read_as_big5 import _shift_acceptable
 
     # A short GBK phrase read as Big5 re-reads as far likelier text ...
-    assert _shift_acceptable("歎跡奻梀", "价格上涨")
+    assert _shift_acceptable("笢恅", "中文")
     # ... rare Traditional words re-read as GBK do not (``嘌呤`` -> ``酙孙``), nor
     # does a reduplication (a name's ``婧婧``).
     assert not _shift_acceptable("嘌呤", "嘌呤".encode("big5").decode("gbk"))
