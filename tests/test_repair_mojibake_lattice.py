@@ -196,3 +196,19 @@ def test_short_gbk_as_big5_stretch_judged_by_the_model() -> None:
     assert not _shift_acceptable("婧婧", "婧婧".encode("big5").decode("gbk", "replace"))
     assert fix_text("ABC 歎跡奻梀 123") == "ABC 价格上涨 123"
     assert fix_text("核酸中的嘌呤與醍醐灌頂") == "核酸中的嘌呤與醍醐灌頂"
+
+
+def test_windows_reader_line_read_whole_in_step() -> None:
+    # Big5 read by Windows' cp936 (user-defined pairs as private use, as GB18030 shows
+    # them): no byte lost, so a long line is read in step at once, a rare name (鄄)
+    # included, with no character left garbled where a window would have been cut.
+    clean = (
+        "戰役包括定陶戰役、鄄城戰役、滑縣戰役、巨金魚戰役，"
+        "國民黨軍隊損失慘重，共產黨軍隊乘勝追擊，在魯西南地區取得了重大的勝利。"
+    )
+    garbled = clean.encode("big5").decode("gb18030")
+    assert any("\ue000" <= c <= "\uf8ff" for c in garbled)
+    assert fix_text(garbled) == clean
+    assert fix_text(clean) == clean
+    edits = [e for step in fix_and_explain(garbled).steps for e in step.edits]
+    assert edits and all(e.detail.get("in_step") for e in edits)
