@@ -1,6 +1,7 @@
 """The lattice: a double-byte reader's text re-read in the writer's codec, each lost
 byte a set of candidates, the character model the judge (zhnorm.repair.mojibake.lattice)."""
 
+import codecs
 import json
 import random
 import re
@@ -117,3 +118,97 @@ def test_utf8_lossy_sentences_no_wrong_character() -> None:
     # Every sentence is restored but for the characters that lost bytes (the reader
     # lost a byte of about one character in ten), some of which the model restores.
     assert n >= 30 and lost <= 0.1 * chars, (lost, chars)
+
+
+def _lost_chars(clean: str, writer: str, reader: str) -> list[bool]:
+    """Per character of ``clean``: whether the lossy reader lost one of its bytes."""
+    data = clean.encode(writer)
+    lost: list[tuple[int, int]] = []
+
+    def record(exc: UnicodeError) -> tuple[str, int]:
+        assert isinstance(exc, UnicodeDecodeError)
+        lost.append((exc.start, exc.end))
+        return LOST, exc.end
+
+    codecs.register_error("test-lattice-record", record)
+    data.decode(reader, errors="test-lattice-record")
+    out, pos = [], 0
+    for ch in clean:
+        n = len(ch.encode(writer))
+        out.append(any(a < pos + n and pos < b for a, b in lost))
+        pos += n
+    return out
+
+
+def _fits(got: str, clean: str, lost: list[bool]) -> bool:
+    """``got`` is ``clean`` with each character that lost a byte either restored or one
+    to four U+FFFD: a run of lost characters keeps its count."""
+    pattern = "".join(
+        f"(?:{re.escape(c)}|\ufffd{{1,4}})" if hit else re.escape(c)
+        for c, hit in zip(clean, lost, strict=True)
+    )
+    return re.fullmatch(pattern, got) is not None
+
+
+def test_utf8_read_as_big5_keeps_the_count_of_lost_characters() -> None:
+    # A Big5 reader loses most bytes of UTF-8 (every byte 80-A0): where a run of them is
+    # lost, the characters it held are three-byte ones, each one U+FFFD (the fewest
+    # characters, four-byte ones, was the old reading), and a digit between lost
+    # characters stays (it is no GB18030 four-byte character).
+    clean = "开学前2至3天到学校就可以报到了，大家都觉得这个安排很合理。"
+    garbled = clean.encode("utf-8").decode("big5", errors="replace")
+    lost = _lost_chars(clean, "utf-8", "big5")
+    text = "通知：" + garbled + "\n"
+    got = fix_text(text)
+    assert got.startswith("通知：") and got.endswith("\n")
+    assert _fits(got[3:-1], clean, lost), got
+    assert fix_text(got) == got
+    edits = [e for step in fix_and_explain(text).steps for e in step.edits]
+    assert edits and all(e.reason == "codec mojibake" for e in edits)
+    assert any(e.lossy and e.detail["decoded_as"] == "big5" for e in edits)
+
+
+def test_lost_character_between_lost_ones_not_guessed() -> None:
+    # Neighbours that lost bytes too are no context: the model would guess by frequency.
+    clean = "主持人：会不会因为中国人的消费"
+    garbled = clean.encode("utf-8").decode("big5", errors="replace")
+    got = fix_text(garbled)
+    assert _fits(got, clean, _lost_chars(clean, "utf-8", "big5")), got
+
+
+def test_four_byte_shape_among_lost_marks_is_no_character() -> None:
+    assert four_byte_marks("学\ufffd2\ufffd3天\ufffd学") == []
+    assert fix_text("学\ufffd2\ufffd3天\ufffd学") == "学\ufffd2\ufffd3天\ufffd学"
+    # Alone in clean text it still is one.
+    (edit,) = four_byte_marks("他姓\ufffd5\ufffd4，来自北京")
+    assert edit.replacement == LOST
+
+
+def test_short_gbk_as_big5_stretch_judged_by_the_model() -> None:
+    from zhnorm.repair.mojibake.gbk_read_as_big5 import _shift_acceptable
+
+    # A short GBK phrase read as Big5 re-reads as far likelier text ...
+    assert _shift_acceptable("笢恅", "中文")
+    # ... rare Traditional words re-read as GBK do not (``嘌呤`` -> ``酙孙``), nor
+    # does a reduplication (a name's ``婧婧``).
+    assert not _shift_acceptable("嘌呤", "嘌呤".encode("big5").decode("gbk"))
+    assert not _shift_acceptable("醍醐", "醍醐".encode("big5").decode("gbk"))
+    assert not _shift_acceptable("婧婧", "婧婧".encode("big5").decode("gbk", "replace"))
+    assert fix_text("ABC 歎跡奻梀 123") == "ABC 价格上涨 123"
+    assert fix_text("核酸中的嘌呤與醍醐灌頂") == "核酸中的嘌呤與醍醐灌頂"
+
+
+def test_windows_reader_line_read_whole_in_step() -> None:
+    # Big5 read by Windows' cp936 (user-defined pairs as private use, as GB18030 shows
+    # them): no byte lost, so a long line is read in step at once, a rare name (鄄)
+    # included, with no character left garbled where a window would have been cut.
+    clean = (
+        "戰役包括定陶戰役、鄄城戰役、滑縣戰役、巨金魚戰役，"
+        "國民黨軍隊損失慘重，共產黨軍隊乘勝追擊，在魯西南地區取得了重大的勝利。"
+    )
+    garbled = clean.encode("big5").decode("gb18030")
+    assert any("\ue000" <= c <= "\uf8ff" for c in garbled)
+    assert fix_text(garbled) == clean
+    assert fix_text(clean) == clean
+    edits = [e for step in fix_and_explain(garbled).steps for e in step.edits]
+    assert edits and all(e.detail.get("in_step") for e in edits)

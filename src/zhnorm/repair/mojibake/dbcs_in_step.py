@@ -85,8 +85,11 @@ def _transitions(segment: str, alt: str) -> list[list[float]]:
     ]
 
 
-def in_step_spans(segment: str, enc: str, dec: str) -> list[Span]:
-    """Spans of ``segment`` whose characters, re-read pair by pair, make it likelier."""
+def in_step_spans(segment: str, enc: str, dec: str, lossless: bool = False) -> list[Span]:
+    """Spans of ``segment`` whose characters, re-read pair by pair, make it likelier.
+    With ``lossless`` (a Windows reader, which shows user-defined pairs as private use
+    and drops nothing) the bytes cannot go out of step, so a rare hanzi re-read (a
+    name's 鄄) does not split the stretch."""
     n = len(segment)
     got = [reread(ch, enc, dec) if not ch.isascii() else ch for ch in segment]
     can = [g is not None for g in got]
@@ -126,7 +129,11 @@ def in_step_spans(segment: str, enc: str, dec: str) -> list[Span]:
         # dropped silently): the stretch is judged in pieces between such characters.
         start = i
         for k in range(i, j + 1):
-            if k == j or not _reads_as_text(alt[k]) or is_rare(alt[k]):
+            if (
+                k == j
+                or not _reads_as_text(alt[k])
+                or (is_rare(alt[k]) and not (lossless and is_han(alt[k])))
+            ):
                 spans += _piece(segment, alt, start, k)
                 start = k + 1
         i = j

@@ -14,7 +14,9 @@ U+FFFD read as GBK) becomes U+FFFD.
 Before the windows, a run that a cp1252 or Latin-1 reader can show and whose bytes are
 UTF-8 from end to end, layer after layer, is read whole, however long
 (:func:`_whole_runs`), and so is one whose bytes read whole as GB18030 or Big5-HKSCS
-(:mod:`.dbcs_whole_run`), and one a double-byte reader showed with lost marks is read as
+(:mod:`.dbcs_whole_run`), a line a Windows reader showed (private use, no lost mark) is
+read in step whole (:func:`_lossless_lines`), and one a double-byte reader showed with
+lost marks is read as
 UTF-8, then as GBK<->Big5, by :mod:`.lattice`; a short text read whole
 (:mod:`.short_text`); GBK<->Big5 windows also get the in-step readings of
 :mod:`.dbcs_in_step`; a cp1252 reader may be a browser's, showing its undefined bytes as
@@ -29,6 +31,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 
 from ...chardata import LOST_MARKS, is_han
+from ..model import char_model
 from ..plausibility import fluency, is_rare
 from ..types import Edit, apply_edits
 from .big5_read_as_gbk import DBCS_PAIRS, DBCS_PROOF, dbcs_bytes, dbcs_spans
@@ -178,7 +181,8 @@ def _repair_once(
         # user-defined pairs as private use): silent drops leave too little to tell.
         if decoded_as == "gbk" and DBCS_PROOF.search(window) is None:
             continue
-        for start, end, repl, _info in in_step_spans(window, encoded_as, decoded_as):
+        lossless = DBCS_PROOF.search(window) is not None  # private use, no lost mark
+        for start, end, repl, _info in in_step_spans(window, encoded_as, decoded_as, lossless):
             garbled = window[start:end]
             gain = fluency(repl) - fluency(garbled)
             detail = {"encoded_as": encoded_as, "decoded_as": decoded_as, "in_step": True}
@@ -407,6 +411,7 @@ def _find_mojibake(text: str) -> list[Edit]:
         return four
     whole = sorted(four + _whole_runs(text, hits), key=lambda e: e.start)
     whole = sorted(whole + whole_dbcs_runs(text, hits, whole), key=lambda e: e.start)
+    whole = sorted(whole + _lossless_lines(text, dbcs_hits, whole), key=lambda e: e.start)
     whole = sorted(whole + lattice_edits(text, hits, rare_hits, whole), key=lambda e: e.start)
     whole = sorted(
         whole + lattice_edits(text, [], rare_hits, whole, combos=DBCS_COMBOS), key=lambda e: e.start
@@ -483,6 +488,49 @@ def _find_mojibake(text: str) -> list[Edit]:
                 )
         covered = hi
     return sorted(edits, key=lambda e: e.start)
+
+
+def _lossless_lines(text: str, dbcs_hits: list[tuple[int, int]], taken: list[Edit]) -> list[Edit]:
+    """GBK<->Big5 from a Windows reader (private-use characters, no lost mark), a whole
+    line at once: such a reader drops no byte, so every character is one pair in step
+    and the line is read by :func:`.dbcs_in_step.in_step_spans` without the windows'
+    cuts (a 600-character paragraph cut every 40 characters left a character at each
+    cut).  Of the two directions the one whose spans make the line likelier wins; each
+    span must overlap a hit and nothing read already."""
+    if "\ufffd" in text or DBCS_PROOF.search(text) is None or not dbcs_hits:
+        return []
+    lm = char_model()
+    edits: list[Edit] = []
+    lo = 0
+    for line in text.split("\n"):
+        hi = lo + len(line)
+        own = [(a - lo, b - lo) for a, b in dbcs_hits if lo <= a < hi]
+        if own and DBCS_PROOF.search(line) and not any(lo < e.end and e.start < hi for e in taken):
+            best: tuple[float, str, str, list[tuple[int, int, str]]] | None = None
+            for encoded_as, decoded_as in DBCS_PAIRS:
+                spans = [
+                    (a, b, repl)
+                    for a, b, repl, _info in in_step_spans(line, encoded_as, decoded_as, True)
+                    if any(a < h1 and h0 < b for h0, h1 in own)
+                ]
+                if not spans:
+                    continue
+                gain = sum(
+                    lm.logprob(line[max(0, a - 1) : a] + repl + line[b : b + 1])
+                    - lm.logprob(line[max(0, a - 1) : b + 1])
+                    for a, b, repl in spans
+                )
+                if best is None or gain > best[0]:
+                    best = (gain, encoded_as, decoded_as, spans)
+            if best is not None:
+                _gain, encoded_as, decoded_as, spans = best
+                detail = {"encoded_as": encoded_as, "decoded_as": decoded_as, "in_step": True}
+                for a, b, repl in spans:
+                    edits.append(
+                        Edit(lo + a, lo + b, line[a:b], repl, "codec mojibake", False, dict(detail))
+                    )
+        lo = hi + 1
+    return edits
 
 
 def fix_mojibake(text: str) -> str:

@@ -5,9 +5,9 @@ the repaired text must be clearly more plausible (character-frequency class plus
 phrase-list bigram share; GB2312 symbols such as ``◆`` count as punctuation) than the
 garbled one (hanzi-looking mojibake: the model alone, below); GBK read as Latin-1 must
 be half letters (``××××`` stays) or repair to Chinese text (three hanzi or more, half
-the wide characters, plausibility >= 1.8 and bigram share >= 0.1, or eight hanzi and
-more that are nearly all common: Big5's common leads A4-C6 read as symbols ``¤``-``Æ``,
-so Big5 runs are rarely half letters, and the phrase list knows few traditional names);
+the wide characters, scored :data:`READS_CHINESE_MEAN` per character by the character
+model: Big5's common leads A4-C6 read as symbols ``¤``-``Æ``, so Big5 runs are rarely
+half letters; the model replaced the phrase-list share and the frequency classes);
 GBK read as a DOS page must be varied and repair to common hanzi with phrase-list
 bigrams (box-drawing rules stay). For every single-byte reading, a span that reads as
 alphabetic prose (:func:`reads_as_words`: words of one script, cased as words are,
@@ -63,7 +63,6 @@ def dbcs_acceptable(garbled: str, repl: str) -> bool:
 
 DBCS_MIN = 6
 _DBCS_RARE = 0.2
-_DBCS_PLAUS = 1.8
 DBCS_MIN_MEAN = -9.0
 """Mean log-probability per character a GBK<->Big5 reading must reach (Chinese text
 scores -4 to -8, hanzi read from bytes out of step -11 and below)."""
@@ -177,20 +176,14 @@ MIN_DBCS_MEAN = -11.0
 
 def _reads_chinese(core: str) -> bool:
     """A GBK/Big5 reading that is Chinese text: three hanzi or more, at least half of its
-    wide characters, common ones (plausibility of the wide characters at least
-    :data:`_DBCS_PLAUS`) with a phrase-list bigram share of at least :data:`_SB_SHARE`;
-    a run of :data:`_SB_LONG` hanzi or more that are nearly all common needs no
-    bigram (the phrase list knows few traditional or transliterated names)."""
+    wide characters, which the character model scores :data:`READS_CHINESE_MEAN` per
+    character at least (Chinese phrases score -4 to -8.5, the hanzi and symbols a
+    symbol run such as ``×××`` or ``°±`` reads as -9 and below)."""
     wide = "".join(c for c in core if not c.isascii())  # ASCII reads the same either way
     han = sum(1 for c in wide if is_han(c))
     if han < 3 or 2 * han < len(wide):
         return False
-    plaus = lenient_plausibility(wide)
-    if plaus >= _SB_ALL_COMMON and han >= _SB_LONG:
-        return True  # a long run of common hanzi only (names, transliterations)
-    return plaus >= _DBCS_PLAUS and bigram_share(core) >= _SB_SHARE
+    return char_model().mean_logprob(wide) >= READS_CHINESE_MEAN
 
 
-_SB_SHARE = 0.1
-_SB_ALL_COMMON = 1.9
-_SB_LONG = 8
+READS_CHINESE_MEAN = -8.5

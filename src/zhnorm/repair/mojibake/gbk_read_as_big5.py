@@ -26,8 +26,10 @@ lost mark read and :data:`_PUT_BACK` per byte put back.  So a stretch is re-read
 where its re-reading gains more than two switches over the text as it is, and a byte
 is put back only where the reading after it gains more than the cost.  Each re-read
 stretch must then pass the gates: six or more wide characters go through
-:func:`~.gates.dbcs_acceptable`; shorter ones must be distinct rare characters
-without bigrams re-read as common hanzi linked pair by pair, with nothing lost.
+:func:`~.gates.dbcs_acceptable`; shorter ones must be distinct rare characters re-read
+as hanzi with nothing lost, which the character model finds far likelier
+(:data:`SHORT_GAIN` per character, :data:`SHORT_MIN_MEAN` per character at least;
+the model replaced the phrase-list links and the frequency classes here).
 
 What it restores and what it gets wrong with each kind of reader is measured in
 ``docs/repair-measurements.md``.
@@ -35,13 +37,12 @@ What it restores and what it gets wrong with each kind of reader is measured in
 
 from __future__ import annotations
 
-import itertools
 import math
 from functools import lru_cache
 
 from ...chardata import DBCS_TRAIL_SPAN, RUNNING_PUNCT, is_han
+from ..model import char_model
 from ..plausibility import (
-    bigram_share,
     char_score,
     is_common,
     is_rare,
@@ -231,11 +232,23 @@ def _shift_acceptable(garbled: str, repl: str) -> bool:
     wide = [c for c in garbled if not c.isascii()]
     if len(wide) >= DBCS_MIN:
         return dbcs_acceptable(garbled, repl)
-    return (
+    if not (
         len(repl) >= 2
         and len(set(wide)) == len(wide)  # not a reduplication (忡忡, a name's 婧婧)
-        and all(is_han(c) and is_common(c) for c in repl)
-        and all(phrase_linked(a, b) for a, b in itertools.pairwise(repl))
+        and all(is_han(c) for c in repl)  # nothing lost
         and all(is_rare(c) for c in wide)
-        and bigram_share(garbled) == 0.0
-    )
+    ):
+        return False
+    lm = char_model()
+    return lm.mean_logprob(repl) >= SHORT_MIN_MEAN and lm.logprob(repl) - lm.logprob(
+        garbled
+    ) >= SHORT_GAIN * len(wide)
+
+
+SHORT_GAIN = 4.0
+"""Log-probability per wide garbled character a short stretch (fewer than
+:data:`~.gates.DBCS_MIN` wide characters) must gain by its re-reading."""
+SHORT_MIN_MEAN = -8.5
+"""Mean log-probability per character a short stretch's reading must reach (GBK
+phrases read back score -4 to -8.5; Traditional rare words such as ``嘌呤`` or
+``醍醐`` re-read as GBK score -11 and below, and lose likelihood)."""

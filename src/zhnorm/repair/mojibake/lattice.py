@@ -18,7 +18,10 @@ inside the run; a lost mark scores :data:`LOST_SCORE` in either mode.  The model
 the only judge of which characters are garbled and of what a lost byte was.
 
 A character read with a lost byte is kept when the model prefers it over every other
-candidate by :data:`SURE` (its neighbours fixed), else it becomes U+FFFD; a
+candidate by :data:`SURE` (its neighbours fixed), else it becomes U+FFFD; so does one
+with no character beside it whose bytes all survived (lost marks, guesses or the ends
+on both sides: the model would guess it from frequency alone, ``�企�`` for ``�会�``,
+or two guesses would prop each other up); a
 character with two lost bytes is U+FFFD.  Each re-read stretch must make the text
 likelier by :data:`GAIN` per wide garbled character (the driver also demands that it
 overlaps a pre-filter hit).
@@ -26,6 +29,7 @@ overlaps a pre-filter hit).
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -45,8 +49,18 @@ SWITCH = 8.0
 LOST_SCORE = -9.0
 """Score of a lost mark (a character lost in either mode), and nothing is conditioned
 on it: the character after it scores as after a boundary."""
+LOST_LENGTH = {2: -4.0, 4: -8.0}
+"""Added to the score of a lost UTF-8 character by its length in bytes: where a
+reader lost most of a run's bytes, the known bytes do not fix where its characters
+begin, and Chinese text is three-byte characters (two-byte ones are Latin, Greek,
+``·``; four-byte ones are rare hanzi).  Without it a run of lost bytes reads as the
+fewest characters, four-byte ones, and loses count of the characters it held."""
 SURE = 5.0
 """How much likelier (natural log) a lost byte's best character must be than the next."""
+SURE_OF_ALL = 3.0
+"""How much likelier it must also be than all the other candidates together: a reader
+that fails on many bytes (Big5 on every byte 80-A0) leaves dozens of candidates, many
+near the best, and one of them is no sure guess."""
 GAIN = 3.0
 """Log-probability per wide garbled character a re-read stretch must gain."""
 ODD = -4.0
@@ -419,6 +433,8 @@ def reread(
         for mode, q, last, new_mode, ch, choices in moves:
             state = here[(mode, last)]
             value = state.score + scorer.cache[(last, ch)]
+            if ch == LOST_MARK and new_mode == READ and writer == "utf-8":
+                value += LOST_LENGTH.get(q - p, 0.0)
             offer(q, (new_mode, ch), _State(value, (p, mode, last), ch, choices))
     final = states[n]
     if not final:
@@ -492,7 +508,18 @@ def _stretches(
             )
             if ranked[-1][1].isspace():
                 ranked.append((ranked[-1][0], LOST_MARK))  # a lost byte is never a space
-            if dbcs or (len(ranked) > 1 and ranked[-1][0] - ranked[-2][0] < SURE):
+            alone = not any(
+                0 <= y < len(steps)
+                and chars[y] != LOST_MARK
+                and all(st.stream[r] >= 0 for r in range(steps[y][0], steps[y][1]))
+                for y in (x - 1, x + 1)
+            )
+            if (
+                dbcs
+                or (alone and len(ranked) > 1)
+                or (len(ranked) > 1 and ranked[-1][0] - ranked[-2][0] < SURE)
+                or (len(ranked) > 2 and ranked[-1][0] - _log_sum(ranked[:-1]) < SURE_OF_ALL)
+            ):
                 unrecovered += 1
                 text.append(LOST_MARK)
             else:
@@ -506,6 +533,13 @@ def _stretches(
             out.append(Stretch(start, end, repl, guessed, unrecovered, gain))
         i = j
     return out
+
+
+def _log_sum(ranked: list[tuple[float, str]]) -> float:
+    """The log of the summed probabilities of ``ranked``'s scores: the weight of all
+    the other candidates together."""
+    top = max(v for v, _ in ranked)
+    return top + math.log(sum(math.exp(v - top) for v, _ in ranked))
 
 
 # (writer, reader): the pairs read here.  The writer ``big5hkscs`` covers Big5.
@@ -523,6 +557,7 @@ after a re-read sentence end left out (:func:`_tightened`); it is turned down wh
 letter is glued into it (out of step, :func:`_glued_letter`) or it reads fewer than
 three hanzi (:func:`_dbcs_stretch_ok`)."""
 _FOUR_BYTE_MARKS = re.compile("\ufffd[0-9]\ufffd[0-9]")
+_NEAR = 3  # characters either side of a four-byte shape without other lost marks
 _DATE_UNITS = frozenset("日号時时点點分秒")
 _SENTENCE_ENDS = frozenset("。！？")
 _EDGE = 8  # clean characters kept on either side of the evidence
@@ -808,12 +843,27 @@ def four_byte_marks(text: str) -> list[Edit]:
     double-byte or UTF-8 text leaves that shape; the character (one of thousands of
     rare ones) becomes one U+FFFD."""
     edits: list[Edit] = []
-    for m in _FOUR_BYTE_MARKS.finditer(text):
+    found = list(_FOUR_BYTE_MARKS.finditer(text))
+    # Each match's run: the consecutive four-byte shapes it belongs to (``𠮷𠮷``).
+    run_of: list[tuple[int, int]] = []
+    for m in found:
+        if run_of and run_of[-1][1] == m.start():
+            lo = run_of[-1][0]
+            run_of = [(a, m.end()) if a == lo else (a, b) for a, b in run_of]
+            run_of.append((lo, m.end()))
+        else:
+            run_of.append((m.start(), m.end()))
+    for m, (lo, hi) in zip(found, run_of, strict=True):
         before = text[m.start() - 1] if m.start() else ""
         after = text[m.end()] if m.end() < len(text) else ""
         if before.isdigit() or after.isdigit() or after in _DATE_UNITS:
             # A date whose units lost bytes (``1943年9月3日`` read back with 年 and 月
             # lost: ``1943�9�3日``), not the four bytes of one character.
+            continue
+        # Other lost marks close by (outside the four-byte shapes of this run): the
+        # reader lost bytes all along, digits between lost characters are a count or a
+        # date of text read with losses (``学�2�3天�学``), not one rare character.
+        if LOST_MARK in text[max(0, lo - _NEAR) : lo] + text[hi : hi + _NEAR]:
             continue
         detail: dict[str, object] = {
             "encoded_as": "gb18030",
