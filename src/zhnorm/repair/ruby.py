@@ -580,10 +580,11 @@ _GATE_MIN = 1
 """Fewest toned annotations that can pass the gate (one, when the model vouches for it)."""
 
 
-def _removed(text: str, aggressive: bool) -> tuple[list[_Group], str]:
+def _removed(text: str, aggressive: bool, *, checked: bool = False) -> tuple[list[_Group], str]:
     """The groups to remove and the gate that let them go (``counts``, ``model`` or
-    ``aggressive``; ``""`` with no group)."""
-    if not has_ruby_evidence(text):
+    ``aggressive``; ``""`` with no group).  ``checked``: the caller has just seen
+    :func:`has_ruby_evidence` say yes."""
+    if not checked and not has_ruby_evidence(text):
         return [], ""
     groups, toned = _scan(text, allow_mangled=True)
     gate = _gate(text, groups, toned) if len(toned) >= _GATE_MIN else ""
@@ -781,7 +782,7 @@ def fix_ruby(text: str, *, aggressive: bool = False) -> str:
             return fixed
     pieces: list[str] = []
     cursor = 0
-    for group in _removed(text, aggressive)[0]:
+    for group in _removed(text, aggressive, checked=True)[0]:
         pieces.append(text[cursor : group.start])
         cursor = group.end
     if not pieces:
