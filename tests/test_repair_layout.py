@@ -6,7 +6,10 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-from zhnorm.repair.layout import LayoutNote, find_layout, layout_notes
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from zhnorm.repair.layout import LayoutNote, find_layout, layout_notes, scan_layout
 from zhnorm.repair.types import apply_edits
 
 from .conftest import SHARED_DATA as DATA
@@ -305,3 +308,38 @@ def test_the_model_joins_a_word_cut_after_a_colon_or_before_an_opener() -> None:
     assert find_layout(P + "联系电话：010-1234电\n\n影公司的负责人表示，将尽快处理。") == []
     listing = "主要包括：甲乙丙丁戊己\n\n科学方法指的是检查自然现象，获取新知识。"
     assert find_layout(P + listing) == []
+
+
+_LAYOUT_PIECES = st.sampled_from(
+    [
+        "记者",
+        "从市",
+        "高",
+        "质量",
+        "发展",
+        "。",
+        "，",
+        "：",
+        "\n",
+        "\n\n",
+        "\n \n",
+        " ",
+        "图为",
+        "摄",
+        "（",
+        "）",
+        "A",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_LAYOUT_PIECES, max_size=18).map("".join))
+@example("记者从市发改委获悉。\n张建华指出，通州要争当全市高\n\n质量发展排头兵，关键靠项目。")
+def test_scan_layout_vouches_only_for_text_it_leaves_nothing_in(text: str) -> None:
+    """``scan_layout`` says "done" only when ``find_layout`` finds nothing in its output
+    (the repair pipeline then does not run layout on it again)."""
+    edits, done = scan_layout(text)
+    assert edits == find_layout(text)
+    if done:
+        assert find_layout(apply_edits(text, edits)) == []

@@ -71,3 +71,33 @@ def test_a_malformed_table_file_is_rebuilt_and_caching_off_asks_pypinyin(
         assert char_readings("現") == _asked("現")
     finally:
         readings._table.cache_clear()
+
+
+def test_syllable_counts_are_pypinyins_phrases_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pypinyin.phrases_dict import phrases_dict
+
+    from zhnorm.repair import readings
+
+    expected: dict[str, int] = {}
+    for phrase, rows in phrases_dict.items():
+        if len(phrase) == len(rows):
+            for ch, row in zip(phrase, rows, strict=True):
+                if ch == "长":
+                    syllable = "zhang" if row[0].startswith("zh") else "chang"
+                    expected[syllable] = expected.get(syllable, 0) + 1
+    monkeypatch.setenv("ZHNORM_CACHE_DIR", str(tmp_path))
+    readings._syllable_counts.cache_clear()
+    try:
+        counted = dict(readings.syllable_counts("长"))
+        assert counted == expected and next(iter(counted)) == "chang"
+        assert readings.syllable_counts("一")  # in many phrases
+        assert readings.syllable_counts("a") == ()
+        path = readings._shares_file()
+        assert path is not None and path.is_file()
+        path.write_text('["not", "a", "table"]', encoding="utf-8")
+        readings._syllable_counts.cache_clear()
+        assert dict(readings.syllable_counts("长")) == expected  # rebuilt
+    finally:
+        readings._syllable_counts.cache_clear()

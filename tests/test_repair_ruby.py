@@ -12,6 +12,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+import zhnorm
 from zhnorm.repair import ruby
 from zhnorm.repair.ruby import MIN_ANNOTATIONS, find_ruby, fix_ruby
 from zhnorm.repair.types import Edit, apply_edits
@@ -399,6 +400,48 @@ def test_short_simplified_leak_is_repaired(text: str, expected: str) -> None:
     assert fix_ruby(text) == expected
     assert {e.detail["gate"] for e in find_ruby(text)} == {"model"}
     assert fix_ruby(expected) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Two leaked readings the bigram model reads as a bounded run, but the run ends
+        # (or starts) inside a four-character word of the segmentation: not a glossed word.
+        ("他们一心一(yī)意(yì)地为人民服务", "他们一心一意地为人民服务"),
+        ("春节期间火车站人山(shān)人(rén)海", "春节期间火车站人山人海"),
+        # Three readings, each on a character the dictionary reads more than one way but
+        # use reads one way (会 kuài, 能 tái, 大 dài are rare): a tool's, not a gloss.
+        ("开会(huì)能(néng)大(dà)大提高效率", "开会能大大提高效率"),
+    ],
+)
+def test_leaks_a_gloss_would_not_make_are_repaired(text: str, expected: str) -> None:
+    """Issue 17 point 5 (session 10): the two misses the last session left - a leak on
+    adjacent characters that looked like a glossed word, and a leak whose every annotated
+    character has several dictionary readings - through ``zhnorm.fix_text``."""
+    assert zhnorm.fix_text(text) == expected
+    assert {e.detail["gate"] for e in find_ruby(text)} == {"model"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这家饭(fàn)店(diàn)的服务非常周到热情",  # a whole word glossed: a learner's
+        "明年春天他打算去南(nán)方(fāng)旅游",
+        "他们开会(huì)能(néng)大大提高效率",  # two: as likely a gloss of polyphonic characters
+        "今天的大(dà)会(huì)很成功",
+    ],
+)
+def test_glossed_words_and_two_polyphonic_glosses_are_kept(text: str) -> None:
+    assert zhnorm.fix_text(text) == text
+
+
+def test_a_run_is_words_where_the_segmentation_has_its_edges() -> None:
+    groups, _toned = ruby._scan("他们一心一(yī)意(yì)地", allow_mangled=True)
+    assert not ruby._run_is_words("他们一心一(yī)意(yì)地", groups)
+    groups, _toned = ruby._scan("他们一(yī)心(xīn)一意", allow_mangled=True)
+    assert ruby._run_is_words("他们一(yī)心(xīn)一意", groups) is False
+    groups, _toned = ruby._scan("去南(nán)方(fāng)旅游", allow_mangled=True)
+    assert ruby._run_is_words("去南(nán)方(fāng)旅游", groups)
 
 
 _PIECES = st.sampled_from(

@@ -262,12 +262,14 @@ def scan_clutter(text: str) -> tuple[list[Edit], bool]:
     codec_runs: list[tuple[int, int]] | None = None  # computed at the first soft hyphen
     if _may_hold_astral(text):
         first = 0
+        triggers = _TRIGGER
     else:
         first_hit = _FIRST_BMP_TRIGGER.search(text)
         if first_hit is None:
             return edits, True
         first = first_hit.start()
-    for hit in _TRIGGER.finditer(text, first):
+        triggers = _FIRST_BMP_TRIGGER  # the same hits in a text with no astral character
+    for hit in triggers.finditer(text, first):
         start = hit.start()
         if start < resume:
             continue

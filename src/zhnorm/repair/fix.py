@@ -52,7 +52,7 @@ from typing import Any
 
 from ..options import resolve
 from .clutter import find_clutter, has_clutter_evidence, scan_clutter
-from .layout import LayoutNote, find_layout, layout_notes
+from .layout import LayoutNote, find_layout, layout_notes, scan_layout
 from .style import PunctuationProfile, find_style
 from .types import Edit, apply_edits, edit_span
 
@@ -269,6 +269,10 @@ def _layout(text: str, options: FixOptions) -> list[Edit]:
     return find_layout(text)
 
 
+def _layout_scan(text: str, options: FixOptions) -> tuple[list[Edit], bool]:
+    return scan_layout(text)
+
+
 def _style(text: str, options: FixOptions) -> list[Edit]:
     return find_style(
         text,
@@ -298,7 +302,7 @@ _REGISTRY: tuple[tuple[str, _Enabled, _Finder, _Fixer | None], ...] = (
 
 # Finders that also tell whether their repair leaves them nothing to do in the text it
 # makes (then :func:`_run` does not run them on their own output), keyed by the finder.
-_SCANNERS: dict[_Finder, _Scanner] = {_clutter: _clutter_scan}
+_SCANNERS: dict[_Finder, _Scanner] = {_clutter: _clutter_scan, _layout: _layout_scan}
 
 _Evidence = Callable[[str, int, int], bool]
 
@@ -375,6 +379,39 @@ def _moved(spans: list[tuple[int, int]], a: int, b: int, delta: int) -> list[tup
     return out
 
 
+_Active = tuple[tuple[str, _Finder, _Fixer | None, _Evidence | None, _Scanner | None], ...]
+_ACTIVE: dict[tuple[FixOptions, bool, bool], tuple[tuple[object, ...], _Active]] = {}
+
+
+def _active(options: FixOptions, explain: bool, incremental: bool) -> _Active:
+    """The fixers ``options`` enables, in order, each as (name, finder, text-only fixer
+    when not explaining, evidence test and scanner when incremental): worked out once per
+    options and kept, unless the registry, the evidence tests or the scanners have been
+    replaced since (tests do)."""
+    key = (options, explain, incremental)
+    cached = _ACTIVE.get(key)
+    if cached is not None:
+        registry, evidence, scanners = cached[0]
+        if registry is _REGISTRY and evidence is _EVIDENCE and scanners is _SCANNERS:
+            return cached[1]
+    tables = (_REGISTRY, _EVIDENCE, _SCANNERS)
+    active = tuple(
+        (
+            name,
+            find,
+            None if explain else fix,
+            _EVIDENCE.get(name) if incremental else None,
+            _SCANNERS.get(find) if incremental and (explain or fix is None) else None,
+        )
+        for name, enabled, find, fix in _REGISTRY
+        if enabled(options)
+    )
+    if len(_ACTIVE) > 64:
+        _ACTIVE.clear()
+    _ACTIVE[key] = (tables, active)
+    return active
+
+
 def _run(
     text: str, options: FixOptions, *, explain: bool = True, incremental: bool = True
 ) -> tuple[str, list[Step]]:
@@ -393,21 +430,16 @@ def _run(
     every fixer in every round (``incremental=False``, the definition).
     """
     steps: list[Step] = []
-    active = [
-        (name, find, None if explain else fix, _EVIDENCE.get(name) if incremental else None)
-        for name, enabled, find, fix in _REGISTRY
-        if enabled(options)
-    ]
+    active = _active(options, explain, incremental)
     settled: list[str | None] = [None] * len(active)  # the last text each left unchanged
     # Per fixer with evidence: the spans edited since it last found no evidence in the
     # text (None: it has not, or it has seen evidence since).
     quiet_but: list[list[tuple[int, int]] | None] = [None] * len(active)
     for _ in range(MAX_ROUNDS):
         changed = False
-        for k, (name, find, fix, evidence) in enumerate(active):
+        for k, (name, find, fix, evidence, scan) in enumerate(active):
             if incremental and settled[k] is not None and settled[k] == text:
                 continue
-            scan = _SCANNERS.get(find) if incremental and fix is None else None
             if evidence is not None:
                 spans = quiet_but[k]
                 if spans is not None:

@@ -80,7 +80,7 @@ from typing import Any, Literal
 from ..chardata import HAN_CLASS
 from .types import Edit, LazyPattern
 
-__all__ = ["LayoutNote", "find_layout", "layout_notes"]
+__all__ = ["LayoutNote", "find_layout", "layout_notes", "scan_layout"]
 
 _BREAK = re.compile(r"\n[^\S\n]*\n")
 _A_TAIL = LazyPattern(f"[{HAN_CLASS}，、；,;]")  # matched against A's last character
@@ -334,10 +334,22 @@ def _b_continues(b: str) -> bool:
 
 def find_layout(text: str) -> list[Edit]:
     """Edits that remove column-layout breaks inside sentences (module docstring)."""
+    return scan_layout(text)[0]
+
+
+def scan_layout(text: str) -> tuple[list[Edit], bool]:
+    """:func:`find_layout`'s edits, and whether it would find none in the text they make.
+
+    It would when every break was joined: a join removes the whole break and the
+    character after it is a Han character (:data:`_B_HEAD`), so no line break is left
+    that could pair with another, and the text holds no break at all.  (A break kept
+    apart may be decided otherwise once a join beside it makes a longer line.)"""
     if "\n" not in text or not _BREAK.search(text):
-        return []
+        return [], True
     edits: list[Edit] = []
+    breaks = 0
     for match in _BREAK.finditer(text):
+        breaks += 1
         a_end, b_start = match.span()
         a_start = text.rfind("\n", 0, a_end) + 1
         b_end = text.find("\n", b_start)
@@ -366,7 +378,7 @@ def find_layout(text: str) -> list[Edit]:
             detail["junction_logodds"] = round(score, 2)
         cut = a_start + len(body)
         edits.append(Edit(cut, b_start, text[cut:b_start], "", "layout-join", detail=detail))
-    return edits
+    return edits, len(edits) == breaks
 
 
 def layout_notes(text: str) -> list[LayoutNote]:

@@ -68,6 +68,14 @@ Document gate (why a textbook's ``蹓(liù)跶`` survives)
     at - in either script (issue 17 point 5): the rewriter's output converted back to
     Simplified (``网(wǎng)站建设(shè)``) leaks the same readings, and a textbook glosses
     the characters a reader could misread (``行(háng)业和长(zhǎng)辈`` stays).
+    With :data:`MIN_ANNOTATIONS` or more toned annotations, a character that is read one
+    way *in use* (:func:`_ambiguous_in_use`: its other dictionary readings are rare in
+    pypinyin's phrase list, ``会`` kuài, ``大`` dài) counts as uninformative too - three
+    glosses on characters an adult reader knows are a tool's; one or two stay (a
+    textbook may gloss ``大(dà)``).  And a run of annotated characters is a learner's
+    glossed word only if jieba's segmentation of the text, its groups removed, has word
+    boundaries at both of its ends (:func:`_run_is_words`): ``一心一(yī)意(yì)`` ends
+    where the bigram model sees a boundary, but inside the idiom.
     A single toned annotation passes only when it is on a traditional-only,
     uninformative character and cuts a word (``成都網(wǎng)站``), never at the end of a
     word (``網(wǎng)，``), on a character a gloss would help with, or on a Simplified
@@ -129,6 +137,15 @@ words scores about 7, before punctuation about 5.5, inside ``網站`` 13.5)."""
 COMMON_CHAR_LOGPROB = -11.0
 """Model unigram log-probability above which a character is common (``網`` -7.6,
 ``蹓`` -15.1): nobody glosses a common character that has a single syllable."""
+
+SECOND_READING_SHARE = 0.05
+"""Share of a character's phrases that must read it as its second syllable before a
+gloss of it tells the reader something (``行`` háng 15%, ``长`` zhǎng 26%, ``会`` kuài
+2%)."""
+
+MIN_PHRASES = 8
+"""Phrases a character needs in pypinyin's phrase list before their readings are
+counted (:func:`_informative`); fewer fall back to the dictionary's readings."""
 
 _TONE_MARKED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜḿńňǹếề"
 _COMBINING_TONES = "\u0300\u0301\u0304\u030c"
@@ -398,7 +415,12 @@ def _gate(text: str, groups: list[_Group], toned: list[_Toned]) -> str:
         len(toned) >= 2
         and not all(t.traditional for t in toned)
         and (
-            (_one_run(text, groups) and not _run_cuts_word(text, groups)) or _glossed_clauses(text)
+            (
+                _one_run(text, groups)
+                and not _run_cuts_word(text, groups)
+                and _run_is_words(text, groups)
+            )
+            or _glossed_clauses(text)
         )
     ):
         # A phrase or a sentence glossed character by character, converted or not:
@@ -410,8 +432,13 @@ def _gate(text: str, groups: list[_Group], toned: list[_Toned]) -> str:
         only = toned[0]
         vouched = only.traditional and _uninformative(text, only) and _interrupts(text, only)
     else:
-        vouched = any(_uninformative(text, t) for t in toned) or all(
-            t.traditional and _interrupts(text, t) for t in toned
+        vouched = (
+            any(_uninformative(text, t) for t in toned)
+            or all(t.traditional and _interrupts(text, t) for t in toned)
+            or (
+                len(toned) >= MIN_ANNOTATIONS
+                and any(not _ambiguous_in_use(text[t.at]) for t in toned)
+            )
         )
     return "model" if vouched else ""
 
@@ -448,6 +475,37 @@ def _run_cuts_word(text: str, groups: list[_Group]) -> bool:
     return any(edge >= INTERRUPT_LOGODDS for edge in edges)
 
 
+def _run_is_words(text: str, groups: list[_Group]) -> bool:
+    """Does the unbroken run of annotated characters begin and end where jieba's
+    segmentation of the text (its groups removed, read in Simplified script, which the
+    segmenter's dictionary is written in) puts word boundaries?  A learner glosses whole
+    words; a run of two leaked characters that the bigram model reads as bounded
+    (``凤(fèng)楼(lóu)龙(lóng)阙``: 凤楼龙 ends inside the idiom 凤楼龙阙) is not.  The
+    segmenter (:func:`zhnorm.neardup.shingling.word_tokens`) is loaded on the first
+    call only: few texts get this far."""
+    from ..neardup.shingling import word_tokens
+    from ..script.converter import convert
+
+    kept = sorted({g.at for g in groups if not g.mangled})
+    pieces: list[str] = []
+    first = last = -1
+    cursor = 0
+    for group in sorted(groups, key=lambda g: g.start):
+        pieces.append(text[cursor : group.start])
+        cursor = group.end
+        if group.at == kept[0] and first < 0:
+            first = sum(map(len, pieces)) - 1
+        if group.at == kept[-1]:
+            last = sum(map(len, pieces))
+    pieces.append(text[cursor:])
+    plain = "".join(pieces)
+    simplified = convert(plain, "t2s")
+    if len(simplified) == len(plain):
+        plain = simplified
+    bounds = set(itertools.accumulate(map(len, word_tokens(plain)), initial=0))
+    return first in bounds and last in bounds
+
+
 def _glossed_clauses(text: str) -> bool:
     """Is every Han character of each clause that holds a parenthesised syllable followed
     by one (a sentence glossed character by character for a learner,
@@ -481,6 +539,26 @@ def _informative(char: str) -> bool:
     return len(syllables) > 1 or char_model().unigram(char) < COMMON_CHAR_LOGPROB
 
 
+@lru_cache(maxsize=1 << 14)
+def _ambiguous_in_use(char: str) -> bool:
+    """Is ``char`` read as more than one syllable in use, not only in the dictionary?
+    Counted in pypinyin's phrase list (:func:`~zhnorm.repair.readings.syllable_counts`,
+    of the character or its simplified form): the second syllable needs at least
+    :data:`SECOND_READING_SHARE` of the phrases, so a dictionary's rare readings (``会``
+    kuài in 6 phrases of 328, ``能`` tái in none) do not count.  A character in fewer
+    than :data:`MIN_PHRASES` phrases counts as ambiguous (a rare one: a gloss may help).
+    A rare character (:func:`_informative`) is ambiguous too."""
+    from .readings import syllable_counts
+
+    if char_model().unigram(char) < COMMON_CHAR_LOGPROB:
+        return True
+    counts = syllable_counts(char) or syllable_counts(_readings(char)[2])
+    total = sum(n for _syllable, n in counts)
+    if total < MIN_PHRASES:
+        return True
+    return len(counts) > 1 and counts[1][1] >= SECOND_READING_SHARE * total
+
+
 def _junction(text: str, toned: _Toned) -> float:
     """How much better the text reads without the group, at its two edges (natural log):
     ``log P(next | char)`` against ``log P('(' | char) + log P(next | ')')``
@@ -502,10 +580,11 @@ _GATE_MIN = 1
 """Fewest toned annotations that can pass the gate (one, when the model vouches for it)."""
 
 
-def _removed(text: str, aggressive: bool) -> tuple[list[_Group], str]:
+def _removed(text: str, aggressive: bool, *, checked: bool = False) -> tuple[list[_Group], str]:
     """The groups to remove and the gate that let them go (``counts``, ``model`` or
-    ``aggressive``; ``""`` with no group)."""
-    if not has_ruby_evidence(text):
+    ``aggressive``; ``""`` with no group).  ``checked``: the caller has just seen
+    :func:`has_ruby_evidence` say yes."""
+    if not checked and not has_ruby_evidence(text):
         return [], ""
     groups, toned = _scan(text, allow_mangled=True)
     gate = _gate(text, groups, toned) if len(toned) >= _GATE_MIN else ""
@@ -703,7 +782,7 @@ def fix_ruby(text: str, *, aggressive: bool = False) -> str:
             return fixed
     pieces: list[str] = []
     cursor = 0
-    for group in _removed(text, aggressive)[0]:
+    for group in _removed(text, aggressive, checked=True)[0]:
         pieces.append(text[cursor : group.start])
         cursor = group.end
     if not pieces:
