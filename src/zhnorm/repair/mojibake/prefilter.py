@@ -267,13 +267,9 @@ def rare_class() -> re.Pattern[str]:
 
 def rare_spans(text: str) -> list[tuple[int, int]]:
     """Hits of the GBK<->Big5 pre-filter: two rare characters (:func:`rare_class`) in a
-    row, or three within five characters on one line, or two within four, as the spans
-    a left-to-right scan finds them - at a rare character the first of ``RR``,
-    ``R.RR``, ``R.R.R``, ``R..RR``, ``R.R``, ``R..R`` that fits (``.`` any character but
-    a line break), the next search after its end.  A garbled sentence holds common
-    characters too (``扂蠅婓控儔奀潔`` = 我们在北京时间 is ``.R.R..R``); the hits
-    without a lost mark must still read as common hanzi (``worth_searching``) and
-    the in-step reading pass its gates.
+    row, or three within five characters on one line, as the spans a left-to-right scan
+    finds them - at a rare character the first of ``RR``, ``R.RR``, ``R.R.R``, ``R..RR``
+    that fits (``.`` any character but a line break), the next search after its end.
 
     One scan for the rare characters (clean text has few), then the shapes are checked
     on their positions: one character class compiled instead of eight copies of it in
@@ -297,8 +293,6 @@ def rare_spans(text: str) -> list[tuple[int, int]]:
             (at + 2 in rare and text[at + 3] != "\n") or (at + 3 in rare and text[at + 2] != "\n")
         ):
             end = at + 5
-        elif at + 2 in rare or (at + 3 in rare and text[at + 2] != "\n"):
-            end = at + 3 if at + 2 in rare else at + 4
         else:
             continue
         spans.append((at, end))
