@@ -35,6 +35,7 @@ weigh little, and scores its documents with the very same vectors
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -45,7 +46,9 @@ import numpy as np
 import numpy.typing as npt
 
 from ..key import KeyOptions, match_keys, resolve_key_options
+from ..neardup.inherit import handed_down, inherited
 from ..options import resolve
+from ..workers import forks, imap_ordered, process_pool
 from .background import CHAR_PREFIX, background
 
 __all__ = [
@@ -692,7 +695,9 @@ class StoryModel:
         out[out > 1.0 - 1e-9] = 1.0
         return out
 
-    def candidates(self, min_score: float = 0.2, k: int = 10) -> list[tuple[int, int, float]]:
+    def candidates(
+        self, min_score: float = 0.2, k: int = 10, *, workers: int = 1
+    ) -> list[tuple[int, int, float]]:
         """Pairs ``(i, j, score)`` (``i < j``) with ``score >= min_score`` among each
         document's ``k`` best partners, found without comparing all pairs.
 
@@ -703,7 +708,8 @@ class StoryModel:
         sum over indexed terms of ``min(df, max_postings)**2`` (a sparse product in
         blocks of rows) plus ``4 * k`` exact scores per document: linear in the number of
         documents when the terms' document frequencies stay bounded.  Sorted by score,
-        highest first.
+        highest first.  ``workers > 1`` scores the blocks of rows on forked processes
+        (the model is inherited, not sent); the result is the same for any ``workers``.
         """
         if not 0 <= min_score <= 1:
             raise ValueError(f"min_score must be in [0, 1], not {min_score}")
@@ -711,23 +717,12 @@ class StoryModel:
             raise ValueError(f"k must be >= 1, not {k}")
         index = self._index_matrix()
         transposed = index.T.tocsr()
-        lefts: list[IntArray] = []
-        rights: list[IntArray] = []
-        for start, stop in _row_blocks(index, transposed, PRODUCTS_PER_BLOCK, 2048):
-            block = (index[start:stop] @ transposed).tocoo()
-            left = block.row.astype(np.int64) + start
-            right = block.col.astype(np.int64)
-            other = left != right
-            keep = _top_per_row(left[other], block.data[other], 4 * k)
-            lefts.append(left[other][keep])
-            rights.append(right[other][keep])
-        left = np.concatenate(lefts) if lefts else np.zeros(0, dtype=np.int64)
-        right = np.concatenate(rights) if rights else np.zeros(0, dtype=np.int64)
-        scores = self.similarities(np.stack([left, right], axis=1))
-        good = scores >= min_score
-        left, right, scores = left[good], right[good], scores[good]
-        keep = _top_per_row(left, scores, k)
-        left, right, scores = left[keep], right[keep], scores[keep]
+        blocks = _row_blocks(index, transposed, PRODUCTS_PER_BLOCK, 2048)
+        search = _CandidateSearch(self, index, transposed, min_score, k)
+        found = _blocks_on_workers(search, blocks, workers)
+        left = np.concatenate([f[0] for f in found]) if found else np.zeros(0, dtype=np.int64)
+        right = np.concatenate([f[1] for f in found]) if found else np.zeros(0, dtype=np.int64)
+        scores = np.concatenate([f[2] for f in found]) if found else np.zeros(0)
         low, high = np.minimum(left, right), np.maximum(left, right)
         pairs, first = np.unique(np.stack([low, high], axis=1), axis=0, return_index=True)
         order = np.lexsort((pairs[:, 1], pairs[:, 0], -scores[first]))
@@ -769,6 +764,51 @@ class StoryModel:
             (np.concatenate(values_kept), (np.concatenate(rows_kept), np.concatenate(cols_kept))),
             shape=matrix.shape,
         )
+
+
+@dataclass(frozen=True, eq=False)
+class _CandidateSearch:
+    """One row block's part of :meth:`StoryModel.candidates`: its rows' candidates by the
+    indexed terms, their ``4 * k`` best scored exactly, the ``k`` best kept.  A row is in
+    one block only, so the blocks' results, concatenated in order, are those of all rows
+    at once."""
+
+    model: StoryModel
+    index: Any
+    transposed: Any
+    min_score: float
+    k: int
+
+    def __call__(self, span: tuple[int, int]) -> tuple[IntArray, IntArray, FloatArray]:
+        start, stop = span
+        block = (self.index[start:stop] @ self.transposed).tocoo()
+        left = block.row.astype(np.int64) + start
+        right = block.col.astype(np.int64)
+        other = left != right
+        keep = _top_per_row(left[other], block.data[other], 4 * self.k)
+        left, right = left[other][keep], right[other][keep]
+        scores = self.model.similarities(np.stack([left, right], axis=1))
+        good = scores >= self.min_score
+        left, right, scores = left[good], right[good], scores[good]
+        keep = _top_per_row(left, scores, self.k)
+        return left[keep], right[keep], scores[keep]
+
+
+def _search_inherited(token: int, span: tuple[int, int]) -> tuple[IntArray, IntArray, FloatArray]:
+    search: _CandidateSearch = inherited(token)
+    return search(span)
+
+
+def _blocks_on_workers(
+    search: _CandidateSearch, blocks: list[tuple[int, int]], workers: int
+) -> list[tuple[IntArray, IntArray, FloatArray]]:
+    """``search`` of each block in order, on ``workers`` forked processes when there are
+    more than one (the search, model included, is inherited, not sent)."""
+    if workers <= 1 or len(blocks) < 2 or not forks():
+        return [search(span) for span in blocks]
+    with handed_down(search) as token, process_pool(workers) as pool:
+        work = functools.partial(_search_inherited, token)
+        return list(imap_ordered(work, iter(blocks), pool, window=4 * workers))
 
 
 PRODUCTS_PER_BLOCK = 1 << 22

@@ -304,7 +304,7 @@ def reuse_spent(
     with Progress("zhnorm reuse: furniture", unit=None):
         furniture = None
         if options.mask_furniture and keys:
-            furniture = find_furniture(keys, sources if has_sources else None)
+            furniture = find_furniture(keys, sources if has_sources else None, workers=workers)
         masks = furniture_masks(keys, furniture)
     partitions = partitions_for(sum(len(k.key) for k in keys))
     with HashSpill(partitions) as shingle_spill, HashSpill(partitions) as seed_spill:
@@ -340,7 +340,9 @@ def reuse_spent(
     phase.close()
     phase = Progress("zhnorm reuse: stories", unit=None)
     index = {doc_id: d for d, doc_id in enumerate(ids)}
-    weights = story_weights(story_keys, meta, passage_evidence(passages, index), options)
+    weights = story_weights(
+        story_keys, meta, passage_evidence(passages, index), options, workers=workers
+    )
     window = None if options.window_days is None else timedelta(days=options.window_days)
     stories, story_of = stories_from_weights(
         ids, meta, weights, options.story_support, window=window,

@@ -35,6 +35,7 @@ key_spans` in key offsets, :meth:`~FurnitureResult.raw_spans` in raw ones).  Def
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -44,8 +45,10 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz
 
+from ..neardup.inherit import handed_down, inherited
 from ..options import resolve
 from ..unionfind import components
+from ..workers import forks, imap_ordered, process_pool
 from .document import DocKey
 from .segments import doc_key_in_chunks, sentence_spans
 
@@ -460,6 +463,8 @@ def find_furniture(
     texts_or_keys: Sequence[DocKey | str],
     sources: Sequence[str | None] | None = None,
     options: FurnitureOptions | None = None,
+    *,
+    workers: int = 1,
     **overrides: Any,
 ) -> FurnitureResult:
     """Furniture of a corpus, per source and across sources (module docstring).
@@ -467,7 +472,10 @@ def find_furniture(
     ``texts_or_keys``: prepared documents (:func:`~.document.doc_key`) or texts;
     ``sources``: each document's outlet (``None`` for all: one source; a document whose
     source is ``None`` among others takes part in set phrases only).  ``options``: a
-    :class:`FurnitureOptions`; single fields as keywords override it.
+    :class:`FurnitureOptions`; single fields as keywords override it.  ``workers > 1``
+    splits the documents' segments and then the searches (one per source, one across
+    sources) over that many forked processes; the result is the same for any
+    ``workers``.
 
     >>> texts = [f"第{i}篇的正文各不相同，編號{i}。  分享 Facebook" for i in range(6)]
     >>> result = find_furniture(texts)
@@ -485,23 +493,28 @@ def find_furniture(
         labels = list(sources)
         if len(labels) != n:
             raise ValueError(f"{len(labels)} sources for {n} documents")
-    segs = [key_segments(k) for k in keys]
+    parallel = workers > 1 and n > 1 and forks()
+    segs = _all_segments(keys, workers if parallel else 1)
     by_source: dict[str | None, list[int]] = defaultdict(list)
     for d, label in enumerate(labels):
         by_source[label].append(d)
 
-    items: list[tuple[str | None, int, _Found]] = []
-    for label, docs in by_source.items():
-        if label is None and sources is not None:
-            continue  # documents without a source take part in set phrases only
-        needed = options.docs_needed(len(docs))
-        for found in _find(docs, keys, segs, needed, options):
-            items.append((label, len(docs), found))
+    searches: list[tuple[str | None, Sequence[int]]] = [
+        (label, docs)
+        for label, docs in by_source.items()
+        if not (label is None and sources is not None)
+    ]  # documents without a source take part in set phrases only
     distinct = {label for label in labels if label is not None}
-    if len(distinct) >= options.min_sources:
-        needed = options.docs_needed(n)
+    across = len(distinct) >= options.min_sources
+    if across:
+        searches.append((None, range(n)))
+    found_in = _searches(keys, segs, [docs for _, docs in searches], options, parallel, workers)
+    items: list[tuple[str | None, int, _Found]] = []
+    for (label, docs), found in zip(searches[: len(searches) - across], found_in, strict=False):
+        items.extend((label, len(docs), f) for f in found)
+    if across:
         shared: set[str] = set()
-        for found in _find(range(n), keys, segs, needed, options):
+        for found in found_in[-1]:
             per_source: dict[str | None, set[int]] = defaultdict(set)
             for d, _, _ in found.spans:
                 per_source[labels[d]].add(d)
@@ -512,6 +525,60 @@ def find_furniture(
         # an outlet's furniture that is a set phrase across outlets is reported as that
         items = [item for item in items if item[0] is None or item[2].key not in shared]
     return _result(keys, labels, items, sources is not None)
+
+
+SEGMENT_CHUNK = 512
+"""Documents a worker process cuts into segments per task (:func:`find_furniture`)."""
+
+
+def _segments_of(keys: Sequence[DocKey], first: int, last: int) -> list[list[tuple[int, int]]]:
+    return [key_segments(keys[d]) for d in range(first, last)]
+
+
+def _segments_inherited(token: int, span: tuple[int, int]) -> list[list[tuple[int, int]]]:
+    return _segments_of(inherited(token), *span)
+
+
+def _all_segments(keys: Sequence[DocKey], workers: int) -> list[list[tuple[int, int]]]:
+    """:func:`key_segments` of every document, on ``workers`` forked processes when
+    there are more than one (the keys are inherited, not sent)."""
+    if workers <= 1:
+        return _segments_of(keys, 0, len(keys))
+    spans = [(k, min(len(keys), k + SEGMENT_CHUNK)) for k in range(0, len(keys), SEGMENT_CHUNK)]
+    segs: list[list[tuple[int, int]]] = []
+    with handed_down(keys) as token, process_pool(workers) as pool:
+        work = functools.partial(_segments_inherited, token)
+        for found in imap_ordered(work, iter(spans), pool, window=4 * workers):
+            segs.extend(found)
+    return segs
+
+
+def _search_inherited(token: int, docs: Sequence[int]) -> list[_Found]:
+    keys, segs, options = inherited(token)
+    return _find(docs, keys, segs, options.docs_needed(len(docs)), options)
+
+
+def _searches(
+    keys: Sequence[DocKey],
+    segs: Sequence[list[tuple[int, int]]],
+    groups: list[Sequence[int]],
+    options: FurnitureOptions,
+    parallel: bool,
+    workers: int,
+) -> list[list[_Found]]:
+    """:func:`_find` over each group of documents, in order; with ``parallel``, on
+    ``workers`` forked processes, the largest groups started first (each search is
+    independent of the others: the same items whichever process finds them)."""
+    if not parallel or len(groups) < 2:
+        return [_find(docs, keys, segs, options.docs_needed(len(docs)), options) for docs in groups]
+    order = sorted(range(len(groups)), key=lambda g: -len(groups[g]))
+    found: list[list[_Found]] = [[] for _ in groups]
+    with handed_down((keys, segs, options)) as token, process_pool(workers) as pool:
+        work = functools.partial(_search_inherited, token)
+        futures = {g: pool.submit(work, groups[g]) for g in order}
+        for g, future in futures.items():
+            found[g] = future.result()
+    return found
 
 
 def _result(
