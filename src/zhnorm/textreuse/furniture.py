@@ -510,8 +510,8 @@ def find_furniture(
         searches.append((None, range(n)))
     found_in = _searches(keys, segs, [docs for _, docs in searches], options, parallel, workers)
     items: list[tuple[str | None, int, _Found]] = []
-    for (label, docs), found in zip(searches[: len(searches) - across], found_in, strict=False):
-        items.extend((label, len(docs), f) for f in found)
+    for (label, docs), per_label in zip(searches[: len(searches) - across], found_in, strict=False):
+        items.extend((label, len(docs), found) for found in per_label)
     if across:
         shared: set[str] = set()
         for found in found_in[-1]:
