@@ -38,7 +38,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import ItemsView, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +56,7 @@ __all__ = [
     "StoryOptions",
     "StoryVectors",
     "TermCounts",
+    "TermVocabulary",
     "key_terms",
     "pair_scores",
     "story_similarity",
@@ -328,31 +329,20 @@ class _TermCodes:
         self.sorted_ids = np.concatenate([self.sorted_ids, ids[fresh]])[order]
         return ids[inverse].astype(np.int32)
 
-    def vocabulary(self) -> tuple[dict[str, int], ColumnArray]:
-        """Term -> column, the terms sorted, and each id's column.  Sorted by code: a
-        term of one or two characters ``c1 [c2]`` sorts as ``(c1, c2 + 1)`` (``0`` for
-        none: a prefix first), a longer one after the two-character term it starts with,
-        in string order among its like."""
+    def vocabulary(self) -> tuple[TermVocabulary, ColumnArray]:
+        """The terms sorted (:class:`TermVocabulary`), and each id's column.  Sorted by
+        code: a term of one or two characters ``c1 [c2]`` sorts as ``(c1, c2 + 1)``
+        (``0`` for none: a prefix first), a longer one after the two-character term it
+        starts with, in string order among its like."""
         codes = np.concatenate(self.codes) if self.codes else np.zeros(0, dtype=np.int64)
         tag = codes >> 42
         first = np.where(tag == 1, codes & 0x1FFFFF, codes >> 21 & 0x1FFFFF)
         second = np.where(tag == 2, (codes & 0x1FFFFF) + 1, 0)
         later = np.zeros(len(codes), dtype=np.int64)  # a longer term's rank among those
-        terms = np.zeros((len(codes), 2), dtype=np.uint32)
-        terms[:, 0] = first
-        terms[:, 1] = np.maximum(second - 1, 0)
-        # numpy strings drop trailing NULs: a term ending with one is spelled in Python
-        as_text = np.asarray(terms.view("<U2").ravel().tolist(), dtype=object)
-        nul = np.flatnonzero(((tag == 2) & (second == 1)) | ((tag == 1) & (first == 0)))
-        as_text[nul] = [
-            chr(c) + "\x00" * (t - 1)
-            for c, t in zip(first[nul].tolist(), tag[nul].tolist(), strict=True)
-        ]
         longer = np.flatnonzero(tag == 3)
+        spelled = list(self.long)
         if len(longer):
-            spelled = list(self.long)
             texts = [spelled[n] for n in (codes[longer] & ((1 << 42) - 1)).tolist()]
-            as_text[longer] = texts
             first[longer] = [ord(t[0]) for t in texts]
             second[longer] = [ord(t[1]) + 1 for t in texts]
             ranks = sorted(range(len(texts)), key=texts.__getitem__)
@@ -360,7 +350,66 @@ class _TermCodes:
         order = np.lexsort((later, second, first))
         rank = np.empty(len(codes), dtype=np.int32)
         rank[order] = np.arange(len(codes), dtype=np.int32)
-        return dict(zip(as_text[order].tolist(), range(len(codes)), strict=True)), rank
+        is_char = first[order] == _CHAR_PREFIX_CODE
+        return TermVocabulary(codes[order], spelled, is_char), rank
+
+
+class TermVocabulary(Mapping[str, int]):
+    """Term -> column of :class:`TermCounts`: the terms in column order, kept as the
+    integer codes of :class:`_TermCodes` (8 bytes a term, where a dict of strings takes
+    about 100) and spelled only when asked (:meth:`terms`, or as a mapping)."""
+
+    def __init__(self, codes: IntArray, long: list[str], is_char: npt.NDArray[np.bool_]) -> None:
+        self.codes = codes
+        self.long = long
+        self.is_char = is_char  # per column: a character term (CHAR_PREFIX + a character)
+        self._columns: dict[str, int] | None = None
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def terms(self) -> list[str]:
+        """The terms, spelled, in column order."""
+        codes = self.codes
+        tag = codes >> 42
+        first = np.where(tag == 1, codes & 0x1FFFFF, codes >> 21 & 0x1FFFFF)
+        second = np.where(tag == 2, (codes & 0x1FFFFF) + 1, 0)
+        pairs = np.zeros((len(codes), 2), dtype=np.uint32)
+        pairs[:, 0] = first
+        pairs[:, 1] = np.maximum(second - 1, 0)
+        # numpy strings drop trailing NULs: a term ending with one is spelled in Python
+        as_text = np.asarray(pairs.view("<U2").ravel().tolist(), dtype=object)
+        nul = np.flatnonzero(((tag == 2) & (second == 1)) | ((tag == 1) & (first == 0)))
+        as_text[nul] = [
+            chr(c) + "\x00" * (t - 1)
+            for c, t in zip(first[nul].tolist(), tag[nul].tolist(), strict=True)
+        ]
+        longer = np.flatnonzero(tag == 3)
+        if len(longer):
+            as_text[longer] = [self.long[n] for n in (codes[longer] & ((1 << 42) - 1)).tolist()]
+        spelled: list[str] = as_text.tolist()
+        return spelled
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.terms())
+
+    def items(self) -> ItemsView[str, int]:
+        return ItemsView(self._mapping())
+
+    def __getitem__(self, term: str) -> int:
+        return self._mapping()[term]
+
+    def _mapping(self) -> dict[str, int]:
+        if self._columns is None:
+            self._columns = {term: n for n, term in enumerate(self.terms())}
+        return self._columns
+
+    def __getstate__(self) -> tuple[IntArray, list[str], npt.NDArray[np.bool_]]:
+        return self.codes, self.long, self.is_char
+
+    def __setstate__(self, state: tuple[IntArray, list[str], npt.NDArray[np.bool_]]) -> None:
+        self.codes, self.long, self.is_char = state
+        self._columns = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -368,7 +417,7 @@ class TermCounts:
     """The term frequencies of many keys as sparse rows: ``vocabulary`` (term -> column),
     ``indptr`` / ``indices`` (``int32``) / ``frequencies`` in CSR layout."""
 
-    vocabulary: dict[str, int]
+    vocabulary: TermVocabulary
     indptr: IntArray
     indices: ColumnArray
     frequencies: FloatArray
@@ -415,7 +464,7 @@ class TermCounts:
 
     def background_probability(self) -> FloatArray:
         """Each column's background probability (:mod:`.background`)."""
-        return background().probabilities(list(self.vocabulary))
+        return background().probabilities(self.vocabulary.terms())
 
     def unit_rows(
         self, weights: FloatArray, options: StoryOptions = DEFAULT, *, in_place: bool = False
@@ -443,10 +492,7 @@ class TermCounts:
         """The values of :meth:`unit_rows`, written to ``data`` (which may be
         ``self.frequencies``: each block of rows is read before it is written)."""
         size = self.documents
-        is_char = np.zeros(len(self.vocabulary), dtype=np.int64)
-        for term, column in self.vocabulary.items():
-            if term.startswith(CHAR_PREFIX):
-                is_char[column] = 1
+        is_char = self.vocabulary.is_char.astype(np.int64)
         indptr = self.indptr
         # In blocks of rows: each row's sums are the same, the temporaries a block's.
         for first in range(0, size, ROW_BLOCK):
@@ -555,7 +601,7 @@ class StoryVectors:
     fitted column ``weights`` and ``document_frequency``, and ``matrix``, a
     ``scipy.sparse.csr_matrix`` with the unit vector of each document as a row."""
 
-    vocabulary: dict[str, int]
+    vocabulary: TermVocabulary
     weights: FloatArray
     document_frequency: IntArray
     matrix: Any
@@ -737,9 +783,7 @@ class StoryModel:
 
         df = self.texts.document_frequency
         usable = (df >= 2) & (df <= self.options.max_postings)
-        for term, column in self.texts.vocabulary.items():
-            if term.startswith(CHAR_PREFIX):
-                usable[column] = False
+        usable &= ~self.texts.vocabulary.is_char
         matrix = self.texts.matrix
         indptr = np.asarray(matrix.indptr, dtype=np.int64)
         rows_kept: list[IntArray] = []
