@@ -323,10 +323,11 @@ class _TermCodes:
         ids[fresh] = self.count + np.arange(len(fresh))
         self.count += len(fresh)
         self.codes.append(distinct[fresh])
-        merged = np.concatenate([self.sorted, distinct[fresh]])
-        order = np.argsort(merged, kind="stable")
-        self.sorted = merged[order]
-        self.sorted_ids = np.concatenate([self.sorted_ids, ids[fresh]])[order]
+        # the new codes (sorted, as ``distinct`` is) merged into the known ones: no sort
+        new = ~known
+        at = np.searchsorted(self.sorted, distinct[new])
+        self.sorted = np.insert(self.sorted, at, distinct[new])
+        self.sorted_ids = np.insert(self.sorted_ids, at, ids[new])
         return ids[inverse].astype(np.int32)
 
     def vocabulary(self) -> tuple[TermVocabulary, ColumnArray]:
