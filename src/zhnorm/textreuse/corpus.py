@@ -288,8 +288,9 @@ def reuse_keys(
     its source, date and title, or ``sources`` alone): ``options`` a
     :class:`ReuseOptions` and single fields as keywords (or, as before, an
     :class:`.AlignOptions` with the search's fields in ``corpus``).  ``workers > 1``
-    aligns the candidate pairs in a process pool (forked: the documents are inherited,
-    not sent); the result is the same for any ``workers``."""
+    runs the furniture search, the hashing, the spill partitions' reductions, the
+    alignment and the story candidate search in a process pool (forked: the documents
+    are inherited, not sent); the result is the same for any ``workers``."""
     options = _reuse_options(options, corpus, overrides)
     return reuse_spent(ids, list(keys), options, meta=meta, sources=sources, workers=workers)
 
@@ -568,8 +569,8 @@ def reuse(
     of :func:`zhnorm.align`, the candidate search, what is reported and the stories;
     single fields as keywords override it (``reuse(docs, min_len=20)``).
     ``key_options``: how documents are keyed (``config``: its former keyword);
-    ``workers > 1`` keys documents and aligns candidate pairs in a process pool (the
-    result is the same).
+    ``workers > 1`` keys documents and runs every phase of :func:`reuse_keys` that can
+    in a process pool (the result is the same).
 
     >>> docs = {"x": "頭條：康源電路項目計劃總投資50億元，預計明年第三季投產。",
     ...         "y": "康源电路项目计划总投资50亿元，预计明年第三季投产"}
