@@ -15,6 +15,8 @@ from zhnorm.textreuse import corpus, files
 from zhnorm.textreuse.document import DocKey, doc_key, packed, unpacked
 from zhnorm.textreuse.files import MetaFields, read_documents, reuse_files
 
+from .conftest import SHARED_DATA, needs_shared_data
+
 TEXTS = [
     "台風海葵今晨登陸花蓮，全臺停班停課。記者王小明報導。",
     "台风海葵今晨登陆花莲，全台停班停课。",
@@ -117,3 +119,42 @@ def test_texts_sent_to_workers_keep_no_utf8_copy(tmp_path: Path) -> None:
     assert docs[0].key.raw == text and docs[0].key.raw is docs[0].record.text
     assert docs[1].key.raw == "乙\ud800"  # a lone surrogate goes and comes back
     assert sys.getsizeof(docs[0].record.text) < 2 * len(text) + 100
+
+
+def _taiwan_news() -> list[dict[str, str]]:
+    path = needs_shared_data(SHARED_DATA / "taiwan-news-2017-dev" / "articles.jsonl")
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle]
+
+
+def test_furniture_on_workers_is_the_furniture_of_one_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from zhnorm.textreuse import furniture
+
+    monkeypatch.setattr(furniture, "SEGMENT_CHUNK", 37)  # many tasks, the last one short
+    articles = _taiwan_news()
+    keys = [doc_key(a["text"]) for a in articles]
+    sites = [a["site"] for a in articles]
+    for sources in (sites, None):
+        one = furniture.find_furniture(keys, sources)
+        assert len(one.items) >= 10  # real outlets' furniture, per site and across sites
+        for workers in (2, 3):
+            many = furniture.find_furniture(keys, sources, workers=workers)
+            assert many.items == one.items
+            assert many.spans == one.spans and many.raw_furniture == one.raw_furniture
+
+
+def test_story_candidates_on_workers_are_those_of_one_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from zhnorm.stories import similarity
+    from zhnorm.stories.similarity import StoryModel
+
+    articles = _taiwan_news()
+    model = StoryModel.fit([a["text"] for a in articles], [a["title"] for a in articles])
+    one = model.candidates(0.09, 10)
+    assert len(one) > 100
+    monkeypatch.setattr(similarity, "PRODUCTS_PER_BLOCK", 1 << 12)  # many small blocks
+    assert model.candidates(0.09, 10) == one
+    assert model.candidates(0.09, 10, workers=2) == one

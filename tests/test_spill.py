@@ -51,6 +51,10 @@ def test_spilled_pairs_equal_the_definition_for_any_partitioning(partitions: int
             spill.add(d, np.unique(hashes))
         assert _spilled_pairs(spill, len(docs), 8, 2) == expected
     assert candidate_pairs(docs, 8, 2) == expected
+    with HashSpill(partitions, buffer=97) as spill:  # each partition reduced on a worker
+        for d, hashes in enumerate(docs):
+            spill.add(d, np.unique(hashes))
+        assert _spilled_pairs(spill, len(docs), 8, 2, workers=2) == expected
 
 
 def test_repeated_table_is_sorted_document_frequency_of_repeated_hashes() -> None:
@@ -67,6 +71,12 @@ def test_repeated_table_is_sorted_document_frequency_of_repeated_hashes() -> Non
     repeated = sorted((h, c) for h, c in df.items() if c >= 2)
     assert values.tolist() == [h for h, _ in repeated]
     assert counts.tolist() == [c for _, c in repeated]
+    with HashSpill(8, buffer=50) as spill:  # the partitions reduced on two workers
+        for d, hashes in enumerate(docs):
+            spill.add(d, np.unique(hashes))
+        on_workers = _repeated_table(spill, workers=2)
+    assert on_workers[0].tolist() == values.tolist()
+    assert on_workers[1].tolist() == counts.tolist()
 
 
 def test_usable_treats_a_hash_missing_from_the_table_as_in_one_document() -> None:

@@ -106,7 +106,10 @@ __all__ = ["reuse_command"]
     show_default=True,
     help="Shingles in more documents are common phrases: no evidence of reuse.",
 )
-@workers_option("Processes aligning the candidate pairs (the output is the same).")
+@workers_option(
+    "Processes keying the records, finding furniture, hashing, counting candidate pairs,"
+    " aligning them and searching story candidates (the output is the same)."
+)
 @click.option(
     "--engine",
     type=click.Choice(["local", "spark"]),

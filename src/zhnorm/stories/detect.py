@@ -59,10 +59,13 @@ def story_weights(
     meta: Sequence[DocMeta],
     evidence: Mapping[tuple[int, int], float],
     options: ReuseOptions,
+    *,
+    workers: int = 1,
 ) -> dict[tuple[int, int], float]:
     """The weight of every candidate pair (``i < j``, module docstring) of the
     documents whose matching keys (furniture left out) are ``keys``: the story model's
-    neighbours and the pairs sharing significant passages."""
+    neighbours and the pairs sharing significant passages.  ``workers > 1`` searches
+    the neighbours on that many processes (the weights are the same)."""
     from ..key import match_keys
     from .similarity import StoryModel
 
@@ -77,7 +80,7 @@ def story_weights(
         return min(1.0, similarity / even * support)
 
     weights: dict[tuple[int, int], float] = {}
-    for i, j, score in model.candidates(even / 2, options.neighbours):
+    for i, j, score in model.candidates(even / 2, options.neighbours, workers=workers):
         weights[(min(i, j), max(i, j))] = weight(score)
     for pair, significance in evidence.items():
         known = weights.get(pair)

@@ -35,9 +35,10 @@ weigh little, and scores its documents with the very same vectors
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import ItemsView, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,7 +46,9 @@ import numpy as np
 import numpy.typing as npt
 
 from ..key import KeyOptions, match_keys, resolve_key_options
+from ..neardup.inherit import handed_down, inherited
 from ..options import resolve
+from ..workers import forks, imap_ordered, process_pool
 from .background import CHAR_PREFIX, background
 
 __all__ = [
@@ -53,6 +56,7 @@ __all__ = [
     "StoryOptions",
     "StoryVectors",
     "TermCounts",
+    "TermVocabulary",
     "key_terms",
     "pair_scores",
     "story_similarity",
@@ -319,37 +323,27 @@ class _TermCodes:
         ids[fresh] = self.count + np.arange(len(fresh))
         self.count += len(fresh)
         self.codes.append(distinct[fresh])
-        merged = np.concatenate([self.sorted, distinct[fresh]])
-        order = np.argsort(merged, kind="stable")
-        self.sorted = merged[order]
-        self.sorted_ids = np.concatenate([self.sorted_ids, ids[fresh]])[order]
+        # the new codes (sorted, as ``distinct`` is) merged into the known ones: no sort
+        new = ~known
+        at = np.searchsorted(self.sorted, distinct[new])
+        self.sorted = np.insert(self.sorted, at, distinct[new])
+        self.sorted_ids = np.insert(self.sorted_ids, at, ids[new])
         return ids[inverse].astype(np.int32)
 
-    def vocabulary(self) -> tuple[dict[str, int], ColumnArray]:
-        """Term -> column, the terms sorted, and each id's column.  Sorted by code: a
-        term of one or two characters ``c1 [c2]`` sorts as ``(c1, c2 + 1)`` (``0`` for
-        none: a prefix first), a longer one after the two-character term it starts with,
-        in string order among its like."""
+    def vocabulary(self) -> tuple[TermVocabulary, ColumnArray]:
+        """The terms sorted (:class:`TermVocabulary`), and each id's column.  Sorted by
+        code: a term of one or two characters ``c1 [c2]`` sorts as ``(c1, c2 + 1)``
+        (``0`` for none: a prefix first), a longer one after the two-character term it
+        starts with, in string order among its like."""
         codes = np.concatenate(self.codes) if self.codes else np.zeros(0, dtype=np.int64)
         tag = codes >> 42
         first = np.where(tag == 1, codes & 0x1FFFFF, codes >> 21 & 0x1FFFFF)
         second = np.where(tag == 2, (codes & 0x1FFFFF) + 1, 0)
         later = np.zeros(len(codes), dtype=np.int64)  # a longer term's rank among those
-        terms = np.zeros((len(codes), 2), dtype=np.uint32)
-        terms[:, 0] = first
-        terms[:, 1] = np.maximum(second - 1, 0)
-        # numpy strings drop trailing NULs: a term ending with one is spelled in Python
-        as_text = np.asarray(terms.view("<U2").ravel().tolist(), dtype=object)
-        nul = np.flatnonzero(((tag == 2) & (second == 1)) | ((tag == 1) & (first == 0)))
-        as_text[nul] = [
-            chr(c) + "\x00" * (t - 1)
-            for c, t in zip(first[nul].tolist(), tag[nul].tolist(), strict=True)
-        ]
         longer = np.flatnonzero(tag == 3)
+        spelled = list(self.long)
         if len(longer):
-            spelled = list(self.long)
             texts = [spelled[n] for n in (codes[longer] & ((1 << 42) - 1)).tolist()]
-            as_text[longer] = texts
             first[longer] = [ord(t[0]) for t in texts]
             second[longer] = [ord(t[1]) + 1 for t in texts]
             ranks = sorted(range(len(texts)), key=texts.__getitem__)
@@ -357,7 +351,66 @@ class _TermCodes:
         order = np.lexsort((later, second, first))
         rank = np.empty(len(codes), dtype=np.int32)
         rank[order] = np.arange(len(codes), dtype=np.int32)
-        return dict(zip(as_text[order].tolist(), range(len(codes)), strict=True)), rank
+        is_char = first[order] == _CHAR_PREFIX_CODE
+        return TermVocabulary(codes[order], spelled, is_char), rank
+
+
+class TermVocabulary(Mapping[str, int]):
+    """Term -> column of :class:`TermCounts`: the terms in column order, kept as the
+    integer codes of :class:`_TermCodes` (8 bytes a term, where a dict of strings takes
+    about 100) and spelled only when asked (:meth:`terms`, or as a mapping)."""
+
+    def __init__(self, codes: IntArray, long: list[str], is_char: npt.NDArray[np.bool_]) -> None:
+        self.codes = codes
+        self.long = long
+        self.is_char = is_char  # per column: a character term (CHAR_PREFIX + a character)
+        self._columns: dict[str, int] | None = None
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def terms(self) -> list[str]:
+        """The terms, spelled, in column order."""
+        codes = self.codes
+        tag = codes >> 42
+        first = np.where(tag == 1, codes & 0x1FFFFF, codes >> 21 & 0x1FFFFF)
+        second = np.where(tag == 2, (codes & 0x1FFFFF) + 1, 0)
+        pairs = np.zeros((len(codes), 2), dtype=np.uint32)
+        pairs[:, 0] = first
+        pairs[:, 1] = np.maximum(second - 1, 0)
+        # numpy strings drop trailing NULs: a term ending with one is spelled in Python
+        as_text = np.asarray(pairs.view("<U2").ravel().tolist(), dtype=object)
+        nul = np.flatnonzero(((tag == 2) & (second == 1)) | ((tag == 1) & (first == 0)))
+        as_text[nul] = [
+            chr(c) + "\x00" * (t - 1)
+            for c, t in zip(first[nul].tolist(), tag[nul].tolist(), strict=True)
+        ]
+        longer = np.flatnonzero(tag == 3)
+        if len(longer):
+            as_text[longer] = [self.long[n] for n in (codes[longer] & ((1 << 42) - 1)).tolist()]
+        spelled: list[str] = as_text.tolist()
+        return spelled
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.terms())
+
+    def items(self) -> ItemsView[str, int]:
+        return ItemsView(self._mapping())
+
+    def __getitem__(self, term: str) -> int:
+        return self._mapping()[term]
+
+    def _mapping(self) -> dict[str, int]:
+        if self._columns is None:
+            self._columns = {term: n for n, term in enumerate(self.terms())}
+        return self._columns
+
+    def __getstate__(self) -> tuple[IntArray, list[str], npt.NDArray[np.bool_]]:
+        return self.codes, self.long, self.is_char
+
+    def __setstate__(self, state: tuple[IntArray, list[str], npt.NDArray[np.bool_]]) -> None:
+        self.codes, self.long, self.is_char = state
+        self._columns = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -365,7 +418,7 @@ class TermCounts:
     """The term frequencies of many keys as sparse rows: ``vocabulary`` (term -> column),
     ``indptr`` / ``indices`` (``int32``) / ``frequencies`` in CSR layout."""
 
-    vocabulary: dict[str, int]
+    vocabulary: TermVocabulary
     indptr: IntArray
     indices: ColumnArray
     frequencies: FloatArray
@@ -412,7 +465,7 @@ class TermCounts:
 
     def background_probability(self) -> FloatArray:
         """Each column's background probability (:mod:`.background`)."""
-        return background().probabilities(list(self.vocabulary))
+        return background().probabilities(self.vocabulary.terms())
 
     def unit_rows(
         self, weights: FloatArray, options: StoryOptions = DEFAULT, *, in_place: bool = False
@@ -440,10 +493,7 @@ class TermCounts:
         """The values of :meth:`unit_rows`, written to ``data`` (which may be
         ``self.frequencies``: each block of rows is read before it is written)."""
         size = self.documents
-        is_char = np.zeros(len(self.vocabulary), dtype=np.int64)
-        for term, column in self.vocabulary.items():
-            if term.startswith(CHAR_PREFIX):
-                is_char[column] = 1
+        is_char = self.vocabulary.is_char.astype(np.int64)
         indptr = self.indptr
         # In blocks of rows: each row's sums are the same, the temporaries a block's.
         for first in range(0, size, ROW_BLOCK):
@@ -552,7 +602,7 @@ class StoryVectors:
     fitted column ``weights`` and ``document_frequency``, and ``matrix``, a
     ``scipy.sparse.csr_matrix`` with the unit vector of each document as a row."""
 
-    vocabulary: dict[str, int]
+    vocabulary: TermVocabulary
     weights: FloatArray
     document_frequency: IntArray
     matrix: Any
@@ -692,7 +742,9 @@ class StoryModel:
         out[out > 1.0 - 1e-9] = 1.0
         return out
 
-    def candidates(self, min_score: float = 0.2, k: int = 10) -> list[tuple[int, int, float]]:
+    def candidates(
+        self, min_score: float = 0.2, k: int = 10, *, workers: int = 1
+    ) -> list[tuple[int, int, float]]:
         """Pairs ``(i, j, score)`` (``i < j``) with ``score >= min_score`` among each
         document's ``k`` best partners, found without comparing all pairs.
 
@@ -703,7 +755,8 @@ class StoryModel:
         sum over indexed terms of ``min(df, max_postings)**2`` (a sparse product in
         blocks of rows) plus ``4 * k`` exact scores per document: linear in the number of
         documents when the terms' document frequencies stay bounded.  Sorted by score,
-        highest first.
+        highest first.  ``workers > 1`` scores the blocks of rows on forked processes
+        (the model is inherited, not sent); the result is the same for any ``workers``.
         """
         if not 0 <= min_score <= 1:
             raise ValueError(f"min_score must be in [0, 1], not {min_score}")
@@ -711,23 +764,12 @@ class StoryModel:
             raise ValueError(f"k must be >= 1, not {k}")
         index = self._index_matrix()
         transposed = index.T.tocsr()
-        lefts: list[IntArray] = []
-        rights: list[IntArray] = []
-        for start, stop in _row_blocks(index, transposed, PRODUCTS_PER_BLOCK, 2048):
-            block = (index[start:stop] @ transposed).tocoo()
-            left = block.row.astype(np.int64) + start
-            right = block.col.astype(np.int64)
-            other = left != right
-            keep = _top_per_row(left[other], block.data[other], 4 * k)
-            lefts.append(left[other][keep])
-            rights.append(right[other][keep])
-        left = np.concatenate(lefts) if lefts else np.zeros(0, dtype=np.int64)
-        right = np.concatenate(rights) if rights else np.zeros(0, dtype=np.int64)
-        scores = self.similarities(np.stack([left, right], axis=1))
-        good = scores >= min_score
-        left, right, scores = left[good], right[good], scores[good]
-        keep = _top_per_row(left, scores, k)
-        left, right, scores = left[keep], right[keep], scores[keep]
+        blocks = _row_blocks(index, transposed, PRODUCTS_PER_BLOCK, 2048)
+        search = _CandidateSearch(self, index, transposed, min_score, k)
+        found = _blocks_on_workers(search, blocks, workers)
+        left = np.concatenate([f[0] for f in found]) if found else np.zeros(0, dtype=np.int64)
+        right = np.concatenate([f[1] for f in found]) if found else np.zeros(0, dtype=np.int64)
+        scores = np.concatenate([f[2] for f in found]) if found else np.zeros(0)
         low, high = np.minimum(left, right), np.maximum(left, right)
         pairs, first = np.unique(np.stack([low, high], axis=1), axis=0, return_index=True)
         order = np.lexsort((pairs[:, 1], pairs[:, 0], -scores[first]))
@@ -742,9 +784,7 @@ class StoryModel:
 
         df = self.texts.document_frequency
         usable = (df >= 2) & (df <= self.options.max_postings)
-        for term, column in self.texts.vocabulary.items():
-            if term.startswith(CHAR_PREFIX):
-                usable[column] = False
+        usable &= ~self.texts.vocabulary.is_char
         matrix = self.texts.matrix
         indptr = np.asarray(matrix.indptr, dtype=np.int64)
         rows_kept: list[IntArray] = []
@@ -769,6 +809,51 @@ class StoryModel:
             (np.concatenate(values_kept), (np.concatenate(rows_kept), np.concatenate(cols_kept))),
             shape=matrix.shape,
         )
+
+
+@dataclass(frozen=True, eq=False)
+class _CandidateSearch:
+    """One row block's part of :meth:`StoryModel.candidates`: its rows' candidates by the
+    indexed terms, their ``4 * k`` best scored exactly, the ``k`` best kept.  A row is in
+    one block only, so the blocks' results, concatenated in order, are those of all rows
+    at once."""
+
+    model: StoryModel
+    index: Any
+    transposed: Any
+    min_score: float
+    k: int
+
+    def __call__(self, span: tuple[int, int]) -> tuple[IntArray, IntArray, FloatArray]:
+        start, stop = span
+        block = (self.index[start:stop] @ self.transposed).tocoo()
+        left = block.row.astype(np.int64) + start
+        right = block.col.astype(np.int64)
+        other = left != right
+        keep = _top_per_row(left[other], block.data[other], 4 * self.k)
+        left, right = left[other][keep], right[other][keep]
+        scores = self.model.similarities(np.stack([left, right], axis=1))
+        good = scores >= self.min_score
+        left, right, scores = left[good], right[good], scores[good]
+        keep = _top_per_row(left, scores, self.k)
+        return left[keep], right[keep], scores[keep]
+
+
+def _search_inherited(token: int, span: tuple[int, int]) -> tuple[IntArray, IntArray, FloatArray]:
+    search: _CandidateSearch = inherited(token)
+    return search(span)
+
+
+def _blocks_on_workers(
+    search: _CandidateSearch, blocks: list[tuple[int, int]], workers: int
+) -> list[tuple[IntArray, IntArray, FloatArray]]:
+    """``search`` of each block in order, on ``workers`` forked processes when there are
+    more than one (the search, model included, is inherited, not sent)."""
+    if workers <= 1 or len(blocks) < 2 or not forks():
+        return [search(span) for span in blocks]
+    with handed_down(search) as token, process_pool(workers) as pool:
+        work = functools.partial(_search_inherited, token)
+        return list(imap_ordered(work, iter(blocks), pool, window=4 * workers))
 
 
 PRODUCTS_PER_BLOCK = 1 << 22

@@ -135,15 +135,21 @@ def _pair_codes(hashes: U64, docs: npt.NDArray[np.int32], max_df: int, n: int) -
 
 
 def _spilled_pairs(
-    spill: HashSpill, n: int, max_df: int, min_shared: int, progress: Progress | None = None
+    spill: HashSpill,
+    n: int,
+    max_df: int,
+    min_shared: int,
+    progress: Progress | None = None,
+    workers: int = 1,
 ) -> list[tuple[int, int, int]]:
     """:func:`candidate_pairs` of the documents' shingle hashes in ``spill``: each
-    partition's pair codes counted, the counts summed over partitions."""
+    partition's pair codes counted (on ``workers`` processes), the counts summed over
+    partitions in partition order."""
     codes: list[npt.NDArray[np.int64]] = []
     counts: list[npt.NDArray[np.int64]] = []
     pending = merged = 0
-    for hashes, docs in spill.partitions():
-        found, shared = np.unique(_pair_codes(hashes, docs, max_df, n), return_counts=True)
+    reduce = functools.partial(_partition_pairs, n, max_df)
+    for found, shared in spill.reduced(reduce, workers):
         codes.append(found)
         counts.append(shared)
         pending += len(found)
@@ -163,6 +169,15 @@ def _spilled_pairs(
     ]
 
 
+def _partition_pairs(
+    n: int, max_df: int, hashes: U64, docs: npt.NDArray[np.int32]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """One partition's distinct pair codes (:func:`_pair_codes`) and how many rare
+    shingles each pair shares there."""
+    found, shared = np.unique(_pair_codes(hashes, docs, max_df, n), return_counts=True)
+    return found, shared.astype(np.int64)
+
+
 def _sum_counts(
     codes: list[npt.NDArray[np.int64]], counts: list[npt.NDArray[np.int64]]
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
@@ -174,19 +189,27 @@ def _sum_counts(
     return distinct, total.astype(np.int64)
 
 
-def _repeated_table(spill: HashSpill) -> tuple[U64, npt.NDArray[np.int64]]:
+def _repeated_table(spill: HashSpill, workers: int = 1) -> tuple[U64, npt.NDArray[np.int64]]:
     """The hashes of ``spill`` found in two documents or more, sorted, and their document
-    frequency (a hash missing from the table is in one document)."""
+    frequency (a hash missing from the table is in one document); the partitions are
+    reduced on ``workers`` processes."""
     values: list[U64] = []
     counts: list[npt.NDArray[np.int64]] = []
-    for hashes, _ in spill.partitions():  # partitions are hash ranges in order
-        distinct, count = np.unique(hashes, return_counts=True)
-        repeated = count >= 2
-        values.append(distinct[repeated])
-        counts.append(count[repeated].astype(np.int64))
+    for repeated, count in spill.reduced(_partition_repeats, workers):  # hash ranges in order
+        values.append(repeated)
+        counts.append(count)
     if not values:
         return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
     return np.concatenate(values), np.concatenate(counts)
+
+
+def _partition_repeats(
+    hashes: U64, docs: npt.NDArray[np.int32]
+) -> tuple[U64, npt.NDArray[np.int64]]:
+    """One partition's hashes in two documents or more, and their document frequency."""
+    distinct, count = np.unique(hashes, return_counts=True)
+    repeated = count >= 2
+    return distinct[repeated], count[repeated].astype(np.int64)
 
 
 def candidate_pairs(
@@ -265,8 +288,9 @@ def reuse_keys(
     its source, date and title, or ``sources`` alone): ``options`` a
     :class:`ReuseOptions` and single fields as keywords (or, as before, an
     :class:`.AlignOptions` with the search's fields in ``corpus``).  ``workers > 1``
-    aligns the candidate pairs in a process pool (forked: the documents are inherited,
-    not sent); the result is the same for any ``workers``."""
+    runs the furniture search, the hashing, the spill partitions' reductions, the
+    alignment and the story candidate search in a process pool (forked: the documents
+    are inherited, not sent); the result is the same for any ``workers``."""
     options = _reuse_options(options, corpus, overrides)
     return reuse_spent(ids, list(keys), options, meta=meta, sources=sources, workers=workers)
 
@@ -304,7 +328,7 @@ def reuse_spent(
     with Progress("zhnorm reuse: furniture", unit=None):
         furniture = None
         if options.mask_furniture and keys:
-            furniture = find_furniture(keys, sources if has_sources else None)
+            furniture = find_furniture(keys, sources if has_sources else None, workers=workers)
         masks = furniture_masks(keys, furniture)
     partitions = partitions_for(sum(len(k.key) for k in keys))
     with HashSpill(partitions) as shingle_spill, HashSpill(partitions) as seed_spill:
@@ -316,10 +340,10 @@ def reuse_spent(
                 hashing.update()
         with Progress("zhnorm reuse: candidate pairs", total=partitions, unit="parts") as part:
             pairs = _spilled_pairs(
-                shingle_spill, len(keys), options.max_df, options.min_shared, part
+                shingle_spill, len(keys), options.max_df, options.min_shared, part, workers
             )
         with Progress("zhnorm reuse: seed frequencies", unit=None):
-            values, counts = _repeated_table(seed_spill)
+            values, counts = _repeated_table(seed_spill, workers)
     if options.cross_source and has_sources:
         pairs = [(i, j, n) for i, j, n in pairs if sources[i] is None or sources[i] != sources[j]]
     candidate_time = time.perf_counter() - started
@@ -340,7 +364,9 @@ def reuse_spent(
     phase.close()
     phase = Progress("zhnorm reuse: stories", unit=None)
     index = {doc_id: d for d, doc_id in enumerate(ids)}
-    weights = story_weights(story_keys, meta, passage_evidence(passages, index), options)
+    weights = story_weights(
+        story_keys, meta, passage_evidence(passages, index), options, workers=workers
+    )
     window = None if options.window_days is None else timedelta(days=options.window_days)
     stories, story_of = stories_from_weights(
         ids, meta, weights, options.story_support, window=window,
@@ -543,8 +569,8 @@ def reuse(
     of :func:`zhnorm.align`, the candidate search, what is reported and the stories;
     single fields as keywords override it (``reuse(docs, min_len=20)``).
     ``key_options``: how documents are keyed (``config``: its former keyword);
-    ``workers > 1`` keys documents and aligns candidate pairs in a process pool (the
-    result is the same).
+    ``workers > 1`` keys documents and runs every phase of :func:`reuse_keys` that can
+    in a process pool (the result is the same).
 
     >>> docs = {"x": "頭條：康源電路項目計劃總投資50億元，預計明年第三季投產。",
     ...         "y": "康源电路项目计划总投资50亿元，预计明年第三季投产"}

@@ -223,8 +223,9 @@ def reuse_files(
     across different outlets are reported.  ``options``: a
     :class:`~zhnorm.textreuse.ReuseOptions`, single fields as keyword overrides.
     ``key``: the matching key (:class:`zhnorm.KeyOptions`, default every repair, ``t2s``
-    and the fold).  ``workers``: processes aligning the candidate pairs (the output is
-    the same).  Every output path is checked first (:func:`zhnorm.io.check_outputs`)."""
+    and the fold).  ``workers``: processes keying, finding furniture, hashing, counting
+    and aligning the candidate pairs and searching story candidates (the output is the
+    same).  Every output path is checked first (:func:`zhnorm.io.check_outputs`)."""
     search = resolve(ReuseOptions, options, overrides)
     if fields is None:
         fields = MetaFields(source_field=source_field)

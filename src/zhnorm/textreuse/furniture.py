@@ -35,17 +35,21 @@ key_spans` in key offsets, :meth:`~FurnitureResult.raw_spans` in raw ones).  Def
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 from rapidfuzz import fuzz
 
+from ..neardup.inherit import handed_down, inherited
 from ..options import resolve
 from ..unionfind import components
+from ..workers import forks, imap_ordered, process_pool
 from .document import DocKey
 from .segments import doc_key_in_chunks, sentence_spans
 
@@ -109,6 +113,14 @@ class FurnitureOptions:
 
 
 Occurrences = list[tuple[int, int, int]]
+_T_co = TypeVar("_T_co", covariant=True)
+
+
+class _ByDocument(Protocol[_T_co]):
+    """What the searches read per document: a list, or :class:`_Segments` /
+    :class:`_JoinedTexts`."""
+
+    def __getitem__(self, d: int, /) -> _T_co: ...
 
 
 @dataclass(frozen=True)
@@ -234,15 +246,15 @@ def _docs(spans: Iterable[tuple[int, int, int]]) -> int:
 
 def _whole_segments(
     docs: Sequence[int],
-    keys: Sequence[DocKey],
-    segs: Sequence[list[tuple[int, int]]],
+    texts: _ByDocument[str],
+    segs: _ByDocument[list[tuple[int, int]]],
     needed: int,
     options: FurnitureOptions,
     taken: set[tuple[int, int, int]],
 ) -> list[_Found]:
     by_key: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
     for d in docs:
-        text = keys[d].key
+        text = texts[d]
         for a, b in segs[d]:
             if b - a >= options.min_len and (d, a, b) not in taken:
                 by_key[text[a:b]].append((d, a, b))
@@ -328,8 +340,8 @@ def _affix_chains(
 
 def _affix_items(
     docs: Sequence[int],
-    keys: Sequence[DocKey],
-    segs: Sequence[list[tuple[int, int]]],
+    texts: _ByDocument[str],
+    segs: _ByDocument[list[tuple[int, int]]],
     needed: int,
     size: int,
     options: FurnitureOptions,
@@ -344,7 +356,7 @@ def _affix_items(
     for kind in ("prefix", "suffix"):
         entries: list[tuple[str, int, int, int]] = []
         for d in docs:
-            text = keys[d].key
+            text = texts[d]
             last = len(segs[d]) - 1
             for i, (a, b) in enumerate(segs[d]):
                 edge = i == 0 if kind == "prefix" else i == last
@@ -369,14 +381,14 @@ def _affix_items(
                 spans = covered + edges
             if _docs(spans) >= needed:
                 d0, a0, b0 = max(spans, key=lambda s: (s[2] - s[1], -s[0]))
-                found.append(_Found(kind, keys[d0].key[a0:b0], spans, (d0, a0, b0)))
+                found.append(_Found(kind, texts[d0][a0:b0], spans, (d0, a0, b0)))
     return found
 
 
 def _templates(
     docs: Sequence[int],
-    keys: Sequence[DocKey],
-    segs: Sequence[list[tuple[int, int]]],
+    texts: _ByDocument[str],
+    segs: _ByDocument[list[tuple[int, int]]],
     needed: int,
     options: FurnitureOptions,
 ) -> list[_Found]:
@@ -386,16 +398,18 @@ def _templates(
     edge = options.template_affix
     groups: dict[tuple[str, str], list[tuple[int, int, int]]] = defaultdict(list)
     for d in docs:
-        text = keys[d].key
+        text = texts[d]
         for a, b in segs[d]:
             if 2 * edge < b - a <= options.template_len:
                 groups[text[a : a + edge], text[b - edge : b]].append((d, a, b))
     found: list[_Found] = []
     for (head, tail), spans in groups.items():
-        texts = [keys[d].key[a:b] for d, a, b in spans]
-        if _docs(spans) >= needed and len(set(texts)) > 1:
-            common = max(set(texts), key=texts.count)
-            example = spans[texts.index(common)]
+        if _docs(spans) < needed:
+            continue
+        middles = [texts[d][a:b] for d, a, b in spans]
+        if len(set(middles)) > 1:
+            common = max(set(middles), key=middles.count)
+            example = spans[middles.index(common)]
             found.append(_Found("template", f"{head}…{tail}", spans, example))
     return found
 
@@ -407,19 +421,19 @@ def _within(span: tuple[int, int, int], spans: set[tuple[int, int, int]]) -> boo
 
 def _find(
     docs: Sequence[int],
-    keys: Sequence[DocKey],
-    segs: Sequence[list[tuple[int, int]]],
+    texts: _ByDocument[str],
+    segs: _ByDocument[list[tuple[int, int]]],
     needed: int,
     options: FurnitureOptions,
 ) -> list[_Found]:
-    templates = _templates(docs, keys, segs, needed, options)
+    templates = _templates(docs, texts, segs, needed, options)
     inside = {(d, a, b) for item in templates for d, a, b in item.spans}
-    found = _whole_segments(docs, keys, segs, needed, options, inside)
+    found = _whole_segments(docs, texts, segs, needed, options, inside)
     whole = {(d, a, b) for item in found for d, a, b in item.spans}
     found.extend(templates)
     by_key = {item.key: item for item in found}
     affixes: list[_Found] = []
-    for item in _affix_items(docs, keys, segs, needed, len(docs), options):
+    for item in _affix_items(docs, texts, segs, needed, len(docs), options):
         # a prefix that is a whole furniture segment is that segment
         item.spans = [s for s in item.spans if s not in whole and not _within(s, inside)]
         if item.key in by_key:
@@ -460,6 +474,8 @@ def find_furniture(
     texts_or_keys: Sequence[DocKey | str],
     sources: Sequence[str | None] | None = None,
     options: FurnitureOptions | None = None,
+    *,
+    workers: int = 1,
     **overrides: Any,
 ) -> FurnitureResult:
     """Furniture of a corpus, per source and across sources (module docstring).
@@ -467,7 +483,10 @@ def find_furniture(
     ``texts_or_keys``: prepared documents (:func:`~.document.doc_key`) or texts;
     ``sources``: each document's outlet (``None`` for all: one source; a document whose
     source is ``None`` among others takes part in set phrases only).  ``options``: a
-    :class:`FurnitureOptions`; single fields as keywords override it.
+    :class:`FurnitureOptions`; single fields as keywords override it.  ``workers > 1``
+    splits the documents' segments and then the searches (one per source, one across
+    sources) over that many forked processes; the result is the same for any
+    ``workers``.
 
     >>> texts = [f"第{i}篇的正文各不相同，編號{i}。  分享 Facebook" for i in range(6)]
     >>> result = find_furniture(texts)
@@ -485,23 +504,29 @@ def find_furniture(
         labels = list(sources)
         if len(labels) != n:
             raise ValueError(f"{len(labels)} sources for {n} documents")
-    segs = [key_segments(k) for k in keys]
+    parallel = workers > 1 and n > 1 and forks()
+    segs = _all_segments(keys, workers if parallel else 1)
     by_source: dict[str | None, list[int]] = defaultdict(list)
     for d, label in enumerate(labels):
         by_source[label].append(d)
 
-    items: list[tuple[str | None, int, _Found]] = []
-    for label, docs in by_source.items():
-        if label is None and sources is not None:
-            continue  # documents without a source take part in set phrases only
-        needed = options.docs_needed(len(docs))
-        for found in _find(docs, keys, segs, needed, options):
-            items.append((label, len(docs), found))
+    searches: list[tuple[str | None, Sequence[int]]] = [
+        (label, docs)
+        for label, docs in by_source.items()
+        if not (label is None and sources is not None)
+    ]  # documents without a source take part in set phrases only
     distinct = {label for label in labels if label is not None}
-    if len(distinct) >= options.min_sources:
-        needed = options.docs_needed(n)
+    across = len(distinct) >= options.min_sources
+    if across:
+        searches.append((None, range(n)))
+    texts = [k.key for k in keys]
+    found_in = _searches(texts, segs, [docs for _, docs in searches], options, parallel, workers)
+    items: list[tuple[str | None, int, _Found]] = []
+    for (label, docs), per_label in zip(searches[: len(searches) - across], found_in, strict=False):
+        items.extend((label, len(docs), found) for found in per_label)
+    if across:
         shared: set[str] = set()
-        for found in _find(range(n), keys, segs, needed, options):
+        for found in found_in[-1]:
             per_source: dict[str | None, set[int]] = defaultdict(set)
             for d, _, _ in found.spans:
                 per_source[labels[d]].add(d)
@@ -512,6 +537,108 @@ def find_furniture(
         # an outlet's furniture that is a set phrase across outlets is reported as that
         items = [item for item in items if item[0] is None or item[2].key not in shared]
     return _result(keys, labels, items, sources is not None)
+
+
+SEGMENT_CHUNK = 512
+"""Documents a worker process cuts into segments per task (:func:`find_furniture`)."""
+
+
+class _Segments:
+    """Each document's key segments (:func:`key_segments`) in two arrays, not a tuple
+    per segment: 16 bytes a segment, and a forked worker reading them copies no page."""
+
+    def __init__(self, bounds: npt.NDArray[np.int64], counts: npt.NDArray[np.int64]) -> None:
+        self.starts = np.ascontiguousarray(bounds[:, 0])
+        self.ends = np.ascontiguousarray(bounds[:, 1])
+        self.offsets = np.r_[0, np.cumsum(counts)].astype(np.int64)
+
+    @classmethod
+    def of(cls, found: Sequence[list[tuple[int, int]]]) -> _Segments:
+        counts = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
+        bounds = np.asarray([span for spans in found for span in spans], dtype=np.int64)
+        return cls(bounds.reshape(-1, 2), counts)
+
+    @classmethod
+    def joined(cls, parts: Sequence[_Segments]) -> _Segments:
+        bounds = [np.stack([p.starts, p.ends], axis=1) for p in parts]
+        counts = [np.diff(p.offsets) for p in parts]
+        if not parts:
+            return cls(np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.int64))
+        return cls(np.concatenate(bounds), np.concatenate(counts))
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, d: int) -> list[tuple[int, int]]:
+        lo, hi = int(self.offsets[d]), int(self.offsets[d + 1])
+        return list(zip(self.starts[lo:hi].tolist(), self.ends[lo:hi].tolist(), strict=True))
+
+
+class _JoinedTexts:
+    """The documents' keys as one string, each read as a copy of its part: a forked
+    worker reading a key object would copy the page that holds it (its reference count
+    changes), some 4 kB a document."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.joined = "".join(texts)
+        self.offsets = np.r_[0, np.cumsum([len(t) for t in texts])].astype(np.int64)
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, d: int) -> str:
+        return self.joined[int(self.offsets[d]) : int(self.offsets[d + 1])]
+
+
+def _segments_of(keys: Sequence[DocKey], first: int, last: int) -> _Segments:
+    return _Segments.of([key_segments(keys[d]) for d in range(first, last)])
+
+
+def _segments_inherited(token: int, span: tuple[int, int]) -> _Segments:
+    return _segments_of(inherited(token), *span)
+
+
+def _all_segments(keys: Sequence[DocKey], workers: int) -> _Segments:
+    """:func:`key_segments` of every document, on ``workers`` forked processes when
+    there are more than one (the keys are inherited, not sent)."""
+    if workers <= 1:
+        return _segments_of(keys, 0, len(keys))
+    spans = [(k, min(len(keys), k + SEGMENT_CHUNK)) for k in range(0, len(keys), SEGMENT_CHUNK)]
+    with handed_down(keys) as token, process_pool(workers) as pool:
+        work = functools.partial(_segments_inherited, token)
+        return _Segments.joined(list(imap_ordered(work, iter(spans), pool, window=4 * workers)))
+
+
+def _search_inherited(token: int, docs: Sequence[int]) -> list[_Found]:
+    texts, segs, options = inherited(token)
+    return _find(docs, texts, segs, options.docs_needed(len(docs)), options)
+
+
+def _searches(
+    texts: Sequence[str],
+    segs: _Segments,
+    groups: list[Sequence[int]],
+    options: FurnitureOptions,
+    parallel: bool,
+    workers: int,
+) -> list[list[_Found]]:
+    """:func:`_find` over each group of documents (``texts``: their keys), in order;
+    with ``parallel``, on ``workers`` forked processes, the largest groups started
+    first (each search is independent of the others: the same items whichever process
+    finds them)."""
+    if not parallel or len(groups) < 2:
+        return [
+            _find(docs, texts, segs, options.docs_needed(len(docs)), options) for docs in groups
+        ]
+    order = sorted(range(len(groups)), key=lambda g: -len(groups[g]))
+    found: list[list[_Found]] = [[] for _ in groups]
+    shared = (_JoinedTexts(texts), segs, options)
+    with handed_down(shared) as token, process_pool(workers) as pool:
+        work = functools.partial(_search_inherited, token)
+        futures = {g: pool.submit(work, groups[g]) for g in order}
+        for g, future in futures.items():
+            found[g] = future.result()
+    return found
 
 
 def _result(

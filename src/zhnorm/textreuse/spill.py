@@ -19,15 +19,20 @@ and tables as a sort of all hashes at once.
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import TracebackType
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
+from ..workers import imap_ordered, process_pool
 from .seeds import U64
+
+R = TypeVar("R")
 
 __all__ = ["HashSpill", "partitions_for"]
 
@@ -128,14 +133,45 @@ class HashSpill:
                 order = np.argsort(hashes, kind="stable")
                 yield hashes[order], docs[order]
             return
+        for paths in self._files():
+            yield _read_partition(paths)
+
+    def reduced(
+        self, reduce: Callable[[U64, npt.NDArray[np.int32]], R], workers: int = 1
+    ) -> Iterator[R]:
+        """``reduce(hashes, documents)`` of each partition of :meth:`partitions`, in
+        order.  With ``workers > 1`` and the partitions in files, each is read and
+        reduced on a worker process (``reduce`` must pickle; a few partitions in flight
+        at a time): the same results, in the same order."""
+        if workers <= 1 or self._dir is None:
+            for hashes, docs in self.partitions():
+                yield reduce(hashes, docs)
+            return
+        work = functools.partial(_reduce_file, reduce)
+        with process_pool(workers) as pool:
+            yield from imap_ordered(work, iter(self._files()), pool, window=2 * workers)
+
+    def _files(self) -> list[tuple[str, str]]:
+        """The files of the non-empty partitions (hashes, documents), everything
+        flushed."""
         self._flush()
-        for p in range(self.count):
-            path = self._path(p, "h")
-            if not os.path.exists(path):
-                continue
-            hashes = np.fromfile(path, dtype=np.uint64)
-            docs = np.fromfile(self._path(p, "d"), dtype=np.int32)
-            os.unlink(path)
-            os.unlink(self._path(p, "d"))
-            order = np.argsort(hashes, kind="stable")
-            yield hashes[order], docs[order]
+        return [
+            (self._path(p, "h"), self._path(p, "d"))
+            for p in range(self.count)
+            if os.path.exists(self._path(p, "h"))
+        ]
+
+
+def _read_partition(paths: tuple[str, str]) -> tuple[U64, npt.NDArray[np.int32]]:
+    """A partition's entries from its files (removed once read), sorted by hash and,
+    within a hash, by document."""
+    hashes = np.fromfile(paths[0], dtype=np.uint64)
+    docs = np.fromfile(paths[1], dtype=np.int32)
+    os.unlink(paths[0])
+    os.unlink(paths[1])
+    order = np.argsort(hashes, kind="stable")
+    return hashes[order], docs[order]
+
+
+def _reduce_file(reduce: Callable[[U64, npt.NDArray[np.int32]], R], paths: tuple[str, str]) -> R:
+    return reduce(*_read_partition(paths))
