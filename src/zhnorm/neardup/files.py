@@ -584,12 +584,11 @@ def _copy_kept_lines(
             if len(block) >= _COPY_BLOCK:
                 writer.write_raw_lines(block)
                 kept += len(block)
-                progress.update(position + 1 - progress.count)
                 block = []
         position += 1
+        progress.update()  # per record, as the other sources: periodic lines stay exact
     writer.write_raw_lines(block)
     kept += len(block)
-    progress.update(position - progress.count)
     return position, kept
 
 
