@@ -194,6 +194,16 @@ _ONE, _TWO, _LONG = 1 << 42, 2 << 42, 3 << 42  # a term of one, two or more char
 _CHAR_PREFIX_CODE = ord(CHAR_PREFIX)
 
 
+def _code_parts(codes: IntArray) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """Each term code (:class:`_TermCodes`) taken apart: its tag (1, 2 or 3 for a term of
+    one, two or more characters), its first character, its second character plus one
+    (``0`` for none), and a longer term's number in ``long`` (meaningful for tag 3)."""
+    tag = codes >> 42
+    first = np.where(tag == 1, codes & 0x1FFFFF, codes >> 21 & 0x1FFFFF)
+    second = np.where(tag == 2, (codes & 0x1FFFFF) + 1, 0)
+    return tag, first, second, codes & (_ONE - 1)
+
+
 class _TermCodes:
     """The terms of :func:`key_terms` as integers, for many keys at once.
 
@@ -336,14 +346,12 @@ class _TermCodes:
         (``0`` for none: a prefix first), a longer one after the two-character term it
         starts with, in string order among its like."""
         codes = np.concatenate(self.codes) if self.codes else np.zeros(0, dtype=np.int64)
-        tag = codes >> 42
-        first = np.where(tag == 1, codes & 0x1FFFFF, codes >> 21 & 0x1FFFFF)
-        second = np.where(tag == 2, (codes & 0x1FFFFF) + 1, 0)
+        tag, first, second, number = _code_parts(codes)
         later = np.zeros(len(codes), dtype=np.int64)  # a longer term's rank among those
         longer = np.flatnonzero(tag == 3)
         spelled = list(self.long)
         if len(longer):
-            texts = [spelled[n] for n in (codes[longer] & ((1 << 42) - 1)).tolist()]
+            texts = [spelled[n] for n in number[longer].tolist()]
             first[longer] = [ord(t[0]) for t in texts]
             second[longer] = [ord(t[1]) + 1 for t in texts]
             ranks = sorted(range(len(texts)), key=texts.__getitem__)
@@ -372,9 +380,7 @@ class TermVocabulary(Mapping[str, int]):
     def terms(self) -> list[str]:
         """The terms, spelled, in column order."""
         codes = self.codes
-        tag = codes >> 42
-        first = np.where(tag == 1, codes & 0x1FFFFF, codes >> 21 & 0x1FFFFF)
-        second = np.where(tag == 2, (codes & 0x1FFFFF) + 1, 0)
+        tag, first, second, number = _code_parts(codes)
         pairs = np.zeros((len(codes), 2), dtype=np.uint32)
         pairs[:, 0] = first
         pairs[:, 1] = np.maximum(second - 1, 0)
@@ -387,7 +393,7 @@ class TermVocabulary(Mapping[str, int]):
         ]
         longer = np.flatnonzero(tag == 3)
         if len(longer):
-            as_text[longer] = [self.long[n] for n in (codes[longer] & ((1 << 42) - 1)).tolist()]
+            as_text[longer] = [self.long[n] for n in number[longer].tolist()]
         spelled: list[str] = as_text.tolist()
         return spelled
 
