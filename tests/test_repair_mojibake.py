@@ -664,3 +664,30 @@ def test_gb18030_four_byte_read_as_latin1(extra: str) -> None:
 def test_latin1_symbols_stay(clean: str) -> None:
     for text in (clean, "价格" + clean + "元", clean + " 中文"):
         assert fix_text(text) == text
+
+
+# --- lost characters guessed by the language model --------------------------------
+
+
+def test_lost_character_takes_the_script_of_its_run() -> None:
+    # 题 and 題 fold together, so the model ties them; the run's other characters decide.
+    from zhnorm.repair.mojibake.utf8_reading import _fill_hole
+
+    lead = "题".encode()[:1]
+    assert _fill_hole(lead, True, "问", "", "gbk", True, "simplified") == "题"
+    assert _fill_hole(lead, True, "問", "", "gbk", True, "traditional") == "題"
+    assert _fill_hole(lead, True, "问", "", "gbk", True, "none") is None
+    # A Traditional sentence read as GBK lost the last two bytes of 題.
+    garbled = ("沒有問".encode() + "題".encode()[:1]).decode("gbk")
+    assert fix_text(garbled) == "沒有問題"
+    assert fix_text(fix_text(garbled)) == "沒有問題"
+
+
+def test_lost_character_left_when_the_model_is_unsure() -> None:
+    # 内容 / 内外 / 内地 ...: no reading holds GUESS_SHARE of the model's probability.
+    from zhnorm.repair.mojibake.utf8_reading import GUESS_SHARE, _fill_hole
+
+    assert 0.5 < GUESS_SHARE < 1.0
+    assert _fill_hole("容".encode()[:1], True, "内", "", "gbk", True, "simplified") is None
+    # One missing byte of 告 after 报: the model is sure.
+    assert _fill_hole("告".encode()[:2], True, "报", "", "gbk", True, "simplified") == "告"

@@ -15,10 +15,11 @@ A run may also end inside a character, leaving a truncated tail, when the rest o
 character's bytes make up clean garbled characters (``鎽樿。``: the A1 A3 of ``。``
 would otherwise complete ``衣``), so a truncated tail stays one edit with the run it
 ends.  Each hole is filled (:func:`_fill_hole`) with the three-byte character
-matching the known bytes that forms phrase-list bigrams with its decoded left and/or
-right neighbour and whose missing bytes the reader could not have shown (a hard rule
-inside a run, a preference at its end, which may be a plain truncation); when the
-evidence does not single one candidate out, the hole becomes U+FFFD.  The strict and
+matching the known bytes whose missing bytes the reader could not have shown (a hard
+rule inside a run, a preference at its end, which may be a plain truncation) and that
+the language model (:mod:`zhnorm.language_model`) makes by far the likeliest between
+its decoded neighbours, the script of the run choosing between a Simplified form and
+its Traditional one; when the model is not sure, the hole becomes U+FFFD.  The strict and
 lossy readings of a start are compared on the same stretch of text, and a lossy one
 must be clearly better.  Lossy edits carry ``lossy=True`` and say how many characters
 were guessed and how many were left U+FFFD.
@@ -27,15 +28,15 @@ were guessed and how many were left U+FFFD.
 from __future__ import annotations
 
 import codecs
+import itertools
+import math
 from functools import lru_cache
 
-from ..plausibility import (
-    bigram_share,
-    char_score,
-    lenient_plausibility,
-    lexicon_bigrams,
-    lexicon_index,
-)
+import numpy as np
+
+from ...language_model import char_model
+from ...script.detect import detect_script, script_character_sets
+from ..plausibility import bigram_share, char_score, lenient_plausibility
 from .clean_text import edges_ok
 from .common import LOST_BYTE, SINGLE_BYTE_CODECS, Span
 
@@ -50,60 +51,97 @@ def _reader_drops(missing: bytes, decoded_as: str) -> bool:
     return False
 
 
+GUESS_SHARE = 0.9
+"""A lost character is guessed when the language model gives its reading at least this
+share of the probability of all candidate readings (distinct characters after the
+script fold); else the hole becomes U+FFFD.  Calibrated on holes cut into clean
+Simplified and Traditional news (one known byte, one or two decoded neighbours, GBK and
+Big5 readers): at 0.9 about 94-95% of the guesses are right."""
+
+
+@lru_cache(maxsize=64)
+def _hole_candidates(known: bytes, is_prefix: bool) -> tuple[tuple[str, bytes], ...]:
+    """Every three-byte character (BMP hanzi, CJK punctuation) whose UTF-8 bytes hold
+    ``known`` at their start (``is_prefix``) or end, with the bytes it would have lost;
+    only characters of GB2312/Big5 (:func:`char_score` above 0)."""
+    if is_prefix:
+        tails = itertools.product(range(0x80, 0xC0), repeat=3 - len(known))
+        shapes = [known + bytes(t) for t in tails]
+    else:
+        heads = itertools.product(range(0x80, 0xC0), repeat=2 - len(known))
+        shapes = [bytes((lead, *h)) + known for lead in range(0xE0, 0xF0) for h in heads]
+    out: list[tuple[str, bytes]] = []
+    for data in shapes:
+        try:
+            ch = data.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if char_score(ch) > 0:
+            out.append((ch, data[len(known) :] if is_prefix else data[: -len(known)]))
+    return tuple(out)
+
+
+def _script_pick(group: list[str], script: str) -> str | None:
+    """The one of characters the model cannot tell apart (a Simplified form and its
+    Traditional one, which fold together) that fits the ``script`` of the surrounding
+    text; None when the script does not decide."""
+    if len(group) == 1:
+        return group[0]
+    simplified_only, traditional_only = script_character_sets()
+    ruled_out = traditional_only if script == "simplified" else simplified_only
+    if script not in ("simplified", "traditional"):
+        return None
+    fits = [ch for ch in group if ch not in ruled_out]
+    return fits[0] if len(fits) == 1 else None
+
+
 @lru_cache(maxsize=4096)
 def _fill_hole(
-    known: bytes, is_prefix: bool, left: str, right: str, decoded_as: str, dropped: bool
+    known: bytes,
+    is_prefix: bool,
+    left: str,
+    right: str,
+    decoded_as: str,
+    dropped: bool,
+    script: str = "none",
 ) -> str | None:
     """The character lost in a hole of a UTF-8 run, or None without clear evidence.
 
     ``known`` are the bytes of the lost character still present (its first bytes if
-    ``is_prefix``, else its last ones).  Only three-byte characters (BMP hanzi and CJK
-    punctuation) are tried, and only those forming a phrase-list bigram with the
-    decoded neighbour on the left and/or right.  With ``dropped`` (a hole inside a run,
-    or one whose bytes the reader replaced by a mark) the missing bytes must also be
-    ones the reader in ``decoded_as`` cannot show, else it would have shown them; for a
-    hole at the end of a run, which may be a plain truncation, that is a preference.
-    Candidates are ranked by bigram sides, then that reader consistency; a candidate is
-    returned only if no other one of the same rank comes within a third of its phrase
-    count (``内外`` against ``内容``, or ``备查`` against ``审查``, is a coin toss: U+FFFD)."""
-    if not known or len(known) > 2:
+    ``is_prefix``, else its last ones).  Only three-byte characters are tried
+    (:func:`_hole_candidates`).  With ``dropped`` (a hole inside a run, or one whose
+    bytes the reader replaced by a mark) the missing bytes must be ones the reader in
+    ``decoded_as`` cannot show, else it would have shown them; for a hole at the end of
+    a run, which may be a plain truncation, such candidates are preferred when there
+    are any.  Each candidate is scored by the language model between its decoded
+    neighbours (``log P(c | left) + log P(right | c)``); the best is returned when it
+    holds :data:`GUESS_SHARE` of the probability of all candidates, characters that
+    fold together counting once; the ``script`` of the run (``"simplified"``,
+    ``"traditional"``) then picks between such forms (``审``/``審``)."""
+    if not known or len(known) > 2 or not (left or right):
         return None
-    lefts, rights = lexicon_index()
-    pool: set[str] = set()
-    if left:
-        pool |= rights.get(left)
-    if right:
-        pool |= lefts.get(right)
-    bigrams = lexicon_bigrams()
-    ranked: list[tuple[int, bool, int, str]] = []
-    for ch in pool:
-        if "\ud800" <= ch <= "\udfff" or char_score(ch) <= 0:
-            continue
-        encoded = ch.encode("utf-8")
-        if len(encoded) != 3:
-            continue
-        if is_prefix:
-            if not encoded.startswith(known):
-                continue
-            missing = encoded[len(known) :]
-        else:
-            if not encoded.endswith(known):
-                continue
-            missing = encoded[: -len(known)]
-        consistent = _reader_drops(missing, decoded_as)
-        if dropped and not consistent:
-            continue
-        hit_l = bigrams.get(left + ch, 0) if left else 0
-        hit_r = bigrams.get(ch + right, 0) if right else 0
-        ranked.append(((hit_l > 0) + (hit_r > 0), consistent, hit_l + hit_r, ch))
-    if not ranked:
+    pool = _hole_candidates(known, is_prefix)
+    fits = [ch for ch, missing in pool if _reader_drops(missing, decoded_as)]
+    if not dropped and not fits:
+        fits = [ch for ch, _ in pool]
+    if not fits:
         return None
-    ranked.sort(key=lambda t: (-t[0], -t[1], -t[2], t[3]))
-    top = ranked[0]
-    rivals = [t for t in ranked[1:] if t[:2] == top[:2]]
-    if rivals and top[2] < 3 * rivals[0][2]:
+    lm = char_model()
+    width = len(left) + 1 + len(right)
+    scores = lm.pair_logprobs("".join(left + ch + right for ch in fits)).reshape(len(fits), width)
+    total = scores[:, 1:].sum(axis=1) if left else scores.sum(axis=1)
+    folds: dict[int, list[str]] = {}
+    best: dict[int, float] = {}
+    for ch, value in zip(fits, total.tolist(), strict=True):
+        fold = int(lm.tokens[ord(ch)])
+        folds.setdefault(fold, []).append(ch)
+        best[fold] = max(best.get(fold, -math.inf), value)
+    values = np.fromiter(best.values(), dtype=np.float64, count=len(best))
+    top = int(values.argmax())
+    share = 1.0 / float(np.exp(values - values[top]).sum())
+    if share < GUESS_SHARE:
         return None
-    return top[3]
+    return _script_pick(folds[list(best)[top]], script)
 
 
 @lru_cache(maxsize=32)
@@ -268,6 +306,7 @@ def _render(units: list[_Unit], decoded_as: str) -> tuple[str, int, int]:
     parts: list[str] = []
     guessed = unrecovered = 0
     last = len(units) - 1
+    script = detect_script("".join(u[0] for u in units)).script
     for x, (text, known, is_prefix, marked) in enumerate(units):
         if known is None:
             parts.append(text)
@@ -277,7 +316,7 @@ def _render(units: list[_Unit], decoded_as: str) -> tuple[str, int, int]:
         # A prefix hole inside the run (or under a lost mark) was dropped by the reader;
         # one at the end may also be a truncation.
         dropped = is_prefix and (marked or x < last)
-        filled = _fill_hole(known, is_prefix, left, right, decoded_as, dropped)
+        filled = _fill_hole(known, is_prefix, left, right, decoded_as, dropped, script)
         if filled is None:
             unrecovered += 1
             parts.append("\ufffd")
