@@ -691,3 +691,28 @@ def test_lost_character_left_when_the_model_is_unsure() -> None:
     assert _fill_hole("容".encode()[:1], True, "内", "", "gbk", True, "simplified") is None
     # One missing byte of 告 after 报: the model is sure.
     assert _fill_hole("告".encode()[:2], True, "报", "", "gbk", True, "simplified") == "告"
+
+
+@pytest.mark.parametrize(
+    "clean",
+    [
+        "閩東人多數住在福州附近，他們說的話和台灣的不同。",  # 辉 (閩) heads the line
+        "三國志•吳書•孫和傳中記載了這件事。",  # • shows as private use
+        "這個國家的領土分裂出三個新國家，雙方多次交戰，互有勝負。",
+    ],
+)
+def test_windows_reader_line_read_whole(clean: str) -> None:
+    # Big5 read by a Windows GBK reader (user-defined pairs as private use): no byte is
+    # lost, so a short head or gap of common characters and a private-use character
+    # standing for punctuation are re-read with the rest of the line.
+    garbled = clean.encode("big5").decode("gb18030")
+    assert fix_text(garbled) == clean
+    assert fix_text(clean) == clean
+
+
+@pytest.mark.parametrize(
+    "clean",
+    ["香港的\ue05e字在舊系統裏是造字。", "他說：\ue000\ue001是私人區的字，不要改。"],
+)
+def test_private_use_in_clean_text_untouched(clean: str) -> None:
+    assert fix_text(clean) == clean

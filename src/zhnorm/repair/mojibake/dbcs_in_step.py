@@ -19,6 +19,13 @@ than without it, and the reading itself scores at least :data:`MIN_MEAN` per
 character.  The driver keeps only spans that overlap a GBK<->Big5 pre-filter hit, in
 windows without a lost mark (a reader that marked a lost byte may be out of step
 after it; the lost-byte readers handle those).
+
+A line a Windows reader showed (``lossless``: user-defined pairs as private-use
+characters, no byte lost) is one unbroken garbled byte stream: its private-use
+characters are always re-read (they are no clean text, and they count as proof on
+their own rather than towards the gain asked for: the model scores a run of them as
+symbols, not as nonsense), and a short head or gap of common characters between
+re-read stretches (:data:`GAP`, no punctuation in it) is re-read with them.
 """
 
 from __future__ import annotations
@@ -100,13 +107,15 @@ def in_step_spans(segment: str, enc: str, dec: str, lossless: bool = False) -> l
     lm = char_model()
     neg = float("-inf")
     trans = _transitions(segment, alt)
-    score = [lm.unigram(segment[0]), lm.unigram(alt[0]) if can[0] else neg]
+    # A Windows reader's private-use character is no clean text: it is re-read.
+    forced = [lossless and c and _private(ch) for c, ch in zip(can, segment, strict=True)]
+    score = [neg if forced[0] else lm.unigram(segment[0]), lm.unigram(alt[0]) if can[0] else neg]
     back: list[tuple[int, int]] = [(0, 0)]
     for i in range(1, n):
         kk, kr, rk, rr = trans[i - 1]
         keep_from_keep, keep_from_read = score[0] + kk, score[1] + rk - SWITCH
         read_from_keep, read_from_read = score[0] + kr - SWITCH, score[1] + rr
-        keep = max(keep_from_keep, keep_from_read)
+        keep = neg if forced[i] else max(keep_from_keep, keep_from_read)
         read = max(read_from_keep, read_from_read) if can[i] else neg
         back.append((int(keep_from_read > keep_from_keep), int(read_from_read >= read_from_keep)))
         score = [keep, read]
@@ -115,6 +124,8 @@ def in_step_spans(segment: str, enc: str, dec: str, lossless: bool = False) -> l
     for i in range(n - 1, -1, -1):
         states[i] = state
         state = back[i][state]
+    if lossless:
+        _fill_gaps(states, segment, alt, can)
     spans: list[Span] = []
     i = 0
     while i < n:
@@ -132,12 +143,64 @@ def in_step_spans(segment: str, enc: str, dec: str, lossless: bool = False) -> l
             if (
                 k == j
                 or not _reads_as_text(alt[k])
-                or (is_rare(alt[k]) and not (lossless and is_han(alt[k])))
+                or (is_rare(alt[k]) and not (lossless and _kept_in_step(segment[k], alt[k])))
             ):
-                spans += _piece(segment, alt, start, k)
+                spans += _piece(segment, alt, start, k, lossless)
                 start = k + 1
         i = j
     return spans
+
+
+GAP = 2
+"""A Windows reader garbles one unbroken byte stream: up to this many wide characters
+kept between two re-read stretches of a line (ASCII aside) are re-read with them
+(``分吊出`` = 分裂出: ``吊``, the GBK reading of 裂's Big5 bytes, is common enough for
+the walk to keep it)."""
+
+
+def _fill_gaps(states: list[int], segment: str, alt: str, can: list[bool]) -> None:
+    """Re-read (in ``states``) the short kept gaps between re-read stretches of a
+    lossless line (:data:`GAP`): every character of the gap must re-read into text that
+    is not rare, and no punctuation or line break may stand in it (clean text meets
+    the garbled run there)."""
+    n = len(states)
+    last_read = -1
+    for i in range(n):
+        if states[i] != 1:
+            continue
+        if i - last_read > 1 and (last_read >= 0 or _opens_line(segment, i)):
+            gap = range(last_read + 1, i)
+            wide = [k for k in gap if not segment[k].isascii()]
+            if (
+                0 < len(wide) <= GAP
+                and all(can[k] and _reads_as_text(alt[k]) and not is_rare(alt[k]) for k in wide)
+                and not any(_mark(segment[k]) for k in gap)
+            ):
+                for k in wide:
+                    states[k] = 1
+        last_read = i
+
+
+def _opens_line(segment: str, i: int) -> bool:
+    """Whether the characters before ``i`` are a line's short head that is no text of
+    its own: at most :data:`GAP` wide characters, none of them punctuation or ASCII."""
+    return 0 < i <= GAP and all(not ch.isascii() and not _mark(ch) for ch in segment[:i])
+
+
+def _mark(ch: str) -> bool:
+    """Punctuation or a line break: where clean text may meet a garbled run."""
+    return ch in "\n\r" or unicodedata.category(ch)[0] == "P"
+
+
+def _private(ch: str) -> bool:
+    return "\ue000" <= ch <= "\uf8ff"
+
+
+def _kept_in_step(ch: str, got: str) -> bool:
+    """A rare re-read character ``got`` (read from ``ch``) that does not split a lossless
+    stretch: a hanzi (a name's 鄄), or punctuation read from a private-use character
+    (Big5's ``•``); the bytes cannot be out of step there."""
+    return is_han(got) or (_private(ch) and unicodedata.category(got)[0] == "P")
 
 
 def _reads_as_text(ch: str) -> bool:
@@ -167,30 +230,36 @@ def _neighbours(segment: str, lo: int, hi: int) -> list[str]:
     return out
 
 
-def _piece(segment: str, alt: str, lo: int, hi: int) -> list[Span]:
-    """The re-read stretch ``segment[lo:hi]`` as a span if it passes the gates."""
+def _piece(segment: str, alt: str, lo: int, hi: int, lossless: bool = False) -> list[Span]:
+    """The re-read stretch ``segment[lo:hi]`` as a span if it passes the gates.  With
+    ``lossless`` the private-use characters, which must be re-read anyway and which the
+    model scores as a run of symbols, do not count towards the gain asked for."""
     while lo < hi and segment[lo].isascii():
         lo += 1
     while hi > lo and segment[hi - 1].isascii():
         hi -= 1
     garbled = segment[lo:hi]
     wide = [ch for ch in garbled if not ch.isascii()]
-    # Two different wide characters at least (a reduplicated name, 婧婧, is no
-    # evidence), and a clear gain by the model.
-    if len(wide) < 2 or len(set(wide)) < 2:
+    # A Windows reader's private-use character is proof enough on its own; else two
+    # different wide characters at least (a reduplicated name, 婧婧, is no evidence),
+    # and a clear gain by the model.
+    proof = lossless and any(_private(ch) for ch in wide)
+    if not proof and (len(wide) < 2 or len(set(wide)) < 2):
         return []
     # Where the garbled run goes on past the stretch (a rare character next to it), the
     # bytes went out of step there (a byte dropped silently): not in step, not ours.
+    # (A lossless reader cannot go out of step.)
     neighbours = _neighbours(segment, lo, hi)
-    if any(is_rare(ch) for ch in neighbours):
+    if not lossless and any(is_rare(ch) for ch in neighbours):
         return []
-    if len(wide) < 3 and neighbours:
+    if not proof and len(wide) < 3 and neighbours:
         return []  # two characters inside text are too little evidence (晶砃 -> 垂向)
     repl = alt[lo:hi]
     lm = char_model()
     before = segment[max(0, lo - 1) : hi + 1]
     after = segment[max(0, lo - 1) : lo] + repl + segment[hi : hi + 1]
-    if lm.logprob(after) - lm.logprob(before) < MIN_GAIN * len(wide):
+    asked = [ch for ch in wide if not (lossless and _private(ch))]
+    if lm.logprob(after) - lm.logprob(before) < MIN_GAIN * max(1, len(asked)):
         return []
     if lm.mean_logprob(repl) < MIN_MEAN:
         return []  # rare characters read from rare ones (bytes out of step): 渭踊嵋椋
