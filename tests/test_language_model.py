@@ -119,3 +119,14 @@ def test_a_malformed_word_list_names_the_line(tmp_path: Path) -> None:
     path.write_text("中国 100 ns\n坏行\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"dict\.txt:2: expected 'word count"):
         list(word_counts(str(path)))
+
+
+def test_bonds_measure_pairs_against_a_word_boundary() -> None:
+    lm = char_model()
+    got = lm.bonds("发布会abc")
+    assert got.shape == (5,)
+    assert got[0] > 3.0 and got[1] > 1.0  # 发布 and 布会 are held together by the word list
+    assert (got[2:] == 0.0).all()  # not hanzi: no bond
+    assert lm.bonds("笢恅")[0] < 0.5  # mojibake pairs are as likely apart as together
+    assert (lm.bonds("國家") == lm.bonds("国家")).all()
+    assert lm.bonds("").shape == (0,) and lm.bonds("发").shape == (0,)

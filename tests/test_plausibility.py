@@ -1,7 +1,4 @@
 import re
-from pathlib import Path
-
-import pytest
 
 from zhnorm.chardata import HAN_CLASS, HAN_RANGES, is_basic_han, is_han, is_han_or_zero
 from zhnorm.repair import plausibility as P
@@ -12,8 +9,6 @@ from zhnorm.repair.plausibility import (
     fluency,
     is_rare,
     lenient_plausibility,
-    lexicon_bigrams,
-    lexicon_index,
     pair_fluency,
     phrase_linked,
     plausibility,
@@ -37,39 +32,13 @@ def test_char_classes() -> None:
     assert SUSPICIOUS_RE.search("鍙戝竷") is not None
 
 
-def test_lexicon_tables_are_consistent() -> None:
-    bigrams = lexicon_bigrams()
-    lefts, rights = lexicon_index()
-    assert bigrams["发展"] >= 1 and "展" in rights.get("发") and "发" in lefts.get("展")
-    assert "现代" in bigrams and "代" in rights.get("现")
-    assert rights.get("\x00") == frozenset()
-    for pair in list(bigrams)[:: max(1, len(bigrams) // 500)]:
-        assert pair[1] in rights.get(pair[0]) and pair[0] in lefts.get(pair[1])
-    # the index holds nothing else
-    assert sum(len(rights.get(ch)) for ch in {p[0] for p in bigrams}) == len(bigrams)
-
-
-def test_lexicon_cache_round_trip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ZHNORM_CACHE_DIR", str(tmp_path))
-    path = P._lexicon_cache_file()
-    assert path is not None and path.parent == tmp_path
-    built = P._Lexicon.build()
-    built.store(path)
-    loaded = P._Lexicon.load(path)
-    assert loaded is not None
-    assert (loaded.keys, loaded.counts) == (built.keys, built.counts)
-    assert (loaded.lefts, loaded.rights) == (built.lefts, built.rights)
-    assert dict(zip(*_pairs(loaded), strict=True)) == lexicon_bigrams()
-    path.write_text("{not json", encoding="utf-8")  # a damaged cache is rebuilt, not trusted
-    assert P._Lexicon.load(path) is None
-    path.write_text('{"magic": "other"}', encoding="utf-8")
-    assert P._Lexicon.load(path) is None
-    monkeypatch.setenv("ZHNORM_CACHE_DIR", "")
-    assert P._lexicon_cache_file() is None
-
-
-def _pairs(lex: P._Lexicon) -> tuple[list[str], list[int]]:
-    return [lex.keys[i : i + 2] for i in range(0, len(lex.keys), 2)], lex.counts
+def test_links_come_from_the_language_model() -> None:
+    # Words of the list link their characters; mojibake and pairs across words do not.
+    assert phrase_linked("发", "展") and phrase_linked("發", "展") and phrase_linked("内", "容")
+    assert not phrase_linked("笢", "恅") and not phrase_linked("章", "审")
+    assert bigram_share("鍙戝竷浼") == 0.0 < bigram_share("发布会")
+    # The frequency bonus orders hanzi by the model's unigram, within 0..2.
+    assert 0.0 <= P.frequency_bonus("绾") < P.frequency_bonus("耍") < P.frequency_bonus("人") <= 2.0
 
 
 # --- the character facts and the shared fluency scores --------------------------------

@@ -321,6 +321,28 @@ class CharModel:
         counts = np.bincount(which[keep], minlength=len(texts))
         return np.divide(sums, counts, out=np.zeros(len(texts)), where=counts > 0)
 
+    def bonds(self, text: str) -> npt.NDArray[np.float64]:
+        """Per adjacent pair of ``text`` (``len(text) - 1`` values): how much likelier the
+        model finds the pair than if a word ended between its characters, as a natural
+        log (``log P(b | a) - log P(b | a, word boundary)``): large inside words (发布),
+        near 0 for pairs the word list never holds together; 0 where either character is
+        not a hanzi."""
+        tok, _member = self._codes(text)
+        out = np.zeros(max(len(tok) - 1, 0), dtype=np.float64)
+        if len(tok) < 2:
+            return out
+        a, b = tok[:-1], tok[1:]
+        both = (a >= 32) & (b >= 32)
+        if both.any() and len(self._keys):
+            x, y = a[both], b[both]
+            pair = x * SPAN + y
+            at = np.minimum(np.searchsorted(self._keys, pair), len(self._keys) - 1)
+            inside = np.where(self._keys[at] == pair, self._within[at], 0.0)
+            floor = self._enders[x] * BOUNDARY_SHARE[HAN] * self._start_p[y] * self._chars[x]
+            floor += _SMOOTH * self._uni_p[y]
+            out[both] = np.log((inside + floor) / floor)
+        return out
+
     def conditional(self, a: str, b: str) -> float:
         """``log P(b | a)`` for two characters."""
         return float(self.pair_logprobs(a + b)[1])

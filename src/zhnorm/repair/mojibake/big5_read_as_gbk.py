@@ -42,7 +42,7 @@ import re
 from functools import lru_cache
 
 from ...chardata import CLOSERS, DBCS_TRAIL_SPAN, SENTENCE_END, encode_char, is_han
-from ..plausibility import char_score, is_common, lexicon_index, phrase_linked
+from ..plausibility import char_score, is_common, phrase_linked
 from .clean_text import clean_stretches, fine_after, garbled_rare
 from .common import LOST_BYTE, Span
 
@@ -220,13 +220,12 @@ def dbcs_spans(segment: str, enc: str, dec: str) -> list[Span]:
         clean_at = clean[c] if c < len(clean) else n
         cut = _dbcs_keep(units, bool(units) and units[-1][0] == n, segment, clean_at)
         first = units[0][1] if units else ""
-        rights = lexicon_index()[1]
         # The first character must be a linked hanzi, or a common one read from a rare one.
         start_ok = (
             cut > 0
             and is_han(first)
             and (
-                (len(units) > 1 and units[1][1] in rights.get(first))
+                (len(units) > 1 and phrase_linked(first, units[1][1]))
                 or (is_common(first) and char_score(ch) < 1.5)
             )
         )

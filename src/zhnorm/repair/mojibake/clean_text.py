@@ -30,7 +30,7 @@ from ...chardata import (
     encode_char,
     is_han,
 )
-from ..plausibility import char_score, is_rare, lexicon_index
+from ..plausibility import char_score, is_rare, phrase_linked
 from .common import reader_bytes
 
 
@@ -105,15 +105,14 @@ def clean_stretches(segment: str) -> list[int]:
     the characters of runs of at least :data:`_CLEAN_RUN` common hanzi each forming a
     phrase-list bigram with a neighbour (mojibake shows at most two in a row), and a
     sentence-final mark next to text that reads fine.  An edit never covers one."""
-    rights = lexicon_index()[1]
     n = len(segment)
     ok = [is_han(c) and not garbled_rare(c) for c in segment]
     out: list[int] = []
     run = 0
     for k in range(n):
         linked = ok[k] and (
-            (k > 0 and ok[k - 1] and segment[k] in rights.get(segment[k - 1]))
-            or (k + 1 < n and ok[k + 1] and segment[k + 1] in rights.get(segment[k]))
+            (k > 0 and ok[k - 1] and phrase_linked(segment[k - 1], segment[k]))
+            or (k + 1 < n and ok[k + 1] and phrase_linked(segment[k], segment[k + 1]))
         )
         run = run + 1 if linked else 0
         if run == _CLEAN_RUN:

@@ -37,16 +37,15 @@ What it restores and what it gets wrong with each kind of reader is measured in
 
 from __future__ import annotations
 
-import math
 from functools import lru_cache
 
 from ...chardata import DBCS_TRAIL_SPAN, RUNNING_PUNCT, is_han
 from ..model import char_model
 from ..plausibility import (
     char_score,
+    frequency_bonus,
     is_common,
     is_rare,
-    lexicon_index,
     phrase_linked,
 )
 from .big5_read_as_gbk import dbcs_bytes, decode_pair
@@ -63,15 +62,9 @@ _LINK = 3.0
 _SWITCH = 2.0
 _PUT_BACK = 3.0
 _MARK = 0.5
-_FEW = 30
+_FEW = 1.0  # frequency_bonus of a hanzi about as frequent as one in 30 phrase bigrams
 _KEEP, _READ = 0, 1
 _NONE = float("-inf")
-
-
-def _degree(ch: str) -> int:
-    """How many phrase-list bigrams ``ch`` is part of (a frequency proxy)."""
-    lefts, rights = lexicon_index()
-    return len(lefts.get(ch)) + len(rights.get(ch))
 
 
 @lru_cache(maxsize=65536)
@@ -85,7 +78,7 @@ def _score(ch: str) -> float:
     base = char_score(ch)
     if not is_han(ch):
         return base
-    return base + 2.0 * min(math.log2(1 + _degree(ch)) / 10.0, 1.0)
+    return base + frequency_bonus(ch)
 
 
 def worth_searching(hit: str, enc: str, dec: str) -> bool:
@@ -210,7 +203,7 @@ def _distrust(repl: str) -> str:
         while j < m and lone[j]:
             j += 1
         edge = k == 0 or j == m or chars[k - 1] == "\ufffd" or chars[j] == "\ufffd"
-        if edge and any(_degree(c) < _FEW for c in chars[k:j]):
+        if edge and any(frequency_bonus(c) < _FEW for c in chars[k:j]):
             chars[k:j] = ["\ufffd"] * (j - k)
         k = j
     return "".join(chars)
