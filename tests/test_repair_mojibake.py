@@ -27,11 +27,12 @@ ROWS = (
 )
 # Lossy rows whose lost character the evidence does not single out.  In 鏂囩珷鍐呭 the
 # reader dropped the pair AE B9 of 容 (E5 AE B9); every hanzi E5 xx xx whose missing
-# bytes GBK cannot show is possible, and 内外 is a stronger phrase-list bigram than
-# 内容.  In 瀹屾垚32绔犲鏌ユ姤鍛? the pair AE A1 of 审 was dropped mid-run: 审查 and 备查
-# are equally good bigrams with the right neighbour (章审 / 章备 are none), and both
-# fit the byte evidence.  The honest output marks those places with U+FFFD (lossy);
-# the other lost character of that row (告, from E5 91 + "?") is singled out by 报告.
+# bytes GBK cannot show is possible, and the language model gives 内容 only 0.65 of the
+# probability (内外 0.22, 内地 ...).  In 瀹屾垚32绔犲鏌ユ姤鍛? the pair AE A1 of 审 was
+# dropped mid-run: 章审查 holds 0.89 against 章复查 and the rest, under the 0.9 asked
+# for (utf8_reading.GUESS_SHARE).  The honest output marks those places with U+FFFD
+# (lossy); the other lost character of that row (告, from E5 91 + "?") is singled out
+# by 报告 (0.99).
 HONEST = {c.original: c.fixed for c in cases("mojibake", "honest-lossy")}
 
 

@@ -19,10 +19,11 @@ English 0.5-1.0, and mojibake below about 0.5 (often negative).  The empty strin
 scores 0.0.  Only differences between candidate readings of the same bytes are
 meaningful; the absolute value is not a probability.
 
-Fluency adds phrase evidence to plausibility: :func:`pair_fluency` is the one shape of
+Fluency adds pair evidence to plausibility: :func:`pair_fluency` is the one shape of
 it (plausibility plus twice the share of adjacent pairs that are linked), which the
-mojibake gates use with phrase-list bigrams (:func:`fluency`) and the byte-shift repair
-with bigrams of the document itself.  The character facts the scores rest on are in
+mojibake gates use with the pairs the language model links (:func:`fluency`,
+:data:`BOND`; :mod:`zhnorm.language_model`) and the byte-shift repair with bigrams of
+the document itself.  The character facts the scores rest on are in
 :mod:`zhnorm.chardata`.
 """
 

@@ -16,9 +16,9 @@ gates in :mod:`.gates`.)
   A reading starts only where the reader is known to be in step: at the segment
   start, after an ASCII character, or where an accepted span ended, never between a
   lost mark followed by a wide character and the next ASCII character.  Its first
-  character must be a hanzi forming a phrase-list bigram with the next one, or a
+  character must be a hanzi forming a linked pair with the next one, or a
   common hanzi read from a rare one.
-* *Cut* (:func:`_dbcs_keep`): a character is *lone* if it forms no phrase-list bigram
+* *Cut* (:func:`_dbcs_keep`): a character is *lone* if it forms no linked pair
   with its neighbours (lost pairs and ASCII letters glued between wide characters
   count as lone, Chinese punctuation does not); the reading is cut before the run of
   lone characters holding the first rare one (or the first glued letter), or before

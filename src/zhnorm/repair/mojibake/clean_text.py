@@ -3,7 +3,7 @@
 An edit stops where the text stops being mojibake, so a garbled sentence followed or
 preceded directly by clean text (a paragraph with one sentence garbled) is repaired
 without touching that text.  On the garbled side, a run of three or more common hanzi
-each forming a phrase-list bigram with a neighbour is clean text (mojibake shows at
+each forming a linked pair with a neighbour is clean text (mojibake shows at
 most two in a row), and so is a ``。！？`` next to text that reads fine (up to four
 wide characters, all hanzi or Chinese punctuation, none rare, lost or private use);
 no edit covers either.  No reading runs past a sentence-final mark of its own (``。”``
@@ -64,7 +64,7 @@ def edges_ok(segment: str, i: int, j: int, repl: str) -> bool:
 
 
 _FINE_LOOKAHEAD = 4  # wide characters looked at next to a sentence-final mark
-_CLEAN_RUN = 3  # common hanzi in a row, each in a phrase-list bigram, on the garbled side
+_CLEAN_RUN = 3  # common hanzi in a row, each in a linked pair, on the garbled side
 
 
 def garbled_rare(ch: str) -> bool:
@@ -103,7 +103,7 @@ def _fine_before(segment: str, pos: int) -> bool:
 def clean_stretches(segment: str) -> list[int]:
     """Sorted indices of a segment where the garbled side is clean text, not mojibake:
     the characters of runs of at least :data:`_CLEAN_RUN` common hanzi each forming a
-    phrase-list bigram with a neighbour (mojibake shows at most two in a row), and a
+    linked pair with a neighbour (mojibake shows at most two in a row), and a
     sentence-final mark next to text that reads fine.  An edit never covers one."""
     n = len(segment)
     ok = [is_han(c) and not garbled_rare(c) for c in segment]

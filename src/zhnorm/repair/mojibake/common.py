@@ -2,7 +2,7 @@
 the lost-byte code and the candidate span type.
 
 Character and codec facts are in :mod:`zhnorm.chardata`, the scores (plausibility with
-GB2312 symbols as punctuation, fluency, phrase-list bigrams) in
+GB2312 symbols as punctuation, fluency, linked pairs) in
 :mod:`zhnorm.repair.plausibility`.
 """
 

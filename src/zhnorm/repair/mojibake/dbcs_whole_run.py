@@ -13,7 +13,7 @@ The reading must be likelier than the run by the character model
 (:func:`zhnorm.language_model.char_model`), must not be mojibake itself by the
 pre-filter (UTF-8 read as cp1252 with bytes dropped reads as GBK ``浼氭夌敤``), and
 must pass :func:`.gates.acceptable`, or, for a run of four or more wide characters,
-be Chinese text (mostly common hanzi with phrase-list bigrams), or, for a phrase, be
+be Chinese text (mostly common hanzi with linked pairs), or, for a phrase, be
 hanzi the character model finds far likelier (:data:`PHRASE_GAIN`); a run that reads
 as alphabetic prose (:func:`.gates.reads_as_words`) or that another single-byte
 reader shows as UTF-8 is left alone.  The writer whose reading the model finds
@@ -48,7 +48,7 @@ def _read(data: bytes, codec: str) -> str | None:
 def _chinese(garbled: str, repl: str) -> bool:
     """A reading of a long run that is Chinese text: four or more wide characters
     (spaces aside), at least four fifths hanzi, at most a tenth rare ones (one in a
-    shorter run: GB18030's four-byte hanzi are rare), with phrase-list bigrams, and
+    shorter run: GB18030's four-byte hanzi are rare), with linked pairs, and
     clearly more fluent than the run as it stands."""
     wide = [c for c in repl if not c.isascii() and not c.isspace()]
     han = [c for c in wide if is_han(c)]

@@ -82,8 +82,8 @@ def _lossy_note(info: dict[str, int]) -> str:
         )
     guessed, unrecovered = info.get("guessed", 0), info.get("unrecovered", 0)
     return (
-        f"bytes of {guessed + unrecovered} character(s) were lost: {guessed} guessed from the "
-        f"phrase-list bigrams they form with their neighbours and their remaining bytes, "
+        f"bytes of {guessed + unrecovered} character(s) were lost: {guessed} guessed by the "
+        f"language model between their neighbours, from their remaining bytes, "
         f"{unrecovered} left as U+FFFD"
     )
 

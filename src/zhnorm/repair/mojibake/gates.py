@@ -2,7 +2,7 @@
 
 :func:`acceptable` is applied to the whole garbled run, holes and lost marks included:
 the repaired text must be clearly more plausible (character-frequency class plus
-phrase-list bigram share; GB2312 symbols such as ``◆`` count as punctuation) than the
+share of linked pairs; GB2312 symbols such as ``◆`` count as punctuation) than the
 garbled one (hanzi-looking mojibake: the model alone, below); GBK read as Latin-1 must
 be half letters (``××××`` stays) or repair to Chinese text (three hanzi or more, half
 the wide characters, scored :data:`READS_CHINESE_MEAN` per character by the character
@@ -25,7 +25,7 @@ GBK<->Big5 (:func:`dbcs_acceptable`): six or more non-ASCII garbled characters, 
 rare, at most a quarter U+FFFD (the structural evidence); the model judges the rest:
 the reading scores :data:`DBCS_MIN_MEAN` per character and gains
 :data:`DBCS_MODEL_GAIN` per wide character over the garbled text (it replaced the
-phrase-list bigram shares and the frequency-class plausibility; seed 1 GBK<->Big5 pairs
+phrase-list bigram share and the frequency-class plausibility; seed 1 GBK<->Big5 pairs
 59.0/25.9/15.7% -> 63.0/28.2/15.7% sentence/document/phrase).
 """
 
@@ -44,7 +44,7 @@ _PROSE_SYMBOLS = frozenset("\u2116\u00a7\u00b0")  # numero, section, degree
 
 def dbcs_acceptable(garbled: str, repl: str) -> bool:
     """Gates for GBK<->Big5: the garbled stretch is hanzi-looking, visibly rare and
-    without phrase-list bigrams; the repaired one is common text full of them."""
+    without linked pairs; the repaired one is common text full of them."""
     core = repl.replace("\ufffd", "")
     wide = [c for c in garbled if not c.isascii()]
     han = sum(1 for c in core if is_han(c))
@@ -131,7 +131,7 @@ def acceptable(garbled: str, repl: str, encoded_as: str, decoded_as: str) -> boo
     if encoded_as != "utf-8" and decoded_as in LATIN_CODECS:
         # Symbol runs such as ``××××`` or ``°±`` are not mojibake: the garbled run must
         # be half letters (GBK's leads B0-F7 read as À-÷), or its reading must be a
-        # Chinese sentence, three hanzi or more with phrase-list bigrams (Big5's leads
+        # Chinese sentence, three hanzi or more with linked pairs (Big5's leads
         # A4-C6 read as symbols ¤-Æ, its trails 40-7E as ASCII inside the run).
         letters = sum(1 for c in garbled if c.isalpha() and not c.isascii())
         if 2 * letters < len(garbled.strip(LOST_MARKS)) and not _reads_chinese(core):

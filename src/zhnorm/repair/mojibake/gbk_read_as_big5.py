@@ -20,7 +20,7 @@ positions (one best path per position and mode), with these moves:
 
 A lost pair makes the edit ``lossy``; its other byte is never guessed.  A path scores
 :func:`~zhnorm.repair.plausibility.char_score` per character (finer: see
-:func:`_score`), plus :data:`_LINK` per phrase-list bigram of adjacent characters,
+:func:`_score`), plus :data:`_LINK` per linked pair of adjacent characters,
 minus :data:`_SWITCH` on entering and on leaving a re-read stretch, :data:`_MARK` per
 lost mark read and :data:`_PUT_BACK` per byte put back.  So a stretch is re-read only
 where its re-reading gains more than two switches over the text as it is, and a byte
@@ -53,8 +53,8 @@ from .common import LOST_BYTE, Span
 from .gates import DBCS_MIN, dbcs_acceptable
 
 SHIFT_PAIRS = frozenset({("gbk", "big5")})
-"""(writer, reader) pairs repaired here.  Big5 read as GBK is not: the phrase lists
-hold few traditional bigrams, and on DRCD sentences this search put in many wrong
+"""(writer, reader) pairs repaired here.  Big5 read as GBK is not: with the phrase
+lists this search once used, on DRCD sentences this search put in many wrong
 characters where the in-step reading of :mod:`.big5_read_as_gbk` puts in none (the
 numbers are in ``docs/repair-measurements.md``)."""
 
@@ -70,9 +70,9 @@ _NONE = float("-inf")
 @lru_cache(maxsize=65536)
 def _score(ch: str) -> float:
     """:func:`char_score`, finer for hanzi and running punctuation: the classes put
-    耍 with 人, so a hanzi gets up to 2 more by the number of phrase-list bigrams it
-    is part of (a frequency proxy: 人 992, 耍 24, 绾 1), and ，。 count as the most
-    frequent hanzi."""
+    耍 with 人, so a hanzi gets up to 2 more by its frequency in the language model
+    (:func:`~zhnorm.repair.plausibility.frequency_bonus`: 人 2.0, 耍 0.5, 绾 0.2), and
+    ，。 count as the most frequent hanzi."""
     if ch in RUNNING_PUNCT:
         return 4.0
     base = char_score(ch)
@@ -182,7 +182,7 @@ def _distrust(repl: str) -> str:
     Where the reader dropped two bytes in a row, or dropped one just before the
     stretch, the bytes can also be read as hanzi without any put-back (``湖人`` ->
     ``核``, ``如果`` -> ``绻``), and where a stretch ends one byte out of step it reads
-    on as hanzi.  Such characters have no phrase-list bigram with either neighbour
+    on as hanzi.  Such characters have no linked pair with either neighbour
     and are seldom in any: a run of such lone hanzi holding one in fewer than
     :data:`_FEW` bigrams, at either end of the stretch or next to a lost pair,
     becomes U+FFFD."""
