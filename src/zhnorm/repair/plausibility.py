@@ -52,7 +52,7 @@ from ..chardata import (
     is_basic_han,
     is_han,
 )
-from ..language_model import char_model
+from .model import char_model
 
 __all__ = [
     "BOND",

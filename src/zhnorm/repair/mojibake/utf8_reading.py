@@ -32,10 +32,8 @@ import itertools
 import math
 from functools import lru_cache
 
-import numpy as np
-
-from ...language_model import char_model
 from ...script.detect import detect_script, script_character_sets
+from ..model import char_model
 from ..plausibility import bigram_share, char_score, lenient_plausibility
 from .clean_text import edges_ok
 from .common import LOST_BYTE, SINGLE_BYTE_CODECS, Span
@@ -136,9 +134,9 @@ def _fill_hole(
         fold = int(lm.tokens[ord(ch)])
         folds.setdefault(fold, []).append(ch)
         best[fold] = max(best.get(fold, -math.inf), value)
-    values = np.fromiter(best.values(), dtype=np.float64, count=len(best))
-    top = int(values.argmax())
-    share = 1.0 / float(np.exp(values - values[top]).sum())
+    values = list(best.values())
+    top = max(range(len(values)), key=values.__getitem__)
+    share = 1.0 / sum(math.exp(v - values[top]) for v in values)
     if share < GUESS_SHARE:
         return None
     return _script_pick(folds[list(best)[top]], script)
