@@ -1,5 +1,5 @@
 """Where zhnorm caches what it derives from its data files (conversion tries, the
-repair lexicon, character tables built from the codecs): the one rule every cache
+language model of the repair, character tables built from the codecs): the one rule every cache
 follows."""
 
 from __future__ import annotations
