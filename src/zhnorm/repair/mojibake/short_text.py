@@ -14,10 +14,7 @@ Measured (tuning seeds 5 and 6 of random text, not the benchmark's): of 30,000 r
 best gaining 0.2 per character; of garbled 2-8 hanzi phrases, 91% of GBK read as Big5
 and 84% of Big5 read as GBK are restored at 3.5.  Only pieces every character of which
 re-reads as a hanzi reach the model.  A Big5-HKSCS character outside plain Big5 in a
-reading (``𨋢``, ``嘅``), which the model has hardly seen, is scored as a less common
-hanzi (:data:`HKSCS_STAND_IN`) and the character after it as after a word boundary:
-word + HKSCS character + word phrases read as GBK, 276 -> 288 of 288 restored; none of
-30,000 random clean 2-12 character pieces changed, before or after.
+reading (``𨋢``) is left out of the model's judgement (it knows few of them).
 
 :func:`short_single_byte_edit` does the same for a short text a cp1252 or Latin-1
 reader showed for GBK or Big5 bytes, where the windows' gates (made for runs inside
@@ -27,7 +24,6 @@ text) find nothing.
 from __future__ import annotations
 
 import unicodedata
-from typing import TYPE_CHECKING
 
 from ...chardata import LOST_MARK, is_han
 from ..model import char_model
@@ -38,10 +34,6 @@ from .lattice import COMBOS, DBCS_COMBOS, ODD, Stretch, odd_mark
 from .lattice import edit_of_stretch as lattice_edit
 from .lattice import reread as lattice_reread
 from .prefilter import SHORT_MAX
-
-if TYPE_CHECKING:
-    import numpy as np
-    import numpy.typing as npt
 
 SHORT_GAIN = 3.5
 """Log-probability per character the reading must gain over the text as it stands."""
@@ -76,12 +68,12 @@ def short_text_edit(text: str) -> Edit | None:
         # Kana, Greek, pinyin letters, box drawing read from hanzi pairs: the model
         # scores them by their class, so each pays :data:`.lattice.ODD` as well.
         odd = sum(1 for ch in core if odd_mark(ch))
-        hkscs = [k for k, ch in enumerate(reading) if writer == "big5" and _hkscs_only(ch)]
-        if len(reading) - len(hkscs) < 2:
+        keep = [k for k, ch in enumerate(reading) if writer == "gbk" or not _hkscs_only(ch)]
+        judged, shown = "".join(reading[k] for k in keep), "".join(core[k] for k in keep)
+        if len(judged) < 2:
             continue
-        scores = _stand_in(reading, hkscs)
-        gain = (float(scores.sum()) - lm.logprob(core) - ODD * odd) / len(core)
-        if gain < SHORT_GAIN or float(scores.mean()) < SHORT_MEAN:
+        gain = (lm.logprob(judged) - lm.logprob(shown) - ODD * odd) / len(judged)
+        if gain < SHORT_GAIN or lm.mean_logprob(judged) < SHORT_MEAN:
             continue
         if best is None or gain > best[0]:
             best = (gain, writer, reader, reading)
@@ -89,24 +81,6 @@ def short_text_edit(text: str) -> Edit | None:
         return None
     gain, writer, reader, reading = best
     return _whole_text_edit(start, core, reading, writer, reader, gain=round(gain, 2))
-
-
-HKSCS_STAND_IN = -8.0
-"""Log-probability a Big5-HKSCS character outside plain Big5 is given in a reading (the
-model has hardly seen them: 啲 嚟 咗 score -15 to -19): that of a less common hanzi."""
-
-
-def _stand_in(reading: str, hkscs: list[int]) -> npt.NDArray[np.float64]:
-    """The model's per-character scores of ``reading``, each HKSCS-only character (at
-    ``hkscs``) scored :data:`HKSCS_STAND_IN` and the character after it as after a word
-    boundary."""
-    lm = char_model()
-    scores = lm.pair_logprobs(reading)
-    for k in hkscs:
-        scores[k] = HKSCS_STAND_IN
-        if k + 1 < len(reading):
-            scores[k + 1] = lm.pair_logprobs(reading[k + 1])[0]
-    return scores
 
 
 def _whole_text_edit(
@@ -166,9 +140,8 @@ def _plain_big5(text: str) -> bool:
 
 def _hkscs_only(ch: str) -> bool:
     """A Big5-HKSCS character outside plain Big5 (``𨋢``, ``嘅``): the model knows few
-    of them, so a reading scores them as a stand-in (:func:`_stand_in`) or, from a
-    single-byte reader, is judged without them (they are evidence of the writer, not
-    of the text)."""
+    of them, so a reading is judged without them (they are evidence of the writer,
+    not of the text)."""
     if ch.isascii() or _plain_big5(ch):
         return False
     try:
