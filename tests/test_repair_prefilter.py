@@ -1,8 +1,9 @@
 """The GBK<->Big5 pre-filter (:func:`zhnorm.repair.mojibake.prefilter.rare_spans`) finds
 exactly the spans of its definition as one regular expression (``RR``, ``R.RR``,
-``R.R.R``, ``R..RR`` tried in that order at each rare character, left to right, ``.``
-any character but a line break), the form it had before it became one character class
-and a check on the positions."""
+``R.R.R``, ``R..RR``, then ``R.R`` and ``R..R`` whose every character a Big5 reader shows
+for GBK of a common character, tried in that order at each rare character, left to
+right, ``.`` any character but a line break), the form it had before it became one
+character class and a check on the positions; the compiled scan gives the same spans."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zhnorm.repair.mojibake import prefilter
+from zhnorm.repair.mojibake.common import char_class
 from zhnorm.repair.mojibake.driver import find_mojibake
 from zhnorm.repair.mojibake.prefilter import hit_is_text, rare_class, rare_spans
 
@@ -22,15 +24,20 @@ from .conftest import SEEDS
 @cache
 def _definition() -> re.Pattern[str]:
     r = rare_class().pattern
-    return re.compile(f"{r}(?:{r}|.{r}(?:{r}|.{r})|..{r}{r})")
+    shown = "[" + char_class(list(prefilter.gbk_shown_as_big5())) + "]"
+    return re.compile(
+        f"{r}(?:{r}|.{r}(?:{r}|.{r})|..{r}{r})|(?={shown}{{3}}){r}.{r}|(?={shown}{{4}}){r}..{r}"
+    )
 
 
 def _reference(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _definition().finditer(text)]
 
 
-_RARE = ["\ufffd", "\ue000", "\uf8ff", "觊", "觎", "羣", "衆", "跷"]
-_OTHER = ["的", "是", "中", "國", "a", " ", "\n", "\r", "。", "\u2028"]
+# Rare characters (the last three also shown by a Big5 reader for GBK of a common one),
+# and other characters (the last three so shown; all of 扂蠅婓控儔奀潔 = 我们在北京时间).
+_RARE = ["\ufffd", "\ue000", "\uf8ff", "觊", "觎", "羣", "衆", "跷", "扂", "婓", "奀"]
+_OTHER = ["的", "是", "中", "國", "a", " ", "\n", "\r", "。", "\u2028", "控", "儔", "蠅"]
 
 
 def test_rare_class_holds_the_rare_and_not_the_common() -> None:
@@ -51,6 +58,12 @@ def test_spans_on_examples() -> None:
     assert rare_spans("觊ab觎跷") == [(0, 5)]
     assert rare_spans("觊的觎跷羣衆") == [(0, 4), (4, 6)]
     assert rare_spans("中文") == rare_spans("") == []
+    # Two rare characters within four count where the stretch reads as GBK shown by a
+    # Big5 reader (a garbled sentence whose rare characters stand apart), not elsewhere.
+    assert rare_spans("扂蠅婓控儔奀潔") == [(0, 3)]
+    assert rare_spans("扂蠅控婓") == [(0, 4)]
+    assert rare_spans("扂蠅\n婓") == rare_spans("扂的婓") == []
+    assert rare_spans("觊的觎") == rare_spans("觊的的觎") == []
 
 
 def test_spans_on_the_seeds() -> None:
@@ -82,9 +95,11 @@ def test_hits_that_read_as_words_are_no_evidence() -> None:
 
 def _class_samples() -> list[str]:
     """A few characters of every class the trigger and the rare spans use (both ends of
-    each class and some between), so random strings form their shapes often."""
+    each class and some between), so random strings form their shapes often (rare
+    characters a Big5 reader shows for GBK too, for ``R.R``)."""
     first, shapes = prefilter.trigger_shapes()
-    classes = [first, prefilter.rare_chars()]
+    shown = prefilter.gbk_shown_as_big5()
+    classes = [first, prefilter.rare_chars(), shown, shown & prefilter.rare_chars()]
     classes += [c for shape in shapes for c in (shape.behind, *shape.then)]
     picked: set[int] = set()
     for cps in classes:

@@ -31,6 +31,7 @@ typedef struct {
     PyObject_HEAD
     uint64_t first; /* the trigger's first character */
     uint64_t rare;  /* a rare character of the GBK<->Big5 pre-filter */
+    uint64_t shown; /* a character a Big5 reader shows for GBK of a common one */
     int n_shapes;
     Shape shapes[MAX_SHAPES];
     uint64_t masks[256]; /* distinct class masks; masks[0] == 0 */
@@ -60,7 +61,7 @@ static inline Py_ssize_t trigger_at(const Scanner *s, int kind, const void *data
 
 /* The end of the rare-character span starting at the rare character ``at`` (the first
  * of RR, R.RR, R.R.R, R..RR that fits within ``hi``, '.' any character but a line
- * break), or -1. */
+ * break; then R.R, R..R whose every character is ``shown``), or -1. */
 static inline Py_ssize_t rare_span_at(const Scanner *s, int kind, const void *data,
                                       Py_ssize_t at, Py_ssize_t hi) {
 #define RARE(p) ((p) < hi && (class_at(s, kind, data, (p)) & s->rare))
@@ -70,6 +71,11 @@ static inline Py_ssize_t rare_span_at(const Scanner *s, int kind, const void *da
     if (RARE(at + 2) && RARE(at + 3)) return at + 4;
     if (RARE(at + 4) && ((RARE(at + 2) && !BREAK(at + 3)) || (RARE(at + 3) && !BREAK(at + 2))))
         return at + 5;
+#define SHOWN(p) (class_at(s, kind, data, (p)) & s->shown)
+    if (RARE(at + 2) && SHOWN(at) && SHOWN(at + 1) && SHOWN(at + 2)) return at + 3;
+    if (RARE(at + 3) && SHOWN(at) && SHOWN(at + 1) && SHOWN(at + 2) && SHOWN(at + 3))
+        return at + 4;
+#undef SHOWN
     return -1;
 #undef RARE
 #undef BREAK
@@ -184,17 +190,18 @@ static int read_mask(PyObject *obj, uint64_t *out, const char *what) {
     return 0;
 }
 
-/* Scanner(table, first, rare, shapes): table a buffer of 65536 uint64 class masks (one
- * per BMP code point), first and rare masks, shapes a sequence of (behind, then) with
+/* Scanner(table, first, rare, shown, shapes): table a buffer of 65536 uint64 class
+ * masks (one per BMP code point), first, rare and shown masks, shapes a sequence of (behind, then) with
  * then a tuple of masks (at most MAX_THEN). */
 static int scanner_init(Scanner *s, PyObject *args, PyObject *kwargs) {
     if (kwargs && PyDict_GET_SIZE(kwargs)) {
         PyErr_SetString(PyExc_TypeError, "Scanner() takes no keyword arguments");
         return -1;
     }
-    PyObject *table, *first, *rare, *shapes;
-    if (!PyArg_ParseTuple(args, "OOOO", &table, &first, &rare, &shapes)) return -1;
-    if (read_mask(first, &s->first, "first") < 0 || read_mask(rare, &s->rare, "rare") < 0)
+    PyObject *table, *first, *rare, *shown, *shapes;
+    if (!PyArg_ParseTuple(args, "OOOOO", &table, &first, &rare, &shown, &shapes)) return -1;
+    if (read_mask(first, &s->first, "first") < 0 || read_mask(rare, &s->rare, "rare") < 0 ||
+        read_mask(shown, &s->shown, "shown") < 0)
         return -1;
     Py_buffer view;
     if (PyObject_GetBuffer(table, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return -1;

@@ -6,6 +6,7 @@ class Scanner:
         table: array[int],
         first: int,
         rare: int,
+        shown: int,
         shapes: tuple[tuple[int, tuple[int, ...]], ...],
         /,
     ) -> None: ...

@@ -323,6 +323,33 @@ def rare_chars() -> frozenset[int]:
     return frozenset([0xFFFD, *range(0xE000, 0xF900), *map(ord, rare)])
 
 
+def _big5_reading_gbk_common() -> list[str]:
+    """The Big5 characters whose two bytes, read as GBK, are a common character."""
+    found = []
+    for lead in BIG5_LEADS:
+        for trail in BIG5_TRAILS:
+            try:
+                ch = bytes((lead, trail)).decode("big5")
+                got = ch.encode("big5").decode("gbk")
+            except UnicodeError:
+                continue
+            if len(ch) == 1 and len(got) == 1 and is_common(got):
+                found.append(ch)
+    return ["".join(found)]
+
+
+@lru_cache(maxsize=1)
+def gbk_shown_as_big5() -> frozenset[int]:
+    """Characters a Big5 reader shows for GBK bytes of a common character, in step: the
+    characters of a GBK<->Big5 garble that keeps its bytes (``扂蠅婓控儔奀潔`` =
+    我们在北京时间), cached on disk like :func:`rare_chars`.  Two rare characters within
+    four count as a pre-filter span only when every character from the first to the
+    second is one of these: the cheap reject of text whose rare characters stand apart."""
+    inputs = repr((BIG5_LEADS, BIG5_TRAILS))
+    (chars,) = cached_strings("big5-shows-gbk-common", inputs, _big5_reading_gbk_common)
+    return frozenset(map(ord, chars))
+
+
 @lru_cache(maxsize=1)
 def rare_class() -> re.Pattern[str]:
     """One rare character of the GBK<->Big5 pre-filter (:func:`rare_chars`), compiled
@@ -334,14 +361,15 @@ _Masks = tuple[int, ...]
 
 
 @lru_cache(maxsize=1)
-def scan_tables() -> tuple[array[int], int, int, tuple[tuple[int, _Masks], ...]]:
+def scan_tables() -> tuple[array[int], int, int, int, tuple[tuple[int, _Masks], ...]]:
     """The tables of the compiled scan (:mod:`zhnorm.kernels.dispatch`'s ``scan``), from
     :func:`trigger_shapes` and :func:`rare_chars`: a class mask per BMP code point (bit k:
     in the k-th distinct character class), the masks of the trigger's first character
     and of a rare character, and each shape as ``(behind, then)`` masks."""
     first, shapes = trigger_shapes()
     bits: dict[frozenset[int], int] = {}
-    for cps in [first, rare_chars(), *(c for shape in shapes for c in (shape.behind, *shape.then))]:
+    shapes_classes = (c for shape in shapes for c in (shape.behind, *shape.then))
+    for cps in [first, rare_chars(), gbk_shown_as_big5(), *shapes_classes]:
         bits.setdefault(cps, 1 << len(bits))
     if len(bits) > 64:
         raise ValueError(f"the compiled scan holds 64 character classes, not {len(bits)}")
@@ -352,7 +380,7 @@ def scan_tables() -> tuple[array[int], int, int, tuple[tuple[int, _Masks], ...]]
         for cp in cps:
             table[cp] |= bit
     coded = tuple((bits[s.behind], tuple(bits[c] for c in s.then)) for s in shapes)
-    return table, bits[first], bits[rare_chars()], coded
+    return table, bits[first], bits[rare_chars()], bits[gbk_shown_as_big5()], coded
 
 
 @lru_cache(maxsize=1)
@@ -366,9 +394,11 @@ def _scanner() -> Scanner | None:
 
 def rare_spans(text: str) -> list[tuple[int, int]]:
     """Hits of the GBK<->Big5 pre-filter: two rare characters (:func:`rare_chars`) in a
-    row, or three within five characters on one line, as the spans a left-to-right scan
-    finds them - at a rare character the first of ``RR``, ``R.RR``, ``R.R.R``, ``R..RR``
-    that fits (``.`` any character but a line break), the next search after its end."""
+    row, or three within five characters on one line, or two within four whose stretch
+    reads as GBK shown by a Big5 reader (:func:`gbk_shown_as_big5`), as the spans a
+    left-to-right scan finds them - at a rare character the first of ``RR``, ``R.RR``,
+    ``R.R.R``, ``R..RR``, ``R.R``, ``R..R`` that fits (``.`` any character but a line
+    break), the next search after its end."""
     scanner = _scanner()
     if scanner is not None:
         return scanner.rare_spans(text)
@@ -398,10 +428,20 @@ def _rare_spans_python(text: str) -> list[tuple[int, int]]:
             (at + 2 in rare and text[at + 3] != "\n") or (at + 3 in rare and text[at + 2] != "\n")
         ):
             end = at + 5
+        elif at + 2 in rare and _garbled(text, at, at + 3):
+            end = at + 3
+        elif at + 3 in rare and _garbled(text, at, at + 4):
+            end = at + 4
         else:
             continue
         spans.append((at, end))
     return spans
+
+
+def _garbled(text: str, start: int, end: int) -> bool:
+    """Every character of ``text[start:end]`` is one :func:`gbk_shown_as_big5`."""
+    shown = gbk_shown_as_big5()
+    return all(ord(ch) in shown for ch in text[start:end])
 
 
 def trigger_spans(text: str) -> list[tuple[int, int]]:
