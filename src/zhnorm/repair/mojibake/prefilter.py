@@ -324,16 +324,17 @@ def rare_chars() -> frozenset[int]:
 
 
 def _big5_reading_gbk_common() -> list[str]:
-    """The Big5 characters whose two bytes, read as GBK, are a common character."""
+    """The Big5 characters whose bytes, read in step as GBK, are a common character:
+    :func:`~.gbk_read_as_big5.worth_searching`'s reading, one character at a time."""
+    from .big5_read_as_gbk import dbcs_bytes, decode_pair
+
     found = []
     for lead in BIG5_LEADS:
         for trail in BIG5_TRAILS:
-            try:
-                ch = bytes((lead, trail)).decode("big5")
-                got = ch.encode("big5").decode("gbk")
-            except UnicodeError:
-                continue
-            if len(ch) == 1 and len(got) == 1 and is_common(got):
+            ch = decode_pair(lead, trail, "big5")
+            got = None if ch is None else dbcs_bytes(ch, "big5")
+            read = None if got is None or len(got) != 2 else decode_pair(got[0], got[1], "gbk")
+            if ch is not None and read is not None and is_common(read):
                 found.append(ch)
     return ["".join(found)]
 
