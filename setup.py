@@ -7,7 +7,7 @@ import sys
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-KERNELS = ("_matcher", "_fingerprint")  # conversion matcher; key fold, shingles, MinHash
+KERNELS = ("_matcher", "_fingerprint", "_scan")  # conversion; key fold, shingles, MinHash; pre-filter
 
 
 class BuildKernels(build_ext):

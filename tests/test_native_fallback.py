@@ -158,6 +158,7 @@ import json, sys
 import zhnorm
 from zhnorm.kernels import dispatch
 from zhnorm.neardup.shingling import batch_shingles
+from zhnorm.repair.mojibake import prefilter
 texts = json.load(sys.stdin)
 keys = zhnorm.match_keys(texts)
 hashes, offsets = batch_shingles(keys, 3)
@@ -172,6 +173,11 @@ result = {
     "keys": keys,
     "shingles": [hashes.tolist(), offsets.tolist()],
     "signatures": zhnorm.signatures(keys).tolist(),
+    "prefilter": [
+        [prefilter.trigger_spans(t), prefilter.rare_spans(t), prefilter.has_evidence(t)]
+        for t in texts
+    ],
+    "fix": [zhnorm.fix_text(t) for t in texts],
     "loaded": sorted(m for m in sys.modules if m.startswith("zhnorm.kernels._")),
 }
 print(json.dumps(result, ensure_ascii=False))
@@ -192,7 +198,14 @@ def _run(
 
 @pytest.fixture(scope="module")
 def workload_texts(simplified_corpus: list[str], traditional_corpus: list[str]) -> list[str]:
-    return [*simplified_corpus[:40], *traditional_corpus[:40], TRICKY, "", "鼠标和软件"]
+    # Sentences garbled as GBK read as Big5 and UTF-8 read as GBK, inside clean text.
+    garbled = [
+        text[:20] + text[20:60].encode(a, "replace").decode(b, "replace") + text[60:]
+        for text, (a, b) in zip(
+            simplified_corpus[40:50], [("gbk", "big5"), ("utf-8", "gbk")] * 5, strict=True
+        )
+    ]
+    return [*simplified_corpus[:40], *traditional_corpus[:40], *garbled, TRICKY, "", "鼠标和软件"]
 
 
 def _workload(implementation: str | None, texts: list[str]) -> dict[str, Any]:
@@ -208,7 +221,11 @@ def test_forced_python_build_gives_identical_results(workload_texts: list[str]) 
     assert python.pop("implementation") == "python"
     assert python.pop("loaded") == []  # no extension was loaded
     assert native.pop("implementation") == "native"
-    assert native.pop("loaded") == ["zhnorm.kernels._fingerprint", "zhnorm.kernels._matcher"]
+    assert native.pop("loaded") == [
+        "zhnorm.kernels._fingerprint",
+        "zhnorm.kernels._matcher",
+        "zhnorm.kernels._scan",
+    ]
     assert python.keys() == native.keys()
     for part in python:
         assert python[part] == native[part], part

@@ -1,12 +1,15 @@
 """The one switch between the compiled kernels and their pure-Python twins.
 
-Two C extensions, built by ``setup.py`` where a compiler is there (the build is optional):
+Three C extensions, built by ``setup.py`` where a compiler is there (the build is optional):
 
 * :mod:`zhnorm.kernels._matcher` -- forward maximum matching over code-point tries, the
   conversion engine (twin: :class:`~zhnorm.script.engine.ReferenceEngine`);
 * :mod:`zhnorm.kernels._fingerprint` -- the key's final fold, the shingle hashes and the
   MinHash signatures (twins: ``str.translate`` in :func:`zhnorm.key.fold_texts`, the numpy
-  kernels of :mod:`zhnorm.neardup.shingling` and :mod:`zhnorm.neardup.minhash`).
+  kernels of :mod:`zhnorm.neardup.shingling` and :mod:`zhnorm.neardup.minhash`);
+* :mod:`zhnorm.kernels._scan` -- the mojibake pre-filter's scans: trigger hits, GBK<->Big5
+  rare-character spans and the evidence test, over tables Python builds (twins: the
+  trigger regex and ``_rare_spans_python`` in :mod:`zhnorm.repair.mojibake.prefilter`).
 
 Each twin gives the same results as its kernel (``tests/test_native_fallback.py``).  The
 choice is made once, when this module is first imported, from the environment variable
@@ -27,7 +30,14 @@ import os
 import warnings
 from typing import Literal
 
-__all__ = ["ENVIRONMENT_VARIABLE", "IMPLEMENTATION", "SlowPathWarning", "fingerprint", "matcher"]
+__all__ = [
+    "ENVIRONMENT_VARIABLE",
+    "IMPLEMENTATION",
+    "SlowPathWarning",
+    "fingerprint",
+    "matcher",
+    "scan",
+]
 
 
 class SlowPathWarning(RuntimeWarning):
@@ -46,6 +56,7 @@ if _REQUESTED != "python":
     try:
         from . import _fingerprint as fingerprint
         from . import _matcher as matcher
+        from . import _scan as scan
     except ImportError as error:
         if _REQUESTED == "native":
             raise ImportError(
@@ -63,4 +74,4 @@ if _REQUESTED != "python":
     else:
         IMPLEMENTATION = "native"
 if IMPLEMENTATION == "python":
-    fingerprint = matcher = None  # type: ignore[assignment]
+    fingerprint = matcher = scan = None  # type: ignore[assignment]

@@ -29,13 +29,22 @@ alone; the second pre-filter (:func:`rare_spans`) finds two rare characters in a
 or three within five (lost marks and private use included), and a GBK<->Big5 edit
 must overlap one of its hits.  (Both shapes cost nothing measurable on clean text:
 ``docs/repair-measurements.md``.)
+
+The trigger's facts live in one place, :func:`trigger_shapes` (a first character, then
+fixed-width shapes of character classes); :func:`trigger` writes them as the regex and
+:func:`scan_tables` as the class masks of the compiled scan (``zhnorm.kernels._scan``),
+which answers :func:`has_evidence`, :func:`rare_spans` and :func:`trigger_spans` with
+the same results as the regexes, its pure-Python twins (``tests/test_repair_prefilter.py``),
+at a table lookup a character: the pipeline asks :func:`has_evidence` of every text.
 """
 
 from __future__ import annotations
 
 import re
+from array import array
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import TYPE_CHECKING, NamedTuple
 
 from ...cache import cached_strings
 from ...chardata import (
@@ -48,13 +57,22 @@ from ...chardata import (
     is_basic_han,
     is_han,
 )
+from ...kernels import dispatch
 from ..plausibility import is_common, is_rare
 from .common import DOS_CODECS, LATIN_CODECS, OTHER_SINGLE_BYTE_CODECS, char_class
 
-# Characters cp1252/latin-1 show for bytes 0x80-0xBF (UTF-8 continuation bytes).
-_CONT_LATIN = (
-    "\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
-    "\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122"
+if TYPE_CHECKING:
+    from ...kernels._scan import Scanner
+
+# Characters cp1252/latin-1 show for bytes 0x80-0xBF (UTF-8 continuation bytes), and
+# U+201B, which the trigger has always held (it sits inside the run U+2018-U+201E).
+_CONT_LATIN = frozenset(
+    [
+        *range(0x80, 0xC0),
+        *(0x152, 0x153, 0x160, 0x161, 0x178, 0x17D, 0x17E, 0x192, 0x2C6, 0x2DC),
+        *(0x2013, 0x2014, *range(0x2018, 0x201F), *range(0x2020, 0x2023), 0x2026),
+        *(0x2030, 0x2039, 0x203A, 0x20AC, 0x2122),
+    ]
 )
 _CONT_LATIN_SET = frozenset(
     [chr(c) for c in range(0x80, 0x100)]
@@ -62,8 +80,8 @@ _CONT_LATIN_SET = frozenset(
 ) - {""}
 
 
-def _codec_class(codec: str, leads: range, trails: range) -> str:
-    """Regex character class of the double-byte characters ``leads x trails``."""
+def _codec_class(codec: str, leads: range, trails: range) -> frozenset[int]:
+    """The double-byte characters ``leads x trails`` (private use aside)."""
     cps: list[int] = []
     for lead in leads:
         for trail in trails:
@@ -73,7 +91,7 @@ def _codec_class(codec: str, leads: range, trails: range) -> str:
                 continue
             if len(ch) == 1 and not 0xE000 <= ord(ch) <= 0xF8FF:
                 cps.append(ord(ch))
-    return "[" + char_class(cps) + "]"
+    return frozenset(cps)
 
 
 def _byte_chars(codec: str, byte_values: Iterable[int]) -> list[int]:
@@ -108,55 +126,97 @@ def has_evidence(text: str, start: int = 0, end: int | None = None) -> bool:
         return True
     end = len(text) if end is None else end
     lo, hi = max(0, start - EVIDENCE_REACH), min(len(text), end + EVIDENCE_REACH)
+    scanner = _scanner()
+    if scanner is not None and lo <= hi:
+        return scanner.evidence(text, lo, hi)
+    return _evidence_python(text, lo, hi)
+
+
+def _evidence_python(text: str, lo: int, hi: int) -> bool:
+    """The twin of the compiled scan's ``evidence``: a trigger hit in ``text[lo:hi]``
+    or a rare span."""
     if trigger().search(text, lo, hi) is not None:
         return True
-    return bool(rare_spans(text if (lo, hi) == (0, len(text)) else text[lo:hi]))
+    return bool(_rare_spans_python(text if (lo, hi) == (0, len(text)) else text[lo:hi]))
+
+
+class Shape(NamedTuple):
+    """One shape of the trigger: a first character in ``behind``, then one character of
+    each class of ``then`` (sets of code points)."""
+
+    behind: frozenset[int]
+    then: tuple[frozenset[int], ...]
+
+
+def _cps(cps: Iterable[int]) -> frozenset[int]:
+    return frozenset(cps)
+
+
+@lru_cache(maxsize=1)
+def trigger_shapes() -> tuple[frozenset[int], tuple[Shape, ...]]:
+    """The trigger (see the module docstring) as data: the class of its first character
+    and its shapes, tried in order at each position.  The one home of the trigger's
+    facts: :func:`trigger` writes them as a regex, :func:`scan_tables` as the tables of
+    the compiled scan."""
+    lead, cont = range(0xE4, 0xEA), range(0x80, 0xC0)
+    firsts: set[int] = {*range(0xA1, 0x100), ord("锟")}
+    shapes: list[Shape] = []
+    for codec in ("gbk", "big5"):
+        a = _codec_class(codec, lead, cont)
+        firsts |= a
+        shapes.append(Shape(a, (_codec_class(codec, cont, lead), _codec_class(codec, cont, cont))))
+    shapes.append(Shape(_cps(range(0xE2, 0xF0)), (_CONT_LATIN,) * 2))
+    latin_high = _cps(range(0xA1, 0x100))
+    shapes.append(Shape(latin_high, (latin_high,) * 3))
+    # GBK/Big5 read as cp1252/latin-1 with trail bytes 40-7E showing as ASCII inside
+    # the run (``¦b¼Ú¬w`` = 在歐洲): three pairs, each a lead A1-FE (every GB2312 and
+    # common Big5 character) and a GBK trail (40-7E or 80-FE).
+    lead_class = _cps(GB2312_BYTES)
+    trail = _cps([*GBK_TRAILS, *_byte_chars("cp1252", range(0x80, 0xA0))])
+    shapes.append(Shape(lead_class, (trail, lead_class, trail, lead_class, trail)))
+    # A GB18030 four-byte character read as cp1252/latin-1: a high byte, a digit, a
+    # high byte, a digit (``\x820\x823`` = 㒰); it counts if it reads as a hanzi.
+    four_lead = _cps(cp for codec in LATIN_CODECS for cp in _byte_chars(codec, _HIGH))
+    firsts |= four_lead
+    digits = _cps(range(ord("0"), ord("9") + 1))
+    shapes.append(Shape(four_lead, (digits, four_lead, digits)))
+    # UTF-8 of CJK read in the other single-byte codecs: the codec's own characters
+    # for a lead byte E4-E9 followed by two for continuation bytes.
+    for codec in OTHER_SINGLE_BYTE_CODECS:
+        leads = _cps(_byte_chars(codec, lead))
+        firsts |= leads
+        shapes.append(Shape(leads, (_cps(_byte_chars(codec, cont)),) * 2))
+    # GBK read as a DOS code page (zip file names): four high characters in a row.
+    high = _cps(cp for codec in DOS_CODECS for cp in _byte_chars(codec, GBK_LEADS))
+    firsts |= high
+    shapes.append(Shape(high, (high,) * 3))
+    shapes.append(Shape(_cps([ord("锟")]), (_cps([ord("斤")]), _cps([ord("拷")]))))
+    # A lost mark or private-use character alone: the proof GBK<->Big5 repair needs.
+    marks = _cps([0xFFFD, *range(0xE000, 0xF900)])
+    firsts |= marks
+    shapes.append(Shape(marks, ()))
+    return frozenset(firsts), tuple(shapes)
 
 
 @lru_cache(maxsize=1)
 def trigger() -> re.Pattern[str]:
-    """The pre-filter regex (see the module docstring), built once per process."""
-    lead, cont = range(0xE4, 0xEA), range(0x80, 0xC0)
-    # Every alternative starts with one character class and checks the rest after a
-    # one-character look-behind, so the regex engine scans with a fast charset test.
-    firsts: list[int] = [*range(0xA1, 0x100), ord("锟")]
-    first_classes: list[str] = []
+    """The pre-filter regex (see the module docstring), built once per process from
+    :func:`trigger_shapes`: every alternative starts with one character class and checks
+    the rest after a one-character look-behind, so the regex engine scans with a fast
+    charset test."""
+    first, shapes = trigger_shapes()
     alts: list[str] = []
-    for codec in ("gbk", "big5"):
-        a = _codec_class(codec, lead, cont)
-        b = _codec_class(codec, cont, lead)
-        c = _codec_class(codec, cont, cont)
-        first_classes.append(a[1:-1])
-        alts.append(f"(?<={a}){b}{c}")
-    alts.append(f"(?<=[\u00e2-\u00ef])[{_CONT_LATIN}]{{2}}")
-    alts.append("(?<=[\u00a1-\u00ff])[\u00a1-\u00ff]{3}")
-    # GBK/Big5 read as cp1252/latin-1 with trail bytes 40-7E showing as ASCII inside
-    # the run (``¦b¼Ú¬w`` = 在歐洲): three pairs, each a lead A1-FE (every GB2312 and
-    # common Big5 character) and a GBK trail (40-7E or 80-FE).
-    lead_class = char_class(list(GB2312_BYTES))
-    trail = char_class([*GBK_TRAILS, *_byte_chars("cp1252", range(0x80, 0xA0))])
-    alts.append(f"(?<=[{lead_class}])[{trail}](?:[{lead_class}][{trail}]){{2}}")
-    # A GB18030 four-byte character read as cp1252/latin-1: a high byte, a digit, a
-    # high byte, a digit (``\x820\x823`` = 㒰); it counts if it reads as a hanzi.
-    four_lead = char_class([cp for codec in LATIN_CODECS for cp in _byte_chars(codec, _HIGH)])
-    firsts += _byte_chars("latin-1", _HIGH) + _byte_chars("cp1252", _HIGH)
-    alts.append(f"(?<=[{four_lead}])[0-9][{four_lead}][0-9]")
-    # UTF-8 of CJK read in the other single-byte codecs: the codec's own characters
-    # for a lead byte E4-E9 followed by two for continuation bytes.
-    for codec in OTHER_SINGLE_BYTE_CODECS:
-        leads = _byte_chars(codec, lead)
-        firsts += leads
-        alts.append(f"(?<=[{char_class(leads)}])[{char_class(_byte_chars(codec, cont))}]{{2}}")
-    # GBK read as a DOS code page (zip file names): four high characters in a row.
-    high = [cp for codec in DOS_CODECS for cp in _byte_chars(codec, GBK_LEADS)]
-    firsts += high
-    alts.append(f"(?<=[{char_class(high)}])[{char_class(high)}]{{3}}")
-    alts.append("(?<=锟)斤拷")
-    # A lost mark or private-use character alone: the proof GBK<->Big5 repair needs.
-    firsts += [0xFFFD, *range(0xE000, 0xF900)]
-    alts.append("(?<=[\ufffd\ue000-\uf8ff])")
-    first = "[" + char_class(firsts) + "".join(first_classes) + "]"
-    return re.compile(first + "(?:" + "|".join(alts) + ")")
+    for shape in shapes:
+        alt = f"(?<=[{char_class(list(shape.behind))}])"
+        k = 0
+        while k < len(shape.then):
+            n = 1
+            while k + n < len(shape.then) and shape.then[k + n] == shape.then[k]:
+                n += 1
+            alt += f"[{char_class(list(shape.then[k]))}]" + (f"{{{n}}}" if n > 1 else "")
+            k += n
+        alts.append(alt)
+    return re.compile("[" + char_class(list(first)) + "](?:" + "|".join(alts) + ")")
 
 
 def hit_ok(hit: str) -> bool:
@@ -253,27 +313,103 @@ def _rare_pairs() -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def rare_class() -> re.Pattern[str]:
-    """One rare character of the GBK<->Big5 pre-filter: a lost mark, a private-use
+def rare_chars() -> frozenset[int]:
+    """The rare characters of the GBK<->Big5 pre-filter: a lost mark, a private-use
     character, or a rare character some GBK or Big5 byte pair decodes to (full-width
-    ASCII, common in mainland news as ``２０１０``, is not rare here), compiled once per
-    process (the rare characters of the two codecs cached on disk,
-    :func:`zhnorm.cache.cached_strings`)."""
+    ASCII, common in mainland news as ``２０１０``, is not rare here); the rare characters
+    of the two codecs are cached on disk (:func:`zhnorm.cache.cached_strings`)."""
     inputs = repr((GBK_LEADS, GBK_TRAILS, BIG5_LEADS, BIG5_TRAILS))
     (rare,) = cached_strings("dbcs-rare", inputs, _rare_pairs)
-    cps = [0xFFFD, *range(0xE000, 0xF900), *map(ord, rare)]
-    return re.compile("[" + char_class(cps) + "]")
+    return frozenset([0xFFFD, *range(0xE000, 0xF900), *map(ord, rare)])
+
+
+def _big5_reading_gbk_common() -> list[str]:
+    """The Big5 characters whose bytes, read in step as GBK, are a common character:
+    :func:`~.gbk_read_as_big5.worth_searching`'s reading, one character at a time."""
+    from .big5_read_as_gbk import dbcs_bytes, decode_pair
+
+    found = []
+    for lead in BIG5_LEADS:
+        for trail in BIG5_TRAILS:
+            ch = decode_pair(lead, trail, "big5")
+            got = None if ch is None else dbcs_bytes(ch, "big5")
+            read = None if got is None or len(got) != 2 else decode_pair(got[0], got[1], "gbk")
+            if ch is not None and read is not None and is_common(read):
+                found.append(ch)
+    return ["".join(found)]
+
+
+@lru_cache(maxsize=1)
+def gbk_shown_as_big5() -> frozenset[int]:
+    """Characters a Big5 reader shows for GBK bytes of a common character, in step: the
+    characters of a GBK<->Big5 garble that keeps its bytes (``扂蠅婓控儔奀潔`` =
+    我们在北京时间), cached on disk like :func:`rare_chars`.  Two rare characters within
+    four count as a pre-filter span only when every character from the first to the
+    second is one of these: the cheap reject of text whose rare characters stand apart."""
+    inputs = repr((BIG5_LEADS, BIG5_TRAILS))
+    (chars,) = cached_strings("big5-shows-gbk-common", inputs, _big5_reading_gbk_common)
+    return frozenset(map(ord, chars))
+
+
+@lru_cache(maxsize=1)
+def rare_class() -> re.Pattern[str]:
+    """One rare character of the GBK<->Big5 pre-filter (:func:`rare_chars`), compiled
+    once per process."""
+    return re.compile("[" + char_class(list(rare_chars())) + "]")
+
+
+_Masks = tuple[int, ...]
+
+
+@lru_cache(maxsize=1)
+def scan_tables() -> tuple[array[int], int, int, int, tuple[tuple[int, _Masks], ...]]:
+    """The tables of the compiled scan (:mod:`zhnorm.kernels.dispatch`'s ``scan``), from
+    :func:`trigger_shapes` and :func:`rare_chars`: a class mask per BMP code point (bit k:
+    in the k-th distinct character class), the masks of the trigger's first character
+    and of a rare character, and each shape as ``(behind, then)`` masks."""
+    first, shapes = trigger_shapes()
+    bits: dict[frozenset[int], int] = {}
+    shapes_classes = (c for shape in shapes for c in (shape.behind, *shape.then))
+    for cps in [first, rare_chars(), gbk_shown_as_big5(), *shapes_classes]:
+        bits.setdefault(cps, 1 << len(bits))
+    if len(bits) > 64:
+        raise ValueError(f"the compiled scan holds 64 character classes, not {len(bits)}")
+    table = array("Q", bytes(8 * 0x10000))
+    for cps, bit in bits.items():
+        if max(cps) > 0xFFFF:
+            raise ValueError("the compiled scan classes BMP code points only")
+        for cp in cps:
+            table[cp] |= bit
+    coded = tuple((bits[s.behind], tuple(bits[c] for c in s.then)) for s in shapes)
+    return table, bits[first], bits[rare_chars()], bits[gbk_shown_as_big5()], coded
+
+
+@lru_cache(maxsize=1)
+def _scanner() -> Scanner | None:
+    """The compiled scan over :func:`scan_tables`, or ``None`` for the pure-Python twins
+    (the trigger regex and :func:`_rare_spans_python`)."""
+    if dispatch.scan is None:
+        return None
+    return dispatch.scan.Scanner(*scan_tables())
 
 
 def rare_spans(text: str) -> list[tuple[int, int]]:
-    """Hits of the GBK<->Big5 pre-filter: two rare characters (:func:`rare_class`) in a
-    row, or three within five characters on one line, as the spans a left-to-right scan
-    finds them - at a rare character the first of ``RR``, ``R.RR``, ``R.R.R``, ``R..RR``
-    that fits (``.`` any character but a line break), the next search after its end.
+    """Hits of the GBK<->Big5 pre-filter: two rare characters (:func:`rare_chars`) in a
+    row, or three within five characters on one line, or two within four whose stretch
+    reads as GBK shown by a Big5 reader (:func:`gbk_shown_as_big5`), as the spans a
+    left-to-right scan finds them - at a rare character the first of ``RR``, ``R.RR``,
+    ``R.R.R``, ``R..RR``, ``R.R``, ``R..R`` that fits (``.`` any character but a line
+    break), the next search after its end."""
+    scanner = _scanner()
+    if scanner is not None:
+        return scanner.rare_spans(text)
+    return _rare_spans_python(text)
 
-    One scan for the rare characters (clean text has few), then the shapes are checked
-    on their positions: one character class compiled instead of eight copies of it in
-    one pattern (about 60 ms less on the first call of a process)."""
+
+def _rare_spans_python(text: str) -> list[tuple[int, int]]:
+    """:func:`rare_spans` in Python: one scan for the rare characters (clean text has
+    few), then the shapes are checked on their positions (one character class compiled
+    instead of eight copies of it in one pattern: about 60 ms less on the first call)."""
     positions = [m.start() for m in rare_class().finditer(text)]
     if len(positions) < 2:
         return []
@@ -293,10 +429,29 @@ def rare_spans(text: str) -> list[tuple[int, int]]:
             (at + 2 in rare and text[at + 3] != "\n") or (at + 3 in rare and text[at + 2] != "\n")
         ):
             end = at + 5
+        elif at + 2 in rare and _garbled(text, at, at + 3):
+            end = at + 3
+        elif at + 3 in rare and _garbled(text, at, at + 4):
+            end = at + 4
         else:
             continue
         spans.append((at, end))
     return spans
+
+
+def _garbled(text: str, start: int, end: int) -> bool:
+    """Every character of ``text[start:end]`` is one :func:`gbk_shown_as_big5`."""
+    shown = gbk_shown_as_big5()
+    return all(ord(ch) in shown for ch in text[start:end])
+
+
+def trigger_spans(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of every match of :func:`trigger` in ``text``, as
+    ``finditer`` finds them."""
+    scanner = _scanner()
+    if scanner is not None:
+        return scanner.trigger_spans(text)
+    return [m.span() for m in trigger().finditer(text)]
 
 
 WORD_BOND = -2.0
@@ -314,8 +469,8 @@ def hit_is_text(hit: str) -> bool:
     as words costs it nothing, and clean text with such a word is not searched."""
     if "\ufffd" in hit or any("\ue000" <= ch <= "\uf8ff" for ch in hit):
         return False
-    rare_class_ = rare_class()
-    at = [k for k, ch in enumerate(hit) if rare_class_.fullmatch(ch)]
+    rare = rare_chars()
+    at = [k for k, ch in enumerate(hit) if ord(ch) in rare]
     if len({hit[k] for k in at}) < 2:
         return True
     from ..model import char_model
