@@ -427,6 +427,8 @@ def _gate(text: str, groups: list[_Group], toned: list[_Toned]) -> str:
         ):
             return ""
     if _structural_gate(toned):
+        if len(toned) < MIN_ANNOTATIONS and _readings_written(text, groups, toned)[1]:
+            return ""  # a short text glossing a reading in context (``調(diào)用``)
         return "counts"
     if len(toned) == 1:
         only = toned[0]
@@ -471,7 +473,8 @@ def _readings_written(text: str, groups: list[_Group], toned: list[_Toned]) -> t
     is cháng, in ``長年`` zhǎng): (some annotation writes the default where the context
     reads otherwise - a tool annotating character by character; some writes the reading
     in context - a person glossing the word).  Where the two readings agree the written
-    one says nothing.  pypinyin reads :data:`CONTEXT_REACH` characters on each side."""
+    one says nothing (a character with one reading is not looked at).  pypinyin reads
+    :data:`CONTEXT_REACH` characters on each side."""
     from .readings import context_readings
 
     by_end = {g.end: g for g in groups if not g.mangled}
@@ -480,6 +483,8 @@ def _readings_written(text: str, groups: list[_Group], toned: list[_Toned]) -> t
         group = by_end.get(t.end)
         if group is None:
             continue
+        if len(_readings(text[t.at])[0]) < 2:
+            continue  # one reading: the same alone and in context (no pypinyin asked)
         default = _default_reading(text[t.at])
         key = cast("_Syllable", _parse_syllable(_written_syllable(text, group))).key
         if key != default and default.rstrip("12345") == key.rstrip("12345"):
@@ -503,13 +508,13 @@ def _written_by_tool(text: str, groups: list[_Group], toned: list[_Toned]) -> st
     context reads it otherwise (:func:`_readings_written`) - a converter pasting each
     character's reading (the leak's readings are pypinyin's defaults, 60 of 60 in the real
     excerpts), never a person glossing a word; at one annotation only on a
-    traditional-only character (the rewriter's).  ``"digits"``: two or more annotations,
-    one with a tone digit (``chang3``): a reader's gloss is written with tone marks.
+    traditional-only character (the rewriter's).  ``"digits"``: two or more annotations
+    (``子(zi)`` without a tone counts), one with a tone digit (``chang3``): a reader's
+    gloss is written with tone marks.
     Either is void when some annotation writes the reading in context that differs from
     the default (``長(zhǎng)年``: a gloss).  ``""`` otherwise."""
-    digits = len(toned) >= 2 and any(
-        _written_syllable(text, g)[-1] in "1234" for g in groups if not g.mangled
-    )
+    annotations = [_written_syllable(text, g) for g in groups if not g.mangled]
+    digits = len(annotations) >= 2 and any(written[-1] in "1234" for written in annotations)
     if not digits and (len(toned) >= 2 or toned[0].traditional):
         default_written, context_written = _readings_written(text, groups, toned)
         if default_written and not context_written:
