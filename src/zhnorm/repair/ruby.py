@@ -80,10 +80,23 @@ Document gate (why a textbook's ``蹓(liù)跶`` survives)
     uninformative character and cuts a word (``成都網(wǎng)站``), never at the end of a
     word (``網(wǎng)，``), on a character a gloss would help with, or on a Simplified
     character (a dictionary's or a definition's single gloss).
+    Where neither the counts nor the model settle it, how the readings are *written*
+    does (:func:`_written_by_tool`, gates ``reading`` and ``digits``): a tool pasting
+    each character's reading writes the character's default reading (pypinyin's reading
+    of it alone, :func:`_default_reading`), a person glossing a word writes the reading
+    in context (:func:`~zhnorm.repair.readings.context_readings` of a few characters
+    around it).  Where the two differ (``行`` alone xíng, in ``银行`` háng), an
+    annotation writing the default is a tool's - it also lifts the learner's-word test
+    above - and one writing the reading in context is a gloss, which keeps the text's
+    groups (and two counted annotations, ``調(diào)用``).  Tone digits on two or more
+    annotations (``调(diao4)查``) are a tool's too: a reader's gloss is written with tone
+    marks.  Only characters with more than one reading are read in context, so
+    ``網(wǎng)站建設(shè)`` never loads pypinyin.
     ``aggressive=True`` skips the gate for annotations on Han characters; mangled
     annotations still require the gate, since without it nothing shows the document is
     garbled.  Text without a toned candidate never loads the model.  Each edit's detail
-    names the gate that let it go (``gate``: ``counts``, ``model`` or ``aggressive``);
+    names the gate that let it go (``gate``: ``counts``, ``model``, ``reading``,
+    ``digits`` or ``aggressive``);
     a model-gated edit adds the model's evidence (``uninformative``,
     ``junction_logodds``).
 
