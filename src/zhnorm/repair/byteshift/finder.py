@@ -56,7 +56,8 @@ MIN_GAIN = 8.0
 SHORT_GAIN = 2.0
 """A run without a paragraph mark and with fewer than :data:`MIN_KNOWN` known hanzi (but
 one at least) is taken when its gain is at least this much per known character, its
-known characters are hanzi or ``，。、`` only, *and* the model is sure of one of its lost
+known characters are hanzi or Chinese punctuation only (:data:`_PLAIN_PUNCTUATION`),
+*and* the model is sure of one of its lost
 characters (:data:`GUESS_MARGIN`, between its real neighbours): a short run's gain
 compares a character or two scored from a line start, so the lost character's fit in
 the text around it is the evidence that the run is shifted at all.  Measured with ``?``
@@ -65,10 +66,10 @@ sure guess 11 runs were taken at 10,572 marks (Taiwan news added); with it but s
 kana or letters allowed, 4 at 35,672 (four seeds, all before Traditional text); as
 here, none."""
 
-_PLAIN_PUNCTUATION = frozenset("，。、")
-"""Besides hanzi, the only characters a short run's re-aligned reading may hold: a
-symbol, a kana, a full-width letter or an ASCII letter there is what a real ``?``
-before clean text re-aligns into."""
+_PLAIN_PUNCTUATION = frozenset("，。、；：？！“”‘’（）《》")
+"""Besides hanzi, the only characters a short run's re-aligned reading may hold (Chinese
+punctuation): a symbol, a kana, a full-width letter or digit or an ASCII letter there is
+what a real ``?`` before clean text re-aligns into."""
 
 _MAX_JOINT = 4096  # candidate pairs scored for two lost characters in a row
 
