@@ -128,6 +128,8 @@ def test_short_lost_lead_run(text: str, after: str) -> None:
         "教練瑞?克·卡萊爾率領球隊",
         "美國總統川普與都華一?直維持著友好關係",
         "?希茨現下地位",
+        # Three known hanzi, but the reading holds a kana (ひ): not a shifted run.
+        "在庫頁島南端?久春古丹襲擊了松田傳十郎",
     ],
 )
 def test_question_marks_before_traditional_text_untouched(text: str) -> None:
