@@ -477,6 +477,11 @@ def test_the_no_leak_path_does_not_read_in_context(monkeypatch: pytest.MonkeyPat
     assert fix_ruby("網(wǎng)站建設(shè)") == "網站建設"
     assert fix_ruby("王小明(Wang Xiaoming)在银行工作") == "王小明(Wang Xiaoming)在银行工作"
     assert fix_ruby("他在银行（上班）") == "他在银行（上班）"
+    # A long document: only its tone digits are looked at (ruby.CONTEXT_TEXT_MAX).
+    body = "今天的天气很好，我们去公园散步。" * 20
+    assert len(body) > ruby.CONTEXT_TEXT_MAX
+    fix_ruby(body + "重(zhòng)庆的银行(xíng)")
+    assert fix_ruby(body + "调(diao4)查和单(dan1)位") == body + "调查和单位"
 
 
 @pytest.mark.parametrize(

@@ -91,7 +91,8 @@ Document gate (why a textbook's ``蹓(liù)跶`` survives)
     groups (and two counted annotations, ``調(diào)用``).  Tone digits on two or more
     annotations (``调(diao4)查``) are a tool's too: a reader's gloss is written with tone
     marks.  Only characters with more than one reading are read in context, so
-    ``網(wǎng)站建設(shè)`` never loads pypinyin.
+    ``網(wǎng)站建設(shè)`` never loads pypinyin, and only in a text of at most
+    :data:`CONTEXT_TEXT_MAX` characters (a longer one counts tone digits only).
     ``aggressive=True`` skips the gate for annotations on Han characters; mangled
     annotations still require the gate, since without it nothing shows the document is
     garbled.  Text without a toned candidate never loads the model.  Each edit's detail
@@ -440,7 +441,11 @@ def _gate(text: str, groups: list[_Group], toned: list[_Toned]) -> str:
         ):
             return ""
     if _structural_gate(toned):
-        if len(toned) < MIN_ANNOTATIONS and _readings_written(text, groups, toned)[1]:
+        if (
+            len(toned) < MIN_ANNOTATIONS
+            and len(text) <= CONTEXT_TEXT_MAX
+            and _readings_written(text, groups, toned)[1]
+        ):
             return ""  # a short text glossing a reading in context (``調(diào)用``)
         return "counts"
     if len(toned) == 1:
@@ -459,6 +464,14 @@ def _gate(text: str, groups: list[_Group], toned: list[_Toned]) -> str:
         return "model"
     return _written_by_tool(text, groups, toned)
 
+
+CONTEXT_TEXT_MAX = 256
+"""Longest text whose readings are compared with their context (:func:`_written_by_tool`):
+a short text (a title, a caption) is where the counts cannot decide; in a longer document
+pypinyin's reading of a few characters per annotation cost about 18% of the time of a
+repair pass over news with a few damaged spots (``bench_fix.py``), and a leaked document
+has the count the gate needs.  Beyond it, void glosses (the context reading) are not
+looked for either, and only the tone digits count."""
 
 CONTEXT_REACH = 6
 """Characters on each side of an annotated character (its groups left out) that
@@ -528,6 +541,8 @@ def _written_by_tool(text: str, groups: list[_Group], toned: list[_Toned]) -> st
     the default (``長(zhǎng)年``: a gloss).  ``""`` otherwise."""
     annotations = [_written_syllable(text, g) for g in groups if not g.mangled]
     digits = len(annotations) >= 2 and any(written[-1] in "1234" for written in annotations)
+    if len(text) > CONTEXT_TEXT_MAX:
+        return "digits" if digits else ""
     if not digits and (len(toned) >= 2 or toned[0].traditional):
         default_written, context_written = _readings_written(text, groups, toned)
         if default_written and not context_written:
