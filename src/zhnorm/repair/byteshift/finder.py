@@ -78,6 +78,25 @@ short run whose known characters or sure guesses hold one is not taken (shifted 
 a real ``?`` re-aligned are full of them; the right reading seldom is)."""
 
 
+def _rare_count(lm: CharModel, chars: list[str]) -> int:
+    """How many of ``chars`` are hanzi rarer than :data:`RARE_LOGPROB`."""
+    return sum(1 for c in chars if is_han(c) and _unigram(lm, c) < RARE_LOGPROB)
+
+
+_UNIGRAMS: dict[tuple[int, str], float] = {}
+
+
+def _unigram(lm: CharModel, ch: str) -> float:
+    """``lm.unigram(ch)``, remembered (a call costs a pass of the model's machinery)."""
+    key = (id(lm), ch)
+    found = _UNIGRAMS.get(key)
+    if found is None:
+        if len(_UNIGRAMS) > 65536:
+            _UNIGRAMS.clear()
+        found = _UNIGRAMS[key] = lm.unigram(ch)
+    return found
+
+
 def _strange(ch: str) -> bool:
     """Kana, bopomofo, Cyrillic or a box-drawing piece: GBK's symbol rows, which text read
     out of step lands in, and Chinese news seldom uses.  A run without a paragraph mark
@@ -277,14 +296,16 @@ def _decide(lm: CharModel, text: str, found: list[_Found], into: dict[_Key, _Dec
         n_known = len(blocks[2 * k][0]) - 1
         n_shifted = max(1, len(blocks[2 * k + 1][0]) - 1)
         mean_gain = scores[2 * k] / max(1, n_known) - scores[2 * k + 1] / n_shifted
+        han = sum(1 for c in known_chars if is_han(c))
+        short = pieces[0] != MARK and han < MIN_KNOWN  # (only a short run is asked)
         decided.append(
             _Decision(
                 "",
                 float(mean_gain * len(known_chars)),
                 known=len(known_chars),
-                han=sum(1 for c in known_chars if is_han(c)),
+                han=han,
                 odd=sum(1 for c in known_chars if not is_han(c) and c not in _PLAIN_PUNCTUATION),
-                rare=sum(1 for c in known_chars if is_han(c) and lm.unigram(c) < RARE_LOGPROB),
+                rare=_rare_count(lm, known_chars) if short else 0,
                 strange=sum(1 for c in known_chars if _strange(c)),
                 guessed=sum(1 for p in pieces if isinstance(p, Lost)),  # (if all guessed)
                 unrecovered=0,
@@ -309,7 +330,7 @@ def _decide(lm: CharModel, text: str, found: list[_Found], into: dict[_Key, _Dec
             shown="".join(f.shown),
             guessed=d.guessed - unrecovered,
             unrecovered=unrecovered,
-            rare=d.rare + sum(1 for c in guesses if is_han(c) and lm.unigram(c) < RARE_LOGPROB),
+            rare=d.rare + (_rare_count(lm, guesses) if d.han < MIN_KNOWN else 0),
         )
 
 
