@@ -106,6 +106,36 @@ def test_lost_lead_mid_sentence() -> None:
     assert fix_byteshift(fixed) == fixed
 
 
+@pytest.mark.parametrize(("text", "after"), [("新浪体育讯北京时间4月12日，火箭队主场迎战", "北")])
+def test_short_lost_lead_run(text: str, after: str) -> None:
+    """Issue 17 point 2 (session 11): a lost-lead run with one known hanzi (``?┦奔?``:
+    京 lost its lead byte, 时 re-aligned, 间 lost its trail byte) is taken when its gain
+    per character is clear and the model is sure of a lost character."""
+    data = text.encode("gbk")
+    cut = data.index(after.encode("gbk")) + 3  # after the lead byte of the next character
+    garbled = _replace_decode(data[:cut]) + _replace_decode(data[cut:])
+    (edit,) = find_byteshift(garbled)
+    assert len(edit.original) <= 4
+    assert fix_byteshift(garbled) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Typed or unencodable '?' before Traditional text: the runs from them re-align
+        # into symbols, kana or ASCII letters with one hanzi (the short-run rule's limit).
+        "區均有?瑚環礁圍繞",
+        "教練瑞?克·卡萊爾率領球隊",
+        "美國總統川普與都華一?直維持著友好關係",
+        "?希茨現下地位",
+        # Three known hanzi, but the reading holds a kana (ひ): not a shifted run.
+        "在庫頁島南端?久春古丹襲擊了松田傳十郎",
+    ],
+)
+def test_question_marks_before_traditional_text_untouched(text: str) -> None:
+    assert find_byteshift(text) == []
+
+
 def test_run_structure() -> None:
     garbled = _replace_decode(b"\xfd\xa3" + "新华社北京电".encode("gbk"))
     run = scan_run(garbled, 0, boundary=True)

@@ -13,7 +13,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import zhnorm
-from zhnorm.repair import ruby
+from zhnorm.repair import readings, ruby
 from zhnorm.repair.ruby import MIN_ANNOTATIONS, find_ruby, fix_ruby
 from zhnorm.repair.types import Edit, apply_edits
 
@@ -420,6 +420,68 @@ def test_leaks_a_gloss_would_not_make_are_repaired(text: str, expected: str) -> 
     character has several dictionary readings - through ``zhnorm.fix_text``."""
     assert zhnorm.fix_text(text) == expected
     assert {e.detail["gate"] for e in find_ruby(text)} == {"model"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "gate"),
+    [
+        # pypinyin reads 行 alone xíng, in 银行 háng; 重 alone zhòng, in 重庆 chóng: the
+        # default written where the context reads otherwise is a tool's.
+        ("重(zhòng)庆的银行(xíng)", "重庆的银行", "reading"),
+        ("他在银行(xíng)工作，长(zhǎng)辈很高兴", "他在银行工作，长辈很高兴", "reading"),
+        # 调 and 单 have several readings, so the model cannot vouch; tone digits can.
+        ("调(diao4)查和单(dan1)位", "调查和单位", "digits"),
+    ],
+)
+def test_how_the_readings_are_written_shows_a_tool(text: str, expected: str, gate: str) -> None:
+    """Issue 17 point 5 (session 11): a leak writes each character's default reading, a
+    gloss the reading in context; and a reader's gloss is written with tone marks."""
+    assert fix_ruby(text) == expected
+    assert {e.detail["gate"] for e in find_ruby(text)} == {gate}
+    assert fix_ruby(expected) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The reading in context, where it differs from the default: a gloss, even with
+        # another annotation that writes a default, and even in tone digits.
+        "他在银行(háng)工作，长(cháng)辈很高兴",
+        "长(chang2)辈和银行(hang2)",
+        "音乐(yuè)会和重(chóng)庆",
+        # A sentence glossed character by character stays, whatever the tone spelling.
+        "你(ni3)好(hao3)，我(wo3)是(shi4)学(xue2)生(sheng5)。",
+        # One annotation on a Simplified character, default or not: a dictionary's gloss.
+        "去重(zhòng)庆出差",
+        "调(diao4)查",
+        # Default written, context reads otherwise, but only one annotation and on a
+        # character common to both scripts.
+        "他在银行(xíng)工作",
+    ],
+)
+def test_glosses_written_in_context_are_kept(text: str) -> None:
+    assert fix_ruby(text) == text
+    assert find_ruby(text) == []
+
+
+def test_the_no_leak_path_does_not_read_in_context(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pypinyin is asked for readings in context only about characters with more than one
+    reading, in a document the cheaper tests leave undecided: the counts settle a long
+    leak, the prefilter a clean text."""
+
+    def fail(*_args: object) -> None:
+        raise AssertionError("context readings asked for")
+
+    monkeypatch.setattr(readings, "context_readings", fail)
+    assert fix_ruby("現(xiàn)代化城市建設(shè)正在進(jìn)行") == "現代化城市建設正在進行"
+    assert fix_ruby("網(wǎng)站建設(shè)") == "網站建設"
+    assert fix_ruby("王小明(Wang Xiaoming)在银行工作") == "王小明(Wang Xiaoming)在银行工作"
+    assert fix_ruby("他在银行（上班）") == "他在银行（上班）"
+    # A long document: only its tone digits are looked at (ruby.CONTEXT_TEXT_MAX).
+    body = "今天的天气很好，我们去公园散步。" * 20
+    assert len(body) > ruby.CONTEXT_TEXT_MAX
+    fix_ruby(body + "重(zhòng)庆的银行(xíng)")
+    assert fix_ruby(body + "调(diao4)查和单(dan1)位") == body + "调查和单位"
 
 
 @pytest.mark.parametrize(

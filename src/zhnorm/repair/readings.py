@@ -18,12 +18,14 @@ import json
 import os
 import unicodedata
 from bisect import bisect_left
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 from ..cache import stamped_cache_file, write_cache_file
 
-__all__ = ["char_readings", "syllable_counts"]
+__all__ = ["char_readings", "context_readings", "syllable_counts"]
 
 _READING = ","  # between the readings of one character (pypinyin's own table uses it)
 _ENTRY = "\n"  # between characters
@@ -140,6 +142,35 @@ def char_readings(ch: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if found is None:
         return _asked(ch)
     return _split(found[0]), _split(found[1])
+
+
+def context_readings(text: str) -> tuple[str, ...]:
+    """The reading pypinyin gives each character of ``text`` *in context* (its phrase
+    list and segmenter choose ``zhǎng`` for the 长 of ``长辈``), in TONE3 with 5 for the
+    neutral tone; ``""`` for a character without a reading.  Traditional text is read in
+    its Simplified form when that keeps one character per character (pypinyin's phrase
+    list is written in Simplified).  Imports pypinyin (its phrase list: about 0.3 s in a
+    process's first call): ask it of a few characters around a spot, not of a document.
+
+    >>> context_readings("长辈")
+    ('zhang3', 'bei4')
+    """
+    from pypinyin import Style, pinyin
+
+    from ..script.converter import convert
+
+    simplified = convert(text, "t2s")
+    if len(simplified) == len(text):
+        text = simplified
+    # A run without readings becomes one empty reading per character (pypinyin accepts a
+    # list from ``errors``; its type stubs say a string).
+    no_readings = cast("Callable[[str], str]", lambda run: [""] * len(run))
+    readings: list[str] = []
+    for group in pinyin(text, style=Style.TONE3, errors=no_readings, neutral_tone_with_five=True):
+        readings.append(group[0] if group else "")
+    if len(readings) != len(text):  # pypinyin kept a run together: no per-character answer
+        return ("",) * len(text)
+    return tuple(readings)
 
 
 _SHARES_MAGIC = "pinyin-syllable-counts-1"  # JSON {character: [[syllable, count], ...]}

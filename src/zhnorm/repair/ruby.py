@@ -80,10 +80,24 @@ Document gate (why a textbook's ``蹓(liù)跶`` survives)
     uninformative character and cuts a word (``成都網(wǎng)站``), never at the end of a
     word (``網(wǎng)，``), on a character a gloss would help with, or on a Simplified
     character (a dictionary's or a definition's single gloss).
+    Where neither the counts nor the model settle it, how the readings are *written*
+    does (:func:`_written_by_tool`, gates ``reading`` and ``digits``): a tool pasting
+    each character's reading writes the character's default reading (pypinyin's reading
+    of it alone, :func:`_default_reading`), a person glossing a word writes the reading
+    in context (:func:`~zhnorm.repair.readings.context_readings` of a few characters
+    around it).  Where the two differ (``行`` alone xíng, in ``银行`` háng), an
+    annotation writing the default is a tool's - it also lifts the learner's-word test
+    above - and one writing the reading in context is a gloss, which keeps the text's
+    groups (and two counted annotations, ``調(diào)用``).  Tone digits on two or more
+    annotations (``调(diao4)查``) are a tool's too: a reader's gloss is written with tone
+    marks.  Only characters with more than one reading are read in context, so
+    ``網(wǎng)站建設(shè)`` never loads pypinyin, and only in a text of at most
+    :data:`CONTEXT_TEXT_MAX` characters (a longer one counts tone digits only).
     ``aggressive=True`` skips the gate for annotations on Han characters; mangled
     annotations still require the gate, since without it nothing shows the document is
     garbled.  Text without a toned candidate never loads the model.  Each edit's detail
-    names the gate that let it go (``gate``: ``counts``, ``model`` or ``aggressive``);
+    names the gate that let it go (``gate``: ``counts``, ``model``, ``reading``,
+    ``digits`` or ``aggressive``);
     a model-gated edit adds the model's evidence (``uninformative``,
     ``junction_logodds``).
 
@@ -410,23 +424,29 @@ def _structural_gate(toned: list[_Toned]) -> bool:
 def _gate(text: str, groups: list[_Group], toned: list[_Toned]) -> str:
     """The document gate (module docstring): ``"counts"`` when the structural test
     passes, ``"model"`` when the language model vouches for the annotations the counts
-    could not, ``""`` when the document keeps its groups."""
-    if (
-        len(toned) >= 2
-        and not all(t.traditional for t in toned)
-        and (
-            (
-                _one_run(text, groups)
-                and not _run_cuts_word(text, groups)
-                and _run_is_words(text, groups)
-            )
-            or _glossed_clauses(text)
-        )
-    ):
+    could not, ``"reading"`` or ``"digits"`` when how the readings are written shows a
+    tool wrote them (:func:`_written_by_tool`), ``""`` when the document keeps its
+    groups."""
+    if len(toned) >= 2 and not all(t.traditional for t in toned):
         # A phrase or a sentence glossed character by character, converted or not:
-        # learner ruby (the rewriter annotates converted characters only).
-        return ""
+        # learner ruby (the rewriter annotates converted characters only) - unless the
+        # readings themselves show a tool (a sentence glossed for a learner stays).
+        if _glossed_clauses(text):
+            return ""
+        if (
+            _one_run(text, groups)
+            and not _run_cuts_word(text, groups)
+            and _run_is_words(text, groups)
+            and not _written_by_tool(text, groups, toned)
+        ):
+            return ""
     if _structural_gate(toned):
+        if (
+            len(toned) < MIN_ANNOTATIONS
+            and len(text) <= CONTEXT_TEXT_MAX
+            and _readings_written(text, groups, toned)[1]
+        ):
+            return ""  # a short text glossing a reading in context (``調(diào)用``)
         return "counts"
     if len(toned) == 1:
         only = toned[0]
@@ -440,7 +460,98 @@ def _gate(text: str, groups: list[_Group], toned: list[_Toned]) -> str:
                 and any(not _ambiguous_in_use(text[t.at]) for t in toned)
             )
         )
-    return "model" if vouched else ""
+    if vouched:
+        return "model"
+    return _written_by_tool(text, groups, toned)
+
+
+CONTEXT_TEXT_MAX = 256
+"""Longest text whose readings are compared with their context (:func:`_written_by_tool`):
+a short text (a title, a caption) is where the counts cannot decide; in a longer document
+pypinyin's reading of a few characters per annotation cost about 18% of the time of a
+repair pass over news with a few damaged spots (``bench_fix.py``), and a leaked document
+has the count the gate needs.  Beyond it, void glosses (the context reading) are not
+looked for either, and only the tone digits count."""
+
+CONTEXT_REACH = 6
+"""Characters on each side of an annotated character (its groups left out) that
+:func:`_readings_written` gives pypinyin to read it in context."""
+
+
+def _written_syllable(text: str, group: _Group) -> str:
+    match = _GROUP.search(text, group.start, group.end)
+    assert match is not None
+    return match.group("syl")
+
+
+def _default_reading(char: str) -> str:
+    """The reading pypinyin gives ``char`` alone (its first, TONE3): what a tool that
+    annotates character by character writes."""
+    from .readings import char_readings
+
+    numbered = char_readings(char)[1] or char_readings(_readings(char)[2])[1]
+    return numbered[0] if numbered else ""
+
+
+def _readings_written(text: str, groups: list[_Group], toned: list[_Toned]) -> tuple[bool, bool]:
+    """How the toned annotations' readings relate to how their characters are read in
+    context, where that differs from the character's own default reading (``長`` alone
+    is cháng, in ``長年`` zhǎng): (some annotation writes the default where the context
+    reads otherwise - a tool annotating character by character; some writes the reading
+    in context - a person glossing the word).  Where the two readings agree the written
+    one says nothing (a character with one reading is not looked at).  pypinyin reads
+    :data:`CONTEXT_REACH` characters on each side."""
+    from .readings import context_readings
+
+    by_end = {g.end: g for g in groups if not g.mangled}
+    default_written = context_written = False
+    for t in toned:
+        group = by_end.get(t.end)
+        if group is None:
+            continue
+        if len(_readings(text[t.at])[0]) < 2:
+            continue  # one reading: the same alone and in context (no pypinyin asked)
+        default = _default_reading(text[t.at])
+        key = cast("_Syllable", _parse_syllable(_written_syllable(text, group))).key
+        if key != default and default.rstrip("12345") == key.rstrip("12345"):
+            continue  # a tone sandhi or the neutral tone: not a different reading
+        left = _without_groups(text[max(0, t.at - 8 * CONTEXT_REACH) : t.at + 1])
+        left = left[-CONTEXT_REACH:]
+        right = _without_groups(text[group.end : group.end + 8 * CONTEXT_REACH])[:CONTEXT_REACH]
+        in_context = context_readings(left + right)[len(left) - 1]
+        if not in_context or in_context == default:
+            continue
+        if key == default:
+            default_written = True
+        elif key == in_context:
+            context_written = True
+    return default_written, context_written
+
+
+def _written_by_tool(text: str, groups: list[_Group], toned: list[_Toned]) -> str:
+    """Do the written readings show a tool, where the gate's other tests did not settle
+    it?  ``"reading"``: some annotation writes its character's default reading where the
+    context reads it otherwise (:func:`_readings_written`) - a converter pasting each
+    character's reading (the leak's readings are pypinyin's defaults, 60 of 60 in the real
+    excerpts), never a person glossing a word; at one annotation only on a
+    traditional-only character (the rewriter's).  ``"digits"``: two or more annotations
+    (``子(zi)`` without a tone counts), one with a tone digit (``chang3``): a reader's
+    gloss is written with tone marks.
+    Either is void when some annotation writes the reading in context that differs from
+    the default (``長(zhǎng)年``: a gloss).  ``""`` otherwise."""
+    annotations = [_written_syllable(text, g) for g in groups if not g.mangled]
+    digits = len(annotations) >= 2 and any(written[-1] in "1234" for written in annotations)
+    if len(text) > CONTEXT_TEXT_MAX:
+        return "digits" if digits else ""
+    if not digits and (len(toned) >= 2 or toned[0].traditional):
+        default_written, context_written = _readings_written(text, groups, toned)
+        if default_written and not context_written:
+            return "reading"
+        return ""
+    if digits:
+        context_written = _readings_written(text, groups, toned)[1]
+        return "" if context_written else "digits"
+    return ""
 
 
 def _one_run(text: str, groups: list[_Group]) -> bool:

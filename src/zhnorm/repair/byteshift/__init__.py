@@ -24,7 +24,8 @@ Two steps:
   neighbours is clearly ahead of any other, else it is U+FFFD and the edit is
   ``lossy``; the run is taken when the re-aligned characters score better than the
   shifted ones (a paragraph-mark run at any length, the structure being strong; a
-  lost-lead run needs three hanzi and a clear gain).  A paragraph mark becomes a line
+  lost-lead run needs three hanzi and a clear gain, or one or two hanzi, a clear gain
+  per character and a lost character the model is sure of).  A paragraph mark becomes a line
   break (nothing at a line start).
 
 All candidates and gates of a document are scored in two passes of the model.  What it

@@ -27,6 +27,7 @@ __all__ = [
     "MARKED_GAIN",
     "MIN_GAIN",
     "MIN_KNOWN",
+    "SHORT_GAIN",
     "find_byteshift",
     "fix_byteshift",
 ]
@@ -44,12 +45,65 @@ with none known at all, only the mark and a lost character, is taken when the mo
 is sure of the lost character)."""
 
 MIN_KNOWN = 3
-"""Fully known re-aligned hanzi a run needs without a paragraph mark (its ``?`` is a
-lead byte lost at a chunk boundary: a weaker structure, which a real ``?`` before
-Chinese text imitates more often)."""
+"""Fully known re-aligned hanzi a run needs without a paragraph mark to be judged on its
+gain alone (its ``?`` is a lead byte lost at a chunk boundary: a weaker structure, which
+a real ``?`` before Chinese text imitates more often); a shorter one also needs a sure
+guess (:data:`SHORT_GAIN`)."""
 
 MIN_GAIN = 8.0
 """The gain such a run needs (natural log, see :func:`_decide`)."""
+
+SHORT_GAIN = 1.0
+"""A run without a paragraph mark and with fewer than :data:`MIN_KNOWN` known hanzi (but
+one at least) is taken when its gain is at least this much per known character, its
+known characters are hanzi or Chinese punctuation only (:data:`_PLAIN_PUNCTUATION`), no
+known hanzi nor sure guess is rare (:data:`RARE_LOGPROB`), *and* the model is sure of
+one of its lost characters (:data:`GUESS_MARGIN`, between its real neighbours): a short
+run's gain compares a character or two scored from a line start, so the lost
+character's fit in the text around it is the evidence that the run is shifted at all.
+Measured with ``?`` typed into clean text (``bench_byteshift.py``,
+:func:`question_marks_typed`; ``docs/benchmarks.md``): without the sure guess 11 runs
+were taken at 10,572 marks; with it but symbols, kana or letters allowed, 4 at 35,672
+(all before Traditional text); at 1.0-1.5 a rare guess (``鼆``) slipped through until
+rare guesses were excluded too; at 0, one more; as here, none at about 94,000."""
+
+_PLAIN_PUNCTUATION = frozenset("，。、；：？！“”‘’（）《》")
+"""Besides hanzi, the only characters a short run's re-aligned reading may hold (Chinese
+punctuation): a symbol, a kana, a full-width letter or digit or an ASCII letter there is
+what a real ``?`` before clean text re-aligns into."""
+
+RARE_LOGPROB = -12.0
+"""Model unigram below which a hanzi is rare (``鼆`` -19, ``鳝`` -12.3, ``普`` -8.2): a
+short run whose known characters or sure guesses hold one is not taken (shifted text and
+a real ``?`` re-aligned are full of them; the right reading seldom is)."""
+
+
+def _rare_count(lm: CharModel, chars: list[str]) -> int:
+    """How many of ``chars`` are hanzi rarer than :data:`RARE_LOGPROB`."""
+    return sum(1 for c in chars if is_han(c) and _unigram(lm, c) < RARE_LOGPROB)
+
+
+_UNIGRAMS: dict[tuple[int, str], float] = {}
+
+
+def _unigram(lm: CharModel, ch: str) -> float:
+    """``lm.unigram(ch)``, remembered (a call costs a pass of the model's machinery)."""
+    key = (id(lm), ch)
+    found = _UNIGRAMS.get(key)
+    if found is None:
+        if len(_UNIGRAMS) > 65536:
+            _UNIGRAMS.clear()
+        found = _UNIGRAMS[key] = lm.unigram(ch)
+    return found
+
+
+def _strange(ch: str) -> bool:
+    """Kana, bopomofo, Cyrillic or a box-drawing piece: GBK's symbol rows, which text read
+    out of step lands in, and Chinese news seldom uses.  A run without a paragraph mark
+    whose reading holds one is not taken at any length."""
+    code = ord(ch)
+    return 0x3040 <= code <= 0x31BF or 0x0400 <= code <= 0x04FF or 0x2500 <= code <= 0x257F
+
 
 _MAX_JOINT = 4096  # candidate pairs scored for two lost characters in a row
 
@@ -180,6 +234,9 @@ class _Decision:
     gain: float  # see _decide
     known: int
     han: int  # known characters that are hanzi
+    odd: int  # known characters that are neither hanzi nor Chinese punctuation
+    rare: int  # known hanzi (and, once guessed, sure guesses) the model finds rare
+    strange: int  # known characters from GBK's kana, bopomofo, Cyrillic, box rows
     guessed: int
     unrecovered: int
     marks: int
@@ -191,7 +248,18 @@ class _Decision:
             if not self.known:  # only the mark and lost characters: the model must guess
                 return self.guessed > 0
             return self.gain >= MARKED_GAIN and self.han > 0
-        return self.han >= MIN_KNOWN and self.gain >= MIN_GAIN
+        if self.strange:
+            return False
+        if self.han >= MIN_KNOWN:
+            return self.gain >= MIN_GAIN
+        # A short run: a clear gain per known character, and the model sure of a lost one.
+        return (
+            self.han > 0
+            and not self.odd
+            and not self.rare
+            and self.gain >= SHORT_GAIN * self.known
+            and self.guessed > 0
+        )
 
 
 _Key = tuple[str, str, str, bool]
@@ -228,12 +296,17 @@ def _decide(lm: CharModel, text: str, found: list[_Found], into: dict[_Key, _Dec
         n_known = len(blocks[2 * k][0]) - 1
         n_shifted = max(1, len(blocks[2 * k + 1][0]) - 1)
         mean_gain = scores[2 * k] / max(1, n_known) - scores[2 * k + 1] / n_shifted
+        han = sum(1 for c in known_chars if is_han(c))
+        short = pieces[0] != MARK and han < MIN_KNOWN  # (only a short run is asked)
         decided.append(
             _Decision(
                 "",
                 float(mean_gain * len(known_chars)),
                 known=len(known_chars),
-                han=sum(1 for c in known_chars if is_han(c)),
+                han=han,
+                odd=sum(1 for c in known_chars if not is_han(c) and c not in _PLAIN_PUNCTUATION),
+                rare=_rare_count(lm, known_chars) if short else 0,
+                strange=sum(1 for c in known_chars if _strange(c)),
                 guessed=sum(1 for p in pieces if isinstance(p, Lost)),  # (if all guessed)
                 unrecovered=0,
                 marks=sum(1 for p in pieces if p == MARK),
@@ -247,8 +320,17 @@ def _decide(lm: CharModel, text: str, found: list[_Found], into: dict[_Key, _Dec
         into[_key(text, f)] = d
     for f, d in open_runs:
         unrecovered = f.shown.count(LOST_MARK)
+        guesses = [
+            c
+            for c, p in zip(f.shown, f.run.pieces, strict=True)
+            if isinstance(p, Lost) and c != LOST_MARK
+        ]
         into[_key(text, f)] = dataclasses.replace(
-            d, shown="".join(f.shown), guessed=d.guessed - unrecovered, unrecovered=unrecovered
+            d,
+            shown="".join(f.shown),
+            guessed=d.guessed - unrecovered,
+            unrecovered=unrecovered,
+            rare=d.rare + (_rare_count(lm, guesses) if d.han < MIN_KNOWN else 0),
         )
 
 
