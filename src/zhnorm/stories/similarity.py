@@ -591,7 +591,7 @@ def pair_scores(matrix: Any, left: IntArray, right: IntArray) -> FloatArray:
 
 SPILL_ENTRIES = 1 << 22
 """Entries of a spilled matrix read at once when its columns are renumbered and counted."""
-SCORE_PAIRS = 1 << 12
+SCORE_PAIRS = 1 << 10
 """Pairs scored under one mapping of a spilled matrix's files: the rows it touches (at
 most two per pair) are the pages it holds, let go when the mapping is closed."""
 
