@@ -69,6 +69,7 @@ def story_weights(
     import tempfile
 
     from ..key import match_keys
+    from ..textreuse.corpus import _give_back_freed_memory
     from .similarity import StoryModel
 
     support, even = options.story_support, options.event_similarity
@@ -86,6 +87,7 @@ def story_weights(
             )
         else:
             model = StoryModel.from_keys(keys, spill=spill)
+        _give_back_freed_memory()  # the fit's temporaries, before the candidate workers fork
         for i, j, score in model.candidates(even / 2, options.neighbours, workers=workers):
             weights[(min(i, j), max(i, j))] = weight(score)
         unscored = [pair for pair in evidence if pair not in weights]

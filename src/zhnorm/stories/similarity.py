@@ -589,8 +589,9 @@ def pair_scores(matrix: Any, left: IntArray, right: IntArray) -> FloatArray:
     return out
 
 
-SPILL_ENTRIES = 1 << 22
-"""Entries of a spilled matrix read at once when its columns are renumbered and counted."""
+SPILL_ENTRIES = 1 << 20
+"""Entries of a spilled matrix read at once (about 80 bytes of temporaries each) when its
+columns are renumbered and counted and its unit rows made."""
 SCORE_PAIRS = 1 << 10
 """Pairs scored under one mapping of a spilled matrix's files: the rows it touches (at
 most two per pair) are the pages it holds, let go when the mapping is closed."""
@@ -698,8 +699,10 @@ def _spilled_fit(
     weights = -np.log((df + expected) / (documents + prior))
     is_char = vocabulary.is_char.astype(np.int64)
     with open(indices_path, "r+b") as ids_file, open(data_path, "r+b") as values_file:
-        for first in range(0, documents, ROW_BLOCK):
-            last = min(documents, first + ROW_BLOCK)
+        first = 0
+        while first < documents:  # rows of about SPILL_ENTRIES entries (one at least)
+            last = int(np.searchsorted(offsets, offsets[first] + SPILL_ENTRIES, side="right"))
+            last = min(max(last - 1, first + 1), first + ROW_BLOCK, documents)
             lo, hi = int(offsets[first]), int(offsets[last])
             lengths = np.diff(offsets[first : last + 1])
             ids_file.seek(4 * lo)
@@ -713,6 +716,7 @@ def _spilled_fit(
             columns[order].tofile(ids_file)
             values_file.seek(8 * lo)
             values[order].tofile(values_file)
+            first = last
     spilled = SpilledRows(offsets, indices_path, data_path, (documents, len(vocabulary)))
     return vocabulary, weights, df, spilled
 
