@@ -497,7 +497,9 @@ def markdown(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
     ]
     names: list[str] = []
     for r in results:
-        names += [n for n in [*r.get("phases", {}), *r.get("phase_peaks", {})] if n not in names]
+        for name in [*r.get("phases", {}), *r.get("phase_peaks", {})]:
+            if name not in names:
+                names.append(name)
     lines.append("| phase | " + " | ".join(f"{r['docs']:,} s | peak MiB" for r in results) + " |")
     lines.append("|---|" + "--:|--:|" * len(results))
     for name in names:
