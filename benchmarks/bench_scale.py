@@ -70,6 +70,7 @@ STYLES = ("simplified", "traditional", "ruby")
 SENTENCE_END = "。！？"
 FIRST_DAY = datetime(2024, 1, 1)
 IntArray = npt.NDArray[np.int64]
+PHASE_END = re.compile(r"^zhnorm reuse: .* in [0-9.]+ s$", re.M)
 
 
 def log(message: str) -> None:
@@ -272,12 +273,19 @@ class PeakMemory:
     counts once in all) of a process and its children, sampled, and the largest
     resident set of the process itself."""
 
-    def __init__(self, pid: int, every: float = 0.2, limit: int = 0) -> None:
+    def __init__(
+        self, pid: int, every: float = 0.2, limit: int = 0, log_path: Path | None = None
+    ) -> None:
         self.process = psutil.Process(pid)
         self.every = every
         self.limit = limit  # kill the tree above this many bytes (0: never)
         self.killed = False
         self.peak = self.main_peak = 0
+        # per phase: the peak while it ran (phase n ends with the n-th "... in X s" line)
+        self.log_path = log_path
+        self.log_offset = 0
+        self.phase = 0
+        self.phase_peaks: dict[int, int] = {}
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
         self.thread.start()
@@ -291,6 +299,8 @@ class PeakMemory:
                     with contextlib.suppress(psutil.Error):
                         total += p.memory_full_info().pss
                 self.peak = max(self.peak, total)
+                self.phase += self.phases_ended()
+                self.phase_peaks[self.phase] = max(self.phase_peaks.get(self.phase, 0), total)
                 self.main_peak = max(self.main_peak, self.process.memory_info().rss)
                 if self.limit and total > self.limit:
                     self.killed = True
@@ -301,6 +311,18 @@ class PeakMemory:
             except psutil.Error:
                 return
             self.stop.wait(self.every)
+
+    def phases_ended(self) -> int:
+        """Phase lines ("zhnorm reuse: ... in 12.3 s") written to the log since the last
+        look."""
+        if self.log_path is None:
+            return 0
+        with self.log_path.open("rb") as handle:
+            handle.seek(self.log_offset)
+            new = handle.read()
+        complete = new.rfind(b"\n") + 1
+        self.log_offset += complete
+        return len(PHASE_END.findall(new[:complete].decode("utf-8", "replace")))
 
     def close(self) -> tuple[int, int]:
         self.stop.set()
@@ -322,7 +344,7 @@ def run_reuse(corpus: Path, work: Path, workers: int, limit: int) -> dict[str, A
     log_path = work / "reuse.log"  # the run's phase lines, readable while it runs
     with log_path.open("w", encoding="utf-8") as log_file:
         child = subprocess.Popen(command, env=env, stderr=log_file, text=True)
-        memory = PeakMemory(child.pid, limit=limit)
+        memory = PeakMemory(child.pid, limit=limit, log_path=log_path)
         child.wait()
     seconds = time.perf_counter() - started
     stderr = log_path.read_text(encoding="utf-8")
@@ -333,12 +355,16 @@ def run_reuse(corpus: Path, work: Path, workers: int, limit: int) -> dict[str, A
                 "last": phases[-3:]}  # fmt: skip
     if child.returncode != 0:
         raise SystemExit(f"zhnorm reuse failed ({child.returncode}):\n{stderr[-3000:]}")
+    stats_read = json.loads(stats.read_text(encoding="utf-8"))
+    names = [p["phase"] for p in stats_read.get("phases", [])] + ["(after the last phase)"]
+    phase_peaks = {names[n]: v for n, v in memory.phase_peaks.items() if n < len(names)}
     return {
         "seconds": seconds,
         "peak_pss": peak,
         "peak_main_rss": main_peak,
+        "phase_peaks": phase_peaks,
         "notes": [line for line in stderr.splitlines() if "candidate pairs aligned" in line],
-        "stats": json.loads(stats.read_text(encoding="utf-8")),
+        "stats": stats_read,
         "passages": outputs["passages"],
     }
 
@@ -410,6 +436,7 @@ def measure(n_docs: int, args: argparse.Namespace, model: CharModel, work: Path)
         "notes": run["notes"],
         "load": (load_before, load_after),
         "phases": phases,
+        "phase_peaks": run["phase_peaks"],
         **scores,
     }
     log(json.dumps({k: v for k, v in result.items() if k != "phases"}))
@@ -463,14 +490,25 @@ def markdown(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
     lines += [""] + [
         f"- {r['docs']:,}: {note.strip()}" for r in results for note in r.get("notes", [])
     ]
-    lines += ["", "Seconds per phase (`zhnorm --stats`):", ""]
+    lines += [
+        "",
+        "Seconds per phase (`zhnorm --stats`) and the peak summed PSS while it ran (MiB):",
+        "",
+    ]
     names: list[str] = []
     for r in results:
-        names += [n for n in r.get("phases", {}) if n not in names]
-    lines.append("| phase | " + " | ".join(f"{r['docs']:,}" for r in results) + " |")
-    lines.append("|---|" + "--:|" * len(results))
+        for name in [*r.get("phases", {}), *r.get("phase_peaks", {})]:
+            if name not in names:
+                names.append(name)
+    lines.append("| phase | " + " | ".join(f"{r['docs']:,} s | peak MiB" for r in results) + " |")
+    lines.append("|---|" + "--:|--:|" * len(results))
     for name in names:
-        cells = [f"{r['phases'][name]:.0f}" if name in r.get("phases", {}) else "" for r in results]
+        cells = []
+        for r in results:
+            seconds = r.get("phases", {}).get(name)
+            peak = r.get("phase_peaks", {}).get(name)
+            cells.append("" if seconds is None else f"{seconds:.0f}")
+            cells.append("" if peak is None else f"{peak / 2**20:,.0f}")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines.append(SECTION_END)
     return "\n".join(lines)

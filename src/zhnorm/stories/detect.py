@@ -66,26 +66,37 @@ def story_weights(
     documents whose matching keys (furniture left out) are ``keys``: the story model's
     neighbours and the pairs sharing significant passages.  ``workers > 1`` searches
     the neighbours on that many processes (the weights are the same)."""
+    import tempfile
+
     from ..key import match_keys
+    from ..textreuse.corpus import _give_back_freed_memory
     from .similarity import StoryModel
 
-    if any(m.title for m in meta):
-        titles = match_keys([m.title or "" for m in meta])
-        model = StoryModel.from_keys([t + k for t, k in zip(titles, keys, strict=True)], titles)
-    else:
-        model = StoryModel.from_keys(keys)
     support, even = options.story_support, options.event_similarity
 
     def weight(similarity: float) -> float:  # even odds -> the support a member needs
         return min(1.0, similarity / even * support)
 
     weights: dict[tuple[int, int], float] = {}
-    for i, j, score in model.candidates(even / 2, options.neighbours, workers=workers):
-        weights[(min(i, j), max(i, j))] = weight(score)
+    # The model's rows live in a spill directory (memory holds a block of them at a time)
+    with tempfile.TemporaryDirectory(prefix="zhnorm-stories-") as spill:
+        if any(m.title for m in meta):
+            titles = match_keys([m.title or "" for m in meta])
+            model = StoryModel.from_keys(
+                [t + k for t, k in zip(titles, keys, strict=True)], titles, spill=spill
+            )
+        else:
+            model = StoryModel.from_keys(keys, spill=spill)
+        _give_back_freed_memory()  # the fit's temporaries, before the candidate workers fork
+        for i, j, score in model.candidates(even / 2, options.neighbours, workers=workers):
+            weights[(min(i, j), max(i, j))] = weight(score)
+        unscored = [pair for pair in evidence if pair not in weights]
+        similarity = dict(zip(unscored, model.similarities(unscored).tolist(), strict=True))
+        del model
     for pair, significance in evidence.items():
         known = weights.get(pair)
         passage = min(1.0, significance / REPORTED_SIGNIFICANCE * support)
-        weights[pair] = max(weight(model.similarity(*pair)) if known is None else known, passage)
+        weights[pair] = max(weight(similarity[pair]) if known is None else known, passage)
     if options.window_days is not None:
         window = timedelta(days=options.window_days)
         for i, j in list(weights):

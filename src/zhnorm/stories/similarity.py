@@ -35,8 +35,11 @@ weigh little, and scores its documents with the very same vectors
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
 import re
+import tempfile
 from collections import Counter
 from collections.abc import ItemsView, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -52,6 +55,7 @@ from ..workers import forks, imap_ordered, process_pool
 from .background import CHAR_PREFIX, background
 
 __all__ = [
+    "SpilledRows",
     "StoryModel",
     "StoryOptions",
     "StoryVectors",
@@ -471,7 +475,7 @@ class TermCounts:
 
     def background_probability(self) -> FloatArray:
         """Each column's background probability (:mod:`.background`)."""
-        return background().probabilities(self.vocabulary.terms())
+        return _background_probability(self.vocabulary)
 
     def unit_rows(
         self, weights: FloatArray, options: StoryOptions = DEFAULT, *, in_place: bool = False
@@ -505,23 +509,47 @@ class TermCounts:
         for first in range(0, size, ROW_BLOCK):
             last = min(size, first + ROW_BLOCK)
             lo, hi = int(indptr[first]), int(indptr[last])
-            columns = self.indices[lo:hi]
-            values = (1.0 + np.log(self.frequencies[lo:hi])) * weights[columns]
-            rows = np.repeat(
-                np.arange(last - first, dtype=np.int64), np.diff(indptr[first : last + 1])
+            data[lo:hi] = _unit_values(
+                np.diff(indptr[first : last + 1]),
+                self.indices[lo:hi],
+                self.frequencies[lo:hi],
+                weights,
+                is_char,
+                options,
             )
-            slot = 2 * rows + is_char[columns]  # (document, block): grams 0, characters 1
-            block = 2 * (last - first)
-            squares = np.bincount(slot, weights=values * values, minlength=block)
-            chars_present = np.bincount(slot, minlength=block)[1::2] > 0
-            # A key with no character term (ASCII only) puts its whole score on the grams.
-            gram_share = np.where(chars_present, 1.0 - options.char_share, 1.0)
-            share = np.stack([gram_share, 1.0 - gram_share], axis=1).ravel()
-            factor = np.zeros(block, dtype=np.float64)
-            positive = squares > 0
-            factor[positive] = np.sqrt(share[positive] / squares[positive])
-            data[lo:hi] = values * factor[slot]
         return data
+
+
+def _unit_values(
+    lengths: IntArray,
+    columns: ColumnArray,
+    frequencies: FloatArray,
+    weights: FloatArray,
+    is_char: IntArray,
+    options: StoryOptions,
+) -> FloatArray:
+    """The unit-vector values (:meth:`TermCounts.unit_rows`) of consecutive rows of
+    ``lengths`` entries, their ``columns`` and ``frequencies`` given: each row's sums
+    are its own, whatever rows are computed with it."""
+    values = (1.0 + np.log(frequencies)) * weights[columns]
+    rows = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    slot = 2 * rows + is_char[columns]  # (document, block): grams 0, characters 1
+    block = 2 * len(lengths)
+    squares = np.bincount(slot, weights=values * values, minlength=block)
+    chars_present = np.bincount(slot, minlength=block)[1::2] > 0
+    # A key with no character term (ASCII only) puts its whole score on the grams.
+    gram_share = np.where(chars_present, 1.0 - options.char_share, 1.0)
+    share = np.stack([gram_share, 1.0 - gram_share], axis=1).ravel()
+    factor = np.zeros(block, dtype=np.float64)
+    positive = squares > 0
+    factor[positive] = np.sqrt(share[positive] / squares[positive])
+    out: FloatArray = values * factor[slot]
+    return out
+
+
+def _background_probability(vocabulary: TermVocabulary) -> FloatArray:
+    """Each column's background probability (:mod:`.background`)."""
+    return background().probabilities(vocabulary.terms())
 
 
 def pair_scores(matrix: Any, left: IntArray, right: IntArray) -> FloatArray:
@@ -559,6 +587,138 @@ def pair_scores(matrix: Any, left: IntArray, right: IntArray) -> FloatArray:
     out = np.clip(out, 0.0, 1.0)
     out[out > 1.0 - 1e-9] = 1.0  # a unit vector with itself, up to rounding
     return out
+
+
+SPILL_ENTRIES = 1 << 20
+"""Entries of a spilled matrix read at once (about 80 bytes of temporaries each) when its
+columns are renumbered and counted and its unit rows made."""
+SCORE_PAIRS = 1 << 10
+"""Pairs scored under one mapping of a spilled matrix's files: the rows it touches (at
+most two per pair) are the pages it holds, let go when the mapping is closed."""
+
+
+@dataclass(frozen=True, eq=False)
+class _Rows:
+    """CSR rows as :func:`pair_scores` reads them (``indptr``, ``indices``, ``data``)."""
+
+    indptr: IntArray
+    indices: ColumnArray
+    data: FloatArray
+    shape: tuple[int, int]
+
+
+@dataclass(frozen=True, eq=False)
+class SpilledRows:
+    """The rows of a :class:`StoryVectors` matrix kept in two files of a spill directory
+    (``indices`` as ``int32``, ``data`` as ``float64``, CSR layout, each row's columns
+    sorted), only ``indptr`` in memory: the same rows as the in-memory
+    ``scipy.sparse.csr_matrix``, read a block of rows at a time (:meth:`block`) or
+    mapped for a bounded number of pairs (:meth:`scores`), so a process holds what it
+    reads, not the matrix."""
+
+    indptr: IntArray
+    indices_path: str
+    data_path: str
+    shape: tuple[int, int]
+
+    def block(self, lo: int, hi: int) -> tuple[ColumnArray, FloatArray]:
+        """Entries ``lo:hi`` (their columns and values), read into memory."""
+        return (
+            _read(self.indices_path, np.int32, lo, hi - lo),
+            _read(self.data_path, np.float64, lo, hi - lo),
+        )
+
+    @contextlib.contextmanager
+    def mapped(self) -> Iterator[_Rows]:
+        """The rows with their files mapped (read only) until the block ends: the pages
+        read stay held by this process only that long."""
+        if not len(self.indptr) or not self.indptr[-1]:
+            yield _Rows(self.indptr, np.zeros(0, np.int32), np.zeros(0), self.shape)
+            return
+        indices = np.memmap(self.indices_path, dtype=np.int32, mode="r")
+        data = np.memmap(self.data_path, dtype=np.float64, mode="r")
+        try:
+            yield _Rows(self.indptr, indices, data, self.shape)
+        finally:
+            del indices, data
+
+    def scores(self, left: IntArray, right: IntArray) -> FloatArray:
+        """:func:`pair_scores` of each pair, :data:`SCORE_PAIRS` pairs per mapping (a
+        pair's score does not depend on the pairs scored with it)."""
+        out = np.zeros(len(left), dtype=np.float64)
+        for first in range(0, len(left), SCORE_PAIRS):
+            last = min(len(left), first + SCORE_PAIRS)
+            with self.mapped() as rows:
+                out[first:last] = pair_scores(rows, left[first:last], right[first:last])
+        return out
+
+
+def _read(path: str, dtype: Any, first: int, count: int) -> Any:
+    """``count`` items of ``dtype`` from item ``first`` of the file ``path``."""
+    size = np.dtype(dtype).itemsize
+    with open(path, "rb") as handle:
+        handle.seek(first * size)
+        return np.fromfile(handle, dtype=dtype, count=count)
+
+
+def _spilled_fit(
+    keys: Iterable[str], options: StoryOptions, directory: str
+) -> tuple[TermVocabulary, FloatArray, IntArray, SpilledRows]:
+    """:meth:`StoryVectors.fit` with the rows in files of ``directory``: each block of
+    term ids and frequencies is appended to the files as it is counted, the ids are
+    then renumbered to columns (counting the document frequencies) and the values
+    turned into unit vectors with each row's columns sorted, one block at a time.  The
+    vocabulary, weights, frequencies and rows are those of the in-memory fit."""
+    handle, indices_path = tempfile.mkstemp(prefix="story-columns-", dir=directory)
+    os.close(handle)
+    handle, data_path = tempfile.mkstemp(prefix="story-values-", dir=directory)
+    os.close(handle)
+    codes = _TermCodes()
+    indptr = [np.zeros(1, dtype=np.int64)]
+    done = 0
+    with open(indices_path, "wb") as ids_file, open(data_path, "wb") as values_file:
+        for block in _blocks(keys, ROW_BLOCK, TERM_BLOCK_CHARS, options.max_chars):
+            lengths, found, counts = codes.block(block, options)
+            found.tofile(ids_file)
+            counts.tofile(values_file)
+            indptr.append(done + np.cumsum(lengths))
+            done += int(lengths.sum())
+    vocabulary, rank = codes.vocabulary()
+    offsets = np.concatenate(indptr)
+    documents = len(offsets) - 1
+    df = np.zeros(len(vocabulary), dtype=np.int64)
+    with open(indices_path, "r+b") as ids_file:  # ids -> columns, in place
+        for first in range(0, done, SPILL_ENTRIES):
+            ids_file.seek(4 * first)
+            columns = rank[np.fromfile(ids_file, dtype=np.int32, count=SPILL_ENTRIES)]
+            df += np.bincount(columns, minlength=len(vocabulary))
+            ids_file.seek(4 * first)
+            columns.tofile(ids_file)
+    prior = options.prior_documents
+    expected = prior * _background_probability(vocabulary)
+    weights = -np.log((df + expected) / (documents + prior))
+    is_char = vocabulary.is_char.astype(np.int64)
+    with open(indices_path, "r+b") as ids_file, open(data_path, "r+b") as values_file:
+        first = 0
+        while first < documents:  # rows of about SPILL_ENTRIES entries (one at least)
+            last = int(np.searchsorted(offsets, offsets[first] + SPILL_ENTRIES, side="right"))
+            last = min(max(last - 1, first + 1), first + ROW_BLOCK, documents)
+            lo, hi = int(offsets[first]), int(offsets[last])
+            lengths = np.diff(offsets[first : last + 1])
+            ids_file.seek(4 * lo)
+            columns = np.fromfile(ids_file, dtype=np.int32, count=hi - lo)
+            values_file.seek(8 * lo)
+            frequencies = np.fromfile(values_file, dtype=np.float64, count=hi - lo)
+            values = _unit_values(lengths, columns, frequencies, weights, is_char, options)
+            rows = np.repeat(np.arange(last - first, dtype=np.int64), lengths)
+            order = np.lexsort((columns, rows))  # a row's columns are distinct
+            ids_file.seek(4 * lo)
+            columns[order].tofile(ids_file)
+            values_file.seek(8 * lo)
+            values[order].tofile(values_file)
+            first = last
+    spilled = SpilledRows(offsets, indices_path, data_path, (documents, len(vocabulary)))
+    return vocabulary, weights, df, spilled
 
 
 def story_similarity(
@@ -614,8 +774,16 @@ class StoryVectors:
     matrix: Any
 
     @classmethod
-    def fit(cls, keys: Iterable[str], options: StoryOptions = DEFAULT) -> StoryVectors:
-        """Weigh each term ``-ln((df + m * p) / (N + m))`` (:class:`StoryModel`)."""
+    def fit(
+        cls, keys: Iterable[str], options: StoryOptions = DEFAULT, *, spill: str | None = None
+    ) -> StoryVectors:
+        """Weigh each term ``-ln((df + m * p) / (N + m))`` (:class:`StoryModel`).
+
+        ``spill``: a directory where the rows are kept (``matrix`` is then a
+        :class:`SpilledRows`, the same rows on disk; the files live as long as the
+        directory): memory holds one block of rows at a time, not the matrix."""
+        if spill is not None:
+            return cls(*_spilled_fit(keys, options, spill))
         counts = TermCounts.of(keys, options)
         df = counts.document_frequency()
         prior = options.prior_documents
@@ -626,6 +794,8 @@ class StoryVectors:
         )
 
     def scores(self, left: IntArray, right: IntArray) -> FloatArray:
+        if isinstance(self.matrix, SpilledRows):
+            return self.matrix.scores(left, right)
         return pair_scores(self.matrix, left, right)
 
     def present(self) -> npt.NDArray[np.bool_]:
@@ -667,7 +837,8 @@ class StoryModel:
 
     @property
     def matrix(self) -> Any:
-        """The unit vectors of the texts (titles first), a row per document."""
+        """The unit vectors of the texts (titles first), a row per document (a
+        :class:`SpilledRows` when fitted with ``spill``)."""
         return self.texts.matrix
 
     @classmethod
@@ -704,16 +875,20 @@ class StoryModel:
         keys: Sequence[str],
         title_keys: Sequence[str] | None = None,
         options: StoryOptions | None = None,
+        *,
+        spill: str | None = None,
         **overrides: Any,
     ) -> StoryModel:
         """Fit on matching keys already made (:func:`zhnorm.match_key` with
         ``options.key``): ``keys`` of the texts with their title first when there is
-        one, ``title_keys`` of the titles alone (``""`` for none)."""
+        one, ``title_keys`` of the titles alone (``""`` for none).  ``spill``: a
+        directory for the rows (:meth:`StoryVectors.fit`; the same scores and
+        candidates, the matrix on disk while the directory lives)."""
         resolved = resolve_story_options(options, **overrides)
         if title_keys is not None and len(title_keys) != len(keys):
             raise ValueError(f"{len(title_keys)} title keys for {len(keys)} keys")
-        texts = StoryVectors.fit(keys, resolved)
-        titles = None if title_keys is None else StoryVectors.fit(title_keys, resolved)
+        texts = StoryVectors.fit(keys, resolved, spill=spill)
+        titles = None if title_keys is None else StoryVectors.fit(title_keys, resolved, spill=spill)
         return cls(texts, titles, resolved)
 
     def __len__(self) -> int:
@@ -802,7 +977,11 @@ class StoryModel:
             rows = np.repeat(
                 np.arange(first, last, dtype=np.int64), np.diff(indptr[first : last + 1])
             )
-            cols, values = matrix.indices[lo:hi], matrix.data[lo:hi]
+            cols: Any
+            if isinstance(matrix, SpilledRows):
+                cols, values = matrix.block(lo, hi)
+            else:
+                cols, values = matrix.indices[lo:hi], matrix.data[lo:hi]
             keep = usable[cols]
             rows, cols, values = rows[keep], cols[keep], values[keep]
             top = _top_per_row(rows, values, self.options.index_terms)

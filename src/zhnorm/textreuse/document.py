@@ -11,7 +11,9 @@ phrases.  Maps are stored as ``int32`` arrays: compact and cheap to pickle.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
 
@@ -164,6 +166,64 @@ def unpacked(raw: str, state: tuple[Any, ...]) -> DocKey:
     if rs is None:
         rs, re_ = _identity(len(raw))
     return DocKey(raw, raw if repaired is None else repaired, key, ks, ke, rs, re_, krs, dropped)
+
+
+MAP_SPILL_BYTES = 1 << 26
+"""Bytes of maps (:func:`spilled_keys`) written to one file: a file per this many."""
+
+
+def map_bytes(state: tuple[Any, ...]) -> int:
+    """The bytes of the maps in a :func:`packed` state."""
+    return sum(a.nbytes for a in state[2:] if isinstance(a, np.ndarray))
+
+
+def spilled_keys(items: Sequence[tuple[str, tuple[Any, ...]]], directory: str) -> list[DocKey]:
+    """The :class:`DocKey` of each ``(raw, state)`` (:func:`unpacked`), its maps kept
+    in a file of ``directory`` instead of memory: the arrays are written to one file,
+    which is mapped read only and unlinked at once, and each key's maps are views of
+    that mapping.  A process then holds only the pages of the maps it reads (and while
+    it maps them); the file goes when the last key of it does.  The keys equal those
+    :func:`unpacked` gives (the same texts and map values; the maps are read only)."""
+    handle, path = tempfile.mkstemp(prefix="key-maps-", dir=directory)
+    places: list[list[Any]] = []
+    try:
+        with os.fdopen(handle, "wb") as out:
+            at = 0
+            for _, state in items:
+                place: list[Any] = []
+                for n, array in enumerate(state[2:]):
+                    if not isinstance(array, np.ndarray):
+                        place.append(None)
+                    elif n == 0 and array is state[6]:  # key_starts is key_rep_starts
+                        place.append("same")
+                    else:
+                        data = array.view(np.uint8) if array.dtype == np.bool_ else array
+                        data = np.ascontiguousarray(data)
+                        place.append((at, len(array), array.dtype))
+                        out.write(data.tobytes())
+                        pad = -data.nbytes % 8
+                        out.write(b"\0" * pad)
+                        at += data.nbytes + pad
+                places.append(place)
+        mapping = np.memmap(path, dtype=np.uint8, mode="r") if at else None
+    finally:
+        os.unlink(path)
+    keys = []
+    for (raw, state), place in zip(items, places, strict=True):
+        arrays: list[Any] = []
+        for where in place:
+            if where is None or where == "same":
+                arrays.append(None)
+                continue
+            first, count, dtype = where
+            if mapping is None or not count:
+                arrays.append(np.zeros(0, dtype=dtype))
+            else:
+                arrays.append(mapping[first : first + count * dtype.itemsize].view(dtype))
+        if place[0] == "same":
+            arrays[0] = arrays[4]
+        keys.append(unpacked(raw, (state[0], state[1], *arrays)))
+    return keys
 
 
 def _is_identity(starts: IntArray, ends: IntArray, n: int) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import tempfile
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -37,7 +38,15 @@ from ..key import KeyOptions
 from ..options import resolve
 from ..workers import imap_ordered, process_pool
 from .corpus import ReuseOptions, ReuseResult, reuse, reuse_spent
-from .document import DocKey, doc_key, packed, unpacked
+from .document import (
+    MAP_SPILL_BYTES,
+    DocKey,
+    doc_key,
+    map_bytes,
+    packed,
+    spilled_keys,
+    unpacked,
+)
 from .passages import DocMeta, passage_row
 from .repeats import (
     RepeatGroup,
@@ -129,14 +138,30 @@ def read_documents(
     fields: MetaFields | None = None,
     keyer: Callable[[str], DocKey] = doc_key,
     workers: int = 1,
+    spill: str | None = None,
 ) -> list[FileDocument]:
     """Every record of ``inputs`` (stdin when there are none; text and JSONL in
     ``encoding``, see :func:`zhnorm.io.iter_records`), keyed by ``keyer``, with what
     ``fields`` reads of it; bad records, records repeating an earlier id and (unless
     ignored) records with a bad date go to ``rejects``.  ``workers > 1`` keys the
     records on that many processes (``keyer`` must pickle), :data:`KEY_CHUNK` records
-    a task, a few tasks ahead of the reader; the documents are the same, in order."""
+    a task, a few tasks ahead of the reader; the documents are the same, in order.
+    ``spill``: a directory where the keys' maps are kept (:func:`.spilled_keys`, a
+    file per :data:`.MAP_SPILL_BYTES`), not in memory."""
     docs: list[FileDocument] = []
+    held: list[tuple[Record, DocMeta, tuple[Any, ...]]] = []  # keyed, maps not yet spilled
+    held_bytes = 0
+
+    def flush() -> None:
+        nonlocal held_bytes
+        if spill is None or not held:
+            return
+        keys = spilled_keys([(record.text, state) for record, _, state in held], spill)
+        for (record, meta, _), key in zip(held, keys, strict=True):
+            docs.append(FileDocument(record_id(record, id_field), record, key, meta))
+        held.clear()
+        held_bytes = 0
+
     progress = Progress(f"zhnorm {counts.command}", quiet=quiet)
     records = iter_records(
         inputs or ("-",),
@@ -183,8 +208,15 @@ def read_documents(
             work = functools.partial(_key_texts, keyer)
             for keys in imap_ordered(work, chunks(), pool, window=4 * max(1, workers)):
                 for (record, meta), state in zip(waiting.popleft(), keys, strict=True):
+                    if spill is not None:
+                        held.append((record, meta, state))
+                        held_bytes += map_bytes(state)
+                        continue
                     key = unpacked(record.text, state)
                     docs.append(FileDocument(record_id(record, id_field), record, key, meta))
+                if held_bytes >= MAP_SPILL_BYTES:
+                    flush()
+            flush()
     finally:
         progress.close()
     return docs
@@ -232,11 +264,16 @@ def reuse_files(
     bad = rejects_for(skip_bad, output, rejects)
     check_outputs(inputs, [output or "-", html, stories, clusters, furniture, bad.path])
     counts = RunCounts("reuse", rejects_path=bad.path)
-    with AtomicOutput(output) as out, bad:
+    with (
+        AtomicOutput(output) as out,
+        bad,
+        tempfile.TemporaryDirectory(prefix="zhnorm-reuse-") as spill,
+    ):
+        # the keys' maps live in files of ``spill`` (unlinked once mapped)
         docs = read_documents(
             inputs, text_field=text_field, id_field=id_field, errors=errors, rejects=bad,
             encoding=encoding, counts=counts, quiet=quiet, fields=fields,
-            keyer=functools.partial(doc_key, options=key), workers=workers,
+            keyer=functools.partial(doc_key, options=key), workers=workers, spill=spill,
         )  # fmt: skip
         counts.written = len(docs)
         ids = [doc.id for doc in docs]

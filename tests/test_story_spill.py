@@ -1,0 +1,136 @@
+"""The story model with its rows spilled to disk (``spill=``) against the in-memory model:
+the same vocabulary, weights, document frequencies, rows (bit for bit), scores and
+candidates, whatever the block sizes; the files go with their directory."""
+
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from zhnorm.stories import similarity
+from zhnorm.stories.similarity import SpilledRows, StoryModel, StoryVectors
+
+BASE = [
+    "台风海葵今晨登陆花莲全台停班停课",
+    "颱風海葵今晨登陸花蓮全臺停班停課",
+    "股市今日收盘上涨120点",
+    "台北市长2017年宣布新政 abc",
+    "",
+    "花莲县政府表示灾情已获控制",
+]
+
+
+def texts(n: int, seed: int = 0) -> list[str]:
+    rng = random.Random(seed)
+    alphabet = "中国人民大学台北市长的了记者表示今天花莲风雨" + "abc0129 -"
+    out = []
+    for d in range(n):
+        noise = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 60)))
+        out.append(f"{BASE[d % len(BASE)]}{noise}第{d}则{d * 7 % 13}号")
+    return out
+
+
+def rows_of(vectors: StoryVectors) -> tuple[list[int], np.ndarray, np.ndarray]:
+    matrix = vectors.matrix
+    if isinstance(matrix, SpilledRows):
+        end = int(matrix.indptr[-1])
+        indices, data = matrix.block(0, end)
+        return np.asarray(matrix.indptr).tolist(), indices, data
+    return np.asarray(matrix.indptr).tolist(), matrix.indices, matrix.data
+
+
+def assert_same_vectors(memory: StoryVectors, spilled: StoryVectors) -> None:
+    assert isinstance(spilled.matrix, SpilledRows)
+    assert spilled.vocabulary.codes.tolist() == memory.vocabulary.codes.tolist()
+    assert spilled.vocabulary.terms() == memory.vocabulary.terms()
+    assert spilled.weights.tobytes() == memory.weights.tobytes()
+    assert spilled.document_frequency.tolist() == memory.document_frequency.tolist()
+    assert spilled.matrix.shape == memory.matrix.shape
+    indptr, indices, data = rows_of(memory)
+    spilled_indptr, spilled_indices, spilled_data = rows_of(spilled)
+    assert spilled_indptr == indptr
+    assert spilled_indices.tolist() == np.asarray(indices).tolist()
+    assert spilled_data.tobytes() == np.asarray(data, dtype=np.float64).tobytes()
+    assert spilled.present().tolist() == memory.present().tolist()
+
+
+@pytest.mark.parametrize(
+    ("row_block", "entries", "pairs"), [(4096, 1 << 22, 1 << 12), (3, 7, 2), (1, 1, 1)]
+)
+def test_spilled_model_is_the_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, row_block: int, entries: int, pairs: int
+) -> None:
+    monkeypatch.setattr(similarity, "ROW_BLOCK", row_block)
+    monkeypatch.setattr(similarity, "SPILL_ENTRIES", entries)
+    monkeypatch.setattr(similarity, "SCORE_PAIRS", pairs)
+    docs = texts(60)
+    titles = [f"标题{d % 5}" if d % 3 else "" for d in range(len(docs))]
+    keys = [t + k for t, k in zip(titles, docs, strict=True)]
+    memory = StoryModel.from_keys(keys, titles)
+    spilled = StoryModel.from_keys(keys, titles, spill=str(tmp_path))
+    assert_same_vectors(memory.texts, spilled.texts)
+    assert memory.titles is not None and spilled.titles is not None
+    assert_same_vectors(memory.titles, spilled.titles)
+    assert len(spilled) == len(memory) == len(docs)
+    rng = np.random.default_rng(1)
+    index = rng.integers(0, len(docs), size=(300, 2))
+    assert spilled.similarities(index).tobytes() == memory.similarities(index).tobytes()
+    assert spilled.similarity(4, 10) == memory.similarity(4, 10)
+    found = memory.candidates(0.05, 3)
+    assert found and spilled.candidates(0.05, 3) == found
+    assert spilled.candidates(0.05, 3, workers=2) == found
+
+
+def test_spilled_without_titles_and_empty(tmp_path: Path) -> None:
+    docs = texts(25, seed=3)
+    memory = StoryModel.from_keys(docs)
+    spilled = StoryModel.from_keys(docs, spill=str(tmp_path))
+    assert_same_vectors(memory.texts, spilled.texts)
+    assert spilled.candidates(0.05, 2) == memory.candidates(0.05, 2)
+    for keys in ([], [""], ["", ""]):
+        memory = StoryModel.from_keys(keys)
+        spilled = StoryModel.from_keys(keys, spill=str(tmp_path))
+        assert_same_vectors(memory.texts, spilled.texts)
+        assert spilled.candidates() == memory.candidates() == []
+        if keys:
+            assert spilled.similarity(0, -1) == memory.similarity(0, -1) == 0.0
+
+
+def test_files_live_in_the_spill_directory(tmp_path: Path) -> None:
+    spilled = StoryModel.from_keys(texts(10), spill=str(tmp_path))
+    matrix = spilled.matrix
+    assert isinstance(matrix, SpilledRows)
+    assert {Path(matrix.indices_path).parent, Path(matrix.data_path).parent} == {tmp_path}
+    entries = int(matrix.indptr[-1])
+    assert os.path.getsize(matrix.indices_path) == 4 * entries
+    assert os.path.getsize(matrix.data_path) == 8 * entries
+
+
+def test_story_weights_as_the_in_memory_model_gives_them_and_leave_no_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    from zhnorm.stories.detect import story_weights
+    from zhnorm.textreuse.corpus import ReuseOptions
+    from zhnorm.textreuse.passages import REPORTED_SIGNIFICANCE, DocMeta
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    docs = texts(30, seed=5)
+    evidence = {(0, 7): 0.5, (1, 2): 90.0, (3, 9): 20.0}
+    options = ReuseOptions()
+    weights = story_weights(docs, [DocMeta() for _ in docs], evidence, options)
+    assert list(tmp_path.iterdir()) == []
+    support, even = options.story_support, options.event_similarity
+    model = StoryModel.from_keys(docs)  # in memory: the reference
+    expected: dict[tuple[int, int], float] = {}
+    for i, j, score in model.candidates(even / 2, options.neighbours):
+        expected[(min(i, j), max(i, j))] = min(1.0, score / even * support)
+    for pair, significance in evidence.items():
+        known = expected.get(pair, min(1.0, model.similarity(*pair) / even * support))
+        expected[pair] = max(known, min(1.0, significance / REPORTED_SIGNIFICANCE * support))
+    assert weights == expected and list(weights) == list(expected)
