@@ -30,6 +30,7 @@ import resource
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -430,6 +431,23 @@ def test_full_disk_is_one_line_and_leaves_nothing(corpus: Path, tmp_path: Path) 
             error = one_error(CliRunner().invoke(main, args))
             assert "cannot write" in error and "No space left on device" in error, (label, error)
             assert list(disk.iterdir()) == [], label  # no output, no partial, no folder
+
+
+def test_full_scratch_disk_names_the_temporary_folder(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``reuse`` spills key maps and story rows to the temporary folder: when that disk is
+    full, the one line says where temporary files go and how to move them; the output,
+    on another disk, is not left behind."""
+    with tiny_disk(tmp_path / "scratch") as scratch:
+        monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+        out = tmp_path / "out.jsonl"
+        args = ["reuse", str(corpus / "reuse.jsonl"), "-o", str(out), "-q"]
+        error = one_error(CliRunner().invoke(main, args))
+        assert "No space left on device" in error and str(scratch) in error, error
+        assert "TMPDIR" in error, error
+        assert not out.exists() and partials(tmp_path) == []
+        assert list(scratch.iterdir()) == []
 
 
 def test_file_size_limit_is_one_line_and_leaves_nothing(corpus: Path, tmp_path: Path) -> None:

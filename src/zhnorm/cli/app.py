@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+import tempfile
 import time
 from typing import Any
 
@@ -62,7 +63,10 @@ class _Group(click.Group):
         except OSError as exc:
             if exc.errno not in WRITE_FAILURES:
                 raise
-            raise click.ClickException(str(write_failure(exc.filename, exc))) from exc
+            message = str(write_failure(exc.filename, exc))
+            if exc.filename is None:  # outputs name their path: this was scratch space
+                message += f" (temporary files go to {tempfile.gettempdir()}; TMPDIR moves them)"
+            raise click.ClickException(message) from exc
         except Terminated as exc:
             click.echo(f"zhnorm: stopped by {exc}", err=True)
             ctx.exit(128 + exc.signum)
