@@ -7,7 +7,8 @@ import sys
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
-KERNELS = ("_matcher", "_fingerprint", "_scan")  # conversion; key fold, shingles, MinHash; pre-filter
+# Conversion; the key fold, shingles and MinHash; the repair pre-filter's scan.
+KERNELS = ("_matcher", "_fingerprint", "_scan")
 
 
 class BuildKernels(build_ext):
