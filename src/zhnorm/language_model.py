@@ -253,6 +253,21 @@ class CharModel:
             np.log(self._follow[HAN, np.where(han, 0, tok)]),
         )
 
+    def _pair_terms(
+        self, x: npt.NDArray[np.int64], y: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """For hanzi pairs ``x[i] y[i]``, the three counts ``P(y | x)`` is made of, each
+        over ``x``'s count: ``y`` inside a word after ``x`` (the word list's pair count),
+        ``x`` ending a word and ``y`` starting the next, and the smoothing share."""
+        pair = x * SPAN + y
+        if len(self._keys):
+            at = np.minimum(np.searchsorted(self._keys, pair), len(self._keys) - 1)
+            inside = np.where(self._keys[at] == pair, self._within[at], 0.0)
+        else:
+            inside = np.zeros(len(pair))
+        across = self._enders[x] * BOUNDARY_SHARE[HAN] * self._start_p[y] * self._chars[x]
+        return inside, across, _SMOOTH * self._uni_p[y]
+
     def _scores(self, tok: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
         out = np.empty(len(tok), dtype=np.float64)
         if not len(tok):
@@ -269,16 +284,8 @@ class CharModel:
         both = ha & hb
         if both.any():
             x, y = a[both], b[both]
-            pair = x * SPAN + y
-            at = np.searchsorted(self._keys, pair)
-            at = np.minimum(at, len(self._keys) - 1) if len(self._keys) else at
-            inside = (
-                np.where(self._keys[at] == pair, self._within[at], 0.0)
-                if len(self._keys)
-                else np.zeros(len(pair))
-            )
-            across = self._enders[x] * BOUNDARY_SHARE[HAN] * self._start_p[y] * self._chars[x]
-            res[both] = np.log((inside + across + _SMOOTH * self._uni_p[y]) / self._chars[x])
+            inside, across, smooth = self._pair_terms(x, y)
+            res[both] = np.log((inside + across + smooth) / self._chars[x])
         # hanzi -> class: a word ends, then the class.
         to_class = ha & ~hb
         if to_class.any():
@@ -334,12 +341,8 @@ class CharModel:
         a, b = tok[:-1], tok[1:]
         both = (a >= 32) & (b >= 32)
         if both.any() and len(self._keys):
-            x, y = a[both], b[both]
-            pair = x * SPAN + y
-            at = np.minimum(np.searchsorted(self._keys, pair), len(self._keys) - 1)
-            inside = np.where(self._keys[at] == pair, self._within[at], 0.0)
-            floor = self._enders[x] * BOUNDARY_SHARE[HAN] * self._start_p[y] * self._chars[x]
-            floor += _SMOOTH * self._uni_p[y]
+            inside, floor, smooth = self._pair_terms(a[both], b[both])
+            floor += smooth
             out[both] = np.log((inside + floor) / floor)
         return out
 
