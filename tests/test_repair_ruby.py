@@ -18,6 +18,7 @@ from zhnorm.repair.ruby import MIN_ANNOTATIONS, find_ruby, fix_ruby
 from zhnorm.repair.types import Edit, apply_edits
 
 from .conftest import SHARED_DATA as DATA
+from .conftest import run_fresh_python
 from .repair_cases import Case, cases
 
 REPO = Path(__file__).resolve().parents[1]
@@ -535,6 +536,22 @@ def test_annotations_no_reader_needs_are_repaired(text: str, expected: str) -> N
 def test_glosses_with_one_motive_are_kept(text: str) -> None:
     assert fix_ruby(text) == text
     assert find_ruby(text) == []
+
+
+_LONE_GLOSS = """
+import sys
+from zhnorm.repair.ruby import fix_ruby
+print(fix_ruby(sys.argv[1]))
+print(sorted(m for m in ("zhnorm.language_model", "pypinyin", "jieba") if m in sys.modules))
+"""
+
+
+def test_a_lone_gloss_asks_no_model() -> None:
+    """One toned annotation on a Simplified character, no neutral one beside it: kept
+    without loading the language model, pypinyin or jieba."""
+    fixed, loaded = run_fresh_python(_LONE_GLOSS, "去网(wǎng)吧玩").splitlines()
+    assert fixed == "去网(wǎng)吧玩"
+    assert loaded == "[]"
 
 
 def test_a_traditional_character_is_ambiguous_as_its_simplified_form_is_used() -> None:

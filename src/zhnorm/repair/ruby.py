@@ -454,9 +454,11 @@ def _gate(text: str, groups: list[_Group], toned: list[_Toned]) -> str:
         return "counts"
     if len(toned) == 1:
         only = toned[0]
-        vouched = _uninformative(text, only) and (
-            (only.traditional and _interrupts(text, only))
-            or (_neutral_beside(groups) and not _learner_ruby(text, groups, toned))
+        # The cheap structural tests first: a lone gloss never asks the model.
+        vouched = (only.traditional and _uninformative(text, only) and _interrupts(text, only)) or (
+            _neutral_beside(groups)
+            and _uninformative(text, only)
+            and not _learner_ruby(text, groups, toned)
         )
     else:
         vouched = (
