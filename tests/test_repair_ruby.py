@@ -18,6 +18,7 @@ from zhnorm.repair.ruby import MIN_ANNOTATIONS, find_ruby, fix_ruby
 from zhnorm.repair.types import Edit, apply_edits
 
 from .conftest import SHARED_DATA as DATA
+from .conftest import run_fresh_python
 from .repair_cases import Case, cases
 
 REPO = Path(__file__).resolve().parents[1]
@@ -497,6 +498,69 @@ def test_glossed_words_and_two_polyphonic_glosses_are_kept(text: str) -> None:
     assert zhnorm.fix_text(text) == text
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # 臺 is read tái only; its simplified form 台 also stands for 颱, 檯 and tāi (天台):
+        # a reader of 臺 has nothing to misread, so nobody glosses it.
+        ("舞臺(tái)燈光和海港(gǎng)", "舞臺燈光和海港"),
+        # A rare character with one syllable (glossed, by a person, for its rarity) beside
+        # a common one read one way in use: two motives, a tool's.
+        ("合(hé)作社奼(chà)紫嫣紅", "合作社奼紫嫣紅"),
+        ("他嗅(xiù)到了合(hé)适的味道", "他嗅到了合适的味道"),
+        # One toned annotation on a character nobody glosses, and a neutral-tone one.
+        ("我们(men)去买菜(cài)", "我们去买菜"),
+        ("瓜子(zi)儿放了很久，存(cún)疑", "瓜子儿放了很久，存疑"),
+    ],
+)
+def test_annotations_no_reader_needs_are_repaired(text: str, expected: str) -> None:
+    """Issue 17 point 5 (session 12): characters a gloss tells a reader nothing about."""
+    assert fix_ruby(text) == expected
+    assert {e.detail["gate"] for e in find_ruby(text)} == {"model"}
+    assert fix_ruby(expected) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A rare character and a common one in a reading a reader could miss (長 in 長輩;
+        # pypinyin's default for 長 is that reading, so only its use tells).
+        "他去蹓(liù)跶，見到長(zhǎng)輩",
+        # Two rare characters: glossed for their rarity.
+        "他去蹓(liù)跶，遇到鸱(chī)鸮",
+        # One toned and one neutral annotation on a learner's word, or on quoted characters.
+        "桌(zhuō)子(zi)很大",
+        "'的(de)'和'我(wǒ)'是常用字",
+    ],
+)
+def test_glosses_with_one_motive_are_kept(text: str) -> None:
+    assert fix_ruby(text) == text
+    assert find_ruby(text) == []
+
+
+_LONE_GLOSS = """
+import sys
+from zhnorm.repair.ruby import fix_ruby
+print(fix_ruby(sys.argv[1]))
+print(sorted(m for m in ("zhnorm.language_model", "pypinyin", "jieba") if m in sys.modules))
+"""
+
+
+def test_a_lone_gloss_asks_no_model() -> None:
+    """One toned annotation on a Simplified character, no neutral one beside it: kept
+    without loading the language model, pypinyin or jieba."""
+    fixed, loaded = run_fresh_python(_LONE_GLOSS, "去网(wǎng)吧玩").splitlines()
+    assert fixed == "去网(wǎng)吧玩"
+    assert loaded == "[]"
+
+
+def test_a_traditional_character_is_ambiguous_as_its_simplified_form_is_used() -> None:
+    """pypinyin's phrase list is Simplified: 結 is in one phrase there, 结 in hundreds."""
+    assert readings.syllable_counts("結")[0][1] < ruby.MIN_PHRASES
+    assert not ruby._ambiguous_in_use("結")
+    assert ruby._ambiguous_in_use("長")
+
+
 def test_a_run_is_words_where_the_segmentation_has_its_edges() -> None:
     groups, _toned = ruby._scan("他们一心一(yī)意(yì)地", allow_mangled=True)
     assert not ruby._run_is_words("他们一心一(yī)意(yì)地", groups)
@@ -523,6 +587,11 @@ _PIECES = st.sampled_from(
         "設",
         "设",
         "長",
+        "我",
+        "菜",
+        "合",
+        "奼",
+        "子",
         "。",
         " ",
     ]
@@ -540,6 +609,11 @@ _GROUPS = st.sampled_from(
         "(jìn)",
         "(A)",
         "(zhǎng)",
+        "(wǒ)",
+        "(cài)",
+        "(hé)",
+        "(chà)",
+        "(zi)",
     ]
 )
 
@@ -549,18 +623,26 @@ _GROUPS = st.sampled_from(
 @example("網(wǎng)站建設(shè)")  # two toned annotations on traditional-only characters: removed
 @example("网(wǎng)站建设(shè)")  # two on Simplified characters nobody glosses: removed
 @example("网(wǎng)")  # one on a Simplified character: kept
+@example("我们(men)去买菜(cài)")  # one toned on a character nobody glosses, one neutral: removed
+@example("合(hé)作奼(chà)紫")  # a rare character and one read one way in use: removed
 def test_simplified_leak_needs_two_and_an_uninformative_character(text: str) -> None:
-    """Without a toned annotation on a Traditional-only character, the gate needs two toned
-    annotations, one of them on a character a gloss would not help with (a common
-    character read one way); a single gloss stays whatever the model says."""
+    """Without a toned annotation on a Traditional-only character, the gate needs two
+    annotations, one of them toned and on a character a gloss would not help with (a
+    common character read one way), or two toned ones mixing a rare character with one
+    syllable and a common character read one way in use; a single gloss stays whatever
+    the model says."""
     groups, toned = ruby._scan(text, allow_mangled=True)
     removed, gate = ruby._removed(text, False)
+    annotations = [g for g in groups if not g.mangled]
     if not any(t.traditional for t in toned):
-        if len(toned) < 2:
+        if len(annotations) < 2 or not toned:
             assert (removed, gate) == ([], "")
-        elif removed:
-            assert gate == "model"
-            assert any(ruby._uninformative(text, t) for t in toned)
+        elif len(toned) == 1 and gate == "model":
+            assert ruby._uninformative(text, toned[0])
+        elif removed and gate == "model":
+            assert any(ruby._uninformative(text, t) for t in toned) or ruby._mixed_motives(
+                text, toned
+            )
     elif ruby._structural_gate(toned):
         assert ruby._removed(text, False) == (groups, "counts")
     fixed = fix_ruby(text)

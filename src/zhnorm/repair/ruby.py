@@ -79,7 +79,15 @@ Document gate (why a textbook's ``蹓(liù)跶`` survives)
     A single toned annotation passes only when it is on a traditional-only,
     uninformative character and cuts a word (``成都網(wǎng)站``), never at the end of a
     word (``網(wǎng)，``), on a character a gloss would help with, or on a Simplified
-    character (a dictionary's or a definition's single gloss).
+    character (a dictionary's or a definition's single gloss) - unless a neutral-tone
+    annotation stands beside it (``我们(men)去买菜(cài)``: two annotations, one on a
+    character nobody glosses, as with two toned ones; a learner's glossed word or
+    clause, ``桌(zhuō)子(zi)``, stays).  Whether a character has more than one syllable
+    is asked of the character itself, not of its simplified form (``臺`` is tái only;
+    ``台`` also stands for tāi).  And two annotations that mix a rare character with one
+    syllable and a common character read one way in use (``合(hé)奼(chà)紫``) are a
+    tool's (:func:`_mixed_motives`): a person glosses a text's rare characters or its
+    misreadable ones, with one motive.
     Where neither the counts nor the model settle it, how the readings are *written*
     does (:func:`_written_by_tool`, gates ``reading`` and ``digits``): a tool pasting
     each character's reading writes the character's default reading (pypinyin's reading
@@ -427,19 +435,15 @@ def _gate(text: str, groups: list[_Group], toned: list[_Toned]) -> str:
     could not, ``"reading"`` or ``"digits"`` when how the readings are written shows a
     tool wrote them (:func:`_written_by_tool`), ``""`` when the document keeps its
     groups."""
-    if len(toned) >= 2 and not all(t.traditional for t in toned):
-        # A phrase or a sentence glossed character by character, converted or not:
-        # learner ruby (the rewriter annotates converted characters only) - unless the
-        # readings themselves show a tool (a sentence glossed for a learner stays).
-        if _glossed_clauses(text):
-            return ""
-        if (
-            _one_run(text, groups)
-            and not _run_cuts_word(text, groups)
-            and _run_is_words(text, groups)
-            and not _written_by_tool(text, groups, toned)
-        ):
-            return ""
+    # A phrase or a sentence glossed character by character, converted or not: learner
+    # ruby (the rewriter annotates converted characters only) - unless the readings
+    # themselves show a tool (a sentence glossed for a learner stays).
+    if (
+        len(toned) >= 2
+        and not all(t.traditional for t in toned)
+        and _learner_ruby(text, groups, toned)
+    ):
+        return ""
     if _structural_gate(toned):
         if (
             len(toned) < MIN_ANNOTATIONS
@@ -450,7 +454,12 @@ def _gate(text: str, groups: list[_Group], toned: list[_Toned]) -> str:
         return "counts"
     if len(toned) == 1:
         only = toned[0]
-        vouched = only.traditional and _uninformative(text, only) and _interrupts(text, only)
+        # The cheap structural tests first: a lone gloss never asks the model.
+        vouched = (only.traditional and _uninformative(text, only) and _interrupts(text, only)) or (
+            _neutral_beside(groups)
+            and _uninformative(text, only)
+            and not _learner_ruby(text, groups, toned)
+        )
     else:
         vouched = (
             any(_uninformative(text, t) for t in toned)
@@ -462,7 +471,50 @@ def _gate(text: str, groups: list[_Group], toned: list[_Toned]) -> str:
         )
     if vouched:
         return "model"
+    if _mixed_motives(text, toned) and not _readings_written(text, groups, toned)[1]:
+        return "model"
     return _written_by_tool(text, groups, toned)
+
+
+def _learner_ruby(text: str, groups: list[_Group], toned: list[_Toned]) -> bool:
+    """Are the groups a learner's: clauses glossed character by character
+    (:func:`_glossed_clauses`), or one unbroken run of annotated characters that begins
+    and ends at word boundaries (a word glossed) whose readings do not show a tool?"""
+    if _glossed_clauses(text):
+        return True
+    return (
+        _one_run(text, groups)
+        and not _run_cuts_word(text, groups)
+        and _run_is_words(text, groups)
+        and not _written_by_tool(text, groups, toned)
+    )
+
+
+def _neutral_beside(groups: list[_Group]) -> bool:
+    """Does a neutral-tone annotation (``子(zi)``, ``了(le)``) stand beside the one toned
+    annotation?  Two annotations, one on a character nobody glosses
+    (:func:`_uninformative`), are a tool's, as with two toned ones."""
+    return sum(not g.mangled for g in groups) >= 2
+
+
+def _rare_single(char: str) -> bool:
+    """A rare character with one syllable (``奼`` chà): a gloss on it is for its rarity."""
+    return len(_own_syllables(char)) == 1 and char_model().unigram(char) < COMMON_CHAR_LOGPROB
+
+
+def _mixed_motives(text: str, toned: list[_Toned]) -> bool:
+    """Do two or more annotations mix a rare character with one syllable (glossed, if by
+    a person, for its rarity) and a common character read one way in use
+    (:func:`_ambiguous_in_use` says no: glossed, if by a person, only where the text
+    reads it another way than a reader would guess - which the caller checks: a reading
+    in context that differs from the default keeps the groups)?  A person glosses with
+    one motive, the rare characters of a text or its misreadable ones; a tool annotating
+    characters at random mixes them (``合(hé)奼(chà)紫``).  Only in a text of at most
+    :data:`CONTEXT_TEXT_MAX` characters, where the readings are read in context."""
+    if len(toned) < 2 or len(text) > CONTEXT_TEXT_MAX:
+        return False
+    chars = [text[t.at] for t in toned]
+    return any(map(_rare_single, chars)) and any(not _ambiguous_in_use(char) for char in chars)
 
 
 CONTEXT_TEXT_MAX = 256
@@ -645,9 +697,22 @@ def _informative(char: str) -> bool:
     """Would a reader need this character glossed?  A character read as more than one
     syllable (``長`` cháng/zhǎng, ``行``) or a rare one (``蹓``): deliberate ruby glosses
     these.  A common character with one syllable (``網`` wǎng, ``設`` shè) is glossed
-    only by a tool (tones are ignored: ``好`` hǎo/hào is one syllable)."""
-    syllables = {key.rstrip("12345") for key in _readings(char)[0]}
-    return len(syllables) > 1 or char_model().unigram(char) < COMMON_CHAR_LOGPROB
+    only by a tool (tones are ignored: ``好`` hǎo/hào is one syllable).  The syllables
+    are the character's own (:func:`_own_syllables`): a reader of ``臺`` meets tái only,
+    whatever else its simplified form ``台`` (tāi in 天台) stands for."""
+    return len(_own_syllables(char)) > 1 or char_model().unigram(char) < COMMON_CHAR_LOGPROB
+
+
+def _own_syllables(char: str) -> frozenset[str]:
+    """The syllables (tones left out) the dictionary gives ``char`` itself; those of its
+    simplified form only when it has no entry of its own.  :func:`_readings` joins the
+    two, since a group may spell either; but a traditional character the conversion
+    merges with others (``臺``, ``檯`` and ``颱`` are all ``台``) is read as its own
+    readings, not as the merged form's."""
+    from .readings import char_readings
+
+    own = char_readings(char)[1] or _readings(char)[0]
+    return frozenset(key.rstrip("12345") for key in own)
 
 
 @lru_cache(maxsize=1 << 14)
@@ -663,11 +728,18 @@ def _ambiguous_in_use(char: str) -> bool:
 
     if char_model().unigram(char) < COMMON_CHAR_LOGPROB:
         return True
-    counts = syllable_counts(char) or syllable_counts(_readings(char)[2])
-    total = sum(n for _syllable, n in counts)
+    # The phrase list is written in Simplified: a traditional character's own entries
+    # there are a few stray phrases (``結`` in 1, ``结`` in 265), so the form with more
+    # phrases is counted.
+    counts = max(syllable_counts(char), syllable_counts(_readings(char)[2]), key=_phrase_total)
+    total = _phrase_total(counts)
     if total < MIN_PHRASES:
         return True
     return len(counts) > 1 and counts[1][1] >= SECOND_READING_SHARE * total
+
+
+def _phrase_total(counts: tuple[tuple[str, int], ...]) -> int:
+    return sum(n for _syllable, n in counts)
 
 
 def _junction(text: str, toned: _Toned) -> float:
