@@ -224,14 +224,15 @@ def test_dedup_copies_kept_lines_as_they_are(tmp_path: Path) -> None:
         assert summary and tuple(map(int, summary.groups())) == counts
 
 
-@pytest.mark.parametrize("run_bytes", [1 << 23, 1])
-def test_mapped_copy_writes_what_the_line_copy_writes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_bytes: int
+@pytest.mark.parametrize("read_bytes", [1 << 23, 1, 2, 7, 100])
+def test_block_copy_writes_what_the_line_copy_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, read_bytes: int
 ) -> None:
-    """A plain JSONL file is copied from a memory map in runs of kept lines (a .gz one
+    """A plain JSONL file is copied in blocks, runs of kept lines at a time (a .gz one
     line by line): the same bytes - BOM dropped, CRLF and a missing final line break
-    mended, blank, rejected and removed lines left out - in both, for any run size."""
-    monkeypatch.setattr(dedup_engine, "_RUN_BYTES", run_bytes)
+    mended, blank, rejected and removed lines left out - in both, for any block size
+    (lines and the BOM cut across blocks)."""
+    monkeypatch.setattr(dedup_engine, "_READ_BYTES", read_bytes)
     texts = [
         "今天天气很好，我们去公园散步，然后回家吃饭。",
         "完全不同的另一篇文章，讲的是经济发展和城市规划。",

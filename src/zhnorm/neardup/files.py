@@ -23,7 +23,6 @@ One block per stage (:func:`dedup_files`):
 from __future__ import annotations
 
 import functools
-import mmap
 import os
 import sqlite3
 import tempfile
@@ -581,9 +580,9 @@ def _all_record_lines(files: Sequence[InputFile], corpus: _Corpus) -> Iterator[b
             yield raw
 
 
-def _mappable(file: InputFile) -> bool:
+def _plain_jsonl(file: InputFile) -> bool:
     """Whether ``file``'s bytes are its JSONL lines as they are, in a local regular file
-    (not stdin, not compressed, not remote): what :func:`_copy_kept_mapped` copies."""
+    (not stdin, not compressed, not remote): what :func:`_copy_kept_blocks` copies."""
     return (
         file.kind == "jsonl"
         and bool(file.name)
@@ -594,11 +593,11 @@ def _mappable(file: InputFile) -> bool:
     )
 
 
-_RUN_BYTES = 1 << 23
-"""Most bytes of consecutive kept lines :func:`_copy_kept_mapped` writes at once."""
+_READ_BYTES = 1 << 23
+"""Bytes :func:`_copy_kept_blocks` reads at a time (a longer line is read whole)."""
 
 
-def _copy_kept_mapped(
+def _copy_kept_blocks(
     file: InputFile,
     corpus: _Corpus,
     position: int,
@@ -606,29 +605,41 @@ def _copy_kept_mapped(
     writer: RecordWriter,
     progress: Progress,
 ) -> tuple[int, int]:
-    """:func:`_copy_kept_lines` for a :func:`_mappable` file, reading a memory map of it:
-    runs of consecutive kept lines, each ending in one ``\\n``, are written as one slice
-    (no line is copied on its own); any other kept line (``\\r\\n``, no line break at
-    the end) goes through :meth:`RecordWriter.write_raw_lines`, which mends its end as
-    before.  The same bytes as :func:`_copy_kept_lines`; ``(next position, records
-    kept)``."""
+    """:func:`_copy_kept_lines` for a :func:`_plain_jsonl` file, read in blocks of
+    :data:`_READ_BYTES`: in each block, runs of consecutive kept lines, each ending in
+    one ``\\n``, are written as one slice (no line is split off on its own); any other
+    kept line (``\\r\\n``, no line break at the end) goes through
+    :meth:`RecordWriter.write_raw_lines`, which mends its end as before.  The same bytes
+    as :func:`_copy_kept_lines`; ``(next position, records kept)``."""
     total, sources, source_of, line_of = (
         len(corpus),
         corpus.sources,
         corpus.source_of,
         corpus.line_of,
     )
-    kept = 0
+    kept = lineno = 0
+    carry = b""  # the start of a line the last block did not finish
     with open(file.path, "rb") as handle:
-        size = os.fstat(handle.fileno()).st_size
-        if not size:
-            return position, kept
-        with mmap.mmap(handle.fileno(), size, access=mmap.ACCESS_READ) as data:
-            run_start = run_end = at = len(BOM) if data[: len(BOM)] == BOM else 0
-            run_lines = lineno = 0
+        while True:
+            block = handle.read(_READ_BYTES)
+            last = not block
+            if last and not carry:
+                break
+            data = carry + block if carry else block
+            at = 0
+            if lineno == 0 and data[: len(BOM)] == BOM[: len(data)]:
+                if len(data) < len(BOM) and not last:
+                    carry = data  # too short to tell: wait for the next block
+                    continue
+                at = len(BOM) if data.startswith(BOM) else 0
+            run_start = run_end = at
+            run_lines = 0
+            size = len(data)
             find = data.find
             while at < size:
                 end = find(b"\n", at)
+                if end < 0 and not last:
+                    break  # finished by the next block
                 after = size if end < 0 else end + 1
                 lineno += 1
                 if (
@@ -641,7 +652,7 @@ def _copy_kept_mapped(
                     if position - 1 not in removed:
                         kept += 1
                         if end >= 0 and (end == at or data[end - 1] != 13):  # ends in one \n
-                            if run_end != at or after - run_start > _RUN_BYTES:
+                            if run_end != at:
                                 if run_lines:
                                     writer.write_raw_block(data[run_start:run_end], run_lines)
                                 run_start, run_lines = at, 0
@@ -654,6 +665,9 @@ def _copy_kept_mapped(
                 at = after
             if run_lines:
                 writer.write_raw_block(data[run_start:run_end], run_lines)
+            carry = data[at:]
+            if last:
+                break
     return position, kept
 
 
@@ -714,8 +728,8 @@ def _write_records(
         if errors == "strict":  # read strictly in the first pass: valid UTF-8
             removed = clustered.duplicate_of
             for file in files:  # copied as they are, unparsed
-                if _mappable(file):
-                    position, more = _copy_kept_mapped(
+                if _plain_jsonl(file):
+                    position, more = _copy_kept_blocks(
                         file, corpus, position, removed, writer, progress
                     )
                 else:
