@@ -224,7 +224,7 @@ def test_dedup_copies_kept_lines_as_they_are(tmp_path: Path) -> None:
         assert summary and tuple(map(int, summary.groups())) == counts
 
 
-@pytest.mark.parametrize("read_bytes", [1 << 23, 1, 2, 7, 100])
+@pytest.mark.parametrize("read_bytes", [1 << 20, 1, 2, 7, 100])
 def test_block_copy_writes_what_the_line_copy_writes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, read_bytes: int
 ) -> None:

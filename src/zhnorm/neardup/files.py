@@ -593,7 +593,7 @@ def _plain_jsonl(file: InputFile) -> bool:
     )
 
 
-_READ_BYTES = 1 << 23
+_READ_BYTES = 1 << 20
 """Bytes :func:`_copy_kept_blocks` reads at a time (a longer line is read whole)."""
 
 
