@@ -518,9 +518,12 @@ def _cluster_lines(
 def _writing_aside(
     side: list[tuple[Iterable[str], AtomicOutput]], ids: KeySpool, *, in_child: bool
 ) -> Iterator[None]:
-    """Write each ``(lines, output)`` of ``side`` while the block runs: in a forked child
-    (``in_child``; its failure is raised here when the block ends) or, otherwise, here
-    after the block.  The outputs stay this process's: they appear when its outputs do."""
+    """Write each ``(lines, output)`` of ``side``: with ``in_child``, the first in a
+    forked child while the block runs (its failure is raised here when the block ends)
+    and the others here after the block, while the child may still be writing (the
+    clusters file, a line per record, takes about as long as the block's copy of the
+    kept records and the pairs together); otherwise all here after the block.  The
+    outputs stay this process's: they appear when its outputs do."""
     if not side:
         yield
         return
@@ -529,9 +532,10 @@ def _writing_aside(
         _write_lines(side)
         return
     ids.flush()  # the child reads the id spool
-    with handed_down(side) as token, process_pool(1) as pool:
+    with handed_down(side[:1]) as token, process_pool(1) as pool:
         done = pool.submit(_write_lines_inherited, token)
         yield
+        _write_lines(side[1:])
         done.result()
 
 
