@@ -127,7 +127,7 @@ def verified_pairs(
     ]
 
 
-_ESTIMATE_BLOCK = 2048  # pairs whose signature rows are read at once (their pages mapped)
+_ESTIMATE_BLOCK = 4096  # pairs whose signature rows are held at once
 
 
 def _estimated_many(

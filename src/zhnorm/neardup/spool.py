@@ -13,7 +13,6 @@ next run's :func:`zhnorm.io.remove_leftovers`.
 
 from __future__ import annotations
 
-import mmap
 import os
 import tempfile
 from array import array
@@ -179,21 +178,22 @@ class RowSpool(_Spool):
         return row
 
     def take(self, indices: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
-        """Rows ``indices`` (any order, repeats allowed; a new array), copied out of a
-        memory map of the file that is closed again: one call for thousands of rows
-        instead of one ``pread`` each."""
+        """Rows ``indices`` (any order, repeats allowed; a new array): each distinct row
+        read once, with one ``pread`` each and no array per row (a memory map would count
+        the file's pages around every row read in the process's resident size)."""
         indices = np.asarray(indices, dtype=np.int64)
-        if indices.size and (int(indices.min()) < 0 or int(indices.max()) >= self._count):
-            raise IndexError("row index outside the spool")
-        if not indices.size or not self._count:
+        if not indices.size:
             return np.empty((0, self.width), self.dtype)
+        if int(indices.min()) < 0 or int(indices.max()) >= self._count:
+            raise IndexError("row index outside the spool")
         if self._unflushed:
             self._file.flush()
             self._unflushed = False
-        with mmap.mmap(
-            self._file.fileno(), self._count * self._row_bytes, access=mmap.ACCESS_READ
-        ) as mapped:
-            table = np.frombuffer(mapped, dtype=self.dtype).reshape(-1, self.width)
-            taken: npt.NDArray[Any] = table[indices]
-            del table  # the map closes only once no array points into it
+        distinct, inverse = np.unique(indices, return_inverse=True)
+        fd, size = self._file.fileno(), self._row_bytes
+        data = b"".join([os.pread(fd, size, row * size) for row in distinct.tolist()])
+        if len(data) != len(distinct) * size:
+            raise OSError(f"{self.path}: the spool file is shorter than written")
+        table = np.frombuffer(data, dtype=self.dtype).reshape(-1, self.width)
+        taken: npt.NDArray[Any] = table[inverse.reshape(-1)]
         return taken
