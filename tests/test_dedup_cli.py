@@ -224,6 +224,45 @@ def test_dedup_copies_kept_lines_as_they_are(tmp_path: Path) -> None:
         assert summary and tuple(map(int, summary.groups())) == counts
 
 
+@pytest.mark.parametrize("read_bytes", [1 << 20, 1, 2, 7, 100])
+def test_block_copy_writes_what_the_line_copy_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, read_bytes: int
+) -> None:
+    """A plain JSONL file is copied in blocks, runs of kept lines at a time (a .gz one
+    line by line): the same bytes - BOM dropped, CRLF and a missing final line break
+    mended, blank, rejected and removed lines left out - in both, for any block size
+    (lines and the BOM cut across blocks)."""
+    monkeypatch.setattr(dedup_engine, "_READ_BYTES", read_bytes)
+    texts = [
+        "今天天气很好，我们去公园散步，然后回家吃饭。",
+        "完全不同的另一篇文章，讲的是经济发展和城市规划。",
+        "今天天气很好，我们去公园散步，然后回家吃饭。",  # removed: breaks the run
+        "第三篇文章说的是体育比赛，球队赢了冠军。",
+        "第四篇：科学家发现了新的物种，生活在深海。",
+        "第五篇讲音乐会，观众很多，气氛热烈。",
+    ]
+    rows = [
+        json.dumps({"id": f"r{i}", "text": t}, ensure_ascii=False).encode()
+        for i, t in enumerate(texts)
+    ]
+    raw = (
+        b"\xef\xbb\xbf" + rows[0] + b"\r\n" + rows[1] + b"\n\n" + rows[2] + b"\n{broken\n"
+        + rows[3] + b"\n" + rows[4] + b"\r\r\n" + b'{"text": 3}\n' + rows[5]
+    )  # fmt: skip
+    plain, packed = tmp_path / "in.jsonl", tmp_path / "in.jsonl.gz"
+    plain.write_bytes(raw)
+    packed.write_bytes(gzip.compress(raw))
+    written = []
+    for source in (plain, packed):
+        out = tmp_path / f"kept-{source.name}.jsonl"
+        args = ["dedup", str(source), "-o", str(out), "-q", "--skip-bad"]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        written.append(out.read_bytes())
+    expected = b"".join(rows[i] + b"\n" for i in (0, 1, 3, 4, 5))
+    assert written == [expected, expected]
+
+
 def test_library_engine_is_what_the_command_runs(tmp_path: Path, docs: list[str]) -> None:
     """``zhnorm.neardup.files.dedup_files`` writes the command's outputs byte for byte and
     returns the counts of its summary line, also with an index."""

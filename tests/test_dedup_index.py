@@ -115,6 +115,27 @@ def test_key_spool_round_trips_strings(tmp_path: Path) -> None:
     assert not path.exists()
 
 
+def test_row_spool_takes_rows_in_any_order(tmp_path: Path) -> None:
+    import numpy as np
+
+    from zhnorm.neardup.api import _estimated_many
+    from zhnorm.neardup.spool import RowSpool
+
+    rows = np.random.default_rng(0).integers(0, 4, size=(300, 16), dtype=np.uint32)
+    with RowSpool(str(tmp_path), np.uint32, 16) as spool:
+        spool.extend(rows[:100])
+        assert spool.take(np.array([99, 0, 99])).tolist() == rows[[99, 0, 99]].tolist()
+        spool.extend(rows[100:])  # appended after a read: flushed before the next one
+        picked = np.array([299, 5, 150, 5, 0])
+        assert spool.take(picked).tolist() == rows[picked].tolist()
+        assert spool.take(np.empty(0, np.int64)).shape == (0, 16)
+        with pytest.raises(IndexError):
+            spool.take(np.array([300]))
+        a, b = np.arange(0, 300, 2), np.arange(1, 300, 2)
+        expected = [int((rows[x] == rows[y]).sum()) / 16 for x, y in zip(a, b, strict=True)]
+        assert _estimated_many(spool, a, b) == expected == _estimated_many(rows, a, b)
+
+
 def test_the_same_id_twice_adds_nothing(tmp_path: Path, texts: list[str]) -> None:
     with DedupIndex(tmp_path / "seen.sqlite") as index:
         index.add([f"a{i}" for i in range(20)], texts[:20])

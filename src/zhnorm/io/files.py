@@ -23,6 +23,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
+from json.encoder import encode_basestring
 from types import TracebackType
 from typing import IO, Any, BinaryIO, TextIO, cast
 
@@ -297,6 +298,7 @@ def publish(temp: str, path: str) -> None:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _ENCODER = json.JSONEncoder(ensure_ascii=False)
 """``json.dumps(..., ensure_ascii=False)`` without building an encoder for every line."""
+_encode_string = encode_basestring  # what _ENCODER.encode does with a str
 
 
 def dumps_record(record: dict[str, Any]) -> str:
@@ -308,6 +310,19 @@ def dumps_record(record: dict[str, Any]) -> str:
     {"text": "头\ud800"}
     """
     return dumps_value(record) + "\n"
+
+
+def dumps_strings(values: list[str]) -> list[str]:
+    """:func:`dumps_value` of each string of ``values`` (the same text), for writers of
+    many short fields: one C encoder call per string and one surrogate scan per batch.
+
+    >>> dumps_strings(["doc1", 'a"b', "头" + chr(0xD800)])
+    ['"doc1"', '"a\\\\"b"', '"头\\\\ud800"']
+    """
+    encoded = [_encode_string(value) for value in values]
+    if _SURROGATE.search("".join(encoded)):
+        encoded = [dumps_value(value) for value in values]
+    return encoded
 
 
 def dumps_value(value: Any) -> str:

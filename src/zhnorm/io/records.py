@@ -444,6 +444,14 @@ class RecordWriter:
         self.count += len(lines)
         self._text.write_bytes(b"".join([line.rstrip(b"\r\n") + b"\n" for line in lines]))
 
+    def write_raw_block(self, data: bytes, lines: int) -> None:
+        """``lines`` JSONL lines as they were read, valid UTF-8, each already ending in
+        one ``\\n`` (no ``\\r`` before it), written as they are (JSONL output only): what
+        :meth:`write_raw_lines` would write for them, without splitting them."""
+        assert self._text is not None
+        self.count += lines
+        self._text.write_bytes(data)
+
     def __enter__(self) -> RecordWriter:
         return self
 

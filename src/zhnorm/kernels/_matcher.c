@@ -30,6 +30,7 @@ typedef struct {
     int hshift;
     int32_t *mlen;      /* per node: length of the resolved match, 0 if none */
     int32_t *mval;      /* per node: index of the resolved value */
+    uint8_t *kids;      /* per node: 1 if some node has it as parent (a walk may go on) */
     Py_UCS4 *vbuf;      /* all values, concatenated */
     Py_ssize_t *voff;
     Py_ssize_t *vlen;
@@ -58,6 +59,7 @@ static inline int32_t trie_child(const Trie *t, int32_t node, Py_UCS4 cp) {
 
 static void Trie_dealloc(Trie *self) {
     free(self->root);
+    free(self->kids);
     free(self->hkeys);
     free(self->hvals);
     free(self->mlen);
@@ -116,12 +118,13 @@ static int Trie_init(Trie *self, PyObject *args, PyObject *kwds) {
     self->hvals = malloc(sizeof(int32_t) * cap);
     self->mlen = malloc(sizeof(int32_t) * n);
     self->mval = malloc(sizeof(int32_t) * n);
+    self->kids = calloc(n, 1);
     self->voff = malloc(sizeof(Py_ssize_t) * (nv + 1));
     self->vlen = malloc(sizeof(Py_ssize_t) * (nv + 1));
     self->hmask = cap - 1;
     self->hshift = 64 - bits;
     if (!self->root || !self->hkeys || !self->hvals || !self->mlen || !self->mval ||
-        !self->voff || !self->vlen) {
+        !self->kids || !self->voff || !self->vlen) {
         PyErr_NoMemory();
         goto done;
     }
@@ -138,6 +141,7 @@ static int Trie_init(Trie *self, PyObject *args, PyObject *kwds) {
             PyErr_Format(PyExc_ValueError, "node %zd has an invalid parent or code point", k);
             goto done;
         }
+        self->kids[parent[k]] = 1;
         if (parent[k] == 0) {
             self->root[cp] = (int32_t)k;
         } else {
@@ -219,13 +223,26 @@ static void buf_free(Buf *b) {
     memset(b, 0, sizeof(Buf));
 }
 
+/* Whether some key of `t` starts with code point `c`. */
+static inline int starts_key(const Trie *t, Py_UCS4 c) {
+    return c < ROOT_SIZE && t->root[c] != 0;
+}
+
+/* Whether some key of `t` starts at a character of `b`: when none does, converting `b`
+   with `t` gives `b` itself (same text, same segments, same origins). */
+static int any_key_start(const Trie *t, const Buf *b) {
+    for (Py_ssize_t i = 0; i < b->len; i++)
+        if (starts_key(t, b->text[i])) return 1;
+    return 0;
+}
+
 /* Deepest node reachable from text[i] within [i, end); returns the resolved match length. */
 static inline int32_t longest_match(const Trie *t, const Py_UCS4 *text, Py_ssize_t i,
                                     Py_ssize_t end, int32_t *value) {
     Py_UCS4 c = text[i];
     int32_t node = c < ROOT_SIZE ? t->root[c] : 0;
     if (node == 0) return 0;
-    for (Py_ssize_t j = i + 1; j < end; j++) {
+    for (Py_ssize_t j = i + 1; j < end && t->kids[node]; j++) {
         int32_t next = trie_child(t, node, text[j]);
         if (next < 0) break;
         node = next;
@@ -254,11 +271,16 @@ static int convert_segments(const Trie *t, const Buf *in, Buf *out) {
                 out->len += m;
                 i += L;
             } else {
-                if (buf_reserve(out, 1) < 0) return -1;
-                out->text[out->len] = in->text[i];
-                if (out->origin) out->origin[out->len] = in->origin[i];
-                out->len++;
-                i++;
+                /* No match here: copy this character and those after it that start no
+                   key, in one go. */
+                Py_ssize_t j = i + 1;
+                while (j < end && !starts_key(t, in->text[j])) j++;
+                if (buf_reserve(out, j - i) < 0) return -1;
+                memcpy(out->text + out->len, in->text + i, sizeof(Py_UCS4) * (j - i));
+                if (out->origin)
+                    memcpy(out->origin + out->len, in->origin + i, sizeof(Py_ssize_t) * (j - i));
+                out->len += j - i;
+                i = j;
             }
         }
         if (buf_end_segment(out) < 0) return -1;
@@ -345,6 +367,7 @@ static int run_stages(const StagePlan *plans, Py_ssize_t nplans, Buf *cur) {
             if (buf_end_segment(cur) < 0) return -1;
         }
         for (Py_ssize_t c = 0; c < plans[k].nchain; c++) {
+            if (!any_key_start(plans[k].chain[c], cur)) continue; /* nothing to convert */
             Buf next = {0};
             if (cur->origin) {
                 next.origin = malloc(sizeof(Py_ssize_t) * 64);
@@ -407,7 +430,19 @@ done:
     return result;
 }
 
-/* convert_many(stages, texts: list[str]) -> list[str]: one GIL release for the batch. */
+/* Whether `text` holds exactly the `len` code points of `buf`. */
+static int same_text(PyObject *text, const Py_UCS4 *buf, Py_ssize_t len) {
+    if (PyUnicode_GET_LENGTH(text) != len) return 0;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    if (kind == PyUnicode_4BYTE_KIND) return memcmp(data, buf, sizeof(Py_UCS4) * len) == 0;
+    for (Py_ssize_t i = 0; i < len; i++)
+        if (PyUnicode_READ(kind, data, i) != buf[i]) return 0;
+    return 1;
+}
+
+/* convert_many(stages, texts: list[str]) -> list[str]: one GIL release for the batch; a
+   text the configuration leaves as it is comes back as the same object. */
 static PyObject *matcher_convert_many(PyObject *module, PyObject *args) {
     PyObject *stages, *texts;
     if (!PyArg_ParseTuple(args, "OO!", &stages, &PyList_Type, &texts)) return NULL;
@@ -437,8 +472,14 @@ static PyObject *matcher_convert_many(PyObject *module, PyObject *args) {
     if (rc < 0) { PyErr_NoMemory(); goto done; }
     result = PyList_New(count);
     for (Py_ssize_t k = 0; result && k < count; k++) {
-        PyObject *out = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, bufs[k].text, bufs[k].len);
-        if (!out) { Py_CLEAR(result); break; }
+        PyObject *text = PyList_GET_ITEM(texts, k), *out;
+        if (same_text(text, bufs[k].text, bufs[k].len)) {
+            out = text;
+            Py_INCREF(out);
+        } else {
+            out = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, bufs[k].text, bufs[k].len);
+            if (!out) { Py_CLEAR(result); break; }
+        }
         PyList_SET_ITEM(result, k, out);
     }
 done:

@@ -104,10 +104,6 @@ class DedupResult:
         return {c: m for c, m in groups.items() if len(m) > 1}
 
 
-def _estimated(signatures: npt.NDArray[np.uint32] | RowSpool, a: int, b: int) -> float:
-    return int(np.count_nonzero(signatures[a] == signatures[b])) / int(signatures.shape[1])
-
-
 def verified_pairs(
     a: npt.NDArray[np.int64],
     b: npt.NDArray[np.int64],
@@ -124,10 +120,35 @@ def verified_pairs(
     exact = pair_similarities(a, b, key_of, params.ngram, words=params.words, workers=workers)
     found = exact >= threshold
     rows = (a[found], b[found], band[found], exact[found])
+    estimated = _estimated_many(signatures, rows[0], rows[1])
     return [
-        DuplicatePair(x, y, _estimated(signatures, x, y), e, z)
-        for x, y, z, e in zip(*(column.tolist() for column in rows), strict=True)
+        DuplicatePair(x, y, s, e, z)
+        for x, y, z, e, s in zip(*(column.tolist() for column in rows), estimated, strict=True)
     ]
+
+
+_ESTIMATE_BLOCK = 4096  # pairs whose signature rows are held at once
+
+
+def _estimated_many(
+    signatures: npt.NDArray[np.uint32] | RowSpool,
+    a: npt.NDArray[np.int64],
+    b: npt.NDArray[np.int64],
+) -> list[float]:
+    """The estimated similarity of each pair ``(a[i], b[i])``: the share of signature
+    entries on which they agree, the rows read in blocks."""
+    width = int(signatures.shape[1])
+    estimated: list[float] = []
+    for lo in range(0, len(a), _ESTIMATE_BLOCK):
+        hi = lo + _ESTIMATE_BLOCK
+        if isinstance(signatures, RowSpool):
+            rows = signatures.take(np.concatenate((a[lo:hi], b[lo:hi])))
+            left, right = rows[: len(rows) // 2], rows[len(rows) // 2 :]
+        else:
+            left, right = signatures[a[lo:hi]], signatures[b[lo:hi]]
+        same = np.count_nonzero(left == right, axis=1).tolist()
+        estimated += [count / width for count in same]
+    return estimated
 
 
 @dataclass

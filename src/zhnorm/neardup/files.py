@@ -55,9 +55,11 @@ from ..io import (
     rejects_for,
     remove_leftovers,
 )
-from ..io.files import dumps_value
+from ..io.files import dumps_strings, dumps_value
+from ..io.inputs import BOM, codec_of
 from ..io.records import given_id
 from ..io.rejects import duplicate_id
+from ..io.remote import is_remote
 from ..key import KeyOptions
 from ..workers import forks, process_pool
 from .api import CHUNK_DOCS, DuplicatePair, Duplicates, cluster_duplicates, verified_pairs
@@ -494,13 +496,18 @@ def _cluster_lines(
 ) -> Iterator[str]:
     """The lines of the clusters file, one per good record in order: ``{"id", "cluster",
     "duplicate_of", "similarity"}`` (ids read from the spool in blocks)."""
+    duplicate_of, similarity_of = clustered.duplicate_of, clustered.similarity
     for first in range(0, len(corpus), CHUNK_DOCS):
-        ids = corpus.ids.span(first, first + CHUNK_DOCS)
-        for position, doc_id in enumerate(ids, first):
-            kept_by = clustered.duplicate_of.get(position)
-            own = dumps_value(doc_id)
+        ids = dumps_strings(corpus.ids.span(first, first + CHUNK_DOCS))
+        for position, own in enumerate(ids, first):
+            kept_by = duplicate_of.get(position)
+            if kept_by is None and position not in similarity_of:
+                yield (
+                    f'{{"id": {own}, "cluster": {own}, "duplicate_of": null, "similarity": null}}\n'
+                )
+                continue
             by = "null" if kept_by is None else dumps_value(node_id(kept_by))
-            similarity = dumps_value(clustered.similarity.get(position))
+            similarity = dumps_value(similarity_of.get(position))
             yield (
                 f'{{"id": {own}, "cluster": {own if kept_by is None else by}, '
                 f'"duplicate_of": {by}, "similarity": {similarity}}}\n'
@@ -511,9 +518,12 @@ def _cluster_lines(
 def _writing_aside(
     side: list[tuple[Iterable[str], AtomicOutput]], ids: KeySpool, *, in_child: bool
 ) -> Iterator[None]:
-    """Write each ``(lines, output)`` of ``side`` while the block runs: in a forked child
-    (``in_child``; its failure is raised here when the block ends) or, otherwise, here
-    after the block.  The outputs stay this process's: they appear when its outputs do."""
+    """Write each ``(lines, output)`` of ``side``: with ``in_child``, the first in a
+    forked child while the block runs (its failure is raised here when the block ends)
+    and the others here after the block, while the child may still be writing (the
+    clusters file, a line per record, takes about as long as the block's copy of the
+    kept records and the pairs together); otherwise all here after the block.  The
+    outputs stay this process's: they appear when its outputs do."""
     if not side:
         yield
         return
@@ -522,9 +532,10 @@ def _writing_aside(
         _write_lines(side)
         return
     ids.flush()  # the child reads the id spool
-    with handed_down(side) as token, process_pool(1) as pool:
+    with handed_down(side[:1]) as token, process_pool(1) as pool:
         done = pool.submit(_write_lines_inherited, token)
         yield
+        _write_lines(side[1:])
         done.result()
 
 
@@ -544,26 +555,124 @@ def _write_lines_inherited(token: int) -> None:
                 handle.write(line)
 
 
-def _record_lines(files: Sequence[InputFile], corpus: _Corpus) -> Iterator[bytes]:
-    """The JSONL lines of this run's records, in order, read again without parsing
-    (blank and rejected lines are not theirs)."""
-    position = 0
+def _record_lines(file: InputFile, corpus: _Corpus, position: int) -> Iterator[bytes]:
+    """The JSONL lines of this run's records in ``file``, in order, read again without
+    parsing (blank and rejected lines are not theirs); ``position``: the first one's."""
     total, sources, source_of, line_of = (
         len(corpus),
         corpus.sources,
         corpus.source_of,
         corpus.line_of,
     )
+    for name, lineno, raw in jsonl_lines(file.path, file.name):
+        # On re-reading, rejected records are not the one at ``position``.
+        if (
+            position < total
+            and line_of[position] == lineno
+            and sources[source_of[position]] == name
+        ):
+            yield raw
+            position += 1
+
+
+def _all_record_lines(files: Sequence[InputFile], corpus: _Corpus) -> Iterator[bytes]:
+    """:func:`_record_lines` of every file, in order."""
+    position = 0
     for file in files:
-        for name, lineno, raw in jsonl_lines(file.path, file.name):
-            # On re-reading, rejected records are not the one at ``position``.
-            if (
-                position < total
-                and line_of[position] == lineno
-                and sources[source_of[position]] == name
-            ):
-                yield raw
-                position += 1
+        for raw in _record_lines(file, corpus, position):
+            position += 1
+            yield raw
+
+
+def _plain_jsonl(file: InputFile) -> bool:
+    """Whether ``file``'s bytes are its JSONL lines as they are, in a local regular file
+    (not stdin, not compressed, not remote): what :func:`_copy_kept_blocks` copies."""
+    return (
+        file.kind == "jsonl"
+        and bool(file.name)
+        and file.path != "-"
+        and codec_of(file.path) is None
+        and not is_remote(file.path)
+        and os.path.isfile(file.path)
+    )
+
+
+_READ_BYTES = 1 << 20
+"""Bytes :func:`_copy_kept_blocks` reads at a time (a longer line is read whole)."""
+
+
+def _copy_kept_blocks(
+    file: InputFile,
+    corpus: _Corpus,
+    position: int,
+    removed: Container[int],
+    writer: RecordWriter,
+    progress: Progress,
+) -> tuple[int, int]:
+    """:func:`_copy_kept_lines` for a :func:`_plain_jsonl` file, read in blocks of
+    :data:`_READ_BYTES`: in each block, runs of consecutive kept lines, each ending in
+    one ``\\n``, are written as one slice (no line is split off on its own); any other
+    kept line (``\\r\\n``, no line break at the end) goes through
+    :meth:`RecordWriter.write_raw_lines`, which mends its end as before.  The same bytes
+    as :func:`_copy_kept_lines`; ``(next position, records kept)``."""
+    total, sources, source_of, line_of = (
+        len(corpus),
+        corpus.sources,
+        corpus.source_of,
+        corpus.line_of,
+    )
+    kept = lineno = 0
+    carry = b""  # the start of a line the last block did not finish
+    with open(file.path, "rb") as handle:
+        while True:
+            block = handle.read(_READ_BYTES)
+            last = not block
+            if last and not carry:
+                break
+            data = carry + block if carry else block
+            at = 0
+            if lineno == 0 and data[: len(BOM)] == BOM[: len(data)]:
+                if len(data) < len(BOM) and not last:
+                    carry = data  # too short to tell: wait for the next block
+                    continue
+                at = len(BOM) if data.startswith(BOM) else 0
+            run_start = run_end = at
+            run_lines = 0
+            size = len(data)
+            find = data.find
+            while at < size:
+                end = find(b"\n", at)
+                if end < 0 and not last:
+                    break  # finished by the next block
+                after = size if end < 0 else end + 1
+                lineno += 1
+                if (
+                    position < total
+                    and line_of[position] == lineno
+                    and sources[source_of[position]] == file.name
+                ):
+                    position += 1
+                    progress.update()
+                    if position - 1 not in removed:
+                        kept += 1
+                        if end >= 0 and (end == at or data[end - 1] != 13):  # ends in one \n
+                            if run_end != at:
+                                if run_lines:
+                                    writer.write_raw_block(data[run_start:run_end], run_lines)
+                                run_start, run_lines = at, 0
+                            run_end, run_lines = after, run_lines + 1
+                        else:
+                            if run_lines:
+                                writer.write_raw_block(data[run_start:run_end], run_lines)
+                                run_lines = 0
+                            writer.write_raw_lines([data[at:after]])
+                at = after
+            if run_lines:
+                writer.write_raw_block(data[run_start:run_end], run_lines)
+            carry = data[at:]
+            if last:
+                break
+    return position, kept
 
 
 _COPY_BLOCK = 1024
@@ -571,12 +680,16 @@ _COPY_BLOCK = 1024
 
 
 def _copy_kept_lines(
-    lines: Iterable[bytes], removed: Container[int], writer: RecordWriter, progress: Progress
+    lines: Iterable[bytes],
+    removed: Container[int],
+    writer: RecordWriter,
+    progress: Progress,
+    position: int = 0,
 ) -> tuple[int, int]:
-    """Copy the kept ones of ``lines`` (this run's records in order, :func:`_record_lines`:
-    read strictly in the first pass, so valid UTF-8) to ``writer`` byte for byte,
-    :data:`_COPY_BLOCK` lines a write; ``(records seen, records kept)``."""
-    position = kept = 0
+    """Copy the kept ones of ``lines`` (this run's records in order from ``position``,
+    :func:`_record_lines`: read strictly in the first pass, so valid UTF-8) to ``writer``
+    byte for byte, :data:`_COPY_BLOCK` lines a write; ``(next position, records kept)``."""
+    kept = 0
     block: list[bytes] = []
     for raw in lines:
         if position not in removed:
@@ -616,12 +729,20 @@ def _write_records(
     if corpus.held is not None:
         source = corpus.held
     elif copy_lines and writer.writes_jsonl and all(file.kind == "jsonl" for file in files):
-        lines = _record_lines(files, corpus)  # copied as they are, unparsed
         if errors == "strict":  # read strictly in the first pass: valid UTF-8
-            position, kept = _copy_kept_lines(lines, clustered.duplicate_of, writer, progress)
+            removed = clustered.duplicate_of
+            for file in files:  # copied as they are, unparsed
+                if _plain_jsonl(file):
+                    position, more = _copy_kept_blocks(
+                        file, corpus, position, removed, writer, progress
+                    )
+                else:
+                    lines = _record_lines(file, corpus, position)
+                    position, more = _copy_kept_lines(lines, removed, writer, progress, position)
+                kept += more
             source = ()
         else:
-            source = lines
+            source = _all_record_lines(files, corpus)
     else:
         source = read()
     for item in source:

@@ -176,3 +176,24 @@ class RowSpool(_Spool):
             raise IndexError(index)
         row: npt.NDArray[Any] = self.rows(index, index + 1)[0]
         return row
+
+    def take(self, indices: npt.NDArray[np.int64]) -> npt.NDArray[Any]:
+        """Rows ``indices`` (any order, repeats allowed; a new array): each distinct row
+        read once, with one ``pread`` each and no array per row (a memory map would count
+        the file's pages around every row read in the process's resident size)."""
+        indices = np.asarray(indices, dtype=np.int64)
+        if not indices.size:
+            return np.empty((0, self.width), self.dtype)
+        if int(indices.min()) < 0 or int(indices.max()) >= self._count:
+            raise IndexError("row index outside the spool")
+        if self._unflushed:
+            self._file.flush()
+            self._unflushed = False
+        distinct, inverse = np.unique(indices, return_inverse=True)
+        fd, size = self._file.fileno(), self._row_bytes
+        data = b"".join([os.pread(fd, size, row * size) for row in distinct.tolist()])
+        if len(data) != len(distinct) * size:
+            raise OSError(f"{self.path}: the spool file is shorter than written")
+        table = np.frombuffer(data, dtype=self.dtype).reshape(-1, self.width)
+        taken: npt.NDArray[Any] = table[inverse.reshape(-1)]
+        return taken
