@@ -33,6 +33,6 @@ restores, what it gets wrong and what it costs is measured in
 ``docs/repair-measurements.md`` (``benchmarks/bench_byteshift.py``).
 """
 
-from .finder import find_byteshift, fix_byteshift
+from .finder import byteshift_spans, find_byteshift, fix_byteshift
 
-__all__ = ["find_byteshift", "fix_byteshift"]
+__all__ = ["byteshift_spans", "find_byteshift", "fix_byteshift"]

@@ -28,6 +28,7 @@ __all__ = [
     "MIN_GAIN",
     "MIN_KNOWN",
     "SHORT_GAIN",
+    "byteshift_spans",
     "find_byteshift",
     "fix_byteshift",
 ]
@@ -369,6 +370,9 @@ def _runs(text: str) -> list[_Found]:
     return found
 
 
+_MEMO: list[tuple[str, tuple[Edit, ...]]] = []  # the text of the last call, its edits
+
+
 def find_byteshift(text: str) -> list[Edit]:
     """Find runs of one-byte-shifted GBK text and propose re-aligned replacements.
 
@@ -376,6 +380,23 @@ def find_byteshift(text: str) -> list[Edit]:
     """
     if "?" not in text:
         return []
+    if _MEMO and _MEMO[0][0] == text:
+        return list(_MEMO[0][1])  # (asked by mojibake first: :func:`byteshift_spans`)
+    edits = _find(text)
+    _MEMO[:] = [(text, tuple(edits))]
+    return edits
+
+
+def byteshift_spans(text: str) -> list[tuple[int, int]]:
+    """The spans :func:`find_byteshift` re-aligns in ``text``: a GBK stream read one byte
+    out of step, which the model reads as Chinese once re-aligned.  The mojibake fixer
+    leaves its rare-character evidence there to this fixer (a shifted run is made of
+    the rare characters its GBK<->Big5 pre-filter looks for); the call's edits are kept
+    for this fixer's own call on the same text."""
+    return [(e.start, e.end) for e in find_byteshift(text)]
+
+
+def _find(text: str) -> list[Edit]:
     found = _runs(text)
     if not found:
         return []
