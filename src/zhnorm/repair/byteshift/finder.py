@@ -6,10 +6,9 @@ compares the re-aligned reading with the text as it stands under the language mo
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from ...chardata import CLOSERS, LOST_MARK, SENTENCE_END, is_han
 from ..model import char_model
@@ -238,11 +237,11 @@ def _guess_all(found: list[_Found], plans: list[_Plan], scored: list[list[float]
         f.shown = shown
 
 
-@dataclass(frozen=True)
-class _Decision:
+class _Decision(NamedTuple):
     """What the model says about one run in its context.  The decisions of the last call
     are kept for the next one: the fixers run again over a repaired text, and the runs
-    left there are those the call before rejected."""
+    left there are those the call before rejected.  (A named tuple: a document makes
+    thousands, and a frozen dataclass costs several times more to make and to copy.)"""
 
     shown: str
     gain: float  # see _decide
@@ -328,7 +327,7 @@ def _decide(lm: CharModel, text: str, found: list[_Found], into: dict[_Key, _Dec
         n_shifted = max(1, len(blocks[2 * k + 1][0]) - 1)
         (known_score,), (shifted_score,) = scored[2 * k], scored[2 * k + 1]
         mean_gain = known_score / max(1, n_known) - shifted_score / n_shifted
-        decided.append(dataclasses.replace(d, gain=mean_gain * d.known))
+        decided.append(d._replace(gain=mean_gain * d.known))
     # Only runs that can still be taken are worth their guesses.
     open_runs = [(f, d) for f, d in zip(found, decided, strict=True) if d.accepted]
     opened = {id(f) for f, _d in open_runs}
@@ -344,8 +343,7 @@ def _decide(lm: CharModel, text: str, found: list[_Found], into: dict[_Key, _Dec
             for c, p in zip(f.shown, f.run.pieces, strict=True)
             if isinstance(p, Lost) and c != LOST_MARK
         ]
-        into[_key(text, f)] = dataclasses.replace(
-            d,
+        into[_key(text, f)] = d._replace(
             shown="".join(f.shown),
             guessed=d.guessed - unrecovered,
             unrecovered=unrecovered,
