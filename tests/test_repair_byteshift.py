@@ -327,3 +327,32 @@ def test_chunk_shift_never_puts_in_a_wrong_character_outside_its_run(
         assert garbled[e.start] == "?"
     fixed = fix_byteshift(garbled)
     assert fix_byteshift(fixed) == fixed
+
+
+def test_mojibake_leaves_shifted_runs_to_byteshift(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shifted run holds rare characters (``萁樯`` here), mojibake's GBK<->Big5
+    evidence; inside a run byteshift re-aligns, mojibake does not search them (its window
+    search found nothing there and cost a third of a byte-shift document's pass)."""
+    import zhnorm
+    from zhnorm.repair.byteshift import byteshift_spans
+    from zhnorm.repair.mojibake import driver
+    from zhnorm.repair.mojibake.prefilter import rare_spans
+
+    garbled = _marked(PARAS, b"\n")
+    rare = rare_spans(garbled)
+    shifted = byteshift_spans(garbled)
+    assert rare and all(any(s <= a and b <= e for s, e in shifted) for a, b in rare)
+    searched: list[str] = []
+    real = driver.hit_is_text
+
+    def spy(hit: str) -> bool:
+        searched.append(hit)
+        return real(hit)
+
+    monkeypatch.setattr(driver, "hit_is_text", spy)
+    explained = zhnorm.fix_and_explain(garbled)
+    assert not searched
+    assert [step.fixer for step in explained.steps] == ["byteshift"]
+    assert _never_wrong(explained.text, "\n".join(PARAS)) <= 3
+    # The same rare characters outside a shifted run are still searched.
+    assert driver._shifted_left_out("萁樯?", rare_spans("萁樯?")) == [(0, 2)]

@@ -212,3 +212,36 @@ def test_windows_reader_line_read_whole_in_step() -> None:
     assert fix_text(clean) == clean
     edits = [e for step in fix_and_explain(garbled).steps for e in step.edits]
     assert edits and all(e.detail.get("in_step") for e in edits)
+
+
+def test_tone_letters_of_readings_are_no_evidence() -> None:
+    """A tone letter beside ASCII letters is a letter of a word (a leaked reading), not a
+    character a double-byte reader made of bytes; alone it still counts."""
+    from zhnorm.repair.mojibake.lattice import _evidence_at
+
+    text = "網(wǎng)站 ǎ 鍚"
+    assert not _evidence_at(text, text.index("ǎ"))
+    assert _evidence_at(text, text.rindex("ǎ"))  # (no letter beside it)
+    assert not _evidence_at("Müller", 1)
+
+
+def test_segment_around_a_lost_mark_stays_near_its_evidence() -> None:
+    """A Traditional page with a leaked reading every few characters and one lost mark:
+    the segment the lattice re-reads stays around the mark (it used to grow over the whole
+    page, a quarter of a second a page), and a rare pair far from the mark is read
+    without it.  The repair is that of the readings alone."""
+    from zhnorm.repair.mojibake.lattice import _CHAIN_GAP, _EDGE, _segment
+    from zhnorm.repair.mojibake.prefilter import rare_spans
+
+    sentence = "中央財(cái)政首次設立農村環(huán)保專項資(zī)金，安排五億(yì)元支持農(nóng)村。"
+    page = sentence * 20 + "表現(xiàn)，" + LOST + "爲(wèi)充滿(mǎn)艱(jiān)辛" + sentence * 20
+    ((h0, h1),) = [s for s in rare_spans(page) if LOST in page[s[0] : s[1]]]
+    lo, hi = _segment(page, h0, h1, "gbk", 0, len(page))
+    assert lo <= h0 and h1 <= hi and hi - lo <= 2 * (_CHAIN_GAP + _EDGE) + (h1 - h0)
+    far = "徐若" + LOST + "入围" + "百花影后抵达现场，" * 12 + "━━" + "新浪娱乐讯"
+    a = far.index("━━")
+    lo, hi = _segment(far, a, a + 2, "gbk", 0, len(far))
+    assert LOST not in far[lo:hi] and lo <= a and a + 2 <= hi
+    fixed = fix_text(page)
+    assert fixed == fix_text(page.replace(LOST, "X")).replace("X", LOST)
+    assert "(" not in fixed and LOST in fixed

@@ -28,11 +28,11 @@ Two steps:
   per character and a lost character the model is sure of).  A paragraph mark becomes a line
   break (nothing at a line start).
 
-All candidates and gates of a document are scored in two passes of the model.  What it
+All candidates and gates of a document are scored in one pass of the model.  What it
 restores, what it gets wrong and what it costs is measured in
 ``docs/repair-measurements.md`` (``benchmarks/bench_byteshift.py``).
 """
 
-from .finder import find_byteshift, fix_byteshift
+from .finder import byteshift_spans, find_byteshift, fix_byteshift
 
-__all__ = ["find_byteshift", "fix_byteshift"]
+__all__ = ["byteshift_spans", "find_byteshift", "fix_byteshift"]

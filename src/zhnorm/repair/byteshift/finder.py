@@ -6,10 +6,9 @@ compares the re-aligned reading with the text as it stands under the language mo
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from ...chardata import CLOSERS, LOST_MARK, SENTENCE_END, is_han
 from ..model import char_model
@@ -17,9 +16,6 @@ from ..types import Edit, apply_edits
 from .runs import MARK, NORMALISED_FULLWIDTH, Lost, Piece, Run, scan_run
 
 if TYPE_CHECKING:  # numpy and the model load only where a '?' starts a run
-    import numpy as np
-    import numpy.typing as npt
-
     from ...language_model import CharModel
 
 __all__ = [
@@ -28,6 +24,7 @@ __all__ = [
     "MIN_GAIN",
     "MIN_KNOWN",
     "SHORT_GAIN",
+    "byteshift_spans",
     "find_byteshift",
     "fix_byteshift",
 ]
@@ -127,7 +124,6 @@ class _Found:
     left: str  # the character before it ("\n" at the text's start)
     right: str  # the character after it ("" at the text's end)
     line_start: bool
-    scored: list[str] = field(default_factory=list)  # best candidates / "\n" for a mark
     shown: list[str] = field(default_factory=list)  # the repair's characters
 
 
@@ -141,17 +137,20 @@ def _neighbour(pieces: list[Piece], k: int, outside: str) -> str:
     return "\n" if piece == MARK else piece
 
 
-def _block_scores(lm: CharModel, blocks: list[tuple[str, int]]) -> list[npt.NDArray[np.float64]]:
+def _block_scores(lm: CharModel, blocks: list[tuple[str, int]]) -> list[list[float]]:
     """Each block is ``count`` segments of one length laid end to end; the ``log P`` of
-    each segment after its first character (its left context), in one pass of the model."""
+    each segment after its first character (its left context), in one pass of the model.
+    Each sum is taken over its own segment alone, so a score does not depend on what
+    else the pass holds; lists, not arrays: a run's few candidates are compared faster
+    one by one."""
     import numpy as np
 
     lp = lm.pair_logprobs("".join(text for text, _count in blocks))
     counts = np.array([count for _text, count in blocks])
     widths = np.repeat(np.array([len(text) // count for text, count in blocks]), counts)
-    ends = np.cumsum(widths)
-    cum = np.concatenate(([0.0], np.cumsum(lp)))
-    scores = cum[ends] - cum[ends - widths + 1]
+    starts = np.cumsum(widths) - widths
+    lp[starts] = 0.0  # (the segment's first character: its context, not scored)
+    scores = np.add.reduceat(lp, starts).tolist()
     bounds = np.cumsum(counts).tolist()
     return [scores[a:b] for a, b in zip([0, *bounds[:-1]], bounds, strict=True)]
 
@@ -173,17 +172,17 @@ def _groups(pieces: list[Piece]) -> list[list[int]]:
     return out
 
 
-def _guess_all(lm: CharModel, found: list[_Found]) -> None:
-    """Fill every run's lost pieces: the best candidate under the model with its
-    neighbours; shown when it is :data:`GUESS_MARGIN` ahead of any reading with another
-    character there, else U+FFFD.  Two lost pieces in a row are guessed jointly."""
-    import numpy as np
+_Plan = tuple[_Found, list[int], tuple[str, ...]]
 
+
+def _guess_blocks(found: list[_Found]) -> tuple[list[tuple[str, int]], list[_Plan]]:
+    """The model's blocks (:func:`_block_scores`) that guess every lost piece of
+    ``found``: each candidate between its neighbours, two lost pieces in a row jointly;
+    and per block, its run, its pieces and their candidates."""
     blocks: list[tuple[str, int]] = []
-    plans: list[tuple[_Found, list[int], tuple[str, ...]]] = []
+    plans: list[_Plan] = []
     for f in found:
         pieces = f.run.pieces
-        f.scored = ["\n" if p == MARK else p if isinstance(p, str) else "" for p in pieces]
         for group in _groups(pieces):
             before = _neighbour(pieces, group[0] - 1, f.left) or "\n"
             after = _neighbour(pieces, group[-1] + 1, f.right)
@@ -197,25 +196,39 @@ def _guess_all(lm: CharModel, found: list[_Found]) -> None:
                 second = sets[1]
                 text = "".join(_laid_out(before + a, second, after) for a in sets[0])
                 blocks.append((text, len(sets[0]) * len(second)))
-    scored = _block_scores(lm, blocks) if blocks else []
+    return blocks, plans
+
+
+def _guess_all(found: list[_Found], plans: list[_Plan], scored: list[list[float]]) -> None:
+    """Fill the lost pieces of ``found`` (runs of ``plans``, scored by the model in
+    ``scored``): the best candidate under the model with its neighbours; shown when it is
+    :data:`GUESS_MARGIN` ahead of any reading with another character there, else U+FFFD."""
+    import numpy as np
+
     chosen: dict[tuple[int, int], tuple[str, bool]] = {}
     for (f, group, sets), flat in zip(plans, scored, strict=True):
-        shape = tuple(map(len, sets))
-        grid = flat.reshape(shape)
-        best = np.unravel_index(int(grid.argmax()), shape)
-        for axis, k in enumerate(group[: len(shape)]):
+        if len(sets) == 1:
+            best = max(range(len(flat)), key=flat.__getitem__)  # (the first best)
+            top = flat[best]
+            rest = flat[:best] + flat[best + 1 :]
+            sure = not rest or top - max(rest) >= GUESS_MARGIN
+            chosen[id(f), group[0]] = (sets[0][best], sure)
+            continue
+        shape = (len(sets[0]), len(sets[1]))
+        grid = np.array(flat).reshape(shape)
+        at = np.unravel_index(int(grid.argmax()), shape)
+        for axis, k in enumerate(group[:2]):
             # max-marginal: the best reading with another character here
-            other = grid.max(axis=1 - axis) if len(shape) == 2 else grid.copy()
-            top = other[best[axis]]
-            other[best[axis]] = -np.inf
+            other = grid.max(axis=1 - axis)
+            top = other[at[axis]]
+            other[at[axis]] = -np.inf
             sure = len(other) == 1 or top - other.max() >= GUESS_MARGIN
-            chosen[id(f), k] = (sets[axis][best[axis]], bool(sure))
+            chosen[id(f), k] = (sets[axis][at[axis]], bool(sure))
     for f in found:
         shown: list[str] = []
         for k, piece in enumerate(f.run.pieces):
             if isinstance(piece, Lost):
                 ch, sure = chosen.get((id(f), k), ("", False))
-                f.scored[k] = ch or piece.candidates[0]
                 shown.append(ch if sure else LOST_MARK)
             elif piece == MARK:
                 shown.append("" if k == 0 and f.line_start else "\n")
@@ -224,11 +237,11 @@ def _guess_all(lm: CharModel, found: list[_Found]) -> None:
         f.shown = shown
 
 
-@dataclass(frozen=True)
-class _Decision:
+class _Decision(NamedTuple):
     """What the model says about one run in its context.  The decisions of the last call
     are kept for the next one: the fixers run again over a repaired text, and the runs
-    left there are those the call before rejected."""
+    left there are those the call before rejected.  (A named tuple: a document makes
+    thousands, and a frozen dataclass costs several times more to make and to copy.)"""
 
     shown: str
     gain: float  # see _decide
@@ -271,7 +284,7 @@ def _key(text: str, f: _Found) -> _Key:
 
 
 def _decide(lm: CharModel, text: str, found: list[_Found], into: dict[_Key, _Decision]) -> None:
-    """Decide every run of ``found`` (in two passes of the model) into ``into``.
+    """Decide every run of ``found`` (in one pass of the model) into ``into``.
 
     The gain compares what is known on both sides: the re-aligned characters whose
     bytes are all known (a paragraph mark as a line break) against the shifted
@@ -279,29 +292,20 @@ def _decide(lm: CharModel, text: str, found: list[_Found], into: dict[_Key, _Dec
     ``log P`` per character times the number of known characters.  The lost
     characters and the ``?`` are left out of both (a best-of-many guess would flatter
     the reading, a ``?`` inside words would flatter the repair)."""
-    import numpy as np
-
     blocks: list[tuple[str, int]] = []
+    facts: list[_Decision] = []  # all but the gain
     for f in found:
-        known = "".join(
-            "\n" if p == MARK else p for p in f.run.pieces[1:] if not isinstance(p, Lost)
-        )
+        pieces = f.run.pieces
+        known = "".join("\n" if p == MARK else p for p in pieces[1:] if not isinstance(p, Lost))
         shifted = text[f.run.start + 1 : f.run.end].rstrip("?")
         blocks += [("\n" + (known or " "), 1), ("\n" + shifted, 1)]
-    scores = np.concatenate(_block_scores(lm, blocks))
-    decided: list[_Decision] = []
-    for k, f in enumerate(found):
-        pieces = f.run.pieces
         known_chars = [p for p in pieces if isinstance(p, str) and p != MARK]
-        n_known = len(blocks[2 * k][0]) - 1
-        n_shifted = max(1, len(blocks[2 * k + 1][0]) - 1)
-        mean_gain = scores[2 * k] / max(1, n_known) - scores[2 * k + 1] / n_shifted
         han = sum(1 for c in known_chars if is_han(c))
         short = pieces[0] != MARK and han < MIN_KNOWN  # (only a short run is asked)
-        decided.append(
+        facts.append(
             _Decision(
                 "",
-                float(mean_gain * len(known_chars)),
+                math.inf,
                 known=len(known_chars),
                 han=han,
                 odd=sum(1 for c in known_chars if not is_han(c) and c not in _PLAIN_PUNCTUATION),
@@ -313,9 +317,23 @@ def _decide(lm: CharModel, text: str, found: list[_Found], into: dict[_Key, _Dec
                 marked=pieces[0] == MARK,
             )
         )
+    # In the same pass, the guesses of the runs that any gain would open.
+    hopeful = [f for f, d in zip(found, facts, strict=True) if d.accepted]
+    guess_blocks, plans = _guess_blocks(hopeful)
+    scored = _block_scores(lm, blocks + guess_blocks)
+    decided: list[_Decision] = []
+    for k, d in enumerate(facts):
+        n_known = len(blocks[2 * k][0]) - 1
+        n_shifted = max(1, len(blocks[2 * k + 1][0]) - 1)
+        (known_score,), (shifted_score,) = scored[2 * k], scored[2 * k + 1]
+        mean_gain = known_score / max(1, n_known) - shifted_score / n_shifted
+        decided.append(d._replace(gain=mean_gain * d.known))
     # Only runs that can still be taken are worth their guesses.
     open_runs = [(f, d) for f, d in zip(found, decided, strict=True) if d.accepted]
-    _guess_all(lm, [f for f, _d in open_runs])
+    opened = {id(f) for f, _d in open_runs}
+    kept = [(plan, flat) for plan, flat in zip(plans, scored[len(blocks) :], strict=True)]
+    kept = [(plan, flat) for plan, flat in kept if id(plan[0]) in opened]
+    _guess_all([f for f, _d in open_runs], [p for p, _ in kept], [x for _, x in kept])
     for f, d in zip(found, decided, strict=True):
         into[_key(text, f)] = d
     for f, d in open_runs:
@@ -325,8 +343,7 @@ def _decide(lm: CharModel, text: str, found: list[_Found], into: dict[_Key, _Dec
             for c, p in zip(f.shown, f.run.pieces, strict=True)
             if isinstance(p, Lost) and c != LOST_MARK
         ]
-        into[_key(text, f)] = dataclasses.replace(
-            d,
+        into[_key(text, f)] = d._replace(
             shown="".join(f.shown),
             guessed=d.guessed - unrecovered,
             unrecovered=unrecovered,
@@ -369,6 +386,9 @@ def _runs(text: str) -> list[_Found]:
     return found
 
 
+_MEMO: list[tuple[str, tuple[Edit, ...]]] = []  # the text of the last call, its edits
+
+
 def find_byteshift(text: str) -> list[Edit]:
     """Find runs of one-byte-shifted GBK text and propose re-aligned replacements.
 
@@ -376,6 +396,23 @@ def find_byteshift(text: str) -> list[Edit]:
     """
     if "?" not in text:
         return []
+    if _MEMO and _MEMO[0][0] == text:
+        return list(_MEMO[0][1])  # (asked by mojibake first: :func:`byteshift_spans`)
+    edits = _find(text)
+    _MEMO[:] = [(text, tuple(edits))]
+    return edits
+
+
+def byteshift_spans(text: str) -> list[tuple[int, int]]:
+    """The spans :func:`find_byteshift` re-aligns in ``text``: a GBK stream read one byte
+    out of step, which the model reads as Chinese once re-aligned.  The mojibake fixer
+    leaves its rare-character evidence there to this fixer (a shifted run is made of
+    the rare characters its GBK<->Big5 pre-filter looks for); the call's edits are kept
+    for this fixer's own call on the same text."""
+    return [(e.start, e.end) for e in find_byteshift(text)]
+
+
+def _find(text: str) -> list[Edit]:
     found = _runs(text)
     if not found:
         return []

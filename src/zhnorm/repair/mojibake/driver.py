@@ -394,9 +394,25 @@ def find_mojibake(text: str) -> list[Edit]:
     return edits
 
 
+def _shifted_left_out(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` without those inside a run the byte-shift fixer re-aligns
+    (:func:`~zhnorm.repair.byteshift.byteshift_spans`): GBK read one byte out of step is
+    made of rare characters, and that fixer's structure (a ``?`` where the decoder lost
+    a byte, every shifted pair decoding) and its reading explain them; no codec pair's
+    reading does.  Only a text with a ``?`` is asked."""
+    if not spans or "?" not in text:
+        return spans
+    from ..byteshift import byteshift_spans
+
+    shifted = byteshift_spans(text)
+    if not shifted:
+        return spans
+    return [(a, b) for a, b in spans if not any(s <= a and b <= e for s, e in shifted)]
+
+
 def _find_mojibake(text: str) -> list[Edit]:
     hits = _hits(text)
-    rare_hits = rare_spans(text)
+    rare_hits = _shifted_left_out(text, rare_spans(text))
     # Rare characters that read as words of the text are no evidence (model test).
     dbcs_hits = [(a, b) for a, b in rare_hits if not hit_is_text(text[a:b])]
     if dbcs_hits and DBCS_PROOF.search(text) is None:

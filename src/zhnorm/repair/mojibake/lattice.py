@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -561,17 +561,43 @@ _NEAR = 3  # characters either side of a four-byte shape without other lost mark
 _DATE_UNITS = frozenset("日号時时点點分秒")
 _SENTENCE_ENDS = frozenset("。！？")
 _EDGE = 8  # clean characters kept on either side of the evidence
+_CHAIN_GAP = 40  # evidence this far from the evidence chained to a hit joins the chain
 
 
 def _evidence(ch: str) -> bool:
     return ch == LOST_MARK or "\ue000" <= ch <= "\uf8ff" or (not ch.isascii() and is_rare(ch))
 
 
+def _evidence_at(text: str, k: int) -> bool:
+    """Is ``text[k]`` evidence of a double-byte garble (:func:`_evidence`)?  A Latin
+    letter beside an ASCII letter is a letter of a word (``wǎng`` of a leaked reading,
+    ``Müller``), not a character a reader made of bytes, however rare."""
+    ch = text[k]
+    if not _evidence(ch):
+        return False
+    if ch.isalpha() and unicodedata.name(ch, "").startswith("LATIN "):
+        near = text[max(0, k - 1) : k] + text[k + 1 : k + 2]
+        return not any(c.isascii() and c.isalpha() for c in near)
+    return True
+
+
 def _segment(
-    text: str, h0: int, h1: int, reader: str, lo_bound: int, hi_bound: int
+    text: str,
+    h0: int,
+    h1: int,
+    reader: str,
+    lo_bound: int,
+    hi_bound: int,
+    hits: Sequence[tuple[int, int]] = (),
 ) -> tuple[int, int]:
     """The characters around the hit ``text[h0:h1]`` the reader shows (or lost marks),
-    trimmed to :data:`_EDGE` characters beyond the first and last evidence."""
+    trimmed to :data:`_EDGE` characters beyond the first and last evidence chained to
+    the hit: evidence (a lost mark, a private-use or rare character, a character of a
+    pre-filter hit of ``hits``) at most :data:`_CHAIN_GAP` characters from the hit or
+    from evidence already chained.  A garbled run is dense with evidence; a lost mark or a
+    rare character far off in clean text is another matter (a Traditional page's leaked
+    readings hold a rare tone letter every few characters, and unchained they stretched
+    one segment over the whole page)."""
 
     def ok(ch: str) -> bool:
         return ch not in "\n\r" and (ch == LOST_MARK or shown_bytes(ch, reader) is not None)
@@ -583,10 +609,22 @@ def _segment(
         hi += 1
     if hi < h1:
         return h0, h0
-    marks = [k for k in range(lo, hi) if _evidence(text[k])]
+    marks = [k for k in range(lo, hi) if _evidence_at(text, k)]
     if not marks:
         return h0, h0
-    return max(lo, marks[0] - _EDGE), min(hi, marks[-1] + 1 + _EDGE)
+    evidence = sorted({k for a, b in hits for k in range(max(a, lo), min(b, hi))}.union(marks))
+    first, last = h0, h1 - 1
+    for k in reversed(evidence):
+        if k < first - _CHAIN_GAP:
+            break
+        first = min(first, k)
+    for k in evidence:
+        if k > last + _CHAIN_GAP:
+            break
+        last = max(last, k)
+    if not any(first <= k <= last for k in marks):
+        return h0, h0
+    return max(lo, first - _EDGE), min(hi, last + 1 + _EDGE)
 
 
 def lattice_edits(
@@ -613,7 +651,7 @@ def lattice_edits(
         hi_bound = min([len(text), *(e.start for e in taken if e.start >= h1)])
         best: tuple[float, int, list[Edit]] | None = None
         for writer, reader in combos:
-            lo, hi = _segment(text, h0, h1, reader, lo_bound, hi_bound)
+            lo, hi = _segment(text, h0, h1, reader, lo_bound, hi_bound, every)
             if hi <= lo or (lo, hi, writer, reader) in tried:
                 continue
             tried.add((lo, hi, writer, reader))
