@@ -50,7 +50,7 @@ from ..neardup.inherit import handed_down, inherited
 from ..options import resolve
 from ..unionfind import components
 from ..workers import forks, imap_ordered, process_pool
-from .document import DocKey
+from .document import DocKey, release_mapped_pages
 from .segments import doc_key_in_chunks, sentence_spans
 
 __all__ = [
@@ -595,14 +595,18 @@ def _segments_of(keys: Sequence[DocKey], first: int, last: int) -> _Segments:
 
 
 def _segments_inherited(token: int, span: tuple[int, int]) -> _Segments:
-    return _segments_of(inherited(token), *span)
+    found = _segments_of(inherited(token), *span)
+    release_mapped_pages()  # the maps read for these documents, not kept after
+    return found
 
 
 def _all_segments(keys: Sequence[DocKey], workers: int) -> _Segments:
     """:func:`key_segments` of every document, on ``workers`` forked processes when
     there are more than one (the keys are inherited, not sent)."""
     if workers <= 1:
-        return _segments_of(keys, 0, len(keys))
+        found = _segments_of(keys, 0, len(keys))
+        release_mapped_pages()
+        return found
     spans = [(k, min(len(keys), k + SEGMENT_CHUNK)) for k in range(0, len(keys), SEGMENT_CHUNK)]
     with handed_down(keys) as token, process_pool(workers) as pool:
         work = functools.partial(_segments_inherited, token)
