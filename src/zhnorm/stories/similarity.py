@@ -650,7 +650,7 @@ class SpilledRows:
             open(self.indices_path, "rb", buffering=0) as ids,
             open(self.data_path, "rb", buffering=0) as values,
         ):
-            id_bytes, value_bytes = memoryview(indices).cast("B"), memoryview(data).cast("B")
+            id_bytes, value_bytes = indices.view(np.uint8).data, data.view(np.uint8).data
             for lo, hi, place in zip(starts, ends, at, strict=True):
                 _read_into(ids, id_bytes[4 * lo : 4 * hi], 4 * place)
                 _read_into(values, value_bytes[8 * lo : 8 * hi], 8 * place)
