@@ -646,14 +646,15 @@ class SpilledRows:
         run = np.flatnonzero(np.r_[True, np.diff(wanted) != 1]) if len(wanted) else wanted
         run_end = np.r_[run[1:], len(wanted)]
         starts, ends, at = indptr[run].tolist(), indptr[run_end].tolist(), first[run].tolist()
-        with (
-            open(self.indices_path, "rb", buffering=0) as ids,
-            open(self.data_path, "rb", buffering=0) as values,
-        ):
-            id_bytes, value_bytes = indices.view(np.uint8).data, data.view(np.uint8).data
+        id_bytes, value_bytes = indices.view(np.uint8).data, data.view(np.uint8).data
+        with open(self.indices_path, "rb") as ids, open(self.data_path, "rb") as values:
+            read_ids, read_values = _reader(ids), _reader(values)
+            got = 0
             for lo, hi, place in zip(starts, ends, at, strict=True):
-                _read_into(ids, id_bytes[4 * lo : 4 * hi], 4 * place)
-                _read_into(values, value_bytes[8 * lo : 8 * hi], 8 * place)
+                got += read_ids(id_bytes[4 * lo : 4 * hi], 4 * place)
+                got += read_values(value_bytes[8 * lo : 8 * hi], 8 * place)
+        if got != 12 * len(indices):
+            raise OSError(f"{self.data_path}: the spilled rows are shorter than their index")
         return _Rows(indptr, indices, data, (len(wanted), self.shape[1]))
 
     def scores(self, left: IntArray, right: IntArray) -> FloatArray:
@@ -671,16 +672,26 @@ class SpilledRows:
         return out
 
 
-def _read_into(handle: Any, buffer: memoryview, offset: int) -> None:
-    """Fill ``buffer`` from byte ``offset`` of the open file ``handle``."""
-    handle.seek(offset)
-    done = 0
-    while done < len(buffer):
-        got = handle.readinto(buffer[done:])
-        if not got:
-            end = offset + len(buffer)
-            raise OSError(f"{handle.name}: ended at byte {offset + done}, not {end}")
-        done += got
+def _reader(handle: Any) -> Any:
+    """``read(buffer, offset)``: fill ``buffer`` from byte ``offset`` of the open file
+    ``handle`` and give the bytes read (fewer only at the end of the file): one
+    ``preadv`` call where there is one."""
+    preadv = getattr(os, "preadv", None)
+    if preadv is not None:
+        fd = handle.fileno()
+        return lambda buffer, offset: preadv(fd, [buffer], offset)
+
+    def read(buffer: memoryview, offset: int) -> int:  # pragma: no cover - no preadv
+        handle.seek(offset)
+        done = 0
+        while done < len(buffer):
+            got = handle.readinto(buffer[done:])
+            if not got:
+                break
+            done += got
+        return done
+
+    return read
 
 
 def _read(path: str, dtype: Any, first: int, count: int) -> Any:
