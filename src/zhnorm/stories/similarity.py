@@ -35,7 +35,6 @@ weigh little, and scores its documents with the very same vectors
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import re
@@ -304,8 +303,9 @@ class _TermCodes:
         docs = np.concatenate(parts_doc)
         ranks = np.concatenate(parts_order)
         in_lead = np.concatenate(parts_lead)
-        # distinct (key, term), each with its first place and its counts
-        sort = np.argsort(docs << 44 | code, kind="stable")
+        # distinct (key, term), each with its first place and its counts (what follows
+        # reads each run of equal (key, term) by sums and minima: any sort will do)
+        sort = np.argsort(docs << 44 | code)
         code, docs, ranks, in_lead = code[sort], docs[sort], ranks[sort], in_lead[sort]
         starts = np.flatnonzero(np.r_[True, (code[1:] != code[:-1]) | (docs[1:] != docs[:-1])])
         sizes = np.diff(np.r_[starts, len(code)])
@@ -322,10 +322,12 @@ class _TermCodes:
 
     def _ids(self, codes: IntArray) -> ColumnArray:
         """The id of each code, new codes numbered in order of first sight."""
-        sort = np.argsort(codes, kind="stable")
+        sort = np.argsort(codes)
         ordered = codes[sort]
         head = np.r_[True, ordered[1:] != ordered[:-1]] if len(ordered) else np.zeros(0, bool)
-        distinct, first = ordered[head], sort[head]
+        distinct = ordered[head]
+        # each code's first place: the least position of its run (the sort is not stable)
+        first = np.minimum.reduceat(sort, np.flatnonzero(head)) if len(sort) else sort
         inverse = np.empty(len(codes), dtype=np.int64)
         inverse[sort] = np.cumsum(head) - 1
         at = np.minimum(np.searchsorted(self.sorted, distinct), max(len(self.sorted) - 1, 0))
@@ -593,8 +595,8 @@ SPILL_ENTRIES = 1 << 20
 """Entries of a spilled matrix read at once (about 80 bytes of temporaries each) when its
 columns are renumbered and counted and its unit rows made."""
 SCORE_PAIRS = 1 << 10
-"""Pairs scored under one mapping of a spilled matrix's files: the rows it touches (at
-most two per pair) are the pages it holds, let go when the mapping is closed."""
+"""Pairs of a spilled matrix scored at once: the rows they name (at most two per pair,
+about 12 bytes an entry) are read into memory for them and let go after."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -612,9 +614,9 @@ class SpilledRows:
     """The rows of a :class:`StoryVectors` matrix kept in two files of a spill directory
     (``indices`` as ``int32``, ``data`` as ``float64``, CSR layout, each row's columns
     sorted), only ``indptr`` in memory: the same rows as the in-memory
-    ``scipy.sparse.csr_matrix``, read a block of rows at a time (:meth:`block`) or
-    mapped for a bounded number of pairs (:meth:`scores`), so a process holds what it
-    reads, not the matrix."""
+    ``scipy.sparse.csr_matrix``, read a block of entries at a time (:meth:`block`) or
+    the rows of a bounded number of pairs (:meth:`rows`, :meth:`scores`), so a process
+    holds what it reads, not the matrix."""
 
     indptr: IntArray
     indices_path: str
@@ -628,29 +630,68 @@ class SpilledRows:
             _read(self.data_path, np.float64, lo, hi - lo),
         )
 
-    @contextlib.contextmanager
-    def mapped(self) -> Iterator[_Rows]:
-        """The rows with their files mapped (read only) until the block ends: the pages
-        read stay held by this process only that long."""
-        if not len(self.indptr) or not self.indptr[-1]:
-            yield _Rows(self.indptr, np.zeros(0, np.int32), np.zeros(0), self.shape)
-            return
-        indices = np.memmap(self.indices_path, dtype=np.int32, mode="r")
-        data = np.memmap(self.data_path, dtype=np.float64, mode="r")
-        try:
-            yield _Rows(self.indptr, indices, data, self.shape)
-        finally:
-            del indices, data
+    def rows(self, wanted: IntArray) -> _Rows:
+        """Rows ``wanted`` (distinct, ascending) read into memory, as the consecutive
+        rows of a small CSR matrix (row ``n`` is ``wanted[n]``).  Read with plain reads,
+        not a mapping: a mapped page cache hands a process whole large folios (up to
+        2 MiB on ext4 here) for each row it touches, so scoring 1,024 pairs held most of
+        the files in every worker (2.5 GiB at 200k articles)."""
+        first = self.indptr[wanted]
+        sizes = self.indptr[wanted + 1] - first
+        indptr = np.zeros(len(wanted) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=indptr[1:])
+        indices = np.empty(int(indptr[-1]), dtype=np.int32)
+        data = np.empty(int(indptr[-1]), dtype=np.float64)
+        # runs of consecutive rows are consecutive in the files: one read per run
+        run = np.flatnonzero(np.r_[True, np.diff(wanted) != 1]) if len(wanted) else wanted
+        run_end = np.r_[run[1:], len(wanted)]
+        starts, ends, at = indptr[run].tolist(), indptr[run_end].tolist(), first[run].tolist()
+        id_bytes, value_bytes = indices.view(np.uint8).data, data.view(np.uint8).data
+        with open(self.indices_path, "rb") as ids, open(self.data_path, "rb") as values:
+            read_ids, read_values = _reader(ids), _reader(values)
+            got = 0
+            for lo, hi, place in zip(starts, ends, at, strict=True):
+                got += read_ids(id_bytes[4 * lo : 4 * hi], 4 * place)
+                got += read_values(value_bytes[8 * lo : 8 * hi], 8 * place)
+        if got != 12 * len(indices):
+            raise OSError(f"{self.data_path}: the spilled rows are shorter than their index")
+        return _Rows(indptr, indices, data, (len(wanted), self.shape[1]))
 
     def scores(self, left: IntArray, right: IntArray) -> FloatArray:
-        """:func:`pair_scores` of each pair, :data:`SCORE_PAIRS` pairs per mapping (a
-        pair's score does not depend on the pairs scored with it)."""
+        """:func:`pair_scores` of each pair, :data:`SCORE_PAIRS` pairs at a time with
+        the rows they name read in (a pair's score does not depend on the pairs scored
+        with it, nor on which rows are in memory)."""
         out = np.zeros(len(left), dtype=np.float64)
         for first in range(0, len(left), SCORE_PAIRS):
             last = min(len(left), first + SCORE_PAIRS)
-            with self.mapped() as rows:
-                out[first:last] = pair_scores(rows, left[first:last], right[first:last])
+            named = np.concatenate([left[first:last], right[first:last]])
+            wanted, local = np.unique(named, return_inverse=True)
+            local = local.reshape(-1)
+            rows = self.rows(wanted)
+            out[first:last] = pair_scores(rows, local[: last - first], local[last - first :])
         return out
+
+
+def _reader(handle: Any) -> Any:
+    """``read(buffer, offset)``: fill ``buffer`` from byte ``offset`` of the open file
+    ``handle`` and give the bytes read (fewer only at the end of the file): one
+    ``preadv`` call where there is one."""
+    preadv = getattr(os, "preadv", None)
+    if preadv is not None:
+        fd = handle.fileno()
+        return lambda buffer, offset: preadv(fd, [buffer], offset)
+
+    def read(buffer: memoryview, offset: int) -> int:  # pragma: no cover - no preadv
+        handle.seek(offset)
+        done = 0
+        while done < len(buffer):
+            got = handle.readinto(buffer[done:])
+            if not got:
+                break
+            done += got
+        return done
+
+    return read
 
 
 def _read(path: str, dtype: Any, first: int, count: int) -> Any:
@@ -711,7 +752,7 @@ def _spilled_fit(
             frequencies = np.fromfile(values_file, dtype=np.float64, count=hi - lo)
             values = _unit_values(lengths, columns, frequencies, weights, is_char, options)
             rows = np.repeat(np.arange(last - first, dtype=np.int64), lengths)
-            order = np.lexsort((columns, rows))  # a row's columns are distinct
+            order = np.argsort(rows << 32 | columns)  # a row's columns are distinct
             ids_file.seek(4 * lo)
             columns[order].tofile(ids_file)
             values_file.seek(8 * lo)

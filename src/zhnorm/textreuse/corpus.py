@@ -41,7 +41,7 @@ from ..neardup.inherit import handed_down, inherited
 from ..options import resolve
 from ..workers import forks, imap_ordered, map_ordered, process_pool
 from .alignment import AlignOptions, Passage, align_keys
-from .document import DocKey, Documents, as_documents, doc_key
+from .document import DocKey, Documents, as_documents, doc_key, release_mapped_pages
 from .passages import (
     REPORTED_SIGNIFICANCE,
     DocMeta,
@@ -330,6 +330,7 @@ def reuse_spent(
         if options.mask_furniture and keys:
             furniture = find_furniture(keys, sources if has_sources else None, workers=workers)
         masks = furniture_masks(keys, furniture)
+        release_mapped_pages()  # the maps the furniture's spans were read from
     partitions = partitions_for(sum(len(k.key) for k in keys))
     with HashSpill(partitions) as shingle_spill, HashSpill(partitions) as seed_spill:
         with Progress("zhnorm reuse: shingles", total=len(keys), unit="docs") as hashing:
@@ -510,7 +511,9 @@ class Aligner:
 
 def _align_inherited(token: int, pairs: Sequence[tuple[int, int]]) -> list[Passage]:
     aligner: Aligner = inherited(token)
-    return aligner.align(pairs)
+    found = aligner.align(pairs)
+    release_mapped_pages()  # the maps read for these pairs, not kept after
+    return found
 
 
 def _align_all(
@@ -523,6 +526,7 @@ def _align_all(
     if workers <= 1 or len(chunks) < 2 or not forks():
         for chunk in chunks:
             passages += aligner.align(chunk)
+            release_mapped_pages()
             progress.update(len(chunk))
         return passages
     with handed_down(aligner) as token, process_pool(workers) as pool:

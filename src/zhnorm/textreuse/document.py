@@ -11,8 +11,10 @@ phrases.  Maps are stored as ``int32`` arrays: compact and cheap to pickle.
 
 from __future__ import annotations
 
+import mmap
 import os
 import tempfile
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
@@ -205,7 +207,7 @@ def spilled_keys(items: Sequence[tuple[str, tuple[Any, ...]]], directory: str) -
                         out.write(b"\0" * pad)
                         at += data.nbytes + pad
                 places.append(place)
-        mapping = np.memmap(path, dtype=np.uint8, mode="r") if at else None
+        mapping = _mapped(path) if at else None
     finally:
         os.unlink(path)
     keys = []
@@ -224,6 +226,34 @@ def spilled_keys(items: Sequence[tuple[str, tuple[Any, ...]]], directory: str) -
             arrays[0] = arrays[4]
         keys.append(unpacked(raw, (state[0], state[1], *arrays)))
     return keys
+
+
+_MAPPINGS: weakref.WeakSet[mmap.mmap] = weakref.WeakSet()
+"""The mappings of the key maps' files (:func:`spilled_keys`) still alive."""
+
+
+def _mapped(path: str) -> Any:
+    """The file ``path`` mapped read only, as bytes (``uint8``), the mapping noted for
+    :func:`release_mapped_pages`."""
+    with open(path, "rb") as handle:
+        mapping = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    _MAPPINGS.add(mapping)
+    return np.frombuffer(mapping, dtype=np.uint8)
+
+
+def release_mapped_pages() -> None:
+    """Let go of the pages of the key maps' files (:func:`spilled_keys`) that this
+    process has read: they stay in the page cache and are read again on demand, and
+    the maps are unchanged.  A mapped page cache hands a process whole large folios
+    (up to 2 MiB) for each map it reads, so a pass over every document's maps (the
+    furniture segments, the aligned pairs) would otherwise hold the whole files in
+    each process that made it until the keys are let go.  Nothing where ``madvise`` is
+    missing."""
+    advice = getattr(mmap, "MADV_DONTNEED", None)
+    if advice is None:  # pragma: no cover - not Linux or macOS
+        return
+    for mapping in list(_MAPPINGS):
+        mapping.madvise(advice)
 
 
 def _is_identity(starts: IntArray, ends: IntArray, n: int) -> bool:

@@ -50,7 +50,7 @@ from ..neardup.inherit import handed_down, inherited
 from ..options import resolve
 from ..unionfind import components
 from ..workers import forks, imap_ordered, process_pool
-from .document import DocKey
+from .document import DocKey, release_mapped_pages
 from .segments import doc_key_in_chunks, sentence_spans
 
 __all__ = [
@@ -252,13 +252,23 @@ def _whole_segments(
     options: FurnitureOptions,
     taken: set[tuple[int, int, int]],
 ) -> list[_Found]:
+
+    def segments() -> Iterable[tuple[str, int, int, int]]:
+        for d in docs:
+            text = texts[d]
+            for a, b in segs[d]:
+                if b - a >= options.min_len and (d, a, b) not in taken:
+                    yield text[a:b], d, a, b
+
+    # Only keys whose hash is in ``needed`` documents are grouped (the others cannot be
+    # furniture): the same items in the same order, without a dict of every segment.
+    frequent = _frequent((key, d) for key, d, _, _ in segments())
     by_key: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
-    for d in docs:
-        text = texts[d]
-        for a, b in segs[d]:
-            if b - a >= options.min_len and (d, a, b) not in taken:
-                by_key[text[a:b]].append((d, a, b))
+    for (key, d, a, b), keep in zip(segments(), frequent(needed), strict=True):
+        if keep:
+            by_key[key].append((d, a, b))
     found = [_Found("segment", k, v) for k, v in by_key.items() if _docs(v) >= needed]
+    del by_key
     if options.threshold >= 1.0 or not found:
         return found
     # near repeats: a segment one edit away from a furniture key is that furniture
@@ -274,7 +284,9 @@ def _whole_segments(
     high = int(max(lengths) / options.threshold) + 1
     cutoff = options.threshold * 100
     furniture_keys = {f.key for f in found}
-    for key, spans in by_key.items():
+    # each segment one edit away from an item joins it (a key's segments all join the
+    # same item: what is read downstream is the set of an item's spans, not their order)
+    for key, d, a, b in segments():
         if key in furniture_keys or not low <= len(key) <= high:
             continue
         if len(key) < options.near_min_len:
@@ -289,8 +301,33 @@ def _whole_segments(
             if score > best_score:
                 best, best_score = i, score
         if best >= 0:
-            found[best].spans.extend(spans)
+            found[best].spans.append((d, a, b))
     return found
+
+
+def _frequent(items: Iterable[tuple[Any, int]]) -> Any:
+    """For ``(key, document)`` items: ``frequent(needed)``, an iterator telling, item by
+    item, whether the key's hash is in ``needed`` distinct documents or more (a key that
+    is, and one colliding with it; never a key that is in fewer).  Memory: 16 bytes an
+    item, not the keys."""
+    import array
+
+    hashes, owners = array.array("q"), array.array("q")
+    for key, d in items:
+        hashes.append(hash(key))
+        owners.append(d)
+    h = np.frombuffer(hashes, dtype=np.int64) if hashes else np.zeros(0, dtype=np.int64)
+    o = np.frombuffer(owners, dtype=np.int64) if owners else np.zeros(0, dtype=np.int64)
+
+    def frequent(needed: int) -> Iterable[bool]:
+        order = np.lexsort((o, h))
+        hs, os_ = h[order], o[order]
+        distinct = np.r_[True, (hs[1:] != hs[:-1]) | (os_[1:] != os_[:-1])] if len(hs) else hs
+        values, counts = np.unique(hs[distinct.astype(bool)], return_counts=True)
+        flags: list[bool] = np.isin(h, values[counts >= needed]).tolist()
+        return iter(flags)
+
+    return frequent
 
 
 def _affix_chains(
@@ -354,18 +391,28 @@ def _affix_items(
     width = options.max_affix
     edge_needed = max(needed, math.ceil(options.edge_share * size))
     for kind in ("prefix", "suffix"):
-        entries: list[tuple[str, int, int, int]] = []
-        for d in docs:
-            text = texts[d]
-            last = len(segs[d]) - 1
-            for i, (a, b) in enumerate(segs[d]):
-                edge = i == 0 if kind == "prefix" else i == last
-                if kind == "prefix":
-                    entries.append((text[a : min(b, a + width)], d, a, -(b - a) if edge else b - a))
-                else:
-                    entries.append(
-                        (text[max(a, b - width) : b][::-1], d, b, -(b - a) if edge else b - a)
-                    )
+
+        def all_entries(kind: str = kind) -> Iterable[tuple[str, int, int, int]]:
+            for d in docs:
+                text = texts[d]
+                last = len(segs[d]) - 1
+                for i, (a, b) in enumerate(segs[d]):
+                    edge = i == 0 if kind == "prefix" else i == last
+                    length = -(b - a) if edge else b - a
+                    if kind == "prefix":
+                        yield text[a : min(b, a + width)], d, a, length
+                    else:
+                        yield text[max(a, b - width) : b][::-1], d, b, length
+
+        # An entry joins a chain only if its first min_affix characters are in ``needed``
+        # documents (_affix_chains): the others are left out before, the same chains.
+        shortest = options.min_affix
+        frequent = _frequent((e[0][:shortest], e[1]) for e in all_entries())
+        entries = [
+            entry
+            for entry, keep in zip(all_entries(), frequent(needed), strict=True)
+            if keep and len(entry[0]) >= shortest
+        ]
         for chain in _affix_chains(entries, needed, options):
             covered: list[tuple[int, int, int]] = []
             edges: list[tuple[int, int, int]] = []
@@ -396,12 +443,19 @@ def _templates(
     in ``needed`` documents, with different middles: bylines and credits with a name in
     them (``記者王明／攝影``, ``記者李華／台北報導``), reported as ``记者…摄影``."""
     edge = options.template_affix
+
+    def ends() -> Iterable[tuple[tuple[str, str], int, int, int]]:
+        for d in docs:
+            text = texts[d]
+            for a, b in segs[d]:
+                if 2 * edge < b - a <= options.template_len:
+                    yield (text[a : a + edge], text[b - edge : b]), d, a, b
+
+    frequent = _frequent((pair, d) for pair, d, _, _ in ends())  # as _whole_segments
     groups: dict[tuple[str, str], list[tuple[int, int, int]]] = defaultdict(list)
-    for d in docs:
-        text = texts[d]
-        for a, b in segs[d]:
-            if 2 * edge < b - a <= options.template_len:
-                groups[text[a : a + edge], text[b - edge : b]].append((d, a, b))
+    for (pair, d, a, b), keep in zip(ends(), frequent(needed), strict=True):
+        if keep:
+            groups[pair].append((d, a, b))
     found: list[_Found] = []
     for (head, tail), spans in groups.items():
         if _docs(spans) < needed:
@@ -595,14 +649,18 @@ def _segments_of(keys: Sequence[DocKey], first: int, last: int) -> _Segments:
 
 
 def _segments_inherited(token: int, span: tuple[int, int]) -> _Segments:
-    return _segments_of(inherited(token), *span)
+    found = _segments_of(inherited(token), *span)
+    release_mapped_pages()  # the maps read for these documents, not kept after
+    return found
 
 
 def _all_segments(keys: Sequence[DocKey], workers: int) -> _Segments:
     """:func:`key_segments` of every document, on ``workers`` forked processes when
     there are more than one (the keys are inherited, not sent)."""
     if workers <= 1:
-        return _segments_of(keys, 0, len(keys))
+        found = _segments_of(keys, 0, len(keys))
+        release_mapped_pages()
+        return found
     spans = [(k, min(len(keys), k + SEGMENT_CHUNK)) for k in range(0, len(keys), SEGMENT_CHUNK)]
     with handed_down(keys) as token, process_pool(workers) as pool:
         work = functools.partial(_segments_inherited, token)
