@@ -134,3 +134,32 @@ def test_story_weights_as_the_in_memory_model_gives_them_and_leave_no_files(
         known = expected.get(pair, min(1.0, model.similarity(*pair) / even * support))
         expected[pair] = max(known, min(1.0, significance / REPORTED_SIGNIFICANCE * support))
     assert weights == expected and list(weights) == list(expected)
+
+
+def test_rows_read_back_are_the_in_memory_rows(tmp_path: Path) -> None:
+    docs = texts(40, seed=3)
+    memory = StoryModel.from_keys(docs).matrix
+    spilled = StoryModel.from_keys(docs, spill=str(tmp_path)).matrix
+    assert isinstance(spilled, SpilledRows)
+    rng = random.Random(7)
+    for wanted in ([], [0], [39], [3, 4, 5, 9], sorted(rng.sample(range(40), 17)), list(range(40))):
+        got = spilled.rows(np.asarray(wanted, dtype=np.int64))
+        expected = memory[wanted] if wanted else None
+        assert np.asarray(got.indptr).tolist() == (
+            np.asarray(expected.indptr).tolist() if expected is not None else [0]
+        )
+        if expected is not None:
+            assert np.asarray(got.indices).tolist() == expected.indices.tolist()
+            assert np.asarray(got.data).tobytes() == expected.data.astype(np.float64).tobytes()
+
+
+def test_a_spill_shorter_than_its_index_is_a_one_line_error(tmp_path: Path) -> None:
+    spilled = StoryModel.from_keys(texts(12), spill=str(tmp_path)).matrix
+    assert isinstance(spilled, SpilledRows)
+    with open(spilled.data_path, "r+b") as handle:
+        handle.truncate(os.path.getsize(spilled.data_path) - 8)
+    last = np.asarray([spilled.shape[0] - 1], dtype=np.int64)
+    with pytest.raises(OSError, match="shorter than their index") as raised:
+        spilled.rows(last)
+    assert spilled.data_path in str(raised.value)
+    assert "\n" not in str(raised.value)

@@ -644,7 +644,7 @@ class SpilledRows:
         data = np.empty(int(indptr[-1]), dtype=np.float64)
         # runs of consecutive rows are consecutive in the files: one read per run
         run = np.flatnonzero(np.r_[True, np.diff(wanted) != 1]) if len(wanted) else wanted
-        run_end = np.r_[run[1:], len(wanted)]
+        run_end = np.r_[run[1:], len(wanted)] if len(wanted) else wanted
         starts, ends, at = indptr[run].tolist(), indptr[run_end].tolist(), first[run].tolist()
         id_bytes, value_bytes = indices.view(np.uint8).data, data.view(np.uint8).data
         with open(self.indices_path, "rb") as ids, open(self.data_path, "rb") as values:
