@@ -331,8 +331,11 @@ def _decide(lm: CharModel, text: str, found: list[_Found], into: dict[_Key, _Dec
     # Only runs that can still be taken are worth their guesses.
     open_runs = [(f, d) for f, d in zip(found, decided, strict=True) if d.accepted]
     opened = {id(f) for f, _d in open_runs}
-    kept = [(plan, flat) for plan, flat in zip(plans, scored[len(blocks) :], strict=True)]
-    kept = [(plan, flat) for plan, flat in kept if id(plan[0]) in opened]
+    kept = [
+        (plan, flat)
+        for plan, flat in zip(plans, scored[len(blocks) :], strict=True)
+        if id(plan[0]) in opened
+    ]
     _guess_all([f for f, _d in open_runs], [p for p, _ in kept], [x for _, x in kept])
     for f, d in zip(found, decided, strict=True):
         into[_key(text, f)] = d
