@@ -508,3 +508,76 @@ def test_clusters_and_pairs_appear_only_with_the_kept_records(
             pairs=str(failed / "p.jsonl"), workers=workers, quiet=True,
         )  # fmt: skip
     assert list(failed.iterdir()) == []
+
+
+ODD_IDS = ('q"uote', "back\\slash", "头条", "\ud800lone", "tab\tand\x01", "plain")
+
+
+@pytest.mark.parametrize(("workers", "indexed"), [(1, False), (2, False), (1, True), (2, True)])
+def test_clusters_and_pairs_lines_are_the_records_json_writes(
+    tmp_path: Path, docs: list[str], workers: int, indexed: bool
+) -> None:
+    """The clusters and pairs files, laid out in blocks, are line for line what
+    ``dumps_record`` writes for the record each line parses to, and name the right ids:
+    ids with quotes, backslashes, control characters, Han and a lone surrogate (read from
+    a ``\\ud800`` escape; not with an index, which cannot store it), and with an index
+    members kept by an earlier run."""
+    from zhnorm.io import dumps_record
+
+    odd = [name for name in ODD_IDS if not indexed or "\ud800" not in name]
+
+    def ids_for(start: int, count: int) -> list[str]:
+        return [f"{odd[i % len(odd)]}{i}" for i in range(start, start + count)]
+
+    def write(path: Path, texts: list[str], ids: list[str]) -> Path:
+        with path.open("w", encoding="utf-8") as out:
+            for doc_id, text in zip(ids, texts, strict=True):
+                out.write(json.dumps({"id": doc_id, "text": text}) + "\n")  # \ud800 escaped
+        return path
+
+    index = tmp_path / "seen.sqlite" if indexed else None
+    earlier_ids = ids_for(0, 150) if indexed else []
+    if indexed:
+        first = write(tmp_path / "first.jsonl", docs[:150], earlier_ids)
+        dedup_files([str(first)], str(tmp_path / "k0.jsonl"), index=index, quiet=True)
+    # > 2 blocks of pairs lines and > 1 chunk of cluster lines; repeats of indexed texts
+    texts = docs[100:] * 8
+    ids = ids_for(1000, len(texts))
+    second = write(tmp_path / "second.jsonl", texts, ids)
+    out, clusters, pairs = (tmp_path / name for name in ("k.jsonl", "c.jsonl", "p.jsonl"))
+    dedup_files(
+        [str(second)], str(out), str(clusters), pairs=str(pairs), index=index,
+        workers=workers, quiet=True,
+    )  # fmt: skip
+    cluster_lines = clusters.read_text("utf-8", "surrogatepass").splitlines(keepends=True)
+    assert len(cluster_lines) == len(ids)
+    known = set(ids) | set(earlier_ids)
+    by_earlier = 0
+    for doc_id, line in zip(ids, cluster_lines, strict=True):
+        row = json.loads(line)
+        assert line == dumps_record(row)
+        assert row["id"] == doc_id
+        if row["duplicate_of"] is None:
+            assert row["cluster"] == doc_id and row["similarity"] is None
+        else:
+            assert row["duplicate_of"] in known and row["cluster"] == row["duplicate_of"]
+            assert 0.0 <= row["similarity"] <= 1.0
+            by_earlier += row["duplicate_of"] in earlier_ids
+    assert bool(by_earlier) == indexed  # some kept by the earlier run, named by their ids
+    pair_lines = pairs.read_text("utf-8", "surrogatepass").splitlines(keepends=True)
+    assert len(pair_lines) > 2 * 4096
+    for line in pair_lines:
+        row = json.loads(line)
+        assert line == dumps_record(row)
+        assert list(row) == ["a", "b", "estimated", "exact", "band", "id_a", "id_b"]
+        assert (row["id_a"], row["id_b"]) == (ids[row["a"]], ids[row["b"]])
+
+
+def test_json_number_is_dumps_value() -> None:
+    from zhnorm.io.files import dumps_value
+    from zhnorm.neardup.files import _json_number
+
+    values: list[float | int | None] = [0, 7, -3, 2**70, 0.5, 1.0, 1 / 3, 1e-300, 5e-324]
+    values += [float("nan"), float("inf"), -float("inf"), True, False, None, 0.9999999999999999]
+    for value in values:
+        assert _json_number(value) == dumps_value(value), value

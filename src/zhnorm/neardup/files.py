@@ -23,6 +23,7 @@ One block per stage (:func:`dedup_files`):
 from __future__ import annotations
 
 import functools
+import math
 import os
 import sqlite3
 import tempfile
@@ -485,33 +486,75 @@ def _batches(corpus: _Corpus) -> Iterator[tuple[list[str], Sketch]]:
         yield [corpus.ids[i] for i in range(first, first + len(sketch))], sketch
 
 
+_LINE_BLOCK = 4096
+"""Pairs laid out per block by :func:`_pair_lines` (their ids read and encoded together)."""
+
+
+def _json_number(value: float | int | None) -> str:
+    """:func:`~zhnorm.io.files.dumps_value` of a number, without the encoder for the
+    usual ``int`` and finite ``float`` (JSON's text for them is their ``repr``)."""
+    kind = type(value)
+    if kind is int or (kind is float and math.isfinite(value)):  # type: ignore[arg-type]
+        return repr(value)
+    return dumps_value(value)
+
+
+def _encoded_ids(ids: KeySpool, nodes: Iterable[int]) -> dict[int, str]:
+    """Position -> JSON text of its id (:func:`~zhnorm.io.files.dumps_strings`), for the
+    positions ``nodes``, read from the id spool together."""
+    taken = ids.take(nodes)
+    return dict(zip(taken, dumps_strings(list(taken.values())), strict=True))
+
+
 def _pair_lines(found: list[DuplicatePair], ids: KeySpool) -> Iterator[str]:
-    """The lines of the pairs file: every verified pair, with both ids."""
-    for pair in found:
-        yield dumps_record({**pair.to_dict(), "id_a": ids[pair.a], "id_b": ids[pair.b]})
+    """The pairs file: every verified pair, with both ids, a line each (the lines of
+    :func:`~zhnorm.io.files.dumps_record` of ``{**pair.to_dict(), "id_a", "id_b"}``),
+    :data:`_LINE_BLOCK` lines to a string."""
+    for lo in range(0, len(found), _LINE_BLOCK):
+        block = found[lo : lo + _LINE_BLOCK]
+        encoded = _encoded_ids(ids, [p.a for p in block] + [p.b for p in block])
+        yield "".join(
+            [
+                f'{{"a": {_json_number(p.a)}, "b": {_json_number(p.b)}, '
+                f'"estimated": {_json_number(p.estimated)}, "exact": {_json_number(p.exact)}, '
+                f'"band": {_json_number(p.band)}, '
+                f'"id_a": {encoded[p.a]}, "id_b": {encoded[p.b]}}}\n'
+                for p in block
+            ]
+        )
 
 
 def _cluster_lines(
     corpus: _Corpus, clustered: Duplicates, node_id: Callable[[int], str]
 ) -> Iterator[str]:
-    """The lines of the clusters file, one per good record in order: ``{"id", "cluster",
-    "duplicate_of", "similarity"}`` (ids read from the spool in blocks)."""
+    """The clusters file, a line per good record in order: ``{"id", "cluster",
+    "duplicate_of", "similarity"}``; a chunk's lines to a string (its ids, and those of
+    the members that keep its removed records, read from the spool in blocks)."""
     duplicate_of, similarity_of = clustered.duplicate_of, clustered.similarity
-    for first in range(0, len(corpus), CHUNK_DOCS):
+    total = len(corpus)
+    for first in range(0, total, CHUNK_DOCS):
         ids = dumps_strings(corpus.ids.span(first, first + CHUNK_DOCS))
+        stop = first + len(ids)
+        kept_by_of = {p: duplicate_of[p] for p in range(first, stop) if p in duplicate_of}
+        encoded = _encoded_ids(corpus.ids, [k for k in kept_by_of.values() if k < total])
+        for kept in kept_by_of.values():
+            if kept >= total:  # an earlier run's document (from the index)
+                encoded[kept] = dumps_value(node_id(kept))
+        lines: list[str] = []
         for position, own in enumerate(ids, first):
-            kept_by = duplicate_of.get(position)
+            kept_by = kept_by_of.get(position)
             if kept_by is None and position not in similarity_of:
-                yield (
+                lines.append(
                     f'{{"id": {own}, "cluster": {own}, "duplicate_of": null, "similarity": null}}\n'
                 )
                 continue
-            by = "null" if kept_by is None else dumps_value(node_id(kept_by))
-            similarity = dumps_value(similarity_of.get(position))
-            yield (
+            by = "null" if kept_by is None else encoded[kept_by]
+            similarity = _json_number(similarity_of.get(position))
+            lines.append(
                 f'{{"id": {own}, "cluster": {own if kept_by is None else by}, '
                 f'"duplicate_of": {by}, "similarity": {similarity}}}\n'
             )
+        yield "".join(lines)
 
 
 @contextmanager
