@@ -289,3 +289,33 @@ def test_pair_similarities_shared_with_forked_workers(
         spool.flush()
         assert np.array_equal(pair_similarities(a, b, spool.__getitem__, 2, workers=3), one)
     assert one[a == b].tolist() == [1.0] * int(np.count_nonzero(a == b))
+
+
+@pytest.mark.parametrize("workers", [2, 3, 5])
+def test_candidate_pairs_shared_by_band_are_the_same(
+    monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    """Bands split between forked children give the same pairs, in the same order, each
+    with the first band that proposed it (pairs planted in several bands, a big bucket,
+    inactive documents), and no pairs at all stays no pairs."""
+    from zhnorm.neardup import lsh
+
+    rng = np.random.default_rng(workers)
+    n, bands = 3000, 17
+    hashes = rng.integers(0, 2**63, size=(n, bands), dtype=np.int64).astype(np.uint64)
+    alone = (lsh.candidate_pairs(hashes), lsh.candidate_pairs(hashes, workers=workers))
+    monkeypatch.setattr(lsh, "_MIN_SHARED_DOCS", 10)
+    shared = lsh.candidate_pairs(hashes, workers=workers)
+    for result in (*alone, shared):
+        assert all(len(column) == 0 for column in result)
+    for _ in range(400):  # planted pairs, each in a random set of bands
+        x, y = rng.integers(0, n, size=2)
+        which = rng.random(bands) < 0.3
+        hashes[y, which] = hashes[x, which]
+    hashes[rng.integers(0, n, size=100), 5] = 12345  # one bucket larger than a full group
+    active = rng.random(n) < 0.9
+    one = lsh.candidate_pairs(hashes, active)
+    assert len(one[0]) > 400 and len(set(one[2].tolist())) > 10
+    split = lsh.candidate_pairs(hashes, active, workers=workers)
+    for column, other in zip(one, split, strict=True):
+        assert column.tolist() == other.tolist()

@@ -285,8 +285,8 @@ def dedup(
     :data:`~zhnorm.neardup.keys.DEDUP_KEY_CONFIG`) have a character n-gram Jaccard
     similarity of at least ``threshold`` are merged (transitively); each cluster keeps
     one member by ``keep`` (``"first"``, ``"longest"`` or a field name: smallest value,
-    e.g. the earliest date).  ``workers > 1`` computes keys, signatures and the exact
-    verification on that many processes (identical result).
+    e.g. the earliest date).  ``workers > 1`` computes keys, signatures, the candidate
+    pairs and the exact verification on that many processes (identical result).
     """
     params = params or MinHashParams()
     texts, ids, values = _texts_ids_values(items, keep, text_field, id_field)
@@ -294,7 +294,7 @@ def dedup(
     chunks = [texts[i : i + CHUNK_DOCS] for i in range(0, len(texts), CHUNK_DOCS)]
     sketches = list(sketch_chunks(chunks, params, key_config, bands, rows, workers))
     sketch = _concatenate(sketches, params, bands)
-    a, b, band = candidate_pairs(sketch.bands, ~sketch.empty)
+    a, b, band = candidate_pairs(sketch.bands, ~sketch.empty, workers=workers)
     keys = list(sketch.keys)
 
     def key_of(index: int) -> str:

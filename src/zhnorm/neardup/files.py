@@ -280,7 +280,7 @@ def dedup_files(
     ``key``: the matching key (:class:`zhnorm.KeyOptions`; default
     :data:`~zhnorm.neardup.keys.DEDUP_KEY_CONFIG`, or the index's); one that differs
     from an existing index's raises :class:`~zhnorm.neardup.index.IndexParamsError`.
-    ``workers``: processes for keys, signatures and exact verification (the result is
+    ``workers``: processes for keys, signatures, candidates and exact verification (the result is
     the same).  ``tmp_dir``: an existing directory for the run's spools (default:
     :func:`spool_dir`).  ``quiet=False`` shows progress on a terminal.  Every output
     path is checked first (:func:`check_dedup_outputs`), before the index is opened.
@@ -363,7 +363,7 @@ def _dedup(
 
             # 2. Candidates.
             with Progress("zhnorm dedup: candidate pairs", unit=None):
-                a, b, band = candidate_pairs(corpus.bands, ~corpus.empty)
+                a, b, band = candidate_pairs(corpus.bands, ~corpus.empty, workers=workers)
             counts.candidates = len(a)
 
             # 3. Verify.
