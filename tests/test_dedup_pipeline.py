@@ -288,6 +288,14 @@ def test_pair_similarities_shared_with_forked_workers(
         spool.extend(result.keys)
         spool.flush()
         assert np.array_equal(pair_similarities(a, b, spool.__getitem__, 2, workers=3), one)
+        for workers in (1, 2):  # the spool itself: its keys read a batch at a time
+            assert np.array_equal(pair_similarities(a, b, spool, 2, workers=workers), one)
+        words = pair_similarities(a, b, result.keys.__getitem__, 2, words=True)
+        assert np.array_equal(pair_similarities(a, b, spool, 2, words=True), words)
+        picked = [5, 0, 5, len(result.keys) - 1, 17]
+        assert [spool.take(picked)[i] for i in picked] == [result.keys[i] for i in picked]
+        with pytest.raises(IndexError):
+            spool.take([0, len(result.keys)])
     assert one[a == b].tolist() == [1.0] * int(np.count_nonzero(a == b))
 
 

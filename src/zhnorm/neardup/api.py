@@ -22,7 +22,7 @@ from .cluster import KEEP_POLICIES, choose_kept, cluster_pairs
 from .lsh import candidate_pairs, lsh_bands
 from .params import DEFAULT_THRESHOLD, MinHashParams
 from .sketch import Sketch, sketch_chunks
-from .spool import RowSpool
+from .spool import KeySpool, RowSpool
 from .verify import ShingleSets, pair_similarities
 
 __all__ = [
@@ -108,7 +108,7 @@ def verified_pairs(
     a: npt.NDArray[np.int64],
     b: npt.NDArray[np.int64],
     band: npt.NDArray[np.int64],
-    key_of: Callable[[int], str],
+    key_of: Callable[[int], str] | KeySpool,
     signatures: npt.NDArray[np.uint32] | RowSpool,
     params: MinHashParams,
     threshold: float,

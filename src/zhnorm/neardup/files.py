@@ -370,7 +370,7 @@ def _dedup(
             corpus.keys.flush()  # forked verifiers read the key file
             with Progress("zhnorm dedup: verifying candidate pairs", unit=None):
                 found = verified_pairs(
-                    a, b, band, corpus.keys.__getitem__, corpus.signatures, params, threshold,
+                    a, b, band, corpus.keys, corpus.signatures, params, threshold,
                     workers,
                 )  # fmt: skip
             counts.verified = len(found)
@@ -561,12 +561,11 @@ def _cluster_lines(
 def _writing_aside(
     side: list[tuple[Iterable[str], AtomicOutput]], ids: KeySpool, *, in_child: bool
 ) -> Iterator[None]:
-    """Write each ``(lines, output)`` of ``side``: with ``in_child``, the first in a
-    forked child while the block runs (its failure is raised here when the block ends)
-    and the others here after the block, while the child may still be writing (the
-    clusters file, a line per record, takes about as long as the block's copy of the
-    kept records and the pairs together); otherwise all here after the block.  The
-    outputs stay this process's: they appear when its outputs do."""
+    """Write each ``(lines, output)`` of ``side``: with ``in_child``, all in a forked
+    child while the block runs (its failure is raised here when the block ends; laid
+    out in blocks, the clusters and pairs files together take less than the block's copy
+    of the kept records); otherwise here after the block.  The outputs stay this
+    process's: they appear when its outputs do."""
     if not side:
         yield
         return
@@ -575,10 +574,9 @@ def _writing_aside(
         _write_lines(side)
         return
     ids.flush()  # the child reads the id spool
-    with handed_down(side[:1]) as token, process_pool(1) as pool:
+    with handed_down(side) as token, process_pool(1) as pool:
         done = pool.submit(_write_lines_inherited, token)
         yield
-        _write_lines(side[1:])
         done.result()
 
 
@@ -654,8 +652,8 @@ def _copy_kept_blocks(
 ) -> tuple[int, int]:
     """:func:`_copy_kept_lines` for a :func:`_plain_jsonl` file, read in blocks of
     :data:`_READ_BYTES`: in each block, runs of consecutive kept lines, each ending in
-    one ``\\n``, are written as one slice (no line is split off on its own); any other
-    kept line (``\\r\\n``, no line break at the end) goes through
+    one ``\\n``, are joined and written in one go (no line is split off on its own, one
+    write per block); any other kept line (``\\r\\n``, no line break at the end) goes through
     :meth:`RecordWriter.write_raw_lines`, which mends its end as before.  The same bytes
     as :func:`_copy_kept_lines`; ``(next position, records kept)``."""
     total, sources, source_of, line_of = (
@@ -681,6 +679,9 @@ def _copy_kept_blocks(
                 at = len(BOM) if data.startswith(BOM) else 0
             run_start = run_end = at
             run_lines = 0
+            view = memoryview(data)
+            runs: list[memoryview] = []  # the block's runs of kept lines, written together
+            runs_lines = 0
             size = len(data)
             find = data.find
             while at < size:
@@ -701,17 +702,25 @@ def _copy_kept_blocks(
                         if end >= 0 and (end == at or data[end - 1] != 13):  # ends in one \n
                             if run_end != at:
                                 if run_lines:
-                                    writer.write_raw_block(data[run_start:run_end], run_lines)
+                                    runs.append(view[run_start:run_end])
+                                    runs_lines += run_lines
                                 run_start, run_lines = at, 0
                             run_end, run_lines = after, run_lines + 1
                         else:
                             if run_lines:
-                                writer.write_raw_block(data[run_start:run_end], run_lines)
+                                runs.append(view[run_start:run_end])
+                                runs_lines += run_lines
                                 run_lines = 0
+                            if runs:
+                                writer.write_raw_block(b"".join(runs), runs_lines)
+                                runs, runs_lines = [], 0
                             writer.write_raw_lines([data[at:after]])
                 at = after
             if run_lines:
-                writer.write_raw_block(data[run_start:run_end], run_lines)
+                runs.append(view[run_start:run_end])
+                runs_lines += run_lines
+            if runs:
+                writer.write_raw_block(b"".join(runs), runs_lines)
             carry = data[at:]
             if last:
                 break
