@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -581,3 +582,35 @@ def test_json_number_is_dumps_value() -> None:
     values += [float("nan"), float("inf"), -float("inf"), True, False, None, 0.9999999999999999]
     for value in values:
         assert _json_number(value) == dumps_value(value), value
+
+
+def test_an_id_the_index_cannot_store_is_a_bad_record(tmp_path: Path) -> None:
+    """An id with a lone surrogate (from a ``\\ud800`` escape) cannot go into the index
+    (UTF-8 text): with ``--index`` it is a bad record, an error naming its place before
+    any output is written, or with ``--skip-bad`` a reject, and the index holds the
+    others; without an index it is an ordinary id."""
+    import sqlite3
+
+    texts = ["第一篇独立的文章内容", "第二篇毫不相干的文字", "第三篇又是另一回事了"]
+    source = tmp_path / "in.jsonl"
+    ids = ["a", "b\ud800", "c"]
+    source.write_text(
+        "".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in zip(ids, texts, strict=True))
+    )
+    out, index = tmp_path / "kept.jsonl", tmp_path / "seen.sqlite"
+    args = ["dedup", str(source), "-o", str(out), "--index", str(index), "-q"]
+    fatal = CliRunner().invoke(main, args)
+    assert fatal.exit_code == 1
+    assert f"{source}:2: id 'b\\ud800' is not valid Unicode (a lone surrogate)" in fatal.stderr
+    assert not out.exists()
+    done = CliRunner().invoke(main, [*args, "--skip-bad"])
+    assert done.exit_code == 0, done.output
+    assert SUMMARY.search(done.stderr).groups() == ("3", "2", "0", "1")  # type: ignore[union-attr]
+    [reject] = read_jsonl(Path(f"{out}.rejects.jsonl"))
+    assert reject["line"] == 2 and "lone surrogate" in str(reject["reason"])
+    assert [r["id"] for r in read_jsonl(out)] == ["a", "c"]
+    with closing(sqlite3.connect(index)) as conn:
+        assert sorted(row[0] for row in conn.execute("SELECT id FROM docs")) == ["a", "c"]
+    plain = CliRunner().invoke(main, ["dedup", str(source), "-o", str(tmp_path / "p.jsonl"), "-q"])
+    assert plain.exit_code == 0, plain.output
+    assert len(read_jsonl(tmp_path / "p.jsonl")) == 3
