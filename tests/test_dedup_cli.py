@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -508,3 +509,108 @@ def test_clusters_and_pairs_appear_only_with_the_kept_records(
             pairs=str(failed / "p.jsonl"), workers=workers, quiet=True,
         )  # fmt: skip
     assert list(failed.iterdir()) == []
+
+
+ODD_IDS = ('q"uote', "back\\slash", "头条", "\ud800lone", "tab\tand\x01", "plain")
+
+
+@pytest.mark.parametrize(("workers", "indexed"), [(1, False), (2, False), (1, True), (2, True)])
+def test_clusters_and_pairs_lines_are_the_records_json_writes(
+    tmp_path: Path, docs: list[str], workers: int, indexed: bool
+) -> None:
+    """The clusters and pairs files, laid out in blocks, are line for line what
+    ``dumps_record`` writes for the record each line parses to, and name the right ids:
+    ids with quotes, backslashes, control characters, Han and a lone surrogate (read from
+    a ``\\ud800`` escape; not with an index, which cannot store it), and with an index
+    members kept by an earlier run."""
+    from zhnorm.io import dumps_record
+
+    odd = [name for name in ODD_IDS if not indexed or "\ud800" not in name]
+
+    def ids_for(start: int, count: int) -> list[str]:
+        return [f"{odd[i % len(odd)]}{i}" for i in range(start, start + count)]
+
+    def write(path: Path, texts: list[str], ids: list[str]) -> Path:
+        with path.open("w", encoding="utf-8") as out:
+            for doc_id, text in zip(ids, texts, strict=True):
+                out.write(json.dumps({"id": doc_id, "text": text}) + "\n")  # \ud800 escaped
+        return path
+
+    index = tmp_path / "seen.sqlite" if indexed else None
+    earlier_ids = ids_for(0, 150) if indexed else []
+    if indexed:
+        first = write(tmp_path / "first.jsonl", docs[:150], earlier_ids)
+        dedup_files([str(first)], str(tmp_path / "k0.jsonl"), index=index, quiet=True)
+    # > 2 blocks of pairs lines and > 1 chunk of cluster lines; repeats of indexed texts
+    texts = docs[100:] * 8
+    ids = ids_for(1000, len(texts))
+    second = write(tmp_path / "second.jsonl", texts, ids)
+    out, clusters, pairs = (tmp_path / name for name in ("k.jsonl", "c.jsonl", "p.jsonl"))
+    dedup_files(
+        [str(second)], str(out), str(clusters), pairs=str(pairs), index=index,
+        workers=workers, quiet=True,
+    )  # fmt: skip
+    cluster_lines = clusters.read_text("utf-8", "surrogatepass").splitlines(keepends=True)
+    assert len(cluster_lines) == len(ids)
+    known = set(ids) | set(earlier_ids)
+    by_earlier = 0
+    for doc_id, line in zip(ids, cluster_lines, strict=True):
+        row = json.loads(line)
+        assert line == dumps_record(row)
+        assert row["id"] == doc_id
+        if row["duplicate_of"] is None:
+            assert row["cluster"] == doc_id and row["similarity"] is None
+        else:
+            assert row["duplicate_of"] in known and row["cluster"] == row["duplicate_of"]
+            assert 0.0 <= row["similarity"] <= 1.0
+            by_earlier += row["duplicate_of"] in earlier_ids
+    assert bool(by_earlier) == indexed  # some kept by the earlier run, named by their ids
+    pair_lines = pairs.read_text("utf-8", "surrogatepass").splitlines(keepends=True)
+    assert len(pair_lines) > 2 * 4096
+    for line in pair_lines:
+        row = json.loads(line)
+        assert line == dumps_record(row)
+        assert list(row) == ["a", "b", "estimated", "exact", "band", "id_a", "id_b"]
+        assert (row["id_a"], row["id_b"]) == (ids[row["a"]], ids[row["b"]])
+
+
+def test_json_number_is_dumps_value() -> None:
+    from zhnorm.io.files import dumps_value
+    from zhnorm.neardup.files import _json_number
+
+    values: list[float | int | None] = [0, 7, -3, 2**70, 0.5, 1.0, 1 / 3, 1e-300, 5e-324]
+    values += [float("nan"), float("inf"), -float("inf"), True, False, None, 0.9999999999999999]
+    for value in values:
+        assert _json_number(value) == dumps_value(value), value
+
+
+def test_an_id_the_index_cannot_store_is_a_bad_record(tmp_path: Path) -> None:
+    """An id with a lone surrogate (from a ``\\ud800`` escape) cannot go into the index
+    (UTF-8 text): with ``--index`` it is a bad record, an error naming its place before
+    any output is written, or with ``--skip-bad`` a reject, and the index holds the
+    others; without an index it is an ordinary id."""
+    import sqlite3
+
+    texts = ["第一篇独立的文章内容", "第二篇毫不相干的文字", "第三篇又是另一回事了"]
+    source = tmp_path / "in.jsonl"
+    ids = ["a", "b\ud800", "c"]
+    source.write_text(
+        "".join(json.dumps({"id": i, "text": t}) + "\n" for i, t in zip(ids, texts, strict=True))
+    )
+    out, index = tmp_path / "kept.jsonl", tmp_path / "seen.sqlite"
+    args = ["dedup", str(source), "-o", str(out), "--index", str(index), "-q"]
+    fatal = CliRunner().invoke(main, args)
+    assert fatal.exit_code == 1
+    assert f"{source}:2: id 'b\\ud800' is not valid Unicode (a lone surrogate)" in fatal.stderr
+    assert not out.exists()
+    done = CliRunner().invoke(main, [*args, "--skip-bad"])
+    assert done.exit_code == 0, done.output
+    assert SUMMARY.search(done.stderr).groups() == ("3", "2", "0", "1")  # type: ignore[union-attr]
+    [reject] = read_jsonl(Path(f"{out}.rejects.jsonl"))
+    assert reject["line"] == 2 and "lone surrogate" in str(reject["reason"])
+    assert [r["id"] for r in read_jsonl(out)] == ["a", "c"]
+    with closing(sqlite3.connect(index)) as conn:
+        assert sorted(row[0] for row in conn.execute("SELECT id FROM docs")) == ["a", "c"]
+    plain = CliRunner().invoke(main, ["dedup", str(source), "-o", str(tmp_path / "p.jsonl"), "-q"])
+    assert plain.exit_code == 0, plain.output
+    assert len(read_jsonl(tmp_path / "p.jsonl")) == 3

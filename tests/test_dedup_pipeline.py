@@ -288,4 +288,82 @@ def test_pair_similarities_shared_with_forked_workers(
         spool.extend(result.keys)
         spool.flush()
         assert np.array_equal(pair_similarities(a, b, spool.__getitem__, 2, workers=3), one)
+        for workers in (1, 2):  # the spool itself: its keys read a batch at a time
+            assert np.array_equal(pair_similarities(a, b, spool, 2, workers=workers), one)
+        words = pair_similarities(a, b, result.keys.__getitem__, 2, words=True)
+        assert np.array_equal(pair_similarities(a, b, spool, 2, words=True), words)
+        picked = [5, 0, 5, len(result.keys) - 1, 17]
+        assert [spool.take(picked)[i] for i in picked] == [result.keys[i] for i in picked]
+        with pytest.raises(IndexError):
+            spool.take([0, len(result.keys)])
     assert one[a == b].tolist() == [1.0] * int(np.count_nonzero(a == b))
+
+
+@pytest.mark.parametrize("workers", [2, 3, 5])
+def test_candidate_pairs_shared_by_band_are_the_same(
+    monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    """Bands split between forked children give the same pairs, in the same order, each
+    with the first band that proposed it (pairs planted in several bands, a big bucket,
+    inactive documents), and no pairs at all stays no pairs."""
+    from zhnorm.neardup import lsh
+
+    rng = np.random.default_rng(workers)
+    n, bands = 3000, 17
+    hashes = rng.integers(0, 2**63, size=(n, bands), dtype=np.int64).astype(np.uint64)
+    alone = (lsh.candidate_pairs(hashes), lsh.candidate_pairs(hashes, workers=workers))
+    monkeypatch.setattr(lsh, "_MIN_SHARED_DOCS", 10)
+    shared = lsh.candidate_pairs(hashes, workers=workers)
+    for result in (*alone, shared):
+        assert all(len(column) == 0 for column in result)
+    for _ in range(400):  # planted pairs, each in a random set of bands
+        x, y = rng.integers(0, n, size=2)
+        which = rng.random(bands) < 0.3
+        hashes[y, which] = hashes[x, which]
+    hashes[rng.integers(0, n, size=100), 5] = 12345  # one bucket larger than a full group
+    active = rng.random(n) < 0.9
+    one = lsh.candidate_pairs(hashes, active)
+    assert len(one[0]) > 400 and len(set(one[2].tolist())) > 10
+    split = lsh.candidate_pairs(hashes, active, workers=workers)
+    for column, other in zip(one, split, strict=True):
+        assert column.tolist() == other.tolist()
+
+
+def test_cluster_duplicates_against_a_plain_reading() -> None:
+    """Random pairs, links to earlier runs' documents and keep policies: each cluster
+    (connected pairs) keeps the smallest earlier document it holds, else the policy's
+    member; every other member names it, with the pair's exact similarity when a pair
+    joins them, else ``similarity_of``."""
+    from zhnorm.neardup.api import DuplicatePair, cluster_duplicates
+    from zhnorm.neardup.cluster import choose_kept
+    from zhnorm.unionfind import components
+
+    rng = np.random.default_rng(11)
+    for trial in range(60):
+        n, before = int(rng.integers(1, 40)), int(rng.integers(0, 4)) * (trial % 2)
+        raw = {tuple(sorted(rng.integers(0, n, 2).tolist())) for _ in range(rng.integers(0, 30))}
+        pairs = [DuplicatePair(a, b, 0.5, round(float(rng.random()), 3), 0) for a, b in raw]
+        pairs = [pair for pair in pairs if pair.a < pair.b]
+        rng.shuffle(pairs)  # type: ignore[arg-type]
+        links = [(int(rng.integers(0, n)), n + int(rng.integers(0, before)), 0.9)
+                 for _ in range(rng.integers(0, 4) if before else 0)]  # fmt: skip
+        lengths = rng.integers(1, 5, n).tolist()
+        values = rng.choice(["b", "a", None], n).tolist()
+        keep = ("first", "longest", "date")[trial % 3]
+        got = cluster_duplicates(n, pairs, lambda a, b: -1.0, keep, lengths, values,
+                                 kept_before=before, links=links)  # fmt: skip
+        edges = [(p.a, p.b) for p in pairs] + [(d, e) for d, e, _ in links]
+        root = components(n + before, edges)
+        known = {(p.a, p.b): p.exact for p in pairs} | {(d, e): s for d, e, s in links}
+        in_pair = {node for edge in edges for node in edge}
+        assert got.root == {node: root[node] for node in sorted(in_pair)}
+        for node in sorted(in_pair):
+            group = [m for m in in_pair if root[m] == root[node]]
+            earlier = [m for m in group if m >= n]
+            kept = min(earlier) if earlier else choose_kept(group, keep, lengths, values)
+            if node >= n or node == kept:
+                assert node not in got.duplicate_of
+                continue
+            assert got.duplicate_of[node] == kept
+            assert got.similarity[node] == known.get((min(node, kept), max(node, kept)), -1.0)
+        assert set(got.duplicate_of) <= in_pair

@@ -82,6 +82,18 @@ def no_id_field(field: str) -> str:
     return f"record has no id field {field!r}"
 
 
+def id_not_utf8(record_id: str) -> str:
+    """An id holding a lone surrogate (read from a ``\\udXXX`` escape, or a file name
+    that is not UTF-8), which a dedup index, storing ids as UTF-8 text, cannot hold.
+
+    >>> print(id_not_utf8("a" + chr(0xD800)))
+    id 'a\\ud800' is not valid Unicode (a lone surrogate): the index stores ids as UTF-8
+    """
+    return (
+        f"id {record_id!r} is not valid Unicode (a lone surrogate): the index stores ids as UTF-8"
+    )
+
+
 def duplicate_id(record_id: str, first: str | None = None) -> str:
     """A record repeating an earlier one's id; ``first``: where that one was read.
 

@@ -22,7 +22,7 @@ from .cluster import KEEP_POLICIES, choose_kept, cluster_pairs
 from .lsh import candidate_pairs, lsh_bands
 from .params import DEFAULT_THRESHOLD, MinHashParams
 from .sketch import Sketch, sketch_chunks
-from .spool import RowSpool
+from .spool import KeySpool, RowSpool
 from .verify import ShingleSets, pair_similarities
 
 __all__ = [
@@ -108,7 +108,7 @@ def verified_pairs(
     a: npt.NDArray[np.int64],
     b: npt.NDArray[np.int64],
     band: npt.NDArray[np.int64],
-    key_of: Callable[[int], str],
+    key_of: Callable[[int], str] | KeySpool,
     signatures: npt.NDArray[np.uint32] | RowSpool,
     params: MinHashParams,
     threshold: float,
@@ -182,31 +182,39 @@ def cluster_duplicates(
     number, otherwise by the keep policy over its members.  ``similarity_of(a, b)``
     (``a < b``) gives the exact similarity of a member and its representative when no
     verified pair joins them directly."""
-    edges = [(p.a, p.b) for p in pairs] + [(doc, earlier) for doc, earlier, _ in links]
-    for x, y in edges:
-        if not (0 <= x < n + kept_before and 0 <= y < n + kept_before):
-            raise IndexError(f"pair ({x}, {y}) outside 0..{n + kept_before - 1}")
-    nodes = sorted({node for edge in edges for node in edge})  # in order: roots stay smallest
-    local = {node: i for i, node in enumerate(nodes)}
-    local_root = cluster_pairs(len(nodes), [(local[x], local[y]) for x, y in edges])
-    root = {node: nodes[r] for node, r in zip(nodes, local_root, strict=True)}
+    size = n + kept_before
+    x = [p.a for p in pairs] + [doc for doc, _, _ in links]
+    y = [p.b for p in pairs] + [earlier for _, earlier, _ in links]
+    for a, b in zip(x, y, strict=True):
+        if not (0 <= a < size and 0 <= b < size):
+            raise IndexError(f"pair ({a}, {b}) outside 0..{size - 1}")
+    ends = np.array(x + y, dtype=np.int64)
+    nodes = np.unique(ends)  # in order: roots stay smallest
+    local = np.searchsorted(nodes, ends).tolist()
+    local_root = cluster_pairs(len(nodes), zip(local[: len(x)], local[len(x) :], strict=True))
+    node_list = nodes.tolist()
+    root_list = nodes[np.array(local_root, dtype=np.int64)].tolist() if node_list else []
+    root = dict(zip(node_list, root_list, strict=True))
     members: dict[int, list[int]] = {}
-    for node, r in root.items():
+    for node, r in zip(node_list, root_list, strict=True):
         members.setdefault(r, []).append(node)
-    known = {(p.a, p.b): p.exact for p in pairs}
-    known.update({(doc, earlier): exact for doc, earlier, exact in links})
+    known = {p.a * size + p.b: p.exact for p in pairs}  # (a, b) as one number
+    known.update({doc * size + earlier: exact for doc, earlier, exact in links})
     duplicate_of: dict[int, int] = {}
     similarity: dict[int, float] = {}
     for group in members.values():
-        earlier = [index for index in group if index >= n]
-        here = [index for index in group if index < n]
-        kept = min(earlier) if earlier else choose_kept(here, keep, lengths, values)
+        if group[-1] < n:  # no earlier run's document (they are numbered from n)
+            kept = group[0] if keep == "first" else choose_kept(group, keep, lengths, values)
+            here = group
+        else:
+            kept = min(index for index in group if index >= n)
+            here = [index for index in group if index < n]
         for index in here:
             if index != kept:
                 duplicate_of[index] = kept
-                pair = (min(index, kept), max(index, kept))
-                exact = known.get(pair)
-                similarity[index] = exact if exact is not None else similarity_of(*pair)
+                lo, hi = (index, kept) if index < kept else (kept, index)
+                exact = known.get(lo * size + hi)
+                similarity[index] = exact if exact is not None else similarity_of(lo, hi)
     return Duplicates(root, duplicate_of, similarity)
 
 
@@ -285,8 +293,8 @@ def dedup(
     :data:`~zhnorm.neardup.keys.DEDUP_KEY_CONFIG`) have a character n-gram Jaccard
     similarity of at least ``threshold`` are merged (transitively); each cluster keeps
     one member by ``keep`` (``"first"``, ``"longest"`` or a field name: smallest value,
-    e.g. the earliest date).  ``workers > 1`` computes keys, signatures and the exact
-    verification on that many processes (identical result).
+    e.g. the earliest date).  ``workers > 1`` computes keys, signatures, the candidate
+    pairs and the exact verification on that many processes (identical result).
     """
     params = params or MinHashParams()
     texts, ids, values = _texts_ids_values(items, keep, text_field, id_field)
@@ -294,7 +302,7 @@ def dedup(
     chunks = [texts[i : i + CHUNK_DOCS] for i in range(0, len(texts), CHUNK_DOCS)]
     sketches = list(sketch_chunks(chunks, params, key_config, bands, rows, workers))
     sketch = _concatenate(sketches, params, bands)
-    a, b, band = candidate_pairs(sketch.bands, ~sketch.empty)
+    a, b, band = candidate_pairs(sketch.bands, ~sketch.empty, workers=workers)
     keys = list(sketch.keys)
 
     def key_of(index: int) -> str:

@@ -14,9 +14,13 @@ verification rejects.  At ``t = 0.8`` and 128 permutations that is 17 bands of 7
 from __future__ import annotations
 
 import functools
+import itertools
 
 import numpy as np
 import numpy.typing as npt
+
+from ..workers import forks, process_pool
+from .inherit import handed_down, inherited
 
 __all__ = ["band_hashes", "bucket_pairs", "candidate_pairs", "collision_probability", "lsh_bands"]
 
@@ -125,18 +129,42 @@ def bucket_pairs(members: I64, sizes: I64) -> tuple[I64, I64]:
     return np.concatenate(first), np.concatenate(second)
 
 
+_MIN_SHARED_DOCS = 50_000
+"""Fewer documents than this find their candidates in one process (a fork costs more)."""
+
+
 def candidate_pairs(
-    hashes: U64, active: npt.NDArray[np.bool_] | None = None
+    hashes: U64, active: npt.NDArray[np.bool_] | None = None, *, workers: int = 1
 ) -> tuple[I64, I64, I64]:
     """``(a, b, band)``: the distinct document pairs ``a < b`` that share a band hash
-    (``hashes`` from :func:`band_hashes`), each with the first band that proposed it.
-    Documents with ``active`` False (e.g. empty) propose nothing."""
+    (``hashes`` from :func:`band_hashes`), each with the first band that proposed it,
+    ordered by ``(a, b)``.  Documents with ``active`` False (e.g. empty) propose nothing.
+
+    ``workers > 1`` (where processes are forked, for at least :data:`_MIN_SHARED_DOCS`
+    documents) splits the bands into contiguous parts, the last done here and the others
+    in forked children that inherit ``hashes``; the result is the same."""
     n, bands = hashes.shape
     index = np.arange(n, dtype=np.int64) if active is None else np.flatnonzero(active)
+    parts = min(workers, bands)
+    if parts < 2 or n < _MIN_SHARED_DOCS or not forks():
+        return _first_band_pairs([_band_pairs(hashes, index, range(bands))], n)
+    bounds = np.linspace(0, bands, parts + 1).astype(int).tolist()
+    with handed_down((hashes, index)) as token, process_pool(parts - 1) as pool:
+        futures = [
+            pool.submit(_band_pairs_inherited, token, lo, hi)
+            for lo, hi in itertools.pairwise(bounds[:-1])
+        ]
+        here = _band_pairs(hashes, index, range(bounds[-2], bands))
+        return _first_band_pairs([*(future.result() for future in futures), here], n)
+
+
+def _band_pairs(hashes: U64, index: I64, bands: range) -> tuple[I64, I64, I64]:
+    """``(a, b, band)`` proposed by each band of ``bands`` in turn (a pair repeats if
+    several bands propose it), documents ``index`` taking part."""
     found_a: list[I64] = []
     found_b: list[I64] = []
     found_band: list[I64] = []
-    for band in range(bands):
+    for band in bands:
         column = hashes[index, band]
         order = np.argsort(column, kind="stable")
         ordered = column[order]
@@ -155,9 +183,23 @@ def candidate_pairs(
     if not found_a:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, empty
-    a = np.concatenate(found_a)
-    b = np.concatenate(found_b)
-    band_of = np.concatenate(found_band)
+    return np.concatenate(found_a), np.concatenate(found_b), np.concatenate(found_band)
+
+
+def _band_pairs_inherited(token: int, lo: int, hi: int) -> tuple[I64, I64, I64]:
+    """In a forked child: :func:`_band_pairs` of bands ``lo:hi`` of an inherited job."""
+    hashes, index = inherited(token)
+    return _band_pairs(hashes, index, range(lo, hi))
+
+
+def _first_band_pairs(parts: list[tuple[I64, I64, I64]], n: int) -> tuple[I64, I64, I64]:
+    """The distinct pairs of ``parts`` (in band order), ordered by ``(a, b)``, each with
+    the first band that proposed it."""
+    a = np.concatenate([part[0] for part in parts])
+    b = np.concatenate([part[1] for part in parts])
+    band_of = np.concatenate([part[2] for part in parts])
+    if not len(a):
+        return a, b, band_of
     code = a * n + b
     order = np.argsort(code, kind="stable")  # stable: first band first among equals
     code = code[order]

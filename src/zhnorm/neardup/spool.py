@@ -119,6 +119,26 @@ class KeySpool(_Spool):
         data = os.pread(self._file.fileno(), end - start, start)
         return data.decode("utf-16-le", "surrogatepass")
 
+    def take(self, indices: Iterable[int]) -> dict[int, str]:
+        """The keys at ``indices`` (any order, repeats allowed) by index: each distinct
+        one read once, with one ``pread`` (for writers that need the keys of scattered
+        documents, e.g. both ids of each verified pair)."""
+        distinct = sorted(set(indices))
+        if not distinct:
+            return {}
+        if distinct[0] < 0 or distinct[-1] >= len(self):
+            raise IndexError("key index outside the spool")
+        self.flush()
+        fd, ends, path = self._file.fileno(), self._ends, self.path
+        taken: dict[int, str] = {}
+        for index in distinct:
+            start, size = ends[index], ends[index + 1] - ends[index]
+            data = os.pread(fd, size, start)
+            if len(data) != size:
+                data = bytes(_read_exactly(fd, size, start, path))
+            taken[index] = data.decode("utf-16-le", "surrogatepass")
+        return taken
+
     def span(self, start: int, stop: int) -> list[str]:
         """Keys ``start .. stop-1`` (clipped to the spool), read in one go."""
         start, stop = max(0, start), min(stop, len(self))

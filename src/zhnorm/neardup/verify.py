@@ -16,6 +16,7 @@ from ..workers import forks, process_pool
 from .inherit import handed_down, inherited
 from .shingling import shingle_set
 from .similarity import ShingleSet, jaccard, pair_jaccards, shingle_set_of
+from .spool import KeySpool
 
 __all__ = ["ShingleSets", "pair_similarities"]
 
@@ -70,7 +71,7 @@ _BLOCK = 4096  # character-shingle pairs verified per batch (their keys held mea
 def pair_similarities(
     a: _I64,
     b: _I64,
-    key_of: Callable[[Any], str],
+    key_of: Callable[[Any], str] | KeySpool,
     ngram: int,
     *,
     words: bool = False,
@@ -79,8 +80,9 @@ def pair_similarities(
     """Exact Jaccard similarity of each candidate pair ``(a[i], b[i])``.
 
     ``workers > 1`` splits the pairs into contiguous parts, one done here and the
-    others in forked children that inherit ``key_of`` (a key list, or the key file of
-    :func:`~zhnorm.neardup.files.dedup_files`) and return only the similarities; the
+    others in forked children that inherit ``key_of`` (a key list's ``__getitem__``, or
+    the key file of :func:`~zhnorm.neardup.files.dedup_files`, whose keys are then read
+    a batch of pairs at a time) and return only the similarities; the
     result is the same.  Where processes are not forked, or for few pairs, everything is
     done here."""
     if workers < 2 or len(a) < _MIN_SHARED or not forks():
@@ -98,9 +100,13 @@ def pair_similarities(
         return np.concatenate([here, *(future.result() for future in futures)])
 
 
-def _similarities(a: _I64, b: _I64, key_of: Callable[[Any], str], ngram: int, words: bool) -> _F64:
+def _similarities(
+    a: _I64, b: _I64, key_of: Callable[[Any], str] | KeySpool, ngram: int, words: bool
+) -> _F64:
     if words:
-        sets = ShingleSets(key_of, ngram, words=words)
+        sets = ShingleSets(
+            key_of.__getitem__ if isinstance(key_of, KeySpool) else key_of, ngram, words=words
+        )
         pairs = zip(a.tolist(), b.tolist(), strict=True)
         return np.array([sets.similarity(x, y) for x, y in pairs], dtype=np.float64)
     # Character shingles: batches of pairs, each document's key fetched once per batch.
@@ -108,7 +114,12 @@ def _similarities(a: _I64, b: _I64, key_of: Callable[[Any], str], ngram: int, wo
     for lo in range(0, len(a), _BLOCK):
         hi = min(lo + _BLOCK, len(a))
         docs, inverse = np.unique(np.concatenate((a[lo:hi], b[lo:hi])), return_inverse=True)
-        keys = [key_of(doc) for doc in docs.tolist()]
+        wanted = docs.tolist()
+        if isinstance(key_of, KeySpool):
+            taken = key_of.take(wanted)
+            keys = [taken[doc] for doc in wanted]
+        else:
+            keys = [key_of(doc) for doc in wanted]
         inverse = inverse.astype(np.int64)
         out[lo:hi] = pair_jaccards(keys, inverse[: hi - lo], inverse[hi - lo :], ngram)
     return out
