@@ -38,8 +38,8 @@ from __future__ import annotations
 import array
 import functools
 import math
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -269,9 +269,10 @@ def template_item(
     """The template of the short segments ``spans`` (in document order; ``segments``:
     their keys) that begin with ``ends[0]`` and end with ``ends[1]``: furniture when they
     are in ``needed`` documents with different middles (``记者…摄影``)."""
-    if _docs(spans) < needed or len(set(segments)) < 2:
+    counts = Counter(segments)  # in the order first seen: a tie goes to the first
+    if _docs(spans) < needed or len(counts) < 2:
         return None
-    common = max(set(segments), key=segments.count)
+    common = max(counts, key=counts.__getitem__)
     example = spans[segments.index(common)]
     return FoundItem("template", f"{ends[0]}…{ends[1]}", list(spans), example)
 
@@ -315,8 +316,8 @@ class NearRepeats:
             return -1
         if len(key) < self.shortest:
             return -1
-        shared: dict[int, int] = defaultdict(int)
-        for gram in {key[j : j + 3] for j in range(len(key) - 2)}:
+        shared: dict[int, int] = defaultdict(int)  # ties: the item sharing the first gram
+        for gram in dict.fromkeys(key[j : j + 3] for j in range(len(key) - 2)):
             for i in self.index.get(gram, ()):
                 shared[i] += 1
         best, best_score = -1, 0.0
@@ -331,6 +332,49 @@ AffixEntry = tuple[str, int, int, int]
 """A segment's start (``prefix``) or end (``suffix``, read backwards): ``(its first
 max_affix key characters, document, key offset, segment length)``; the segment length is
 negative for a document's first (last) segment."""
+
+
+def affix_entries(
+    kind: str, d: int, text: str, segs: Sequence[tuple[int, int]], width: int
+) -> Iterator[AffixEntry]:
+    """The :data:`AffixEntry` of each segment ``segs`` of document ``d`` (key ``text``),
+    ``width`` (``max_affix``) characters at most."""
+    last = len(segs) - 1
+    for i, (a, b) in enumerate(segs):
+        edge = i == 0 if kind == "prefix" else i == last
+        length = -(b - a) if edge else b - a
+        if kind == "prefix":
+            yield text[a : min(b, a + width)], d, a, length
+        else:
+            yield text[max(a, b - width) : b][::-1], d, b, length
+
+
+def template_ends(text: str, a: int, b: int, options: FurnitureOptions) -> tuple[str, str] | None:
+    """The first and last ``template_affix`` key characters of the segment ``text[a:b]``
+    when it is short enough to be a template's (``template_len``), else ``None``."""
+    edge = options.template_affix
+    if 2 * edge < b - a <= options.template_len:
+        return text[a : a + edge], text[b - edge : b]
+    return None
+
+
+def searches_of(
+    labels: Sequence[str | None], by_source: bool, options: FurnitureOptions
+) -> tuple[list[str | None], bool]:
+    """The searches :func:`find_furniture` runs over documents of the distinct
+    ``labels`` (in the order of their first document; ``by_source``: sources were
+    given): one per source, the source's documents (documents without a source take
+    part in set phrases only), and whether one across sources, over all documents,
+    follows."""
+    own = [label for label in labels if not (label is None and by_source)]
+    return own, sum(label is not None for label in labels) >= options.min_sources
+
+
+def set_phrase(docs_per_source: Iterable[int], options: FurnitureOptions) -> bool:
+    """Whether an item found across outlets, in ``docs_per_source`` documents of each
+    source (``None`` among them) it is in, is a set phrase: ``min_source_docs``
+    documents in ``min_sources`` sources or more."""
+    return sum(n >= options.min_source_docs for n in docs_per_source) >= options.min_sources
 
 
 def affix_item(
@@ -547,15 +591,7 @@ def _affix_items(
 
         def all_entries(kind: str = kind) -> Iterable[AffixEntry]:
             for d in docs:
-                text = texts[d]
-                last = len(segs[d]) - 1
-                for i, (a, b) in enumerate(segs[d]):
-                    edge = i == 0 if kind == "prefix" else i == last
-                    length = -(b - a) if edge else b - a
-                    if kind == "prefix":
-                        yield text[a : min(b, a + width)], d, a, length
-                    else:
-                        yield text[max(a, b - width) : b][::-1], d, b, length
+                yield from affix_entries(kind, d, texts[d], segs[d], width)
 
         # An entry joins a chain only if its first min_affix characters are in ``needed``
         # documents (_affix_chains): the others are left out before, the same chains.
@@ -588,14 +624,13 @@ def _templates(
     """Short segments (``template_len`` key characters or fewer) that begin and end alike
     in ``needed`` documents, with different middles: bylines and credits with a name in
     them (``記者王明／攝影``, ``記者李華／台北報導``), reported as ``记者…摄影``."""
-    edge = options.template_affix
 
     def ends() -> Iterable[tuple[tuple[str, str], int, int, int]]:
         for d in docs:
             text = texts[d]
             for a, b in segs[d]:
-                if 2 * edge < b - a <= options.template_len:
-                    yield (text[a : a + edge], text[b - edge : b]), d, a, b
+                if (pair := template_ends(text, a, b, options)) is not None:
+                    yield pair, d, a, b
 
     frequent = _frequent((pair, d) for pair, d, _, _ in ends())  # as _whole_segments
     groups: dict[tuple[str, str], list[Span]] = defaultdict(list)
@@ -692,13 +727,8 @@ def find_furniture(
     for d, label in enumerate(labels):
         by_source[label].append(d)
 
-    searches: list[tuple[str | None, Sequence[int]]] = [
-        (label, docs)
-        for label, docs in by_source.items()
-        if not (label is None and sources is not None)
-    ]  # documents without a source take part in set phrases only
-    distinct = {label for label in labels if label is not None}
-    across = len(distinct) >= options.min_sources
+    own, across = searches_of(list(by_source), sources is not None, options)
+    searches: list[tuple[str | None, Sequence[int]]] = [(label, by_source[label]) for label in own]
     if across:
         searches.append((None, range(n)))
     texts = [k.key for k in keys]
@@ -712,8 +742,7 @@ def find_furniture(
             per_source: dict[str | None, set[int]] = defaultdict(set)
             for d, _, _ in found.spans:
                 per_source[labels[d]].add(d)
-            outlets = [s for s, ds in per_source.items() if len(ds) >= options.min_source_docs]
-            if len(outlets) >= options.min_sources:
+            if set_phrase(map(len, per_source.values()), options):
                 items.append((None, n, found))
                 shared.add(found.key)
         # an outlet's furniture that is a set phrase across outlets is reported as that
@@ -838,13 +867,13 @@ def _result(
     for label, size, found in items:
         occurrences: Occurrences = []
         for d, a, b in sorted(set(found.spans)):
-            start, end = _bracketed(keys[d].raw, *keys[d].raw_span(a, b))
+            start, end = raw_occurrence(keys[d], a, b)
             occurrences.append((d, start, end))
             spans[d].append((a, b))
         d0, s0, e0 = occurrences[0]
         if found.example is not None:
             d0 = found.example[0]
-            s0, e0 = _bracketed(keys[d0].raw, *keys[d0].raw_span(*found.example[1:]))
+            s0, e0 = raw_occurrence(keys[d0], *found.example[1:])
         documents = len({d for d, _, _ in occurrences})
         built.append(
             Furniture(
@@ -855,8 +884,7 @@ def _result(
     built.sort(key=lambda f: (-f.documents, f.source is None, str(f.source), f.key))
     merged = [merge_spans(s) for s in spans]
     raw = [
-        merge_spans(_bracketed(keys[d].raw, *keys[d].raw_span(a, b)) for a, b in merged[d])
-        for d in range(len(keys))
+        merge_spans(raw_occurrence(keys[d], a, b) for a, b in merged[d]) for d in range(len(keys))
     ]
     lengths = [len(k.raw) for k in keys]
     return FurnitureResult(built, labels, merged, lengths, raw, by_source)
@@ -879,6 +907,12 @@ def _bracketed(raw: str, start: int, end: int) -> tuple[int, int]:
     if start > 0 and end < len(raw) and _BRACKETS.get(raw[start - 1]) == raw[end]:
         return start - 1, end + 1
     return start, end
+
+
+def raw_occurrence(doc: DocKey, start: int, end: int) -> tuple[int, int]:
+    """Raw offsets of the furniture at key offsets ``start:end`` of ``doc``: its raw span
+    widened to the brackets right around it."""
+    return _bracketed(doc.raw, *doc.raw_span(start, end))
 
 
 def furniture_of(text: str, result: FurnitureResult, doc_index: int) -> list[str]:
