@@ -316,7 +316,8 @@ class NearRepeats:
             return -1
         if len(key) < self.shortest:
             return -1
-        shared: dict[int, int] = defaultdict(int)  # ties: the item sharing the first gram
+        # counted gram by gram in the key's order (not a set's): ties keep that order
+        shared: dict[int, int] = defaultdict(int)
         for gram in dict.fromkeys(key[j : j + 3] for j in range(len(key) - 2)):
             for i in self.index.get(gram, ()):
                 shared[i] += 1
