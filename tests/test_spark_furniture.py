@@ -80,7 +80,10 @@ def _outlets(seed: int, n: int) -> tuple[list[str], list[str | None]]:
     return texts, sources
 
 
-def _local(texts: Sequence[str], sources: Sequence[str | None] | None, **options: Any) -> Any:
+Found = tuple[list[str], dict[int, list[int]]]
+
+
+def _local(texts: Sequence[str], sources: Sequence[str | None] | None, **options: Any) -> Found:
     result = find_furniture(texts, sources, **options)
     ids = [f"d{d}" for d in range(len(texts))]
     lines = [dumps_record(item.to_dict(ids)).rstrip("\n") for item in result.items]
@@ -91,7 +94,7 @@ def _local(texts: Sequence[str], sources: Sequence[str | None] | None, **options
 def _on_spark(
     spark: SparkSession, texts: Sequence[str], sources: Sequence[str | None] | None,
     **options: Any,
-) -> Any:  # fmt: skip
+) -> Found:  # fmt: skip
     rows = [
         (d, f"d{d}", None if sources is None else sources[d], pickle.dumps(doc_key(t)))
         for d, t in enumerate(texts)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 import pickle
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -332,12 +332,17 @@ def _merged(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def furniture(
-    keyed: DataFrame, has_sources: bool, options: FurnitureOptions, cut: Any
+    keyed: DataFrame,
+    has_sources: bool,
+    options: FurnitureOptions,
+    cut: Callable[[DataFrame], DataFrame],
 ) -> tuple[DataFrame, DataFrame]:
     """The furniture of the documents of ``keyed`` (``idx``, ``id``, ``source`` and the
     pickled ``key``): each document's merged key spans (``idx``, ``spans`` flat) and the
     items (``item``, ``value``: a ``zhnorm reuse --furniture`` line), as
     ``find_furniture`` finds them.  ``cut``: computes a table and cuts its plan."""
+    from ..textreuse.furniture import set_phrase
+
     plan = _plan(keyed, has_sources, options)
     parts = cut(
         keyed.select("idx", "source", "key").mapInPandas(lambda b: _parts(b, plan), _PART_SCHEMA)
@@ -397,8 +402,6 @@ def furniture(
         per_item: dict[int, list[int]] = {}
         for row in counts.collect():  # (item, outlet) pairs of the few items across outlets
             per_item.setdefault(int(row["pos"]), []).append(int(row["n"]))
-        from ..textreuse.furniture import set_phrase
-
         phrases = sorted(p for p, ns in per_item.items() if set_phrase(ns, options))
         shared = [
             str(r["key"]) for r in across.where(F.col("pos").isin(phrases)).select("key").collect()
