@@ -8,12 +8,16 @@ import pickle
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from zhnorm.textreuse.document import doc_key
 from zhnorm.textreuse.furniture import (
     Furniture,
     FurnitureOptions,
     FurnitureResult,
+    _affix_chains,
+    affix_order,
     find_furniture,
     furniture_of,
     merge_spans,
@@ -239,3 +243,33 @@ def test_taiwan_dev_furniture_per_outlet() -> None:
     rows = {row["source"]: row for row in result.summary()}
     assert set(rows) == {"聯合報", "tvbs", "華視"}
     assert 0.01 < rows["聯合報"]["share"] < 0.15
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.text(alphabet="abc", min_size=2, max_size=7), st.integers(0, 6)),
+        max_size=40,
+    ),
+    st.integers(1, 4),
+    st.sampled_from([0.0, 0.5, 1.0]),
+)
+def test_affix_chains_grouped_by_head_are_the_whole_search(
+    found: list[tuple[str, int]], needed: int, keep: float
+) -> None:
+    """Affix chains found group by group (the entries sharing their first min_affix
+    characters), taken in affix_order, are the chains of one search over all entries:
+    the same members, depths and order."""
+    options = FurnitureOptions(min_affix=2, max_affix=5, keep=keep)
+    entries = [(text, d, at, 10) for at, (text, d) in enumerate(found)]
+    whole = _affix_chains(entries, needed, options)
+    groups: dict[str, list[int]] = {}
+    for m, entry in enumerate(entries):
+        groups.setdefault(entry[0][:2], []).append(m)
+    heads = list(groups)
+    grouped = []
+    for g in affix_order(heads, [groups[h][0] for h in heads]):
+        members = groups[heads[g]]
+        for chain in _affix_chains([entries[m] for m in members], needed, options):
+            grouped.append([(members[m], depth) for m, depth in chain])
+    assert grouped == whole

@@ -5,10 +5,12 @@ executors.
 1. **Keys** (``mapInPandas``): every document is keyed once (:func:`.doc_key`) and its
    distinct seed k-gram hashes listed; the key is kept pickled on the executors'
    disks (:data:`._frame.SPILL`).
-2. **Furniture** (:func:`zhnorm.textreuse.furniture.find_furniture`): for now in *one*
-   executor task over every document (the items depend on counts per outlet and
-   across outlets, and on prefix chains over the whole corpus); the driver receives
-   nothing.  Each document's key spans of furniture go back to its row.
+2. **Furniture** (:mod:`._furniture`): the searches of
+   :func:`zhnorm.textreuse.furniture.find_furniture` as grouped tasks (templates by
+   their ends, whole segments by key, affix chains by their first characters, then a
+   task per search over the items found), each calling the library's per-group
+   function; the driver receives the furniture keys and counts per outlet.  Each
+   document's key spans of furniture go back to its row.
 3. **Candidate pairs**: each document's distinct furniture-free shingle hashes are
    exploded to ``(hash, document)`` rows; grouping by hash gives each shingle's
    documents, a shingle in ``2 .. max_df`` documents proposes all their pairs, and a
@@ -42,8 +44,8 @@ executors.
    counts and passage clusters of each story, and the story of each passage and
    cluster, are joined back on the executors.
 
-Step 2 and the story weights of step 7 do not yet spread over executors; docs/spark.md
-says why and what would.
+The story weights of step 7 do not yet spread over executors, and step 2 still joins
+each search's items in one task; docs/spark.md says why and what would.
 """
 
 from __future__ import annotations
@@ -64,9 +66,11 @@ from ..io.dates import DateError, parse_date
 from ..key import KeyOptions, resolve_key_options
 from ..options import resolve
 from ..textreuse.corpus import ReuseOptions
+from ..textreuse.furniture import FurnitureOptions
 from ..textreuse.passages import DocMeta
 from ._components import connected_components
 from ._frame import SPILL, with_row_index
+from ._furniture import furniture as spark_furniture
 
 __all__ = ["SparkReuseResult", "reuse"]
 
@@ -79,7 +83,6 @@ _KEYED_SCHEMA = (
     "idx long, id string, source string, meta binary, text string, key binary, "
     "seeds array<long>, error string"
 )
-_FURNITURE_SCHEMA = "row long, idx long, spans array<int>, value string"
 _SHINGLE_SCHEMA = "idx long, shingles array<long>, story_key string"
 _PASSAGE_SCHEMA = (
     "a long, b long, seq int, a_start long, a_end long, b_start long, b_end long, "
@@ -189,26 +192,6 @@ def _one_document(spans: Sequence[tuple[int, int]]) -> Any:
 def _spans(flat: Any) -> list[tuple[int, int]]:
     values = [] if flat is None else [int(v) for v in flat]
     return list(zip(values[0::2], values[1::2], strict=True))
-
-
-def _furniture(frame: pd.DataFrame) -> pd.DataFrame:
-    from ..textreuse.furniture import find_furniture
-
-    frame = frame.sort_values("idx")
-    keys = [_loads(k) for k in frame["key"].tolist()]
-    labels = [_plain(s) for s in frame["source"].tolist()]
-    ids = frame["id"].tolist()
-    has_sources = any(s is not None for s in labels)
-    result = find_furniture(keys, labels if has_sources else None)
-    rows: list[tuple[Any, ...]] = []
-    for d, idx in enumerate(frame["idx"].tolist()):
-        spans = result.key_spans(d)
-        if spans:
-            rows.append((-1, int(idx), [v for span in spans for v in span], None))
-    for number, item in enumerate(result.items):
-        rows.append((number, -1, None, dumps_record(item.to_dict(ids)).rstrip("\n")))
-    columns = [name.split()[0] for name in _FURNITURE_SCHEMA.split(", ")]
-    return pd.DataFrame(rows, columns=columns)
 
 
 def _shingles(
@@ -604,17 +587,10 @@ def reuse(
             raise ValueError(f"document ids must be unique: {twice[0][0]!r} is given twice")
     has_sources = bool(summary["sources"])
 
-    # 2. furniture, in one task
+    # 2. furniture, its searches grouped by key
     mask = options.mask_furniture and n_docs > 0
     if mask:
-        found = (
-            keyed.select(F.lit(0).alias("_zh_all"), "idx", "id", "source", "key")
-            .groupBy("_zh_all")
-            .applyInPandas(_furniture, _FURNITURE_SCHEMA)
-        )
-        found = _cut(found)
-        doc_spans = found.where(F.col("idx") >= 0).select("idx", "spans")
-        furniture = found.where(F.col("row") >= 0).select(F.col("row").alias("item"), "value")
+        doc_spans, furniture = spark_furniture(keyed, has_sources, FurnitureOptions(), _cut)
     else:
         doc_spans = spark.createDataFrame([], "idx long, spans array<int>")
         furniture = spark.createDataFrame([], "item long, value string")

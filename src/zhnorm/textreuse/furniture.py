@@ -35,10 +35,11 @@ key_spans` in key offsets, :meth:`~FurnitureResult.raw_spans` in raw ones).  Def
 
 from __future__ import annotations
 
+import array
 import functools
 import math
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -232,16 +233,237 @@ def key_segments(doc: DocKey) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in pairs if a < b]
 
 
+Span = tuple[int, int, int]
+"""A segment or affix of a document: ``(document, key start, key end)``."""
+
+
 @dataclass
-class _Found:
+class FoundItem:
+    """A furniture item of one search (one source, or all documents for set phrases):
+    its ``kind``, ``key``, key ``spans`` and the span whose raw text is shown
+    (``example``; ``None``: the first occurrence)."""
+
     kind: str
     key: str
-    spans: list[tuple[int, int, int]]  # doc, key start, key end
-    example: tuple[int, int, int] | None = None  # the span whose raw text is shown
+    spans: list[Span]
+    example: Span | None = None
 
 
-def _docs(spans: Iterable[tuple[int, int, int]]) -> int:
+def _docs(spans: Iterable[Span]) -> int:
     return len({d for d, _, _ in spans})
+
+
+# --- the searches, one group at a time ------------------------------------------------
+# A search reads its documents' segments three times, grouped by a key: templates by
+# their first and last ``template_affix`` key characters (template_item), whole segments
+# by their key once the templates' spans are left out (segment_item, then NearRepeats
+# over the furniture keys found), affix chains by their first ``min_affix`` key
+# characters (affix_item, in affix_order); settle_search joins the three rounds.  Each
+# group function reads its group alone: find_furniture groups in-process, the Spark
+# engine in grouped tasks.
+
+
+def template_item(
+    ends: tuple[str, str], spans: Sequence[Span], segments: Sequence[str], needed: int
+) -> FoundItem | None:
+    """The template of the short segments ``spans`` (in document order; ``segments``:
+    their keys) that begin with ``ends[0]`` and end with ``ends[1]``: furniture when they
+    are in ``needed`` documents with different middles (``记者…摄影``)."""
+    counts = Counter(segments)  # in the order first seen: a tie goes to the first
+    if _docs(spans) < needed or len(counts) < 2:
+        return None
+    common = max(counts, key=counts.__getitem__)
+    example = spans[segments.index(common)]
+    return FoundItem("template", f"{ends[0]}…{ends[1]}", list(spans), example)
+
+
+def segment_item(key: str, spans: Sequence[Span], needed: int) -> FoundItem | None:
+    """The whole segments ``spans`` (in document order) whose key is ``key``: furniture
+    when they are in ``needed`` documents."""
+    if _docs(spans) < needed:
+        return None
+    return FoundItem("segment", key, list(spans))
+
+
+class NearRepeats:
+    """Near repeats of the whole-segment furniture ``keys`` of a search (in the order
+    they were found): :meth:`match` tells which one a segment's key is one edit away
+    from (another reporter's name, a changed date)."""
+
+    def __init__(self, keys: Sequence[str], options: FurnitureOptions) -> None:
+        self.keys = list(keys)
+        self.known = set(self.keys)
+        self.index: dict[str, list[int]] = defaultdict(list)
+        self.cutoff = options.threshold * 100
+        self.shortest = options.near_min_len
+        if options.threshold >= 1.0:
+            return
+        for i, key in enumerate(self.keys):
+            if len(key) >= options.near_min_len:
+                for gram in {key[j : j + 3] for j in range(len(key) - 2)}:
+                    self.index[gram].append(i)
+        if self.index:
+            lengths = [len(k) for k in self.keys]
+            self.low = int(min(n for n in lengths if n >= self.shortest) * options.threshold)
+            self.high = int(max(lengths) / options.threshold) + 1
+
+    def __bool__(self) -> bool:
+        return bool(self.index)
+
+    def match(self, key: str) -> int:
+        """The furniture key ``key`` is a near repeat of (its index), or -1."""
+        if not self.index or key in self.known or not self.low <= len(key) <= self.high:
+            return -1
+        if len(key) < self.shortest:
+            return -1
+        # counted gram by gram in the key's order (not a set's): ties keep that order
+        shared: dict[int, int] = defaultdict(int)
+        for gram in dict.fromkeys(key[j : j + 3] for j in range(len(key) - 2)):
+            for i in self.index.get(gram, ()):
+                shared[i] += 1
+        best, best_score = -1, 0.0
+        for i, _ in sorted(shared.items(), key=lambda item: -item[1])[:5]:
+            score = fuzz.ratio(key, self.keys[i], score_cutoff=self.cutoff)
+            if score > best_score:
+                best, best_score = i, score
+        return best
+
+
+AffixEntry = tuple[str, int, int, int]
+"""A segment's start (``prefix``) or end (``suffix``, read backwards): ``(its first
+max_affix key characters, document, key offset, segment length)``; the segment length is
+negative for a document's first (last) segment."""
+
+
+def affix_entries(
+    kind: str, d: int, text: str, segs: Sequence[tuple[int, int]], width: int
+) -> Iterator[AffixEntry]:
+    """The :data:`AffixEntry` of each segment ``segs`` of document ``d`` (key ``text``),
+    ``width`` (``max_affix``) characters at most."""
+    last = len(segs) - 1
+    for i, (a, b) in enumerate(segs):
+        edge = i == 0 if kind == "prefix" else i == last
+        length = -(b - a) if edge else b - a
+        if kind == "prefix":
+            yield text[a : min(b, a + width)], d, a, length
+        else:
+            yield text[max(a, b - width) : b][::-1], d, b, length
+
+
+def template_ends(text: str, a: int, b: int, options: FurnitureOptions) -> tuple[str, str] | None:
+    """The first and last ``template_affix`` key characters of the segment ``text[a:b]``
+    when it is short enough to be a template's (``template_len``), else ``None``."""
+    edge = options.template_affix
+    if 2 * edge < b - a <= options.template_len:
+        return text[a : a + edge], text[b - edge : b]
+    return None
+
+
+def searches_of(
+    labels: Sequence[str | None], by_source: bool, options: FurnitureOptions
+) -> tuple[list[str | None], bool]:
+    """The searches :func:`find_furniture` runs over documents of the distinct
+    ``labels`` (in the order of their first document; ``by_source``: sources were
+    given): one per source, the source's documents (documents without a source take
+    part in set phrases only), and whether one across sources, over all documents,
+    follows."""
+    own = [label for label in labels if not (label is None and by_source)]
+    return own, sum(label is not None for label in labels) >= options.min_sources
+
+
+def set_phrase(docs_per_source: Iterable[int], options: FurnitureOptions) -> bool:
+    """Whether an item found across outlets, in ``docs_per_source`` documents of each
+    source (``None`` among them) it is in, is a set phrase: ``min_source_docs``
+    documents in ``min_sources`` sources or more."""
+    return sum(n >= options.min_source_docs for n in docs_per_source) >= options.min_sources
+
+
+def affix_item(
+    kind: str,
+    entries: Sequence[AffixEntry],
+    needed: int,
+    edge_needed: int,
+    options: FurnitureOptions,
+) -> FoundItem | None:
+    """The affix of ``kind`` of ``entries`` (in document order), which share their first
+    ``min_affix`` key characters (a chain never leaves them): the longest prefix (suffix)
+    of the chain each entry has, where it covers ``min_cover`` of its segment or the
+    segment is ``short`` - or opens (closes) the document in ``edge_needed`` documents -
+    when that is in ``needed`` documents."""
+    for chain in _affix_chains(entries, needed, options):  # one chain at most
+        covered: list[tuple[Span, str]] = []
+        edges: list[tuple[Span, str]] = []
+        for m, length in chain:
+            text, d, at, seg_len = entries[m]
+            if kind == "prefix":
+                found = ((d, at, at + length), text[:length])
+            else:
+                found = ((d, at - length, at), text[:length][::-1])
+            if length >= options.min_cover * abs(seg_len) or abs(seg_len) <= options.short:
+                covered.append(found)
+            elif seg_len < 0:
+                edges.append(found)
+        spans = covered
+        if edges and _docs(s for s, _ in edges) >= edge_needed:
+            spans = covered + edges
+        if _docs(s for s, _ in spans) >= needed:
+            example, key = max(spans, key=lambda f: (f[0][2] - f[0][1], -f[0][0]))
+            return FoundItem(kind, key, [s for s, _ in spans], example)
+    return None
+
+
+def affix_order(heads: Sequence[str], firsts: Sequence[Any]) -> list[int]:
+    """The order in which the affix chains of the groups with first key characters
+    ``heads`` are found (``firsts``: where each group is first seen, comparable, in
+    document order): below ``min_affix`` characters the search branches on the next
+    character, the branch seen last first, so a group's place is given by where each
+    of its shorter prefixes is first seen."""
+    earliest: dict[str, Any] = {}
+    for head, first in zip(heads, firsts, strict=True):
+        for n in range(1, len(head) + 1):
+            seen = earliest.get(head[:n])
+            if seen is None or first < seen:
+                earliest[head[:n]] = first
+    rank = {p: r for r, p in enumerate(sorted(set(earliest.values())))}
+    return sorted(
+        range(len(heads)),
+        key=lambda g: [-rank[earliest[heads[g][:n]]] for n in range(1, len(heads[g]) + 1)],
+    )
+
+
+def settle_search(
+    segments: list[FoundItem],
+    templates: list[FoundItem],
+    affixes: Sequence[FoundItem],
+    needed: int,
+    options: FurnitureOptions,
+) -> list[FoundItem]:
+    """The items of a search from its three rounds: an affix span that is a whole
+    furniture segment or inside a template is left out; an affix whose key is a segment's
+    (template's) key joins that item; the rest that are still in ``needed`` documents
+    are affixes, near ones merged (:func:`_merge_near`).  ``segments`` take spans."""
+    inside = {(d, a, b) for item in templates for d, a, b in item.spans}
+    within: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for d, a, b in inside:
+        within[d].append((a, b))
+    whole = {(d, a, b) for item in segments for d, a, b in item.spans}
+    found = segments + templates
+    by_key = {item.key: item for item in found}
+    kept: list[FoundItem] = []
+    for item in affixes:
+        spans = [
+            (d, a, b)
+            for d, a, b in item.spans
+            if (d, a, b) not in whole and not any(s <= a and b <= t for s, t in within.get(d, ()))
+        ]
+        if item.key in by_key:
+            by_key[item.key].spans.extend(spans)
+        elif _docs(spans) >= needed:  # what is left when segments took their share
+            kept.append(FoundItem(item.kind, item.key, spans, item.example))
+    return found + _merge_near(kept, options)
+
+
+# --- the searches over documents in one process ---------------------------------------
 
 
 def _whole_segments(
@@ -250,8 +472,8 @@ def _whole_segments(
     segs: _ByDocument[list[tuple[int, int]]],
     needed: int,
     options: FurnitureOptions,
-    taken: set[tuple[int, int, int]],
-) -> list[_Found]:
+    taken: set[Span],
+) -> list[FoundItem]:
 
     def segments() -> Iterable[tuple[str, int, int, int]]:
         for d in docs:
@@ -263,43 +485,21 @@ def _whole_segments(
     # Only keys whose hash is in ``needed`` documents are grouped (the others cannot be
     # furniture): the same items in the same order, without a dict of every segment.
     frequent = _frequent((key, d) for key, d, _, _ in segments())
-    by_key: dict[str, list[tuple[int, int, int]]] = defaultdict(list)
+    by_key: dict[str, list[Span]] = defaultdict(list)
     for (key, d, a, b), keep in zip(segments(), frequent(needed), strict=True):
         if keep:
             by_key[key].append((d, a, b))
-    found = [_Found("segment", k, v) for k, v in by_key.items() if _docs(v) >= needed]
+    found = [item for k, v in by_key.items() if (item := segment_item(k, v, needed))]
     del by_key
     if options.threshold >= 1.0 or not found:
         return found
-    # near repeats: a segment one edit away from a furniture key is that furniture
-    index: dict[str, list[int]] = defaultdict(list)
-    lengths = [len(f.key) for f in found]
-    for i, item in enumerate(found):
-        if len(item.key) >= options.near_min_len:
-            for gram in {item.key[j : j + 3] for j in range(len(item.key) - 2)}:
-                index[gram].append(i)
-    if not index:
+    near = NearRepeats([f.key for f in found], options)
+    if not near:
         return found
-    low = int(min(n for n in lengths if n >= options.near_min_len) * options.threshold)
-    high = int(max(lengths) / options.threshold) + 1
-    cutoff = options.threshold * 100
-    furniture_keys = {f.key for f in found}
     # each segment one edit away from an item joins it (a key's segments all join the
     # same item: what is read downstream is the set of an item's spans, not their order)
     for key, d, a, b in segments():
-        if key in furniture_keys or not low <= len(key) <= high:
-            continue
-        if len(key) < options.near_min_len:
-            continue
-        shared: dict[int, int] = defaultdict(int)
-        for gram in {key[j : j + 3] for j in range(len(key) - 2)}:
-            for i in index.get(gram, ()):
-                shared[i] += 1
-        best, best_score = -1, 0.0
-        for i, _ in sorted(shared.items(), key=lambda item: -item[1])[:5]:
-            score = fuzz.ratio(key, found[i].key, score_cutoff=cutoff)
-            if score > best_score:
-                best, best_score = i, score
+        best = near.match(key)
         if best >= 0:
             found[best].spans.append((d, a, b))
     return found
@@ -310,8 +510,6 @@ def _frequent(items: Iterable[tuple[Any, int]]) -> Any:
     item, whether the key's hash is in ``needed`` distinct documents or more (a key that
     is, and one colliding with it; never a key that is in fewer).  Memory: 16 bytes an
     item, not the keys."""
-    import array
-
     hashes, owners = array.array("q"), array.array("q")
     for key, d in items:
         hashes.append(hash(key))
@@ -331,7 +529,7 @@ def _frequent(items: Iterable[tuple[Any, int]]) -> Any:
 
 
 def _affix_chains(
-    entries: Sequence[tuple[str, int, int, int]], needed: int, options: FurnitureOptions
+    entries: Sequence[AffixEntry], needed: int, options: FurnitureOptions
 ) -> list[list[tuple[int, int]]]:
     """Frequent prefixes of ``entries`` (``(string, doc, at, segment length)``): per
     chain of prefixes, ``(entry, prefix length)`` of each entry it covers.
@@ -382,53 +580,38 @@ def _affix_items(
     needed: int,
     size: int,
     options: FurnitureOptions,
-) -> list[_Found]:
+) -> list[FoundItem]:
     """Prefixes and suffixes of segments that recur in ``needed`` documents: where they
     cover at least ``min_cover`` of their segment's key or the segment is ``short``, or
     open (close) the document and recur in ``edge_share`` of its source's ``size``
     documents."""
-    found: list[_Found] = []
+    found: list[FoundItem] = []
     width = options.max_affix
     edge_needed = max(needed, math.ceil(options.edge_share * size))
     for kind in ("prefix", "suffix"):
 
-        def all_entries(kind: str = kind) -> Iterable[tuple[str, int, int, int]]:
+        def all_entries(kind: str = kind) -> Iterable[AffixEntry]:
             for d in docs:
-                text = texts[d]
-                last = len(segs[d]) - 1
-                for i, (a, b) in enumerate(segs[d]):
-                    edge = i == 0 if kind == "prefix" else i == last
-                    length = -(b - a) if edge else b - a
-                    if kind == "prefix":
-                        yield text[a : min(b, a + width)], d, a, length
-                    else:
-                        yield text[max(a, b - width) : b][::-1], d, b, length
+                yield from affix_entries(kind, d, texts[d], segs[d], width)
 
         # An entry joins a chain only if its first min_affix characters are in ``needed``
         # documents (_affix_chains): the others are left out before, the same chains.
         shortest = options.min_affix
         frequent = _frequent((e[0][:shortest], e[1]) for e in all_entries())
-        entries = [
-            entry
-            for entry, keep in zip(all_entries(), frequent(needed), strict=True)
-            if keep and len(entry[0]) >= shortest
-        ]
-        for chain in _affix_chains(entries, needed, options):
-            covered: list[tuple[int, int, int]] = []
-            edges: list[tuple[int, int, int]] = []
-            for m, length in chain:
-                _, d, at, seg_len = entries[m]
-                span = (d, at, at + length) if kind == "prefix" else (d, at - length, at)
-                if length >= options.min_cover * abs(seg_len) or abs(seg_len) <= options.short:
-                    covered.append(span)
-                elif seg_len < 0:
-                    edges.append(span)
-            spans = covered
-            if edges and _docs(edges) >= edge_needed:
-                spans = covered + edges
-            if _docs(spans) >= needed:
-                d0, a0, b0 = max(spans, key=lambda s: (s[2] - s[1], -s[0]))
-                found.append(_Found(kind, texts[d0][a0:b0], spans, (d0, a0, b0)))
+        groups: dict[str, list[AffixEntry]] = defaultdict(list)
+        firsts: list[int] = []
+        for entry, keep in zip(all_entries(), frequent(needed), strict=True):
+            if keep and len(entry[0]) >= shortest:
+                group = groups[entry[0][:shortest]]
+                if not group:
+                    firsts.append(len(firsts))
+                group.append(entry)
+        heads = list(groups)
+        # where a group is first seen: the groups are made in that order
+        for g in affix_order(heads, firsts):
+            item = affix_item(kind, groups[heads[g]], needed, edge_needed, options)
+            if item is not None:
+                found.append(item)
     return found
 
 
@@ -438,39 +621,30 @@ def _templates(
     segs: _ByDocument[list[tuple[int, int]]],
     needed: int,
     options: FurnitureOptions,
-) -> list[_Found]:
+) -> list[FoundItem]:
     """Short segments (``template_len`` key characters or fewer) that begin and end alike
     in ``needed`` documents, with different middles: bylines and credits with a name in
     them (``記者王明／攝影``, ``記者李華／台北報導``), reported as ``记者…摄影``."""
-    edge = options.template_affix
 
     def ends() -> Iterable[tuple[tuple[str, str], int, int, int]]:
         for d in docs:
             text = texts[d]
             for a, b in segs[d]:
-                if 2 * edge < b - a <= options.template_len:
-                    yield (text[a : a + edge], text[b - edge : b]), d, a, b
+                if (pair := template_ends(text, a, b, options)) is not None:
+                    yield pair, d, a, b
 
     frequent = _frequent((pair, d) for pair, d, _, _ in ends())  # as _whole_segments
-    groups: dict[tuple[str, str], list[tuple[int, int, int]]] = defaultdict(list)
+    groups: dict[tuple[str, str], list[Span]] = defaultdict(list)
     for (pair, d, a, b), keep in zip(ends(), frequent(needed), strict=True):
         if keep:
             groups[pair].append((d, a, b))
-    found: list[_Found] = []
-    for (head, tail), spans in groups.items():
-        if _docs(spans) < needed:
-            continue
-        middles = [texts[d][a:b] for d, a, b in spans]
-        if len(set(middles)) > 1:
-            common = max(set(middles), key=middles.count)
-            example = spans[middles.index(common)]
-            found.append(_Found("template", f"{head}…{tail}", spans, example))
+    found: list[FoundItem] = []
+    for pair, spans in groups.items():
+        if _docs(spans) >= needed:
+            item = template_item(pair, spans, [texts[d][a:b] for d, a, b in spans], needed)
+            if item is not None:
+                found.append(item)
     return found
-
-
-def _within(span: tuple[int, int, int], spans: set[tuple[int, int, int]]) -> bool:
-    d, a, b = span
-    return any(d == e and s <= a and b <= t for e, s, t in spans)
 
 
 def _find(
@@ -479,25 +653,15 @@ def _find(
     segs: _ByDocument[list[tuple[int, int]]],
     needed: int,
     options: FurnitureOptions,
-) -> list[_Found]:
+) -> list[FoundItem]:
     templates = _templates(docs, texts, segs, needed, options)
     inside = {(d, a, b) for item in templates for d, a, b in item.spans}
-    found = _whole_segments(docs, texts, segs, needed, options, inside)
-    whole = {(d, a, b) for item in found for d, a, b in item.spans}
-    found.extend(templates)
-    by_key = {item.key: item for item in found}
-    affixes: list[_Found] = []
-    for item in _affix_items(docs, texts, segs, needed, len(docs), options):
-        # a prefix that is a whole furniture segment is that segment
-        item.spans = [s for s in item.spans if s not in whole and not _within(s, inside)]
-        if item.key in by_key:
-            by_key[item.key].spans.extend(item.spans)
-        elif _docs(item.spans) >= needed:  # what is left when segments took their share
-            affixes.append(item)
-    return found + _merge_near(affixes, options)
+    segments = _whole_segments(docs, texts, segs, needed, options, inside)
+    affixes = _affix_items(docs, texts, segs, needed, len(docs), options)
+    return settle_search(segments, templates, affixes, needed, options)
 
 
-def _merge_near(items: list[_Found], options: FurnitureOptions) -> list[_Found]:
+def _merge_near(items: list[FoundItem], options: FurnitureOptions) -> list[FoundItem]:
     """Affixes of one kind whose keys are ``threshold`` similar (``near_min_len`` or
     longer) are one item: an app promotion with one character changed."""
     if options.threshold >= 1.0 or len(items) < 2:
@@ -513,14 +677,14 @@ def _merge_near(items: list[_Found], options: FurnitureOptions) -> list[_Found]:
     ]  # furniture items of one source are few: all pairs are cheap
     if not pairs:
         return items
-    groups: dict[int, list[_Found]] = defaultdict(list)
+    groups: dict[int, list[FoundItem]] = defaultdict(list)
     for i, root in enumerate(components(len(items), pairs)):
         groups[root].append(items[i])
-    merged: list[_Found] = []
+    merged: list[FoundItem] = []
     for group in groups.values():
         first = max(group, key=lambda f: _docs(f.spans))
         spans = [span for f in group for span in f.spans]
-        merged.append(_Found(first.kind, first.key, spans, first.example))
+        merged.append(FoundItem(first.kind, first.key, spans, first.example))
     return merged
 
 
@@ -564,18 +728,13 @@ def find_furniture(
     for d, label in enumerate(labels):
         by_source[label].append(d)
 
-    searches: list[tuple[str | None, Sequence[int]]] = [
-        (label, docs)
-        for label, docs in by_source.items()
-        if not (label is None and sources is not None)
-    ]  # documents without a source take part in set phrases only
-    distinct = {label for label in labels if label is not None}
-    across = len(distinct) >= options.min_sources
+    own, across = searches_of(list(by_source), sources is not None, options)
+    searches: list[tuple[str | None, Sequence[int]]] = [(label, by_source[label]) for label in own]
     if across:
         searches.append((None, range(n)))
     texts = [k.key for k in keys]
     found_in = _searches(texts, segs, [docs for _, docs in searches], options, parallel, workers)
-    items: list[tuple[str | None, int, _Found]] = []
+    items: list[tuple[str | None, int, FoundItem]] = []
     for (label, docs), per_label in zip(searches[: len(searches) - across], found_in, strict=False):
         items.extend((label, len(docs), found) for found in per_label)
     if across:
@@ -584,8 +743,7 @@ def find_furniture(
             per_source: dict[str | None, set[int]] = defaultdict(set)
             for d, _, _ in found.spans:
                 per_source[labels[d]].add(d)
-            outlets = [s for s, ds in per_source.items() if len(ds) >= options.min_source_docs]
-            if len(outlets) >= options.min_sources:
+            if set_phrase(map(len, per_source.values()), options):
                 items.append((None, n, found))
                 shared.add(found.key)
         # an outlet's furniture that is a set phrase across outlets is reported as that
@@ -667,7 +825,7 @@ def _all_segments(keys: Sequence[DocKey], workers: int) -> _Segments:
         return _Segments.joined(list(imap_ordered(work, iter(spans), pool, window=4 * workers)))
 
 
-def _search_inherited(token: int, docs: Sequence[int]) -> list[_Found]:
+def _search_inherited(token: int, docs: Sequence[int]) -> list[FoundItem]:
     texts, segs, options = inherited(token)
     return _find(docs, texts, segs, options.docs_needed(len(docs)), options)
 
@@ -679,7 +837,7 @@ def _searches(
     options: FurnitureOptions,
     parallel: bool,
     workers: int,
-) -> list[list[_Found]]:
+) -> list[list[FoundItem]]:
     """:func:`_find` over each group of documents (``texts``: their keys), in order;
     with ``parallel``, on ``workers`` forked processes, the largest groups started
     first (each search is independent of the others: the same items whichever process
@@ -689,7 +847,7 @@ def _searches(
             _find(docs, texts, segs, options.docs_needed(len(docs)), options) for docs in groups
         ]
     order = sorted(range(len(groups)), key=lambda g: -len(groups[g]))
-    found: list[list[_Found]] = [[] for _ in groups]
+    found: list[list[FoundItem]] = [[] for _ in groups]
     shared = (_JoinedTexts(texts), segs, options)
     with handed_down(shared) as token, process_pool(workers) as pool:
         work = functools.partial(_search_inherited, token)
@@ -702,7 +860,7 @@ def _searches(
 def _result(
     keys: Sequence[DocKey],
     labels: list[str | None],
-    items: list[tuple[str | None, int, _Found]],
+    items: list[tuple[str | None, int, FoundItem]],
     by_source: bool,
 ) -> FurnitureResult:
     spans: list[list[tuple[int, int]]] = [[] for _ in keys]
@@ -710,13 +868,13 @@ def _result(
     for label, size, found in items:
         occurrences: Occurrences = []
         for d, a, b in sorted(set(found.spans)):
-            start, end = _bracketed(keys[d].raw, *keys[d].raw_span(a, b))
+            start, end = raw_occurrence(keys[d], a, b)
             occurrences.append((d, start, end))
             spans[d].append((a, b))
         d0, s0, e0 = occurrences[0]
         if found.example is not None:
             d0 = found.example[0]
-            s0, e0 = _bracketed(keys[d0].raw, *keys[d0].raw_span(*found.example[1:]))
+            s0, e0 = raw_occurrence(keys[d0], *found.example[1:])
         documents = len({d for d, _, _ in occurrences})
         built.append(
             Furniture(
@@ -727,8 +885,7 @@ def _result(
     built.sort(key=lambda f: (-f.documents, f.source is None, str(f.source), f.key))
     merged = [merge_spans(s) for s in spans]
     raw = [
-        merge_spans(_bracketed(keys[d].raw, *keys[d].raw_span(a, b)) for a, b in merged[d])
-        for d in range(len(keys))
+        merge_spans(raw_occurrence(keys[d], a, b) for a, b in merged[d]) for d in range(len(keys))
     ]
     lengths = [len(k.raw) for k in keys]
     return FurnitureResult(built, labels, merged, lengths, raw, by_source)
@@ -751,6 +908,12 @@ def _bracketed(raw: str, start: int, end: int) -> tuple[int, int]:
     if start > 0 and end < len(raw) and _BRACKETS.get(raw[start - 1]) == raw[end]:
         return start - 1, end + 1
     return start, end
+
+
+def raw_occurrence(doc: DocKey, start: int, end: int) -> tuple[int, int]:
+    """Raw offsets of the furniture at key offsets ``start:end`` of ``doc``: its raw span
+    widened to the brackets right around it."""
+    return _bracketed(doc.raw, *doc.raw_span(start, end))
 
 
 def furniture_of(text: str, result: FurnitureResult, doc_index: int) -> list[str]:
