@@ -6,6 +6,7 @@ import json
 import random
 import re
 
+import zhnorm
 from zhnorm.repair.fix import fix_and_explain, fix_text
 from zhnorm.repair.mojibake import find_mojibake
 from zhnorm.repair.mojibake.lattice import DBCS_COMBOS, four_byte_marks, reread
@@ -57,6 +58,20 @@ def test_gb18030_four_byte_read_as_gbk() -> None:
     assert four_byte_marks("1943\ufffd9\ufffd3日發布") == []
     assert four_byte_marks("今\ufffd9\ufffd3日") == []
     assert fix_text("在1943\ufffd9\ufffd3日") == "在1943\ufffd9\ufffd3日"
+
+
+def test_a_run_of_four_byte_characters_read_as_gbk() -> None:
+    # No-break spaces between paragraphs of web text, written as GB18030 (four bytes
+    # each: not in GBK) and read as GBK: each shape stands beside a digit of the next,
+    # which is no date; the run's own ends decide.
+    clean = "正式上市\xa0\xa0\xa0\xa0作者：潘昊\xa0\xa0作为一款经典的产品"
+    garbled = clean.encode("gb18030").decode("gbk", errors="replace")
+    fixed = zhnorm.fix_text(garbled)
+    assert fixed == clean.replace("\xa0", LOST)
+    assert zhnorm.fix_text(fixed) == fixed
+    # A run ending in a date unit is still a date read with losses.
+    text = "在\ufffd0\ufffd1\ufffd0\ufffd1日"
+    assert four_byte_marks(text) == [] and zhnorm.fix_text(text) == text
 
 
 def test_clean_text_with_marks_untouched() -> None:

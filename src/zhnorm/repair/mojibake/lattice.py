@@ -77,13 +77,15 @@ KEEP, READ = 0, 1
 @lru_cache(maxsize=65536)
 def shown_bytes(ch: str, reader: str) -> bytes | None:
     """The one or two bytes a double-byte ``reader`` (``gbk``, ``gb18030``, ``big5``)
-    showed as ``ch``; Windows readers show user-defined pairs as private use."""
+    showed as ``ch``; Windows readers show user-defined pairs as private use.  A
+    GB18030 reader also shows the few two-byte pairs GBK leaves undefined (``⿻`` is
+    A9 95, the last two bytes of 評 in UTF-8, read out of step)."""
     if reader == "big5":
         got = dbcs_bytes(ch, "big5")
         if got is None and "\ue000" <= ch <= "\uf8ff":
             got = cp950_eudc_bytes(ch)
         return got
-    return dbcs_bytes(ch, "gbk")
+    return dbcs_bytes(ch, "gb18030" if reader == "gb18030" else "gbk")
 
 
 @lru_cache(maxsize=65536)
@@ -892,8 +894,11 @@ def four_byte_marks(text: str) -> list[Edit]:
         else:
             run_of.append((m.start(), m.end()))
     for m, (lo, hi) in zip(found, run_of, strict=True):
-        before = text[m.start() - 1] if m.start() else ""
-        after = text[m.end()] if m.end() < len(text) else ""
+        # The digits around the run, not those of its other shapes: a run of
+        # four-byte characters (no-break spaces, ``\xa0`` is 81 30 84 31) is
+        # ``�0�1�0�1``, each shape beside a digit of the next.
+        before = text[lo - 1] if lo else ""
+        after = text[hi] if hi < len(text) else ""
         if before.isdigit() or after.isdigit() or after in _DATE_UNITS:
             # A date whose units lost bytes (``1943年9月3日`` read back with 年 and 月
             # lost: ``1943�9�3日``), not the four bytes of one character.
@@ -902,6 +907,12 @@ def four_byte_marks(text: str) -> list[Edit]:
         # reader lost bytes all along, digits between lost characters are a count or a
         # date of text read with losses (``学�2�3天�学``), not one rare character.
         if LOST_MARK in text[max(0, lo - _NEAR) : lo] + text[hi : hi + _NEAR]:
+            continue
+        # A GB18030 text read as GBK loses bytes only in four-byte characters, so the
+        # marks of its sentence are all four-byte shapes; a sentence with other lost
+        # marks was read with losses all along (UTF-8 read as GBK: ``身高6尺8`` read
+        # back with 高 and 尺 lost is ``身�6�8``).
+        if _other_marks(text, found, lo, hi):
             continue
         detail: dict[str, object] = {
             "encoded_as": "gb18030",
@@ -912,3 +923,18 @@ def four_byte_marks(text: str) -> list[Edit]:
         }
         edits.append(Edit(m.start(), m.end(), m.group(), LOST_MARK, "codec mojibake", True, detail))
     return edits
+
+
+_SENTENCE_BREAKS = frozenset("。！？!?\n")
+
+
+def _other_marks(text: str, shapes: list[re.Match[str]], lo: int, hi: int) -> bool:
+    """Whether the sentence around ``text[lo:hi]`` holds a lost mark outside the
+    four-byte ``shapes``."""
+    start, end = lo, hi
+    while start > 0 and text[start - 1] not in _SENTENCE_BREAKS:
+        start -= 1
+    while end < len(text) and text[end] not in _SENTENCE_BREAKS:
+        end += 1
+    inside = {k for m in shapes if m.start() < end and start < m.end() for k in range(*m.span())}
+    return any(text[k] == LOST_MARK and k not in inside for k in range(start, end))
