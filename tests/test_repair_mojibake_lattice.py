@@ -74,6 +74,20 @@ def test_a_run_of_four_byte_characters_read_as_gbk() -> None:
     assert four_byte_marks(text) == [] and zhnorm.fix_text(text) == text
 
 
+def test_utf8_sentence_read_as_big5_with_lost_bytes_inside_text() -> None:
+    # A Big5 reader fails on bytes 80-A0, a continuation byte of most Chinese
+    # characters in UTF-8: few characters come back whole, so the reading holds
+    # fewer than two hanzi; the bytes (pairs that start UTF-8 characters, chained
+    # through the lost marks) are the evidence.  The clean text around stays.
+    before, after = "坦克、飛行器，和船艦。", "這些車輛包括記者、官員們的"
+    for sentence in ("民用車輛也可以附上裝甲。", "不久，又推行中心縣制。"):
+        garbled = sentence.encode("utf-8").decode("big5", errors="replace")
+        fixed = zhnorm.fix_text(before + garbled + after)
+        assert fixed.startswith(before) and fixed.endswith(after)
+        assert _honest(fixed[len(before) : len(fixed) - len(after)], sentence)
+        assert zhnorm.fix_text(fixed) == fixed
+
+
 def test_clean_text_with_marks_untouched() -> None:
     for text in [
         "数据\ufffd丢失了，请联系管理员。",

@@ -253,11 +253,19 @@ class _Stream:
         return got
 
     def utf8_shaped(self) -> bool:
-        """Whether the known bytes hold whole UTF-8 characters of two bytes or more,
-        for at least a quarter of the non-ASCII bytes."""
-        data = bytes(b if b >= 0 else 0 for b in self.stream)
-        high = sum(1 for b in data if b >= 0x80)
-        found = sum(len(m.group()) for m in _UTF8_SEQUENCE.finditer(data))
+        """Whether the known bytes hold UTF-8 characters of two bytes or more, for at
+        least a quarter of the non-ASCII known bytes.  A lost byte that may have been
+        a continuation byte (a Big5 reader fails on 80-A0, so it loses a byte of most
+        Chinese characters) completes a character in the count but is not counted."""
+        data = bytes(
+            b if b >= 0 else (0x80 if any(0x80 <= x < 0xC0 for x in self.cands[p]) else 0)
+            for p, b in enumerate(self.stream)
+        )
+        high = sum(1 for b in self.stream if b >= 0x80)
+        found = sum(
+            sum(1 for p in range(*m.span()) if self.stream[p] >= 0)
+            for m in _UTF8_SEQUENCE.finditer(data)
+        )
         return found >= 2 and 4 * found >= high
 
 
@@ -679,11 +687,12 @@ def lattice_edits(
                 start, end = lo + s.start, lo + s.end
                 if end <= start or not any(start < b and a < end for a, b in every):
                     continue
-                if sum(1 for c in s.text if not c.isascii() and c != LOST_MARK) < 2:
+                known = sum(1 for c in s.text if not c.isascii() and c != LOST_MARK)
+                if known < 2 and writer != "utf-8":
                     continue
                 if writer != "utf-8" and not _dbcs_stretch_ok(text, start, end, s):
                     continue
-                if writer == "utf-8" and not _utf8_stretch_ok(s):
+                if writer == "utf-8" and not _utf8_stretch_ok(s, text[start:end], reader):
                     continue
                 found.append(edit_of_stretch(text, start, end, s, writer, reader))
             if not found:
@@ -785,17 +794,33 @@ TRIM_MARGIN = 2.0
 """How much likelier a clean-looking end character must read re-read to stay in."""
 
 
-def _utf8_stretch_ok(s: Stretch) -> bool:
-    """A UTF-8 reading is Chinese: two hanzi or more, its other wide characters
-    punctuation, symbols, numbers or full-width forms (no letters of other scripts),
-    and text by the model (:data:`MIN_MEAN`)."""
+def _utf8_stretch_ok(s: Stretch, garbled: str, reader: str) -> bool:
+    """A UTF-8 reading is Chinese: its wide characters hanzi, punctuation, symbols,
+    numbers or full-width forms (no letters of other scripts), and either two hanzi or
+    more that are text by the model (:data:`MIN_MEAN`) or, where the reader lost a byte
+    of most characters (Big5: ``銝�銋�嚗��`` is 不久，又), :data:`UTF8_STARTS`
+    characters of the ``garbled`` stretch that start a UTF-8 character
+    (:func:`utf8_start`): the bytes themselves are the evidence."""
     core = s.text.replace(LOST_MARK, "")
     wide = [c for c in core if not c.isascii() and not c.isspace()]
-    if sum(1 for c in wide if is_han(c)) < 2:
-        return False
     if any(not is_han(c) and not _punct(c) for c in wide):
         return False
-    return char_model().mean_logprob(core) >= MIN_MEAN
+    if sum(1 for c in wide if is_han(c)) >= 2:
+        return char_model().mean_logprob(core) >= MIN_MEAN
+    return sum(1 for ch in garbled if utf8_start(ch, reader)) >= UTF8_STARTS
+
+
+UTF8_STARTS = 3
+"""Characters starting a UTF-8 character a stretch inside text must show when its
+reading holds fewer than two hanzi."""
+
+
+def utf8_start(ch: str, reader: str) -> bool:
+    """Whether the two bytes a double-byte ``reader`` showed as ``ch`` start a three-byte
+    UTF-8 character: a lead E0-EF and a continuation byte 80-BF (GBK's and Big5's rarer
+    half: their common characters start with bytes B0-D7 and A4-C6)."""
+    got = shown_bytes(ch, reader)
+    return got is not None and len(got) == 2 and 0xE0 <= got[0] <= 0xEF and 0x80 <= got[1] <= 0xBF
 
 
 def _punct(ch: str) -> bool:

@@ -30,7 +30,7 @@ from ..model import char_model
 from ..types import Edit
 from .common import LATIN_CODECS, reader_bytes
 from .dbcs_in_step import reread
-from .lattice import COMBOS, DBCS_COMBOS, ODD, Stretch, odd_mark, shown_bytes
+from .lattice import COMBOS, DBCS_COMBOS, ODD, Stretch, odd_mark, utf8_start
 from .lattice import edit_of_stretch as lattice_edit
 from .lattice import reread as lattice_reread
 from .prefilter import SHORT_MAX
@@ -183,16 +183,9 @@ def _tells_writer(core: str, reading: str, writer: str, reader: str) -> bool:
     marks by chance (``��金�净``)."""
     shown = [ch for ch in core if ch != LOST_MARK and not ch.isascii()]
     if writer == "utf-8":
-        return len(shown) >= UTF8_SHOWN_MIN and any(_utf8_start(ch, reader) for ch in shown)
+        return len(shown) >= UTF8_SHOWN_MIN and any(utf8_start(ch, reader) for ch in shown)
     known = reading.replace(LOST_MARK, "")
     return sum(map(is_han, known)) >= 2 and len(known) >= reading.count(LOST_MARK)
-
-
-def _utf8_start(ch: str, reader: str) -> bool:
-    """Whether the two bytes a double-byte ``reader`` showed as ``ch`` start a three-byte
-    UTF-8 character."""
-    got = shown_bytes(ch, reader)
-    return got is not None and len(got) == 2 and 0xE0 <= got[0] <= 0xEF and 0x80 <= got[1] <= 0xBF
 
 
 def short_lossy_edit(text: str, combos: tuple[tuple[str, str], ...] = _LOSSY_COMBOS) -> Edit | None:
