@@ -88,6 +88,19 @@ def test_utf8_sentence_read_as_big5_with_lost_bytes_inside_text() -> None:
         assert zhnorm.fix_text(fixed) == fixed
 
 
+def test_big5_read_as_gbk_with_a_word_after_a_lost_character() -> None:
+    # 在 is A6 62: a GBK reader loses A6 and shows ``b``; the Latin word after the
+    # lost character is the text's own (a trail byte read as a letter stands alone).
+    before, after = "特別是在省級公園和國家公園。", "此外。這裡還有"
+    sentence = "在Narcisse附近有大量的紅邊襪帶蛇。"
+    garbled = sentence.encode("big5").decode("gbk", errors="replace")
+    assert garbled.startswith("\ufffdbNarcisse")
+    fixed = zhnorm.fix_text(before + garbled + after)
+    assert fixed.startswith(before) and fixed.endswith(after)
+    assert _honest(fixed[len(before) : len(fixed) - len(after)], sentence)
+    assert "Narcisse" in fixed and zhnorm.fix_text(fixed) == fixed
+
+
 def test_clean_text_with_marks_untouched() -> None:
     for text in [
         "数据\ufffd丢失了，请联系管理员。",

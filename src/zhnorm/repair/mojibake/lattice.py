@@ -855,12 +855,18 @@ def _dbcs_stretch_ok(text: str, start: int, end: int, s: Stretch) -> bool:
 def _glued_letter(text: str) -> bool:
     """Whether an ASCII letter stands between two wide characters or lost marks or
     after a wide one at the end, or an ASCII letter or ``@`` right after a lost mark
-    (Big5's ``，`` is A1 41: a GBK reader that lost A1 shows ``A``)."""
+    (Big5's ``，`` is A1 41: a GBK reader that lost A1 shows ``A``) and not followed
+    by another letter or digit: a trail byte read as a letter stands alone (the
+    next byte is a lead, or a mark), so ``�Narcisse`` and ``�F6F`` are words of the
+    text after a lost character."""
     return any(
         ch.isascii()
         and (ch.isalpha() or ch == "@")
         and (
-            text[k - 1] == LOST_MARK
+            (
+                text[k - 1] == LOST_MARK
+                and not (k + 1 < len(text) and text[k + 1].isascii() and text[k + 1].isalnum())
+            )
             or (not text[k - 1].isascii() and (k + 1 == len(text) or not text[k + 1].isascii()))
         )
         for k, ch in enumerate(text[1:], 1)
