@@ -6,6 +6,7 @@ import json
 import random
 import re
 
+import zhnorm
 from zhnorm.repair.fix import fix_and_explain, fix_text
 from zhnorm.repair.mojibake import find_mojibake
 from zhnorm.repair.mojibake.lattice import DBCS_COMBOS, four_byte_marks, reread
@@ -57,6 +58,47 @@ def test_gb18030_four_byte_read_as_gbk() -> None:
     assert four_byte_marks("1943\ufffd9\ufffd3日發布") == []
     assert four_byte_marks("今\ufffd9\ufffd3日") == []
     assert fix_text("在1943\ufffd9\ufffd3日") == "在1943\ufffd9\ufffd3日"
+
+
+def test_a_run_of_four_byte_characters_read_as_gbk() -> None:
+    # No-break spaces between paragraphs of web text, written as GB18030 (four bytes
+    # each: not in GBK) and read as GBK: each shape stands beside a digit of the next,
+    # which is no date; the run's own ends decide.
+    clean = "正式上市\xa0\xa0\xa0\xa0作者：潘昊\xa0\xa0作为一款经典的产品"
+    garbled = clean.encode("gb18030").decode("gbk", errors="replace")
+    fixed = zhnorm.fix_text(garbled)
+    assert fixed == clean.replace("\xa0", LOST)
+    assert zhnorm.fix_text(fixed) == fixed
+    # A run ending in a date unit is still a date read with losses.
+    text = "在\ufffd0\ufffd1\ufffd0\ufffd1日"
+    assert four_byte_marks(text) == [] and zhnorm.fix_text(text) == text
+
+
+def test_utf8_sentence_read_as_big5_with_lost_bytes_inside_text() -> None:
+    # A Big5 reader fails on bytes 80-A0, a continuation byte of most Chinese
+    # characters in UTF-8: few characters come back whole, so the reading holds
+    # fewer than two hanzi; the bytes (pairs that start UTF-8 characters, chained
+    # through the lost marks) are the evidence.  The clean text around stays.
+    before, after = "坦克、飛行器，和船艦。", "這些車輛包括記者、官員們的"
+    for sentence in ("民用車輛也可以附上裝甲。", "不久，又推行中心縣制。"):
+        garbled = sentence.encode("utf-8").decode("big5", errors="replace")
+        fixed = zhnorm.fix_text(before + garbled + after)
+        assert fixed.startswith(before) and fixed.endswith(after)
+        assert _honest(fixed[len(before) : len(fixed) - len(after)], sentence)
+        assert zhnorm.fix_text(fixed) == fixed
+
+
+def test_big5_read_as_gbk_with_a_word_after_a_lost_character() -> None:
+    # 在 is A6 62: a GBK reader loses A6 and shows ``b``; the Latin word after the
+    # lost character is the text's own (a trail byte read as a letter stands alone).
+    before, after = "特別是在省級公園和國家公園。", "此外。這裡還有"
+    sentence = "在Narcisse附近有大量的紅邊襪帶蛇。"
+    garbled = sentence.encode("big5").decode("gbk", errors="replace")
+    assert garbled.startswith("\ufffdbNarcisse")
+    fixed = zhnorm.fix_text(before + garbled + after)
+    assert fixed.startswith(before) and fixed.endswith(after)
+    assert _honest(fixed[len(before) : len(fixed) - len(after)], sentence)
+    assert "Narcisse" in fixed and zhnorm.fix_text(fixed) == fixed
 
 
 def test_clean_text_with_marks_untouched() -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
+import zhnorm
 from zhnorm.repair import fix_text
 from zhnorm.repair.mojibake.driver import find_mojibake
 from zhnorm.repair.mojibake.short_text import (
@@ -137,3 +140,53 @@ def test_a_short_text_with_lost_bytes_is_read_whole(
 def test_a_clean_short_text_with_a_mark_stays(clean: str) -> None:
     assert short_lossy_edit(clean) is None
     assert fix_text(clean) == clean
+
+
+@pytest.mark.parametrize("original", ["今年", "天元", "人民币", "法庭", "重慶直轄市政府機"])
+def test_a_utf8_phrase_read_as_big5_with_lost_bytes_is_read_whole(original: str) -> None:
+    # A Big5 reader fails on most continuation bytes of UTF-8 (80-A0), so most
+    # characters lose a byte and few come back: the garble goes, the lost ones are
+    # U+FFFD, one each, and the ones whose bytes all survived are restored.
+    garbled = original.encode("utf-8").decode("big5", "replace")
+    got = zhnorm.fix_text(garbled)
+    assert got != garbled and len(got) == len(original)
+    assert all(a in (b, "\ufffd") for a, b in zip(got, original, strict=True))
+    assert zhnorm.fix_text(got) == got
+    (edit,) = find_mojibake(garbled)
+    assert edit.lossy and edit.detail["encoded_as"] == "utf-8"
+    assert edit.detail["decoded_as"] == "big5"
+
+
+@pytest.mark.parametrize("clean", ["\ufffd\ufffd金\ufffd净", "金\ufffd净", "瀹\ufffd"])
+def test_common_characters_chained_through_lost_marks_stay(clean: str) -> None:
+    # 金 and 净 are GBK BD F0 and BE BB: through the lost marks their bytes chain into
+    # UTF-8 (a lost lead, then BD; F0 starts a four-byte character), but neither
+    # shows a character's start, so they are no evidence of UTF-8; one character
+    # shown (瀹 is E5 AE, a start) is too little.
+    assert short_lossy_edit(clean) is None
+    assert zhnorm.fix_text(clean) == clean
+
+
+def test_clean_pieces_with_lost_marks_are_not_read_whole(
+    simplified_corpus: list[str], traditional_corpus: list[str]
+) -> None:
+    # Pieces of clean text up to the short texts' limit with lost marks put in: not
+    # one is read whole (UTF-8 with lost bytes is tried up to 24 characters).
+    rng = random.Random(13)
+    texts = [t for t in simplified_corpus + traditional_corpus if len(t) > 30]
+    changed = []
+    for _ in range(3000):
+        doc = rng.choice(texts)
+        size = rng.randint(2, 24)
+        k = rng.randrange(0, len(doc) - size)
+        piece = list(doc[k : k + size])
+        for _ in range(rng.randint(1, 3)):
+            j = rng.randrange(len(piece) + 1)
+            if j < len(piece) and rng.random() < 0.5:
+                piece[j] = "\ufffd"
+            else:
+                piece.insert(j, "\ufffd")
+        text = "".join(piece)
+        if short_lossy_edit(text) is not None:
+            changed.append(text)
+    assert changed == []

@@ -77,13 +77,15 @@ KEEP, READ = 0, 1
 @lru_cache(maxsize=65536)
 def shown_bytes(ch: str, reader: str) -> bytes | None:
     """The one or two bytes a double-byte ``reader`` (``gbk``, ``gb18030``, ``big5``)
-    showed as ``ch``; Windows readers show user-defined pairs as private use."""
+    showed as ``ch``; Windows readers show user-defined pairs as private use.  A
+    GB18030 reader also shows the few two-byte pairs GBK leaves undefined (``⿻`` is
+    A9 95, the last two bytes of 評 in UTF-8, read out of step)."""
     if reader == "big5":
         got = dbcs_bytes(ch, "big5")
         if got is None and "\ue000" <= ch <= "\uf8ff":
             got = cp950_eudc_bytes(ch)
         return got
-    return dbcs_bytes(ch, "gbk")
+    return dbcs_bytes(ch, "gb18030" if reader == "gb18030" else "gbk")
 
 
 @lru_cache(maxsize=65536)
@@ -251,11 +253,19 @@ class _Stream:
         return got
 
     def utf8_shaped(self) -> bool:
-        """Whether the known bytes hold whole UTF-8 characters of two bytes or more,
-        for at least a quarter of the non-ASCII bytes."""
-        data = bytes(b if b >= 0 else 0 for b in self.stream)
-        high = sum(1 for b in data if b >= 0x80)
-        found = sum(len(m.group()) for m in _UTF8_SEQUENCE.finditer(data))
+        """Whether the known bytes hold UTF-8 characters of two bytes or more, for at
+        least a quarter of the non-ASCII known bytes.  A lost byte that may have been
+        a continuation byte (a Big5 reader fails on 80-A0, so it loses a byte of most
+        Chinese characters) completes a character in the count but is not counted."""
+        data = bytes(
+            b if b >= 0 else (0x80 if any(0x80 <= x < 0xC0 for x in self.cands[p]) else 0)
+            for p, b in enumerate(self.stream)
+        )
+        high = sum(1 for b in self.stream if b >= 0x80)
+        found = sum(
+            sum(1 for p in range(*m.span()) if self.stream[p] >= 0)
+            for m in _UTF8_SEQUENCE.finditer(data)
+        )
         return found >= 2 and 4 * found >= high
 
 
@@ -677,11 +687,12 @@ def lattice_edits(
                 start, end = lo + s.start, lo + s.end
                 if end <= start or not any(start < b and a < end for a, b in every):
                     continue
-                if sum(1 for c in s.text if not c.isascii() and c != LOST_MARK) < 2:
+                known = sum(1 for c in s.text if not c.isascii() and c != LOST_MARK)
+                if known < 2 and writer != "utf-8":
                     continue
                 if writer != "utf-8" and not _dbcs_stretch_ok(text, start, end, s):
                     continue
-                if writer == "utf-8" and not _utf8_stretch_ok(s):
+                if writer == "utf-8" and not _utf8_stretch_ok(s, text[start:end], reader):
                     continue
                 found.append(edit_of_stretch(text, start, end, s, writer, reader))
             if not found:
@@ -783,17 +794,33 @@ TRIM_MARGIN = 2.0
 """How much likelier a clean-looking end character must read re-read to stay in."""
 
 
-def _utf8_stretch_ok(s: Stretch) -> bool:
-    """A UTF-8 reading is Chinese: two hanzi or more, its other wide characters
-    punctuation, symbols, numbers or full-width forms (no letters of other scripts),
-    and text by the model (:data:`MIN_MEAN`)."""
+def _utf8_stretch_ok(s: Stretch, garbled: str, reader: str) -> bool:
+    """A UTF-8 reading is Chinese: its wide characters hanzi, punctuation, symbols,
+    numbers or full-width forms (no letters of other scripts), and either two hanzi or
+    more that are text by the model (:data:`MIN_MEAN`) or, where the reader lost a byte
+    of most characters (Big5: ``銝�銋�嚗��`` is 不久，又), :data:`UTF8_STARTS`
+    characters of the ``garbled`` stretch that start a UTF-8 character
+    (:func:`utf8_start`): the bytes themselves are the evidence."""
     core = s.text.replace(LOST_MARK, "")
     wide = [c for c in core if not c.isascii() and not c.isspace()]
-    if sum(1 for c in wide if is_han(c)) < 2:
-        return False
     if any(not is_han(c) and not _punct(c) for c in wide):
         return False
-    return char_model().mean_logprob(core) >= MIN_MEAN
+    if sum(1 for c in wide if is_han(c)) >= 2:
+        return char_model().mean_logprob(core) >= MIN_MEAN
+    return sum(1 for ch in garbled if utf8_start(ch, reader)) >= UTF8_STARTS
+
+
+UTF8_STARTS = 3
+"""Characters starting a UTF-8 character a stretch inside text must show when its
+reading holds fewer than two hanzi."""
+
+
+def utf8_start(ch: str, reader: str) -> bool:
+    """Whether the two bytes a double-byte ``reader`` showed as ``ch`` start a three-byte
+    UTF-8 character: a lead E0-EF and a continuation byte 80-BF (GBK's and Big5's rarer
+    half: their common characters start with bytes B0-D7 and A4-C6)."""
+    got = shown_bytes(ch, reader)
+    return got is not None and len(got) == 2 and 0xE0 <= got[0] <= 0xEF and 0x80 <= got[1] <= 0xBF
 
 
 def _punct(ch: str) -> bool:
@@ -828,12 +855,18 @@ def _dbcs_stretch_ok(text: str, start: int, end: int, s: Stretch) -> bool:
 def _glued_letter(text: str) -> bool:
     """Whether an ASCII letter stands between two wide characters or lost marks or
     after a wide one at the end, or an ASCII letter or ``@`` right after a lost mark
-    (Big5's ``，`` is A1 41: a GBK reader that lost A1 shows ``A``)."""
+    (Big5's ``，`` is A1 41: a GBK reader that lost A1 shows ``A``) and not followed
+    by another letter or digit: a trail byte read as a letter stands alone (the
+    next byte is a lead, or a mark), so ``�Narcisse`` and ``�F6F`` are words of the
+    text after a lost character."""
     return any(
         ch.isascii()
         and (ch.isalpha() or ch == "@")
         and (
-            text[k - 1] == LOST_MARK
+            (
+                text[k - 1] == LOST_MARK
+                and not (k + 1 < len(text) and text[k + 1].isascii() and text[k + 1].isalnum())
+            )
             or (not text[k - 1].isascii() and (k + 1 == len(text) or not text[k + 1].isascii()))
         )
         for k, ch in enumerate(text[1:], 1)
@@ -892,8 +925,11 @@ def four_byte_marks(text: str) -> list[Edit]:
         else:
             run_of.append((m.start(), m.end()))
     for m, (lo, hi) in zip(found, run_of, strict=True):
-        before = text[m.start() - 1] if m.start() else ""
-        after = text[m.end()] if m.end() < len(text) else ""
+        # The digits around the run, not those of its other shapes: a run of
+        # four-byte characters (no-break spaces, ``\xa0`` is 81 30 84 31) is
+        # ``�0�1�0�1``, each shape beside a digit of the next.
+        before = text[lo - 1] if lo else ""
+        after = text[hi] if hi < len(text) else ""
         if before.isdigit() or after.isdigit() or after in _DATE_UNITS:
             # A date whose units lost bytes (``1943年9月3日`` read back with 年 and 月
             # lost: ``1943�9�3日``), not the four bytes of one character.
@@ -902,6 +938,12 @@ def four_byte_marks(text: str) -> list[Edit]:
         # reader lost bytes all along, digits between lost characters are a count or a
         # date of text read with losses (``学�2�3天�学``), not one rare character.
         if LOST_MARK in text[max(0, lo - _NEAR) : lo] + text[hi : hi + _NEAR]:
+            continue
+        # A GB18030 text read as GBK loses bytes only in four-byte characters, so the
+        # marks of its sentence are all four-byte shapes; a sentence with other lost
+        # marks was read with losses all along (UTF-8 read as GBK: ``身高6尺8`` read
+        # back with 高 and 尺 lost is ``身�6�8``).
+        if _other_marks(text, found, lo, hi):
             continue
         detail: dict[str, object] = {
             "encoded_as": "gb18030",
@@ -912,3 +954,18 @@ def four_byte_marks(text: str) -> list[Edit]:
         }
         edits.append(Edit(m.start(), m.end(), m.group(), LOST_MARK, "codec mojibake", True, detail))
     return edits
+
+
+_SENTENCE_BREAKS = frozenset("。！？!?\n")
+
+
+def _other_marks(text: str, shapes: list[re.Match[str]], lo: int, hi: int) -> bool:
+    """Whether the sentence around ``text[lo:hi]`` holds a lost mark outside the
+    four-byte ``shapes``."""
+    start, end = lo, hi
+    while start > 0 and text[start - 1] not in _SENTENCE_BREAKS:
+        start -= 1
+    while end < len(text) and text[end] not in _SENTENCE_BREAKS:
+        end += 1
+    inside = {k for m in shapes if m.start() < end and start < m.end() for k in range(*m.span())}
+    return any(text[k] == LOST_MARK and k not in inside for k in range(start, end))

@@ -30,7 +30,7 @@ from ..model import char_model
 from ..types import Edit
 from .common import LATIN_CODECS, reader_bytes
 from .dbcs_in_step import reread
-from .lattice import COMBOS, DBCS_COMBOS, ODD, Stretch, odd_mark
+from .lattice import COMBOS, DBCS_COMBOS, ODD, Stretch, odd_mark, utf8_start
 from .lattice import edit_of_stretch as lattice_edit
 from .lattice import reread as lattice_reread
 from .prefilter import SHORT_MAX
@@ -159,6 +159,33 @@ not read again; its garbled forms score -9 and below."""
 SHORT_LOSSY_GAIN = 4.0
 """Log-probability per character (lost marks included) a short text read with lost
 bytes must gain."""
+_UTF8_SHORT_MAX = 2 * SHORT_MAX
+"""Longest short text read whole as UTF-8 with lost bytes: a reader shows a three-byte
+character as one to three characters and marks (an eight-character phrase read as Big5
+is some twenty)."""
+UTF8_SHOWN_MIN = 2
+"""Characters (not marks) a reader must have shown for a short text to be read whole as
+UTF-8 with lost bytes: each is two known bytes that chain into UTF-8 with the bytes
+around them."""
+
+
+def _tells_writer(core: str, reading: str, writer: str, reader: str) -> bool:
+    """Whether a short text's reading holds enough to tell its writer.  A double-byte
+    writer's reading must hold two hanzi or more of known bytes and no more lost
+    characters than known ones (a wrong pair of common hanzi reads as well as a right
+    one).  UTF-8's evidence is the bytes themselves (the reading is one stretch, so
+    every shown character's bytes chain into UTF-8 with the bytes around them): at
+    least :data:`UTF8_SHOWN_MIN` characters shown, one of them a character's start, a
+    lead E0-EF and a continuation byte 80-BF (GBK's and Big5's rarer half: their
+    common characters start with bytes B0-D7 and A4-C6).  That holds even where every
+    character lost a byte (a phrase read as Big5 loses a byte of most: ``憭拙��`` is
+    天元, read back ``天�``); without a start, common characters chain through lost
+    marks by chance (``��金�净``)."""
+    shown = [ch for ch in core if ch != LOST_MARK and not ch.isascii()]
+    if writer == "utf-8":
+        return len(shown) >= UTF8_SHOWN_MIN and any(utf8_start(ch, reader) for ch in shown)
+    known = reading.replace(LOST_MARK, "")
+    return sum(map(is_han, known)) >= 2 and len(known) >= reading.count(LOST_MARK)
 
 
 def short_lossy_edit(text: str, combos: tuple[tuple[str, str], ...] = _LOSSY_COMBOS) -> Edit | None:
@@ -168,12 +195,11 @@ def short_lossy_edit(text: str, combos: tuple[tuple[str, str], ...] = _LOSSY_COM
     most.
     Tried where the windows find nothing, on a text without a space inside that does
     not read as Chinese as it stands (:data:`READS_WELL`).  The reading must be one
-    stretch over every character but marks at the ends, with
-    two hanzi or more of known bytes, other known characters hanzi or punctuation,
-    no more lost characters than known ones, and a gain of :data:`SHORT_LOSSY_GAIN`
-    per character."""
+    stretch over every character but marks at the ends, its known characters hanzi or
+    punctuation, with a gain of :data:`SHORT_LOSSY_GAIN` per character, and enough
+    read to tell the writer (:func:`_tells_writer`)."""
     core = text.strip()
-    if not 2 <= len(core) <= SHORT_MAX or LOST_MARK not in core:
+    if not 2 <= len(core) <= _UTF8_SHORT_MAX or LOST_MARK not in core:
         return None
     if any(ch.isspace() for ch in core):
         return None  # one run garbled whole has no space inside
@@ -182,6 +208,8 @@ def short_lossy_edit(text: str, combos: tuple[tuple[str, str], ...] = _LOSSY_COM
     start = text.index(core)
     best: tuple[float, str, str, Stretch] | None = None
     for writer, reader in combos:
+        if writer != "utf-8" and len(core) > SHORT_MAX:
+            continue
         for whole_pairs in (False, True) if writer != "utf-8" else (False,):
             got = lattice_reread(core, writer, reader, whole_pairs, shaped=False)
             if got is None or len(got[1]) != 1:
@@ -190,7 +218,7 @@ def short_lossy_edit(text: str, combos: tuple[tuple[str, str], ...] = _LOSSY_COM
             if (core[: s.start] + core[s.end :]).strip(LOST_MARK):
                 continue  # a character outside the stretch kept as it was
             known = s.text.replace(LOST_MARK, "")
-            if sum(map(is_han, known)) < 2 or len(known) < s.text.count(LOST_MARK):
+            if not _tells_writer(core, s.text, writer, reader):
                 continue
             if not all(is_han(ch) or unicodedata.category(ch)[0] == "P" for ch in known):
                 continue
