@@ -40,9 +40,9 @@ import os
 import re
 import tempfile
 from collections import Counter
-from collections.abc import ItemsView, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -137,6 +137,7 @@ _RUNS = re.compile(r"[0-9a-z]+|[^0-9a-z]+")
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 ColumnArray = npt.NDArray[np.int32]
+_Result = TypeVar("_Result")
 ROW_BLOCK = 4096
 """Documents whose vectors are made (or indexed) at once: the temporaries' bound."""
 
@@ -832,11 +833,6 @@ class _UnitRows:
             unit[order].tofile(values)
 
 
-def _unit_rows_inherited(token: int, span: tuple[int, int]) -> None:
-    unit: _UnitRows = inherited(token)
-    unit(span)
-
-
 def _spilled_fit(
     keys: Iterable[str], options: StoryOptions, directory: str, workers: int = 1
 ) -> tuple[TermVocabulary, FloatArray, IntArray, SpilledRows]:
@@ -882,14 +878,7 @@ def _spilled_fit(
         first = last
     is_char = vocabulary.is_char.astype(np.int64)
     unit = _UnitRows(indices_path, data_path, offsets, weights, is_char, options)
-    if workers <= 1 or len(spans) < 2 or not forks():
-        for span in spans:
-            unit(span)
-    else:
-        with handed_down(unit) as token, process_pool(workers) as pool:
-            work = functools.partial(_unit_rows_inherited, token)
-            for _ in imap_ordered(work, iter(spans), pool, window=4 * workers):
-                pass
+    _spans_on_workers(unit, spans, workers)
     spilled = SpilledRows(offsets, indices_path, data_path, (documents, len(vocabulary)))
     return vocabulary, weights, df, spilled
 
@@ -1128,11 +1117,11 @@ class StoryModel:
             raise ValueError(f"min_score must be in [0, 1], not {min_score}")
         if k < 1:
             raise ValueError(f"k must be >= 1, not {k}")
-        index = self._index_matrix()
+        index = self._index_matrix(workers)
         transposed = index.T.tocsr()
         blocks = _row_blocks(index, transposed, PRODUCTS_PER_BLOCK, 2048)
         search = _CandidateSearch(self, index, transposed, min_score, k)
-        found = _blocks_on_workers(search, blocks, workers)
+        found = _spans_on_workers(search, blocks, workers)
         left = np.concatenate([f[0] for f in found]) if found else np.zeros(0, dtype=np.int64)
         right = np.concatenate([f[1] for f in found]) if found else np.zeros(0, dtype=np.int64)
         scores = np.concatenate([f[2] for f in found]) if found else np.zeros(0)
@@ -1143,9 +1132,9 @@ class StoryModel:
             (int(pairs[n, 0]), int(pairs[n, 1]), float(scores[first[n]])) for n in order.tolist()
         ]
 
-    def _index_matrix(self) -> Any:
+    def _index_matrix(self, workers: int = 1) -> Any:
         """The documents' rows restricted to their indexed gram terms (see
-        :meth:`candidates`)."""
+        :meth:`candidates`), chosen in blocks of rows (on ``workers`` processes)."""
         from scipy import sparse
 
         df = self.texts.document_frequency
@@ -1153,32 +1142,46 @@ class StoryModel:
         usable &= ~self.texts.vocabulary.is_char
         matrix = self.texts.matrix
         indptr = np.asarray(matrix.indptr, dtype=np.int64)
-        rows_kept: list[IntArray] = []
-        cols_kept: list[IntArray] = []
-        values_kept: list[FloatArray] = []
-        for first in range(0, len(self), ROW_BLOCK):  # in blocks of rows: the same rows
-            last = min(len(self), first + ROW_BLOCK)
-            lo, hi = int(indptr[first]), int(indptr[last])
-            rows = np.repeat(
-                np.arange(first, last, dtype=np.int64), np.diff(indptr[first : last + 1])
-            )
-            cols: Any
-            if isinstance(matrix, SpilledRows):
-                cols, values = matrix.block(lo, hi)
-            else:
-                cols, values = matrix.indices[lo:hi], matrix.data[lo:hi]
-            keep = usable[cols]
-            rows, cols, values = rows[keep], cols[keep], values[keep]
-            top = _top_per_row(rows, values, self.options.index_terms)
-            rows_kept.append(rows[top])
-            cols_kept.append(cols[top])
-            values_kept.append(values[top])
-        if not rows_kept:
+        spans = [
+            (first, min(len(self), first + ROW_BLOCK)) for first in range(0, len(self), ROW_BLOCK)
+        ]
+        select = _IndexedTerms(matrix, indptr, usable, self.options.index_terms)
+        kept = _spans_on_workers(select, spans, workers)
+        if not kept:
             return sparse.csr_matrix(matrix.shape, dtype=np.float64)
         return sparse.csr_matrix(
-            (np.concatenate(values_kept), (np.concatenate(rows_kept), np.concatenate(cols_kept))),
+            (
+                np.concatenate([k[2] for k in kept]),
+                (np.concatenate([k[0] for k in kept]), np.concatenate([k[1] for k in kept])),
+            ),
             shape=matrix.shape,
         )
+
+
+@dataclass(frozen=True, eq=False)
+class _IndexedTerms:
+    """One span of rows' part of :meth:`StoryModel._index_matrix`: each row's ``limit``
+    usable terms of highest value, as (rows, columns, values)."""
+
+    matrix: Any
+    indptr: IntArray
+    usable: npt.NDArray[np.bool_]
+    limit: int
+
+    def __call__(self, span: tuple[int, int]) -> tuple[IntArray, Any, FloatArray]:
+        first, last = span
+        indptr, matrix = self.indptr, self.matrix
+        lo, hi = int(indptr[first]), int(indptr[last])
+        rows = np.repeat(np.arange(first, last, dtype=np.int64), np.diff(indptr[first : last + 1]))
+        cols: Any
+        if isinstance(matrix, SpilledRows):
+            cols, values = matrix.block(lo, hi)
+        else:
+            cols, values = matrix.indices[lo:hi], matrix.data[lo:hi]
+        keep = self.usable[cols]
+        rows, cols, values = rows[keep], cols[keep], values[keep]
+        top = _top_per_row(rows, values, self.limit)
+        return rows[top], cols[top], values[top]
 
 
 @dataclass(frozen=True, eq=False)
@@ -1209,21 +1212,21 @@ class _CandidateSearch:
         return left[keep], right[keep], scores[keep]
 
 
-def _search_inherited(token: int, span: tuple[int, int]) -> tuple[IntArray, IntArray, FloatArray]:
-    search: _CandidateSearch = inherited(token)
-    return search(span)
+def _span_inherited(token: int, span: tuple[int, int]) -> Any:
+    work: Callable[[tuple[int, int]], Any] = inherited(token)
+    return work(span)
 
 
-def _blocks_on_workers(
-    search: _CandidateSearch, blocks: list[tuple[int, int]], workers: int
-) -> list[tuple[IntArray, IntArray, FloatArray]]:
-    """``search`` of each block in order, on ``workers`` forked processes when there are
-    more than one (the search, model included, is inherited, not sent)."""
-    if workers <= 1 or len(blocks) < 2 or not forks():
-        return [search(span) for span in blocks]
-    with handed_down(search) as token, process_pool(workers) as pool:
-        work = functools.partial(_search_inherited, token)
-        return list(imap_ordered(work, iter(blocks), pool, window=4 * workers))
+def _spans_on_workers(
+    work: Callable[[tuple[int, int]], _Result], spans: list[tuple[int, int]], workers: int
+) -> list[_Result]:
+    """``work`` of each span of rows in order, on ``workers`` forked processes when there
+    are more than one (``work``, model included, is inherited, not sent)."""
+    if workers <= 1 or len(spans) < 2 or not forks():
+        return [work(span) for span in spans]
+    with handed_down(work) as token, process_pool(workers) as pool:
+        done = functools.partial(_span_inherited, token)
+        return list(imap_ordered(done, iter(spans), pool, window=4 * workers))
 
 
 PRODUCTS_PER_BLOCK = 1 << 22
