@@ -762,7 +762,7 @@ class SpilledRows:
             dense[columns] = own.data[own.indptr[group] : own.indptr[group + 1]]
             lo, hi = int(indptr[at]), int(indptr[end])
             if hi > lo:
-                products = dense[paired.indices[lo:hi]] * paired.data[lo:hi]
+                products = np.take(dense, paired.indices[lo:hi]) * paired.data[lo:hi]
                 pairs = np.flatnonzero(filled[at:end]) + at
                 out[order[pairs]] = np.add.reduceat(products, indptr[pairs] - lo)
             dense[columns] = 0.0
