@@ -75,6 +75,14 @@ def test_spilled_model_is_the_model(
     assert_same_vectors(memory.texts, spilled.texts)
     assert memory.titles is not None and spilled.titles is not None
     assert_same_vectors(memory.titles, spilled.titles)
+    # counted and made unit on two processes: the same model
+    on_workers = StoryModel.from_keys(keys, titles, spill=str(tmp_path), workers=2)
+    assert_same_vectors(memory.texts, on_workers.texts)
+    assert on_workers.titles is not None
+    assert_same_vectors(memory.titles, on_workers.titles)
+    in_memory_on_workers = StoryModel.from_keys(keys, titles, workers=2)
+    assert in_memory_on_workers.texts.matrix.data.tobytes() == memory.texts.matrix.data.tobytes()
+    assert in_memory_on_workers.texts.vocabulary.terms() == memory.texts.vocabulary.terms()
     assert len(spilled) == len(memory) == len(docs)
     rng = np.random.default_rng(1)
     index = rng.integers(0, len(docs), size=(300, 2))

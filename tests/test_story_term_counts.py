@@ -29,8 +29,8 @@ def reference(
     return {t: n for n, t in enumerate(terms)}, indptr, [rank[i] for i in indices], frequencies
 
 
-def assert_same(keys: list[str], options: StoryOptions) -> None:
-    counts = TermCounts.of(keys, options)
+def assert_same(keys: list[str], options: StoryOptions, workers: int = 1) -> None:
+    counts = TermCounts.of(keys, options, workers=workers)
     vocabulary, indptr, indices, frequencies = reference(keys, options)
     assert list(counts.vocabulary.items()) == list(vocabulary.items())
     assert counts.indptr.tolist() == indptr
@@ -76,6 +76,23 @@ def test_blocks_number_terms_across_blocks(
     ] * 3
     assert_same(keys, StoryOptions())
     assert_same(keys, StoryOptions(max_chars=5))
+    assert_same(keys, StoryOptions(), workers=2)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_longer_terms_numbered_in_order_of_first_sight(
+    monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    # a block counts its longer terms (ASCII runs) on its own; numbered after the blocks
+    # before it, its known terms come back in another order than its own, among new ones
+    monkeypatch.setattr(similarity, "ROW_BLOCK", 2)
+    keys = ["abc 2017 xyz", "花莲abc", "qqq xyz 2017 abc", "新闻zzz", "zzz 9999 abc", "xyz", ""]
+    assert_same(keys, StoryOptions(), workers)
+    assert_same(keys[::-1], StoryOptions(), workers)
+    rng = random.Random(7)
+    words = ["abc", "xyz", "2017", "qqq", "zzz", "9999", "a1b2", "花莲", "台北", "中"]
+    shuffled = [" ".join(rng.choice(words) for _ in range(rng.randrange(0, 8))) for _ in range(40)]
+    assert_same(shuffled, StoryOptions(), workers)
 
 
 def test_empty_keys() -> None:

@@ -64,8 +64,9 @@ def story_weights(
 ) -> dict[tuple[int, int], float]:
     """The weight of every candidate pair (``i < j``, module docstring) of the
     documents whose matching keys (furniture left out) are ``keys``: the story model's
-    neighbours and the pairs sharing significant passages.  ``workers > 1`` searches
-    the neighbours on that many processes (the weights are the same)."""
+    neighbours and the pairs sharing significant passages.  ``workers > 1`` counts the
+    model's terms and searches the neighbours on that many processes (the weights are
+    the same)."""
     import tempfile
 
     from ..key import match_keys
@@ -83,10 +84,13 @@ def story_weights(
         if any(m.title for m in meta):
             titles = match_keys([m.title or "" for m in meta])
             model = StoryModel.from_keys(
-                [t + k for t, k in zip(titles, keys, strict=True)], titles, spill=spill
+                [t + k for t, k in zip(titles, keys, strict=True)],
+                titles,
+                spill=spill,
+                workers=workers,
             )
         else:
-            model = StoryModel.from_keys(keys, spill=spill)
+            model = StoryModel.from_keys(keys, spill=spill, workers=workers)
         _give_back_freed_memory()  # the fit's temporaries, before the candidate workers fork
         for i, j, score in model.candidates(even / 2, options.neighbours, workers=workers):
             weights[(min(i, j), max(i, j))] = weight(score)

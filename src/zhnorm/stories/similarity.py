@@ -40,9 +40,9 @@ import os
 import re
 import tempfile
 from collections import Counter
-from collections.abc import ItemsView, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -137,6 +137,7 @@ _RUNS = re.compile(r"[0-9a-z]+|[^0-9a-z]+")
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 ColumnArray = npt.NDArray[np.int32]
+_Result = TypeVar("_Result")
 ROW_BLOCK = 4096
 """Documents whose vectors are made (or indexed) at once: the temporaries' bound."""
 
@@ -207,6 +208,154 @@ def _code_parts(codes: IntArray) -> tuple[IntArray, IntArray, IntArray, IntArray
     return tag, first, second, codes & (_ONE - 1)
 
 
+@dataclass(frozen=True, eq=False)
+class _BlockTerms:
+    """The terms of one block of keys (:func:`_block_terms`), before the block's codes are
+    numbered against those of the blocks before it (:meth:`_TermCodes.block`).
+
+    ``per_key``      per key its number of distinct terms;
+    ``distinct``     the block's distinct term codes, sorted, a longer term numbered by
+                     its place in ``long``;
+    ``first``        per distinct code its first place in the block's (key, term) order;
+    ``inverse``      per (key, term), in the order of :func:`key_terms`, its code's index
+                     in ``distinct``; ``frequencies`` its lead-weighted frequency;
+    ``long``         the block's longer terms, in order of first sight."""
+
+    per_key: IntArray
+    distinct: IntArray
+    first: IntArray
+    inverse: ColumnArray
+    frequencies: FloatArray
+    long: list[str]
+
+
+def _block_terms(keys: list[str], options: StoryOptions) -> _BlockTerms:
+    """The terms of ``keys`` (:class:`_BlockTerms`): all the counting of
+    :meth:`_TermCodes.block` that does not depend on other blocks, so blocks can be
+    counted on worker processes and numbered in order after."""
+    if options.max_chars:
+        keys = [key[: options.max_chars] for key in keys]
+    lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
+    chars = np.frombuffer(
+        "".join(keys).encode("utf-32-le", "surrogatepass"), dtype=np.uint32
+    ).astype(np.int64)
+    total = len(chars)
+    doc = np.repeat(np.arange(len(keys), dtype=np.int64), lengths)
+    pos = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    alnum = ((chars >= 48) & (chars <= 57)) | ((chars >= 97) & (chars <= 122))
+    new_run = pos == 0
+    new_run[1:] |= alnum[1:] != alnum[:-1]
+    run_first = np.flatnonzero(new_run)  # where each run starts (global offsets)
+    run_sizes = np.diff(np.r_[run_first, total])
+    run_of = np.repeat(np.arange(len(run_first)), run_sizes)
+    run_start = pos[run_first]
+    ascii_start = chars[run_first] < 128
+    whole = ascii_start | (run_sizes == 1)  # the run is a term itself
+    spelled = ~ascii_start  # its characters and bigrams are terms
+    lead = options.lead_chars
+    width = int(lengths.max()) + 1 if len(keys) else 1
+    # The order of key_terms: every term counted after the lead first, then those only
+    # in the lead; within each, by run, the run itself, its characters, its bigrams.
+    late = np.int64(3 * width * width)
+
+    def order(start: IntArray, part: int, at: IntArray) -> IntArray:
+        return np.where(at < lead, late, 0) + start * (3 * width) + part * width + at
+
+    parts_code: list[IntArray] = []
+    parts_doc: list[IntArray] = []
+    parts_order: list[IntArray] = []
+    parts_lead: list[npt.NDArray[np.bool_]] = []
+    # the runs that are terms themselves
+    runs = np.flatnonzero(whole)
+    codes = np.empty(len(runs), dtype=np.int64)
+    short = run_sizes[runs] <= 2
+    first = chars[run_first[runs]]
+    two = run_sizes[runs] == 2
+    second = chars[np.minimum(run_first[runs] + 1, max(total - 1, 0))]
+    codes[short & ~two] = _ONE | first[short & ~two]
+    codes[two] = _TWO | first[two] << 21 | second[two]
+    long: dict[str, int] = {}
+    if (~short).any():
+        text = "".join(keys)
+        long_ids = []
+        for r in runs[~short].tolist():
+            term = text[run_first[r] : run_first[r] + run_sizes[r]]
+            long_ids.append(long.setdefault(term, len(long)))
+        codes[~short] = _LONG | np.asarray(long_ids, dtype=np.int64)
+    parts_code.append(codes)
+    parts_doc.append(doc[run_first[runs]])
+    parts_order.append(order(run_start[runs], 0, run_start[runs]))
+    parts_lead.append(run_start[runs] < lead)
+    # the characters of spelled runs
+    inside = spelled[run_of]
+    parts_code.append(_TWO | _CHAR_PREFIX_CODE << 21 | chars[inside])
+    parts_doc.append(doc[inside])
+    parts_order.append(order(run_start[run_of[inside]], 1, pos[inside]))
+    parts_lead.append(pos[inside] < lead)
+    # their bigrams
+    gram = np.zeros(total, dtype=np.bool_)
+    if total > 1:
+        gram[:-1] = inside[:-1] & (run_of[1:] == run_of[:-1])
+    at = np.flatnonzero(gram)
+    parts_code.append(_TWO | chars[at] << 21 | chars[at + 1])
+    parts_doc.append(doc[at])
+    parts_order.append(order(run_start[run_of[at]], 2, pos[at]))
+    parts_lead.append(pos[at] < lead)
+
+    code = np.concatenate(parts_code)
+    if not len(code):
+        empty = np.zeros(0, dtype=np.int64)
+        return _BlockTerms(np.zeros(len(keys), dtype=np.int64), empty, empty,
+                           empty.astype(np.int32), np.zeros(0, dtype=np.float64), [])  # fmt: skip
+    docs = np.concatenate(parts_doc)
+    ranks = np.concatenate(parts_order)
+    in_lead = np.concatenate(parts_lead)
+    # distinct (term, key), each with its first place and its counts (what follows reads
+    # each run of equal (term, key) by sums and minima: any sort will do); sorted by term
+    # first, so the runs of equal terms are the block's distinct codes, sorted
+    shift = max(len(keys) - 1, 1).bit_length()  # codes are below 2**44
+    sort = np.argsort(code << shift | docs) if shift <= 19 else np.lexsort((docs, code))
+    code, docs, ranks, in_lead = code[sort], docs[sort], ranks[sort], in_lead[sort]
+    starts = np.flatnonzero(np.r_[True, (code[1:] != code[:-1]) | (docs[1:] != docs[:-1])])
+    sizes = np.diff(np.r_[starts, len(code)])
+    lead_count = np.add.reduceat(in_lead.astype(np.int64), starts)
+    frequency = (sizes - lead_count) + options.lead_weight * lead_count
+    code, docs, ranks = code[starts], docs[starts], np.minimum.reduceat(ranks, starts)
+    # a key's terms by first place (places are distinct within a key)
+    if int(ranks.max()) < (1 << 62) // (len(keys) + 1):
+        rows = np.argsort(docs * (int(ranks.max()) + 1) + ranks)
+    else:  # pragma: no cover - keys of tens of millions of characters
+        rows = np.lexsort((ranks, docs))
+    head = np.r_[True, code[1:] != code[:-1]]
+    heads = np.flatnonzero(head)
+    place = np.empty(len(rows), dtype=np.int64)  # each (term, key)'s place in key order
+    place[rows] = np.arange(len(rows), dtype=np.int64)
+    per_key = np.bincount(docs, minlength=len(keys)).astype(np.int64)
+    return _BlockTerms(
+        per_key,
+        code[heads],
+        np.minimum.reduceat(place, heads),
+        (np.cumsum(head) - 1)[rows].astype(np.int32),  # fewer bytes back from a worker
+        frequency[rows].astype(np.float64),
+        list(long),
+    )
+
+
+def _counted_blocks(
+    keys: Iterable[str], options: StoryOptions, workers: int
+) -> Iterator[_BlockTerms]:
+    """:func:`_block_terms` of each block of ``keys`` (:data:`ROW_BLOCK` keys, about
+    :data:`TERM_BLOCK_CHARS` characters), in order; on ``workers`` processes when there
+    are more than one (a few blocks in flight: the keys are read only as far ahead)."""
+    blocks = _blocks(keys, ROW_BLOCK, TERM_BLOCK_CHARS, options.max_chars)
+    if workers <= 1:
+        yield from (_block_terms(block, options) for block in blocks)
+        return
+    count = functools.partial(_block_terms, options=options)
+    with process_pool(workers) as pool:
+        yield from imap_ordered(count, blocks, pool, window=workers + 1)
+
+
 class _TermCodes:
     """The terms of :func:`key_terms` as integers, for many keys at once.
 
@@ -228,108 +377,28 @@ class _TermCodes:
     ) -> tuple[IntArray, ColumnArray, FloatArray]:
         """Per key its number of distinct terms, then per (key, term) in the order of
         :func:`key_terms`: the term's id and its lead-weighted frequency."""
-        if options.max_chars:
-            keys = [key[: options.max_chars] for key in keys]
-        lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
-        chars = np.frombuffer(
-            "".join(keys).encode("utf-32-le", "surrogatepass"), dtype=np.uint32
-        ).astype(np.int64)
-        total = len(chars)
-        doc = np.repeat(np.arange(len(keys), dtype=np.int64), lengths)
-        pos = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-        alnum = ((chars >= 48) & (chars <= 57)) | ((chars >= 97) & (chars <= 122))
-        new_run = pos == 0
-        new_run[1:] |= alnum[1:] != alnum[:-1]
-        run_first = np.flatnonzero(new_run)  # where each run starts (global offsets)
-        run_sizes = np.diff(np.r_[run_first, total])
-        run_of = np.repeat(np.arange(len(run_first)), run_sizes)
-        run_start = pos[run_first]
-        ascii_start = chars[run_first] < 128
-        whole = ascii_start | (run_sizes == 1)  # the run is a term itself
-        spelled = ~ascii_start  # its characters and bigrams are terms
-        lead = options.lead_chars
-        width = int(lengths.max()) + 1 if len(keys) else 1
-        # The order of key_terms: every term counted after the lead first, then those only
-        # in the lead; within each, by run, the run itself, its characters, its bigrams.
-        late = np.int64(3 * width * width)
+        return self.numbered(_block_terms(keys, options))
 
-        def order(start: IntArray, part: int, at: IntArray) -> IntArray:
-            return np.where(at < lead, late, 0) + start * (3 * width) + part * width + at
+    def numbered(self, terms: _BlockTerms) -> tuple[IntArray, ColumnArray, FloatArray]:
+        """:meth:`block` of a block counted by :func:`_block_terms` (the blocks are
+        numbered in the order they are given, as :meth:`block` numbers them)."""
+        distinct = terms.distinct
+        if terms.long:  # the block's longer terms renumbered in this vocabulary's order
+            numbers = np.asarray(
+                [self.long.setdefault(term, len(self.long)) for term in terms.long],
+                dtype=np.int64,
+            )
+            tail = int(np.searchsorted(distinct, _LONG))  # longer terms sort last
+            # the new ones are numbered in the block's order: still ascending among
+            # themselves, which is all _ids needs (known ones are only looked up)
+            distinct = np.r_[distinct[:tail], _LONG | numbers[distinct[tail:] & (_ONE - 1)]]
+        ids = self._ids(distinct, terms.first, terms.inverse)
+        return terms.per_key, ids, terms.frequencies
 
-        parts_code: list[IntArray] = []
-        parts_doc: list[IntArray] = []
-        parts_order: list[IntArray] = []
-        parts_lead: list[npt.NDArray[np.bool_]] = []
-        # the runs that are terms themselves
-        runs = np.flatnonzero(whole)
-        codes = np.empty(len(runs), dtype=np.int64)
-        short = run_sizes[runs] <= 2
-        first = chars[run_first[runs]]
-        two = run_sizes[runs] == 2
-        second = chars[np.minimum(run_first[runs] + 1, max(total - 1, 0))]
-        codes[short & ~two] = _ONE | first[short & ~two]
-        codes[two] = _TWO | first[two] << 21 | second[two]
-        if (~short).any():
-            text = "".join(keys)
-            long_ids = []
-            for r in runs[~short].tolist():
-                term = text[run_first[r] : run_first[r] + run_sizes[r]]
-                long_ids.append(self.long.setdefault(term, len(self.long)))
-            codes[~short] = _LONG | np.asarray(long_ids, dtype=np.int64)
-        parts_code.append(codes)
-        parts_doc.append(doc[run_first[runs]])
-        parts_order.append(order(run_start[runs], 0, run_start[runs]))
-        parts_lead.append(run_start[runs] < lead)
-        # the characters of spelled runs
-        inside = spelled[run_of]
-        parts_code.append(_TWO | _CHAR_PREFIX_CODE << 21 | chars[inside])
-        parts_doc.append(doc[inside])
-        parts_order.append(order(run_start[run_of[inside]], 1, pos[inside]))
-        parts_lead.append(pos[inside] < lead)
-        # their bigrams
-        gram = np.zeros(total, dtype=np.bool_)
-        if total > 1:
-            gram[:-1] = inside[:-1] & (run_of[1:] == run_of[:-1])
-        at = np.flatnonzero(gram)
-        parts_code.append(_TWO | chars[at] << 21 | chars[at + 1])
-        parts_doc.append(doc[at])
-        parts_order.append(order(run_start[run_of[at]], 2, pos[at]))
-        parts_lead.append(pos[at] < lead)
-
-        code = np.concatenate(parts_code)
-        if not len(code):
-            empty = np.zeros(0, dtype=np.int64)
-            return np.zeros(len(keys), dtype=np.int64), self._ids(empty), empty.astype(float)
-        docs = np.concatenate(parts_doc)
-        ranks = np.concatenate(parts_order)
-        in_lead = np.concatenate(parts_lead)
-        # distinct (key, term), each with its first place and its counts (what follows
-        # reads each run of equal (key, term) by sums and minima: any sort will do)
-        sort = np.argsort(docs << 44 | code)
-        code, docs, ranks, in_lead = code[sort], docs[sort], ranks[sort], in_lead[sort]
-        starts = np.flatnonzero(np.r_[True, (code[1:] != code[:-1]) | (docs[1:] != docs[:-1])])
-        sizes = np.diff(np.r_[starts, len(code)])
-        lead_count = np.add.reduceat(in_lead.astype(np.int64), starts)
-        frequency = (sizes - lead_count) + options.lead_weight * lead_count
-        code, docs, ranks = code[starts], docs[starts], np.minimum.reduceat(ranks, starts)
-        # a key's terms by first place (places are distinct within a key)
-        if int(ranks.max()) < (1 << 62) // (len(keys) + 1):
-            rows = np.argsort(docs * (int(ranks.max()) + 1) + ranks)
-        else:  # pragma: no cover - keys of tens of millions of characters
-            rows = np.lexsort((ranks, docs))
-        per_key = np.bincount(docs, minlength=len(keys)).astype(np.int64)
-        return per_key, self._ids(code[rows]), frequency[rows].astype(np.float64)
-
-    def _ids(self, codes: IntArray) -> ColumnArray:
-        """The id of each code, new codes numbered in order of first sight."""
-        sort = np.argsort(codes)
-        ordered = codes[sort]
-        head = np.r_[True, ordered[1:] != ordered[:-1]] if len(ordered) else np.zeros(0, bool)
-        distinct = ordered[head]
-        # each code's first place: the least position of its run (the sort is not stable)
-        first = np.minimum.reduceat(sort, np.flatnonzero(head)) if len(sort) else sort
-        inverse = np.empty(len(codes), dtype=np.int64)
-        inverse[sort] = np.cumsum(head) - 1
+    def _ids(self, distinct: IntArray, first: IntArray, inverse: ColumnArray) -> ColumnArray:
+        """The id of each code ``distinct[inverse]`` (``distinct``: each code once, the
+        new ones ascending; ``first``: the place each was first seen), new codes
+        numbered in order of first sight."""
         at = np.minimum(np.searchsorted(self.sorted, distinct), max(len(self.sorted) - 1, 0))
         known = self.sorted[at] == distinct if len(self.sorted) else np.zeros(len(distinct), bool)
         ids = np.empty(len(distinct), dtype=np.int64)
@@ -339,7 +408,7 @@ class _TermCodes:
         ids[fresh] = self.count + np.arange(len(fresh))
         self.count += len(fresh)
         self.codes.append(distinct[fresh])
-        # the new codes (sorted, as ``distinct`` is) merged into the known ones: no sort
+        # the new codes (ascending) merged into the known ones: no sort
         new = ~known
         at = np.searchsorted(self.sorted, distinct[new])
         self.sorted = np.insert(self.sorted, at, distinct[new])
@@ -436,20 +505,23 @@ class TermCounts:
     frequencies: FloatArray
 
     @classmethod
-    def of(cls, keys: Iterable[str], options: StoryOptions = DEFAULT) -> TermCounts:
+    def of(
+        cls, keys: Iterable[str], options: StoryOptions = DEFAULT, *, workers: int = 1
+    ) -> TermCounts:
         """The rows of ``keys``: each row holds the terms of :func:`key_terms`, with its
         frequencies, in the same order; the columns are the terms in sorted order, so
         that a pair's dot product sums its terms in the same order whatever else was
         counted with it (a batch scores as its pairs alone).  Counted with numpy in
         blocks of :data:`ROW_BLOCK` keys (:class:`_TermCodes`), without a Python step
-        per term occurrence."""
+        per term occurrence; ``workers > 1`` counts the blocks on that many processes
+        (the same rows)."""
         codes = _TermCodes()
         indptr = [np.zeros(1, dtype=np.int64)]
         ids: list[ColumnArray] = []
         frequencies: list[FloatArray] = []
         done = 0
-        for block in _blocks(keys, ROW_BLOCK, TERM_BLOCK_CHARS, options.max_chars):
-            lengths, found, counts = codes.block(block, options)
+        for terms in _counted_blocks(keys, options, workers):
+            lengths, found, counts = codes.numbered(terms)
             ids.append(found)
             frequencies.append(counts)
             indptr.append(done + np.cumsum(lengths))
@@ -631,8 +703,8 @@ class SpilledRows:
         )
 
     def rows(self, wanted: IntArray) -> _Rows:
-        """Rows ``wanted`` (distinct, ascending) read into memory, as the consecutive
-        rows of a small CSR matrix (row ``n`` is ``wanted[n]``).  Read with plain reads,
+        """Rows ``wanted`` (in any order, repeats allowed) read into memory, as the
+        consecutive rows of a small CSR matrix (row ``n`` is ``wanted[n]``).  Read with plain reads,
         not a mapping: a mapped page cache hands a process whole large folios (up to
         2 MiB on ext4 here) for each row it touches, so scoring 1,024 pairs held most of
         the files in every worker (2.5 GiB at 200k articles)."""
@@ -662,13 +734,38 @@ class SpilledRows:
         the rows they name read in (a pair's score does not depend on the pairs scored
         with it, nor on which rows are in memory)."""
         out = np.zeros(len(left), dtype=np.float64)
+        dense = np.zeros(self.shape[1], dtype=np.float64)  # one for all batches
         for first in range(0, len(left), SCORE_PAIRS):
             last = min(len(left), first + SCORE_PAIRS)
-            named = np.concatenate([left[first:last], right[first:last]])
-            wanted, local = np.unique(named, return_inverse=True)
-            local = local.reshape(-1)
-            rows = self.rows(wanted)
-            out[first:last] = pair_scores(rows, local[: last - first], local[last - first :])
+            out[first:last] = self._batch_scores(left[first:last], right[first:last], dense)
+        out = np.clip(out, 0.0, 1.0)
+        out[out > 1.0 - 1e-9] = 1.0  # as pair_scores
+        return out
+
+    def _batch_scores(self, left: IntArray, right: IntArray, dense: FloatArray) -> FloatArray:
+        """The dot products of one batch of pairs, as :func:`pair_scores` sums them
+        (the same products, summed by the same ``np.add.reduceat`` segments): each
+        distinct left row read once and spread into ``dense`` (all zeros, and left so),
+        the right rows read in the order the pairs are scored, a row once per pair, so
+        a left row's pairs are one slice of entries."""
+        out = np.zeros(len(left), dtype=np.float64)
+        order = np.argsort(left, kind="stable")
+        grouped = left[order]
+        heads = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
+        own = self.rows(grouped[heads])
+        paired = self.rows(right[order])
+        ends = np.r_[heads[1:], len(order)]
+        indptr = paired.indptr
+        filled = np.diff(indptr) > 0
+        for group, (at, end) in enumerate(zip(heads.tolist(), ends.tolist(), strict=True)):
+            columns = own.indices[own.indptr[group] : own.indptr[group + 1]]
+            dense[columns] = own.data[own.indptr[group] : own.indptr[group + 1]]
+            lo, hi = int(indptr[at]), int(indptr[end])
+            if hi > lo:
+                products = np.take(dense, paired.indices[lo:hi]) * paired.data[lo:hi]
+                pairs = np.flatnonzero(filled[at:end]) + at
+                out[order[pairs]] = np.add.reduceat(products, indptr[pairs] - lo)
+            dense[columns] = 0.0
         return out
 
 
@@ -702,8 +799,42 @@ def _read(path: str, dtype: Any, first: int, count: int) -> Any:
         return np.fromfile(handle, dtype=dtype, count=count)
 
 
+@dataclass(frozen=True, eq=False)
+class _UnitRows:
+    """The last step of :func:`_spilled_fit` for one span of rows: their frequencies in
+    the files become unit values (:func:`_unit_values`) with each row's columns sorted,
+    written over them in place.  Spans are disjoint, so any process may do any span."""
+
+    indices_path: str
+    data_path: str
+    offsets: IntArray
+    weights: FloatArray
+    is_char: IntArray  # per column, 1 for a character term
+    options: StoryOptions
+
+    def __call__(self, span: tuple[int, int]) -> None:
+        first, last = span
+        offsets = self.offsets
+        lo, hi = int(offsets[first]), int(offsets[last])
+        lengths = np.diff(offsets[first : last + 1])
+        with open(self.indices_path, "r+b") as ids_file, open(self.data_path, "r+b") as values:
+            ids_file.seek(4 * lo)
+            columns = np.fromfile(ids_file, dtype=np.int32, count=hi - lo)
+            values.seek(8 * lo)
+            frequencies = np.fromfile(values, dtype=np.float64, count=hi - lo)
+            unit = _unit_values(
+                lengths, columns, frequencies, self.weights, self.is_char, self.options
+            )
+            rows = np.repeat(np.arange(last - first, dtype=np.int64), lengths)
+            order = np.argsort(rows << 32 | columns)  # a row's columns are distinct
+            ids_file.seek(4 * lo)
+            columns[order].tofile(ids_file)
+            values.seek(8 * lo)
+            unit[order].tofile(values)
+
+
 def _spilled_fit(
-    keys: Iterable[str], options: StoryOptions, directory: str
+    keys: Iterable[str], options: StoryOptions, directory: str, workers: int = 1
 ) -> tuple[TermVocabulary, FloatArray, IntArray, SpilledRows]:
     """:meth:`StoryVectors.fit` with the rows in files of ``directory``: each block of
     term ids and frequencies is appended to the files as it is counted, the ids are
@@ -718,8 +849,8 @@ def _spilled_fit(
     indptr = [np.zeros(1, dtype=np.int64)]
     done = 0
     with open(indices_path, "wb") as ids_file, open(data_path, "wb") as values_file:
-        for block in _blocks(keys, ROW_BLOCK, TERM_BLOCK_CHARS, options.max_chars):
-            lengths, found, counts = codes.block(block, options)
+        for terms in _counted_blocks(keys, options, workers):
+            lengths, found, counts = codes.numbered(terms)
             found.tofile(ids_file)
             counts.tofile(values_file)
             indptr.append(done + np.cumsum(lengths))
@@ -738,26 +869,16 @@ def _spilled_fit(
     prior = options.prior_documents
     expected = prior * _background_probability(vocabulary)
     weights = -np.log((df + expected) / (documents + prior))
+    spans: list[tuple[int, int]] = []
+    first = 0
+    while first < documents:  # rows of about SPILL_ENTRIES entries (one at least)
+        last = int(np.searchsorted(offsets, offsets[first] + SPILL_ENTRIES, side="right"))
+        last = min(max(last - 1, first + 1), first + ROW_BLOCK, documents)
+        spans.append((first, last))
+        first = last
     is_char = vocabulary.is_char.astype(np.int64)
-    with open(indices_path, "r+b") as ids_file, open(data_path, "r+b") as values_file:
-        first = 0
-        while first < documents:  # rows of about SPILL_ENTRIES entries (one at least)
-            last = int(np.searchsorted(offsets, offsets[first] + SPILL_ENTRIES, side="right"))
-            last = min(max(last - 1, first + 1), first + ROW_BLOCK, documents)
-            lo, hi = int(offsets[first]), int(offsets[last])
-            lengths = np.diff(offsets[first : last + 1])
-            ids_file.seek(4 * lo)
-            columns = np.fromfile(ids_file, dtype=np.int32, count=hi - lo)
-            values_file.seek(8 * lo)
-            frequencies = np.fromfile(values_file, dtype=np.float64, count=hi - lo)
-            values = _unit_values(lengths, columns, frequencies, weights, is_char, options)
-            rows = np.repeat(np.arange(last - first, dtype=np.int64), lengths)
-            order = np.argsort(rows << 32 | columns)  # a row's columns are distinct
-            ids_file.seek(4 * lo)
-            columns[order].tofile(ids_file)
-            values_file.seek(8 * lo)
-            values[order].tofile(values_file)
-            first = last
+    unit = _UnitRows(indices_path, data_path, offsets, weights, is_char, options)
+    _spans_on_workers(unit, spans, workers)
     spilled = SpilledRows(offsets, indices_path, data_path, (documents, len(vocabulary)))
     return vocabulary, weights, df, spilled
 
@@ -816,16 +937,22 @@ class StoryVectors:
 
     @classmethod
     def fit(
-        cls, keys: Iterable[str], options: StoryOptions = DEFAULT, *, spill: str | None = None
+        cls,
+        keys: Iterable[str],
+        options: StoryOptions = DEFAULT,
+        *,
+        spill: str | None = None,
+        workers: int = 1,
     ) -> StoryVectors:
         """Weigh each term ``-ln((df + m * p) / (N + m))`` (:class:`StoryModel`).
 
         ``spill``: a directory where the rows are kept (``matrix`` is then a
         :class:`SpilledRows`, the same rows on disk; the files live as long as the
-        directory): memory holds one block of rows at a time, not the matrix."""
+        directory): memory holds one block of rows at a time, not the matrix.
+        ``workers > 1``: the terms are counted on that many processes (the same fit)."""
         if spill is not None:
-            return cls(*_spilled_fit(keys, options, spill))
-        counts = TermCounts.of(keys, options)
+            return cls(*_spilled_fit(keys, options, spill, workers))
+        counts = TermCounts.of(keys, options, workers=workers)
         df = counts.document_frequency()
         prior = options.prior_documents
         expected = prior * counts.background_probability()
@@ -918,18 +1045,24 @@ class StoryModel:
         options: StoryOptions | None = None,
         *,
         spill: str | None = None,
+        workers: int = 1,
         **overrides: Any,
     ) -> StoryModel:
         """Fit on matching keys already made (:func:`zhnorm.match_key` with
         ``options.key``): ``keys`` of the texts with their title first when there is
         one, ``title_keys`` of the titles alone (``""`` for none).  ``spill``: a
         directory for the rows (:meth:`StoryVectors.fit`; the same scores and
-        candidates, the matrix on disk while the directory lives)."""
+        candidates, the matrix on disk while the directory lives).  ``workers > 1``:
+        the fit's counting on that many processes (the same model)."""
         resolved = resolve_story_options(options, **overrides)
         if title_keys is not None and len(title_keys) != len(keys):
             raise ValueError(f"{len(title_keys)} title keys for {len(keys)} keys")
-        texts = StoryVectors.fit(keys, resolved, spill=spill)
-        titles = None if title_keys is None else StoryVectors.fit(title_keys, resolved, spill=spill)
+        texts = StoryVectors.fit(keys, resolved, spill=spill, workers=workers)
+        titles = (
+            None
+            if title_keys is None
+            else StoryVectors.fit(title_keys, resolved, spill=spill, workers=workers)
+        )
         return cls(texts, titles, resolved)
 
     def __len__(self) -> int:
@@ -984,11 +1117,11 @@ class StoryModel:
             raise ValueError(f"min_score must be in [0, 1], not {min_score}")
         if k < 1:
             raise ValueError(f"k must be >= 1, not {k}")
-        index = self._index_matrix()
+        index = self._index_matrix(workers)
         transposed = index.T.tocsr()
         blocks = _row_blocks(index, transposed, PRODUCTS_PER_BLOCK, 2048)
         search = _CandidateSearch(self, index, transposed, min_score, k)
-        found = _blocks_on_workers(search, blocks, workers)
+        found = _spans_on_workers(search, blocks, workers)
         left = np.concatenate([f[0] for f in found]) if found else np.zeros(0, dtype=np.int64)
         right = np.concatenate([f[1] for f in found]) if found else np.zeros(0, dtype=np.int64)
         scores = np.concatenate([f[2] for f in found]) if found else np.zeros(0)
@@ -999,9 +1132,9 @@ class StoryModel:
             (int(pairs[n, 0]), int(pairs[n, 1]), float(scores[first[n]])) for n in order.tolist()
         ]
 
-    def _index_matrix(self) -> Any:
+    def _index_matrix(self, workers: int = 1) -> Any:
         """The documents' rows restricted to their indexed gram terms (see
-        :meth:`candidates`)."""
+        :meth:`candidates`), chosen in blocks of rows (on ``workers`` processes)."""
         from scipy import sparse
 
         df = self.texts.document_frequency
@@ -1009,32 +1142,46 @@ class StoryModel:
         usable &= ~self.texts.vocabulary.is_char
         matrix = self.texts.matrix
         indptr = np.asarray(matrix.indptr, dtype=np.int64)
-        rows_kept: list[IntArray] = []
-        cols_kept: list[IntArray] = []
-        values_kept: list[FloatArray] = []
-        for first in range(0, len(self), ROW_BLOCK):  # in blocks of rows: the same rows
-            last = min(len(self), first + ROW_BLOCK)
-            lo, hi = int(indptr[first]), int(indptr[last])
-            rows = np.repeat(
-                np.arange(first, last, dtype=np.int64), np.diff(indptr[first : last + 1])
-            )
-            cols: Any
-            if isinstance(matrix, SpilledRows):
-                cols, values = matrix.block(lo, hi)
-            else:
-                cols, values = matrix.indices[lo:hi], matrix.data[lo:hi]
-            keep = usable[cols]
-            rows, cols, values = rows[keep], cols[keep], values[keep]
-            top = _top_per_row(rows, values, self.options.index_terms)
-            rows_kept.append(rows[top])
-            cols_kept.append(cols[top])
-            values_kept.append(values[top])
-        if not rows_kept:
+        spans = [
+            (first, min(len(self), first + ROW_BLOCK)) for first in range(0, len(self), ROW_BLOCK)
+        ]
+        select = _IndexedTerms(matrix, indptr, usable, self.options.index_terms)
+        kept = _spans_on_workers(select, spans, workers)
+        if not kept:
             return sparse.csr_matrix(matrix.shape, dtype=np.float64)
         return sparse.csr_matrix(
-            (np.concatenate(values_kept), (np.concatenate(rows_kept), np.concatenate(cols_kept))),
+            (
+                np.concatenate([k[2] for k in kept]),
+                (np.concatenate([k[0] for k in kept]), np.concatenate([k[1] for k in kept])),
+            ),
             shape=matrix.shape,
         )
+
+
+@dataclass(frozen=True, eq=False)
+class _IndexedTerms:
+    """One span of rows' part of :meth:`StoryModel._index_matrix`: each row's ``limit``
+    usable terms of highest value, as (rows, columns, values)."""
+
+    matrix: Any
+    indptr: IntArray
+    usable: npt.NDArray[np.bool_]
+    limit: int
+
+    def __call__(self, span: tuple[int, int]) -> tuple[IntArray, Any, FloatArray]:
+        first, last = span
+        indptr, matrix = self.indptr, self.matrix
+        lo, hi = int(indptr[first]), int(indptr[last])
+        rows = np.repeat(np.arange(first, last, dtype=np.int64), np.diff(indptr[first : last + 1]))
+        cols: Any
+        if isinstance(matrix, SpilledRows):
+            cols, values = matrix.block(lo, hi)
+        else:
+            cols, values = matrix.indices[lo:hi], matrix.data[lo:hi]
+        keep = self.usable[cols]
+        rows, cols, values = rows[keep], cols[keep], values[keep]
+        top = _top_per_row(rows, values, self.limit)
+        return rows[top], cols[top], values[top]
 
 
 @dataclass(frozen=True, eq=False)
@@ -1065,21 +1212,21 @@ class _CandidateSearch:
         return left[keep], right[keep], scores[keep]
 
 
-def _search_inherited(token: int, span: tuple[int, int]) -> tuple[IntArray, IntArray, FloatArray]:
-    search: _CandidateSearch = inherited(token)
-    return search(span)
+def _span_inherited(token: int, span: tuple[int, int]) -> Any:
+    work: Callable[[tuple[int, int]], Any] = inherited(token)
+    return work(span)
 
 
-def _blocks_on_workers(
-    search: _CandidateSearch, blocks: list[tuple[int, int]], workers: int
-) -> list[tuple[IntArray, IntArray, FloatArray]]:
-    """``search`` of each block in order, on ``workers`` forked processes when there are
-    more than one (the search, model included, is inherited, not sent)."""
-    if workers <= 1 or len(blocks) < 2 or not forks():
-        return [search(span) for span in blocks]
-    with handed_down(search) as token, process_pool(workers) as pool:
-        work = functools.partial(_search_inherited, token)
-        return list(imap_ordered(work, iter(blocks), pool, window=4 * workers))
+def _spans_on_workers(
+    work: Callable[[tuple[int, int]], _Result], spans: list[tuple[int, int]], workers: int
+) -> list[_Result]:
+    """``work`` of each span of rows in order, on ``workers`` forked processes when there
+    are more than one (``work``, model included, is inherited, not sent)."""
+    if workers <= 1 or len(spans) < 2 or not forks():
+        return [work(span) for span in spans]
+    with handed_down(work) as token, process_pool(workers) as pool:
+        done = functools.partial(_span_inherited, token)
+        return list(imap_ordered(done, iter(spans), pool, window=4 * workers))
 
 
 PRODUCTS_PER_BLOCK = 1 << 22
@@ -1111,10 +1258,44 @@ def _row_blocks(index: Any, transposed: Any, budget: int, most: int) -> list[tup
 
 
 def _top_per_row(rows: IntArray, values: FloatArray, limit: int) -> IntArray:
-    """Positions of the ``limit`` largest ``values`` of each row (ties: first seen)."""
+    """Positions of the ``limit`` largest ``values`` of each row (ties: first seen), by
+    row, then by value, highest first (as ``np.lexsort((-values, rows))`` orders them).
+
+    One sort of integers finds a few more than the ``limit`` best of each row: the row,
+    the value's leading bits (a non-negative float's bits order as the float does) and
+    the position, packed in one ``int64``; only those few are then ordered exactly."""
     if not len(rows):
         return np.zeros(0, dtype=np.int64)
-    order = np.lexsort((-values, rows))
+    size = len(rows)
+    lowest = int(rows.min())
+    row_bits = max(int(rows.max()) - lowest, 1).bit_length()
+    at_bits = max(size - 1, 1).bit_length()
+    value_bits = 63 - row_bits - at_bits
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    bits = values.view(np.int64)
+    if value_bits < 16 or bool((bits < 0).any()) or bool(np.isnan(values).any()):
+        return _top_per_row_exact(rows, values, limit, np.arange(size, dtype=np.int64))
+    top = (1 << value_bits) - 1
+    lower = top - (bits >> (63 - value_bits))  # smaller for a larger value
+    key = (rows - lowest) << (value_bits + at_bits) | lower << at_bits
+    key |= np.arange(size, dtype=np.int64)
+    key.sort()
+    at_mask = (1 << at_bits) - 1
+    lower = key >> at_bits & top
+    row = key >> (value_bits + at_bits)
+    starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
+    ends = np.r_[starts[1:], size]
+    # each row's leading bits at its limit-th entry: the entries with those bits or
+    # larger hold the row's limit best (a larger value never has smaller leading bits)
+    cut = np.where(starts + limit <= ends, lower[np.minimum(starts + limit - 1, size - 1)], top + 1)
+    keep = lower <= np.repeat(cut, ends - starts)
+    return _top_per_row_exact(rows, values, limit, key[keep] & at_mask)
+
+
+def _top_per_row_exact(rows: IntArray, values: FloatArray, limit: int, among: IntArray) -> IntArray:
+    """:func:`_top_per_row` with the positions ``among`` (ascending within each row) the
+    only ones that can be kept, sorted exactly."""
+    order = among[np.lexsort((-values[among], rows[among]))]
     sorted_rows = rows[order]
     starts = np.flatnonzero(np.r_[True, sorted_rows[1:] != sorted_rows[:-1]])
     run_start = np.repeat(starts, np.diff(np.r_[starts, len(order)]))
