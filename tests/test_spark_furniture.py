@@ -21,7 +21,7 @@ from zhnorm.spark._reuse import _cut
 from zhnorm.textreuse.document import doc_key
 from zhnorm.textreuse.furniture import FurnitureOptions, find_furniture
 
-from .conftest import HAVE_SHARED_DATA, SHARED_DATA, local_spark
+from .conftest import SHARED_DATA, local_spark, needs_shared_data
 
 
 @pytest.fixture(scope="module")
@@ -131,9 +131,8 @@ def test_one_source_and_no_furniture_equal_local(spark: SparkSession) -> None:
     assert _same(spark, texts[:3], None) == []
 
 
-@pytest.mark.skipif(not HAVE_SHARED_DATA, reason="needs the shared corpora")
 def test_taiwan_news_equal_local(spark: SparkSession) -> None:
-    path = SHARED_DATA / "taiwan-news-2017-dev" / "articles.jsonl"
+    path = needs_shared_data(SHARED_DATA / "taiwan-news-2017-dev" / "articles.jsonl")
     records = [json.loads(line) for line in path.open(encoding="utf-8")]
     texts = [r["text"] for r in records]
     sources = [r["site"] for r in records]
