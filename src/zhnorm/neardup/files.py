@@ -515,6 +515,10 @@ def _json_number(value: float | int | None) -> str:
     return dumps_value(value)
 
 
+_json_key = functools.lru_cache(maxsize=None)(dumps_value)
+"""JSON text of a field name (the few names of a record, encoded once)."""
+
+
 def _encoded_ids(ids: KeySpool, nodes: Iterable[int]) -> dict[int, str]:
     """Position -> JSON text of its id (:func:`~zhnorm.io.files.dumps_strings`), for the
     positions ``nodes``, read from the id spool together."""
@@ -531,10 +535,9 @@ def _pair_lines(found: list[DuplicatePair], ids: KeySpool) -> Iterator[str]:
         encoded = _encoded_ids(ids, [p.a for p in block] + [p.b for p in block])
         yield "".join(
             [
-                f'{{"a": {_json_number(p.a)}, "b": {_json_number(p.b)}, '
-                f'"estimated": {_json_number(p.estimated)}, "exact": {_json_number(p.exact)}, '
-                f'"band": {_json_number(p.band)}, '
-                f'"id_a": {encoded[p.a]}, "id_b": {encoded[p.b]}}}\n'
+                "{"
+                + "".join(f"{_json_key(k)}: {_json_number(v)}, " for k, v in p.to_dict().items())
+                + f'"id_a": {encoded[p.a]}, "id_b": {encoded[p.b]}}}\n'
                 for p in block
             ]
         )
