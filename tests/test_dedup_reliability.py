@@ -330,3 +330,45 @@ def test_the_engine_holds_no_signatures_or_per_record_objects(
         tracemalloc.stop()
     per_record = held[0] / n
     assert per_record < 400, per_record  # bands 136 + id check ~120 + arrays ~40
+
+
+# --- 6. outputs written by forked children ---------------------------------------------
+
+
+def test_two_workers_write_the_same_three_files(tmp_path: Path) -> None:
+    """With two workers the pairs file is written by a child from the end of
+    verification on and the clusters file by another: byte for byte one worker's."""
+    source = _write(tmp_path / "in.jsonl", _texts(400, 21), "d")
+    outputs: dict[int, list[bytes]] = {}
+    for workers in (1, 2):
+        names = [tmp_path / f"{kind}{workers}.jsonl" for kind in ("kept", "clusters", "pairs")]
+        counts = dedup_files(
+            [str(source)], str(names[0]), str(names[1]), pairs=str(names[2]),
+            workers=workers, quiet=True,
+        )  # fmt: skip
+        assert counts.removed > 40
+        outputs[workers] = [name.read_bytes() for name in names]
+    assert outputs[1] == outputs[2]
+    assert outputs[2][2].count(b"\n") >= 40  # the pairs file is not empty
+
+
+def test_a_failing_pairs_writer_child_fails_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pairs file written by a forked child: its failure is the run's, and no output
+    appears."""
+    import zhnorm.neardup.files as engine
+
+    def failing(*_args: object) -> object:
+        yield "{}\n"
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(engine, "_pair_lines", failing)
+    source = _write(tmp_path / "in.jsonl", _texts(400, 22), "d")
+    kept, clusters, pairs = (tmp_path / f"{kind}.jsonl" for kind in ("kept", "clusters", "pairs"))
+    with pytest.raises(OSError, match="No space left"):
+        dedup_files(
+            [str(source)], str(kept), str(clusters), pairs=str(pairs), workers=2, quiet=True
+        )
+    assert not kept.exists() and not clusters.exists() and not pairs.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]

@@ -376,54 +376,55 @@ def _dedup(
             counts.verified = len(found)
             del a, b, band
 
-            # 4. Match the index.
-            matched = {}
-            if index is not None:
-                with Progress("zhnorm dedup: matching the index", unit=None):
-                    matched = _index_matches(index, corpus)
-            earlier = sorted({m.doc for ms in matched.values() for m in ms})
-            number = {doc: len(corpus) + i for i, doc in enumerate(earlier)}
-            links = [(q, number[m.doc], m.exact) for q, ms in matched.items() for m in ms]
-            id_of = {number[m.doc]: m.id for ms in matched.values() for m in ms}
+            # 4-6. The pairs file needs only the verified pairs: with workers, a forked
+            # child writes it from here on, while this process matches the index,
+            # clusters and writes the other outputs.
+            clusters_out = outputs.enter_context(AtomicOutput(clusters)) if clusters else None
+            pairs_out = outputs.enter_context(AtomicOutput(pairs)) if pairs else None
+            aside = workers > 1 and forks()
+            with _writing_aside(_pair_lines(found, corpus.ids), pairs_out, corpus.ids, aside):
+                # 4. Match the index.
+                matched = {}
+                if index is not None:
+                    with Progress("zhnorm dedup: matching the index", unit=None):
+                        matched = _index_matches(index, corpus)
+                earlier = sorted({m.doc for ms in matched.values() for m in ms})
+                number = {doc: len(corpus) + i for i, doc in enumerate(earlier)}
+                links = [(q, number[m.doc], m.exact) for q, ms in matched.items() for m in ms]
+                id_of = {number[m.doc]: m.id for ms in matched.values() for m in ms}
 
-            # 5. Cluster.
-            keys = _RunKeys(corpus.keys, index, earlier)
-            sets = ShingleSets(keys, params.ngram, words=params.words)
-            clustered = cluster_duplicates(
-                len(corpus),
-                found,
-                sets.similarity,
-                keep,
-                corpus.lengths,
-                corpus.values if keep not in KEEP_POLICIES else None,
-                kept_before=len(earlier),
-                links=links,
-            )
-
-            def node_id(node: int) -> str:
-                return corpus.ids[node] if node < len(corpus) else id_of[node]
-
-            # 6. Write: the clusters and pairs files (from what is in memory and the id
-            # spool) in a forked child while this process copies the kept records.
-            side: list[tuple[Iterable[str], AtomicOutput]] = []
-            if clusters:
-                lines = _cluster_lines(corpus, clustered, node_id)
-                side.append((lines, outputs.enter_context(AtomicOutput(clusters))))
-            if pairs:
-                lines = _pair_lines(found, corpus.ids)
-                side.append((lines, outputs.enter_context(AtomicOutput(pairs))))
-            with _writing_aside(side, corpus.ids, in_child=workers > 1 and forks()):
-                written = _write_records(
-                    read,
-                    inputs,
-                    corpus,
-                    clustered,
-                    output=output,
-                    copy_lines=encoding in _UTF8_ENCODINGS,
-                    errors=errors,
-                    quiet=quiet,
-                    stack=outputs,
+                # 5. Cluster.
+                keys = _RunKeys(corpus.keys, index, earlier)
+                sets = ShingleSets(keys, params.ngram, words=params.words)
+                clustered = cluster_duplicates(
+                    len(corpus),
+                    found,
+                    sets.similarity,
+                    keep,
+                    corpus.lengths,
+                    corpus.values if keep not in KEEP_POLICIES else None,
+                    kept_before=len(earlier),
+                    links=links,
                 )
+
+                def node_id(node: int) -> str:
+                    return corpus.ids[node] if node < len(corpus) else id_of[node]
+
+                # 6. Write: the clusters file (from what is in memory and the id spool)
+                # in a second forked child while this process copies the kept records.
+                lines = _cluster_lines(corpus, clustered, node_id)
+                with _writing_aside(lines, clusters_out, corpus.ids, aside):
+                    written = _write_records(
+                        read,
+                        inputs,
+                        corpus,
+                        clustered,
+                        output=output,
+                        copy_lines=encoding in _UTF8_ENCODINGS,
+                        errors=errors,
+                        quiet=quiet,
+                        stack=outputs,
+                    )
         # 7. Update the index, once the outputs are in place.
         if index is not None:
             with Progress("zhnorm dedup: adding to the index", unit=None):
@@ -578,44 +579,39 @@ def _cluster_lines(
 
 @contextmanager
 def _writing_aside(
-    side: list[tuple[Iterable[str], AtomicOutput]], ids: KeySpool, *, in_child: bool
+    lines: Iterable[str], out: AtomicOutput | None, ids: KeySpool, in_child: bool
 ) -> Iterator[None]:
-    """Write each ``(lines, output)`` of ``side``: with ``in_child``, the first in a
-    forked child while the block runs (its failure is raised here when the block ends)
-    and the others here after the block, while the child may still be writing (the
-    clusters file, a line per record, takes about as long as the block's copy of the
-    kept records; with the pairs file too, the child measured 1.33 s of CPU at 200,000
-    documents to this process's 0.56 s); otherwise all here after the block.  The
-    outputs stay this process's: they appear when its outputs do."""
-    if not side:
+    """Write ``lines`` to ``out`` (nothing without ``out``): with ``in_child``, in a
+    forked child while the block runs (its failure is raised here when the block ends);
+    otherwise here, after the block.  The output stays this process's: it appears when
+    its outputs do.  :func:`dedup_files` with workers writes the pairs file so from the
+    end of verification on, and the clusters file in a second child while it copies the
+    kept records (one child writing both files took 1.33 s of CPU at 200,000 documents
+    to this process's 0.56 s for the copy, docs/benchmarks.md, session 13)."""
+    if out is None:
         yield
         return
     if not in_child:
         yield
-        _write_lines(side)
+        for line in lines:
+            out.write(line)
         return
     ids.flush()  # the child reads the id spool
-    with handed_down(side[:1]) as token, process_pool(1) as pool:
+    with handed_down((lines, out)) as token, process_pool(1) as pool:
         done = pool.submit(_write_lines_inherited, token)
         yield
-        _write_lines(side[1:])
         done.result()
 
 
-def _write_lines(side: list[tuple[Iterable[str], AtomicOutput]]) -> None:
-    for lines, out in side:
-        for line in lines:
-            out.write(line)
-
-
 def _write_lines_inherited(token: int) -> None:
-    """In a forked child: write the inherited ``(lines, output)`` pairs through second
-    handles on the outputs' temporary files."""
-    side: list[tuple[Iterable[str], AtomicOutput]] = inherited(token)
-    for lines, out in side:
-        with out.reopen() as handle:
-            for line in lines:
-                handle.write(line)
+    """In a forked child: write the inherited ``(lines, output)`` through a second
+    handle on the output's temporary file."""
+    lines: Iterable[str]
+    out: AtomicOutput
+    lines, out = inherited(token)
+    with out.reopen() as handle:
+        for line in lines:
+            handle.write(line)
 
 
 def _record_lines(file: InputFile, corpus: _Corpus, position: int) -> Iterator[bytes]:
