@@ -366,13 +366,13 @@ def reuse_spent(
     keys.clear()  # spent: from here on the quoted raw texts, not the keys or their maps
     _give_back_freed_memory()
     phase = Progress("zhnorm reuse: passage clusters", unit=None)
-    by_id = dict(zip(ids, meta, strict=True))
+    by_id = {doc_id: m for doc_id, m in zip(ids, meta, strict=True) if doc_id in quoted}
     clusters, assignment = passage_clusters(passages, raws, by_id)
-    del raws, quoted
+    del raws, by_id
     passages = [replace(p, cluster=c) for p, c in zip(passages, assignment, strict=True)]
     phase.close()
     phase = Progress("zhnorm reuse: stories", unit=None)
-    index = {doc_id: d for d, doc_id in enumerate(ids)}
+    index = {doc_id: d for d, doc_id in enumerate(ids) if doc_id in quoted}  # the passages'
     weights = story_weights(
         story_keys, meta, passage_evidence(passages, index), options, workers=workers
     )
@@ -382,7 +382,7 @@ def reuse_spent(
         ids, meta, weights, options.story_support, window=window,
         passages=passages, clusters=clusters,
     )  # fmt: skip
-    of_id = dict(zip(ids, story_of, strict=True))
+    of_id = {doc_id: s for doc_id, s in zip(ids, story_of, strict=True) if doc_id in quoted}
     passages = [
         replace(p, story=of_id[p.a_id] if of_id[p.a_id] == of_id[p.b_id] else None)
         for p in passages
