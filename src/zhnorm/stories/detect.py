@@ -145,14 +145,16 @@ def stories_from_weights(
     for number, group in enumerate(multi):
         for d in group:
             story_of[d] = number
-    index = {doc_id: d for d, doc_id in enumerate(ids)}
+    quoted = {d for p in passages for d in (p.a_id, p.b_id)}
+    quoted |= {m.id for c in clusters for m in c.members}
+    index = {doc_id: d for d, doc_id in enumerate(ids) if doc_id in quoted}  # what is asked
     passage_count = Counter(
         story_of[index[p.a_id]]
         for p in passages
         if story_of[index[p.a_id]] is not None
         and story_of[index[p.a_id]] == story_of[index[p.b_id]]
     )
-    by_id = dict(zip(ids, story_of, strict=True))
+    by_id = {doc_id: s for doc_id, s in zip(ids, story_of, strict=True) if doc_id in quoted}
     cluster_ids: dict[int, list[int]] = {}
     for cluster in clusters:
         story = cluster_story(cluster, by_id)
