@@ -253,3 +253,38 @@ def test_summary_reuse_writes_the_report(tmp_path: Path) -> None:
     passages = _jsonl(tmp_path / "passages.jsonl")
     assert any("集成电路封装基板" in str(p["a_text"]) for p in passages)
     assert len(_jsonl(tmp_path / "repeats.jsonl")) == 1
+
+
+def test_stories_read_the_keys_from_a_file_and_clusters_only_quoted_texts(
+    planted: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stories phase holds no list of keys (a :class:`SpilledTexts` it reads) and the
+    passage clusters get the raw texts of the documents with a passage only; the
+    result is the one of the lists (the keys read back are the furniture-free keys)."""
+    from zhnorm.stories import detect
+    from zhnorm.textreuse import corpus
+    from zhnorm.textreuse.corpus import without_furniture
+    from zhnorm.textreuse.spill import SpilledTexts
+
+    seen: dict[str, object] = {}
+    weights, clusters = detect.story_weights, corpus.passage_clusters
+
+    def spy_weights(keys, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen["keys"] = (type(keys), list(keys))
+        return weights(list(keys), *args, **kwargs)
+
+    def spy_clusters(passages, texts, *args):  # type: ignore[no-untyped-def]
+        seen["quoted"] = set(texts)
+        return clusters(passages, texts, *args)
+
+    expected = reuse(planted)
+    monkeypatch.setattr(detect, "story_weights", spy_weights)
+    monkeypatch.setattr(corpus, "passage_clusters", spy_clusters)
+    result = reuse(planted)
+    assert result.passages == expected.passages and result.stories == expected.stories
+    kind, read = seen["keys"]  # type: ignore[misc]
+    assert kind is SpilledTexts
+    keys = [doc_key(text) for text in planted.values()]
+    assert read == [without_furniture(k.key, result.furniture, d) for d, k in enumerate(keys)]
+    assert seen["quoted"] == {p.a_id for p in result.passages} | {p.b_id for p in result.passages}
+    assert len(seen["quoted"]) < len(planted)  # type: ignore[arg-type]

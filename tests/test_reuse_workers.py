@@ -69,6 +69,9 @@ def test_read_documents_on_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     one, two = found
     assert [d.id for d in one] == [d.id for d in two] == [f"d{n}" for n in range(len(TEXTS))]
     assert [d.meta for d in one] == [d.meta for d in two]
+    assert [d.meta.source for d in one] == [f"s{n % 2}" for n in range(len(TEXTS))]
+    assert one[0].meta.source is one[2].meta.source  # one string an outlet, not a record
+    assert not hasattr(one[0].meta, "__dict__")  # slotted: held once a document
     assert all(same_key(a.key, b.key) for a, b in zip(one, two, strict=True))
     assert "d1" in (tmp_path / "rejects2.jsonl").read_text()
 

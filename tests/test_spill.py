@@ -3,6 +3,7 @@ pairs and document frequencies whatever the partitioning, and no file left behin
 
 from __future__ import annotations
 
+import functools
 import os
 
 import numpy as np
@@ -99,3 +100,51 @@ def test_spill_files_are_removed_and_partitions_grow_with_the_corpus(tmp_path: o
     assert partitions_for(10**9) > partitions_for(10**8) > 1
     with pytest.raises(ValueError, match="power of two"):
         HashSpill(3)
+
+
+TEXTS = ["", "台风海葵登陆花莲", "\U0001f600 astral", "lone \ud800 surrogate", "x" * 5000, "", "末"]
+
+
+def test_spilled_texts_read_back_every_text(tmp_path: os.PathLike, monkeypatch) -> None:
+    from zhnorm.textreuse import spill as spill_module
+    from zhnorm.textreuse.spill import SpilledTexts
+
+    texts = SpilledTexts(TEXTS[:3], str(tmp_path))
+    for text in TEXTS[3:]:
+        texts.append(text)
+    assert os.listdir(tmp_path) == []  # unlinked at once: nothing left if the run dies
+    assert len(texts) == len(TEXTS)
+    assert [texts[i] for i in range(len(TEXTS))] == TEXTS
+    assert texts[-1] == "末" and texts[-len(TEXTS)] == ""
+    assert texts[1:4] == TEXTS[1:4] and texts[::2] == TEXTS[::2] and texts[5:2] == []
+    assert list(texts) == TEXTS
+    monkeypatch.setattr(spill_module, "TEXT_READ_BYTES", 1)  # one text a read
+    assert list(texts) == TEXTS
+    assert list(zip(texts, TEXTS, strict=True)) == list(zip(TEXTS, TEXTS, strict=True))
+    texts.append("after reading")  # appending after a read: the new text is read too
+    assert texts[-1] == "after reading" and list(texts)[-2:] == ["末", "after reading"]
+    for bad in (len(TEXTS) + 1, -len(TEXTS) - 2):
+        with pytest.raises(IndexError):
+            texts[bad]
+    texts.close()
+    assert len(SpilledTexts()) == 0 and list(SpilledTexts()) == []
+
+
+def _inherited_text(token: int, index: int) -> str:
+    from zhnorm.neardup.inherit import inherited
+
+    return str(inherited(token)[index])
+
+
+def test_spilled_texts_are_read_by_forked_workers() -> None:
+    from zhnorm.neardup.inherit import handed_down
+    from zhnorm.textreuse.spill import SpilledTexts
+    from zhnorm.workers import forks, process_pool
+
+    if not forks():
+        pytest.skip("workers are not forked here")
+    texts = SpilledTexts(TEXTS)
+    with handed_down(texts) as token, process_pool(2) as pool:
+        read = functools.partial(_inherited_text, token)
+        assert list(pool.map(read, range(len(TEXTS)))) == TEXTS
+    assert list(texts) == TEXTS  # the workers' reads moved no shared position

@@ -144,6 +144,42 @@ def test_story_weights_as_the_in_memory_model_gives_them_and_leave_no_files(
     assert weights == expected and list(weights) == list(expected)
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_story_weights_with_titles_read_from_files_are_those_of_lists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    """The titles' keys and the titled keys go through files (in chunks of titles), the
+    keys may be a :class:`SpilledTexts`: the weights of the in-memory model of lists."""
+    import tempfile
+
+    from zhnorm.key import match_keys
+    from zhnorm.stories import detect
+    from zhnorm.textreuse.corpus import ReuseOptions
+    from zhnorm.textreuse.passages import REPORTED_SIGNIFICANCE, DocMeta
+    from zhnorm.textreuse.spill import SpilledTexts
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(detect, "TITLE_CHUNK", 7)  # several chunks of titles
+    docs = texts(40, seed=9)
+    meta = [
+        DocMeta(title=None if d % 5 == 3 else BASE[d % len(BASE)][: 4 + d % 6]) for d in range(40)
+    ]
+    options = ReuseOptions(window_days=None)
+    weights = detect.story_weights(
+        SpilledTexts(docs), meta, {(2, 30): 0.7}, options, workers=workers
+    )
+    assert list(tmp_path.iterdir()) == []
+    titles = match_keys([m.title or "" for m in meta])
+    model = StoryModel.from_keys([t + k for t, k in zip(titles, docs, strict=True)], titles)
+    even, support = options.event_similarity, options.story_support
+    expected: dict[tuple[int, int], float] = {}
+    for i, j, score in model.candidates(even / 2, options.neighbours):
+        expected[(min(i, j), max(i, j))] = min(1.0, score / even * support)
+    known = expected.get((2, 30), min(1.0, model.similarity(2, 30) / even * support))
+    expected[(2, 30)] = max(known, min(1.0, 0.7 / REPORTED_SIGNIFICANCE * support))
+    assert len(expected) > 10 and weights == expected and list(weights) == list(expected)
+
+
 def test_rows_read_back_are_the_in_memory_rows(tmp_path: Path) -> None:
     docs = texts(40, seed=3)
     memory = StoryModel.from_keys(docs).matrix

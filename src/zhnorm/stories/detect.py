@@ -54,6 +54,10 @@ def passage_evidence(
     return evidence
 
 
+TITLE_CHUNK = 4096
+"""Titles keyed at once by :func:`story_weights` (their keys go to a file as they come)."""
+
+
 def story_weights(
     keys: Sequence[str],
     meta: Sequence[DocMeta],
@@ -63,14 +67,17 @@ def story_weights(
     workers: int = 1,
 ) -> dict[tuple[int, int], float]:
     """The weight of every candidate pair (``i < j``, module docstring) of the
-    documents whose matching keys (furniture left out) are ``keys``: the story model's
-    neighbours and the pairs sharing significant passages.  ``workers > 1`` counts the
-    model's terms and searches the neighbours on that many processes (the weights are
-    the same)."""
+    documents whose matching keys (furniture left out) are ``keys`` (read once in order
+    for the fit, or twice with titles: a :class:`.SpilledTexts` keeps them on disk): the
+    story model's neighbours and the pairs sharing significant passages.  The titles'
+    keys and the keys with their title first are written to files, not held.
+    ``workers > 1`` counts the model's terms and searches the neighbours on that many
+    processes (the weights are the same)."""
     import tempfile
 
     from ..key import match_keys
     from ..textreuse.corpus import _give_back_freed_memory
+    from ..textreuse.spill import SpilledTexts
     from .similarity import StoryModel
 
     support, even = options.story_support, options.event_similarity
@@ -81,14 +88,15 @@ def story_weights(
     weights: dict[tuple[int, int], float] = {}
     # The model's rows live in a spill directory (memory holds a block of them at a time)
     with tempfile.TemporaryDirectory(prefix="zhnorm-stories-") as spill:
-        if any(m.title for m in meta):
-            titles = match_keys([m.title or "" for m in meta])
-            model = StoryModel.from_keys(
-                [t + k for t, k in zip(titles, keys, strict=True)],
-                titles,
-                spill=spill,
-                workers=workers,
-            )
+        if any(m.title for m in meta):  # the titles' keys, and each before its text's
+            titles = SpilledTexts(directory=spill)
+            for first in range(0, len(meta), TITLE_CHUNK):
+                for title in match_keys([m.title or "" for m in meta[first : first + TITLE_CHUNK]]):
+                    titles.append(title)
+            titled = SpilledTexts((t + k for t, k in zip(titles, keys, strict=True)), spill)
+            model = StoryModel.from_keys(titled, titles, spill=spill, workers=workers)
+            titled.close()
+            titles.close()
         else:
             model = StoryModel.from_keys(keys, spill=spill, workers=workers)
         _give_back_freed_memory()  # the fit's temporaries, before the candidate workers fork
@@ -137,14 +145,16 @@ def stories_from_weights(
     for number, group in enumerate(multi):
         for d in group:
             story_of[d] = number
-    index = {doc_id: d for d, doc_id in enumerate(ids)}
+    quoted = {d for p in passages for d in (p.a_id, p.b_id)}
+    quoted |= {m.id for c in clusters for m in c.members}
+    index = {doc_id: d for d, doc_id in enumerate(ids) if doc_id in quoted}  # what is asked
     passage_count = Counter(
         story_of[index[p.a_id]]
         for p in passages
         if story_of[index[p.a_id]] is not None
         and story_of[index[p.a_id]] == story_of[index[p.b_id]]
     )
-    by_id = dict(zip(ids, story_of, strict=True))
+    by_id = {doc_id: s for doc_id, s in zip(ids, story_of, strict=True) if doc_id in quoted}
     cluster_ids: dict[int, list[int]] = {}
     for cluster in clusters:
         story = cluster_story(cluster, by_id)

@@ -170,9 +170,10 @@ def key_terms(key: str, options: StoryOptions = DEFAULT) -> dict[str, float]:
     return counts
 
 
-TERM_BLOCK_CHARS = 1 << 20
+TERM_BLOCK_CHARS = 1 << 18
 """Key characters counted at once by :meth:`TermCounts.of` (with :data:`ROW_BLOCK` keys
-at most): its temporaries are some 120 bytes per character of a block."""
+at most): its temporaries are some 275 bytes per character of a block (70 MiB), in each
+counting worker."""
 
 
 def _blocks(items: Iterable[str], size: int, chars: int, cap: int) -> Iterable[list[str]]:

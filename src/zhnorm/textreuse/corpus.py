@@ -50,7 +50,7 @@ from .passages import (
     passage_clusters,
 )
 from .seeds import U64, Groups, kgram_groups, kgram_hashes
-from .spill import HashSpill, partitions_for
+from .spill import HashSpill, SpilledTexts, partitions_for
 
 if TYPE_CHECKING:
     from ..stories.records import Story
@@ -303,11 +303,15 @@ def reuse_spent(
     sources: Sequence[str | None] | None = None,
     meta: Sequence[DocMeta] | None = None,
     workers: int = 1,
+    spill: str | None = None,
 ) -> ReuseResult:
     """:func:`reuse_keys` that spends ``keys``: once the passages are aligned the list
-    is emptied, so that the stories phase holds the raw texts and keys but not their
-    maps (when the caller holds no other reference to them: ``zhnorm reuse`` does not).
-    The result is that of :func:`reuse_keys`."""
+    is emptied, so that the stories phase holds neither the keys nor their maps nor the
+    raw texts (when the caller holds no other reference to them: ``zhnorm reuse`` does
+    not): the furniture-free keys the stories read are written to a file of ``spill``
+    (:class:`.SpilledTexts`; None: the system's temporary directory), and only the raw
+    texts of documents with a passage are kept for the passage clusters.  The result is
+    that of :func:`reuse_keys`."""
     import time
 
     from ..stories.detect import (
@@ -352,28 +356,33 @@ def reuse_spent(
     with Progress("zhnorm reuse: aligning", total=len(pairs), unit="pairs") as aligning:
         passages = _align_all(aligner, [(i, j) for i, j, _ in pairs], workers, aligning)
     align_time = time.perf_counter() - started - candidate_time
-    raws = [k.raw for k in keys]
-    story_keys = [without_furniture(k.key, furniture, d) for d, k in enumerate(keys)]
+    quoted = {p.a_id for p in passages} | {p.b_id for p in passages}
+    raws = {doc_id: k.raw for doc_id, k in zip(ids, keys, strict=True) if doc_id in quoted}
+    # the stories read the furniture-free keys from a file, in order, a block at a time
+    story_keys = SpilledTexts(
+        (without_furniture(k.key, furniture, d) for d, k in enumerate(keys)), spill
+    )
     del aligner, masks, values, counts
-    keys.clear()  # spent: from here on the raw texts and keys, not their maps
+    keys.clear()  # spent: from here on the quoted raw texts, not the keys or their maps
     _give_back_freed_memory()
     phase = Progress("zhnorm reuse: passage clusters", unit=None)
-    by_id = dict(zip(ids, meta, strict=True))
-    clusters, assignment = passage_clusters(passages, dict(zip(ids, raws, strict=True)), by_id)
-    del raws
+    by_id = {doc_id: m for doc_id, m in zip(ids, meta, strict=True) if doc_id in quoted}
+    clusters, assignment = passage_clusters(passages, raws, by_id)
+    del raws, by_id
     passages = [replace(p, cluster=c) for p, c in zip(passages, assignment, strict=True)]
     phase.close()
     phase = Progress("zhnorm reuse: stories", unit=None)
-    index = {doc_id: d for d, doc_id in enumerate(ids)}
+    index = {doc_id: d for d, doc_id in enumerate(ids) if doc_id in quoted}  # the passages'
     weights = story_weights(
         story_keys, meta, passage_evidence(passages, index), options, workers=workers
     )
+    story_keys.close()
     window = None if options.window_days is None else timedelta(days=options.window_days)
     stories, story_of = stories_from_weights(
         ids, meta, weights, options.story_support, window=window,
         passages=passages, clusters=clusters,
     )  # fmt: skip
-    of_id = dict(zip(ids, story_of, strict=True))
+    of_id = {doc_id: s for doc_id, s in zip(ids, story_of, strict=True) if doc_id in quoted}
     passages = [
         replace(p, story=of_id[p.a_id] if of_id[p.a_id] == of_id[p.b_id] else None)
         for p in passages

@@ -87,11 +87,14 @@ class MetaFields:
     title_field: str | None = None
     ignore_bad_dates: bool = False
     ignored_dates: int = 0
+    _sources: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def read(self, record: Record) -> DocMeta:
         """The record's :class:`.DocMeta`, or :class:`~zhnorm.io.dates.DateError`."""
         data = record.data
         source = _text(data.get(self.source_field)) if self.source_field else None
+        if source is not None:  # one string an outlet, not one a record
+            source = self._sources.setdefault(source, source)
         title = _text(data.get(self.title_field)) if self.title_field else None
         date = None
         if self.date_field:
@@ -288,6 +291,7 @@ def reuse_files(
             replace(search, cross_source=search.cross_source or has_sources),
             meta=meta,
             workers=workers,
+            spill=spill,
         )
         by_id = dict(zip(ids, meta, strict=True))
         for passage in result.passages:

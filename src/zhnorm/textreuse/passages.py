@@ -61,10 +61,11 @@ the significance at which a shared passage is as likely as not a sign of one sto
 _ASCII_SHARE = 1 / 3  # an ASCII letter or digit against a Chinese character
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DocMeta:
     """What a corpus run knows of a document besides its text: its outlet, date
-    (:func:`zhnorm.io.dates.parse_date`) and title."""
+    (:func:`zhnorm.io.dates.parse_date`) and title.  Slotted: a corpus run holds one a
+    document (56 bytes, not about 150 with a ``__dict__``)."""
 
     source: str | None = None
     date: datetime | None = None

@@ -15,16 +15,22 @@ partitions grows with the corpus (:func:`partitions_for`).
 
 The reductions are exact and independent of the partitioning: the same pairs, counts
 and tables as a sort of all hashes at once.
+
+:class:`SpilledTexts` keeps texts the same way: appended to one unlinked temporary file
+(UTF-8) as they come, then read back by position (a read-only sequence of ``str``); memory
+holds 8 bytes of offset a text and the texts being read.
 """
 
 from __future__ import annotations
 
+import array
 import functools
+import itertools
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import TracebackType
-from typing import TypeVar
+from typing import TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -34,7 +40,7 @@ from .seeds import U64
 
 R = TypeVar("R")
 
-__all__ = ["HashSpill", "partitions_for"]
+__all__ = ["HashSpill", "SpilledTexts", "partitions_for"]
 
 ENTRIES_PER_PARTITION = 1 << 22
 """About this many ``(hash, document)`` entries per partition (48 MiB as loaded)."""
@@ -175,3 +181,80 @@ def _read_partition(paths: tuple[str, str]) -> tuple[U64, npt.NDArray[np.int32]]
 
 def _reduce_file(reduce: Callable[[U64, npt.NDArray[np.int32]], R], paths: tuple[str, str]) -> R:
     return reduce(*_read_partition(paths))
+
+
+TEXT_READ_BYTES = 1 << 22
+"""Bytes of texts :meth:`SpilledTexts.__iter__` reads at once (at least one text)."""
+
+
+class SpilledTexts(Sequence[str]):
+    """Texts kept in a temporary file instead of memory: each is written once
+    (:meth:`append`, UTF-8, lone surrogates kept) to a file unlinked at once, and read
+    back by position (``texts[i]``, slices, iteration in order a few MiB at a time).
+    Memory holds the offsets (8 bytes a text) and the texts being read; the file goes
+    with the object (:meth:`close`, or when it is collected).  Forked processes read the
+    same file (positioned reads: no shared file position)."""
+
+    def __init__(self, texts: Iterable[str] = (), directory: str | None = None) -> None:
+        self._file = tempfile.TemporaryFile(dir=directory)  # noqa: SIM115 - lives with self
+        self._ends = array.array("q")  # where each text ends
+        self._offsets: npt.NDArray[np.int64] | None = None
+        self._size = 0
+        for text in texts:
+            self.append(text)
+
+    def append(self, text: str) -> None:
+        """Add ``text`` at the end."""
+        data = text.encode("utf-8", "surrogatepass")
+        self._file.write(data)
+        self._size += len(data)
+        self._ends.append(self._size)
+        self._offsets = None
+
+    def _starts(self) -> npt.NDArray[np.int64]:
+        """Where each text starts, and the end (``len + 1`` offsets), the writes flushed."""
+        if self._offsets is None:
+            self._file.flush()
+            self._offsets = np.zeros(len(self._ends) + 1, dtype=np.int64)
+            self._offsets[1:] = np.frombuffer(self._ends, dtype=np.int64)
+        return self._offsets
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            first, last, step = index.indices(len(self))
+            if step != 1:
+                return [self[i] for i in range(first, last, step)]
+            return self._read(first, max(first, last))
+        n = len(self)
+        if not -n <= index < n:
+            raise IndexError(f"text {index} outside 0:{n}")
+        return self._read(index % n, index % n + 1)[0]
+
+    def _read(self, first: int, last: int) -> list[str]:
+        """Texts ``first:last``, read with one positioned read."""
+        starts = self._starts()
+        base = int(starts[first])
+        data = os.pread(self._file.fileno(), int(starts[last]) - base, base)
+        bounds = (starts[first : last + 1] - base).tolist()
+        return [data[a:b].decode("utf-8", "surrogatepass") for a, b in itertools.pairwise(bounds)]
+
+    def __iter__(self) -> Iterator[str]:
+        starts = self._starts()
+        first, n = 0, len(self)
+        while first < n:
+            wanted = int(starts[first]) + TEXT_READ_BYTES
+            last = int(np.searchsorted(starts, wanted, side="right")) - 1
+            last = min(max(last, first + 1), n)
+            yield from self._read(first, last)
+            first = last
+
+    def close(self) -> None:
+        """Remove the file (the texts can no longer be read)."""
+        self._file.close()
