@@ -29,7 +29,7 @@ ROWS = (
 # 瀹屾垚32绔犲鏌ユ姤鍛? the pair AE A1 of 审 was dropped mid-run: every hanzi E5 xx xx
 # whose missing bytes GBK cannot show is possible, and the word model gives 章审查报告
 # 0.89 of the probability against 章复查报告 and the rest, under the 0.9 asked for
-# (utf8_reading.GUESS_SHARE).  The honest output marks that place with U+FFFD (lossy);
+# (guess.GUESS_SHARE).  The honest output marks that place with U+FFFD (lossy);
 # the other lost character of that row (告, from E5 91 + "?") is singled out by 报告.
 # In 鏂囩珷鍐呭 the dropped pair AE B9 of 容 is guessed: 文章内容 holds 0.93 (a bigram
 # of 内 alone gave it 0.65, 内外 0.22).
