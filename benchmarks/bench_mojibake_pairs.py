@@ -22,6 +22,12 @@ tool changed.
 
     python benchmarks/bench_mojibake_pairs.py [--per-pair 40] [--seed 17] [--shapes sentence,phrase]
         [--pairs 'gbk as latin-1,...'] [--show N] [--data-dir ../shared/data]
+
+``--holes N`` measures the guess of a lost character alone instead
+(:func:`zhnorm.repair.mojibake.guess.word_guess`): N holes cut into the clean texts of
+one ``--half`` (``even`` or ``odd`` documents), one or two known bytes of a three-byte
+hanzi whose other bytes a GBK or Big5 reader cannot show, up to three hanzi of context
+on each side (a quarter without the right side); how many are guessed, how many wrong.
 """
 
 from __future__ import annotations
@@ -278,6 +284,36 @@ def make_cases(
     return cases
 
 
+def hole_guesses(docs: list[str], n: int, rng: random.Random) -> tuple[int, int, int]:
+    """(holes, guessed, guessed wrong) over ``n`` holes cut into ``docs``."""
+    from zhnorm.chardata import is_han
+    from zhnorm.repair.mojibake.guess import hanzi_context, word_guess
+    from zhnorm.repair.mojibake.utf8_reading import _hole_candidates, _reader_drops
+
+    holes = guessed = wrong = 0
+    while holes < n:
+        doc = rng.choice(docs)
+        if len(doc) < 3:
+            continue
+        k = rng.randrange(1, len(doc) - 1)
+        data = doc[k].encode("utf-8")
+        reader, size = rng.choice(("gbk", "big5")), rng.choice((1, 2))
+        if not is_han(doc[k]) or len(data) != 3 or not _reader_drops(data[size:], reader):
+            continue
+        left = hanzi_context(reversed(doc[:k]))[::-1]
+        right = "" if rng.random() < 0.25 else hanzi_context(doc[k + 1 :])
+        if not (left or right):
+            continue
+        pool = _hole_candidates(data[:size], True)
+        fits = [ch for ch, lost in pool if _reader_drops(lost, reader)]
+        holes += 1
+        group = word_guess(fits, left, right)
+        if group is not None:
+            guessed += 1
+            wrong += doc[k] not in group
+    return holes, guessed, wrong
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-pair", type=int, default=40)
@@ -287,9 +323,19 @@ def main() -> None:
     parser.add_argument("--pairs", default="", help="comma-separated pair names (default all)")
     parser.add_argument("--show", type=int, default=0, help="print N failures per pair")
     parser.add_argument("--no-ftfy", action="store_true")
+    parser.add_argument("--holes", type=int, default=0, help="measure N lost-character guesses")
+    parser.add_argument("--half", choices=("even", "odd"), default="even")
     args = parser.parse_args()
     docs = corpora(args.data_dir)
     rng = random.Random(args.seed)
+    if args.holes:
+        simp_trad = docs["simp"] + docs["trad"]
+        half = simp_trad[0 if args.half == "even" else 1 :: 2]
+        holes, guessed, wrong = hole_guesses(half, args.holes, rng)
+        print(
+            f"{args.half} half, seed {args.seed}: {holes} holes, {guessed} guessed, {wrong} wrong"
+        )
+        return
     tools: dict[str, Callable[[str], str]] = {"zhnorm": fix_text}
     if not args.no_ftfy:
         tools["ftfy"] = ftfy.fix_encoding

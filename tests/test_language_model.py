@@ -16,8 +16,10 @@ from zhnorm.language_model import (
     MEMBER_SHARE,
     CharModel,
     Token,
+    WordModel,
     char_model,
     word_counts,
+    word_model,
 )
 
 CLEAN = "新华社北京电，记者从教育部了解到，今年高校毕业生人数将达到820万人。"
@@ -130,3 +132,25 @@ def test_bonds_measure_pairs_against_a_word_boundary() -> None:
     assert lm.bonds("笢恅")[0] < 0.5  # mojibake pairs are as likely apart as together
     assert (lm.bonds("國家") == lm.bonds("国家")).all()
     assert lm.bonds("").shape == (0,) and lm.bonds("发").shape == (0,)
+
+
+# --- the word model (lost characters' guesses) ---------------------------------------
+
+
+def test_word_model_sums_every_split() -> None:
+    tokens = char_model().tokens
+    model = WordModel({"文": 1.0, "章": 1.0, "文章": 2.0}, tokens)
+    # 文|章 (1/4 * 1/4) + 文章 (2/4); a character of no word counts half a count.
+    assert model.logprob("文章") == pytest.approx(np.log(1 / 16 + 2 / 4))
+    assert model.logprob("文章内") == pytest.approx(np.log((1 / 16 + 2 / 4) * 0.5 / 4))
+
+
+def test_word_model_prefers_the_word_and_folds_scripts() -> None:
+    words = word_model()
+    assert words.logprob("文章内容") > words.logprob("文章内外") > words.logprob("文章内鼐")
+    assert words.logprob("審查報告") == words.logprob("审查报告")
+
+
+def test_word_model_without_a_list_prefers_nothing() -> None:
+    model = WordModel({}, char_model().tokens)
+    assert model.logprob("内容") == model.logprob("内鼐") > -np.inf

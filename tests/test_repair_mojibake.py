@@ -25,14 +25,14 @@ ROWS = (
     if HAVE_SHARED_DATA
     else []  # a user's clone without the corpora: the real examples are not run
 )
-# Lossy rows whose lost character the evidence does not single out.  In 鏂囩珷鍐呭 the
-# reader dropped the pair AE B9 of 容 (E5 AE B9); every hanzi E5 xx xx whose missing
-# bytes GBK cannot show is possible, and the language model gives 内容 only 0.65 of the
-# probability (内外 0.22, 内地 ...).  In 瀹屾垚32绔犲鏌ユ姤鍛? the pair AE A1 of 审 was
-# dropped mid-run: 章审查 holds 0.89 against 章复查 and the rest, under the 0.9 asked
-# for (utf8_reading.GUESS_SHARE).  The honest output marks those places with U+FFFD
-# (lossy); the other lost character of that row (告, from E5 91 + "?") is singled out
-# by 报告 (0.99).
+# Lossy rows whose lost character the evidence does not single out.  In
+# 瀹屾垚32绔犲鏌ユ姤鍛? the pair AE A1 of 审 was dropped mid-run: every hanzi E5 xx xx
+# whose missing bytes GBK cannot show is possible, and the word model gives 章审查报告
+# 0.89 of the probability against 章复查报告 and the rest, under the 0.9 asked for
+# (guess.GUESS_SHARE).  The honest output marks that place with U+FFFD (lossy);
+# the other lost character of that row (告, from E5 91 + "?") is singled out by 报告.
+# In 鏂囩珷鍐呭 the dropped pair AE B9 of 容 is guessed: 文章内容 holds 0.93 (a bigram
+# of 内 alone gave it 0.65, 内外 0.22).
 HONEST = {c.original: c.fixed for c in cases("mojibake", "honest-lossy")}
 
 
@@ -60,6 +60,18 @@ def test_lossy_counts_guessed_and_unrecovered() -> None:
         1,
         0,
     )
+
+
+@pytest.mark.parametrize(
+    ("garbled", "clean"),
+    [pytest.param(c.original, c.fixed, id=c.label) for c in cases("mojibake", "guessed-lossy")],
+)
+def test_lost_character_guessed_from_words(garbled: str, clean: str) -> None:
+    # The lost character is restored (counted as guessed, the edit still lossy) when the
+    # words around it single it out.
+    (edit,) = find_mojibake(garbled)
+    assert edit.replacement == clean and "\ufffd" not in edit.replacement
+    assert edit.lossy and edit.detail["guessed"] >= 1
 
 
 @pytest.mark.parametrize(
@@ -685,11 +697,14 @@ def test_lost_character_takes_the_script_of_its_run() -> None:
 
 
 def test_lost_character_left_when_the_model_is_unsure() -> None:
-    # 内容 / 内外 / 内地 ...: no reading holds GUESS_SHARE of the model's probability.
-    from zhnorm.repair.mojibake.utf8_reading import GUESS_SHARE, _fill_hole
+    # 内容 / 内外 / 内部 ...: with 内 alone before the hole no reading holds GUESS_SHARE
+    # of the word model's probability; 文章内 singles out 内容.
+    from zhnorm.repair.mojibake.guess import GUESS_SHARE
+    from zhnorm.repair.mojibake.utf8_reading import _fill_hole
 
     assert 0.5 < GUESS_SHARE < 1.0
     assert _fill_hole("容".encode()[:1], True, "内", "", "gbk", True, "simplified") is None
+    assert _fill_hole("容".encode()[:1], True, "文章内", "", "gbk", True, "simplified") == "容"
     # One missing byte of 告 after 报: the model is sure.
     assert _fill_hole("告".encode()[:2], True, "报", "", "gbk", True, "simplified") == "告"
 

@@ -24,6 +24,11 @@ Text is modelled as words drawn by their frequency, separated by word boundaries
 * Traditional text is scored through a character fold to Simplified (OpenCC's
   ``TSCharacters``, the first candidate), so both scripts score alike from one table.
 
+A second, word-level view of the same word list (:class:`WordModel`, :func:`word_model`)
+scores a short stretch of hanzi by every way it splits into dictionary words; a
+lost character's guess asks it (several characters of context on each side count,
+where a bigram sees one).
+
 Scores are natural logarithms.  Only differences between readings of the same text
 mean something (:meth:`CharModel.mean_logprob` of a repaired reading against the text
 as it stands); clean Chinese prose scores about -4 to -6 per character, mojibake about
@@ -60,9 +65,11 @@ __all__ = [
     "MEMBER_SHARE",
     "CharModel",
     "Token",
+    "WordModel",
     "char_model",
     "jieba_dictionary",
     "word_counts",
+    "word_model",
 ]
 
 SPAN = 0x30000
@@ -462,3 +469,60 @@ def char_model() -> CharModel:
         if path is not None:
             _store(path, tables)
     return CharModel(**tables, name="jieba-dict")
+
+
+WORD_LENGTH = 4
+"""Longest word :class:`WordModel` knows (longer entries of the list are left out)."""
+
+
+class WordModel:
+    """Unigram word model over jieba's word list: ``P(text)`` is the sum, over every
+    split of ``text`` into words of up to :data:`WORD_LENGTH` characters, of the
+    product of their probabilities (count / all counts); a character that is no word
+    of the list by itself counts half a count.  Traditional characters fold to
+    Simplified as in :class:`CharModel`, so both scripts score alike.  The ends of the
+    text are word boundaries.  Without jieba's list every split of a text scores the
+    same and no reading is preferred."""
+
+    def __init__(self, counts: dict[str, float], tokens: npt.NDArray[np.int64]) -> None:
+        total = max(sum(counts.values()), 1.0)
+        self._p = {word: count / total for word, count in counts.items()}
+        self._floor = _SMOOTH / total
+        codes = np.arange(len(tokens))
+        moved = np.nonzero((tokens != codes) & (tokens >= 32))[0]
+        self._fold = dict(zip(moved.tolist(), tokens[moved].tolist(), strict=True))
+
+    def fold(self, text: str) -> str:
+        """``text`` with every hanzi in its Simplified fold."""
+        return text.translate(self._fold)
+
+    def logprob(self, text: str) -> float:
+        """``log P(text)`` summed over its splits into words (class docstring)."""
+        folded = self.fold(text)
+        reach = [1.0] + [0.0] * len(folded)
+        for end in range(1, len(folded) + 1):
+            total = 0.0
+            for start in range(max(0, end - WORD_LENGTH), end):
+                p = self._p.get(folded[start:end])
+                if p is None and end - start == 1:
+                    p = self._floor
+                if p is not None:
+                    total += reach[start] * p
+            reach[end] = total
+        return math.log(reach[-1]) if reach[-1] > 0.0 else -math.inf
+
+
+@functools.lru_cache(maxsize=1)
+def word_model() -> WordModel:
+    """The word model (:class:`WordModel`) of jieba's dictionary, read at first use
+    (about a second)."""
+    tokens = char_model().tokens
+    counts: dict[str, float] = {}
+    source = jieba_dictionary()
+    model = WordModel({}, tokens)
+    if source is not None:
+        for word, count in word_counts(source):
+            if len(word) <= WORD_LENGTH:
+                key = model.fold(word)
+                counts[key] = counts.get(key, 0.0) + count
+    return WordModel(counts, tokens)

@@ -7,13 +7,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..language_model import CharModel
+    from ..language_model import CharModel, WordModel
 
-__all__ = ["char_model"]
+__all__ = ["char_model", "word_model"]
 
 
 def char_model() -> CharModel:
     """:func:`zhnorm.language_model.char_model`, imported here on first call."""
     from ..language_model import char_model as load
+
+    return load()
+
+
+def word_model() -> WordModel:
+    """:func:`zhnorm.language_model.word_model`, imported here on first call."""
+    from ..language_model import word_model as load
 
     return load()

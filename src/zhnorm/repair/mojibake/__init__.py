@@ -34,6 +34,8 @@ The steps, one submodule each:
   each lost byte a set of candidates the reader fails on, the reading and the lost
   characters chosen by the character model (before the windows); GB18030 four-byte
   characters read as GBK.
+* :mod:`.guess`: a lost character guessed from the words around it (the word model of
+  :mod:`zhnorm.language_model`), for the hole-tolerant reading and the lattice.
 * :mod:`.clean_text`: where the garbled side stops being mojibake (clean neighbours).
 * :mod:`.gates`: the plausibility gates every span must pass.
 * :mod:`.common`: codec lists, :data:`PAIRS` and the candidate span type (character

@@ -21,7 +21,9 @@ A character read with a lost byte is kept when the model prefers it over every o
 candidate by :data:`SURE` (its neighbours fixed), else it becomes U+FFFD; so does one
 with no character beside it whose bytes all survived (lost marks, guesses or the ends
 on both sides: the model would guess it from frequency alone, ``�企�`` for ``�会�``,
-or two guesses would prop each other up); a
+or two guesses would prop each other up); a hanzi is kept only if the words around it
+agree as well (:func:`.guess.word_guess` over the hanzi beside it whose bytes all
+survived singles out the same character: ``案例应`` for 案例库 is not kept); a
 character with two lost bytes is U+FFFD.  Each re-read stretch must make the text
 likelier by :data:`GAIN` per wide garbled character (the driver also demands that it
 overlaps a pre-filter hit).
@@ -43,6 +45,7 @@ from ..types import Edit
 from .big5_read_as_gbk import dbcs_bytes
 from .common import WHOLE_RUN_LIMIT, cp950_eudc_bytes
 from .gates import reads_as_words
+from .guess import hanzi_context, word_guess
 
 SWITCH = 8.0
 """Cost of entering or leaving a re-read stretch inside a run."""
@@ -498,6 +501,15 @@ def _stretches(
         right = chars[j] if j < len(chars) else ""
         text: list[str] = []
         guessed = unrecovered = 0
+
+        def _known(x: int, step: int) -> str:
+            # The hanzi whose bytes all survived next to step x, nearest first.
+            ys = range(x + step, -1 if step < 0 else len(steps), step)
+            return hanzi_context(
+                chars[y] if all(st.stream[r] >= 0 for r in range(steps[y][0], steps[y][1])) else ""
+                for y in ys
+            )
+
         for x in range(i, j):
             p, q, _mode, ch, choices = steps[x]
             lost = any(st.stream[r] < 0 for r in range(p, q))
@@ -529,6 +541,7 @@ def _stretches(
                 or (alone and len(ranked) > 1)
                 or (len(ranked) > 1 and ranked[-1][0] - ranked[-2][0] < SURE)
                 or (len(ranked) > 2 and ranked[-1][0] - _log_sum(ranked[:-1]) < SURE_OF_ALL)
+                or not _words_agree(ranked[-1][1], choices, _known(x, -1), _known(x, 1))
             ):
                 unrecovered += 1
                 text.append(LOST_MARK)
@@ -543,6 +556,17 @@ def _stretches(
             out.append(Stretch(start, end, repl, guessed, unrecovered, gain))
         i = j
     return out
+
+
+def _words_agree(best: str, choices: Sequence[str], left: str, right: str) -> bool:
+    """Whether the words around a lost character (``left`` nearest first, ``right``:
+    hanzi whose bytes survived) single out the bigram's ``best`` guess among the hanzi
+    ``choices`` (:func:`.guess.word_guess`); a guess that is no hanzi is not theirs to
+    judge."""
+    if not is_han(best):
+        return True
+    group = word_guess([c for c in choices if is_han(c)], left[::-1], right)
+    return group is not None and best in group
 
 
 def _log_sum(ranked: list[tuple[float, str]]) -> float:

@@ -17,9 +17,9 @@ would otherwise complete ``衣``), so a truncated tail stays one edit with the r
 ends.  Each hole is filled (:func:`_fill_hole`) with the three-byte character
 matching the known bytes whose missing bytes the reader could not have shown (a hard
 rule inside a run, a preference at its end, which may be a plain truncation) and that
-the language model (:mod:`zhnorm.language_model`) makes by far the likeliest between
-its decoded neighbours, the script of the run choosing between a Simplified form and
-its Traditional one; when the model is not sure, the hole becomes U+FFFD.  The strict and
+the words around it single out (:func:`.guess.word_guess`), the script of the run
+choosing between a Simplified form and its Traditional one; when they do not, the
+hole becomes U+FFFD.  The strict and
 lossy readings of a start are compared on the same stretch of text, and a lossy one
 must be clearly better.  Lossy edits carry ``lossy=True`` and say how many characters
 were guessed and how many were left U+FFFD.
@@ -29,14 +29,13 @@ from __future__ import annotations
 
 import codecs
 import itertools
-import math
 from functools import lru_cache
 
 from ...script.detect import detect_script, script_character_sets
-from ..model import char_model
 from ..plausibility import bigram_share, char_score, lenient_plausibility
 from .clean_text import edges_ok
 from .common import LOST_BYTE, SINGLE_BYTE_CODECS, Span
+from .guess import hanzi_context, word_guess
 
 
 def _reader_drops(missing: bytes, decoded_as: str) -> bool:
@@ -47,14 +46,6 @@ def _reader_drops(missing: bytes, decoded_as: str) -> bool:
     except UnicodeDecodeError as err:
         return err.start == 0
     return False
-
-
-GUESS_SHARE = 0.9
-"""A lost character is guessed when the language model gives its reading at least this
-share of the probability of all candidate readings (distinct characters after the
-script fold); else the hole becomes U+FFFD.  Calibrated on holes cut into clean
-Simplified and Traditional news (one known byte, one or two decoded neighbours, GBK and
-Big5 readers): at 0.9 about 94-95% of the guesses are right."""
 
 
 @lru_cache(maxsize=64)
@@ -111,12 +102,10 @@ def _fill_hole(
     bytes the reader replaced by a mark) the missing bytes must be ones the reader in
     ``decoded_as`` cannot show, else it would have shown them; for a hole at the end of
     a run, which may be a plain truncation, such candidates are preferred when there
-    are any.  Each candidate is scored by the language model between its decoded
-    neighbours (``log P(c | left) + log P(right | c)``); the best is returned when it
-    holds :data:`GUESS_SHARE` of the probability of all candidates, characters that
-    fold together counting once; the ``script`` of the run (``"simplified"``,
-    ``"traditional"``) then picks between such forms (``审``/``審``)."""
-    if not known or len(known) > 2 or not (left or right):
+    are any.  The words around it (``left`` and ``right``: decoded hanzi) pick one
+    (:func:`.guess.word_guess`); the ``script`` of the run (``"simplified"``,
+    ``"traditional"``) then picks between forms that fold together (``审``/``審``)."""
+    if not known or len(known) > 2:
         return None
     pool = _hole_candidates(known, is_prefix)
     fits = [ch for ch, missing in pool if _reader_drops(missing, decoded_as)]
@@ -124,22 +113,8 @@ def _fill_hole(
         fits = [ch for ch, _ in pool]
     if not fits:
         return None
-    lm = char_model()
-    width = len(left) + 1 + len(right)
-    scores = lm.pair_logprobs("".join(left + ch + right for ch in fits)).reshape(len(fits), width)
-    total = scores[:, 1:].sum(axis=1) if left else scores.sum(axis=1)
-    folds: dict[int, list[str]] = {}
-    best: dict[int, float] = {}
-    for ch, value in zip(fits, total.tolist(), strict=True):
-        fold = int(lm.tokens[ord(ch)])
-        folds.setdefault(fold, []).append(ch)
-        best[fold] = max(best.get(fold, -math.inf), value)
-    values = list(best.values())
-    top = max(range(len(values)), key=values.__getitem__)
-    share = 1.0 / sum(math.exp(v - values[top]) for v in values)
-    if share < GUESS_SHARE:
-        return None
-    return _script_pick(folds[list(best)[top]], script)
+    group = word_guess(fits, left, right)
+    return None if group is None else _script_pick(group, script)
 
 
 @lru_cache(maxsize=32)
@@ -309,8 +284,8 @@ def _render(units: list[_Unit], decoded_as: str) -> tuple[str, int, int]:
         if known is None:
             parts.append(text)
             continue
-        left = units[x - 1][0] if x > 0 and units[x - 1][1] is None else ""
-        right = units[x + 1][0] if x < last and units[x + 1][1] is None else ""
+        left = hanzi_context(u[0] if u[1] is None else "" for u in reversed(units[:x]))[::-1]
+        right = hanzi_context(u[0] if u[1] is None else "" for u in units[x + 1 :])
         # A prefix hole inside the run (or under a lost mark) was dropped by the reader;
         # one at the end may also be a truncation.
         dropped = is_prefix and (marked or x < last)
