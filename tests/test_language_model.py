@@ -139,7 +139,7 @@ def test_bonds_measure_pairs_against_a_word_boundary() -> None:
 
 def test_word_model_sums_every_split() -> None:
     tokens = char_model().tokens
-    model = WordModel({"文": 1.0, "章": 1.0, "文章": 2.0}, tokens)
+    model = WordModel(["文", "章", "文章"], [1.0, 1.0, 2.0], tokens)
     # 文|章 (1/4 * 1/4) + 文章 (2/4); a character of no word counts half a count.
     assert model.logprob("文章") == pytest.approx(np.log(1 / 16 + 2 / 4))
     assert model.logprob("文章内") == pytest.approx(np.log((1 / 16 + 2 / 4) * 0.5 / 4))
@@ -151,6 +151,27 @@ def test_word_model_prefers_the_word_and_folds_scripts() -> None:
     assert words.logprob("審查報告") == words.logprob("审查报告")
 
 
+def test_word_model_cache_is_written_read_and_a_damaged_one_rebuilt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ZHNORM_CACHE_DIR", str(tmp_path))
+    word_model.cache_clear()
+    try:
+        built = word_model()
+        (cached,) = tmp_path.glob("word-model-*.npz")
+        word_model.cache_clear()
+        read = word_model()
+        assert read is not built
+        for text in ("文章内容", "審查報告", "内鼐", "a"):
+            assert read.logprob(text) == built.logprob(text)
+        cached.write_bytes(b"not a table")
+        word_model.cache_clear()
+        assert word_model().logprob("文章内容") == built.logprob("文章内容")
+        assert cached.stat().st_size > 1000
+    finally:
+        word_model.cache_clear()
+
+
 def test_word_model_without_a_list_prefers_nothing() -> None:
-    model = WordModel({}, char_model().tokens)
+    model = WordModel([], [], char_model().tokens)
     assert model.logprob("内容") == model.logprob("内鼐") > -np.inf

@@ -52,6 +52,7 @@ import math
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import numpy.typing as npt
@@ -431,11 +432,11 @@ def _build(source: str | None) -> dict[str, npt.NDArray[np.float64] | npt.NDArra
     }
 
 
-def _cache_file(source: str) -> Path | None:
+def _cache_file(source: str, name: str = "char-model", magic: str = _MAGIC) -> Path | None:
     from .script.dictionary import data_file
 
     sources = (source, data_file("TSCharacters.txt"))
-    return stamped_cache_file("char-model", _MAGIC, sources, "npz")
+    return stamped_cache_file(name, magic, sources, "npz")
 
 
 def _load(path: Path) -> dict[str, np.ndarray] | None:
@@ -484,9 +485,13 @@ class WordModel:
     text are word boundaries.  Without jieba's list every split of a text scores the
     same and no reading is preferred."""
 
-    def __init__(self, counts: dict[str, float], tokens: npt.NDArray[np.int64]) -> None:
-        total = max(sum(counts.values()), 1.0)
-        self._p = {word: count / total for word, count in counts.items()}
+    def __init__(
+        self, words: Sequence[str], counts: npt.ArrayLike, tokens: npt.NDArray[np.int64]
+    ) -> None:
+        """``words`` (folded, distinct) and their ``counts``."""
+        shares = np.asarray(counts, dtype=np.float64)
+        total = max(float(shares.sum()), 1.0)
+        self._p = dict(zip(words, (shares / total).tolist(), strict=True))
         self._floor = _SMOOTH / total
         codes = np.arange(len(tokens))
         moved = np.nonzero((tokens != codes) & (tokens >= 32))[0]
@@ -512,17 +517,46 @@ class WordModel:
         return math.log(reach[-1]) if reach[-1] > 0.0 else -math.inf
 
 
+_WORD_MAGIC = "ZHNWM1"
+
+
+def _load_words(path: Path) -> tuple[list[str], npt.NDArray[np.float64]] | None:
+    try:
+        with np.load(path) as data:
+            words = data["words"].tobytes().decode("utf-8").split("\n")
+            counts = data["counts"]
+    except (OSError, ValueError, KeyError, UnicodeDecodeError):
+        return None
+    return (words, counts) if len(words) == len(counts) else None
+
+
+def _store_words(path: Path, words: list[str], counts: npt.NDArray[np.float64]) -> None:
+    joined = np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8)
+
+    def write(handle: IO[bytes]) -> None:
+        np.savez(handle, words=joined, counts=counts)
+
+    write_cache_file(path, write, binary=True)
+
+
 @functools.lru_cache(maxsize=1)
 def word_model() -> WordModel:
-    """The word model (:class:`WordModel`) of jieba's dictionary, read at first use
-    (about a second)."""
+    """The word model (:class:`WordModel`) of jieba's dictionary, its words folded and
+    counted the first time ever (about a second) and read from the cache afterwards."""
     tokens = char_model().tokens
-    counts: dict[str, float] = {}
     source = jieba_dictionary()
-    model = WordModel({}, tokens)
-    if source is not None:
+    if source is None:
+        return WordModel([], [], tokens)
+    path = _cache_file(source, "word-model", _WORD_MAGIC)
+    table = _load_words(path) if path is not None else None
+    if table is None:
+        fold = WordModel([], [], tokens).fold
+        counts: dict[str, float] = {}
         for word, count in word_counts(source):
             if len(word) <= WORD_LENGTH:
-                key = model.fold(word)
+                key = fold(word)
                 counts[key] = counts.get(key, 0.0) + count
-    return WordModel(counts, tokens)
+        table = list(counts), np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        if path is not None:
+            _store_words(path, *table)
+    return WordModel(*table, tokens)
