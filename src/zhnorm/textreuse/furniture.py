@@ -550,8 +550,14 @@ def _frequent_flags(
     hs, os_ = h[order], o[order]
     del order
     distinct = np.r_[True, (hs[1:] != hs[:-1]) | (os_[1:] != os_[:-1])]
+    del os_
     values, counts = np.unique(hs[distinct], return_counts=True)
-    return np.isin(h, values[counts >= needed])
+    del hs, distinct
+    frequent = values[counts >= needed]  # sorted
+    if not len(frequent):
+        return np.zeros(len(h), dtype=np.bool_)
+    at = np.minimum(np.searchsorted(frequent, h), len(frequent) - 1)
+    return np.asarray(frequent[at] == h)  # np.isin(h, frequent), without its sorted copies
 
 
 def _affix_chains(
