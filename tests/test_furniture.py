@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import pickle
 import random
+from collections.abc import Iterable, Iterator
 
 import pytest
 from hypothesis import given, settings
@@ -273,3 +274,55 @@ def test_affix_chains_grouped_by_head_are_the_whole_search(
         for chain in _affix_chains([entries[m] for m in members], needed, options):
             grouped.append([(members[m], depth) for m, depth in chain])
     assert grouped == whole
+
+
+def test_furniture_with_a_fresh_segment_pool_every_few_tasks_is_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The segments are cut by pools replaced every SEGMENT_POOL_CHUNKS tasks (a worker
+    does not live through the whole corpus); the searches read the keys from a file:
+    the same furniture as one process, whatever the pools."""
+    from zhnorm.textreuse import furniture
+
+    texts, sources = corpus(n=60, seed=11)
+    one = find_furniture(texts, sources)
+    assert len(one.items) >= 3
+    monkeypatch.setattr(furniture, "SEGMENT_CHUNK", 7)  # 18 tasks
+    for chunks in (1, 4, 100):  # 18 pools, 5 (the last one short), 1
+        monkeypatch.setattr(furniture, "SEGMENT_POOL_CHUNKS", chunks)
+        many = find_furniture(texts, sources, workers=2)
+        assert many.items == one.items
+        assert many.spans == one.spans and many.raw_furniture == one.raw_furniture
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from("abcde"), max_size=5), max_size=12),
+    st.integers(1, 4),
+)
+def test_frequent_items_are_those_in_enough_documents_read_twice_only_there(
+    keys_per_doc: list[list[str]], needed: int
+) -> None:
+    """_frequent keeps, in order, the items whose key is in ``needed`` documents (no
+    hash of these one-letter keys collides), and reads a second time only the
+    documents that have one."""
+    from zhnorm.textreuse.furniture import _first, _frequent
+
+    docs = list(range(len(keys_per_doc)))
+    reads: list[list[int]] = []
+
+    def items(wanted: Iterable[int]) -> Iterator[tuple[str, int, int]]:
+        reads.append([])
+        for d in wanted:
+            reads[-1].append(d)
+            for i, key in enumerate(keys_per_doc[d]):
+                yield key, d, i
+
+    found = list(_frequent(items, docs, _first, needed))
+    in_docs = {k: len({d for d in docs if k in keys_per_doc[d]}) for k in "abcde"}
+    expected = [
+        (k, d, i) for d in docs for i, k in enumerate(keys_per_doc[d]) if in_docs[k] >= needed
+    ]
+    assert found == expected
+    assert reads[0] == docs
+    assert reads[1:] == ([sorted({d for _, d, _ in expected})] if expected else [])

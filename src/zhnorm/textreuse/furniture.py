@@ -39,7 +39,7 @@ import array
 import functools
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
@@ -53,6 +53,7 @@ from ..unionfind import components
 from ..workers import forks, imap_ordered, process_pool
 from .document import DocKey, release_mapped_pages
 from .segments import doc_key_in_chunks, sentence_spans
+from .spill import SpilledTexts
 
 __all__ = [
     "Furniture",
@@ -119,7 +120,7 @@ _T_co = TypeVar("_T_co", covariant=True)
 
 class _ByDocument(Protocol[_T_co]):
     """What the searches read per document: a list, or :class:`_Segments` /
-    :class:`_JoinedTexts`."""
+    :class:`~.spill.SpilledTexts`."""
 
     def __getitem__(self, d: int, /) -> _T_co: ...
 
@@ -475,7 +476,7 @@ def _whole_segments(
     taken: set[Span],
 ) -> list[FoundItem]:
 
-    def segments() -> Iterable[tuple[str, int, int, int]]:
+    def segments(docs: Iterable[int]) -> Iterator[tuple[str, int, int, int]]:
         for d in docs:
             text = texts[d]
             for a, b in segs[d]:
@@ -484,11 +485,9 @@ def _whole_segments(
 
     # Only keys whose hash is in ``needed`` documents are grouped (the others cannot be
     # furniture): the same items in the same order, without a dict of every segment.
-    frequent = _frequent((key, d) for key, d, _, _ in segments())
     by_key: dict[str, list[Span]] = defaultdict(list)
-    for (key, d, a, b), keep in zip(segments(), frequent(needed), strict=True):
-        if keep:
-            by_key[key].append((d, a, b))
+    for key, d, a, b in _frequent(segments, docs, _first, needed):
+        by_key[key].append((d, a, b))
     found = [item for k, v in by_key.items() if (item := segment_item(k, v, needed))]
     del by_key
     if options.threshold >= 1.0 or not found:
@@ -498,34 +497,67 @@ def _whole_segments(
         return found
     # each segment one edit away from an item joins it (a key's segments all join the
     # same item: what is read downstream is the set of an item's spans, not their order)
-    for key, d, a, b in segments():
+    for key, d, a, b in segments(docs):
         best = near.match(key)
         if best >= 0:
             found[best].spans.append((d, a, b))
     return found
 
 
-def _frequent(items: Iterable[tuple[Any, int]]) -> Any:
-    """For ``(key, document)`` items: ``frequent(needed)``, an iterator telling, item by
-    item, whether the key's hash is in ``needed`` distinct documents or more (a key that
-    is, and one colliding with it; never a key that is in fewer).  Memory: 16 bytes an
-    item, not the keys."""
+_Item = TypeVar("_Item", bound=tuple[Any, ...])
+
+
+def _first(item: tuple[Any, ...]) -> Any:
+    return item[0]
+
+
+def _frequent(
+    items: Callable[[Iterable[int]], Iterator[_Item]],
+    docs: Sequence[int],
+    key: Callable[[_Item], Any],
+    needed: int,
+) -> Iterator[_Item]:
+    """The items of ``items(docs)`` (tuples, their document second, each document's
+    together) whose ``key``'s hash is in ``needed`` distinct documents or more (a key
+    that is, and one colliding with it; never a key that is in fewer), in order.  The
+    documents are read twice, the second time only those with such an item.  Memory:
+    16 bytes an item, not the keys."""
     hashes, owners = array.array("q"), array.array("q")
-    for key, d in items:
-        hashes.append(hash(key))
-        owners.append(d)
-    h = np.frombuffer(hashes, dtype=np.int64) if hashes else np.zeros(0, dtype=np.int64)
-    o = np.frombuffer(owners, dtype=np.int64) if owners else np.zeros(0, dtype=np.int64)
+    for item in items(docs):
+        hashes.append(hash(key(item)))
+        owners.append(item[1])
+    if not hashes:
+        return
+    h = np.frombuffer(hashes, dtype=np.int64)
+    o = np.frombuffer(owners, dtype=np.int64)
+    flags = _frequent_flags(h, o, needed)
+    wanted = list(dict.fromkeys(o[flags].tolist()))  # the documents with one, in order
+    if not wanted:
+        return
+    kept = flags[np.isin(o, np.asarray(wanted, dtype=np.int64))].tolist()
+    del h, o, hashes, owners, flags
+    for item, keep in zip(items(wanted), kept, strict=True):
+        if keep:
+            yield item
 
-    def frequent(needed: int) -> Iterable[bool]:
-        order = np.lexsort((o, h))
-        hs, os_ = h[order], o[order]
-        distinct = np.r_[True, (hs[1:] != hs[:-1]) | (os_[1:] != os_[:-1])] if len(hs) else hs
-        values, counts = np.unique(hs[distinct.astype(bool)], return_counts=True)
-        flags: list[bool] = np.isin(h, values[counts >= needed]).tolist()
-        return iter(flags)
 
-    return frequent
+def _frequent_flags(
+    h: npt.NDArray[np.int64], o: npt.NDArray[np.int64], needed: int
+) -> npt.NDArray[np.bool_]:
+    """Whether each hash ``h`` (of an item of document ``o``) is in ``needed`` distinct
+    documents or more."""
+    order = np.lexsort((o, h))
+    hs, os_ = h[order], o[order]
+    del order
+    distinct = np.r_[True, (hs[1:] != hs[:-1]) | (os_[1:] != os_[:-1])]
+    del os_
+    values, counts = np.unique(hs[distinct], return_counts=True)
+    del hs, distinct
+    frequent = values[counts >= needed]  # sorted
+    if not len(frequent):
+        return np.zeros(len(h), dtype=np.bool_)
+    at = np.minimum(np.searchsorted(frequent, h), len(frequent) - 1)
+    return np.asarray(frequent[at] == h)  # np.isin(h, frequent), without its sorted copies
 
 
 def _affix_chains(
@@ -590,18 +622,18 @@ def _affix_items(
     edge_needed = max(needed, math.ceil(options.edge_share * size))
     for kind in ("prefix", "suffix"):
 
-        def all_entries(kind: str = kind) -> Iterable[AffixEntry]:
+        def all_entries(docs: Iterable[int], kind: str = kind) -> Iterator[AffixEntry]:
             for d in docs:
                 yield from affix_entries(kind, d, texts[d], segs[d], width)
 
         # An entry joins a chain only if its first min_affix characters are in ``needed``
         # documents (_affix_chains): the others are left out before, the same chains.
         shortest = options.min_affix
-        frequent = _frequent((e[0][:shortest], e[1]) for e in all_entries())
         groups: dict[str, list[AffixEntry]] = defaultdict(list)
         firsts: list[int] = []
-        for entry, keep in zip(all_entries(), frequent(needed), strict=True):
-            if keep and len(entry[0]) >= shortest:
+        head = functools.partial(_head, shortest)
+        for entry in _frequent(all_entries, docs, head, needed):
+            if len(entry[0]) >= shortest:
                 group = groups[entry[0][:shortest]]
                 if not group:
                     firsts.append(len(firsts))
@@ -615,6 +647,10 @@ def _affix_items(
     return found
 
 
+def _head(width: int, entry: AffixEntry) -> str:
+    return entry[0][:width]
+
+
 def _templates(
     docs: Sequence[int],
     texts: _ByDocument[str],
@@ -626,18 +662,16 @@ def _templates(
     in ``needed`` documents, with different middles: bylines and credits with a name in
     them (``記者王明／攝影``, ``記者李華／台北報導``), reported as ``记者…摄影``."""
 
-    def ends() -> Iterable[tuple[tuple[str, str], int, int, int]]:
+    def ends(docs: Iterable[int]) -> Iterator[tuple[tuple[str, str], int, int, int]]:
         for d in docs:
             text = texts[d]
             for a, b in segs[d]:
                 if (pair := template_ends(text, a, b, options)) is not None:
                     yield pair, d, a, b
 
-    frequent = _frequent((pair, d) for pair, d, _, _ in ends())  # as _whole_segments
     groups: dict[tuple[str, str], list[Span]] = defaultdict(list)
-    for (pair, d, a, b), keep in zip(ends(), frequent(needed), strict=True):
-        if keep:
-            groups[pair].append((d, a, b))
+    for pair, d, a, b in _frequent(ends, docs, _first, needed):  # as _whole_segments
+        groups[pair].append((d, a, b))
     found: list[FoundItem] = []
     for pair, spans in groups.items():
         if _docs(spans) >= needed:
@@ -754,6 +788,12 @@ def find_furniture(
 SEGMENT_CHUNK = 512
 """Documents a worker process cuts into segments per task (:func:`find_furniture`)."""
 
+SEGMENT_POOL_CHUNKS = 32
+"""Tasks of :data:`SEGMENT_CHUNK` documents a pool of forked workers cuts before it is
+replaced by a fresh one (:func:`_all_segments`): a worker that reads documents copies
+the pages that hold them (their reference counts change), so a worker living through
+the whole corpus would end up with a copy of it."""
+
 
 class _Segments:
     """Each document's key segments (:func:`key_segments`) in two arrays, not a tuple
@@ -786,22 +826,6 @@ class _Segments:
         return list(zip(self.starts[lo:hi].tolist(), self.ends[lo:hi].tolist(), strict=True))
 
 
-class _JoinedTexts:
-    """The documents' keys as one string, each read as a copy of its part: a forked
-    worker reading a key object would copy the page that holds it (its reference count
-    changes), some 4 kB a document."""
-
-    def __init__(self, texts: Sequence[str]) -> None:
-        self.joined = "".join(texts)
-        self.offsets = np.r_[0, np.cumsum([len(t) for t in texts])].astype(np.int64)
-
-    def __len__(self) -> int:
-        return len(self.offsets) - 1
-
-    def __getitem__(self, d: int) -> str:
-        return self.joined[int(self.offsets[d]) : int(self.offsets[d + 1])]
-
-
 def _segments_of(keys: Sequence[DocKey], first: int, last: int) -> _Segments:
     return _Segments.of([key_segments(keys[d]) for d in range(first, last)])
 
@@ -814,15 +838,21 @@ def _segments_inherited(token: int, span: tuple[int, int]) -> _Segments:
 
 def _all_segments(keys: Sequence[DocKey], workers: int) -> _Segments:
     """:func:`key_segments` of every document, on ``workers`` forked processes when
-    there are more than one (the keys are inherited, not sent)."""
+    there are more than one (the keys are inherited, not sent; a fresh pool every
+    :data:`SEGMENT_POOL_CHUNKS` tasks)."""
     if workers <= 1:
         found = _segments_of(keys, 0, len(keys))
         release_mapped_pages()
         return found
     spans = [(k, min(len(keys), k + SEGMENT_CHUNK)) for k in range(0, len(keys), SEGMENT_CHUNK)]
-    with handed_down(keys) as token, process_pool(workers) as pool:
+    parts: list[_Segments] = []
+    with handed_down(keys) as token:
         work = functools.partial(_segments_inherited, token)
-        return _Segments.joined(list(imap_ordered(work, iter(spans), pool, window=4 * workers)))
+        for first in range(0, len(spans), SEGMENT_POOL_CHUNKS):
+            tasks = iter(spans[first : first + SEGMENT_POOL_CHUNKS])
+            with process_pool(workers) as pool:
+                parts.extend(imap_ordered(work, tasks, pool, window=4 * workers))
+    return _Segments.joined(parts)
 
 
 def _search_inherited(token: int, docs: Sequence[int]) -> list[FoundItem]:
@@ -848,12 +878,17 @@ def _searches(
         ]
     order = sorted(range(len(groups)), key=lambda g: -len(groups[g]))
     found: list[list[FoundItem]] = [[] for _ in groups]
-    shared = (_JoinedTexts(texts), segs, options)
-    with handed_down(shared) as token, process_pool(workers) as pool:
-        work = functools.partial(_search_inherited, token)
-        futures = {g: pool.submit(work, groups[g]) for g in order}
-        for g, future in futures.items():
-            found[g] = future.result()
+    # the keys in a file, read back by position: a forked worker reading the key
+    # objects would copy the pages that hold them (their reference counts change)
+    spilled = SpilledTexts(texts)
+    try:
+        with handed_down((spilled, segs, options)) as token, process_pool(workers) as pool:
+            work = functools.partial(_search_inherited, token)
+            futures = {g: pool.submit(work, groups[g]) for g in order}
+            for g, future in futures.items():
+                found[g] = future.result()
+    finally:
+        spilled.close()
     return found
 
 
