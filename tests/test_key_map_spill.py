@@ -7,6 +7,7 @@ reads; ``reuse_files`` writes the same outputs as ``reuse`` on the same texts.""
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -158,3 +159,41 @@ def test_reuse_files_same_outputs_with_spilled_maps(
             assert isinstance(a.key_ends.base, np.ndarray)  # a view of the mapping
             assert not a.key_ends.flags.writeable
     spilled.close()
+
+
+def test_reuse_files_odd_records_on_disk(tmp_path: Path) -> None:
+    """Lone surrogates, astral characters, empty texts and a single record go through the
+    keys on disk unchanged, on one worker and two, and the Python API gives the same."""
+    shared = "\U00020000𪚥康源电路项目计划总投资50亿元，预计明年第三季投产，届时新增岗位三千个。"
+    texts = ["", "孤\ud800立" + shared + "尾\udfff", "、", "前文" + shared, "   ", shared + "后文"]
+    corpus = tmp_path / "in.jsonl"
+    corpus.write_text(
+        "".join(json.dumps({"id": f"d{n}", "text": t}) + "\n" for n, t in enumerate(texts))
+    )
+    single = tmp_path / "one.jsonl"
+    single.write_text(json.dumps({"id": "only", "text": texts[1]}) + "\n")
+
+    def run(path: Path, name: str, workers: int) -> list[str]:
+        out = tmp_path / name
+        out.mkdir()
+        counts = files.reuse_files(
+            [str(path)], str(out / "p.jsonl"), stories=str(out / "s.jsonl"),
+            clusters=str(out / "c.jsonl"), quiet=True, workers=workers,
+        )  # fmt: skip
+        assert counts.read == counts.written
+        return [(out / f).read_text() for f in ("p.jsonl", "s.jsonl", "c.jsonl")]
+
+    one = run(corpus, "one", 1)
+    assert run(corpus, "two", 2) == one
+    rows = [json.loads(line) for line in one[0].splitlines()]
+    assert {(r["a_id"], r["b_id"]) for r in rows} == {("d1", "d3"), ("d1", "d5"), ("d3", "d5")}
+    by_id = {f"d{n}": t for n, t in enumerate(texts)}
+    for r in rows:  # raw offsets into the texts as given, surrogates and astral kept
+        assert by_id[r["a_id"]][r["a_start"] : r["a_end"]] == r["a_text"]
+        assert by_id[r["b_id"]][r["b_start"] : r["b_end"]] == r["b_text"]
+    result = reuse(by_id, workers=2)
+    assert [(p.a_id, p.b_id, p.a_start, p.a_end) for p in result.passages] == [
+        (r["a_id"], r["b_id"], r["a_start"], r["a_end"]) for r in rows
+    ]
+    assert pickle.loads(pickle.dumps(result)) == result
+    assert run(single, "single", 2)[0] == ""
