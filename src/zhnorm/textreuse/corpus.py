@@ -41,7 +41,15 @@ from ..neardup.inherit import handed_down, inherited
 from ..options import resolve
 from ..workers import forks, imap_ordered, map_ordered, process_pool
 from .alignment import AlignOptions, Passage, align_keys
-from .document import DocKey, Documents, as_documents, doc_key, release_mapped_pages
+from .document import (
+    DocKey,
+    Documents,
+    as_documents,
+    doc_key,
+    key_texts,
+    raw_texts,
+    release_mapped_pages,
+)
 from .passages import (
     REPORTED_SIGNIFICANCE,
     DocMeta,
@@ -249,13 +257,16 @@ def furniture_free(hashes: U64, mask: npt.NDArray[np.bool_] | None, k: int) -> A
 
 def furniture_masks(keys: Sequence[DocKey], furniture: FurnitureResult | None) -> list[Any]:
     """Per document of ``keys``: a boolean mask of its furniture characters, or None."""
+    if furniture is None:
+        return [None] * len(keys)
     masks: list[Any] = []
-    for d, doc in enumerate(keys):
-        spans = furniture.key_spans(d) if furniture is not None else []
+    texts = key_texts(keys)
+    for d in range(len(keys)):
+        spans = furniture.key_spans(d)
         if not spans:
             masks.append(None)
             continue
-        mask = np.zeros(len(doc.key), dtype=np.bool_)
+        mask = np.zeros(len(texts[d]), dtype=np.bool_)
         for start, end in spans:
             mask[start:end] = True
         masks.append(mask)
@@ -297,7 +308,7 @@ def reuse_keys(
 
 def reuse_spent(
     ids: Sequence[str],
-    keys: list[DocKey],
+    keys: Sequence[DocKey],
     options: ReuseOptions,
     *,
     sources: Sequence[str | None] | None = None,
@@ -305,13 +316,15 @@ def reuse_spent(
     workers: int = 1,
     spill: str | None = None,
 ) -> ReuseResult:
-    """:func:`reuse_keys` that spends ``keys``: once the passages are aligned the list
-    is emptied, so that the stories phase holds neither the keys nor their maps nor the
-    raw texts (when the caller holds no other reference to them: ``zhnorm reuse`` does
-    not): the furniture-free keys the stories read are written to a file of ``spill``
-    (:class:`.SpilledTexts`; None: the system's temporary directory), and only the raw
-    texts of documents with a passage are kept for the passage clusters.  The result is
-    that of :func:`reuse_keys`."""
+    """:func:`reuse_keys` that spends ``keys``: a list is emptied once the passages are
+    aligned, so that the stories phase holds neither the keys nor their maps nor the
+    raw texts (when the caller holds no other reference to them); ``zhnorm reuse``
+    gives a :class:`.SpilledKeys` instead, which holds them on disk from the start
+    (each phase reads the keys, raw texts or whole :class:`.DocKey` it needs, a block
+    or a document at a time).  The furniture-free keys the stories read are written to
+    a file of ``spill`` (:class:`.SpilledTexts`; None: the system's temporary
+    directory), and only the raw texts of documents with a passage are kept for the
+    passage clusters.  The result is that of :func:`reuse_keys`."""
     import time
 
     from ..stories.detect import (
@@ -335,10 +348,12 @@ def reuse_spent(
             furniture = find_furniture(keys, sources if has_sources else None, workers=workers)
         masks = furniture_masks(keys, furniture)
         release_mapped_pages()  # the maps the furniture's spans were read from
-    partitions = partitions_for(sum(len(k.key) for k in keys))
+        _give_back_freed_memory()  # the keys the furniture search built, if spilled
+    texts = key_texts(keys)
+    partitions = partitions_for(sum(map(len, texts)))
     with HashSpill(partitions) as shingle_spill, HashSpill(partitions) as seed_spill:
         with Progress("zhnorm reuse: shingles", total=len(keys), unit="docs") as hashing:
-            hashed = _all_hashes(keys, masks, options, workers)
+            hashed = _all_hashes(texts, masks, options, workers)
             for d, (shingles, seeds) in enumerate(hashed):
                 shingle_spill.add(d, shingles)
                 seed_spill.add(d, seeds)
@@ -357,13 +372,16 @@ def reuse_spent(
         passages = _align_all(aligner, [(i, j) for i, j, _ in pairs], workers, aligning)
     align_time = time.perf_counter() - started - candidate_time
     quoted = {p.a_id for p in passages} | {p.b_id for p in passages}
-    raws = {doc_id: k.raw for doc_id, k in zip(ids, keys, strict=True) if doc_id in quoted}
+    raw = raw_texts(keys)
+    raws = {doc_id: raw[d] for d, doc_id in enumerate(ids) if doc_id in quoted}
     # the stories read the furniture-free keys from a file, in order, a block at a time
     story_keys = SpilledTexts(
-        (without_furniture(k.key, furniture, d) for d, k in enumerate(keys)), spill
+        (without_furniture(key, furniture, d) for d, key in enumerate(texts)), spill
     )
-    del aligner, masks, values, counts
-    keys.clear()  # spent: from here on the quoted raw texts, not the keys or their maps
+    del aligner, masks, values, counts, texts, raw
+    if isinstance(keys, list):
+        keys.clear()  # spent: from here on the quoted raw texts, not the keys or their maps
+    release_mapped_pages()
     _give_back_freed_memory()
     phase = Progress("zhnorm reuse: passage clusters", unit=None)
     by_id = {doc_id: m for doc_id, m in zip(ids, meta, strict=True) if doc_id in quoted}
@@ -423,13 +441,12 @@ HASH_CHUNK = 256
 
 
 def _document_hashes(
-    keys: Sequence[DocKey], masks: Sequence[Any], options: ReuseOptions, first: int, last: int
+    texts: Sequence[str], masks: Sequence[Any], options: ReuseOptions, first: int, last: int
 ) -> list[tuple[U64, U64]]:
-    """Per document ``first:last``: its distinct furniture-free shingle hashes and its
-    distinct seed k-gram hashes."""
+    """Per document ``first:last`` (``texts``: the keys): its distinct furniture-free
+    shingle hashes and its distinct seed k-gram hashes."""
     found = []
-    for d in range(first, last):
-        key = keys[d].key
+    for d, key in enumerate(texts[first:last], first):
         hashes = kgram_hashes(key, options.shingle)
         free = hashes[furniture_free(hashes, masks[d], options.shingle)]
         found.append((np.unique(free), np.unique(kgram_hashes(key, options.seed_len))))
@@ -437,21 +454,22 @@ def _document_hashes(
 
 
 def _hashes_inherited(token: int, span: tuple[int, int]) -> list[tuple[U64, U64]]:
-    keys, masks, options = inherited(token)
-    return _document_hashes(keys, masks, options, *span)
+    texts, masks, options = inherited(token)
+    return _document_hashes(texts, masks, options, *span)
 
 
 def _all_hashes(
-    keys: Sequence[DocKey], masks: Sequence[Any], options: ReuseOptions, workers: int
+    texts: Sequence[str], masks: Sequence[Any], options: ReuseOptions, workers: int
 ) -> Iterator[tuple[U64, U64]]:
-    """:func:`_document_hashes` of every document in order, on ``workers`` forked
-    processes when there are more than one (the documents are inherited, not sent)."""
-    spans = [(k, min(len(keys), k + HASH_CHUNK)) for k in range(0, len(keys), HASH_CHUNK)]
+    """:func:`_document_hashes` of every document's key (``texts``) in order, on
+    ``workers`` forked processes when there are more than one (the keys are inherited,
+    not sent)."""
+    spans = [(k, min(len(texts), k + HASH_CHUNK)) for k in range(0, len(texts), HASH_CHUNK)]
     if workers <= 1 or len(spans) < 2 or not forks():
         for first, last in spans:
-            yield from _document_hashes(keys, masks, options, first, last)
+            yield from _document_hashes(texts, masks, options, first, last)
         return
-    with handed_down((keys, masks, options)) as token, process_pool(workers) as pool:
+    with handed_down((texts, masks, options)) as token, process_pool(workers) as pool:
         work = functools.partial(_hashes_inherited, token)
         for found in imap_ordered(work, iter(spans), pool, window=4 * workers):
             yield from found
@@ -465,7 +483,9 @@ GROUPS_KEPT = 1024
 
 class Aligner:
     """The alignment of candidate pairs, with everything it reads: each document's
-    usable seed k-grams are sorted once, when a pair first needs them."""
+    usable seed k-grams are sorted once, when a pair first needs them.  ``keys`` may be
+    a :class:`.SpilledKeys`: a document's :class:`.DocKey` is then built when a pair
+    reads it (the pairs come sorted by their first document, which is kept)."""
 
     def __init__(
         self,
@@ -477,7 +497,9 @@ class Aligner:
         counts: Any,
     ) -> None:
         self.ids, self.keys, self.options = ids, keys, options
+        self.texts = key_texts(keys)
         self.masks = masks
+        self.last: tuple[int, DocKey] | None = None
         self.values, self.counts = values, counts
         self.rarity = RarityTable(options.seed_len, values, counts)
         self.groups: OrderedDict[int, Groups] = OrderedDict()
@@ -491,7 +513,7 @@ class Aligner:
             self.groups.move_to_end(d)
             return groups
         length = self.options.seed_len
-        seeds = kgram_hashes(self.keys[d].key, length)
+        seeds = kgram_hashes(self.texts[d], length)
         free = furniture_free(seeds, self.masks[d], length)
         usable = _usable(seeds, self.values, self.counts, self.options.max_df) & free
         groups = self.groups[d] = kgram_groups(seeds, usable)
@@ -499,12 +521,18 @@ class Aligner:
             self.groups.popitem(last=False)
         return groups
 
+    def _first(self, i: int) -> DocKey:
+        """Document ``i``'s key, kept while consecutive pairs start with it."""
+        if self.last is None or self.last[0] != i:
+            self.last = (i, self.keys[i])
+        return self.last[1]
+
     def align(self, pairs: Sequence[tuple[int, int]]) -> list[Passage]:
         """The significant passages of ``pairs``, in order."""
         found: list[Passage] = []
         for i, j in pairs:
             for p in align_keys(
-                self.keys[i],
+                self._first(i),
                 self.keys[j],
                 self.options,
                 groups_a=self._groups(i),

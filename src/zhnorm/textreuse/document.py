@@ -11,20 +11,21 @@ phrases.  Maps are stored as ``int32`` arrays: compact and cheap to pickle.
 
 from __future__ import annotations
 
+import array
 import mmap
-import os
 import tempfile
 import weakref
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any, Union, overload
 
 import numpy as np
 import numpy.typing as npt
 
 from ..key import KeyOptions, keyed, resolve_key_options
+from .spill import SpilledTexts
 
-__all__ = ["DocKey", "Documents", "as_documents", "doc_key"]
+__all__ = ["DocKey", "Documents", "SpilledKeys", "as_documents", "doc_key"]
 
 IntArray = npt.NDArray[np.int32]
 
@@ -170,79 +171,169 @@ def unpacked(raw: str, state: tuple[Any, ...]) -> DocKey:
     return DocKey(raw, raw if repaired is None else repaired, key, ks, ke, rs, re_, krs, dropped)
 
 
-MAP_SPILL_BYTES = 1 << 26
-"""Bytes of maps (:func:`spilled_keys`) written to one file: a file per this many."""
+_REPAIRED, _REPAIR_MAPS, _SAME_STARTS, _DROPPED = 1, 2, 4, 8
+""":class:`SpilledKeys`' flags of a document: its repaired text differs from the raw,
+its repair maps are not the identity, its ``key_starts`` is its ``key_rep_starts``
+(one array), it has ``dropped``."""
 
 
-def map_bytes(state: tuple[Any, ...]) -> int:
-    """The bytes of the maps in a :func:`packed` state."""
-    return sum(a.nbytes for a in state[2:] if isinstance(a, np.ndarray))
+class SpilledKeys(Sequence[DocKey]):
+    """Documents' keys kept on disk, not in memory: each :func:`packed` state added
+    (:meth:`append`, in document order, one writer) goes to four unlinked temporary
+    files - the raw texts, the keys and the repaired texts that differ from the raw
+    (:class:`.SpilledTexts`) and the maps, written one after the other and mapped read
+    only when first read - and ``keys[d]`` builds document ``d``'s :class:`DocKey`
+    when it is read (equal to :func:`unpacked`'s: the same texts and map values, the
+    maps views of the mapping, read only).  Memory holds 33 bytes a document (four
+    offsets and the flags) and the keys being read; a process holds only the pages of
+    the maps it reads (:func:`release_mapped_pages` lets them go).  :attr:`raw_texts`
+    and :attr:`key_texts` read the raw texts or keys alone; forked processes read the
+    same files (positioned reads)."""
 
+    def __init__(self, directory: str | None = None) -> None:
+        self.raw_texts = SpilledTexts(directory=directory)
+        self.key_texts = SpilledTexts(directory=directory)
+        self._repaired = SpilledTexts(directory=directory)  # "" where it is the raw
+        self._maps = tempfile.TemporaryFile(dir=directory)  # noqa: SIM115 - lives with self
+        self._size = 0
+        self._starts = array.array("q")  # where each document's maps start
+        self._flags = array.array("B")
+        self._mapping: npt.NDArray[np.uint8] | None = None
+        self._mapped_size = 0
 
-def spilled_keys(items: Sequence[tuple[str, tuple[Any, ...]]], directory: str) -> list[DocKey]:
-    """The :class:`DocKey` of each ``(raw, state)`` (:func:`unpacked`), its maps kept
-    in a file of ``directory`` instead of memory: the arrays are written to one file,
-    which is mapped read only and unlinked at once, and each key's maps are views of
-    that mapping.  A process then holds only the pages of the maps it reads (and while
-    it maps them); the file goes when the last key of it does.  The keys equal those
-    :func:`unpacked` gives (the same texts and map values; the maps are read only)."""
-    handle, path = tempfile.mkstemp(prefix="key-maps-", dir=directory)
-    places: list[list[Any]] = []
-    try:
-        with os.fdopen(handle, "wb") as out:
-            at = 0
-            for _, state in items:
-                place: list[Any] = []
-                for n, array in enumerate(state[2:]):
-                    if not isinstance(array, np.ndarray):
-                        place.append(None)
-                    elif n == 0 and array is state[6]:  # key_starts is key_rep_starts
-                        place.append("same")
-                    else:
-                        data = array.view(np.uint8) if array.dtype == np.bool_ else array
-                        data = np.ascontiguousarray(data)
-                        place.append((at, len(array), array.dtype))
-                        out.write(data.tobytes())
-                        pad = -data.nbytes % 8
-                        out.write(b"\0" * pad)
-                        at += data.nbytes + pad
-                places.append(place)
-        mapping = _mapped(path) if at else None
-    finally:
-        os.unlink(path)
-    keys = []
-    for (raw, state), place in zip(items, places, strict=True):
-        arrays: list[Any] = []
-        for where in place:
-            if where is None or where == "same":
-                arrays.append(None)
-                continue
-            first, count, dtype = where
+    def append(self, raw: str, state: tuple[Any, ...]) -> None:
+        """Add the document with raw text ``raw`` and :func:`packed` state ``state``."""
+        repaired, key, ks, ke, rs, re_, krs, dropped = state
+        flags = (
+            (_REPAIRED if repaired is not None else 0)
+            | (_REPAIR_MAPS if rs is not None else 0)
+            | (_SAME_STARTS if ks is krs else 0)
+            | (_DROPPED if dropped is not None else 0)
+        )
+        arrays = [None if ks is krs else ks, ke, rs, re_, krs]
+        self._starts.append(self._size)
+        self._flags.append(flags)
+        for values in arrays:
+            if values is not None:
+                self._write(np.ascontiguousarray(values, dtype=np.int32))
+        if dropped is not None:
+            self._write(np.ascontiguousarray(dropped, dtype=np.bool_).view(np.uint8))
+        self.raw_texts.append(raw)
+        self.key_texts.append(key)
+        self._repaired.append("" if repaired is None else repaired)
+
+    def _write(self, values: npt.NDArray[Any]) -> None:
+        """Append ``values`` to the maps' file, padded to 8 bytes."""
+        data = values.tobytes()
+        pad = -len(data) % 8
+        self._maps.write(data + b"\0" * pad)
+        self._size += len(data) + pad
+
+    def _mapped(self) -> npt.NDArray[np.uint8] | None:
+        """The maps' file mapped (again when it grew since), as bytes; None while empty."""
+        if self._size and self._mapped_size < self._size:
+            self._maps.flush()
+            self._mapping = _mapped(self._maps.fileno())
+            self._mapped_size = self._size
+        return self._mapping
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    @overload
+    def __getitem__(self, index: int) -> DocKey: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[DocKey]: ...
+    def __getitem__(self, index: int | slice) -> DocKey | list[DocKey]:
+        if isinstance(index, slice):
+            first, last, step = index.indices(len(self))
+            if step != 1:
+                return [self[i] for i in range(first, last, step)]
+            return self._read(first, max(first, last))
+        n = len(self)
+        if not -n <= index < n:
+            raise IndexError(f"document {index} outside 0:{n}")
+        return self._read(index % n, index % n + 1)[0]
+
+    def _read(self, first: int, last: int) -> list[DocKey]:
+        """Documents ``first:last``, each text file read with one positioned read."""
+        raws = self.raw_texts[first:last]
+        keys = self.key_texts[first:last]
+        repaired = self._repaired[first:last]
+        return [
+            self._built(first + n, raw, rep, key)
+            for n, (raw, rep, key) in enumerate(zip(raws, repaired, keys, strict=True))
+        ]
+
+    def _built(self, d: int, raw: str, repaired: str, key: str) -> DocKey:
+        """Document ``d``'s :class:`DocKey` from its texts and its maps' place."""
+        flags, mapping = self._flags[d], self._mapped()
+        at = self._starts[d]
+
+        def take(count: int, dtype: type[np.generic] = np.int32) -> npt.NDArray[Any]:
+            nonlocal at
+            size = count * np.dtype(dtype).itemsize
             if mapping is None or not count:
-                arrays.append(np.zeros(0, dtype=dtype))
-            else:
-                arrays.append(mapping[first : first + count * dtype.itemsize].view(dtype))
-        if place[0] == "same":
-            arrays[0] = arrays[4]
-        keys.append(unpacked(raw, (state[0], state[1], *arrays)))
-    return keys
+                return np.zeros(0, dtype=dtype)
+            values = mapping[at : at + size].view(dtype)
+            at += size + (-size % 8)
+            return values
+
+        if not flags & _REPAIRED:
+            repaired = raw
+        starts = None if flags & _SAME_STARTS else take(len(key))
+        ends = take(len(key))
+        if flags & _REPAIR_MAPS:
+            rs, re_ = take(len(repaired)), take(len(repaired))
+        else:
+            rs, re_ = _identity(len(raw))
+        krs = take(len(key))
+        dropped = take(len(raw), np.uint8).view(np.bool_) if flags & _DROPPED else None
+        ks = krs if starts is None else starts
+        return DocKey(raw, repaired, key, ks, ends, rs, re_, krs, dropped)
+
+    def __iter__(self) -> Iterator[DocKey]:
+        for first in range(0, len(self), KEYS_READ):
+            yield from self._read(first, min(len(self), first + KEYS_READ))
+
+    def close(self) -> None:
+        """Remove the files (the keys can no longer be read; keys already built keep
+        their maps while they live)."""
+        for texts in (self.raw_texts, self.key_texts, self._repaired):
+            texts.close()
+        self._maps.close()
+        self._mapping = None
+
+
+KEYS_READ = 256
+"""Documents :meth:`SpilledKeys.__iter__` reads at once."""
+
+
+def key_texts(keys: Sequence[DocKey]) -> Sequence[str]:
+    """Every document's key (a ``str`` sequence): from :class:`SpilledKeys`' file of
+    keys alone (no map read), else each :class:`DocKey`'s."""
+    return keys.key_texts if isinstance(keys, SpilledKeys) else [k.key for k in keys]
+
+
+def raw_texts(keys: Sequence[DocKey]) -> Sequence[str]:
+    """Every document's raw text, as :func:`key_texts` gives the keys."""
+    return keys.raw_texts if isinstance(keys, SpilledKeys) else [k.raw for k in keys]
 
 
 _MAPPINGS: weakref.WeakSet[mmap.mmap] = weakref.WeakSet()
-"""The mappings of the key maps' files (:func:`spilled_keys`) still alive."""
+"""The mappings of the key maps' files (:class:`SpilledKeys`) still alive."""
 
 
-def _mapped(path: str) -> Any:
-    """The file ``path`` mapped read only, as bytes (``uint8``), the mapping noted for
+def _mapped(fileno: int) -> Any:
+    """The file ``fileno`` mapped read only, as bytes (``uint8``), the mapping noted for
     :func:`release_mapped_pages`."""
-    with open(path, "rb") as handle:
-        mapping = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    mapping = mmap.mmap(fileno, 0, access=mmap.ACCESS_READ)
     _MAPPINGS.add(mapping)
     return np.frombuffer(mapping, dtype=np.uint8)
 
 
 def release_mapped_pages() -> None:
-    """Let go of the pages of the key maps' files (:func:`spilled_keys`) that this
+    """Let go of the pages of the key maps' files (:class:`SpilledKeys`) that this
     process has read: they stay in the page cache and are read again on demand, and
     the maps are unchanged.  A mapped page cache hands a process whole large folios
     (up to 2 MiB) for each map it reads, so a pass over every document's maps (the

@@ -38,15 +38,7 @@ from ..key import KeyOptions
 from ..options import resolve
 from ..workers import imap_ordered, process_pool
 from .corpus import ReuseOptions, ReuseResult, reuse, reuse_spent
-from .document import (
-    MAP_SPILL_BYTES,
-    DocKey,
-    doc_key,
-    map_bytes,
-    packed,
-    spilled_keys,
-    unpacked,
-)
+from .document import DocKey, SpilledKeys, doc_key, packed, raw_texts, unpacked
 from .passages import DocMeta, passage_row
 from .repeats import (
     RepeatGroup,
@@ -60,6 +52,7 @@ __all__ = [
     "MetaFields",
     "ReuseReport",
     "read_documents",
+    "read_keys",
     "reuse_files",
     "reuse_report",
 ]
@@ -128,43 +121,22 @@ def _sent(chunk: list[tuple[Record, DocMeta]]) -> list[bytes]:
     return [record.text.encode("utf-8", "surrogatepass") for record, _ in chunk]
 
 
-def read_documents(
+def _keyed_records(
     inputs: Sequence[str],
     *,
-    text_field: str = "text",
-    id_field: str | None = None,
-    errors: str = "strict",
-    encoding: str = DEFAULT_ENCODING,
+    text_field: str,
+    id_field: str | None,
+    errors: str,
+    encoding: str,
     rejects: Rejects,
     counts: RunCounts,
-    quiet: bool = False,
-    fields: MetaFields | None = None,
-    keyer: Callable[[str], DocKey] = doc_key,
-    workers: int = 1,
-    spill: str | None = None,
-) -> list[FileDocument]:
-    """Every record of ``inputs`` (stdin when there are none; text and JSONL in
-    ``encoding``, see :func:`zhnorm.io.iter_records`), keyed by ``keyer``, with what
-    ``fields`` reads of it; bad records, records repeating an earlier id and (unless
-    ignored) records with a bad date go to ``rejects``.  ``workers > 1`` keys the
-    records on that many processes (``keyer`` must pickle), :data:`KEY_CHUNK` records
-    a task, a few tasks ahead of the reader; the documents are the same, in order.
-    ``spill``: a directory where the keys' maps are kept (:func:`.spilled_keys`, a
-    file per :data:`.MAP_SPILL_BYTES`), not in memory."""
-    docs: list[FileDocument] = []
-    held: list[tuple[Record, DocMeta, tuple[Any, ...]]] = []  # keyed, maps not yet spilled
-    held_bytes = 0
-
-    def flush() -> None:
-        nonlocal held_bytes
-        if spill is None or not held:
-            return
-        keys = spilled_keys([(record.text, state) for record, _, state in held], spill)
-        for (record, meta, _), key in zip(held, keys, strict=True):
-            docs.append(FileDocument(record_id(record, id_field), record, key, meta))
-        held.clear()
-        held_bytes = 0
-
+    quiet: bool,
+    fields: MetaFields | None,
+    keyer: Callable[[str], DocKey],
+    workers: int,
+) -> Iterator[tuple[Record, DocMeta, tuple[Any, ...]]]:
+    """Each accepted record of ``inputs`` with its metadata and its key's :func:`.packed`
+    state, in order (:func:`read_documents` says what is read and rejected)."""
     progress = Progress(f"zhnorm {counts.command}", quiet=quiet)
     records = iter_records(
         inputs or ("-",),
@@ -211,18 +183,77 @@ def read_documents(
             work = functools.partial(_key_texts, keyer)
             for keys in imap_ordered(work, chunks(), pool, window=4 * max(1, workers)):
                 for (record, meta), state in zip(waiting.popleft(), keys, strict=True):
-                    if spill is not None:
-                        held.append((record, meta, state))
-                        held_bytes += map_bytes(state)
-                        continue
-                    key = unpacked(record.text, state)
-                    docs.append(FileDocument(record_id(record, id_field), record, key, meta))
-                if held_bytes >= MAP_SPILL_BYTES:
-                    flush()
-            flush()
+                    yield record, meta, state
     finally:
         progress.close()
-    return docs
+
+
+def read_documents(
+    inputs: Sequence[str],
+    *,
+    text_field: str = "text",
+    id_field: str | None = None,
+    errors: str = "strict",
+    encoding: str = DEFAULT_ENCODING,
+    rejects: Rejects,
+    counts: RunCounts,
+    quiet: bool = False,
+    fields: MetaFields | None = None,
+    keyer: Callable[[str], DocKey] = doc_key,
+    workers: int = 1,
+) -> list[FileDocument]:
+    """Every record of ``inputs`` (stdin when there are none; text and JSONL in
+    ``encoding``, see :func:`zhnorm.io.iter_records`), keyed by ``keyer``, with what
+    ``fields`` reads of it; bad records, records repeating an earlier id and (unless
+    ignored) records with a bad date go to ``rejects``.  ``workers > 1`` keys the
+    records on that many processes (``keyer`` must pickle), :data:`KEY_CHUNK` records
+    a task, a few tasks ahead of the reader; the documents are the same, in order.
+    Everything is kept in memory (:func:`read_keys` keeps the keys on disk)."""
+    keyed = _keyed_records(
+        inputs, text_field=text_field, id_field=id_field, errors=errors, encoding=encoding,
+        rejects=rejects, counts=counts, quiet=quiet, fields=fields, keyer=keyer, workers=workers,
+    )  # fmt: skip
+    return [
+        FileDocument(record_id(record, id_field), record, unpacked(record.text, state), meta)
+        for record, meta, state in keyed
+    ]
+
+
+def read_keys(
+    inputs: Sequence[str],
+    *,
+    text_field: str = "text",
+    id_field: str | None = None,
+    errors: str = "strict",
+    encoding: str = DEFAULT_ENCODING,
+    rejects: Rejects,
+    counts: RunCounts,
+    quiet: bool = False,
+    fields: MetaFields | None = None,
+    keyer: Callable[[str], DocKey] = doc_key,
+    workers: int = 1,
+    spill: str | None = None,
+) -> tuple[list[str], list[DocMeta], SpilledKeys]:
+    """The records :func:`read_documents` reads, as their ids, their metadata and their
+    keys kept on disk (:class:`.SpilledKeys`, files in ``spill``; None: the system's
+    temporary directory) as they come: neither the records nor their texts stay in
+    memory.  The caller closes the keys."""
+    ids: list[str] = []
+    meta: list[DocMeta] = []
+    keys = SpilledKeys(spill)
+    try:
+        for record, found, state in _keyed_records(
+            inputs, text_field=text_field, id_field=id_field, errors=errors,
+            encoding=encoding, rejects=rejects, counts=counts, quiet=quiet, fields=fields,
+            keyer=keyer, workers=workers,
+        ):  # fmt: skip
+            ids.append(record_id(record, id_field))
+            meta.append(found)
+            keys.append(record.text, state)
+    except BaseException:
+        keys.close()
+        raise
+    return ids, meta, keys
 
 
 # --- shared passages ------------------------------------------------------------------
@@ -272,27 +303,26 @@ def reuse_files(
         bad,
         tempfile.TemporaryDirectory(prefix="zhnorm-reuse-") as spill,
     ):
-        # the keys' maps live in files of ``spill`` (unlinked once mapped)
-        docs = read_documents(
+        # the keys, raw texts and maps live in files of ``spill`` (unlinked at once)
+        ids, meta, keys = read_keys(
             inputs, text_field=text_field, id_field=id_field, errors=errors, rejects=bad,
             encoding=encoding, counts=counts, quiet=quiet, fields=fields,
             keyer=functools.partial(doc_key, options=key), workers=workers, spill=spill,
         )  # fmt: skip
-        counts.written = len(docs)
-        ids = [doc.id for doc in docs]
-        meta = [doc.meta for doc in docs]
-        keys = [doc.key for doc in docs]
-        del docs  # the records: what is left of them is in ids, meta and keys (raw texts)
-        texts = [key.raw for key in keys] if html else []
+        counts.written = len(ids)
         has_sources = any(m.source is not None for m in meta)
-        result = reuse_spent(
-            ids,
-            keys,  # spent by the search (its maps are let go before the stories)
-            replace(search, cross_source=search.cross_source or has_sources),
-            meta=meta,
-            workers=workers,
-            spill=spill,
-        )
+        try:
+            result = reuse_spent(
+                ids,
+                keys,
+                replace(search, cross_source=search.cross_source or has_sources),
+                meta=meta,
+                workers=workers,
+                spill=spill,
+            )
+            texts = dict(zip(ids, raw_texts(keys), strict=True)) if html else {}
+        finally:
+            keys.close()
         by_id = dict(zip(ids, meta, strict=True))
         for passage in result.passages:
             out.write(dumps_record(passage_row(passage, by_id)))
@@ -310,11 +340,7 @@ def reuse_files(
                     furniture_out.write(dumps_record(record))
         if html:
             with AtomicOutput(html) as page:
-                page.write(
-                    story_report(
-                        dict(zip(ids, texts, strict=True)), by_id, result, title="zhnorm reuse"
-                    )
-                )
+                page.write(story_report(texts, by_id, result, title="zhnorm reuse"))
     counts.check()
     pairs = len({(p.a_id, p.b_id) for p in result.passages})
     counts.notes.append(
