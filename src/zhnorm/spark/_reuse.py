@@ -30,22 +30,27 @@ executors.
    the connected components of those links (:func:`._components.connected_components`)
    are the clusters; each component is built by ``passage_clusters`` itself
    (``cogroup`` of its passages and its documents), numbered by its first passage.
-7. **Stories**: each document's story key (furniture left out) and the strongest
-   passage of each document pair go to *one* executor task, which runs
-   :func:`zhnorm.stories.detect.story_weights` (the story model is fitted on the whole
-   corpus, and its candidate search ranks each document's partners among all) and
-   returns the weight of each candidate pair.  The pairs of positive weight are split
-   into connected components (:func:`._components.connected_components`), and each
-   component is clustered in its own task by ``stories_from_weights`` over its
-   documents alone: the stories of the whole corpus (average linkage never merges
-   across components and each component's merges read only that component:
-   :mod:`zhnorm.stories.clustering`, whose ``average_linkage`` itself runs per
-   component).  Stories are numbered by their first document, as locally; the passage
-   counts and passage clusters of each story, and the story of each passage and
-   cluster, are joined back on the executors.
+7. **Stories**: the story weights row by row, with the story model's per-row steps
+   (:mod:`zhnorm.stories.similarity`): each document's terms counted
+   (``TermCounts``), each term's document frequency by a shuffle, each document's
+   unit row and indexed terms (``unit_rows_of_terms``, ``indexed_positions``), the
+   postings of each indexed term grouped by term and joined back, each document's
+   candidate search (``nearest_by_index``) in batches given only their own terms'
+   postings, the pairs (and those sharing a passage) scored from their two rows
+   (``pair_scores``, ``with_titles``), each document's best kept
+   (``best_partners``) and every pair weighed as
+   :func:`zhnorm.stories.detect.story_weights` weighs it.  The pairs of positive
+   weight are split into connected components
+   (:func:`._components.connected_components`), and each component is clustered in
+   its own task by ``stories_from_weights`` over its documents alone: the stories of
+   the whole corpus (average linkage never merges across components and each
+   component's merges read only that component: :mod:`zhnorm.stories.clustering`,
+   whose ``average_linkage`` itself runs per component).  Stories are numbered by
+   their first document, as locally; the passage counts and passage clusters of each
+   story, and the story of each passage and cluster, are joined back on the executors.
 
-The story weights of step 7 do not yet spread over executors, and step 2 still joins
-each search's items in one task; docs/spark.md says why and what would.
+Step 2 still joins each search's items in one task; docs/spark.md says why and what
+would.
 """
 
 from __future__ import annotations
@@ -373,6 +378,8 @@ def _story_unit_rows(
     from ..stories.similarity import indexed_positions, unit_rows_of_terms
 
     for batch in batches:
+        if batch.empty:
+            continue
         terms_of = batch["terms"].tolist()
         lengths = np.asarray([len(t) for t in terms_of], dtype=np.int64)
         terms = [t for listed in terms_of for t in listed]
@@ -407,6 +414,8 @@ def _nearest(batches: Iterator[pd.DataFrame], documents: int, k: int) -> Iterato
     from ..stories.similarity import nearest_by_index, vocabulary_order
 
     for batch in batches:
+        if batch.empty:
+            continue
         terms_of = batch["terms"].tolist()
         lengths = np.asarray([len(t) for t in terms_of], dtype=np.int64)
         columns = vocabulary_order([t for listed in terms_of for t in listed])
@@ -483,6 +492,8 @@ def _pair_scores(batches: Iterator[pd.DataFrame], titled: bool) -> Iterator[pd.D
 
     share = DEFAULT.title_share
     for batch in batches:
+        if batch.empty:
+            continue
         matrix, left, right = _scored_rows(batch, "")
         scores = pair_scores(matrix, left, right)
         if titled and share != 0.0:
@@ -502,6 +513,8 @@ def _best_partners(
     from ..stories.similarity import best_partners
 
     for batch in batches:
+        if batch.empty:
+            continue
         lengths = np.asarray([len(b) for b in batch["bs"].tolist()], dtype=np.int64)
         left = np.repeat(batch["a"].to_numpy().astype(np.int64), lengths)
         right = np.concatenate([np.asarray(b, dtype=np.int64) for b in batch["bs"]])

@@ -1178,6 +1178,10 @@ class StoryModel:
         documents when the terms' document frequencies stay bounded.  Sorted by score,
         highest first.  ``workers > 1`` scores the blocks of rows on forked processes
         (the model is inherited, not sent); the result is the same for any ``workers``.
+
+        Each document's search is its own (:func:`nearest_by_index`, then
+        :func:`best_partners`): its row, its indexed terms and their postings decide
+        it, so ``zhnorm.spark.reuse`` runs the same steps on the executors.
         """
         if not 0 <= min_score <= 1:
             raise ValueError(f"min_score must be in [0, 1], not {min_score}")
