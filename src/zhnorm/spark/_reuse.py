@@ -30,22 +30,27 @@ executors.
    the connected components of those links (:func:`._components.connected_components`)
    are the clusters; each component is built by ``passage_clusters`` itself
    (``cogroup`` of its passages and its documents), numbered by its first passage.
-7. **Stories**: each document's story key (furniture left out) and the strongest
-   passage of each document pair go to *one* executor task, which runs
-   :func:`zhnorm.stories.detect.story_weights` (the story model is fitted on the whole
-   corpus, and its candidate search ranks each document's partners among all) and
-   returns the weight of each candidate pair.  The pairs of positive weight are split
-   into connected components (:func:`._components.connected_components`), and each
-   component is clustered in its own task by ``stories_from_weights`` over its
-   documents alone: the stories of the whole corpus (average linkage never merges
-   across components and each component's merges read only that component:
-   :mod:`zhnorm.stories.clustering`, whose ``average_linkage`` itself runs per
-   component).  Stories are numbered by their first document, as locally; the passage
-   counts and passage clusters of each story, and the story of each passage and
-   cluster, are joined back on the executors.
+7. **Stories**: the story weights row by row, with the story model's per-row steps
+   (:mod:`zhnorm.stories.similarity`): each document's terms counted
+   (``TermCounts``), each term's document frequency by a shuffle, each document's
+   unit row and indexed terms (``unit_rows_of_terms``, ``indexed_positions``), the
+   postings of each indexed term grouped by term and joined back, each document's
+   candidate search (``nearest_by_index``) in batches given only their own terms'
+   postings, the pairs (and those sharing a passage) scored from their two rows
+   (``pair_scores``, ``with_titles``), each document's best kept
+   (``best_partners``) and every pair weighed as
+   :func:`zhnorm.stories.detect.story_weights` weighs it.  The pairs of positive
+   weight are split into connected components
+   (:func:`._components.connected_components`), and each component is clustered in
+   its own task by ``stories_from_weights`` over its documents alone: the stories of
+   the whole corpus (average linkage never merges across components and each
+   component's merges read only that component: :mod:`zhnorm.stories.clustering`,
+   whose ``average_linkage`` itself runs per component).  Stories are numbered by
+   their first document, as locally; the passage counts and passage clusters of each
+   story, and the story of each passage and cluster, are joined back on the executors.
 
-The story weights of step 7 do not yet spread over executors, and step 2 still joins
-each search's items in one task; docs/spark.md says why and what would.
+Step 2 still joins each search's items in one task; docs/spark.md says why and what
+would.
 """
 
 from __future__ import annotations
@@ -334,26 +339,326 @@ def _build_cluster(passages: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
 # --- 7. stories ---------------------------------------------------------------------
 
 
-def _story_weights(
-    docs: pd.DataFrame, evidence: pd.DataFrame, options: ReuseOptions
-) -> pd.DataFrame:
-    """Every candidate pair's story weight (:func:`zhnorm.stories.detect.story_weights`),
-    as ``(a, b, weight)`` rows of document indices (``a < b``)."""
-    from ..stories.detect import story_weights
+def _story_terms(batches: Iterator[pd.DataFrame], titled: bool) -> Iterator[pd.DataFrame]:
+    """Each document's terms (:func:`zhnorm.stories.similarity.key_terms`, in that order)
+    and their lead-weighted frequencies, counted by the library's
+    :class:`~zhnorm.stories.similarity.TermCounts`: view 0 the story key (its title's
+    key first when the corpus has titles), view 1 the title's key, as
+    :func:`zhnorm.stories.detect.story_weights` keys them.  Empty rows are left out."""
+    from ..key import match_keys
+    from ..stories.similarity import TermCounts
 
-    docs = docs.sort_values("idx")
-    idxs = [int(i) for i in docs["idx"].tolist()]
-    meta = [_loads(m) for m in docs["meta"].tolist()]
-    position = {idx: d for d, idx in enumerate(idxs)}
-    pairs: dict[tuple[int, int], float] = {}
-    for a, b, significance in zip(
-        evidence["a"].tolist(), evidence["b"].tolist(), evidence["significance"].tolist(),
-        strict=True,
-    ):  # fmt: skip
-        pairs[(position[int(a)], position[int(b)])] = float(significance)
-    weights = story_weights(docs["story_key"].tolist(), meta, pairs, options)
-    rows = [(idxs[i], idxs[j], w) for (i, j), w in weights.items()]
-    return pd.DataFrame(rows, columns=["a", "b", "weight"])
+    for batch in batches:
+        idxs = [int(i) for i in batch["idx"].tolist()]
+        keys = batch["story_key"].tolist()
+        views = [(0, keys)]
+        if titled:
+            titles = match_keys([_loads(m).title or "" for m in batch["meta"].tolist()])
+            views = [(0, [t + k for t, k in zip(titles, keys, strict=True)]), (1, titles)]
+        rows: list[tuple[Any, ...]] = []
+        for view, texts in views:
+            counts = TermCounts.of(texts)
+            spelled = np.asarray(counts.vocabulary.terms(), dtype=object)
+            indptr = counts.indptr.tolist()
+            for n, idx in enumerate(idxs):
+                lo, hi = indptr[n], indptr[n + 1]
+                if hi > lo:
+                    terms = spelled[counts.indices[lo:hi]].tolist()
+                    rows.append((idx, view, terms, counts.frequencies[lo:hi]))
+        yield pd.DataFrame(rows, columns=["idx", "view", "terms", "freqs"])
+
+
+def _story_unit_rows(
+    batches: Iterator[pd.DataFrame], documents: int, index_terms: int
+) -> Iterator[pd.DataFrame]:
+    """Each document's unit row (:func:`zhnorm.stories.similarity.unit_rows_of_terms`:
+    its terms in column order with their values) from its terms' frequencies and
+    document frequencies, and, for view 0, the terms it is indexed under
+    (:func:`~zhnorm.stories.similarity.indexed_positions`), in column order."""
+    from ..stories.similarity import indexed_positions, unit_rows_of_terms
+
+    for batch in batches:
+        if batch.empty:
+            continue
+        terms_of = batch["terms"].tolist()
+        lengths = np.asarray([len(t) for t in terms_of], dtype=np.int64)
+        terms = [t for listed in terms_of for t in listed]
+        freqs = np.concatenate([np.asarray(f, dtype=np.float64) for f in batch["freqs"]])
+        dfs = np.concatenate([np.asarray(d, dtype=np.int64) for d in batch["dfs"]])
+        order, values, usable = unit_rows_of_terms(lengths, terms, freqs, dfs, documents)
+        spelled = np.asarray(terms, dtype=object)[order]
+        values, usable = values[order], usable[order]
+        rows = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+        views = batch["view"].to_numpy()
+        indexed = np.sort(indexed_positions(rows, values, usable & (views[rows] == 0), index_terms))
+        ends = np.cumsum(lengths)
+        starts = ends - lengths
+        cut = np.searchsorted(indexed, starts)
+        cut_end = np.searchsorted(indexed, ends)
+        out = []
+        for n in range(len(lengths)):
+            lo, hi = int(starts[n]), int(ends[n])
+            at = indexed[cut[n] : cut_end[n]]
+            out.append((spelled[lo:hi].tolist(), values[lo:hi], spelled[at].tolist(), values[at]))
+        frame = pd.DataFrame(out, columns=["terms", "values", "index_terms", "index_values"])
+        yield pd.concat([batch[["idx", "view"]].reset_index(drop=True), frame], axis=1)
+
+
+def _nearest(batches: Iterator[pd.DataFrame], documents: int, k: int) -> Iterator[pd.DataFrame]:
+    """The first step of the candidate search for the documents of each batch
+    (:func:`zhnorm.stories.similarity.nearest_by_index`, the local code), each given its
+    indexed terms with their postings: ``(a, b, rank)``, ``rank`` the pair's place in
+    ``a``'s list."""
+    from scipy import sparse
+
+    from ..stories.similarity import nearest_by_index, vocabulary_order
+
+    for batch in batches:
+        if batch.empty:
+            continue
+        terms_of = batch["terms"].tolist()
+        lengths = np.asarray([len(t) for t in terms_of], dtype=np.int64)
+        columns = vocabulary_order([t for listed in terms_of for t in listed])
+        values = np.concatenate([np.asarray(v, dtype=np.float64) for v in batch["values"]])
+        rows = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+        width = int(columns.max()) + 1 if len(columns) else 0
+        queries = sparse.csr_matrix((values, (rows, columns)), shape=(len(lengths), width))
+        # each term's postings (the same for every entry of it), in column order
+        distinct, first = np.unique(columns, return_index=True)
+        docs_of = [p for listed in batch["p_docs"].tolist() for p in listed]
+        values_of = [p for listed in batch["p_values"].tolist() for p in listed]
+        sizes = np.asarray([len(docs_of[f]) for f in first.tolist()], dtype=np.int64)
+        indptr = np.r_[0, np.cumsum(sizes)]
+        docs = [np.asarray(docs_of[f], dtype=np.int64) for f in first.tolist()]
+        posted = [np.asarray(values_of[f], dtype=np.float64) for f in first.tolist()]
+        postings = sparse.csr_matrix(
+            (
+                np.concatenate(posted) if posted else np.zeros(0),
+                np.concatenate(docs) if docs else np.zeros(0, dtype=np.int64),
+                indptr,
+            ),
+            shape=(len(distinct), documents),
+        )
+        ids = batch["idx"].to_numpy().astype(np.int64)
+        left, right = nearest_by_index(queries, postings, ids, k)
+        heads = np.flatnonzero(np.r_[True, left[1:] != left[:-1]]) if len(left) else left
+        rank = np.arange(len(left)) - np.repeat(heads, np.diff(np.r_[heads, len(left)]))
+        yield pd.DataFrame({"a": left, "b": right, "rank": rank})
+
+
+def _scored_rows(frame: pd.DataFrame, prefix: str) -> tuple[Any, Any, Any]:
+    """The rows of view ``prefix`` of the documents of a batch of pairs as one CSR
+    matrix (columns in the vocabulary's order, :func:`vocabulary_order`), and each
+    pair's two row numbers in it; a document without terms has an empty row."""
+    from scipy import sparse
+
+    from ..stories.similarity import vocabulary_order
+
+    place: dict[int, int] = {}
+    terms: list[str] = []
+    values: list[Any] = []
+    lengths: list[int] = []
+    sides = []
+    for side in ("a", "b"):
+        at = []
+        for idx, listed, valued in zip(
+            frame[side].tolist(),
+            frame[f"{prefix}terms_{side}"].tolist(),
+            frame[f"{prefix}values_{side}"].tolist(),
+            strict=True,
+        ):
+            if idx not in place:
+                place[idx] = len(place)
+                listed = [] if listed is None else list(listed)
+                terms += listed
+                values.append(np.asarray([] if valued is None else valued, dtype=np.float64))
+                lengths.append(len(listed))
+            at.append(place[idx])
+        sides.append(np.asarray(at, dtype=np.int64))
+    columns = vocabulary_order(terms)
+    matrix = sparse.csr_matrix(
+        (np.concatenate(values), columns, np.r_[0, np.cumsum(lengths)]),
+        shape=(len(place), int(columns.max()) + 1 if len(columns) else 0),
+    )
+    return matrix, sides[0], sides[1]
+
+
+def _pair_scores(batches: Iterator[pd.DataFrame], titled: bool) -> Iterator[pd.DataFrame]:
+    """The story similarity of each pair ``(a, b)``, as
+    :meth:`zhnorm.stories.similarity.StoryModel.similarities` scores it (``a`` the left
+    row): :func:`~zhnorm.stories.similarity.pair_scores` of the texts' rows and, when
+    both documents have a title, :func:`~zhnorm.stories.similarity.with_titles`."""
+    from ..stories.similarity import DEFAULT, pair_scores, with_titles
+
+    share = DEFAULT.title_share
+    for batch in batches:
+        if batch.empty:
+            continue
+        matrix, left, right = _scored_rows(batch, "")
+        scores = pair_scores(matrix, left, right)
+        if titled and share != 0.0:
+            matrix, left, right = _scored_rows(batch, "title_")
+            present = np.diff(matrix.indptr) > 0
+            both = present[left] & present[right]
+            found = pair_scores(matrix, left[both], right[both]) if both.any() else None
+            scores = with_titles(scores, both, found, share)
+        yield pd.DataFrame({"a": batch["a"], "b": batch["b"], "score": scores})
+
+
+def _best_partners(
+    batches: Iterator[pd.DataFrame], min_score: float, k: int
+) -> Iterator[pd.DataFrame]:
+    """Each document's ``k`` best partners of at least ``min_score``
+    (:func:`zhnorm.stories.similarity.best_partners`), its pairs given in rank order."""
+    from ..stories.similarity import best_partners
+
+    for batch in batches:
+        if batch.empty:
+            continue
+        lengths = np.asarray([len(b) for b in batch["bs"].tolist()], dtype=np.int64)
+        left = np.repeat(batch["a"].to_numpy().astype(np.int64), lengths)
+        right = np.concatenate([np.asarray(b, dtype=np.int64) for b in batch["bs"]])
+        scores = np.concatenate([np.asarray(s, dtype=np.float64) for s in batch["scores"]])
+        left, right, scores = best_partners(left, right, scores, min_score, k)
+        yield pd.DataFrame({"a": left, "b": right, "score": scores})
+
+
+def _pair_weights(batches: Iterator[pd.DataFrame], options: ReuseOptions) -> Iterator[pd.DataFrame]:
+    """Each pair's story weight, as :func:`zhnorm.stories.detect.story_weights` gives
+    it: a candidate's score (the one found first, by the smaller document when both
+    found it) or the pair's own similarity, the shared passage's evidence when there
+    is one; pairs dated too far apart are dropped."""
+    from ..stories.detect import passage_weight, similarity_weight, too_far_apart
+
+    for batch in batches:
+        rows = []
+        for a, b, kept, scored, significance, meta_a, meta_b in zip(
+            batch["a"].tolist(), batch["b"].tolist(), batch["kept"].tolist(),
+            batch["scored"].tolist(), batch["significance"].tolist(),
+            batch["meta_a"].tolist(), batch["meta_b"].tolist(),
+            strict=True,
+        ):  # fmt: skip
+            if too_far_apart(_loads(meta_a), _loads(meta_b), options):
+                continue
+            kept, significance = _plain(kept), _plain(significance)
+            weight = similarity_weight(_plain(scored) if kept is None else kept, options)
+            if significance is not None:
+                weight = max(weight, passage_weight(significance, options))
+            rows.append((a, b, weight))
+        yield pd.DataFrame(rows, columns=["a", "b", "weight"])
+
+
+def _story_weights(
+    story_docs: DataFrame, evidence: DataFrame, documents: int, titled: bool,
+    options: ReuseOptions,
+) -> DataFrame:  # fmt: skip
+    """Every candidate pair's story weight (:func:`zhnorm.stories.detect.story_weights`)
+    as ``(a, b, weight)`` rows (``a < b``), spread over the executors: the terms'
+    document frequencies by a shuffle, each document's row, its candidate search from
+    the postings of its own indexed terms, the pairs' scores from their two rows."""
+    from pyspark.sql import Window
+
+    from ..stories.detect import candidate_score
+    from ..stories.similarity import DEFAULT
+
+    terms = story_docs.mapInPandas(
+        lambda b: _story_terms(b, titled), "idx long, view int, terms array<string>, "
+        "freqs array<double>"
+    )  # fmt: skip
+    entries = terms.select(
+        "idx", "view", F.posexplode(F.arrays_zip("terms", "freqs")).alias("pos", "e")
+    ).select(
+        "idx", "view", "pos", F.col("e.terms").alias("term"), F.col("e.freqs").alias("freq"),
+        F.count(F.lit(1)).over(Window.partitionBy("view", F.col("e.terms"))).alias("df"),
+    )  # fmt: skip
+    counted = entries.groupBy("idx", "view").agg(
+        F.sort_array(F.collect_list(F.struct("pos", "term", "freq", "df"))).alias("e")
+    )
+    rows = _cut(
+        counted.select(
+            "idx", "view", F.col("e.term").alias("terms"), F.col("e.freq").alias("freqs"),
+            F.col("e.df").alias("dfs"),
+        ).mapInPandas(
+            lambda b: _story_unit_rows(b, documents, DEFAULT.index_terms),
+            "idx long, view int, terms array<string>, values array<double>, "
+            "index_terms array<string>, index_values array<double>",
+        )
+    )  # fmt: skip
+    # the candidate search: each document's indexed terms with their postings
+    indexed = rows.where(F.col("view") == 0).select(
+        "idx", F.posexplode(F.arrays_zip("index_terms", "index_values")).alias("pos", "e")
+    ).select("idx", "pos", F.col("e.index_terms").alias("term"),
+             F.col("e.index_values").alias("value"))  # fmt: skip
+    postings = (
+        indexed.groupBy("term")
+        .agg(F.sort_array(F.collect_list(F.struct("idx", "value"))).alias("p"))
+        .select("term", F.col("p.idx").alias("p_docs"), F.col("p.value").alias("p_values"))
+    )
+    queries = (
+        indexed.join(postings, "term")
+        .groupBy("idx")
+        .agg(
+            F.sort_array(
+                F.collect_list(F.struct("pos", "term", "value", "p_docs", "p_values"))
+            ).alias("q")
+        )
+        .select(
+            "idx", F.col("q.term").alias("terms"), F.col("q.value").alias("values"),
+            F.col("q.p_docs").alias("p_docs"), F.col("q.p_values").alias("p_values"),
+        )
+    )  # fmt: skip
+    k = options.neighbours
+    nearest = _cut(
+        queries.mapInPandas(lambda b: _nearest(b, documents, k), "a long, b long, rank long")
+    )
+    # the scores of those pairs and of the pairs sharing a passage (a < b), ``a`` left
+    to_score = nearest.select("a", "b").union(evidence.select("a", "b")).distinct()
+
+    def view(number: int, side: str, prefix: str) -> DataFrame:
+        return rows.where(F.col("view") == number).select(
+            F.col("idx").alias(side),
+            F.col("terms").alias(f"{prefix}terms_{side}"),
+            F.col("values").alias(f"{prefix}values_{side}"),
+        )
+
+    joined = to_score.join(view(0, "a", ""), "a", "left").join(view(0, "b", ""), "b", "left")
+    if titled:
+        joined = joined.join(view(1, "a", "title_"), "a", "left").join(
+            view(1, "b", "title_"), "b", "left"
+        )
+    scores = _cut(
+        joined.mapInPandas(lambda b: _pair_scores(b, titled), "a long, b long, score double")
+    )
+    # each document's best partners, in the order of its search
+    ranked = (
+        nearest.join(scores, ["a", "b"])
+        .groupBy("a")
+        .agg(F.sort_array(F.collect_list(F.struct("rank", "b", "score"))).alias("r"))
+        .select("a", F.col("r.b").alias("bs"), F.col("r.score").alias("scores"))
+    )
+    minimum = candidate_score(options)
+    kept = ranked.mapInPandas(
+        lambda b: _best_partners(b, minimum, k), "a long, b long, score double"
+    )
+    lo, hi = F.least("a", "b"), F.greatest("a", "b")
+    kept = kept.groupBy(lo.alias("lo"), hi.alias("hi")).agg(
+        F.coalesce(F.max(F.when(F.col("a") < F.col("b"), F.col("score"))), F.max("score")).alias(
+            "kept"
+        )
+    )
+    passages = evidence.join(scores, ["a", "b"], "left").select(
+        F.col("a").alias("lo"), F.col("b").alias("hi"), "significance",
+        F.col("score").alias("scored"),
+    )  # fmt: skip
+    meta = story_docs.select("idx", "meta")
+    pairs = (
+        kept.join(passages, ["lo", "hi"], "full")
+        .join(meta.toDF("lo", "meta_a"), "lo")
+        .join(meta.toDF("hi", "meta_b"), "hi")
+        .select(F.col("lo").alias("a"), F.col("hi").alias("b"), "kept", "scored",
+                "significance", "meta_a", "meta_b")
+    )  # fmt: skip
+    return pairs.mapInPandas(lambda b: _pair_weights(b, options), _WEIGHT_SCHEMA)
 
 
 def _component_stories(
@@ -697,18 +1002,11 @@ def reuse(
     )
 
     # 7. stories: the weights in one task, the clustering per connected component
-    evidence = (
-        passages.groupBy("a", "b")
-        .agg(F.max("significance").alias("significance"))
-        .select(F.lit(0).alias("_zh_all"), "*")
-    )
+    evidence = passages.groupBy("a", "b").agg(F.max("significance").alias("significance"))
     story_docs = keyed.select("idx", "id", "meta").join(shingled.select("idx", "story_key"), "idx")
-    weights = (
-        story_docs.select(F.lit(0).alias("_zh_all"), "*")
-        .groupBy("_zh_all")
-        .cogroup(evidence.groupBy("_zh_all"))
-        .applyInPandas(lambda d, e: _story_weights(d, e, options), _WEIGHT_SCHEMA)
-        .where((F.col("weight") > 0) & (F.col("a") != F.col("b")))
+    titled = bool(docs.where(F.col("title").isNotNull() & (F.col("title") != "")).limit(1).count())
+    weights = _story_weights(story_docs, evidence, n_docs, titled, options).where(
+        (F.col("weight") > 0) & (F.col("a") != F.col("b"))
     )
     weights = _cut(weights)
     story_components = _cut(connected_components(weights, "a", "b"))

@@ -39,7 +39,16 @@ from .records import Story, StoryMember
 if TYPE_CHECKING:
     from ..textreuse.corpus import ReuseOptions
 
-__all__ = ["cluster_story", "passage_evidence", "stories_from_weights", "story_weights"]
+__all__ = [
+    "candidate_score",
+    "cluster_story",
+    "passage_evidence",
+    "passage_weight",
+    "similarity_weight",
+    "stories_from_weights",
+    "story_weights",
+    "too_far_apart",
+]
 
 
 def passage_evidence(
@@ -80,11 +89,6 @@ def story_weights(
     from ..textreuse.spill import SpilledTexts
     from .similarity import StoryModel
 
-    support, even = options.story_support, options.event_similarity
-
-    def weight(similarity: float) -> float:  # even odds -> the support a member needs
-        return min(1.0, similarity / even * support)
-
     weights: dict[tuple[int, int], float] = {}
     # The model's rows live in a spill directory (memory holds a block of them at a time)
     with tempfile.TemporaryDirectory(prefix="zhnorm-stories-") as spill:
@@ -100,22 +104,50 @@ def story_weights(
         else:
             model = StoryModel.from_keys(keys, spill=spill, workers=workers)
         _give_back_freed_memory()  # the fit's temporaries, before the candidate workers fork
-        for i, j, score in model.candidates(even / 2, options.neighbours, workers=workers):
-            weights[(min(i, j), max(i, j))] = weight(score)
+        for i, j, score in model.candidates(
+            candidate_score(options), options.neighbours, workers=workers
+        ):
+            weights[(min(i, j), max(i, j))] = similarity_weight(score, options)
         unscored = [pair for pair in evidence if pair not in weights]
         similarity = dict(zip(unscored, model.similarities(unscored).tolist(), strict=True))
         del model
     for pair, significance in evidence.items():
         known = weights.get(pair)
-        passage = min(1.0, significance / REPORTED_SIGNIFICANCE * support)
-        weights[pair] = max(weight(similarity[pair]) if known is None else known, passage)
+        passage = passage_weight(significance, options)
+        weights[pair] = max(
+            similarity_weight(similarity[pair], options) if known is None else known, passage
+        )
     if options.window_days is not None:
-        window = timedelta(days=options.window_days)
         for i, j in list(weights):
-            a, b = meta[i].date, meta[j].date
-            if a is not None and b is not None and abs(a - b) > window:
+            if too_far_apart(meta[i], meta[j], options):
                 del weights[(i, j)]
     return weights
+
+
+def candidate_score(options: ReuseOptions) -> float:
+    """The least story similarity of a candidate pair (:meth:`.StoryModel.candidates`):
+    half the similarity of even odds, whose weight is half the support a member needs."""
+    return options.event_similarity / 2
+
+
+def similarity_weight(similarity: float, options: ReuseOptions) -> float:
+    """A story similarity's weight: even odds (``event_similarity``) weigh
+    ``story_support``, the support a member needs (capped at 1)."""
+    return min(1.0, similarity / options.event_similarity * options.story_support)
+
+
+def passage_weight(significance: float, options: ReuseOptions) -> float:
+    """A shared passage's weight: a passage of the least reported significance weighs
+    ``story_support`` (capped at 1)."""
+    return min(1.0, significance / REPORTED_SIGNIFICANCE * options.story_support)
+
+
+def too_far_apart(a: DocMeta, b: DocMeta, options: ReuseOptions) -> bool:
+    """Whether two documents are dated further apart than ``window_days`` (no pair of
+    theirs is weighed)."""
+    if options.window_days is None or a.date is None or b.date is None:
+        return False
+    return abs(a.date - b.date) > timedelta(days=options.window_days)
 
 
 def stories_from_weights(

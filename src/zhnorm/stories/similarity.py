@@ -60,10 +60,18 @@ __all__ = [
     "StoryVectors",
     "TermCounts",
     "TermVocabulary",
+    "best_partners",
+    "indexable",
+    "indexed_positions",
     "key_terms",
+    "nearest_by_index",
     "pair_scores",
     "story_similarity",
     "story_similarity_batch",
+    "term_weights",
+    "unit_rows_of_terms",
+    "vocabulary_order",
+    "with_titles",
 ]
 
 
@@ -627,6 +635,71 @@ def _background_probability(vocabulary: TermVocabulary) -> FloatArray:
     return background().probabilities(vocabulary.terms())
 
 
+def term_weights(
+    df: IntArray, probability: FloatArray, documents: int, options: StoryOptions = DEFAULT
+) -> FloatArray:
+    """The weight ``-ln((df + m * p) / (N + m))`` of each term (:class:`StoryModel`),
+    given its document frequency ``df`` in a corpus of ``documents`` and its background
+    ``probability``: each term's alone, so a part of a vocabulary weighs as the whole."""
+    prior = options.prior_documents
+    expected = prior * probability
+    weights: FloatArray = -np.log((df + expected) / (documents + prior))
+    return weights
+
+
+def indexable(df: IntArray, is_char: npt.NDArray[np.bool_], options: StoryOptions) -> Any:
+    """Which terms a document may be indexed under (:meth:`StoryModel.candidates`): the
+    grams in 2 to ``max_postings`` documents."""
+    return (df >= 2) & (df <= options.max_postings) & ~is_char
+
+
+def _term_order_key(term: str) -> tuple[int, int, bool, str]:
+    return (ord(term[0]), ord(term[1]) + 1 if len(term) > 1 else 0, len(term) > 2, term)
+
+
+def vocabulary_order(terms: Sequence[str]) -> IntArray:
+    """Each of ``terms`` (non-empty, repeats allowed) numbered by its place among the
+    distinct ones in the column order of a :class:`TermVocabulary` (the order of
+    :meth:`_TermCodes.vocabulary`): rows whose columns are numbered so sum their
+    products in the order the corpus's matrix does, whatever other terms it holds."""
+    distinct = sorted(set(terms), key=_term_order_key)
+    place = {term: n for n, term in enumerate(distinct)}
+    return np.fromiter((place[t] for t in terms), dtype=np.int64, count=len(terms))
+
+
+def unit_rows_of_terms(
+    lengths: IntArray,
+    terms: Sequence[str],
+    frequencies: FloatArray,
+    df: IntArray,
+    documents: int,
+    options: StoryOptions = DEFAULT,
+) -> tuple[IntArray, FloatArray, npt.NDArray[np.bool_]]:
+    """The rows :meth:`StoryVectors.fit` makes for consecutive documents of ``lengths``
+    terms, given per term (in each document in the order of :func:`key_terms`) its
+    lead-weighted frequency and its document frequency in a corpus of ``documents``:
+    the entries' positions with each row in column order (:func:`vocabulary_order`),
+    and per entry its unit value and whether it may be indexed (:func:`indexable`).  A
+    row depends on nothing but its own terms and their statistics."""
+    is_char = np.fromiter((t[0] == CHAR_PREFIX for t in terms), dtype=np.bool_, count=len(terms))
+    weights = term_weights(df, background().probabilities(terms), documents, options)
+    entries = np.arange(len(terms), dtype=np.int32)  # each entry its own column
+    values = _unit_values(lengths, entries, frequencies, weights, is_char.astype(np.int64), options)
+    rows = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    order = np.lexsort((vocabulary_order(terms), rows)).astype(np.int64)
+    return order, values, indexable(df, is_char, options)
+
+
+def indexed_positions(
+    rows: IntArray, values: FloatArray, usable: npt.NDArray[np.bool_], limit: int
+) -> IntArray:
+    """The entries each document is indexed under (:meth:`StoryModel.candidates`), its
+    entries given in column order: its ``limit`` ``usable`` ones of highest value (ties:
+    the first column), by row, then by value, highest first."""
+    kept = np.flatnonzero(usable)
+    return np.asarray(kept[_top_per_row(rows[kept], values[kept], limit)], dtype=np.int64)
+
+
 def pair_scores(matrix: Any, left: IntArray, right: IntArray) -> FloatArray:
     """The scores of rows ``left[n]`` and ``right[n]`` of :meth:`TermCounts.unit_rows`:
     their dot product, in ``[0, 1]``; a non-empty row with itself scores exactly 1.
@@ -867,9 +940,7 @@ def _spilled_fit(
             df += np.bincount(columns, minlength=len(vocabulary))
             ids_file.seek(4 * first)
             columns.tofile(ids_file)
-    prior = options.prior_documents
-    expected = prior * _background_probability(vocabulary)
-    weights = -np.log((df + expected) / (documents + prior))
+    weights = term_weights(df, _background_probability(vocabulary), documents, options)
     spans: list[tuple[int, int]] = []
     first = 0
     while first < documents:  # rows of about SPILL_ENTRIES entries (one at least)
@@ -955,9 +1026,7 @@ class StoryVectors:
             return cls(*_spilled_fit(keys, options, spill, workers))
         counts = TermCounts.of(keys, options, workers=workers)
         df = counts.document_frequency()
-        prior = options.prior_documents
-        expected = prior * counts.background_probability()
-        weights = -np.log((df + expected) / (counts.documents + prior))
+        weights = term_weights(df, counts.background_probability(), counts.documents, options)
         return cls(
             counts.vocabulary, weights, df, counts.unit_rows(weights, options, in_place=True)
         )
@@ -1091,12 +1160,8 @@ class StoryModel:
         if self.titles is None or self._titled is None or share == 0.0:
             return scores
         both = self._titled[left] & self._titled[right]
-        if both.any():
-            titled = self.titles.scores(left[both], right[both])
-            scores[both] = (1.0 - share) * scores[both] + share * titled
-        out: FloatArray = np.clip(scores, 0.0, 1.0)
-        out[out > 1.0 - 1e-9] = 1.0
-        return out
+        titled = self.titles.scores(left[both], right[both]) if both.any() else None
+        return with_titles(scores, both, titled, share)
 
     def candidates(
         self, min_score: float = 0.2, k: int = 10, *, workers: int = 1
@@ -1113,6 +1178,10 @@ class StoryModel:
         documents when the terms' document frequencies stay bounded.  Sorted by score,
         highest first.  ``workers > 1`` scores the blocks of rows on forked processes
         (the model is inherited, not sent); the result is the same for any ``workers``.
+
+        Each document's search is its own (:func:`nearest_by_index`, then
+        :func:`best_partners`): its row, its indexed terms and their postings decide
+        it, so ``zhnorm.spark.reuse`` runs the same steps on the executors.
         """
         if not 0 <= min_score <= 1:
             raise ValueError(f"min_score must be in [0, 1], not {min_score}")
@@ -1138,9 +1207,9 @@ class StoryModel:
         :meth:`candidates`), chosen in blocks of rows (on ``workers`` processes)."""
         from scipy import sparse
 
-        df = self.texts.document_frequency
-        usable = (df >= 2) & (df <= self.options.max_postings)
-        usable &= ~self.texts.vocabulary.is_char
+        usable = indexable(
+            self.texts.document_frequency, self.texts.vocabulary.is_char, self.options
+        )
         matrix = self.texts.matrix
         indptr = np.asarray(matrix.indptr, dtype=np.int64)
         spans = [
@@ -1179,9 +1248,7 @@ class _IndexedTerms:
             cols, values = matrix.block(lo, hi)
         else:
             cols, values = matrix.indices[lo:hi], matrix.data[lo:hi]
-        keep = self.usable[cols]
-        rows, cols, values = rows[keep], cols[keep], values[keep]
-        top = _top_per_row(rows, values, self.limit)
+        top = indexed_positions(rows, values, self.usable[cols], self.limit)
         return rows[top], cols[top], values[top]
 
 
@@ -1200,17 +1267,58 @@ class _CandidateSearch:
 
     def __call__(self, span: tuple[int, int]) -> tuple[IntArray, IntArray, FloatArray]:
         start, stop = span
-        block = (self.index[start:stop] @ self.transposed).tocoo()
-        left = block.row.astype(np.int64) + start
-        right = block.col.astype(np.int64)
-        other = left != right
-        keep = _top_per_row(left[other], block.data[other], 4 * self.k)
-        left, right = left[other][keep], right[other][keep]
+        rows = np.arange(start, stop, dtype=np.int64)
+        left, right = nearest_by_index(self.index[start:stop], self.transposed, rows, self.k)
         scores = self.model.similarities(np.stack([left, right], axis=1))
-        good = scores >= self.min_score
-        left, right, scores = left[good], right[good], scores[good]
-        keep = _top_per_row(left, scores, self.k)
-        return left[keep], right[keep], scores[keep]
+        return best_partners(left, right, scores, self.min_score, self.k)
+
+
+def nearest_by_index(
+    queries: Any, postings: Any, rows: IntArray, k: int
+) -> tuple[IntArray, IntArray]:
+    """The first step of :meth:`StoryModel.candidates` for some documents: pairs
+    ``(rows[n], j)`` of each document ``rows[n]`` and its ``4 * k`` other documents of
+    highest approximate score (the dot product over indexed terms), by row, then by
+    score, highest first, ties in the order the sparse product lists a row's partners.
+
+    ``queries``: CSR, row ``n`` the indexed terms of document ``rows[n]`` with their
+    values, columns sorted; ``postings``: CSR, a row per column of ``queries``, the
+    documents indexed under that term (ascending) with their values.  The columns may
+    be any numbering in the vocabulary's order (:func:`vocabulary_order`) of a set
+    holding the rows' terms: a document's pairs depend only on its own indexed terms
+    and their postings (the product visits its terms in column order and each term's
+    documents in order), so documents may be searched in any groups, anywhere."""
+    block = (queries @ postings).tocoo()
+    left = rows[block.row]
+    right = block.col.astype(np.int64)
+    other = left != right
+    keep = _top_per_row(left[other], block.data[other], 4 * k)
+    return left[other][keep], right[other][keep]
+
+
+def best_partners(
+    left: IntArray, right: IntArray, scores: FloatArray, min_score: float, k: int
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """The last step of :meth:`StoryModel.candidates`: of the pairs of
+    :func:`nearest_by_index` (in its order) with their exact ``scores``, each
+    document's ``k`` best with ``score >= min_score`` (ties: the first listed)."""
+    good = scores >= min_score
+    left, right, scores = left[good], right[good], scores[good]
+    keep = _top_per_row(left, scores, k)
+    return left[keep], right[keep], scores[keep]
+
+
+def with_titles(
+    scores: FloatArray, both: npt.NDArray[np.bool_], titled: FloatArray | None, share: float
+) -> FloatArray:
+    """:meth:`StoryModel.similarities` of pairs whose texts score ``scores``: those
+    where ``both`` documents have a title score ``(1 - share) * text + share * title``,
+    their titles scoring ``titled`` (None: no such pair)."""
+    if titled is not None:
+        scores[both] = (1.0 - share) * scores[both] + share * titled
+    out: FloatArray = np.clip(scores, 0.0, 1.0)
+    out[out > 1.0 - 1e-9] = 1.0
+    return out
 
 
 def _span_inherited(token: int, span: tuple[int, int]) -> Any:
