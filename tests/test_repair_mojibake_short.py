@@ -54,6 +54,34 @@ def test_clean_short_texts_stay(clean: str) -> None:
     assert fix_text(clean) == clean
 
 
+@pytest.mark.parametrize(
+    ("original", "writer", "reader"),
+    [("星美凯", "gbk", "big5"), ("况下", "gbk", "big5"), ("澤清", "big5", "gbk")],
+)
+def test_a_reading_the_word_model_vouches_for_is_taken(
+    original: str, writer: str, reader: str
+) -> None:
+    """A name or a cut phrase scores under SHORT_MEAN by characters; the word model's
+    gain takes it (and the character model's gain is still asked)."""
+    from zhnorm.repair.model import char_model
+    from zhnorm.repair.mojibake.short_text import SHORT_MEAN
+
+    assert char_model().mean_logprob(original) < SHORT_MEAN
+    garbled = original.encode(writer).decode(reader)
+    edit = short_text_edit(garbled)
+    assert edit is not None and edit.replacement == original
+    assert fix_text(garbled) == original
+
+
+@pytest.mark.parametrize("clean", ["カタカナ", "のみ", "その", "コーヒー", "凱莉", "潑漆"])
+def test_text_the_word_model_cannot_read_stays(clean: str) -> None:
+    """Kana read as Big5 are common hanzi the word model prefers to kana (which it knows
+    no better than garble), and clean pairs that re-read whole: the character model's
+    gain (SHORT_WORDS_GAIN) keeps them."""
+    assert short_text_edit(clean) is None
+    assert fix_text(clean) == clean
+
+
 def test_only_short_texts() -> None:
     garbled = "年来".encode("gbk").decode("big5")
     assert short_text_edit(garbled * 7) is None  # longer: the pre-filter's business
