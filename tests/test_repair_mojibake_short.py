@@ -185,6 +185,20 @@ def test_a_utf8_phrase_read_as_big5_with_lost_bytes_is_read_whole(original: str)
     assert edit.detail["decoded_as"] == "big5"
 
 
+def test_a_utf8_character_shown_across_two_characters_tells_the_writer() -> None:
+    """报讯 read as Big5: 报 loses bytes, and 讯 (E8 AE AF) is shown as the second byte
+    of 亥 and the two of 悖; no shown character starts a UTF-8 character."""
+    from zhnorm.repair.mojibake.lattice import utf8_start
+    from zhnorm.repair.mojibake.short_text import _utf8_char_shown
+
+    garbled = "报讯".encode().decode("big5", "replace")
+    shown = [ch for ch in garbled if ch != "\ufffd"]
+    assert len(shown) == 2 and not any(utf8_start(ch, "big5") for ch in shown)
+    assert _utf8_char_shown(garbled, "big5")
+    assert zhnorm.fix_text(garbled) == "\ufffd讯"
+    assert not _utf8_char_shown("亥悖", "gbk")  # not the bytes of one GBK reading
+
+
 @pytest.mark.parametrize("clean", ["\ufffd\ufffd金\ufffd净", "金\ufffd净", "瀹\ufffd"])
 def test_common_characters_chained_through_lost_marks_stay(clean: str) -> None:
     # 金 and 净 are GBK BD F0 and BE BB: through the lost marks their bytes chain into

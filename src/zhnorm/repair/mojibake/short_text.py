@@ -25,6 +25,7 @@ text) find nothing.
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
 
 from ...chardata import LOST_MARK, is_han
@@ -32,7 +33,7 @@ from ..model import char_model, word_model
 from ..types import Edit
 from .common import LATIN_CODECS, reader_bytes
 from .dbcs_in_step import reread
-from .lattice import COMBOS, DBCS_COMBOS, ODD, Stretch, odd_mark, utf8_start
+from .lattice import COMBOS, DBCS_COMBOS, ODD, Stretch, odd_mark, shown_bytes, utf8_start
 from .lattice import edit_of_stretch as lattice_edit
 from .lattice import reread as lattice_reread
 from .prefilter import SHORT_MAX
@@ -213,9 +214,28 @@ def _tells_writer(core: str, reading: str, writer: str, reader: str) -> bool:
     marks by chance (``��金�净``)."""
     shown = [ch for ch in core if ch != LOST_MARK and not ch.isascii()]
     if writer == "utf-8":
-        return len(shown) >= UTF8_SHOWN_MIN and any(utf8_start(ch, reader) for ch in shown)
+        return len(shown) >= UTF8_SHOWN_MIN and (
+            any(utf8_start(ch, reader) for ch in shown) or _utf8_char_shown(core, reader)
+        )
     known = reading.replace(LOST_MARK, "")
     return sum(map(is_han, known)) >= 2 and len(known) >= reading.count(LOST_MARK)
+
+
+def _utf8_char_shown(core: str, reader: str) -> bool:
+    """Whether two characters side by side in ``core`` show the three bytes of one
+    UTF-8 hanzi between them (``亥悖`` read as Big5 is A5 E8 AE AF: 讯 is E8 AE AF), a
+    character read whole from known bytes where no shown character starts one."""
+    for a, b in itertools.pairwise(core):
+        first, second = shown_bytes(a, reader), shown_bytes(b, reader)
+        if first is None or second is None or len(first) != 2 or len(second) != 2:
+            continue
+        try:
+            ch = (first[1:] + second).decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if is_han(ch):
+            return True
+    return False
 
 
 def short_lossy_edit(text: str, combos: tuple[tuple[str, str], ...] = _LOSSY_COMBOS) -> Edit | None:
