@@ -11,6 +11,7 @@ from zhnorm.repair import fix_text
 from zhnorm.repair.mojibake.driver import find_mojibake
 from zhnorm.repair.mojibake.short_text import (
     short_lossy_edit,
+    short_private_use_edit,
     short_single_byte_edit,
     short_text_edit,
 )
@@ -232,3 +233,24 @@ def test_clean_pieces_with_lost_marks_are_not_read_whole(
         if short_lossy_edit(text) is not None:
             changed.append(text)
     assert changed == []
+
+
+@pytest.mark.parametrize("original", ["本科", "端虛", "科学", "本地"])
+def test_a_utf8_phrase_read_as_gb18030_with_private_use_is_read_whole(original: str) -> None:
+    """A GB18030 reader shows UTF-8's pairs in GBK's user-defined rows as private use
+    (``鏈\ue102\ue756`` is 本科); no byte is lost and the whole text is UTF-8."""
+    garbled = original.encode("utf-8").decode("gb18030")
+    assert any("\ue000" <= ch <= "\uf8ff" for ch in garbled)
+    edit = short_private_use_edit(garbled)
+    assert edit is not None and edit.replacement == original and not edit.lossy
+    assert edit.detail["encoded_as"] == "utf-8" and edit.detail["decoded_as"] in ("gbk", "gb18030")
+    assert fix_text(garbled) == original
+    assert fix_text(original) == original
+
+
+@pytest.mark.parametrize(
+    "clean", ["\ue000\ue001", "中\ue000", "\uf0b7项目", "公司\uf06c", "第\ue5e5章", "本科"]
+)
+def test_clean_short_texts_with_private_use_stay(clean: str) -> None:
+    assert short_private_use_edit(clean) is None
+    assert fix_text(clean) == clean

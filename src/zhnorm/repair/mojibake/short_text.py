@@ -248,8 +248,25 @@ def short_lossy_edit(text: str, combos: tuple[tuple[str, str], ...] = _LOSSY_COM
     stretch over every character but marks at the ends, its known characters hanzi or
     punctuation, with a gain of :data:`SHORT_LOSSY_GAIN` per character, and enough
     read to tell the writer (:func:`_tells_writer`)."""
+    if LOST_MARK not in text:
+        return None
+    return _short_lattice_edit(text, combos)
+
+
+def short_private_use_edit(text: str) -> Edit | None:
+    """The edit re-reading all of a short ``text`` a GB18030 or Windows GBK reader
+    showed for UTF-8 bytes without losing any, user-defined pairs as private-use
+    characters (``鏈\ue102\ue756`` is 本科): :func:`short_lossy_edit`'s reading and
+    gates, UTF-8 writers only, on a text with a private-use character and no lost
+    mark."""
+    if LOST_MARK in text or not any("\ue000" <= ch <= "\uf8ff" for ch in text):
+        return None
+    return _short_lattice_edit(text, COMBOS)
+
+
+def _short_lattice_edit(text: str, combos: tuple[tuple[str, str], ...]) -> Edit | None:
     core = text.strip()
-    if not 2 <= len(core) <= _UTF8_SHORT_MAX or LOST_MARK not in core:
+    if not 2 <= len(core) <= _UTF8_SHORT_MAX:
         return None
     if any(ch.isspace() for ch in core):
         return None  # one run garbled whole has no space inside
