@@ -180,6 +180,12 @@ def fits(got: str, spec: Spec) -> bool:
     """Whether ``got`` is an exact repair by ``spec``: a walk over the characters that
     keeps every reachable position of ``got`` (linear; a regular expression of the same
     rule backtracks for minutes on long runs of U+FFFD)."""
+    return first_miss(got, spec) is None
+
+
+def first_miss(got: str, spec: Spec) -> int | None:
+    """Where in ``got`` the walk of :func:`fits` ends (the furthest position it
+    reached), or None if ``got`` fits ``spec``."""
     reach = {0}
     for ch, lost in spec:
         nxt: set[int] = set()
@@ -191,10 +197,10 @@ def fits(got: str, spec: Spec) -> bool:
                 while k < len(got) and k - j < 4 and got[k] == "\ufffd":
                     k += 1
                     nxt.add(k)
+        if not nxt:
+            return max(reach)
         reach = nxt
-        if not reach:
-            return False
-    return len(got) in reach
+    return None if len(got) in reach else max(reach)
 
 
 PAIRS = [
@@ -358,17 +364,19 @@ def main() -> None:
                 ok = shown = 0
                 for garbled, spec, want in cases:
                     got = tool(garbled)
-                    if fits(got, spec):
+                    miss = first_miss(got, spec)
+                    if miss is None:
                         ok += 1
                     elif name == "zhnorm" and shown < args.show:
                         shown += 1
-                        print(f"  FAIL {pair.name} / {shape}")
+                        print(f"  FAIL {pair.name} / {shape} (at {miss} of {len(got)})")
                         pairs = enumerate(zip(got, want, strict=False))
                         k = next((i for i, (a, b) in pairs if a != b), 0)
                         k = max(0, k - 10)
                         print("   in  ", repr(garbled[k : k + 90]))
                         print("   got ", repr(got[k : k + 40]))
                         print("   want", repr(want[k : k + 40]))
+                        print("   miss", repr(got[max(0, miss - 10) : miss + 30]))
                 totals[shape, name][0] += ok
                 totals[shape, name][1] += len(cases)
                 cell = f"{ok}/{len(cases)}"

@@ -11,6 +11,7 @@ from zhnorm.repair import fix_text
 from zhnorm.repair.mojibake.driver import find_mojibake
 from zhnorm.repair.mojibake.short_text import (
     short_lossy_edit,
+    short_private_use_edit,
     short_single_byte_edit,
     short_text_edit,
 )
@@ -50,6 +51,34 @@ def test_a_short_text_read_in_the_other_codec_is_restored(
     ],
 )
 def test_clean_short_texts_stay(clean: str) -> None:
+    assert short_text_edit(clean) is None
+    assert fix_text(clean) == clean
+
+
+@pytest.mark.parametrize(
+    ("original", "writer", "reader"),
+    [("星美凯", "gbk", "big5"), ("况下", "gbk", "big5"), ("澤清", "big5", "gbk")],
+)
+def test_a_reading_the_word_model_vouches_for_is_taken(
+    original: str, writer: str, reader: str
+) -> None:
+    """A name or a cut phrase scores under SHORT_MEAN by characters; the word model's
+    gain takes it (and the character model's gain is still asked)."""
+    from zhnorm.repair.model import char_model
+    from zhnorm.repair.mojibake.short_text import SHORT_MEAN
+
+    assert char_model().mean_logprob(original) < SHORT_MEAN
+    garbled = original.encode(writer).decode(reader)
+    edit = short_text_edit(garbled)
+    assert edit is not None and edit.replacement == original
+    assert fix_text(garbled) == original
+
+
+@pytest.mark.parametrize("clean", ["カタカナ", "のみ", "その", "コーヒー", "凱莉", "潑漆"])
+def test_text_the_word_model_cannot_read_stays(clean: str) -> None:
+    """Kana read as Big5 are common hanzi the word model prefers to kana (which it knows
+    no better than garble), and clean pairs that re-read whole: the character model's
+    gain (SHORT_WORDS_GAIN) keeps them."""
     assert short_text_edit(clean) is None
     assert fix_text(clean) == clean
 
@@ -157,6 +186,20 @@ def test_a_utf8_phrase_read_as_big5_with_lost_bytes_is_read_whole(original: str)
     assert edit.detail["decoded_as"] == "big5"
 
 
+def test_a_utf8_character_shown_across_two_characters_tells_the_writer() -> None:
+    """报讯 read as Big5: 报 loses bytes, and 讯 (E8 AE AF) is shown as the second byte
+    of 亥 and the two of 悖; no shown character starts a UTF-8 character."""
+    from zhnorm.repair.mojibake.lattice import utf8_start
+    from zhnorm.repair.mojibake.short_text import _utf8_char_shown
+
+    garbled = "报讯".encode().decode("big5", "replace")
+    shown = [ch for ch in garbled if ch != "\ufffd"]
+    assert len(shown) == 2 and not any(utf8_start(ch, "big5") for ch in shown)
+    assert _utf8_char_shown(garbled, "big5")
+    assert zhnorm.fix_text(garbled) == "\ufffd讯"
+    assert not _utf8_char_shown("亥悖", "gbk")  # not the bytes of one GBK reading
+
+
 @pytest.mark.parametrize("clean", ["\ufffd\ufffd金\ufffd净", "金\ufffd净", "瀹\ufffd"])
 def test_common_characters_chained_through_lost_marks_stay(clean: str) -> None:
     # 金 and 净 are GBK BD F0 and BE BB: through the lost marks their bytes chain into
@@ -190,3 +233,24 @@ def test_clean_pieces_with_lost_marks_are_not_read_whole(
         if short_lossy_edit(text) is not None:
             changed.append(text)
     assert changed == []
+
+
+@pytest.mark.parametrize("original", ["本科", "端虛", "科学", "本地"])
+def test_a_utf8_phrase_read_as_gb18030_with_private_use_is_read_whole(original: str) -> None:
+    """A GB18030 reader shows UTF-8's pairs in GBK's user-defined rows as private use
+    (``鏈\ue102\ue756`` is 本科); no byte is lost and the whole text is UTF-8."""
+    garbled = original.encode("utf-8").decode("gb18030")
+    assert any("\ue000" <= ch <= "\uf8ff" for ch in garbled)
+    edit = short_private_use_edit(garbled)
+    assert edit is not None and edit.replacement == original and not edit.lossy
+    assert edit.detail["encoded_as"] == "utf-8" and edit.detail["decoded_as"] in ("gbk", "gb18030")
+    assert fix_text(garbled) == original
+    assert fix_text(original) == original
+
+
+@pytest.mark.parametrize(
+    "clean", ["\ue000\ue001", "中\ue000", "\uf0b7项目", "公司\uf06c", "第\ue5e5章", "本科"]
+)
+def test_clean_short_texts_with_private_use_stay(clean: str) -> None:
+    assert short_private_use_edit(clean) is None
+    assert fix_text(clean) == clean

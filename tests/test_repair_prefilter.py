@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from functools import cache
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from zhnorm.repair import fix_text
 from zhnorm.repair.mojibake import prefilter
 from zhnorm.repair.mojibake.common import char_class
 from zhnorm.repair.mojibake.driver import find_mojibake
@@ -238,3 +240,22 @@ def test_compiled_scan_equals_the_twins_on_the_corpora_and_their_damage(
         texts += [garbled, doc[:at] + garbled + doc[at:]]
     for text in texts:
         _assert_twins(text)
+
+
+def test_gbk_punctuation_read_as_big5_joins_a_run() -> None:
+    """GBK's ``，`` and ``？`` read as Big5 are ``ㄛ`` and ``ˋ``: between the rare
+    characters of a garbled sentence they join the pre-filter's span like the hanzi."""
+    garbled = "怎么，你动心了？".encode("gbk").decode("big5")
+    assert garbled == "崋繫ㄛ斕雄陑賸ˋ"
+    shown = prefilter.gbk_shown_as_big5()
+    assert {ord("ㄛ"), ord("ˋ")} <= shown
+    text = f"放，越发诗情画意啊！{garbled}不急不急，如今改名也还有三重境界"
+    assert rare_spans(text)
+    assert fix_text(text) == "放，越发诗情画意啊！怎么，你动心了？不急不急，如今改名也还有三重境界"
+
+
+@pytest.mark.parametrize(
+    "clean", ["好ㄛ謝謝你", "他說：「好ㄛ，我們走吧」", "注音ㄅㄆㄇㄈ是台灣的"]
+)
+def test_bopomofo_in_clean_text_stays(clean: str) -> None:
+    assert fix_text(clean) == clean

@@ -45,7 +45,12 @@ from .gbk_read_as_big5 import SHIFT_PAIRS, shift_spans, worth_searching
 from .lattice import DBCS_COMBOS, four_byte_marks, lattice_edits
 from .prefilter import SHORT_MAX, hit_is_text, hit_ok, rare_spans, trigger
 from .roundtrip import roundtrip_spans
-from .short_text import short_lossy_edit, short_single_byte_edit, short_text_edit
+from .short_text import (
+    short_lossy_edit,
+    short_private_use_edit,
+    short_single_byte_edit,
+    short_text_edit,
+)
 
 _SPACE = frozenset(" \t\n\r\f\v\u3000")
 _KUNKUN = re.compile("(?:锟斤拷)+")
@@ -389,6 +394,8 @@ def find_mojibake(text: str) -> list[Edit]:
         short = short_single_byte_edit(text)
         if short is None and "\ufffd" in text:
             short = short_lossy_edit(text)
+        elif short is None:
+            short = short_private_use_edit(text)
         if short is not None:
             return [short]
     return edits

@@ -22,7 +22,7 @@ import math
 from collections.abc import Iterable
 
 from ...chardata import is_han
-from ..model import char_model, word_model
+from ..model import word_model
 
 GUESS_SHARE = 0.9
 """Share of the probability of all candidates the best must hold to be guessed."""
@@ -49,11 +49,11 @@ def word_guess(candidates: Iterable[str], left: str, right: str) -> list[str] | 
     candidate, or no sure one."""
     if not (left or right):
         return None
-    words, tokens = word_model(), char_model().tokens
-    folds: dict[int, list[str]] = {}
-    best: dict[int, float] = {}
+    words = word_model()
+    folds: dict[str, list[str]] = {}
+    best: dict[str, float] = {}
     for ch in candidates:
-        fold = int(tokens[ord(ch)]) if ord(ch) < len(tokens) else ord(ch)
+        fold = words.fold(ch)
         folds.setdefault(fold, []).append(ch)
         if fold not in best:
             best[fold] = words.logprob(left + ch + right)

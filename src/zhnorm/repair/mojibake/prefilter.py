@@ -53,6 +53,7 @@ from ...chardata import (
     GB2312_BYTES,
     GBK_LEADS,
     GBK_TRAILS,
+    RUNNING_PUNCT,
     encode_text,
     is_basic_han,
     is_han,
@@ -324,7 +325,9 @@ def rare_chars() -> frozenset[int]:
 
 
 def _big5_reading_gbk_common() -> list[str]:
-    """The Big5 characters whose bytes, read in step as GBK, are a common character:
+    """The Big5 characters whose bytes, read in step as GBK, are a common character or
+    the punctuation of running prose (:data:`~zhnorm.chardata.RUNNING_PUNCT`: GBK's
+    ``，`` is Big5's ``ㄛ``, ``？`` is ``ˋ``):
     :func:`~.gbk_read_as_big5.worth_searching`'s reading, one character at a time."""
     from .big5_read_as_gbk import dbcs_bytes, decode_pair
 
@@ -334,7 +337,7 @@ def _big5_reading_gbk_common() -> list[str]:
             ch = decode_pair(lead, trail, "big5")
             got = None if ch is None else dbcs_bytes(ch, "big5")
             read = None if got is None or len(got) != 2 else decode_pair(got[0], got[1], "gbk")
-            if ch is not None and read is not None and is_common(read):
+            if ch is not None and read is not None and (is_common(read) or read in RUNNING_PUNCT):
                 found.append(ch)
     return ["".join(found)]
 
@@ -346,7 +349,7 @@ def gbk_shown_as_big5() -> frozenset[int]:
     我们在北京时间), cached on disk like :func:`rare_chars`.  Two rare characters within
     four count as a pre-filter span only when every character from the first to the
     second is one of these: the cheap reject of text whose rare characters stand apart."""
-    inputs = repr((BIG5_LEADS, BIG5_TRAILS))
+    inputs = repr((BIG5_LEADS, BIG5_TRAILS, sorted(RUNNING_PUNCT)))
     (chars,) = cached_strings("big5-shows-gbk-common", inputs, _big5_reading_gbk_common)
     return frozenset(map(ord, chars))
 
