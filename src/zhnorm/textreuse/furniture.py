@@ -620,7 +620,7 @@ FREQUENT_ENTRIES = 1 << 19
 """Entries of :func:`_frequent`'s spill (12 bytes each) buffered, and loaded, at once: a
 partition holds about this many."""
 
-FREQUENT_GROUP = 16
+FREQUENT_GROUP = 4
 """Documents (by number: ``d // FREQUENT_GROUP``) that :func:`_frequent` reads a second
 time together or not at all."""
 
