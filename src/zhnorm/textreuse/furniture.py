@@ -991,24 +991,48 @@ def _searches(
     return found
 
 
+RESULT_CHUNK = 4096
+"""Documents :func:`_raw_occurrences` reads the key maps of before it lets go of their
+pages."""
+
+
+def _raw_occurrences(keys: Sequence[DocKey], spans: Iterable[Span]) -> dict[Span, tuple[int, int]]:
+    """:func:`raw_occurrence` of each span ``(document, key start, key end)``, read in
+    document order, the key maps' pages let go every :data:`RESULT_CHUNK` documents
+    (:func:`~.document.release_mapped_pages`): where most documents have furniture, the
+    maps of the whole corpus would otherwise be held at once."""
+    found: dict[Span, tuple[int, int]] = {}
+    chunk = 0
+    for d, a, b in sorted(set(spans)):
+        if d // RESULT_CHUNK != chunk:
+            release_mapped_pages()
+            chunk = d // RESULT_CHUNK
+        found[d, a, b] = raw_occurrence(keys[d], a, b)
+    release_mapped_pages()
+    return found
+
+
 def _result(
     keys: Sequence[DocKey],
     labels: list[str | None],
     items: list[tuple[str | None, int, FoundItem]],
     by_source: bool,
 ) -> FurnitureResult:
+    raw = _raw_occurrences(
+        keys,
+        (span for _, _, f in items for span in [*f.spans, *([f.example] if f.example else [])]),
+    )
     spans: dict[int, list[tuple[int, int]]] = defaultdict(list)  # the documents with some
     built: list[Furniture] = []
     for label, size, found in items:
         occurrences: Occurrences = []
         for d, a, b in sorted(set(found.spans)):
-            start, end = raw_occurrence(keys[d], a, b)
-            occurrences.append((d, start, end))
+            occurrences.append((d, *raw[d, a, b]))
             spans[d].append((a, b))
         d0, s0, e0 = occurrences[0]
         if found.example is not None:
             d0 = found.example[0]
-            s0, e0 = raw_occurrence(keys[d0], *found.example[1:])
+            s0, e0 = raw[found.example]
         documents = len({d for d, _, _ in occurrences})
         built.append(
             Furniture(
@@ -1016,17 +1040,20 @@ def _result(
                 documents / size if size else 0.0, occurrences,
             )
         )  # fmt: skip
+    del raw
     built.sort(key=lambda f: (-f.documents, f.source is None, str(f.source), f.key))
     merged = {d: merge_spans(spans[d]) for d in sorted(spans)}
     del spans
-    raw = {d: merge_spans(raw_occurrence(keys[d], a, b) for a, b in merged[d]) for d in merged}
+    raw = _raw_occurrences(keys, ((d, a, b) for d, doc in merged.items() for a, b in doc))
+    raw_merged = {d: merge_spans(raw[d, a, b] for a, b in doc) for d, doc in merged.items()}
+    del raw
     n = len(keys)
     return FurnitureResult(
         built,
         labels,
         SpanTable.of(merged.get(d, ()) for d in range(n)),
         (len(k.raw) for k in keys),
-        SpanTable.of(raw.get(d, ()) for d in range(n)),
+        SpanTable.of(raw_merged.get(d, ()) for d in range(n)),
         by_source,
     )
 
