@@ -3,6 +3,7 @@ glued by spaces, datelines and app promotions glued with no separator, near repe
 
 from __future__ import annotations
 
+import itertools
 import json
 import pickle
 import random
@@ -13,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zhnorm.textreuse.document import doc_key
+from zhnorm.textreuse.document import DocKey, doc_key
 from zhnorm.textreuse.furniture import (
     Furniture,
     FurnitureOptions,
@@ -415,3 +416,36 @@ def test_frequent_keys_spilled_in_many_partitions_give_the_same_furniture(
         for workers in (1, 2):
             many = find_furniture(texts, sources, workers=workers)
             assert many == one
+
+
+def test_result_reads_raw_offsets_in_document_order_letting_maps_go(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The result's raw offsets are read document by document, the key maps' pages let
+    go every RESULT_CHUNK documents: with chunks of 5, every 5 documents with furniture,
+    and the same result."""
+    from zhnorm.textreuse import furniture
+
+    texts, sources = corpus(n=60, seed=11)
+    one = find_furniture(texts, sources)
+    read: list[int] = []
+    released: list[int] = []
+    monkeypatch.setattr(furniture, "RESULT_CHUNK", 5)
+    monkeypatch.setattr(furniture, "release_mapped_pages", lambda: released.append(len(read)))
+    real = furniture.raw_occurrence
+
+    def recorded(doc: DocKey, start: int, end: int) -> tuple[int, int]:
+        read.append(number[id(doc)])
+        return real(doc, start, end)
+
+    monkeypatch.setattr(furniture, "raw_occurrence", recorded)
+    keys = [doc_key(t) for t in texts]
+    number = {id(k): d for d, k in enumerate(keys)}
+    many = find_furniture(keys, sources)
+    assert many == one
+    assert len({d // 5 for d in read}) >= 4
+    # between two releases: documents of one chunk, in order
+    bounds = [0, *released, len(read)]
+    for lo, hi in itertools.pairwise(bounds):
+        docs = read[lo:hi]
+        assert docs == sorted(docs) and len({d // 5 for d in docs}) <= 1
