@@ -3,20 +3,23 @@ glued by spaces, datelines and app promotions glued with no separator, near repe
 
 from __future__ import annotations
 
+import itertools
 import json
 import pickle
 import random
 from collections.abc import Iterable, Iterator
+from unittest import mock
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zhnorm.textreuse.document import doc_key
+from zhnorm.textreuse.document import DocKey, doc_key
 from zhnorm.textreuse.furniture import (
     Furniture,
     FurnitureOptions,
     FurnitureResult,
+    SpanTable,
     _affix_chains,
     affix_order,
     find_furniture,
@@ -196,6 +199,61 @@ def test_options_api_pickling_and_to_dict() -> None:
         find_furniture(texts, sources[:-1])
 
 
+def test_result_pickles_whole_and_its_summary_is_plain_json() -> None:
+    """The result pickles with its spans and lengths (arrays), and equals itself restored;
+    built from lists of spans a document (as the Spark engine builds one), it is the
+    same result."""
+    texts, sources = corpus(12)
+    result = find_furniture(texts, sources, min_docs=4, min_share=0.1)
+    assert any(result.key_spans(d) for d in range(len(texts)))
+    restored = pickle.loads(pickle.dumps(result))
+    assert restored == result and restored.summary() == result.summary()
+    n = len(texts)
+    from_lists = FurnitureResult(
+        result.items,
+        result.sources,
+        [result.key_spans(d) for d in range(n)],
+        [len(t) for t in texts],
+        [result.raw_spans(d) for d in range(n)],
+    )
+    assert from_lists == result
+    json.dumps(result.summary())  # plain ints, not numpy's
+    other = FurnitureResult(result.items, result.sources, [[]] * n, [0] * n, [[]] * n)
+    assert other != result and other.key_spans(0) == [] and other.summary()[0]["furniture"] == 0
+
+
+spans_per_doc = st.lists(
+    st.lists(st.tuples(st.integers(0, 10**12), st.integers(0, 50)), max_size=4).map(
+        lambda spans: [(a, a + w) for a, w in spans]
+    ),
+    max_size=9,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(spans_per_doc, st.integers(0, 9), st.data())
+def test_span_table_holds_each_documents_spans(
+    spans: list[list[tuple[int, int]]], cut: int, data: st.DataObject
+) -> None:
+    """A SpanTable gives back each document's spans as a list of tuples; joined tables
+    are the table of the joined lists; counts and widths are those of the lists."""
+    table = SpanTable.of(spans)
+    assert len(table) == len(spans) and list(table) == spans
+    assert all(table[d] == spans[d] for d in range(len(spans)))
+    cut = min(cut, len(spans))
+    assert SpanTable.joined([SpanTable.of(spans[:cut]), SpanTable.of(spans[cut:])]) == table
+    assert pickle.loads(pickle.dumps(table)) == table
+    docs = sorted(data.draw(st.sets(st.integers(0, max(0, len(spans) - 1)))) if spans else [])
+    assert table.count(docs) == sum(len(spans[d]) for d in docs)
+    assert table.widths().tolist() == [sum(b - a for a, b in doc) for doc in spans]
+    if any(spans):
+        changed = [list(doc) for doc in spans]
+        d = next(d for d, doc in enumerate(changed) if doc)
+        changed[d][0] = (changed[d][0][0], changed[d][0][1] + 1)
+        assert SpanTable.of(changed) != table
+    assert SpanTable.of([[] for _ in spans]) == SpanTable.of([[]] * len(spans))
+
+
 def test_documents_without_a_source_only_join_set_phrases() -> None:
     texts, sources = corpus(10)
     unknown: list[str | None] = [None if s == "B" else s for s in sources]
@@ -295,20 +353,26 @@ def test_furniture_with_a_fresh_segment_pool_every_few_tasks_is_the_same(
         assert many.spans == one.spans and many.raw_furniture == one.raw_furniture
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
     st.lists(st.lists(st.sampled_from("abcde"), max_size=5), max_size=12),
     st.integers(1, 4),
+    st.booleans(),
+    st.sampled_from([(1, 1, 1), (2, 2, 1), (3, 4, 4), (2048, 1 << 19, 4)]),
 )
 def test_frequent_items_are_those_in_enough_documents_read_twice_only_there(
-    keys_per_doc: list[list[str]], needed: int
+    keys_per_doc: list[list[str]], needed: int, every: bool, sizes: tuple[int, int, int]
 ) -> None:
     """_frequent keeps, in order, the items whose key is in ``needed`` documents (no
-    hash of these one-letter keys collides), and reads a second time only the
-    documents that have one."""
+    hash of these one-letter keys collides), whatever its blocks, spill partitions and
+    groups (``sizes``; the last the defaults); it reads the documents once a block at a
+    time, and a second time only those in a group of FREQUENT_GROUP with such an item
+    (with groups of one, exactly the documents that have one)."""
+    from zhnorm.textreuse import furniture
     from zhnorm.textreuse.furniture import _first, _frequent
 
-    docs = list(range(len(keys_per_doc)))
+    block, entries, group = sizes
+    docs = list(range(len(keys_per_doc))) if every else list(range(0, len(keys_per_doc), 2))
     reads: list[list[int]] = []
 
     def items(wanted: Iterable[int]) -> Iterator[tuple[str, int, int]]:
@@ -318,11 +382,70 @@ def test_frequent_items_are_those_in_enough_documents_read_twice_only_there(
             for i, key in enumerate(keys_per_doc[d]):
                 yield key, d, i
 
-    found = list(_frequent(items, docs, _first, needed))
+    total = sum(len(keys_per_doc[d]) for d in docs)
+    with mock.patch.multiple(
+        furniture, FREQUENT_BLOCK=block, FREQUENT_ENTRIES=entries, FREQUENT_GROUP=group
+    ):
+        found = list(_frequent(items, docs, _first, needed, total))
     in_docs = {k: len({d for d in docs if k in keys_per_doc[d]}) for k in "abcde"}
     expected = [
         (k, d, i) for d in docs for i, k in enumerate(keys_per_doc[d]) if in_docs[k] >= needed
     ]
     assert found == expected
-    assert reads[0] == docs
-    assert reads[1:] == ([sorted({d for _, d, _ in expected})] if expected else [])
+    first = -(-len(docs) // block)
+    assert reads[:first] == [docs[k : k + block] for k in range(0, len(docs), block)]
+    having = {d // group for _, d, _ in expected}
+    assert reads[first:] == ([[d for d in docs if d // group in having]] if expected else [])
+
+
+def test_frequent_keys_spilled_in_many_partitions_give_the_same_furniture(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The frequent-key passes hash a few documents at a time into a spill of many
+    partitions (FREQUENT_BLOCK, FREQUENT_ENTRIES) and read back groups of documents
+    (FREQUENT_GROUP): the same furniture as with the defaults (one block, in memory)."""
+    from zhnorm.textreuse import furniture
+
+    texts, sources = corpus(n=60, seed=11)
+    one = find_furniture(texts, sources)
+    assert len(one.items) >= 3
+    monkeypatch.setattr(furniture, "FREQUENT_BLOCK", 7)
+    monkeypatch.setattr(furniture, "FREQUENT_ENTRIES", 16)  # partitions_for: 32 to 64
+    for group in (1, 3, 1000):
+        monkeypatch.setattr(furniture, "FREQUENT_GROUP", group)
+        for workers in (1, 2):
+            many = find_furniture(texts, sources, workers=workers)
+            assert many == one
+
+
+def test_result_reads_raw_offsets_in_document_order_letting_maps_go(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The result's raw offsets are read document by document, the key maps' pages let
+    go every RESULT_CHUNK documents: with chunks of 5, every 5 documents with furniture,
+    and the same result."""
+    from zhnorm.textreuse import furniture
+
+    texts, sources = corpus(n=60, seed=11)
+    one = find_furniture(texts, sources)
+    read: list[int] = []
+    released: list[int] = []
+    monkeypatch.setattr(furniture, "RESULT_CHUNK", 5)
+    monkeypatch.setattr(furniture, "release_mapped_pages", lambda: released.append(len(read)))
+    real = furniture.raw_occurrence
+
+    def recorded(doc: DocKey, start: int, end: int) -> tuple[int, int]:
+        read.append(number[id(doc)])
+        return real(doc, start, end)
+
+    monkeypatch.setattr(furniture, "raw_occurrence", recorded)
+    keys = [doc_key(t) for t in texts]
+    number = {id(k): d for d, k in enumerate(keys)}
+    many = find_furniture(keys, sources)
+    assert many == one
+    assert len({d // 5 for d in read}) >= 4
+    # between two releases: documents of one chunk, in order
+    bounds = [0, *released, len(read)]
+    for lo, hi in itertools.pairwise(bounds):
+        docs = read[lo:hi]
+        assert docs == sorted(docs) and len({d // 5 for d in docs}) <= 1

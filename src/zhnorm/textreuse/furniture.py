@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import array
 import functools
+import itertools
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -52,13 +53,15 @@ from ..options import resolve
 from ..unionfind import components
 from ..workers import forks, imap_ordered, process_pool
 from .document import DocKey, release_mapped_pages
+from .seeds import U64
 from .segments import doc_key_in_chunks, sentence_spans
-from .spill import SpilledTexts
+from .spill import ENTRIES_PER_PARTITION, HashSpill, SpilledTexts, partitions_for
 
 __all__ = [
     "Furniture",
     "FurnitureOptions",
     "FurnitureResult",
+    "SpanTable",
     "find_furniture",
     "furniture_of",
     "key_segments",
@@ -119,7 +122,7 @@ _T_co = TypeVar("_T_co", covariant=True)
 
 
 class _ByDocument(Protocol[_T_co]):
-    """What the searches read per document: a list, or :class:`_Segments` /
+    """What the searches read each document's key from: a list, or a
     :class:`~.spill.SpilledTexts`."""
 
     def __getitem__(self, d: int, /) -> _T_co: ...
@@ -172,27 +175,124 @@ def merge_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-@dataclass
+class SpanTable:
+    """Each document's spans ``(start, end)`` in flat arrays, not a list of tuples a
+    document: ``offsets`` (documents + 1: document ``d``'s spans are ``offsets[d]`` to
+    ``offsets[d + 1]``), ``starts`` and ``ends``.  8 bytes a document and 16 a span
+    (an empty list a document costs 64); a forked worker reading them copies no page.
+    ``table[d]`` is document ``d``'s spans as a list of tuples; tables are equal when
+    their spans are."""
+
+    def __init__(self, bounds: npt.NDArray[np.int64], counts: npt.NDArray[np.int64]) -> None:
+        self.starts = np.ascontiguousarray(bounds[:, 0])
+        self.ends = np.ascontiguousarray(bounds[:, 1])
+        self.offsets = np.r_[0, np.cumsum(counts)].astype(np.int64)
+
+    @classmethod
+    def of(cls, spans: Iterable[Sequence[tuple[int, int]]]) -> SpanTable:
+        """The table of ``spans``, each document's in turn."""
+        counts, flat = array.array("q"), array.array("q")
+        for doc in spans:
+            counts.append(len(doc))
+            for start, end in doc:
+                flat.append(start)
+                flat.append(end)
+        bounds = np.frombuffer(flat, dtype=np.int64).reshape(-1, 2)
+        return cls(bounds, np.frombuffer(counts, dtype=np.int64))
+
+    @classmethod
+    def joined(cls, parts: Sequence[SpanTable]) -> SpanTable:
+        """The documents of ``parts``, one table after the other."""
+        if not parts:
+            return cls(np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.int64))
+        bounds = [np.stack([p.starts, p.ends], axis=1) for p in parts]
+        return cls(np.concatenate(bounds), np.concatenate([np.diff(p.offsets) for p in parts]))
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, d: int) -> list[tuple[int, int]]:
+        lo, hi = int(self.offsets[d]), int(self.offsets[d + 1])
+        return list(zip(self.starts[lo:hi].tolist(), self.ends[lo:hi].tolist(), strict=True))
+
+    def __iter__(self) -> Iterator[list[tuple[int, int]]]:
+        return (self[d] for d in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SpanTable):
+            return NotImplemented
+        return (
+            np.array_equal(self.offsets, other.offsets)
+            and np.array_equal(self.starts, other.starts)
+            and np.array_equal(self.ends, other.ends)
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def count(self, docs: Sequence[int]) -> int:
+        """How many spans the documents ``docs`` have."""
+        at = np.asarray(docs, dtype=np.int64)
+        return int((self.offsets[at + 1] - self.offsets[at]).sum())
+
+    def widths(self) -> npt.NDArray[np.int64]:
+        """Each document's spans' total width (``end - start`` summed)."""
+        running = np.r_[0, np.cumsum(self.ends - self.starts)]
+        return np.asarray(running[self.offsets[1:]] - running[self.offsets[:-1]], dtype=np.int64)
+
+
 class FurnitureResult:
     """What :func:`find_furniture` found: ``items`` (most documents first), and for each
-    input document its ``sources`` entry, its key spans of furniture and its raw length
-    (for :meth:`summary`)."""
+    input document its ``sources`` entry, its key ``spans`` of furniture and raw ones
+    (``raw_furniture``; sorted, merged) and its raw length (``raw_lengths``, for
+    :meth:`summary`).  The spans are :class:`SpanTable` (lists of spans a document are
+    taken and turned into one), the lengths an ``array("q")``: some 32 bytes a document
+    where lists of tuples were about 170."""
 
-    items: list[Furniture]
-    sources: list[str | None]
-    spans: list[list[tuple[int, int]]]
-    raw_lengths: list[int]
-    raw_furniture: list[list[tuple[int, int]]]
-    by_source: bool = True
+    def __init__(
+        self,
+        items: list[Furniture],
+        sources: list[str | None],
+        spans: SpanTable | Iterable[Sequence[tuple[int, int]]],
+        raw_lengths: Iterable[int],
+        raw_furniture: SpanTable | Iterable[Sequence[tuple[int, int]]],
+        by_source: bool = True,
+    ) -> None:
+        self.items = items
+        self.sources = sources
+        self.spans = spans if isinstance(spans, SpanTable) else SpanTable.of(spans)
+        self.raw_lengths = array.array("q", raw_lengths)
+        self.raw_furniture = (
+            raw_furniture if isinstance(raw_furniture, SpanTable) else SpanTable.of(raw_furniture)
+        )
+        self.by_source = by_source
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (
+            self.items, self.sources, self.spans, self.raw_lengths, self.raw_furniture,
+            self.by_source,
+        )  # fmt: skip
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, FurnitureResult):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"FurnitureResult({len(self.items)} items, {len(self.sources)} documents, "
+            f"by_source={self.by_source})"
+        )
 
     def key_spans(self, doc_index: int) -> list[tuple[int, int]]:
         """Key offsets of the furniture of document ``doc_index`` (sorted, merged):
         what to mask out of its key."""
-        return list(self.spans[doc_index])
+        return self.spans[doc_index]
 
     def raw_spans(self, doc_index: int) -> list[tuple[int, int]]:
         """Raw offsets of the furniture of document ``doc_index`` (sorted, merged)."""
-        return list(self.raw_furniture[doc_index])
+        return self.raw_furniture[doc_index]
 
     def summary(self) -> list[dict[str, Any]]:
         """Per source (``None``: documents without one, or all documents when no sources
@@ -201,6 +301,7 @@ class FurnitureResult:
         those are set phrases across outlets), ``characters``, furniture characters
         (``furniture``) and their ``share``."""
         rows: dict[str | None, dict[str, Any]] = {}
+        furniture = self.raw_furniture.widths().tolist()
         for d, source in enumerate(self.sources):
             row = rows.setdefault(
                 source,
@@ -209,7 +310,7 @@ class FurnitureResult:
             )  # fmt: skip
             row["documents"] += 1
             row["characters"] += self.raw_lengths[d]
-            row["furniture"] += sum(e - s for s, e in self.raw_furniture[d])
+            row["furniture"] += furniture[d]
         for item in self.items:
             for source in {self.sources[d] for d, _, _ in item.occurrences}:
                 rows[source]["items"] += 1
@@ -470,7 +571,7 @@ def settle_search(
 def _whole_segments(
     docs: Sequence[int],
     texts: _ByDocument[str],
-    segs: _ByDocument[list[tuple[int, int]]],
+    segs: SpanTable,
     needed: int,
     options: FurnitureOptions,
     taken: set[Span],
@@ -486,7 +587,7 @@ def _whole_segments(
     # Only keys whose hash is in ``needed`` documents are grouped (the others cannot be
     # furniture): the same items in the same order, without a dict of every segment.
     by_key: dict[str, list[Span]] = defaultdict(list)
-    for key, d, a, b in _frequent(segments, docs, _first, needed):
+    for key, d, a, b in _frequent(segments, docs, _first, needed, segs.count(docs)):
         by_key[key].append((d, a, b))
     found = [item for k, v in by_key.items() if (item := segment_item(k, v, needed))]
     del by_key
@@ -511,53 +612,79 @@ def _first(item: tuple[Any, ...]) -> Any:
     return item[0]
 
 
+FREQUENT_BLOCK = 2048
+"""Documents :func:`_frequent` hashes at a time (their hashes made distinct per
+document before they are spilled)."""
+
+FREQUENT_ENTRIES = 1 << 19
+"""Entries of :func:`_frequent`'s spill (12 bytes each) buffered, and loaded, at once: a
+partition holds about this many."""
+
+FREQUENT_GROUP = 4
+"""Documents (by number: ``d // FREQUENT_GROUP``) that :func:`_frequent` reads a second
+time together or not at all."""
+
+
 def _frequent(
     items: Callable[[Iterable[int]], Iterator[_Item]],
     docs: Sequence[int],
     key: Callable[[_Item], Any],
     needed: int,
+    entries: int = 0,
 ) -> Iterator[_Item]:
     """The items of ``items(docs)`` (tuples, their document second, each document's
     together) whose ``key``'s hash is in ``needed`` distinct documents or more (a key
-    that is, and one colliding with it; never a key that is in fewer), in order.  The
-    documents are read twice, the second time only those with such an item.  Memory:
-    16 bytes an item, not the keys."""
+    that is, and one colliding with it; never a key that is in fewer), in order.
+
+    The documents are hashed :data:`FREQUENT_BLOCK` at a time into a
+    :class:`~.spill.HashSpill` (``entries``: at most how many items there are, for its
+    partitions of about :data:`FREQUENT_ENTRIES`; 0: one, in memory) and each partition
+    is counted alone, so memory does not grow with the documents: the frequent hashes,
+    and the groups of :data:`FREQUENT_GROUP` documents that have one.  Only those
+    groups' documents are read a second time."""
+    frequent: set[int] = set()
+    groups: set[int] = set()
+    parts = partitions_for(entries * ENTRIES_PER_PARTITION // FREQUENT_ENTRIES)
+    with HashSpill(parts, buffer=FREQUENT_ENTRIES) as spill:
+        for first in range(0, len(docs), FREQUENT_BLOCK):
+            _spill_hashes(spill, items(docs[first : first + FREQUENT_BLOCK]), key)
+        # a partition: hashes sorted, each entry one document's (its group's number)
+        for hashes, owners in spill.partitions():
+            starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
+            counts = np.diff(np.r_[starts, len(hashes)])
+            common = counts >= needed
+            if common.any():
+                frequent.update(hashes[starts[common]].view(np.int64).tolist())
+                groups.update(np.unique(owners[np.repeat(common, counts)]).tolist())
+    if not frequent:
+        return
+    for item in items(d for d in docs if d // FREQUENT_GROUP in groups):
+        if hash(key(item)) in frequent:
+            yield item
+
+
+def _spill_hashes(
+    spill: HashSpill, items: Iterator[tuple[Any, ...]], key: Callable[..., Any]
+) -> None:
+    """The hashes of ``key`` of ``items`` (their document second), distinct per
+    document, added to ``spill`` under their document's group (:data:`FREQUENT_GROUP`):
+    a hash's entries are as many as its documents."""
     hashes, owners = array.array("q"), array.array("q")
-    for item in items(docs):
+    for item in items:
         hashes.append(hash(key(item)))
         owners.append(item[1])
     if not hashes:
         return
     h = np.frombuffer(hashes, dtype=np.int64)
     o = np.frombuffer(owners, dtype=np.int64)
-    flags = _frequent_flags(h, o, needed)
-    wanted = list(dict.fromkeys(o[flags].tolist()))  # the documents with one, in order
-    if not wanted:
-        return
-    kept = flags[np.isin(o, np.asarray(wanted, dtype=np.int64))].tolist()
-    del h, o, hashes, owners, flags
-    for item, keep in zip(items(wanted), kept, strict=True):
-        if keep:
-            yield item
-
-
-def _frequent_flags(
-    h: npt.NDArray[np.int64], o: npt.NDArray[np.int64], needed: int
-) -> npt.NDArray[np.bool_]:
-    """Whether each hash ``h`` (of an item of document ``o``) is in ``needed`` distinct
-    documents or more."""
-    order = np.lexsort((o, h))
-    hs, os_ = h[order], o[order]
-    del order
-    distinct = np.r_[True, (hs[1:] != hs[:-1]) | (os_[1:] != os_[:-1])]
-    del os_
-    values, counts = np.unique(hs[distinct], return_counts=True)
-    del hs, distinct
-    frequent = values[counts >= needed]  # sorted
-    if not len(frequent):
-        return np.zeros(len(h), dtype=np.bool_)
-    at = np.minimum(np.searchsorted(frequent, h), len(frequent) - 1)
-    return np.asarray(frequent[at] == h)  # np.isin(h, frequent), without its sorted copies
+    order = np.lexsort((h, o))
+    h, o = h[order], o[order]
+    distinct = np.r_[True, (h[1:] != h[:-1]) | (o[1:] != o[:-1])]
+    g = o[distinct] // FREQUENT_GROUP
+    unsigned: U64 = h[distinct].view(np.uint64)
+    cuts = np.r_[0, np.flatnonzero(g[1:] != g[:-1]) + 1, len(g)].tolist()
+    for lo, hi in itertools.pairwise(cuts):
+        spill.add(int(g[lo]), unsigned[lo:hi])
 
 
 def _affix_chains(
@@ -608,7 +735,7 @@ def _affix_chains(
 def _affix_items(
     docs: Sequence[int],
     texts: _ByDocument[str],
-    segs: _ByDocument[list[tuple[int, int]]],
+    segs: SpanTable,
     needed: int,
     size: int,
     options: FurnitureOptions,
@@ -620,6 +747,7 @@ def _affix_items(
     found: list[FoundItem] = []
     width = options.max_affix
     edge_needed = max(needed, math.ceil(options.edge_share * size))
+    entries = segs.count(docs)  # an entry a segment
     for kind in ("prefix", "suffix"):
 
         def all_entries(docs: Iterable[int], kind: str = kind) -> Iterator[AffixEntry]:
@@ -632,7 +760,7 @@ def _affix_items(
         groups: dict[str, list[AffixEntry]] = defaultdict(list)
         firsts: list[int] = []
         head = functools.partial(_head, shortest)
-        for entry in _frequent(all_entries, docs, head, needed):
+        for entry in _frequent(all_entries, docs, head, needed, entries):
             if len(entry[0]) >= shortest:
                 group = groups[entry[0][:shortest]]
                 if not group:
@@ -654,7 +782,7 @@ def _head(width: int, entry: AffixEntry) -> str:
 def _templates(
     docs: Sequence[int],
     texts: _ByDocument[str],
-    segs: _ByDocument[list[tuple[int, int]]],
+    segs: SpanTable,
     needed: int,
     options: FurnitureOptions,
 ) -> list[FoundItem]:
@@ -670,7 +798,9 @@ def _templates(
                     yield pair, d, a, b
 
     groups: dict[tuple[str, str], list[Span]] = defaultdict(list)
-    for pair, d, a, b in _frequent(ends, docs, _first, needed):  # as _whole_segments
+    for pair, d, a, b in _frequent(
+        ends, docs, _first, needed, segs.count(docs)
+    ):  # as _whole_segments
         groups[pair].append((d, a, b))
     found: list[FoundItem] = []
     for pair, spans in groups.items():
@@ -684,7 +814,7 @@ def _templates(
 def _find(
     docs: Sequence[int],
     texts: _ByDocument[str],
-    segs: _ByDocument[list[tuple[int, int]]],
+    segs: SpanTable,
     needed: int,
     options: FurnitureOptions,
 ) -> list[FoundItem]:
@@ -795,48 +925,17 @@ the pages that hold them (their reference counts change), so a worker living thr
 the whole corpus would end up with a copy of it."""
 
 
-class _Segments:
-    """Each document's key segments (:func:`key_segments`) in two arrays, not a tuple
-    per segment: 16 bytes a segment, and a forked worker reading them copies no page."""
-
-    def __init__(self, bounds: npt.NDArray[np.int64], counts: npt.NDArray[np.int64]) -> None:
-        self.starts = np.ascontiguousarray(bounds[:, 0])
-        self.ends = np.ascontiguousarray(bounds[:, 1])
-        self.offsets = np.r_[0, np.cumsum(counts)].astype(np.int64)
-
-    @classmethod
-    def of(cls, found: Sequence[list[tuple[int, int]]]) -> _Segments:
-        counts = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
-        bounds = np.asarray([span for spans in found for span in spans], dtype=np.int64)
-        return cls(bounds.reshape(-1, 2), counts)
-
-    @classmethod
-    def joined(cls, parts: Sequence[_Segments]) -> _Segments:
-        bounds = [np.stack([p.starts, p.ends], axis=1) for p in parts]
-        counts = [np.diff(p.offsets) for p in parts]
-        if not parts:
-            return cls(np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.int64))
-        return cls(np.concatenate(bounds), np.concatenate(counts))
-
-    def __len__(self) -> int:
-        return len(self.offsets) - 1
-
-    def __getitem__(self, d: int) -> list[tuple[int, int]]:
-        lo, hi = int(self.offsets[d]), int(self.offsets[d + 1])
-        return list(zip(self.starts[lo:hi].tolist(), self.ends[lo:hi].tolist(), strict=True))
+def _segments_of(keys: Sequence[DocKey], first: int, last: int) -> SpanTable:
+    return SpanTable.of([key_segments(keys[d]) for d in range(first, last)])
 
 
-def _segments_of(keys: Sequence[DocKey], first: int, last: int) -> _Segments:
-    return _Segments.of([key_segments(keys[d]) for d in range(first, last)])
-
-
-def _segments_inherited(token: int, span: tuple[int, int]) -> _Segments:
+def _segments_inherited(token: int, span: tuple[int, int]) -> SpanTable:
     found = _segments_of(inherited(token), *span)
     release_mapped_pages()  # the maps read for these documents, not kept after
     return found
 
 
-def _all_segments(keys: Sequence[DocKey], workers: int) -> _Segments:
+def _all_segments(keys: Sequence[DocKey], workers: int) -> SpanTable:
     """:func:`key_segments` of every document, on ``workers`` forked processes when
     there are more than one (the keys are inherited, not sent; a fresh pool every
     :data:`SEGMENT_POOL_CHUNKS` tasks)."""
@@ -845,14 +944,14 @@ def _all_segments(keys: Sequence[DocKey], workers: int) -> _Segments:
         release_mapped_pages()
         return found
     spans = [(k, min(len(keys), k + SEGMENT_CHUNK)) for k in range(0, len(keys), SEGMENT_CHUNK)]
-    parts: list[_Segments] = []
+    parts: list[SpanTable] = []
     with handed_down(keys) as token:
         work = functools.partial(_segments_inherited, token)
         for first in range(0, len(spans), SEGMENT_POOL_CHUNKS):
             tasks = iter(spans[first : first + SEGMENT_POOL_CHUNKS])
             with process_pool(workers) as pool:
                 parts.extend(imap_ordered(work, tasks, pool, window=4 * workers))
-    return _Segments.joined(parts)
+    return SpanTable.joined(parts)
 
 
 def _search_inherited(token: int, docs: Sequence[int]) -> list[FoundItem]:
@@ -862,7 +961,7 @@ def _search_inherited(token: int, docs: Sequence[int]) -> list[FoundItem]:
 
 def _searches(
     texts: Sequence[str],
-    segs: _Segments,
+    segs: SpanTable,
     groups: list[Sequence[int]],
     options: FurnitureOptions,
     parallel: bool,
@@ -892,24 +991,48 @@ def _searches(
     return found
 
 
+RESULT_CHUNK = 4096
+"""Documents :func:`_raw_occurrences` reads the key maps of before it lets go of their
+pages."""
+
+
+def _raw_occurrences(keys: Sequence[DocKey], spans: Iterable[Span]) -> dict[Span, tuple[int, int]]:
+    """:func:`raw_occurrence` of each span ``(document, key start, key end)``, read in
+    document order, the key maps' pages let go every :data:`RESULT_CHUNK` documents
+    (:func:`~.document.release_mapped_pages`): where most documents have furniture, the
+    maps of the whole corpus would otherwise be held at once."""
+    found: dict[Span, tuple[int, int]] = {}
+    chunk = 0
+    for d, a, b in sorted(set(spans)):
+        if d // RESULT_CHUNK != chunk:
+            release_mapped_pages()
+            chunk = d // RESULT_CHUNK
+        found[d, a, b] = raw_occurrence(keys[d], a, b)
+    release_mapped_pages()
+    return found
+
+
 def _result(
     keys: Sequence[DocKey],
     labels: list[str | None],
     items: list[tuple[str | None, int, FoundItem]],
     by_source: bool,
 ) -> FurnitureResult:
-    spans: list[list[tuple[int, int]]] = [[] for _ in keys]
+    raw = _raw_occurrences(
+        keys,
+        (span for _, _, f in items for span in [*f.spans, *([f.example] if f.example else [])]),
+    )
+    spans: dict[int, list[tuple[int, int]]] = defaultdict(list)  # the documents with some
     built: list[Furniture] = []
     for label, size, found in items:
         occurrences: Occurrences = []
         for d, a, b in sorted(set(found.spans)):
-            start, end = raw_occurrence(keys[d], a, b)
-            occurrences.append((d, start, end))
+            occurrences.append((d, *raw[d, a, b]))
             spans[d].append((a, b))
         d0, s0, e0 = occurrences[0]
         if found.example is not None:
             d0 = found.example[0]
-            s0, e0 = raw_occurrence(keys[d0], *found.example[1:])
+            s0, e0 = raw[found.example]
         documents = len({d for d, _, _ in occurrences})
         built.append(
             Furniture(
@@ -917,13 +1040,22 @@ def _result(
                 documents / size if size else 0.0, occurrences,
             )
         )  # fmt: skip
+    del raw
     built.sort(key=lambda f: (-f.documents, f.source is None, str(f.source), f.key))
-    merged = [merge_spans(s) for s in spans]
-    raw = [
-        merge_spans(raw_occurrence(keys[d], a, b) for a, b in merged[d]) for d in range(len(keys))
-    ]
-    lengths = [len(k.raw) for k in keys]
-    return FurnitureResult(built, labels, merged, lengths, raw, by_source)
+    merged = {d: merge_spans(spans[d]) for d in sorted(spans)}
+    del spans
+    raw = _raw_occurrences(keys, ((d, a, b) for d, doc in merged.items() for a, b in doc))
+    raw_merged = {d: merge_spans(raw[d, a, b] for a, b in doc) for d, doc in merged.items()}
+    del raw
+    n = len(keys)
+    return FurnitureResult(
+        built,
+        labels,
+        SpanTable.of(merged.get(d, ()) for d in range(n)),
+        (len(k.raw) for k in keys),
+        SpanTable.of(raw_merged.get(d, ()) for d in range(n)),
+        by_source,
+    )
 
 
 _BRACKETS = {
