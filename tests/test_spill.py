@@ -148,3 +148,8 @@ def test_spilled_texts_are_read_by_forked_workers() -> None:
         read = functools.partial(_inherited_text, token)
         assert list(pool.map(read, range(len(TEXTS)))) == TEXTS
     assert list(texts) == TEXTS  # the workers' reads moved no shared position
+    # nothing was read here before the fork: the buffered writes were flushed then, so
+    # no child wrote its copy of them, and texts appended afterwards land in place
+    for text in TEXTS:
+        texts.append(text)
+    assert list(texts) == TEXTS + TEXTS

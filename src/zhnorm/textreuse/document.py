@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import array
 import mmap
-import tempfile
 import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..key import KeyOptions, keyed, resolve_key_options
-from .spill import SpilledTexts
+from .spill import SpilledTexts, spill_file
 
 __all__ = ["DocKey", "Documents", "SpilledKeys", "as_documents", "doc_key"]
 
@@ -194,7 +193,7 @@ class SpilledKeys(Sequence[DocKey]):
         self.raw_texts = SpilledTexts(directory=directory)
         self.key_texts = SpilledTexts(directory=directory)
         self._repaired = SpilledTexts(directory=directory)  # "" where it is the raw
-        self._maps = tempfile.TemporaryFile(dir=directory)  # noqa: SIM115 - lives with self
+        self._maps = spill_file(directory)
         self._size = 0
         self._starts = array.array("q")  # where each document's maps start
         self._flags = array.array("B")

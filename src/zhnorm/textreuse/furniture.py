@@ -52,7 +52,7 @@ from ..neardup.inherit import handed_down, inherited
 from ..options import resolve
 from ..unionfind import components
 from ..workers import forks, imap_ordered, process_pool
-from .document import DocKey, release_mapped_pages
+from .document import DocKey, SpilledKeys, key_texts, release_mapped_pages
 from .seeds import U64
 from .segments import doc_key_in_chunks, sentence_spans
 from .spill import ENTRIES_PER_PARTITION, HashSpill, SpilledTexts, partitions_for
@@ -878,7 +878,11 @@ def find_furniture(
     ['分享 Facebook']
     """
     options = resolve(FurnitureOptions, options, overrides)
-    keys = [k if isinstance(k, DocKey) else doc_key_in_chunks(k) for k in texts_or_keys]
+    keys: Sequence[DocKey]
+    if isinstance(texts_or_keys, SpilledKeys):  # read from disk as needed, not listed
+        keys = texts_or_keys
+    else:
+        keys = [k if isinstance(k, DocKey) else doc_key_in_chunks(k) for k in texts_or_keys]
     n = len(keys)
     if sources is None:
         labels: list[str | None] = [None] * n
@@ -896,7 +900,7 @@ def find_furniture(
     searches: list[tuple[str | None, Sequence[int]]] = [(label, by_source[label]) for label in own]
     if across:
         searches.append((None, range(n)))
-    texts = [k.key for k in keys]
+    texts = key_texts(keys)
     found_in = _searches(texts, segs, [docs for _, docs in searches], options, parallel, workers)
     items: list[tuple[str | None, int, FoundItem]] = []
     for (label, docs), per_label in zip(searches[: len(searches) - across], found_in, strict=False):
@@ -979,7 +983,7 @@ def _searches(
     found: list[list[FoundItem]] = [[] for _ in groups]
     # the keys in a file, read back by position: a forked worker reading the key
     # objects would copy the pages that hold them (their reference counts change)
-    spilled = SpilledTexts(texts)
+    spilled = texts if isinstance(texts, SpilledTexts) else SpilledTexts(texts)
     try:
         with handed_down((spilled, segs, options)) as token, process_pool(workers) as pool:
             work = functools.partial(_search_inherited, token)
@@ -987,7 +991,8 @@ def _searches(
             for g, future in futures.items():
                 found[g] = future.result()
     finally:
-        spilled.close()
+        if spilled is not texts:
+            spilled.close()
     return found
 
 

@@ -28,9 +28,10 @@ import functools
 import itertools
 import os
 import tempfile
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from types import TracebackType
-from typing import TypeVar, overload
+from typing import IO, TypeVar, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -183,6 +184,29 @@ def _reduce_file(reduce: Callable[[U64, npt.NDArray[np.int32]], R], paths: tuple
     return reduce(*_read_partition(paths))
 
 
+_WRITTEN: weakref.WeakSet[IO[bytes]] = weakref.WeakSet()
+"""Spill files this process writes and forked processes read (:func:`spill_file`)."""
+
+
+def _flush_written() -> None:
+    for handle in list(_WRITTEN):
+        if not handle.closed:
+            handle.flush()
+
+
+os.register_at_fork(before=_flush_written)
+
+
+def spill_file(directory: str | None = None) -> IO[bytes]:
+    """A new unlinked temporary file for spilled data that forked processes may read
+    (positioned reads): its buffered writes are flushed before every fork, so a child
+    sees all that was written and never writes a copy of this process's buffer itself
+    (which would land at the file position both processes share)."""
+    handle = tempfile.TemporaryFile(dir=directory)  # noqa: SIM115 - the caller's to close
+    _WRITTEN.add(handle)
+    return handle
+
+
 TEXT_READ_BYTES = 1 << 22
 """Bytes of texts :meth:`SpilledTexts.__iter__` reads at once (at least one text)."""
 
@@ -196,7 +220,7 @@ class SpilledTexts(Sequence[str]):
     same file (positioned reads: no shared file position)."""
 
     def __init__(self, texts: Iterable[str] = (), directory: str | None = None) -> None:
-        self._file = tempfile.TemporaryFile(dir=directory)  # noqa: SIM115 - lives with self
+        self._file = spill_file(directory)
         self._ends = array.array("q")  # where each text ends
         self._offsets: npt.NDArray[np.int64] | None = None
         self._size = 0
