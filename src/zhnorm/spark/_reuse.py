@@ -1001,7 +1001,7 @@ def reuse(
         "pn", "cluster"
     )
 
-    # 7. stories: the weights in one task, the clustering per connected component
+    # 7. stories: the weights row by row, the clustering per connected component
     evidence = passages.groupBy("a", "b").agg(F.max("significance").alias("significance"))
     story_docs = keyed.select("idx", "id", "meta").join(shingled.select("idx", "story_key"), "idx")
     titled = bool(docs.where(F.col("title").isNotNull() & (F.col("title") != "")).limit(1).count())
