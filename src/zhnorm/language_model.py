@@ -309,13 +309,6 @@ class CharModel:
         out[1:] = res
         return out
 
-    def _share(self, word: str) -> float | None:
-        """``word``'s probability, or None when the list does not hold it."""
-        at = bisect.bisect_left(self._words, word)
-        if at < len(self._words) and self._words[at] == word:
-            return self._shares[at]
-        return None
-
     def logprob(self, text: str) -> float:
         """``log P(text)``: the sum of :meth:`pair_logprobs`."""
         return float(self.pair_logprobs(text).sum())
@@ -506,7 +499,7 @@ class WordModel:
         if self._words != list(words):
             place = {word: n for n, word in enumerate(words)}
             shares = shares[[place[word] for word in self._words]]
-        self._shares = (shares / total).tolist()
+        self._shares: list[float] = (shares / total).tolist()
         self._floor = _SMOOTH / total
         codes = np.arange(len(tokens))
         moved = np.nonzero((tokens != codes) & (tokens >= 32))[0]

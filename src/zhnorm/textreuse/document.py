@@ -16,13 +16,13 @@ import mmap
 import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Union, overload
+from typing import Any, Union
 
 import numpy as np
 import numpy.typing as npt
 
 from ..key import KeyOptions, keyed, resolve_key_options
-from .spill import SpilledTexts, spill_file
+from .spill import ReadInRanges, SpilledTexts, spill_file
 
 __all__ = ["DocKey", "Documents", "SpilledKeys", "as_documents", "doc_key"]
 
@@ -176,7 +176,7 @@ its repair maps are not the identity, its ``key_starts`` is its ``key_rep_starts
 (one array), it has ``dropped``."""
 
 
-class SpilledKeys(Sequence[DocKey]):
+class SpilledKeys(ReadInRanges[DocKey]):
     """Documents' keys kept on disk, not in memory: each :func:`packed` state added
     (:meth:`append`, in document order, one writer) goes to four unlinked temporary
     files - the raw texts, the keys and the repaired texts that differ from the raw
@@ -238,21 +238,6 @@ class SpilledKeys(Sequence[DocKey]):
 
     def __len__(self) -> int:
         return len(self._starts)
-
-    @overload
-    def __getitem__(self, index: int) -> DocKey: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[DocKey]: ...
-    def __getitem__(self, index: int | slice) -> DocKey | list[DocKey]:
-        if isinstance(index, slice):
-            first, last, step = index.indices(len(self))
-            if step != 1:
-                return [self[i] for i in range(first, last, step)]
-            return self._read(first, max(first, last))
-        n = len(self)
-        if not -n <= index < n:
-            raise IndexError(f"document {index} outside 0:{n}")
-        return self._read(index % n, index % n + 1)[0]
 
     def _read(self, first: int, last: int) -> list[DocKey]:
         """Documents ``first:last``, each text file read with one positioned read."""

@@ -40,6 +40,7 @@ from ..workers import imap_ordered, process_pool
 from .seeds import U64
 
 R = TypeVar("R")
+T = TypeVar("T")
 
 __all__ = ["HashSpill", "SpilledTexts", "partitions_for"]
 
@@ -211,7 +212,31 @@ TEXT_READ_BYTES = 1 << 22
 """Bytes of texts :meth:`SpilledTexts.__iter__` reads at once (at least one text)."""
 
 
-class SpilledTexts(Sequence[str]):
+class ReadInRanges(Sequence[T]):
+    """A sequence read from storage a range at a time: a subclass gives ``__len__`` and
+    ``_read(first, last)`` (items ``first:last``, one read), and indexing and slicing
+    (a step of one reads the range at once) follow."""
+
+    def _read(self, first: int, last: int) -> list[T]:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[T]: ...
+    def __getitem__(self, index: int | slice) -> T | list[T]:
+        if isinstance(index, slice):
+            first, last, step = index.indices(len(self))
+            if step != 1:
+                return [self[i] for i in range(first, last, step)]
+            return self._read(first, max(first, last))
+        n = len(self)
+        if not -n <= index < n:
+            raise IndexError(f"item {index} outside 0:{n}")
+        return self._read(index % n, index % n + 1)[0]
+
+
+class SpilledTexts(ReadInRanges[str]):
     """Texts kept in a temporary file instead of memory: each is written once
     (:meth:`append`, UTF-8, lone surrogates kept) to a file unlinked at once, and read
     back by position (``texts[i]``, slices, iteration in order a few MiB at a time).
@@ -245,21 +270,6 @@ class SpilledTexts(Sequence[str]):
 
     def __len__(self) -> int:
         return len(self._ends)
-
-    @overload
-    def __getitem__(self, index: int) -> str: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[str]: ...
-    def __getitem__(self, index: int | slice) -> str | list[str]:
-        if isinstance(index, slice):
-            first, last, step = index.indices(len(self))
-            if step != 1:
-                return [self[i] for i in range(first, last, step)]
-            return self._read(first, max(first, last))
-        n = len(self)
-        if not -n <= index < n:
-            raise IndexError(f"text {index} outside 0:{n}")
-        return self._read(index % n, index % n + 1)[0]
 
     def _read(self, first: int, last: int) -> list[str]:
         """Texts ``first:last``, read with one positioned read."""
