@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from zhnorm.cache import cached_strings
+from zhnorm.cache import cached_strings, read_arrays_file, write_arrays_file
 
 
 def _counting(table: list[str]) -> tuple[list[int], Callable[[], list[str]]]:
@@ -58,3 +58,40 @@ def test_disabled_or_unwritable_cache_still_builds(
     monkeypatch.setenv("ZHNORM_CACHE_DIR", str(blocker / "sub"))  # under a file: unwritable
     assert cached_strings("t", "v", build) == ["a"]
     assert len(calls) == 2
+
+
+def test_a_changed_source_file_builds_a_new_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ZHNORM_CACHE_DIR", str(tmp_path / "cache"))
+    source = tmp_path / "table.txt"
+    source.write_text("一", encoding="utf-8")
+    calls, build = _counting(["x"])
+    cached_strings("t", "v", build, sources=[str(source)])
+    cached_strings("t", "v", build, sources=[str(source)])
+    assert len(calls) == 1
+    source.write_text("一二", encoding="utf-8")
+    cached_strings("t", "v", build, sources=[str(source)])
+    assert len(calls) == 2
+
+
+def test_arrays_file_round_trip_and_bad_files(tmp_path: Path) -> None:
+    np = pytest.importorskip("numpy")
+    path = tmp_path / "a.bin"
+    arrays = {
+        "codes": np.array([1, 2**64 - 1], dtype=np.uint64),
+        "odd": np.frombuffer(b"abc", dtype=np.uint8),
+        "empty": np.zeros(0),
+        "values": np.array([0.5, -1.25]),
+    }
+    write_arrays_file(path, arrays)
+    back = read_arrays_file(path)
+    assert back is not None and list(back) == list(arrays)
+    for name, array in arrays.items():
+        assert back[name].dtype == array.dtype and (back[name] == array).all()
+        assert back[name].ctypes.data % 8 == 0 or not len(array) or array.itemsize == 1
+    whole = path.read_bytes()
+    for bad in (b"", b"not arrays\n", whole[: len(whole) - 4], whole.split(b"\n")[0] + b"\n{\n"):
+        path.write_bytes(bad)
+        assert read_arrays_file(path) is None
+    assert read_arrays_file(tmp_path / "missing.bin") is None

@@ -95,7 +95,7 @@ def test_cache_is_written_and_a_damaged_one_rebuilt(
     char_model.cache_clear()
     try:
         first = char_model()
-        (cached,) = tmp_path.glob("char-model-*.npz")
+        (cached,) = tmp_path.glob("char-model-*.bin")
         cached.write_bytes(b"not a table")
         char_model.cache_clear()
         again = char_model()
@@ -158,7 +158,7 @@ def test_word_model_cache_is_written_read_and_a_damaged_one_rebuilt(
     word_model.cache_clear()
     try:
         built = word_model()
-        (cached,) = tmp_path.glob("word-model-*.npz")
+        (cached,) = tmp_path.glob("word-model-*.bin")
         word_model.cache_clear()
         read = word_model()
         assert read is not built
@@ -170,6 +170,41 @@ def test_word_model_cache_is_written_read_and_a_damaged_one_rebuilt(
         assert cached.stat().st_size > 1000
     finally:
         word_model.cache_clear()
+
+
+def _split_sum(words: dict[str, float], floor: float, text: str) -> float:
+    """The word model's sum over splits, written out with a dictionary."""
+    reach = [1.0] + [0.0] * len(text)
+    for end in range(1, len(text) + 1):
+        for start in range(max(0, end - lm_module.WORD_LENGTH), end):
+            p = words.get(text[start:end], floor if end - start == 1 else None)
+            if p is not None:
+                reach[end] += reach[start] * p
+    return float(np.log(reach[-1])) if reach[-1] > 0 else -np.inf
+
+
+_ODD_WORDS = ["文", "章", "文章", "𠀀", "𠀀文", "\x00", "文\x00", "\ud840", "内容", "\uffff文"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([*"文章内容𠀀\x00\uffffa", "\ud840"]), max_size=9).map("".join))
+def test_word_model_looks_up_every_kind_of_word(text: str) -> None:
+    # Words stored as codes (U+0001-U+FFFF, up to four characters) and the others
+    # (astral, NUL, longer) are found alike; a constructed model pickles by value.
+    counts = [float(n + 1) for n in range(len(_ODD_WORDS))] + [3.0]
+    words = [*_ODD_WORDS, "文章内容𠀀"]  # five characters: never a word of a split
+    model = WordModel(words, counts, np.arange(lm_module.SPAN))
+    total = sum(counts)
+    shares = {w: c / total for w, c in zip(words, counts, strict=True)}
+    expected = _split_sum(shares, 0.5 / total, text)
+    assert model.logprob(text) == pytest.approx(expected, rel=1e-12)
+    assert pickle.loads(pickle.dumps(model)).logprob(text) == model.logprob(text)
+
+
+def test_the_shared_word_model_pickles_as_a_reference() -> None:
+    words = word_model()
+    data = pickle.dumps(words)
+    assert len(data) < 200 and pickle.loads(data) is words
 
 
 def test_word_model_without_a_list_prefers_nothing() -> None:

@@ -44,7 +44,6 @@ True
 
 from __future__ import annotations
 
-import bisect
 import enum
 import functools
 import importlib.util
@@ -53,12 +52,11 @@ import math
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO
 
 import numpy as np
 import numpy.typing as npt
 
-from .cache import stamped_cache_file, write_cache_file
+from .cache import read_arrays_file, stamped_cache_file, write_arrays_file
 from .chardata import is_han
 
 __all__ = [
@@ -78,7 +76,7 @@ SPAN = 0x30000
 """Code points below this have their own slot in the tables (all of the BMP and the
 CJK extensions B-F); the rest count as :attr:`Token.SYMBOL`."""
 
-_MAGIC = "ZHNLM1"
+_MAGIC = "ZHNLM2"  # 2: an arrays file (zhnorm.cache.write_arrays_file), mapped
 _TABLES = ("chars", "starts", "ends", "keys", "within", "tokens")
 _SMOOTH = 0.5
 
@@ -437,24 +435,18 @@ def _cache_file(source: str, name: str = "char-model", magic: str = _MAGIC) -> P
     from .script.dictionary import data_file
 
     sources = (source, data_file("TSCharacters.txt"))
-    return stamped_cache_file(name, magic, sources, "npz")
+    return stamped_cache_file(name, magic, sources, "bin")
 
 
 def _load(path: Path) -> dict[str, np.ndarray] | None:
-    try:
-        with np.load(path) as data:
-            tables = {name: data[name] for name in _TABLES}
-    except (OSError, ValueError, KeyError):
+    tables = read_arrays_file(path)
+    if tables is None or any(name not in tables for name in _TABLES):
         return None
     if any(len(tables[n]) != SPAN for n in ("chars", "starts", "ends", "tokens")):
         return None
     if len(tables["keys"]) != len(tables["within"]):
         return None
     return tables
-
-
-def _store(path: Path, tables: dict[str, np.ndarray]) -> None:
-    write_cache_file(path, lambda handle: np.savez(handle, **tables), binary=True)  # type: ignore[arg-type]
 
 
 @functools.lru_cache(maxsize=1)
@@ -469,7 +461,7 @@ def char_model() -> CharModel:
     if tables is None:
         tables = _build(source)
         if path is not None:
-            _store(path, tables)
+            write_arrays_file(path, tables)
     return CharModel(**tables, name="jieba-dict")
 
 
@@ -484,74 +476,139 @@ class WordModel:
     of the list by itself counts half a count.  Traditional characters fold to
     Simplified as in :class:`CharModel`, so both scripts score alike.  The ends of the
     text are word boundaries.  Without jieba's list every split of a text scores the
-    same and no reading is preferred."""
+    same and no reading is preferred.  The model of :func:`word_model` pickles as a
+    reference (rebuilt from the installed packages), others by value."""
 
     def __init__(
         self, words: Sequence[str], counts: npt.ArrayLike, tokens: npt.NDArray[np.int64]
     ) -> None:
-        """``words`` (folded, distinct) and their ``counts``.  The words are kept as a
-        sorted list and looked up by bisection: a list of jieba's size loads in a
-        fraction of the time a dictionary takes to build (the first guess in a
-        process waits for it), and a stretch asks for a few dozen words at most."""
-        shares = np.asarray(counts, dtype=np.float64)
-        total = max(float(shares.sum()), 1.0)
-        self._words = sorted(words)  # linear when they come sorted (the cache's)
-        if self._words != list(words):
-            place = {word: n for n, word in enumerate(words)}
-            shares = shares[[place[word] for word in self._words]]
-        self._shares: list[float] = (shares / total).tolist()
+        """``words`` (folded, distinct) and their ``counts``."""
+        self._given = (list(words), np.asarray(counts, dtype=np.float64), tokens)
+        self._set(_word_tables(*self._given[:2]), tokens)
+
+    def _set(self, tables: dict[str, np.ndarray], tokens: npt.NDArray[np.int64]) -> None:
+        """Set the model from :func:`_word_tables`' arrays: the words of up to four
+        characters of U+0001-U+FFFF (nearly all) as sorted 64-bit codes
+        (:func:`_word_code`), searched in the mapped cache file with no Python object a
+        word (the first guess in a process waits for the load); the rest in a
+        dictionary."""
+        total = float(tables["total"][0])
+        self._codes = tables["codes"]
+        self._shares = tables["counts"] / total
+        other = bytes(tables["other_words"]).decode("utf-8").split("\n")
+        shares = (tables["other_counts"] / total).tolist()
+        self._other = dict(zip(other, shares, strict=True)) if shares else {}
         self._floor = _SMOOTH / total
+        self._memo: dict[int, float] = {}
         codes = np.arange(len(tokens))
         moved = np.nonzero((tokens != codes) & (tokens >= 32))[0]
         self._fold = dict(zip(moved.tolist(), tokens[moved].tolist(), strict=True))
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        if not hasattr(self, "_given"):  # word_model()'s
+            return (_restore_words, ())
+        return (WordModel, self._given)
 
     def fold(self, text: str) -> str:
         """``text`` with every hanzi in its Simplified fold."""
         return text.translate(self._fold)
 
-    def _share(self, word: str) -> float | None:
-        """``word``'s probability, or None when the list does not hold it."""
-        at = bisect.bisect_left(self._words, word)
-        if at < len(self._words) and self._words[at] == word:
-            return self._shares[at]
-        return None
+    def _spans(self, folded: str) -> list[float]:
+        """The probability of every stretch of ``folded`` that could be a word (NaN
+        where the list does not hold it): for each end, the stretches starting up to
+        :data:`WORD_LENGTH` characters before it, longest first.  Their codes
+        (:func:`_word_code`) grow a character at a time and are looked up at once."""
+        ords = [ord(ch) for ch in folded]
+        if ords and min(ords) > 0 and max(ords) <= 0xFFFF:
+            codes: list[int] = []
+            ending: list[int] = []  # the codes of the stretches ending here, shortest first
+            for cp in ords:
+                ending = [cp, *[code << 16 | cp for code in ending[: WORD_LENGTH - 1]]]
+                codes.extend(reversed(ending))
+            return self._lookup(codes)
+        return [
+            self._word_share(folded[start:end])
+            for end in range(1, len(folded) + 1)
+            for start in range(max(0, end - WORD_LENGTH), end)
+        ]
+
+    def _word_share(self, word: str) -> float:
+        code = _word_code(word)
+        return self._other.get(word, math.nan) if code is None else self._lookup([code])[0]
+
+    def _lookup(self, codes: list[int]) -> list[float]:
+        """The probabilities of the words of ``codes``, NaN for codes of no word; the
+        codes not asked before are searched at once and remembered (up to
+        :data:`_MEMO_SIZE`)."""
+        memo = self._memo
+        new = [code for code in codes if code not in memo]
+        if new:
+            if len(memo) + len(new) > _MEMO_SIZE:
+                memo.clear()
+            if len(self._codes):
+                wanted = np.array(new, dtype=np.uint64)
+                at = np.minimum(np.searchsorted(self._codes, wanted), len(self._codes) - 1)
+                shares = np.where(self._codes[at] == wanted, self._shares[at], np.nan)
+                memo.update(zip(new, shares.tolist(), strict=True))
+            else:
+                memo.update(dict.fromkeys(new, math.nan))
+        return [memo[code] for code in codes]
 
     def logprob(self, text: str) -> float:
         """``log P(text)`` summed over its splits into words (class docstring)."""
         folded = self.fold(text)
+        shares = iter(self._spans(folded))
         reach = [1.0] + [0.0] * len(folded)
         for end in range(1, len(folded) + 1):
             total = 0.0
             for start in range(max(0, end - WORD_LENGTH), end):
-                p = self._share(folded[start:end])
-                if p is None and end - start == 1:
+                p = next(shares)
+                if p != p:  # NaN: no word of the list
+                    if end - start > 1:
+                        continue
                     p = self._floor
-                if p is not None:
-                    total += reach[start] * p
+                total += reach[start] * p
             reach[end] = total
         return math.log(reach[-1]) if reach[-1] > 0.0 else -math.inf
 
 
-_WORD_MAGIC = "ZHNWM2"  # 2: words stored sorted
+_MEMO_SIZE = 1 << 16
+"""Words' probabilities a :class:`WordModel` remembers (a few MB at most)."""
 
 
-def _load_words(path: Path) -> tuple[list[str], npt.NDArray[np.float64]] | None:
-    try:
-        with np.load(path) as data:
-            words = data["words"].tobytes().decode("utf-8").split("\n")
-            counts = data["counts"]
-    except (OSError, ValueError, KeyError, UnicodeDecodeError):
+def _word_code(word: str) -> int | None:
+    """A word of one to :data:`WORD_LENGTH` characters of U+0001-U+FFFF as one integer
+    below 2**64, its UTF-16 code units as base-65536 digits (no digit is 0, so no two
+    words share a code); ``None`` for any other string."""
+    if not 0 < len(word) <= WORD_LENGTH or "\0" in word:
         return None
-    return (words, counts) if len(words) == len(counts) else None
+    data = word.encode("utf-16-be", "surrogatepass")
+    return int.from_bytes(data, "big") if len(data) == 2 * len(word) else None
 
 
-def _store_words(path: Path, words: list[str], counts: npt.NDArray[np.float64]) -> None:
-    joined = np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8)
+def _word_tables(words: Sequence[str], counts: npt.NDArray[np.float64]) -> dict[str, np.ndarray]:
+    """The arrays :meth:`WordModel._set` reads (and the cache holds): ``codes`` (sorted)
+    and ``counts`` of the words :func:`_word_code` codes, ``other_words`` (UTF-8, one a
+    line) and ``other_counts`` of the rest, and ``total`` (every count summed in the
+    order given, at least 1)."""
+    total = max(float(counts.sum()), 1.0)
+    coded = [(_word_code(word), n) for n, word in enumerate(words)]
+    pairs = sorted((code, n) for code, n in coded if code is not None)
+    other = [n for code, n in coded if code is None]
+    return {
+        "codes": np.array([code for code, _ in pairs], dtype=np.uint64),
+        "counts": counts[[n for _, n in pairs]] if pairs else np.zeros(0),
+        "other_words": np.frombuffer("\n".join(words[n] for n in other).encode(), np.uint8),
+        "other_counts": counts[other] if other else np.zeros(0),
+        "total": np.array([total]),
+    }
 
-    def write(handle: IO[bytes]) -> None:
-        np.savez(handle, words=joined, counts=counts)
 
-    write_cache_file(path, write, binary=True)
+_WORD_MAGIC = "ZHNWM3"  # 3: words as codes in an arrays file
+
+
+def _restore_words() -> WordModel:
+    return word_model()
 
 
 @functools.lru_cache(maxsize=1)
@@ -563,8 +620,8 @@ def word_model() -> WordModel:
     if source is None:
         return WordModel([], [], tokens)
     path = _cache_file(source, "word-model", _WORD_MAGIC)
-    table = _load_words(path) if path is not None else None
-    if table is None:
+    tables = read_arrays_file(path) if path is not None else None
+    if tables is None or not _word_tables_fit(tables):
         fold = WordModel([], [], tokens).fold
         counts: dict[str, float] = {}
         for word, count in word_counts(source):
@@ -572,7 +629,21 @@ def word_model() -> WordModel:
                 key = fold(word)
                 counts[key] = counts.get(key, 0.0) + count
         words = sorted(counts)
-        table = words, np.array([counts[word] for word in words], dtype=np.float64)
+        tables = _word_tables(words, np.array([counts[word] for word in words], dtype=np.float64))
         if path is not None:
-            _store_words(path, *table)
-    return WordModel(*table, tokens)
+            write_arrays_file(path, tables)
+    model = WordModel.__new__(WordModel)
+    model._set(tables, tokens)
+    return model
+
+
+def _word_tables_fit(tables: dict[str, np.ndarray]) -> bool:
+    """Whether a cache file's arrays are :func:`_word_tables`' (a damaged one is rebuilt)."""
+    if sorted(tables) != ["codes", "counts", "other_counts", "other_words", "total"]:
+        return False
+    others = bytes(tables["other_words"]).count(b"\n") + 1 if len(tables["other_counts"]) else 0
+    return (
+        len(tables["codes"]) == len(tables["counts"])
+        and others == len(tables["other_counts"])
+        and len(tables["total"]) == 1
+    )

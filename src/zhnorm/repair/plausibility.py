@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from functools import lru_cache
@@ -56,7 +55,6 @@ from .model import char_model
 
 __all__ = [
     "BOND",
-    "SUSPICIOUS_RE",
     "bigram_share",
     "char_score",
     "fluency",
@@ -199,34 +197,6 @@ def is_rare(ch: str) -> bool:
 def is_common(ch: str) -> bool:
     """True for frequent hanzi (GB2312 level 1 or common Big5)."""
     return ch in _tables()[0]
-
-
-def _build_suspicious() -> re.Pattern[str]:
-    """Regex matching any character that is *not* routine in clean Chinese text.
-
-    Used as a fast pre-filter: clean simplified or traditional prose rarely contains
-    a match, mojibake nearly always does.
-    """
-    common, _, _ = _tables()
-    safe = set(common) | CJK_PUNCT | set("“”‘’…—–·") | _PINYIN_VOWELS
-    cps = sorted(ord(c) for c in safe)
-    parts: list[str] = ["\\x00-\\x7f", "\\uff01-\\uff5e"]
-    start = prev = cps[0]
-    for cp in cps[1:]:
-        if cp == prev + 1:
-            prev = cp
-            continue
-        parts.append(_span(start, prev))
-        start = prev = cp
-    parts.append(_span(start, prev))
-    return re.compile("[^" + "".join(parts) + "]")
-
-
-def _span(a: int, b: int) -> str:
-    return re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
-
-
-SUSPICIOUS_RE: re.Pattern[str] = _build_suspicious()
 
 
 # --- fluency: plausibility plus the language model's links -----------------------------

@@ -15,8 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ..cache import cached_strings
 from ..chardata import is_han
-from .dictionary import builtin_entries
+from .dictionary import builtin_entries, data_file
 
 __all__ = ["ScriptReport", "detect_script", "script_character_sets"]
 
@@ -67,19 +68,28 @@ def script_character_sets() -> tuple[frozenset[str], frozenset[str]]:
     with several candidates (干 -> 幹 乾 干, 并 -> 並 併 幷) are ambiguous and count for
     neither script.
     """
+    files = ("STCharacters.txt", "TSCharacters.txt")
+    simplified, traditional = cached_strings(
+        "script-characters", "", _script_only, sources=[data_file(name) for name in files]
+    )
+    return frozenset(simplified), frozenset(traditional)
+
+
+def _script_only() -> list[str]:
+    """:func:`script_character_sets` from the tables, each set as one sorted string."""
     st = dict(builtin_entries("STCharacters.txt"))
     ts = dict(builtin_entries("TSCharacters.txt"))
 
-    def only(
-        table: dict[str, tuple[str, ...]], other: dict[str, tuple[str, ...]]
-    ) -> frozenset[str]:
-        return frozenset(
-            c
-            for c, values in table.items()
-            if len(c) == 1 and len(values) == 1 and values[0] != c and c not in other
+    def only(table: dict[str, tuple[str, ...]], other: dict[str, tuple[str, ...]]) -> str:
+        return "".join(
+            sorted(
+                c
+                for c, values in table.items()
+                if len(c) == 1 and len(values) == 1 and values[0] != c and c not in other
+            )
         )
 
-    return only(st, ts), only(ts, st)
+    return [only(st, ts), only(ts, st)]
 
 
 def detect_script(text: str) -> ScriptReport:

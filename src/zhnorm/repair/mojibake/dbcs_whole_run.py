@@ -32,7 +32,7 @@ from ..plausibility import bigram_share, fluency, is_rare
 from ..types import Edit
 from .common import LATIN_CODECS, OTHER_SINGLE_BYTE_CODECS, reader_bytes, shown_run, shows
 from .gates import acceptable, reads_as_words
-from .prefilter import hit_ok, trigger
+from .prefilter import evidence_hits
 
 # (writer read with, narrower codec named when it reads the bytes too)
 _WRITERS = (("gb18030", "gbk"), ("big5hkscs", "big5"))
@@ -125,7 +125,7 @@ PHRASE_GAIN = 6.0
 def _looks_garbled(repl: str) -> bool:
     """A reading that is itself mojibake by the pre-filter (UTF-8 read as cp1252 with
     bytes dropped reads as GBK ``浼氭夌敤``, UTF-8 read as GBK) is the wrong one."""
-    return any(m.end() - m.start() > 1 and hit_ok(m.group()) for m in trigger().finditer(repl))
+    return bool(evidence_hits(repl))
 
 
 _TRAILING_SPACE = frozenset(" \t\u00a0\u3000")

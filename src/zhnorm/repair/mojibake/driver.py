@@ -43,7 +43,7 @@ from .dbcs_whole_run import whole_dbcs_runs
 from .gates import acceptable, dbcs_acceptable, reads_as_words
 from .gbk_read_as_big5 import SHIFT_PAIRS, shift_spans, worth_searching
 from .lattice import DBCS_COMBOS, four_byte_marks, lattice_edits
-from .prefilter import SHORT_MAX, hit_is_text, hit_ok, rare_spans, trigger
+from .prefilter import SHORT_MAX, evidence_hits, hit_is_text, rare_spans
 from .roundtrip import roundtrip_spans
 from .short_text import (
     short_lossy_edit,
@@ -200,16 +200,6 @@ def _repair_once(
     return sorted(chosen, key=lambda e: e.start)
 
 
-def _hits(text: str) -> list[tuple[int, int]]:
-    """Spans of the pre-filter hits that are evidence of mojibake (a one-character hit,
-    a lost mark, is none on its own)."""
-    return [
-        (m.start(), m.end())
-        for m in trigger().finditer(text)
-        if m.end() - m.start() > 1 and hit_ok(m.group())
-    ]
-
-
 def _latin_high(ch: str) -> bool:
     """A character a cp1252 or Latin-1 reader shows for a byte 80-FF."""
     return not ch.isascii() and any(reader_bytes(ch, codec) is not None for codec in LATIN_CODECS)
@@ -230,7 +220,7 @@ def mojibake_runs(text: str) -> list[tuple[int, int]]:
     and of ``经`` in GBK) is a byte of the garbled text, not clutter.  A run counts if
     such characters are at most a third of it and it has two other characters."""
     runs: list[tuple[int, int]] = []
-    for h0, h1 in _hits(text):
+    for h0, h1 in evidence_hits(text):
         if runs and h0 < runs[-1][1]:
             continue
         # ASCII inside a run is bytes of it too (Big5's trails 40-7E), not its ends.
@@ -258,7 +248,7 @@ def _inner_layers(text: str) -> list[Edit]:
     each one edit covering all of the previous layer's text."""
     out: list[Edit] = []
     for _ in range(2):
-        if not _hits(text):
+        if not evidence_hits(text):
             break  # the replacement shows no mojibake
         inner = _repair_once(text, layers=False)
         if len(inner) != 1 or inner[0].start != 0 or inner[0].end != len(text):
@@ -418,7 +408,7 @@ def _shifted_left_out(text: str, spans: list[tuple[int, int]]) -> list[tuple[int
 
 
 def _find_mojibake(text: str) -> list[Edit]:
-    hits = _hits(text)
+    hits = evidence_hits(text)
     rare_hits = _shifted_left_out(text, rare_spans(text))
     # Rare characters that read as words of the text are no evidence (model test).
     dbcs_hits = [(a, b) for a, b in rare_hits if not hit_is_text(text[a:b])]
