@@ -15,9 +15,10 @@ the two tools alternate), how many documents each tool changed, and the ratio
 zhnorm/ftfy.
 
 Then the first call in a fresh process (``--first-call N`` runs, median; 0 skips it):
-``import zhnorm`` and the first ``fix_text`` of a short clean text, and of a short damaged
-one, each in its own ``python -c`` process, with ``ftfy`` measured the same way.  One
-discarded run per anchor first writes the bytecode and zhnorm caches.
+``import zhnorm`` and the first ``fix_text`` of a short clean text, of a short damaged
+one and of a short mojibake whose lost character is guessed, each in its own
+``python -c`` process, with ``ftfy`` measured the same way.  One discarded run per
+anchor first writes the bytecode and zhnorm caches.
 
     python benchmarks/bench_fix.py [--repeats 3] [--first-call 7] [--data-dir ../shared/data]
 """
@@ -156,6 +157,7 @@ print(json.dumps([t1 - t0, t2 - t1, c2 - c0]))
 """
 SHORT_CLEAN = "鼠标和软件，汉字简繁转换。今天的天气很好，我们去公园散步。"
 SHORT_DAMAGED = "現(xiàn)代化的&nbsp;城市\u200b建設(shè)正在進(jìn)行。"
+SHORT_GUESSED = "鏂囩珷鍐呭"  # 文章内容 as UTF-8 read by GBK: 容's bytes lost, guessed by words
 
 
 def first_call(runs: int) -> None:
@@ -172,7 +174,12 @@ def first_call(runs: int) -> None:
     print(f"First call in a fresh process (median of {runs}, ms; CPU = process time):")
     print("| tool | text | import | first fix | total | total CPU |")
     print("|---|---|--:|--:|--:|--:|")
-    for label, text in (("short clean", SHORT_CLEAN), ("short damaged", SHORT_DAMAGED)):
+    texts = (
+        ("short clean", SHORT_CLEAN),
+        ("short damaged", SHORT_DAMAGED),
+        ("short mojibake, a lost character guessed", SHORT_GUESSED),
+    )
+    for label, text in texts:
         for tool, (imports, call) in anchors.items():
             code = f"TEXT = {text!r}\n" + FIRST_CALL.format(imports=imports, call=call)
             samples = []

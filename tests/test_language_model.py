@@ -201,6 +201,17 @@ def test_word_model_looks_up_every_kind_of_word(text: str) -> None:
     assert pickle.loads(pickle.dumps(model)).logprob(text) == model.logprob(text)
 
 
+def test_word_model_forgets_what_it_remembered_and_scores_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    words = word_model()
+    texts = ["文章内容", "文章内鼐", "审查报告", "新华社北京电记者从教育部", "内鼐", "文章内容"]
+    expected = [words.logprob(text) for text in texts]
+    monkeypatch.setattr(lm_module, "_MEMO_SIZE", 12)
+    words._memo.clear()  # the second text's stretches are partly the first's
+    assert [words.logprob(text) for text in texts] == expected
+
+
 def test_the_shared_word_model_pickles_as_a_reference() -> None:
     words = word_model()
     data = pickle.dumps(words)

@@ -545,6 +545,7 @@ class WordModel:
         if new:
             if len(memo) + len(new) > _MEMO_SIZE:
                 memo.clear()
+                new = codes
             if len(self._codes):
                 wanted = np.array(new, dtype=np.uint64)
                 at = np.minimum(np.searchsorted(self._codes, wanted), len(self._codes) - 1)
