@@ -3,12 +3,20 @@ or unwritable cache only costs a rebuild."""
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from zhnorm.cache import cached_strings, read_arrays_file, write_arrays_file
+from zhnorm.cache import (
+    STALE_DAYS,
+    cached_strings,
+    read_arrays_file,
+    write_arrays_file,
+    write_cache_file,
+)
 
 
 def _counting(table: list[str]) -> tuple[list[int], Callable[[], list[str]]]:
@@ -95,3 +103,14 @@ def test_arrays_file_round_trip_and_bad_files(tmp_path: Path) -> None:
         path.write_bytes(bad)
         assert read_arrays_file(path) is None
     assert read_arrays_file(tmp_path / "missing.bin") is None
+
+
+def test_writing_a_cache_file_removes_stale_ones_of_its_kind(tmp_path: Path) -> None:
+    old = time.time() - (STALE_DAYS + 1) * 86400
+    stale, recent, other_kind = (tmp_path / n for n in ("t-aaa.json", "t-bbb.json", "u-ccc.json"))
+    for path in (stale, recent, other_kind):
+        path.write_text("[]", encoding="utf-8")
+    for path in (stale, other_kind):
+        os.utime(path, (old, old))
+    write_cache_file(tmp_path / "t-ddd.json", lambda handle: handle.write("[]"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t-bbb.json", "t-ddd.json", "u-ccc.json"]

@@ -10,6 +10,7 @@ import mmap
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -64,11 +65,18 @@ def stamped_cache_file(name: str, magic: str, sources: Iterable[str], suffix: st
     return Path(root) / f"{name}-{digest}.{suffix}"
 
 
+STALE_DAYS = 30
+"""A cache file of the same kind as one being written (same name before its digest) that
+nobody has read or written for this many days is removed: each new version of a source
+(an upgrade, another environment) writes new files, and nothing else would remove the old."""
+
+
 def write_cache_file(
     path: Path, write: Callable[[IO[Any]], object], *, binary: bool = False
 ) -> None:
     """Write a cache file atomically with ``write(handle)`` (text, UTF-8, unless
-    ``binary``); a cache folder that cannot be written only costs a rebuild next time."""
+    ``binary``), then remove stale files of its kind (:data:`STALE_DAYS`); a cache folder
+    that cannot be written only costs a rebuild next time."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         mode = "wb" if binary else "w"
@@ -79,7 +87,24 @@ def write_cache_file(
             write(handle)
         os.replace(handle.name, path)
     except OSError:
-        pass
+        return
+    _remove_stale(path)
+
+
+def _remove_stale(path: Path) -> None:
+    """Remove the files ``NAME-*.SUFFIX`` beside ``path`` (``NAME-DIGEST.SUFFIX``) last
+    read or written (access or modification time) more than :data:`STALE_DAYS` ago."""
+    name = path.name.rpartition("-")[0]
+    if not name:
+        return
+    oldest = time.time() - STALE_DAYS * 86400
+    for other in path.parent.glob(f"{name}-*"):
+        try:
+            info = other.stat()
+            if other != path and max(info.st_atime, info.st_mtime) < oldest:
+                other.unlink()
+        except OSError:
+            continue
 
 
 def cached_strings(

