@@ -15,7 +15,9 @@ raw lines of a JSONL input.
 * :func:`jsonl_stream` opens a JSONL (or text) input, decompressing it and, in another
   encoding than UTF-8, recoding it to UTF-8; a truncated or corrupt compressed stream
   is an :class:`~zhnorm.io.files.InputError` naming the file, never a short read.
-  :func:`raw_lines` numbers its lines and drops a leading UTF-8 BOM.
+  :func:`raw_lines` numbers its lines and drops a leading UTF-8 BOM;
+  :func:`range_lines` gives the lines of a byte range of a plain local file, so that
+  processes can each read a part of one file.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ __all__ = [
     "is_ignored",
     "jsonl_lines",
     "jsonl_stream",
+    "range_lines",
     "raw_lines",
     "text_files",
     "text_inputs",
@@ -440,3 +443,26 @@ def jsonl_lines(path: str, name: str | None = None) -> Iterator[tuple[str, int, 
             yield shown, lineno, raw
     finally:
         stream.close()
+
+
+def range_lines(path: str, start: int, stop: int) -> Iterator[bytes]:
+    """The raw lines of the plain local file ``path`` that start at a byte in ``[start,
+    stop)`` (a line starts at byte 0 or after a ``\\n``), as :func:`raw_lines` sees them
+    (a UTF-8 BOM at byte 0 dropped).  Ranges that cover the file one after another give
+    each of its lines once, whatever bytes they split: a line (and any character in it)
+    crossing ``stop`` belongs whole to the range it starts in."""
+    with open(path, "rb") as handle:
+        at = start
+        if start > 0:  # the line holding byte start - 1 ends the range before
+            handle.seek(start - 1)
+            at = start - 1 + len(handle.readline())
+        first = at == 0
+        while at < stop:
+            raw = handle.readline()
+            if not raw:
+                return
+            at += len(raw)
+            if first:
+                first = False
+                raw = raw.removeprefix(BOM)
+            yield raw

@@ -51,6 +51,7 @@ __all__ = [
     "file_records",
     "given_id",
     "iter_records",
+    "jsonl_record",
     "map_jsonl",
     "parse_jsonl_line",
     "read_jsonl",
@@ -332,14 +333,24 @@ def file_records(
     else:
         name, stream = jsonl_stream(file.path, file.name, encoding=encoding, errors=errors)
         try:
-            for lineno, item in read_jsonl(stream, name, field=None, errors=errors):
-                if isinstance(item, BadRecord):
+            for lineno, raw in raw_lines(stream):
+                item = jsonl_record(raw, name, lineno, text_field, id_field, errors)
+                if item is not None:
                     yield item
-                else:
-                    yield check_record(item, name, lineno, text_field, id_field)
         finally:
             if file.path != "-":
                 stream.close()
+
+
+def jsonl_record(
+    raw: bytes, name: str, lineno: int, text_field: str, id_field: str | None, errors: str
+) -> Record | BadRecord | None:
+    """One line of a JSONL file as :func:`iter_records` reads it: a :class:`Record`, a
+    :class:`BadRecord` saying why it is not a document, or ``None`` for a blank line."""
+    item = parse_jsonl_line(raw, name, lineno, errors)
+    if item is None or isinstance(item, BadRecord):
+        return item
+    return check_record(item, name, lineno, text_field, id_field)
 
 
 def text_documents(

@@ -22,7 +22,9 @@ One block per stage (:func:`dedup_files`):
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import itertools
 import math
 import os
 import sqlite3
@@ -70,7 +72,15 @@ from .inherit import handed_down, inherited
 from .keys import DEDUP_KEY_CONFIG
 from .lsh import candidate_pairs, lsh_bands
 from .params import DEFAULT_THRESHOLD, MinHashParams
-from .sketch import Sketch, sketch_chunks
+from .sketch import Sketch, shared_in_order, sketch_chunks
+from .split import (
+    LineRange,
+    RangeReading,
+    line_ranges,
+    range_record,
+    read_range,
+    read_range_to_file,
+)
 from .spool import KeySpool, RowSpool
 from .verify import ShingleSets
 
@@ -128,21 +138,31 @@ class _Corpus:
             return first
         return self._collided.get(doc_id)
 
+    @property
+    def keep_field(self) -> str | None:
+        """The field whose values decide which member of a cluster is kept, or ``None``."""
+        return None if self.keep in KEEP_POLICIES else self.keep
+
     def add(self, record: Record, doc_id: str) -> None:
+        value = None if self.keep_field is None else record.data.get(self.keep_field)
+        self.add_place(doc_id, len(record.text), record.source, record.line, value)
+        if self.held is not None:
+            self.held.append(record)
+
+    def add_place(self, doc_id: str, length: int, source: str, line: int, value: Any) -> None:
+        """Note a good record: its id, text length, place and ``keep`` field's value."""
         position = len(self.ids)
         first = self._first.setdefault(hash(doc_id), position)
         if first != position and self.ids[first] != doc_id:
             self._collided.setdefault(doc_id, position)
         self.ids.append(doc_id)
-        self.lengths.append(len(record.text))
-        if not self.sources or self.sources[-1] != record.source:
-            self.sources.append(record.source)
+        self.lengths.append(length)
+        if not self.sources or self.sources[-1] != source:
+            self.sources.append(source)
         self.source_of.append(len(self.sources) - 1)
-        self.line_of.append(record.line)
-        if self.keep not in KEEP_POLICIES:
-            self.values.append(record.data.get(self.keep))
-        if self.held is not None:
-            self.held.append(record)
+        self.line_of.append(line)
+        if self.keep_field is not None:
+            self.values.append(value)
 
     def add_sketch(self, sketch: Sketch) -> None:
         self.keys.extend(sketch.keys)
@@ -355,8 +375,18 @@ def _dedup(
 
             # 1. Read and sketch.
             progress = Progress("zhnorm dedup: sketching", quiet=quiet)
-            texts = _good_texts(read(), corpus, bad, id_field, progress, indexed=index is not None)
-            for sketch in sketch_chunks(texts, params, key, bands, rows, workers):
+            indexed = index is not None
+            split = _split_files(inputs, encoding, workers)
+            sketches: Iterable[Sketch]
+            if split is not None:  # each process reads its own parts of the files
+                how = RangeReading(
+                    text_field, id_field, errors, corpus.keep_field, params, key, bands, rows
+                )
+                sketches = _range_sketches(split, how, corpus, bad, progress, workers, indexed)
+            else:
+                texts = _good_texts(read(), corpus, bad, id_field, progress, indexed=indexed)
+                sketches = sketch_chunks(texts, params, key, bands, rows, workers)
+            for sketch in sketches:
                 corpus.add_sketch(sketch)
             progress.close()
             corpus.stack()
@@ -459,12 +489,7 @@ def _good_texts(
             bad.add(item)
             continue
         doc_id = record_id(item, id_field)
-        first = corpus.first_with(doc_id) if given_id(item, id_field) else None
-        reason = None
-        if first is not None:
-            reason = duplicate_id(doc_id, corpus.place(first))
-        elif indexed and not doc_id.isascii() and not _utf8_text(doc_id):
-            reason = id_not_utf8(doc_id)
+        reason = _id_problem(corpus, doc_id, bool(given_id(item, id_field)), indexed)
         if reason is not None:
             bad.add(BadRecord(item.source, item.line, reason, dumps_record(item.data).rstrip()))
             corpus.repeated.add((item.source, item.line))
@@ -476,6 +501,91 @@ def _good_texts(
             chunk = []
     if chunk:
         yield chunk
+
+
+def _id_problem(corpus: _Corpus, doc_id: str, own: bool, indexed: bool) -> str | None:
+    """Why a good record with id ``doc_id`` (``own``: its own, not its place) is
+    rejected, or ``None``: :func:`_good_texts`."""
+    first = corpus.first_with(doc_id) if own else None
+    if first is not None:
+        return duplicate_id(doc_id, corpus.place(first))
+    if indexed and not doc_id.isascii() and not _utf8_text(doc_id):
+        return id_not_utf8(doc_id)
+    return None
+
+
+def _split_files(inputs: Sequence[str], encoding: str, workers: int) -> list[InputFile] | None:
+    """The input files, when ``workers > 1`` processes can each read their own parts of
+    them (:mod:`~zhnorm.neardup.split`): all :func:`_plain_jsonl`, read as UTF-8;
+    else ``None``."""
+    if workers < 2 or encoding != DEFAULT_ENCODING:
+        return None
+    if any(path == "-" or is_remote(path) for path in inputs):
+        return None
+    files = list(input_files(inputs))
+    return files if all(_plain_jsonl(file) for file in files) else None
+
+
+def _range_sketches(
+    files: Sequence[InputFile],
+    how: RangeReading,
+    corpus: _Corpus,
+    bad: Rejects,
+    progress: Progress,
+    workers: int,
+    indexed: bool,
+) -> Iterator[Sketch]:
+    """:func:`_good_texts` and :func:`~zhnorm.neardup.sketch.sketch_chunks` for
+    :func:`_split_files`: the files' byte ranges read and sketched on ``workers``
+    processes (:func:`~zhnorm.neardup.split.read_range`), put back in order here, where
+    the line numbers are made absolute and the ids checked; the sketch of each range's
+    accepted records."""
+
+    def child(spill: str, index: int, part: LineRange) -> tuple[Any, ...]:
+        return (read_range_to_file, spill, part, how)
+
+    here = functools.partial(read_range, how=how)
+    before = 0  # lines of the file before the range
+    for read in shared_in_order(line_ranges(files), here, child, workers):
+        part = read.part
+        if part.start == 0:
+            before = 0
+        waiting = iter(read.bad)
+        bad_next = next(waiting, None)
+        dropped: list[int] = []
+        values = itertools.repeat(None, len(read.given)) if read.values is None else read.values
+        rows = zip(read.line.tolist(), read.given, read.lengths.tolist(), values, strict=True)
+        for row, (number, own, length, value) in enumerate(rows):
+            while bad_next is not None and bad_next.line < number:
+                progress.update()
+                bad.add(dataclasses.replace(bad_next, line=before + bad_next.line))
+                bad_next = next(waiting, None)
+            progress.update()
+            line = before + number
+            doc_id = f"{part.name}:{line}" if own is None else own
+            reason = _id_problem(corpus, doc_id, bool(own), indexed)
+            if reason is not None:
+                record = range_record(part, number, how)
+                raw = dumps_record(record.data).rstrip()
+                bad.add(BadRecord(part.name, line, reason, raw))
+                corpus.repeated.add((part.name, line))
+                dropped.append(row)
+                continue
+            corpus.add_place(doc_id, length, part.name, line, value)
+        while bad_next is not None:
+            progress.update()
+            bad.add(dataclasses.replace(bad_next, line=before + bad_next.line))
+            bad_next = next(waiting, None)
+        before += read.lines
+        yield _without(read.sketch, dropped) if dropped else read.sketch
+
+
+def _without(sketch: Sketch, rows: Sequence[int]) -> Sketch:
+    """``sketch`` without its ``rows``."""
+    kept = np.ones(len(sketch), bool)
+    kept[list(rows)] = False
+    keys = [key for key, keep in zip(sketch.keys, kept.tolist(), strict=True) if keep]
+    return Sketch(keys, sketch.signatures[kept], sketch.bands[kept], sketch.empty[kept])
 
 
 def _utf8_text(text: str) -> bool:

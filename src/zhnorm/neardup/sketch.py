@@ -12,11 +12,11 @@ import os
 import pickle
 import tempfile
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import Any, Generic, TypeVar, cast, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -30,7 +30,10 @@ from .minhash import signatures_from_shingles
 from .params import MinHashParams
 from .shingling import batch_shingles
 
-__all__ = ["KeyBlock", "Sketch", "sketch_chunks", "sketch_texts"]
+__all__ = ["KeyBlock", "Sketch", "shared_in_order", "sketch_chunks", "sketch_texts"]
+
+J = TypeVar("J")
+R = TypeVar("R")
 
 
 class KeyBlock(Sequence[str]):
@@ -130,13 +133,7 @@ def sketch_chunks(
     workers: int = 1,
 ) -> Iterator[Sketch]:
     """:func:`sketch_texts` of each chunk, in order.  ``workers > 1`` shares the chunks
-    between this process and ``workers - 1`` child processes: a chunk goes to the
-    children while they have fewer than two each waiting or running, else it is done
-    here, at once (this process would otherwise sit idle waiting, and each chunk it
-    does itself is one less to send to a child and back).  So a parent that is also
-    reading and parsing the input (``zhnorm dedup``) leaves more of the sketching to the
-    children instead of making them wait for its every other chunk.  At most
-    ``2 * workers`` chunks are held.
+    between this process and ``workers - 1`` child processes (:func:`shared_in_order`).
 
     Texts reach a child by inheritance when ``chunks`` is a sequence and processes are
     forked, else through a file; keys come back packed (:class:`KeyBlock`).  On 2
@@ -150,35 +147,78 @@ def sketch_chunks(
         for chunk in chunks:
             yield sketch_texts(chunk, params, key_config, bands, rows)
         return
-    stream = iter(chunks)
-    first = next(stream, None)
-    if first is None:
-        return
-    # The first chunk is sketched here, before any child starts: the lazily made tables
-    # (fold table, converter, permutations, and the regexes, tables and models of the
-    # fixers its documents call for) are then inherited by forked children instead of
-    # each building its own.
-    done_first = sketch_texts(first, params, key_config, bands, rows)
     # Chunks given as a sequence reach forked children by inheritance, not by a file.
     inherit = isinstance(chunks, Sequence) and forks()
+    with handed_down(chunks) if inherit else nullcontext() as token:
+
+        def here(chunk: Sequence[str]) -> Sketch:
+            return sketch_texts(chunk, params, key_config, bands, rows)
+
+        def child(spill: str, index: int, chunk: Sequence[str]) -> tuple[Any, ...]:
+            texts = (token, index) if token is not None else _spill(spill, list(chunk))
+            return (_sketch_to_file, spill, texts, params, key_config, bands, rows)
+
+        yield from shared_in_order(chunks, here, child, workers)
+
+
+def shared_in_order(
+    jobs: Iterable[J],
+    here: Callable[[J], R],
+    child: Callable[[str, int, J], tuple[Any, ...]],
+    workers: int,
+) -> Iterator[R]:
+    """``here(job)`` of each of ``jobs``, in order, shared between this process and
+    ``workers - 1`` child processes (at least one): a job goes to the children while
+    they have fewer than two each waiting or running, else it is done here, at once
+    (this process would otherwise sit idle waiting, and each job it does itself is one
+    less to send to a child and back).  So a parent that also has work of its own
+    between jobs (``zhnorm dedup`` reading the records) leaves more of them to the
+    children instead of making them wait.  At most ``2 * workers`` jobs are held.
+
+    ``child(spill, index, job)`` is the call a child makes for job number ``index``:
+    ``(function, *args)`` of a top-level function that does what ``here`` does and
+    returns the path of a new file of the directory ``spill`` holding its result
+    pickled (:func:`_spill`; read back and removed here).  The first job is done here,
+    before any child starts: the lazily made tables (fold table, converter,
+    permutations, and the regexes, tables and models of the fixers its documents call
+    for) are then inherited by forked children instead of each building its own."""
+    stream = iter(jobs)
+    first = next(stream, _NONE)
+    if first is _NONE:
+        return
+    done_first = here(cast(J, first))
     with (
-        handed_down(chunks) if inherit else nullcontext() as token,
         tempfile.TemporaryDirectory(prefix="zhnorm-sketch-") as spill,
         process_pool(workers - 1) as pool,
     ):
-        pending: deque[Future[str] | Sketch] = deque([done_first])
-        for index, chunk in enumerate(stream, 1):
+        pending: deque[Future[str] | _Done[R]] = deque([_Done(done_first)])
+        for index, job in enumerate(stream, 1):
             queued = sum(isinstance(item, Future) and not item.done() for item in pending)
             if queued >= 2 * (workers - 1):
-                pending.append(sketch_texts(chunk, params, key_config, bands, rows))
+                pending.append(_Done(here(job)))
             else:
-                texts = (token, index) if token is not None else _spill(spill, list(chunk))
-                job = (texts, params, key_config, bands, rows)
-                pending.append(pool.submit(_sketch_to_file, spill, *job))
+                pending.append(pool.submit(*child(spill, index, job)))
             while len(pending) >= 2 * workers:
-                yield _done(pending.popleft())
+                yield _result(pending.popleft())
         while pending:
-            yield _done(pending.popleft())
+            yield _result(pending.popleft())
+
+
+_NONE = object()
+
+
+@dataclass(frozen=True)
+class _Done(Generic[R]):
+    """A job's result made in this process."""
+
+    value: R
+
+
+def _result(item: Future[str] | _Done[R]) -> R:
+    if isinstance(item, _Done):
+        return item.value
+    result: R = _unspill(item.result())
+    return result
 
 
 def _spill(directory: str, item: object) -> str:
@@ -217,10 +257,3 @@ def _sketch_to_file(
     sketch = sketch_texts(chunk, params, key_config, bands, rows)
     packed = Sketch(KeyBlock.pack(sketch.keys), sketch.signatures, sketch.bands, sketch.empty)
     return _spill(directory, packed)
-
-
-def _done(item: Future[str] | Sketch) -> Sketch:
-    if isinstance(item, Sketch):
-        return item
-    sketch: Sketch = _unspill(item.result())
-    return sketch
