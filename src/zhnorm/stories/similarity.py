@@ -461,9 +461,9 @@ class TermVocabulary(Mapping[str, int]):
     def __len__(self) -> int:
         return len(self.codes)
 
-    def terms(self) -> list[str]:
-        """The terms, spelled, in column order."""
-        codes = self.codes
+    def terms(self, start: int = 0, stop: int | None = None) -> list[str]:
+        """The terms, spelled, in column order (columns ``start:stop``: all by default)."""
+        codes = self.codes[start:stop]
         tag, first, second, number = _code_parts(codes)
         pairs = np.zeros((len(codes), 2), dtype=np.uint32)
         pairs[:, 0] = first
@@ -536,6 +536,7 @@ class TermCounts:
             indptr.append(done + np.cumsum(lengths))
             done += int(lengths.sum())
         vocabulary, rank = codes.vocabulary()
+        del codes  # its lookup tables (24 bytes a term): the vocabulary holds the terms
         # Into arrays of the final size, each block let go once copied: the pages of the
         # final arrays are only touched as they are filled, so memory never holds both.
         columns = np.empty(done, dtype=np.int32)
@@ -630,9 +631,20 @@ def _unit_values(
     return out
 
 
+SPELLED_TERMS = 1 << 16
+"""Terms spelled at once by :func:`_background_probability` (as Python strings, some 100
+bytes each, where the vocabulary keeps 8 bytes a term)."""
+
+
 def _background_probability(vocabulary: TermVocabulary) -> FloatArray:
-    """Each column's background probability (:mod:`.background`)."""
-    return background().probabilities(vocabulary.terms())
+    """Each column's background probability (:mod:`.background`), spelled and looked up
+    :data:`SPELLED_TERMS` columns at a time (a term's probability is its own)."""
+    table = background()
+    out = np.empty(len(vocabulary), dtype=np.float64)
+    for first in range(0, len(vocabulary), SPELLED_TERMS):
+        last = min(len(vocabulary), first + SPELLED_TERMS)
+        out[first:last] = table.probabilities(vocabulary.terms(first, last))
+    return out
 
 
 def term_weights(
@@ -907,6 +919,21 @@ class _UnitRows:
             unit[order].tofile(values)
 
 
+def _entry_spans(indptr: IntArray) -> list[tuple[int, int]]:
+    """Consecutive spans of the rows of ``indptr`` (CSR) of about :data:`SPILL_ENTRIES`
+    entries and :data:`ROW_BLOCK` rows at most (one row at least): what a process
+    reads, and makes temporaries for, at once when it works a span."""
+    documents = len(indptr) - 1
+    spans: list[tuple[int, int]] = []
+    first = 0
+    while first < documents:
+        last = int(np.searchsorted(indptr, indptr[first] + SPILL_ENTRIES, side="right"))
+        last = min(max(last - 1, first + 1), first + ROW_BLOCK, documents)
+        spans.append((first, last))
+        first = last
+    return spans
+
+
 def _spilled_fit(
     keys: Iterable[str], options: StoryOptions, directory: str, workers: int = 1
 ) -> tuple[TermVocabulary, FloatArray, IntArray, SpilledRows]:
@@ -930,6 +957,7 @@ def _spilled_fit(
             indptr.append(done + np.cumsum(lengths))
             done += int(lengths.sum())
     vocabulary, rank = codes.vocabulary()
+    del codes  # its lookup tables (24 bytes a term): the vocabulary holds the terms
     offsets = np.concatenate(indptr)
     documents = len(offsets) - 1
     df = np.zeros(len(vocabulary), dtype=np.int64)
@@ -941,13 +969,7 @@ def _spilled_fit(
             ids_file.seek(4 * first)
             columns.tofile(ids_file)
     weights = term_weights(df, _background_probability(vocabulary), documents, options)
-    spans: list[tuple[int, int]] = []
-    first = 0
-    while first < documents:  # rows of about SPILL_ENTRIES entries (one at least)
-        last = int(np.searchsorted(offsets, offsets[first] + SPILL_ENTRIES, side="right"))
-        last = min(max(last - 1, first + 1), first + ROW_BLOCK, documents)
-        spans.append((first, last))
-        first = last
+    spans = _entry_spans(offsets)
     is_char = vocabulary.is_char.astype(np.int64)
     unit = _UnitRows(indices_path, data_path, offsets, weights, is_char, options)
     _spans_on_workers(unit, spans, workers)
@@ -1212,33 +1234,33 @@ class StoryModel:
         )
         matrix = self.texts.matrix
         indptr = np.asarray(matrix.indptr, dtype=np.int64)
-        spans = [
-            (first, min(len(self), first + ROW_BLOCK)) for first in range(0, len(self), ROW_BLOCK)
-        ]
+        spans = _entry_spans(indptr)  # a span's temporaries are some 100 bytes an entry
         select = _IndexedTerms(matrix, indptr, usable, self.options.index_terms)
         kept = _spans_on_workers(select, spans, workers)
         if not kept:
             return sparse.csr_matrix(matrix.shape, dtype=np.float64)
-        return sparse.csr_matrix(
-            (
-                np.concatenate([k[2] for k in kept]),
-                (np.concatenate([k[0] for k in kept]), np.concatenate([k[1] for k in kept])),
-            ),
-            shape=matrix.shape,
-        )
+        # CSR from the spans' rows in order, no (row, column) pairs: 12 bytes an entry
+        lengths = np.concatenate([k[0] for k in kept])
+        index_ptr = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=index_ptr[1:])
+        columns = np.concatenate([k[1] for k in kept])
+        values = np.concatenate([k[2] for k in kept])
+        del kept
+        return sparse.csr_matrix((values, columns, index_ptr), shape=matrix.shape)
 
 
 @dataclass(frozen=True, eq=False)
 class _IndexedTerms:
     """One span of rows' part of :meth:`StoryModel._index_matrix`: each row's ``limit``
-    usable terms of highest value, as (rows, columns, values)."""
+    usable terms of highest value, as CSR rows (per row its number of entries, then the
+    entries' columns, ascending within a row, and values)."""
 
     matrix: Any
     indptr: IntArray
     usable: npt.NDArray[np.bool_]
     limit: int
 
-    def __call__(self, span: tuple[int, int]) -> tuple[IntArray, Any, FloatArray]:
+    def __call__(self, span: tuple[int, int]) -> tuple[IntArray, ColumnArray, FloatArray]:
         first, last = span
         indptr, matrix = self.indptr, self.matrix
         lo, hi = int(indptr[first]), int(indptr[last])
@@ -1249,7 +1271,9 @@ class _IndexedTerms:
         else:
             cols, values = matrix.indices[lo:hi], matrix.data[lo:hi]
         top = indexed_positions(rows, values, self.usable[cols], self.limit)
-        return rows[top], cols[top], values[top]
+        top = top[np.lexsort((cols[top], rows[top]))]  # by row, then column
+        lengths = np.bincount(rows[top] - first, minlength=last - first).astype(np.int64)
+        return lengths, cols[top], values[top]
 
 
 @dataclass(frozen=True, eq=False)
