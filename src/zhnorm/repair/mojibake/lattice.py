@@ -873,7 +873,11 @@ def _dbcs_stretch_ok(text: str, start: int, end: int, s: Stretch) -> bool:
     han = sum(1 for c in core if is_han(c))
     if han < 3 or han < s.text.count(LOST_MARK):
         return False  # too little read to tell the writer (``众�2015�4骑``)
-    return s.gain >= DBCS_GAIN * len(wide) and char_model().mean_logprob(core) >= MIN_MEAN
+    # The gain asked for is per character re-read: a lost mark stays one (or goes), the
+    # model scores it alike before and after, and a reader that lost every other byte
+    # (Big5 read as GBK: ``�X�A`` = 合，) shows as many marks as characters.
+    shown = sum(1 for c in wide if c != LOST_MARK)
+    return s.gain >= DBCS_GAIN * shown and char_model().mean_logprob(core) >= MIN_MEAN
 
 
 def _glued_letter(text: str) -> bool:
