@@ -714,7 +714,7 @@ def lattice_edits(
                 known = sum(1 for c in s.text if not c.isascii() and c != LOST_MARK)
                 if known < 2 and writer != "utf-8":
                     continue
-                if writer != "utf-8" and not _dbcs_stretch_ok(text, start, end, s):
+                if writer != "utf-8" and not _dbcs_stretch_ok(text, start, end, s, writer):
                     continue
                 if writer == "utf-8" and not _utf8_stretch_ok(s, text[start:end], reader):
                     continue
@@ -852,7 +852,7 @@ def _punct(ch: str) -> bool:
     return unicodedata.category(ch)[0] in "PSN" or "\uff01" <= ch <= "\uff5e"
 
 
-def _dbcs_stretch_ok(text: str, start: int, end: int, s: Stretch) -> bool:
+def _dbcs_stretch_ok(text: str, start: int, end: int, s: Stretch, writer: str) -> bool:
     """The further gates of a GBK<->Big5 stretch, where a wrong reading is one of
     common hanzi too: two distinct wide garbled characters at least (three inside
     text), a third of them rare (a name's 婧婧 is no evidence), not alphabetic prose
@@ -873,11 +873,13 @@ def _dbcs_stretch_ok(text: str, start: int, end: int, s: Stretch) -> bool:
     han = sum(1 for c in core if is_han(c))
     if han < 3 or han < s.text.count(LOST_MARK):
         return False  # too little read to tell the writer (``众�2015�4骑``)
-    # The gain asked for is per character re-read: a lost mark stays one (or goes), the
-    # model scores it alike before and after, and a reader that lost every other byte
-    # (Big5 read as GBK: ``�X�A`` = 合，) shows as many marks as characters.
-    shown = sum(1 for c in wide if c != LOST_MARK)
-    return s.gain >= DBCS_GAIN * shown and char_model().mean_logprob(core) >= MIN_MEAN
+    # Big5 read as GBK: the reader fails on the lead byte of most common characters
+    # (A4-A7 with an ASCII trail, ``�X�A`` = 合，) and shows nearly as many marks as
+    # characters; a mark stays one, the model scores it alike before and after, so the
+    # gain is asked per character the reader showed.  (Not for GBK read as Big5: a
+    # Big5 reading of Big5 text read as GBK, ``ň蚲品``, gains enough per shown one.)
+    asked = [c for c in wide if c != LOST_MARK] if writer.startswith("big5") else wide
+    return s.gain >= DBCS_GAIN * len(asked) and char_model().mean_logprob(core) >= MIN_MEAN
 
 
 def _glued_letter(text: str) -> bool:
