@@ -732,3 +732,40 @@ def test_windows_reader_line_read_whole(clean: str) -> None:
 )
 def test_private_use_in_clean_text_untouched(clean: str) -> None:
     assert fix_text(clean) == clean
+
+
+@pytest.mark.parametrize(
+    ("garbled", "clean"),
+    [
+        # GBK read by Windows' cp950 (user-defined pairs as private use): in-step
+        # stretches split at a symbol (⊙, which the walk does not re-read) and at ASCII
+        # words are one byte stream; one character between ASCII words is read too.
+        (
+            "劓佼酗傑價踢軞冪燴褽貌集燭眥×掛惆暮氪 剢皞皞劓佼酗傑價踢踏\uf81f鼠豢",
+            "景顺长城基金总经理梁华栋离职⊙本报记者 徐婧婧景顺长城基金今日公告",
+        ),
+        (
+            "援奻Balmain睿Isabel Marant腔濂蚾標親ㄛ羶衄\uf815夔掀楊唳▲Vogue◎翋晤載夔桯珋",
+            "穿上Balmain和Isabel Marant的军装夹克，没有人能比法版《Vogue》主编更能展现",
+        ),
+        (
+            "湛善寞隅脹撰腔3撰(AL3)睿4撰(AL4)悝汜ワ痐扠③\uf815腔冪撳童悵踢塗猁⑴ㄛ杻梗岆扠③",
+            "达到规定等级的3级(AL3)和4级(AL4)学生签证申请人的经济担保金额要求，特别是申请",
+        ),
+    ],
+)
+def test_windows_cp950_line_joined_across_symbols_and_ascii(garbled: str, clean: str) -> None:
+    assert fix_text(garbled) == clean
+    assert fix_text(clean) == clean
+
+
+@pytest.mark.parametrize(
+    "clean",
+    [
+        "尺寸为196.5×127.5×9.8（mm），\ue000是造字。",
+        "他說：\ue000\ue001是私人區的字×不要改 ABC ※注意。",
+        "ㄅㄆㄇ是注音符號\ue000，不要改。",
+    ],
+)
+def test_symbols_beside_private_use_in_clean_text_untouched(clean: str) -> None:
+    assert fix_text(clean) == clean

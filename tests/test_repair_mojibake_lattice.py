@@ -287,3 +287,30 @@ def test_segment_around_a_lost_mark_stays_near_its_evidence() -> None:
     fixed = fix_text(page)
     assert fixed == fix_text(page.replace(LOST, "X")).replace("X", LOST)
     assert "(" not in fixed and LOST in fixed
+
+
+def test_big5_read_as_gbk_gain_asked_per_character_shown() -> None:
+    # A GBK reader of Big5 loses the lead byte of most common characters (A4-A7 with
+    # an ASCII trail: ``�A`` = ，): the sentence shows nearly as many lost marks as
+    # characters, and the gain asked for is per character the reader showed.
+    clean = "腦下腺前葉及腦中亦有ANP，但其作用仍不明。"
+    garbled = clean.encode("big5").decode("gbk", errors="replace")
+    assert garbled.startswith("福\ufffdU涪玡腑の福いョΤANP\ufffdA\ufffd\ufffdㄤ")
+    got = fix_text("反應，因而降低血壓。" + garbled)
+    assert got.startswith("反應，因而降低血壓。")
+    assert "腺前葉及腦中亦有ANP" in got and "用仍不" in got and "涪" not in got
+    assert fix_text(got) == got
+
+
+def test_four_byte_shape_before_an_hour_unit_is_a_character() -> None:
+    # 𡈼 in ``3G𡈼时代``, a no-break space before 点击: an hour unit after the shape
+    # with no digit before it is no date (the hour's number follows a day's unit).
+    for clean in ("当3G𡈼时代正式走入正轨", "提供选购。\xa0\xa0点击下一页"):
+        garbled = clean.encode("gb18030").decode("gbk", errors="replace")
+        assert re.search("\ufffd[0-9]\ufffd[0-9][时点]", garbled)
+        got = fix_text(garbled)
+        assert got == re.sub("[𡈼\xa0]", LOST, clean)
+        assert fix_text(got) == got
+    # A date's shape still has its digit before it, or a day unit after it.
+    assert four_byte_marks("在5\ufffd9\ufffd3时") == []
+    assert four_byte_marks("今\ufffd9\ufffd3日") == []

@@ -142,7 +142,7 @@ def in_step_spans(segment: str, enc: str, dec: str, lossless: bool = False) -> l
         for k in range(i, j + 1):
             if (
                 k == j
-                or not _reads_as_text(alt[k])
+                or not (_reads_as_text(alt[k]) or (lossless and alt[k].isascii()))
                 or (is_rare(alt[k]) and not (lossless and _kept_in_step(segment[k], alt[k])))
             ):
                 spans += _piece(segment, alt, start, k, lossless)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 
 from ...chardata import LOST_MARKS, is_han
 from ..model import char_model
@@ -38,7 +39,7 @@ from .big5_read_as_gbk import DBCS_PAIRS, DBCS_PROOF, dbcs_bytes, dbcs_spans
 from .clean_text import edges_ok
 from .common import LATIN_CODECS, PAIRS, RUN_CAP, SINGLE_BYTE_CODECS, reader_bytes, shown_run
 from .dbcs_as_single_byte import pick_dbcs_reading
-from .dbcs_in_step import in_step_spans
+from .dbcs_in_step import GAP, in_step_spans, reread
 from .dbcs_whole_run import whole_dbcs_runs
 from .gates import acceptable, dbcs_acceptable, reads_as_words
 from .gbk_read_as_big5 import SHIFT_PAIRS, shift_spans, worth_searching
@@ -521,11 +522,11 @@ def _lossless_lines(text: str, dbcs_hits: list[tuple[int, int]], taken: list[Edi
         if own and DBCS_PROOF.search(line) and not any(lo < e.end and e.start < hi for e in taken):
             best: tuple[float, str, str, list[tuple[int, int, str]]] | None = None
             for encoded_as, decoded_as in DBCS_PAIRS:
-                spans = [
+                found = [
                     (a, b, repl)
                     for a, b, repl, _info in in_step_spans(line, encoded_as, decoded_as, True)
-                    if any(a < h1 and h0 < b for h0, h1 in own)
                 ]
+                spans = _joined_spans(line, found, own, encoded_as, decoded_as)
                 if not spans:
                     continue
                 gain = sum(
@@ -544,6 +545,72 @@ def _lossless_lines(text: str, dbcs_hits: list[tuple[int, int]], taken: list[Edi
                     )
         lo = hi + 1
     return edits
+
+
+def _joined_spans(
+    line: str,
+    found: list[tuple[int, int, str]],
+    own: list[tuple[int, int]],
+    encoded_as: str,
+    decoded_as: str,
+) -> list[tuple[int, int, str]]:
+    """The in-step spans ``found`` of a lossless line that overlap a hit ``own``, and
+    those joined to them: a Windows reader drops no byte, so a span that only ASCII and
+    at most :data:`.dbcs_in_step.GAP` symbols stand between it and one taken is the same
+    byte stream (``Z280減婥賸EXILIM`` = Z280搭载了EXILIM, ``燭眥×掛惆`` = 离职⊙本报).
+    The symbols between taken spans, which the walk splits at, are re-read too, and
+    so is a symbol that only a reader's garble shows (:func:`_shown_punctuation`)
+    right at a taken span's edge (``ㄘ中`` = ）中)."""
+    taken = [s for s in found if any(s[0] < h1 and h0 < s[1] for h0, h1 in own)]
+    rest = [s for s in found if s not in taken]
+    grew = bool(taken)
+    while grew and rest:
+        grew = False
+        for s in list(rest):
+            gaps = (line[s[1] : t[0]] if s[1] <= t[0] else line[t[1] : s[0]] for t in taken)
+            if any(_symbols_between(g, encoded_as, decoded_as) is not None for g in gaps):
+                taken.append(s)
+                rest.remove(s)
+                grew = True
+    taken.sort()
+    edits = list(taken)
+    for (_, b, _r), (c, _, _s) in pairwise(taken):
+        edits += [
+            (b + k, b + k + 1, got)
+            for k, got in _symbols_between(line[b:c], encoded_as, decoded_as) or ()
+        ]
+    covered = {k for a, b, _r in edits for k in range(a, b)}
+    for a, b, _r in taken:
+        for k in (a - 1, b):
+            if 0 <= k < len(line) and k not in covered and _shown_punctuation(line[k]):
+                got = reread(line[k], encoded_as, decoded_as)
+                if got is not None and unicodedata.category(got)[0] == "P":
+                    edits.append((k, k + 1, got))
+                    covered.add(k)
+    return sorted(edits)
+
+
+def _symbols_between(gap: str, encoded_as: str, decoded_as: str) -> list[tuple[int, str]] | None:
+    """Where in ``gap`` its wide characters are and what they re-read as, if they are
+    at most :data:`.dbcs_in_step.GAP` symbols (no hanzi) that re-read as symbols or
+    punctuation (``×`` = ⊙, ``﹝`` = 。); else None."""
+    wide = [(k, ch) for k, ch in enumerate(gap) if not ch.isascii()]
+    if len(wide) > GAP:
+        return None
+    out: list[tuple[int, str]] = []
+    for k, ch in wide:
+        got = None if is_han(ch) else reread(ch, encoded_as, decoded_as)
+        if got is None or unicodedata.category(got)[0] not in "PS":
+            return None
+        out.append((k, got))
+    return out
+
+
+def _shown_punctuation(ch: str) -> bool:
+    """Bopomofo, small form variants and spacing modifier letters: how a Big5 reader
+    shows GBK punctuation (``ㄛ`` = ，, ``﹝`` = 。, ``ˋ`` = ？), and no punctuation of
+    Chinese text of its own."""
+    return "\u3105" <= ch <= "\u312f" or "\ufe50" <= ch <= "\ufe6b" or "\u02b0" <= ch <= "\u02ff"
 
 
 def fix_mojibake(text: str) -> str:

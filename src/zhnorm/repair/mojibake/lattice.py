@@ -592,7 +592,7 @@ letter is glued into it (out of step, :func:`_glued_letter`) or it reads fewer t
 three hanzi (:func:`_dbcs_stretch_ok`)."""
 _FOUR_BYTE_MARKS = re.compile("\ufffd[0-9]\ufffd[0-9]")
 _NEAR = 3  # characters either side of a four-byte shape without other lost marks
-_DATE_UNITS = frozenset("日号時时点點分秒")
+_DATE_UNITS = frozenset("日号號分秒")
 _SENTENCE_ENDS = frozenset("。！？")
 _EDGE = 8  # clean characters kept on either side of the evidence
 _CHAIN_GAP = 40  # evidence this far from the evidence chained to a hit joins the chain
@@ -714,7 +714,7 @@ def lattice_edits(
                 known = sum(1 for c in s.text if not c.isascii() and c != LOST_MARK)
                 if known < 2 and writer != "utf-8":
                     continue
-                if writer != "utf-8" and not _dbcs_stretch_ok(text, start, end, s):
+                if writer != "utf-8" and not _dbcs_stretch_ok(text, start, end, s, writer):
                     continue
                 if writer == "utf-8" and not _utf8_stretch_ok(s, text[start:end], reader):
                     continue
@@ -852,7 +852,7 @@ def _punct(ch: str) -> bool:
     return unicodedata.category(ch)[0] in "PSN" or "\uff01" <= ch <= "\uff5e"
 
 
-def _dbcs_stretch_ok(text: str, start: int, end: int, s: Stretch) -> bool:
+def _dbcs_stretch_ok(text: str, start: int, end: int, s: Stretch, writer: str) -> bool:
     """The further gates of a GBK<->Big5 stretch, where a wrong reading is one of
     common hanzi too: two distinct wide garbled characters at least (three inside
     text), a third of them rare (a name's 婧婧 is no evidence), not alphabetic prose
@@ -873,7 +873,13 @@ def _dbcs_stretch_ok(text: str, start: int, end: int, s: Stretch) -> bool:
     han = sum(1 for c in core if is_han(c))
     if han < 3 or han < s.text.count(LOST_MARK):
         return False  # too little read to tell the writer (``众�2015�4骑``)
-    return s.gain >= DBCS_GAIN * len(wide) and char_model().mean_logprob(core) >= MIN_MEAN
+    # Big5 read as GBK: the reader fails on the lead byte of most common characters
+    # (A4-A7 with an ASCII trail, ``�X�A`` = 合，) and shows nearly as many marks as
+    # characters; a mark stays one, the model scores it alike before and after, so the
+    # gain is asked per character the reader showed.  (Not for GBK read as Big5: a
+    # Big5 reading of Big5 text read as GBK, ``ň蚲品``, gains enough per shown one.)
+    asked = [c for c in wide if c != LOST_MARK] if writer.startswith("big5") else wide
+    return s.gain >= DBCS_GAIN * len(asked) and char_model().mean_logprob(core) >= MIN_MEAN
 
 
 def _glued_letter(text: str) -> bool:
@@ -952,11 +958,7 @@ def four_byte_marks(text: str) -> list[Edit]:
         # The digits around the run, not those of its other shapes: a run of
         # four-byte characters (no-break spaces, ``\xa0`` is 81 30 84 31) is
         # ``�0�1�0�1``, each shape beside a digit of the next.
-        before = text[lo - 1] if lo else ""
-        after = text[hi] if hi < len(text) else ""
-        if before.isdigit() or after.isdigit() or after in _DATE_UNITS:
-            # A date whose units lost bytes (``1943年9月3日`` read back with 年 and 月
-            # lost: ``1943�9�3日``), not the four bytes of one character.
+        if _count_or_date(text, lo, hi):
             continue
         # Other lost marks close by (outside the four-byte shapes of this run): the
         # reader lost bytes all along, digits between lost characters are a count or a
@@ -978,6 +980,19 @@ def four_byte_marks(text: str) -> list[Edit]:
         }
         edits.append(Edit(m.start(), m.end(), m.group(), LOST_MARK, "codec mojibake", True, detail))
     return edits
+
+
+def _count_or_date(text: str, lo: int, hi: int) -> bool:
+    """Whether the four-byte shapes ``text[lo:hi]`` may be a number or a date whose
+    units or separators lost their bytes rather than one character: a digit before it
+    (``1943年9月3日`` read back with 年 and 月 lost: ``1943�9�3日``; units follow their
+    numbers), digits going on (``1，234`` read back as ``�1�234``), or a day or minute
+    unit after it (``今年9月3日``: ``今�9�3日``).  An hour unit after it with no digit
+    before is no date (``3G𡈼时代`` is ``3G�5�4时代``): the hour's number follows a
+    day's unit, itself after its own number, so a date's shape has a digit before it."""
+    before = text[lo - 1] if lo else ""
+    after = text[hi] if hi < len(text) else ""
+    return before.isdigit() or after.isdigit() or after in _DATE_UNITS
 
 
 _SENTENCE_BREAKS = frozenset("。！？!?\n")
