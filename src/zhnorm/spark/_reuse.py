@@ -37,7 +37,8 @@ executors.
    postings of each indexed term grouped by term and joined back, each document's
    candidate search (``nearest_by_index``) in batches given only their own terms'
    postings, the pairs (and those sharing a passage) scored from their two rows
-   (``pair_scores``, ``with_titles``), each document's best kept
+   (``pair_scores``, ``with_titles``) in groups by the blocks of their documents
+   (:data:`SCORE_BLOCK`; a group gets each of its rows once), each document's best kept
    (``best_partners``) and every pair weighed as
    :func:`zhnorm.stories.detect.story_weights` weighs it.  The pairs of positive
    weight are split into connected components
