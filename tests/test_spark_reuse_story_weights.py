@@ -15,7 +15,7 @@ import pytest
 from pyspark.sql import SparkSession
 
 from zhnorm import match_keys
-from zhnorm.spark._reuse import _story_weights
+from zhnorm.spark._reuse import SCORE_BLOCK, _story_weights
 from zhnorm.stories.detect import story_weights
 from zhnorm.textreuse import ReuseOptions
 from zhnorm.textreuse.passages import DocMeta
@@ -37,6 +37,7 @@ def spark_weights(
     meta: list[DocMeta],
     evidence: dict[tuple[int, int], float],
     options: ReuseOptions,
+    score_block: int = SCORE_BLOCK,
 ) -> dict[tuple[int, int], float]:
     docs = spark.createDataFrame(
         [(n, str(n), pickle.dumps(m), k) for n, (m, k) in enumerate(zip(meta, keys, strict=True))],
@@ -46,12 +47,15 @@ def spark_weights(
         [(a, b, s) for (a, b), s in evidence.items()], "a long, b long, significance double"
     )
     titled = any(m.title for m in meta)
-    found = _story_weights(docs, passages, len(keys), titled, options).collect()
+    found = _story_weights(docs, passages, len(keys), titled, options, score_block).collect()
     return {(r.a, r.b): r.weight for r in found}
 
 
-@pytest.mark.parametrize("titles", [False, True])
-def test_weights_equal_local_on_tied_corpus(spark: SparkSession, titles: bool) -> None:
+@pytest.mark.parametrize(("titles", "score_block"), [(False, 7), (True, 16)])
+def test_weights_equal_local_on_tied_corpus(
+    spark: SparkSession, titles: bool, score_block: int
+) -> None:
+    """Scored in small blocks (many groups, a document's rows in several of them)."""
     keys = [*tied_keys(), ""]  # and a document left with no story key
     rng = random.Random(3)
     day = date(2024, 5, 1)
@@ -67,7 +71,7 @@ def test_weights_equal_local_on_tied_corpus(spark: SparkSession, titles: bool) -
     evidence[(1, len(keys) - 1)] = 12.0
     options = ReuseOptions(neighbours=3)
     local = story_weights(keys, meta, evidence, options)
-    found = spark_weights(spark, keys, meta, evidence, options)
+    found = spark_weights(spark, keys, meta, evidence, options, score_block)
     assert found == {pair: w for pair, w in local.items() if w > 0}
     assert len(found) > 100
     assert any(w == 1.0 for w in found.values()) and any(w < 1.0 for w in found.values())

@@ -37,7 +37,8 @@ executors.
    postings of each indexed term grouped by term and joined back, each document's
    candidate search (``nearest_by_index``) in batches given only their own terms'
    postings, the pairs (and those sharing a passage) scored from their two rows
-   (``pair_scores``, ``with_titles``), each document's best kept
+   (``pair_scores``, ``with_titles``) in groups by the blocks of their documents
+   (:data:`SCORE_BLOCK`; a group gets each of its rows once), each document's best kept
    (``best_partners``) and every pair weighed as
    :func:`zhnorm.stories.detect.story_weights` weighs it.  The pairs of positive
    weight are split into connected components
@@ -96,6 +97,10 @@ _PASSAGE_SCHEMA = (
 _OCCURRENCE_SCHEMA = "pn long, side int, occ long"
 _CLUSTER_SCHEMA = "component long, first long, members array<string>, blob binary"
 _WEIGHT_SCHEMA = "a long, b long, weight double"
+SCORE_BLOCK = 2048
+"""Documents per block when the story candidates are scored: the pairs are grouped by
+the blocks of their two documents, each group given the rows of its documents once (at
+most ``2 * SCORE_BLOCK`` rows in a task at a time)."""
 _COMPONENT_STORY_SCHEMA = "first long, idx long, payload binary"
 
 PASSAGE_COLUMNS = (
@@ -446,63 +451,55 @@ def _nearest(batches: Iterator[pd.DataFrame], documents: int, k: int) -> Iterato
         yield pd.DataFrame({"a": left, "b": right, "rank": rank})
 
 
-def _scored_rows(frame: pd.DataFrame, prefix: str) -> tuple[Any, Any, Any]:
-    """The rows of view ``prefix`` of the documents of a batch of pairs as one CSR
-    matrix (columns in the vocabulary's order, :func:`vocabulary_order`), and each
-    pair's two row numbers in it; a document without terms has an empty row."""
+def _scored_rows(docs: pd.DataFrame, prefix: str) -> Any:
+    """The rows of view ``prefix`` of the documents ``docs`` (one each, in that order) as
+    one CSR matrix, columns in the vocabulary's order (:func:`vocabulary_order`); a
+    document without terms has an empty row."""
     from scipy import sparse
 
     from ..stories.similarity import vocabulary_order
 
-    place: dict[int, int] = {}
     terms: list[str] = []
-    values: list[Any] = []
+    values: list[Any] = [np.zeros(0)]
     lengths: list[int] = []
-    sides = []
-    for side in ("a", "b"):
-        at = []
-        for idx, listed, valued in zip(
-            frame[side].tolist(),
-            frame[f"{prefix}terms_{side}"].tolist(),
-            frame[f"{prefix}values_{side}"].tolist(),
-            strict=True,
-        ):
-            if idx not in place:
-                place[idx] = len(place)
-                listed = [] if listed is None else list(listed)
-                terms += listed
-                values.append(np.asarray([] if valued is None else valued, dtype=np.float64))
-                lengths.append(len(listed))
-            at.append(place[idx])
-        sides.append(np.asarray(at, dtype=np.int64))
+    for listed, valued in zip(
+        docs[f"{prefix}terms"].tolist(), docs[f"{prefix}values"].tolist(), strict=True
+    ):
+        listed = [] if listed is None else list(listed)
+        terms += listed
+        values.append(np.asarray([] if valued is None else valued, dtype=np.float64))
+        lengths.append(len(listed))
     columns = vocabulary_order(terms)
-    matrix = sparse.csr_matrix(
+    return sparse.csr_matrix(
         (np.concatenate(values), columns, np.r_[0, np.cumsum(lengths)]),
-        shape=(len(place), int(columns.max()) + 1 if len(columns) else 0),
+        shape=(len(lengths), int(columns.max()) + 1 if len(columns) else 0),
     )
-    return matrix, sides[0], sides[1]
 
 
-def _pair_scores(batches: Iterator[pd.DataFrame], titled: bool) -> Iterator[pd.DataFrame]:
-    """The story similarity of each pair ``(a, b)``, as
+def _group_scores(pairs: pd.DataFrame, docs: pd.DataFrame, titled: bool) -> pd.DataFrame:
+    """The story similarity of each pair ``(a, b)`` of one scoring group, as
     :meth:`zhnorm.stories.similarity.StoryModel.similarities` scores it (``a`` the left
     row): :func:`~zhnorm.stories.similarity.pair_scores` of the texts' rows and, when
-    both documents have a title, :func:`~zhnorm.stories.similarity.with_titles`."""
+    both documents have a title, :func:`~zhnorm.stories.similarity.with_titles`.
+    ``docs``: the rows of the group's documents, each once.  A pair's score reads
+    only its two rows (each summed in its column order), so any grouping gives the
+    corpus's scores."""
     from ..stories.similarity import DEFAULT, pair_scores, with_titles
 
+    if pairs.empty:
+        return pd.DataFrame({"a": [], "b": [], "score": []})
+    place = pd.Index(docs["idx"].to_numpy().astype(np.int64))
+    left = place.get_indexer(pairs["a"].to_numpy().astype(np.int64))
+    right = place.get_indexer(pairs["b"].to_numpy().astype(np.int64))
+    scores = pair_scores(_scored_rows(docs, ""), left, right)
     share = DEFAULT.title_share
-    for batch in batches:
-        if batch.empty:
-            continue
-        matrix, left, right = _scored_rows(batch, "")
-        scores = pair_scores(matrix, left, right)
-        if titled and share != 0.0:
-            matrix, left, right = _scored_rows(batch, "title_")
-            present = np.diff(matrix.indptr) > 0
-            both = present[left] & present[right]
-            found = pair_scores(matrix, left[both], right[both]) if both.any() else None
-            scores = with_titles(scores, both, found, share)
-        yield pd.DataFrame({"a": batch["a"], "b": batch["b"], "score": scores})
+    if titled and share != 0.0:
+        matrix = _scored_rows(docs, "title_")
+        present = np.diff(matrix.indptr) > 0
+        both = present[left] & present[right]
+        found = pair_scores(matrix, left[both], right[both]) if both.any() else None
+        scores = with_titles(scores, both, found, share)
+    return pd.DataFrame({"a": pairs["a"], "b": pairs["b"], "score": scores})
 
 
 def _best_partners(
@@ -550,7 +547,7 @@ def _pair_weights(batches: Iterator[pd.DataFrame], options: ReuseOptions) -> Ite
 
 def _story_weights(
     story_docs: DataFrame, evidence: DataFrame, documents: int, titled: bool,
-    options: ReuseOptions,
+    options: ReuseOptions, score_block: int = SCORE_BLOCK,
 ) -> DataFrame:  # fmt: skip
     """Every candidate pair's story weight (:func:`zhnorm.stories.detect.story_weights`)
     as ``(a, b, weight)`` rows (``a < b``), spread over the executors: the terms'
@@ -614,20 +611,32 @@ def _story_weights(
     # the scores of those pairs and of the pairs sharing a passage (a < b), ``a`` left
     to_score = nearest.select("a", "b").union(evidence.select("a", "b")).distinct()
 
-    def view(number: int, side: str, prefix: str) -> DataFrame:
+    # scored in groups of pairs by the blocks of their two documents: each group gets
+    # the rows of its documents once, not a row per pair
+    blocks = to_score.select(
+        (F.col("a") / F.lit(score_block)).cast("long").alias("ga"),
+        (F.col("b") / F.lit(score_block)).cast("long").alias("gb"), "a", "b",
+    )  # fmt: skip
+    group = [(F.col(g) + 0).alias(g) for g in ("ga", "gb")]  # new columns, not blocks'
+    needed = (
+        blocks.select(*group, F.col("a").alias("idx"))
+        .union(blocks.select(*group, F.col("b").alias("idx")))
+        .distinct()
+    )
+
+    def view(number: int, prefix: str) -> DataFrame:
         return rows.where(F.col("view") == number).select(
-            F.col("idx").alias(side),
-            F.col("terms").alias(f"{prefix}terms_{side}"),
-            F.col("values").alias(f"{prefix}values_{side}"),
+            "idx", F.col("terms").alias(f"{prefix}terms"), F.col("values").alias(f"{prefix}values")
         )
 
-    joined = to_score.join(view(0, "a", ""), "a", "left").join(view(0, "b", ""), "b", "left")
+    doc_rows = view(0, "")
     if titled:
-        joined = joined.join(view(1, "a", "title_"), "a", "left").join(
-            view(1, "b", "title_"), "b", "left"
-        )
+        doc_rows = doc_rows.join(view(1, "title_"), "idx", "full")
+    group_docs = needed.join(doc_rows, "idx", "left")
     scores = _cut(
-        joined.mapInPandas(lambda b: _pair_scores(b, titled), "a long, b long, score double")
+        blocks.groupBy("ga", "gb")
+        .cogroup(group_docs.groupBy("ga", "gb"))
+        .applyInPandas(lambda p, d: _group_scores(p, d, titled), "a long, b long, score double")
     )
     # each document's best partners, in the order of its search
     ranked = (
