@@ -92,8 +92,8 @@ def write_cache_file(
 
 
 def _remove_stale(path: Path) -> None:
-    """Remove the files ``NAME-*.SUFFIX`` beside ``path`` (``NAME-DIGEST.SUFFIX``) last
-    read or written (access or modification time) more than :data:`STALE_DAYS` ago."""
+    """Remove the files ``NAME-*`` beside ``path`` (``NAME-DIGEST.SUFFIX``) last read or
+    written (access or modification time) more than :data:`STALE_DAYS` ago."""
     name = path.name.rpartition("-")[0]
     if not name:
         return
