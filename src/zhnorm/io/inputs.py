@@ -57,6 +57,7 @@ __all__ = [
     "is_ignored",
     "jsonl_lines",
     "jsonl_stream",
+    "range_line_spans",
     "range_lines",
     "raw_lines",
     "text_files",
@@ -451,6 +452,13 @@ def range_lines(path: str, start: int, stop: int) -> Iterator[bytes]:
     (a UTF-8 BOM at byte 0 dropped).  Ranges that cover the file one after another give
     each of its lines once, whatever bytes they split: a line (and any character in it)
     crossing ``stop`` belongs whole to the range it starts in."""
+    for _, raw in range_line_spans(path, start, stop):
+        yield raw
+
+
+def range_line_spans(path: str, start: int, stop: int) -> Iterator[tuple[int, bytes]]:
+    """:func:`range_lines` with the byte offset in the file at which each raw line
+    begins (after the BOM for the first line of a file that has one)."""
     with open(path, "rb") as handle:
         at = start
         if start > 0:  # the line holding byte start - 1 ends the range before
@@ -461,8 +469,10 @@ def range_lines(path: str, start: int, stop: int) -> Iterator[bytes]:
             raw = handle.readline()
             if not raw:
                 return
+            begins = at
             at += len(raw)
             if first:
                 first = False
-                raw = raw.removeprefix(BOM)
-            yield raw
+                if raw.startswith(BOM):
+                    raw, begins = raw[len(BOM) :], begins + len(BOM)
+            yield begins, raw

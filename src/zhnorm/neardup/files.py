@@ -15,7 +15,9 @@ One block per stage (:func:`dedup_files`):
 5. **cluster** - one kept member per cluster (:func:`~zhnorm.neardup.api.assign_clusters`);
 6. **write** - re-read the inputs (stdin is held in memory instead) and write the kept
    records unchanged - from JSONL to JSONL their lines are copied byte for byte,
-   without parsing them again - the clusters and the pairs; outputs are atomic;
+   without parsing them again (files read in byte ranges, :mod:`~zhnorm.neardup.split`,
+   are not read again: runs of kept lines are copied by the byte spans the first pass
+   found, :mod:`~zhnorm.neardup.kept`) - the clusters and the pairs; outputs are atomic;
 7. **update the index** - only once the outputs are in place, in one transaction; the
    index's writer lock is taken before stage 1, so a second writer fails before any work.
 """
@@ -69,6 +71,7 @@ from .api import CHUNK_DOCS, DuplicatePair, Duplicates, cluster_duplicates, veri
 from .cluster import KEEP_POLICIES
 from .index import DedupIndex, IndexFileError, IndexMatch
 from .inherit import handed_down, inherited
+from .kept import FileSpans
 from .keys import DEDUP_KEY_CONFIG
 from .lsh import candidate_pairs, lsh_bands
 from .params import DEFAULT_THRESHOLD, MinHashParams
@@ -122,6 +125,7 @@ class _Corpus:
         self._first: dict[int, int] = {}  # hash(id) -> first position with that hash
         self._collided: dict[str, int] = {}  # ids whose hash an earlier, other id has
         self.repeated: set[tuple[str, int]] = set()  # (file, line) rejected
+        self.spans: FileSpans | None = None  # where the lines are (read in byte ranges)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -546,10 +550,12 @@ def _range_sketches(
 
     here = functools.partial(read_range, how=how)
     before = 0  # lines of the file before the range
+    spans = corpus.spans = FileSpans()
     for read in shared_in_order(line_ranges(files), here, child, workers):
         part = read.part
         if part.start == 0:
             before = 0
+            spans.start_file(part.path)
         waiting = iter(read.bad)
         bad_next = next(waiting, None)
         dropped: list[int] = []
@@ -577,6 +583,7 @@ def _range_sketches(
             bad.add(dataclasses.replace(bad_next, line=before + bad_next.line))
             bad_next = next(waiting, None)
         before += read.lines
+        spans.add(read.spans.without(dropped) if dropped else read.spans)
         yield _without(read.sketch, dropped) if dropped else read.sketch
 
 
@@ -908,6 +915,15 @@ def _write_records(
     kept = 0
     if corpus.held is not None:
         source = corpus.held
+    elif (
+        corpus.spans is not None
+        and len(corpus.spans) == len(corpus)
+        and copy_lines
+        and writer.writes_jsonl
+        and errors == "strict"  # read strictly in the first pass: valid UTF-8
+    ):  # copied by the byte spans the first pass found
+        kept = corpus.spans.copy_kept(clustered.duplicate_of, writer, progress)
+        position, source = len(corpus), ()
     elif copy_lines and writer.writes_jsonl and all(file.kind == "jsonl" for file in files):
         if errors == "strict":  # read strictly in the first pass: valid UTF-8
             removed = clustered.duplicate_of

@@ -23,9 +23,10 @@ import numpy as np
 import numpy.typing as npt
 
 from ..io import BadRecord, InputFile
-from ..io.inputs import range_lines
+from ..io.inputs import range_line_spans, range_lines
 from ..io.records import given_id, jsonl_record
 from ..key import KeyConfig
+from .kept import LineSpans
 from .params import MinHashParams
 from .sketch import KeyBlock, Sketch, _spill, sketch_texts
 
@@ -89,11 +90,13 @@ class RangeRead:
     numbers (``line``, from 1 at the range's first line), their own ids
     (:func:`~zhnorm.io.records.given_id`: ``None`` where the id is the place), text
     lengths, ``keep_field`` values (``None`` without one) and sketch; the bad records
-    (their ``line`` counted from the range's first line too)."""
+    (their ``line`` counted from the range's first line too); and where the good
+    records' lines lie in the file (:class:`~zhnorm.neardup.kept.LineSpans`)."""
 
     part: LineRange
     lines: int
     line: npt.NDArray[np.int64]
+    spans: LineSpans
     given: list[str | None]
     lengths: npt.NDArray[np.int64]
     values: list[Any] | None
@@ -110,7 +113,10 @@ def read_range(part: LineRange, how: RangeReading) -> RangeRead:
     keep_field = how.keep_field
     values: list[Any] | None = None if keep_field is None else []
     bad: list[BadRecord] = []
-    for lines, raw in enumerate(range_lines(part.path, part.start, part.stop), 1):
+    begins: list[int] = []
+    ends: list[int] = []
+    plain = bytearray()
+    for lines, (begin, raw) in enumerate(range_line_spans(part.path, part.start, part.stop), 1):
         item = jsonl_record(raw, part.name, lines, how.text_field, how.id_field, how.errors)
         if item is None:
             continue
@@ -118,13 +124,19 @@ def read_range(part: LineRange, how: RangeReading) -> RangeRead:
             bad.append(item)
             continue
         numbers.append(lines)
+        begins.append(begin)
+        ends.append(begin + len(raw))
+        plain.append(raw[-1:] == b"\n" and raw[-2:-1] != b"\r")
         given.append(given_id(item, how.id_field))
         texts.append(item.text)
         if keep_field is not None and values is not None:
             values.append(item.data.get(keep_field))
     sketch = sketch_texts(texts, how.params, how.key_config, how.bands, how.rows)
     lengths = np.fromiter(map(len, texts), np.int64, len(texts))
-    return RangeRead(part, lines, np.array(numbers, np.int64), given, lengths, values, bad, sketch)
+    spans = LineSpans.of(begins, ends, plain)
+    return RangeRead(
+        part, lines, np.array(numbers, np.int64), spans, given, lengths, values, bad, sketch
+    )
 
 
 def read_range_to_file(spill: str, part: LineRange, how: RangeReading) -> str:
