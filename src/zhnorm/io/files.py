@@ -57,12 +57,6 @@ __all__ = [
 
 CHUNK_BYTES = 1 << 20
 
-_NO_KERNEL_COPY = frozenset(
-    {errno.EXDEV, errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EBADF, errno.ETXTBSY}
-)
-"""Errors of :func:`os.copy_file_range` meaning the kernel cannot copy between these two
-files (other file systems, kinds of file or kernels): the bytes are read and written."""
-
 
 class InputError(Exception):
     """Input that cannot be processed; the message names the file and position."""
@@ -187,7 +181,6 @@ class AtomicOutput:
         )
         self._text_pending = False  # text in the wrapper's buffer, not yet in the file's
         self._encoding = encoding
-        self._kernel_copy = hasattr(os, "copy_file_range")  # until it says it cannot
 
     def write(self, text: str) -> None:
         try:
@@ -216,35 +209,6 @@ class AtomicOutput:
                 self._handle.flush()
                 self._text_pending = False
             cast(TextIO, self._handle).buffer.write(data)
-        except OSError as exc:
-            raise write_failure(self.path or "<stdout>", exc) from None
-
-    def copy_bytes(self, source: int, offset: int, count: int) -> None:
-        """``count`` bytes of the open regular file ``source`` from ``offset``, written as
-        they are (after anything written before them): copied by the kernel
-        (:func:`os.copy_file_range`) where it can, else read and written."""
-        try:
-            self._handle.flush()
-            self._text_pending = False
-            out = self._handle.fileno()
-            while count > 0 and self._kernel_copy:
-                try:
-                    done = os.copy_file_range(source, out, count, offset)
-                except OSError as exc:
-                    if exc.errno not in _NO_KERNEL_COPY:
-                        raise
-                    self._kernel_copy = False
-                    break
-                if done == 0:
-                    break
-                offset, count = offset + done, count - done
-            buffer = cast(TextIO, self._handle).buffer
-            while count > 0:
-                data = os.pread(source, min(count, CHUNK_BYTES), offset)
-                if not data:
-                    raise InputError("the inputs changed during the run (bytes are gone)")
-                buffer.write(data)
-                offset, count = offset + len(data), count - len(data)
         except OSError as exc:
             raise write_failure(self.path or "<stdout>", exc) from None
 

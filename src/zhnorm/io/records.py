@@ -463,14 +463,6 @@ class RecordWriter:
         self.count += lines
         self._text.write_bytes(data)
 
-    def copy_raw_lines(self, source: int, begin: int, end: int, lines: int) -> None:
-        """:meth:`write_raw_block` of the bytes ``begin:end`` of the open file
-        ``source`` (``lines`` such lines), copied file to file
-        (:meth:`AtomicOutput.copy_bytes`)."""
-        assert self._text is not None
-        self.count += lines
-        self._text.copy_bytes(source, begin, end - begin)
-
     def __enter__(self) -> RecordWriter:
         return self
 

@@ -104,7 +104,9 @@ class _Corpus:
     * length, place (source number, line), no-shingle flag: arrays, 17 bytes a record;
     * the id check: a dict from the id's hash to the first position (about 100 bytes a
       record), the ids compared on the spool when hashes meet;
-    * ``values`` (``keep`` naming a field) and ``held`` (stdin) are Python objects."""
+    * ``values`` (``keep`` naming a field) and ``held`` (stdin) are Python objects;
+    * read in byte ranges, where each line lies in its file (``spans``,
+      :class:`~zhnorm.neardup.kept.FileSpans`): 17 bytes a record."""
 
     def __init__(self, spool_in: str, num_perm: int, n_bands: int, keep: str, stdin: bool):
         self._stack = ExitStack()

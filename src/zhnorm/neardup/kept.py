@@ -4,8 +4,8 @@ When ``zhnorm dedup --workers N`` reads the files in byte ranges
 (:mod:`~zhnorm.neardup.split`), each process notes where every good record's line lies
 in its file (:class:`LineSpans`).  The kept records are then copied without reading the
 files again line by line: each run of consecutive kept lines that follow one another in
-the file and end in one ``\\n`` is one kernel copy of its bytes
-(:meth:`zhnorm.io.RecordWriter.copy_raw_lines`); any other kept line (``\\r\\n``, no line
+the file and end in one ``\\n`` is a slice of a block read from the file, and a
+block's slices are written together; any other kept line (``\\r\\n``, no line
 break at the end) is read and written by :meth:`~zhnorm.io.RecordWriter.write_raw_lines`,
 which mends its end.  The bytes are those of the line-by-line copy.
 """
@@ -105,6 +105,10 @@ class FileSpans:
         return int(kept.sum())
 
 
+_READ_BYTES = 1 << 20
+"""Bytes :func:`_copy_file` reads at a time (a longer run of lines is read whole)."""
+
+
 def _copy_file(
     source: int,
     begins: npt.NDArray[np.int64],
@@ -113,8 +117,10 @@ def _copy_file(
     kept: npt.NDArray[np.bool_],
     writer: RecordWriter,
 ) -> None:
-    """The kept lines of one file (open as ``source``), in order: runs of plain lines
-    that follow one another in the file copied whole, other lines mended one by one."""
+    """The kept lines of one file (open as ``source``), in order: the file read in
+    blocks of about :data:`_READ_BYTES` from the first kept byte on, each block's runs
+    of plain lines that follow one another in the file joined and written in one go;
+    other lines mended one by one."""
     copied = kept & plain
     # Line i joins the run of line i - 1: both copied, and no byte between them.
     joins = copied[1:] & copied[:-1] & (ends[:-1] == begins[1:])
@@ -122,24 +128,50 @@ def _copy_file(
     first[1:] &= ~joins
     last = copied.copy()
     last[:-1] &= ~joins
-    run_firsts = np.flatnonzero(first).tolist()
-    run_lasts = np.flatnonzero(last).tolist()
+    run_firsts = np.flatnonzero(first)
+    run_lasts = np.flatnonzero(last)
+    runs = zip(
+        run_firsts.tolist(),
+        begins[run_firsts].tolist(),
+        ends[run_lasts].tolist(),
+        (run_lasts - run_firsts + 1).tolist(),
+        strict=True,
+    )
     mended = np.flatnonzero(kept & ~plain).tolist()
     mended.append(len(kept))  # a sentinel after every run
     at = 0
-    begin_of, end_of = begins.tolist(), ends.tolist()
-    for lo, hi in zip(run_firsts, run_lasts, strict=True):
-        while mended[at] < lo:
-            line = mended[at]
-            writer.write_raw_lines([_read(source, begin_of[line], end_of[line])])
-            at += 1
-        writer.copy_raw_lines(source, begin_of[lo], end_of[hi], hi - lo + 1)
+    block, block_begin, block_end = memoryview(b""), 0, 0
+    pieces: list[memoryview] = []
+    lines = 0
+    for lo, begin, end, count in runs:
+        if mended[at] < lo or end > block_end:
+            if pieces:
+                writer.write_raw_block(b"".join(pieces), lines)
+                pieces, lines = [], 0
+            while mended[at] < lo:
+                line = int(mended[at])
+                writer.write_raw_lines([_read(source, int(begins[line]), int(ends[line]))])
+                at += 1
+        if end > block_end:
+            block_begin = begin
+            block = memoryview(os.pread(source, max(end - begin, _READ_BYTES), begin))
+            block_end = block_begin + len(block)
+            if end > block_end:
+                raise InputError(_GONE)
+        pieces.append(block[begin - block_begin : end - block_begin])
+        lines += count
+    if pieces:
+        writer.write_raw_block(b"".join(pieces), lines)
     for line in mended[at:-1]:
-        writer.write_raw_lines([_read(source, begin_of[line], end_of[line])])
+        writer.write_raw_lines([_read(source, int(begins[line]), int(ends[line]))])
 
 
 def _read(source: int, begin: int, end: int) -> bytes:
+    """The bytes ``begin:end`` of ``source``."""
     data = os.pread(source, end - begin, begin)
     if len(data) != end - begin:
-        raise InputError("the inputs changed during the run (a line is gone)")
+        raise InputError(_GONE)
     return data
+
+
+_GONE = "the inputs changed during the run (a line is gone)"
