@@ -170,6 +170,35 @@ class _Corpus:
         if self.keep_field is not None:
             self.values.append(value)
 
+    def add_new(
+        self,
+        doc_ids: list[str],
+        lengths: list[int],
+        source: str,
+        lines: list[int],
+        values: list[Any] | None,
+    ) -> bool:
+        """:meth:`add_place` of several records of ``source`` together (``values``:
+        ``None`` without a ``keep`` field), when the hashes of their ids differ from each
+        other and from every earlier id's - so no id repeats an earlier one and none
+        collides; otherwise nothing is added and ``False`` returned."""
+        hashes = list(map(hash, doc_ids))
+        if len(set(hashes)) != len(hashes) or not self._first.keys().isdisjoint(hashes):
+            return False
+        if not doc_ids:
+            return True
+        position = len(self.ids)
+        self._first.update(zip(hashes, range(position, position + len(hashes)), strict=True))
+        self.ids.extend(doc_ids)
+        self.lengths.extend(lengths)
+        if not self.sources or self.sources[-1] != source:
+            self.sources.append(source)
+        self.source_of.extend(itertools.repeat(len(self.sources) - 1, len(doc_ids)))
+        self.line_of.extend(lines)
+        if self.keep_field is not None and values is not None:
+            self.values.extend(values)
+        return True
+
     def add_sketch(self, sketch: Sketch) -> None:
         self.keys.extend(sketch.keys)
         self.signatures.extend(sketch.signatures)
@@ -558,6 +587,18 @@ def _range_sketches(
         if part.start == 0:
             before = 0
             spans.start_file(part.path)
+        if not read.bad and not indexed:  # usually every id is new: noted together
+            lines = (read.line + before).tolist()
+            doc_ids = [
+                f"{part.name}:{line}" if own is None else own
+                for line, own in zip(lines, read.given, strict=True)
+            ]
+            if corpus.add_new(doc_ids, read.lengths.tolist(), part.name, lines, read.values):
+                progress.update(len(doc_ids))
+                before += read.lines
+                spans.add(read.spans)
+                yield read.sketch
+                continue
         waiting = iter(read.bad)
         bad_next = next(waiting, None)
         dropped: list[int] = []
