@@ -15,9 +15,10 @@ One block per stage (:func:`dedup_files`):
 5. **cluster** - one kept member per cluster (:func:`~zhnorm.neardup.api.assign_clusters`);
 6. **write** - re-read the inputs (stdin is held in memory instead) and write the kept
    records unchanged - from JSONL to JSONL their lines are copied byte for byte,
-   without parsing them again (files read in byte ranges, :mod:`~zhnorm.neardup.split`,
-   are not read again: runs of kept lines are copied by the byte spans the first pass
-   found, :mod:`~zhnorm.neardup.kept`) - the clusters and the pairs; outputs are atomic;
+   without parsing them again (in files read in byte ranges, :mod:`~zhnorm.neardup.split`,
+   not even scanned for line ends: runs of kept lines are cut out by the byte spans the
+   first pass found, :mod:`~zhnorm.neardup.kept`) - the clusters and the pairs; outputs
+   are atomic;
 7. **update the index** - only once the outputs are in place, in one transaction; the
    index's writer lock is taken before stage 1, so a second writer fails before any work.
 """
