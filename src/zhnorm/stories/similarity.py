@@ -1208,7 +1208,10 @@ class StoryModel:
 
         Each document's search is its own (:func:`nearest_by_index`, then
         :func:`best_partners`): its row, its indexed terms and their postings decide
-        it, so ``zhnorm.spark.reuse`` runs the same steps on the executors.
+        it, so ``zhnorm.spark.reuse`` runs the same steps on the executors, and a
+        model fitted with ``spill`` keeps the index and its postings in files of the
+        spill directory (:class:`_SpilledIndex`; removed after), each block of rows
+        reading its own rows and their terms' postings: memory grows with neither.
         """
         if not 0 <= min_score <= 1:
             raise ValueError(f"min_score must be in [0, 1], not {min_score}")
@@ -1334,7 +1337,8 @@ class _MemoryIndex:
         indptr = np.asarray(self.index.indptr, dtype=np.int64)
         rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
         weights = postings[self.index.indices].astype(np.float64)
-        return np.bincount(rows, weights=weights, minlength=len(indptr) - 1).astype(np.float64)
+        per_row = np.bincount(rows, weights=weights, minlength=len(indptr) - 1)
+        return np.asarray(per_row, dtype=np.float64)  # float64 already: no copy
 
     def search_block(self, start: int, stop: int) -> tuple[Any, Any]:
         """The queries and postings of :func:`nearest_by_index` for rows ``start:stop``."""
@@ -1546,7 +1550,7 @@ def _row_blocks(per_row: FloatArray, budget: int, most: int) -> list[tuple[int, 
     a corpus whose indexed terms have long postings gets smaller blocks, the same rows
     and results."""
     rows = len(per_row)
-    cumulative = np.cumsum(per_row.astype(np.float64))
+    cumulative = np.cumsum(per_row)
     blocks: list[tuple[int, int]] = []
     start = 0
     while start < rows:
