@@ -152,5 +152,6 @@ def test_candidates_do_not_depend_on_the_product_budget(monkeypatch: pytest.Monk
     whole = model.candidates(0.05, 3)
     monkeypatch.setattr(similarity, "PRODUCTS_PER_BLOCK", 5)  # about a row a block
     index = model._index_matrix()
-    assert len(similarity._row_blocks(index, index.T.tocsr(), 5, 2048)) > 10
+    per_row = similarity._MemoryIndex.of(index).products_per_row()
+    assert len(similarity._row_blocks(per_row, 5, 2048)) > 10
     assert model.candidates(0.05, 3) == whole and whole

@@ -934,6 +934,13 @@ def _entry_spans(indptr: IntArray) -> list[tuple[int, int]]:
     return spans
 
 
+def _spill_file(directory: str, prefix: str) -> str:
+    """The path of a new empty file in ``directory``, its name starting with ``prefix``."""
+    handle, path = tempfile.mkstemp(prefix=prefix, dir=directory)
+    os.close(handle)
+    return path
+
+
 def _spilled_fit(
     keys: Iterable[str], options: StoryOptions, directory: str, workers: int = 1
 ) -> tuple[TermVocabulary, FloatArray, IntArray, SpilledRows]:
@@ -942,10 +949,8 @@ def _spilled_fit(
     then renumbered to columns (counting the document frequencies) and the values
     turned into unit vectors with each row's columns sorted, one block at a time.  The
     vocabulary, weights, frequencies and rows are those of the in-memory fit."""
-    handle, indices_path = tempfile.mkstemp(prefix="story-columns-", dir=directory)
-    os.close(handle)
-    handle, data_path = tempfile.mkstemp(prefix="story-values-", dir=directory)
-    os.close(handle)
+    indices_path = _spill_file(directory, "story-columns-")
+    data_path = _spill_file(directory, "story-values-")
     codes = _TermCodes()
     indptr = [np.zeros(1, dtype=np.int64)]
     done = 0
@@ -1203,17 +1208,26 @@ class StoryModel:
 
         Each document's search is its own (:func:`nearest_by_index`, then
         :func:`best_partners`): its row, its indexed terms and their postings decide
-        it, so ``zhnorm.spark.reuse`` runs the same steps on the executors.
+        it, so ``zhnorm.spark.reuse`` runs the same steps on the executors, and a
+        model fitted with ``spill`` keeps the index and its postings in files of the
+        spill directory (:class:`_SpilledIndex`; removed after), each block of rows
+        reading its own rows and their terms' postings: memory grows with neither.
         """
         if not 0 <= min_score <= 1:
             raise ValueError(f"min_score must be in [0, 1], not {min_score}")
         if k < 1:
             raise ValueError(f"k must be >= 1, not {k}")
-        index = self._index_matrix(workers)
-        transposed = index.T.tocsr()
-        blocks = _row_blocks(index, transposed, PRODUCTS_PER_BLOCK, 2048)
-        search = _CandidateSearch(self, index, transposed, min_score, k)
-        found = _spans_on_workers(search, blocks, workers)
+        matrix = self.texts.matrix
+        index: _MemoryIndex | _SpilledIndex
+        if isinstance(matrix, SpilledRows):  # the index and its postings on disk too
+            index = self._spilled_index(os.path.dirname(matrix.indices_path), workers)
+        else:
+            index = _MemoryIndex.of(self._index_matrix(workers))
+        blocks = _row_blocks(index.products_per_row(), PRODUCTS_PER_BLOCK, 2048)
+        try:
+            found = _spans_on_workers(_CandidateSearch(self, index, min_score, k), blocks, workers)
+        finally:
+            index.close()
         left = np.concatenate([f[0] for f in found]) if found else np.zeros(0, dtype=np.int64)
         right = np.concatenate([f[1] for f in found]) if found else np.zeros(0, dtype=np.int64)
         scores = np.concatenate([f[2] for f in found]) if found else np.zeros(0)
@@ -1224,11 +1238,9 @@ class StoryModel:
             (int(pairs[n, 0]), int(pairs[n, 1]), float(scores[first[n]])) for n in order.tolist()
         ]
 
-    def _index_matrix(self, workers: int = 1) -> Any:
-        """The documents' rows restricted to their indexed gram terms (see
-        :meth:`candidates`), chosen in blocks of rows (on ``workers`` processes)."""
-        from scipy import sparse
-
+    def _indexed_spans(self, workers: int) -> Iterator[tuple[IntArray, ColumnArray, FloatArray]]:
+        """Each span's rows of :meth:`_index_matrix` (:class:`_IndexedTerms`), in order,
+        chosen on ``workers`` processes."""
         usable = indexable(
             self.texts.document_frequency, self.texts.vocabulary.is_char, self.options
         )
@@ -1236,7 +1248,15 @@ class StoryModel:
         indptr = np.asarray(matrix.indptr, dtype=np.int64)
         spans = _entry_spans(indptr)  # a span's temporaries are some 100 bytes an entry
         select = _IndexedTerms(matrix, indptr, usable, self.options.index_terms)
-        kept = _spans_on_workers(select, spans, workers)
+        return _spans_in_order(select, spans, workers)
+
+    def _index_matrix(self, workers: int = 1) -> Any:
+        """The documents' rows restricted to their indexed gram terms (see
+        :meth:`candidates`), chosen in blocks of rows (on ``workers`` processes)."""
+        from scipy import sparse
+
+        matrix = self.texts.matrix
+        kept = list(self._indexed_spans(workers))
         if not kept:
             return sparse.csr_matrix(matrix.shape, dtype=np.float64)
         # CSR from the spans' rows in order, no (row, column) pairs: 12 bytes an entry
@@ -1247,6 +1267,28 @@ class StoryModel:
         values = np.concatenate([k[2] for k in kept])
         del kept
         return sparse.csr_matrix((values, columns, index_ptr), shape=matrix.shape)
+
+    def _spilled_index(self, directory: str, workers: int = 1) -> _SpilledIndex:
+        """:meth:`_index_matrix` written to files of ``directory`` span by span as the
+        workers choose it, then its postings (:func:`_spilled_postings`): neither is
+        ever whole in memory."""
+        terms, documents = len(self.texts.vocabulary), len(self)
+        columns_path = _spill_file(directory, "story-index-columns-")
+        values_path = _spill_file(directory, "story-index-values-")
+        lengths: list[IntArray] = []
+        per_term = np.zeros(terms, dtype=np.int64)
+        with open(columns_path, "wb") as columns_file, open(values_path, "wb") as values_file:
+            for row_lengths, columns, values in self._indexed_spans(workers):
+                lengths.append(row_lengths)
+                per_term += np.bincount(columns, minlength=terms)
+                columns.tofile(columns_file)
+                values.tofile(values_file)
+        indptr = np.zeros(documents + 1, dtype=np.int64)
+        if lengths:
+            np.cumsum(np.concatenate(lengths), out=indptr[1:])
+        index = SpilledRows(indptr, columns_path, values_path, (documents, terms))
+        postings, per_row = _spilled_postings(index, per_term, directory)
+        return _SpilledIndex(index, postings, per_row)
 
 
 @dataclass(frozen=True, eq=False)
@@ -1277,6 +1319,133 @@ class _IndexedTerms:
 
 
 @dataclass(frozen=True, eq=False)
+class _MemoryIndex:
+    """The candidate index of :meth:`StoryModel.candidates` in memory: ``index`` a CSR
+    row per document (its indexed terms and their values), ``postings`` its transpose (a
+    row per term: the documents indexed under it, ascending, and their values)."""
+
+    index: Any
+    postings: Any
+
+    @classmethod
+    def of(cls, index: Any) -> _MemoryIndex:
+        return cls(index, index.T.tocsr())
+
+    def products_per_row(self) -> FloatArray:
+        """Per row the summed postings of its indexed terms (:func:`_row_blocks`)."""
+        postings = np.diff(np.asarray(self.postings.indptr, dtype=np.int64))
+        indptr = np.asarray(self.index.indptr, dtype=np.int64)
+        rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+        weights = postings[self.index.indices].astype(np.float64)
+        per_row = np.bincount(rows, weights=weights, minlength=len(indptr) - 1)
+        return np.asarray(per_row, dtype=np.float64)  # float64 already: no copy
+
+    def search_block(self, start: int, stop: int) -> tuple[Any, Any]:
+        """The queries and postings of :func:`nearest_by_index` for rows ``start:stop``."""
+        return self.index[start:stop], self.postings
+
+    def close(self) -> None:
+        """Nothing to let go but the arrays."""
+
+
+POSTING_ENTRIES = 1 << 22
+"""Entries of the postings made in one pass over the spilled candidate index
+(:func:`_spilled_postings`): 12 bytes each in memory, 48 MiB."""
+
+
+@dataclass(frozen=True, eq=False)
+class _SpilledIndex:
+    """:class:`_MemoryIndex` with ``index`` and ``postings`` in files of the spill
+    directory (:class:`SpilledRows`): memory holds their offsets (8 bytes a document
+    and a term) and each row's products; a block of rows reads its own rows and the
+    postings of their terms only."""
+
+    index: SpilledRows
+    postings: SpilledRows
+    per_row: FloatArray
+
+    def products_per_row(self) -> FloatArray:
+        return self.per_row
+
+    def search_block(self, start: int, stop: int) -> tuple[Any, Any]:
+        """:meth:`_MemoryIndex.search_block`, the columns renumbered to the block's own
+        terms in order (as :func:`nearest_by_index` allows): the same pairs."""
+        from scipy import sparse
+
+        queries = self.index.rows(np.arange(start, stop, dtype=np.int64))
+        terms, local = np.unique(queries.indices, return_inverse=True)
+        found = self.postings.rows(terms.astype(np.int64))
+        documents = self.index.shape[0]
+        return (
+            sparse.csr_matrix(
+                (queries.data, local.astype(np.int32).ravel(), queries.indptr),
+                shape=(stop - start, len(terms)),
+            ),
+            sparse.csr_matrix(
+                (found.data, found.indices, found.indptr), shape=(len(terms), documents)
+            ),
+        )
+
+    def close(self) -> None:
+        """Remove the four files."""
+        for rows in (self.index, self.postings):
+            for path in (rows.indices_path, rows.data_path):
+                os.unlink(path)
+
+
+def _spilled_postings(
+    index: SpilledRows, per_term: IntArray, directory: str
+) -> tuple[SpilledRows, FloatArray]:
+    """The transpose of ``index`` (``per_term``: each column's entries) written to files
+    of ``directory``, and per row of ``index`` the summed postings of its entries.  Made
+    in passes over the index, each for the columns of :data:`POSTING_ENTRIES` entries at
+    most (one column at least), their postings placed by a stable sort of the columns
+    read a span at a time: each term's documents ascending, as ``index.T.tocsr()``."""
+    documents, terms = index.shape
+    offsets = np.zeros(terms + 1, dtype=np.int64)
+    np.cumsum(per_term, out=offsets[1:])
+    indptr = index.indptr
+    spans = _entry_spans(indptr)
+    per_row = np.zeros(documents, dtype=np.float64)
+    documents_path = _spill_file(directory, "story-postings-documents-")
+    values_path = _spill_file(directory, "story-postings-values-")
+    low = 0
+    with open(documents_path, "wb") as documents_file, open(values_path, "wb") as values_file:
+        while low < terms:
+            high = int(np.searchsorted(offsets, offsets[low] + POSTING_ENTRIES, side="right"))
+            high = min(max(high - 1, low + 1), terms)
+            base = int(offsets[low])
+            held = np.empty(int(offsets[high]) - base, dtype=np.int32)
+            values_held = np.empty(len(held), dtype=np.float64)
+            cursor = offsets[low:high] - base  # where each column's next document goes
+            for first, last in spans:
+                columns, values = index.block(int(indptr[first]), int(indptr[last]))
+                rows = np.repeat(
+                    np.arange(first, last, dtype=np.int64), np.diff(indptr[first : last + 1])
+                )
+                if low == 0:  # summed as _MemoryIndex.products_per_row sums them
+                    per_row[first:last] = np.bincount(
+                        rows - first, weights=per_term[columns], minlength=last - first
+                    )
+                inside = np.flatnonzero((columns >= low) & (columns < high))
+                if not len(inside):
+                    continue
+                inside = inside[np.argsort(columns[inside], kind="stable")]
+                local = columns[inside] - low
+                heads = np.flatnonzero(np.r_[True, local[1:] != local[:-1]])
+                sizes = np.diff(np.r_[heads, len(local)])
+                rank = np.arange(len(local)) - np.repeat(heads, sizes)
+                at = cursor[local] + rank
+                held[at] = rows[inside]
+                values_held[at] = values[inside]
+                cursor[local[heads]] += sizes
+            held.tofile(documents_file)
+            values_held.tofile(values_file)
+            low = high
+    return SpilledRows(offsets, documents_path, values_path, (terms, documents)), per_row
+
+
+@dataclass(frozen=True, eq=False)
 class _CandidateSearch:
     """One row block's part of :meth:`StoryModel.candidates`: its rows' candidates by the
     indexed terms, their ``4 * k`` best scored exactly, the ``k`` best kept.  A row is in
@@ -1284,15 +1453,15 @@ class _CandidateSearch:
     at once."""
 
     model: StoryModel
-    index: Any
-    transposed: Any
+    index: _MemoryIndex | _SpilledIndex
     min_score: float
     k: int
 
     def __call__(self, span: tuple[int, int]) -> tuple[IntArray, IntArray, FloatArray]:
         start, stop = span
         rows = np.arange(start, stop, dtype=np.int64)
-        left, right = nearest_by_index(self.index[start:stop], self.transposed, rows, self.k)
+        queries, postings = self.index.search_block(start, stop)
+        left, right = nearest_by_index(queries, postings, rows, self.k)
         scores = self.model.similarities(np.stack([left, right], axis=1))
         return best_partners(left, right, scores, self.min_score, self.k)
 
@@ -1355,11 +1524,19 @@ def _spans_on_workers(
 ) -> list[_Result]:
     """``work`` of each span of rows in order, on ``workers`` forked processes when there
     are more than one (``work``, model included, is inherited, not sent)."""
+    return list(_spans_in_order(work, spans, workers))
+
+
+def _spans_in_order(
+    work: Callable[[tuple[int, int]], _Result], spans: list[tuple[int, int]], workers: int
+) -> Iterator[_Result]:
+    """:func:`_spans_on_workers`, each result given as it comes (a few in flight)."""
     if workers <= 1 or len(spans) < 2 or not forks():
-        return [work(span) for span in spans]
+        yield from (work(span) for span in spans)
+        return
     with handed_down(work) as token, process_pool(workers) as pool:
         done = functools.partial(_span_inherited, token)
-        return list(imap_ordered(done, iter(spans), pool, window=4 * workers))
+        yield from imap_ordered(done, iter(spans), pool, window=4 * workers)
 
 
 PRODUCTS_PER_BLOCK = 1 << 22
@@ -1367,18 +1544,13 @@ PRODUCTS_PER_BLOCK = 1 << 22
 a block's sparse product has at most this many entries)."""
 
 
-def _row_blocks(index: Any, transposed: Any, budget: int, most: int) -> list[tuple[int, int]]:
-    """Consecutive row ranges of ``index`` (at most ``most`` rows, at least one) whose
-    products with ``transposed`` - per row, the summed postings of its indexed terms -
-    stay within ``budget``: a corpus whose indexed terms have long postings gets
-    smaller blocks, the same rows and results."""
-    rows = index.shape[0]
-    postings = np.diff(np.asarray(transposed.indptr, dtype=np.int64))
-    per_entry = postings[index.indices]
-    indptr = np.asarray(index.indptr, dtype=np.int64)
-    lengths = (indptr[1:] - indptr[:-1]).astype(np.int64)
-    row_of = np.repeat(np.arange(rows), lengths)
-    cumulative = np.cumsum(np.bincount(row_of, weights=per_entry, minlength=rows))
+def _row_blocks(per_row: FloatArray, budget: int, most: int) -> list[tuple[int, int]]:
+    """Consecutive row ranges (at most ``most`` rows, at least one) whose products - per
+    row ``per_row``, the summed postings of its indexed terms - stay within ``budget``:
+    a corpus whose indexed terms have long postings gets smaller blocks, the same rows
+    and results."""
+    rows = len(per_row)
+    cumulative = np.cumsum(per_row)
     blocks: list[tuple[int, int]] = []
     start = 0
     while start < rows:
