@@ -314,3 +314,17 @@ def test_four_byte_shape_before_an_hour_unit_is_a_character() -> None:
     # A date's shape still has its digit before it, or a day unit after it.
     assert four_byte_marks("在5\ufffd9\ufffd3时") == []
     assert four_byte_marks("今\ufffd9\ufffd3日") == []
+
+
+def test_gbk_read_as_big5_whole_text_keeps_its_first_and_last_characters() -> None:
+    # A Big5 reader read the whole text; its first and last characters read as common
+    # hanzi (单 shows as 等, 超 as 閉) and have no clean neighbour outside the garble.
+    for clean, edge in (
+        ("单伟豹说，国企不是民企的对手，地王会死得很惨。主持人问他怎么看。", "单伟豹"),
+        ("家居卖场推出促销活动，每人满五百送五十，单一订单(同一地址)超", "地址)超"),
+    ):
+        garbled = clean.encode("gbk").decode("big5", errors="replace")
+        assert LOST in garbled
+        got = fix_text(garbled)
+        assert edge in got, got
+        assert _honest(got, clean), got

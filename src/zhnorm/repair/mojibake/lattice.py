@@ -376,7 +376,12 @@ class _State:
 
 
 def reread(
-    segment: str, writer: str, reader: str, whole_pairs: bool = False, shaped: bool = True
+    segment: str,
+    writer: str,
+    reader: str,
+    whole_pairs: bool = False,
+    shaped: bool = True,
+    line_edges: tuple[bool, bool] = (False, False),
 ) -> tuple[float, list[Stretch]] | None:
     """The best path over ``segment`` (characters a double-byte ``reader`` shows, and
     lost marks): its gain over the segment as it stands and its re-read stretches,
@@ -384,7 +389,8 @@ def reread(
     With ``whole_pairs`` a lost mark before a non-ASCII character stands for two
     bytes, as a browser writes it, else for one, as Python's ``replace`` does.
     Without ``shaped`` the segment need not look like the writer's bytes first (a
-    short text read whole, judged by its caller)."""
+    short text read whole, judged by its caller).  ``line_edges`` says whether the
+    segment starts and ends a line (see :func:`_trimmed`)."""
     try:
         st = _Stream(segment, reader, whole_pairs)
     except ValueError:
@@ -467,7 +473,7 @@ def reread(
         q, mode, last = p, pmode, plast
     steps.reverse()
     # The path's gain over the text as it stands: comparable between readers.
-    stretches = _stretches(segment, st, steps, scorer, writer != "utf-8")
+    stretches = _stretches(segment, st, steps, scorer, writer != "utf-8", line_edges)
     return best - scorer.text(segment), stretches
 
 
@@ -477,6 +483,7 @@ def _stretches(
     steps: list[tuple[int, int, int, str, tuple[str, ...]]],
     scorer: _Scorer,
     dbcs: bool = False,
+    line_edges: tuple[bool, bool] = (False, False),
 ) -> list[Stretch]:
     """The re-read stretches of the best path, gated.  For a double-byte writer
     (``dbcs``) lost characters are never guessed (a pair has too many candidates) and
@@ -492,7 +499,9 @@ def _stretches(
         while j < len(steps) and steps[j][2] == READ:
             j += 1
         if dbcs:
-            i, j = _trimmed(segment, st, steps, chars, i, j, scorer)
+            # A stretch reaching a line's edge has no clean neighbour there to trim for.
+            at_edge = (line_edges[0] and i == 0, line_edges[1] and j == len(steps))
+            i, j = _trimmed(segment, st, steps, chars, i, j, scorer, at_edge)
             if i >= j:
                 i = j + 1
                 continue
@@ -696,10 +705,11 @@ def lattice_edits(
             # reads it in step, or where bytes were dropped silently).
             if LOST_MARK not in segment:
                 continue  # in step, or bytes dropped silently: the window walk's
-            got = reread(segment, writer, reader)
+            edges = (lo == 0 or text[lo - 1] in "\n\r", hi == len(text) or text[hi] in "\n\r")
+            got = reread(segment, writer, reader, line_edges=edges)
             if writer != "utf-8":
                 # The reader marked a whole pair or one byte per mark: the likelier.
-                other = reread(segment, writer, reader, whole_pairs=True)
+                other = reread(segment, writer, reader, whole_pairs=True, line_edges=edges)
                 if got is None or (other is not None and other[0] > got[0]):
                     got = other
             if got is None:
@@ -781,10 +791,16 @@ def _trimmed(
     i: int,
     j: int,
     scorer: _Scorer,
+    at_edge: tuple[bool, bool] = (False, False),
 ) -> tuple[int, int]:
     """Steps ``i:j`` without the clean-looking characters at their ends: a step that
     re-reads one garbled character, neither lost nor rare, which the model finds about
-    as likely kept (within :data:`TRIM_MARGIN`) between the same neighbours."""
+    as likely kept (within :data:`TRIM_MARGIN`) between the same neighbours.
+
+    An end at a line's edge (``at_edge``: start, end) is not trimmed: a reader decodes
+    a line whole, so a character there that the best path re-reads has no clean text
+    beside it, only the garble (``等帡悸`` = 单伟豹 at a text's start, ``地址)閉`` =
+    地址)超 at its end, where the model alone cannot tell 等 from 单)."""
 
     def clean_step(x: int, before: str, after: str) -> bool:
         p, q, _mode, ch, _choices = steps[x]
@@ -803,12 +819,16 @@ def _trimmed(
         chars[x] = kept
         return True
 
-    while i < j and clean_step(
-        i, chars[i - 1] if i > 0 else "", chars[i + 1] if i + 1 < len(chars) else ""
+    while (
+        not at_edge[0]
+        and i < j
+        and clean_step(i, chars[i - 1] if i > 0 else "", chars[i + 1] if i + 1 < len(chars) else "")
     ):
         i += 1
-    while j > i and clean_step(
-        j - 1, chars[j - 2] if j > 1 else "", chars[j] if j < len(chars) else ""
+    while (
+        not at_edge[1]
+        and j > i
+        and clean_step(j - 1, chars[j - 2] if j > 1 else "", chars[j] if j < len(chars) else "")
     ):
         j -= 1
     return i, j
