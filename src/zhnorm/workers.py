@@ -36,36 +36,13 @@ def process_pool(
     initializer: Callable[..., object] | None = None,
     initargs: tuple[Any, ...] = (),
 ) -> ProcessPoolExecutor:
-    """A pool of ``workers`` processes of the default start method (use it in ``with``;
-    left by an exception, a Ctrl-C or a signal, it stops its workers at once:
-    :class:`_Pool`)."""
-    return _Pool(
+    """A pool of ``workers`` processes of the default start method (use it in ``with``)."""
+    return ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context(),
         initializer=initializer,
         initargs=initargs,
     )
-
-
-class _Pool(ProcessPoolExecutor):
-    """A process pool whose ``with`` block, left by an exception, terminates the workers
-    and drops the calls not yet sent instead of waiting for them.  Waiting could last
-    forever: when a signal reaches the workers too (SIGTERM to the process group), they
-    die, the pending calls are cancelled, and Python 3.11's pool thread then fails on a
-    cancelled call before it closes the queue its feeder thread is blocked writing to, so
-    the interpreter's exit waits for that thread (CPython gh-107219)."""
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool | None:
-        if exc_type is None:
-            return super().__exit__(exc_type, exc, tb)
-        processes = list((getattr(self, "_processes", None) or {}).values())
-        self.shutdown(wait=False, cancel_futures=True)
-        for process in processes:
-            process.terminate()
-        queue = getattr(self, "_call_queue", None)
-        if queue is not None:
-            queue.cancel_join_thread()  # what it still holds is not needed
-        return None
 
 
 def map_ordered(
