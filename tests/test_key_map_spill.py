@@ -145,12 +145,15 @@ def test_reuse_files_same_outputs_with_spilled_maps(
 
     with Rejects(None) as rejects:
         plain = files.read_documents(
-            [str(corpus)], rejects=rejects, counts=RunCounts("reuse"), quiet=True
+            [str(corpus)], files.RecordReading(quiet=True), rejects=rejects,
+            counts=RunCounts("reuse"),
+        )  # fmt: skip
+        reading = files.RecordReading(
+            quiet=True, fields=files.MetaFields(source_field="source"), workers=2
         )
         ids, meta, spilled = files.read_keys(
-            [str(corpus)], rejects=rejects, counts=RunCounts("reuse"), quiet=True,
-            fields=files.MetaFields(source_field="source"), spill=str(tmp_path), workers=2,
-        )  # fmt: skip
+            [str(corpus)], reading, rejects=rejects, counts=RunCounts("reuse"), spill=str(tmp_path)
+        )
     assert ids == [d.id for d in plain]
     assert [m.source for m in meta] == [f"s{n % 3}" for n in range(len(texts))]
     for a, b in zip(spilled, plain, strict=True):

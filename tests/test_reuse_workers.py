@@ -13,7 +13,7 @@ import pytest
 from zhnorm.io import Rejects, RunCounts
 from zhnorm.textreuse import corpus, files
 from zhnorm.textreuse.document import DocKey, doc_key, packed, unpacked
-from zhnorm.textreuse.files import MetaFields, read_documents, reuse_files
+from zhnorm.textreuse.files import MetaFields, RecordReading, read_documents, reuse_files
 
 from .conftest import SHARED_DATA, needs_shared_data
 
@@ -60,10 +60,10 @@ def test_read_documents_on_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     for workers in (1, 2):
         counts = RunCounts("reuse")
         with Rejects(str(tmp_path / f"rejects{workers}.jsonl")) as rejects:
-            docs = read_documents(
-                [str(path)], rejects=rejects, counts=counts, quiet=True,
-                fields=MetaFields(source_field="source"), workers=workers,
-            )  # fmt: skip
+            reading = RecordReading(
+                quiet=True, fields=MetaFields(source_field="source"), workers=workers
+            )
+            docs = read_documents([str(path)], reading, rejects=rejects, counts=counts)
         assert (counts.read, counts.rejected, len(docs)) == (len(rows), 1, len(TEXTS))
         found.append(docs)
     one, two = found
@@ -116,9 +116,8 @@ def test_texts_sent_to_workers_keep_no_utf8_copy(tmp_path: Path) -> None:
         + "\n"
     )
     with Rejects(None) as rejects:
-        docs = read_documents(
-            [str(path)], rejects=rejects, counts=RunCounts("reuse"), workers=2, quiet=True
-        )
+        reading = RecordReading(workers=2, quiet=True)
+        docs = read_documents([str(path)], reading, rejects=rejects, counts=RunCounts("reuse"))
     assert docs[0].key.raw == text and docs[0].key.raw is docs[0].record.text
     assert docs[1].key.raw == "乙\ud800"  # a lone surrogate goes and comes back
     assert sys.getsizeof(docs[0].record.text) < 2 * len(text) + 100

@@ -14,8 +14,10 @@ every document.
    (``NearRepeats``).
 4. **Affix chains**: grouped by search, kind and first ``min_affix`` key characters,
    ``affix_item`` (a chain never leaves them).
-5. **Each search** joins its rounds (``settle_search``: the groups' items and spans,
-   not the documents), in the local order (``affix_order``).
+5. **Each search** joins its rounds as ``settle_search`` does: the affix spans that are
+   a whole segment or inside a template leave in joins, and one task a search reads its
+   items without their spans (``settle_affixes``, in the local order ``affix_order``) and
+   says which item each round's item joins; the spans follow in a join.
 6. **Set phrases**: the documents of each item across outlets are counted per outlet
    (a join with the documents' outlets); an outlet's item whose key is a set phrase
    leaves (the keys, few, are broadcast).
@@ -46,10 +48,10 @@ _ITEM_SCHEMA = (
     "sid int, part string, g1 string, fd long, fa long, key string, "
     "ed long, ea long, eb long, spans array<long>"
 )
-_FOUND_SCHEMA = (
-    "sid int, pos long, kind string, key string, ed long, ea long, eb long, spans array<long>"
+_SETTLED_SCHEMA = (
+    "sid int, pos long, kind string, key string, ed long, ea long, eb long, "
+    "part string, g1 string, fd long, fa long"
 )
-_SPAN_SCHEMA = "sid int, pos long, d long, a long, b long, ex int"
 _OCCURRENCE_SCHEMA = (
     "sid int, pos long, d long, a long, b long, ex int, start long, end long, id string, "
     "text string"
@@ -115,11 +117,6 @@ def _in_enough_documents(rows: DataFrame, group: list[str], needed: DataFrame) -
 
 def _flat(spans: Any) -> list[int]:
     return [int(v) for span in spans for v in span]
-
-
-def _triples(flat: Any) -> list[tuple[int, int, int]]:
-    values = [int(v) for v in flat]
-    return list(zip(values[0::3], values[1::3], values[2::3], strict=True))
 
 
 def _parts(batches: Iterator[pd.DataFrame], plan: _Plan) -> Iterator[pd.DataFrame]:
@@ -228,52 +225,41 @@ def _affix_group(frame: pd.DataFrame, plan: _Plan) -> pd.DataFrame:
 
 
 def _settle(frame: pd.DataFrame, plan: _Plan) -> pd.DataFrame:
-    from ..textreuse.furniture import FoundItem, affix_order, settle_search
+    """One search's items from its rounds' item rows (no spans; an affix's ``docs``:
+    the documents its spans left reach), as ``settle_search`` orders them: a row per item
+    (``part`` null) and a row per round's item saying which item (``pos``) its spans join."""
+    from ..textreuse.furniture import affix_order, settle_affixes
 
     sid = int(frame["sid"].iat[0])
     frame = frame.sort_values(["part", "fd", "fa"])
 
-    def rows(part: str) -> pd.DataFrame:
-        return frame[frame["part"] == part]
+    def rows(part: str) -> list[Any]:
+        return list(frame[frame["part"] == part].itertuples())
 
-    def example(row: Any) -> tuple[int, int, int] | None:
-        return None if int(row.ed) < 0 else (int(row.ed), int(row.ea), int(row.eb))
-
-    segments = [FoundItem("segment", str(r.key), _triples(r.spans)) for r in rows("S").itertuples()]
-    by_key = {item.key: item for item in segments}
-    for r in rows("N").itertuples():
-        by_key[str(r.key)].spans.extend(_triples(r.spans))
-    templates = [
-        FoundItem("template", str(r.key), _triples(r.spans), example(r))
-        for r in rows("T").itertuples()
-    ]
-    affixes: list[FoundItem] = []
+    found = [("segment", r) for r in rows("S")] + [("template", r) for r in rows("T")]
+    affixes: list[tuple[str, Any]] = []
     for part, kind in (("P", "prefix"), ("X", "suffix")):
-        groups = list(rows(part).itertuples())
+        groups = rows(part)
         order = affix_order([str(r.g1) for r in groups], [(int(r.fd), int(r.fa)) for r in groups])
-        for g in order:
-            r = groups[g]
-            if isinstance(r.key, str):
-                affixes.append(FoundItem(kind, str(r.key), _triples(r.spans), example(r)))
-    found = settle_search(segments, templates, affixes, plan.needed[sid], plan.options)
-    out = [
-        (sid, pos, item.kind, item.key, *(item.example or (-1, -1, -1)), _flat(item.spans))
-        for pos, item in enumerate(found)
+        affixes.extend((kind, groups[g]) for g in order if isinstance(groups[g].key, str))
+    targets, heads = settle_affixes(
+        [str(r.key) for _, r in found],
+        [(kind, str(r.key), int(r.docs)) for kind, r in affixes],
+        plan.needed[sid],
+        plan.options,
+    )
+    items = found + [affixes[h] for h in heads]
+    out: list[tuple[Any, ...]] = [
+        (sid, pos, kind, str(r.key), int(r.ed), int(r.ea), int(r.eb), None, None, -1, -1)
+        for pos, (kind, r) in enumerate(items)
     ]
-    return pd.DataFrame(out, columns=_columns(_FOUND_SCHEMA))
-
-
-def _span_rows(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-    for batch in batches:
-        rows: list[tuple[Any, ...]] = []
-        for sid, pos, ed, ea, eb, flat in zip(
-            batch["sid"].tolist(), batch["pos"].tolist(), batch["ed"].tolist(),
-            batch["ea"].tolist(), batch["eb"].tolist(), batch["spans"].tolist(), strict=True,
-        ):  # fmt: skip
-            rows.extend((sid, pos, d, a, b, 0) for d, a, b in set(_triples(flat)))
-            if ed >= 0:
-                rows.append((sid, pos, ed, ea, eb, 1))
-        yield pd.DataFrame(rows, columns=_columns(_SPAN_SCHEMA))
+    moved = [*enumerate(found), *zip(targets, affixes, strict=True)]
+    out.extend(
+        (sid, pos, None, str(r.key), -1, -1, -1, str(r.part), str(r.g1), int(r.fd), int(r.fa))
+        for pos, (_, r) in moved
+        if pos >= 0
+    )
+    return pd.DataFrame(out, columns=_columns(_SETTLED_SCHEMA))
 
 
 def _raw_offsets(frame: pd.DataFrame) -> pd.DataFrame:
@@ -331,6 +317,77 @@ def _merged(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"idx": [int(frame["d"].iat[0])], "spans": [_flat(spans)]})
 
 
+def _item_spans(items: DataFrame) -> DataFrame:
+    """A row per span of the ``items`` (their item columns, and ``d``, ``a``, ``b``)."""
+    triples = F.expr(
+        "transform(sequence(0, int(size(spans) / 3) - 1), i -> named_struct("
+        "'d', spans[3 * i], 'a', spans[3 * i + 1], 'b', spans[3 * i + 2]))"
+    )
+    return (
+        items.where(F.col("key").isNotNull())  # an affix group without an item has no spans
+        .select(*_ITEM_KEY, "key", F.explode(triples).alias("s"))
+        .select(*_ITEM_KEY, "key", "s.d", "s.a", "s.b")
+    )
+
+
+_ITEM_KEY = ["sid", "part", "g1", "fd", "fa"]
+"""What tells one round's item from another in a search."""
+
+
+def _settled(
+    joined: DataFrame, plan: _Plan, cut: Callable[[DataFrame], DataFrame]
+) -> tuple[DataFrame, DataFrame]:
+    """Each search's items (``sid``, ``pos``, ``kind``, ``key``, example ``ed``, ``ea``,
+    ``eb``) and their spans (``sid``, ``pos``, ``d``, ``a``, ``b``, ``ex``: 1 for an
+    example), from the rounds' items ``joined``: the affix spans left (not a whole segment
+    nor inside a template) are counted here, so each search's task (:func:`_settle`)
+    reads its items, never their spans."""
+    spans = _item_spans(joined)
+    whole = spans.where(F.col("part").isin("S", "N")).select("sid", "d", "a", "b")
+    templates = spans.where(F.col("part") == "T").select(
+        "sid", "d", F.col("a").alias("s"), F.col("b").alias("t")
+    )
+    affix = spans.where(F.col("part").isin("P", "X")).join(
+        whole, ["sid", "d", "a", "b"], "left_anti"
+    )
+    left = affix.join(
+        templates,
+        (affix["sid"] == templates["sid"]) & (affix["d"] == templates["d"])
+        & (templates["s"] <= affix["a"]) & (affix["b"] <= templates["t"]),
+        "left_anti",
+    )  # fmt: skip
+    docs = left.groupBy(*_ITEM_KEY).agg(F.countDistinct("d").alias("docs"))
+    items = (
+        joined.where(F.col("part") != "N")
+        .drop("spans")
+        .join(docs, _ITEM_KEY, "left")
+        .fillna(0, subset=["docs"])
+    )
+    settled = cut(items.groupBy("sid").applyInPandas(lambda f: _settle(f, plan), _SETTLED_SCHEMA))
+    found = settled.where(F.col("part").isNull()).select(
+        "sid", "pos", "kind", "key", "ed", "ea", "eb"
+    )
+    moves = settled.where(F.col("part").isNotNull()).select(*_ITEM_KEY, "key", "pos")
+    placed = (
+        spans.where(F.col("part").isin("S", "T"))
+        .unionByName(left)
+        .join(moves.drop("key"), _ITEM_KEY)
+        .select("sid", "pos", "d", "a", "b")
+    )
+    near = (
+        spans.where(F.col("part") == "N")
+        .select("sid", "key", "d", "a", "b")
+        .join(moves.where(F.col("part") == "S").select("sid", "key", "pos"), ["sid", "key"])
+        .select("sid", "pos", "d", "a", "b")
+    )
+    examples = found.where(F.col("ed") >= 0).select(
+        "sid", "pos", F.col("ed").alias("d"), F.col("ea").alias("a"), F.col("eb").alias("b"),
+        F.lit(1).alias("ex"),
+    )  # fmt: skip
+    item_spans = placed.unionByName(near).distinct().withColumn("ex", F.lit(0))
+    return found, item_spans.unionByName(examples)
+
+
 def furniture(
     keyed: DataFrame,
     has_sources: bool,
@@ -355,13 +412,7 @@ def furniture(
         .groupBy("sid", "g1", "g2")
         .applyInPandas(lambda f: _template_group(f, plan), _ITEM_SCHEMA)
     )
-    triples = F.expr(
-        "transform(sequence(0, int(size(spans) / 3) - 1), i -> named_struct("
-        "'d', spans[3 * i], 'a', spans[3 * i + 1], 'b', spans[3 * i + 2]))"
-    )  # a template has spans
-    inside = templates.select("sid", F.explode(triples).alias("s")).select(
-        "sid", "s.d", "s.a", "s.b"
-    )
+    inside = _item_spans(templates).select("sid", "d", "a", "b")
     segment_rows = parts.where(F.col("part") == "S").join(
         inside, ["sid", "d", "a", "b"], "left_anti"
     )
@@ -390,19 +441,18 @@ def furniture(
     joined = rounds[0]
     for other in rounds[1:]:
         joined = joined.unionByName(other)
-    found = cut(joined.groupBy("sid").applyInPandas(lambda f: _settle(f, plan), _FOUND_SCHEMA))
+    found, spans = _settled(cut(joined), plan, cut)
 
     if plan.across >= 0:
-        across = found.where(F.col("sid") == plan.across)
-        docs = across.select(
-            "pos", F.explode(F.expr("filter(spans, (x, i) -> i % 3 = 0)")).alias("d")
-        ).distinct()
+        docs = spans.where((F.col("sid") == plan.across) & (F.col("ex") == 0))
+        docs = docs.select("pos", "d").distinct()
         labels = keyed.select(F.col("idx").alias("d"), "source")
         counts = docs.join(labels, "d").groupBy("pos", "source").agg(F.count(F.lit(1)).alias("n"))
         per_item: dict[int, list[int]] = {}
         for row in counts.collect():  # (item, outlet) pairs of the few items across outlets
             per_item.setdefault(int(row["pos"]), []).append(int(row["n"]))
         phrases = sorted(p for p, ns in per_item.items() if set_phrase(ns, options))
+        across = found.where(F.col("sid") == plan.across)
         shared = [
             str(r["key"]) for r in across.where(F.col("pos").isin(phrases)).select("key").collect()
         ]
@@ -410,8 +460,8 @@ def furniture(
             ((F.col("sid") == plan.across) & F.col("pos").isin(phrases))
             | ((F.col("sid") != plan.across) & ~F.col("key").isin(shared))
         )
+        spans = spans.join(found.select("sid", "pos"), ["sid", "pos"], "left_semi")
 
-    spans = found.mapInPandas(_span_rows, _SPAN_SCHEMA)
     docs_of_spans = keyed.select(F.col("idx").alias("d"), "id", "key")
     occurrences = cut(
         spans.join(docs_of_spans, "d").groupBy("d").applyInPandas(_raw_offsets, _OCCURRENCE_SCHEMA)

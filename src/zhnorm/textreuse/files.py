@@ -50,6 +50,7 @@ __all__ = [
     "REPORT_FILES",
     "FileDocument",
     "MetaFields",
+    "RecordReading",
     "ReuseReport",
     "read_documents",
     "read_keys",
@@ -121,29 +122,36 @@ def _sent(chunk: list[tuple[Record, DocMeta]]) -> list[bytes]:
     return [record.text.encode("utf-8", "surrogatepass") for record, _ in chunk]
 
 
+@dataclass(frozen=True)
+class RecordReading:
+    """How :func:`read_documents` and :func:`read_keys` read records and key them: the
+    text and id fields, ``errors`` and ``encoding`` (:func:`zhnorm.io.iter_records`),
+    progress shown or ``quiet``, what ``fields`` reads of a record (outlet, date, title),
+    the ``keyer``, and the processes keying (``workers > 1``: ``keyer`` must pickle)."""
+
+    text_field: str = "text"
+    id_field: str | None = None
+    errors: str = "strict"
+    encoding: str = DEFAULT_ENCODING
+    quiet: bool = False
+    fields: MetaFields | None = None
+    keyer: Callable[[str], DocKey] = doc_key
+    workers: int = 1
+
+
 def _keyed_records(
-    inputs: Sequence[str],
-    *,
-    text_field: str,
-    id_field: str | None,
-    errors: str,
-    encoding: str,
-    rejects: Rejects,
-    counts: RunCounts,
-    quiet: bool,
-    fields: MetaFields | None,
-    keyer: Callable[[str], DocKey],
-    workers: int,
+    inputs: Sequence[str], reading: RecordReading, rejects: Rejects, counts: RunCounts
 ) -> Iterator[tuple[Record, DocMeta, tuple[Any, ...]]]:
     """Each accepted record of ``inputs`` with its metadata and its key's :func:`.packed`
     state, in order (:func:`read_documents` says what is read and rejected)."""
-    progress = Progress(f"zhnorm {counts.command}", quiet=quiet)
+    id_field, fields, workers = reading.id_field, reading.fields, reading.workers
+    progress = Progress(f"zhnorm {counts.command}", quiet=reading.quiet)
     records = iter_records(
         inputs or ("-",),
-        text_field=text_field,
+        text_field=reading.text_field,
         id_field=id_field,
-        errors=errors,
-        encoding=encoding,
+        errors=reading.errors,
+        encoding=reading.encoding,
     )
 
     def accepted() -> Iterator[tuple[Record, DocMeta]]:
@@ -180,7 +188,7 @@ def _keyed_records(
     try:
         with contextlib.ExitStack() as stack:
             pool = stack.enter_context(process_pool(workers)) if workers > 1 else None
-            work = functools.partial(_key_texts, keyer)
+            work = functools.partial(_key_texts, reading.keyer)
             for keys in imap_ordered(work, chunks(), pool, window=4 * max(1, workers)):
                 for (record, meta), state in zip(waiting.popleft(), keys, strict=True):
                     yield record, meta, state
@@ -190,48 +198,32 @@ def _keyed_records(
 
 def read_documents(
     inputs: Sequence[str],
+    reading: RecordReading = RecordReading(),
     *,
-    text_field: str = "text",
-    id_field: str | None = None,
-    errors: str = "strict",
-    encoding: str = DEFAULT_ENCODING,
     rejects: Rejects,
     counts: RunCounts,
-    quiet: bool = False,
-    fields: MetaFields | None = None,
-    keyer: Callable[[str], DocKey] = doc_key,
-    workers: int = 1,
 ) -> list[FileDocument]:
-    """Every record of ``inputs`` (stdin when there are none; text and JSONL in
-    ``encoding``, see :func:`zhnorm.io.iter_records`), keyed by ``keyer``, with what
-    ``fields`` reads of it; bad records, records repeating an earlier id and (unless
-    ignored) records with a bad date go to ``rejects``.  ``workers > 1`` keys the
-    records on that many processes (``keyer`` must pickle), :data:`KEY_CHUNK` records
-    a task, a few tasks ahead of the reader; the documents are the same, in order.
-    Everything is kept in memory (:func:`read_keys` keeps the keys on disk)."""
-    keyed = _keyed_records(
-        inputs, text_field=text_field, id_field=id_field, errors=errors, encoding=encoding,
-        rejects=rejects, counts=counts, quiet=quiet, fields=fields, keyer=keyer, workers=workers,
-    )  # fmt: skip
+    """Every record of ``inputs`` (stdin when there are none; text and JSONL, see
+    :func:`zhnorm.io.iter_records`), read and keyed as ``reading`` says; bad records,
+    records repeating an earlier id and (unless ignored) records with a bad date go to
+    ``rejects``.  With ``reading.workers > 1`` the records are keyed on that many
+    processes, :data:`KEY_CHUNK` records a task, a few tasks ahead of the reader; the
+    documents are the same, in order.  Everything is kept in memory (:func:`read_keys`
+    keeps the keys on disk)."""
     return [
-        FileDocument(record_id(record, id_field), record, unpacked(record.text, state), meta)
-        for record, meta, state in keyed
+        FileDocument(
+            record_id(record, reading.id_field), record, unpacked(record.text, state), meta
+        )
+        for record, meta, state in _keyed_records(inputs, reading, rejects, counts)
     ]
 
 
 def read_keys(
     inputs: Sequence[str],
+    reading: RecordReading = RecordReading(),
     *,
-    text_field: str = "text",
-    id_field: str | None = None,
-    errors: str = "strict",
-    encoding: str = DEFAULT_ENCODING,
     rejects: Rejects,
     counts: RunCounts,
-    quiet: bool = False,
-    fields: MetaFields | None = None,
-    keyer: Callable[[str], DocKey] = doc_key,
-    workers: int = 1,
     spill: str | None = None,
 ) -> tuple[list[str], list[DocMeta], SpilledKeys]:
     """The records :func:`read_documents` reads, as their ids, their metadata and their
@@ -242,12 +234,8 @@ def read_keys(
     meta: list[DocMeta] = []
     keys = SpilledKeys(spill)
     try:
-        for record, found, state in _keyed_records(
-            inputs, text_field=text_field, id_field=id_field, errors=errors,
-            encoding=encoding, rejects=rejects, counts=counts, quiet=quiet, fields=fields,
-            keyer=keyer, workers=workers,
-        ):  # fmt: skip
-            ids.append(record_id(record, id_field))
+        for record, found, state in _keyed_records(inputs, reading, rejects, counts):
+            ids.append(record_id(record, reading.id_field))
             meta.append(found)
             keys.append(record.text, state)
     except BaseException:
@@ -304,11 +292,12 @@ def reuse_files(
         tempfile.TemporaryDirectory(prefix="zhnorm-reuse-") as spill,
     ):
         # the keys, raw texts and maps live in files of ``spill`` (unlinked at once)
-        ids, meta, keys = read_keys(
-            inputs, text_field=text_field, id_field=id_field, errors=errors, rejects=bad,
-            encoding=encoding, counts=counts, quiet=quiet, fields=fields,
-            keyer=functools.partial(doc_key, options=key), workers=workers, spill=spill,
+        reading = RecordReading(
+            text_field=text_field, id_field=id_field, errors=errors, encoding=encoding,
+            quiet=quiet, fields=fields, keyer=functools.partial(doc_key, options=key),
+            workers=workers,
         )  # fmt: skip
+        ids, meta, keys = read_keys(inputs, reading, rejects=bad, counts=counts, spill=spill)
         counts.written = len(ids)
         has_sources = any(m.source is not None for m in meta)
         try:

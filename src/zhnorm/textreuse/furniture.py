@@ -541,28 +541,87 @@ def settle_search(
     options: FurnitureOptions,
 ) -> list[FoundItem]:
     """The items of a search from its three rounds: an affix span that is a whole
-    furniture segment or inside a template is left out; an affix whose key is a segment's
-    (template's) key joins that item; the rest that are still in ``needed`` documents
-    are affixes, near ones merged (:func:`_merge_near`).  ``segments`` take spans."""
-    inside = {(d, a, b) for item in templates for d, a, b in item.spans}
-    within: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for d, a, b in inside:
-        within[d].append((a, b))
-    whole = {(d, a, b) for item in segments for d, a, b in item.spans}
+    furniture segment or inside a template is left out (:func:`affix_spans_left`), and
+    :func:`settle_affixes` says where the rest go.  ``segments`` take spans."""
     found = segments + templates
-    by_key = {item.key: item for item in found}
-    kept: list[FoundItem] = []
-    for item in affixes:
-        spans = [
+    left = affix_spans_left(segments, templates, affixes)
+    targets, heads = settle_affixes(
+        [item.key for item in found],
+        [(item.kind, item.key, _docs(spans)) for item, spans in zip(affixes, left, strict=True)],
+        needed,
+        options,
+    )
+    items = found + [
+        FoundItem(affixes[h].kind, affixes[h].key, [], affixes[h].example) for h in heads
+    ]
+    for target, spans in zip(targets, left, strict=True):
+        if target >= 0:
+            items[target].spans.extend(spans)
+    return items
+
+
+def affix_spans_left(
+    segments: Sequence[FoundItem], templates: Sequence[FoundItem], affixes: Sequence[FoundItem]
+) -> list[list[Span]]:
+    """Each affix item's spans that are neither a whole segment of ``segments`` nor
+    inside a span of ``templates``."""
+    within: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for d, a, b in {span for item in templates for span in item.spans}:
+        within[d].append((a, b))
+    whole = {span for item in segments for span in item.spans}
+    return [
+        [
             (d, a, b)
             for d, a, b in item.spans
             if (d, a, b) not in whole and not any(s <= a and b <= t for s, t in within.get(d, ()))
         ]
-        if item.key in by_key:
-            by_key[item.key].spans.extend(spans)
-        elif _docs(spans) >= needed:  # what is left when segments took their share
-            kept.append(FoundItem(item.kind, item.key, spans, item.example))
-    return found + _merge_near(kept, options)
+        for item in affixes
+    ]
+
+
+def settle_affixes(
+    keys: Sequence[str],
+    affixes: Sequence[tuple[str, str, int]],
+    needed: int,
+    options: FurnitureOptions,
+) -> tuple[list[int], list[int]]:
+    """Where each affix's spans go, from the search's segment and template ``keys`` (in
+    order) and each affix's kind, key and the documents its spans left
+    (:func:`affix_spans_left`) reach: ``targets[i]`` is the item an affix joins - the last
+    segment or template with its key (``< len(keys)``), else ``len(keys) + j``, the j-th
+    new affix item; -1 when it is in fewer than ``needed`` documents.  ``heads[j]``: the
+    affix whose kind, key and example the j-th new item takes.  New items of one kind whose
+    keys are ``threshold`` similar (``near_min_len`` or longer) are one (an app promotion
+    with one character changed), headed by the affix in most documents."""
+    by_key = {key: i for i, key in enumerate(keys)}
+    targets = [-1] * len(affixes)
+    kept: list[int] = []
+    for i, (_, key, docs) in enumerate(affixes):
+        if key in by_key:
+            targets[i] = by_key[key]
+        elif docs >= needed:  # what is left when segments took their share
+            kept.append(i)
+    groups = [[i] for i in kept]
+    if options.threshold < 1.0 and len(kept) >= 2:
+        cutoff = options.threshold * 100
+        pairs = [
+            (x, y)
+            for x in range(len(kept))
+            for y in range(x + 1, len(kept))
+            if affixes[kept[x]][0] == affixes[kept[y]][0]
+            and min(len(affixes[kept[x]][1]), len(affixes[kept[y]][1])) >= options.near_min_len
+            and fuzz.ratio(affixes[kept[x]][1], affixes[kept[y]][1], score_cutoff=cutoff)
+        ]  # furniture items of one source are few: all pairs are cheap
+        by_root: dict[int, list[int]] = defaultdict(list)
+        for x, root in enumerate(components(len(kept), pairs)):
+            by_root[root].append(kept[x])
+        groups = list(by_root.values())
+    heads: list[int] = []
+    for j, group in enumerate(groups):
+        heads.append(max(group, key=lambda i: affixes[i][2]))
+        for i in group:
+            targets[i] = len(keys) + j
+    return targets, heads
 
 
 # --- the searches over documents in one process ---------------------------------------
@@ -823,33 +882,6 @@ def _find(
     segments = _whole_segments(docs, texts, segs, needed, options, inside)
     affixes = _affix_items(docs, texts, segs, needed, len(docs), options)
     return settle_search(segments, templates, affixes, needed, options)
-
-
-def _merge_near(items: list[FoundItem], options: FurnitureOptions) -> list[FoundItem]:
-    """Affixes of one kind whose keys are ``threshold`` similar (``near_min_len`` or
-    longer) are one item: an app promotion with one character changed."""
-    if options.threshold >= 1.0 or len(items) < 2:
-        return items
-    cutoff = options.threshold * 100
-    pairs = [
-        (i, j)
-        for i in range(len(items))
-        for j in range(i + 1, len(items))
-        if items[i].kind == items[j].kind
-        and min(len(items[i].key), len(items[j].key)) >= options.near_min_len
-        and fuzz.ratio(items[i].key, items[j].key, score_cutoff=cutoff)
-    ]  # furniture items of one source are few: all pairs are cheap
-    if not pairs:
-        return items
-    groups: dict[int, list[FoundItem]] = defaultdict(list)
-    for i, root in enumerate(components(len(items), pairs)):
-        groups[root].append(items[i])
-    merged: list[FoundItem] = []
-    for group in groups.values():
-        first = max(group, key=lambda f: _docs(f.spans))
-        spans = [span for f in group for span in f.spans]
-        merged.append(FoundItem(first.kind, first.key, spans, first.example))
-    return merged
 
 
 def find_furniture(

@@ -19,7 +19,7 @@ from ..io import (
     with_text,
 )
 from ..key import KeyOptions
-from .files import MetaFields, read_documents
+from .files import MetaFields, RecordReading, read_documents
 from .furniture import FurnitureOptions, find_furniture
 from .repeats import Paragraph, RepeatGroup, RepeatOptions, find_repeats, paragraphs_of
 from .segments import doc_key_in_chunks, line_of, line_starts
@@ -127,12 +127,12 @@ def paragraphs_files(
     with ExitStack() as stack:
         report = stack.enter_context(AtomicOutput(output))
         stack.enter_context(bad)
-        docs = read_documents(
-            inputs, text_field=text_field, id_field=id_field, errors=errors, rejects=bad,
-            encoding=encoding, counts=counts, quiet=quiet,
-            fields=MetaFields(source_field=source_field),
+        reading = RecordReading(
+            text_field=text_field, id_field=id_field, errors=errors, encoding=encoding,
+            quiet=quiet, fields=MetaFields(source_field=source_field),
             keyer=functools.partial(doc_key_in_chunks, options=key),
         )  # fmt: skip
+        docs = read_documents(inputs, reading, rejects=bad, counts=counts)
         split = [(doc.id, paragraphs_of(doc.key)) for doc in docs]
         groups = find_repeats(split, options, **overrides)
         for group in groups:
