@@ -13,7 +13,12 @@ Results never depend on ``workers``: a pool only changes where the work runs.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
+import os
+import signal
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -36,13 +41,47 @@ def process_pool(
     initializer: Callable[..., object] | None = None,
     initargs: tuple[Any, ...] = (),
 ) -> ProcessPoolExecutor:
-    """A pool of ``workers`` processes of the default start method (use it in ``with``)."""
-    return ProcessPoolExecutor(
+    """A pool of ``workers`` processes of the default start method (use it in ``with``).
+    The workers ignore SIGINT and SIGTERM, and on Linux die with this process: a Ctrl-C
+    or a SIGTERM sent to the whole process group is this process's to handle, and a
+    ``with`` block left by it (or by any error) cancels the calls not yet started and
+    waits for the running ones only.  A worker killed by a signal in the middle of
+    sending its result would leave Python 3.11's pool waiting for the rest of it, and
+    the interpreter's exit waiting for the pool, for ever (CPython gh-107219 is one of
+    the ways)."""
+    return _Pool(
         max_workers=workers,
         mp_context=multiprocessing.get_context(),
-        initializer=initializer,
-        initargs=initargs,
+        initializer=_start_worker,
+        initargs=(initializer, initargs),
     )
+
+
+class _Pool(ProcessPoolExecutor):
+    """A process pool whose ``with`` block, left by an exception, cancels the calls not
+    yet started instead of running them."""
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool | None:
+        self.shutdown(wait=True, cancel_futures=exc_type is not None)
+        return None
+
+
+_PR_SET_PDEATHSIG = 1
+"""Linux ``prctl`` option: the signal a process gets when its parent dies."""
+
+
+def _start_worker(initializer: Callable[..., object] | None, initargs: tuple[Any, ...]) -> None:
+    """A pool worker's start (:func:`process_pool`), then the caller's ``initializer``."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        parent = os.getppid()
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before the call
+            os._exit(1)
+    if initializer is not None:
+        initializer(*initargs)
 
 
 def map_ordered(
