@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import time
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,28 @@ def test_a_terminal_gets_a_bar_with_total_and_eta() -> None:
     with Progress("zhnorm test: quiet", total=4, stream=quiet, quiet=True) as progress:
         progress.update(4)
     assert quiet.getvalue() == ""
+
+
+def test_a_phase_without_a_count_says_it_is_still_running(
+    records: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ZHNORM_PROGRESS_SECONDS", "0.02")
+
+    def running(label: str) -> list[str]:
+        return [r.getMessage() for r in records.records if r.getMessage().startswith(label)]
+
+    with Progress("zhnorm test: settling", unit=None):
+        deadline = time.monotonic() + 5
+        while not any("running" in m for m in running("zhnorm test: settling")):
+            assert time.monotonic() < deadline, "no line while the phase ran"
+            time.sleep(0.01)
+    told = len(running("zhnorm test: settling"))
+    time.sleep(0.1)
+    assert len(running("zhnorm test: settling")) == told  # silent once closed
+    assert running("zhnorm test: settling")[-1].startswith("zhnorm test: settling: done in")
+    with Progress("zhnorm test: hushed", unit=None, quiet=True):
+        time.sleep(0.1)
+    assert [m for m in running("zhnorm test: hushed") if "running" in m] == []
 
 
 def test_phases_are_recorded() -> None:

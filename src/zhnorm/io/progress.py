@@ -8,6 +8,9 @@ Every phase of a run (reading and sketching, candidates, verification, writing .
 * when stderr is not a terminal (a log file, a scheduler), a plain line on the
   ``zhnorm`` logger every :func:`period` seconds (``ZHNORM_PROGRESS_SECONDS``, default
   30), with the same numbers;
+* for a phase without a count (``unit=None``: furniture, stories ...), a line on the
+  ``zhnorm`` logger every :func:`period` seconds saying it is still running and for how
+  long, so that a phase of many minutes is never silent;
 * always, a debug message when the phase starts and an info message when it ends (its
   count and seconds), and a record in :func:`finished_phases` (``zhnorm --stats FILE``).
 
@@ -21,6 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass
 from types import TracebackType
@@ -80,8 +84,9 @@ def _duration(seconds: float) -> str:
 class Progress:
     """One phase of a run (module docstring).  ``label`` names it (``zhnorm dedup:
     sketching``); ``total`` is the count expected, when known; ``unit=None`` makes a
-    phase without a count (only its start, end and duration are told); ``quiet`` hides
-    the bar and the periodic lines, not the log messages."""
+    phase without a count (its start, end and duration are told, and every
+    :func:`period` seconds that it is still running); ``quiet`` hides the bar and the
+    periodic lines, not the log messages."""
 
     def __init__(
         self,
@@ -116,6 +121,11 @@ class Progress:
             self._periodic = True
         self._started = self._told = time.monotonic()
         self._closed = False
+        self._ended = threading.Event()
+        self._heartbeat: threading.Thread | None = None
+        if not quiet and not _SILENT and unit is None and period() > 0:
+            self._heartbeat = threading.Thread(target=self._still_running, daemon=True)
+            self._heartbeat.start()
         expected = f" ({total:,} {unit})" if total is not None and unit else ""
         logger.debug("%s: started%s", label, expected)
 
@@ -142,10 +152,18 @@ class Progress:
             return line
         return f"{line} {self.unit}, {rate:,.0f} {self.unit}/s"
 
+    def _still_running(self) -> None:
+        while not self._ended.wait(period()):
+            elapsed = time.monotonic() - self._started
+            logger.info("%s: running, %s so far", self.label, _duration(elapsed))
+
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
+        self._ended.set()
+        if self._heartbeat is not None:
+            self._heartbeat.join()
         if self._bar is not None:
             self._bar.close()
         seconds = time.monotonic() - self._started

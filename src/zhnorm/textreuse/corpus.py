@@ -383,30 +383,28 @@ def reuse_spent(
         keys.clear()  # spent: from here on the quoted raw texts, not the keys or their maps
     release_mapped_pages()
     _give_back_freed_memory()
-    phase = Progress("zhnorm reuse: passage clusters", unit=None)
-    by_id = {doc_id: m for doc_id, m in zip(ids, meta, strict=True) if doc_id in quoted}
-    clusters, assignment = passage_clusters(passages, raws, by_id)
-    del raws, by_id
-    passages = [replace(p, cluster=c) for p, c in zip(passages, assignment, strict=True)]
-    phase.close()
-    phase = Progress("zhnorm reuse: stories", unit=None)
-    index = {doc_id: d for d, doc_id in enumerate(ids) if doc_id in quoted}  # the passages'
-    weights = story_weights(
-        story_keys, meta, passage_evidence(passages, index), options, workers=workers
-    )
-    story_keys.close()
-    window = None if options.window_days is None else timedelta(days=options.window_days)
-    stories, story_of = stories_from_weights(
-        ids, meta, weights, options.story_support, window=window,
-        passages=passages, clusters=clusters,
-    )  # fmt: skip
-    of_id = {doc_id: s for doc_id, s in zip(ids, story_of, strict=True) if doc_id in quoted}
-    passages = [
-        replace(p, story=of_id[p.a_id] if of_id[p.a_id] == of_id[p.b_id] else None)
-        for p in passages
-    ]
-    clusters = [replace(c, story=cluster_story(c, of_id)) for c in clusters]
-    phase.close()
+    with Progress("zhnorm reuse: passage clusters", unit=None):
+        by_id = {doc_id: m for doc_id, m in zip(ids, meta, strict=True) if doc_id in quoted}
+        clusters, assignment = passage_clusters(passages, raws, by_id)
+        del raws, by_id
+        passages = [replace(p, cluster=c) for p, c in zip(passages, assignment, strict=True)]
+    with Progress("zhnorm reuse: stories", unit=None):
+        index = {doc_id: d for d, doc_id in enumerate(ids) if doc_id in quoted}  # the passages'
+        weights = story_weights(
+            story_keys, meta, passage_evidence(passages, index), options, workers=workers
+        )
+        story_keys.close()
+        window = None if options.window_days is None else timedelta(days=options.window_days)
+        stories, story_of = stories_from_weights(
+            ids, meta, weights, options.story_support, window=window,
+            passages=passages, clusters=clusters,
+        )  # fmt: skip
+        of_id = {doc_id: s for doc_id, s in zip(ids, story_of, strict=True) if doc_id in quoted}
+        passages = [
+            replace(p, story=of_id[p.a_id] if of_id[p.a_id] == of_id[p.b_id] else None)
+            for p in passages
+        ]
+        clusters = [replace(c, story=cluster_story(c, of_id)) for c in clusters]
     stats = {
         "candidate_seconds": round(candidate_time, 3),
         "align_seconds": round(align_time, 3),
