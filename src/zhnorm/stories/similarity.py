@@ -391,6 +391,13 @@ class _TermCodes:
     def numbered(self, terms: _BlockTerms) -> tuple[IntArray, ColumnArray, FloatArray]:
         """:meth:`block` of a block counted by :func:`_block_terms` (the blocks are
         numbered in the order they are given, as :meth:`block` numbers them)."""
+        ids = self._ids(self.codes_of(terms), terms.first, terms.inverse)
+        return terms.per_key, ids, terms.frequencies
+
+    def codes_of(self, terms: _BlockTerms) -> IntArray:
+        """The block's distinct codes (``terms.distinct``) with its longer terms
+        numbered in this vocabulary's ``long`` (each code once; the new longer ones
+        ascending among themselves): the same code for the same term in every block."""
         distinct = terms.distinct
         if terms.long:  # the block's longer terms renumbered in this vocabulary's order
             numbers = np.asarray(
@@ -401,8 +408,7 @@ class _TermCodes:
             # the new ones are numbered in the block's order: still ascending among
             # themselves, which is all _ids needs (known ones are only looked up)
             distinct = np.r_[distinct[:tail], _LONG | numbers[distinct[tail:] & (_ONE - 1)]]
-        ids = self._ids(distinct, terms.first, terms.inverse)
-        return terms.per_key, ids, terms.frequencies
+        return distinct
 
     def _ids(self, distinct: IntArray, first: IntArray, inverse: ColumnArray) -> ColumnArray:
         """The id of each code ``distinct[inverse]`` (``distinct``: each code once, the
@@ -425,26 +431,77 @@ class _TermCodes:
         return ids[inverse].astype(np.int32)
 
     def vocabulary(self) -> tuple[TermVocabulary, ColumnArray]:
-        """The terms sorted (:class:`TermVocabulary`), and each id's column.  Sorted by
-        code: a term of one or two characters ``c1 [c2]`` sorts as ``(c1, c2 + 1)``
-        (``0`` for none: a prefix first), a longer one after the two-character term it
-        starts with, in string order among its like."""
+        """The terms sorted (:class:`TermVocabulary`, :func:`_vocabulary_order`), and
+        each id's column."""
         codes = np.concatenate(self.codes) if self.codes else np.zeros(0, dtype=np.int64)
-        tag, first, second, number = _code_parts(codes)
-        later = np.zeros(len(codes), dtype=np.int64)  # a longer term's rank among those
-        longer = np.flatnonzero(tag == 3)
         spelled = list(self.long)
-        if len(longer):
-            texts = [spelled[n] for n in number[longer].tolist()]
-            first[longer] = [ord(t[0]) for t in texts]
-            second[longer] = [ord(t[1]) + 1 for t in texts]
-            ranks = sorted(range(len(texts)), key=texts.__getitem__)
-            later[longer[np.asarray(ranks, dtype=np.int64)]] = np.arange(1, len(texts) + 1)
-        order = np.lexsort((later, second, first))
+        order = _vocabulary_order(codes, _LongOrder.of(spelled))
         rank = np.empty(len(codes), dtype=np.int32)
         rank[order] = np.arange(len(codes), dtype=np.int32)
-        is_char = first[order] == _CHAR_PREFIX_CODE
-        return TermVocabulary(codes[order], spelled, is_char), rank
+        return TermVocabulary(codes[order], spelled, _is_char(codes[order])), rank
+
+
+@dataclass(frozen=True, eq=False)
+class _LongOrder:
+    """Per longer term of a :class:`_TermCodes` (by its number in ``long``) what puts
+    it in the vocabulary's order: its first character, its second plus one, and its
+    rank (from 1) among all the longer terms in string order."""
+
+    first: IntArray
+    second: IntArray
+    later: IntArray
+
+    @classmethod
+    def of(cls, long: Sequence[str]) -> _LongOrder:
+        first = np.fromiter((ord(t[0]) for t in long), dtype=np.int64, count=len(long))
+        second = np.fromiter((ord(t[1]) + 1 for t in long), dtype=np.int64, count=len(long))
+        later = np.zeros(len(long), dtype=np.int64)
+        ranks = sorted(range(len(long)), key=long.__getitem__)
+        later[np.asarray(ranks, dtype=np.int64)] = np.arange(1, len(long) + 1)
+        return cls(first, second, later)
+
+
+def _vocabulary_order(codes: IntArray, long: _LongOrder) -> IntArray:
+    """The order of ``codes`` (:class:`_TermCodes`, distinct) in a vocabulary's columns:
+    a term of one or two characters ``c1 [c2]`` sorts as ``(c1, c2 + 1)`` (``0`` for
+    none: a prefix first), a longer one after the two-character term it starts with,
+    in string order among its like.  A term's place among any set of codes is its
+    place in the whole vocabulary's order restricted to that set."""
+    tag, first, second, number = _code_parts(codes)
+    later = np.zeros(len(codes), dtype=np.int64)
+    longer = np.flatnonzero(tag == 3)
+    if len(longer):
+        numbers = number[longer]
+        first[longer] = long.first[numbers]
+        second[longer] = long.second[numbers]
+        later[longer] = long.later[numbers]
+    return np.asarray(np.lexsort((later, second, first)), dtype=np.int64)
+
+
+def _is_char(codes: IntArray) -> npt.NDArray[np.bool_]:
+    """Which ``codes`` are character terms (:data:`~.background.CHAR_PREFIX` + a
+    character: a code of two characters, or one, starting with it)."""
+    tag, first, _, _ = _code_parts(codes)
+    return np.asarray((tag != 3) & (first == _CHAR_PREFIX_CODE))
+
+
+def _spelled(codes: IntArray, long: Sequence[str]) -> list[str]:
+    """The terms of ``codes`` (:class:`_TermCodes`, longer ones numbered in ``long``)."""
+    tag, first, second, number = _code_parts(codes)
+    pairs = np.zeros((len(codes), 2), dtype=np.uint32)
+    pairs[:, 0] = first
+    pairs[:, 1] = np.maximum(second - 1, 0)
+    # numpy strings drop trailing NULs: a term ending with one is spelled in Python
+    as_text = np.asarray(pairs.view("<U2").ravel().tolist(), dtype=object)
+    nul = np.flatnonzero(((tag == 2) & (second == 1)) | ((tag == 1) & (first == 0)))
+    as_text[nul] = [
+        chr(c) + "\x00" * (t - 1) for c, t in zip(first[nul].tolist(), tag[nul].tolist(), strict=True)
+    ]
+    longer = np.flatnonzero(tag == 3)
+    if len(longer):
+        as_text[longer] = [long[n] for n in number[longer].tolist()]
+    spelled: list[str] = as_text.tolist()
+    return spelled
 
 
 class TermVocabulary(Mapping[str, int]):
@@ -463,23 +520,7 @@ class TermVocabulary(Mapping[str, int]):
 
     def terms(self, start: int = 0, stop: int | None = None) -> list[str]:
         """The terms, spelled, in column order (columns ``start:stop``: all by default)."""
-        codes = self.codes[start:stop]
-        tag, first, second, number = _code_parts(codes)
-        pairs = np.zeros((len(codes), 2), dtype=np.uint32)
-        pairs[:, 0] = first
-        pairs[:, 1] = np.maximum(second - 1, 0)
-        # numpy strings drop trailing NULs: a term ending with one is spelled in Python
-        as_text = np.asarray(pairs.view("<U2").ravel().tolist(), dtype=object)
-        nul = np.flatnonzero(((tag == 2) & (second == 1)) | ((tag == 1) & (first == 0)))
-        as_text[nul] = [
-            chr(c) + "\x00" * (t - 1)
-            for c, t in zip(first[nul].tolist(), tag[nul].tolist(), strict=True)
-        ]
-        longer = np.flatnonzero(tag == 3)
-        if len(longer):
-            as_text[longer] = [self.long[n] for n in number[longer].tolist()]
-        spelled: list[str] = as_text.tolist()
-        return spelled
+        return _spelled(self.codes[start:stop], self.long)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.terms())
