@@ -970,9 +970,11 @@ class _UnitRows:
         offsets = self.offsets
         lo, hi = int(offsets[first]), int(offsets[last])
         lengths = np.diff(offsets[first : last + 1])
-        codes = _read(self.codes_path, np.int64, lo, hi - lo)
-        terms, inverse = np.unique(codes, return_inverse=True)
+        terms, inverse = np.unique(
+            _read(self.codes_path, np.int64, lo, hi - lo), return_inverse=True
+        )
         entry_term: ColumnArray = inverse.ravel().astype(np.int32)  # each entry's term
+        del inverse  # the temporaries below are those of _unit_values, as for any span
         at = np.minimum(np.searchsorted(self.shared, terms), max(len(self.shared) - 1, 0))
         known = self.shared[at] == terms if len(self.shared) else np.zeros(len(terms), bool)
         column = np.full(len(terms), self.single_column, dtype=np.int32)
@@ -1226,7 +1228,11 @@ class StoryVectors:
 
         ``spill``: a directory where the rows are kept (``matrix`` is then a
         :class:`SpilledRows`, the same rows on disk; the files live as long as the
-        directory): memory holds one block of rows at a time, not the matrix.
+        directory): memory holds one block of rows at a time, not the matrix, and
+        per term only the terms in two documents or more (``vocabulary``, ``weights``
+        and ``document_frequency`` are theirs; the terms in one document only share
+        one column after them, :attr:`SpilledRows.single_column`): the same values,
+        scores and candidates (:func:`_spilled_fit`).
         ``workers > 1``: the terms are counted on that many processes (the same fit)."""
         if spill is not None:
             return cls(*_spilled_fit(keys, options, spill, workers))
@@ -1535,8 +1541,8 @@ class _MemoryIndex:
 
 
 POSTING_ENTRIES = 1 << 22
-"""Entries of the postings made in one pass over the spilled candidate index
-(:func:`_spilled_postings`): 12 bytes each in memory, 48 MiB."""
+"""Entries of the postings placed at once (a range of columns) by
+:func:`_spilled_postings`: 16 bytes each in memory, 64 MiB, and their sort."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -1579,55 +1585,55 @@ class _SpilledIndex:
                 os.unlink(path)
 
 
+_POSTED = np.dtype([("document", "<i4"), ("column", "<i4"), ("value", "<f8")])
+"""An entry of the candidate index as :func:`_spilled_postings` files it by column range."""
+
+
 def _spilled_postings(
     index: SpilledRows, per_term: IntArray, directory: str
 ) -> tuple[SpilledRows, FloatArray]:
     """The transpose of ``index`` (``per_term``: each column's entries) written to files
-    of ``directory``, and per row of ``index`` the summed postings of its entries.  Made
-    in passes over the index, each for the columns of :data:`POSTING_ENTRIES` entries at
-    most (one column at least), their postings placed by a stable sort of the columns
-    read a span at a time: each term's documents ascending, as ``index.T.tocsr()``."""
+    of ``directory``, and per row of ``index`` the summed postings of its entries.  The
+    index is read once, a span at a time, each entry appended to the file of its range
+    of columns (:data:`POSTING_ENTRIES` entries at most, one column at least); each
+    range is then read back alone and its postings placed by a stable sort of the
+    columns: each term's documents ascending, as ``index.T.tocsr()``."""
     documents, terms = index.shape
     offsets = np.zeros(terms + 1, dtype=np.int64)
     np.cumsum(per_term, out=offsets[1:])
+    bounds = [0]
+    while bounds[-1] < terms:
+        low = bounds[-1]
+        high = int(np.searchsorted(offsets, offsets[low] + POSTING_ENTRIES, side="right"))
+        bounds.append(min(max(high - 1, low + 1), terms))
+    ranges = [_spill_file(directory, "story-postings-range-") for _ in bounds[1:]]
     indptr = index.indptr
-    spans = _entry_spans(indptr)
     per_row = np.zeros(documents, dtype=np.float64)
+    for first, last in _entry_spans(indptr):
+        columns, values = index.block(int(indptr[first]), int(indptr[last]))
+        rows = np.repeat(np.arange(first, last, dtype=np.int64), np.diff(indptr[first : last + 1]))
+        # summed as _MemoryIndex.products_per_row sums them
+        per_row[first:last] = np.bincount(
+            rows - first, weights=per_term[columns], minlength=last - first
+        )
+        entries = np.empty(len(columns), dtype=_POSTED)
+        entries["document"], entries["column"], entries["value"] = rows, columns, values
+        part = np.searchsorted(bounds, columns, side="right") - 1
+        order = np.argsort(part, kind="stable")  # each range's entries in row order
+        cuts = np.searchsorted(part[order], np.arange(len(ranges) + 1))
+        entries = entries[order]
+        for n in np.flatnonzero(np.diff(cuts)).tolist():
+            with open(ranges[n], "ab") as out:
+                entries[cuts[n] : cuts[n + 1]].tofile(out)
     documents_path = _spill_file(directory, "story-postings-documents-")
     values_path = _spill_file(directory, "story-postings-values-")
-    low = 0
     with open(documents_path, "wb") as documents_file, open(values_path, "wb") as values_file:
-        while low < terms:
-            high = int(np.searchsorted(offsets, offsets[low] + POSTING_ENTRIES, side="right"))
-            high = min(max(high - 1, low + 1), terms)
-            base = int(offsets[low])
-            held = np.empty(int(offsets[high]) - base, dtype=np.int32)
-            values_held = np.empty(len(held), dtype=np.float64)
-            cursor = offsets[low:high] - base  # where each column's next document goes
-            for first, last in spans:
-                columns, values = index.block(int(indptr[first]), int(indptr[last]))
-                rows = np.repeat(
-                    np.arange(first, last, dtype=np.int64), np.diff(indptr[first : last + 1])
-                )
-                if low == 0:  # summed as _MemoryIndex.products_per_row sums them
-                    per_row[first:last] = np.bincount(
-                        rows - first, weights=per_term[columns], minlength=last - first
-                    )
-                inside = np.flatnonzero((columns >= low) & (columns < high))
-                if not len(inside):
-                    continue
-                inside = inside[np.argsort(columns[inside], kind="stable")]
-                local = columns[inside] - low
-                heads = np.flatnonzero(np.r_[True, local[1:] != local[:-1]])
-                sizes = np.diff(np.r_[heads, len(local)])
-                rank = np.arange(len(local)) - np.repeat(heads, sizes)
-                at = cursor[local] + rank
-                held[at] = rows[inside]
-                values_held[at] = values[inside]
-                cursor[local[heads]] += sizes
-            held.tofile(documents_file)
-            values_held.tofile(values_file)
-            low = high
+        for path in ranges:
+            entries = np.fromfile(path, dtype=_POSTED)
+            os.unlink(path)
+            entries = entries[np.argsort(entries["column"], kind="stable")]
+            entries["document"].tofile(documents_file)
+            entries["value"].tofile(values_file)
     return SpilledRows(offsets, documents_path, values_path, (terms, documents)), per_row
 
 
