@@ -813,7 +813,7 @@ class _Rows:
 class SpilledRows:
     """The rows of a :class:`StoryVectors` matrix kept in two files of a spill directory
     (``indices`` as ``int32``, ``data`` as ``float64``, CSR layout, each row's columns
-    sorted), only ``indptr`` in memory: the same rows as the in-memory
+    sorted but for ``single_column``), only ``indptr`` in memory: the same rows as the in-memory
     ``scipy.sparse.csr_matrix``, read a block of entries at a time (:meth:`block`) or
     the rows of a bounded number of pairs (:meth:`rows`, :meth:`scores`), so a process
     holds what it reads, not the matrix.
