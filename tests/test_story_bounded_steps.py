@@ -23,7 +23,6 @@ from zhnorm.stories.background import background
 from zhnorm.stories.similarity import (
     StoryModel,
     TermCounts,
-    indexable,
     indexed_positions,
     nearest_by_index,
 )
@@ -80,9 +79,7 @@ def index_from_triples(model: StoryModel) -> sparse.csr_matrix:
             cols, values = matrix.block(lo, hi)
         else:
             cols, values = matrix.indices[lo:hi], matrix.data[lo:hi]
-        usable = indexable(
-            model.texts.document_frequency, model.texts.vocabulary.is_char, model.options
-        )
+        usable = model.texts.indexable_columns(model.options)
         rows = np.full(hi - lo, d, dtype=np.int64)
         top = indexed_positions(rows, values, usable[cols], model.options.index_terms)
         rows_all.append(rows[top])

@@ -1,6 +1,8 @@
 """The story model with its rows spilled to disk (``spill=``) against the in-memory model:
-the same vocabulary, weights, document frequencies, rows (bit for bit), scores and
-candidates, whatever the block sizes; the files go with their directory."""
+the same rows (bit for bit, the terms in one document only sharing one column), scores and
+candidates, and the in-memory vocabulary, weights and document frequencies restricted to
+the terms in two documents or more, whatever the block sizes; the files go with their
+directory."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import numpy as np
 import pytest
 
 from zhnorm.stories import similarity
-from zhnorm.stories.similarity import SpilledRows, StoryModel, StoryVectors
+from zhnorm.stories.similarity import SpilledRows, StoryModel, StoryOptions, StoryVectors
 
 BASE = [
     "台风海葵今晨登陆花莲全台停班停课",
@@ -43,28 +45,52 @@ def rows_of(vectors: StoryVectors) -> tuple[list[int], np.ndarray, np.ndarray]:
     return np.asarray(matrix.indptr).tolist(), matrix.indices, matrix.data
 
 
+def spilled_columns(memory: StoryVectors) -> tuple[np.ndarray, int | None]:
+    """Per column of the in-memory fit its column in the spilled fit: its rank among the
+    terms in two documents or more, or the one column after them; and that column."""
+    many = memory.document_frequency >= 2
+    single = len(np.flatnonzero(many)) if not many.all() else None
+    columns = np.where(many, np.cumsum(many) - 1, -1 if single is None else single)
+    return columns, single
+
+
 def assert_same_vectors(memory: StoryVectors, spilled: StoryVectors) -> None:
     assert isinstance(spilled.matrix, SpilledRows)
-    assert spilled.vocabulary.codes.tolist() == memory.vocabulary.codes.tolist()
-    assert spilled.vocabulary.terms() == memory.vocabulary.terms()
-    assert spilled.weights.tobytes() == memory.weights.tobytes()
-    assert spilled.document_frequency.tolist() == memory.document_frequency.tolist()
-    assert spilled.matrix.shape == memory.matrix.shape
+    many = memory.document_frequency >= 2
+    kept = np.flatnonzero(many)
+    assert spilled.vocabulary.terms() == [memory.vocabulary.terms()[c] for c in kept]
+    assert spilled.vocabulary.is_char.tolist() == memory.vocabulary.is_char[kept].tolist()
+    assert spilled.weights.tobytes() == memory.weights[kept].tobytes()
+    assert spilled.document_frequency.tolist() == memory.document_frequency[kept].tolist()
+    columns, single = spilled_columns(memory)
+    assert spilled.matrix.single_column == single
+    assert spilled.matrix.shape == (memory.matrix.shape[0], len(kept) + (single is not None))
     indptr, indices, data = rows_of(memory)
     spilled_indptr, spilled_indices, spilled_data = rows_of(spilled)
     assert spilled_indptr == indptr
-    assert spilled_indices.tolist() == np.asarray(indices).tolist()
+    assert spilled_indices.tolist() == columns[np.asarray(indices, dtype=np.int64)].tolist()
     assert spilled_data.tobytes() == np.asarray(data, dtype=np.float64).tobytes()
     assert spilled.present().tolist() == memory.present().tolist()
+    usable = spilled.indexable_columns(StoryOptions())
+    expected = np.zeros(spilled.matrix.shape[1], dtype=bool)
+    expected[columns[memory.indexable_columns(StoryOptions())]] = True
+    assert usable.tolist() == expected.tolist()
 
 
 @pytest.mark.parametrize(
-    ("row_block", "entries", "pairs"), [(4096, 1 << 22, 1 << 12), (3, 7, 2), (1, 1, 1)]
+    ("row_block", "entries", "pairs", "tally"),
+    [(4096, 1 << 22, 1 << 12, 1 << 21), (3, 7, 2, 5), (1, 1, 1, 1)],
 )
 def test_spilled_model_is_the_model(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, row_block: int, entries: int, pairs: int
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    row_block: int,
+    entries: int,
+    pairs: int,
+    tally: int,
 ) -> None:
     monkeypatch.setattr(similarity, "ROW_BLOCK", row_block)
+    monkeypatch.setattr(similarity, "TALLY_RECORDS", tally)  # the frequencies in parts
     monkeypatch.setattr(similarity, "SPILL_ENTRIES", entries)
     monkeypatch.setattr(similarity, "SCORE_PAIRS", pairs)
     docs = texts(60)
@@ -86,6 +112,7 @@ def test_spilled_model_is_the_model(
     assert len(spilled) == len(memory) == len(docs)
     rng = np.random.default_rng(1)
     index = rng.integers(0, len(docs), size=(300, 2))
+    index[::7, 1] = index[::7, 0]  # a document with itself: its single terms count
     assert spilled.similarities(index).tobytes() == memory.similarities(index).tobytes()
     assert spilled.similarity(4, 10) == memory.similarity(4, 10)
     found = memory.candidates(0.05, 3)
@@ -185,6 +212,7 @@ def test_rows_read_back_are_the_in_memory_rows(tmp_path: Path) -> None:
     memory = StoryModel.from_keys(docs).matrix
     spilled = StoryModel.from_keys(docs, spill=str(tmp_path)).matrix
     assert isinstance(spilled, SpilledRows)
+    columns, _ = spilled_columns(StoryModel.from_keys(docs).texts)
     rng = random.Random(7)
     for wanted in ([], [0], [39], [3, 4, 5, 9], sorted(rng.sample(range(40), 17)), list(range(40))):
         got = spilled.rows(np.asarray(wanted, dtype=np.int64))
@@ -193,7 +221,7 @@ def test_rows_read_back_are_the_in_memory_rows(tmp_path: Path) -> None:
             np.asarray(expected.indptr).tolist() if expected is not None else [0]
         )
         if expected is not None:
-            assert np.asarray(got.indices).tolist() == expected.indices.tolist()
+            assert np.asarray(got.indices).tolist() == columns[expected.indices].tolist()
             assert np.asarray(got.data).tobytes() == expected.data.astype(np.float64).tobytes()
 
 

@@ -391,6 +391,13 @@ class _TermCodes:
     def numbered(self, terms: _BlockTerms) -> tuple[IntArray, ColumnArray, FloatArray]:
         """:meth:`block` of a block counted by :func:`_block_terms` (the blocks are
         numbered in the order they are given, as :meth:`block` numbers them)."""
+        ids = self._ids(self.codes_of(terms), terms.first, terms.inverse)
+        return terms.per_key, ids, terms.frequencies
+
+    def codes_of(self, terms: _BlockTerms) -> IntArray:
+        """The block's distinct codes (``terms.distinct``) with its longer terms
+        numbered in this vocabulary's ``long`` (each code once; the new longer ones
+        ascending among themselves): the same code for the same term in every block."""
         distinct = terms.distinct
         if terms.long:  # the block's longer terms renumbered in this vocabulary's order
             numbers = np.asarray(
@@ -401,8 +408,7 @@ class _TermCodes:
             # the new ones are numbered in the block's order: still ascending among
             # themselves, which is all _ids needs (known ones are only looked up)
             distinct = np.r_[distinct[:tail], _LONG | numbers[distinct[tail:] & (_ONE - 1)]]
-        ids = self._ids(distinct, terms.first, terms.inverse)
-        return terms.per_key, ids, terms.frequencies
+        return distinct
 
     def _ids(self, distinct: IntArray, first: IntArray, inverse: ColumnArray) -> ColumnArray:
         """The id of each code ``distinct[inverse]`` (``distinct``: each code once, the
@@ -425,26 +431,78 @@ class _TermCodes:
         return ids[inverse].astype(np.int32)
 
     def vocabulary(self) -> tuple[TermVocabulary, ColumnArray]:
-        """The terms sorted (:class:`TermVocabulary`), and each id's column.  Sorted by
-        code: a term of one or two characters ``c1 [c2]`` sorts as ``(c1, c2 + 1)``
-        (``0`` for none: a prefix first), a longer one after the two-character term it
-        starts with, in string order among its like."""
+        """The terms sorted (:class:`TermVocabulary`, :func:`_vocabulary_order`), and
+        each id's column."""
         codes = np.concatenate(self.codes) if self.codes else np.zeros(0, dtype=np.int64)
-        tag, first, second, number = _code_parts(codes)
-        later = np.zeros(len(codes), dtype=np.int64)  # a longer term's rank among those
-        longer = np.flatnonzero(tag == 3)
         spelled = list(self.long)
-        if len(longer):
-            texts = [spelled[n] for n in number[longer].tolist()]
-            first[longer] = [ord(t[0]) for t in texts]
-            second[longer] = [ord(t[1]) + 1 for t in texts]
-            ranks = sorted(range(len(texts)), key=texts.__getitem__)
-            later[longer[np.asarray(ranks, dtype=np.int64)]] = np.arange(1, len(texts) + 1)
-        order = np.lexsort((later, second, first))
+        order = _vocabulary_order(codes, _LongOrder.of(spelled))
         rank = np.empty(len(codes), dtype=np.int32)
         rank[order] = np.arange(len(codes), dtype=np.int32)
-        is_char = first[order] == _CHAR_PREFIX_CODE
-        return TermVocabulary(codes[order], spelled, is_char), rank
+        return TermVocabulary(codes[order], spelled, _is_char(codes[order])), rank
+
+
+@dataclass(frozen=True, eq=False)
+class _LongOrder:
+    """Per longer term of a :class:`_TermCodes` (by its number in ``long``) what puts
+    it in the vocabulary's order: its first character, its second plus one, and its
+    rank (from 1) among all the longer terms in string order."""
+
+    first: IntArray
+    second: IntArray
+    later: IntArray
+
+    @classmethod
+    def of(cls, long: Sequence[str]) -> _LongOrder:
+        first = np.fromiter((ord(t[0]) for t in long), dtype=np.int64, count=len(long))
+        second = np.fromiter((ord(t[1]) + 1 for t in long), dtype=np.int64, count=len(long))
+        later = np.zeros(len(long), dtype=np.int64)
+        ranks = sorted(range(len(long)), key=long.__getitem__)
+        later[np.asarray(ranks, dtype=np.int64)] = np.arange(1, len(long) + 1)
+        return cls(first, second, later)
+
+
+def _vocabulary_order(codes: IntArray, long: _LongOrder) -> IntArray:
+    """The order of ``codes`` (:class:`_TermCodes`, distinct) in a vocabulary's columns:
+    a term of one or two characters ``c1 [c2]`` sorts as ``(c1, c2 + 1)`` (``0`` for
+    none: a prefix first), a longer one after the two-character term it starts with,
+    in string order among its like.  A term's place among any set of codes is its
+    place in the whole vocabulary's order restricted to that set."""
+    tag, first, second, number = _code_parts(codes)
+    later = np.zeros(len(codes), dtype=np.int64)
+    longer = np.flatnonzero(tag == 3)
+    if len(longer):
+        numbers = number[longer]
+        first[longer] = long.first[numbers]
+        second[longer] = long.second[numbers]
+        later[longer] = long.later[numbers]
+    return np.asarray(np.lexsort((later, second, first)), dtype=np.int64)
+
+
+def _is_char(codes: IntArray) -> npt.NDArray[np.bool_]:
+    """Which ``codes`` are character terms (:data:`~.background.CHAR_PREFIX` + a
+    character: a code of two characters, or one, starting with it)."""
+    tag, first, _, _ = _code_parts(codes)
+    return np.asarray((tag != 3) & (first == _CHAR_PREFIX_CODE))
+
+
+def _spelled(codes: IntArray, long: Sequence[str]) -> list[str]:
+    """The terms of ``codes`` (:class:`_TermCodes`, longer ones numbered in ``long``)."""
+    tag, first, second, number = _code_parts(codes)
+    pairs = np.zeros((len(codes), 2), dtype=np.uint32)
+    pairs[:, 0] = first
+    pairs[:, 1] = np.maximum(second - 1, 0)
+    # numpy strings drop trailing NULs: a term ending with one is spelled in Python
+    as_text = np.asarray(pairs.view("<U2").ravel().tolist(), dtype=object)
+    nul = np.flatnonzero(((tag == 2) & (second == 1)) | ((tag == 1) & (first == 0)))
+    as_text[nul] = [
+        chr(c) + "\x00" * (t - 1)
+        for c, t in zip(first[nul].tolist(), tag[nul].tolist(), strict=True)
+    ]
+    longer = np.flatnonzero(tag == 3)
+    if len(longer):
+        as_text[longer] = [long[n] for n in number[longer].tolist()]
+    spelled: list[str] = as_text.tolist()
+    return spelled
 
 
 class TermVocabulary(Mapping[str, int]):
@@ -463,23 +521,7 @@ class TermVocabulary(Mapping[str, int]):
 
     def terms(self, start: int = 0, stop: int | None = None) -> list[str]:
         """The terms, spelled, in column order (columns ``start:stop``: all by default)."""
-        codes = self.codes[start:stop]
-        tag, first, second, number = _code_parts(codes)
-        pairs = np.zeros((len(codes), 2), dtype=np.uint32)
-        pairs[:, 0] = first
-        pairs[:, 1] = np.maximum(second - 1, 0)
-        # numpy strings drop trailing NULs: a term ending with one is spelled in Python
-        as_text = np.asarray(pairs.view("<U2").ravel().tolist(), dtype=object)
-        nul = np.flatnonzero(((tag == 2) & (second == 1)) | ((tag == 1) & (first == 0)))
-        as_text[nul] = [
-            chr(c) + "\x00" * (t - 1)
-            for c, t in zip(first[nul].tolist(), tag[nul].tolist(), strict=True)
-        ]
-        longer = np.flatnonzero(tag == 3)
-        if len(longer):
-            as_text[longer] = [self.long[n] for n in number[longer].tolist()]
-        spelled: list[str] = as_text.tolist()
-        return spelled
+        return _spelled(self.codes[start:stop], self.long)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.terms())
@@ -771,15 +813,22 @@ class _Rows:
 class SpilledRows:
     """The rows of a :class:`StoryVectors` matrix kept in two files of a spill directory
     (``indices`` as ``int32``, ``data`` as ``float64``, CSR layout, each row's columns
-    sorted), only ``indptr`` in memory: the same rows as the in-memory
+    sorted but for ``single_column``), only ``indptr`` in memory: the same rows as the in-memory
     ``scipy.sparse.csr_matrix``, read a block of entries at a time (:meth:`block`) or
     the rows of a bounded number of pairs (:meth:`rows`, :meth:`scores`), so a process
-    holds what it reads, not the matrix."""
+    holds what it reads, not the matrix.
+
+    ``single_column``: a column that stands for every term in one document only
+    (:func:`_spilled_fit`; None: no such column).  A row may hold it several times, in
+    the places its terms have in the vocabulary's order; its products with another row
+    are zero, as those of the terms it stands for are, and :meth:`scores` makes them so
+    (a row with itself multiplies each entry by itself)."""
 
     indptr: IntArray
     indices_path: str
     data_path: str
     shape: tuple[int, int]
+    single_column: int | None = None
 
     def block(self, lo: int, hi: int) -> tuple[ColumnArray, FloatArray]:
         """Entries ``lo:hi`` (their columns and values), read into memory."""
@@ -843,12 +892,20 @@ class SpilledRows:
         ends = np.r_[heads[1:], len(order)]
         indptr = paired.indptr
         filled = np.diff(indptr) > 0
+        single = self.single_column
         for group, (at, end) in enumerate(zip(heads.tolist(), ends.tolist(), strict=True)):
             columns = own.indices[own.indptr[group] : own.indptr[group + 1]]
             dense[columns] = own.data[own.indptr[group] : own.indptr[group + 1]]
+            if single is not None:  # terms in one document: no product with another
+                dense[single] = 0.0
             lo, hi = int(indptr[at]), int(indptr[end])
             if hi > lo:
                 products = np.take(dense, paired.indices[lo:hi]) * paired.data[lo:hi]
+                if single is not None:  # ... but with itself, as pair_scores does
+                    sizes = np.diff(indptr[at : end + 1])
+                    itself = np.repeat(right[order[at:end]] == grouped[at], sizes)
+                    squared = paired.data[lo:hi][itself]
+                    products[itself] = squared * squared
                 pairs = np.flatnonzero(filled[at:end]) + at
                 out[order[pairs]] = np.add.reduceat(products, indptr[pairs] - lo)
             dense[columns] = 0.0
@@ -887,15 +944,25 @@ def _read(path: str, dtype: Any, first: int, count: int) -> Any:
 
 @dataclass(frozen=True, eq=False)
 class _UnitRows:
-    """The last step of :func:`_spilled_fit` for one span of rows: their frequencies in
-    the files become unit values (:func:`_unit_values`) with each row's columns sorted,
-    written over them in place.  Spans are disjoint, so any process may do any span."""
+    """The last step of :func:`_spilled_fit` for one span of rows: each entry's term
+    code (in ``codes_path``) becomes its column, its frequency (in ``data_path``) its
+    unit value (:func:`_unit_values`), each row sorted in the vocabulary's order, written
+    to ``indices_path`` and over the frequencies.  A term of the vocabulary (in two
+    documents or more: ``shared``, sorted, with its ``columns`` and ``weights``) gets
+    its column; a term in one document only gets ``single_column`` and its weight is
+    made here from its own statistics (``df = 1``).  Spans are disjoint, so any process
+    may do any span."""
 
+    codes_path: str
     indices_path: str
     data_path: str
     offsets: IntArray
+    shared: IntArray
+    columns: ColumnArray
     weights: FloatArray
-    is_char: IntArray  # per column, 1 for a character term
+    single_column: int
+    long: list[str]
+    long_order: _LongOrder
     options: StoryOptions
 
     def __call__(self, span: tuple[int, int]) -> None:
@@ -903,20 +970,108 @@ class _UnitRows:
         offsets = self.offsets
         lo, hi = int(offsets[first]), int(offsets[last])
         lengths = np.diff(offsets[first : last + 1])
-        with open(self.indices_path, "r+b") as ids_file, open(self.data_path, "r+b") as values:
-            ids_file.seek(4 * lo)
-            columns = np.fromfile(ids_file, dtype=np.int32, count=hi - lo)
+        terms, inverse = np.unique(
+            _read(self.codes_path, np.int64, lo, hi - lo), return_inverse=True
+        )
+        entry_term: ColumnArray = inverse.ravel().astype(np.int32)  # each entry's term
+        del inverse  # the temporaries below are those of _unit_values, as for any span
+        at = np.minimum(np.searchsorted(self.shared, terms), max(len(self.shared) - 1, 0))
+        known = self.shared[at] == terms if len(self.shared) else np.zeros(len(terms), bool)
+        column = np.full(len(terms), self.single_column, dtype=np.int32)
+        column[known] = self.columns[at[known]]
+        weight = np.empty(len(terms), dtype=np.float64)
+        weight[known] = self.weights[column[known]]
+        single = np.flatnonzero(~known)
+        if len(single):
+            probability = background().probabilities(_spelled(terms[single], self.long))
+            documents = len(offsets) - 1
+            once = np.ones(len(single), dtype=np.int64)
+            weight[single] = term_weights(once, probability, documents, self.options)
+        place = np.empty(len(terms), dtype=np.int64)  # each term's place in column order
+        place[_vocabulary_order(terms, self.long_order)] = np.arange(len(terms))
+        with open(self.data_path, "r+b") as values:
             values.seek(8 * lo)
             frequencies = np.fromfile(values, dtype=np.float64, count=hi - lo)
-            unit = _unit_values(
-                lengths, columns, frequencies, self.weights, self.is_char, self.options
-            )
+            is_char = _is_char(terms).astype(np.int64)
+            unit = _unit_values(lengths, entry_term, frequencies, weight, is_char, self.options)
             rows = np.repeat(np.arange(last - first, dtype=np.int64), lengths)
-            order = np.argsort(rows << 32 | columns)  # a row's columns are distinct
-            ids_file.seek(4 * lo)
-            columns[order].tofile(ids_file)
+            order = np.argsort(rows << 32 | place[entry_term])  # a row's terms are distinct
             values.seek(8 * lo)
             unit[order].tofile(values)
+        with open(self.indices_path, "r+b") as ids_file:
+            ids_file.seek(4 * lo)
+            column[entry_term[order]].tofile(ids_file)
+
+
+TALLY_RECORDS = 1 << 21
+"""(term code, count) records of :class:`_DocumentFrequencies` summed at once (16 bytes
+each, 32 MiB, and their sort)."""
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # an odd multiplier: codes spread over the parts
+
+
+class _DocumentFrequencies:
+    """Each term code's number of documents, counted outside memory: each block's
+    distinct codes and their documents are appended to a file of the spill directory
+    (:meth:`add`); :meth:`in_two_or_more` then splits it by a hash of the code into
+    parts of about :data:`TALLY_RECORDS` records, each summed alone, and keeps the
+    codes of two documents or more.  Memory: a part, and the codes kept."""
+
+    def __init__(self, directory: str) -> None:
+        self.directory = directory
+        self.path = _spill_file(directory, "story-tally-")
+        self.records = 0
+
+    def add(self, codes: IntArray, documents: IntArray) -> None:
+        """A block's distinct ``codes`` and the number of its documents holding each."""
+        with open(self.path, "ab") as tally:
+            np.stack([codes, documents], axis=1).astype(np.int64).tofile(tally)
+        self.records += len(codes)
+
+    def in_two_or_more(self) -> tuple[IntArray, IntArray, int]:
+        """The codes in two documents or more (sorted) and their document frequencies,
+        and how many codes there are in all; the files are removed."""
+        parts = 1 << max(0, -(-self.records // TALLY_RECORDS) - 1).bit_length()
+        paths = [self.path] if parts == 1 else self._split(parts)
+        kept_codes: list[IntArray] = [np.zeros(0, dtype=np.int64)]
+        kept_counts: list[IntArray] = [np.zeros(0, dtype=np.int64)]
+        distinct = 0
+        for path in paths:
+            records = np.fromfile(path, dtype=np.int64).reshape(-1, 2)
+            os.unlink(path)
+            order = np.argsort(records[:, 0], kind="stable")
+            codes, counts = records[order, 0], records[order, 1]
+            del records, order
+            heads = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]]) if len(codes) else codes
+            sums = np.add.reduceat(counts, heads) if len(heads) else counts
+            distinct += len(heads)
+            two = sums >= 2
+            kept_codes.append(codes[heads][two])
+            kept_counts.append(sums[two])
+        codes, counts = np.concatenate(kept_codes), np.concatenate(kept_counts)
+        order = np.argsort(codes)
+        return codes[order], counts[order], distinct
+
+    def _split(self, parts: int) -> list[str]:
+        """The tally file split into ``parts`` files by a hash of the code (a code's
+        records all in one), read :data:`TALLY_RECORDS` records at a time; removed."""
+        paths = [_spill_file(self.directory, "story-tally-part-") for _ in range(parts)]
+        shift = np.uint64(64 - (parts.bit_length() - 1))
+        with open(self.path, "rb") as tally:
+            while True:
+                records = np.fromfile(tally, dtype=np.int64, count=2 * TALLY_RECORDS)
+                if not len(records):
+                    break
+                records = records.reshape(-1, 2)
+                part = ((records[:, 0].astype(np.uint64) * _MIX) >> shift).astype(np.int64)
+                order = np.argsort(part, kind="stable")
+                bounds = np.searchsorted(part[order], np.arange(parts + 1))
+                records = records[order]
+                for n in range(parts):
+                    if bounds[n + 1] > bounds[n]:
+                        with open(paths[n], "ab") as out:
+                            records[bounds[n] : bounds[n + 1]].tofile(out)
+        os.unlink(self.path)
+        return paths
 
 
 def _entry_spans(indptr: IntArray) -> list[tuple[int, int]]:
@@ -944,42 +1099,68 @@ def _spill_file(directory: str, prefix: str) -> str:
 def _spilled_fit(
     keys: Iterable[str], options: StoryOptions, directory: str, workers: int = 1
 ) -> tuple[TermVocabulary, FloatArray, IntArray, SpilledRows]:
-    """:meth:`StoryVectors.fit` with the rows in files of ``directory``: each block of
-    term ids and frequencies is appended to the files as it is counted, the ids are
-    then renumbered to columns (counting the document frequencies) and the values
-    turned into unit vectors with each row's columns sorted, one block at a time.  The
-    vocabulary, weights, frequencies and rows are those of the in-memory fit."""
+    """:meth:`StoryVectors.fit` with the rows in files of ``directory``, and a
+    vocabulary of the terms in two documents or more only: each block's term codes
+    and frequencies are appended to files as they are counted, the document
+    frequencies counted outside memory (:class:`_DocumentFrequencies`); the terms in
+    two documents or more get the columns of the in-memory fit's vocabulary
+    restricted to them, a term in one document only the one column after them (each
+    such entry stays in its place in its row: it cannot make a pair, but it counts in
+    the row's norm and a row's sum is summed in order), then the values are turned
+    into unit vectors with each row in column order, one span at a time (on
+    ``workers``).  The rows' values, and every score and candidate, are those of the
+    in-memory fit; its vocabulary, weights and document frequencies restricted to
+    the terms in two documents or more are this one's."""
+    codes_path = _spill_file(directory, "story-codes-")
     indices_path = _spill_file(directory, "story-columns-")
     data_path = _spill_file(directory, "story-values-")
-    codes = _TermCodes()
+    numbering = _TermCodes()  # only its numbering of the longer terms
+    frequencies = _DocumentFrequencies(directory)
     indptr = [np.zeros(1, dtype=np.int64)]
     done = 0
-    with open(indices_path, "wb") as ids_file, open(data_path, "wb") as values_file:
+    with open(codes_path, "wb") as codes_file, open(data_path, "wb") as values_file:
         for terms in _counted_blocks(keys, options, workers):
-            lengths, found, counts = codes.numbered(terms)
-            found.tofile(ids_file)
-            counts.tofile(values_file)
-            indptr.append(done + np.cumsum(lengths))
-            done += int(lengths.sum())
-    vocabulary, rank = codes.vocabulary()
-    del codes  # its lookup tables (24 bytes a term): the vocabulary holds the terms
+            distinct = numbering.codes_of(terms)
+            distinct[terms.inverse].tofile(codes_file)
+            terms.frequencies.tofile(values_file)
+            frequencies.add(distinct, np.bincount(terms.inverse, minlength=len(distinct)))
+            indptr.append(done + np.cumsum(terms.per_key))
+            done += int(terms.per_key.sum())
+    long = list(numbering.long)
+    del numbering  # its dictionary of the longer terms: the list spells them
     offsets = np.concatenate(indptr)
     documents = len(offsets) - 1
-    df = np.zeros(len(vocabulary), dtype=np.int64)
-    with open(indices_path, "r+b") as ids_file:  # ids -> columns, in place
-        for first in range(0, done, SPILL_ENTRIES):
-            ids_file.seek(4 * first)
-            columns = rank[np.fromfile(ids_file, dtype=np.int32, count=SPILL_ENTRIES)]
-            df += np.bincount(columns, minlength=len(vocabulary))
-            ids_file.seek(4 * first)
-            columns.tofile(ids_file)
+    shared, df_by_code, distinct_terms = frequencies.in_two_or_more()
+    long_order = _LongOrder.of(long)
+    order = _vocabulary_order(shared, long_order)
+    columns = np.empty(len(shared), dtype=np.int32)
+    columns[order] = np.arange(len(shared), dtype=np.int32)
+    vocabulary = _restricted_vocabulary(shared[order], long)
+    df = df_by_code[order]
     weights = term_weights(df, _background_probability(vocabulary), documents, options)
-    spans = _entry_spans(offsets)
-    is_char = vocabulary.is_char.astype(np.int64)
-    unit = _UnitRows(indices_path, data_path, offsets, weights, is_char, options)
-    _spans_on_workers(unit, spans, workers)
-    spilled = SpilledRows(offsets, indices_path, data_path, (documents, len(vocabulary)))
+    single = distinct_terms > len(shared)  # some term is in one document only
+    with open(indices_path, "wb") as ids_file:
+        ids_file.truncate(4 * done)
+    unit = _UnitRows(
+        codes_path, indices_path, data_path, offsets, shared, columns, weights,
+        len(shared), long, long_order, options,
+    )  # fmt: skip
+    _spans_on_workers(unit, _entry_spans(offsets), workers)
+    os.unlink(codes_path)
+    shape = (documents, len(shared) + int(single))
+    single_column = len(shared) if single else None
+    spilled = SpilledRows(offsets, indices_path, data_path, shape, single_column)
     return vocabulary, weights, df, spilled
+
+
+def _restricted_vocabulary(codes: IntArray, long: list[str]) -> TermVocabulary:
+    """The :class:`TermVocabulary` of ``codes`` (in column order, longer terms numbered
+    in ``long``), its longer terms renumbered to a ``long`` of their own."""
+    codes = codes.copy()
+    longer = np.flatnonzero(codes >> 42 == 3)
+    kept = [long[n] for n in (codes[longer] & (_ONE - 1)).tolist()]
+    codes[longer] = _LONG | np.arange(len(longer), dtype=np.int64)
+    return TermVocabulary(codes, kept, _is_char(codes))
 
 
 def story_similarity(
@@ -1047,7 +1228,11 @@ class StoryVectors:
 
         ``spill``: a directory where the rows are kept (``matrix`` is then a
         :class:`SpilledRows`, the same rows on disk; the files live as long as the
-        directory): memory holds one block of rows at a time, not the matrix.
+        directory): memory holds one block of rows at a time, not the matrix, and
+        per term only the terms in two documents or more (``vocabulary``, ``weights``
+        and ``document_frequency`` are theirs; the terms in one document only share
+        one column after them, :attr:`SpilledRows.single_column`): the same values,
+        scores and candidates (:func:`_spilled_fit`).
         ``workers > 1``: the terms are counted on that many processes (the same fit)."""
         if spill is not None:
             return cls(*_spilled_fit(keys, options, spill, workers))
@@ -1062,6 +1247,15 @@ class StoryVectors:
         if isinstance(self.matrix, SpilledRows):
             return self.matrix.scores(left, right)
         return pair_scores(self.matrix, left, right)
+
+    def indexable_columns(self, options: StoryOptions) -> npt.NDArray[np.bool_]:
+        """Per column of ``matrix`` whether a document may be indexed under it
+        (:func:`indexable`; never the column of the terms in one document only)."""
+        usable = np.zeros(self.matrix.shape[1], dtype=np.bool_)
+        usable[: len(self.vocabulary)] = indexable(
+            self.document_frequency, self.vocabulary.is_char, options
+        )
+        return usable
 
     def present(self) -> npt.NDArray[np.bool_]:
         """Which documents have a term."""
@@ -1241,9 +1435,7 @@ class StoryModel:
     def _indexed_spans(self, workers: int) -> Iterator[tuple[IntArray, ColumnArray, FloatArray]]:
         """Each span's rows of :meth:`_index_matrix` (:class:`_IndexedTerms`), in order,
         chosen on ``workers`` processes."""
-        usable = indexable(
-            self.texts.document_frequency, self.texts.vocabulary.is_char, self.options
-        )
+        usable = self.texts.indexable_columns(self.options)
         matrix = self.texts.matrix
         indptr = np.asarray(matrix.indptr, dtype=np.int64)
         spans = _entry_spans(indptr)  # a span's temporaries are some 100 bytes an entry
@@ -1272,7 +1464,7 @@ class StoryModel:
         """:meth:`_index_matrix` written to files of ``directory`` span by span as the
         workers choose it, then its postings (:func:`_spilled_postings`): neither is
         ever whole in memory."""
-        terms, documents = len(self.texts.vocabulary), len(self)
+        terms, documents = self.matrix.shape[1], len(self)
         columns_path = _spill_file(directory, "story-index-columns-")
         values_path = _spill_file(directory, "story-index-values-")
         lengths: list[IntArray] = []
@@ -1349,8 +1541,8 @@ class _MemoryIndex:
 
 
 POSTING_ENTRIES = 1 << 22
-"""Entries of the postings made in one pass over the spilled candidate index
-(:func:`_spilled_postings`): 12 bytes each in memory, 48 MiB."""
+"""Entries of the postings placed at once (a range of columns) by
+:func:`_spilled_postings`: 16 bytes each in memory, 64 MiB, and their sort."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -1393,55 +1585,55 @@ class _SpilledIndex:
                 os.unlink(path)
 
 
+_POSTED = np.dtype([("document", "<i4"), ("column", "<i4"), ("value", "<f8")])
+"""An entry of the candidate index as :func:`_spilled_postings` files it by column range."""
+
+
 def _spilled_postings(
     index: SpilledRows, per_term: IntArray, directory: str
 ) -> tuple[SpilledRows, FloatArray]:
     """The transpose of ``index`` (``per_term``: each column's entries) written to files
-    of ``directory``, and per row of ``index`` the summed postings of its entries.  Made
-    in passes over the index, each for the columns of :data:`POSTING_ENTRIES` entries at
-    most (one column at least), their postings placed by a stable sort of the columns
-    read a span at a time: each term's documents ascending, as ``index.T.tocsr()``."""
+    of ``directory``, and per row of ``index`` the summed postings of its entries.  The
+    index is read once, a span at a time, each entry appended to the file of its range
+    of columns (:data:`POSTING_ENTRIES` entries at most, one column at least); each
+    range is then read back alone and its postings placed by a stable sort of the
+    columns: each term's documents ascending, as ``index.T.tocsr()``."""
     documents, terms = index.shape
     offsets = np.zeros(terms + 1, dtype=np.int64)
     np.cumsum(per_term, out=offsets[1:])
+    bounds = [0]
+    while bounds[-1] < terms:
+        low = bounds[-1]
+        high = int(np.searchsorted(offsets, offsets[low] + POSTING_ENTRIES, side="right"))
+        bounds.append(min(max(high - 1, low + 1), terms))
+    ranges = [_spill_file(directory, "story-postings-range-") for _ in bounds[1:]]
     indptr = index.indptr
-    spans = _entry_spans(indptr)
     per_row = np.zeros(documents, dtype=np.float64)
+    for first, last in _entry_spans(indptr):
+        columns, values = index.block(int(indptr[first]), int(indptr[last]))
+        rows = np.repeat(np.arange(first, last, dtype=np.int64), np.diff(indptr[first : last + 1]))
+        # summed as _MemoryIndex.products_per_row sums them
+        per_row[first:last] = np.bincount(
+            rows - first, weights=per_term[columns], minlength=last - first
+        )
+        entries = np.empty(len(columns), dtype=_POSTED)
+        entries["document"], entries["column"], entries["value"] = rows, columns, values
+        part = np.searchsorted(bounds, columns, side="right") - 1
+        order = np.argsort(part, kind="stable")  # each range's entries in row order
+        cuts = np.searchsorted(part[order], np.arange(len(ranges) + 1))
+        entries = entries[order]
+        for n in np.flatnonzero(np.diff(cuts)).tolist():
+            with open(ranges[n], "ab") as out:
+                entries[cuts[n] : cuts[n + 1]].tofile(out)
     documents_path = _spill_file(directory, "story-postings-documents-")
     values_path = _spill_file(directory, "story-postings-values-")
-    low = 0
     with open(documents_path, "wb") as documents_file, open(values_path, "wb") as values_file:
-        while low < terms:
-            high = int(np.searchsorted(offsets, offsets[low] + POSTING_ENTRIES, side="right"))
-            high = min(max(high - 1, low + 1), terms)
-            base = int(offsets[low])
-            held = np.empty(int(offsets[high]) - base, dtype=np.int32)
-            values_held = np.empty(len(held), dtype=np.float64)
-            cursor = offsets[low:high] - base  # where each column's next document goes
-            for first, last in spans:
-                columns, values = index.block(int(indptr[first]), int(indptr[last]))
-                rows = np.repeat(
-                    np.arange(first, last, dtype=np.int64), np.diff(indptr[first : last + 1])
-                )
-                if low == 0:  # summed as _MemoryIndex.products_per_row sums them
-                    per_row[first:last] = np.bincount(
-                        rows - first, weights=per_term[columns], minlength=last - first
-                    )
-                inside = np.flatnonzero((columns >= low) & (columns < high))
-                if not len(inside):
-                    continue
-                inside = inside[np.argsort(columns[inside], kind="stable")]
-                local = columns[inside] - low
-                heads = np.flatnonzero(np.r_[True, local[1:] != local[:-1]])
-                sizes = np.diff(np.r_[heads, len(local)])
-                rank = np.arange(len(local)) - np.repeat(heads, sizes)
-                at = cursor[local] + rank
-                held[at] = rows[inside]
-                values_held[at] = values[inside]
-                cursor[local[heads]] += sizes
-            held.tofile(documents_file)
-            values_held.tofile(values_file)
-            low = high
+        for path in ranges:
+            entries = np.fromfile(path, dtype=_POSTED)
+            os.unlink(path)
+            entries = entries[np.argsort(entries["column"], kind="stable")]
+            entries["document"].tofile(documents_file)
+            entries["value"].tofile(values_file)
     return SpilledRows(offsets, documents_path, values_path, (terms, documents)), per_row
 
 
