@@ -328,3 +328,18 @@ def test_gbk_read_as_big5_whole_text_keeps_its_first_and_last_characters() -> No
         got = fix_text(garbled)
         assert edge in got, got
         assert _honest(got, clean), got
+
+
+def test_gbk_read_as_big5_keeps_a_letter_the_reader_showed_alone() -> None:
+    # ``A股``: the Big5 reader showed the letter alone between two wide characters; the
+    # stretch around it is the text's, not one read out of step (main left 如虹 lost,
+    # 春 garbled and 却是 misread: the whole stretch was turned down, the windows' search
+    # read it instead).
+    for clean in (
+        "春节后股市涨势如虹，机构也一改悲观预期，基金看多同时主动大幅加仓。但A股却是牛气冲天。",
+    ):
+        garbled = clean.encode("gbk").decode("big5", errors="replace")
+        assert LOST in garbled
+        got = fix_text(garbled)
+        assert _honest(got, clean), got
+        assert fix_text(got) == got
