@@ -343,3 +343,18 @@ def test_gbk_read_as_big5_keeps_a_letter_the_reader_showed_alone() -> None:
         got = fix_text(garbled)
         assert _honest(got, clean), got
         assert fix_text(got) == got
+
+
+def test_clean_head_before_a_latin_word_stays_at_a_line_edge() -> None:
+    # A clean head at the text's start, then a Latin word, then a garbled title: the
+    # path reads the head too (nothing to switch from at the edge), but nothing ties it
+    # to the garble, so it is trimmed back as any clean end is (main kept ``η旱vs``).
+    head, title = (
+        "灰熊vs",
+        "马刺前瞻II：传统昭示翻盘可能 马努复出在即新浪体育讯北京时间4月20日消息，",
+    )
+    garbled = head + title.encode("gbk").decode("big5", errors="replace")
+    assert LOST in garbled
+    got = fix_text(garbled)
+    assert got.startswith(head + "马刺前瞻"), got
+    assert _honest(got, head + title), got

@@ -502,8 +502,12 @@ def _stretches(
         while j < len(steps) and steps[j][2] == READ:
             j += 1
         if dbcs:
-            # A stretch reaching a line's edge has no clean neighbour there to trim for.
-            at_edge = (line_edges[0] and i == 0, line_edges[1] and j == len(steps))
+            # A stretch reaching a line's edge has no clean neighbour there to trim for,
+            # where the garble reaches that edge (:func:`_garbled_to_edge`).
+            at_edge = (
+                line_edges[0] and i == 0 and _garbled_to_edge(segment, True),
+                line_edges[1] and j == len(steps) and _garbled_to_edge(segment, False),
+            )
             i, j = _trimmed(segment, st, steps, chars, i, j, scorer, at_edge)
             if i >= j:
                 i = j + 1
@@ -571,6 +575,22 @@ def _stretches(
             out.append(Stretch(start, end, repl, guessed, unrecovered, gain, alone_mask))
         i = j
     return out
+
+
+def _garbled_to_edge(segment: str, at_start: bool) -> bool:
+    """Whether the characters from the segment's start (or end) up to its first ASCII
+    letter or digit hold evidence of the garble (:func:`_evidence_at`: a lost mark, a
+    private-use or rare character).  A Latin word or a number between a line's edge
+    and the garble leaves the characters beyond it on their own: a clean head before
+    a garbled title (``灰熊vs`` + garble) is no part of the line the reader garbled."""
+    ks = range(len(segment)) if at_start else range(len(segment) - 1, -1, -1)
+    for k in ks:
+        ch = segment[k]
+        if ch.isascii() and ch.isalnum():
+            return False
+        if _evidence_at(segment, k):
+            return True
+    return False
 
 
 def _shown_alone(
@@ -813,7 +833,8 @@ def _trimmed(
     re-reads one garbled character, neither lost nor rare, which the model finds about
     as likely kept (within :data:`TRIM_MARGIN`) between the same neighbours.
 
-    An end at a line's edge (``at_edge``: start, end) is not trimmed: a reader decodes
+    An end at a line's edge (``at_edge``: start, end; the caller asks that the garble
+    reach that edge, :func:`_garbled_to_edge`) is not trimmed: a reader decodes
     a line whole, so a character there that the best path re-reads has no clean text
     beside it, only the garble (``等帡悸`` = 单伟豹 at a text's start, ``地址)閉`` =
     地址)超 at its end, where the model alone cannot tell 等 from 单)."""
