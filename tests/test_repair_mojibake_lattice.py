@@ -358,3 +358,18 @@ def test_clean_head_before_a_latin_word_stays_at_a_line_edge() -> None:
     got = fix_text(garbled)
     assert got.startswith(head + "马刺前瞻"), got
     assert _honest(got, head + title), got
+
+
+def test_stretch_end_judged_beside_the_text_outside_the_segment() -> None:
+    # A segment that starts where the garble starts (after clean ``时``): its first
+    # character ``緊`` (候) is judged between the text's ``时`` and the next, not after
+    # nothing, where it reads as likely kept and was trimmed back (seed 3).
+    clean = (
+        "时候就没有必要背着硕大的摄影包，带着N个镜头啦，享受自己的假日，用手中的相机记录每一个画面"
+    )
+    segment = clean[1:].encode("gbk").decode("big5", errors="replace")
+    assert segment.startswith("緊") and LOST in segment
+    got = reread(segment, "gbk", "big5", outside=(clean[0], ""))
+    assert got is not None
+    first = got[1][0]
+    assert first.start == 0 and first.text.startswith("候就没有")

@@ -385,6 +385,7 @@ def reread(
     whole_pairs: bool = False,
     shaped: bool = True,
     line_edges: tuple[bool, bool] = (False, False),
+    outside: tuple[str, str] = ("", ""),
 ) -> tuple[float, list[Stretch]] | None:
     """The best path over ``segment`` (characters a double-byte ``reader`` shows, and
     lost marks): its gain over the segment as it stands and its re-read stretches,
@@ -476,7 +477,7 @@ def reread(
         q, mode, last = p, pmode, plast
     steps.reverse()
     # The path's gain over the text as it stands: comparable between readers.
-    stretches = _stretches(segment, st, steps, scorer, writer != "utf-8", line_edges)
+    stretches = _stretches(segment, st, steps, scorer, writer != "utf-8", line_edges, outside)
     return best - scorer.text(segment), stretches
 
 
@@ -487,6 +488,7 @@ def _stretches(
     scorer: _Scorer,
     dbcs: bool = False,
     line_edges: tuple[bool, bool] = (False, False),
+    outside: tuple[str, str] = ("", ""),
 ) -> list[Stretch]:
     """The re-read stretches of the best path, gated.  For a double-byte writer
     (``dbcs``) lost characters are never guessed (a pair has too many candidates) and
@@ -508,7 +510,7 @@ def _stretches(
                 line_edges[0] and i == 0 and _garbled_to_edge(segment, True),
                 line_edges[1] and j == len(steps) and _garbled_to_edge(segment, False),
             )
-            i, j = _trimmed(segment, st, steps, chars, i, j, scorer, at_edge)
+            i, j = _trimmed(segment, st, steps, chars, i, j, scorer, at_edge, outside)
             if i >= j:
                 i = j + 1
                 continue
@@ -742,10 +744,15 @@ def lattice_edits(
             if LOST_MARK not in segment:
                 continue  # in step, or bytes dropped silently: the window walk's
             edges = (lo == 0 or text[lo - 1] in "\n\r", hi == len(text) or text[hi] in "\n\r")
-            got = reread(segment, writer, reader, line_edges=edges)
+            # The text's characters just outside the segment: a stretch's end is judged
+            # between its real neighbours (``时`` before ``緊`` = 候).
+            outside = ("" if edges[0] else text[lo - 1], "" if edges[1] else text[hi])
+            got = reread(segment, writer, reader, line_edges=edges, outside=outside)
             if writer != "utf-8":
                 # The reader marked a whole pair or one byte per mark: the likelier.
-                other = reread(segment, writer, reader, whole_pairs=True, line_edges=edges)
+                other = reread(
+                    segment, writer, reader, whole_pairs=True, line_edges=edges, outside=outside
+                )
                 if got is None or (other is not None and other[0] > got[0]):
                     got = other
             if got is None:
@@ -828,6 +835,7 @@ def _trimmed(
     j: int,
     scorer: _Scorer,
     at_edge: tuple[bool, bool] = (False, False),
+    outside: tuple[str, str] = ("", ""),
 ) -> tuple[int, int]:
     """Steps ``i:j`` without the clean-looking characters at their ends: a step that
     re-reads one garbled character, neither lost nor rare, which the model finds about
@@ -859,13 +867,21 @@ def _trimmed(
     while (
         not at_edge[0]
         and i < j
-        and clean_step(i, chars[i - 1] if i > 0 else "", chars[i + 1] if i + 1 < len(chars) else "")
+        and clean_step(
+            i,
+            chars[i - 1] if i > 0 else outside[0],
+            chars[i + 1] if i + 1 < len(chars) else outside[1],
+        )
     ):
         i += 1
     while (
         not at_edge[1]
         and j > i
-        and clean_step(j - 1, chars[j - 2] if j > 1 else "", chars[j] if j < len(chars) else "")
+        and clean_step(
+            j - 1,
+            chars[j - 2] if j > 1 else outside[0],
+            chars[j] if j < len(chars) else outside[1],
+        )
     ):
         j -= 1
     return i, j
