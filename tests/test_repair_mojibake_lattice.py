@@ -328,3 +328,48 @@ def test_gbk_read_as_big5_whole_text_keeps_its_first_and_last_characters() -> No
         got = fix_text(garbled)
         assert edge in got, got
         assert _honest(got, clean), got
+
+
+def test_gbk_read_as_big5_keeps_a_letter_the_reader_showed_alone() -> None:
+    # ``A股``: the Big5 reader showed the letter alone between two wide characters; the
+    # stretch around it is the text's, not one read out of step (main left 如虹 lost,
+    # 春 garbled and 却是 misread: the whole stretch was turned down, the windows' search
+    # read it instead).
+    for clean in (
+        "春节后股市涨势如虹，机构也一改悲观预期，基金看多同时主动大幅加仓。但A股却是牛气冲天。",
+    ):
+        garbled = clean.encode("gbk").decode("big5", errors="replace")
+        assert LOST in garbled
+        got = fix_text(garbled)
+        assert _honest(got, clean), got
+        assert fix_text(got) == got
+
+
+def test_clean_head_before_a_latin_word_stays_at_a_line_edge() -> None:
+    # A clean head at the text's start, then a Latin word, then a garbled title: the
+    # path reads the head too (nothing to switch from at the edge), but nothing ties it
+    # to the garble, so it is trimmed back as any clean end is (main kept ``η旱vs``).
+    head, title = (
+        "灰熊vs",
+        "马刺前瞻II：传统昭示翻盘可能 马努复出在即新浪体育讯北京时间4月20日消息，",
+    )
+    garbled = head + title.encode("gbk").decode("big5", errors="replace")
+    assert LOST in garbled
+    got = fix_text(garbled)
+    assert got.startswith(head + "马刺前瞻"), got
+    assert _honest(got, head + title), got
+
+
+def test_stretch_end_judged_beside_the_text_outside_the_segment() -> None:
+    # A segment that starts where the garble starts (after clean ``时``): its first
+    # character ``緊`` (候) is judged between the text's ``时`` and the next, not after
+    # nothing, where it reads as likely kept and was trimmed back (seed 3).
+    clean = (
+        "时候就没有必要背着硕大的摄影包，带着N个镜头啦，享受自己的假日，用手中的相机记录每一个画面"
+    )
+    segment = clean[1:].encode("gbk").decode("big5", errors="replace")
+    assert segment.startswith("緊") and LOST in segment
+    got = reread(segment, "gbk", "big5", outside=(clean[0], ""))
+    assert got is not None
+    first = got[1][0]
+    assert first.start == 0 and first.text.startswith("候就没有")

@@ -197,7 +197,9 @@ def odd_mark(ch: str) -> bool:
 @dataclass
 class Stretch:
     """A re-read stretch: characters ``start:end`` of the segment become ``text``;
-    ``guessed`` lost characters were restored by the model, ``unrecovered`` are U+FFFD."""
+    ``guessed`` lost characters were restored by the model, ``unrecovered`` are U+FFFD;
+    ``shown_alone`` marks (``"1"``, per character of ``text``) the ASCII characters that
+    are a byte the reader itself showed alone, as the garbled text has it."""
 
     start: int
     end: int
@@ -205,6 +207,7 @@ class Stretch:
     guessed: int
     unrecovered: int
     gain: float
+    shown_alone: str = ""
 
 
 class _Stream:
@@ -382,6 +385,7 @@ def reread(
     whole_pairs: bool = False,
     shaped: bool = True,
     line_edges: tuple[bool, bool] = (False, False),
+    outside: tuple[str, str] = ("", ""),
 ) -> tuple[float, list[Stretch]] | None:
     """The best path over ``segment`` (characters a double-byte ``reader`` shows, and
     lost marks): its gain over the segment as it stands and its re-read stretches,
@@ -473,7 +477,7 @@ def reread(
         q, mode, last = p, pmode, plast
     steps.reverse()
     # The path's gain over the text as it stands: comparable between readers.
-    stretches = _stretches(segment, st, steps, scorer, writer != "utf-8", line_edges)
+    stretches = _stretches(segment, st, steps, scorer, writer != "utf-8", line_edges, outside)
     return best - scorer.text(segment), stretches
 
 
@@ -484,6 +488,7 @@ def _stretches(
     scorer: _Scorer,
     dbcs: bool = False,
     line_edges: tuple[bool, bool] = (False, False),
+    outside: tuple[str, str] = ("", ""),
 ) -> list[Stretch]:
     """The re-read stretches of the best path, gated.  For a double-byte writer
     (``dbcs``) lost characters are never guessed (a pair has too many candidates) and
@@ -499,9 +504,13 @@ def _stretches(
         while j < len(steps) and steps[j][2] == READ:
             j += 1
         if dbcs:
-            # A stretch reaching a line's edge has no clean neighbour there to trim for.
-            at_edge = (line_edges[0] and i == 0, line_edges[1] and j == len(steps))
-            i, j = _trimmed(segment, st, steps, chars, i, j, scorer, at_edge)
+            # A stretch reaching a line's edge has no clean neighbour there to trim for,
+            # where the garble reaches that edge (:func:`_garbled_to_edge`).
+            at_edge = (
+                line_edges[0] and i == 0 and _garbled_to_edge(segment, True),
+                line_edges[1] and j == len(steps) and _garbled_to_edge(segment, False),
+            )
+            i, j = _trimmed(segment, st, steps, chars, i, j, scorer, at_edge, outside)
             if i >= j:
                 i = j + 1
                 continue
@@ -509,6 +518,9 @@ def _stretches(
         left = chars[i - 1] if i > 0 else ""
         right = chars[j] if j < len(chars) else ""
         text: list[str] = []
+        alone_mask = "".join(
+            "1" if _shown_alone(segment, st, steps[x]) else "0" for x in range(i, j)
+        )
         guessed = unrecovered = 0
 
         def _known(x: int, step: int) -> str:
@@ -562,9 +574,35 @@ def _stretches(
         gain = scorer.text(repl + right, left) - scorer.text(garbled + right, left)
         wide = sum(1 for c in garbled if not c.isascii() and c != LOST_MARK)
         if repl != garbled and gain >= GAIN * max(wide, 1):
-            out.append(Stretch(start, end, repl, guessed, unrecovered, gain))
+            out.append(Stretch(start, end, repl, guessed, unrecovered, gain, alone_mask))
         i = j
     return out
+
+
+def _garbled_to_edge(segment: str, at_start: bool) -> bool:
+    """Whether the characters from the segment's start (or end) up to its first ASCII
+    letter or digit hold evidence of the garble (:func:`_evidence_at`: a lost mark, a
+    private-use or rare character).  A Latin word or a number between a line's edge
+    and the garble leaves the characters beyond it on their own: a clean head before
+    a garbled title (``灰熊vs`` + garble) is no part of the line the reader garbled."""
+    ks = range(len(segment)) if at_start else range(len(segment) - 1, -1, -1)
+    for k in ks:
+        ch = segment[k]
+        if ch.isascii() and ch.isalnum():
+            return False
+        if _evidence_at(segment, k):
+            return True
+    return False
+
+
+def _shown_alone(
+    segment: str, st: _Stream, step: tuple[int, int, int, str, tuple[str, ...]]
+) -> bool:
+    """Whether ``step`` reads one ASCII character of ``segment`` as itself: a byte the
+    reader showed alone (not a byte of a wide character the path split)."""
+    p, q, _mode, ch, _choices = step
+    k = st.char_at.get(p)
+    return k is not None and st.char_at.get(q) == k + 1 and segment[k] == ch and ch.isascii()
 
 
 def _words_agree(best: str, choices: Sequence[str], left: str, right: str) -> bool:
@@ -706,10 +744,15 @@ def lattice_edits(
             if LOST_MARK not in segment:
                 continue  # in step, or bytes dropped silently: the window walk's
             edges = (lo == 0 or text[lo - 1] in "\n\r", hi == len(text) or text[hi] in "\n\r")
-            got = reread(segment, writer, reader, line_edges=edges)
+            # The text's characters just outside the segment: a stretch's end is judged
+            # between its real neighbours (``时`` before ``緊`` = 候).
+            outside = ("" if edges[0] else text[lo - 1], "" if edges[1] else text[hi])
+            got = reread(segment, writer, reader, line_edges=edges, outside=outside)
             if writer != "utf-8":
                 # The reader marked a whole pair or one byte per mark: the likelier.
-                other = reread(segment, writer, reader, whole_pairs=True, line_edges=edges)
+                other = reread(
+                    segment, writer, reader, whole_pairs=True, line_edges=edges, outside=outside
+                )
                 if got is None or (other is not None and other[0] > got[0]):
                     got = other
             if got is None:
@@ -746,11 +789,11 @@ def lattice_edits(
 def _tightened(segment: str, s: Stretch) -> Stretch:
     """``s`` without the characters it keeps as they are at its ends (ASCII digits a
     double-byte re-reading leaves alone: an edit touches no more than it changes)."""
-    start, end, text = s.start, s.end, s.text
+    start, end, text, alone = s.start, s.end, s.text, s.shown_alone
     while end > start and text and segment[end - 1] == text[-1] != LOST_MARK:
-        end, text = end - 1, text[:-1]
+        end, text, alone = end - 1, text[:-1], alone[:-1]
     while start < end and text and segment[start] == text[0] != LOST_MARK:
-        start, text = start + 1, text[1:]
+        start, text, alone = start + 1, text[1:], alone[1:]
     # Clean punctuation after a lost mark, read as the trail of the lost lead: the mark
     # stands for the lost character, the punctuation stays.
     while (
@@ -771,16 +814,16 @@ def _tightened(segment: str, s: Stretch) -> Stretch:
         and unicodedata.category(text[-1])[0] == "P"
         and not is_rare(segment[end - 1])
     ):
-        end, text = end - 1, text[:-1]
+        end, text, alone = end - 1, text[:-1], alone[:-1]
     # One character after a re-read sentence end is no evidence of its own (a bullet
     # of the clean text next to the garbled sentence).
     if len(text) >= 3 and text[-2] in _SENTENCE_ENDS and text[-1] != LOST_MARK:
         after = segment[end : end + 1]
         if (not after or after.isspace() or after.isascii()) and segment[end - 2] != LOST_MARK:
-            end, text = end - 1, text[:-1]
+            end, text, alone = end - 1, text[:-1], alone[:-1]
     if (start, end) == (s.start, s.end):
         return s
-    return Stretch(start, end, text, s.guessed, s.unrecovered, s.gain)
+    return Stretch(start, end, text, s.guessed, s.unrecovered, s.gain, alone)
 
 
 def _trimmed(
@@ -792,12 +835,14 @@ def _trimmed(
     j: int,
     scorer: _Scorer,
     at_edge: tuple[bool, bool] = (False, False),
+    outside: tuple[str, str] = ("", ""),
 ) -> tuple[int, int]:
     """Steps ``i:j`` without the clean-looking characters at their ends: a step that
     re-reads one garbled character, neither lost nor rare, which the model finds about
     as likely kept (within :data:`TRIM_MARGIN`) between the same neighbours.
 
-    An end at a line's edge (``at_edge``: start, end) is not trimmed: a reader decodes
+    An end at a line's edge (``at_edge``: start, end; the caller asks that the garble
+    reach that edge, :func:`_garbled_to_edge`) is not trimmed: a reader decodes
     a line whole, so a character there that the best path re-reads has no clean text
     beside it, only the garble (``等帡悸`` = 单伟豹 at a text's start, ``地址)閉`` =
     地址)超 at its end, where the model alone cannot tell 等 from 单)."""
@@ -822,13 +867,21 @@ def _trimmed(
     while (
         not at_edge[0]
         and i < j
-        and clean_step(i, chars[i - 1] if i > 0 else "", chars[i + 1] if i + 1 < len(chars) else "")
+        and clean_step(
+            i,
+            chars[i - 1] if i > 0 else outside[0],
+            chars[i + 1] if i + 1 < len(chars) else outside[1],
+        )
     ):
         i += 1
     while (
         not at_edge[1]
         and j > i
-        and clean_step(j - 1, chars[j - 2] if j > 1 else "", chars[j] if j < len(chars) else "")
+        and clean_step(
+            j - 1,
+            chars[j - 2] if j > 1 else outside[0],
+            chars[j] if j < len(chars) else outside[1],
+        )
     ):
         j -= 1
     return i, j
@@ -887,7 +940,7 @@ def _dbcs_stretch_ok(text: str, start: int, end: int, s: Stretch, writer: str) -
         return False
     if reads_as_words(text, start, end):
         return False
-    if _glued_letter(s.text):
+    if _glued_letter(s.text, s.shown_alone):
         return False  # out of step: a trail byte 40-7E read as a letter (``�z��W稱``)
     core = s.text.replace(LOST_MARK, "")
     han = sum(1 for c in core if is_han(c))
@@ -902,13 +955,24 @@ def _dbcs_stretch_ok(text: str, start: int, end: int, s: Stretch, writer: str) -
     return s.gain >= DBCS_GAIN * len(asked) and char_model().mean_logprob(core) >= MIN_MEAN
 
 
-def _glued_letter(text: str) -> bool:
+def _glued_letter(text: str, shown_alone: str = "") -> bool:
     """Whether an ASCII letter stands between two wide characters or lost marks or
     after a wide one at the end, or an ASCII letter or ``@`` right after a lost mark
     (Big5's ``，`` is A1 41: a GBK reader that lost A1 shows ``A``) and not followed
     by another letter or digit: a trail byte read as a letter stands alone (the
     next byte is a lead, or a mark), so ``�Narcisse`` and ``�F6F`` are words of the
-    text after a lost character."""
+    text after a lost character.
+
+    A letter between wide characters that the reader itself showed alone
+    (``shown_alone``, see :class:`Stretch`) is the text's own (``A股``, ``T恤``, ``C罗``):
+    the reader read that byte alone where it stood, and the path reads it the same.
+    Out of step, the path makes its letter by splitting a character the reader showed
+    (``后文`` read as ``Zゅ``: 后 is A6 5A in Big5), or the reader shows it right after
+    the mark where it lost the lead byte (the first rule)."""
+
+    def own(k: int) -> bool:
+        return k < len(shown_alone) and shown_alone[k] == "1" and text[k - 1] != LOST_MARK
+
     return any(
         ch.isascii()
         and (ch.isalpha() or ch == "@")
@@ -917,7 +981,11 @@ def _glued_letter(text: str) -> bool:
                 text[k - 1] == LOST_MARK
                 and not (k + 1 < len(text) and text[k + 1].isascii() and text[k + 1].isalnum())
             )
-            or (not text[k - 1].isascii() and (k + 1 == len(text) or not text[k + 1].isascii()))
+            or (
+                not text[k - 1].isascii()
+                and (k + 1 == len(text) or not text[k + 1].isascii())
+                and not own(k)
+            )
         )
         for k, ch in enumerate(text[1:], 1)
     )
