@@ -1063,15 +1063,20 @@ class _DocumentFrequencies:
                     break
                 records = records.reshape(-1, 2)
                 part = ((records[:, 0].astype(np.uint64) * _MIX) >> shift).astype(np.int64)
-                order = np.argsort(part, kind="stable")
-                bounds = np.searchsorted(part[order], np.arange(parts + 1))
-                records = records[order]
-                for n in range(parts):
-                    if bounds[n + 1] > bounds[n]:
-                        with open(paths[n], "ab") as out:
-                            records[bounds[n] : bounds[n + 1]].tofile(out)
+                _append_by_part(records, part, paths)
         os.unlink(self.path)
         return paths
+
+
+def _append_by_part(records: Any, part: IntArray, paths: Sequence[str]) -> None:
+    """Each of ``records`` appended to the file ``paths[part]`` of its part, the records
+    of a part in their order here."""
+    order = np.argsort(part, kind="stable")
+    cuts = np.searchsorted(part[order], np.arange(len(paths) + 1))
+    records = records[order]
+    for n in np.flatnonzero(np.diff(cuts)).tolist():
+        with open(paths[n], "ab") as out:
+            records[cuts[n] : cuts[n + 1]].tofile(out)
 
 
 def _entry_spans(indptr: IntArray) -> list[tuple[int, int]]:
@@ -1157,8 +1162,9 @@ def _restricted_vocabulary(codes: IntArray, long: list[str]) -> TermVocabulary:
     """The :class:`TermVocabulary` of ``codes`` (in column order, longer terms numbered
     in ``long``), its longer terms renumbered to a ``long`` of their own."""
     codes = codes.copy()
-    longer = np.flatnonzero(codes >> 42 == 3)
-    kept = [long[n] for n in (codes[longer] & (_ONE - 1)).tolist()]
+    tag, _, _, number = _code_parts(codes)
+    longer = np.flatnonzero(tag == 3)
+    kept = [long[n] for n in number[longer].tolist()]
     codes[longer] = _LONG | np.arange(len(longer), dtype=np.int64)
     return TermVocabulary(codes, kept, _is_char(codes))
 
@@ -1619,12 +1625,7 @@ def _spilled_postings(
         entries = np.empty(len(columns), dtype=_POSTED)
         entries["document"], entries["column"], entries["value"] = rows, columns, values
         part = np.searchsorted(bounds, columns, side="right") - 1
-        order = np.argsort(part, kind="stable")  # each range's entries in row order
-        cuts = np.searchsorted(part[order], np.arange(len(ranges) + 1))
-        entries = entries[order]
-        for n in np.flatnonzero(np.diff(cuts)).tolist():
-            with open(ranges[n], "ab") as out:
-                entries[cuts[n] : cuts[n + 1]].tofile(out)
+        _append_by_part(entries, part, ranges)  # each range's entries in row order
     documents_path = _spill_file(directory, "story-postings-documents-")
     values_path = _spill_file(directory, "story-postings-values-")
     with open(documents_path, "wb") as documents_file, open(values_path, "wb") as values_file:
